@@ -1,0 +1,235 @@
+/// Reads one JSON object of a scenario, remembering which keys were asked for so that any
+/// other key is reported as unknown, with a "did you mean" suggestion.
+struct ObjectReader {
+    let node: JSONNode
+    let members: [JSONMember]
+    let path: String
+    let file: String
+    private(set) var known: [String] = []
+
+    init(_ node: JSONNode, path: String, file: String, what: String = "an object") throws {
+        guard case let .object(members) = node.value else {
+            throw ScenarioError(file: file, line: node.line, column: node.column, path: path,
+                                message: "expected \(what), found \(node.value.kindDescription)")
+        }
+        self.node = node
+        self.members = members
+        self.path = path
+        self.file = file
+    }
+
+    func childPath(_ key: String) -> String { Self.join(path, key) }
+
+    static func join(_ path: String, _ key: String) -> String {
+        let plain = key.unicodeScalars.allSatisfy { ($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0)) }
+        return plain ? "\(path).\(key)" : "\(path)[\"\(key)\"]"
+    }
+
+    /// The value of an optional key.
+    mutating func optional(_ key: String) -> JSONNode? {
+        if !known.contains(key) { known.append(key) }
+        return members.first { $0.key == key }?.value
+    }
+
+    /// The value of a required key.
+    mutating func required(_ key: String, expected: String) throws -> JSONNode {
+        if let v = optional(key) { return v }
+        throw ScenarioError(file: file, line: node.line, column: node.column, path: path,
+                            message: "missing key \"\(key)\" (\(expected))")
+    }
+
+    /// Fails on the first key that was never asked for.
+    func finish() throws {
+        for member in members where !known.contains(member.key) {
+            if member.key.hasPrefix("$") || member.key.hasPrefix("//") { continue } // $schema, "//" notes
+            throw ScenarioError(file: file, line: member.line, column: member.column, path: childPath(member.key),
+                                message: "unknown key \"\(member.key)\"",
+                                suggestion: Suggest.hint(for: member.key, in: known, noun: "valid keys here are"))
+        }
+    }
+
+    func error(_ node: JSONNode, _ path: String, _ message: String, suggestion: String? = nil) -> ScenarioError {
+        ScenarioError(file: file, line: node.line, column: node.column, path: path, message: message, suggestion: suggestion)
+    }
+}
+
+/// Typed reading of single JSON values, each error carrying the value's place.
+struct ValueReader {
+    let file: String
+
+    func error(_ node: JSONNode, _ path: String, _ message: String, suggestion: String? = nil) -> ScenarioError {
+        ScenarioError(file: file, line: node.line, column: node.column, path: path, message: message, suggestion: suggestion)
+    }
+
+    func string(_ node: JSONNode, _ path: String) throws -> String {
+        guard case let .string(s) = node.value else {
+            throw error(node, path, "expected a string, found \(node.value.kindDescription)")
+        }
+        return s
+    }
+
+    func number(_ node: JSONNode, _ path: String, min: Double? = nil, exclusiveMin: Bool = false, max: Double? = nil) throws -> Double {
+        guard case let .number(n) = node.value else {
+            throw error(node, path, "expected a number, found \(node.value.kindDescription)")
+        }
+        if let min, exclusiveMin ? n <= min : n < min {
+            throw error(node, path, "expected a number \(exclusiveMin ? ">" : "≥") \(Self.show(min)), found \(Self.show(n))")
+        }
+        if let max, n > max { throw error(node, path, "expected a number ≤ \(Self.show(max)), found \(Self.show(n))") }
+        return n
+    }
+
+    func integer(_ node: JSONNode, _ path: String, min: Int = 0) throws -> Int {
+        guard case let .number(n) = node.value, n == n.rounded(), abs(n) < 1e15 else {
+            throw error(node, path, "expected a whole number ≥ \(min), found \(node.value.kindDescription)")
+        }
+        guard Int(n) >= min else { throw error(node, path, "expected a whole number ≥ \(min), found \(Int(n))") }
+        return Int(n)
+    }
+
+    /// A duration: a string with a unit ("250ms", "30s", "10m", "2h", "1d", "1h30m") or a
+    /// number of seconds. Never negative.
+    func duration(_ node: JSONNode, _ path: String, positive: Bool = false) throws -> Double {
+        let seconds: Double
+        switch node.value {
+        case let .number(n):
+            seconds = n
+        case let .string(s):
+            guard let d = Self.parseDuration(s) else {
+                throw error(node, path, "expected a duration such as \"250ms\", \"30s\", \"10m\", \"2h\" or \"1d\", found \"\(s)\"",
+                            suggestion: "units are ns, us, ms, s, m (minutes), h and d; a plain number means seconds")
+            }
+            seconds = d
+        default:
+            throw error(node, path, "expected a duration (\"30s\", or a number of seconds), found \(node.value.kindDescription)")
+        }
+        if seconds < 0 || (positive && seconds == 0) {
+            throw error(node, path, "expected a \(positive ? "positive" : "non-negative") duration, found \(Self.show(seconds)) s")
+        }
+        return seconds
+    }
+
+    /// Parses "250ms", "1.5s", "10m", "1h30m", "-2s"; nil when malformed.
+    static func parseDuration(_ text: String) -> Double? {
+        let s = Array(text.trimmingSpaces().unicodeScalars)
+        if s.isEmpty { return nil }
+        var i = 0
+        var negative = false
+        if s[0] == "-" { negative = true; i = 1 }
+        var total = 0.0
+        var parts = 0
+        while i < s.count {
+            let startNumber = i
+            while i < s.count, ("0"..."9").contains(s[i]) || s[i] == "." { i += 1 }
+            guard i > startNumber, let value = Double(String(String.UnicodeScalarView(s[startNumber..<i]))) else { return nil }
+            let startUnit = i
+            while i < s.count, s[i].properties.isAlphabetic || s[i] == "µ" { i += 1 }
+            let unit = String(String.UnicodeScalarView(s[startUnit..<i]))
+            let scale: Double
+            switch unit {
+            case "ns": scale = 1e-9
+            case "us", "µs": scale = 1e-6
+            case "ms": scale = 1e-3
+            case "s", "": scale = 1
+            case "m", "min": scale = 60
+            case "h": scale = 3600
+            case "d": scale = 86400
+            default: return nil
+            }
+            if unit.isEmpty && (i < s.count || parts > 0) { return nil }
+            total += value * scale
+            parts += 1
+        }
+        return negative ? -total : total
+    }
+
+    static func show(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? "\(Int64(x))" : "\(x)"
+    }
+
+    enum Quantity { case duration, count }
+
+    /// A distribution: a constant (duration or number), or an object with "dist".
+    func distribution(_ node: JSONNode, _ path: String, of quantity: Quantity = .duration) throws -> DistributionSpec {
+        func scalar(_ n: JSONNode, _ p: String, positive: Bool = false) throws -> Double {
+            switch quantity {
+            case .duration: return try duration(n, p, positive: positive)
+            case .count: return try number(n, p, min: 0, exclusiveMin: positive)
+            }
+        }
+        guard case .object = node.value else { return .constant(try scalar(node, path)) }
+        var o = try ObjectReader(node, path: path, file: file)
+        let kinds = ["constant", "exponential", "lognormal", "uniform", "gamma", "empirical"] + (quantity == .duration ? ["tokens"] : [])
+        let distNode = try o.required("dist", expected: "one of \(kinds.joined(separator: ", "))")
+        let kind = try string(distNode, o.childPath("dist"))
+        let result: DistributionSpec
+        switch kind {
+        case "constant":
+            result = .constant(try scalar(try o.required("value", expected: "the constant value"), o.childPath("value")))
+        case "exponential":
+            result = .exponential(mean: try scalar(try o.required("mean", expected: "the mean"), o.childPath("mean"), positive: true))
+        case "lognormal":
+            let mean = try scalar(try o.required("mean", expected: "the mean"), o.childPath("mean"), positive: true)
+            let cv = try number(try o.required("cv", expected: "the coefficient of variation σ/μ"), o.childPath("cv"), min: 0, exclusiveMin: true)
+            result = .lognormal(mean: mean, cv: cv)
+        case "uniform":
+            let lo = try scalar(try o.required("min", expected: "the lower bound"), o.childPath("min"))
+            let hiNode = try o.required("max", expected: "the upper bound")
+            let hi = try scalar(hiNode, o.childPath("max"))
+            guard hi >= lo else { throw error(hiNode, o.childPath("max"), "max must not be below min") }
+            result = .uniform(min: lo, max: hi)
+        case "gamma":
+            if let shapeNode = o.optional("shape") {
+                let shape = try number(shapeNode, o.childPath("shape"), min: 0, exclusiveMin: true)
+                let scale = try scalar(try o.required("scale", expected: "the scale, with shape"), o.childPath("scale"), positive: true)
+                result = .gamma(mean: shape * scale, cv: 1 / shape.squareRoot())
+            } else {
+                let mean = try scalar(try o.required("mean", expected: "the mean (or shape and scale)"), o.childPath("mean"), positive: true)
+                let cv = try number(try o.required("cv", expected: "the coefficient of variation σ/μ"), o.childPath("cv"), min: 0, exclusiveMin: true)
+                _ = o.optional("scale")
+                result = .gamma(mean: mean, cv: cv)
+            }
+        case "empirical":
+            let pNode = try o.required("percentiles", expected: "an object from percentile (\"0\" … \"100\") to value")
+            let pPath = o.childPath("percentiles")
+            guard case let .object(members) = pNode.value, members.count >= 2 else {
+                throw error(pNode, pPath, "expected an object with at least the percentiles \"0\" and \"100\"")
+            }
+            var points: [EmpiricalPoint] = []
+            for m in members {
+                guard let p = Double(m.key), p >= 0, p <= 100 else {
+                    throw ScenarioError(file: file, line: m.line, column: m.column, path: ObjectReader.join(pPath, m.key),
+                                        message: "percentile keys are numbers from 0 to 100, found \"\(m.key)\"")
+                }
+                points.append(EmpiricalPoint(percentile: p, value: try scalar(m.value, ObjectReader.join(pPath, m.key))))
+            }
+            points.sort { $0.percentile < $1.percentile }
+            guard points.first!.percentile == 0, points.last!.percentile == 100 else {
+                throw error(pNode, pPath, "the percentiles must include \"0\" and \"100\"")
+            }
+            for k in 1..<points.count where points[k].value < points[k - 1].value {
+                throw error(pNode, pPath, "values must not decrease as the percentile grows (percentile \(ValueReader.show(points[k].percentile)))")
+            }
+            result = .empirical(points)
+        case "tokens" where quantity == .duration:
+            let base = try o.optional("base").map { try duration($0, o.childPath("base")) } ?? 0
+            let perIn = try o.optional("perInputToken").map { try duration($0, o.childPath("perInputToken")) } ?? 0
+            let perOut = try o.optional("perOutputToken").map { try duration($0, o.childPath("perOutputToken")) } ?? 0
+            result = .tokens(base: base, perInputToken: perIn, perOutputToken: perOut)
+        default:
+            throw error(distNode, o.childPath("dist"), "unknown distribution \"\(kind)\"",
+                        suggestion: Suggest.hint(for: kind, in: kinds))
+        }
+        try o.finish()
+        return result
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

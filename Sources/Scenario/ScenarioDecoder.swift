@@ -1,0 +1,514 @@
+import Foundation
+
+/// Reads and checks scenario files.
+public enum ScenarioLoader {
+    /// Loads the scenario at `path` (as the user named it).
+    public static func load(path: String) throws -> Scenario {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            throw ScenarioError(file: path, message: exists ? (isDirectory.boolValue ? "is a folder, expected a scenario file (.json)" : "cannot be read")
+                                : "no such file", suggestion: exists ? nil : "bundled scenarios are in Scenarios/, e.g. Scenarios/quickstart.json")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioError(file: path, message: "is not UTF-8 text")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        return try decode(text, file: path, directory: directory)
+    }
+
+    /// Decodes scenario text. `directory` resolves relative paths inside it.
+    public static func decode(_ text: String, file: String, directory: String = ".") throws -> Scenario {
+        let root = try JSONReader.parse(text, file: file)
+        var decoder = ScenarioDecoder(file: file, directory: directory)
+        return try decoder.decode(root)
+    }
+}
+
+struct ScenarioDecoder {
+    let file: String
+    let directory: String
+    let v: ValueReader
+
+    init(file: String, directory: String) {
+        self.file = file
+        self.directory = directory
+        v = ValueReader(file: file)
+    }
+
+    /// Reads an object whose keys are names, in file order.
+    func namedMembers(_ node: JSONNode, _ path: String, what: String) throws -> [JSONMember] {
+        guard case let .object(members) = node.value else {
+            throw v.error(node, path, "expected an object of \(what) by name, found \(node.value.kindDescription)")
+        }
+        return members
+    }
+
+    func resolve(_ name: String, in names: [String], node: JSONNode, path: String, what: String) throws -> Int {
+        if let i = names.firstIndex(of: name) { return i }
+        throw v.error(node, path, "unknown \(what) \"\(name)\"", suggestion: Suggest.hint(for: name, in: names, noun: "the \(what)s defined are"))
+    }
+
+    mutating func decode(_ root: JSONNode) throws -> Scenario {
+        var o = try ObjectReader(root, path: "$", file: file, what: "a scenario object")
+        let name = try v.string(try o.required("name", expected: "the scenario's name"), "$.name")
+        let description = try o.optional("description").map { try v.string($0, "$.description") }
+        let seed = try o.optional("seed").map { UInt64(try v.integer($0, "$.seed")) } ?? 1
+        let duration = try v.duration(try o.required("duration", expected: "how long arrivals run, e.g. \"1h\""), "$.duration", positive: true)
+
+        let hardware = try decodeHardware(try o.required("hardware", expected: "the node types by name"))
+        let hardwareNames = hardware.map(\.name)
+        var models = try decodeModels(try o.required("models", expected: "the models by name"), hardware: hardware)
+        let modelNames = models.map(\.name)
+        let pipelines = try o.optional("pipelines").map { try decodePipelines($0, modelNames: modelNames) } ?? []
+        for p in pipelines where modelNames.contains(p.name) {
+            throw ScenarioError(file: file, path: "$.pipelines.\(p.name)", message: "pipeline \"\(p.name)\" has the name of a model; target names must be unique")
+        }
+        let targetNames = modelNames + pipelines.map(\.name)
+        let workload = try decodeWorkload(try o.required("workload", expected: "an array of workload sources"), targetNames: targetNames)
+        let slo = try o.optional("slo").map { try decodeSLO($0) } ?? SLO(latency: nil, percentile: 99, timeout: 300)
+        let plans = try decodePlans(try o.required("plans", expected: "the plans to compare, by name"),
+                                    hardwareNames: hardwareNames, modelNames: modelNames)
+        let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name)) } ?? []
+        try o.finish()
+
+        for i in models.indices where models[i].queueLimit < 0 { models[i].queueLimit = 0 }
+        var scenario = Scenario(name: name, description: description, seed: seed, duration: duration, hardware: hardware,
+                                models: models, pipelines: pipelines, workload: workload, slo: slo, plans: plans,
+                                expectations: expectations, file: file)
+        try check(&scenario, root: root)
+        return scenario
+    }
+
+    // MARK: Hardware
+
+    func decodeHardware(_ node: JSONNode) throws -> [HardwareType] {
+        let members = try namedMembers(node, "$.hardware", what: "node types")
+        guard !members.isEmpty else { throw v.error(node, "$.hardware", "define at least one node type") }
+        return try members.map { m in
+            let path = ObjectReader.join("$.hardware", m.key)
+            var o = try ObjectReader(m.value, path: path, file: file)
+            let vcpus = try v.number(try o.required("vcpus", expected: "virtual CPUs"), o.childPath("vcpus"), min: 0, exclusiveMin: true)
+            let memory = try v.number(try o.required("memoryGiB", expected: "memory in GiB"), o.childPath("memoryGiB"), min: 0, exclusiveMin: true)
+            let gpus = try o.optional("gpus").map { try v.integer($0, o.childPath("gpus")) } ?? 0
+            let price = try v.number(try o.required("pricePerHour", expected: "USD per node-hour"), o.childPath("pricePerHour"), min: 0)
+            // Default boot: EC2 request→Ready 60–120 s (autoscalers.md §2.3, a modelling assumption).
+            let boot = try o.optional("boot").map { try v.distribution($0, o.childPath("boot")) } ?? .constant(90)
+            var billing = Billing.ec2Linux
+            if let b = o.optional("billing") {
+                var bo = try ObjectReader(b, path: o.childPath("billing"), file: file)
+                if let inc = bo.optional("increment") { billing.increment = try v.duration(inc, bo.childPath("increment"), positive: true) }
+                if let min = bo.optional("minimum") { billing.minimum = try v.duration(min, bo.childPath("minimum")) }
+                try bo.finish()
+            }
+            try o.finish()
+            return HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
+        }
+    }
+
+    // MARK: Models
+
+    func decodeModels(_ node: JSONNode, hardware: [HardwareType]) throws -> [ModelDefinition] {
+        let members = try namedMembers(node, "$.models", what: "models")
+        guard !members.isEmpty else { throw v.error(node, "$.models", "define at least one model") }
+        let hardwareNames = hardware.map(\.name)
+        return try members.map { m in
+            let path = ObjectReader.join("$.models", m.key)
+            var o = try ObjectReader(m.value, path: path, file: file)
+            let version = try o.optional("version").map { n -> String in
+                if case let .number(x) = n.value { return ValueReader.show(x) }
+                return try v.string(n, o.childPath("version"))
+            }
+            var image: ImageSpec?
+            if let i = o.optional("image") {
+                var io = try ObjectReader(i, path: o.childPath("image"), file: file)
+                let imageName = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
+                let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
+                try io.finish()
+                image = ImageSpec(name: imageName, pull: pull)
+            }
+            let initTime = try o.optional("init").map { try v.distribution($0, o.childPath("init")) } ?? .constant(0)
+            let load = try o.optional("load").map { try v.distribution($0, o.childPath("load")) } ?? .constant(0)
+            let rNode = try o.required("requires", expected: "the resources one instance needs: vcpus, memoryGiB, gpus")
+            var ro = try ObjectReader(rNode, path: o.childPath("requires"), file: file)
+            let requires = ResourceRequest(
+                vcpus: try ro.optional("vcpus").map { try v.number($0, ro.childPath("vcpus"), min: 0) } ?? 0,
+                memoryGiB: try ro.optional("memoryGiB").map { try v.number($0, ro.childPath("memoryGiB"), min: 0) } ?? 0,
+                gpus: try ro.optional("gpus").map { try v.integer($0, ro.childPath("gpus")) } ?? 0)
+            try ro.finish()
+
+            // service: one distribution for every node type, or an object keyed by node type
+            // (plus "serverless" for provider-hosted capacity).
+            let sNode = try o.required("service", expected: "the service time, or service times by node type")
+            let sPath = o.childPath("service")
+            var service = [DistributionSpec?](repeating: nil, count: hardware.count)
+            var serverlessService: DistributionSpec?
+            var keyed: [Int] = []
+            if case let .object(sMembers) = sNode.value, !sMembers.contains(where: { $0.key == "dist" }) {
+                for sm in sMembers {
+                    let p = ObjectReader.join(sPath, sm.key)
+                    let d = try v.distribution(sm.value, p)
+                    if sm.key == "serverless" { serverlessService = d; continue }
+                    guard let h = hardwareNames.firstIndex(of: sm.key) else {
+                        throw ScenarioError(file: file, line: sm.line, column: sm.column, path: p,
+                                            message: "unknown node type \"\(sm.key)\"",
+                                            suggestion: Suggest.hint(for: sm.key, in: hardwareNames + ["serverless"], noun: "expected a node type:"))
+                    }
+                    service[h] = d
+                    keyed.append(h)
+                }
+            } else {
+                let d = try v.distribution(sNode, sPath)
+                for h in hardware.indices { service[h] = d }
+                serverlessService = d
+            }
+
+            var runsOn: [Int]
+            if let rn = o.optional("runsOn") {
+                guard case let .array(items) = rn.value, !items.isEmpty else {
+                    throw v.error(rn, o.childPath("runsOn"), "expected a non-empty array of node type names")
+                }
+                runsOn = try items.enumerated().map { k, item in
+                    let p = o.childPath("runsOn") + "[\(k)]"
+                    return try resolve(try v.string(item, p), in: hardwareNames, node: item, path: p, what: "node type")
+                }
+                for h in runsOn where service[h] == nil {
+                    throw v.error(sNode, sPath, "no service time for node type \"\(hardwareNames[h])\", which runsOn lists",
+                                  suggestion: "add \"\(hardwareNames[h])\": {\"dist\": …} to service")
+                }
+            } else {
+                runsOn = keyed.isEmpty ? Array(hardware.indices) : keyed
+            }
+            let fitting = runsOn.filter { h in
+                hardware[h].vcpus >= requires.vcpus && hardware[h].memoryGiB >= requires.memoryGiB && hardware[h].gpus >= requires.gpus
+            }
+            if fitting.isEmpty {
+                let needs = "\(ValueReader.show(requires.vcpus)) vCPU, \(ValueReader.show(requires.memoryGiB)) GiB, \(requires.gpus) GPU"
+                let offered = runsOn.map { h in "\(hardwareNames[h]) has \(ValueReader.show(hardware[h].vcpus)) vCPU, \(ValueReader.show(hardware[h].memoryGiB)) GiB, \(hardware[h].gpus) GPU" }
+                throw v.error(rNode, o.childPath("requires"), "model \"\(m.key)\" fits no node type it may run on: it needs \(needs); \(offered.joined(separator: "; "))",
+                              suggestion: "lower requires, or add a larger node type to hardware and runsOn")
+            }
+            runsOn = runsOn.filter { fitting.contains($0) } // a type it cannot fit on is never chosen
+            let concurrency = try o.optional("concurrency").map { try v.integer($0, o.childPath("concurrency"), min: 1) } ?? 1
+            // Default queue depth 10,000: Knative's activator breaker queue (autoscalers.md §3.3,
+            // pkg/activator/net/throttler.go breakerQueueDepth).
+            let queueLimit = try o.optional("queueLimit").map { try v.integer($0, o.childPath("queueLimit")) } ?? 10_000
+            try o.finish()
+            return ModelDefinition(name: m.key, version: version, image: image, initTime: initTime, load: load, requires: requires,
+                                   runsOn: runsOn, service: service, serverlessService: serverlessService,
+                                   concurrency: concurrency, queueLimit: queueLimit)
+        }
+    }
+
+    // MARK: Pipelines
+
+    func decodePipelines(_ node: JSONNode, modelNames: [String]) throws -> [Pipeline] {
+        let members = try namedMembers(node, "$.pipelines", what: "pipelines")
+        return try members.map { m in
+            let path = ObjectReader.join("$.pipelines", m.key)
+            guard case let .array(items) = m.value.value, !items.isEmpty else {
+                throw v.error(m.value, path, "expected a non-empty array of model names, in order")
+            }
+            let stages = try items.enumerated().map { k, item in
+                try resolve(try v.string(item, "\(path)[\(k)]"), in: modelNames, node: item, path: "\(path)[\(k)]", what: "model")
+            }
+            return Pipeline(name: m.key, stages: stages)
+        }
+    }
+
+    // MARK: Workload
+
+    func decodeWorkload(_ node: JSONNode, targetNames: [String]) throws -> [WorkloadSource] {
+        guard case let .array(items) = node.value else {
+            throw v.error(node, "$.workload", "expected an array of workload sources, found \(node.value.kindDescription)")
+        }
+        guard !items.isEmpty else { throw v.error(node, "$.workload", "define at least one workload source") }
+        let kinds = ["poisson", "bursts", "trace", "training"]
+        return try items.enumerated().map { k, item in
+            let path = "$.workload[\(k)]"
+            var o = try ObjectReader(item, path: path, file: file)
+            let kindNode = try o.required("kind", expected: kinds.joined(separator: ", "))
+            let kind = try v.string(kindNode, o.childPath("kind"))
+            func target(required: Bool) throws -> TargetRef? {
+                guard let t = required ? try o.required("target", expected: "a model or pipeline name") : o.optional("target") else { return nil }
+                let name = try v.string(t, o.childPath("target"))
+                return TargetRef(index: try resolve(name, in: targetNames, node: t, path: o.childPath("target"), what: "target"))
+            }
+            func rate(_ key: String) throws -> Double {
+                try v.number(try o.required(key, expected: "requests per second"), o.childPath(key), min: 0)
+            }
+            let workloadKind: WorkloadKind
+            var targetRef: TargetRef?
+            switch kind {
+            case "poisson":
+                targetRef = try target(required: true)
+                workloadKind = .poisson(rate: try rate("rate"))
+            case "bursts":
+                targetRef = try target(required: true)
+                let base = try rate("base"), peak = try rate("peak")
+                let every = try v.duration(try o.required("every", expected: "the time between burst starts"), o.childPath("every"), positive: true)
+                let lengthNode = try o.required("length", expected: "how long each burst lasts")
+                let length = try v.duration(lengthNode, o.childPath("length"), positive: true)
+                guard length <= every else { throw v.error(lengthNode, o.childPath("length"), "a burst cannot last longer than the time between bursts (every)") }
+                let offset = try o.optional("offset").map { try v.duration($0, o.childPath("offset")) } ?? 0
+                workloadKind = .bursts(base: base, peak: peak, every: every, length: length, offset: offset)
+            case "trace":
+                let formatNode = try o.required("format", expected: TraceSpec.Format.allCases.map(\.rawValue).joined(separator: " or "))
+                let formatName = try v.string(formatNode, o.childPath("format"))
+                guard let format = TraceSpec.Format(rawValue: formatName) else {
+                    throw v.error(formatNode, o.childPath("format"), "unknown trace format \"\(formatName)\"",
+                                  suggestion: Suggest.hint(for: formatName, in: TraceSpec.Format.allCases.map(\.rawValue)))
+                }
+                let pathNode = try o.required("path", expected: "the trace file, relative to the scenario file")
+                let tracePath = try v.string(pathNode, o.childPath("path"))
+                let resolved = tracePath.hasPrefix("/") ? tracePath : (directory.isEmpty ? tracePath : directory + "/" + tracePath)
+                targetRef = try target(required: format == .azureLLM)
+                workloadKind = .trace(TraceSpec(format: format, path: tracePath, resolvedPath: resolved))
+            case "training":
+                throw v.error(kindNode, o.childPath("kind"), "training jobs are not modelled yet: this version replays serving traffic only",
+                              suggestion: "remove this source for now; training on shared pools comes with the ML life-cycle work")
+            default:
+                throw v.error(kindNode, o.childPath("kind"), "unknown workload kind \"\(kind)\"", suggestion: Suggest.hint(for: kind, in: kinds))
+            }
+            let caller = try o.optional("caller").map { try v.string($0, o.childPath("caller")) }
+            let version = try o.optional("version").map { n -> String in
+                if case let .number(x) = n.value { return ValueReader.show(x) }
+                return try v.string(n, o.childPath("version"))
+            }
+            let start = try o.optional("start").map { try v.duration($0, o.childPath("start")) } ?? 0
+            let end = try o.optional("end").map { try v.duration($0, o.childPath("end")) }
+            var inputTokens: DistributionSpec?, outputTokens: DistributionSpec?
+            if let t = o.optional("tokens") {
+                var to = try ObjectReader(t, path: o.childPath("tokens"), file: file)
+                inputTokens = try v.distribution(try to.required("input", expected: "input tokens per request"), to.childPath("input"), of: .count)
+                outputTokens = try v.distribution(try to.required("output", expected: "output tokens per request"), to.childPath("output"), of: .count)
+                try to.finish()
+            }
+            try o.finish()
+            return WorkloadSource(kind: workloadKind, target: targetRef, caller: caller, version: version, start: start, end: end,
+                                  inputTokens: inputTokens, outputTokens: outputTokens, jsonPath: path)
+        }
+    }
+
+    // MARK: SLO
+
+    func decodeSLO(_ node: JSONNode) throws -> SLO {
+        var o = try ObjectReader(node, path: "$.slo", file: file)
+        let latency = try o.optional("latency").map { try v.duration($0, "$.slo.latency", positive: true) }
+        let percentile = try o.optional("percentile").map { try v.number($0, "$.slo.percentile", min: 0, exclusiveMin: true, max: 100) } ?? 99
+        // Default timeout 300 s: Knative's revision-timeout-seconds (autoscalers.md §3.4).
+        let timeout = try o.optional("timeout").map { try v.duration($0, "$.slo.timeout", positive: true) } ?? 300
+        try o.finish()
+        return SLO(latency: latency, percentile: percentile, timeout: timeout)
+    }
+
+    // MARK: Plans
+
+    func nodeRanges(_ node: JSONNode, _ path: String, hardwareNames: [String]) throws -> [NodeRange] {
+        let members = try namedMembers(node, path, what: "node pools ({\"min\": m, \"max\": n})")
+        guard !members.isEmpty else { throw v.error(node, path, "define at least one node pool") }
+        return try members.map { m in
+            let p = ObjectReader.join(path, m.key)
+            let h = try resolve(m.key, in: hardwareNames, node: m.value, path: p, what: "node type")
+            var o = try ObjectReader(m.value, path: p, file: file, what: "an object {\"min\": m, \"max\": n}")
+            let min = try o.optional("min").map { try v.integer($0, o.childPath("min")) } ?? 0
+            let maxNode = try o.required("max", expected: "the most nodes of this type")
+            let max = try v.integer(maxNode, o.childPath("max"), min: 1)
+            guard max >= min else { throw v.error(maxNode, o.childPath("max"), "max (\(max)) is below min (\(min))") }
+            try o.finish()
+            return NodeRange(hardware: h, min: min, max: max)
+        }
+    }
+
+    func decodePlans(_ node: JSONNode, hardwareNames: [String], modelNames: [String]) throws -> [Plan] {
+        let members = try namedMembers(node, "$.plans", what: "plans")
+        guard !members.isEmpty else { throw v.error(node, "$.plans", "define at least one plan") }
+        let families = ["traditional", "elastic", "serverless"]
+        return try members.map { m in
+            let path = ObjectReader.join("$.plans", m.key)
+            var o = try ObjectReader(m.value, path: path, file: file)
+            let pNode = try o.required("policy", expected: families.joined(separator: ", "))
+            let family = try v.string(pNode, o.childPath("policy"))
+            let policy: PlanPolicy
+            switch family {
+            case "traditional":
+                let nNode = try o.required("nodes", expected: "node counts by type, e.g. {\"gpu.t4\": 10}")
+                var nodes = [Int](repeating: 0, count: hardwareNames.count)
+                for nm in try namedMembers(nNode, o.childPath("nodes"), what: "node counts") {
+                    let p = ObjectReader.join(o.childPath("nodes"), nm.key)
+                    nodes[try resolve(nm.key, in: hardwareNames, node: nm.value, path: p, what: "node type")] = try v.integer(nm.value, p)
+                }
+                var instances = [Int?](repeating: nil, count: modelNames.count)
+                if let iNode = o.optional("instances") {
+                    for im in try namedMembers(iNode, o.childPath("instances"), what: "instance counts") {
+                        let p = ObjectReader.join(o.childPath("instances"), im.key)
+                        instances[try resolve(im.key, in: modelNames, node: im.value, path: p, what: "model")] = try v.integer(im.value, p)
+                    }
+                }
+                policy = .traditional(nodes: nodes, instances: instances)
+            case "elastic":
+                let scalers = ["target-tracking"]
+                let scaler = try o.optional("scaler").map { s -> String in
+                    let name = try v.string(s, o.childPath("scaler"))
+                    guard scalers.contains(name) else {
+                        throw v.error(s, o.childPath("scaler"), "unknown scaler \"\(name)\"", suggestion: Suggest.hint(for: name, in: scalers))
+                    }
+                    return name
+                } ?? "target-tracking"
+                // Default target 0.8: the HPA's default CPU AverageUtilization of 80 %
+                // (autoscalers.md §1.5; value marked unconfirmed there).
+                let target = try o.optional("target").map { try v.number($0, o.childPath("target"), min: 0, exclusiveMin: true, max: 1) } ?? 0.8
+                let nodes = try nodeRanges(try o.required("nodes", expected: "node pools by type, {\"min\": m, \"max\": n}"),
+                                           o.childPath("nodes"), hardwareNames: hardwareNames)
+                var instances: [InstanceRange] = []
+                if let iNode = o.optional("instances") {
+                    for im in try namedMembers(iNode, o.childPath("instances"), what: "instance ranges") {
+                        let p = ObjectReader.join(o.childPath("instances"), im.key)
+                        let model = try resolve(im.key, in: modelNames, node: im.value, path: p, what: "model")
+                        var io = try ObjectReader(im.value, path: p, file: file, what: "an object {\"min\": m, \"max\": n}")
+                        let min = try io.optional("min").map { try v.integer($0, io.childPath("min"), min: 1) } ?? 1
+                        let max = try io.optional("max").map { try v.integer($0, io.childPath("max"), min: 1) } ?? 1000
+                        guard max >= min else { throw v.error(im.value, p, "max (\(max)) is below min (\(min))") }
+                        try io.finish()
+                        instances.append(InstanceRange(model: model, min: min, max: max))
+                    }
+                }
+                policy = .elastic(ElasticPlan(
+                    scaler: scaler, target: target, nodes: nodes, instances: instances,
+                    tolerance: try o.optional("tolerance").map { try v.number($0, o.childPath("tolerance"), min: 0, max: 1) },
+                    syncPeriod: try o.optional("syncPeriod").map { try v.duration($0, o.childPath("syncPeriod"), positive: true) },
+                    downscaleStabilization: try o.optional("downscaleStabilization").map { try v.duration($0, o.childPath("downscaleStabilization")) },
+                    nodeScanInterval: try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) },
+                    nodeUnneededTime: try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) },
+                    scaleDownDelayAfterAdd: try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) }))
+            case "serverless":
+                let hostingNames = ServerlessPlan.Hosting.allCases.map(\.rawValue)
+                let hostingNode = try o.required("hosting", expected: "\"provider\" (Lambda-like) or \"self\" (on the plan's own nodes)")
+                let hostingName = try v.string(hostingNode, o.childPath("hosting"))
+                guard let hosting = ServerlessPlan.Hosting(rawValue: hostingName) else {
+                    throw v.error(hostingNode, o.childPath("hosting"), "unknown hosting \"\(hostingName)\"", suggestion: Suggest.hint(for: hostingName, in: hostingNames))
+                }
+                let keepAlive = try o.optional("keepAlive").map { try v.duration($0, o.childPath("keepAlive")) } ?? 600
+                var nodes: [NodeRange] = []
+                if hosting == .self {
+                    nodes = try nodeRanges(try o.required("nodes", expected: "node pools for self-hosting, {\"min\": m, \"max\": n}"),
+                                           o.childPath("nodes"), hardwareNames: hardwareNames)
+                } else if let n = o.optional("nodes") {
+                    throw v.error(n, o.childPath("nodes"), "provider-hosted serverless runs on the provider's capacity, not on nodes",
+                                  suggestion: "use \"hosting\": \"self\" to run on your own node pools")
+                }
+                let limit = try o.optional("concurrencyLimit").map { try v.integer($0, o.childPath("concurrencyLimit")) } ?? (hosting == .provider ? 1000 : 0)
+                var pricing = ProviderPricing.lambda
+                if let pr = o.optional("pricing") {
+                    var po = try ObjectReader(pr, path: o.childPath("pricing"), file: file)
+                    if let x = po.optional("perGBSecond") { pricing.perGBSecond = try v.number(x, po.childPath("perGBSecond"), min: 0) }
+                    if let x = po.optional("perRequest") { pricing.perRequest = try v.number(x, po.childPath("perRequest"), min: 0) }
+                    if let x = po.optional("perGPUSecond") { pricing.perGPUSecond = try v.number(x, po.childPath("perGPUSecond"), min: 0) }
+                    if let x = po.optional("granularity") { pricing.granularity = try v.duration(x, po.childPath("granularity"), positive: true) }
+                    try po.finish()
+                }
+                policy = .serverless(ServerlessPlan(
+                    hosting: hosting, keepAlive: keepAlive, nodes: nodes, concurrencyLimit: limit, pricing: pricing,
+                    nodeScanInterval: try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) },
+                    nodeUnneededTime: try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) },
+                    scaleDownDelayAfterAdd: try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) }))
+            default:
+                throw v.error(pNode, o.childPath("policy"), "unknown policy \"\(family)\"", suggestion: Suggest.hint(for: family, in: families))
+            }
+            try o.finish()
+            return Plan(name: m.key, policy: policy, jsonPath: path)
+        }
+    }
+
+    // MARK: Expectations
+
+    func decodeExpect(_ node: JSONNode, planNames: [String]) throws -> [Expectation] {
+        guard case let .array(items) = node.value else {
+            throw v.error(node, "$.expect", "expected an array of gates, found \(node.value.kindDescription)")
+        }
+        return try items.enumerated().map { k, item in
+            let path = "$.expect[\(k)]"
+            var o = try ObjectReader(item, path: path, file: file)
+            let pNode = try o.required("plan", expected: "the plan this gate checks")
+            let plan = try resolve(try v.string(pNode, o.childPath("plan")), in: planNames, node: pNode, path: o.childPath("plan"), what: "plan")
+            let mNode = try o.required("metric", expected: "a summary.csv column such as latency_p99_s")
+            let metric = try v.string(mNode, o.childPath("metric"))
+            guard SummaryMetric.names.contains(metric) else {
+                throw v.error(mNode, o.childPath("metric"), "unknown metric \"\(metric)\"",
+                              suggestion: Suggest.hint(for: metric, in: SummaryMetric.names, noun: "metrics are the numeric summary.csv columns"))
+            }
+            var bounds: [Expectation.Bound] = []
+            if let x = o.optional("min") { bounds.append(.min(try v.number(x, o.childPath("min")))) }
+            if let x = o.optional("max") { bounds.append(.max(try v.number(x, o.childPath("max")))) }
+            for (key, isMax) in [("maxRatioTo", true), ("minRatioTo", false)] {
+                if let r = o.optional(key) {
+                    let other = try resolve(try v.string(r, o.childPath(key)), in: planNames, node: r, path: o.childPath(key), what: "plan")
+                    let value = try v.number(try o.required("value", expected: "the ratio bound for \(key)"), o.childPath("value"), min: 0)
+                    bounds.append(isMax ? .maxRatioTo(plan: other, value: value) : .minRatioTo(plan: other, value: value))
+                }
+            }
+            if bounds.isEmpty {
+                throw v.error(item, path, "a gate needs a bound: min, max, or maxRatioTo/minRatioTo with value")
+            }
+            if !bounds.contains(where: { if case .maxRatioTo = $0 { return true }; if case .minRatioTo = $0 { return true }; return false }) {
+                _ = o.optional("value")
+            }
+            try o.finish()
+            return Expectation(plan: plan, metric: metric, bounds: bounds, jsonPath: path)
+        }
+    }
+
+    // MARK: Cross-checks
+
+    /// Checks that need the whole scenario: token-driven models get token counts, provider
+    /// hosting gets no GPU model without a GPU price, each plan can host every used model.
+    func check(_ s: inout Scenario, root: JSONNode) throws {
+        var used = [Bool](repeating: false, count: s.models.count)
+        var usedBy = [[Int]](repeating: [], count: s.models.count)   // sources per model
+        for (k, source) in s.workload.enumerated() {
+            var stages: [Int] = []
+            if let t = source.target { stages = s.stages(of: t) } else { stages = Array(s.models.indices) + s.pipelines.flatMap(\.stages) }
+            for m in stages {
+                used[m] = true
+                usedBy[m].append(k)
+            }
+        }
+        for (m, model) in s.models.enumerated() where model.isTokenDriven {
+            for k in usedBy[m] {
+                let source = s.workload[k]
+                var carriesTokens = source.inputTokens != nil
+                if case let .trace(t) = source.kind, t.format == .azureLLM { carriesTokens = true }
+                if case .trace = source.kind, source.target == nil { continue } // checked per row
+                if !carriesTokens {
+                    throw ScenarioError(file: file, path: source.jsonPath,
+                                        message: "model \"\(model.name)\" has a token-driven service time but this source carries no token counts",
+                                        suggestion: "add \"tokens\": {\"input\": …, \"output\": …} to the source, or replay a trace with token columns")
+                }
+            }
+        }
+        for plan in s.plans {
+            switch plan.policy {
+            case let .elastic(e):
+                try checkPools(s, plan: plan, pools: e.nodes.map(\.hardware), used: used)
+            case let .serverless(sv) where sv.hosting == .self:
+                try checkPools(s, plan: plan, pools: sv.nodes.map(\.hardware), used: used)
+            case let .serverless(sv):
+                for (m, model) in s.models.enumerated() where used[m] && model.requires.gpus > 0 && sv.pricing.perGPUSecond == nil {
+                    throw ScenarioError(file: file, path: plan.jsonPath + ".hosting",
+                                        message: "model \"\(model.name)\" needs GPUs, and provider-hosted serverless (Lambda) has none",
+                                        suggestion: "use \"hosting\": \"self\" with GPU node pools, or set pricing.perGPUSecond for a GPU serverless provider")
+                }
+            case .traditional:
+                break
+            }
+        }
+    }
+
+    func checkPools(_ s: Scenario, plan: Plan, pools: [Int], used: [Bool]) throws {
+        for (m, model) in s.models.enumerated() where used[m] && !model.runsOn.contains(where: pools.contains) {
+            throw ScenarioError(file: file, path: plan.jsonPath + ".nodes",
+                                message: "model \"\(model.name)\" runs on \(model.runsOn.map { s.hardware[$0].name }.joined(separator: ", ")) but plan \"\(plan.name)\" has no pool of those types",
+                                suggestion: "add a pool of \(s.hardware[model.runsOn[0]].name) to the plan's nodes")
+        }
+    }
+}

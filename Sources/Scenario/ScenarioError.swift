@@ -1,0 +1,85 @@
+/// A problem with a scenario file (or a file it names), with where it is and what was expected.
+///
+/// Printed like a compiler diagnostic:
+/// `Scenarios/x.json:12:20: $.models.ocr.concurrency: expected a whole number ≥ 1, found "four"`
+/// followed by a `hint:` line when there is a suggestion.
+public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file, as the user named it.
+    public var file: String
+    /// 1-based line and column, when known.
+    public var line: Int?
+    public var column: Int?
+    /// The JSON path (`$.models.ocr.concurrency`) or a column name for CSV files.
+    public var path: String?
+    /// What is wrong and what was expected.
+    public var message: String
+    /// What to do about it ("did you mean 'concurrency'?").
+    public var suggestion: String?
+
+    public init(file: String, line: Int? = nil, column: Int? = nil, path: String? = nil,
+                message: String, suggestion: String? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path
+        self.message = message
+        self.suggestion = suggestion
+    }
+
+    public var description: String {
+        var place = file
+        if let line { place += ":\(line)" }
+        if let column { place += ":\(column)" }
+        var text = "\(place): "
+        if let path { text += "\(path): " }
+        text += message
+        if let suggestion { text += "\n  hint: \(suggestion)" }
+        return text
+    }
+}
+
+/// Suggestions for misspelt keys and names.
+public enum Suggest {
+    /// The candidate closest to `word` by edit distance, if it is close enough to be a likely
+    /// typo (at most a third of the word's length, and at least 1 edit allowed).
+    public static func closest(to word: String, in candidates: [String]) -> String? {
+        let limit = Swift.max(1, word.count / 3)
+        var best: String?
+        var bestDistance = Int.max
+        let lowered = word.lowercased()
+        for candidate in candidates {
+            let d = distance(lowered, candidate.lowercased())
+            if d < bestDistance || (d == bestDistance && best.map { candidate < $0 } == true) {
+                best = candidate
+                bestDistance = d
+            }
+        }
+        return bestDistance <= limit ? best : nil
+    }
+
+    /// "did you mean 'x'?" or the list of valid choices when nothing is close.
+    public static func hint(for word: String, in candidates: [String], noun: String = "") -> String {
+        if let match = closest(to: word, in: candidates) { return "did you mean '\(match)'?" }
+        if candidates.isEmpty { return "there are none defined" }
+        let list = candidates.prefix(12).map { "'\($0)'" }.joined(separator: ", ")
+        return "expected \(noun.isEmpty ? "one of" : noun + ":") \(list)\(candidates.count > 12 ? ", …" : "")"
+    }
+
+    /// Levenshtein distance.
+    public static func distance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        if x.isEmpty { return y.count }
+        if y.isEmpty { return x.count }
+        var previous = Array(0...y.count)
+        var current = [Int](repeating: 0, count: y.count + 1)
+        for i in 1...x.count {
+            current[0] = i
+            for j in 1...y.count {
+                let cost = x[i - 1] == y[j - 1] ? 0 : 1
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[y.count]
+    }
+}

@@ -1,0 +1,305 @@
+// The typed form of a scenario file. Durations are seconds (Double), money USD, sizes GiB,
+// rates per second. Every entity keeps the file's order; references are resolved to indices.
+
+/// A probability distribution of a duration (seconds) or of a count.
+public enum DistributionSpec: Sendable, Equatable {
+    case constant(Double)
+    case exponential(mean: Double)
+    /// Lognormal given by its mean and coefficient of variation (σ/μ).
+    case lognormal(mean: Double, cv: Double)
+    case uniform(min: Double, max: Double)
+    /// Gamma given by its mean and coefficient of variation (shape = 1/cv²).
+    case gamma(mean: Double, cv: Double)
+    /// Piecewise-linear inverse CDF through (percentile 0…100, value) points, sorted.
+    case empirical([EmpiricalPoint])
+    /// Token-driven service time: base + input tokens × perInputToken + output × perOutputToken.
+    case tokens(base: Double, perInputToken: Double, perOutputToken: Double)
+
+    /// The mean, where it has a closed form (tokens: the base only).
+    public var mean: Double {
+        switch self {
+        case let .constant(v): return v
+        case let .exponential(mean): return mean
+        case let .lognormal(mean, _): return mean
+        case let .uniform(a, b): return (a + b) / 2
+        case let .gamma(mean, _): return mean
+        case let .empirical(points):
+            var total = 0.0
+            for k in 1..<points.count {
+                total += (points[k].percentile - points[k - 1].percentile) / 100 * (points[k].value + points[k - 1].value) / 2
+            }
+            return total
+        case let .tokens(base, _, _): return base
+        }
+    }
+
+    /// Whether the distribution needs request token counts.
+    public var isTokenDriven: Bool {
+        if case .tokens = self { return true }
+        return false
+    }
+}
+
+public struct EmpiricalPoint: Sendable, Equatable {
+    public var percentile: Double
+    public var value: Double
+    public init(percentile: Double, value: Double) {
+        self.percentile = percentile
+        self.value = value
+    }
+}
+
+/// Node billing: increment and minimum billed duration.
+public struct Billing: Sendable, Equatable {
+    public var increment: Double
+    public var minimum: Double
+    /// EC2 Linux: per second with a 60-second minimum (AWS, 2 Oct 2017; autoscalers.md §6.2).
+    public static let ec2Linux = Billing(increment: 1, minimum: 60)
+    public init(increment: Double, minimum: Double) {
+        self.increment = increment
+        self.minimum = minimum
+    }
+}
+
+public struct HardwareType: Sendable, Equatable {
+    public var name: String
+    public var vcpus: Double
+    public var memoryGiB: Double
+    public var gpus: Int
+    public var pricePerHour: Double
+    public var boot: DistributionSpec
+    public var billing: Billing
+}
+
+public struct ImageSpec: Sendable, Equatable {
+    public var name: String
+    public var pull: DistributionSpec
+}
+
+public struct ResourceRequest: Sendable, Equatable {
+    public var vcpus: Double
+    public var memoryGiB: Double
+    public var gpus: Int
+}
+
+public struct ModelDefinition: Sendable, Equatable {
+    public var name: String
+    public var version: String?
+    public var image: ImageSpec?
+    public var initTime: DistributionSpec
+    public var load: DistributionSpec
+    public var requires: ResourceRequest
+    /// Hardware indices the model may run on, in preference order.
+    public var runsOn: [Int]
+    /// Service time per hardware index (same length as the hardware list; nil where not given).
+    public var service: [DistributionSpec?]
+    /// Service time on provider-hosted serverless capacity (`service.serverless`), if given.
+    public var serverlessService: DistributionSpec?
+    public var concurrency: Int
+    public var queueLimit: Int
+
+    /// The service time on provider-hosted capacity: `service.serverless`, else the first
+    /// `runsOn` hardware's.
+    public var providerService: DistributionSpec {
+        serverlessService ?? service[runsOn[0]]!
+    }
+    /// Whether any service-time model needs token counts.
+    public var isTokenDriven: Bool {
+        service.contains { $0?.isTokenDriven == true } || serverlessService?.isTokenDriven == true
+    }
+}
+
+public struct Pipeline: Sendable, Equatable {
+    public var name: String
+    /// Model indices, in order.
+    public var stages: [Int]
+}
+
+/// What a workload source's requests address: a model or a pipeline.
+public struct TargetRef: Sendable, Equatable, Hashable {
+    /// Index into `Scenario.targetNames` (models first, then pipelines).
+    public var index: Int
+    public init(index: Int) { self.index = index }
+}
+
+public struct TraceSpec: Sendable, Equatable {
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+        /// `time,target[,caller,version]` with a header row; time in seconds or ISO-8601.
+        case csv
+        /// Azure LLM inference trace: `TIMESTAMP,ContextTokens,GeneratedTokens`.
+        case azureLLM = "azure-llm"
+    }
+    public var format: Format
+    /// The path as written in the scenario.
+    public var path: String
+    /// The path resolved against the scenario's folder.
+    public var resolvedPath: String
+}
+
+public enum WorkloadKind: Sendable, Equatable {
+    case poisson(rate: Double)
+    /// On/off bursts: `peak` per second during `length` every `every`, `base` otherwise,
+    /// the first burst starting at `offset`.
+    case bursts(base: Double, peak: Double, every: Double, length: Double, offset: Double)
+    case trace(TraceSpec)
+}
+
+public struct WorkloadSource: Sendable, Equatable {
+    public var kind: WorkloadKind
+    /// The target of every request (trace rows may name their own).
+    public var target: TargetRef?
+    public var caller: String?
+    public var version: String?
+    /// Arrivals begin at `start` and end at `end` (default: the scenario duration).
+    public var start: Double
+    public var end: Double?
+    /// Token counts for synthetic sources feeding token-driven models.
+    public var inputTokens: DistributionSpec?
+    public var outputTokens: DistributionSpec?
+    /// Where the source stands in the file, for errors found while running it.
+    public var jsonPath: String
+}
+
+public struct SLO: Sendable, Equatable {
+    /// Latency objective (seconds), if any.
+    public var latency: Double?
+    /// The percentile the objective is judged at.
+    public var percentile: Double
+    /// Requests unfinished this long after arrival end as timed out.
+    public var timeout: Double
+}
+
+public struct NodeRange: Sendable, Equatable {
+    public var hardware: Int
+    public var min: Int
+    public var max: Int
+}
+
+public struct InstanceRange: Sendable, Equatable {
+    public var model: Int
+    public var min: Int
+    public var max: Int
+}
+
+public struct ElasticPlan: Sendable, Equatable {
+    public var scaler: String
+    public var target: Double
+    public var nodes: [NodeRange]
+    public var instances: [InstanceRange]
+    public var tolerance: Double?
+    public var syncPeriod: Double?
+    public var downscaleStabilization: Double?
+    public var nodeScanInterval: Double?
+    public var nodeUnneededTime: Double?
+    public var scaleDownDelayAfterAdd: Double?
+}
+
+/// Provider prices for serverless hosting.
+public struct ProviderPricing: Sendable, Equatable {
+    public var perGBSecond: Double
+    public var perRequest: Double
+    public var perGPUSecond: Double?
+    /// Billed-duration rounding (seconds).
+    public var granularity: Double
+    /// AWS Lambda x86_64, US East: $0.0000166667 per GB-s, $0.20 per 1M requests, rounded up to
+    /// 1 ms (autoscalers.md §4.4; [S] copies of the pricing page, [P-doc] for the 1 ms rounding).
+    public static let lambda = ProviderPricing(perGBSecond: 0.0000166667, perRequest: 0.0000002,
+                                               perGPUSecond: nil, granularity: 0.001)
+}
+
+public struct ServerlessPlan: Sendable, Equatable {
+    public enum Hosting: String, Sendable, Equatable, CaseIterable {
+        case provider
+        case `self`
+    }
+    public var hosting: Hosting
+    public var keepAlive: Double
+    /// Self-hosted: the node pools.
+    public var nodes: [NodeRange]
+    /// Provider-hosted: concurrent instances allowed over all models (0 = unlimited).
+    public var concurrencyLimit: Int
+    public var pricing: ProviderPricing
+    public var nodeScanInterval: Double?
+    public var nodeUnneededTime: Double?
+    public var scaleDownDelayAfterAdd: Double?
+}
+
+public enum PlanPolicy: Sendable, Equatable {
+    /// Nodes per hardware index; pinned instance counts per model index (nil: packed).
+    case traditional(nodes: [Int], instances: [Int?])
+    case elastic(ElasticPlan)
+    case serverless(ServerlessPlan)
+
+    public var family: String {
+        switch self {
+        case .traditional: return "traditional"
+        case .elastic: return "elastic"
+        case .serverless: return "serverless"
+        }
+    }
+}
+
+public struct Plan: Sendable, Equatable {
+    public var name: String
+    public var policy: PlanPolicy
+    public var jsonPath: String
+}
+
+public struct Expectation: Sendable, Equatable {
+    public enum Bound: Sendable, Equatable {
+        case min(Double)
+        case max(Double)
+        /// metric(plan) ≤ value × metric(other plan)
+        case maxRatioTo(plan: Int, value: Double)
+        /// metric(plan) ≥ value × metric(other plan)
+        case minRatioTo(plan: Int, value: Double)
+    }
+    public var plan: Int
+    public var metric: String
+    public var bounds: [Bound]
+    public var jsonPath: String
+}
+
+/// A whole scenario file.
+public struct Scenario: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    public var seed: UInt64
+    public var duration: Double
+    public var hardware: [HardwareType]
+    public var models: [ModelDefinition]
+    public var pipelines: [Pipeline]
+    public var workload: [WorkloadSource]
+    public var slo: SLO
+    public var plans: [Plan]
+    public var expectations: [Expectation]
+    /// The file as the user named it.
+    public var file: String
+
+    /// Target names: the models, then the pipelines.
+    public var targetNames: [String] { models.map(\.name) + pipelines.map(\.name) }
+
+    /// The model indices of a target's stages.
+    public func stages(of target: TargetRef) -> [Int] {
+        target.index < models.count ? [target.index] : pipelines[target.index - models.count].stages
+    }
+
+    /// The target index for a name, if it names a model or a pipeline.
+    public func target(named name: String) -> TargetRef? {
+        if let m = models.firstIndex(where: { $0.name == name }) { return TargetRef(index: m) }
+        if let p = pipelines.firstIndex(where: { $0.name == name }) { return TargetRef(index: models.count + p) }
+        return nil
+    }
+}
+
+/// The numeric columns of `summary.csv` that `expect` gates may name, in file order
+/// (SCENARIO.md, "Report files").
+public enum SummaryMetric {
+    public static let names = [
+        "requests", "completed", "rejected", "timed_out",
+        "latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s", "latency_p99_s", "latency_p999_s", "latency_max_s",
+        "wait_mean_s", "cold_starts", "cold_start_ratio", "slo_attainment",
+        "cost_usd", "cost_per_1k_requests_usd", "node_hours", "gpu_hours", "utilisation",
+        "instances_mean", "instances_max", "nodes_mean", "nodes_max",
+    ]
+}

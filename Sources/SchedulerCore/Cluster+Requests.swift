@@ -1,0 +1,107 @@
+// Request-level mechanics the scheduler calls from `handle`. They are the only entry points
+// the generic (inlinable) scheduler uses, so the core's tables can stay internal.
+
+extension Cluster {
+    /// Queues the request's current stage if the queue has room: `queueLimit` waiting requests
+    /// beyond the slots of instances already on their way.
+    @usableFromInline
+    mutating func enqueue(_ request: RequestID, model: ModelID) -> Bool {
+        let m = model.index
+        guard models[m].queued < configuration.models[m].queueLimit + comingSlots(model) else { return false }
+        models[m].queue.append(request.raw)
+        models[m].queued += 1
+        requestState[request.index] = .queued
+        return true
+    }
+
+    /// Rejects a request and releases its slot.
+    @usableFromInline
+    mutating func turnAway(_ request: RequestID, reason: RejectReason, into actions: inout [SchedulerAction]) {
+        requestState[request.index] = .free
+        actions.append(.reject(request, reason: reason))
+        actions.append(.release(request))
+    }
+
+    /// Ends the request's service on its instance; returns the instance.
+    @usableFromInline
+    mutating func endService(_ request: RequestID, now: TimePoint) -> InstanceID {
+        let i = Int(requestInstance[request.index])
+        precondition(i >= 0, "requestFinished for a request that is not in service")
+        let model = instances[i].model.index
+        integrate(model, now: now)
+        instances[i].inFlight -= 1
+        models[model].busySlots -= 1
+        requestInstance[request.index] = -1
+        return InstanceID(i)
+    }
+
+    /// After a slot of `instance` freed: stop it if it drains and is done, else refill it.
+    /// Returns true when the instance is left idle and serving (the policy's keep-alive cue).
+    @usableFromInline
+    mutating func afterService(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
+        let i = instance.index
+        if instances[i].state == .draining {
+            if instances[i].inFlight == 0 { release(i, now: now, into: &actions) }
+            return false
+        }
+        return refill(instance, now: now, into: &actions)
+    }
+
+    /// Moves a request past the stage it finished. Returns true when it has another stage to
+    /// admit; otherwise it completed (or had timed out) and its slot is released.
+    @usableFromInline
+    mutating func advance(_ request: RequestID, into actions: inout [SchedulerAction]) -> Bool {
+        let r = request.index
+        if requestState[r] == .abandonedInService {
+            requestState[r] = .free
+            actions.append(.release(request))
+            return false
+        }
+        let stages = configuration.targets[Int(requestTarget[r])].stages.count
+        if Int(requestStage[r]) + 1 < stages {
+            requestStage[r] += 1
+            return true
+        }
+        requestState[r] = .free
+        actions.append(.complete(request))
+        actions.append(.release(request))
+        return false
+    }
+
+    /// The caller gave up on a request.
+    @usableFromInline
+    mutating func timeOut(_ request: RequestID, into actions: inout [SchedulerAction]) {
+        let r = request.index
+        guard r < requestState.count else { return }
+        switch requestState[r] {
+        case .queued:
+            requestState[r] = .abandonedQueued
+            let model = currentModel(of: request).index
+            models[model].queued -= 1
+            if models[model].queued == 0 {
+                // Nothing live is left behind the timed-out entries: release them now.
+                while let raw = models[model].queue.popFirst() {
+                    requestState[Int(raw)] = .free
+                    actions.append(.release(RequestID(Int(raw))))
+                }
+            }
+        case .inService:
+            requestState[r] = .abandonedInService
+        case .free, .abandonedQueued, .abandonedInService:
+            break
+        }
+    }
+
+    /// A starting instance finished its cold start. Returns true when it is left idle.
+    @usableFromInline
+    mutating func beginServing(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
+        guard instances[instance.index].state == .starting else { return false }
+        return markReady(instance, now: now, into: &actions)
+    }
+
+    /// Whether the instance's keep-alive timer is set.
+    @usableFromInline
+    func keepAliveArmed(_ instance: InstanceID) -> Bool {
+        instance.index < instances.count && instances[instance.index].keepAliveArmed
+    }
+}

@@ -1,0 +1,461 @@
+/// The lifecycle state of an instance slot.
+public enum InstanceState: UInt8, Sendable {
+    /// The slot is unused.
+    case free
+    /// Wanted, but no node has room: waits for the node autoscaler.
+    case pending
+    /// Placed on a node that is still booting; starts when the node is ready.
+    case waitingForNode
+    /// Cold-starting (image pull, runtime init, model load) on the host.
+    case starting
+    /// Serving.
+    case ready
+    /// Being removed: takes no new request and stops once its requests finish.
+    case draining
+}
+
+/// The lifecycle state of a node slot.
+public enum NodeState: UInt8, Sendable {
+    case free, booting, ready
+}
+
+/// Where a request stands inside the core.
+public enum RequestState: UInt8, Sendable {
+    case free
+    /// Waiting in its current stage's model queue.
+    case queued
+    /// Being served on `instance`.
+    case inService
+    /// Timed out while served: the instance finishes the work, then the slot is released.
+    case abandonedInService
+    /// Timed out while queued: skipped when it reaches the queue's front, then released.
+    case abandonedQueued
+}
+
+/// One instance slot.
+public struct InstanceRecord: Sendable {
+    public var model: ModelID
+    /// The node index, or -1 (pending, or provider-hosted).
+    public var node: Int32
+    public var state: InstanceState
+    /// Requests being served.
+    public var inFlight: Int32
+    /// When the start was requested.
+    public var requestedAt: TimePoint
+    /// When it became ready (`distantFuture` before that).
+    public var readyAt: TimePoint
+    /// When it last became idle (no request in flight).
+    public var idleSince: TimePoint
+    /// Links of the model's list of instances with a free slot (most recently used first).
+    var previous: Int32
+    var next: Int32
+    var available: Bool
+    /// Whether its keep-alive timer is set.
+    public var keepAliveArmed: Bool
+}
+
+/// One node slot.
+public struct NodeRecord: Sendable {
+    public var type: NodeTypeID
+    public var state: NodeState
+    /// Allocatable resources not reserved by instances.
+    public var free: Resources
+    /// Instances placed on the node (any state).
+    public var instances: Int32
+    /// When its last instance left (meaningful while `instances == 0`).
+    public var emptySince: TimePoint
+    public var startedAt: TimePoint
+}
+
+/// Per-model bookkeeping: the FIFO queue, the free-slot list and counts.
+public struct ModelRecord: Sendable {
+    /// Requests waiting for a slot. Timed-out entries stay until they reach the front.
+    public var queue = RingQueue()
+    /// Live (not timed-out) requests in `queue`.
+    public var queued = 0
+    /// Head of the list of ready instances with a free slot, most recently used first.
+    var availableHead: Int32 = -1
+    /// Instances wanted and not draining: pending, waiting for a node, starting or ready.
+    public var replicas = 0
+    /// Of `replicas`, how many are ready.
+    public var ready = 0
+    /// Of `replicas`, how many are not yet started on a node (pending or waiting for a node).
+    public var unplaced = 0
+    /// Instances draining.
+    public var draining = 0
+    /// Requests in service on this model's instances.
+    public var busySlots = 0
+    /// ∫ busy slots dt and ∫ ready slots dt (slot·nanoseconds), for utilisation metrics.
+    public var busySlotTime: Double = 0
+    public var readySlotTime: Double = 0
+    var lastIntegration = TimePoint.zero
+}
+
+/// The bookkeeping of the scheduler core: nodes, instances, queues and requests, and the
+/// mechanics that change them (placement, dispatch, start and stop). Policies decide; the
+/// cluster carries out their decisions and keeps the tables consistent.
+public struct Cluster: Sendable {
+    public let configuration: ClusterConfiguration
+    public internal(set) var nodes: [NodeRecord] = []
+    public internal(set) var instances: [InstanceRecord] = []
+    public internal(set) var models: [ModelRecord]
+    var freeNodes: [Int32] = []
+    var freeInstances: [Int32] = []
+
+    // Per-request tables, indexed by request slot; grown when the host uses a larger slot.
+    var requestState: [RequestState] = []
+    var requestTarget: [Int32] = []
+    var requestStage: [Int32] = []
+    var requestInstance: [Int32] = []
+    var requestArrival: [TimePoint] = []
+
+    /// Nodes per type that are booting or ready.
+    public internal(set) var liveNodes: [Int]
+    /// Instances in any non-free state, over all models.
+    public internal(set) var liveInstances = 0
+    /// Instances in `pending` state, over all models.
+    public internal(set) var pendingInstances = 0
+
+    public init(configuration: ClusterConfiguration) {
+        self.configuration = configuration
+        models = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
+        liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
+    }
+
+    // MARK: Queries
+
+    /// The model a request's current stage runs on.
+    public func currentModel(of request: RequestID) -> ModelID {
+        configuration.targets[Int(requestTarget[request.index])].stages[Int(requestStage[request.index])]
+    }
+
+    /// Slots of this model's instances that are on their way (not yet ready).
+    public func comingSlots(_ model: ModelID) -> Int {
+        let m = models[model.index]
+        return (m.replicas - m.ready) * configuration.models[model.index].concurrency
+    }
+
+    /// The state of a request slot.
+    public func state(of request: RequestID) -> RequestState {
+        request.index < requestState.count ? requestState[request.index] : .free
+    }
+
+    // MARK: Integrals
+
+    /// Brings the model's utilisation integrals up to `now`.
+    @usableFromInline mutating func integrate(_ model: Int, now: TimePoint) {
+        let dt = Double(now.nanoseconds - models[model].lastIntegration.nanoseconds)
+        if dt > 0 {
+            let k = Double(configuration.models[model].concurrency)
+            models[model].busySlotTime += Double(models[model].busySlots) * dt
+            models[model].readySlotTime += Double(models[model].ready + models[model].draining) * k * dt
+            models[model].lastIntegration = now
+        }
+    }
+
+    // MARK: Requests
+
+    mutating func ensureRequestCapacity(_ index: Int) {
+        if index < requestState.count { return }
+        let newCount = Swift.max(index + 1, requestState.count * 2, 64)
+        let extra = newCount - requestState.count
+        requestState.append(contentsOf: repeatElement(.free, count: extra))
+        requestTarget.append(contentsOf: repeatElement(0, count: extra))
+        requestStage.append(contentsOf: repeatElement(0, count: extra))
+        requestInstance.append(contentsOf: repeatElement(-1, count: extra))
+        requestArrival.append(contentsOf: repeatElement(.zero, count: extra))
+    }
+
+    @usableFromInline
+    mutating func beginRequest(_ request: RequestID, target: TargetID, now: TimePoint) {
+        ensureRequestCapacity(request.index)
+        precondition(requestState[request.index] == .free, "request slot \(request.index) reused while held by the core")
+        requestTarget[request.index] = target.raw
+        requestStage[request.index] = 0
+        requestInstance[request.index] = -1
+        requestArrival[request.index] = now
+    }
+
+    // MARK: The free-slot list
+
+    @usableFromInline mutating func pushAvailable(_ i: Int) {
+        let model = instances[i].model.index
+        let head = models[model].availableHead
+        instances[i].previous = -1
+        instances[i].next = head
+        if head >= 0 { instances[Int(head)].previous = Int32(i) }
+        models[model].availableHead = Int32(i)
+        instances[i].available = true
+    }
+
+    @usableFromInline mutating func unlinkAvailable(_ i: Int) {
+        let model = instances[i].model.index
+        let p = instances[i].previous, n = instances[i].next
+        if p >= 0 { instances[Int(p)].next = n } else { models[model].availableHead = n }
+        if n >= 0 { instances[Int(n)].previous = p }
+        instances[i].previous = -1
+        instances[i].next = -1
+        instances[i].available = false
+    }
+
+    /// The most recently used ready instance of the model with a free slot.
+    public func availableInstance(_ model: ModelID) -> InstanceID? {
+        let head = models[model.index].availableHead
+        return head >= 0 ? InstanceID(Int(head)) : nil
+    }
+
+    // MARK: Dispatch
+
+    /// Serves the request's current stage on the instance.
+    @usableFromInline mutating func dispatch(_ request: RequestID, to instance: InstanceID, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) {
+        let i = instance.index
+        let model = instances[i].model.index
+        integrate(model, now: now)
+        instances[i].inFlight += 1
+        models[model].busySlots += 1
+        if Int(instances[i].inFlight) >= configuration.models[model].concurrency, instances[i].available {
+            unlinkAvailable(i)
+        }
+        requestState[request.index] = .inService
+        requestInstance[request.index] = instance.raw
+        let cold = requestArrival[request.index] < instances[i].readyAt
+        actions.append(.dispatch(request, instance: instance, cold: cold))
+    }
+
+    /// Takes the next live request off the model's queue, releasing timed-out entries it skips.
+    @usableFromInline mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
+        while let raw = models[model].queue.popFirst() {
+            let r = Int(raw)
+            if requestState[r] == .queued {
+                models[model].queued -= 1
+                return RequestID(r)
+            }
+            requestState[r] = .free
+            actions.append(.release(RequestID(r)))
+        }
+        return nil
+    }
+
+    /// Fills the instance's free slots from its model's queue; then files it as available or idle.
+    /// Returns true when the instance is left idle (no request in flight).
+    @usableFromInline mutating func refill(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
+        let i = instance.index
+        let model = instances[i].model.index
+        let k = configuration.models[model].concurrency
+        while Int(instances[i].inFlight) < k, models[model].queued > 0, let r = dequeue(model, into: &actions) {
+            dispatch(r, to: instance, now: now, into: &actions)
+        }
+        if Int(instances[i].inFlight) < k, !instances[i].available { pushAvailable(i) }
+        if instances[i].inFlight == 0 {
+            instances[i].idleSince = now
+            return true
+        }
+        return false
+    }
+
+    // MARK: Instances
+
+    mutating func allocateInstance(model: ModelID, now: TimePoint) -> Int {
+        let record = InstanceRecord(model: model, node: -1, state: .pending, inFlight: 0, requestedAt: now,
+                                    readyAt: .distantFuture, idleSince: now, previous: -1, next: -1,
+                                    available: false, keepAliveArmed: false)
+        liveInstances += 1
+        if let slot = freeInstances.popLast() {
+            instances[Int(slot)] = record
+            return Int(slot)
+        }
+        instances.append(record)
+        return instances.count - 1
+    }
+
+    /// Starts an instance of `model`: on a node with room (best fit) when the plan has nodes,
+    /// else on provider capacity. With no room it stays `pending` for the node autoscaler.
+    /// `warm` instances are ready at once (capacity that exists from the start).
+    @discardableResult
+    public mutating func startInstance(_ model: ModelID, warm: Bool, now: TimePoint,
+                                       into actions: inout [SchedulerAction]) -> InstanceID {
+        integrate(model.index, now: now)
+        let i = allocateInstance(model: model, now: now)
+        models[model.index].replicas += 1
+        models[model.index].unplaced += 1
+        if configuration.usesNodes {
+            pendingInstances += 1
+            _ = place(i, warm: warm, now: now, into: &actions)
+        } else {
+            models[model.index].unplaced -= 1
+            launch(i, warm: warm, now: now, into: &actions)
+        }
+        return InstanceID(i)
+    }
+
+    /// Emits the host action that starts an instance that has its node (or needs none).
+    mutating func launch(_ i: Int, warm: Bool, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let node: NodeID? = instances[i].node >= 0 ? NodeID(Int(instances[i].node)) : nil
+        actions.append(.startInstance(InstanceID(i), model: instances[i].model, node: node, warm: warm))
+        if warm {
+            instances[i].state = .starting
+            _ = markReady(InstanceID(i), now: now, into: &actions)
+        } else {
+            instances[i].state = .starting
+        }
+    }
+
+    /// Tries to place a pending instance on a node with room. Ready nodes first, then booting
+    /// ones; among those the best fit (least room left), then the lowest node index.
+    mutating func place(_ i: Int, warm: Bool, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
+        let model = instances[i].model.index
+        let spec = configuration.models[model]
+        var best = -1
+        var bestScore = Int64.max
+        var bestReady = false
+        for n in 0..<nodes.count where nodes[n].state != .free {
+            guard spec.allowedNodeTypes.contains(nodes[n].type), nodes[n].free.fits(spec.requires) else { continue }
+            let isReady = nodes[n].state == .ready
+            let left = nodes[n].free - spec.requires
+            let cap = configuration.nodeTypes[nodes[n].type.index].capacity
+            // Room left as a sum of fractions, in parts per million, so the choice is exact.
+            var score = left.milliCPU * 1_000_000 / Swift.max(cap.milliCPU, 1)
+                + left.memoryMiB * 1_000_000 / Swift.max(cap.memoryMiB, 1)
+            if cap.gpus > 0 { score += left.gpus * 1_000_000 / cap.gpus }
+            if (isReady && !bestReady) || (isReady == bestReady && score < bestScore) {
+                best = n
+                bestScore = score
+                bestReady = isReady
+            }
+        }
+        guard best >= 0 else { return false }
+        nodes[best].free = nodes[best].free - spec.requires
+        nodes[best].instances += 1
+        instances[i].node = Int32(best)
+        pendingInstances -= 1
+        if nodes[best].state == .ready {
+            models[model].unplaced -= 1
+            launch(i, warm: warm, now: now, into: &actions)
+        } else {
+            instances[i].state = .waitingForNode
+        }
+        return true
+    }
+
+    /// Places pending instances on nodes with room, in slot order. Returns how many remain pending.
+    @discardableResult
+    public mutating func placePending(now: TimePoint, into actions: inout [SchedulerAction]) -> Int {
+        if pendingInstances == 0 { return 0 }
+        for i in 0..<instances.count where instances[i].state == .pending {
+            _ = place(i, warm: false, now: now, into: &actions)
+        }
+        return pendingInstances
+    }
+
+    /// Marks a starting instance ready and fills it from the queue.
+    mutating func markReady(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
+        let i = instance.index
+        let model = instances[i].model.index
+        integrate(model, now: now)
+        instances[i].state = .ready
+        instances[i].readyAt = now
+        models[model].ready += 1
+        return refill(instance, now: now, into: &actions)
+    }
+
+    /// Stops an instance: at once when it serves nothing, otherwise after its requests finish
+    /// (it drains). Instances not yet started on the host are simply forgotten.
+    public mutating func stopInstance(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let i = instance.index
+        let model = instances[i].model.index
+        integrate(model, now: now)
+        let state = instances[i].state
+        if state == .free || state == .draining { return }
+        models[model].replicas -= 1
+        if state == .ready { models[model].ready -= 1 }
+        if state == .pending || state == .waitingForNode { models[model].unplaced -= 1 }
+        if state == .pending { pendingInstances -= 1 }
+        if instances[i].available { unlinkAvailable(i) }
+        if instances[i].inFlight > 0 {
+            instances[i].state = .draining
+            models[model].draining += 1
+            return
+        }
+        release(i, now: now, into: &actions)
+    }
+
+    /// Frees an instance slot and its node resources.
+    mutating func release(_ i: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let state = instances[i].state
+        let model = instances[i].model.index
+        if state == .draining { models[model].draining -= 1 }
+        if state == .starting || state == .ready || state == .draining {
+            actions.append(.stopInstance(InstanceID(i)))
+        }
+        if instances[i].keepAliveArmed {
+            actions.append(.cancelTimer(.keepAlive(InstanceID(i))))
+            instances[i].keepAliveArmed = false
+        }
+        let n = Int(instances[i].node)
+        if n >= 0 {
+            nodes[n].free = nodes[n].free + configuration.models[model].requires
+            nodes[n].instances -= 1
+            if nodes[n].instances == 0 { nodes[n].emptySince = now }
+        }
+        instances[i].state = .free
+        instances[i].node = -1
+        liveInstances -= 1
+        freeInstances.append(Int32(i))
+    }
+
+    /// Sets the keep-alive timer of an instance.
+    public mutating func armKeepAlive(_ instance: InstanceID, at deadline: TimePoint, into actions: inout [SchedulerAction]) {
+        instances[instance.index].keepAliveArmed = true
+        actions.append(.setTimer(.keepAlive(instance), at: deadline))
+    }
+
+    /// Notes that the keep-alive timer of an instance fired.
+    public mutating func disarmKeepAlive(_ instance: InstanceID) {
+        instances[instance.index].keepAliveArmed = false
+    }
+
+    // MARK: Nodes
+
+    /// Provisions a node. `warm` nodes are ready at once.
+    @discardableResult
+    public mutating func startNode(_ type: NodeTypeID, warm: Bool, now: TimePoint,
+                                   into actions: inout [SchedulerAction]) -> NodeID {
+        let record = NodeRecord(type: type, state: warm ? .ready : .booting,
+                                free: configuration.nodeTypes[type.index].capacity,
+                                instances: 0, emptySince: now, startedAt: now)
+        let n: Int
+        if let slot = freeNodes.popLast() {
+            n = Int(slot)
+            nodes[n] = record
+        } else {
+            nodes.append(record)
+            n = nodes.count - 1
+        }
+        liveNodes[type.index] += 1
+        actions.append(.startNode(NodeID(n), type: type, warm: warm))
+        return NodeID(n)
+    }
+
+    /// Releases an empty node.
+    public mutating func stopNode(_ node: NodeID, into actions: inout [SchedulerAction]) {
+        let n = node.index
+        precondition(nodes[n].instances == 0, "stopping a node that holds instances")
+        liveNodes[nodes[n].type.index] -= 1
+        nodes[n].state = .free
+        freeNodes.append(Int32(n))
+        actions.append(.stopNode(node))
+    }
+
+    /// Marks a booting node ready and starts the instances placed on it.
+    @usableFromInline
+    mutating func markNodeReady(_ node: NodeID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let n = node.index
+        guard nodes[n].state == .booting else { return }
+        nodes[n].state = .ready
+        for i in 0..<instances.count where instances[i].state == .waitingForNode && Int(instances[i].node) == n {
+            models[instances[i].model.index].unplaced -= 1
+            launch(i, warm: false, now: now, into: &actions)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// An amount of node resources: CPU in millicores, memory in MiB, whole GPUs.
+///
+/// Integers, so that packing decisions never depend on floating-point rounding.
+public struct Resources: Hashable, Sendable {
+    public var milliCPU: Int64
+    public var memoryMiB: Int64
+    public var gpus: Int64
+
+    @inlinable public init(milliCPU: Int64, memoryMiB: Int64, gpus: Int64) {
+        self.milliCPU = milliCPU
+        self.memoryMiB = memoryMiB
+        self.gpus = gpus
+    }
+
+    public static let zero = Resources(milliCPU: 0, memoryMiB: 0, gpus: 0)
+
+    /// Whether `demand` fits into these (free) resources.
+    @inlinable public func fits(_ demand: Resources) -> Bool {
+        demand.milliCPU <= milliCPU && demand.memoryMiB <= memoryMiB && demand.gpus <= gpus
+    }
+    @inlinable public static func + (a: Resources, b: Resources) -> Resources {
+        Resources(milliCPU: a.milliCPU + b.milliCPU, memoryMiB: a.memoryMiB + b.memoryMiB, gpus: a.gpus + b.gpus)
+    }
+    @inlinable public static func - (a: Resources, b: Resources) -> Resources {
+        Resources(milliCPU: a.milliCPU - b.milliCPU, memoryMiB: a.memoryMiB - b.memoryMiB, gpus: a.gpus - b.gpus)
+    }
+}
+
+/// What the core knows of a node type: its allocatable capacity.
+public struct NodeTypeSpec: Sendable {
+    public var capacity: Resources
+    public init(capacity: Resources) { self.capacity = capacity }
+}
+
+/// What the core knows of a model: its resource request, where it may run, how many requests
+/// one instance serves at once, and how many requests may wait for a slot.
+public struct ModelSpec: Sendable {
+    public var requires: Resources
+    /// Node types the model may be placed on, in order of preference.
+    public var allowedNodeTypes: [NodeTypeID]
+    /// Requests one instance serves at once (≥ 1).
+    public var concurrency: Int
+    /// Requests that may wait for a slot beyond the slots of instances already starting.
+    public var queueLimit: Int
+
+    public init(requires: Resources, allowedNodeTypes: [NodeTypeID], concurrency: Int, queueLimit: Int) {
+        self.requires = requires
+        self.allowedNodeTypes = allowedNodeTypes
+        self.concurrency = concurrency
+        self.queueLimit = queueLimit
+    }
+}
+
+/// A target callers address: one model, or a pipeline of models run one after the other.
+public struct TargetSpec: Sendable {
+    /// The stages in order; a plain model target has one stage.
+    public var stages: [ModelID]
+    public init(stages: [ModelID]) { self.stages = stages }
+}
+
+/// The static description the core schedules against.
+public struct ClusterConfiguration: Sendable {
+    public var nodeTypes: [NodeTypeSpec]
+    public var models: [ModelSpec]
+    public var targets: [TargetSpec]
+    /// Whether instances live on the plan's own nodes (`true`) or on a provider's capacity
+    /// that the plan never sees (`false`, Lambda-like hosting).
+    public var usesNodes: Bool
+
+    public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool) {
+        self.nodeTypes = nodeTypes
+        self.models = models
+        self.targets = targets
+        self.usesNodes = usesNodes
+    }
+}

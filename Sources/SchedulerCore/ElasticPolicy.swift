@@ -1,0 +1,180 @@
+/// Capacity that follows load: instance counts by target tracking on instance utilisation the
+/// Kubernetes HPA way, nodes by the cluster-autoscaler node layer.
+///
+/// Sources (shared/reference/autoscalers.md §1): kubernetes/kubernetes
+/// `pkg/controller/podautoscaler/horizontal.go`, `replica_calculator.go` and
+/// `config/v1alpha1/defaults.go` — sync period 15 s, tolerance 0.1, downscale stabilisation
+/// 300 s, legacy scale-up limit max(2 × current, 4) per reconcile, utilisation as a truncated
+/// integer percentage, instances still starting counted as idle on scale-up.
+///
+/// Utilisation is the time-average fraction of busy request slots of the model's ready
+/// instances over the last sync period (the analogue of CPU usage ÷ request from
+/// metrics-server).
+public struct ElasticPolicy: ScalingPolicy {
+    public var family: String { "elastic" }
+
+    public struct Parameters: Sendable, Equatable {
+        /// Target utilisation, in (0, 1].
+        public var target: Double
+        /// `--horizontal-pod-autoscaler-tolerance`, default 0.1 [P-code defaults.go].
+        public var tolerance = 0.1
+        /// `--horizontal-pod-autoscaler-sync-period`, default 15 s [P-code defaults.go].
+        public var syncPeriod = TimeSpan.seconds(15)
+        /// `--horizontal-pod-autoscaler-downscale-stabilization`, default 300 s [P-code defaults.go].
+        public var downscaleStabilization = TimeSpan.seconds(300)
+        /// Instances per model: at least (`minReplicas`, API default 1) and at most.
+        public var minInstances: [Int]
+        public var maxInstances: [Int]
+        /// The node layer.
+        public var nodes: NodeAutoscaler.Parameters
+
+        public init(target: Double, minInstances: [Int], maxInstances: [Int], nodes: NodeAutoscaler.Parameters) {
+            self.target = target
+            self.minInstances = minInstances
+            self.maxInstances = maxInstances
+            self.nodes = nodes
+        }
+    }
+
+    /// The timer of the HPA reconcile loop.
+    public static let syncTimer = TimerID(0)
+
+    /// Legacy scale-up limit: `scaleUpLimitFactor` 2 and `scaleUpLimitMinimum` 4 [P-code horizontal.go].
+    static let scaleUpLimitFactor = 2
+    static let scaleUpLimitMinimum = 4
+
+    struct Recommendation: Sendable {
+        var replicas: Int
+        var at: TimePoint
+    }
+
+    public var parameters: Parameters
+    public var nodeScaler: NodeAutoscaler
+    var recommendations: [[Recommendation]]
+    var lastBusy: [Double]
+    var lastReady: [Double]
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+        nodeScaler = NodeAutoscaler(parameters: parameters.nodes)
+        let n = parameters.minInstances.count
+        recommendations = [[Recommendation]](repeating: [], count: n)
+        lastBusy = [Double](repeating: 0, count: n)
+        lastReady = [Double](repeating: 0, count: n)
+    }
+
+    public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        nodeScaler.start(&cluster, now: now, into: &actions)
+        for m in 0..<parameters.minInstances.count {
+            for _ in 0..<parameters.minInstances[m] { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
+        }
+        actions.append(.setTimer(Self.syncTimer, at: now + parameters.syncPeriod))
+    }
+
+    public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) -> RejectReason? {
+        parameters.maxInstances[model.index] == 0 ? .noCapacity : nil
+    }
+
+    public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) {}
+
+    public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) {
+        if timer == NodeAutoscaler.scanTimer {
+            nodeScaler.scan(&cluster, now: now, into: &actions)
+        } else if timer == Self.syncTimer {
+            for m in 0..<parameters.minInstances.count {
+                let desired = reconcile(ModelID(m), &cluster, now: now)
+                apply(desired, to: ModelID(m), &cluster, now: now, into: &actions)
+            }
+            actions.append(.setTimer(Self.syncTimer, at: now + parameters.syncPeriod))
+        }
+    }
+
+    /// One HPA reconcile of a model: the replica count it should have now.
+    public mutating func reconcile(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint) -> Int {
+        let m = model.index
+        cluster.integrate(m, now: now)
+        let busy = cluster.models[m].busySlotTime - lastBusy[m]
+        let readySlots = cluster.models[m].readySlotTime - lastReady[m]
+        lastBusy[m] = cluster.models[m].busySlotTime
+        lastReady[m] = cluster.models[m].readySlotTime
+
+        let current = cluster.models[m].replicas
+        let minR = parameters.minInstances[m], maxR = parameters.maxInstances[m]
+        if current > maxR { return maxR }
+        if current < minR { return minR }
+        // No metric (nothing was ready during the period, or nothing is ready now): keep the count.
+        guard readySlots > 0, cluster.models[m].ready > 0 else { return current }
+
+        let readyCount = cluster.models[m].ready
+        let unready = current - readyCount
+        let desired = Self.replicas(usage: busy, request: readySlots, ready: readyCount, unready: unready,
+                                    current: current, target: parameters.target, tolerance: parameters.tolerance)
+        return normalize(m, current: current, desired: desired, now: now)
+    }
+
+    /// `GetResourceReplicas` for a utilisation target [P-code replica_calculator.go]: the
+    /// utilisation is an integer percentage, truncated; inside the tolerance band nothing
+    /// changes; on a scale-up with instances still starting, those count as idle and the
+    /// decision is re-checked.
+    public static func replicas(usage: Double, request: Double, ready: Int, unready: Int,
+                                current: Int, target: Double, tolerance: Double) -> Int {
+        let targetPercent = (target * 100).rounded()
+        let utilisation = (100 * usage / request).rounded(.down)
+        let ratio = utilisation / targetPercent
+        if !(unready > 0 && ratio > 1) {
+            if ratio >= 1 - tolerance && ratio <= 1 + tolerance { return current }
+            return Int((ratio * Double(ready)).rounded(.up))
+        }
+        // Starting instances add their request (their slots) but no usage.
+        let totalRequest = request * Double(ready + unready) / Double(Swift.max(ready, 1))
+        let newRatio = (100 * usage / totalRequest).rounded(.down) / targetPercent
+        if (newRatio >= 1 - tolerance && newRatio <= 1 + tolerance) || newRatio <= 1 { return current }
+        let n = Int((newRatio * Double(ready + unready)).rounded(.up))
+        return n < current ? current : n
+    }
+
+    /// `normalizeDesiredReplicas` without `behavior` [P-code horizontal.go]: the highest
+    /// recommendation of the stabilisation window holds scale-downs; scale-up is limited to
+    /// max(2 × current, 4); the result is clamped to [min, max].
+    mutating func normalize(_ m: Int, current: Int, desired: Int, now: TimePoint) -> Int {
+        let windowStart = now - parameters.downscaleStabilization
+        recommendations[m].removeAll { $0.at <= windowStart }
+        var recommendation = desired
+        for r in recommendations[m] where r.replicas > recommendation { recommendation = r.replicas }
+        recommendations[m].append(Recommendation(replicas: desired, at: now))
+        let upLimit = Swift.max(Self.scaleUpLimitFactor * current, Self.scaleUpLimitMinimum)
+        let upper = Swift.min(parameters.maxInstances[m], upLimit)
+        return Swift.max(parameters.minInstances[m], Swift.min(recommendation, upper))
+    }
+
+    /// Starts or stops instances so the model has `desired` replicas. Scale-down removes
+    /// instances that are not yet serving first, then idle ones, then the least busy (which
+    /// drain), newest first within each group.
+    mutating func apply(_ desired: Int, to model: ModelID, _ cluster: inout Cluster, now: TimePoint,
+                        into actions: inout [SchedulerAction]) {
+        let current = cluster.models[model.index].replicas
+        if desired > current {
+            for _ in current..<desired { cluster.startInstance(model, warm: false, now: now, into: &actions) }
+        } else if desired < current {
+            var candidates: [(rank: Int, load: Int32, slot: Int)] = []
+            for (i, instance) in cluster.instances.enumerated() where instance.model == model {
+                let rank: Int
+                switch instance.state {
+                case .pending: rank = 0
+                case .waitingForNode: rank = 1
+                case .starting: rank = 2
+                case .ready: rank = instance.inFlight == 0 ? 3 : 4
+                case .free, .draining: continue
+                }
+                candidates.append((rank, instance.inFlight, i))
+            }
+            candidates.sort { ($0.rank, $0.load, -$0.slot) < ($1.rank, $1.load, -$1.slot) }
+            for c in candidates.prefix(current - desired) {
+                cluster.stopInstance(InstanceID(c.slot), now: now, into: &actions)
+            }
+        }
+    }
+}

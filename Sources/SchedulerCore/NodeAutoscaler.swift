@@ -1,0 +1,95 @@
+/// The node layer of elastic and self-hosted plans, in the way of the Kubernetes Cluster
+/// Autoscaler: a periodic scan adds nodes for instances that fit nowhere and removes nodes
+/// that have been unneeded for long enough.
+///
+/// Source for every default: kubernetes/autoscaler `cluster-autoscaler/FAQ.md` @ 55c37cd
+/// (flag table), as summarised in shared/reference/autoscalers.md §2.2.
+///
+/// A node counts as unneeded while it holds no instance. (The real autoscaler also drains
+/// nodes under 50 % utilisation whose pods fit elsewhere; that comes with the faithful
+/// cluster-autoscaler policy.)
+public struct NodeAutoscaler: Sendable {
+    public struct Parameters: Sendable, Equatable {
+        /// Nodes per type that always exist (started warm at t = 0).
+        public var minNodes: [Int]
+        /// Nodes per type that may exist at once.
+        public var maxNodes: [Int]
+        /// `scan-interval`, default 10 s [CA FAQ].
+        public var scanInterval = TimeSpan.seconds(10)
+        /// `scale-down-unneeded-time`, default 10 min [CA FAQ].
+        public var unneededTime = TimeSpan.seconds(600)
+        /// `scale-down-delay-after-add`, default 10 min [CA FAQ].
+        public var delayAfterAdd = TimeSpan.seconds(600)
+
+        public init(minNodes: [Int], maxNodes: [Int]) {
+            self.minNodes = minNodes
+            self.maxNodes = maxNodes
+        }
+    }
+
+    /// The timer of the periodic scan.
+    public static let scanTimer = TimerID(1)
+
+    public var parameters: Parameters
+    /// When the last node was added.
+    public private(set) var lastScaleUp = TimePoint(nanoseconds: Int64.min / 4)
+
+    public init(parameters: Parameters) { self.parameters = parameters }
+
+    /// Starts the minimum nodes of each pool, warm, and arms the scan.
+    public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        for t in 0..<parameters.minNodes.count {
+            for _ in 0..<parameters.minNodes[t] { cluster.startNode(NodeTypeID(t), warm: true, now: now, into: &actions) }
+        }
+        actions.append(.setTimer(Self.scanTimer, at: now + parameters.scanInterval))
+    }
+
+    /// One scan: place pending instances, add nodes for those that still fit nowhere, remove
+    /// nodes unneeded for `unneededTime` (never within `delayAfterAdd` of a scale-up), re-arm.
+    public mutating func scan(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        var scaledUp = false
+        if cluster.placePending(now: now, into: &actions) > 0 {
+            var i = 0
+            while i < cluster.instances.count {
+                if cluster.instances[i].state == .pending, let type = leastWaste(for: cluster.instances[i].model, in: cluster) {
+                    cluster.startNode(type, warm: false, now: now, into: &actions)
+                    lastScaleUp = now
+                    scaledUp = true
+                    cluster.placePending(now: now, into: &actions)
+                }
+                i += 1
+            }
+        }
+        if !scaledUp, now >= lastScaleUp + parameters.delayAfterAdd {
+            for n in 0..<cluster.nodes.count {
+                let node = cluster.nodes[n]
+                guard node.state == .ready, node.instances == 0,
+                      now - node.emptySince >= parameters.unneededTime,
+                      cluster.liveNodes[node.type.index] > parameters.minNodes[node.type.index] else { continue }
+                cluster.stopNode(NodeID(n), into: &actions)
+            }
+        }
+        actions.append(.setTimer(Self.scanTimer, at: now + parameters.scanInterval))
+    }
+
+    /// The least-waste expander (the CA default): among the node types the model may use whose
+    /// pool is below its maximum, the one leaving the least idle CPU, then memory, after placing
+    /// the instance. `nil` when every allowed pool is at its maximum.
+    public func leastWaste(for model: ModelID, in cluster: Cluster) -> NodeTypeID? {
+        let spec = cluster.configuration.models[model.index]
+        var best: NodeTypeID?
+        var bestCPU = Int64.max, bestMemory = Int64.max
+        for type in spec.allowedNodeTypes {
+            let cap = cluster.configuration.nodeTypes[type.index].capacity
+            guard cluster.liveNodes[type.index] < parameters.maxNodes[type.index], cap.fits(spec.requires) else { continue }
+            let cpu = (cap.milliCPU - spec.requires.milliCPU) * 1_000_000 / Swift.max(cap.milliCPU, 1)
+            let memory = (cap.memoryMiB - spec.requires.memoryMiB) * 1_000_000 / Swift.max(cap.memoryMiB, 1)
+            if cpu < bestCPU || (cpu == bestCPU && memory < bestMemory) {
+                best = type
+                bestCPU = cpu
+                bestMemory = memory
+            }
+        }
+        return best
+    }
+}

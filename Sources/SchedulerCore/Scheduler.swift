@@ -1,0 +1,87 @@
+/// The scheduler core: a synchronous state machine with no clock and no I/O.
+///
+/// A host (the simulator on a virtual clock, or a serving runtime on the wall clock) reports
+/// what happened with `handle(_:at:into:)` and performs the actions appended to its buffer.
+/// Same inputs at the same times give the same actions, whichever host drives the core.
+///
+/// ```
+/// var core = Scheduler(configuration: config, policy: TraditionalPolicy(...))
+/// var actions: [SchedulerAction] = []
+/// core.handle(.start, at: .zero, into: &actions)
+/// core.handle(.requestArrived(RequestID(0), target: TargetID(0)), at: t, into: &actions)
+/// ```
+public struct Scheduler<Policy: ScalingPolicy>: Sendable {
+    /// The bookkeeping: nodes, instances, queues, requests.
+    public var cluster: Cluster
+    /// The decisions: when to add or remove capacity.
+    public var policy: Policy
+
+    public init(configuration: ClusterConfiguration, policy: Policy) {
+        cluster = Cluster(configuration: configuration)
+        self.policy = policy
+    }
+
+    /// Reports one input that happened at `now`; appends the resulting actions to `actions`.
+    ///
+    /// `now` must not decrease between calls.
+    ///
+    /// - Complexity: O(1) amortized for request inputs when a slot is free or the queue takes
+    ///   the request; policy ticks and node events are linear in the instances.
+    @inlinable
+    public mutating func handle(_ input: SchedulerInput, at now: TimePoint, into actions: inout [SchedulerAction]) {
+        switch input {
+        case .start:
+            policy.start(&cluster, now: now, into: &actions)
+        case let .requestArrived(request, target):
+            cluster.beginRequest(request, target: target, now: now)
+            admit(request, now: now, into: &actions)
+        case let .requestFinished(request):
+            finish(request, now: now, into: &actions)
+        case let .requestTimedOut(request):
+            cluster.timeOut(request, into: &actions)
+        case let .instanceReady(instance):
+            if cluster.beginServing(instance, now: now, into: &actions) {
+                policy.instanceIdle(instance, &cluster, now: now, into: &actions)
+            }
+        case let .nodeReady(node):
+            cluster.markNodeReady(node, now: now, into: &actions)
+        case let .timerFired(timer):
+            if timer.index >= TimerID.firstInstanceTimer {
+                let instance = InstanceID(timer.index - TimerID.firstInstanceTimer)
+                guard cluster.keepAliveArmed(instance) else { return }
+                cluster.disarmKeepAlive(instance)
+            }
+            policy.timerFired(timer, &cluster, now: now, into: &actions)
+        }
+    }
+
+    /// Sends the request's current stage to a free slot, or queues it, or turns it away.
+    @inlinable
+    mutating func admit(_ request: RequestID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let model = cluster.currentModel(of: request)
+        if let instance = cluster.availableInstance(model) {
+            cluster.dispatch(request, to: instance, now: now, into: &actions)
+            return
+        }
+        if let reason = policy.noFreeSlot(for: model, &cluster, now: now, into: &actions) {
+            cluster.turnAway(request, reason: reason, into: &actions)
+            return
+        }
+        if !cluster.enqueue(request, model: model) {
+            cluster.turnAway(request, reason: .queueFull, into: &actions)
+        }
+    }
+
+    /// The current stage of a request ended on its instance.
+    @inlinable
+    mutating func finish(_ request: RequestID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let instance = cluster.endService(request, now: now)
+        // Refill the instance first, so requests already queued keep their FIFO turn.
+        if cluster.afterService(instance, now: now, into: &actions) {
+            policy.instanceIdle(instance, &cluster, now: now, into: &actions)
+        }
+        if cluster.advance(request, into: &actions) {
+            admit(request, now: now, into: &actions)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// Why a request was turned away.
+public enum RejectReason: UInt8, Sendable, CaseIterable {
+    /// The model's queue was full.
+    case queueFull
+    /// No capacity exists or can be created for the model under this plan.
+    case noCapacity
+    /// The provider's concurrency limit was reached (HTTP 429 on Lambda).
+    case throttled
+
+    /// The label used in reports.
+    public var label: String {
+        switch self {
+        case .queueFull: return "queue_full"
+        case .noCapacity: return "no_capacity"
+        case .throttled: return "throttled"
+        }
+    }
+}
+
+/// Something the core asks its host to do. Cases are imperative verbs.
+public enum SchedulerAction: Sendable, Equatable {
+    /// Provision a node of a type. `warm` nodes exist from the start (no boot); otherwise the
+    /// host reports `.nodeReady` when it has booted.
+    case startNode(NodeID, type: NodeTypeID, warm: Bool)
+    /// Release a node. It holds no instances.
+    case stopNode(NodeID)
+    /// Start an instance of a model, on a node (`nil` for provider-hosted capacity). `warm`
+    /// instances are loaded from the start; otherwise the host runs the cold start (image pull
+    /// unless cached on the node, runtime init, model load) and reports `.instanceReady`.
+    case startInstance(InstanceID, model: ModelID, node: NodeID?, warm: Bool)
+    /// Stop an instance. It serves no request.
+    case stopInstance(InstanceID)
+    /// Serve the request's current stage on the instance. `cold` is true when the request
+    /// waited for this instance to start.
+    case dispatch(RequestID, instance: InstanceID, cold: Bool)
+    /// The request has finished its last stage.
+    case complete(RequestID)
+    /// The request is turned away.
+    case reject(RequestID, reason: RejectReason)
+    /// The core no longer holds the request slot (after `complete`, `reject`, or after a
+    /// timed-out request left its queue or its instance). The host may reuse the slot.
+    case release(RequestID)
+    /// Report `.timerFired(timer)` at `at`, replacing any earlier setting of the same timer.
+    case setTimer(TimerID, at: TimePoint)
+    /// Forget the timer: do not report it.
+    case cancelTimer(TimerID)
+}

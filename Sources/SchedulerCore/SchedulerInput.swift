@@ -1,0 +1,22 @@
+/// Something that happened, reported to the core by its host with the time it happened.
+///
+/// Every input is something a real serving runtime can observe too; the core never learns a
+/// request's service time or a future arrival.
+public enum SchedulerInput: Sendable, Equatable {
+    /// The host is starting: the policy provisions its initial capacity.
+    case start
+    /// A request for a target arrived. The host chose the request slot.
+    case requestArrived(RequestID, target: TargetID)
+    /// The request finished its current stage on the instance it was dispatched to.
+    case requestFinished(RequestID)
+    /// The caller gave up on the request (its deadline passed). If it waits in a queue it
+    /// leaves it; if it is being served, the instance finishes the work and the core releases
+    /// the request then.
+    case requestTimedOut(RequestID)
+    /// An instance finished its cold start and can serve.
+    case instanceReady(InstanceID)
+    /// A node finished booting.
+    case nodeReady(NodeID)
+    /// A timer set with `setTimer` fired.
+    case timerFired(TimerID)
+}

@@ -1,0 +1,78 @@
+/// Instances spun up as requests arrive, kept alive for a while after their last request, and
+/// scaled to zero.
+///
+/// Provider-hosted (Lambda-like): instances run on capacity the plan never sees, one request
+/// per instance (the host configures concurrency 1), within an account concurrency limit
+/// beyond which requests are throttled. Self-hosted: instances run on the plan's own nodes,
+/// which the cluster-autoscaler node layer adds and removes.
+///
+/// A request that finds no free slot starts a new instance unless the instances already
+/// starting have a slot for it; it waits in the model's FIFO queue and is served by whichever
+/// instance frees a slot first. An idle instance picked for a request is the most recently
+/// used one (the choice SimFaaS's "newest" makes equivalent; see shared/peers/README.md).
+public struct ServerlessPolicy: ScalingPolicy {
+    public var family: String { "serverless" }
+
+    public struct Parameters: Sendable, Equatable {
+        /// Idle time after which an instance is stopped. AWS does not document Lambda's; the
+        /// default 10 min is the figure observed in 2019 and used by the Serverless-in-the-Wild
+        /// baseline (shared/reference/autoscalers.md §4.3, observed range 5–60 min).
+        public var keepAlive: TimeSpan
+        /// Instances that may exist at once over all models (0: no limit). Lambda's default
+        /// account concurrency limit is 1,000 per Region [P-doc lambda-concurrency.html].
+        public var concurrencyLimit: Int
+        /// The node layer of a self-hosted plan; `nil` for provider hosting.
+        public var nodes: NodeAutoscaler.Parameters?
+
+        public init(keepAlive: TimeSpan, concurrencyLimit: Int, nodes: NodeAutoscaler.Parameters?) {
+            self.keepAlive = keepAlive
+            self.concurrencyLimit = concurrencyLimit
+            self.nodes = nodes
+        }
+    }
+
+    public var parameters: Parameters
+    public var nodeScaler: NodeAutoscaler?
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+        nodeScaler = parameters.nodes.map { NodeAutoscaler(parameters: $0) }
+    }
+
+    public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        nodeScaler?.start(&cluster, now: now, into: &actions)
+    }
+
+    public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) -> RejectReason? {
+        if cluster.models[model.index].queued < cluster.comingSlots(model) { return nil }
+        if parameters.concurrencyLimit > 0 && cluster.liveInstances >= parameters.concurrencyLimit { return .throttled }
+        cluster.startInstance(model, warm: false, now: now, into: &actions)
+        return nil
+    }
+
+    public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) {
+        if !cluster.instances[instance.index].keepAliveArmed {
+            cluster.armKeepAlive(instance, at: now + parameters.keepAlive, into: &actions)
+        }
+    }
+
+    public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) {
+        if timer == NodeAutoscaler.scanTimer {
+            nodeScaler?.scan(&cluster, now: now, into: &actions)
+            return
+        }
+        guard timer.index >= TimerID.firstInstanceTimer else { return }
+        let instance = InstanceID(timer.index - TimerID.firstInstanceTimer)
+        let record = cluster.instances[instance.index]
+        guard record.state == .ready, record.inFlight == 0 else { return }   // re-armed when idle again
+        let expiry = record.idleSince + parameters.keepAlive
+        if expiry <= now {
+            cluster.stopInstance(instance, now: now, into: &actions)
+        } else {
+            cluster.armKeepAlive(instance, at: expiry, into: &actions)
+        }
+    }
+}

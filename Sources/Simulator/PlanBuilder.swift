@@ -1,0 +1,150 @@
+import SchedulerCore
+import Scenario
+
+/// The hardware and model physics of a plan: what only the host (simulator) knows — boot,
+/// cold-start and service-time distributions, prices and billing rules.
+struct PlanPhysics {
+    struct HardwareInfo {
+        var pricePerHour: Double
+        var gpus: Int
+        var billing: Billing
+        var boot: Sampler
+    }
+    struct ModelInfo {
+        /// Service time per hardware index (nil where the model does not run).
+        var service: [Sampler?]
+        var providerService: Sampler
+        var image: Int32
+        var pull: Sampler
+        var initTime: Sampler
+        var load: Sampler
+        var memoryGB: Double
+        var gpus: Int
+        var concurrency: Int
+    }
+    var hardware: [HardwareInfo]
+    var models: [ModelInfo]
+    var imageCount: Int
+    var providerHosted: Bool
+    var pricing: ProviderPricing
+}
+
+/// Turns a scenario's plan into the scheduler core's configuration and policy, and the
+/// simulator's physics.
+public enum PlanBuilder {
+    /// The models some workload source can reach.
+    static func usedModels(_ s: Scenario) -> [Bool] {
+        var used = [Bool](repeating: false, count: s.models.count)
+        for source in s.workload {
+            if let t = source.target {
+                for m in s.stages(of: t) { used[m] = true }
+            } else {
+                for m in s.models.indices { used[m] = true }
+            }
+        }
+        return used
+    }
+
+    static func configuration(_ s: Scenario, providerHosted: Bool) -> ClusterConfiguration {
+        let nodeTypes = s.hardware.map {
+            NodeTypeSpec(capacity: Resources(milliCPU: Int64(($0.vcpus * 1000).rounded()),
+                                             memoryMiB: Int64(($0.memoryGiB * 1024).rounded()), gpus: Int64($0.gpus)))
+        }
+        let models = s.models.map { m in
+            ModelSpec(requires: Resources(milliCPU: Int64((m.requires.vcpus * 1000).rounded()),
+                                          memoryMiB: Int64((m.requires.memoryGiB * 1024).rounded()), gpus: Int64(m.requires.gpus)),
+                      allowedNodeTypes: m.runsOn.map { NodeTypeID($0) },
+                      // Provider hosting: one request per environment (Lambda; autoscalers.md §4.1).
+                      concurrency: providerHosted ? 1 : m.concurrency,
+                      queueLimit: m.queueLimit)
+        }
+        let targets = (0..<s.targetNames.count).map { TargetSpec(stages: s.stages(of: TargetRef(index: $0)).map { ModelID($0) }) }
+        return ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted)
+    }
+
+    static func physics(_ s: Scenario, plan: Plan) -> PlanPhysics {
+        var providerHosted = false
+        var pricing = ProviderPricing.lambda
+        if case let .serverless(sv) = plan.policy {
+            providerHosted = sv.hosting == .provider
+            pricing = sv.pricing
+        }
+        var imageNames: [String] = []
+        let models = s.models.map { m -> PlanPhysics.ModelInfo in
+            var image: Int32 = -1
+            if let img = m.image {
+                if let k = imageNames.firstIndex(of: img.name) { image = Int32(k) } else { imageNames.append(img.name); image = Int32(imageNames.count - 1) }
+            }
+            return PlanPhysics.ModelInfo(service: m.service.map { $0.map(Sampler.init) }, providerService: Sampler(m.providerService),
+                                         image: image, pull: Sampler(m.image?.pull ?? .constant(0)),
+                                         initTime: Sampler(m.initTime), load: Sampler(m.load),
+                                         memoryGB: m.requires.memoryGiB, gpus: m.requires.gpus,
+                                         concurrency: providerHosted ? 1 : m.concurrency)
+        }
+        let hardware = s.hardware.map {
+            PlanPhysics.HardwareInfo(pricePerHour: $0.pricePerHour, gpus: $0.gpus, billing: $0.billing, boot: Sampler($0.boot))
+        }
+        return PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
+                           providerHosted: providerHosted, pricing: pricing)
+    }
+
+    static func nodeParameters(_ s: Scenario, _ ranges: [NodeRange], scan: Double?, unneeded: Double?, delay: Double?) -> NodeAutoscaler.Parameters {
+        var minNodes = [Int](repeating: 0, count: s.hardware.count)
+        var maxNodes = [Int](repeating: 0, count: s.hardware.count)
+        for r in ranges { minNodes[r.hardware] = r.min; maxNodes[r.hardware] = r.max }
+        var p = NodeAutoscaler.Parameters(minNodes: minNodes, maxNodes: maxNodes)
+        if let scan { p.scanInterval = .seconds(scan) }
+        if let unneeded { p.unneededTime = .seconds(unneeded) }
+        if let delay { p.delayAfterAdd = .seconds(delay) }
+        return p
+    }
+
+    static func traditional(_ s: Scenario, nodes: [Int], instances: [Int?]) -> TraditionalPolicy {
+        let used = usedModels(s)
+        return TraditionalPolicy(nodes: nodes, instances: instances, packable: used)
+    }
+
+    static func elastic(_ s: Scenario, _ e: ElasticPlan) -> ElasticPolicy {
+        let used = usedModels(s)
+        var minI = used.map { $0 ? 1 : 0 }                 // HPA minReplicas API default 1
+        var maxI = used.map { $0 ? 1000 : 0 }
+        for r in e.instances where used[r.model] { minI[r.model] = r.min; maxI[r.model] = r.max }
+        var p = ElasticPolicy.Parameters(target: e.target, minInstances: minI, maxInstances: maxI,
+                                         nodes: nodeParameters(s, e.nodes, scan: e.nodeScanInterval, unneeded: e.nodeUnneededTime, delay: e.scaleDownDelayAfterAdd))
+        if let t = e.tolerance { p.tolerance = t }
+        if let sp = e.syncPeriod { p.syncPeriod = .seconds(sp) }
+        if let d = e.downscaleStabilization { p.downscaleStabilization = .seconds(d) }
+        return ElasticPolicy(parameters: p)
+    }
+
+    static func serverless(_ s: Scenario, _ sv: ServerlessPlan) -> ServerlessPolicy {
+        let nodes = sv.hosting == .self
+            ? nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd)
+            : nil
+        return ServerlessPolicy(parameters: .init(keepAlive: .seconds(sv.keepAlive), concurrencyLimit: sv.concurrencyLimit, nodes: nodes))
+    }
+
+    /// Checks that a plan's starting capacity makes sense: a traditional plan gives every used
+    /// model at least one instance and every pinned instance a place. Throws a scenario error.
+    public static func checkPlan(_ s: Scenario, planIndex: Int) throws {
+        let plan = s.plans[planIndex]
+        guard case let .traditional(nodes, instances) = plan.policy else { return }
+        var core = Scheduler(configuration: configuration(s, providerHosted: false),
+                             policy: traditional(s, nodes: nodes, instances: instances))
+        var actions: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &actions)
+        if core.cluster.pendingInstances > 0 {
+            let over = s.models.indices.filter { m in core.cluster.instances.contains { $0.model == ModelID(m) && $0.state == .pending } }
+            throw ScenarioError(file: s.file, path: plan.jsonPath + ".instances",
+                                message: "the pinned instances do not fit on the plan's nodes (no room for \(over.map { "\"\(s.models[$0].name)\"" }.joined(separator: ", ")))",
+                                suggestion: "add nodes of a type these models run on, or pin fewer instances")
+        }
+        let used = usedModels(s)
+        for m in s.models.indices where used[m] && core.cluster.models[m].replicas == 0 {
+            let types = s.models[m].runsOn.map { s.hardware[$0].name }.joined(separator: ", ")
+            throw ScenarioError(file: s.file, path: plan.jsonPath + ".nodes",
+                                message: "model \"\(s.models[m].name)\" gets no instance: no node of this plan that it runs on (\(types)) has room for it",
+                                suggestion: "add nodes of \(s.hardware[s.models[m].runsOn[0]].name), or pin fewer instances of other models")
+        }
+    }
+}

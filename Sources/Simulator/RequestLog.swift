@@ -1,0 +1,88 @@
+import Foundation
+
+/// Streams per-request rows (the audit trail) to a file as requests end, through a fixed
+/// buffer: memory does not grow with the number of requests.
+public final class RequestLogWriter {
+    public let path: String
+    let handle: UnsafeMutablePointer<FILE>
+    var buffer: [UInt8] = []
+
+    public init(path: String) throws {
+        guard let f = fopen(path, "wb") else {
+            throw SimulationError.io("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        handle = f
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit { fclose(handle) }
+
+    func append(_ s: String) { buffer.append(contentsOf: s.utf8) }
+    func byte(_ b: UInt8) { buffer.append(b) }
+
+    func flushIfNeeded() throws {
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    public func flush() throws {
+        if buffer.isEmpty { return }
+        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+        guard written == buffer.count else { throw SimulationError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public func close() throws {
+        try flush()
+        fflush(handle)
+    }
+}
+
+/// Failures of a run that are not the scenario's fault.
+public enum SimulationError: Error, CustomStringConvertible, Sendable {
+    case io(String)
+    public var description: String {
+        switch self {
+        case let .io(m): return m
+        }
+    }
+}
+
+/// Deterministic number formatting for CSV files: fixed decimals, no locale, no exponent.
+public enum CSVNumber {
+    /// Nanoseconds as seconds with 6 decimals ("12.000250").
+    public static func seconds(_ ns: Int64) -> String {
+        let micro = (ns >= 0 ? ns + 500 : ns - 500) / 1000
+        return fixedFromScaled(micro, decimals: 6)
+    }
+
+    /// A double with `decimals` decimals, rounded half away from zero.
+    public static func fixed(_ x: Double, _ decimals: Int) -> String {
+        guard x.isFinite else { return "" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (x * scale).rounded(.toNearestOrAwayFromZero)
+        guard abs(scaled) < 9e18 else { return String(x) }
+        return fixedFromScaled(Int64(scaled), decimals: decimals)
+    }
+
+    static func fixedFromScaled(_ v: Int64, decimals: Int) -> String {
+        if decimals == 0 { return String(v) }
+        let negative = v < 0
+        let magnitude = v.magnitude
+        var p: UInt64 = 1
+        for _ in 0..<decimals { p *= 10 }
+        let whole = magnitude / p, frac = magnitude % p
+        var fracText = String(frac)
+        if fracText.count < decimals { fracText = String(repeating: "0", count: decimals - fracText.count) + fracText }
+        return (negative ? "-" : "") + String(whole) + "." + fracText
+    }
+
+    /// A field quoted for CSV when it holds a comma, quote or line break.
+    public static func field(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+}

@@ -1,0 +1,73 @@
+import Scenario
+
+/// Latency and outcome figures of a set of requests (a plan, or one target of a plan).
+public struct OutcomeStats: Sendable {
+    public var requests: Int64 = 0
+    public var completed: Int64 = 0
+    public var rejected: Int64 = 0
+    public var timedOut: Int64 = 0
+    /// End-to-end latency of completed requests.
+    public var latency = LatencyHistogram()
+
+    public init() {}
+}
+
+/// One row of `timeseries.csv`: what happened in the interval ending at `time`, and the state
+/// at that moment.
+public struct TimeseriesRow: Sendable, Equatable {
+    public var time: Double
+    public var arrivals: Int64
+    public var completions: Int64
+    public var rejections: Int64
+    public var timeouts: Int64
+    public var queued: Int
+    public var instancesBusy: Int
+    public var instancesIdle: Int
+    public var instancesStarting: Int
+    public var nodesReady: Int
+    public var nodesBooting: Int
+    public var costSoFar: Double
+}
+
+/// Everything measured in one plan's run.
+public struct PlanResult: Sendable {
+    public var plan: String
+    public var policy: String
+    public var totals: OutcomeStats
+    public var perTarget: [OutcomeStats]
+    public var rejectedByReason: [Int64]
+    /// Sum of queue waits of completed requests (seconds).
+    public var waitSum: Double
+    public var coldStarts: Int64
+    /// Requests (of all) that completed within the SLO latency; nil when there is no SLO.
+    public var withinSLO: Int64?
+    public var cost: Double
+    public var nodeSeconds: Double
+    public var gpuSeconds: Double
+    public var busyInstanceSeconds: Double
+    public var instanceSeconds: Double
+    public var instancesMax: Int
+    public var nodeSecondsMax: Int
+    /// Simulated end time (arrivals end at the scenario duration; in-flight work drains).
+    public var endTime: Double
+    public var timeseries: [TimeseriesRow]
+    /// Events processed (for speed figures).
+    public var events: Int64
+
+    public var instancesMean: Double { endTime > 0 ? instanceSeconds / endTime : 0 }
+    public var nodesMean: Double { endTime > 0 ? nodeSeconds / endTime : 0 }
+    public var nodesMax: Int { nodeSecondsMax }
+}
+
+/// A whole run: one result per plan, in the scenario's plan order.
+public struct RunResult: Sendable {
+    public var scenario: Scenario
+    public var seed: UInt64
+    public var plans: [PlanResult]
+    /// Plan indices (into `scenario.plans`) that ran, in order.
+    public var planIndices: [Int]
+    /// Per-plan request logs (temporary files), when requested.
+    public var requestLogs: [String]
+    public var callers: [String]
+    public var versions: [String]
+}

@@ -1,0 +1,110 @@
+import Dispatch
+import Foundation
+import SchedulerCore
+import Scenario
+
+/// How to run a scenario.
+public struct RunOptions: Sendable {
+    /// Overrides the scenario's seed.
+    public var seed: UInt64?
+    /// Plans to run, by name (empty: all, in file order).
+    public var planNames: [String] = []
+    /// The `timeseries.csv` interval in seconds (0: no time series).
+    public var interval: Double = 60
+    /// Where to stream per-request rows (`requests.<plan index>.part`), if wanted.
+    public var requestLogDirectory: String?
+    /// Run plans on all cores.
+    public var parallel = true
+
+    public init() {}
+}
+
+/// Runs scenarios: each plan on its own virtual timeline, with the same seed, so the plans see
+/// the same arrivals (common random numbers) and differ only by policy.
+public enum Runner {
+    /// The plan indices selected by name, in file order. Throws for unknown names.
+    public static func selectPlans(_ scenario: Scenario, names: [String]) throws -> [Int] {
+        if names.isEmpty { return Array(scenario.plans.indices) }
+        let all = scenario.plans.map(\.name)
+        for name in names where !all.contains(name) {
+            throw ScenarioError(file: scenario.file, path: "$.plans", message: "no plan named \"\(name)\"",
+                                suggestion: Suggest.hint(for: name, in: all, noun: "plans are"))
+        }
+        return scenario.plans.indices.filter { names.contains(scenario.plans[$0].name) }
+    }
+
+    /// Checks what a run would find out late: plan capacity, and every trace row.
+    public static func validate(_ scenario: Scenario) throws -> Int {
+        for k in scenario.plans.indices { try PlanBuilder.checkPlan(scenario, planIndex: k) }
+        var callers = StringTable(), versions = StringTable()
+        var sources = try SourceState.make(scenario, seed: scenario.seed, callers: &callers, versions: &versions)
+        var rows = 0
+        for k in sources.indices {
+            guard case .trace = sources[k].process else { continue }
+            repeat {
+                try sources[k].advance(callers: &callers, versions: &versions)
+                if !sources[k].exhausted { rows += 1 }
+            } while !sources[k].exhausted
+        }
+        return rows
+    }
+
+    /// Runs the selected plans and returns their results in plan order.
+    public static func run(_ scenario: Scenario, options: RunOptions) throws -> RunResult {
+        let indices = try selectPlans(scenario, names: options.planNames)
+        for k in indices { try PlanBuilder.checkPlan(scenario, planIndex: k) }
+        let seed = options.seed ?? scenario.seed
+        var outcomes = [Result<PlanResult, Error>?](repeating: nil, count: indices.count)
+        if options.parallel && indices.count > 1 {
+            outcomes.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let slots = buffer
+                DispatchQueue.concurrentPerform(iterations: indices.count) { j in
+                    slots[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options) }
+                }
+            }
+        } else {
+            for j in indices.indices {
+                outcomes[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options) }
+            }
+        }
+        var plans: [PlanResult] = []
+        for outcome in outcomes { plans.append(try outcome!.get()) }
+        var callers = StringTable(), versions = StringTable()
+        _ = try SourceState.make(scenario, seed: seed, callers: &callers, versions: &versions)
+        return RunResult(scenario: scenario, seed: seed, plans: plans, planIndices: indices,
+                         requestLogs: options.requestLogDirectory.map { dir in indices.map { "\(dir)/requests.\($0).part" } } ?? [],
+                         callers: callers.strings, versions: versions.strings)
+    }
+
+    /// Runs one plan.
+    public static func runPlan(_ s: Scenario, index: Int, seed: UInt64, options: RunOptions) throws -> PlanResult {
+        let plan = s.plans[index]
+        var callers = StringTable(), versions = StringTable()
+        let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
+        let physics = PlanBuilder.physics(s, plan: plan)
+        let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part") }
+        var result: PlanResult
+        switch plan.policy {
+        case let .traditional(nodes, instances):
+            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false),
+                                 policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances))
+            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
+                                 sources: sources, callers: callers, versions: versions, log: log)
+            result = try sim.run()
+        case let .elastic(e):
+            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false), policy: PlanBuilder.elastic(s, e))
+            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
+                                 sources: sources, callers: callers, versions: versions, log: log)
+            result = try sim.run()
+        case let .serverless(sv):
+            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider),
+                                 policy: PlanBuilder.serverless(s, sv))
+            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
+                                 sources: sources, callers: callers, versions: versions, log: log)
+            result = try sim.run()
+        }
+        try log?.close()
+        result.plan = plan.name
+        return result
+    }
+}

@@ -1,0 +1,555 @@
+import SchedulerCore
+import Scenario
+
+/// Timed-out requests leave in arrival order: every request has the same timeout and arrivals
+/// are processed in time order, so deadlines form a FIFO and need no heap.
+struct DeadlineQueue {
+    var times: [Int64] = []
+    var slots: [Int32] = []
+    var generations: [UInt32] = []
+    var head = 0
+
+    var nextTime: Int64 { head < times.count ? times[head] : Int64.max }
+
+    mutating func push(_ time: Int64, slot: Int32, generation: UInt32) {
+        if head > 4096 && head * 2 > times.count {   // compact: memory follows what is in flight
+            times.removeFirst(head); slots.removeFirst(head); generations.removeFirst(head)
+            head = 0
+        }
+        times.append(time); slots.append(slot); generations.append(generation)
+    }
+
+    mutating func pop() -> (Int32, UInt32) {
+        let r = (slots[head], generations[head])
+        head += 1
+        return r
+    }
+}
+
+/// One plan's run: the scheduler core driven on a virtual clock.
+///
+/// The host keeps the physics (boot, cold-start and service times, billing) and the metrics;
+/// the core decides. Per event: a heap pop, a `handle` call, and the actions it appends,
+/// with every table a flat array indexed by a dense id.
+struct Simulation<Policy: ScalingPolicy> {
+    var core: Scheduler<Policy>
+    var actions: [SchedulerAction] = []
+    var events = EventQueue()
+    var deadlines = DeadlineQueue()
+    var sources: [SourceState]
+    var activeSources = 0
+    let physics: PlanPhysics
+    let duration: Int64
+    let timeout: Int64
+    let sloLatency: Int64?
+    let interval: Int64
+    var serviceRNG: RandomSource
+    var coldRNG: RandomSource
+    var bootRNG: RandomSource
+    var callers: StringTable
+    var versions: StringTable
+    var now: Int64 = 0
+    var eventCount: Int64 = 0
+    let log: RequestLogWriter?
+    let modelNames: [String]
+    let targetNames: [String]
+    let hardwareNames: [String]
+
+    // Requests, by slot.
+    var freeSlots: [Int32] = []
+    var inFlight = 0
+    var nextRequestID: Int64 = 0
+    var reqGeneration: [UInt32] = []
+    var reqID: [Int64] = []
+    var reqArrival: [Int64] = []
+    var reqTarget: [Int32] = []
+    var reqCaller: [Int32] = []
+    var reqVersion: [Int32] = []
+    var reqInput: [Int32] = []
+    var reqOutput: [Int32] = []
+    var reqStageSince: [Int64] = []
+    var reqWait: [Int64] = []
+    var reqFirstStart: [Int64] = []
+    var reqInstance: [Int32] = []
+    var reqCold: [Bool] = []
+    var reqEnded: [Bool] = []
+
+    // Instances, by slot.
+    var instGeneration: [UInt32] = []
+    var instModel: [Int32] = []
+    var instNode: [Int32] = []
+    var instInFlight: [Int32] = []
+    var instReadyAt: [Int64] = []
+    var instReady: [Bool] = []
+
+    // Nodes, by slot.
+    var nodeGeneration: [UInt32] = []
+    var nodeType: [Int32] = []
+    var nodeStart: [Int64] = []
+    var nodeReady: [Bool] = []
+    var nodeLive: [Bool] = []
+    var nodeImages: [Int64] = []   // slot × image → when the image is on the node (Int64.max: absent)
+
+    var timerGeneration: [UInt32] = []
+
+    // Metrics.
+    var totals = OutcomeStats()
+    var perTarget: [OutcomeStats]
+    var rejectedByReason = [Int64](repeating: 0, count: RejectReason.allCases.count)
+    var waitSum: Int64 = 0
+    var coldStarts: Int64 = 0
+    var withinSLO: Int64 = 0
+    var closedCost = 0.0
+    var providerCost = 0.0
+    var livePriceRate = 0.0          // USD per second of the live nodes
+    var livePriceStart = 0.0         // Σ price-per-second × start time (s) of live nodes
+    var liveInstances = 0
+    var busyInstances = 0
+    var startingInstances = 0
+    var busyCapacity = 0.0           // Σ in-flight ÷ concurrency
+    var liveNodes = 0
+    var bootingNodes = 0
+    var liveGPUs = 0
+    var lastIntegration: Int64 = 0
+    var instanceArea = 0.0, busyArea = 0.0, nodeArea = 0.0, gpuArea = 0.0
+    var providerGPUSeconds = 0.0
+    var instancesMax = 0
+    var nodesMax = 0
+    var timeseries: [TimeseriesRow] = []
+    var intervalArrivals: Int64 = 0, intervalCompletions: Int64 = 0, intervalRejections: Int64 = 0, intervalTimeouts: Int64 = 0
+
+    init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double,
+         sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?) {
+        self.core = core
+        self.physics = physics
+        self.sources = sources
+        self.callers = callers
+        self.versions = versions
+        self.log = log
+        duration = Int64((scenario.duration * 1e9).rounded())
+        timeout = Int64((scenario.slo.timeout * 1e9).rounded())
+        sloLatency = scenario.slo.latency.map { Int64(($0 * 1e9).rounded()) }
+        self.interval = Int64((interval * 1e9).rounded())
+        serviceRNG = RandomSource(seed: seed, stream: 1)
+        coldRNG = RandomSource(seed: seed, stream: 2)
+        bootRNG = RandomSource(seed: seed, stream: 3)
+        perTarget = [OutcomeStats](repeating: OutcomeStats(), count: scenario.targetNames.count)
+        modelNames = scenario.models.map(\.name)
+        targetNames = scenario.targetNames
+        hardwareNames = scenario.hardware.map(\.name)
+        actions.reserveCapacity(64)
+    }
+
+    // MARK: The loop
+
+    mutating func run() throws -> PlanResult {
+        core.handle(.start, at: .zero, into: &actions)
+        try perform()
+        for k in sources.indices {
+            try sources[k].advance(callers: &callers, versions: &versions)
+            if !sources[k].exhausted {
+                activeSources += 1
+                events.push(time: sources[k].nextTime, kind: .arrival, subject: Int32(k))
+            }
+        }
+        if interval > 0 { events.push(time: interval, kind: .sample, subject: 0) }
+
+        // Arrivals stop at the duration; in-flight requests drain. Until the duration the
+        // policies keep acting (scale-down, keep-alive expiry) even when no request is left.
+        while true {
+            let heapTime = events.nextTime
+            let deadline = deadlines.nextTime
+            if activeSources == 0 && inFlight == 0 && Swift.min(heapTime, deadline) > duration { break }
+            if deadline < heapTime {
+                let (slot, generation) = deadlines.pop()
+                let r = Int(slot)
+                guard reqGeneration[r] == generation, !reqEnded[r] else { continue }
+                advanceClock(to: deadline)
+                timeOut(r)
+                core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
+                try perform()
+                continue
+            }
+            guard heapTime != Int64.max else { break }
+            let event = events.pop()
+            advanceClock(to: event.time)
+            eventCount += 1
+            try dispatch(event)
+        }
+        return finish()
+    }
+
+    @inline(__always) mutating func advanceClock(to time: Int64) {
+        if time > now {
+            let dt = Double(time - lastIntegration)
+            instanceArea += Double(liveInstances) * dt
+            busyArea += busyCapacity * dt
+            nodeArea += Double(liveNodes) * dt
+            gpuArea += Double(liveGPUs) * dt
+            lastIntegration = time
+            now = time
+        }
+    }
+
+    mutating func dispatch(_ event: Event) throws {
+        let at = TimePoint(nanoseconds: now)
+        switch event.kind {
+        case .arrival:
+            let k = Int(event.subject)
+            let r = allocateRequest()
+            let target = sources[k].nextTarget
+            reqArrival[r] = now
+            reqTarget[r] = target
+            reqCaller[r] = sources[k].nextCaller
+            reqVersion[r] = sources[k].nextVersion
+            reqInput[r] = sources[k].nextInput
+            reqOutput[r] = sources[k].nextOutput
+            reqStageSince[r] = now
+            totals.requests += 1
+            perTarget[Int(target)].requests += 1
+            intervalArrivals += 1
+            deadlines.push(now + timeout, slot: Int32(r), generation: reqGeneration[r])
+            core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target))), at: at, into: &actions)
+            try perform()
+            try sources[k].advance(callers: &callers, versions: &versions)
+            if sources[k].exhausted { activeSources -= 1 } else {
+                events.push(time: sources[k].nextTime, kind: .arrival, subject: Int32(k))
+            }
+        case .serviceDone:
+            let r = Int(event.subject)
+            guard reqGeneration[r] == event.generation else { return }
+            let i = Int(reqInstance[r])
+            instInFlight[i] -= 1
+            busyCapacity -= 1 / Double(physics.models[Int(instModel[i])].concurrency)
+            if instInFlight[i] == 0 { busyInstances -= 1 }
+            reqStageSince[r] = now
+            core.handle(.requestFinished(RequestID(r)), at: at, into: &actions)
+            try perform()
+        case .instanceReady:
+            let i = Int(event.subject)
+            guard instGeneration[i] == event.generation else { return }
+            instReady[i] = true
+            instReadyAt[i] = now
+            startingInstances -= 1
+            core.handle(.instanceReady(InstanceID(i)), at: at, into: &actions)
+            try perform()
+        case .nodeReady:
+            let n = Int(event.subject)
+            guard nodeGeneration[n] == event.generation else { return }
+            nodeReady[n] = true
+            bootingNodes -= 1
+            core.handle(.nodeReady(NodeID(n)), at: at, into: &actions)
+            try perform()
+        case .timer:
+            let t = Int(event.subject)
+            guard timerGeneration[t] == event.generation else { return }
+            core.handle(.timerFired(TimerID(t)), at: at, into: &actions)
+            try perform()
+        case .sample:
+            sample()
+            events.push(time: now + interval, kind: .sample, subject: 0)
+        }
+    }
+
+    // MARK: Actions
+
+    mutating func perform() throws {
+        if actions.isEmpty { return }
+        var k = 0
+        while k < actions.count {
+            switch actions[k] {
+            case let .dispatch(request, instance, cold):
+                startService(request.index, on: instance.index, cold: cold)
+            case let .complete(request):
+                try complete(request.index)
+            case let .reject(request, reason):
+                try reject(request.index, reason: reason)
+            case let .release(request):
+                releaseRequest(request.index)
+            case let .setTimer(timer, at):
+                let t = timer.index
+                if t >= timerGeneration.count { timerGeneration.append(contentsOf: repeatElement(0, count: t + 1 - timerGeneration.count)) }
+                timerGeneration[t] &+= 1
+                events.push(time: at.nanoseconds, kind: .timer, subject: Int32(t), generation: timerGeneration[t])
+            case let .cancelTimer(timer):
+                if timer.index < timerGeneration.count { timerGeneration[timer.index] &+= 1 }
+            case let .startInstance(instance, model, node, warm):
+                startInstance(instance.index, model: model.index, node: node?.index ?? -1, warm: warm)
+            case let .stopInstance(instance):
+                stopInstance(instance.index)
+            case let .startNode(node, type, warm):
+                startNode(node.index, type: type.index, warm: warm)
+            case let .stopNode(node):
+                stopNode(node.index)
+            }
+            k += 1
+        }
+        actions.removeAll(keepingCapacity: true)
+    }
+
+    mutating func allocateRequest() -> Int {
+        inFlight += 1
+        let r: Int
+        if let slot = freeSlots.popLast() {
+            r = Int(slot)
+        } else {
+            r = reqGeneration.count
+            reqGeneration.append(0); reqID.append(0); reqArrival.append(0); reqTarget.append(0); reqCaller.append(0)
+            reqVersion.append(0); reqInput.append(0); reqOutput.append(0); reqStageSince.append(0); reqWait.append(0)
+            reqFirstStart.append(-1); reqInstance.append(-1); reqCold.append(false); reqEnded.append(false)
+        }
+        reqID[r] = nextRequestID
+        nextRequestID += 1
+        reqWait[r] = 0
+        reqFirstStart[r] = -1
+        reqInstance[r] = -1
+        reqCold[r] = false
+        reqEnded[r] = false
+        return r
+    }
+
+    mutating func releaseRequest(_ r: Int) {
+        reqGeneration[r] &+= 1
+        freeSlots.append(Int32(r))
+    }
+
+    mutating func startService(_ r: Int, on i: Int, cold: Bool) {
+        let m = Int(instModel[i])
+        let model = physics.models[m]
+        let sampler: Sampler
+        if physics.providerHosted {
+            sampler = model.providerService
+        } else {
+            sampler = model.service[Int(nodeType[Int(instNode[i])])]!
+        }
+        let service = sampler.nanoseconds(&serviceRNG, inputTokens: reqInput[r], outputTokens: reqOutput[r])
+        let since = reqStageSince[r]
+        var waited = now - since
+        if cold {
+            waited -= Swift.max(0, Swift.min(now, instReadyAt[i]) - since)
+            if !reqCold[r] {
+                reqCold[r] = true
+                coldStarts += 1
+            }
+        }
+        reqWait[r] += waited
+        if reqFirstStart[r] < 0 { reqFirstStart[r] = now }
+        reqInstance[r] = Int32(i)
+        if instInFlight[i] == 0 { busyInstances += 1 }
+        instInFlight[i] += 1
+        busyCapacity += 1 / Double(model.concurrency)
+        if physics.providerHosted {
+            let p = physics.pricing
+            providerCost += p.perRequest + BillingMath.providerDurationCost(
+                nanoseconds: service, granularity: p.granularity, memoryGB: model.memoryGB,
+                perGBSecond: p.perGBSecond, gpus: model.gpus, perGPUSecond: p.perGPUSecond ?? 0)
+            providerGPUSeconds += Double(model.gpus) * Double(service) / 1e9
+        }
+        events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: reqGeneration[r])
+    }
+
+    mutating func complete(_ r: Int) throws {
+        guard !reqEnded[r] else { return }
+        endRequest(r)
+        let latency = now - reqArrival[r]
+        let t = Int(reqTarget[r])
+        totals.completed += 1
+        totals.latency.record(latency)
+        perTarget[t].completed += 1
+        perTarget[t].latency.record(latency)
+        waitSum += reqWait[r]
+        if let slo = sloLatency, latency <= slo { withinSLO += 1 }
+        intervalCompletions += 1
+        try logRow(r, outcome: "completed", reason: "")
+    }
+
+    mutating func reject(_ r: Int, reason: RejectReason) throws {
+        guard !reqEnded[r] else { return }
+        endRequest(r)
+        totals.rejected += 1
+        perTarget[Int(reqTarget[r])].rejected += 1
+        rejectedByReason[Int(reason.rawValue)] += 1
+        intervalRejections += 1
+        try logRow(r, outcome: "rejected", reason: reason.label)
+    }
+
+    mutating func timeOut(_ r: Int) {
+        endRequest(r)
+        totals.timedOut += 1
+        perTarget[Int(reqTarget[r])].timedOut += 1
+        intervalTimeouts += 1
+        try? logRow(r, outcome: "timed_out", reason: "timeout")
+    }
+
+    @inline(__always) mutating func endRequest(_ r: Int) {
+        reqEnded[r] = true
+        inFlight -= 1
+    }
+
+    mutating func startInstance(_ i: Int, model m: Int, node n: Int, warm: Bool) {
+        if i >= instGeneration.count {
+            let extra = i + 1 - instGeneration.count
+            instGeneration.append(contentsOf: repeatElement(0, count: extra))
+            instModel.append(contentsOf: repeatElement(0, count: extra))
+            instNode.append(contentsOf: repeatElement(-1, count: extra))
+            instInFlight.append(contentsOf: repeatElement(0, count: extra))
+            instReadyAt.append(contentsOf: repeatElement(0, count: extra))
+            instReady.append(contentsOf: repeatElement(false, count: extra))
+        }
+        instGeneration[i] &+= 1
+        instModel[i] = Int32(m)
+        instNode[i] = Int32(n)
+        instInFlight[i] = 0
+        liveInstances += 1
+        if liveInstances > instancesMax { instancesMax = liveInstances }
+        if warm {
+            instReady[i] = true
+            instReadyAt[i] = now
+            return
+        }
+        instReady[i] = false
+        instReadyAt[i] = Int64.max
+        startingInstances += 1
+        let model = physics.models[m]
+        var ready = now
+        if n >= 0, model.image >= 0 {
+            let slot = n * physics.imageCount + Int(model.image)
+            if nodeImages[slot] == Int64.max {
+                nodeImages[slot] = now + model.pull.nanoseconds(&coldRNG)
+            }
+            ready = Swift.max(ready, nodeImages[slot])  // a pull under way is shared, not repeated
+        }
+        let initTime = model.initTime.nanoseconds(&coldRNG)
+        let load = model.load.nanoseconds(&coldRNG)
+        ready += initTime + load
+        if physics.providerHosted {
+            // The INIT phase is billed (since 1 Aug 2025, AWS Compute Blog; autoscalers.md §4.4).
+            let p = physics.pricing
+            providerCost += BillingMath.providerDurationCost(
+                nanoseconds: initTime + load, granularity: p.granularity, memoryGB: model.memoryGB,
+                perGBSecond: p.perGBSecond, gpus: model.gpus, perGPUSecond: p.perGPUSecond ?? 0)
+        }
+        events.push(time: ready, kind: .instanceReady, subject: Int32(i), generation: instGeneration[i])
+    }
+
+    mutating func stopInstance(_ i: Int) {
+        instGeneration[i] &+= 1
+        liveInstances -= 1
+        if !instReady[i] { startingInstances -= 1 }
+        instReady[i] = false
+    }
+
+    mutating func startNode(_ n: Int, type t: Int, warm: Bool) {
+        if n >= nodeGeneration.count {
+            let extra = n + 1 - nodeGeneration.count
+            nodeGeneration.append(contentsOf: repeatElement(0, count: extra))
+            nodeType.append(contentsOf: repeatElement(0, count: extra))
+            nodeStart.append(contentsOf: repeatElement(0, count: extra))
+            nodeReady.append(contentsOf: repeatElement(false, count: extra))
+            nodeLive.append(contentsOf: repeatElement(false, count: extra))
+            nodeImages.append(contentsOf: repeatElement(Int64.max, count: extra * physics.imageCount))
+        }
+        nodeGeneration[n] &+= 1
+        nodeType[n] = Int32(t)
+        nodeStart[n] = now
+        nodeLive[n] = true
+        for k in 0..<physics.imageCount { nodeImages[n * physics.imageCount + k] = warm ? Int64.min : Int64.max }
+        let hw = physics.hardware[t]
+        liveNodes += 1
+        if liveNodes > nodesMax { nodesMax = liveNodes }
+        liveGPUs += hw.gpus
+        livePriceRate += hw.pricePerHour / 3600
+        livePriceStart += hw.pricePerHour / 3600 * Double(now) / 1e9
+        if warm {
+            nodeReady[n] = true
+        } else {
+            nodeReady[n] = false
+            bootingNodes += 1
+            events.push(time: now + hw.boot.nanoseconds(&bootRNG), kind: .nodeReady, subject: Int32(n), generation: nodeGeneration[n])
+        }
+    }
+
+    mutating func stopNode(_ n: Int) {
+        nodeGeneration[n] &+= 1
+        nodeLive[n] = false
+        let hw = physics.hardware[Int(nodeType[n])]
+        if !nodeReady[n] { bootingNodes -= 1 }
+        liveNodes -= 1
+        liveGPUs -= hw.gpus
+        livePriceRate -= hw.pricePerHour / 3600
+        livePriceStart -= hw.pricePerHour / 3600 * Double(nodeStart[n]) / 1e9
+        closedCost += BillingMath.nodeCost(seconds: Double(now - nodeStart[n]) / 1e9, pricePerHour: hw.pricePerHour,
+                                           increment: hw.billing.increment, minimum: hw.billing.minimum)
+    }
+
+    // MARK: Reports
+
+    mutating func sample() {
+        var queued = 0
+        for m in core.cluster.models { queued += m.queued }
+        let readyInstances = liveInstances - startingInstances
+        timeseries.append(TimeseriesRow(
+            time: Double(now) / 1e9, arrivals: intervalArrivals, completions: intervalCompletions,
+            rejections: intervalRejections, timeouts: intervalTimeouts, queued: queued,
+            instancesBusy: busyInstances, instancesIdle: readyInstances - busyInstances, instancesStarting: startingInstances,
+            nodesReady: liveNodes - bootingNodes, nodesBooting: bootingNodes, costSoFar: costSoFar()))
+        intervalArrivals = 0; intervalCompletions = 0; intervalRejections = 0; intervalTimeouts = 0
+    }
+
+    /// Cost accrued by `now`: closed nodes as billed, live nodes by elapsed time, provider fees.
+    func costSoFar() -> Double {
+        closedCost + livePriceRate * Double(now) / 1e9 - livePriceStart + providerCost
+    }
+
+    mutating func logRow(_ r: Int, outcome: String, reason: String) throws {
+        guard let log else { return }
+        let i = Int(reqInstance[r])
+        let t = Int(reqTarget[r])
+        var modelName = ""
+        var nodeName = ""
+        var instanceName = ""
+        if i >= 0 {
+            modelName = modelNames[Int(instModel[i])]
+            instanceName = "i\(i)"
+            let n = Int(instNode[i])
+            if n >= 0 { nodeName = "\(hardwareNames[Int(nodeType[n])])#\(n)" }
+        } else if let stage = core.cluster.configuration.targets[t].stages.first {
+            modelName = modelNames[stage.index]
+        }
+        log.append(String(reqID[r]))
+        log.byte(0x2C); log.append(CSVNumber.field(callers.strings[Int(reqCaller[r])]))
+        log.byte(0x2C); log.append(CSVNumber.field(targetNames[t]))
+        log.byte(0x2C); log.append(CSVNumber.field(modelName))
+        log.byte(0x2C); log.append(CSVNumber.field(versions.strings[Int(reqVersion[r])]))
+        log.byte(0x2C); log.append(CSVNumber.seconds(reqArrival[r]))
+        log.byte(0x2C); if reqFirstStart[r] >= 0 { log.append(CSVNumber.seconds(reqFirstStart[r])) }
+        log.byte(0x2C); log.append(CSVNumber.seconds(now))
+        log.byte(0x2C); log.append(outcome)
+        log.byte(0x2C); log.append(reqCold[r] ? "true" : "false")
+        log.byte(0x2C); log.append(CSVNumber.field(nodeName))
+        log.byte(0x2C); log.append(instanceName)
+        log.byte(0x2C); log.append(reason)
+        log.byte(0x0A)
+        try log.flushIfNeeded()
+    }
+
+    mutating func finish() -> PlanResult {
+        let end = Swift.max(now, duration)
+        advanceClock(to: end)
+        if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
+        // Nodes still up are billed to the end.
+        var cost = closedCost + providerCost
+        for n in 0..<nodeGeneration.count where nodeLive[n] {
+            let hw = physics.hardware[Int(nodeType[n])]
+            cost += BillingMath.nodeCost(seconds: Double(end - nodeStart[n]) / 1e9, pricePerHour: hw.pricePerHour,
+                                         increment: hw.billing.increment, minimum: hw.billing.minimum)
+        }
+        return PlanResult(
+            plan: "", policy: core.policy.family, totals: totals, perTarget: perTarget, rejectedByReason: rejectedByReason,
+            waitSum: Double(waitSum) / 1e9, coldStarts: coldStarts, withinSLO: sloLatency == nil ? nil : withinSLO,
+            cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
+            busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
+            instancesMax: instancesMax, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,
+            timeseries: timeseries, events: eventCount)
+    }
+}

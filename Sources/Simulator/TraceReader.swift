@@ -1,0 +1,286 @@
+import Foundation
+import Scenario
+
+/// One row of a trace, already resolved.
+public struct TraceRow: Sendable {
+    /// Nanoseconds since the trace's first row.
+    public var offset: Int64
+    public var target: Int32
+    public var caller: Int32
+    public var version: Int32
+    public var inputTokens: Int32
+    public var outputTokens: Int32
+}
+
+/// Interned strings (callers, versions) so requests carry small integers.
+public struct StringTable: Sendable {
+    public private(set) var strings: [String] = [""]
+    var index: [String: Int32] = ["": 0]
+
+    public init() {}
+
+    /// The id of a string, adding it on first sight. Id 0 is the empty string.
+    public mutating func intern(_ s: String) -> Int32 {
+        if let i = index[s] { return i }
+        let i = Int32(strings.count)
+        strings.append(s)
+        index[s] = i
+        return i
+    }
+}
+
+/// Reads a trace file row by row in fixed-size chunks: memory stays constant whatever the
+/// file's size. Errors name the file, the line and the column.
+public final class TraceReader {
+    let path: String
+    let displayPath: String
+    let format: TraceSpec.Format
+    let handle: UnsafeMutablePointer<FILE>
+    var buffer: [UInt8]
+    var bufferStart = 0
+    var bufferEnd = 0
+    var eof = false
+    public private(set) var line = 0
+
+    // Column layout (generic CSV).
+    var timeColumn = 0
+    var targetColumn = -1
+    var callerColumn = -1
+    var versionColumn = -1
+    var inputColumn = -1
+    var outputColumn = -1
+    var columnNames: [String] = []
+
+    let defaultTarget: Int32
+    /// Per target: whether its service time needs token counts.
+    let needsTokens: [Bool]
+    let targetNames: [String]
+    let targetIndex: [String: Int32]
+    var lastTargetName: [UInt8] = []
+    var lastTarget: Int32 = -1
+    var firstTime: Int64?
+    var previousTime: Int64 = Int64.min
+
+    /// Opens the trace and reads its header.
+    public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = []) throws {
+        self.needsTokens = needsTokens
+        path = spec.resolvedPath
+        displayPath = spec.resolvedPath
+        format = spec.format
+        self.defaultTarget = defaultTarget
+        self.targetNames = targetNames
+        var index: [String: Int32] = [:]
+        for (i, n) in targetNames.enumerated() { index[n] = Int32(i) }
+        targetIndex = index
+        guard let f = fopen(spec.resolvedPath, "rb") else {
+            var hint = "check the path; it is relative to the scenario file"
+            if spec.resolvedPath.contains("AzureLLMInferenceTrace") {
+                hint = "download AzureLLMInferenceTrace_conv.csv from the Azure Public Dataset (github.com/Azure/AzurePublicDataset, data/) and put it at this path, or point \"path\" at your copy"
+            }
+            throw ScenarioError(file: spec.resolvedPath, message: "cannot open trace file (\(String(cString: strerror(errno))))", suggestion: hint)
+        }
+        handle = f
+        buffer = [UInt8](repeating: 0, count: 1 << 16)
+        try readHeader()
+    }
+
+    deinit { fclose(handle) }
+
+    func fail(_ message: String, column: String? = nil, suggestion: String? = nil) -> ScenarioError {
+        ScenarioError(file: displayPath, line: line, path: column.map { "column \($0)" }, message: message, suggestion: suggestion)
+    }
+
+    /// The next line's bytes without the line break, or nil at end of file.
+    func nextLine() -> ArraySlice<UInt8>? {
+        while true {
+            if let nl = buffer[bufferStart..<bufferEnd].firstIndex(of: 0x0A) {
+                var end = nl
+                if end > bufferStart && buffer[end - 1] == 0x0D { end -= 1 }
+                let slice = buffer[bufferStart..<end]
+                bufferStart = nl + 1
+                line += 1
+                return slice
+            }
+            if eof {
+                if bufferStart < bufferEnd {
+                    var end = bufferEnd
+                    if buffer[end - 1] == 0x0D { end -= 1 }
+                    let slice = buffer[bufferStart..<end]
+                    bufferStart = bufferEnd
+                    line += 1
+                    return slice
+                }
+                return nil
+            }
+            // Move the partial line to the front and refill; grow for very long lines.
+            let remaining = bufferEnd - bufferStart
+            if bufferStart > 0 {
+                for k in 0..<remaining { buffer[k] = buffer[bufferStart + k] }
+                bufferStart = 0
+                bufferEnd = remaining
+            }
+            if bufferEnd == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let got = buffer.withUnsafeMutableBytes { raw in
+                fread(raw.baseAddress! + bufferEnd, 1, raw.count - bufferEnd, handle)
+            }
+            if got == 0 { eof = true }
+            bufferEnd += got
+        }
+    }
+
+    static func fields(_ line: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        line.split(separator: 0x2C, omittingEmptySubsequences: false)
+    }
+
+    static func text(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+    }
+
+    func readHeader() throws {
+        guard let header = nextLine() else { throw fail("the trace is empty: expected a header row") }
+        columnNames = Self.fields(header).map { Self.text($0).lowercased() }
+        switch format {
+        case .azureLLM:
+            let expected = ["timestamp", "contexttokens", "generatedtokens"]
+            guard columnNames.count >= 3, Array(columnNames.prefix(3)) == expected else {
+                throw fail("expected the Azure LLM inference header TIMESTAMP,ContextTokens,GeneratedTokens, found \(Self.text(header))")
+            }
+            timeColumn = 0; inputColumn = 1; outputColumn = 2
+        case .csv:
+            guard let t = columnNames.firstIndex(of: "time") else {
+                throw fail("expected a header row naming a \"time\" column, found \(Self.text(header))",
+                           suggestion: "columns: time,target[,caller,version,input_tokens,output_tokens]")
+            }
+            timeColumn = t
+            targetColumn = columnNames.firstIndex(of: "target") ?? -1
+            callerColumn = columnNames.firstIndex(of: "caller") ?? -1
+            versionColumn = columnNames.firstIndex(of: "version") ?? -1
+            inputColumn = columnNames.firstIndex(of: "input_tokens") ?? -1
+            outputColumn = columnNames.firstIndex(of: "output_tokens") ?? -1
+            if targetColumn < 0 && defaultTarget < 0 {
+                throw fail("the trace has no \"target\" column and the workload source names no target",
+                           suggestion: "add a target column, or \"target\" to the source")
+            }
+        }
+    }
+
+    /// Reads the next row; nil at end of file.
+    public func next(callers: inout StringTable, versions: inout StringTable) throws -> TraceRow? {
+        while let raw = nextLine() {
+            if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let f = Self.fields(raw)
+            let needed = max(timeColumn, targetColumn, callerColumn, versionColumn, inputColumn, outputColumn) + 1
+            guard f.count >= needed else {
+                throw fail("expected \(needed) comma-separated fields, found \(f.count)", suggestion: "header: \(columnNames.joined(separator: ","))")
+            }
+            let timeText = Self.text(f[timeColumn])
+            guard let time = Self.parseTime(timeText) else {
+                throw fail("cannot read time \"\(timeText)\": expected seconds (12.5) or an ISO-8601 timestamp (2023-11-16 18:15:46.68)",
+                           column: columnNames[timeColumn])
+            }
+            if time < previousTime {
+                throw fail("time \"\(timeText)\" is earlier than the row before: rows must be in time order",
+                           column: columnNames[timeColumn], suggestion: "sort the trace by time (e.g. sort -t, -k1,1)")
+            }
+            previousTime = time
+            if firstTime == nil { firstTime = time }
+            var row = TraceRow(offset: time - firstTime!, target: defaultTarget, caller: 0, version: 0, inputTokens: 0, outputTokens: 0)
+            if targetColumn >= 0 {
+                let name = f[targetColumn]
+                if !name.isEmpty {
+                    if name.elementsEqual(lastTargetName) {
+                        row.target = lastTarget
+                    } else {
+                        let s = Self.text(name)
+                        guard let t = targetIndex[s] else {
+                            throw fail("unknown target \"\(s)\"", column: "target", suggestion: Suggest.hint(for: s, in: targetNames, noun: "targets are"))
+                        }
+                        lastTargetName = Array(name)
+                        lastTarget = t
+                        row.target = t
+                    }
+                } else if defaultTarget < 0 {
+                    throw fail("empty target and the workload source names no default target", column: "target")
+                }
+            }
+            if callerColumn >= 0 { row.caller = callers.intern(Self.text(f[callerColumn])) }
+            if versionColumn >= 0 { row.version = versions.intern(Self.text(f[versionColumn])) }
+            if inputColumn >= 0 { row.inputTokens = try tokens(f[inputColumn], column: columnNames[inputColumn]) }
+            if outputColumn >= 0 { row.outputTokens = try tokens(f[outputColumn], column: columnNames[outputColumn]) }
+            if inputColumn < 0, Int(row.target) < needsTokens.count, needsTokens[Int(row.target)] {
+                throw fail("target \"\(targetNames[Int(row.target)])\" has a token-driven service time, but this trace has no token columns",
+                           suggestion: "add input_tokens and output_tokens columns, or give the model a service time that is not token-driven")
+            }
+            return row
+        }
+        return nil
+    }
+
+    func tokens(_ bytes: ArraySlice<UInt8>, column: String) throws -> Int32 {
+        var v: Int64 = 0
+        var any = false
+        for b in bytes {
+            if b == 0x20 || b == 0x09 { continue }
+            guard b >= 48 && b <= 57, v < Int64(Int32.max) else {
+                throw fail("expected a whole number of tokens, found \"\(Self.text(bytes))\"", column: column)
+            }
+            v = v * 10 + Int64(b - 48)
+            any = true
+        }
+        guard any else { throw fail("expected a whole number of tokens, found an empty field", column: column) }
+        return Int32(v)
+    }
+
+    /// Seconds ("12.5") or ISO-8601 ("2023-11-16 18:15:46.6805900", "2023-11-16T18:15:46Z",
+    /// with an optional ±hh:mm offset) to nanoseconds.
+    public static func parseTime(_ s: String) -> Int64? {
+        if let seconds = Double(s), seconds.isFinite { return Int64((seconds * 1e9).rounded()) }
+        let c = Array(s.utf8)
+        func num(_ from: Int, _ length: Int) -> Int64? {
+            guard from + length <= c.count else { return nil }
+            var v: Int64 = 0
+            for k in from..<(from + length) {
+                guard c[k] >= 48 && c[k] <= 57 else { return nil }
+                v = v * 10 + Int64(c[k] - 48)
+            }
+            return v
+        }
+        guard c.count >= 19, c[4] == 0x2D, c[7] == 0x2D, c[10] == 0x20 || c[10] == 0x54, c[13] == 0x3A, c[16] == 0x3A,
+              let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
+              let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var i = 19
+        var fraction: Int64 = 0
+        if i < c.count && c[i] == 0x2E {
+            i += 1
+            var digits = 0
+            while i < c.count, c[i] >= 48, c[i] <= 57 {
+                if digits < 9 { fraction = fraction * 10 + Int64(c[i] - 48); digits += 1 }
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<9 { fraction *= 10 }
+        }
+        var offsetSeconds: Int64 = 0
+        if i < c.count {
+            if c[i] == 0x5A && i == c.count - 1 {
+                i += 1
+            } else if c[i] == 0x2B || c[i] == 0x2D, let oh = num(i + 1, 2), i + 3 < c.count, c[i + 3] == 0x3A, let om = num(i + 4, 2), i + 6 == c.count {
+                offsetSeconds = (oh * 3600 + om * 60) * (c[i] == 0x2B ? 1 : -1)
+                i = c.count
+            } else {
+                return nil
+            }
+        }
+        // Days from the civil date (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return seconds * 1_000_000_000 + fraction
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Scenario
+
+/// How a source's arrivals are generated.
+enum ArrivalProcess {
+    case poisson(rate: Double)
+    case bursts(base: Double, peak: Double, every: Double, length: Double, offset: Double)
+    case trace(TraceReader)
+}
+
+/// One workload source while a run is under way: its process, its random streams and its
+/// next arrival (one pending arrival event per source).
+struct SourceState {
+    var process: ArrivalProcess
+    let target: Int32
+    let caller: Int32
+    let version: Int32
+    /// Arrivals are generated in [start, end) seconds.
+    let start: Double
+    let end: Double
+    var rng: RandomSource
+    var tokenRng: RandomSource
+    let inputTokens: Sampler?
+    let outputTokens: Sampler?
+    /// The synthetic clock, seconds.
+    var clock: Double
+    var exhausted = false
+
+    // The next arrival.
+    var nextTime: Int64 = 0
+    var nextTarget: Int32 = 0
+    var nextCaller: Int32 = 0
+    var nextVersion: Int32 = 0
+    var nextInput: Int32 = 0
+    var nextOutput: Int32 = 0
+
+    /// Computes the next arrival; marks the source exhausted when there is none before `end`.
+    mutating func advance(callers: inout StringTable, versions: inout StringTable) throws {
+        switch process {
+        case let .poisson(rate):
+            guard rate > 0 else { exhausted = true; return }
+            clock += rng.exponential(mean: 1 / rate)
+        case let .bursts(base, peak, every, length, offset):
+            // Piecewise-constant rate: draw with the current rate; if the draw crosses the next
+            // rate change, restart from the change (memorylessness keeps this exact).
+            while true {
+                let rate: Double, boundary: Double
+                if clock < offset {
+                    rate = base; boundary = offset
+                } else {
+                    let k = ((clock - offset) / every).rounded(.down)
+                    let burstStart = offset + k * every
+                    if clock < burstStart + length { rate = peak; boundary = burstStart + length }
+                    else { rate = base; boundary = burstStart + every }
+                }
+                if boundary >= end && rate <= 0 { exhausted = true; return }
+                if rate > 0 {
+                    let candidate = clock + rng.exponential(mean: 1 / rate)
+                    if candidate < boundary || boundary >= end { clock = candidate; break }
+                }
+                clock = boundary
+            }
+        case let .trace(reader):
+            guard let row = try reader.next(callers: &callers, versions: &versions) else { exhausted = true; return }
+            clock = start + Double(row.offset) / 1e9
+            if clock >= end { exhausted = true; return }
+            nextTime = Int64((start * 1e9).rounded()) + row.offset
+            nextTarget = row.target
+            nextCaller = row.caller != 0 ? row.caller : caller
+            nextVersion = row.version != 0 ? row.version : version
+            nextInput = row.inputTokens
+            nextOutput = row.outputTokens
+            if row.inputTokens == 0 && row.outputTokens == 0, let inputTokens, let outputTokens {
+                nextInput = Int32(clamping: Int64(inputTokens.sample(&tokenRng).rounded()))
+                nextOutput = Int32(clamping: Int64(outputTokens.sample(&tokenRng).rounded()))
+            }
+            return
+        }
+        if clock >= end { exhausted = true; return }
+        nextTime = Int64((clock * 1e9).rounded())
+        nextTarget = target
+        nextCaller = caller
+        nextVersion = version
+        if let inputTokens, let outputTokens {
+            nextInput = Int32(clamping: Int64(inputTokens.sample(&tokenRng).rounded()))
+            nextOutput = Int32(clamping: Int64(outputTokens.sample(&tokenRng).rounded()))
+        }
+    }
+}
+
+extension SourceState {
+    /// Builds the run state of every source of a scenario.
+    static func make(_ scenario: Scenario, seed: UInt64, callers: inout StringTable, versions: inout StringTable) throws -> [SourceState] {
+        let needsTokens = (0..<scenario.targetNames.count).map { t in
+            scenario.stages(of: TargetRef(index: t)).contains { scenario.models[$0].isTokenDriven }
+        }
+        return try scenario.workload.enumerated().map { k, source in
+            let process: ArrivalProcess
+            switch source.kind {
+            case let .poisson(rate): process = .poisson(rate: rate)
+            case let .bursts(base, peak, every, length, offset):
+                process = .bursts(base: base, peak: peak, every: every, length: length, offset: offset)
+            case let .trace(spec):
+                process = .trace(try TraceReader(spec: spec, defaultTarget: Int32(source.target?.index ?? -1),
+                                                 targetNames: scenario.targetNames,
+                                                 needsTokens: source.inputTokens == nil ? needsTokens : []))
+            }
+            let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
+            return SourceState(process: process, target: Int32(source.target?.index ?? -1),
+                               caller: callers.intern(source.caller ?? ""), version: versions.intern(source.version ?? ""),
+                               start: source.start, end: end,
+                               rng: RandomSource(seed: seed, stream: 1000 + UInt64(k)),
+                               tokenRng: RandomSource(seed: seed, stream: 2000 + UInt64(k)),
+                               inputTokens: source.inputTokens.map(Sampler.init), outputTokens: source.outputTokens.map(Sampler.init),
+                               clock: source.start)
+        }
+    }
+}
