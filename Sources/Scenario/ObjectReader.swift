@@ -233,3 +233,9 @@ extension String {
         return String(s)
     }
 }
+
+/// Duration parsing for command-line options, with the scenario file's grammar.
+public enum ValueReaderBridge {
+    /// Seconds for "250ms", "30s", "10m", "2h", "1d", "1h30m" or a plain number; nil when malformed.
+    public static func duration(_ text: String) -> Double? { ValueReader.parseDuration(text) }
+}

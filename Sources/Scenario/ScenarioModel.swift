@@ -301,5 +301,7 @@ public enum SummaryMetric {
         "wait_mean_s", "cold_starts", "cold_start_ratio", "slo_attainment",
         "cost_usd", "cost_per_1k_requests_usd", "node_hours", "gpu_hours", "utilisation",
         "instances_mean", "instances_max", "nodes_mean", "nodes_max",
+        // Beyond SCENARIO.md's list: outcome ratios, handy as gates.
+        "rejected_ratio", "timed_out_ratio",
     ]
 }

@@ -7,7 +7,11 @@ public final class RequestLogWriter {
     let handle: UnsafeMutablePointer<FILE>
     var buffer: [UInt8] = []
 
-    public init(path: String) throws {
+    /// Written at the start of every row (the plan's name and a comma).
+    let prefix: String
+
+    public init(path: String, prefix: String = "") throws {
+        self.prefix = prefix
         guard let f = fopen(path, "wb") else {
             throw SimulationError.io("cannot create \(path): \(String(cString: strerror(errno)))")
         }

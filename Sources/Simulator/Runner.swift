@@ -82,7 +82,7 @@ public enum Runner {
         var callers = StringTable(), versions = StringTable()
         let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
         let physics = PlanBuilder.physics(s, plan: plan)
-        let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part") }
+        let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part", prefix: CSVNumber.field(plan.name) + ",") }
         var result: PlanResult
         switch plan.policy {
         case let .traditional(nodes, instances):

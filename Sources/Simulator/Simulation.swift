@@ -516,6 +516,7 @@ struct Simulation<Policy: ScalingPolicy> {
         } else if let stage = core.cluster.configuration.targets[t].stages.first {
             modelName = modelNames[stage.index]
         }
+        log.append(log.prefix)
         log.append(String(reqID[r]))
         log.byte(0x2C); log.append(CSVNumber.field(callers.strings[Int(reqCaller[r])]))
         log.byte(0x2C); log.append(CSVNumber.field(targetNames[t]))

@@ -1,0 +1,193 @@
+import Foundation
+import Scenario
+import Simulator
+import Reports
+
+/// A usage error: wrong arguments. Exit status 64 (EX_USAGE), as swift-argument-parser does.
+struct UsageError: Error {
+    let message: String
+    let usage: String
+    let subcommand: String?
+}
+
+/// The `headroom` command line.
+public enum Headroom {
+    public static let exitUsage: Int32 = 64
+
+    /// Runs the command with `arguments` (without the program name); returns the exit status.
+    public static func main(_ arguments: [String], out: TextSink = StandardStream.output,
+                            err: TextSink = StandardStream.error) -> Int32 {
+        do {
+            return try dispatch(arguments, out: out, err: err)
+        } catch let e as UsageError {
+            err.write("Error: \(e.message)\nUsage: \(e.usage)\n")
+            err.write("  See 'headroom \(e.subcommand.map { "help \($0)" } ?? "--help")' for more information.\n")
+            return exitUsage
+        } catch let e as ScenarioError {
+            err.write("Error: \(e.description)\n")
+            return 1
+        } catch {
+            err.write("Error: \(error)\n")
+            return 1
+        }
+    }
+
+    static func dispatch(_ arguments: [String], out: TextSink, err: TextSink) throws -> Int32 {
+        guard let first = arguments.first else {
+            out.write(Help.main)
+            return 0
+        }
+        let rest = Array(arguments.dropFirst())
+        switch first {
+        case "-h", "--help":
+            out.write(Help.main)
+            return 0
+        case "--version":
+            out.write(Help.version + "\n")
+            return 0
+        case "help":
+            guard let name = rest.first else { out.write(Help.main); return 0 }
+            guard let sub = Help.subcommands.first(where: { $0.name == name }) else {
+                throw UsageError(message: "Unknown subcommand '\(name)'" + suggestion(name, Help.subcommands.map(\.name)),
+                                 usage: "headroom help <subcommand>", subcommand: nil)
+            }
+            out.write(sub.text)
+            return 0
+        case "run":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.run.text); return 0 }
+            return try RunCommand.parse(rest).execute(out: out, err: err)
+        case "validate":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.validate.text); return 0 }
+            return try validate(rest, out: out, err: err)
+        default:
+            let hint = suggestion(first, Help.subcommands.map(\.name) + ["help"])
+            if first.hasPrefix("-") {
+                throw UsageError(message: "Unknown option '\(first)'" + hint, usage: "headroom <subcommand>", subcommand: nil)
+            }
+            throw UsageError(message: "Unknown subcommand '\(first)'" + hint, usage: "headroom <subcommand>", subcommand: nil)
+        }
+    }
+
+    static func suggestion(_ word: String, _ candidates: [String]) -> String {
+        Suggest.closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
+    static func validate(_ files: [String], out: TextSink, err: TextSink) throws -> Int32 {
+        if let option = files.first(where: { $0.hasPrefix("-") }) {
+            throw UsageError(message: "Unknown option '\(option)'", usage: Help.validate.usage, subcommand: "validate")
+        }
+        guard !files.isEmpty else {
+            throw UsageError(message: "Missing expected argument '<file>'", usage: Help.validate.usage, subcommand: "validate")
+        }
+        var failed = 0
+        for file in files {
+            do {
+                let scenario = try ScenarioLoader.load(path: file)
+                let rows = try Runner.validate(scenario)
+                let traceNote = rows > 0 ? ", \(rows) trace rows" : ""
+                out.write("\(file): valid — \(scenario.plans.count) plans, \(scenario.models.count) models, \(scenario.workload.count) workload sources\(traceNote)\n")
+            } catch let e as ScenarioError {
+                err.write("Error: \(e.description)\n")
+                failed += 1
+            }
+        }
+        return failed == 0 ? 0 : 1
+    }
+}
+
+/// `headroom run`.
+struct RunCommand {
+    var file = ""
+    var out: String?
+    var plans: [String] = []
+    var seed: UInt64?
+    var requests = false
+    var interval = 60.0
+    var sequential = false
+
+    static let options = ["--out", "-o", "--plan", "--seed", "--requests", "--interval", "--sequential", "--help", "-h"]
+
+    static func parse(_ arguments: [String]) throws -> RunCommand {
+        var command = RunCommand()
+        var positional: [String] = []
+        var k = 0
+        func usage(_ message: String) -> UsageError { UsageError(message: message, usage: Help.run.usage, subcommand: "run") }
+        func value(_ name: String, inline: String?) throws -> String {
+            if let inline { return inline }
+            k += 1
+            guard k < arguments.count, !arguments[k].hasPrefix("--") else { throw usage("Missing value for '\(name)'") }
+            return arguments[k]
+        }
+        while k < arguments.count {
+            let argument = arguments[k]
+            var name = argument
+            var inline: String?
+            if argument.hasPrefix("--"), let eq = argument.firstIndex(of: "=") {
+                name = String(argument[..<eq])
+                inline = String(argument[argument.index(after: eq)...])
+            }
+            switch name {
+            case "--out", "-o": command.out = try value(name, inline: inline)
+            case "--plan": command.plans.append(try value(name, inline: inline))
+            case "--seed":
+                let text = try value(name, inline: inline)
+                guard let seed = UInt64(text) else { throw usage("The value '\(text)' is invalid for '--seed': expected a whole number ≥ 0") }
+                command.seed = seed
+            case "--requests": command.requests = true
+            case "--sequential": command.sequential = true
+            case "--interval":
+                let text = try value(name, inline: inline)
+                guard let seconds = ValueReaderBridge.duration(text), seconds > 0 else {
+                    throw usage("The value '\(text)' is invalid for '--interval': expected a positive duration such as 30s or 5m")
+                }
+                command.interval = seconds
+            default:
+                if argument.hasPrefix("-") && argument != "-" {
+                    throw usage("Unknown option '\(name)'" + Headroom.suggestion(name, options))
+                }
+                positional.append(argument)
+            }
+            k += 1
+        }
+        guard let file = positional.first else { throw usage("Missing expected argument '<file>'") }
+        if positional.count > 1 { throw usage("Unexpected argument '\(positional[1])'") }
+        command.file = file
+        return command
+    }
+
+    func execute(out: TextSink, err: TextSink) throws -> Int32 {
+        let started = Date()
+        let scenario = try ScenarioLoader.load(path: file)
+        _ = try Runner.selectPlans(scenario, names: plans)
+        let directory = self.out ?? "Reports/" + Self.folderName(scenario.name)
+        let staging = try ReportStaging(directory: directory)
+        var options = RunOptions()
+        options.seed = seed
+        options.planNames = plans
+        options.interval = interval
+        options.parallel = !sequential
+        if requests { options.requestLogDirectory = staging.stagingDirectory }
+        let run = try Runner.run(scenario, options: options)
+        let written = try ReportFiles.write(run, staging: staging, interval: interval)
+        let wall = Date().timeIntervalSince(started)
+
+        var text = "\(scenario.name): \(run.plans.count) plan\(run.plans.count == 1 ? "" : "s"), seed \(run.seed), arrivals for \(TerminalTable.duration(scenario.duration))\n\n"
+        text += TerminalTable.plans(run) + "\n"
+        let gates = Gates.evaluate(run)
+        if !gates.isEmpty { text += TerminalTable.gates(gates, scenario: scenario.name) + "\n" }
+        text += "wrote " + written.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ") + " to \(directory)/\n"
+        let simulated = run.plans.reduce(Int64(0)) { $0 + $1.totals.requests }
+        text += "simulated \(simulated) requests in \(CSVNumber.fixed(wall, 2)) s wall time\n"
+        out.write(text)
+        return gates.contains { $0.verdict == .fail } ? 1 : 0
+    }
+
+    /// A folder name from a scenario name: letters, digits, '.', '_' and '-' kept, others '-'.
+    static func folderName(_ name: String) -> String {
+        let mapped = name.unicodeScalars.map { c -> Character in
+            (c.properties.isAlphabetic && c.isASCII) || ("0"..."9").contains(c) || c == "." || c == "_" || c == "-" ? Character(c) : "-"
+        }
+        let s = String(mapped)
+        return s.isEmpty || s == "." || s == ".." ? "scenario" : s
+    }
+}

@@ -1,0 +1,88 @@
+/// Help texts, in the shape swift-argument-parser prints: OVERVIEW, USAGE, ARGUMENTS, OPTIONS,
+/// SUBCOMMANDS.
+enum Help {
+    static let version = "0.1.0"
+
+    struct Subcommand {
+        let name: String
+        let abstract: String
+        let usage: String
+        let text: String
+    }
+
+    static let run = Subcommand(
+        name: "run",
+        abstract: "Run a scenario's plans and write the reports.",
+        usage: "headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>]",
+        text: """
+        OVERVIEW: Run a scenario's plans side by side and write the reports.
+
+        Each plan replays the same arrivals (same seed) on its own virtual clock. The
+        comparison table goes to standard output; summary.csv, targets.csv and
+        timeseries.csv (and requests.csv with --requests) go to the output folder, all
+        written whole or not at all. The scenario's expect gates are then checked: the
+        exit status is 1 when one fails.
+
+        USAGE: headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>]
+
+        ARGUMENTS:
+          <file>                  The scenario file (JSON), e.g. Scenarios/quickstart.json.
+
+        OPTIONS:
+          -o, --out <dir>         Output folder. (default: Reports/<scenario name>)
+          --plan <name>           Run only this plan; repeat for several. (default: all plans)
+          --seed <n>              Override the scenario's seed.
+          --requests              Also write requests.csv, one row per request (the audit trail).
+          --interval <duration>   Time-series interval, e.g. 30s or 5m. (default: 60s)
+          --sequential            Run the plans one after another instead of on all cores.
+          -h, --help              Show help information.
+
+        EXIT STATUS: 0 all gates pass, 1 a gate fails or the scenario is invalid, 64 usage error.
+
+        """)
+
+    static let validate = Subcommand(
+        name: "validate",
+        abstract: "Check scenario files without running them.",
+        usage: "headroom validate <file> ...",
+        text: """
+        OVERVIEW: Check scenario files without running them.
+
+        Reads each file as `run` would — every key, reference, plan capacity and trace
+        row — and reports the first problem of each with its file, line and JSON path.
+
+        USAGE: headroom validate <file> ...
+
+        ARGUMENTS:
+          <file>                  One or more scenario files (JSON).
+
+        OPTIONS:
+          -h, --help              Show help information.
+
+        EXIT STATUS: 0 all valid, 1 a file is invalid, 64 usage error.
+
+        """)
+
+    static let subcommands = [run, validate]
+
+    static let main = """
+    OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
+
+    Compare traditional, elastic and serverless plans for serving ML models on bursty
+    traffic: cost, latency percentiles, cold starts and utilisation, side by side.
+
+    USAGE: headroom <subcommand>
+
+    OPTIONS:
+      --version               Show the version.
+      -h, --help              Show help information.
+
+    SUBCOMMANDS:
+      run                     \(run.abstract)
+      validate                \(validate.abstract)
+      help                    Show subcommand help information.
+
+      See 'headroom help <subcommand>' for detailed help.
+
+    """
+}

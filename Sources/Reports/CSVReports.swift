@@ -1,0 +1,69 @@
+import Scenario
+import Simulator
+
+/// The CSV files of a run. Columns and their order are the contract of SCENARIO.md; columns
+/// added beyond it come after those. Numbers: counts as integers, everything else with six
+/// decimals, no exponent, no locale — the same run gives the same bytes.
+public enum CSVReports {
+    /// Columns of summary.csv.
+    public static let summaryColumns = ["scenario", "plan", "policy"] + SummaryMetric.names
+        + ["rejected_queue_full", "rejected_no_capacity", "rejected_throttled", "end_time_s"]
+    /// Columns of targets.csv.
+    public static let targetColumns = ["scenario", "plan", "target", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
+    /// Columns of timeseries.csv.
+    public static let timeseriesColumns = ["scenario", "plan", "time_s", "arrivals", "completions", "rejections", "timeouts", "queued",
+                                           "instances_busy", "instances_idle", "instances_starting", "nodes_ready", "nodes_booting", "cost_usd"]
+    /// Columns of requests.csv.
+    public static let requestColumns = ["plan", "id", "caller", "target", "model", "version", "arrival_s", "start_s", "end_s",
+                                        "outcome", "cold", "node", "instance", "reason"]
+
+    static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max"]
+
+    static func number(_ v: Double?, integer: Bool = false) -> String {
+        guard let v else { return "" }
+        return integer ? String(Int64(v.rounded())) : CSVNumber.fixed(v, 6)
+    }
+
+    public static func summary(_ run: RunResult) -> String {
+        var out = summaryColumns.joined(separator: ",") + "\n"
+        for plan in run.plans {
+            let row = Summary.row(plan)
+            var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(row.plan), row.policy]
+            for (k, name) in SummaryMetric.names.enumerated() {
+                fields.append(number(row.values[k], integer: integerMetrics.contains(name)))
+            }
+            fields += row.rejectedByReason.map { String($0) }
+            fields.append(CSVNumber.fixed(row.endTime, 6))
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    public static func targets(_ run: RunResult) -> String {
+        var out = targetColumns.joined(separator: ",") + "\n"
+        let names = run.scenario.targetNames
+        for plan in run.plans {
+            for (t, stats) in plan.perTarget.enumerated() where stats.requests > 0 {
+                var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(names[t]),
+                              String(stats.requests), String(stats.completed), String(stats.rejected), String(stats.timedOut)]
+                fields += LatencyColumns.values(stats.latency).map { number($0) }
+                out += fields.joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    public static func timeseries(_ run: RunResult) -> String {
+        var out = timeseriesColumns.joined(separator: ",") + "\n"
+        for plan in run.plans {
+            let prefix = CSVNumber.field(run.scenario.name) + "," + CSVNumber.field(plan.plan) + ","
+            for r in plan.timeseries {
+                out += prefix + [CSVNumber.fixed(r.time, 6), String(r.arrivals), String(r.completions), String(r.rejections),
+                                 String(r.timeouts), String(r.queued), String(r.instancesBusy), String(r.instancesIdle),
+                                 String(r.instancesStarting), String(r.nodesReady), String(r.nodesBooting),
+                                 CSVNumber.fixed(r.costSoFar, 6)].joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+}

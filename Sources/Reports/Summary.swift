@@ -1,0 +1,60 @@
+import Scenario
+import Simulator
+
+/// The summary figures of one plan, in `SummaryMetric.names` order (nil: no value, such as a
+/// latency percentile when nothing completed).
+public struct SummaryRow: Sendable {
+    public var plan: String
+    public var policy: String
+    public var values: [Double?]
+    /// Rejections by reason, in `RejectReason` order (queue_full, no_capacity, throttled).
+    public var rejectedByReason: [Int64]
+    public var endTime: Double
+
+    /// The value of a summary metric by column name.
+    public func value(_ metric: String) -> Double? {
+        guard let k = SummaryMetric.names.firstIndex(of: metric) else { return nil }
+        return values[k]
+    }
+}
+
+/// Latency columns shared by summary.csv and targets.csv: mean, p50, p90, p95, p99, p99.9, max.
+enum LatencyColumns {
+    static let names = ["latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s", "latency_p99_s", "latency_p999_s", "latency_max_s"]
+
+    static func values(_ h: LatencyHistogram) -> [Double?] {
+        guard h.count > 0 else { return [Double?](repeating: nil, count: names.count) }
+        let p = { (q: Double) -> Double? in h.percentile(q).map { Double($0) / 1e9 } }
+        return [h.mean.map { $0 / 1e9 }, p(50), p(90), p(95), p(99), p(99.9), Double(h.maximum) / 1e9]
+    }
+}
+
+public enum Summary {
+    /// Computes the summary row of a plan result.
+    public static func row(_ r: PlanResult) -> SummaryRow {
+        let t = r.totals
+        let requests = Double(t.requests)
+        func ratio(_ a: Double, _ b: Double) -> Double? { b > 0 ? a / b : nil }
+        var values: [Double?] = [Double(t.requests), Double(t.completed), Double(t.rejected), Double(t.timedOut)]
+        values += LatencyColumns.values(t.latency)
+        values += [
+            ratio(r.waitSum, Double(t.completed)),
+            Double(r.coldStarts),
+            ratio(Double(r.coldStarts), requests),
+            r.withinSLO.flatMap { ratio(Double($0), requests) },
+            r.cost,
+            ratio(r.cost * 1000, requests),
+            r.nodeSeconds / 3600,
+            r.gpuSeconds / 3600,
+            ratio(r.busyInstanceSeconds, r.instanceSeconds),
+            r.instancesMean,
+            Double(r.instancesMax),
+            r.nodesMean,
+            Double(r.nodesMax),
+            ratio(Double(t.rejected), requests),
+            ratio(Double(t.timedOut), requests),
+        ]
+        precondition(values.count == SummaryMetric.names.count)
+        return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime)
+    }
+}

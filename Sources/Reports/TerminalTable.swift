@@ -1,0 +1,85 @@
+import Scenario
+import Simulator
+
+/// Human-readable renderings for the terminal: the plan comparison table and gate lines.
+public enum TerminalTable {
+    /// Renders rows as aligned columns; the first row is the header. Numbers align right.
+    public static func render(_ rows: [[String]], rightAligned: Set<Int>) -> String {
+        guard let header = rows.first else { return "" }
+        var widths = header.map(\.count)
+        for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) } }
+        var out = ""
+        for (r, row) in rows.enumerated() {
+            var line = ""
+            for (k, cell) in row.enumerated() {
+                let pad = String(repeating: " ", count: widths[k] - cell.count)
+                line += k == 0 ? "" : "  "
+                line += rightAligned.contains(k) ? pad + cell : (k == row.count - 1 ? cell : cell + pad)
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+            if r == 0 {
+                var rule = widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")
+                while rule.hasSuffix(" ") { rule.removeLast() }
+                out += rule + "\n"
+            }
+        }
+        return out
+    }
+
+    /// A duration for people: "850 µs", "42.1 ms", "1.25 s", "3.5 min".
+    public static func duration(_ seconds: Double?) -> String {
+        guard let s = seconds else { return "–" }
+        if s < 0.001 { return trim(s * 1e6, 0) + " µs" }
+        if s < 1 { return trim(s * 1000, s < 0.1 ? 1 : 0) + " ms" }
+        if s < 120 { return trim(s, 2) + " s" }
+        return trim(s / 60, 1) + " min"
+    }
+
+    public static func money(_ usd: Double?) -> String {
+        guard let usd else { return "–" }
+        return "$" + (usd >= 100 ? CSVNumber.fixed(usd, 0) : usd >= 1 ? CSVNumber.fixed(usd, 2) : CSVNumber.fixed(usd, 4))
+    }
+
+    static func trim(_ x: Double, _ decimals: Int) -> String { CSVNumber.fixed(x, decimals) }
+
+    static func percent(_ x: Double?) -> String {
+        guard let x else { return "–" }
+        return CSVNumber.fixed(x * 100, 1) + "%"
+    }
+
+    static func count(_ x: Double?) -> String {
+        guard let x else { return "–" }
+        return String(Int64(x.rounded()))
+    }
+
+    /// The plan comparison table.
+    public static func plans(_ run: RunResult) -> String {
+        var rows: [[String]] = [["plan", "policy", "requests", "completed", "rejected", "timed out", "p50", "p99", "cold starts",
+                                 "cost", "per 1k req", "util", "inst max", "nodes max"]]
+        for plan in run.plans {
+            let r = Summary.row(plan)
+            rows.append([r.plan, r.policy, count(r.value("requests")), count(r.value("completed")), count(r.value("rejected")),
+                         count(r.value("timed_out")), duration(r.value("latency_p50_s")), duration(r.value("latency_p99_s")),
+                         count(r.value("cold_starts")), money(r.value("cost_usd")), money(r.value("cost_per_1k_requests_usd")),
+                         percent(r.value("utilisation")), count(r.value("instances_max")), count(r.value("nodes_max"))])
+        }
+        return render(rows, rightAligned: Set(2..<14))
+    }
+
+    /// One line per gate, then a closing count.
+    public static func gates(_ results: [GateResult], scenario: String) -> String {
+        let notes = results.contains { !$0.note.isEmpty }
+        var rows: [[String]] = [["gate", "plan", "metric", "measured", "bound"] + (notes ? ["note"] : [])]
+        for g in results {
+            let measured = g.measured.map { $0.isFinite ? Gates.show($0) : "∞" } ?? "–"
+            rows.append([g.verdict.rawValue, g.plan, g.metric, measured, g.bound] + (notes ? [g.note] : []))
+        }
+        var out = render(rows, rightAligned: [3])
+        let passed = results.filter { $0.verdict == .pass }.count
+        let failed = results.filter { $0.verdict == .fail }.count
+        let skipped = results.filter { $0.verdict == .skipped }.count
+        out += "gates: \(passed) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : "") + "\n"
+        return out
+    }
+}

@@ -1,0 +1,4 @@
+import Glibc
+import HeadroomCLI
+
+exit(Headroom.main(Array(CommandLine.arguments.dropFirst())))
