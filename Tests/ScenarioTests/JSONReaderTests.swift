@@ -1,0 +1,42 @@
+import XCTest
+@testable import Scenario
+
+final class JSONReaderTests: XCTestCase {
+    func testValuesPositionsAndOrder() throws {
+        let node = try JSONReader.parse("{\n  \"b\": [1, -2.5e2, true, null],\n  \"a\": \"x\\u00e9\\n\"\n}", file: "f")
+        guard case let .object(members) = node.value else { return XCTFail() }
+        XCTAssertEqual(members.map(\.key), ["b", "a"], "key order is kept")
+        XCTAssertEqual(members[1].line, 3)
+        XCTAssertEqual(members[1].column, 3)
+        XCTAssertEqual(members[1].value.value, .string("xé\n"))
+        guard case let .array(items) = members[0].value.value else { return XCTFail() }
+        XCTAssertEqual(items.map(\.value), [.number(1), .number(-250), .bool(true), .null])
+        XCTAssertEqual(items[1].column, 12)
+    }
+
+    func testErrorsCarryLineAndColumn() {
+        let cases: [(String, Int, Int, String)] = [
+            ("{\n  \"a\": 1,\n}", 3, 1, "trailing comma"),
+            ("{\"a\": 1, \"a\": 2}", 1, 10, "appears twice"),
+            ("[1, 2", 1, 6, "unterminated array"),
+            ("{\"a\": tru}", 1, 7, "unexpected word"),
+            ("{\"a\": 01}", 1, 9, "leading zeros"),
+            ("{} x", 1, 4, "after the JSON document"),
+            ("// note\n{}", 1, 1, "comments are not JSON"),
+        ]
+        for (text, line, column, fragment) in cases {
+            XCTAssertThrowsError(try JSONReader.parse(text, file: "f.json"), text) { error in
+                guard let e = error as? ScenarioError else { return XCTFail("\(error)") }
+                XCTAssertEqual(e.line, line, text)
+                XCTAssertEqual(e.column, column, text)
+                XCTAssertTrue(e.message.contains(fragment), "\(text): \(e.message)")
+            }
+        }
+    }
+
+    func testSuggestions() {
+        XCTAssertEqual(Suggest.closest(to: "concurency", in: ["concurrency", "queueLimit"]), "concurrency")
+        XCTAssertNil(Suggest.closest(to: "zzz", in: ["concurrency"]))
+        XCTAssertEqual(Suggest.distance("kitten", "sitting"), 3)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import XCTest
+@testable import Scenario
+
+final class ScenarioDecodingTests: XCTestCase {
+    func testValidScenarioDecodesInFileOrder() throws {
+        let s = try ScenarioLoader.decode(validScenario, file: "test.json")
+        XCTAssertEqual(s.name, "fixture")
+        XCTAssertEqual(s.seed, 3)
+        XCTAssertEqual(s.duration, 600)
+        XCTAssertEqual(s.hardware.map(\.name), ["cpu", "gpu"])
+        XCTAssertEqual(s.hardware[0].billing, Billing.ec2Linux, "default billing is EC2 Linux: 1 s increment, 60 s minimum")
+        XCTAssertEqual(s.models.map(\.name), ["small", "big"])
+        XCTAssertEqual(s.models[0].service[0], .constant(0.04))
+        XCTAssertEqual(s.models[0].queueLimit, 10_000)
+        XCTAssertEqual(s.models[1].concurrency, 1)
+        XCTAssertEqual(s.targetNames, ["small", "big", "both"])
+        XCTAssertEqual(s.stages(of: TargetRef(index: 2)), [1, 0])
+        XCTAssertEqual(s.plans.map(\.name), ["reserved", "auto"])
+        XCTAssertEqual(s.slo.timeout, 30)
+        XCTAssertEqual(s.slo.percentile, 99)
+        guard case let .bursts(base, peak, every, length, offset) = s.workload[1].kind else { return XCTFail() }
+        XCTAssertEqual([base, peak, every, length, offset], [1, 4, 300, 30, 0])
+        XCTAssertEqual(s.expectations[0].bounds, [.maxRatioTo(plan: 0, value: 1.5)])
+    }
+
+    func testDurations() {
+        let cases: [(String, Double?)] = [("250ms", 0.25), ("30s", 30), ("10m", 600), ("2h", 7200), ("1d", 86400),
+                                          ("1h30m", 5400), ("1.5s", 1.5), ("100us", 0.0001), ("12", 12), ("5 min", nil),
+                                          ("5min", 300), ("ten", nil), ("", nil), ("3x", nil), ("1s2", nil)]
+        for (text, expected) in cases {
+            let got = ValueReader.parseDuration(text)
+            if let expected, let got {
+                XCTAssertEqual(got, expected, accuracy: 1e-12, text)
+            } else {
+                XCTAssertEqual(got == nil, expected == nil, "\(text) → \(String(describing: got))")
+            }
+        }
+    }
+
+    func testUnknownKeySuggestsTheKnownOne() throws {
+        let text = fixture(replacing: "\"concurrency\": 2", with: "\"concurency\": 2")
+        let e = try XCTUnwrap(decodeError(text))
+        XCTAssertEqual(e.path, "$.models.small.concurency")
+        XCTAssertEqual(e.line, line(of: "concurency", in: text))
+        XCTAssertEqual(e.message, "unknown key \"concurency\"")
+        XCTAssertEqual(e.suggestion, "did you mean 'concurrency'?")
+        XCTAssertTrue(e.description.hasPrefix("test.json:\(e.line!):"))
+    }
+
+    func testMissingKeyNamesTheObject() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: "\"requires\": { \"vcpus\": 1, \"memoryGiB\": 2 }, ", with: "")))
+        XCTAssertEqual(e.path, "$.models.small")
+        XCTAssertTrue(e.message.contains("missing key \"requires\""), e.message)
+    }
+
+    func testWrongTypeSaysWhatWasExpected() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: "\"concurrency\": 2", with: "\"concurrency\": \"two\"")))
+        XCTAssertEqual(e.path, "$.models.small.concurrency")
+        XCTAssertEqual(e.message, "expected a whole number ≥ 1, found \"two\"")
+    }
+
+    func testNegativeRate() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: "\"rate\": 5", with: "\"rate\": -5")))
+        XCTAssertEqual(e.path, "$.workload[0].rate")
+        XCTAssertEqual(e.message, "expected a number ≥ 0, found -5")
+    }
+
+    func testModelThatFitsNoNodeType() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: "\"requires\": { \"vcpus\": 1, \"memoryGiB\": 2 }",
+                                                  with: "\"requires\": { \"vcpus\": 1, \"memoryGiB\": 64 }")))
+        XCTAssertEqual(e.path, "$.models.small.requires")
+        XCTAssertTrue(e.message.contains("fits no node type"), e.message)
+        XCTAssertTrue(e.message.contains("cpu has 4 vCPU, 8 GiB"), e.message)
+    }
+
+    func testUnknownTargetSuggestsTheClosest() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: "\"target\": \"small\"", with: "\"target\": \"smal\"")))
+        XCTAssertEqual(e.path, "$.workload[0].target")
+        XCTAssertEqual(e.message, "unknown target \"smal\"")
+        XCTAssertEqual(e.suggestion, "did you mean 'small'?")
+    }
+
+    func testUnknownNodeTypeInRunsOn() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: "\"runsOn\": [\"cpu\"]", with: "\"runsOn\": [\"cpx\"]")))
+        XCTAssertEqual(e.path, "$.models.small.runsOn[0]")
+        XCTAssertEqual(e.suggestion, "did you mean 'cpu'?")
+    }
+
+    func testUnknownMetricAndPlanInGates() throws {
+        var e = try XCTUnwrap(decodeError(fixture(replacing: "\"metric\": \"cost_usd\"", with: "\"metric\": \"cost_usdd\"")))
+        XCTAssertEqual(e.path, "$.expect[0].metric")
+        XCTAssertEqual(e.suggestion, "did you mean 'cost_usd'?")
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"maxRatioTo\": \"reserved\"", with: "\"maxRatioTo\": \"reservd\"")))
+        XCTAssertEqual(e.path, "$.expect[0].maxRatioTo")
+    }
+
+    func testUnknownPolicyAndDistribution() throws {
+        var e = try XCTUnwrap(decodeError(fixture(replacing: "\"policy\": \"elastic\"", with: "\"policy\": \"elastc\"")))
+        XCTAssertEqual(e.suggestion, "did you mean 'elastic'?")
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"dist\": \"exponential\"", with: "\"dist\": \"expo\"")))
+        XCTAssertEqual(e.path, "$.models.big.service.gpu.dist")
+        XCTAssertTrue(e.message.contains("unknown distribution"))
+    }
+
+    func testProviderServerlessRefusesGPUModelsWithoutAGPUPrice() throws {
+        let text = fixture(replacing: "\"auto\": { \"policy\": \"elastic\", \"target\": 0.6, \"nodes\": { \"cpu\": { \"min\": 1, \"max\": 3 }, \"gpu\": { \"min\": 1, \"max\": 2 } } }",
+                           with: "\"auto\": { \"policy\": \"serverless\", \"hosting\": \"provider\" }")
+        let e = try XCTUnwrap(decodeError(text))
+        XCTAssertEqual(e.path, "$.plans.auto.hosting")
+        XCTAssertTrue(e.message.contains("needs GPUs"), e.message)
+        XCTAssertNil(decodeError(text.replacingOccurrences(of: "\"hosting\": \"provider\"", with: "\"hosting\": \"provider\", \"pricing\": { \"perGPUSecond\": 0.0003 }")))
+    }
+
+    func testElasticPlanWithoutAPoolForAModel() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: ", \"gpu\": { \"min\": 1, \"max\": 2 } } }", with: " } }")))
+        XCTAssertEqual(e.path, "$.plans.auto.nodes")
+        XCTAssertTrue(e.message.contains("model \"big\" runs on gpu"), e.message)
+    }
+
+    func testTokenDrivenModelNeedsTokenCounts() throws {
+        let e = try XCTUnwrap(decodeError(fixture(replacing: "\"service\": { \"cpu\": \"40ms\" }",
+                                                  with: "\"service\": { \"cpu\": { \"dist\": \"tokens\", \"base\": \"10ms\", \"perOutputToken\": \"5ms\" } }")))
+        XCTAssertEqual(e.path, "$.workload[0]")
+        XCTAssertTrue(e.message.contains("token-driven"), e.message)
+    }
+
+    func testDistributions() throws {
+        let v = ValueReader(file: "t")
+        func parse(_ json: String) throws -> DistributionSpec {
+            try v.distribution(try JSONReader.parse(json, file: "t"), "$")
+        }
+        XCTAssertEqual(try parse("\"2s\""), .constant(2))
+        XCTAssertEqual(try parse("{\"dist\": \"lognormal\", \"mean\": \"180ms\", \"cv\": 0.6}"), .lognormal(mean: 0.18, cv: 0.6))
+        XCTAssertEqual(try parse("{\"dist\": \"gamma\", \"shape\": 4, \"scale\": \"1s\"}"), .gamma(mean: 4, cv: 0.5))
+        XCTAssertEqual(try parse("{\"dist\": \"uniform\", \"min\": \"1s\", \"max\": \"3s\"}").mean, 2)
+        let empirical = try parse("{\"dist\": \"empirical\", \"percentiles\": {\"0\": \"0s\", \"50\": \"1s\", \"100\": \"2s\"}}")
+        XCTAssertEqual(empirical.mean, 1, accuracy: 1e-12)
+        XCTAssertThrowsError(try parse("{\"dist\": \"empirical\", \"percentiles\": {\"50\": \"1s\", \"100\": \"2s\"}}"))
+        XCTAssertThrowsError(try parse("{\"dist\": \"uniform\", \"min\": \"3s\", \"max\": \"1s\"}"))
+        XCTAssertThrowsError(try parse("{\"dist\": \"lognormal\", \"mean\": \"1s\"}"))
+        XCTAssertThrowsError(try parse("{\"dist\": \"exponential\", \"mean\": \"1s\", \"cv\": 2}"), "unknown key cv")
+    }
+
+    func testBundledScenariosAllDecode() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Scenarios")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") && $0 != "schema.json" }
+        XCTAssertTrue(files.contains("quickstart.json"))
+        XCTAssertTrue(files.contains("mmc-validation.json"))
+        for file in files.sorted() {
+            XCTAssertNoThrow(try ScenarioLoader.load(path: folder.appendingPathComponent(file).path), file)
+        }
+    }
+}

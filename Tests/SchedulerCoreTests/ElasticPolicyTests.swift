@@ -1,0 +1,75 @@
+import XCTest
+@testable import SchedulerCore
+
+/// The HPA arithmetic on hand-computed cases (kubernetes replica_calculator.go and horizontal.go).
+final class ElasticPolicyTests: XCTestCase {
+    func testToleranceBandEdges() {
+        // Target 50 %: utilisation 54 % is a ratio of 1.08 (inside ±0.1), 56 % is 1.12 (outside).
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 54, request: 100, ready: 10, unready: 0, current: 10, target: 0.5, tolerance: 0.1), 10)
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 56, request: 100, ready: 10, unready: 0, current: 10, target: 0.5, tolerance: 0.1), 12)
+        // Ratio 1.09 vs 1.11 exactly: target 100 %, utilisation is a truncated integer percent.
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 0.109, request: 0.1, ready: 10, unready: 0, current: 10, target: 1.0, tolerance: 0.1), 10)
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 1.11, request: 1.0, ready: 10, unready: 0, current: 10, target: 1.0, tolerance: 0.1), 12)
+        // Below the band: 40 % of a 50 % target over 10 ready is 8 replicas.
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 40, request: 100, ready: 10, unready: 0, current: 10, target: 0.5, tolerance: 0.1), 8)
+    }
+
+    func testUtilisationIsTruncatedToWholePercent() {
+        // 54.99 % truncates to 54 %: inside the band of a 50 % target.
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 54.99, request: 100, ready: 10, unready: 0, current: 10, target: 0.5, tolerance: 0.1), 10)
+    }
+
+    func testStartingInstancesCountAsIdleOnScaleUp() {
+        // 4 ready at 100 % of a 50 % target (ratio 2), 4 starting: new ratio 50 %/50 % = 1 → hold.
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 400, request: 400, ready: 4, unready: 4, current: 8, target: 0.5, tolerance: 0.1), 8)
+        // 4 ready at 100 %, 2 starting: 400/600 = 66 % → ratio 1.32 → ceil(1.32 × 6) = 8.
+        XCTAssertEqual(ElasticPolicy.replicas(usage: 400, request: 400, ready: 4, unready: 2, current: 6, target: 0.5, tolerance: 0.1), 8)
+    }
+
+    func policy(min: Int = 1, max: Int = 100) -> ElasticPolicy {
+        ElasticPolicy(parameters: .init(target: 0.5, minInstances: [min], maxInstances: [max],
+                                        nodes: .init(minNodes: [1], maxNodes: [1])))
+    }
+
+    func testStabilisationWindowHoldsAScaleDown() {
+        var p = policy()
+        let t = { (s: Int64) in TimePoint(nanoseconds: s * 1_000_000_000) }
+        XCTAssertEqual(p.normalize(0, current: 10, desired: 10, now: t(0)), 10)
+        XCTAssertEqual(p.normalize(0, current: 10, desired: 4, now: t(15)), 10, "the window still holds a recommendation of 10")
+        XCTAssertEqual(p.normalize(0, current: 10, desired: 4, now: t(299)), 10)
+        XCTAssertEqual(p.normalize(0, current: 10, desired: 4, now: t(300)), 4, "the 10 from t=0 has left the 300 s window")
+    }
+
+    func testScaleUpLimitIsTwiceCurrentOrFour() {
+        var p = policy()
+        XCTAssertEqual(p.normalize(0, current: 1, desired: 50, now: .zero), 4)
+        var q = policy()
+        XCTAssertEqual(q.normalize(0, current: 10, desired: 50, now: .zero), 20)
+        var r = policy(max: 15)
+        XCTAssertEqual(r.normalize(0, current: 10, desired: 50, now: .zero), 15)
+    }
+
+    /// A whole replica sequence: a step load held on a warm pool, driven through the core.
+    func testReplicaSequenceOnAStepLoad() {
+        let cfg = ClusterConfiguration(
+            nodeTypes: [NodeTypeSpec(capacity: Resources(milliCPU: 64000, memoryMiB: 65536, gpus: 0))],
+            models: [ModelSpec(requires: Resources(milliCPU: 1000, memoryMiB: 1024, gpus: 0), allowedNodeTypes: [NodeTypeID(0)],
+                               concurrency: 1, queueLimit: 1000)],
+            targets: [TargetSpec(stages: [ModelID(0)])], usesNodes: true)
+        var core = Scheduler(configuration: cfg, policy: ElasticPolicy(parameters: .init(
+            target: 0.5, minInstances: [2], maxInstances: [100], nodes: .init(minNodes: [1], maxNodes: [1]))))
+        var a: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &a)
+        XCTAssertEqual(core.cluster.models[0].replicas, 2)
+        // Keep both instances fully busy from t=0: utilisation 100 % of a 50 % target.
+        core.handle(.requestArrived(RequestID(0), target: TargetID(0)), at: .zero, into: &a)
+        core.handle(.requestArrived(RequestID(1), target: TargetID(0)), at: .zero, into: &a)
+        var replicas: [Int] = []
+        for tick in 1...3 {
+            core.handle(.timerFired(ElasticPolicy.syncTimer), at: TimePoint(nanoseconds: Int64(tick) * 15_000_000_000), into: &a)
+            replicas.append(core.cluster.models[0].replicas)
+        }
+        // 2 → ceil(2 × 2) = 4; the new 2 are still starting (idle): 2 busy of 4 = 50 % → hold.
+        XCTAssertEqual(replicas, [4, 4, 4])
+    }
+}
