@@ -53,6 +53,9 @@ public struct PlanResult: Sendable {
     public var timeseries: [TimeseriesRow]
     /// Events processed (for speed figures).
     public var events: Int64
+    /// Caller and version names seen, by id (id 0 is "").
+    public var callers: [String]
+    public var versions: [String]
 
     public var instancesMean: Double { endTime > 0 ? instanceSeconds / endTime : 0 }
     public var nodesMean: Double { endTime > 0 ? nodeSeconds / endTime : 0 }

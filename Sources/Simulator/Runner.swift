@@ -69,11 +69,9 @@ public enum Runner {
         }
         var plans: [PlanResult] = []
         for outcome in outcomes { plans.append(try outcome!.get()) }
-        var callers = StringTable(), versions = StringTable()
-        _ = try SourceState.make(scenario, seed: seed, callers: &callers, versions: &versions)
         return RunResult(scenario: scenario, seed: seed, plans: plans, planIndices: indices,
                          requestLogs: options.requestLogDirectory.map { dir in indices.map { "\(dir)/requests.\($0).part" } } ?? [],
-                         callers: callers.strings, versions: versions.strings)
+                         callers: plans.first?.callers ?? [""], versions: plans.first?.versions ?? [""])
     }
 
     /// Runs one plan.

@@ -551,6 +551,6 @@ struct Simulation<Policy: ScalingPolicy> {
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,
-            timeseries: timeseries, events: eventCount)
+            timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings)
     }
 }

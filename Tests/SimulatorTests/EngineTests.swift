@@ -1,0 +1,168 @@
+import Foundation
+import XCTest
+import Scenario
+import SchedulerCore
+@testable import Simulator
+
+final class EngineTests: XCTestCase {
+    func testEventQueueMatchesSortedReference() {
+        for seed in 1...50 {
+            var rng = RandomSource(seed: UInt64(seed))
+            var queue = EventQueue()
+            var reference: [(Int64, Int32)] = []
+            var popped: [(Int64, Int32)] = []
+            var subject: Int32 = 0
+            for _ in 0..<2000 {
+                if rng.next() % 3 != 0 || queue.isEmpty {
+                    let time = Int64(rng.next() % 50)     // many ties
+                    queue.push(time: time, kind: .timer, subject: subject)
+                    reference.append((time, subject))
+                    subject += 1
+                } else {
+                    let e = queue.pop()
+                    popped.append((e.time, e.subject))
+                }
+            }
+            while !queue.isEmpty { let e = queue.pop(); popped.append((e.time, e.subject)) }
+            XCTAssertEqual(popped.count, reference.count)
+            // Popped in (time, insertion) order whenever the queue held both: check per-time FIFO.
+            var lastSubjectAt: [Int64: Int32] = [:]
+            for (time, s) in popped {
+                if let last = lastSubjectAt[time] { XCTAssertLessThan(last, s, "ties leave in insertion order") }
+                lastSubjectAt[time] = s
+            }
+        }
+        // A pure drain comes out fully sorted.
+        var rng = RandomSource(seed: 9)
+        var queue = EventQueue()
+        var times: [Int64] = []
+        for k in 0..<10_000 { let t = Int64(rng.next() % 1000); times.append(t); queue.push(time: t, kind: .sample, subject: Int32(k)) }
+        var out: [Int64] = []
+        while !queue.isEmpty { out.append(queue.pop().time) }
+        XCTAssertEqual(out, times.sorted())
+    }
+
+    func testSamplerMeansAndSpread() {
+        func moments(_ spec: DistributionSpec, n: Int = 200_000) -> (Double, Double) {
+            var rng = RandomSource(seed: 77)
+            let s = Sampler(spec)
+            var sum = 0.0, sum2 = 0.0
+            for _ in 0..<n { let x = s.sample(&rng); sum += x; sum2 += x * x }
+            let mean = sum / Double(n)
+            return (mean, (sum2 / Double(n) - mean * mean).squareRoot() / mean)
+        }
+        var (m, cv) = moments(.exponential(mean: 2))
+        XCTAssertEqual(m, 2, accuracy: 0.02); XCTAssertEqual(cv, 1, accuracy: 0.02)
+        (m, cv) = moments(.lognormal(mean: 0.18, cv: 0.6))
+        XCTAssertEqual(m, 0.18, accuracy: 0.002); XCTAssertEqual(cv, 0.6, accuracy: 0.02)
+        (m, cv) = moments(.gamma(mean: 3, cv: 0.5))
+        XCTAssertEqual(m, 3, accuracy: 0.02); XCTAssertEqual(cv, 0.5, accuracy: 0.01)
+        (m, cv) = moments(.gamma(mean: 1, cv: 2))   // shape 0.25 < 1
+        XCTAssertEqual(m, 1, accuracy: 0.03); XCTAssertEqual(cv, 2, accuracy: 0.1)
+        (m, _) = moments(.uniform(min: 1, max: 3))
+        XCTAssertEqual(m, 2, accuracy: 0.01)
+        let empirical = DistributionSpec.empirical([EmpiricalPoint(percentile: 0, value: 0.005), EmpiricalPoint(percentile: 50, value: 0.04),
+                                                    EmpiricalPoint(percentile: 99, value: 0.9), EmpiricalPoint(percentile: 100, value: 2)])
+        (m, _) = moments(empirical)
+        XCTAssertEqual(m, empirical.mean, accuracy: empirical.mean * 0.01)
+        var rng = RandomSource(seed: 1)
+        XCTAssertEqual(Sampler(.tokens(base: 0.03, perInputToken: 0.00015, perOutputToken: 0.018)).sample(&rng, inputTokens: 1000, outputTokens: 10),
+                       0.03 + 0.15 + 0.18, accuracy: 1e-12)
+    }
+
+    func testHistogramPercentilesWithinOnePercentOfExact() {
+        for seed in 1...4 {
+            var rng = RandomSource(seed: UInt64(seed))
+            let s = Sampler(.lognormal(mean: 0.2, cv: 1.5))
+            var h = LatencyHistogram()
+            var values: [Int64] = []
+            for _ in 0..<100_000 { let v = s.nanoseconds(&rng); values.append(v); h.record(v) }
+            values.sort()
+            for p in [50.0, 90, 95, 99, 99.9] {
+                let rank = Int((p / 100 * Double(values.count)).rounded(.up)) - 1
+                let exact = Double(values[rank])
+                let approx = Double(h.percentile(p)!)
+                XCTAssertLessThan(abs(approx - exact) / exact, 0.01, "p\(p) seed \(seed)")
+            }
+            XCTAssertEqual(h.percentile(100), values.last)
+            XCTAssertEqual(h.mean!, Double(values.reduce(0, +)) / Double(values.count), accuracy: 1)
+        }
+        var small = LatencyHistogram()
+        for v: Int64 in [5, 7, 100] { small.record(v) }
+        XCTAssertEqual(small.percentile(50), 7, "values below 128 ns are exact")
+    }
+
+    func testBillingArithmetic() {
+        // EC2 Linux: per second, 60 s minimum.
+        XCTAssertEqual(BillingMath.billedSeconds(30, increment: 1, minimum: 60), 60)
+        XCTAssertEqual(BillingMath.billedSeconds(61.2, increment: 1, minimum: 60), 62)
+        XCTAssertEqual(BillingMath.billedSeconds(3601, increment: 3600, minimum: 0), 7200, "hourly billing rounds up")
+        XCTAssertEqual(BillingMath.nodeCost(seconds: 1800, pricePerHour: 0.526, increment: 1, minimum: 60), 0.263, accuracy: 1e-12)
+        // Lambda: 1.2345 ms rounds up to 2 ms; 2 GB × $0.0000166667 per GB-s.
+        XCTAssertEqual(BillingMath.providerDurationCost(nanoseconds: 1_234_500, granularity: 0.001, memoryGB: 2,
+                                                        perGBSecond: 0.0000166667, gpus: 0, perGPUSecond: 0),
+                       0.002 * 2 * 0.0000166667, accuracy: 1e-18)
+        XCTAssertEqual(BillingMath.providerDurationCost(nanoseconds: 1_000_000, granularity: 0.001, memoryGB: 1,
+                                                        perGBSecond: 0, gpus: 1, perGPUSecond: 0.5), 0.0005, accuracy: 1e-15)
+    }
+
+    func testReservedNodesAreBilledForTheWholeRun() throws {
+        let s = try scenario("""
+        { "name": "bill", "duration": "1h",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.36 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 1 } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 2 } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        XCTAssertEqual(r.cost, 0.72, accuracy: 1e-9, "2 nodes × 1 h × $0.36")
+        XCTAssertEqual(r.nodeSeconds, 7200, accuracy: 1e-6)
+        XCTAssertEqual(r.instancesMax, 4, "2 vCPU nodes pack two 1-vCPU instances each")
+    }
+
+    func testProviderBillingPerInvocationAndInit() throws {
+        // Constant 100 ms service, 1 GiB, Lambda prices; one request every 2 s with a 10-minute
+        // keep-alive: exactly one cold start, whose 1 s init is billed.
+        let s = try scenario("""
+        { "name": "lambda", "duration": "2000s",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.1 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "100ms", "init": "1s" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "ticks.csv", "target": "m" } ],
+          "plans": { "s": { "policy": "serverless", "hosting": "provider", "keepAlive": "10m" } } }
+        """, directory: try tickTrace(count: 1000, every: 2))
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        XCTAssertEqual(r.totals.completed, 1000)
+        XCTAssertEqual(r.coldStarts, 1)
+        let expected = 1000 * (0.1 * 0.0000166667 + 0.0000002) + 1 * 0.0000166667
+        XCTAssertEqual(r.cost, expected, accuracy: 1e-12)
+        XCTAssertEqual(r.nodeSeconds, 0)
+    }
+
+    func testKeepAliveDecidesColdStarts() throws {
+        func run(every: Double, keepAlive: String) throws -> PlanResult {
+            let s = try scenario("""
+            { "name": "ka", "duration": "1d",
+              "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.1 } },
+              "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "100ms", "init": "2s" } },
+              "workload": [ { "kind": "trace", "format": "csv", "path": "ticks.csv", "target": "m" } ],
+              "plans": { "s": { "policy": "serverless", "hosting": "provider", "keepAlive": "\(keepAlive)" } } }
+            """, directory: try tickTrace(count: 50, every: every))
+            return try Runner.run(s, options: RunOptions()).plans[0]
+        }
+        XCTAssertEqual(try run(every: 300, keepAlive: "10m").coldStarts, 1, "every 5 min with a 10 min keep-alive: only the first is cold")
+        XCTAssertEqual(try run(every: 1200, keepAlive: "10m").coldStarts, 50, "every 20 min: each one is cold")
+        let cold = try run(every: 1200, keepAlive: "10m")
+        XCTAssertEqual(cold.totals.latency.percentile(50)!, 2_100_000_000, "cold latency = init + service")
+        XCTAssertEqual(cold.waitSum, 0, accuracy: 1e-9, "waiting on a cold start is not queue wait")
+    }
+
+    /// Writes `count` rows, one every `every` seconds from 1 s, into a fresh folder's ticks.csv.
+    func tickTrace(count: Int, every: Double) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-ticks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var text = "time\n"
+        for k in 0..<count { text += "\(1 + Double(k) * every)\n" }
+        try text.write(to: folder.appendingPathComponent("ticks.csv"), atomically: true, encoding: .utf8)
+        return folder.path
+    }
+}

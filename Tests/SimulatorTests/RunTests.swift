@@ -1,0 +1,102 @@
+import Foundation
+import XCTest
+import Scenario
+@testable import Simulator
+
+/// Whole runs of the bundled scenarios: conservation and determinism.
+final class RunTests: XCTestCase {
+    func bundled(_ name: String) throws -> Scenario {
+        try ScenarioLoader.load(path: repositoryRoot.appendingPathComponent("Scenarios/\(name)").path)
+    }
+
+    func assertConservation(_ r: PlanResult, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.totals.requests, r.totals.completed + r.totals.rejected + r.totals.timedOut, "plan \(r.plan)", file: file, line: line)
+        var sum = (Int64(0), Int64(0), Int64(0), Int64(0))
+        for t in r.perTarget {
+            XCTAssertEqual(t.requests, t.completed + t.rejected + t.timedOut, "plan \(r.plan), a target", file: file, line: line)
+            sum.0 += t.requests; sum.1 += t.completed; sum.2 += t.rejected; sum.3 += t.timedOut
+        }
+        XCTAssertEqual(sum.0, r.totals.requests, file: file, line: line)
+        XCTAssertEqual(sum.1, r.totals.completed, file: file, line: line)
+        XCTAssertEqual(r.rejectedByReason.reduce(0, +), r.totals.rejected, file: file, line: line)
+        XCTAssertEqual(r.totals.latency.count, r.totals.completed, file: file, line: line)
+        XCTAssertEqual(r.timeseries.reduce(0) { $0 + $1.arrivals }, r.totals.requests, "time series arrivals add up", file: file, line: line)
+        XCTAssertEqual(r.timeseries.reduce(0) { $0 + $1.completions }, r.totals.completed, file: file, line: line)
+    }
+
+    func testQuickstartConservesRequestsInEveryPlan() throws {
+        let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
+        XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
+        XCTAssertEqual(run.plans.map(\.policy), ["traditional", "elastic", "serverless"])
+        for r in run.plans {
+            assertConservation(r)
+            XCTAssertGreaterThan(r.totals.requests, 100_000)
+        }
+        XCTAssertEqual(Set(run.plans.map(\.totals.requests)).count, 1, "every plan sees the same arrivals")
+        XCTAssertEqual(run.plans[0].coldStarts, 0, "reserved capacity is warm")
+        XCTAssertGreaterThan(run.plans[1].coldStarts, 0, "autoscaling pays cold starts")
+        XCTAssertGreaterThan(run.plans[1].instancesMax, 2, "the burst adds instances")
+    }
+
+    /// Under-provisioned plans with short timeouts and small queues: every way of ending occurs.
+    func testConservationUnderOverload() throws {
+        let s = try scenario("""
+        { "name": "overload", "duration": "10m", "seed": 3,
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.1, "boot": "30s" } },
+          "models": {
+            "a": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": { "dist": "exponential", "mean": "500ms" }, "queueLimit": 20, "init": "5s" },
+            "b": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": { "dist": "lognormal", "mean": "300ms", "cv": 1 }, "queueLimit": 5, "concurrency": 2 } },
+          "pipelines": { "ab": ["a", "b"] },
+          "workload": [ { "kind": "bursts", "target": "ab", "base": 2, "peak": 30, "every": "2m", "length": "30s" },
+                        { "kind": "poisson", "target": "b", "rate": 3 } ],
+          "slo": { "latency": "2s", "timeout": "4s" },
+          "plans": {
+            "small": { "policy": "traditional", "nodes": { "n": 1 } },
+            "auto": { "policy": "elastic", "target": 0.5, "nodes": { "n": { "min": 1, "max": 3 } } },
+            "lambda": { "policy": "serverless", "hosting": "provider", "concurrencyLimit": 8, "keepAlive": "1m" },
+            "knative": { "policy": "serverless", "hosting": "self", "keepAlive": "1m", "nodes": { "n": { "min": 0, "max": 2 } } } } }
+        """)
+        let run = try Runner.run(s, options: RunOptions())
+        for r in run.plans { assertConservation(r) }
+        XCTAssertGreaterThan(run.plans[0].totals.rejected, 0)
+        XCTAssertGreaterThan(run.plans[0].totals.timedOut, 0)
+        XCTAssertGreaterThan(run.plans[2].rejectedByReason[2], 0, "the provider throttles beyond its concurrency limit")
+        XCTAssertGreaterThan(run.plans[3].coldStarts, 0)
+    }
+
+    func testSameSeedSameResultsAndSeedMatters() throws {
+        let s = try bundled("quickstart.json")
+        var options = RunOptions()
+        let a = try Runner.run(s, options: options)
+        options.parallel = false
+        let b = try Runner.run(s, options: options)
+        for (x, y) in zip(a.plans, b.plans) {
+            XCTAssertEqual(x.totals.latency.sum, y.totals.latency.sum)
+            XCTAssertEqual(x.cost, y.cost)
+            XCTAssertEqual(x.timeseries, y.timeseries)
+            XCTAssertEqual(x.events, y.events)
+        }
+        options.seed = 8
+        let c = try Runner.run(s, options: options)
+        XCTAssertNotEqual(c.plans[0].totals.requests, a.plans[0].totals.requests)
+    }
+
+    func testArrivalRatesOfGenerators() throws {
+        let s = try scenario("""
+        { "name": "rates", "duration": "10h", "seed": 11,
+          "hardware": { "n": { "vcpus": 64, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms", "concurrency": 100 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 2 },
+                        { "kind": "bursts", "target": "m", "base": 1, "peak": 11, "every": "10m", "length": "1m", "offset": "5m" } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        // Poisson 2/s + bursts averaging 1 + 10 × 1/10 = 2/s, over 36,000 s: 144,000 expected.
+        XCTAssertEqual(Double(r.totals.requests), 144_000, accuracy: 144_000 * 0.01)
+        // In a burst minute the rate is 13/s, outside it 3/s.
+        let burstMinute = r.timeseries[5]          // interval (300 s, 360 s]
+        let quietMinute = r.timeseries[2]
+        XCTAssertEqual(Double(burstMinute.arrivals), 13 * 60, accuracy: 13 * 60 * 0.15)
+        XCTAssertEqual(Double(quietMinute.arrivals), 3 * 60, accuracy: 3 * 60 * 0.3)
+    }
+}

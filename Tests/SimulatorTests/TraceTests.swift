@@ -1,0 +1,94 @@
+import Foundation
+import XCTest
+import Scenario
+@testable import Simulator
+
+final class TraceTests: XCTestCase {
+    func folder(_ files: [String: String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-trace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return dir.path
+    }
+
+    func traceScenario(format: String, path: String, target: String? = nil) -> String {
+        """
+        { "name": "trace", "duration": "1h",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 1 } },
+          "models": {
+            "chat": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "concurrency": 8,
+                      "service": { "dist": "tokens", "base": "20ms", "perInputToken": "0.02ms", "perOutputToken": "5ms" } },
+            "ocr": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "50ms" } },
+          "workload": [ { "kind": "trace", "format": "\(format)", "path": "\(path)"\(target.map { ", \"target\": \"\($0)\"" } ?? "") } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+        """
+    }
+
+    func testAzureLLMRowsAndTokensDriveServiceTime() throws {
+        let dir = try folder(["llm.csv": """
+            TIMESTAMP,ContextTokens,GeneratedTokens
+            2023-11-16 18:15:46.6805900,374,44
+            2023-11-16 18:15:50.9951690,396,109
+            2023-11-16 18:15:51.2224670,879,55
+            """])
+        let s = try scenario(traceScenario(format: "azure-llm", path: "llm.csv", target: "chat"), directory: dir)
+        var options = RunOptions()
+        options.requestLogDirectory = dir
+        let r = try Runner.run(s, options: options).plans[0]
+        XCTAssertEqual(r.totals.completed, 3)
+        // First request: 20 ms + 374 × 0.02 ms + 44 × 5 ms = 247.48 ms, served at once.
+        XCTAssertEqual(r.totals.latency.minimum, 247_480_000)
+        let log = try String(contentsOfFile: dir + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.count, 3)
+        let second = try XCTUnwrap(log.first { $0.hasPrefix("r,1,") })
+        XCTAssertTrue(second.hasPrefix("r,1,,chat,chat,,4.314579,4.314579,"), String(second))
+    }
+
+    func testGenericCSVWithTargetsCallersAndISOTimes() throws {
+        let dir = try folder(["t.csv": "time,target,caller\n2024-01-01T00:00:00Z,ocr,team-a\n2024-01-01T00:00:01.5Z,ocr,team-b\n2024-01-01T00:00:03Z,ocr,team-a\n"])
+        let s = try scenario(traceScenario(format: "csv", path: "t.csv"), directory: dir)
+        let run = try Runner.run(s, options: RunOptions())
+        XCTAssertEqual(run.plans[0].totals.completed, 3)
+        XCTAssertEqual(run.callers, ["", "team-a", "team-b"])
+        XCTAssertEqual(TraceReader.parseTime("2023-11-16 18:15:46.6805900"), 1_700_158_546_680_590_000)
+        XCTAssertEqual(TraceReader.parseTime("1970-01-01T01:00:00+01:00"), 0)
+        XCTAssertNil(TraceReader.parseTime("2023-13-16 18:15:46"))
+    }
+
+    func testMalformedRowsNameTheLine() throws {
+        let cases: [(String, Int, String)] = [
+            ("time,target\n1,ocr\n2\n", 3, "expected 2 comma-separated fields"),
+            ("time,target\n1,ocr\nsoon,ocr\n", 3, "cannot read time"),
+            ("time,target\n5,ocr\n4,ocr\n", 3, "earlier than the row before"),
+            ("time,target\n1,ocr\n2,orc\n", 3, "unknown target \"orc\""),
+            ("when,target\n1,ocr\n", 1, "\"time\" column"),
+            ("time,target\n1,chat\n", 2, "token-driven"),
+        ]
+        for (text, line, fragment) in cases {
+            let dir = try folder(["bad.csv": text])
+            let s = try scenario(traceScenario(format: "csv", path: "bad.csv"), directory: dir)
+            XCTAssertThrowsError(try Runner.run(s, options: RunOptions()), text) { error in
+                guard let e = error as? ScenarioError else { return XCTFail("\(error)") }
+                XCTAssertEqual(e.line, line, text)
+                XCTAssertTrue(e.file.hasSuffix("bad.csv"))
+                XCTAssertTrue(e.message.contains(fragment), "\(text): \(e.message)")
+            }
+            XCTAssertThrowsError(try Runner.validate(s), "validate finds it too")
+        }
+        let s = try scenario(traceScenario(format: "azure-llm", path: "missing.csv", target: "chat"), directory: "/nonexistent")
+        XCTAssertThrowsError(try Runner.run(s, options: RunOptions())) { error in
+            XCTAssertTrue("\(error)".contains("cannot open trace file"), "\(error)")
+        }
+    }
+
+    /// The real Azure LLM conversation trace, read from ../shared/traces (never copied here).
+    func testRealAzureConversationTrace() throws {
+        let path = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/traces/AzureLLMInferenceTrace_conv.csv").path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "shared/traces is not beside the checkout")
+        let s = try scenario(traceScenario(format: "azure-llm", path: path, target: "chat"))
+        XCTAssertEqual(try Runner.validate(s), 19_366)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        XCTAssertEqual(r.totals.requests, 19_366)
+        XCTAssertEqual(r.totals.requests, r.totals.completed + r.totals.rejected + r.totals.timedOut)
+    }
+}
