@@ -1,0 +1,174 @@
+import Foundation
+import XCTest
+@testable import HeadroomCLI
+
+/// The command line as a user meets it: help, errors, exit statuses and the files a run leaves.
+final class CLITests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func headroom(_ arguments: String...) -> (status: Int32, out: String, err: String) {
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(arguments, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    func temporaryFolder() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.path
+    }
+
+    func scenario(_ name: String) -> String { root.appendingPathComponent("Scenarios/\(name)").path }
+
+    func testHelpVersionAndNoArguments() {
+        var r = headroom()
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.out.hasPrefix("OVERVIEW: Headroom"))
+        XCTAssertTrue(r.out.contains("USAGE: headroom <subcommand>"))
+        XCTAssertTrue(r.out.contains("SUBCOMMANDS:"))
+        XCTAssertEqual(headroom("--help").out, r.out)
+        XCTAssertEqual(headroom("-h").out, r.out)
+        r = headroom("--version")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.out, "0.1.0\n")
+        r = headroom("help", "run")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.out.contains("USAGE: headroom run <file>"))
+        XCTAssertTrue(r.out.contains("--requests"))
+        XCTAssertEqual(headroom("run", "--help").out, r.out)
+        XCTAssertTrue(headroom("validate", "-h").out.contains("USAGE: headroom validate"))
+    }
+
+    func testUsageErrorsExit64WithUsageOnStandardError() {
+        var r = headroom("rnu")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.out, "")
+        XCTAssertTrue(r.err.hasPrefix("Error: Unknown subcommand 'rnu' (did you mean 'run'?)\nUsage: headroom <subcommand>\n"), r.err)
+        r = headroom("run")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.hasPrefix("Error: Missing expected argument '<file>'\nUsage: headroom run <file>"), r.err)
+        XCTAssertTrue(r.err.contains("See 'headroom help run' for more information."))
+        r = headroom("run", scenario("quickstart.json"), "--plans", "x")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.hasPrefix("Error: Unknown option '--plans' (did you mean '--plan'?)"), r.err)
+        r = headroom("run", scenario("quickstart.json"), "--seed", "seven")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("'--seed'"))
+        r = headroom("run", scenario("quickstart.json"), "--interval", "soon")
+        XCTAssertEqual(r.status, 64)
+        r = headroom("run", scenario("quickstart.json"), "--out")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("Missing value for '--out'"))
+        XCTAssertEqual(headroom("validate").status, 64)
+    }
+
+    func testRunWritesReportsAndEvaluatesGates() throws {
+        let out = try temporaryFolder()
+        let r = headroom("run", scenario("quickstart.json"), "--out", out, "--requests", "--interval", "5m")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.err, "")
+        XCTAssertTrue(r.out.contains("reserved    traditional"), r.out)
+        XCTAssertTrue(r.out.contains("gates: 4 passed, 0 failed"), r.out)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        XCTAssertEqual(files, ["requests.csv", "summary.csv", "targets.csv", "timeseries.csv"], "no staging folder left behind")
+        let summary = try String(contentsOfFile: out + "/summary.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(summary.count, 4)
+        let requests = try String(contentsOfFile: out + "/requests.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(requests[0], "plan,id,caller,target,model,version,arrival_s,start_s,end_s,outcome,cold,node,instance,reason")
+        let perPlan = summary.dropFirst().map { Int($0.split(separator: ",")[3])! }
+        XCTAssertEqual(requests.count - 1, perPlan.reduce(0, +), "one row per request per plan")
+        let timeseries = try String(contentsOfFile: out + "/timeseries.csv", encoding: .utf8).split(separator: "\n")
+        // An hour at 5-minute intervals per plan, then one closing row where requests drain past the hour.
+        for plan in ["reserved", "autoscaled", "serverless"] {
+            let times = timeseries.filter { $0.hasPrefix("quickstart,\(plan),") }.map { Double($0.split(separator: ",")[2])! }
+            XCTAssertEqual(Array(times.prefix(12)), (1...12).map { Double($0 * 300) }, plan)
+            XCTAssertTrue(times.count == 12 || (times.count == 13 && times[12] > 3600), plan)
+        }
+    }
+
+    func testSameSeedGivesByteIdenticalCSV() throws {
+        let a = try temporaryFolder(), b = try temporaryFolder()
+        XCTAssertEqual(headroom("run", scenario("quickstart.json"), "--out", a, "--requests").status, 0)
+        XCTAssertEqual(headroom("run", scenario("quickstart.json"), "--out", b, "--requests", "--sequential").status, 0)
+        for file in ["summary.csv", "targets.csv", "timeseries.csv", "requests.csv"] {
+            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + file))
+            let y = try Data(contentsOf: URL(fileURLWithPath: b + "/" + file))
+            XCTAssertEqual(x, y, file)
+            XCTAssertGreaterThan(x.count, 100)
+        }
+    }
+
+    func testFailingGateExitsOne() throws {
+        let dir = try temporaryFolder()
+        let text = try String(contentsOfFile: scenario("quickstart.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"metric\": \"latency_p99_s\", \"max\": 0.5", with: "\"metric\": \"latency_p99_s\", \"max\": 0.01")
+        try text.write(toFile: dir + "/strict.json", atomically: true, encoding: .utf8)
+        let r = headroom("run", dir + "/strict.json", "--out", dir + "/out")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.out.contains("FAIL  reserved    latency_p99_s"), r.out)
+        XCTAssertTrue(r.out.contains("gates: 3 passed, 1 failed"), r.out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/summary.csv"), "reports are still written")
+    }
+
+    func testPlanSelectionAndSeed() throws {
+        let out = try temporaryFolder()
+        let r = headroom("run", scenario("quickstart.json"), "--out", out, "--plan", "reserved", "--seed", "9")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("1 plan, seed 9"), r.out)
+        XCTAssertTrue(r.out.contains("SKIP"), "gates on plans not run are skipped")
+        let summary = try String(contentsOfFile: out + "/summary.csv", encoding: .utf8)
+        XCTAssertEqual(summary.split(separator: "\n").count, 2)
+        let bad = headroom("run", scenario("quickstart.json"), "--out", out, "--plan", "reserve")
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("no plan named \"reserve\""), bad.err)
+        XCTAssertTrue(bad.err.contains("did you mean 'reserved'?"), bad.err)
+    }
+
+    func testBadScenarioLeavesNoReportFiles() throws {
+        let dir = try temporaryFolder()
+        let text = try String(contentsOfFile: scenario("quickstart.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"queueLimit\": 400", with: "\"queueLimt\": 400")
+        try text.write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        let r = headroom("run", dir + "/bad.json", "--out", dir + "/out")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("Error: \(dir)/bad.json:"), r.err)
+        XCTAssertTrue(r.err.contains("$.models.sentiment.queueLimt: unknown key \"queueLimt\""), r.err)
+        XCTAssertTrue(r.err.contains("hint: did you mean 'queueLimit'?"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out"))
+        XCTAssertEqual(headroom("validate", dir + "/bad.json").status, 1)
+        XCTAssertEqual(headroom("validate", scenario("quickstart.json")).status, 0)
+        XCTAssertTrue(headroom("run", dir + "/missing.json").err.contains("no such file"))
+    }
+
+    func testMalformedTraceRowLeavesNoPartialReports() throws {
+        let dir = try temporaryFolder()
+        var rows = "time,target\n"
+        for k in 0..<5000 { rows += "\(k),m\n" }
+        rows += "5000,m,extra\n5001\n"
+        try rows.write(toFile: dir + "/trace.csv", atomically: true, encoding: .utf8)
+        try """
+        { "name": "t", "duration": "2h",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 2, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "trace.csv" } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+        """.write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        let out = dir + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try "old\n".write(toFile: out + "/summary.csv", atomically: true, encoding: .utf8)
+        let r = headroom("run", dir + "/t.json", "--out", out, "--requests")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("trace.csv:5003: expected 2 comma-separated fields, found 1"), r.err)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["summary.csv"])
+        XCTAssertEqual(try String(contentsOfFile: out + "/summary.csv", encoding: .utf8), "old\n", "earlier reports untouched")
+        let v = headroom("validate", dir + "/t.json")
+        XCTAssertEqual(v.status, 1)
+        XCTAssertTrue(v.err.contains(":5003:"), v.err)
+    }
+
+    func testDefaultOutputFolderIsReportsScenarioName() {
+        XCTAssertEqual(RunCommand.folderName("ocr-sentiment"), "ocr-sentiment")
+        XCTAssertEqual(RunCommand.folderName("a b/c"), "a-b-c")
+        XCTAssertEqual(RunCommand.folderName(".."), "scenario")
+    }
+}

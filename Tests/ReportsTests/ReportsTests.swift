@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import Scenario
+@testable import Simulator
+@testable import Reports
+
+/// The report files' contract (SCENARIO.md) and the gate logic. Swift Testing.
+struct ReportsTests {
+    static let scenarioSummaryColumns = """
+    scenario,plan,policy,requests,completed,rejected,timed_out,
+    latency_mean_s,latency_p50_s,latency_p90_s,latency_p95_s,latency_p99_s,latency_p999_s,latency_max_s,
+    wait_mean_s,cold_starts,cold_start_ratio,slo_attainment,
+    cost_usd,cost_per_1k_requests_usd,node_hours,gpu_hours,utilisation,
+    instances_mean,instances_max,nodes_mean,nodes_max
+    """.replacingOccurrences(of: "\n", with: "").split(separator: ",").map(String.init)
+
+    @Test func summaryStartsWithTheContractColumnsInOrder() {
+        #expect(Array(CSVReports.summaryColumns.prefix(Self.scenarioSummaryColumns.count)) == Self.scenarioSummaryColumns)
+        #expect(Array(CSVReports.requestColumns[1...12]) == ["id", "caller", "target", "model", "version", "arrival_s", "start_s",
+                                                           "end_s", "outcome", "cold", "node", "instance"])
+        #expect(Array(CSVReports.targetColumns.suffix(7)) == ["latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s",
+                                                             "latency_p99_s", "latency_p999_s", "latency_max_s"])
+    }
+
+    @Test func numbersAreFixedAndLocaleFree() {
+        #expect(CSVNumber.fixed(0.1 + 0.2, 6) == "0.300000")
+        #expect(CSVNumber.fixed(-1.5, 2) == "-1.50")
+        #expect(CSVNumber.fixed(1e-9, 6) == "0.000000")
+        #expect(CSVNumber.fixed(12345.6789, 0) == "12346")
+        #expect(CSVNumber.fixed(.nan, 3) == "")
+        #expect(CSVNumber.seconds(1_500_000_499) == "1.500000")
+        #expect(CSVNumber.seconds(1_500_000_500) == "1.500001")
+        #expect(CSVNumber.field("a,b") == "\"a,b\"")
+        #expect(CSVNumber.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+    }
+
+    func result(_ plan: String, cost: Double, completed: Int64, latencies: [Int64]) -> PlanResult {
+        var totals = OutcomeStats()
+        totals.requests = completed
+        totals.completed = completed
+        for l in latencies { totals.latency.record(l) }
+        return PlanResult(plan: plan, policy: "traditional", totals: totals, perTarget: [totals], rejectedByReason: [0, 0, 0],
+                          waitSum: 0, coldStarts: 0, withinSLO: nil, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
+                          busyInstanceSeconds: 1800, instanceSeconds: 3600, instancesMax: 1, nodeSecondsMax: 1, endTime: 3600,
+                          timeseries: [], events: 0, callers: [""], versions: [""])
+    }
+
+    func run(gates: String) throws -> RunResult {
+        let s = try ScenarioLoader.decode("""
+        { "name": "g", "duration": "1h",
+          "hardware": { "n": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1s" } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 1 } ],
+          "plans": { "a": { "policy": "traditional", "nodes": { "n": 1 } }, "b": { "policy": "traditional", "nodes": { "n": 1 } } },
+          "expect": \(gates) }
+        """, file: "g.json")
+        return RunResult(scenario: s, seed: 1,
+                         plans: [result("a", cost: 10, completed: 100, latencies: [100_000_000, 200_000_000]),
+                                 result("b", cost: 6, completed: 100, latencies: [900_000_000])],
+                         planIndices: [0, 1], requestLogs: [], callers: [""], versions: [""])
+    }
+
+    @Test func gatesOnHandMadeSummaries() throws {
+        let results = Gates.evaluate(try run(gates: """
+        [ { "plan": "a", "metric": "latency_max_s", "max": 0.25 },
+          { "plan": "b", "metric": "latency_max_s", "max": 0.5 },
+          { "plan": "b", "metric": "cost_usd", "maxRatioTo": "a", "value": 0.7 },
+          { "plan": "b", "metric": "cost_usd", "maxRatioTo": "a", "value": 0.5 },
+          { "plan": "a", "metric": "utilisation", "min": 0.5, "max": 0.6 },
+          { "plan": "a", "metric": "slo_attainment", "min": 0.9 } ]
+        """))
+        #expect(results.map(\.verdict) == [.pass, .fail, .pass, .fail, .pass, .pass, .fail])
+        #expect(results[2].measured == 0.6)
+        #expect(results[2].bound == "≤ 0.7 × a")
+        #expect(results[6].measured == nil, "no SLO latency: no attainment value, the gate fails")
+        let table = TerminalTable.gates(results, scenario: "g")
+        #expect(table.contains("gates: 4 passed, 3 failed"))
+    }
+
+    @Test func gatesOnPlansNotRunAreSkipped() throws {
+        var r = try run(gates: "[ { \"plan\": \"b\", \"metric\": \"cost_usd\", \"max\": 1 } ]")
+        r.plans = [r.plans[0]]
+        r.planIndices = [0]
+        #expect(Gates.evaluate(r).map(\.verdict) == [.skipped])
+    }
+
+    @Test func summaryRowValues() throws {
+        let row = Summary.row(result("a", cost: 10, completed: 100, latencies: [100_000_000, 200_000_000]))
+        #expect(row.value("cost_per_1k_requests_usd") == 100)
+        #expect(row.value("utilisation") == 0.5)
+        #expect(row.value("node_hours") == 1)
+        #expect(row.value("latency_max_s") == 0.2)
+        #expect(row.value("slo_attainment") == nil)
+        let csv = CSVReports.summary(try run(gates: "[]"))
+        let lines = csv.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[1].hasPrefix("g,a,traditional,100,100,0,0,0.150000,0.100000,"))
+        #expect(lines[1].split(separator: ",", omittingEmptySubsequences: false).count == CSVReports.summaryColumns.count)
+    }
+
+    @Test func stagingWritesWholeFilesOrNothing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-staging-\(UUID().uuidString)").path
+        do {
+            let staging = try ReportStaging(directory: dir)
+            try staging.write("summary.csv", "x\n")
+            staging.discard()
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "discarded: nothing left")
+        let staging = try ReportStaging(directory: dir)
+        try staging.write("summary.csv", "y\n")
+        try staging.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["summary.csv"])
+        #expect(try String(contentsOfFile: dir + "/summary.csv", encoding: .utf8) == "y\n")
+    }
+}
