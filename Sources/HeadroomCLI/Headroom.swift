@@ -56,6 +56,9 @@ public enum Headroom {
         case "run":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.run.text); return 0 }
             return try RunCommand.parse(rest).execute(out: out, err: err)
+        case "check":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.check.text); return 0 }
+            return try CheckCommand.parse(rest).execute(out: out, err: err)
         case "validate":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.validate.text); return 0 }
             return try validate(rest, out: out, err: err)

@@ -63,7 +63,34 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, validate]
+    static let check = Subcommand(
+        name: "check",
+        abstract: "Run every scenario's gates: the CI step.",
+        usage: "headroom check [<path> ...] [--junit <file>]",
+        text: """
+        OVERVIEW: Run every scenario's expect gates — the CI step.
+
+        Runs each scenario file under the given paths (folders are searched for .json
+        files), all plans on all cores, and prints one line per gate (scenario, plan,
+        metric, measured value, bound, PASS/FAIL) in a stable order, then a closing line
+        'N passed, N failed'. A scenario that does not load counts as one failure. No
+        report files are written; use 'headroom run' for those.
+
+        USAGE: headroom check [<path> ...] [--junit <file>]
+
+        ARGUMENTS:
+          <path>                  Scenario files or folders. (default: Scenarios)
+
+        OPTIONS:
+          --junit <file>          Also write the results as JUnit XML.
+          --sequential            Run one plan at a time instead of on all cores.
+          -h, --help              Show help information.
+
+        EXIT STATUS: 0 all gates pass, 1 a gate fails or a scenario is invalid, 64 usage error.
+
+        """)
+
+    static let subcommands = [run, check, validate]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -79,6 +106,7 @@ enum Help {
 
     SUBCOMMANDS:
       run                     \(run.abstract)
+      check                   \(check.abstract)
       validate                \(validate.abstract)
       help                    Show subcommand help information.
 

@@ -22,49 +22,79 @@ public struct GateResult: Sendable {
 public enum Gates {
     /// Evaluates every gate of the scenario against the run's results, in file order.
     public static func evaluate(_ run: RunResult) -> [GateResult] {
-        var rows: [Int: SummaryRow] = [:]
-        for (j, k) in run.planIndices.enumerated() { rows[k] = Summary.row(run.plans[j]) }
+        var byPlan: [Int: PlanResult] = [:]
+        for (j, k) in run.planIndices.enumerated() { byPlan[k] = run.plans[j] }
         let names = run.scenario.plans.map(\.name)
+        let targetNames = run.scenario.targetNames
+
+        /// The metric of a plan in the gate's scope; nil when there is no value.
+        func value(_ e: Expectation, plan: Int) -> Double? {
+            guard let r = byPlan[plan] else { return nil }
+            switch e.scope {
+            case .plan: return Summary.row(r).value(e.metric)
+            case let .target(t): return Summary.scoped(r.perTarget[t], e.metric, hasSLO: r.hasSLO)
+            case let .caller(name):
+                guard let c = r.callers.firstIndex(of: name), c < r.perCaller.count else { return nil }
+                return Summary.scoped(r.perCaller[c], e.metric, hasSLO: r.hasSLO)
+            }
+        }
+        func scopeLabel(_ e: Expectation) -> String {
+            switch e.scope {
+            case .plan: return names[e.plan]
+            case let .target(t): return "\(names[e.plan])/\(targetNames[t])"
+            case let .caller(c): return "\(names[e.plan])/caller \(c)"
+            }
+        }
+
         var results: [GateResult] = []
         for e in run.scenario.expectations {
+            if e.cheapestMeetingSLO {
+                results.append(cheapest(e, run: run, byPlan: byPlan, names: names))
+                continue
+            }
             for bound in e.bounds {
-                var result = GateResult(plan: names[e.plan], metric: e.metric, measured: nil, bound: "", verdict: .fail, note: "")
-                let value = rows[e.plan]?.value(e.metric)
+                var result = GateResult(plan: scopeLabel(e), metric: e.metric, measured: nil, bound: "", verdict: .fail, note: "")
+                let measured = value(e, plan: e.plan)
                 switch bound {
                 case let .min(x):
                     result.bound = "≥ \(show(x))"
-                    result.measured = value
-                    if let value { result.verdict = value >= x ? .pass : .fail }
+                    result.measured = measured
+                    if let measured { result.verdict = measured >= x ? .pass : .fail }
                 case let .max(x):
                     result.bound = "≤ \(show(x))"
-                    result.measured = value
-                    if let value { result.verdict = value <= x ? .pass : .fail }
+                    result.measured = measured
+                    if let measured { result.verdict = measured <= x ? .pass : .fail }
                 case let .maxRatioTo(other, x), let .minRatioTo(other, x):
                     let isMax: Bool
                     if case .maxRatioTo = bound { isMax = true } else { isMax = false }
                     result.bound = "\(isMax ? "≤" : "≥") \(show(x)) × \(names[other])"
-                    guard rows[other] != nil else {
+                    guard byPlan[other] != nil else {
                         result.verdict = .skipped
                         result.note = "plan \(names[other]) was not run"
                         results.append(result)
                         continue
                     }
-                    if let value, let base = rows[other]?.value(e.metric) {
+                    if let measured, let base = value(e, plan: other) {
                         if base == 0 {
-                            result.measured = value == 0 ? 1 : .infinity
-                            result.verdict = (value == 0 || !isMax) ? .pass : .fail
+                            result.measured = measured == 0 ? 1 : .infinity
+                            result.verdict = (measured == 0 || !isMax) ? .pass : .fail
                         } else {
-                            let ratio = value / base
+                            let ratio = measured / base
                             result.measured = ratio
                             result.verdict = (isMax ? ratio <= x : ratio >= x) ? .pass : .fail
                         }
                     }
                 }
-                if rows[e.plan] == nil {
+                if byPlan[e.plan] == nil {
                     result.verdict = .skipped
                     result.note = "plan \(names[e.plan]) was not run"
                 } else if result.measured == nil {
-                    result.note = "no value (for example, no request completed)"
+                    if case let .caller(c) = e.scope, let r = byPlan[e.plan], !r.callers.contains(c) {
+                        let seen = r.callers.filter { !$0.isEmpty }
+                        result.note = "no request came from caller \"\(c)\"" + (Suggest.closest(to: c, in: seen).map { " (did you mean '\($0)'?)" } ?? "")
+                    } else {
+                        result.note = "no value (for example, no request completed)"
+                    }
                 }
                 results.append(result)
             }
@@ -72,7 +102,33 @@ public enum Gates {
         return results
     }
 
-    static func show(_ x: Double) -> String {
+    /// "The cheapest plan meeting the SLO is X": among the plans that ran and meet the SLO
+    /// (`slo.percentile` % of requests within `slo.latency`), the lowest cost_usd.
+    static func cheapest(_ e: Expectation, run: RunResult, byPlan: [Int: PlanResult], names: [String]) -> GateResult {
+        let percentile = run.scenario.slo.percentile
+        var result = GateResult(plan: names[e.plan], metric: "cheapest meeting SLO", measured: nil,
+                                bound: "is \(names[e.plan])", verdict: .fail, note: "")
+        guard byPlan[e.plan] != nil else {
+            result.verdict = .skipped
+            result.note = "plan \(names[e.plan]) was not run"
+            return result
+        }
+        var best: Int?
+        for k in byPlan.keys.sorted() where Summary.meetsSLO(byPlan[k]!, percentile: percentile) {
+            if best == nil || byPlan[k]!.cost < byPlan[best!]!.cost { best = k }
+        }
+        guard let best else {
+            result.note = "no plan meets the SLO"
+            return result
+        }
+        result.measured = byPlan[best]!.cost
+        result.verdict = best == e.plan ? .pass : .fail
+        result.note = best == e.plan ? "" : "the cheapest plan meeting the SLO is \(names[best])"
+        return result
+    }
+
+    /// A bound or measured value for people: integers plain, others without trailing zeros.
+    public static func show(_ x: Double) -> String {
         if x == x.rounded() && abs(x) < 1e12 { return String(Int64(x)) }
         var s = CSVNumber.fixed(x, 6)
         while s.hasSuffix("0") { s.removeLast() }

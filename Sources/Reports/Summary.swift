@@ -58,3 +58,33 @@ public enum Summary {
         return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime)
     }
 }
+
+extension Summary {
+    /// A metric of one target's or one caller's requests (`ScopedMetric.names`).
+    public static func scoped(_ stats: OutcomeStats, _ metric: String, hasSLO: Bool) -> Double? {
+        let requests = Double(stats.requests)
+        func ratio(_ a: Double, _ b: Double) -> Double? { b > 0 ? a / b : nil }
+        switch metric {
+        case "requests": return requests
+        case "completed": return Double(stats.completed)
+        case "rejected": return Double(stats.rejected)
+        case "timed_out": return Double(stats.timedOut)
+        case "wait_mean_s": return ratio(Double(stats.waitNanoseconds) / 1e9, Double(stats.completed))
+        case "cold_starts": return Double(stats.coldStarts)
+        case "cold_start_ratio": return ratio(Double(stats.coldStarts), requests)
+        case "slo_attainment": return hasSLO ? ratio(Double(stats.withinSLO), requests) : nil
+        case "rejected_ratio": return ratio(Double(stats.rejected), requests)
+        case "timed_out_ratio": return ratio(Double(stats.timedOut), requests)
+        default:
+            guard let k = LatencyColumns.names.firstIndex(of: metric) else { return nil }
+            return LatencyColumns.values(stats.latency)[k]
+        }
+    }
+
+    /// Whether a plan meets the SLO: at least `percentile` % of all its requests completed
+    /// within the SLO latency (rejections and timeouts count as misses).
+    public static func meetsSLO(_ r: PlanResult, percentile: Double) -> Bool {
+        guard r.hasSLO, r.totals.requests > 0 else { return false }
+        return Double(r.totals.withinSLO) / Double(r.totals.requests) >= percentile / 100
+    }
+}

@@ -69,7 +69,7 @@ struct ScenarioDecoder {
         let slo = try o.optional("slo").map { try decodeSLO($0) } ?? SLO(latency: nil, percentile: 99, timeout: 300)
         let plans = try decodePlans(try o.required("plans", expected: "the plans to compare, by name"),
                                     hardwareNames: hardwareNames, modelNames: modelNames)
-        let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name)) } ?? []
+        let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name), targetNames: targetNames, slo: slo) } ?? []
         try o.finish()
 
         for i in models.indices where models[i].queueLimit < 0 { models[i].queueLimit = 0 }
@@ -422,20 +422,38 @@ struct ScenarioDecoder {
 
     // MARK: Expectations
 
-    func decodeExpect(_ node: JSONNode, planNames: [String]) throws -> [Expectation] {
+    func decodeExpect(_ node: JSONNode, planNames: [String], targetNames: [String], slo: SLO) throws -> [Expectation] {
         guard case let .array(items) = node.value else {
             throw v.error(node, "$.expect", "expected an array of gates, found \(node.value.kindDescription)")
         }
         return try items.enumerated().map { k, item in
             let path = "$.expect[\(k)]"
             var o = try ObjectReader(item, path: path, file: file)
+            if let c = o.optional("cheapestMeetingSLO") {
+                let plan = try resolve(try v.string(c, o.childPath("cheapestMeetingSLO")), in: planNames, node: c,
+                                       path: o.childPath("cheapestMeetingSLO"), what: "plan")
+                guard slo.latency != nil else {
+                    throw v.error(c, o.childPath("cheapestMeetingSLO"), "this gate needs an SLO: set slo.latency (and slo.percentile)")
+                }
+                try o.finish()
+                return Expectation(plan: plan, metric: "cost_usd", scope: .plan, bounds: [], cheapestMeetingSLO: true, jsonPath: path)
+            }
             let pNode = try o.required("plan", expected: "the plan this gate checks")
             let plan = try resolve(try v.string(pNode, o.childPath("plan")), in: planNames, node: pNode, path: o.childPath("plan"), what: "plan")
+            var scope = Expectation.Scope.plan
+            if let t = o.optional("target") {
+                scope = .target(try resolve(try v.string(t, o.childPath("target")), in: targetNames, node: t, path: o.childPath("target"), what: "target"))
+            }
+            if let c = o.optional("caller") {
+                guard scope == .plan else { throw v.error(c, o.childPath("caller"), "a gate looks at a target or a caller, not both") }
+                scope = .caller(try v.string(c, o.childPath("caller")))
+            }
             let mNode = try o.required("metric", expected: "a summary.csv column such as latency_p99_s")
             let metric = try v.string(mNode, o.childPath("metric"))
-            guard SummaryMetric.names.contains(metric) else {
-                throw v.error(mNode, o.childPath("metric"), "unknown metric \"\(metric)\"",
-                              suggestion: Suggest.hint(for: metric, in: SummaryMetric.names, noun: "metrics are the numeric summary.csv columns"))
+            let allowed = scope == .plan ? SummaryMetric.names : ScopedMetric.names
+            guard allowed.contains(metric) else {
+                throw v.error(mNode, o.childPath("metric"), "unknown metric \"\(metric)\"\(scope == .plan ? "" : " for a target or caller")",
+                              suggestion: Suggest.hint(for: metric, in: allowed, noun: scope == .plan ? "metrics are the numeric summary.csv columns" : "metrics here are"))
             }
             var bounds: [Expectation.Bound] = []
             if let x = o.optional("min") { bounds.append(.min(try v.number(x, o.childPath("min")))) }
@@ -448,13 +466,15 @@ struct ScenarioDecoder {
                 }
             }
             if bounds.isEmpty {
-                throw v.error(item, path, "a gate needs a bound: min, max, or maxRatioTo/minRatioTo with value")
+                throw v.error(item, path, "a gate needs a bound: min, max, or maxRatioTo/minRatioTo with value (or cheapestMeetingSLO)")
             }
-            if !bounds.contains(where: { if case .maxRatioTo = $0 { return true }; if case .minRatioTo = $0 { return true }; return false }) {
-                _ = o.optional("value")
+            if !bounds.contains(where: { if case .maxRatioTo = $0 { return true }; if case .minRatioTo = $0 { return true }; return false }),
+               let value = o.optional("value") {
+                throw v.error(value, o.childPath("value"), "\"value\" is the ratio of maxRatioTo or minRatioTo, and this gate has neither",
+                              suggestion: "use min or max for a plain bound")
             }
             try o.finish()
-            return Expectation(plan: plan, metric: metric, bounds: bounds, jsonPath: path)
+            return Expectation(plan: plan, metric: metric, scope: scope, bounds: bounds, cheapestMeetingSLO: false, jsonPath: path)
         }
     }
 

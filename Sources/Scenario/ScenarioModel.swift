@@ -254,9 +254,21 @@ public struct Expectation: Sendable, Equatable {
         /// metric(plan) ≥ value × metric(other plan)
         case minRatioTo(plan: Int, value: Double)
     }
+    /// Which requests a gate looks at.
+    public enum Scope: Sendable, Equatable {
+        /// The whole plan (summary.csv).
+        case plan
+        /// One target (targets.csv), by target index.
+        case target(Int)
+        /// One caller, by name (known only once the run has seen its requests).
+        case caller(String)
+    }
     public var plan: Int
     public var metric: String
+    public var scope: Scope
     public var bounds: [Bound]
+    /// "The cheapest plan meeting the SLO is `plan`" (`bounds` is empty).
+    public var cheapestMeetingSLO: Bool
     public var jsonPath: String
 }
 
@@ -290,6 +302,15 @@ public struct Scenario: Sendable, Equatable {
         if let p = pipelines.firstIndex(where: { $0.name == name }) { return TargetRef(index: models.count + p) }
         return nil
     }
+}
+
+/// Metrics a gate may name for one target or one caller.
+public enum ScopedMetric {
+    public static let names = [
+        "requests", "completed", "rejected", "timed_out",
+        "latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s", "latency_p99_s", "latency_p999_s", "latency_max_s",
+        "wait_mean_s", "cold_starts", "cold_start_ratio", "slo_attainment", "rejected_ratio", "timed_out_ratio",
+    ]
 }
 
 /// The numeric columns of `summary.csv` that `expect` gates may name, in file order

@@ -8,6 +8,12 @@ public struct OutcomeStats: Sendable {
     public var timedOut: Int64 = 0
     /// End-to-end latency of completed requests.
     public var latency = LatencyHistogram()
+    /// Requests that waited on an instance start.
+    public var coldStarts: Int64 = 0
+    /// Sum of queue waits of completed requests (nanoseconds).
+    public var waitNanoseconds: Int64 = 0
+    /// Requests completed within the SLO latency (0 when there is none).
+    public var withinSLO: Int64 = 0
 
     public init() {}
 }
@@ -35,12 +41,11 @@ public struct PlanResult: Sendable {
     public var policy: String
     public var totals: OutcomeStats
     public var perTarget: [OutcomeStats]
+    /// By caller id (see `callers`).
+    public var perCaller: [OutcomeStats]
     public var rejectedByReason: [Int64]
-    /// Sum of queue waits of completed requests (seconds).
-    public var waitSum: Double
-    public var coldStarts: Int64
-    /// Requests (of all) that completed within the SLO latency; nil when there is no SLO.
-    public var withinSLO: Int64?
+    /// Whether the scenario has an SLO latency (else `withinSLO` counts mean nothing).
+    public var hasSLO: Bool
     public var cost: Double
     public var nodeSeconds: Double
     public var gpuSeconds: Double
@@ -56,6 +61,12 @@ public struct PlanResult: Sendable {
     /// Caller and version names seen, by id (id 0 is "").
     public var callers: [String]
     public var versions: [String]
+
+    /// Sum of queue waits of completed requests (seconds).
+    public var waitSum: Double { Double(totals.waitNanoseconds) / 1e9 }
+    public var coldStarts: Int64 { totals.coldStarts }
+    /// Requests (of all) that completed within the SLO latency; nil when there is no SLO.
+    public var withinSLO: Int64? { hasSLO ? totals.withinSLO : nil }
 
     public var instancesMean: Double { endTime > 0 ? instanceSeconds / endTime : 0 }
     public var nodesMean: Double { endTime > 0 ? nodeSeconds / endTime : 0 }
@@ -73,4 +84,15 @@ public struct RunResult: Sendable {
     public var requestLogs: [String]
     public var callers: [String]
     public var versions: [String]
+
+    public init(scenario: Scenario, seed: UInt64, plans: [PlanResult], planIndices: [Int], requestLogs: [String],
+                callers: [String], versions: [String]) {
+        self.scenario = scenario
+        self.seed = seed
+        self.plans = plans
+        self.planIndices = planIndices
+        self.requestLogs = requestLogs
+        self.callers = callers
+        self.versions = versions
+    }
 }

@@ -95,10 +95,8 @@ struct Simulation<Policy: ScalingPolicy> {
     // Metrics.
     var totals = OutcomeStats()
     var perTarget: [OutcomeStats]
+    var perCaller: [OutcomeStats] = []
     var rejectedByReason = [Int64](repeating: 0, count: RejectReason.allCases.count)
-    var waitSum: Int64 = 0
-    var coldStarts: Int64 = 0
-    var withinSLO: Int64 = 0
     var closedCost = 0.0
     var providerCost = 0.0
     var livePriceRate = 0.0          // USD per second of the live nodes
@@ -205,8 +203,11 @@ struct Simulation<Policy: ScalingPolicy> {
             reqInput[r] = sources[k].nextInput
             reqOutput[r] = sources[k].nextOutput
             reqStageSince[r] = now
+            let caller = Int(reqCaller[r])
+            if caller >= perCaller.count { perCaller.append(contentsOf: repeatElement(OutcomeStats(), count: caller + 1 - perCaller.count)) }
             totals.requests += 1
             perTarget[Int(target)].requests += 1
+            perCaller[caller].requests += 1
             intervalArrivals += 1
             deadlines.push(now + timeout, slot: Int32(r), generation: reqGeneration[r])
             core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target))), at: at, into: &actions)
@@ -329,7 +330,9 @@ struct Simulation<Policy: ScalingPolicy> {
             waited -= Swift.max(0, Swift.min(now, instReadyAt[i]) - since)
             if !reqCold[r] {
                 reqCold[r] = true
-                coldStarts += 1
+                totals.coldStarts += 1
+                perTarget[Int(reqTarget[r])].coldStarts += 1
+                perCaller[Int(reqCaller[r])].coldStarts += 1
             }
         }
         reqWait[r] += waited
@@ -352,13 +355,21 @@ struct Simulation<Policy: ScalingPolicy> {
         guard !reqEnded[r] else { return }
         endRequest(r)
         let latency = now - reqArrival[r]
-        let t = Int(reqTarget[r])
+        let t = Int(reqTarget[r]), c = Int(reqCaller[r])
+        let wait = reqWait[r]
+        let within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? 0
         totals.completed += 1
         totals.latency.record(latency)
+        totals.waitNanoseconds += wait
+        totals.withinSLO += within
         perTarget[t].completed += 1
         perTarget[t].latency.record(latency)
-        waitSum += reqWait[r]
-        if let slo = sloLatency, latency <= slo { withinSLO += 1 }
+        perTarget[t].waitNanoseconds += wait
+        perTarget[t].withinSLO += within
+        perCaller[c].completed += 1
+        perCaller[c].latency.record(latency)
+        perCaller[c].waitNanoseconds += wait
+        perCaller[c].withinSLO += within
         intervalCompletions += 1
         try logRow(r, outcome: "completed", reason: "")
     }
@@ -368,6 +379,7 @@ struct Simulation<Policy: ScalingPolicy> {
         endRequest(r)
         totals.rejected += 1
         perTarget[Int(reqTarget[r])].rejected += 1
+        perCaller[Int(reqCaller[r])].rejected += 1
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
@@ -377,6 +389,7 @@ struct Simulation<Policy: ScalingPolicy> {
         endRequest(r)
         totals.timedOut += 1
         perTarget[Int(reqTarget[r])].timedOut += 1
+        perCaller[Int(reqCaller[r])].timedOut += 1
         intervalTimeouts += 1
         try? logRow(r, outcome: "timed_out", reason: "timeout")
     }
@@ -546,8 +559,8 @@ struct Simulation<Policy: ScalingPolicy> {
                                          increment: hw.billing.increment, minimum: hw.billing.minimum)
         }
         return PlanResult(
-            plan: "", policy: core.policy.family, totals: totals, perTarget: perTarget, rejectedByReason: rejectedByReason,
-            waitSum: Double(waitSum) / 1e9, coldStarts: coldStarts, withinSLO: sloLatency == nil ? nil : withinSLO,
+            plan: "", policy: core.policy.family, totals: totals, perTarget: perTarget, perCaller: perCaller,
+            rejectedByReason: rejectedByReason, hasSLO: sloLatency != nil,
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,

@@ -2,6 +2,11 @@ import Foundation
 import XCTest
 @testable import HeadroomCLI
 
+/// Text with every run of spaces folded to one, so tests do not depend on column widths.
+func squeezed(_ text: String) -> String {
+    text.replacingOccurrences(of: #" +"#, with: " ", options: .regularExpression)
+}
+
 /// The command line as a user meets it: help, errors, exit statuses and the files a run leaves.
 final class CLITests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -67,8 +72,8 @@ final class CLITests: XCTestCase {
         let r = headroom("run", scenario("quickstart.json"), "--out", out, "--requests", "--interval", "5m")
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.err, "")
-        XCTAssertTrue(r.out.contains("reserved    traditional"), r.out)
-        XCTAssertTrue(r.out.contains("gates: 4 passed, 0 failed"), r.out)
+        XCTAssertTrue(squeezed(r.out).contains("reserved traditional 136544"), r.out)
+        XCTAssertTrue(r.out.contains("gates: 7 passed, 0 failed"), r.out)
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
         XCTAssertEqual(files, ["requests.csv", "summary.csv", "targets.csv", "timeseries.csv"], "no staging folder left behind")
         let summary = try String(contentsOfFile: out + "/summary.csv", encoding: .utf8).split(separator: "\n")
@@ -105,8 +110,8 @@ final class CLITests: XCTestCase {
         try text.write(toFile: dir + "/strict.json", atomically: true, encoding: .utf8)
         let r = headroom("run", dir + "/strict.json", "--out", dir + "/out")
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.out.contains("FAIL  reserved    latency_p99_s"), r.out)
-        XCTAssertTrue(r.out.contains("gates: 3 passed, 1 failed"), r.out)
+        XCTAssertTrue(squeezed(r.out).contains("FAIL reserved latency_p99_s"), r.out)
+        XCTAssertTrue(r.out.contains("gates: 6 passed, 1 failed"), r.out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/summary.csv"), "reports are still written")
     }
 
@@ -170,5 +175,60 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(RunCommand.folderName("ocr-sentiment"), "ocr-sentiment")
         XCTAssertEqual(RunCommand.folderName("a b/c"), "a-b-c")
         XCTAssertEqual(RunCommand.folderName(".."), "scenario")
+    }
+}
+
+/// `headroom check`: the CI step.
+final class CheckCommandTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(arguments, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    func folder() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.path
+    }
+
+    func testChecksEveryBundledScenarioInAStableOrder() throws {
+        let r = headroom(["check", root.appendingPathComponent("Scenarios").path])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        let lines = r.out.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.last!.hasSuffix(" passed, 0 failed"), r.out)
+        XCTAssertTrue(lines.last!.range(of: #"^\d+ passed, 0 failed$"#, options: .regularExpression) != nil)
+        let scenarios = lines.filter { $0.hasPrefix("PASS") }.map { $0.split(separator: " ", omittingEmptySubsequences: true)[1] }
+        XCTAssertEqual(scenarios, scenarios.sorted(), "scenario files in path order")
+        XCTAssertTrue(squeezed(r.out).contains("PASS quickstart reserved/scan-sentiment latency_p99_s"), r.out)
+        XCTAssertTrue(r.out.contains("cheapest meeting SLO"), r.out)
+        // Parallel and sequential runs print the same gates.
+        let s = headroom(["check", root.appendingPathComponent("Scenarios").path, "--sequential"])
+        XCTAssertEqual(r.out.split(separator: "\n").dropLast(2), s.out.split(separator: "\n").dropLast(2))
+    }
+
+    func testFailuresErrorsAndJUnit() throws {
+        let dir = try folder()
+        let good = try String(contentsOfFile: root.appendingPathComponent("Scenarios/quickstart.json").path, encoding: .utf8)
+        try good.replacingOccurrences(of: "{ \"cheapestMeetingSLO\": \"reserved\" }", with: "{ \"cheapestMeetingSLO\": \"serverless\" }")
+            .write(toFile: dir + "/a.json", atomically: true, encoding: .utf8)
+        try "{ \"name\": 3 }".write(toFile: dir + "/b.json", atomically: true, encoding: .utf8)
+        try "{}".write(toFile: dir + "/schema.json", atomically: true, encoding: .utf8)
+        let r = headroom(["check", dir, "--junit", dir + "/junit.xml"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(squeezed(r.out).contains("FAIL quickstart serverless cheapest meeting SLO"), r.out)
+        XCTAssertTrue(r.out.contains("the cheapest plan meeting the SLO is reserved"), r.out)
+        XCTAssertTrue(r.out.contains("ERROR"), r.out)
+        XCTAssertTrue(r.out.contains("b.json:1:11: $.name: expected a string, found 3"), r.out)
+        XCTAssertTrue(r.out.hasSuffix("6 passed, 2 failed\n"), r.out)
+        let xml = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
+        XCTAssertTrue(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"headroom check\" tests=\"8\" failures=\"1\" errors=\"1\""), xml)
+        XCTAssertTrue(xml.contains("<testcase classname=\"quickstart.reserved\" name=\"latency_p99_s ≤ 0.5\"></testcase>"), xml)
+        XCTAssertTrue(xml.contains("<failure message=\"measured "), xml)
+        XCTAssertEqual(xml.components(separatedBy: "<testcase").count - 1, 8)
+        XCTAssertEqual(headroom(["check", "--junt", "x"]).status, 64)
+        XCTAssertEqual(headroom(["check", dir + "/nothing"]).status, 1)
     }
 }

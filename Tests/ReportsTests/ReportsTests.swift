@@ -39,8 +39,8 @@ struct ReportsTests {
         totals.requests = completed
         totals.completed = completed
         for l in latencies { totals.latency.record(l) }
-        return PlanResult(plan: plan, policy: "traditional", totals: totals, perTarget: [totals], rejectedByReason: [0, 0, 0],
-                          waitSum: 0, coldStarts: 0, withinSLO: nil, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
+        return PlanResult(plan: plan, policy: "traditional", totals: totals, perTarget: [totals], perCaller: [totals],
+                          rejectedByReason: [0, 0, 0], hasSLO: false, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
                           busyInstanceSeconds: 1800, instanceSeconds: 3600, instancesMax: 1, nodeSecondsMax: 1, endTime: 3600,
                           timeseries: [], events: 0, callers: [""], versions: [""])
     }
@@ -111,5 +111,36 @@ struct ReportsTests {
         try staging.commit()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["summary.csv"])
         #expect(try String(contentsOfFile: dir + "/summary.csv", encoding: .utf8) == "y\n")
+    }
+}
+
+/// Gates on one target, one caller, and "the cheapest plan meeting the SLO", on a real run.
+struct ScopedGateTests {
+    @Test func targetCallerAndCheapestGates() throws {
+        let s = try ScenarioLoader.decode("""
+        { "name": "scoped", "duration": "20m", "seed": 2,
+          "hardware": { "n": { "vcpus": 4, "memoryGiB": 8, "pricePerHour": 1 } },
+          "models": { "fast": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" },
+                      "slow": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "2s", "queueLimit": 0 } },
+          "workload": [ { "kind": "poisson", "target": "fast", "rate": 5, "caller": "web" },
+                        { "kind": "poisson", "target": "slow", "rate": 1, "caller": "batch" } ],
+          "slo": { "latency": "100ms", "percentile": 50 },
+          "plans": { "big": { "policy": "traditional", "nodes": { "n": 2 } },
+                     "small": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "fast": 1, "slow": 1 } } },
+          "expect": [ { "plan": "big", "target": "fast", "metric": "latency_max_s", "max": 0.0101 },
+                      { "plan": "small", "caller": "batch", "metric": "rejected_ratio", "min": 0.3 },
+                      { "plan": "small", "caller": "bacth", "metric": "requests", "min": 1 },
+                      { "plan": "small", "target": "slow", "metric": "requests", "maxRatioTo": "big", "value": 1 },
+                      { "cheapestMeetingSLO": "small" } ] }
+        """, file: "scoped.json")
+        let run = try Runner.run(s, options: RunOptions())
+        let gates = Gates.evaluate(run)
+        #expect(gates.map(\.verdict) == [.pass, .pass, .fail, .pass, .pass])
+        #expect(gates[0].plan == "big/fast")
+        #expect(gates[1].plan == "small/caller batch")
+        #expect(gates[2].note == "no request came from caller \"bacth\" (did you mean 'batch'?)")
+        #expect(gates[3].measured == 1, "both plans see the same arrivals")
+        #expect(gates[4].measured == run.plans[1].cost)
+        #expect(Summary.meetsSLO(run.plans[0], percentile: 50) && Summary.meetsSLO(run.plans[1], percentile: 50))
     }
 }

@@ -1,0 +1,211 @@
+import Dispatch
+import Foundation
+import Scenario
+import Simulator
+import Reports
+
+/// `headroom check [PATH...]`: every scenario's gates, as a CI step.
+struct CheckCommand {
+    var paths: [String] = []
+    var junit: String?
+    var sequential = false
+
+    static let options = ["--junit", "--sequential", "--help", "-h"]
+
+    static func parse(_ arguments: [String]) throws -> CheckCommand {
+        var command = CheckCommand()
+        var k = 0
+        func usage(_ message: String) -> UsageError { UsageError(message: message, usage: Help.check.usage, subcommand: "check") }
+        while k < arguments.count {
+            let argument = arguments[k]
+            if argument == "--junit" {
+                k += 1
+                guard k < arguments.count, !arguments[k].hasPrefix("--") else { throw usage("Missing value for '--junit'") }
+                command.junit = arguments[k]
+            } else if argument.hasPrefix("--junit=") {
+                command.junit = String(argument.dropFirst("--junit=".count))
+            } else if argument == "--sequential" {
+                command.sequential = true
+            } else if argument.hasPrefix("-") {
+                throw usage("Unknown option '\(argument)'" + Headroom.suggestion(argument, options))
+            } else {
+                command.paths.append(argument)
+            }
+            k += 1
+        }
+        if command.paths.isEmpty { command.paths = ["Scenarios"] }
+        return command
+    }
+
+    /// Scenario files under the paths: directories are searched recursively for `.json`
+    /// files (JSON Schema files excluded), in path order.
+    static func scenarioFiles(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ScenarioError(file: path, message: "no such file or folder")
+            }
+            if isDirectory.boolValue {
+                let found = (fm.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+                    .filter { $0.hasSuffix(".json") && !$0.hasSuffix("schema.json") && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+                    .sorted()
+                files += found.map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    struct Outcome {
+        var file: String
+        var scenario: String
+        var gates: [GateResult] = []
+        var error: String?
+    }
+
+    func execute(out: TextSink, err: TextSink) throws -> Int32 {
+        let started = Date()
+        let files = try Self.scenarioFiles(paths)
+        var outcomes = files.map { Outcome(file: $0, scenario: $0) }
+        var scenarios: [Scenario?] = []
+        for (k, file) in files.enumerated() {
+            do {
+                let s = try ScenarioLoader.load(path: file)
+                for p in s.plans.indices { try PlanBuilder.checkPlan(s, planIndex: p) }
+                outcomes[k].scenario = s.name
+                scenarios.append(s)
+            } catch {
+                outcomes[k].error = "\(error)"
+                scenarios.append(nil)
+            }
+        }
+        // Every (scenario, plan) is one task; tasks run on all cores, results land by index.
+        var tasks: [(scenario: Int, plan: Int)] = []
+        for (k, s) in scenarios.enumerated() { if let s { for p in s.plans.indices { tasks.append((k, p)) } } }
+        var results = [Result<PlanResult, Error>?](repeating: nil, count: tasks.count)
+        var options = RunOptions()
+        options.interval = 0
+        options.parallel = false
+        let fixed = options
+        let loaded = scenarios
+        let work = tasks
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            let run: @Sendable (Int) -> Void = { j in
+                let s = loaded[work[j].scenario]!
+                slots[j] = Result { try Runner.runPlan(s, index: work[j].plan, seed: s.seed, options: fixed) }
+            }
+            if sequential { for j in work.indices { run(j) } } else { DispatchQueue.concurrentPerform(iterations: work.count, execute: run) }
+        }
+        for (k, s) in scenarios.enumerated() {
+            guard let s else { continue }
+            var plans: [PlanResult] = []
+            for (j, task) in tasks.enumerated() where task.scenario == k {
+                switch results[j]! {
+                case let .success(r): plans.append(r)
+                case let .failure(e): outcomes[k].error = outcomes[k].error ?? "\(e)"
+                }
+            }
+            if outcomes[k].error == nil {
+                let run = RunResult(scenario: s, seed: s.seed, plans: plans, planIndices: Array(s.plans.indices),
+                                    requestLogs: [], callers: plans.first?.callers ?? [""], versions: plans.first?.versions ?? [""])
+                outcomes[k].gates = Gates.evaluate(run)
+            }
+        }
+
+        var rows: [[String]] = [["gate", "scenario", "plan", "metric", "measured", "bound", "note"]]
+        var errors: [String] = []
+        for o in outcomes {
+            if let error = o.error {
+                rows.append(["ERROR", o.scenario, "", "", "", "", "does not load or run (below)"])
+                errors.append("Error: \(error)")
+                continue
+            }
+            if o.gates.isEmpty { rows.append(["–", o.scenario, "", "", "", "", "no gates"]) }
+            for g in o.gates {
+                rows.append([g.verdict.rawValue, o.scenario, g.plan, g.metric,
+                             g.measured.map { $0.isFinite ? Gates.show($0) : "∞" } ?? "–", g.bound, g.note])
+            }
+        }
+        if !rows.dropFirst().contains(where: { !$0[6].isEmpty }) { rows = rows.map { Array($0.prefix(6)) } }
+        let passed = outcomes.reduce(0) { $0 + $1.gates.filter { $0.verdict == .pass }.count }
+        let failed = outcomes.reduce(0) { $0 + $1.gates.filter { $0.verdict == .fail }.count + ($1.error == nil ? 0 : 1) }
+        var text = TerminalTable.render(rows, rightAligned: [4])
+        if !errors.isEmpty { text += "\n" + errors.joined(separator: "\n") + "\n" }
+        let wall = Date().timeIntervalSince(started)
+        text += "\n\(files.count) scenario\(files.count == 1 ? "" : "s"), \(tasks.count) plan runs in \(CSVNumber.fixed(wall, 2)) s\n"
+        text += "\(passed) passed, \(failed) failed\n"
+        out.write(text)
+        if let junit { try JUnitReport.write(outcomes, to: junit, seconds: wall) }
+        return failed == 0 ? 0 : 1
+    }
+}
+
+/// JUnit XML for CI systems that render test results: one test suite per scenario, one test
+/// case per gate.
+enum JUnitReport {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default:
+                if c.value < 0x20 && c != "\n" && c != "\t" { continue }
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    static func xml(_ outcomes: [CheckCommand.Outcome], seconds: Double) -> String {
+        let tests = outcomes.reduce(0) { $0 + max($1.gates.count, $1.error == nil ? 0 : 1) }
+        let failures = outcomes.reduce(0) { $0 + $1.gates.filter { $0.verdict == .fail }.count }
+        let errors = outcomes.filter { $0.error != nil }.count
+        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        x += "<testsuites name=\"headroom check\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" time=\"\(CSVNumber.fixed(seconds, 3))\">\n"
+        for o in outcomes {
+            let suite = escape(o.scenario)
+            if let error = o.error {
+                x += "  <testsuite name=\"\(suite)\" tests=\"1\" failures=\"0\" errors=\"1\">\n"
+                x += "    <testcase classname=\"\(suite)\" name=\"load \(escape(o.file))\">\n"
+                x += "      <error message=\"\(escape(error))\"/>\n    </testcase>\n  </testsuite>\n"
+                continue
+            }
+            let f = o.gates.filter { $0.verdict == .fail }.count
+            let skipped = o.gates.filter { $0.verdict == .skipped }.count
+            x += "  <testsuite name=\"\(suite)\" tests=\"\(o.gates.count)\" failures=\"\(f)\" errors=\"0\" skipped=\"\(skipped)\">\n"
+            for g in o.gates {
+                x += "    <testcase classname=\"\(suite).\(escape(g.plan))\" name=\"\(escape(g.metric)) \(escape(g.bound))\">"
+                let measured = g.measured.map { $0.isFinite ? Gates.show($0) : "inf" } ?? "none"
+                switch g.verdict {
+                case .pass: x += "</testcase>\n"
+                case .skipped: x += "\n      <skipped message=\"\(escape(g.note))\"/>\n    </testcase>\n"
+                case .fail:
+                    x += "\n      <failure message=\"measured \(escape(measured)), expected \(escape(g.bound))\(g.note.isEmpty ? "" : "; " + escape(g.note))\"/>\n    </testcase>\n"
+                }
+            }
+            x += "  </testsuite>\n"
+        }
+        x += "</testsuites>\n"
+        return x
+    }
+
+    /// Writes the file whole or not at all (temporary file, then rename).
+    static func write(_ outcomes: [CheckCommand.Outcome], to path: String, seconds: Double) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(xml(outcomes, seconds: seconds).utf8)) else {
+            throw SimulationError.io("cannot write \(path)")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw SimulationError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
