@@ -23,14 +23,17 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
         // Summary tables, CSV files and expectation gates.
         .target(name: "Reports", dependencies: ["Simulator", "Scenario"]),
+        // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
+        .target(name: "Sweep", dependencies: ["Scenario", "Simulator", "Reports"]),
         // Command parsing and help, swift-argument-parser conventions, hand-written.
-        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Simulator", "Reports"]),
+        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Simulator", "Reports", "Sweep"]),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
 
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
         .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI"]),
     ]
 )

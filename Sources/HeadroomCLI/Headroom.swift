@@ -2,6 +2,7 @@ import Foundation
 import Scenario
 import Simulator
 import Reports
+import Sweep
 
 /// A usage error: wrong arguments. Exit status 64 (EX_USAGE), as swift-argument-parser does.
 struct UsageError: Error {
@@ -59,6 +60,15 @@ public enum Headroom {
         case "check":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.check.text); return 0 }
             return try CheckCommand.parse(rest).execute(out: out, err: err)
+        case "sweep":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.sweep.text); return 0 }
+            return try SweepCommand.parse(rest).execute(out: out, err: err)
+        case "merge":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.merge.text); return 0 }
+            return try MergeCommand.execute(rest, out: out)
+        case "compare":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.compare.text); return 0 }
+            return try CompareCommand.execute(rest, out: out)
         case "validate":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.validate.text); return 0 }
             return try validate(rest, out: out, err: err)

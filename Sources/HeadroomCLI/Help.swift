@@ -90,7 +90,82 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, validate]
+    static let sweep = Subcommand(
+        name: "sweep",
+        abstract: "Vary scenario fields over a grid or a sample; find the Pareto front.",
+        usage: "headroom sweep <file> --vary '<path>=<values>' ... [--sample random:N|lhs:N] [--shard I/N] [--out <dir>]",
+        text: """
+        OVERVIEW: Vary scenario fields over a grid or a sample, run every plan of every
+        variant on all cores, and find the Pareto front of cost vs p99 latency.
+
+        Each --vary names a field by its JSON path (as error messages print it; quote
+        keys with dots: plans.auto.nodes["gpu.t4"].max) and its values: a range
+        LO..HI step S (numbers or durations) or a list A,B,C. The key must be present
+        in the file. The grid is every combination, the first --vary varying slowest.
+
+        sweep.csv has one row per variant × plan: the varied values, every summary
+        metric, meets_slo, and the Pareto marks pareto_cost_p99 and
+        pareto_cost_cold_starts. The front and the cheapest variant meeting the SLO are
+        printed.
+
+        USAGE: headroom sweep <file> --vary '<path>=<values>' ... [--sample random:N|lhs:N] [--shard I/N] [--out <dir>]
+
+        ARGUMENTS:
+          <file>                  The scenario file.
+
+        OPTIONS:
+          --vary <path=values>    A field and its values, e.g. 'plans.autoscaled.target=0.4..0.8 step 0.1'
+                                  or 'plans.serverless.keepAlive=1m,5m,10m,30m'. Repeat for more.
+          --sample <design>       random:N or lhs:N (Latin hypercube) instead of the full grid;
+                                  ranges are sampled continuously.
+          --seed <n>              Seed of the sample. (default: the scenario's seed)
+          --shard <I/N>           Run only the I-th of N deterministic slices and write
+                                  sweep.shard-I-of-N.csv; 'headroom merge' combines them.
+          -o, --out <dir>         Output folder. (default: Reports/<scenario name>-sweep)
+          --sequential            Run one variant at a time instead of on all cores.
+          -h, --help              Show help information.
+
+        """)
+
+    static let merge = Subcommand(
+        name: "merge",
+        abstract: "Combine sweep shards into the sweep.csv one run would write.",
+        usage: "headroom merge <shard> ... [--out <dir>]",
+        text: """
+        OVERVIEW: Combine the shard files of a sweep into the sweep.csv a single run would
+        write, byte for byte (Pareto marks are computed over all shards).
+
+        USAGE: headroom merge <shard> ... [--out <dir>]
+
+        ARGUMENTS:
+          <shard>                 sweep.shard-I-of-N.csv files, all N of them, any order.
+
+        OPTIONS:
+          -o, --out <dir>         Output folder. (default: the first shard's folder)
+          -h, --help              Show help information.
+
+        """)
+
+    static let compare = Subcommand(
+        name: "compare",
+        abstract: "Compare two report folders plan by plan.",
+        usage: "headroom compare <dir-a> <dir-b>",
+        text: """
+        OVERVIEW: Compare two report folders (two runs of a scenario, e.g. before and after
+        a change) plan by plan: each metric of A and B, the change, and whether it got
+        better (▼ for costs and latencies going down, ▲ for attainment going up) or worse.
+
+        USAGE: headroom compare <dir-a> <dir-b>
+
+        ARGUMENTS:
+          <dir-a> <dir-b>         Folders holding summary.csv (written by 'headroom run').
+
+        OPTIONS:
+          -h, --help              Show help information.
+
+        """)
+
+    static let subcommands = [run, check, sweep, merge, compare, validate]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -107,6 +182,9 @@ enum Help {
     SUBCOMMANDS:
       run                     \(run.abstract)
       check                   \(check.abstract)
+      sweep                   \(sweep.abstract)
+      merge                   \(merge.abstract)
+      compare                 \(compare.abstract)
       validate                \(validate.abstract)
       help                    Show subcommand help information.
 

@@ -17,9 +17,10 @@ public enum CSVReports {
     public static let requestColumns = ["plan", "id", "caller", "target", "model", "version", "arrival_s", "start_s", "end_s",
                                         "outcome", "cold", "node", "instance", "reason"]
 
-    static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max"]
+    public static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max"]
 
-    static func number(_ v: Double?, integer: Bool = false) -> String {
+    /// A summary value as a CSV cell: counts as integers, others with six decimals, empty for none.
+    public static func number(_ v: Double?, integer: Bool = false) -> String {
         guard let v else { return "" }
         return integer ? String(Int64(v.rounded())) : CSVNumber.fixed(v, 6)
     }

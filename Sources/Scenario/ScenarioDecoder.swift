@@ -19,9 +19,22 @@ public enum ScenarioLoader {
 
     /// Decodes scenario text. `directory` resolves relative paths inside it.
     public static func decode(_ text: String, file: String, directory: String = ".") throws -> Scenario {
-        let root = try JSONReader.parse(text, file: file)
+        try decode(root: try JSONReader.parse(text, file: file), file: file, directory: directory)
+    }
+
+    /// Decodes an already parsed (possibly edited) JSON document.
+    public static func decode(root: JSONNode, file: String, directory: String = ".") throws -> Scenario {
         var decoder = ScenarioDecoder(file: file, directory: directory)
         return try decoder.decode(root)
+    }
+
+    /// Reads a scenario file's JSON without decoding it.
+    public static func read(path: String) throws -> (root: JSONNode, directory: String) {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            _ = try load(path: path)   // the same error message as load
+            throw ScenarioError(file: path, message: "cannot be read")
+        }
+        return (try JSONReader.parse(text, file: path), (path as NSString).deletingLastPathComponent)
     }
 }
 
@@ -152,7 +165,7 @@ struct ScenarioDecoder {
                     guard let h = hardwareNames.firstIndex(of: sm.key) else {
                         throw ScenarioError(file: file, line: sm.line, column: sm.column, path: p,
                                             message: "unknown node type \"\(sm.key)\"",
-                                            suggestion: Suggest.hint(for: sm.key, in: hardwareNames + ["serverless"], noun: "expected a node type:"))
+                                            suggestion: Suggest.hint(for: sm.key, in: hardwareNames + ["serverless"], noun: "node types are"))
                     }
                     service[h] = d
                     keyed.append(h)

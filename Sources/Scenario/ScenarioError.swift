@@ -62,7 +62,7 @@ public enum Suggest {
         if let match = closest(to: word, in: candidates) { return "did you mean '\(match)'?" }
         if candidates.isEmpty { return "there are none defined" }
         let list = candidates.prefix(12).map { "'\($0)'" }.joined(separator: ", ")
-        return "expected \(noun.isEmpty ? "one of" : noun + ":") \(list)\(candidates.count > 12 ? ", …" : "")"
+        return (noun.isEmpty ? "expected one of" : noun) + " \(list)\(candidates.count > 12 ? ", …" : "")"
     }
 
     /// Edit distance counting insertions, deletions, substitutions and swaps of two

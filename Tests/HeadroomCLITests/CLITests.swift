@@ -232,3 +232,56 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(headroom(["check", dir + "/nothing"]).status, 1)
     }
 }
+
+/// `headroom sweep`, `merge` and `compare` from the command line.
+final class SweepCommandTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(arguments, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    func testSweepShardMergeFromTheCommandLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-sweep-\(UUID().uuidString)").path
+        let file = root.appendingPathComponent("Scenarios/quickstart.json").path
+        let vary = ["--vary", "plans.serverless.keepAlive=1m,10m", "--vary", "plans.reserved.nodes[\"cpu.c5xl\"]=2,3"]
+        let r = headroom(["sweep", file, "--out", dir + "/whole"] + vary)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("quickstart: sweep of 4 variants × 3 plans"), r.out)
+        XCTAssertTrue(r.out.contains("Pareto front, cost vs p99 latency"), r.out)
+        XCTAssertTrue(r.out.contains("cheapest meeting the SLO: variant "), r.out)
+        for i in 1...2 {
+            let s = headroom(["sweep", file, "--out", dir + "/parts", "--shard", "\(i)/2"] + vary)
+            XCTAssertEqual(s.status, 0, s.err)
+            XCTAssertTrue(s.out.contains("wrote sweep.shard-\(i)-of-2.csv"), s.out)
+        }
+        let m = headroom(["merge", dir + "/parts/sweep.shard-2-of-2.csv", dir + "/parts/sweep.shard-1-of-2.csv", "--out", dir + "/merged"])
+        XCTAssertEqual(m.status, 0, m.err)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/whole/sweep.csv"))
+        let merged = try Data(contentsOf: URL(fileURLWithPath: dir + "/merged/sweep.csv"))
+        XCTAssertEqual(whole, merged)
+        XCTAssertEqual(String(decoding: whole, as: UTF8.self).split(separator: "\n").count, 1 + 4 * 3)
+
+        XCTAssertEqual(headroom(["sweep", file]).status, 64, "no --vary")
+        XCTAssertTrue(headroom(["sweep", file, "--vary", "plans.autoscaled=1,2"]).err.contains("not a single value"))
+        XCTAssertEqual(headroom(["sweep", file, "--vary", "x=1", "--shard", "3/2"]).status, 64)
+        XCTAssertEqual(headroom(["merge", dir + "/parts/sweep.shard-1-of-2.csv"]).status, 1)
+    }
+
+    func testCompareShowsChangesAndArrows() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-compare-\(UUID().uuidString)").path
+        let file = root.appendingPathComponent("Scenarios/quickstart.json").path
+        XCTAssertEqual(headroom(["run", file, "--out", dir + "/a"]).status, 0)
+        XCTAssertEqual(headroom(["run", file, "--out", dir + "/b", "--seed", "8", "--plan", "reserved", "--plan", "autoscaled"]).status, 0)
+        let r = headroom(["compare", dir + "/a", dir + "/b"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("reserved (traditional)"), r.out)
+        XCTAssertTrue(r.out.contains("serverless: only in A"), r.out)
+        XCTAssertTrue(squeezed(r.out).contains("cost $1.56 $1.56 ="), r.out)
+        XCTAssertTrue(squeezed(r.out).range(of: #"per 1k req \$[\d.]+ \$[\d.]+ [+-][\d.]+% [▲▼] (better|worse)"#, options: .regularExpression) != nil, r.out)
+        XCTAssertEqual(headroom(["compare", dir + "/a"]).status, 64)
+        XCTAssertTrue(headroom(["compare", dir + "/a", dir + "/none"]).err.contains("summary.csv: no such file"))
+    }
+}
