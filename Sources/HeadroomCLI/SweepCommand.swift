@@ -104,8 +104,9 @@ struct SweepCommand {
             let marked = table.markingPareto()
             text += SweepSummary.describe(marked, dimensions: spec.dimensions.count)
             try staging.write("sweep.csv", marked.csv())
+            try staging.write("report.html", SweepReport.html(marked))
             try staging.commit()
-            text += "wrote sweep.csv to \(directory)/\n"
+            text += "wrote sweep.csv, report.html to \(directory)/\n"
         }
         out.write(text)
         return 0
@@ -145,10 +146,11 @@ struct MergeCommand {
         let directory = outDir ?? ((files[0] as NSString).deletingLastPathComponent.isEmpty ? "." : (files[0] as NSString).deletingLastPathComponent)
         let staging = try ReportStaging(directory: directory)
         try staging.write("sweep.csv", table.csv())
+        try staging.write("report.html", SweepReport.html(table))
         try staging.commit()
         let dimensions = table.header.firstIndex(of: "plan")! - 1
         out.write("\(table.scenario): merged \(files.count) shard\(files.count == 1 ? "" : "s"), \(table.totalVariants) variants, \(table.rows.count) runs\n\n"
-                  + SweepSummary.describe(table, dimensions: dimensions) + "wrote sweep.csv to \(directory)/\n")
+                  + SweepSummary.describe(table, dimensions: dimensions) + "wrote sweep.csv, report.html to \(directory)/\n")
         return 0
     }
 }
@@ -160,20 +162,20 @@ enum SweepSummary {
         let h = table.header
         let col = { (name: String) in h.firstIndex(of: name)! }
         let cost = col("cost_usd"), p99 = col("latency_p99_s"), plan = col("plan"), meets = col("meets_slo"), front = col("pareto_cost_p99")
-        let varied = Array(h[1...dimensions])
+        let varied = h[1...dimensions].map(SweepTable.unquoted)
         var rows: [[String]] = [["variant"] + varied + ["plan", "cost", "p99"]]
         let frontRows = table.rows.filter { $0.fields[front] == "1" }
             .sorted { (Double($0.fields[cost]) ?? 0, $0.variant) < (Double($1.fields[cost]) ?? 0, $1.variant) }
         for r in frontRows.prefix(20) {
-            rows.append([String(r.variant)] + Array(r.fields[1...dimensions]) + [r.fields[plan],
+            rows.append([String(r.variant)] + r.fields[1...dimensions].map(SweepTable.unquoted) + [SweepTable.unquoted(r.fields[plan]),
                         TerminalTable.money(Double(r.fields[cost])), TerminalTable.duration(Double(r.fields[p99]))])
         }
         var text = "Pareto front, cost vs p99 latency (\(frontRows.count) of \(table.rows.count) runs\(frontRows.count > 20 ? "; the 20 cheapest" : "")):\n"
         text += TerminalTable.render(rows, rightAligned: Set(rows[0].indices.dropFirst(rows[0].count - 2)))
         let meeting = table.rows.filter { $0.fields[meets] == "1" }
         if let best = meeting.min(by: { (Double($0.fields[cost]) ?? .infinity, $0.variant) < (Double($1.fields[cost]) ?? .infinity, $1.variant) }) {
-            let values = zip(varied, best.fields[1...dimensions]).map { "\($0)=\($1)" }.joined(separator: ", ")
-            text += "\ncheapest meeting the SLO: variant \(best.variant) (\(values)), plan \(best.fields[plan]), \(TerminalTable.money(Double(best.fields[cost]))), p99 \(TerminalTable.duration(Double(best.fields[p99])))\n\n"
+            let values = zip(varied, best.fields[1...dimensions]).map { "\($0)=\(SweepTable.unquoted($1))" }.joined(separator: ", ")
+            text += "\ncheapest meeting the SLO: variant \(best.variant) (\(values)), plan \(SweepTable.unquoted(best.fields[plan])), \(TerminalTable.money(Double(best.fields[cost]))), p99 \(TerminalTable.duration(Double(best.fields[p99])))\n\n"
         } else if table.rows.contains(where: { !$0.fields[meets].isEmpty }) {
             text += "\nno variant meets the SLO\n\n"
         } else {

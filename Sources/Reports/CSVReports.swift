@@ -12,7 +12,8 @@ public enum CSVReports {
     public static let targetColumns = ["scenario", "plan", "target", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
     /// Columns of timeseries.csv.
     public static let timeseriesColumns = ["scenario", "plan", "time_s", "arrivals", "completions", "rejections", "timeouts", "queued",
-                                           "instances_busy", "instances_idle", "instances_starting", "nodes_ready", "nodes_booting", "cost_usd"]
+                                           "instances_busy", "instances_idle", "instances_starting", "nodes_ready", "nodes_booting", "cost_usd",
+                                           "cold_starts"]
     /// Columns of requests.csv.
     public static let requestColumns = ["plan", "id", "caller", "target", "model", "version", "arrival_s", "start_s", "end_s",
                                         "outcome", "cold", "node", "instance", "reason"]
@@ -62,7 +63,7 @@ public enum CSVReports {
                 out += prefix + [CSVNumber.fixed(r.time, 6), String(r.arrivals), String(r.completions), String(r.rejections),
                                  String(r.timeouts), String(r.queued), String(r.instancesBusy), String(r.instancesIdle),
                                  String(r.instancesStarting), String(r.nodesReady), String(r.nodesBooting),
-                                 CSVNumber.fixed(r.costSoFar, 6)].joined(separator: ",") + "\n"
+                                 CSVNumber.fixed(r.costSoFar, 6), String(r.coldStarts)].joined(separator: ",") + "\n"
             }
         }
         return out

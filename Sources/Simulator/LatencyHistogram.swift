@@ -74,4 +74,19 @@ public struct LatencyHistogram: Sendable {
         for i in 0...last { seen += counts[i] }
         return Double(seen) / Double(count)
     }
+
+    /// The empirical CDF as (value in nanoseconds, fraction at or below), one point per
+    /// non-empty bucket, thinned to at most `maxPoints` points (the last point is always kept).
+    public func cdf(maxPoints: Int = 400) -> [(Int64, Double)] {
+        guard count > 0 else { return [] }
+        var points: [(Int64, Double)] = []
+        var seen: Int64 = 0
+        for i in 0..<counts.count where counts[i] > 0 {
+            seen += counts[i]
+            points.append((Swift.min(Swift.max(Self.representative(i), minimum), maximum), Double(seen) / Double(count)))
+        }
+        if points.count <= maxPoints { return points }
+        let step = Double(points.count - 1) / Double(maxPoints - 1)
+        return (0..<maxPoints).map { points[Int((Double($0) * step).rounded())] }
+    }
 }

@@ -33,6 +33,8 @@ public struct TimeseriesRow: Sendable, Equatable {
     public var nodesReady: Int
     public var nodesBooting: Int
     public var costSoFar: Double
+    /// Requests in the interval that waited on an instance start.
+    public var coldStarts: Int64
 }
 
 /// Everything measured in one plan's run.

@@ -115,6 +115,7 @@ struct Simulation<Policy: ScalingPolicy> {
     var nodesMax = 0
     var timeseries: [TimeseriesRow] = []
     var intervalArrivals: Int64 = 0, intervalCompletions: Int64 = 0, intervalRejections: Int64 = 0, intervalTimeouts: Int64 = 0
+    var intervalColdStarts: Int64 = 0
 
     init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double,
          sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?) {
@@ -331,6 +332,7 @@ struct Simulation<Policy: ScalingPolicy> {
             if !reqCold[r] {
                 reqCold[r] = true
                 totals.coldStarts += 1
+                intervalColdStarts += 1
                 perTarget[Int(reqTarget[r])].coldStarts += 1
                 perCaller[Int(reqCaller[r])].coldStarts += 1
             }
@@ -505,8 +507,8 @@ struct Simulation<Policy: ScalingPolicy> {
             time: Double(now) / 1e9, arrivals: intervalArrivals, completions: intervalCompletions,
             rejections: intervalRejections, timeouts: intervalTimeouts, queued: queued,
             instancesBusy: busyInstances, instancesIdle: readyInstances - busyInstances, instancesStarting: startingInstances,
-            nodesReady: liveNodes - bootingNodes, nodesBooting: bootingNodes, costSoFar: costSoFar()))
-        intervalArrivals = 0; intervalCompletions = 0; intervalRejections = 0; intervalTimeouts = 0
+            nodesReady: liveNodes - bootingNodes, nodesBooting: bootingNodes, costSoFar: costSoFar(), coldStarts: intervalColdStarts))
+        intervalArrivals = 0; intervalCompletions = 0; intervalRejections = 0; intervalTimeouts = 0; intervalColdStarts = 0
     }
 
     /// Cost accrued by `now`: closed nodes as billed, live nodes by elapsed time, provider fees.

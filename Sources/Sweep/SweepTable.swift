@@ -18,6 +18,12 @@ public struct SweepTable: Sendable, Equatable {
             && a.rows.map(\.variant) == b.rows.map(\.variant) && a.rows.map(\.fields) == b.rows.map(\.fields)
     }
 
+    /// A CSV cell as text: surrounding quotes removed, doubled quotes undone.
+    public static func unquoted(_ field: String) -> String {
+        guard field.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") else { return field }
+        return String(field.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+    }
+
     public static let paretoColumns = ["pareto_cost_p99", "pareto_cost_cold_starts"]
 
     public static func header(dimensions: [Dimension]) -> [String] {

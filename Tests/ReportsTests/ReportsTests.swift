@@ -144,3 +144,37 @@ struct ScopedGateTests {
         #expect(Summary.meetsSLO(run.plans[0], percentile: 50) && Summary.meetsSLO(run.plans[1], percentile: 50))
     }
 }
+
+/// report.html: self-contained, every plan and chart present.
+struct HTMLReportTests {
+    @Test func reportHasEveryPlanAndChartAndNothingExternal() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let s = try ScenarioLoader.load(path: root.appendingPathComponent("Scenarios/quickstart.json").path)
+        let run = try Runner.run(s, options: RunOptions())
+        let html = HTMLReport.run(run, gates: Gates.evaluate(run))
+        #expect(html.hasPrefix("<!doctype html>"))
+        #expect(html.hasSuffix("</html>\n"))
+        for plan in ["reserved", "autoscaled", "serverless"] {
+            #expect(html.contains(">\(plan)</span>"), "card for \(plan)")
+            #expect(html.contains("</span>\(plan)</td>"), "table row for \(plan)")
+        }
+        for title in ["Arrivals", "Instances (serving, idle or starting)", "Nodes (ready or booting)",
+                      "Latency distribution (completed requests)", "Cost so far", "Cold starts"] {
+            #expect(html.contains("class=\"title\">\(title)</text>"), "chart \(title)")
+        }
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 6)
+        #expect(html.components(separatedBy: "<path d=\"M").count - 1 >= 16, "lines for each plan")
+        #expect(html.contains("class=\"best\""))
+        #expect(html.components(separatedBy: "class=\"badge PASS\"").count - 1 == 7)
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.contains("https://") && !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"),
+                "nothing fetched from anywhere")
+        #expect(!html.contains("nan") && !html.contains("inf\""), "no broken numbers in the SVG")
+    }
+
+    @Test func niceTicks() {
+        #expect(SVGChart.niceTicks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        #expect(SVGChart.niceTicks(0, 60) == [0, 10, 20, 30, 40, 50, 60] || SVGChart.niceTicks(0, 60) == [0, 20, 40, 60])
+        #expect(SVGChart.niceTicks(3, 3) == [3])
+    }
+}

@@ -99,3 +99,17 @@ final class SweepTests: XCTestCase {
         XCTAssertThrowsError(try SweepRunner.run(missing)) { e in XCTAssertTrue("\(e)".contains("did you mean 'target'?"), "\(e)") }
     }
 }
+
+extension SweepTests {
+    func testSweepReportHasTheScatterAndTheFront() throws {
+        let spec = SweepSpec(scenarioPath: quickstart, dimensions: [try Dimension("plans.reserved.nodes[\"cpu.c5xl\"]=2,3")])
+        let table = try SweepRunner.run(spec).markingPareto()
+        let html = SweepReport.html(table)
+        XCTAssertTrue(html.contains("Cost vs p99 latency (every variant × plan)"))
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 2)
+        XCTAssertEqual(html.components(separatedBy: "<circle").count - 1, 2 * table.rows.count, "a dot per run in each chart")
+        XCTAssertTrue(html.contains("<code>plans.reserved.nodes[\"cpu.c5xl\"]</code>".replacingOccurrences(of: "\"", with: "&quot;")))
+        XCTAssertFalse(html.lowercased().contains("<script"))
+        XCTAssertEqual(SweepTable.unquoted("\"a \"\"b\"\"\""), "a \"b\"")
+    }
+}
