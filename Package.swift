@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
 
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], exclude: ["Fixtures"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),

@@ -6,6 +6,8 @@ struct ObjectReader {
     let path: String
     let file: String
     private(set) var known: [String] = []
+    /// Whether keys starting with "$" are allowed (and ignored): the document root only.
+    var allowsDollarKeys = false
 
     init(_ node: JSONNode, path: String, file: String, what: String = "an object") throws {
         guard case let .object(members) = node.value else {
@@ -31,6 +33,9 @@ struct ObjectReader {
         return members.first { $0.key == key }?.value
     }
 
+    /// Whether the key is present, without counting it as a key this object accepts.
+    func has(_ key: String) -> Bool { members.contains { $0.key == key } }
+
     /// The value of a required key.
     mutating func required(_ key: String, expected: String) throws -> JSONNode {
         if let v = optional(key) { return v }
@@ -41,7 +46,7 @@ struct ObjectReader {
     /// Fails on the first key that was never asked for.
     func finish() throws {
         for member in members where !known.contains(member.key) {
-            if member.key.hasPrefix("$") || member.key.hasPrefix("//") { continue } // $schema, "//" notes
+            if allowsDollarKeys && member.key.hasPrefix("$") { continue } // "$schema" and the like, top level only
             throw ScenarioError(file: file, line: member.line, column: member.column, path: childPath(member.key),
                                 message: "unknown key \"\(member.key)\"",
                                 suggestion: Suggest.hint(for: member.key, in: known, noun: "valid keys here are"))
@@ -179,14 +184,13 @@ struct ValueReader {
             guard hi >= lo else { throw error(hiNode, o.childPath("max"), "max must not be below min") }
             result = .uniform(min: lo, max: hi)
         case "gamma":
-            if let shapeNode = o.optional("shape") {
+            if o.has("shape"), let shapeNode = o.optional("shape") {
                 let shape = try number(shapeNode, o.childPath("shape"), min: 0, exclusiveMin: true)
                 let scale = try scalar(try o.required("scale", expected: "the scale, with shape"), o.childPath("scale"), positive: true)
                 result = .gamma(mean: shape * scale, cv: 1 / shape.squareRoot())
             } else {
                 let mean = try scalar(try o.required("mean", expected: "the mean (or shape and scale)"), o.childPath("mean"), positive: true)
                 let cv = try number(try o.required("cv", expected: "the coefficient of variation σ/μ"), o.childPath("cv"), min: 0, exclusiveMin: true)
-                _ = o.optional("scale")
                 result = .gamma(mean: mean, cv: cv)
             }
         case "empirical":

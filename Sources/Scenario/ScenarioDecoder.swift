@@ -64,6 +64,7 @@ struct ScenarioDecoder {
 
     mutating func decode(_ root: JSONNode) throws -> Scenario {
         var o = try ObjectReader(root, path: "$", file: file, what: "a scenario object")
+        o.allowsDollarKeys = true
         let name = try v.string(try o.required("name", expected: "the scenario's name"), "$.name")
         let description = try o.optional("description").map { try v.string($0, "$.description") }
         let seed = try o.optional("seed").map { UInt64(try v.integer($0, "$.seed")) } ?? 1
@@ -406,13 +407,13 @@ struct ScenarioDecoder {
                 if hosting == .self {
                     nodes = try nodeRanges(try o.required("nodes", expected: "node pools for self-hosting, {\"min\": m, \"max\": n}"),
                                            o.childPath("nodes"), hardwareNames: hardwareNames)
-                } else if let n = o.optional("nodes") {
+                } else if o.has("nodes"), let n = o.optional("nodes") {
                     throw v.error(n, o.childPath("nodes"), "provider-hosted serverless runs on the provider's capacity, not on nodes",
                                   suggestion: "use \"hosting\": \"self\" to run on your own node pools")
                 }
                 let limit = try o.optional("concurrencyLimit").map { try v.integer($0, o.childPath("concurrencyLimit")) } ?? (hosting == .provider ? 1000 : 0)
                 var pricing = ProviderPricing.lambda
-                if let pr = o.optional("pricing") {
+                if hosting == .provider, let pr = o.optional("pricing") {
                     var po = try ObjectReader(pr, path: o.childPath("pricing"), file: file)
                     if let x = po.optional("perGBSecond") { pricing.perGBSecond = try v.number(x, po.childPath("perGBSecond"), min: 0) }
                     if let x = po.optional("perRequest") { pricing.perRequest = try v.number(x, po.childPath("perRequest"), min: 0) }
@@ -420,11 +421,13 @@ struct ScenarioDecoder {
                     if let x = po.optional("granularity") { pricing.granularity = try v.duration(x, po.childPath("granularity"), positive: true) }
                     try po.finish()
                 }
+                // The node layer's knobs exist only with nodes of one's own.
+                let selfHosted = hosting == .self
                 policy = .serverless(ServerlessPlan(
                     hosting: hosting, keepAlive: keepAlive, nodes: nodes, concurrencyLimit: limit, pricing: pricing,
-                    nodeScanInterval: try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) },
-                    nodeUnneededTime: try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) },
-                    scaleDownDelayAfterAdd: try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) }))
+                    nodeScanInterval: selfHosted ? try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) } : nil,
+                    nodeUnneededTime: selfHosted ? try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) } : nil,
+                    scaleDownDelayAfterAdd: selfHosted ? try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) } : nil))
             default:
                 throw v.error(pNode, o.childPath("policy"), "unknown policy \"\(family)\"", suggestion: Suggest.hint(for: family, in: families))
             }
@@ -442,7 +445,7 @@ struct ScenarioDecoder {
         return try items.enumerated().map { k, item in
             let path = "$.expect[\(k)]"
             var o = try ObjectReader(item, path: path, file: file)
-            if let c = o.optional("cheapestMeetingSLO") {
+            if o.has("cheapestMeetingSLO"), let c = o.optional("cheapestMeetingSLO") {
                 let plan = try resolve(try v.string(c, o.childPath("cheapestMeetingSLO")), in: planNames, node: c,
                                        path: o.childPath("cheapestMeetingSLO"), what: "plan")
                 guard slo.latency != nil else {

@@ -61,8 +61,8 @@ public enum Suggest {
     public static func hint(for word: String, in candidates: [String], noun: String = "") -> String {
         if let match = closest(to: word, in: candidates) { return "did you mean '\(match)'?" }
         if candidates.isEmpty { return "there are none defined" }
-        let list = candidates.prefix(12).map { "'\($0)'" }.joined(separator: ", ")
-        return (noun.isEmpty ? "expected one of" : noun) + " \(list)\(candidates.count > 12 ? ", …" : "")"
+        let list = candidates.prefix(40).map { "'\($0)'" }.joined(separator: ", ")
+        return (noun.isEmpty ? "expected one of" : noun) + " \(list)\(candidates.count > 40 ? ", …" : "")"
     }
 
     /// Edit distance counting insertions, deletions, substitutions and swaps of two
