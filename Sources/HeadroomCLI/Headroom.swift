@@ -69,6 +69,9 @@ public enum Headroom {
         case "compare":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.compare.text); return 0 }
             return try CompareCommand.execute(rest, out: out)
+        case "init":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.initCommand.text); return 0 }
+            return try InitCommand.execute(rest, out: out)
         case "validate":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.validate.text); return 0 }
             return try validate(rest, out: out, err: err)
@@ -180,7 +183,18 @@ struct RunCommand {
         options.interval = interval
         options.parallel = !sequential
         if requests { options.requestLogDirectory = staging.stagingDirectory }
-        let run = try Runner.run(scenario, options: options)
+        let display = err.isTerminal ? Progress(sink: err, noun: "simulated") : nil
+        if let display {
+            let count = try Runner.selectPlans(scenario, names: plans).count
+            let fractions = FractionBoard(count: count)
+            options.progress = { plan, fraction in
+                let mean = fractions.set(plan, fraction)
+                display.update(Int(mean * 1000), 1000)
+            }
+        }
+        let run: RunResult
+        do { run = try Runner.run(scenario, options: options) } catch { display?.finish(); throw error }
+        display?.finish()
         let written = try ReportFiles.write(run, staging: staging, interval: interval)
         let wall = Date().timeIntervalSince(started)
 
@@ -202,5 +216,19 @@ struct RunCommand {
         }
         let s = String(mapped)
         return s.isEmpty || s == "." || s == ".." ? "scenario" : s
+    }
+}
+
+/// Per-plan progress fractions shared by the plans' threads.
+final class FractionBoard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fractions: [Double]
+    init(count: Int) { fractions = [Double](repeating: 0, count: Swift.max(count, 1)) }
+    /// Sets one plan's fraction; returns the mean over plans.
+    func set(_ plan: Int, _ fraction: Double) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        fractions[plan] = fraction
+        return fractions.reduce(0, +) / Double(fractions.count)
     }
 }

@@ -165,7 +165,27 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, sweep, merge, compare, validate]
+    static let initCommand = Subcommand(
+        name: "init",
+        abstract: "Write a starter scenario to edit.",
+        usage: "headroom init [<file>] [--force]",
+        text: """
+        OVERVIEW: Write a starter scenario: one CPU model, steady traffic with bursts,
+        the three policy families and a few gates. Its description says what to edit;
+        README.md ("Your own scenario") walks through it key by key.
+
+        USAGE: headroom init [<file>] [--force]
+
+        ARGUMENTS:
+          <file>                  Where to write it. (default: scenario.json)
+
+        OPTIONS:
+          --force                 Replace the file if it exists.
+          -h, --help              Show help information.
+
+        """)
+
+    static let subcommands = [run, check, sweep, merge, compare, validate, initCommand]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -186,6 +206,7 @@ enum Help {
       merge                   \(merge.abstract)
       compare                 \(compare.abstract)
       validate                \(validate.abstract)
+      init                    \(initCommand.abstract)
       help                    Show subcommand help information.
 
       See 'headroom help <subcommand>' for detailed help.

@@ -207,7 +207,11 @@ final class Progress: @unchecked Sendable {
         let elapsed = now.timeIntervalSince(started)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let left = rate > 0 ? Double(total - done) / rate : 0
-        sink.write("\r\(noun) \(done)/\(total)  \(CSVNumber.fixed(rate, 1))/s  ETA \(TerminalTable.duration(left))   ")
+        if noun == "simulated" {
+            sink.write("\rsimulated \(CSVNumber.fixed(Double(done) / Double(total) * 100, 0))%  ETA \(TerminalTable.duration(left))   ")
+        } else {
+            sink.write("\r\(noun) \(done)/\(total)  \(CSVNumber.fixed(rate, 1))/s  ETA \(TerminalTable.duration(left))   ")
+        }
     }
 
     func finish() { sink.write("\r\u{1B}[K") }

@@ -15,6 +15,9 @@ public struct RunOptions: Sendable {
     public var requestLogDirectory: String?
     /// Run plans on all cores.
     public var parallel = true
+    /// Called now and then from the plans' threads with (plan position, simulated fraction of
+    /// the duration done). For progress displays; nil for none.
+    public var progress: (@Sendable (Int, Double) -> Void)?
 
     public init() {}
 }
@@ -59,12 +62,12 @@ public enum Runner {
             outcomes.withUnsafeMutableBufferPointer { buffer in
                 nonisolated(unsafe) let slots = buffer
                 DispatchQueue.concurrentPerform(iterations: indices.count) { j in
-                    slots[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options) }
+                    slots[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options, position: j) }
                 }
             }
         } else {
             for j in indices.indices {
-                outcomes[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options) }
+                outcomes[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options, position: j) }
             }
         }
         var plans: [PlanResult] = []
@@ -75,7 +78,7 @@ public enum Runner {
     }
 
     /// Runs one plan.
-    public static func runPlan(_ s: Scenario, index: Int, seed: UInt64, options: RunOptions) throws -> PlanResult {
+    public static func runPlan(_ s: Scenario, index: Int, seed: UInt64, options: RunOptions, position: Int = 0) throws -> PlanResult {
         let plan = s.plans[index]
         var callers = StringTable(), versions = StringTable()
         let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
@@ -88,17 +91,20 @@ public enum Runner {
                                  policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances))
             var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
                                  sources: sources, callers: callers, versions: versions, log: log)
+            if let p = options.progress { sim.progress = { p(position, $0) } }
             result = try sim.run()
         case let .elastic(e):
             let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false), policy: PlanBuilder.elastic(s, e))
             var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
                                  sources: sources, callers: callers, versions: versions, log: log)
+            if let p = options.progress { sim.progress = { p(position, $0) } }
             result = try sim.run()
         case let .serverless(sv):
             let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider),
                                  policy: PlanBuilder.serverless(s, sv))
             var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
                                  sources: sources, callers: callers, versions: versions, log: log)
+            if let p = options.progress { sim.progress = { p(position, $0) } }
             result = try sim.run()
         }
         try log?.close()

@@ -50,6 +50,8 @@ struct Simulation<Policy: ScalingPolicy> {
     var versions: StringTable
     var now: Int64 = 0
     var eventCount: Int64 = 0
+    /// Told the simulated fraction of the duration done, every 2^18 events.
+    var progress: (@Sendable (Double) -> Void)?
     let log: RequestLogWriter?
     let modelNames: [String]
     let targetNames: [String]
@@ -173,6 +175,7 @@ struct Simulation<Policy: ScalingPolicy> {
             let event = events.pop()
             advanceClock(to: event.time)
             eventCount += 1
+            if eventCount & 0x3FFFF == 0, let progress { progress(Swift.min(1, Double(now) / Double(duration))) }
             try dispatch(event)
         }
         return finish()

@@ -285,3 +285,46 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertTrue(headroom(["compare", dir + "/a", dir + "/none"]).err.contains("summary.csv: no such file"))
     }
 }
+
+/// A captured stream that claims to be a terminal, for progress output.
+final class CapturedTerminal: TextSink {
+    var text = ""
+    func write(_ text: String) { self.text += text }
+    var isTerminal: Bool { true }
+}
+
+final class InitAndProgressTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func testInitWritesAStarterThatRunsAndRefusesToOverwrite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-init-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let out = CapturedText(), err = CapturedText()
+        XCTAssertEqual(Headroom.main(["init", dir + "/s.json"], out: out, err: err), 0)
+        XCTAssertTrue(out.text.hasPrefix("wrote \(dir)/s.json"))
+        let run = CapturedText()
+        XCTAssertEqual(Headroom.main(["run", dir + "/s.json", "--out", dir + "/out"], out: run, err: err), 0, err.text)
+        XCTAssertTrue(run.text.contains("gates: 3 passed, 0 failed"), run.text)
+        let again = CapturedText()
+        XCTAssertEqual(Headroom.main(["init", dir + "/s.json"], out: CapturedText(), err: again), 1)
+        XCTAssertTrue(again.text.contains("already exists; not overwritten"))
+        XCTAssertEqual(Headroom.main(["init", dir + "/s.json", "--force"], out: CapturedText(), err: CapturedText()), 0)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/s.json", encoding: .utf8), InitCommand.starter)
+    }
+
+    func testProgressOnlyOnATerminal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-progress-\(UUID().uuidString)").path
+        let file = root.appendingPathComponent("Scenarios/mmc-validation.json").path
+        let terminal = CapturedTerminal()
+        XCTAssertEqual(Headroom.main(["run", file, "--out", dir], out: CapturedText(), err: terminal), 0)
+        XCTAssertTrue(terminal.text.contains("\rsimulated "), terminal.text)
+        XCTAssertTrue(terminal.text.hasSuffix("\r\u{1B}[K"), "the progress line is cleared")
+        let plain = CapturedText()
+        XCTAssertEqual(Headroom.main(["run", file, "--out", dir], out: CapturedText(), err: plain), 0)
+        XCTAssertEqual(plain.text, "", "silent when stderr is not a terminal")
+        let sweep = CapturedTerminal()
+        XCTAssertEqual(Headroom.main(["sweep", root.appendingPathComponent("Scenarios/quickstart.json").path, "--out", dir + "/s",
+                                      "--vary", "plans.serverless.keepAlive=1m,10m"], out: CapturedText(), err: sweep), 0)
+        XCTAssertTrue(sweep.text.contains("variants 2/2"), sweep.text)
+    }
+}
