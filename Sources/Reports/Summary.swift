@@ -53,6 +53,7 @@ public enum Summary {
             Double(r.nodesMax),
             ratio(Double(t.rejected), requests),
             ratio(Double(t.timedOut), requests),
+            Double(r.instanceStarts),
         ]
         precondition(values.count == SummaryMetric.names.count)
         return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime)

@@ -323,6 +323,6 @@ public enum SummaryMetric {
         "cost_usd", "cost_per_1k_requests_usd", "node_hours", "gpu_hours", "utilisation",
         "instances_mean", "instances_max", "nodes_mean", "nodes_max",
         // Beyond SCENARIO.md's list: outcome ratios, handy as gates.
-        "rejected_ratio", "timed_out_ratio",
+        "rejected_ratio", "timed_out_ratio", "instance_starts",
     ]
 }

@@ -14,6 +14,13 @@ extension Cluster {
         return true
     }
 
+    /// Makes the request wait for one starting instance alone.
+    @usableFromInline
+    mutating func bind(_ request: RequestID, to instance: InstanceID) {
+        requestState[request.index] = .bound
+        instances[instance.index].reservedFor = request.raw
+    }
+
     /// Rejects a request and releases its slot.
     @usableFromInline
     mutating func turnAway(_ request: RequestID, reason: RejectReason, into actions: inout [SchedulerAction]) {
@@ -87,7 +94,9 @@ extension Cluster {
             }
         case .inService:
             requestState[r] = .abandonedInService
-        case .free, .abandonedQueued, .abandonedInService:
+        case .bound:
+            requestState[r] = .abandonedBound
+        case .free, .abandonedQueued, .abandonedInService, .abandonedBound:
             break
         }
     }

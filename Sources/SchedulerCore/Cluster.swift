@@ -30,6 +30,10 @@ public enum RequestState: UInt8, Sendable {
     case abandonedInService
     /// Timed out while queued: skipped when it reaches the queue's front, then released.
     case abandonedQueued
+    /// Waiting for the one instance started for it (`InstanceRecord.reservedFor`).
+    case bound
+    /// Timed out while bound: released when its instance becomes ready.
+    case abandonedBound
 }
 
 /// One instance slot.
@@ -52,6 +56,8 @@ public struct InstanceRecord: Sendable {
     var available: Bool
     /// Whether its keep-alive timer is set.
     public var keepAliveArmed: Bool
+    /// The request waiting for this instance alone, or -1.
+    public var reservedFor: Int32 = -1
 }
 
 /// One node slot.
@@ -356,6 +362,16 @@ public struct Cluster: Sendable {
         instances[i].state = .ready
         instances[i].readyAt = now
         models[model].ready += 1
+        let reserved = instances[i].reservedFor
+        if reserved >= 0 {
+            instances[i].reservedFor = -1
+            if requestState[Int(reserved)] == .bound {
+                dispatch(RequestID(Int(reserved)), to: instance, now: now, into: &actions)
+            } else {
+                requestState[Int(reserved)] = .free
+                actions.append(.release(RequestID(Int(reserved))))
+            }
+        }
         return refill(instance, now: now, into: &actions)
     }
 
@@ -397,6 +413,20 @@ public struct Cluster: Sendable {
             nodes[n].free = nodes[n].free + configuration.models[model].requires
             nodes[n].instances -= 1
             if nodes[n].instances == 0 { nodes[n].emptySince = now }
+        }
+        let reserved = instances[i].reservedFor
+        if reserved >= 0 {
+            // Stopped before it served the request it was started for: that request queues.
+            instances[i].reservedFor = -1
+            let r = Int(reserved)
+            if requestState[r] == .bound {
+                requestState[r] = .queued
+                models[model].queue.append(reserved)
+                models[model].queued += 1
+            } else {
+                requestState[r] = .free
+                actions.append(.release(RequestID(r)))
+            }
         }
         instances[i].state = .free
         instances[i].node = -1

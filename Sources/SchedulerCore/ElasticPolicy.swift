@@ -72,8 +72,8 @@ public struct ElasticPolicy: ScalingPolicy {
     }
 
     public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
-                                    into actions: inout [SchedulerAction]) -> RejectReason? {
-        parameters.maxInstances[model.index] == 0 ? .noCapacity : nil
+                                    into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
+        parameters.maxInstances[model.index] == 0 ? .reject(.noCapacity) : .queue
     }
 
     public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,

@@ -1,3 +1,14 @@
+/// What becomes of a request that found no free slot.
+public enum NoFreeSlotDecision: Sendable, Equatable {
+    /// Wait in the model's FIFO queue (subject to its limit), for whichever slot frees first.
+    case queue
+    /// Turn the request away.
+    case reject(RejectReason)
+    /// Wait for this (starting) instance alone, which serves it first when ready — a Lambda
+    /// environment started for a request serves that request.
+    case waitFor(InstanceID)
+}
+
 /// The choice half of the scheduler: when to add or remove capacity.
 ///
 /// The scheduler core keeps the books (queues, instances, nodes, placement) in `Cluster`; a
@@ -11,10 +22,10 @@ public protocol ScalingPolicy: Sendable {
     /// Provisions the initial capacity and arms the policy's periodic timers.
     mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction])
 
-    /// A request for `model` found no free slot. The policy may start capacity; it returns a
-    /// reason to turn the request away, or `nil` to let it queue (subject to the queue limit).
+    /// A request for `model` found no free slot. The policy may start capacity; it says
+    /// whether the request queues, is turned away, or waits for an instance started for it.
     mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
-                             into actions: inout [SchedulerAction]) -> RejectReason?
+                             into actions: inout [SchedulerAction]) -> NoFreeSlotDecision
 
     /// An instance has just become idle (no request in flight).
     mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,

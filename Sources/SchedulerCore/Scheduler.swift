@@ -63,12 +63,15 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             cluster.dispatch(request, to: instance, now: now, into: &actions)
             return
         }
-        if let reason = policy.noFreeSlot(for: model, &cluster, now: now, into: &actions) {
+        switch policy.noFreeSlot(for: model, &cluster, now: now, into: &actions) {
+        case .queue:
+            if !cluster.enqueue(request, model: model) {
+                cluster.turnAway(request, reason: .queueFull, into: &actions)
+            }
+        case let .reject(reason):
             cluster.turnAway(request, reason: reason, into: &actions)
-            return
-        }
-        if !cluster.enqueue(request, model: model) {
-            cluster.turnAway(request, reason: .queueFull, into: &actions)
+        case let .waitFor(instance):
+            cluster.bind(request, to: instance)
         }
     }
 

@@ -6,9 +6,10 @@
 /// beyond which requests are throttled. Self-hosted: instances run on the plan's own nodes,
 /// which the cluster-autoscaler node layer adds and removes.
 ///
-/// A request that finds no free slot starts a new instance unless the instances already
-/// starting have a slot for it; it waits in the model's FIFO queue and is served by whichever
-/// instance frees a slot first. An idle instance picked for a request is the most recently
+/// A request that finds no free slot starts a new instance. Provider-hosted, the request waits
+/// for that instance and is served by it (Lambda). Self-hosted, no instance is started while
+/// the instances already starting have a slot for it, and the request waits in the model's
+/// FIFO queue for whichever slot frees first (Knative's activator). An idle instance picked for a request is the most recently
 /// used one (the choice SimFaaS's "newest" makes equivalent; see shared/peers/README.md).
 public struct ServerlessPolicy: ScalingPolicy {
     public var family: String { "serverless" }
@@ -23,11 +24,17 @@ public struct ServerlessPolicy: ScalingPolicy {
         public var concurrencyLimit: Int
         /// The node layer of a self-hosted plan; `nil` for provider hosting.
         public var nodes: NodeAutoscaler.Parameters?
+        /// Whether the request that starts an instance is served by that instance (Lambda:
+        /// "for each concurrent request, Lambda provisions a separate instance of your
+        /// execution environment", autoscalers.md §4.1) rather than by whichever slot frees
+        /// first (Knative's activator buffer). Default: provider hosting binds.
+        public var bindsRequests: Bool
 
-        public init(keepAlive: TimeSpan, concurrencyLimit: Int, nodes: NodeAutoscaler.Parameters?) {
+        public init(keepAlive: TimeSpan, concurrencyLimit: Int, nodes: NodeAutoscaler.Parameters?, bindsRequests: Bool? = nil) {
             self.keepAlive = keepAlive
             self.concurrencyLimit = concurrencyLimit
             self.nodes = nodes
+            self.bindsRequests = bindsRequests ?? (nodes == nil)
         }
     }
 
@@ -44,11 +51,11 @@ public struct ServerlessPolicy: ScalingPolicy {
     }
 
     public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
-                                    into actions: inout [SchedulerAction]) -> RejectReason? {
-        if cluster.models[model.index].queued < cluster.comingSlots(model) { return nil }
-        if parameters.concurrencyLimit > 0 && cluster.liveInstances >= parameters.concurrencyLimit { return .throttled }
-        cluster.startInstance(model, warm: false, now: now, into: &actions)
-        return nil
+                                    into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
+        if !parameters.bindsRequests && cluster.models[model.index].queued < cluster.comingSlots(model) { return .queue }
+        if parameters.concurrencyLimit > 0 && cluster.liveInstances >= parameters.concurrencyLimit { return .reject(.throttled) }
+        let instance = cluster.startInstance(model, warm: false, now: now, into: &actions)
+        return parameters.bindsRequests ? .waitFor(instance) : .queue
     }
 
     public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,

@@ -40,8 +40,8 @@ public struct TraditionalPolicy: ScalingPolicy {
     }
 
     public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
-                                    into actions: inout [SchedulerAction]) -> RejectReason? {
-        cluster.models[model.index].replicas == 0 ? .noCapacity : nil
+                                    into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
+        cluster.models[model.index].replicas == 0 ? .reject(.noCapacity) : .queue
     }
 
     public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,

@@ -54,6 +54,8 @@ public struct PlanResult: Sendable {
     public var busyInstanceSeconds: Double
     public var instanceSeconds: Double
     public var instancesMax: Int
+    /// Cold starts of instances (instances started after t = 0, each paying its cold start).
+    public var instanceStarts: Int64
     public var nodeSecondsMax: Int
     /// Simulated end time (arrivals end at the scenario duration; in-flight work drains).
     public var endTime: Double

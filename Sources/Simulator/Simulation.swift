@@ -114,6 +114,7 @@ struct Simulation<Policy: ScalingPolicy> {
     var instanceArea = 0.0, busyArea = 0.0, nodeArea = 0.0, gpuArea = 0.0
     var providerGPUSeconds = 0.0
     var instancesMax = 0
+    var instanceStarts: Int64 = 0
     var nodesMax = 0
     var timeseries: [TimeseriesRow] = []
     var intervalArrivals: Int64 = 0, intervalCompletions: Int64 = 0, intervalRejections: Int64 = 0, intervalTimeouts: Int64 = 0
@@ -428,6 +429,7 @@ struct Simulation<Policy: ScalingPolicy> {
         instReady[i] = false
         instReadyAt[i] = Int64.max
         startingInstances += 1
+        instanceStarts += 1
         let model = physics.models[m]
         var ready = now
         if n >= 0, model.image >= 0 {
@@ -568,7 +570,7 @@ struct Simulation<Policy: ScalingPolicy> {
             rejectedByReason: rejectedByReason, hasSLO: sloLatency != nil,
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
-            instancesMax: instancesMax, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,
+            instancesMax: instancesMax, instanceStarts: instanceStarts, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings)
     }
 }

@@ -126,6 +126,37 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(core.cluster.liveInstances, 0)
     }
 
+    /// Provider hosting: the request that starts an environment is served by it, even when
+    /// another instance frees up first (which then serves the queue, or idles).
+    func testProviderBindsTheRequestToTheInstanceStartedForIt() {
+        var core = Scheduler(configuration: config(usesNodes: false),
+                             policy: ServerlessPolicy(parameters: .init(keepAlive: .seconds(600), concurrencyLimit: 0, nodes: nil)))
+        var a: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &a)
+        core.handle(.requestArrived(RequestID(0), target: TargetID(0)), at: t(1), into: &a)
+        core.handle(.instanceReady(InstanceID(0)), at: t(2), into: &a)
+        a.removeAll()
+        core.handle(.requestArrived(RequestID(1), target: TargetID(0)), at: t(3), into: &a)
+        XCTAssertEqual(a, [.startInstance(InstanceID(1), model: ModelID(0), node: nil, warm: false)])
+        a.removeAll()
+        core.handle(.requestFinished(RequestID(0)), at: t(3.1), into: &a)
+        XCTAssertEqual(a, [.setTimer(.keepAlive(InstanceID(0)), at: t(603.1)), .complete(RequestID(0)), .release(RequestID(0))],
+                       "instance 0 frees first but does not take request 1")
+        a.removeAll()
+        core.handle(.instanceReady(InstanceID(1)), at: t(3.5), into: &a)
+        XCTAssertEqual(a, [.dispatch(RequestID(1), instance: InstanceID(1), cold: true)])
+        a.removeAll()
+        // A bound request that times out is released when its instance is ready.
+        core.handle(.requestArrived(RequestID(2), target: TargetID(0)), at: t(4), into: &a)
+        core.handle(.requestArrived(RequestID(3), target: TargetID(0)), at: t(4), into: &a)
+        XCTAssertEqual(a, [.dispatch(RequestID(2), instance: InstanceID(0), cold: false),
+                           .startInstance(InstanceID(2), model: ModelID(0), node: nil, warm: false)])
+        a.removeAll()
+        core.handle(.requestTimedOut(RequestID(3)), at: t(10), into: &a)
+        core.handle(.instanceReady(InstanceID(2)), at: t(11), into: &a)
+        XCTAssertEqual(a, [.release(RequestID(3)), .setTimer(.keepAlive(InstanceID(2)), at: t(611))])
+    }
+
     func testServerlessThrottlesAtTheConcurrencyLimit() {
         var core = Scheduler(configuration: config(usesNodes: false),
                              policy: ServerlessPolicy(parameters: .init(keepAlive: .seconds(600), concurrencyLimit: 1, nodes: nil)))
@@ -139,7 +170,7 @@ final class SchedulerTests: XCTestCase {
 
     func testServerlessDoesNotStartMoreThanTheStartingSlotsCover() {
         var core = Scheduler(configuration: config(concurrency: 4, usesNodes: false),
-                             policy: ServerlessPolicy(parameters: .init(keepAlive: .seconds(600), concurrencyLimit: 0, nodes: nil)))
+                             policy: ServerlessPolicy(parameters: .init(keepAlive: .seconds(600), concurrencyLimit: 0, nodes: nil, bindsRequests: false)))
         var a: [SchedulerAction] = []
         core.handle(.start, at: .zero, into: &a)
         for r in 0..<5 { core.handle(.requestArrived(RequestID(r), target: TargetID(0)), at: t(1), into: &a) }

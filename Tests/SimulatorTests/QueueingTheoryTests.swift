@@ -66,3 +66,31 @@ final class QueueingTheoryTests: XCTestCase {
         XCTAssertEqual(r.instancesMean, 10, accuracy: 1e-9)
     }
 }
+
+/// The serverless keep-alive model against the SimFaaS peer on its reference parameters.
+final class PeerAgreementTests: XCTestCase {
+    /// SimFaaS (5 seeds × 1 M requests, shared/peers/README.md): cold-start probability
+    /// 0.00135 ± 0.00004, mean instances 7.69 ± 0.02. SimFaaS draws a cold request's whole time
+    /// from an exponential with mean 2.244 s; Headroom expresses it as a 253 ms init followed
+    /// by the warm service time (mean 1.991 s), the same mean.
+    func testServerlessKeepAliveMatchesSimFaaS() throws {
+        let results = try replications(5) { seed in
+            try scenario("""
+            { "name": "simfaas", "seed": \(seed), "duration": "1111111s",
+              "hardware": { "n": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 0 } },
+              "models": { "f": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "init": "253ms",
+                                 "service": { "dist": "exponential", "mean": "1.991s" } } },
+              "workload": [ { "kind": "poisson", "target": "f", "rate": 0.9 } ],
+              "slo": { "timeout": "1d" },
+              "plans": { "lambda": { "policy": "serverless", "hosting": "provider", "keepAlive": "600s", "concurrencyLimit": 0 } } }
+            """)
+        }
+        let requests = results.reduce(0) { $0 + $1.totals.requests }
+        let cold = Double(results.reduce(0) { $0 + $1.coldStarts }) / Double(requests)
+        let instances = results.reduce(0.0) { $0 + $1.instancesMean } / Double(results.count)
+        print("SimFaaS agreement: cold-start probability \(cold) (SimFaaS 0.00135, \((cold / 0.00135 - 1) * 100) %), mean instances \(instances) (SimFaaS 7.69, \((instances / 7.69 - 1) * 100) %)")
+        XCTAssertEqual(cold, 0.00135, accuracy: 0.00135 * 0.05)
+        XCTAssertEqual(instances, 7.69, accuracy: 7.69 * 0.02)
+        XCTAssertEqual(results[0].instanceStarts, results[0].coldStarts, "each cold start is one environment started for its request")
+    }
+}
