@@ -12,6 +12,7 @@ let package = Package(
     name: "Headroom",
     products: [
         .executable(name: "headroom", targets: ["headroom"]),
+        .executable(name: "headroom-bench", targets: ["headroom-bench"]),
         .library(name: "SchedulerCore", targets: ["SchedulerCore"]),
     ],
     targets: [
@@ -28,6 +29,8 @@ let package = Package(
         // Command parsing and help, swift-argument-parser conventions, hand-written.
         .target(name: "HeadroomCLI", dependencies: ["Scenario", "Simulator", "Reports", "Sweep"]),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
+        // The speed benchmark, with its hand-written yardstick loops.
+        .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports"], swiftSettings: engineSettings),
 
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], exclude: ["Fixtures"]),

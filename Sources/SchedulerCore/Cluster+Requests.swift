@@ -10,21 +10,21 @@ extension Cluster {
         guard models[m].queued < configuration.models[m].queueLimit + comingSlots(model) else { return false }
         models[m].queue.append(request.raw)
         models[m].queued += 1
-        requestState[request.index] = .queued
+        requests[request.index].state = .queued
         return true
     }
 
     /// Makes the request wait for one starting instance alone.
     @usableFromInline
     mutating func bind(_ request: RequestID, to instance: InstanceID) {
-        requestState[request.index] = .bound
+        requests[request.index].state = .bound
         instances[instance.index].reservedFor = request.raw
     }
 
     /// Rejects a request and releases its slot.
     @usableFromInline
     mutating func turnAway(_ request: RequestID, reason: RejectReason, into actions: inout [SchedulerAction]) {
-        requestState[request.index] = .free
+        requests[request.index].state = .free
         actions.append(.reject(request, reason: reason))
         actions.append(.release(request))
     }
@@ -32,13 +32,13 @@ extension Cluster {
     /// Ends the request's service on its instance; returns the instance.
     @usableFromInline
     mutating func endService(_ request: RequestID, now: TimePoint) -> InstanceID {
-        let i = Int(requestInstance[request.index])
+        let i = Int(requests[request.index].instance)
         precondition(i >= 0, "requestFinished for a request that is not in service")
         let model = instances[i].model.index
         integrate(model, now: now)
         instances[i].inFlight -= 1
         models[model].busySlots -= 1
-        requestInstance[request.index] = -1
+        requests[request.index].instance = -1
         return InstanceID(i)
     }
 
@@ -59,17 +59,17 @@ extension Cluster {
     @usableFromInline
     mutating func advance(_ request: RequestID, into actions: inout [SchedulerAction]) -> Bool {
         let r = request.index
-        if requestState[r] == .abandonedInService {
-            requestState[r] = .free
+        if requests[r].state == .abandonedInService {
+            requests[r].state = .free
             actions.append(.release(request))
             return false
         }
-        let stages = configuration.targets[Int(requestTarget[r])].stages.count
-        if Int(requestStage[r]) + 1 < stages {
-            requestStage[r] += 1
+        let stages = configuration.targets[Int(requests[r].target)].stages.count
+        if Int(requests[r].stage) + 1 < stages {
+            requests[r].stage += 1
             return true
         }
-        requestState[r] = .free
+        requests[r].state = .free
         actions.append(.complete(request))
         actions.append(.release(request))
         return false
@@ -79,23 +79,23 @@ extension Cluster {
     @usableFromInline
     mutating func timeOut(_ request: RequestID, into actions: inout [SchedulerAction]) {
         let r = request.index
-        guard r < requestState.count else { return }
-        switch requestState[r] {
+        guard r < requests.count else { return }
+        switch requests[r].state {
         case .queued:
-            requestState[r] = .abandonedQueued
+            requests[r].state = .abandonedQueued
             let model = currentModel(of: request).index
             models[model].queued -= 1
             if models[model].queued == 0 {
                 // Nothing live is left behind the timed-out entries: release them now.
                 while let raw = models[model].queue.popFirst() {
-                    requestState[Int(raw)] = .free
+                    requests[Int(raw)].state = .free
                     actions.append(.release(RequestID(Int(raw))))
                 }
             }
         case .inService:
-            requestState[r] = .abandonedInService
+            requests[r].state = .abandonedInService
         case .bound:
-            requestState[r] = .abandonedBound
+            requests[r].state = .abandonedBound
         case .free, .abandonedQueued, .abandonedInService, .abandonedBound:
             break
         }

@@ -36,6 +36,17 @@ public enum RequestState: UInt8, Sendable {
     case abandonedBound
 }
 
+/// One request slot, as the core sees it.
+public struct RequestRecord: Sendable {
+    public var state: RequestState = .free
+    /// The stage (index into the target's stages) being served or waited for.
+    public var stage: Int32 = 0
+    public var target: Int32 = 0
+    /// The instance serving it, or -1.
+    public var instance: Int32 = -1
+    public var arrival = TimePoint.zero
+}
+
 /// One instance slot.
 public struct InstanceRecord: Sendable {
     public var model: ModelID
@@ -108,12 +119,8 @@ public struct Cluster: Sendable {
     var freeNodes: [Int32] = []
     var freeInstances: [Int32] = []
 
-    // Per-request tables, indexed by request slot; grown when the host uses a larger slot.
-    var requestState: [RequestState] = []
-    var requestTarget: [Int32] = []
-    var requestStage: [Int32] = []
-    var requestInstance: [Int32] = []
-    var requestArrival: [TimePoint] = []
+    /// Per-request records, indexed by request slot; grown when the host uses a larger slot.
+    var requests: [RequestRecord] = []
 
     /// Nodes per type that are booting or ready.
     public internal(set) var liveNodes: [Int]
@@ -132,7 +139,7 @@ public struct Cluster: Sendable {
 
     /// The model a request's current stage runs on.
     public func currentModel(of request: RequestID) -> ModelID {
-        configuration.targets[Int(requestTarget[request.index])].stages[Int(requestStage[request.index])]
+        configuration.targets[Int(requests[request.index].target)].stages[Int(requests[request.index].stage)]
     }
 
     /// Slots of this model's instances that are on their way (not yet ready).
@@ -143,7 +150,7 @@ public struct Cluster: Sendable {
 
     /// The state of a request slot.
     public func state(of request: RequestID) -> RequestState {
-        request.index < requestState.count ? requestState[request.index] : .free
+        request.index < requests.count ? requests[request.index].state : .free
     }
 
     // MARK: Integrals
@@ -162,24 +169,19 @@ public struct Cluster: Sendable {
     // MARK: Requests
 
     mutating func ensureRequestCapacity(_ index: Int) {
-        if index < requestState.count { return }
-        let newCount = Swift.max(index + 1, requestState.count * 2, 64)
-        let extra = newCount - requestState.count
-        requestState.append(contentsOf: repeatElement(.free, count: extra))
-        requestTarget.append(contentsOf: repeatElement(0, count: extra))
-        requestStage.append(contentsOf: repeatElement(0, count: extra))
-        requestInstance.append(contentsOf: repeatElement(-1, count: extra))
-        requestArrival.append(contentsOf: repeatElement(.zero, count: extra))
+        if index < requests.count { return }
+        let newCount = Swift.max(index + 1, requests.count * 2, 64)
+        requests.append(contentsOf: repeatElement(RequestRecord(), count: newCount - requests.count))
     }
 
     @usableFromInline
     mutating func beginRequest(_ request: RequestID, target: TargetID, now: TimePoint) {
         ensureRequestCapacity(request.index)
-        precondition(requestState[request.index] == .free, "request slot \(request.index) reused while held by the core")
-        requestTarget[request.index] = target.raw
-        requestStage[request.index] = 0
-        requestInstance[request.index] = -1
-        requestArrival[request.index] = now
+        precondition(requests[request.index].state == .free, "request slot \(request.index) reused while held by the core")
+        requests[request.index].target = target.raw
+        requests[request.index].stage = 0
+        requests[request.index].instance = -1
+        requests[request.index].arrival = now
     }
 
     // MARK: The free-slot list
@@ -223,9 +225,9 @@ public struct Cluster: Sendable {
         if Int(instances[i].inFlight) >= configuration.models[model].concurrency, instances[i].available {
             unlinkAvailable(i)
         }
-        requestState[request.index] = .inService
-        requestInstance[request.index] = instance.raw
-        let cold = requestArrival[request.index] < instances[i].readyAt
+        requests[request.index].state = .inService
+        requests[request.index].instance = instance.raw
+        let cold = requests[request.index].arrival < instances[i].readyAt
         actions.append(.dispatch(request, instance: instance, cold: cold))
     }
 
@@ -233,11 +235,11 @@ public struct Cluster: Sendable {
     @usableFromInline mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
         while let raw = models[model].queue.popFirst() {
             let r = Int(raw)
-            if requestState[r] == .queued {
+            if requests[r].state == .queued {
                 models[model].queued -= 1
                 return RequestID(r)
             }
-            requestState[r] = .free
+            requests[r].state = .free
             actions.append(.release(RequestID(r)))
         }
         return nil
@@ -365,10 +367,10 @@ public struct Cluster: Sendable {
         let reserved = instances[i].reservedFor
         if reserved >= 0 {
             instances[i].reservedFor = -1
-            if requestState[Int(reserved)] == .bound {
+            if requests[Int(reserved)].state == .bound {
                 dispatch(RequestID(Int(reserved)), to: instance, now: now, into: &actions)
             } else {
-                requestState[Int(reserved)] = .free
+                requests[Int(reserved)].state = .free
                 actions.append(.release(RequestID(Int(reserved))))
             }
         }
@@ -419,12 +421,12 @@ public struct Cluster: Sendable {
             // Stopped before it served the request it was started for: that request queues.
             instances[i].reservedFor = -1
             let r = Int(reserved)
-            if requestState[r] == .bound {
-                requestState[r] = .queued
+            if requests[r].state == .bound {
+                requests[r].state = .queued
                 models[model].queue.append(reserved)
                 models[model].queued += 1
             } else {
-                requestState[r] = .free
+                requests[r].state = .free
                 actions.append(.release(RequestID(r)))
             }
         }

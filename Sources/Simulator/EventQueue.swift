@@ -47,14 +47,17 @@ public struct EventQueue: Sendable {
         let event = Event(time: time, sequence: nextSequence, subject: subject, generation: generation, kind: kind)
         nextSequence &+= 1
         heap.append(event)
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) >> 2
-            if !event.precedes(heap[parent]) { break }
-            heap[i] = heap[parent]
-            i = parent
+        // Sift up over the raw buffer: one uniqueness check for the whole walk.
+        heap.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            while i > 0 {
+                let parent = (i - 1) >> 2
+                if !event.precedes(h[parent]) { break }
+                h[i] = h[parent]
+                i = parent
+            }
+            h[i] = event
         }
-        heap[i] = event
     }
 
     /// Removes and returns the earliest event.
@@ -62,10 +65,11 @@ public struct EventQueue: Sendable {
     /// - Precondition: the queue is not empty.
     /// - Complexity: O(log₄ n).
     public mutating func pop() -> Event {
-        let top = heap[0]
         let last = heap.removeLast()
-        let n = heap.count
-        if n > 0 {
+        if heap.isEmpty { return last }
+        return heap.withUnsafeMutableBufferPointer { h in
+            let top = h[0]
+            let n = h.count
             var i = 0
             while true {
                 let first = 4 * i + 1
@@ -74,15 +78,15 @@ public struct EventQueue: Sendable {
                 let end = Swift.min(first + 4, n)
                 var c = first + 1
                 while c < end {
-                    if heap[c].precedes(heap[best]) { best = c }
+                    if h[c].precedes(h[best]) { best = c }
                     c += 1
                 }
-                if !heap[best].precedes(last) { break }
-                heap[i] = heap[best]
+                if !h[best].precedes(last) { break }
+                h[i] = h[best]
                 i = best
             }
-            heap[i] = last
+            h[i] = last
+            return top
         }
-        return top
     }
 }

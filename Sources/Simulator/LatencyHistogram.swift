@@ -44,6 +44,18 @@ public struct LatencyHistogram: Sendable {
         if value > maximum { maximum = value }
     }
 
+    /// Adds another histogram's values.
+    ///
+    /// - Complexity: O(number of buckets).
+    public mutating func merge(_ other: LatencyHistogram) {
+        guard other.count > 0 else { return }
+        for i in 0..<counts.count where other.counts[i] != 0 { counts[i] += other.counts[i] }
+        count += other.count
+        sum += other.sum
+        minimum = Swift.min(minimum, other.minimum)
+        maximum = Swift.max(maximum, other.maximum)
+    }
+
     /// The mean in nanoseconds (exact), or nil when empty.
     public var mean: Double? { count == 0 ? nil : sum / Double(count) }
 

@@ -16,6 +16,18 @@ public struct OutcomeStats: Sendable {
     public var withinSLO: Int64 = 0
 
     public init() {}
+
+    /// Adds another set's counts and latencies to this one.
+    public mutating func merge(_ other: OutcomeStats) {
+        requests += other.requests
+        completed += other.completed
+        rejected += other.rejected
+        timedOut += other.timedOut
+        latency.merge(other.latency)
+        coldStarts += other.coldStarts
+        waitNanoseconds += other.waitNanoseconds
+        withinSLO += other.withinSLO
+    }
 }
 
 /// One row of `timeseries.csv`: what happened in the interval ending at `time`, and the state

@@ -4,25 +4,35 @@ import Scenario
 /// Timed-out requests leave in arrival order: every request has the same timeout and arrivals
 /// are processed in time order, so deadlines form a FIFO and need no heap.
 struct DeadlineQueue {
-    var times: [Int64] = []
-    var slots: [Int32] = []
-    var generations: [UInt32] = []
+    struct Entry {
+        var time: Int64
+        var slot: Int32
+        var generation: UInt32
+    }
+    var ring = [Entry](repeating: Entry(time: 0, slot: 0, generation: 0), count: 1024)
     var head = 0
+    var count = 0
 
-    var nextTime: Int64 { head < times.count ? times[head] : Int64.max }
+    var nextTime: Int64 { count > 0 ? ring[head].time : Int64.max }
 
+    /// - Complexity: O(1) amortized.
     mutating func push(_ time: Int64, slot: Int32, generation: UInt32) {
-        if head > 4096 && head * 2 > times.count {   // compact: memory follows what is in flight
-            times.removeFirst(head); slots.removeFirst(head); generations.removeFirst(head)
+        if count == ring.count {
+            var bigger = [Entry](repeating: Entry(time: 0, slot: 0, generation: 0), count: ring.count * 2)
+            for k in 0..<count { bigger[k] = ring[(head + k) & (ring.count - 1)] }
+            ring = bigger
             head = 0
         }
-        times.append(time); slots.append(slot); generations.append(generation)
+        ring[(head + count) & (ring.count - 1)] = Entry(time: time, slot: slot, generation: generation)
+        count += 1
     }
 
+    /// - Complexity: O(1).
     mutating func pop() -> (Int32, UInt32) {
-        let r = (slots[head], generations[head])
-        head += 1
-        return r
+        let e = ring[head]
+        head = (head + 1) & (ring.count - 1)
+        count -= 1
+        return (e.slot, e.generation)
     }
 }
 
@@ -34,6 +44,8 @@ struct DeadlineQueue {
 struct Simulation<Policy: ScalingPolicy> {
     var core: Scheduler<Policy>
     var actions: [SchedulerAction] = []
+    /// Actions in `actions` already performed.
+    var performed = 0
     var events = EventQueue()
     var deadlines = DeadlineQueue()
     var sources: [SourceState]
@@ -57,24 +69,11 @@ struct Simulation<Policy: ScalingPolicy> {
     let targetNames: [String]
     let hardwareNames: [String]
 
-    // Requests, by slot.
+    // Requests, by slot: one struct per slot, so touching a request is one array access.
     var freeSlots: [Int32] = []
     var inFlight = 0
     var nextRequestID: Int64 = 0
-    var reqGeneration: [UInt32] = []
-    var reqID: [Int64] = []
-    var reqArrival: [Int64] = []
-    var reqTarget: [Int32] = []
-    var reqCaller: [Int32] = []
-    var reqVersion: [Int32] = []
-    var reqInput: [Int32] = []
-    var reqOutput: [Int32] = []
-    var reqStageSince: [Int64] = []
-    var reqWait: [Int64] = []
-    var reqFirstStart: [Int64] = []
-    var reqInstance: [Int32] = []
-    var reqCold: [Bool] = []
-    var reqEnded: [Bool] = []
+    var req: [RequestSlot] = []
 
     // Instances, by slot.
     var instGeneration: [UInt32] = []
@@ -97,6 +96,11 @@ struct Simulation<Policy: ScalingPolicy> {
     // Metrics.
     var totals = OutcomeStats()
     var perTarget: [OutcomeStats]
+    /// Service-time samplers: by model × hardware type, or by model for provider hosting.
+    let serviceSamplers: [Sampler]
+    let hardwareCount: Int
+    /// 1 ÷ concurrency, by model.
+    let inverseConcurrency: [Double]
     var perCaller: [OutcomeStats] = []
     var rejectedByReason = [Int64](repeating: 0, count: RejectReason.allCases.count)
     var closedCost = 0.0
@@ -136,6 +140,13 @@ struct Simulation<Policy: ScalingPolicy> {
         coldRNG = RandomSource(seed: seed, stream: 2)
         bootRNG = RandomSource(seed: seed, stream: 3)
         perTarget = [OutcomeStats](repeating: OutcomeStats(), count: scenario.targetNames.count)
+        hardwareCount = physics.hardware.count
+        if physics.providerHosted {
+            serviceSamplers = physics.models.map(\.providerService)
+        } else {
+            serviceSamplers = physics.models.flatMap { m in m.service.map { $0 ?? .constant(0) } }
+        }
+        inverseConcurrency = physics.models.map { 1 / Double($0.concurrency) }
         modelNames = scenario.models.map(\.name)
         targetNames = scenario.targetNames
         hardwareNames = scenario.hardware.map(\.name)
@@ -165,7 +176,7 @@ struct Simulation<Policy: ScalingPolicy> {
             if deadline < heapTime {
                 let (slot, generation) = deadlines.pop()
                 let r = Int(slot)
-                guard reqGeneration[r] == generation, !reqEnded[r] else { continue }
+                guard req[r].generation == generation, !req[r].ended else { continue }
                 advanceClock(to: deadline)
                 timeOut(r)
                 core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
@@ -201,20 +212,19 @@ struct Simulation<Policy: ScalingPolicy> {
             let k = Int(event.subject)
             let r = allocateRequest()
             let target = sources[k].nextTarget
-            reqArrival[r] = now
-            reqTarget[r] = target
-            reqCaller[r] = sources[k].nextCaller
-            reqVersion[r] = sources[k].nextVersion
-            reqInput[r] = sources[k].nextInput
-            reqOutput[r] = sources[k].nextOutput
-            reqStageSince[r] = now
-            let caller = Int(reqCaller[r])
+            req[r].arrival = now
+            req[r].target = target
+            req[r].caller = sources[k].nextCaller
+            req[r].version = sources[k].nextVersion
+            req[r].input = sources[k].nextInput
+            req[r].output = sources[k].nextOutput
+            req[r].stageSince = now
+            let caller = Int(req[r].caller)
             if caller >= perCaller.count { perCaller.append(contentsOf: repeatElement(OutcomeStats(), count: caller + 1 - perCaller.count)) }
-            totals.requests += 1
             perTarget[Int(target)].requests += 1
             perCaller[caller].requests += 1
             intervalArrivals += 1
-            deadlines.push(now + timeout, slot: Int32(r), generation: reqGeneration[r])
+            deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
             core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target))), at: at, into: &actions)
             try perform()
             try sources[k].advance(callers: &callers, versions: &versions)
@@ -223,12 +233,12 @@ struct Simulation<Policy: ScalingPolicy> {
             }
         case .serviceDone:
             let r = Int(event.subject)
-            guard reqGeneration[r] == event.generation else { return }
-            let i = Int(reqInstance[r])
+            guard req[r].generation == event.generation else { return }
+            let i = Int(req[r].instance)
             instInFlight[i] -= 1
-            busyCapacity -= 1 / Double(physics.models[Int(instModel[i])].concurrency)
+            busyCapacity -= inverseConcurrency[Int(instModel[i])]
             if instInFlight[i] == 0 { busyInstances -= 1 }
-            reqStageSince[r] = now
+            req[r].stageSince = now
             core.handle(.requestFinished(RequestID(r)), at: at, into: &actions)
             try perform()
         case .instanceReady:
@@ -260,8 +270,9 @@ struct Simulation<Policy: ScalingPolicy> {
     // MARK: Actions
 
     mutating func perform() throws {
-        if actions.isEmpty { return }
-        var k = 0
+        // The core appends after what was already performed; the buffer is cleared only
+        // when it has grown, not on every event.
+        var k = performed
         while k < actions.count {
             switch actions[k] {
             case let .dispatch(request, instance, cold):
@@ -290,7 +301,11 @@ struct Simulation<Policy: ScalingPolicy> {
             }
             k += 1
         }
-        actions.removeAll(keepingCapacity: true)
+        performed = k
+        if performed >= 4096 {
+            actions.removeAll(keepingCapacity: true)
+            performed = 0
+        }
     }
 
     mutating func allocateRequest() -> Int {
@@ -299,75 +314,62 @@ struct Simulation<Policy: ScalingPolicy> {
         if let slot = freeSlots.popLast() {
             r = Int(slot)
         } else {
-            r = reqGeneration.count
-            reqGeneration.append(0); reqID.append(0); reqArrival.append(0); reqTarget.append(0); reqCaller.append(0)
-            reqVersion.append(0); reqInput.append(0); reqOutput.append(0); reqStageSince.append(0); reqWait.append(0)
-            reqFirstStart.append(-1); reqInstance.append(-1); reqCold.append(false); reqEnded.append(false)
+            r = req.count
+            req.append(RequestSlot())
         }
-        reqID[r] = nextRequestID
+        req[r].id = nextRequestID
         nextRequestID += 1
-        reqWait[r] = 0
-        reqFirstStart[r] = -1
-        reqInstance[r] = -1
-        reqCold[r] = false
-        reqEnded[r] = false
+        req[r].wait = 0
+        req[r].firstStart = -1
+        req[r].instance = -1
+        req[r].cold = false
+        req[r].ended = false
         return r
     }
 
     mutating func releaseRequest(_ r: Int) {
-        reqGeneration[r] &+= 1
+        req[r].generation &+= 1
         freeSlots.append(Int32(r))
     }
 
     mutating func startService(_ r: Int, on i: Int, cold: Bool) {
         let m = Int(instModel[i])
-        let model = physics.models[m]
-        let sampler: Sampler
-        if physics.providerHosted {
-            sampler = model.providerService
-        } else {
-            sampler = model.service[Int(nodeType[Int(instNode[i])])]!
-        }
-        let service = sampler.nanoseconds(&serviceRNG, inputTokens: reqInput[r], outputTokens: reqOutput[r])
-        let since = reqStageSince[r]
+        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(instNode[i])])
+        let service = serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
+        let since = req[r].stageSince
         var waited = now - since
         if cold {
             waited -= Swift.max(0, Swift.min(now, instReadyAt[i]) - since)
-            if !reqCold[r] {
-                reqCold[r] = true
-                totals.coldStarts += 1
+            if !req[r].cold {
+                req[r].cold = true
                 intervalColdStarts += 1
-                perTarget[Int(reqTarget[r])].coldStarts += 1
-                perCaller[Int(reqCaller[r])].coldStarts += 1
+                perTarget[Int(req[r].target)].coldStarts += 1
+                perCaller[Int(req[r].caller)].coldStarts += 1
             }
         }
-        reqWait[r] += waited
-        if reqFirstStart[r] < 0 { reqFirstStart[r] = now }
-        reqInstance[r] = Int32(i)
+        req[r].wait += waited
+        if req[r].firstStart < 0 { req[r].firstStart = now }
+        req[r].instance = Int32(i)
         if instInFlight[i] == 0 { busyInstances += 1 }
         instInFlight[i] += 1
-        busyCapacity += 1 / Double(model.concurrency)
+        busyCapacity += inverseConcurrency[m]
         if physics.providerHosted {
             let p = physics.pricing
             providerCost += p.perRequest + BillingMath.providerDurationCost(
-                nanoseconds: service, granularity: p.granularity, memoryGB: model.memoryGB,
-                perGBSecond: p.perGBSecond, gpus: model.gpus, perGPUSecond: p.perGPUSecond ?? 0)
-            providerGPUSeconds += Double(model.gpus) * Double(service) / 1e9
+                nanoseconds: service, granularity: p.granularity, memoryGB: physics.models[m].memoryGB,
+                perGBSecond: p.perGBSecond, gpus: physics.models[m].gpus, perGPUSecond: p.perGPUSecond ?? 0)
+            providerGPUSeconds += Double(physics.models[m].gpus) * Double(service) / 1e9
         }
-        events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: reqGeneration[r])
+        events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
     }
 
     mutating func complete(_ r: Int) throws {
-        guard !reqEnded[r] else { return }
+        guard !req[r].ended else { return }
         endRequest(r)
-        let latency = now - reqArrival[r]
-        let t = Int(reqTarget[r]), c = Int(reqCaller[r])
-        let wait = reqWait[r]
+        let latency = now - req[r].arrival
+        let t = Int(req[r].target), c = Int(req[r].caller)
+        let wait = req[r].wait
         let within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? 0
-        totals.completed += 1
-        totals.latency.record(latency)
-        totals.waitNanoseconds += wait
-        totals.withinSLO += within
         perTarget[t].completed += 1
         perTarget[t].latency.record(latency)
         perTarget[t].waitNanoseconds += wait
@@ -381,11 +383,10 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func reject(_ r: Int, reason: RejectReason) throws {
-        guard !reqEnded[r] else { return }
+        guard !req[r].ended else { return }
         endRequest(r)
-        totals.rejected += 1
-        perTarget[Int(reqTarget[r])].rejected += 1
-        perCaller[Int(reqCaller[r])].rejected += 1
+        perTarget[Int(req[r].target)].rejected += 1
+        perCaller[Int(req[r].caller)].rejected += 1
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
@@ -393,15 +394,14 @@ struct Simulation<Policy: ScalingPolicy> {
 
     mutating func timeOut(_ r: Int) {
         endRequest(r)
-        totals.timedOut += 1
-        perTarget[Int(reqTarget[r])].timedOut += 1
-        perCaller[Int(reqCaller[r])].timedOut += 1
+        perTarget[Int(req[r].target)].timedOut += 1
+        perCaller[Int(req[r].caller)].timedOut += 1
         intervalTimeouts += 1
         try? logRow(r, outcome: "timed_out", reason: "timeout")
     }
 
     @inline(__always) mutating func endRequest(_ r: Int) {
-        reqEnded[r] = true
+        req[r].ended = true
         inFlight -= 1
     }
 
@@ -523,8 +523,8 @@ struct Simulation<Policy: ScalingPolicy> {
 
     mutating func logRow(_ r: Int, outcome: String, reason: String) throws {
         guard let log else { return }
-        let i = Int(reqInstance[r])
-        let t = Int(reqTarget[r])
+        let i = Int(req[r].instance)
+        let t = Int(req[r].target)
         var modelName = ""
         var nodeName = ""
         var instanceName = ""
@@ -537,16 +537,16 @@ struct Simulation<Policy: ScalingPolicy> {
             modelName = modelNames[stage.index]
         }
         log.append(log.prefix)
-        log.append(String(reqID[r]))
-        log.byte(0x2C); log.append(CSVNumber.field(callers.strings[Int(reqCaller[r])]))
+        log.append(String(req[r].id))
+        log.byte(0x2C); log.append(CSVNumber.field(callers.strings[Int(req[r].caller)]))
         log.byte(0x2C); log.append(CSVNumber.field(targetNames[t]))
         log.byte(0x2C); log.append(CSVNumber.field(modelName))
-        log.byte(0x2C); log.append(CSVNumber.field(versions.strings[Int(reqVersion[r])]))
-        log.byte(0x2C); log.append(CSVNumber.seconds(reqArrival[r]))
-        log.byte(0x2C); if reqFirstStart[r] >= 0 { log.append(CSVNumber.seconds(reqFirstStart[r])) }
+        log.byte(0x2C); log.append(CSVNumber.field(versions.strings[Int(req[r].version)]))
+        log.byte(0x2C); log.append(CSVNumber.seconds(req[r].arrival))
+        log.byte(0x2C); if req[r].firstStart >= 0 { log.append(CSVNumber.seconds(req[r].firstStart)) }
         log.byte(0x2C); log.append(CSVNumber.seconds(now))
         log.byte(0x2C); log.append(outcome)
-        log.byte(0x2C); log.append(reqCold[r] ? "true" : "false")
+        log.byte(0x2C); log.append(req[r].cold ? "true" : "false")
         log.byte(0x2C); log.append(CSVNumber.field(nodeName))
         log.byte(0x2C); log.append(instanceName)
         log.byte(0x2C); log.append(reason)
@@ -555,6 +555,9 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func finish() -> PlanResult {
+        // Plan totals are the sum of the targets' (every request has exactly one target).
+        totals = OutcomeStats()
+        for t in perTarget { totals.merge(t) }
         let end = Swift.max(now, duration)
         advanceClock(to: end)
         if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
@@ -573,4 +576,24 @@ struct Simulation<Policy: ScalingPolicy> {
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings)
     }
+}
+
+/// The host's record of one request slot.
+struct RequestSlot {
+    /// Bumped when the slot is released: events and deadlines of an earlier request are stale.
+    var generation: UInt32 = 0
+    var id: Int64 = 0
+    var arrival: Int64 = 0
+    var target: Int32 = 0
+    var caller: Int32 = 0
+    var version: Int32 = 0
+    var input: Int32 = 0
+    var output: Int32 = 0
+    /// When the current stage was handed to the core.
+    var stageSince: Int64 = 0
+    var wait: Int64 = 0
+    var firstStart: Int64 = -1
+    var instance: Int32 = -1
+    var cold = false
+    var ended = false
 }

@@ -1,0 +1,218 @@
+import Foundation
+import Glibc
+import Scenario
+import Simulator
+import Reports
+
+// headroom-bench: simulated requests per second of the full engine (scenario text → scheduler
+// core → metrics → CSV text) on reference workloads, beside a hand-written loop doing the same
+// work (the yardstick), in the same process. A warm-up run is discarded; the median of the
+// repeats is reported. Speed is measured here, never in a timed test.
+
+struct Options {
+    var requests = 10_000_000
+    var repeats = 3
+    var only: [String] = []
+    var json = false
+}
+
+func usage() -> Never {
+    FileHandle.standardError.write(Data("""
+    Usage: headroom-bench [--requests N] [--repeat N] [--only mmc|serverless|azure-conv ...] [--json]
+
+      --requests N   requests per synthetic workload (default 10000000)
+      --repeat N     timed runs after one warm-up; the median is reported (default 3)
+      --only NAME    run only this workload (repeatable)
+      --json         one JSON object per workload instead of the table
+
+    """.utf8))
+    exit(64)
+}
+
+func parse() -> Options {
+    var o = Options()
+    var args = Array(CommandLine.arguments.dropFirst())
+    while !args.isEmpty {
+        let a = args.removeFirst()
+        switch a {
+        case "--requests": guard let v = args.first.flatMap(Int.init), v > 0 else { usage() }; o.requests = v; args.removeFirst()
+        case "--repeat": guard let v = args.first.flatMap(Int.init), v > 0 else { usage() }; o.repeats = v; args.removeFirst()
+        case "--only": guard let v = args.first else { usage() }; o.only.append(v); args.removeFirst()
+        case "--json": o.json = true
+        case "-h", "--help": usage()
+        default:
+            FileHandle.standardError.write(Data("Error: Unknown option '\(a)'\n".utf8))
+            usage()
+        }
+    }
+    return o
+}
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    var start = timespec(), end = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    try body()
+    clock_gettime(CLOCK_MONOTONIC, &end)
+    return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// The engine end to end: decode the scenario text, run every plan, render the CSV files.
+func engine(_ text: String, directory: String = ".") throws -> RunResult {
+    let scenario = try ScenarioLoader.decode(text, file: "bench.json", directory: directory)
+    var options = RunOptions()
+    options.parallel = false
+    let run = try Runner.run(scenario, options: options)
+    let csv = CSVReports.summary(run) + CSVReports.targets(run) + CSVReports.timeseries(run)
+    precondition(!csv.isEmpty)
+    return run
+}
+
+struct Measurement {
+    var name: String
+    var requests: Int64
+    var wall: Double
+    var yardstickWall: Double?
+    var rss: Double
+    var figures: [(String, Double)]
+}
+
+func mmcText(_ n: Int) -> String {
+    """
+    { "name": "bench-mmc", "seed": 42, "duration": \(Double(n) / 9),
+      "hardware": { "server": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 0.1 } },
+      "models": { "mm": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": { "dist": "exponential", "mean": "1s" }, "queueLimit": 100000000 } },
+      "workload": [ { "kind": "poisson", "target": "mm", "rate": 9 } ],
+      "slo": { "timeout": "100d" },
+      "plans": { "c10": { "policy": "traditional", "nodes": { "server": 10 } } } }
+    """
+}
+
+func serverlessText(_ n: Int) -> String {
+    """
+    { "name": "bench-serverless", "seed": 42, "duration": \(Double(n) / 0.9),
+      "hardware": { "n": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 0 } },
+      "models": { "f": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "init": "253ms", "service": { "dist": "exponential", "mean": "1.991s" } } },
+      "workload": [ { "kind": "poisson", "target": "f", "rate": 0.9 } ],
+      "slo": { "timeout": "100d" },
+      "plans": { "lambda": { "policy": "serverless", "hosting": "provider", "keepAlive": "600s", "concurrencyLimit": 0 } } }
+    """
+}
+
+func azureText(_ path: String) -> String {
+    """
+    { "name": "bench-azure-conv", "seed": 1, "duration": "1h",
+      "hardware": { "gpu.h100": { "vcpus": 16, "memoryGiB": 128, "gpus": 1, "pricePerHour": 6.88, "boot": "180s" } },
+      "models": { "chat-7b": { "requires": { "vcpus": 4, "memoryGiB": 32, "gpus": 1 }, "init": "5.6s", "load": "3s",
+                               "image": { "name": "vllm", "pull": "120s" }, "concurrency": 16,
+                               "service": { "dist": "tokens", "base": "20ms", "perInputToken": "0.019ms", "perOutputToken": "5.5ms" } } },
+      "workload": [ { "kind": "trace", "format": "azure-llm", "path": "\(path)", "target": "chat-7b" } ],
+      "slo": { "latency": "10s", "timeout": "120s" },
+      "plans": { "reserved": { "policy": "traditional", "nodes": { "gpu.h100": 4 } },
+                 "autoscaled": { "policy": "elastic", "target": 0.6, "nodes": { "gpu.h100": { "min": 1, "max": 8 } } },
+                 "serverless": { "policy": "serverless", "hosting": "self", "keepAlive": "5m", "nodes": { "gpu.h100": { "min": 0, "max": 8 } } } } }
+    """
+}
+
+func measure(_ name: String, repeats: Int, requests: Int64, run: () throws -> [(String, Double)],
+             yardstick: (() -> [(String, Double)])?) rethrows -> Measurement {
+    _ = try run()                                        // warm-up
+    var walls: [Double] = []
+    var figures: [(String, Double)] = []
+    for _ in 0..<repeats { walls.append(try seconds { figures = try run() }) }
+    var yardWall: Double?
+    if let yardstick {
+        _ = yardstick()
+        var ys: [Double] = []
+        for _ in 0..<repeats { ys.append(seconds { figures += yardstick().map { ("yardstick " + $0.0, $0.1) } }) }
+        yardWall = median(ys)
+        // Keep one copy of the yardstick's figures.
+        var seen = Set<String>()
+        figures = figures.filter { seen.insert($0.0).inserted }
+    }
+    return Measurement(name: name, requests: requests, wall: median(walls), yardstickWall: yardWall, rss: peakRSSMegabytes(), figures: figures)
+}
+
+let options = parse()
+let wanted = { (name: String) in options.only.isEmpty || options.only.contains(name) }
+var results: [Measurement] = []
+do {
+    if wanted("mmc") {
+        let n = options.requests
+        var requests: Int64 = 0
+        results.append(try measure("mmc", repeats: options.repeats, requests: Int64(n), run: {
+            let r = try engine(mmcText(n)).plans[0]
+            requests = r.totals.requests
+            return [("mean wait s", r.waitSum / Double(r.totals.completed))]
+        }, yardstick: {
+            [("mean wait s", Yardstick.mmc(requests: n, servers: 10, rate: 9, mean: 1, seed: 42))]
+        }))
+        results[results.count - 1].requests = requests
+    }
+    if wanted("serverless") {
+        let n = options.requests
+        var requests: Int64 = 0
+        results.append(try measure("serverless", repeats: options.repeats, requests: Int64(n), run: {
+            let r = try engine(serverlessText(n)).plans[0]
+            requests = r.totals.requests
+            return [("cold-start probability", Double(r.coldStarts) / Double(r.totals.requests)), ("mean instances", r.instancesMean)]
+        }, yardstick: {
+            let y = Yardstick.serverless(requests: n, rate: 0.9, warmMean: 1.991, initTime: 0.253, keepAlive: 600, seed: 42)
+            return [("cold-start probability", y.cold), ("mean instances", y.instances)]
+        }))
+        results[results.count - 1].requests = requests
+    }
+    let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/traces/AzureLLMInferenceTrace_conv.csv").path
+    if wanted("azure-conv") {
+        if FileManager.default.fileExists(atPath: trace) {
+            var requests: Int64 = 0
+            results.append(try measure("azure-conv ×3 plans", repeats: options.repeats, requests: 0, run: {
+                let run = try engine(azureText(trace))
+                requests = run.plans.reduce(0) { $0 + $1.totals.requests }
+                return run.plans.map { ("\($0.plan) p99 s", Double($0.totals.latency.percentile(99) ?? 0) / 1e9) }
+            }, yardstick: nil))
+            results[results.count - 1].requests = requests
+        } else {
+            FileHandle.standardError.write(Data("azure-conv skipped: \(trace) not found\n".utf8))
+        }
+    }
+} catch {
+    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+    exit(1)
+}
+
+if options.json {
+    for m in results {
+        var fields = ["\"workload\": \"\(m.name)\"", "\"requests\": \(m.requests)", "\"wall_s\": \(m.wall)",
+                      "\"requests_per_s\": \(Double(m.requests) / m.wall)", "\"peak_rss_mb\": \(m.rss)"]
+        if let y = m.yardstickWall {
+            fields += ["\"yardstick_requests_per_s\": \(Double(m.requests) / y)", "\"ratio_to_yardstick\": \(y / m.wall)"]
+        }
+        for (k, v) in m.figures { fields.append("\"\(k)\": \(v)") }
+        print("{" + fields.joined(separator: ", ") + "}")
+    }
+} else {
+    var rows: [[String]] = [["workload", "requests", "wall s", "req/s", "peak RSS", "yardstick req/s", "ratio"]]
+    for m in results {
+        rows.append([m.name, String(m.requests), CSVNumber.fixed(m.wall, 3), CSVNumber.fixed(Double(m.requests) / m.wall / 1e6, 2) + " M",
+                     CSVNumber.fixed(m.rss, 0) + " MB",
+                     m.yardstickWall.map { CSVNumber.fixed(Double(m.requests) / $0 / 1e6, 2) + " M" } ?? "–",
+                     m.yardstickWall.map { CSVNumber.fixed($0 / m.wall, 2) } ?? "–"])
+    }
+    print(TerminalTable.render(rows, rightAligned: Set(1...6)), terminator: "")
+    print("(median of \(options.repeats) after a warm-up; ratio = engine speed ÷ yardstick speed; peak RSS is the process's so far)")
+    for m in results {
+        print("\(m.name): " + m.figures.map { "\($0.0) \(Gates.show(($0.1 * 1e6).rounded() / 1e6))" }.joined(separator: ", "))
+    }
+}
