@@ -170,6 +170,13 @@ struct Simulation<Policy: ScalingPolicy> {
         // Arrivals stop at the duration; in-flight requests drain. Until the duration the
         // policies keep acting (scale-down, keep-alive expiry) even when no request is left.
         while true {
+            // Entries of requests that already ended leave the deadline queue at once, so it
+            // holds only what is in flight (memory does not grow with the timeout).
+            while deadlines.count > 0 {
+                let e = deadlines.ring[deadlines.head]
+                guard req[Int(e.slot)].generation != e.generation || req[Int(e.slot)].ended else { break }
+                _ = deadlines.pop()
+            }
             let heapTime = events.nextTime
             let deadline = deadlines.nextTime
             if activeSources == 0 && inFlight == 0 && Swift.min(heapTime, deadline) > duration { break }

@@ -166,3 +166,27 @@ final class EngineTests: XCTestCase {
         return folder.path
     }
 }
+
+extension EngineTests {
+    func testHistogramMergeAndWindowEdges() {
+        var a = LatencyHistogram(), b = LatencyHistogram(), all = LatencyHistogram()
+        var rng = RandomSource(seed: 4)
+        for k in 0..<20_000 {
+            let v = Int64(rng.exponential(mean: k % 2 == 0 ? 1e6 : 5e8))
+            if k % 3 == 0 { a.record(v) } else { b.record(v) }
+            all.record(v)
+        }
+        var merged = LatencyHistogram()
+        merged.merge(a)
+        merged.merge(b)
+        merged.merge(LatencyHistogram())
+        for p in [1.0, 50, 99, 100] { XCTAssertEqual(merged.percentile(p), all.percentile(p)) }
+        XCTAssertEqual(merged.count, all.count)
+        XCTAssertEqual(merged.cdf().count, all.cdf().count)
+        var edges = LatencyHistogram()
+        for v: Int64 in [1_000_000, 5, Int64.max / 2, 1_000_000] { edges.record(v) }
+        XCTAssertEqual(edges.percentile(25), 5)
+        XCTAssertEqual(edges.percentile(100), Int64.max / 2)
+        XCTAssertEqual(edges.fraction(atOrBelow: 2), 0)
+    }
+}
