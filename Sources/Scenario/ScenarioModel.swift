@@ -134,6 +134,12 @@ public struct TraceSpec: Sendable, Equatable {
     public var path: String
     /// The path resolved against the scenario's folder.
     public var resolvedPath: String
+
+    public init(format: Format, path: String, resolvedPath: String) {
+        self.format = format
+        self.path = path
+        self.resolvedPath = resolvedPath
+    }
 }
 
 public enum WorkloadKind: Sendable, Equatable {

@@ -164,29 +164,57 @@ public final class TraceReader {
         }
     }
 
+    // Field boundaries of the current line, reused from row to row (no allocation per row).
+    var starts: [Int] = []
+    var ends: [Int] = []
+    var lastCaller: [UInt8] = [], lastCallerID: Int32 = 0
+    var lastVersion: [UInt8] = [], lastVersionID: Int32 = 0
+
+    /// Splits a line at commas into `starts`/`ends`, trimming spaces and tabs.
+    func split(_ line: ArraySlice<UInt8>) {
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        var start = line.startIndex
+        var k = line.startIndex
+        while true {
+            if k == line.endIndex || line[k] == 0x2C {
+                var a = start, e = k
+                while a < e && (line[a] == 0x20 || line[a] == 0x09) { a += 1 }
+                while e > a && (line[e - 1] == 0x20 || line[e - 1] == 0x09) { e -= 1 }
+                starts.append(a)
+                ends.append(e)
+                if k == line.endIndex { break }
+                start = k + 1
+            }
+            k += 1
+        }
+    }
+
+    func field(_ line: ArraySlice<UInt8>, _ c: Int) -> ArraySlice<UInt8> { line[starts[c]..<ends[c]] }
+
     /// Reads the next row; nil at end of file.
     public func next(callers: inout StringTable, versions: inout StringTable) throws -> TraceRow? {
         while let raw = nextLine() {
             if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let f = Self.fields(raw)
+            split(raw)
             let needed = max(timeColumn, targetColumn, callerColumn, versionColumn, inputColumn, outputColumn) + 1
-            guard f.count >= needed else {
-                throw fail("expected \(needed) comma-separated fields, found \(f.count)", suggestion: "header: \(columnNames.joined(separator: ","))")
+            guard starts.count >= needed else {
+                throw fail("expected \(needed) comma-separated fields, found \(starts.count)", suggestion: "header: \(columnNames.joined(separator: ","))")
             }
-            let timeText = Self.text(f[timeColumn])
-            guard let time = Self.parseTime(timeText) else {
-                throw fail("cannot read time \"\(timeText)\": expected seconds (12.5) or an ISO-8601 timestamp (2023-11-16 18:15:46.68)",
+            let timeBytes = field(raw, timeColumn)
+            guard let time = Self.parseTime(timeBytes) else {
+                throw fail("cannot read time \"\(Self.text(timeBytes))\": expected seconds (12.5) or an ISO-8601 timestamp (2023-11-16 18:15:46.68)",
                            column: columnNames[timeColumn])
             }
             if time < previousTime {
-                throw fail("time \"\(timeText)\" is earlier than the row before: rows must be in time order",
+                throw fail("time \"\(Self.text(timeBytes))\" is earlier than the row before: rows must be in time order",
                            column: columnNames[timeColumn], suggestion: "sort the trace by time (e.g. sort -t, -k1,1)")
             }
             previousTime = time
             if firstTime == nil { firstTime = time }
             var row = TraceRow(offset: time - firstTime!, target: defaultTarget, caller: 0, version: 0, inputTokens: 0, outputTokens: 0)
             if targetColumn >= 0 {
-                let name = f[targetColumn]
+                let name = field(raw, targetColumn)
                 if !name.isEmpty {
                     if name.elementsEqual(lastTargetName) {
                         row.target = lastTarget
@@ -203,10 +231,24 @@ public final class TraceReader {
                     throw fail("empty target and the workload source names no default target", column: "target")
                 }
             }
-            if callerColumn >= 0 { row.caller = callers.intern(Self.text(f[callerColumn])) }
-            if versionColumn >= 0 { row.version = versions.intern(Self.text(f[versionColumn])) }
-            if inputColumn >= 0 { row.inputTokens = try tokens(f[inputColumn], column: columnNames[inputColumn]) }
-            if outputColumn >= 0 { row.outputTokens = try tokens(f[outputColumn], column: columnNames[outputColumn]) }
+            if callerColumn >= 0 {
+                let name = field(raw, callerColumn)
+                if !name.elementsEqual(lastCaller) {
+                    lastCaller = Array(name)
+                    lastCallerID = callers.intern(Self.text(name))
+                }
+                row.caller = lastCallerID
+            }
+            if versionColumn >= 0 {
+                let name = field(raw, versionColumn)
+                if !name.elementsEqual(lastVersion) {
+                    lastVersion = Array(name)
+                    lastVersionID = versions.intern(Self.text(name))
+                }
+                row.version = lastVersionID
+            }
+            if inputColumn >= 0 { row.inputTokens = try tokens(field(raw, inputColumn), column: columnNames[inputColumn]) }
+            if outputColumn >= 0 { row.outputTokens = try tokens(field(raw, outputColumn), column: columnNames[outputColumn]) }
             if inputColumn < 0, Int(row.target) < needsTokens.count, needsTokens[Int(row.target)] {
                 throw fail("target \"\(targetNames[Int(row.target)])\" has a token-driven service time, but this trace has no token columns",
                            suggestion: "add input_tokens and output_tokens columns, or give the model a service time that is not token-driven")
@@ -233,41 +275,74 @@ public final class TraceReader {
 
     /// Seconds ("12.5") or ISO-8601 ("2023-11-16 18:15:46.6805900", "2023-11-16T18:15:46Z",
     /// with an optional ±hh:mm offset) to nanoseconds.
-    public static func parseTime(_ s: String) -> Int64? {
-        if let seconds = Double(s), seconds.isFinite { return Int64((seconds * 1e9).rounded()) }
-        let c = Array(s.utf8)
+    public static func parseTime(_ s: String) -> Int64? { parseTime(ArraySlice(Array(s.utf8))) }
+
+    /// The same, on the bytes of a field (no String made).
+    public static func parseTime(_ c: ArraySlice<UInt8>) -> Int64? {
+        let base = c.startIndex
+        let n = c.count
+        guard n > 0 else { return nil }
+        if n >= 19 && c[base + 4] == 0x2D { return parseISO(c) }
+        // Seconds: [-]digits[.digits], exactly; anything else through Double's parser.
+        var k = base
+        var negative = false
+        if c[k] == 0x2D { negative = true; k += 1 }
+        var whole: Int64 = 0, digits = 0
+        while k < c.endIndex, c[k] >= 48, c[k] <= 57, digits < 12 { whole = whole * 10 + Int64(c[k] - 48); k += 1; digits += 1 }
+        var fraction: Int64 = 0, fractionDigits = 0
+        if k < c.endIndex, c[k] == 0x2E {
+            k += 1
+            while k < c.endIndex, c[k] >= 48, c[k] <= 57 {
+                if fractionDigits < 9 { fraction = fraction * 10 + Int64(c[k] - 48); fractionDigits += 1 }
+                k += 1
+            }
+        }
+        if k == c.endIndex && (digits > 0 || fractionDigits > 0) {
+            for _ in fractionDigits..<9 { fraction *= 10 }
+            let v = whole * 1_000_000_000 + fraction
+            return negative ? -v : v
+        }
+        guard let seconds = Double(String(decoding: c, as: UTF8.self)), seconds.isFinite, abs(seconds) < 9e9 else { return nil }
+        return Int64((seconds * 1e9).rounded())
+    }
+
+    static func parseISO(_ c: ArraySlice<UInt8>) -> Int64? {
+        let b = c.startIndex
+        let count = c.count
         func num(_ from: Int, _ length: Int) -> Int64? {
-            guard from + length <= c.count else { return nil }
+            guard from + length <= count else { return nil }
             var v: Int64 = 0
             for k in from..<(from + length) {
-                guard c[k] >= 48 && c[k] <= 57 else { return nil }
-                v = v * 10 + Int64(c[k] - 48)
+                let x = c[b + k]
+                guard x >= 48 && x <= 57 else { return nil }
+                v = v * 10 + Int64(x - 48)
             }
             return v
         }
-        guard c.count >= 19, c[4] == 0x2D, c[7] == 0x2D, c[10] == 0x20 || c[10] == 0x54, c[13] == 0x3A, c[16] == 0x3A,
+        func at(_ k: Int) -> UInt8 { c[b + k] }
+        guard count >= 19, at(4) == 0x2D, at(7) == 0x2D, at(10) == 0x20 || at(10) == 0x54, at(13) == 0x3A, at(16) == 0x3A,
               let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
               let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2),
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var i = 19
         var fraction: Int64 = 0
-        if i < c.count && c[i] == 0x2E {
+        if i < count && at(i) == 0x2E {
             i += 1
             var digits = 0
-            while i < c.count, c[i] >= 48, c[i] <= 57 {
-                if digits < 9 { fraction = fraction * 10 + Int64(c[i] - 48); digits += 1 }
+            while i < count, at(i) >= 48, at(i) <= 57 {
+                if digits < 9 { fraction = fraction * 10 + Int64(at(i) - 48); digits += 1 }
                 i += 1
             }
             guard digits > 0 else { return nil }
             for _ in digits..<9 { fraction *= 10 }
         }
         var offsetSeconds: Int64 = 0
-        if i < c.count {
-            if c[i] == 0x5A && i == c.count - 1 {
+        if i < count {
+            if at(i) == 0x5A && i == count - 1 {
                 i += 1
-            } else if c[i] == 0x2B || c[i] == 0x2D, let oh = num(i + 1, 2), i + 3 < c.count, c[i + 3] == 0x3A, let om = num(i + 4, 2), i + 6 == c.count {
-                offsetSeconds = (oh * 3600 + om * 60) * (c[i] == 0x2B ? 1 : -1)
-                i = c.count
+            } else if at(i) == 0x2B || at(i) == 0x2D, let oh = num(i + 1, 2), i + 3 < count, at(i + 3) == 0x3A, let om = num(i + 4, 2), i + 6 == count {
+                offsetSeconds = (oh * 3600 + om * 60) * (at(i) == 0x2B ? 1 : -1)
+                i = count
             } else {
                 return nil
             }

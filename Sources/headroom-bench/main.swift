@@ -14,16 +14,25 @@ struct Options {
     var repeats = 3
     var only: [String] = []
     var json = false
+    var days = 14.0
+    var functions = 2000
 }
 
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
-    Usage: headroom-bench [--requests N] [--repeat N] [--only mmc|serverless|azure-conv ...] [--json]
+    Usage: headroom-bench [--requests N] [--repeat N] [--only mmc|serverless|azure-conv|functions ...] [--json]
+                          [--days D] [--functions K]
 
       --requests N   requests per synthetic workload (default 10000000)
       --repeat N     timed runs after one warm-up; the median is reported (default 3)
       --only NAME    run only this workload (repeatable)
       --json         one JSON object per workload instead of the table
+      --days D       length of the 'functions' workload (default 14)
+      --functions K  functions in the 'functions' workload (default 2000)
+
+    'functions' (run only when named with --only) is Azure-Functions-sized: K functions with
+    heavy-tailed invocation rates totalling about 10^9 invocations per 14 days (827/s), on
+    Lambda-like serverless with a 10-minute keep-alive. It runs once, without warm-up.
 
     """.utf8))
     exit(64)
@@ -39,6 +48,8 @@ func parse() -> Options {
         case "--repeat": guard let v = args.first.flatMap(Int.init), v > 0 else { usage() }; o.repeats = v; args.removeFirst()
         case "--only": guard let v = args.first else { usage() }; o.only.append(v); args.removeFirst()
         case "--json": o.json = true
+        case "--days": guard let v = args.first.flatMap(Double.init), v > 0 else { usage() }; o.days = v; args.removeFirst()
+        case "--functions": guard let v = args.first.flatMap(Int.init), v > 0 else { usage() }; o.functions = v; args.removeFirst()
         case "-h", "--help": usage()
         default:
             FileHandle.standardError.write(Data("Error: Unknown option '\(a)'\n".utf8))
@@ -109,6 +120,28 @@ func serverlessText(_ n: Int) -> String {
     """
 }
 
+/// K functions with lognormal rates (σ = 2.5: invocation rates spanning orders of magnitude,
+/// as in the Azure Functions 2019 trace) summing to 827 invocations per second (≈ 10⁹ in 14 days).
+func functionsText(days: Double, functions: Int) -> String {
+    var rng = RandomSource(seed: 2019, stream: 7)
+    let weights = (0..<functions).map { _ in Foundation.exp(2.5 * rng.normal()) }
+    let total = weights.reduce(0, +)
+    var models: [String] = [], sources: [String] = []
+    for k in 0..<functions {
+        let rate = 827 * weights[k] / total
+        models.append("\"f\(k)\": { \"requires\": { \"vcpus\": 1, \"memoryGiB\": 0.25 }, \"init\": \"400ms\", \"service\": { \"dist\": \"lognormal\", \"mean\": \"800ms\", \"cv\": 1.5 } }")
+        sources.append("{ \"kind\": \"poisson\", \"target\": \"f\(k)\", \"rate\": \(rate) }")
+    }
+    return """
+    { "name": "bench-functions", "seed": 3, "duration": \(days * 86400),
+      "hardware": { "n": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 0 } },
+      "models": { \(models.joined(separator: ", ")) },
+      "workload": [ \(sources.joined(separator: ", ")) ],
+      "slo": { "timeout": "15m" },
+      "plans": { "lambda": { "policy": "serverless", "hosting": "provider", "keepAlive": "10m", "concurrencyLimit": 0 } } }
+    """
+}
+
 func azureText(_ path: String) -> String {
     """
     { "name": "bench-azure-conv", "seed": 1, "duration": "1h",
@@ -174,6 +207,21 @@ do {
     }
     let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/traces/AzureLLMInferenceTrace_conv.csv").path
+    if wanted("trace-read") && FileManager.default.fileExists(atPath: trace) {
+        // Reading speed of the trace parser alone: every row, with its tokens.
+        let spec = TraceSpec(format: .azureLLM, path: trace, resolvedPath: trace)
+        var rows: Int64 = 0
+        results.append(try measure("trace-read azure-conv ×20", repeats: options.repeats, requests: 0, run: {
+            rows = 0
+            for _ in 0..<20 {
+                let reader = try TraceReader(spec: spec, defaultTarget: 0, targetNames: ["chat"])
+                var callers = StringTable(), versions = StringTable()
+                while try reader.next(callers: &callers, versions: &versions) != nil { rows += 1 }
+            }
+            return [("rows", Double(rows))]
+        }, yardstick: nil))
+        results[results.count - 1].requests = rows
+    }
     if wanted("azure-conv") {
         if FileManager.default.fileExists(atPath: trace) {
             var requests: Int64 = 0
@@ -186,6 +234,16 @@ do {
         } else {
             FileHandle.standardError.write(Data("azure-conv skipped: \(trace) not found\n".utf8))
         }
+    }
+    if options.only.contains("functions") {
+        let text = functionsText(days: options.days, functions: options.functions)
+        var result: RunResult?
+        let wall = try seconds { result = try engine(text) }
+        let r = result!.plans[0]
+        results.append(Measurement(name: "functions \(Gates.show(options.days))d × \(options.functions)", requests: r.totals.requests, wall: wall,
+                                   yardstickWall: nil, rss: peakRSSMegabytes(),
+                                   figures: [("cold-start probability", Double(r.coldStarts) / Double(r.totals.requests)),
+                                             ("mean instances", r.instancesMean), ("cost USD", r.cost)]))
     }
 } catch {
     FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
