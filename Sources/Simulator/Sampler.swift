@@ -59,7 +59,8 @@ public enum Sampler: Sendable, Equatable {
     /// Draws a duration in nanoseconds (never negative).
     @inlinable public func nanoseconds(_ rng: inout RandomSource, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Int64 {
         let s = sample(&rng, inputTokens: inputTokens, outputTokens: outputTokens)
-        return s > 0 ? Int64((s * 1e9).rounded()) : 0
+        // Round to the nearest nanosecond; adding ½ and truncating avoids a libm call.
+        return s > 0 ? Int64(s * 1e9 + 0.5) : 0
     }
 
     /// Marsaglia & Tsang (2000), "A simple method for generating gamma variables".

@@ -73,15 +73,10 @@ struct Simulation<Policy: ScalingPolicy> {
     var freeSlots: [Int32] = []
     var inFlight = 0
     var nextRequestID: Int64 = 0
-    var req: [RequestSlot] = []
+    let req = SlotTable<RequestSlot>(capacity: 1024)
 
     // Instances, by slot.
-    var instGeneration: [UInt32] = []
-    var instModel: [Int32] = []
-    var instNode: [Int32] = []
-    var instInFlight: [Int32] = []
-    var instReadyAt: [Int64] = []
-    var instReady: [Bool] = []
+    let inst = SlotTable<InstanceSlot>(capacity: 64)
 
     // Nodes, by slot.
     var nodeGeneration: [UInt32] = []
@@ -229,7 +224,7 @@ struct Simulation<Policy: ScalingPolicy> {
             let caller = Int(req[r].caller)
             if caller >= perCaller.count { perCaller.append(contentsOf: repeatElement(OutcomeStats(), count: caller + 1 - perCaller.count)) }
             perTarget[Int(target)].requests += 1
-            perCaller[caller].requests += 1
+            if caller != 0 { perCaller[caller].requests += 1 }
             intervalArrivals += 1
             deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
             core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target))), at: at, into: &actions)
@@ -242,17 +237,17 @@ struct Simulation<Policy: ScalingPolicy> {
             let r = Int(event.subject)
             guard req[r].generation == event.generation else { return }
             let i = Int(req[r].instance)
-            instInFlight[i] -= 1
-            busyCapacity -= inverseConcurrency[Int(instModel[i])]
-            if instInFlight[i] == 0 { busyInstances -= 1 }
+            inst[i].inFlight -= 1
+            busyCapacity -= inverseConcurrency[Int(inst[i].model)]
+            if inst[i].inFlight == 0 { busyInstances -= 1 }
             req[r].stageSince = now
             core.handle(.requestFinished(RequestID(r)), at: at, into: &actions)
             try perform()
         case .instanceReady:
             let i = Int(event.subject)
-            guard instGeneration[i] == event.generation else { return }
-            instReady[i] = true
-            instReadyAt[i] = now
+            guard inst[i].generation == event.generation else { return }
+            inst[i].ready = true
+            inst[i].readyAt = now
             startingInstances -= 1
             core.handle(.instanceReady(InstanceID(i)), at: at, into: &actions)
             try perform()
@@ -340,25 +335,25 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func startService(_ r: Int, on i: Int, cold: Bool) {
-        let m = Int(instModel[i])
-        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(instNode[i])])
+        let m = Int(inst[i].model)
+        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(inst[i].node)])
         let service = serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
         let since = req[r].stageSince
         var waited = now - since
         if cold {
-            waited -= Swift.max(0, Swift.min(now, instReadyAt[i]) - since)
+            waited -= Swift.max(0, Swift.min(now, inst[i].readyAt) - since)
             if !req[r].cold {
                 req[r].cold = true
                 intervalColdStarts += 1
                 perTarget[Int(req[r].target)].coldStarts += 1
-                perCaller[Int(req[r].caller)].coldStarts += 1
+                if req[r].caller != 0 { perCaller[Int(req[r].caller)].coldStarts += 1 }
             }
         }
         req[r].wait += waited
         if req[r].firstStart < 0 { req[r].firstStart = now }
         req[r].instance = Int32(i)
-        if instInFlight[i] == 0 { busyInstances += 1 }
-        instInFlight[i] += 1
+        if inst[i].inFlight == 0 { busyInstances += 1 }
+        inst[i].inFlight += 1
         busyCapacity += inverseConcurrency[m]
         if physics.providerHosted {
             let p = physics.pricing
@@ -381,10 +376,12 @@ struct Simulation<Policy: ScalingPolicy> {
         perTarget[t].latency.record(latency)
         perTarget[t].waitNanoseconds += wait
         perTarget[t].withinSLO += within
-        perCaller[c].completed += 1
-        perCaller[c].latency.record(latency)
-        perCaller[c].waitNanoseconds += wait
-        perCaller[c].withinSLO += within
+        if c != 0 {   // caller id 0 is "no caller": nothing to report per caller
+            perCaller[c].completed += 1
+            perCaller[c].latency.record(latency)
+            perCaller[c].waitNanoseconds += wait
+            perCaller[c].withinSLO += within
+        }
         intervalCompletions += 1
         try logRow(r, outcome: "completed", reason: "")
     }
@@ -393,7 +390,7 @@ struct Simulation<Policy: ScalingPolicy> {
         guard !req[r].ended else { return }
         endRequest(r)
         perTarget[Int(req[r].target)].rejected += 1
-        perCaller[Int(req[r].caller)].rejected += 1
+        if req[r].caller != 0 { perCaller[Int(req[r].caller)].rejected += 1 }
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
@@ -402,7 +399,7 @@ struct Simulation<Policy: ScalingPolicy> {
     mutating func timeOut(_ r: Int) {
         endRequest(r)
         perTarget[Int(req[r].target)].timedOut += 1
-        perCaller[Int(req[r].caller)].timedOut += 1
+        if req[r].caller != 0 { perCaller[Int(req[r].caller)].timedOut += 1 }
         intervalTimeouts += 1
         try? logRow(r, outcome: "timed_out", reason: "timeout")
     }
@@ -413,28 +410,20 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func startInstance(_ i: Int, model m: Int, node n: Int, warm: Bool) {
-        if i >= instGeneration.count {
-            let extra = i + 1 - instGeneration.count
-            instGeneration.append(contentsOf: repeatElement(0, count: extra))
-            instModel.append(contentsOf: repeatElement(0, count: extra))
-            instNode.append(contentsOf: repeatElement(-1, count: extra))
-            instInFlight.append(contentsOf: repeatElement(0, count: extra))
-            instReadyAt.append(contentsOf: repeatElement(0, count: extra))
-            instReady.append(contentsOf: repeatElement(false, count: extra))
-        }
-        instGeneration[i] &+= 1
-        instModel[i] = Int32(m)
-        instNode[i] = Int32(n)
-        instInFlight[i] = 0
+        while i >= inst.count { inst.append(InstanceSlot()) }
+        inst[i].generation &+= 1
+        inst[i].model = Int32(m)
+        inst[i].node = Int32(n)
+        inst[i].inFlight = 0
         liveInstances += 1
         if liveInstances > instancesMax { instancesMax = liveInstances }
         if warm {
-            instReady[i] = true
-            instReadyAt[i] = now
+            inst[i].ready = true
+            inst[i].readyAt = now
             return
         }
-        instReady[i] = false
-        instReadyAt[i] = Int64.max
+        inst[i].ready = false
+        inst[i].readyAt = Int64.max
         startingInstances += 1
         instanceStarts += 1
         let model = physics.models[m]
@@ -456,14 +445,14 @@ struct Simulation<Policy: ScalingPolicy> {
                 nanoseconds: initTime + load, granularity: p.granularity, memoryGB: model.memoryGB,
                 perGBSecond: p.perGBSecond, gpus: model.gpus, perGPUSecond: p.perGPUSecond ?? 0)
         }
-        events.push(time: ready, kind: .instanceReady, subject: Int32(i), generation: instGeneration[i])
+        events.push(time: ready, kind: .instanceReady, subject: Int32(i), generation: inst[i].generation)
     }
 
     mutating func stopInstance(_ i: Int) {
-        instGeneration[i] &+= 1
+        inst[i].generation &+= 1
         liveInstances -= 1
-        if !instReady[i] { startingInstances -= 1 }
-        instReady[i] = false
+        if !inst[i].ready { startingInstances -= 1 }
+        inst[i].ready = false
     }
 
     mutating func startNode(_ n: Int, type t: Int, warm: Bool) {
@@ -536,9 +525,9 @@ struct Simulation<Policy: ScalingPolicy> {
         var nodeName = ""
         var instanceName = ""
         if i >= 0 {
-            modelName = modelNames[Int(instModel[i])]
+            modelName = modelNames[Int(inst[i].model)]
             instanceName = "i\(i)"
-            let n = Int(instNode[i])
+            let n = Int(inst[i].node)
             if n >= 0 { nodeName = "\(hardwareNames[Int(nodeType[n])])#\(n)" }
         } else if let stage = core.cluster.configuration.targets[t].stages.first {
             modelName = modelNames[stage.index]
@@ -603,4 +592,15 @@ struct RequestSlot {
     var instance: Int32 = -1
     var cold = false
     var ended = false
+}
+
+/// The host's record of one instance slot.
+struct InstanceSlot {
+    /// Bumped when the instance starts or stops: its pending ready event is then stale.
+    var generation: UInt32 = 0
+    var model: Int32 = 0
+    var node: Int32 = -1
+    var inFlight: Int32 = 0
+    var readyAt: Int64 = 0
+    var ready = false
 }

@@ -269,7 +269,7 @@ if options.json {
                      m.yardstickWall.map { CSVNumber.fixed($0 / m.wall, 2) } ?? "–"])
     }
     print(TerminalTable.render(rows, rightAligned: Set(1...6)), terminator: "")
-    print("(median of \(options.repeats) after a warm-up; ratio = engine speed ÷ yardstick speed; peak RSS is the process's so far)")
+    print("(median of \(options.repeats) after a warm-up — 'functions' runs once; ratio = engine speed ÷ yardstick speed; peak RSS is the process's so far)")
     for m in results {
         print("\(m.name): " + m.figures.map { "\($0.0) \(Gates.show(($0.1 * 1e6).rounded() / 1e6))" }.joined(separator: ", "))
     }

@@ -1,0 +1,47 @@
+/// Growable storage addressed by dense slot index, without copy-on-write checks.
+///
+/// A Swift array checks that its buffer is uniquely referenced on every element write; in the
+/// simulator's per-request path those checks were the largest single cost. A simulation owns
+/// its tables and never shares them, so reference semantics are safe here.
+final class SlotTable<Element> {
+    private(set) var base: UnsafeMutablePointer<Element>
+    private(set) var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 64) {
+        self.capacity = Swift.max(capacity, 1)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    /// - Complexity: O(1).
+    @inline(__always) subscript(i: Int) -> Element {
+        get {
+            assert(i >= 0 && i < count, "slot \(i) out of range")
+            return base[i]
+        }
+        _modify {
+            assert(i >= 0 && i < count, "slot \(i) out of range")
+            yield &base[i]
+        }
+    }
+
+    /// Appends a slot.
+    ///
+    /// - Complexity: O(1) amortized.
+    func append(_ element: Element) {
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = bigger
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+}
