@@ -157,6 +157,7 @@ public struct Cluster: Sendable {
 
     /// Brings the model's utilisation integrals up to `now`.
     @usableFromInline mutating func integrate(_ model: Int, now: TimePoint) {
+        guard configuration.tracksUtilisation else { return }
         let dt = Double(now.nanoseconds - models[model].lastIntegration.nanoseconds)
         if dt > 0 {
             let k = Double(configuration.models[model].concurrency)

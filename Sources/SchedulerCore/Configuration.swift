@@ -66,11 +66,16 @@ public struct ClusterConfiguration: Sendable {
     /// Whether instances live on the plan's own nodes (`true`) or on a provider's capacity
     /// that the plan never sees (`false`, Lambda-like hosting).
     public var usesNodes: Bool
+    /// Whether the core keeps time integrals of busy and ready slots per model (the
+    /// utilisation metric of target tracking). Plans that never read them skip the work.
+    public var tracksUtilisation: Bool
 
-    public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool) {
+    public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool,
+                tracksUtilisation: Bool = true) {
         self.nodeTypes = nodeTypes
         self.models = models
         self.targets = targets
         self.usesNodes = usesNodes
+        self.tracksUtilisation = tracksUtilisation
     }
 }

@@ -45,7 +45,7 @@ public enum PlanBuilder {
         return used
     }
 
-    static func configuration(_ s: Scenario, providerHosted: Bool) -> ClusterConfiguration {
+    static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false) -> ClusterConfiguration {
         let nodeTypes = s.hardware.map {
             NodeTypeSpec(capacity: Resources(milliCPU: Int64(($0.vcpus * 1000).rounded()),
                                              memoryMiB: Int64(($0.memoryGiB * 1024).rounded()), gpus: Int64($0.gpus)))
@@ -59,7 +59,8 @@ public enum PlanBuilder {
                       queueLimit: m.queueLimit)
         }
         let targets = (0..<s.targetNames.count).map { TargetSpec(stages: s.stages(of: TargetRef(index: $0)).map { ModelID($0) }) }
-        return ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted)
+        return ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted,
+                                    tracksUtilisation: tracksUtilisation)
     }
 
     static func physics(_ s: Scenario, plan: Plan) -> PlanPhysics {

@@ -94,7 +94,8 @@ public enum Runner {
             if let p = options.progress { sim.progress = { p(position, $0) } }
             result = try sim.run()
         case let .elastic(e):
-            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false), policy: PlanBuilder.elastic(s, e))
+            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true),
+                                 policy: PlanBuilder.elastic(s, e))
             var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
                                  sources: sources, callers: callers, versions: versions, log: log)
             if let p = options.progress { sim.progress = { p(position, $0) } }

@@ -90,13 +90,13 @@ struct Simulation<Policy: ScalingPolicy> {
 
     // Metrics.
     var totals = OutcomeStats()
-    var perTarget: [OutcomeStats]
+    let perTarget: SlotTable<OutcomeStats>
     /// Service-time samplers: by model × hardware type, or by model for provider hosting.
     let serviceSamplers: [Sampler]
     let hardwareCount: Int
     /// 1 ÷ concurrency, by model.
     let inverseConcurrency: [Double]
-    var perCaller: [OutcomeStats] = []
+    let perCaller = SlotTable<OutcomeStats>(capacity: 16)
     var rejectedByReason = [Int64](repeating: 0, count: RejectReason.allCases.count)
     var closedCost = 0.0
     var providerCost = 0.0
@@ -134,7 +134,8 @@ struct Simulation<Policy: ScalingPolicy> {
         serviceRNG = RandomSource(seed: seed, stream: 1)
         coldRNG = RandomSource(seed: seed, stream: 2)
         bootRNG = RandomSource(seed: seed, stream: 3)
-        perTarget = [OutcomeStats](repeating: OutcomeStats(), count: scenario.targetNames.count)
+        perTarget = SlotTable<OutcomeStats>(capacity: scenario.targetNames.count)
+        for _ in 0..<scenario.targetNames.count { perTarget.append(OutcomeStats()) }
         hardwareCount = physics.hardware.count
         if physics.providerHosted {
             serviceSamplers = physics.models.map(\.providerService)
@@ -222,7 +223,7 @@ struct Simulation<Policy: ScalingPolicy> {
             req[r].output = sources[k].nextOutput
             req[r].stageSince = now
             let caller = Int(req[r].caller)
-            if caller >= perCaller.count { perCaller.append(contentsOf: repeatElement(OutcomeStats(), count: caller + 1 - perCaller.count)) }
+            while caller >= perCaller.count { perCaller.append(OutcomeStats()) }
             perTarget[Int(target)].requests += 1
             if caller != 0 { perCaller[caller].requests += 1 }
             intervalArrivals += 1
@@ -553,7 +554,9 @@ struct Simulation<Policy: ScalingPolicy> {
     mutating func finish() -> PlanResult {
         // Plan totals are the sum of the targets' (every request has exactly one target).
         totals = OutcomeStats()
-        for t in perTarget { totals.merge(t) }
+        let targets = (0..<perTarget.count).map { perTarget[$0] }
+        let callerStats = (0..<perCaller.count).map { perCaller[$0] }
+        for t in targets { totals.merge(t) }
         let end = Swift.max(now, duration)
         advanceClock(to: end)
         if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
@@ -565,7 +568,7 @@ struct Simulation<Policy: ScalingPolicy> {
                                          increment: hw.billing.increment, minimum: hw.billing.minimum)
         }
         return PlanResult(
-            plan: "", policy: core.policy.family, totals: totals, perTarget: perTarget, perCaller: perCaller,
+            plan: "", policy: core.policy.family, totals: totals, perTarget: targets, perCaller: callerStats,
             rejectedByReason: rejectedByReason, hasSLO: sloLatency != nil,
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
