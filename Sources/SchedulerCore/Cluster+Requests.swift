@@ -21,12 +21,11 @@ extension Cluster {
         instances[instance.index].reservedFor = request.raw
     }
 
-    /// Rejects a request and releases its slot.
+    /// Rejects a request; `.reject` also hands its slot back to the host.
     @usableFromInline
     mutating func turnAway(_ request: RequestID, reason: RejectReason, into actions: inout [SchedulerAction]) {
         requests[request.index].state = .free
         actions.append(.reject(request, reason: reason))
-        actions.append(.release(request))
     }
 
     /// Ends the request's service on its instance; returns the instance.
@@ -70,8 +69,7 @@ extension Cluster {
             return true
         }
         requests[r].state = .free
-        actions.append(.complete(request))
-        actions.append(.release(request))
+        actions.append(.complete(request))   // also hands the slot back to the host
         return false
     }
 

@@ -29,7 +29,7 @@ public typealias NodeID = DenseID<NodeKind>
 /// An instance slot (a loaded copy of a model). Allocated by the core; reused after `stopInstance`.
 public typealias InstanceID = DenseID<InstanceKind>
 /// A request slot, allocated by the host (simulator or runtime) and reused once the core has
-/// released it (`SchedulerAction.release`).
+/// let go of it (`SchedulerAction.complete`, `.reject` or `.release`).
 public typealias RequestID = DenseID<RequestKind>
 /// A timer the core asked the host to run; the host echoes it back in `.timerFired`.
 ///

@@ -33,12 +33,12 @@ public enum SchedulerAction: Sendable, Equatable {
     /// Serve the request's current stage on the instance. `cold` is true when the request
     /// waited for this instance to start.
     case dispatch(RequestID, instance: InstanceID, cold: Bool)
-    /// The request has finished its last stage.
+    /// The request has finished its last stage. The core no longer holds its slot.
     case complete(RequestID)
-    /// The request is turned away.
+    /// The request is turned away. The core no longer holds its slot.
     case reject(RequestID, reason: RejectReason)
-    /// The core no longer holds the request slot (after `complete`, `reject`, or after a
-    /// timed-out request left its queue or its instance). The host may reuse the slot.
+    /// A timed-out request has left its queue or its instance: the core no longer holds its
+    /// slot. (Completed and rejected requests need no release: those actions imply it.)
     case release(RequestID)
     /// Report `.timerFired(timer)` at `at`, replacing any earlier setting of the same timer.
     case setTimer(TimerID, at: TimePoint)

@@ -385,6 +385,7 @@ struct Simulation<Policy: ScalingPolicy> {
         }
         intervalCompletions += 1
         try logRow(r, outcome: "completed", reason: "")
+        releaseRequest(r)
     }
 
     mutating func reject(_ r: Int, reason: RejectReason) throws {
@@ -395,6 +396,7 @@ struct Simulation<Policy: ScalingPolicy> {
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
+        releaseRequest(r)
     }
 
     mutating func timeOut(_ r: Int) {

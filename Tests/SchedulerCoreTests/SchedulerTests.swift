@@ -36,11 +36,11 @@ final class SchedulerTests: XCTestCase {
         core.handle(.requestArrived(RequestID(2), target: TargetID(0)), at: t(2), into: &a)
         XCTAssertEqual(a, [], "the third request waits")
         core.handle(.requestArrived(RequestID(3), target: TargetID(0)), at: t(2), into: &a)
-        XCTAssertEqual(a, [.reject(RequestID(3), reason: .queueFull), .release(RequestID(3))])
+        XCTAssertEqual(a, [.reject(RequestID(3), reason: .queueFull)])
         a.removeAll()
         core.handle(.requestFinished(RequestID(1)), at: t(3), into: &a)
         XCTAssertEqual(a, [.dispatch(RequestID(2), instance: InstanceID(0), cold: false),
-                           .complete(RequestID(1)), .release(RequestID(1))])
+                           .complete(RequestID(1))])
     }
 
     func testTimedOutQueuedRequestIsSkippedAndReleased() {
@@ -54,7 +54,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(a, [])
         core.handle(.requestFinished(RequestID(0)), at: t(6), into: &a)
         XCTAssertEqual(a, [.release(RequestID(1)), .dispatch(RequestID(2), instance: InstanceID(0), cold: false),
-                           .complete(RequestID(0)), .release(RequestID(0))])
+                           .complete(RequestID(0))])
     }
 
     func testTimedOutRequestInServiceHoldsItsSlotUntilTheWorkEnds() {
@@ -93,7 +93,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(core.cluster.instances[second.index].model, ModelID(1))
         a.removeAll()
         core.handle(.requestFinished(RequestID(0)), at: t(2), into: &a)
-        XCTAssertEqual(a, [.complete(RequestID(0)), .release(RequestID(0))])
+        XCTAssertEqual(a, [.complete(RequestID(0))])
     }
 
     func testServerlessStartsOnDemandServesColdAndExpiresAfterKeepAlive() {
@@ -109,14 +109,14 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(a, [.dispatch(RequestID(0), instance: InstanceID(0), cold: true)])
         a.removeAll()
         core.handle(.requestFinished(RequestID(0)), at: t(13), into: &a)
-        XCTAssertEqual(a, [.setTimer(.keepAlive(InstanceID(0)), at: t(613)), .complete(RequestID(0)), .release(RequestID(0))])
+        XCTAssertEqual(a, [.setTimer(.keepAlive(InstanceID(0)), at: t(613)), .complete(RequestID(0))])
         a.removeAll()
         // Used again before expiry: warm, and the timer re-arms from the new idle time.
         core.handle(.requestArrived(RequestID(0), target: TargetID(0)), at: t(300), into: &a)
         XCTAssertEqual(a, [.dispatch(RequestID(0), instance: InstanceID(0), cold: false)])
         a.removeAll()
         core.handle(.requestFinished(RequestID(0)), at: t(301), into: &a)
-        XCTAssertEqual(a, [.complete(RequestID(0)), .release(RequestID(0))], "timer already armed")
+        XCTAssertEqual(a, [.complete(RequestID(0))], "timer already armed")
         a.removeAll()
         core.handle(.timerFired(.keepAlive(InstanceID(0))), at: t(613), into: &a)
         XCTAssertEqual(a, [.setTimer(.keepAlive(InstanceID(0)), at: t(901))])
@@ -140,7 +140,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(a, [.startInstance(InstanceID(1), model: ModelID(0), node: nil, warm: false)])
         a.removeAll()
         core.handle(.requestFinished(RequestID(0)), at: t(3.1), into: &a)
-        XCTAssertEqual(a, [.setTimer(.keepAlive(InstanceID(0)), at: t(603.1)), .complete(RequestID(0)), .release(RequestID(0))],
+        XCTAssertEqual(a, [.setTimer(.keepAlive(InstanceID(0)), at: t(603.1)), .complete(RequestID(0))],
                        "instance 0 frees first but does not take request 1")
         a.removeAll()
         core.handle(.instanceReady(InstanceID(1)), at: t(3.5), into: &a)
@@ -165,7 +165,7 @@ final class SchedulerTests: XCTestCase {
         core.handle(.requestArrived(RequestID(0), target: TargetID(0)), at: t(1), into: &a)
         a.removeAll()
         core.handle(.requestArrived(RequestID(1), target: TargetID(0)), at: t(1), into: &a)
-        XCTAssertEqual(a, [.reject(RequestID(1), reason: .throttled), .release(RequestID(1))])
+        XCTAssertEqual(a, [.reject(RequestID(1), reason: .throttled)])
     }
 
     func testServerlessDoesNotStartMoreThanTheStartingSlotsCover() {
