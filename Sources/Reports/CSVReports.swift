@@ -10,6 +10,10 @@ public enum CSVReports {
         + ["rejected_queue_full", "rejected_no_capacity", "rejected_throttled", "end_time_s"]
     /// Columns of targets.csv.
     public static let targetColumns = ["scenario", "plan", "target", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
+    /// Columns of callers.csv.
+    public static let callerColumns = ["scenario", "plan", "caller", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
+        + ["cold_starts", "slo_attainment", "service_s", "cost_usd"]
+
     /// Columns of timeseries.csv.
     public static let timeseriesColumns = ["scenario", "plan", "time_s", "arrivals", "completions", "rejections", "timeouts", "queued",
                                            "instances_busy", "instances_idle", "instances_starting", "nodes_ready", "nodes_booting", "cost_usd",
@@ -49,6 +53,47 @@ public enum CSVReports {
                 var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(names[t]),
                               String(stats.requests), String(stats.completed), String(stats.rejected), String(stats.timedOut)]
                 fields += LatencyColumns.values(stats.latency).map { number($0) }
+                out += fields.joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    /// One row per (plan, caller), plus a row with an empty caller for requests that named
+    /// none, so the rows of a plan add up to its totals. A plan's cost is attributed to callers
+    /// in proportion to the service time their requests used.
+    public static func callers(_ run: RunResult) -> String {
+        var out = callerColumns.joined(separator: ",") + "\n"
+        for plan in run.plans {
+            var rows: [(String, OutcomeStats)] = []
+            var named = OutcomeStats()
+            for (c, stats) in plan.perCaller.enumerated() where c > 0 && stats.requests > 0 {
+                rows.append((plan.callers[c], stats))
+                named.merge(stats)
+            }
+            let anonymous = plan.totals.requests - named.requests
+            if anonymous > 0 {
+                // Everything not sent by a named caller: totals minus the named callers' sums.
+                var rest = OutcomeStats()
+                rest.requests = anonymous
+                rest.completed = plan.totals.completed - named.completed
+                rest.rejected = plan.totals.rejected - named.rejected
+                rest.timedOut = plan.totals.timedOut - named.timedOut
+                rest.coldStarts = plan.totals.coldStarts - named.coldStarts
+                rest.withinSLO = plan.totals.withinSLO - named.withinSLO
+                rest.serviceNanoseconds = plan.totals.serviceNanoseconds - named.serviceNanoseconds
+                rows.insert(("", rest), at: 0)
+            }
+            let totalService = Double(plan.totals.serviceNanoseconds)
+            for (name, stats) in rows {
+                var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(name),
+                              String(stats.requests), String(stats.completed), String(stats.rejected), String(stats.timedOut)]
+                // Latencies are known only for named callers (the anonymous row has none).
+                fields += LatencyColumns.values(stats.latency).map { number($0) }
+                fields.append(String(stats.coldStarts))
+                fields.append(plan.hasSLO && stats.requests > 0 ? CSVNumber.fixed(Double(stats.withinSLO) / Double(stats.requests), 6) : "")
+                fields.append(CSVNumber.fixed(Double(stats.serviceNanoseconds) / 1e9, 6))
+                fields.append(CSVNumber.fixed(totalService > 0 ? plan.cost * Double(stats.serviceNanoseconds) / totalService : 0, 6))
                 out += fields.joined(separator: ",") + "\n"
             }
         }

@@ -14,6 +14,9 @@ public struct OutcomeStats: Sendable {
     public var waitNanoseconds: Int64 = 0
     /// Requests completed within the SLO latency (0 when there is none).
     public var withinSLO: Int64 = 0
+    /// Service time consumed on instances (nanoseconds, every stage, timed-out work included):
+    /// the basis of cost attribution.
+    public var serviceNanoseconds: Int64 = 0
 
     public init() {}
 
@@ -27,6 +30,7 @@ public struct OutcomeStats: Sendable {
         coldStarts += other.coldStarts
         waitNanoseconds += other.waitNanoseconds
         withinSLO += other.withinSLO
+        serviceNanoseconds += other.serviceNanoseconds
     }
 }
 

@@ -339,6 +339,8 @@ struct Simulation<Policy: ScalingPolicy> {
         let m = Int(inst[i].model)
         let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(inst[i].node)])
         let service = serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
+        perTarget[Int(req[r].target)].serviceNanoseconds += service
+        if req[r].caller != 0 { perCaller[Int(req[r].caller)].serviceNanoseconds += service }
         let since = req[r].stageSince
         var waited = now - since
         if cold {

@@ -178,3 +178,33 @@ struct HTMLReportTests {
         #expect(SVGChart.niceTicks(3, 3) == [3])
     }
 }
+
+/// callers.csv: per-caller rows that add up to the plan's totals, cost included.
+struct CallersTests {
+    @Test func callerRowsAddUpToThePlanTotals() throws {
+        let s = try ScenarioLoader.decode("""
+        { "name": "callers", "duration": "30m", "seed": 9,
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.4 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": { "dist": "exponential", "mean": "300ms" }, "queueLimit": 3 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 4, "caller": "team-a" },
+                        { "kind": "poisson", "target": "m", "rate": 2, "caller": "team-b" },
+                        { "kind": "poisson", "target": "m", "rate": 1 } ],
+          "slo": { "latency": "1s", "timeout": "2s" },
+          "plans": { "small": { "policy": "traditional", "nodes": { "n": 1 } } } }
+        """, file: "callers.json")
+        let run = try Runner.run(s, options: RunOptions())
+        let plan = run.plans[0]
+        #expect(plan.totals.rejected > 0, "the small plan rejects some requests")
+        let lines = CSVReports.callers(run).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(lines[0] == CSVReports.callerColumns)
+        let rows = lines.dropFirst()
+        #expect(rows.map { $0[2] } == ["", "team-a", "team-b"], "the anonymous row first, then callers in order of first arrival")
+        for (k, total) in [(3, plan.totals.requests), (4, plan.totals.completed), (5, plan.totals.rejected), (6, plan.totals.timedOut)] {
+            #expect(rows.reduce(Int64(0)) { $0 + Int64($1[k])! } == total, "column \(lines[0][k]) adds up")
+        }
+        let cost = rows.reduce(0.0) { $0 + Double($1.last!)! }
+        #expect(abs(cost - plan.cost) < 1e-5, "the attributed cost adds up to the plan's")
+        let a = rows.first { $0[2] == "team-a" }!, b = rows.first { $0[2] == "team-b" }!
+        #expect(Double(a.last!)! > 1.5 * Double(b.last!)!, "team-a sends twice team-b's traffic and pays for it")
+    }
+}
