@@ -72,6 +72,9 @@ public enum Headroom {
         case "init":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.initCommand.text); return 0 }
             return try InitCommand.execute(rest, out: out)
+        case "trace":
+            if rest.contains("-h") || rest.contains("--help") { out.write(Help.trace.text); return 0 }
+            return try TraceCommand.execute(rest, out: out)
         case "validate":
             if rest.contains("-h") || rest.contains("--help") { out.write(Help.validate.text); return 0 }
             return try validate(rest, out: out, err: err)
@@ -230,5 +233,53 @@ final class FractionBoard: @unchecked Sendable {
         defer { lock.unlock() }
         fractions[plan] = fraction
         return fractions.reduce(0, +) / Double(fractions.count)
+    }
+}
+
+/// `headroom trace stats FILE`.
+enum TraceCommand {
+    static func execute(_ arguments: [String], out: TextSink) throws -> Int32 {
+        func usage(_ m: String) -> UsageError { UsageError(message: m, usage: Help.trace.usage, subcommand: "trace") }
+        guard arguments.first == "stats" else {
+            throw usage(arguments.isEmpty ? "Missing expected argument 'stats'" : "Unknown trace subcommand '\(arguments[0])' (expected 'stats')")
+        }
+        var files: [String] = []
+        var format: TraceSpec.Format?
+        var k = 1
+        while k < arguments.count {
+            let a = arguments[k]
+            if a == "--format" || a.hasPrefix("--format=") {
+                var value = String(a.dropFirst("--format=".count))
+                if a == "--format" {
+                    k += 1
+                    guard k < arguments.count else { throw usage("Missing value for '--format'") }
+                    value = arguments[k]
+                }
+                guard let f = TraceSpec.Format(rawValue: value) else {
+                    throw usage("The value '\(value)' is invalid for '--format': expected csv or azure-llm")
+                }
+                format = f
+            } else if a.hasPrefix("-") {
+                throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, ["--format"]))
+            } else {
+                files.append(a)
+            }
+            k += 1
+        }
+        guard files.count == 1 else { throw usage(files.isEmpty ? "Missing expected argument '<file>'" : "Unexpected argument '\(files[1])'") }
+        let file = files[0]
+        let chosen = try format ?? guessFormat(file)
+        out.write(try TraceStats.read(path: file, format: chosen).describe(file: file))
+        return 0
+    }
+
+    /// azure-llm when the header is the Azure LLM one, csv otherwise.
+    static func guessFormat(_ file: String) throws -> TraceSpec.Format {
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            throw ScenarioError(file: file, message: "cannot open trace file")
+        }
+        defer { try? handle.close() }
+        let head = String(decoding: handle.readData(ofLength: 256), as: UTF8.self).lowercased()
+        return head.hasPrefix("timestamp,contexttokens,generatedtokens") ? .azureLLM : .csv
     }
 }

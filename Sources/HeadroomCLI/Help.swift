@@ -185,7 +185,29 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, sweep, merge, compare, validate, initCommand]
+    static let trace = Subcommand(
+        name: "trace",
+        abstract: "Describe a trace file: volume, burstiness, tokens, targets.",
+        usage: "headroom trace stats <file> [--format csv|azure-llm]",
+        text: """
+        OVERVIEW: Describe a trace before choosing a plan: arrivals per second and per
+        minute (mean, p99, max, peak-to-mean), the inter-arrival coefficient of variation,
+        token percentiles (Azure LLM traces or token columns), targets and callers. The
+        file is streamed; a malformed row is reported with its line.
+
+        USAGE: headroom trace stats <file> [--format csv|azure-llm]
+
+        ARGUMENTS:
+          <file>                  The trace (CSV).
+
+        OPTIONS:
+          --format <format>       csv (time,target,…) or azure-llm (TIMESTAMP,ContextTokens,GeneratedTokens).
+                                  (default: from the header)
+          -h, --help              Show help information.
+
+        """)
+
+    static let subcommands = [run, check, sweep, merge, compare, validate, initCommand, trace]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -207,6 +229,7 @@ enum Help {
       compare                 \(compare.abstract)
       validate                \(validate.abstract)
       init                    \(initCommand.abstract)
+      trace stats             \(trace.abstract)
       help                    Show subcommand help information.
 
       See 'headroom help <subcommand>' for detailed help.

@@ -54,6 +54,8 @@ public final class TraceReader {
     let defaultTarget: Int32
     /// Per target: whether its service time needs token counts.
     let needsTokens: [Bool]
+    /// When set, targets are not checked against a scenario but collected here (trace stats).
+    public var seenTargets: StringTable?
     let targetNames: [String]
     let targetIndex: [String: Int32]
     var lastTargetName: [UInt8] = []
@@ -220,8 +222,14 @@ public final class TraceReader {
                         row.target = lastTarget
                     } else {
                         let s = Self.text(name)
-                        guard let t = targetIndex[s] else {
-                            throw fail("unknown target \"\(s)\"", column: "target", suggestion: Suggest.hint(for: s, in: targetNames, noun: "targets are"))
+                        let t: Int32
+                        if seenTargets != nil {
+                            t = seenTargets!.intern(s)
+                        } else {
+                            guard let known = targetIndex[s] else {
+                                throw fail("unknown target \"\(s)\"", column: "target", suggestion: Suggest.hint(for: s, in: targetNames, noun: "targets are"))
+                            }
+                            t = known
                         }
                         lastTargetName = Array(name)
                         lastTarget = t

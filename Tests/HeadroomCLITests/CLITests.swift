@@ -328,3 +328,22 @@ final class InitAndProgressTests: XCTestCase {
         XCTAssertTrue(sweep.text.contains("variants 2/2"), sweep.text)
     }
 }
+
+final class TraceCommandTests: XCTestCase {
+    func testTraceStatsCommand() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-tracecmd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:50.99,396,109\n"
+            .write(toFile: dir + "/llm.csv", atomically: true, encoding: .utf8)
+        let out = CapturedText(), err = CapturedText()
+        XCTAssertEqual(Headroom.main(["trace", "stats", dir + "/llm.csv"], out: out, err: err), 0, err.text)
+        XCTAssertTrue(out.text.contains("2 rows over 4.3 s"), out.text)
+        XCTAssertTrue(out.text.contains("output tokens"), out.text)
+        try "time,target\n1,a\nlater,a\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
+        let bad = CapturedText()
+        XCTAssertEqual(Headroom.main(["trace", "stats", dir + "/bad.csv"], out: CapturedText(), err: bad), 1)
+        XCTAssertTrue(bad.text.contains("bad.csv:3: column time: cannot read time \"later\""), bad.text)
+        XCTAssertEqual(Headroom.main(["trace", "stat", dir + "/llm.csv"], out: CapturedText(), err: CapturedText()), 64)
+        XCTAssertEqual(Headroom.main(["trace", "stats", dir + "/llm.csv", "--format", "xml"], out: CapturedText(), err: CapturedText()), 64)
+    }
+}

@@ -92,3 +92,39 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(r.totals.requests, r.totals.completed + r.totals.rejected + r.totals.timedOut)
     }
 }
+
+extension TraceTests {
+    func testTraceStatsOnAHandMadeTrace() throws {
+        // Times count from the first row: 3 rows in second 0, 1 in second 1, 1 each in seconds 60 and 61.
+        let dir = try folder(["t.csv": "time,target,caller\n0.1,a,x\n0.2,a,y\n0.9,b,x\n1.5,a,x\n61.0,b,y\n61.5,b,y\n"])
+        let stats = try TraceStats.read(path: dir + "/t.csv", format: .csv)
+        XCTAssertEqual(stats.rows, 6)
+        XCTAssertEqual(stats.span, 61.4, accuracy: 1e-9)
+        XCTAssertEqual(stats.perSecond.prefix(2), [3, 1])
+        XCTAssertEqual(stats.perSecond.suffix(2), [1, 1], "seconds count from the first row (0.1 s)")
+        XCTAssertEqual(stats.perMinute, [4, 2])
+        XCTAssertEqual(stats.interArrivalMean, 61.4 / 5, accuracy: 1e-9)
+        XCTAssertEqual(stats.targets.map(\.name), ["a", "b"])
+        XCTAssertEqual(stats.targets.map(\.rows), [3, 3])
+        XCTAssertEqual(stats.callers, 2)
+        let text = stats.describe(file: "t.csv")
+        XCTAssertTrue(text.contains("6 rows over 61.4 s"), text)
+        XCTAssertTrue(text.contains("targets               a 3, b 3"), text)
+    }
+
+    func testTraceStatsOnTheRealConversationTrace() throws {
+        let path = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/traces/AzureLLMInferenceTrace_conv.csv").path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "shared/traces is not beside the checkout")
+        let stats = try TraceStats.read(path: path, format: .azureLLM)
+        // The trace's README: 19,366 requests, up to 16 in one second, 191–507 per minute,
+        // context tokens median 1,020 (max 14,050), generated median 129 (max 1,000).
+        XCTAssertEqual(stats.rows, 19_366)
+        XCTAssertEqual(stats.perSecond.max(), 16)
+        XCTAssertEqual(stats.perMinute.dropLast().min(), 191)
+        XCTAssertEqual(stats.perMinute.max(), 507)
+        XCTAssertEqual(Double(stats.inputTokens.percentile(50)!), 1020, accuracy: 1020 * 0.01)
+        XCTAssertEqual(stats.inputTokens.maximum, 14_050)
+        XCTAssertEqual(Double(stats.outputTokens.percentile(50)!), 129, accuracy: 129 * 0.01)
+        XCTAssertEqual(stats.outputTokens.maximum, 1000)
+    }
+}
