@@ -237,14 +237,23 @@ struct ScenarioDecoder {
             throw v.error(node, "$.workload", "expected an array of workload sources, found \(node.value.kindDescription)")
         }
         guard !items.isEmpty else { throw v.error(node, "$.workload", "define at least one workload source") }
-        let kinds = ["poisson", "bursts", "trace", "training"]
+        let kinds = ["poisson", "bursts", "diurnal", "flash-crowd", "mmpp", "trace", "training"]
         return try items.enumerated().map { k, item in
             let path = "$.workload[\(k)]"
             var o = try ObjectReader(item, path: path, file: file)
             let kindNode = try o.required("kind", expected: kinds.joined(separator: ", "))
             let kind = try v.string(kindNode, o.childPath("kind"))
-            func target(required: Bool) throws -> TargetRef? {
-                guard let t = required ? try o.required("target", expected: "a model or pipeline name") : o.optional("target") else { return nil }
+            var mix: [MixEntry] = []
+            /// The source's target; synthetic sources may give a weighted `mix` instead.
+            func target(required: Bool, allowsMix: Bool = true) throws -> TargetRef? {
+                if allowsMix, let m = o.optional("mix") {
+                    if let t = o.optional("target") {
+                        throw v.error(t, o.childPath("target"), "a source has either a target or a mix, not both")
+                    }
+                    mix = try decodeMix(m, o.childPath("mix"), targetNames: targetNames)
+                    return nil
+                }
+                guard let t = required ? try o.required("target", expected: "a model or pipeline name (or a mix)") : o.optional("target") else { return nil }
                 let name = try v.string(t, o.childPath("target"))
                 return TargetRef(index: try resolve(name, in: targetNames, node: t, path: o.childPath("target"), what: "target"))
             }
@@ -266,6 +275,35 @@ struct ScenarioDecoder {
                 guard length <= every else { throw v.error(lengthNode, o.childPath("length"), "a burst cannot last longer than the time between bursts (every)") }
                 let offset = try o.optional("offset").map { try v.duration($0, o.childPath("offset")) } ?? 0
                 workloadKind = .bursts(base: base, peak: peak, every: every, length: length, offset: offset)
+            case "diurnal":
+                targetRef = try target(required: true)
+                let mean = try rate("mean")
+                let amplitude = try v.number(try o.required("amplitude", expected: "the swing around the mean, 0…1"), o.childPath("amplitude"), min: 0, max: 1)
+                let period = try o.optional("period").map { try v.duration($0, o.childPath("period"), positive: true) } ?? 86400
+                let peakAt = try o.optional("peakAt").map { try v.duration($0, o.childPath("peakAt")) } ?? 14 * 3600
+                workloadKind = .diurnal(mean: mean, amplitude: amplitude, period: period, peakAt: peakAt)
+            case "flash-crowd":
+                targetRef = try target(required: true)
+                let base = try rate("base"), peak = try rate("peak")
+                let at = try v.duration(try o.required("at", expected: "when the crowd starts arriving"), o.childPath("at"))
+                let rampUp = try o.optional("rampUp").map { try v.duration($0, o.childPath("rampUp")) } ?? 60
+                let hold = try o.optional("hold").map { try v.duration($0, o.childPath("hold")) } ?? 0
+                let decay = try o.optional("decay").map { try v.duration($0, o.childPath("decay"), positive: true) } ?? 600
+                workloadKind = .flashCrowd(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay)
+            case "mmpp":
+                targetRef = try target(required: true)
+                let statesNode = try o.required("states", expected: "an array of {\"rate\": r, \"meanStay\": d}")
+                guard case let .array(items) = statesNode.value, items.count >= 2 else {
+                    throw v.error(statesNode, o.childPath("states"), "expected an array of at least two states")
+                }
+                let states = try items.enumerated().map { k, item -> MMPPState in
+                    var so = try ObjectReader(item, path: o.childPath("states") + "[\(k)]", file: file)
+                    let r = try v.number(try so.required("rate", expected: "requests per second in this state"), so.childPath("rate"), min: 0)
+                    let stay = try v.duration(try so.required("meanStay", expected: "mean time in this state"), so.childPath("meanStay"), positive: true)
+                    try so.finish()
+                    return MMPPState(rate: r, meanStay: stay)
+                }
+                workloadKind = .mmpp(states: states)
             case "trace":
                 let formatNode = try o.required("format", expected: TraceSpec.Format.allCases.map(\.rawValue).joined(separator: " or "))
                 let formatName = try v.string(formatNode, o.childPath("format"))
@@ -276,7 +314,7 @@ struct ScenarioDecoder {
                 let pathNode = try o.required("path", expected: "the trace file, relative to the scenario file")
                 let tracePath = try v.string(pathNode, o.childPath("path"))
                 let resolved = tracePath.hasPrefix("/") ? tracePath : (directory.isEmpty ? tracePath : directory + "/" + tracePath)
-                targetRef = try target(required: format == .azureLLM)
+                targetRef = try target(required: format == .azureLLM, allowsMix: false)
                 workloadKind = .trace(TraceSpec(format: format, path: tracePath, resolvedPath: resolved))
             case "training":
                 throw v.error(kindNode, o.childPath("kind"), "training jobs are not modelled yet: this version replays serving traffic only",
@@ -299,8 +337,29 @@ struct ScenarioDecoder {
                 try to.finish()
             }
             try o.finish()
-            return WorkloadSource(kind: workloadKind, target: targetRef, caller: caller, version: version, start: start, end: end,
-                                  inputTokens: inputTokens, outputTokens: outputTokens, jsonPath: path)
+            var source = WorkloadSource(kind: workloadKind, target: targetRef, caller: caller, version: version, start: start, end: end,
+                                        inputTokens: inputTokens, outputTokens: outputTokens, jsonPath: path)
+            source.mix = mix
+            return source
+        }
+    }
+
+    func decodeMix(_ node: JSONNode, _ path: String, targetNames: [String]) throws -> [MixEntry] {
+        guard case let .array(items) = node.value, !items.isEmpty else {
+            throw v.error(node, path, "expected a non-empty array of {\"target\": name, \"weight\": w}")
+        }
+        return try items.enumerated().map { k, item in
+            var o = try ObjectReader(item, path: path + "[\(k)]", file: file)
+            let t = try o.required("target", expected: "a model or pipeline name")
+            let target = try resolve(try v.string(t, o.childPath("target")), in: targetNames, node: t, path: o.childPath("target"), what: "target")
+            let weight = try v.number(try o.required("weight", expected: "a relative weight > 0"), o.childPath("weight"), min: 0, exclusiveMin: true)
+            let caller = try o.optional("caller").map { try v.string($0, o.childPath("caller")) }
+            let version = try o.optional("version").map { n -> String in
+                if case let .number(x) = n.value { return ValueReader.show(x) }
+                return try v.string(n, o.childPath("version"))
+            }
+            try o.finish()
+            return MixEntry(target: TargetRef(index: target), weight: weight, caller: caller, version: version)
         }
     }
 
@@ -503,7 +562,8 @@ struct ScenarioDecoder {
         var usedBy = [[Int]](repeating: [], count: s.models.count)   // sources per model
         for (k, source) in s.workload.enumerated() {
             var stages: [Int] = []
-            if let t = source.target { stages = s.stages(of: t) } else { stages = Array(s.models.indices) + s.pipelines.flatMap(\.stages) }
+            if !source.mix.isEmpty { stages = source.mix.flatMap { s.stages(of: $0.target) } }
+            else if let t = source.target { stages = s.stages(of: t) } else { stages = Array(s.models.indices) + s.pipelines.flatMap(\.stages) }
             for m in stages {
                 used[m] = true
                 usedBy[m].append(k)

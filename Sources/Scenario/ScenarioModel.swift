@@ -148,6 +148,32 @@ public enum WorkloadKind: Sendable, Equatable {
     /// the first burst starting at `offset`.
     case bursts(base: Double, peak: Double, every: Double, length: Double, offset: Double)
     case trace(TraceSpec)
+    /// A daily (or any period) sinusoid: mean × (1 + amplitude × cos(2π (t − peakAt) / period)).
+    case diurnal(mean: Double, amplitude: Double, period: Double, peakAt: Double)
+    /// A flash crowd: `base`, ramping linearly to `peak` from `at` over `rampUp`, holding for
+    /// `hold`, then decaying back to `base` exponentially with time constant `decay`.
+    case flashCrowd(base: Double, peak: Double, at: Double, rampUp: Double, hold: Double, decay: Double)
+    /// A Markov-modulated Poisson process: each state has a rate and a mean stay
+    /// (exponential); on leaving, the next state is drawn uniformly from the others.
+    case mmpp(states: [MMPPState])
+}
+
+public struct MMPPState: Sendable, Equatable {
+    public var rate: Double
+    public var meanStay: Double
+    public init(rate: Double, meanStay: Double) {
+        self.rate = rate
+        self.meanStay = meanStay
+    }
+}
+
+/// One entry of a source's target mix: each arrival picks an entry with probability
+/// proportional to its weight.
+public struct MixEntry: Sendable, Equatable {
+    public var target: TargetRef
+    public var weight: Double
+    public var caller: String?
+    public var version: String?
 }
 
 public struct WorkloadSource: Sendable, Equatable {
@@ -159,6 +185,8 @@ public struct WorkloadSource: Sendable, Equatable {
     /// Arrivals begin at `start` and end at `end` (default: the scenario duration).
     public var start: Double
     public var end: Double?
+    /// A weighted mix of targets (with their callers and versions), instead of one target.
+    public var mix: [MixEntry] = []
     /// Token counts for synthetic sources feeding token-driven models.
     public var inputTokens: DistributionSpec?
     public var outputTokens: DistributionSpec?

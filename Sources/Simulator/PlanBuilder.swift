@@ -36,7 +36,9 @@ public enum PlanBuilder {
     static func usedModels(_ s: Scenario) -> [Bool] {
         var used = [Bool](repeating: false, count: s.models.count)
         for source in s.workload {
-            if let t = source.target {
+            if !source.mix.isEmpty {
+                for entry in source.mix { for m in s.stages(of: entry.target) { used[m] = true } }
+            } else if let t = source.target {
                 for m in s.stages(of: t) { used[m] = true }
             } else {
                 for m in s.models.indices { used[m] = true }

@@ -6,6 +6,34 @@ enum ArrivalProcess {
     case poisson(rate: Double)
     case bursts(base: Double, peak: Double, every: Double, length: Double, offset: Double)
     case trace(TraceReader)
+    /// A rate that varies continuously, sampled by thinning under its maximum.
+    case varying(RateProfile)
+    case mmpp([MMPPState])
+}
+
+/// A time-varying arrival rate (requests per second at time t, in seconds).
+enum RateProfile {
+    case diurnal(mean: Double, amplitude: Double, period: Double, peakAt: Double)
+    case flashCrowd(base: Double, peak: Double, at: Double, rampUp: Double, hold: Double, decay: Double)
+
+    func rate(at t: Double) -> Double {
+        switch self {
+        case let .diurnal(mean, amplitude, period, peakAt):
+            return mean * (1 + amplitude * Foundation.cos(2 * Double.pi * (t - peakAt) / period))
+        case let .flashCrowd(base, peak, at, rampUp, hold, decay):
+            if t < at { return base }
+            if t < at + rampUp { return base + (peak - base) * (t - at) / rampUp }
+            if t < at + rampUp + hold { return peak }
+            return base + (peak - base) * Foundation.exp(-(t - at - rampUp - hold) / decay)
+        }
+    }
+
+    var maximum: Double {
+        switch self {
+        case let .diurnal(mean, amplitude, _, _): return mean * (1 + amplitude)
+        case let .flashCrowd(base, peak, _, _, _, _): return Swift.max(base, peak)
+        }
+    }
 }
 
 /// One workload source while a run is under way: its process, its random streams and its
@@ -25,6 +53,15 @@ struct SourceState {
     /// The synthetic clock, seconds.
     var clock: Double
     var exhausted = false
+    /// MMPP: the current state and when it ends.
+    var mmppState = 0
+    var mmppStateEnd = 0.0
+    /// A target mix: cumulative weights and each entry's target, caller and version ids.
+    var mixCumulative: [Double] = []
+    var mixTargets: [Int32] = []
+    var mixCallers: [Int32] = []
+    var mixVersions: [Int32] = []
+    var mixRng = RandomSource(seed: 0)
 
     // The next arrival.
     var nextTime: Int64 = 0
@@ -60,6 +97,28 @@ struct SourceState {
                 }
                 clock = boundary
             }
+        case let .varying(profile):
+            // Thinning (Lewis & Shedler): candidates at the maximum rate, each kept with
+            // probability rate(t) / maximum.
+            let top = profile.maximum
+            guard top > 0 else { exhausted = true; return }
+            while true {
+                clock += rng.exponential(mean: 1 / top)
+                if clock >= end { exhausted = true; return }
+                if rng.uniform() * top <= profile.rate(at: clock) { break }
+            }
+        case let .mmpp(states):
+            while true {
+                let rate = states[mmppState].rate
+                let candidate = rate > 0 ? clock + rng.exponential(mean: 1 / rate) : Double.infinity
+                if candidate < mmppStateEnd { clock = candidate; break }
+                clock = mmppStateEnd
+                if clock >= end { exhausted = true; return }
+                var next = Int(rng.next() % UInt64(states.count - 1))
+                if next >= mmppState { next += 1 }
+                mmppState = next
+                mmppStateEnd = clock + rng.exponential(mean: states[next].meanStay)
+            }
         case let .trace(reader):
             guard let row = try reader.next(callers: &callers, versions: &versions) else { exhausted = true; return }
             clock = start + Double(row.offset) / 1e9
@@ -78,9 +137,18 @@ struct SourceState {
         }
         if clock >= end { exhausted = true; return }
         nextTime = Int64((clock * 1e9).rounded())
-        nextTarget = target
-        nextCaller = caller
-        nextVersion = version
+        if mixCumulative.isEmpty {
+            nextTarget = target
+            nextCaller = caller
+            nextVersion = version
+        } else {
+            let u = mixRng.uniform() * mixCumulative[mixCumulative.count - 1]
+            var k = 0
+            while k < mixCumulative.count - 1 && mixCumulative[k] < u { k += 1 }
+            nextTarget = mixTargets[k]
+            nextCaller = mixCallers[k] != 0 ? mixCallers[k] : caller
+            nextVersion = mixVersions[k] != 0 ? mixVersions[k] : version
+        }
         if let inputTokens, let outputTokens {
             nextInput = Int32(clamping: Int64(inputTokens.sample(&tokenRng).rounded()))
             nextOutput = Int32(clamping: Int64(outputTokens.sample(&tokenRng).rounded()))
@@ -100,19 +168,40 @@ extension SourceState {
             case let .poisson(rate): process = .poisson(rate: rate)
             case let .bursts(base, peak, every, length, offset):
                 process = .bursts(base: base, peak: peak, every: every, length: length, offset: offset)
+            case let .diurnal(mean, amplitude, period, peakAt):
+                process = .varying(.diurnal(mean: mean, amplitude: amplitude, period: period, peakAt: peakAt))
+            case let .flashCrowd(base, peak, at, rampUp, hold, decay):
+                process = .varying(.flashCrowd(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay))
+            case let .mmpp(states):
+                process = .mmpp(states)
             case let .trace(spec):
                 process = .trace(try TraceReader(spec: spec, defaultTarget: Int32(source.target?.index ?? -1),
                                                  targetNames: scenario.targetNames,
                                                  needsTokens: source.inputTokens == nil ? needsTokens : []))
             }
             let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
-            return SourceState(process: process, target: Int32(source.target?.index ?? -1),
+            var state = SourceState(process: process, target: Int32(source.target?.index ?? -1),
                                caller: callers.intern(source.caller ?? ""), version: versions.intern(source.version ?? ""),
                                start: source.start, end: end,
                                rng: RandomSource(seed: seed, stream: 1000 + UInt64(k)),
                                tokenRng: RandomSource(seed: seed, stream: 2000 + UInt64(k)),
                                inputTokens: source.inputTokens.map(Sampler.init), outputTokens: source.outputTokens.map(Sampler.init),
                                clock: source.start)
+            if case let .mmpp(states) = source.kind {
+                state.mmppStateEnd = source.start + state.rng.exponential(mean: states[0].meanStay)
+            }
+            if !source.mix.isEmpty {
+                var total = 0.0
+                for entry in source.mix {
+                    total += entry.weight
+                    state.mixCumulative.append(total)
+                    state.mixTargets.append(Int32(entry.target.index))
+                    state.mixCallers.append(entry.caller.map { callers.intern($0) } ?? 0)
+                    state.mixVersions.append(entry.version.map { versions.intern($0) } ?? 0)
+                }
+                state.mixRng = RandomSource(seed: seed, stream: 3000 + UInt64(k))
+            }
+            return state
         }
     }
 }

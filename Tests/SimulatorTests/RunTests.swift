@@ -100,3 +100,55 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(Double(quietMinute.arrivals), 3 * 60, accuracy: 3 * 60 * 0.3)
     }
 }
+
+/// The time-varying generators against their expected arrival counts.
+final class GeneratorTests: XCTestCase {
+    func run(_ workload: String, duration: String, targets: String = "") throws -> PlanResult {
+        try Runner.run(try scenario("""
+        { "name": "gen", "duration": "\(duration)", "seed": 21,
+          "hardware": { "n": { "vcpus": 64, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "a": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms", "concurrency": 100 },
+                      "b": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms", "concurrency": 100 } },
+          "workload": [ \(workload) ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "a": 1, "b": 1 } } } }
+        """), options: RunOptions()).plans[0]
+    }
+
+    func testDiurnalFollowsItsSinusoid() throws {
+        // Mean 10/s, ±50 %, a 1-hour period peaking at t = 0, for 10 hours.
+        let r = try run("{ \"kind\": \"diurnal\", \"target\": \"a\", \"mean\": 10, \"amplitude\": 0.5, \"period\": \"1h\", \"peakAt\": \"0s\" }", duration: "10h")
+        XCTAssertEqual(Double(r.totals.requests), 360_000, accuracy: 360_000 * 0.01)
+        let first = Double(r.timeseries[0].arrivals), middle = Double(r.timeseries[30].arrivals)
+        XCTAssertEqual(first, 15 * 60, accuracy: 15 * 60 * 0.1, "near the peak: 15/s")
+        XCTAssertEqual(middle, 5 * 60, accuracy: 5 * 60 * 0.2, "half a period later: 5/s")
+    }
+
+    func testFlashCrowdRampsHoldsAndDecays() throws {
+        let r = try run("{ \"kind\": \"flash-crowd\", \"target\": \"a\", \"base\": 1, \"peak\": 21, \"at\": \"600s\", \"rampUp\": \"100s\", \"hold\": \"200s\", \"decay\": \"300s\" }", duration: "7200s")
+        // base over 2 h + ramp (20 × 100 / 2) + hold (20 × 200) + decay (20 × 300 × (1 − e^−21)).
+        XCTAssertEqual(Double(r.totals.requests), 7200 + 1000 + 4000 + 6000, accuracy: 18_200 * 0.03)
+        XCTAssertEqual(Double(r.timeseries[12].arrivals), 21 * 60, accuracy: 21 * 60 * 0.1, "minute 12-13 is in the hold at 21/s")
+        XCTAssertEqual(Double(r.timeseries[5].arrivals), 60, accuracy: 30, "before the crowd: 1/s")
+    }
+
+    func testMMPPLongRunRate() throws {
+        // 2/s for 100 s on average, 20/s for 50 s: 2 × 2/3 + 20 × 1/3 = 8/s in the long run.
+        let r = try run("{ \"kind\": \"mmpp\", \"target\": \"a\", \"states\": [ { \"rate\": 2, \"meanStay\": \"100s\" }, { \"rate\": 20, \"meanStay\": \"50s\" } ] }", duration: "100000s")
+        XCTAssertEqual(Double(r.totals.requests) / 100_000, 8, accuracy: 8 * 0.05)
+        let perMinute = r.timeseries.map { Double($0.arrivals) }
+        let mean = perMinute.reduce(0, +) / Double(perMinute.count)
+        let cv = (perMinute.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(perMinute.count)).squareRoot() / mean
+        XCTAssertGreaterThan(cv, 0.5, "modulation makes minutes far more variable than Poisson (CV ≈ 0.05 here)")
+    }
+
+    func testMixSplitsByWeightWithCallers() throws {
+        let r = try run("{ \"kind\": \"poisson\", \"rate\": 20, \"mix\": [ { \"target\": \"a\", \"weight\": 3, \"caller\": \"web\" }, { \"target\": \"b\", \"weight\": 1, \"caller\": \"batch\" } ] }", duration: "1h")
+        let a = Double(r.perTarget[0].requests), b = Double(r.perTarget[1].requests)
+        XCTAssertEqual(a / (a + b), 0.75, accuracy: 0.01)
+        XCTAssertEqual(r.callers, ["", "web", "batch"])
+        XCTAssertEqual(r.perCaller[1].requests, r.perTarget[0].requests)
+        XCTAssertThrowsError(try run("{ \"kind\": \"poisson\", \"rate\": 1, \"target\": \"a\", \"mix\": [ { \"target\": \"b\", \"weight\": 1 } ] }", duration: "1m")) { e in
+            XCTAssertTrue("\(e)".contains("either a target or a mix"), "\(e)")
+        }
+    }
+}
