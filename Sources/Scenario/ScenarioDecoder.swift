@@ -315,7 +315,39 @@ struct ScenarioDecoder {
                 let tracePath = try v.string(pathNode, o.childPath("path"))
                 let resolved = tracePath.hasPrefix("/") ? tracePath : (directory.isEmpty ? tracePath : directory + "/" + tracePath)
                 targetRef = try target(required: format == .azureLLM, allowsMix: false)
-                workloadKind = .trace(TraceSpec(format: format, path: tracePath, resolvedPath: resolved))
+                var spec = TraceSpec(format: format, path: tracePath, resolvedPath: resolved)
+                if let x = o.optional("speed") { spec.speed = try v.number(x, o.childPath("speed"), min: 0, exclusiveMin: true) }
+                if let x = o.optional("offset") { spec.offset = try v.duration(x, o.childPath("offset")) }
+                if let x = o.optional("loop") {
+                    guard case let .bool(b) = x.value else { throw v.error(x, o.childPath("loop"), "expected true or false, found \(x.value.kindDescription)") }
+                    spec.loop = b
+                }
+                if let f = o.optional("filter") {
+                    let columns = ["target", "caller", "version"]
+                    guard format == .csv else {
+                        throw v.error(f, o.childPath("filter"), "the azure-llm format has no target, caller or version column to filter on")
+                    }
+                    for m in try namedMembers(f, o.childPath("filter"), what: "column filters") {
+                        let p = ObjectReader.join(o.childPath("filter"), m.key)
+                        guard columns.contains(m.key) else {
+                            throw ScenarioError(file: file, line: m.line, column: m.column, path: p, message: "cannot filter on column \"\(m.key)\"",
+                                                suggestion: Suggest.hint(for: m.key, in: columns, noun: "valid keys here are"))
+                        }
+                        var values: [String] = []
+                        switch m.value.value {
+                        case let .array(items): values = try items.enumerated().map { try v.string($1, "\(p)[\($0)]") }
+                        default: values = [try v.string(m.value, p)]
+                        }
+                        if m.key == "target" {
+                            for (k, name) in values.enumerated() where !targetNames.contains(name) {
+                                throw v.error(m.value, values.count > 1 ? "\(p)[\(k)]" : p, "unknown target \"\(name)\"",
+                                              suggestion: Suggest.hint(for: name, in: targetNames, noun: "targets are"))
+                            }
+                        }
+                        spec.filter.append((m.key, values))
+                    }
+                }
+                workloadKind = .trace(spec)
             case "training":
                 throw v.error(kindNode, o.childPath("kind"), "training jobs are not modelled yet: this version replays serving traffic only",
                               suggestion: "remove this source for now; training on shared pools comes with the ML life-cycle work")

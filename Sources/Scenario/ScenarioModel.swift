@@ -134,11 +134,25 @@ public struct TraceSpec: Sendable, Equatable {
     public var path: String
     /// The path resolved against the scenario's folder.
     public var resolvedPath: String
+    /// Replay speed: 2 replays the trace twice as fast.
+    public var speed: Double = 1
+    /// Trace time (seconds after its first row) at which replay begins; earlier rows are skipped.
+    public var offset: Double = 0
+    /// Start again from the top when the trace ends before the source does.
+    public var loop = false
+    /// Keep only rows whose column (target, caller, version) has one of the values.
+    public var filter: [(column: String, values: [String])] = []
 
     public init(format: Format, path: String, resolvedPath: String) {
         self.format = format
         self.path = path
         self.resolvedPath = resolvedPath
+    }
+
+    public static func == (a: TraceSpec, b: TraceSpec) -> Bool {
+        a.format == b.format && a.path == b.path && a.resolvedPath == b.resolvedPath && a.speed == b.speed
+            && a.offset == b.offset && a.loop == b.loop && a.filter.map(\.column) == b.filter.map(\.column)
+            && a.filter.map(\.values) == b.filter.map(\.values)
     }
 }
 

@@ -88,6 +88,18 @@ public final class TraceReader {
 
     deinit { fclose(handle) }
 
+    /// Starts again from the first row (for looping). Times stay relative to the first pass's
+    /// first row.
+    public func rewind() throws {
+        fseek(handle, 0, SEEK_SET)
+        bufferStart = 0
+        bufferEnd = 0
+        eof = false
+        line = 0
+        previousTime = Int64.min
+        _ = nextLine()   // the header
+    }
+
     func fail(_ message: String, column: String? = nil, suggestion: String? = nil) -> ScenarioError {
         ScenarioError(file: displayPath, line: line, path: column.map { "column \($0)" }, message: message, suggestion: suggestion)
     }

@@ -62,6 +62,17 @@ struct SourceState {
     var mixCallers: [Int32] = []
     var mixVersions: [Int32] = []
     var mixRng = RandomSource(seed: 0)
+    /// Trace replay: speed, offset (ns of trace time), looping and row filters.
+    var traceSpeed = 1.0
+    var traceOffset: Int64 = 0
+    var traceLoop = false
+    var targetFilter: [Int32]?
+    var callerFilter: [String]?
+    var versionFilter: [String]?
+    var loopShift: Int64 = 0
+    var rowsInPass = 0
+    var firstReplayed: Int64 = -1
+    var lastReplayed: Int64 = 0
 
     // The next arrival.
     var nextTime: Int64 = 0
@@ -120,10 +131,36 @@ struct SourceState {
                 mmppStateEnd = clock + rng.exponential(mean: states[next].meanStay)
             }
         case let .trace(reader):
-            guard let row = try reader.next(callers: &callers, versions: &versions) else { exhausted = true; return }
-            clock = start + Double(row.offset) / 1e9
+            var row: TraceRow
+            var replay: Int64
+            while true {
+                guard let next = try reader.next(callers: &callers, versions: &versions) else {
+                    // Looping: the next pass follows the last replayed row after one mean gap.
+                    if traceLoop && rowsInPass > 0 {
+                        let span = lastReplayed - firstReplayed
+                        loopShift = lastReplayed + (rowsInPass > 1 ? span / Int64(rowsInPass - 1) : 1_000_000_000)
+                        rowsInPass = 0
+                        firstReplayed = -1
+                        try reader.rewind()
+                        continue
+                    }
+                    exhausted = true
+                    return
+                }
+                if next.offset < traceOffset { continue }
+                if let allowed = targetFilter, !allowed.contains(next.target) { continue }
+                if let allowed = callerFilter, !allowed.contains(callers.strings[Int(next.caller)]) { continue }
+                if let allowed = versionFilter, !allowed.contains(versions.strings[Int(next.version)]) { continue }
+                row = next
+                replay = loopShift + Int64(Double(next.offset - traceOffset) / traceSpeed)
+                if rowsInPass == 0 { firstReplayed = replay }
+                rowsInPass += 1
+                lastReplayed = replay
+                break
+            }
+            clock = start + Double(replay) / 1e9
             if clock >= end { exhausted = true; return }
-            nextTime = Int64((start * 1e9).rounded()) + row.offset
+            nextTime = Int64((start * 1e9).rounded()) + replay
             nextTarget = row.target
             nextCaller = row.caller != 0 ? row.caller : caller
             nextVersion = row.version != 0 ? row.version : version
@@ -187,6 +224,18 @@ extension SourceState {
                                tokenRng: RandomSource(seed: seed, stream: 2000 + UInt64(k)),
                                inputTokens: source.inputTokens.map(Sampler.init), outputTokens: source.outputTokens.map(Sampler.init),
                                clock: source.start)
+            if case let .trace(spec) = source.kind {
+                state.traceSpeed = spec.speed
+                state.traceOffset = Int64((spec.offset * 1e9).rounded())
+                state.traceLoop = spec.loop
+                for (column, values) in spec.filter {
+                    switch column {
+                    case "target": state.targetFilter = values.compactMap { scenario.target(named: $0).map { Int32($0.index) } }
+                    case "caller": state.callerFilter = values
+                    default: state.versionFilter = values
+                    }
+                }
+            }
             if case let .mmpp(states) = source.kind {
                 state.mmppStateEnd = source.start + state.rng.exponential(mean: states[0].meanStay)
             }

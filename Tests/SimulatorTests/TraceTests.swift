@@ -128,3 +128,35 @@ extension TraceTests {
         XCTAssertEqual(stats.outputTokens.maximum, 1000)
     }
 }
+
+extension TraceTests {
+    func replay(_ options: String, rows: String = "time,target,caller\n0,ocr,a\n10,ocr,b\n20,ocr,a\n30,ocr,a\n", duration: String = "1h") throws -> [String] {
+        let dir = try folder(["t.csv": rows])
+        let text = """
+        { "name": "replay", "duration": "\(duration)",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 1 } },
+          "models": { "ocr": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv"\(options) } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+        """
+        var o = RunOptions()
+        o.requestLogDirectory = dir
+        _ = try Runner.run(try scenario(text, directory: dir), options: o)
+        // Arrival times (column 7 of requests.csv rows), in arrival order.
+        return try String(contentsOfFile: dir + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false)[6] }.map(String.init).sorted { Double($0)! < Double($1)! }
+    }
+
+    func testTraceSpeedOffsetFilterAndLoop() throws {
+        XCTAssertEqual(try replay(""), ["0.000000", "10.000000", "20.000000", "30.000000"])
+        XCTAssertEqual(try replay(", \"speed\": 2"), ["0.000000", "5.000000", "10.000000", "15.000000"])
+        XCTAssertEqual(try replay(", \"offset\": \"15s\""), ["5.000000", "15.000000"], "rows before 15 s skipped; replay starts there")
+        XCTAssertEqual(try replay(", \"filter\": { \"caller\": \"a\" }"), ["0.000000", "20.000000", "30.000000"])
+        XCTAssertEqual(try replay(", \"filter\": { \"caller\": [\"b\"] }"), ["10.000000"])
+        // Looping: each pass follows the last row after one mean gap (10 s) — until the duration.
+        XCTAssertEqual(try replay(", \"loop\": true", duration: "85s"),
+                       ["0.000000", "10.000000", "20.000000", "30.000000", "40.000000", "50.000000", "60.000000", "70.000000", "80.000000"])
+        XCTAssertThrowsError(try replay(", \"filter\": { \"target\": \"orc\" }")) { e in XCTAssertTrue("\(e)".contains("did you mean 'ocr'?"), "\(e)") }
+        XCTAssertThrowsError(try replay(", \"filter\": { \"colour\": \"red\" }")) { e in XCTAssertTrue("\(e)".contains("cannot filter on column"), "\(e)") }
+    }
+}
