@@ -314,7 +314,7 @@ struct ScenarioDecoder {
                 let pathNode = try o.required("path", expected: "the trace file, relative to the scenario file")
                 let tracePath = try v.string(pathNode, o.childPath("path"))
                 let resolved = tracePath.hasPrefix("/") ? tracePath : (directory.isEmpty ? tracePath : directory + "/" + tracePath)
-                targetRef = try target(required: format == .azureLLM, allowsMix: false)
+                targetRef = try target(required: format != .csv, allowsMix: false)
                 var spec = TraceSpec(format: format, path: tracePath, resolvedPath: resolved)
                 if let x = o.optional("speed") { spec.speed = try v.number(x, o.childPath("speed"), min: 0, exclusiveMin: true) }
                 if let x = o.optional("offset") { spec.offset = try v.duration(x, o.childPath("offset")) }
@@ -325,7 +325,7 @@ struct ScenarioDecoder {
                 if let f = o.optional("filter") {
                     let columns = ["target", "caller", "version"]
                     guard format == .csv else {
-                        throw v.error(f, o.childPath("filter"), "the azure-llm format has no target, caller or version column to filter on")
+                        throw v.error(f, o.childPath("filter"), "the \(format.rawValue) format has no target, caller or version column to filter on")
                     }
                     for m in try namedMembers(f, o.childPath("filter"), what: "column filters") {
                         let p = ObjectReader.join(o.childPath("filter"), m.key)
@@ -346,6 +346,26 @@ struct ScenarioDecoder {
                         }
                         spec.filter.append((m.key, values))
                     }
+                }
+                let functionsOnly = "is for the azure-functions-2019 format"
+                if let f = o.optional("functions") {
+                    guard format == .azureFunctions2019 else { throw v.error(f, o.childPath("functions"), "\"functions\" \(functionsOnly)") }
+                    for m in try namedMembers(f, o.childPath("functions"), what: "targets by function or app hash") {
+                        let p = ObjectReader.join(o.childPath("functions"), m.key)
+                        spec.functionTargets.append((m.key, try resolve(try v.string(m.value, p), in: targetNames, node: m.value, path: p, what: "target")))
+                    }
+                }
+                if let t = o.optional("top") {
+                    guard format == .azureFunctions2019 else { throw v.error(t, o.childPath("top"), "\"top\" \(functionsOnly)") }
+                    spec.top = try v.integer(t, o.childPath("top"), min: 1)
+                }
+                if let sp = o.optional("spread") {
+                    guard format == .azureFunctions2019 else { throw v.error(sp, o.childPath("spread"), "\"spread\" \(functionsOnly)") }
+                    let name = try v.string(sp, o.childPath("spread"))
+                    guard let spread = TraceSpec.Spread(rawValue: name) else {
+                        throw v.error(sp, o.childPath("spread"), "unknown spread \"\(name)\"", suggestion: Suggest.hint(for: name, in: TraceSpec.Spread.allCases.map(\.rawValue)))
+                    }
+                    spec.spread = spread
                 }
                 workloadKind = .trace(spec)
             case "training":

@@ -128,6 +128,16 @@ public struct TraceSpec: Sendable, Equatable {
         case csv
         /// Azure LLM inference trace: `TIMESTAMP,ContextTokens,GeneratedTokens`.
         case azureLLM = "azure-llm"
+        /// Azure Functions 2019 invocation counts: `HashOwner,HashApp,HashFunction,Trigger,1..1440`,
+        /// one row per function, one count per minute of the day.
+        case azureFunctions2019 = "azure-functions-2019"
+    }
+    /// How arrivals are placed within a minute of a per-minute count.
+    public enum Spread: String, Sendable, Equatable, CaseIterable {
+        /// Evenly spaced: the i-th of k at (i + ½) × 60 s / k.
+        case uniform
+        /// At independent uniform random times: a Poisson process given its count.
+        case random
     }
     public var format: Format
     /// The path as written in the scenario.
@@ -142,6 +152,11 @@ public struct TraceSpec: Sendable, Equatable {
     public var loop = false
     /// Keep only rows whose column (target, caller, version) has one of the values.
     public var filter: [(column: String, values: [String])] = []
+    /// Azure Functions: targets by HashFunction or HashApp (others go to the source's target).
+    public var functionTargets: [(hash: String, target: Int)] = []
+    /// Azure Functions: keep only the N most invoked functions (by total count).
+    public var top: Int?
+    public var spread: Spread = .uniform
 
     public init(format: Format, path: String, resolvedPath: String) {
         self.format = format
@@ -152,7 +167,8 @@ public struct TraceSpec: Sendable, Equatable {
     public static func == (a: TraceSpec, b: TraceSpec) -> Bool {
         a.format == b.format && a.path == b.path && a.resolvedPath == b.resolvedPath && a.speed == b.speed
             && a.offset == b.offset && a.loop == b.loop && a.filter.map(\.column) == b.filter.map(\.column)
-            && a.filter.map(\.values) == b.filter.map(\.values)
+            && a.filter.map(\.values) == b.filter.map(\.values) && a.top == b.top && a.spread == b.spread
+            && a.functionTargets.map(\.hash) == b.functionTargets.map(\.hash) && a.functionTargets.map(\.target) == b.functionTargets.map(\.target)
     }
 }
 

@@ -43,7 +43,10 @@ public enum Runner {
         var sources = try SourceState.make(scenario, seed: scenario.seed, callers: &callers, versions: &versions)
         var rows = 0
         for k in sources.indices {
-            guard case .trace = sources[k].process else { continue }
+            switch sources[k].process {
+            case .trace, .functionCounts: break
+            default: continue
+            }
             repeat {
                 try sources[k].advance(callers: &callers, versions: &versions)
                 if !sources[k].exhausted { rows += 1 }

@@ -160,6 +160,12 @@ public final class TraceReader {
                 throw fail("expected the Azure LLM inference header TIMESTAMP,ContextTokens,GeneratedTokens, found \(Self.text(header))")
             }
             timeColumn = 0; inputColumn = 1; outputColumn = 2
+        case .azureFunctions2019:
+            let expected = ["hashowner", "hashapp", "hashfunction", "trigger", "1"]
+            guard columnNames.count == 1444, Array(columnNames.prefix(5)) == expected else {
+                throw fail("expected the Azure Functions 2019 header HashOwner,HashApp,HashFunction,Trigger,1,…,1440 (1,444 columns), found \(columnNames.count) columns",
+                           suggestion: "use an invocations_per_function_md.anon.dXX.csv file of the Azure Functions 2019 dataset")
+            }
         case .csv:
             guard let t = columnNames.firstIndex(of: "time") else {
                 throw fail("expected a header row naming a \"time\" column, found \(Self.text(header))",

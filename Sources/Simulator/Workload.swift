@@ -6,6 +6,7 @@ enum ArrivalProcess {
     case poisson(rate: Double)
     case bursts(base: Double, peak: Double, every: Double, length: Double, offset: Double)
     case trace(TraceReader)
+    case functionCounts(FunctionCountsTrace)
     /// A rate that varies continuously, sampled by thinning under its maximum.
     case varying(RateProfile)
     case mmpp([MMPPState])
@@ -130,18 +131,28 @@ struct SourceState {
                 mmppState = next
                 mmppStateEnd = clock + rng.exponential(mean: states[next].meanStay)
             }
-        case let .trace(reader):
+        case .trace, .functionCounts:
             var row: TraceRow
             var replay: Int64
             while true {
-                guard let next = try reader.next(callers: &callers, versions: &versions) else {
+                let read: TraceRow?
+                switch process {
+                case let .trace(reader): read = try reader.next(callers: &callers, versions: &versions)
+                case let .functionCounts(counts): read = counts.next()
+                default: read = nil
+                }
+                guard let next = read else {
                     // Looping: the next pass follows the last replayed row after one mean gap.
                     if traceLoop && rowsInPass > 0 {
                         let span = lastReplayed - firstReplayed
                         loopShift = lastReplayed + (rowsInPass > 1 ? span / Int64(rowsInPass - 1) : 1_000_000_000)
                         rowsInPass = 0
                         firstReplayed = -1
-                        try reader.rewind()
+                        switch process {
+                        case let .trace(reader): try reader.rewind()
+                        case let .functionCounts(counts): counts.minute = 0; counts.pending.removeAll(); counts.cursor = 0
+                        default: break
+                        }
                         continue
                     }
                     exhausted = true
@@ -211,6 +222,9 @@ extension SourceState {
                 process = .varying(.flashCrowd(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay))
             case let .mmpp(states):
                 process = .mmpp(states)
+            case let .trace(spec) where spec.format == .azureFunctions2019:
+                process = .functionCounts(try FunctionCountsTrace(spec: spec, defaultTarget: Int32(source.target?.index ?? 0),
+                                                                  targetCount: scenario.targetNames.count, seed: seed, stream: 4000 + UInt64(k)))
             case let .trace(spec):
                 process = .trace(try TraceReader(spec: spec, defaultTarget: Int32(source.target?.index ?? -1),
                                                  targetNames: scenario.targetNames,

@@ -160,3 +160,70 @@ extension TraceTests {
         XCTAssertThrowsError(try replay(", \"filter\": { \"colour\": \"red\" }")) { e in XCTAssertTrue("\(e)".contains("cannot filter on column"), "\(e)") }
     }
 }
+
+extension TraceTests {
+    /// An Azure Functions 2019 file: rows of (owner, app, function, trigger, 1,440 counts).
+    func functionsFile(_ rows: [(app: String, function: String, counts: [Int: Int])]) -> String {
+        var text = "HashOwner,HashApp,HashFunction,Trigger," + (1...1440).map(String.init).joined(separator: ",") + "\n"
+        for r in rows {
+            text += "owner,\(r.app),\(r.function),http," + (0..<1440).map { String(r.counts[$0] ?? 0) }.joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    func testAzureFunctions2019CountsMappingAndTopN() throws {
+        let dir = try folder(["f.csv": functionsFile([
+            ("appA", "busy", [0: 6, 1: 2]),
+            ("appA", "quiet", [1: 1]),
+            ("appB", "other", [0: 3, 2: 3]),
+        ])])
+        func run(_ options: String) throws -> PlanResult {
+            let text = """
+            { "name": "functions", "duration": "1d",
+              "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 1 } },
+              "models": { "ocr": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" },
+                          "chat": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" } },
+              "workload": [ { "kind": "trace", "format": "azure-functions-2019", "path": "f.csv", "target": "ocr"\(options) } ],
+              "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+            """
+            return try Runner.run(try scenario(text, directory: dir), options: RunOptions()).plans[0]
+        }
+        let all = try run("")
+        XCTAssertEqual(all.totals.requests, 15)
+        XCTAssertEqual(all.timeseries.prefix(3).map(\.arrivals), [9, 3, 3], "per-minute counts summed over functions")
+        let mapped = try run(", \"functions\": { \"appB\": \"chat\", \"quiet\": \"chat\" }")
+        XCTAssertEqual(mapped.perTarget.map(\.requests), [8, 7], "busy → ocr (default); quiet by function hash and appB by app hash → chat")
+        let top = try run(", \"top\": 2")
+        XCTAssertEqual(top.totals.requests, 14, "the two busiest functions: busy (8) and other (6)")
+        let dir2 = try folder(["f.csv": functionsFile([("a", "one", [0: 4])])])
+        let s = try scenario("""
+        { "name": "f", "duration": "2m",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 1 } },
+          "models": { "ocr": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" } },
+          "workload": [ { "kind": "trace", "format": "azure-functions-2019", "path": "f.csv", "target": "ocr" } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+        """, directory: dir2)
+        var o = RunOptions()
+        o.requestLogDirectory = dir2
+        _ = try Runner.run(s, options: o)
+        let times = try String(contentsOfFile: dir2 + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+            .map { String($0.split(separator: ",", omittingEmptySubsequences: false)[6]) }.sorted { Double($0)! < Double($1)! }
+        XCTAssertEqual(times, ["7.500000", "22.500000", "37.500000", "52.500000"], "minute 1 of the day: 4 arrivals at (i + ½) × 15 s")
+    }
+
+    func testAzureFunctions2019MalformedRows() throws {
+        var text = functionsFile([("a", "f", [0: 1])])
+        text += "owner,a,g,http,1,2\n"
+        let dir = try folder(["f.csv": text])
+        let s = try scenario("""
+        { "name": "f", "duration": "1h",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 1 } },
+          "models": { "ocr": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" } },
+          "workload": [ { "kind": "trace", "format": "azure-functions-2019", "path": "f.csv", "target": "ocr" } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+        """, directory: dir)
+        XCTAssertThrowsError(try Runner.run(s, options: RunOptions())) { e in
+            XCTAssertTrue("\(e)".contains("f.csv:3: expected 1,444 comma-separated fields"), "\(e)")
+        }
+    }
+}
