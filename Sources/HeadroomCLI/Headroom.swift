@@ -123,8 +123,9 @@ struct RunCommand {
     var requests = false
     var interval = 60.0
     var sequential = false
+    var overrides: [String] = []
 
-    static let options = ["--out", "-o", "--plan", "--seed", "--requests", "--interval", "--sequential", "--help", "-h"]
+    static let options = ["--out", "-o", "--plan", "--seed", "--requests", "--interval", "--sequential", "--set", "--help", "-h"]
 
     static func parse(_ arguments: [String]) throws -> RunCommand {
         var command = RunCommand()
@@ -154,6 +155,7 @@ struct RunCommand {
                 command.seed = seed
             case "--requests": command.requests = true
             case "--sequential": command.sequential = true
+            case "--set": command.overrides.append(try value(name, inline: inline))
             case "--interval":
                 let text = try value(name, inline: inline)
                 guard let seconds = ValueReaderBridge.duration(text), seconds > 0 else {
@@ -176,7 +178,7 @@ struct RunCommand {
 
     func execute(out: TextSink, err: TextSink) throws -> Int32 {
         let started = Date()
-        let scenario = try ScenarioLoader.load(path: file)
+        let scenario = try Self.load(file, overrides: overrides)
         _ = try Runner.selectPlans(scenario, names: plans)
         let directory = self.out ?? "Reports/" + Self.folderName(scenario.name)
         let staging = try ReportStaging(directory: directory)
@@ -210,6 +212,30 @@ struct RunCommand {
         text += "simulated \(simulated) requests in \(CSVNumber.fixed(wall, 2)) s wall time\n"
         out.write(text)
         return gates.contains { $0.verdict == .fail } ? 1 : 0
+    }
+
+    /// Loads the scenario with `PATH=VALUE` overrides applied (values: numbers, durations as
+    /// written, true/false, or text).
+    static func load(_ file: String, overrides: [String]) throws -> Scenario {
+        if overrides.isEmpty { return try ScenarioLoader.load(path: file) }
+        var (root, directory) = try ScenarioLoader.read(path: file)
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "=") else {
+                throw UsageError(message: "The value '\(o)' is invalid for '--set': expected PATH=VALUE, e.g. 'workload[0].path=/data/conv.csv'",
+                                 usage: Help.run.usage, subcommand: "run")
+            }
+            let text = String(o[o.index(after: eq)...])
+            let value: JSONValue
+            if let n = Double(text) { value = .number(n) }
+            else if text == "true" || text == "false" { value = .bool(text == "true") }
+            else { value = .string(text) }
+            do {
+                root = try JSONPath(String(o[..<eq])).setting(value, in: root)
+            } catch let e as SweepError {
+                throw UsageError(message: "--set: \(e.description)", usage: Help.run.usage, subcommand: "run")
+            }
+        }
+        return try ScenarioLoader.decode(root: root, file: file, directory: directory)
     }
 
     /// A folder name from a scenario name: letters, digits, '.', '_' and '-' kept, others '-'.

@@ -13,7 +13,7 @@ enum Help {
     static let run = Subcommand(
         name: "run",
         abstract: "Run a scenario's plans and write the reports.",
-        usage: "headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>]",
+        usage: "headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>] [--set <path=value> ...]",
         text: """
         OVERVIEW: Run a scenario's plans side by side and write the reports.
 
@@ -23,7 +23,7 @@ enum Help {
         written whole or not at all. The scenario's expect gates are then checked: the
         exit status is 1 when one fails.
 
-        USAGE: headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>]
+        USAGE: headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>] [--set <path=value> ...]
 
         ARGUMENTS:
           <file>                  The scenario file (JSON), e.g. Scenarios/quickstart.json.
@@ -35,6 +35,9 @@ enum Help {
           --requests              Also write requests.csv, one row per request (the audit trail).
           --interval <duration>   Time-series interval, e.g. 30s or 5m. (default: 60s)
           --sequential            Run the plans one after another instead of on all cores.
+          --set <path=value>      Change one field of the scenario for this run, by its JSON
+                                  path, e.g. 'workload[0].path=/data/conv.csv' or
+                                  'plans.autoscaled.target=0.5'. The key must exist. Repeatable.
           -h, --help              Show help information.
 
         EXIT STATUS: 0 all gates pass, 1 a gate fails or the scenario is invalid, 64 usage error.

@@ -67,7 +67,7 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         case let (.key(key), .object(members)):
             guard let m = members.firstIndex(where: { $0.key == key }) else {
                 let hint = Suggest.closest(to: key, in: members.map(\.key)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw SweepError.usage("the path '\(text)' does not exist: \(walked) has no key \"\(key)\"\(hint); a swept key must be present in the file")
+                throw SweepError.usage("the path '\(text)' does not exist: \(walked) has no key \"\(key)\"\(hint); the key must be present in the file")
             }
             var copy = members
             copy[m].value = try set(value, in: members[m].value, at: k + 1, walked: walked + "." + key)

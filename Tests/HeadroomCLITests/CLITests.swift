@@ -204,9 +204,11 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(scenarios, scenarios.sorted(), "scenario files in path order")
         XCTAssertTrue(squeezed(r.out).contains("PASS quickstart reserved/scan-sentiment latency_p99_s"), r.out)
         XCTAssertTrue(r.out.contains("cheapest meeting SLO"), r.out)
-        // Parallel and sequential runs print the same gates.
-        let s = headroom(["check", root.appendingPathComponent("Scenarios").path, "--sequential"])
-        XCTAssertEqual(r.out.split(separator: "\n").dropLast(2), s.out.split(separator: "\n").dropLast(2))
+        // Parallel and sequential runs print the same gates (on the quick scenarios).
+        let quick = ["quickstart.json", "ocr-sentiment-pipeline.json"].map { root.appendingPathComponent("Scenarios/\($0)").path }
+        let p = headroom(["check"] + quick), s = headroom(["check"] + quick + ["--sequential"])
+        XCTAssertEqual(p.out.split(separator: "\n").dropLast(2), s.out.split(separator: "\n").dropLast(2))
+        XCTAssertTrue(p.out.contains("ocr-sentiment-pipeline"))
     }
 
     func testFailuresErrorsAndJUnit() throws {
@@ -345,5 +347,25 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertTrue(bad.text.contains("bad.csv:3: column time: cannot read time \"later\""), bad.text)
         XCTAssertEqual(Headroom.main(["trace", "stat", dir + "/llm.csv"], out: CapturedText(), err: CapturedText()), 64)
         XCTAssertEqual(Headroom.main(["trace", "stats", dir + "/llm.csv", "--format", "xml"], out: CapturedText(), err: CapturedText()), 64)
+    }
+}
+
+final class OverrideTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func testSetOverridesAFieldAndMissingTracesSayWhatToDownload() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-set-\(UUID().uuidString)").path
+        let quickstart = root.appendingPathComponent("Scenarios/quickstart.json").path
+        let out = CapturedText(), err = CapturedText()
+        XCTAssertEqual(Headroom.main(["run", quickstart, "--out", dir, "--plan", "reserved", "--set", "plans.reserved.nodes[\"cpu.c5xl\"]=1"], out: out, err: err), 0, err.text)
+        XCTAssertTrue(squeezed(out.text).contains("reserved traditional 136544 136544 0 0 37.6 ms 330 ms 0 $1.22"), out.text)
+        let bad = CapturedText()
+        XCTAssertEqual(Headroom.main(["run", quickstart, "--set", "plans.reserved.nodez=1"], out: CapturedText(), err: bad), 64)
+        XCTAssertTrue(bad.text.contains("did you mean 'nodes'?"), bad.text)
+        let missing = CapturedText()
+        XCTAssertEqual(Headroom.main(["run", root.appendingPathComponent("Scenarios/llm-chat-azure.json").path, "--out", dir,
+                                      "--set", "workload[0].path=/nonexistent/AzureLLMInferenceTrace_conv.csv"], out: CapturedText(), err: missing), 1)
+        XCTAssertTrue(missing.text.contains("cannot open trace file"), missing.text)
+        XCTAssertTrue(missing.text.contains("download AzureLLMInferenceTrace_conv.csv from the Azure Public Dataset"), missing.text)
     }
 }
