@@ -10,6 +10,7 @@ public enum CSVReports {
         + ["rejected_queue_full", "rejected_no_capacity", "rejected_throttled", "end_time_s"]
     /// Columns of targets.csv.
     public static let targetColumns = ["scenario", "plan", "target", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
+        + ["stage"]
     /// Columns of callers.csv.
     public static let callerColumns = ["scenario", "plan", "caller", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
         + ["cold_starts", "slo_attainment", "service_s", "cost_usd"]
@@ -53,7 +54,19 @@ public enum CSVReports {
                 var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(names[t]),
                               String(stats.requests), String(stats.completed), String(stats.rejected), String(stats.timedOut)]
                 fields += LatencyColumns.values(stats.latency).map { number($0) }
+                fields.append("")
                 out += fields.joined(separator: ",") + "\n"
+                // A pipeline's stages: each stage's latency (queue, cold start and service) over
+                // the requests that finished it; the outcome columns are for whole requests only.
+                let stages = t < plan.stageLatency.count ? plan.stageLatency[t] : []
+                for (k, h) in stages.enumerated() {
+                    let model = run.scenario.models[run.scenario.stages(of: TargetRef(index: t))[k]].name
+                    var row = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(names[t]),
+                               String(h.count), String(h.count), "", ""]
+                    row += LatencyColumns.values(h).map { number($0) }
+                    row.append(CSVNumber.field("\(k + 1):\(model)"))
+                    out += row.joined(separator: ",") + "\n"
+                }
             }
         }
         return out

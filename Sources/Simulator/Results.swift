@@ -81,6 +81,8 @@ public struct PlanResult: Sendable {
     /// Caller and version names seen, by id (id 0 is "").
     public var callers: [String]
     public var versions: [String]
+    /// Per target: for pipelines, the latency of each stage in order (empty otherwise).
+    public var stageLatency: [[LatencyHistogram]] = []
 
     /// Sum of queue waits of completed requests (seconds).
     public var waitSum: Double { Double(totals.waitNanoseconds) / 1e9 }

@@ -91,6 +91,8 @@ struct Simulation<Policy: ScalingPolicy> {
     // Metrics.
     var totals = OutcomeStats()
     let perTarget: SlotTable<OutcomeStats>
+    /// Per pipeline target, the latency of each stage (empty for single-model targets).
+    var stageLatency: [[LatencyHistogram]]
     /// Service-time samplers: by model × hardware type, or by model for provider hosting.
     let serviceSamplers: [Sampler]
     let hardwareCount: Int
@@ -137,6 +139,10 @@ struct Simulation<Policy: ScalingPolicy> {
         perTarget = SlotTable<OutcomeStats>(capacity: scenario.targetNames.count)
         for _ in 0..<scenario.targetNames.count { perTarget.append(OutcomeStats()) }
         hardwareCount = physics.hardware.count
+        stageLatency = (0..<scenario.targetNames.count).map { t in
+            let stages = scenario.stages(of: TargetRef(index: t)).count
+            return stages > 1 ? [LatencyHistogram](repeating: LatencyHistogram(), count: stages) : []
+        }
         if physics.providerHosted {
             serviceSamplers = physics.models.map(\.providerService)
         } else {
@@ -241,6 +247,12 @@ struct Simulation<Policy: ScalingPolicy> {
             inst[i].inFlight -= 1
             busyCapacity -= inverseConcurrency[Int(inst[i].model)]
             if inst[i].inFlight == 0 { busyInstances -= 1 }
+            let t = Int(req[r].target)
+            if !stageLatency[t].isEmpty && !req[r].ended {
+                // A pipeline stage: from entering the stage (queue, cold start, service) to leaving it.
+                stageLatency[t][Int(req[r].stage)].record(now - req[r].stageSince)
+                req[r].stage += 1
+            }
             req[r].stageSince = now
             core.handle(.requestFinished(RequestID(r)), at: at, into: &actions)
             try perform()
@@ -327,6 +339,7 @@ struct Simulation<Policy: ScalingPolicy> {
         req[r].instance = -1
         req[r].cold = false
         req[r].ended = false
+        req[r].stage = 0
         return r
     }
 
@@ -577,7 +590,8 @@ struct Simulation<Policy: ScalingPolicy> {
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,
-            timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings)
+            timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
+            stageLatency: stageLatency)
     }
 }
 
@@ -599,6 +613,8 @@ struct RequestSlot {
     var instance: Int32 = -1
     var cold = false
     var ended = false
+    /// Pipeline stages finished so far.
+    var stage: Int32 = 0
 }
 
 /// The host's record of one instance slot.

@@ -78,6 +78,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(files, ["callers.csv", "report.html", "requests.csv", "summary.csv", "targets.csv", "timeseries.csv"], "no staging folder left behind")
         let summary = try String(contentsOfFile: out + "/summary.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(summary.count, 4)
+        // Every row of every CSV file has as many fields as its header (no field holds a comma here).
+        for file in ["summary.csv", "targets.csv", "callers.csv", "timeseries.csv", "requests.csv"] {
+            let lines = try String(contentsOfFile: out + "/" + file, encoding: .utf8).split(separator: "\n")
+            let width = lines[0].split(separator: ",", omittingEmptySubsequences: false).count
+            for (k, line) in lines.enumerated() where line.split(separator: ",", omittingEmptySubsequences: false).count != width {
+                XCTFail("\(file):\(k + 1) has a different number of fields than its header")
+                break
+            }
+        }
         let requests = try String(contentsOfFile: out + "/requests.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(requests[0], "plan,id,caller,target,model,version,arrival_s,start_s,end_s,outcome,cold,node,instance,reason")
         let perPlan = summary.dropFirst().map { Int($0.split(separator: ",")[3])! }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Scenario
 @testable import Simulator
+import Reports
 
 /// Whole runs of the bundled scenarios: conservation and determinism.
 final class RunTests: XCTestCase {
@@ -150,5 +151,32 @@ final class GeneratorTests: XCTestCase {
         XCTAssertThrowsError(try run("{ \"kind\": \"poisson\", \"rate\": 1, \"target\": \"a\", \"mix\": [ { \"target\": \"b\", \"weight\": 1 } ] }", duration: "1m")) { e in
             XCTAssertTrue("\(e)".contains("either a target or a mix"), "\(e)")
         }
+    }
+}
+
+extension RunTests {
+    /// Constant service times and ample capacity: each stage takes exactly its service time and
+    /// the end-to-end latency is their sum.
+    func testPipelineLatencyIsTheSumOfItsStages() throws {
+        let s = try scenario("""
+        { "name": "pipe", "duration": "10m", "seed": 1,
+          "hardware": { "n": { "vcpus": 16, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "a": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "120ms", "concurrency": 64 },
+                      "b": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "30ms", "concurrency": 64 },
+                      "c": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "250ms", "concurrency": 64 } },
+          "pipelines": { "abc": ["a", "b", "c"] },
+          "workload": [ { "kind": "poisson", "target": "abc", "rate": 5 } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "a": 1, "b": 1, "c": 1 } } } }
+        """)
+        let run = try Runner.run(s, options: RunOptions())
+        let r = run.plans[0]
+        let target = try XCTUnwrap(s.target(named: "abc")).index
+        let stages = r.stageLatency[target]
+        XCTAssertEqual(stages.map { $0.percentile(50) }, [120_000_000, 30_000_000, 250_000_000])
+        XCTAssertEqual(stages.map(\.maximum), [120_000_000, 30_000_000, 250_000_000])
+        XCTAssertEqual(r.perTarget[target].latency.minimum, 400_000_000)
+        XCTAssertEqual(r.perTarget[target].latency.maximum, 400_000_000)
+        let rows = CSVReports.targets(run).split(separator: "\n").filter { $0.contains(",abc,") }
+        XCTAssertEqual(rows.map { String($0.split(separator: ",", omittingEmptySubsequences: false).last!) }, ["", "1:a", "2:b", "3:c"])
     }
 }
