@@ -39,6 +39,11 @@ public enum Headroom {
             return 0
         }
         let rest = Array(arguments.dropFirst())
+        // `headroom SUB -h` / `--help` anywhere: that subcommand's help.
+        if let sub = Help.subcommands.first(where: { $0.name == first }), rest.contains("-h") || rest.contains("--help") {
+            out.write(sub.text)
+            return 0
+        }
         switch first {
         case "-h", "--help":
             out.write(Help.main)
@@ -55,28 +60,20 @@ public enum Headroom {
             out.write(sub.text)
             return 0
         case "run":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.run.text); return 0 }
             return try RunCommand.parse(rest).execute(out: out, err: err)
         case "check":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.check.text); return 0 }
             return try CheckCommand.parse(rest).execute(out: out, err: err)
         case "sweep":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.sweep.text); return 0 }
             return try SweepCommand.parse(rest).execute(out: out, err: err)
         case "merge":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.merge.text); return 0 }
             return try MergeCommand.execute(rest, out: out)
         case "compare":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.compare.text); return 0 }
             return try CompareCommand.execute(rest, out: out)
         case "init":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.initCommand.text); return 0 }
             return try InitCommand.execute(rest, out: out)
         case "trace":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.trace.text); return 0 }
             return try TraceCommand.execute(rest, out: out)
         case "validate":
-            if rest.contains("-h") || rest.contains("--help") { out.write(Help.validate.text); return 0 }
             return try validate(rest, out: out, err: err)
         default:
             let hint = suggestion(first, Help.subcommands.map(\.name) + ["help"])
