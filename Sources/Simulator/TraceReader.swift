@@ -212,6 +212,15 @@ public final class TraceReader {
 
     func field(_ line: ArraySlice<UInt8>, _ c: Int) -> ArraySlice<UInt8> { line[starts[c]..<ends[c]] }
 
+    /// The id of a field's text, interning it only when it differs from the previous row's.
+    static func intern(_ name: ArraySlice<UInt8>, _ table: inout StringTable, _ last: inout [UInt8], _ lastID: inout Int32) -> Int32 {
+        if !name.elementsEqual(last) {
+            last = Array(name)
+            lastID = table.intern(text(name))
+        }
+        return lastID
+    }
+
     /// Reads the next row; nil at end of file.
     public func next(callers: inout StringTable, versions: inout StringTable) throws -> TraceRow? {
         while let raw = nextLine() {
@@ -257,22 +266,8 @@ public final class TraceReader {
                     throw fail("empty target and the workload source names no default target", column: "target")
                 }
             }
-            if callerColumn >= 0 {
-                let name = field(raw, callerColumn)
-                if !name.elementsEqual(lastCaller) {
-                    lastCaller = Array(name)
-                    lastCallerID = callers.intern(Self.text(name))
-                }
-                row.caller = lastCallerID
-            }
-            if versionColumn >= 0 {
-                let name = field(raw, versionColumn)
-                if !name.elementsEqual(lastVersion) {
-                    lastVersion = Array(name)
-                    lastVersionID = versions.intern(Self.text(name))
-                }
-                row.version = lastVersionID
-            }
+            if callerColumn >= 0 { row.caller = Self.intern(field(raw, callerColumn), &callers, &lastCaller, &lastCallerID) }
+            if versionColumn >= 0 { row.version = Self.intern(field(raw, versionColumn), &versions, &lastVersion, &lastVersionID) }
             if inputColumn >= 0 { row.inputTokens = try tokens(field(raw, inputColumn), column: columnNames[inputColumn]) }
             if outputColumn >= 0 { row.outputTokens = try tokens(field(raw, outputColumn), column: columnNames[outputColumn]) }
             if inputColumn < 0, Int(row.target) < needsTokens.count, needsTokens[Int(row.target)] {
