@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], exclude: ["Fixtures"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Reports"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
         .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI"]),
     ]

@@ -7,7 +7,7 @@ import Simulator
 public enum CSVReports {
     /// Columns of summary.csv.
     public static let summaryColumns = ["scenario", "plan", "policy"] + SummaryMetric.names
-        + ["rejected_queue_full", "rejected_no_capacity", "rejected_throttled", "end_time_s"]
+        + ["rejected_queue_full", "rejected_no_capacity", "rejected_throttled", "rejected_quota", "end_time_s"]
     /// Columns of targets.csv.
     public static let targetColumns = ["scenario", "plan", "target", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
         + ["stage"]

@@ -83,6 +83,16 @@ struct ScenarioDecoder {
         let slo = try o.optional("slo").map { try decodeSLO($0) } ?? SLO(latency: nil, percentile: 99, timeout: 300)
         let plans = try decodePlans(try o.required("plans", expected: "the plans to compare, by name"),
                                     hardwareNames: hardwareNames, modelNames: modelNames)
+        var callerQuotas: [(String, Int)] = []
+        if let c = o.optional("callers") {
+            for m in try namedMembers(c, "$.callers", what: "callers") {
+                let p = ObjectReader.join("$.callers", m.key)
+                var co = try ObjectReader(m.value, path: p, file: file)
+                let limit = try v.integer(try co.required("maxConcurrent", expected: "requests this caller may have in flight at once"), co.childPath("maxConcurrent"), min: 1)
+                try co.finish()
+                callerQuotas.append((m.key, limit))
+            }
+        }
         let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name), targetNames: targetNames, slo: slo) } ?? []
         try o.finish()
 
@@ -90,6 +100,7 @@ struct ScenarioDecoder {
         var scenario = Scenario(name: name, description: description, seed: seed, duration: duration, hardware: hardware,
                                 models: models, pipelines: pipelines, workload: workload, slo: slo, plans: plans,
                                 expectations: expectations, file: file)
+        scenario.callerQuotas = callerQuotas
         try check(&scenario, root: root)
         return scenario
     }

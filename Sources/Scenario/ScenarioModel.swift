@@ -338,6 +338,14 @@ public struct Expectation: Sendable, Equatable {
 
 /// A whole scenario file.
 public struct Scenario: Sendable, Equatable {
+    public static func == (a: Scenario, b: Scenario) -> Bool {
+        a.name == b.name && a.description == b.description && a.seed == b.seed && a.duration == b.duration
+            && a.hardware == b.hardware && a.models == b.models && a.pipelines == b.pipelines && a.workload == b.workload
+            && a.slo == b.slo && a.plans == b.plans && a.expectations == b.expectations && a.file == b.file
+            && a.callerQuotas.map(\.caller) == b.callerQuotas.map(\.caller)
+            && a.callerQuotas.map(\.maxConcurrent) == b.callerQuotas.map(\.maxConcurrent)
+    }
+
     public var name: String
     public var description: String?
     public var seed: UInt64
@@ -349,6 +357,8 @@ public struct Scenario: Sendable, Equatable {
     public var slo: SLO
     public var plans: [Plan]
     public var expectations: [Expectation]
+    /// Requests each named caller may have in flight at once (`callers.<name>.maxConcurrent`).
+    public var callerQuotas: [(caller: String, maxConcurrent: Int)] = []
     /// The file as the user named it.
     public var file: String
 

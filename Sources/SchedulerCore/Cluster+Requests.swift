@@ -14,6 +14,29 @@ extension Cluster {
         return true
     }
 
+    /// Counts the request against its caller's quota; false when the caller is at it.
+    @usableFromInline
+    mutating func admitCaller(_ request: RequestID, _ caller: CallerID) -> Bool {
+        requests[request.index].quotaCaller = 0
+        let c = caller.index
+        guard c > 0, c < configuration.callerQuotas.count, configuration.callerQuotas[c] > 0 else { return true }
+        if callerInFlight.count <= c { callerInFlight.append(contentsOf: repeatElement(0, count: c + 1 - callerInFlight.count)) }
+        guard callerInFlight[c] < configuration.callerQuotas[c] else { return false }
+        callerInFlight[c] += 1
+        requests[request.index].quotaCaller = caller.raw
+        return true
+    }
+
+    /// The request no longer counts against its caller's quota (it ended for the caller).
+    @usableFromInline
+    mutating func callerLeft(_ request: RequestID) {
+        let c = Int(requests[request.index].quotaCaller)
+        if c > 0 {
+            callerInFlight[c] -= 1
+            requests[request.index].quotaCaller = 0
+        }
+    }
+
     /// Makes the request wait for one starting instance alone.
     @usableFromInline
     mutating func bind(_ request: RequestID, to instance: InstanceID) {
@@ -24,6 +47,7 @@ extension Cluster {
     /// Rejects a request; `.reject` also hands its slot back to the host.
     @usableFromInline
     mutating func turnAway(_ request: RequestID, reason: RejectReason, into actions: inout [SchedulerAction]) {
+        callerLeft(request)
         requests[request.index].state = .free
         actions.append(.reject(request, reason: reason))
     }
@@ -68,6 +92,7 @@ extension Cluster {
             requests[r].stage += 1
             return true
         }
+        callerLeft(request)
         requests[r].state = .free
         actions.append(.complete(request))   // also hands the slot back to the host
         return false

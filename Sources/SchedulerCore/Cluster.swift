@@ -45,6 +45,8 @@ public struct RequestRecord: Sendable {
     /// The instance serving it, or -1.
     public var instance: Int32 = -1
     public var arrival = TimePoint.zero
+    /// The caller counted against a quota, or 0.
+    public var quotaCaller: Int32 = 0
 }
 
 /// One instance slot.
@@ -121,6 +123,8 @@ public struct Cluster: Sendable {
 
     /// Per-request records, indexed by request slot; grown when the host uses a larger slot.
     var requests: [RequestRecord] = []
+    /// Requests in flight per caller with a quota (by caller id).
+    public internal(set) var callerInFlight: [Int] = []
 
     /// Nodes per type that are booting or ready.
     public internal(set) var liveNodes: [Int]

@@ -69,6 +69,8 @@ public struct ClusterConfiguration: Sendable {
     /// Whether the core keeps time integrals of busy and ready slots per model (the
     /// utilisation metric of target tracking). Plans that never read them skip the work.
     public var tracksUtilisation: Bool
+    /// Requests a caller may have in flight at once, by caller id (0 or absent: no quota).
+    public var callerQuotas: [Int] = []
 
     public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool,
                 tracksUtilisation: Bool = true) {

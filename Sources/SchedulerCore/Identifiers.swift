@@ -17,6 +17,7 @@ public enum NodeKind {}
 public enum InstanceKind {}
 public enum RequestKind {}
 public enum TimerKind {}
+public enum CallerKind {}
 
 /// A node (hardware) type, indexing `ClusterConfiguration.nodeTypes`.
 public typealias NodeTypeID = DenseID<NodeTypeKind>
@@ -31,6 +32,8 @@ public typealias InstanceID = DenseID<InstanceKind>
 /// A request slot, allocated by the host (simulator or runtime) and reused once the core has
 /// let go of it (`SchedulerAction.complete`, `.reject` or `.release`).
 public typealias RequestID = DenseID<RequestKind>
+/// A caller (team, tenant). Id 0 is "no caller"; quotas are indexed by caller id.
+public typealias CallerID = DenseID<CallerKind>
 /// A timer the core asked the host to run; the host echoes it back in `.timerFired`.
 ///
 /// Timers `0 ..< TimerID.firstInstanceTimer` belong to the policy (its periodic ticks); timer

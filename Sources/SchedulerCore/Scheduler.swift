@@ -32,12 +32,17 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         switch input {
         case .start:
             policy.start(&cluster, now: now, into: &actions)
-        case let .requestArrived(request, target):
+        case let .requestArrived(request, target, caller):
             cluster.beginRequest(request, target: target, now: now)
+            if !cluster.admitCaller(request, caller) {
+                cluster.turnAway(request, reason: .quota, into: &actions)
+                return
+            }
             admit(request, now: now, into: &actions)
         case let .requestFinished(request):
             finish(request, now: now, into: &actions)
         case let .requestTimedOut(request):
+            cluster.callerLeft(request)
             cluster.timeOut(request, into: &actions)
         case let .instanceReady(instance):
             if cluster.beginServing(instance, now: now, into: &actions) {

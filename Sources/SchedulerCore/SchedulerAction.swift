@@ -6,6 +6,8 @@ public enum RejectReason: UInt8, Sendable, CaseIterable {
     case noCapacity
     /// The provider's concurrency limit was reached (HTTP 429 on Lambda).
     case throttled
+    /// The caller already has its quota of requests in flight.
+    case quota
 
     /// The label used in reports.
     public var label: String {
@@ -13,6 +15,7 @@ public enum RejectReason: UInt8, Sendable, CaseIterable {
         case .queueFull: return "queue_full"
         case .noCapacity: return "no_capacity"
         case .throttled: return "throttled"
+        case .quota: return "quota"
         }
     }
 }

@@ -5,8 +5,8 @@
 public enum SchedulerInput: Sendable, Equatable {
     /// The host is starting: the policy provisions its initial capacity.
     case start
-    /// A request for a target arrived. The host chose the request slot.
-    case requestArrived(RequestID, target: TargetID)
+    /// A request for a target arrived from a caller (id 0: none). The host chose the slot.
+    case requestArrived(RequestID, target: TargetID, caller: CallerID = CallerID(0))
     /// The request finished its current stage on the instance it was dispatched to.
     case requestFinished(RequestID)
     /// The caller gave up on the request (its deadline passed). If it waits in a queue it

@@ -47,7 +47,7 @@ public enum PlanBuilder {
         return used
     }
 
-    static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false) -> ClusterConfiguration {
+    static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false, callerQuotas: [Int] = []) -> ClusterConfiguration {
         let nodeTypes = s.hardware.map {
             NodeTypeSpec(capacity: Resources(milliCPU: Int64(($0.vcpus * 1000).rounded()),
                                              memoryMiB: Int64(($0.memoryGiB * 1024).rounded()), gpus: Int64($0.gpus)))
@@ -61,8 +61,10 @@ public enum PlanBuilder {
                       queueLimit: m.queueLimit)
         }
         let targets = (0..<s.targetNames.count).map { TargetSpec(stages: s.stages(of: TargetRef(index: $0)).map { ModelID($0) }) }
-        return ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted,
-                                    tracksUtilisation: tracksUtilisation)
+        var configuration = ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted,
+                                                 tracksUtilisation: tracksUtilisation)
+        configuration.callerQuotas = callerQuotas
+        return configuration
     }
 
     static func physics(_ s: Scenario, plan: Plan) -> PlanPhysics {

@@ -84,27 +84,34 @@ public enum Runner {
     public static func runPlan(_ s: Scenario, index: Int, seed: UInt64, options: RunOptions, position: Int = 0) throws -> PlanResult {
         let plan = s.plans[index]
         var callers = StringTable(), versions = StringTable()
+        // Callers with a quota get the first ids, so the core's quota table is indexed by them.
+        var quotas = [0]
+        for (name, limit) in s.callerQuotas {
+            let id = Int(callers.intern(name))
+            while quotas.count <= id { quotas.append(0) }
+            quotas[id] = limit
+        }
         let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
         let physics = PlanBuilder.physics(s, plan: plan)
         let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part", prefix: CSVNumber.field(plan.name) + ",") }
         var result: PlanResult
         switch plan.policy {
         case let .traditional(nodes, instances):
-            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false),
+            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, callerQuotas: quotas),
                                  policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances))
             var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
                                  sources: sources, callers: callers, versions: versions, log: log)
             if let p = options.progress { sim.progress = { p(position, $0) } }
             result = try sim.run()
         case let .elastic(e):
-            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true),
+            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: quotas),
                                  policy: PlanBuilder.elastic(s, e))
             var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
                                  sources: sources, callers: callers, versions: versions, log: log)
             if let p = options.progress { sim.progress = { p(position, $0) } }
             result = try sim.run()
         case let .serverless(sv):
-            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider),
+            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider, callerQuotas: quotas),
                                  policy: PlanBuilder.serverless(s, sv))
             var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
                                  sources: sources, callers: callers, versions: versions, log: log)

@@ -234,7 +234,7 @@ struct Simulation<Policy: ScalingPolicy> {
             if caller != 0 { perCaller[caller].requests += 1 }
             intervalArrivals += 1
             deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
-            core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target))), at: at, into: &actions)
+            core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(req[r].caller))), at: at, into: &actions)
             try perform()
             try sources[k].advance(callers: &callers, versions: &versions)
             if sources[k].exhausted { activeSources -= 1 } else {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Scenario
+import SchedulerCore
 @testable import Simulator
 @testable import Reports
 
@@ -41,7 +42,7 @@ struct ReportsTests {
         totals.completed = completed
         for l in latencies { totals.latency.record(l) }
         return PlanResult(plan: plan, policy: "traditional", totals: totals, perTarget: [totals], perCaller: [totals],
-                          rejectedByReason: [0, 0, 0], hasSLO: false, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
+                          rejectedByReason: [0, 0, 0, 0], hasSLO: false, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
                           busyInstanceSeconds: 1800, instanceSeconds: 3600, instancesMax: 1, instanceStarts: 0, nodeSecondsMax: 1, endTime: 3600,
                           timeseries: [], events: 0, callers: [""], versions: [""])
     }
@@ -207,5 +208,29 @@ struct CallersTests {
         #expect(abs(cost - plan.cost) < 1e-5, "the attributed cost adds up to the plan's")
         let a = rows.first { $0[2] == "team-a" }!, b = rows.first { $0[2] == "team-b" }!
         #expect(Double(a.last!)! > 1.5 * Double(b.last!)!, "team-a sends twice team-b's traffic and pays for it")
+    }
+}
+
+extension CallersTests {
+    @Test func quotasRejectOnlyTheCallerOverIt() throws {
+        let s = try ScenarioLoader.decode("""
+        { "name": "quota", "duration": "20m", "seed": 4,
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.4 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": { "dist": "exponential", "mean": "400ms" }, "concurrency": 4 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 10, "caller": "greedy" },
+                        { "kind": "poisson", "target": "m", "rate": 2, "caller": "polite" } ],
+          "callers": { "greedy": { "maxConcurrent": 2 } },
+          "plans": { "p": { "policy": "traditional", "nodes": { "n": 1 } } } }
+        """, file: "quota.json")
+        let run = try Runner.run(s, options: RunOptions())
+        let plan = run.plans[0]
+        let greedy = plan.callers.firstIndex(of: "greedy")!, polite = plan.callers.firstIndex(of: "polite")!
+        #expect(plan.rejectedByReason[Int(RejectReason.quota.rawValue)] == plan.perCaller[greedy].rejected)
+        #expect(plan.perCaller[greedy].rejected > 1000, "10/s × 0.4 s = 4 wanted in flight, 2 allowed")
+        #expect(plan.perCaller[polite].rejected == 0)
+        #expect(plan.totals.requests == plan.totals.completed + plan.totals.rejected + plan.totals.timedOut)
+        let header = CSVReports.summaryColumns
+        let row = CSVReports.summary(run).split(separator: "\n")[1].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(Int64(row[header.firstIndex(of: "rejected_quota")!]) == plan.perCaller[greedy].rejected)
     }
 }

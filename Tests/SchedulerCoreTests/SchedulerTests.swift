@@ -224,3 +224,27 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(full.leastWaste(for: ModelID(0), in: Cluster(configuration: cfg)), NodeTypeID(2), "pool at max is skipped")
     }
 }
+
+extension SchedulerTests {
+    func testCallerQuotaRejectsBeyondItsRequestsInFlight() {
+        var cfg = config(queueLimit: 10)
+        cfg.callerQuotas = [0, 2]            // caller 1 may have 2 in flight; caller 2 has no quota
+        var core = Scheduler(configuration: cfg, policy: TraditionalPolicy(nodes: [1], instances: [1], packable: [true]))
+        var a: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &a)
+        a.removeAll()
+        for r in 0..<3 { core.handle(.requestArrived(RequestID(r), target: TargetID(0), caller: CallerID(1)), at: t(1), into: &a) }
+        XCTAssertEqual(a, [.dispatch(RequestID(0), instance: InstanceID(0), cold: false), .reject(RequestID(2), reason: .quota)])
+        a.removeAll()
+        core.handle(.requestArrived(RequestID(3), target: TargetID(0), caller: CallerID(2)), at: t(1), into: &a)
+        XCTAssertEqual(a, [], "another caller is not limited: it queues")
+        core.handle(.requestFinished(RequestID(0)), at: t(2), into: &a)
+        a.removeAll()
+        core.handle(.requestArrived(RequestID(0), target: TargetID(0), caller: CallerID(1)), at: t(3), into: &a)
+        XCTAssertEqual(a, [], "one of caller 1's requests completed: room for one more (it queues)")
+        core.handle(.requestTimedOut(RequestID(1)), at: t(4), into: &a)
+        core.handle(.requestArrived(RequestID(2), target: TargetID(0), caller: CallerID(1)), at: t(5), into: &a)
+        XCTAssertFalse(a.contains(.reject(RequestID(2), reason: .quota)), "a timed-out request no longer counts")
+        XCTAssertEqual(core.cluster.callerInFlight[1], 2)
+    }
+}
