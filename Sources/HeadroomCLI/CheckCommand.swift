@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Scenario
 import Simulator
@@ -85,26 +84,20 @@ struct CheckCommand {
         // Every (scenario, plan) is one task; tasks run on all cores, results land by index.
         var tasks: [(scenario: Int, plan: Int)] = []
         for (k, s) in scenarios.enumerated() { if let s { for p in s.plans.indices { tasks.append((k, p)) } } }
-        var results = [Result<PlanResult, Error>?](repeating: nil, count: tasks.count)
         var options = RunOptions()
         options.interval = 0
         options.parallel = false
-        let fixed = options
-        let loaded = scenarios
-        let work = tasks
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            let run: @Sendable (Int) -> Void = { j in
-                let s = loaded[work[j].scenario]!
-                slots[j] = Result { try Runner.runPlan(s, index: work[j].plan, seed: s.seed, options: fixed) }
-            }
-            if sequential { for j in work.indices { run(j) } } else { DispatchQueue.concurrentPerform(iterations: work.count, execute: run) }
+        let fixed = options, loaded = scenarios, work = tasks
+        // A plan that fails to run marks its scenario as an error; the others still report.
+        let results = try ParallelWork.map(tasks.count, parallel: !sequential) { j -> Result<PlanResult, Error> in
+            let s = loaded[work[j].scenario]!
+            return Result { try Runner.runPlan(s, index: work[j].plan, seed: s.seed, options: fixed) }
         }
         for (k, s) in scenarios.enumerated() {
             guard let s else { continue }
             var plans: [PlanResult] = []
             for (j, task) in tasks.enumerated() where task.scenario == k {
-                switch results[j]! {
+                switch results[j] {
                 case let .success(r): plans.append(r)
                 case let .failure(e): outcomes[k].error = outcomes[k].error ?? "\(e)"
                 }

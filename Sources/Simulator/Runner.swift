@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import SchedulerCore
 import Scenario
@@ -60,21 +59,9 @@ public enum Runner {
         let indices = try selectPlans(scenario, names: options.planNames)
         for k in indices { try PlanBuilder.checkPlan(scenario, planIndex: k) }
         let seed = options.seed ?? scenario.seed
-        var outcomes = [Result<PlanResult, Error>?](repeating: nil, count: indices.count)
-        if options.parallel && indices.count > 1 {
-            outcomes.withUnsafeMutableBufferPointer { buffer in
-                nonisolated(unsafe) let slots = buffer
-                DispatchQueue.concurrentPerform(iterations: indices.count) { j in
-                    slots[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options, position: j) }
-                }
-            }
-        } else {
-            for j in indices.indices {
-                outcomes[j] = Result { try runPlan(scenario, index: indices[j], seed: seed, options: options, position: j) }
-            }
+        let plans = try ParallelWork.map(indices.count, parallel: options.parallel) { j in
+            try runPlan(scenario, index: indices[j], seed: seed, options: options, position: j)
         }
-        var plans: [PlanResult] = []
-        for outcome in outcomes { plans.append(try outcome!.get()) }
         return RunResult(scenario: scenario, seed: seed, plans: plans, planIndices: indices,
                          requestLogs: options.requestLogDirectory.map { dir in indices.map { "\(dir)/requests.\($0).part" } } ?? [],
                          callers: plans.first?.callers ?? [""], versions: plans.first?.versions ?? [""])

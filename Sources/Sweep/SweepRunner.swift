@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Scenario
 import Simulator
@@ -38,24 +37,14 @@ public enum SweepRunner {
         // Check every path once on the base document before running anything.
         for (k, d) in spec.dimensions.enumerated() { _ = try d.path.setting(all[0][k].json, in: root) }
 
-        var results = [Result<[[String]], Error>?](repeating: nil, count: mine.count)
         let counter = Counter()
-        let job: @Sendable (Int) -> Result<[[String]], Error> = { j in
-            let outcome = Result { try runVariant(mine[j], values: all[mine[j]], spec: spec, root: root, directory: directory) }
-            progress?(counter.increment(), mine.count)
-            return outcome
-        }
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            if spec.parallel {
-                DispatchQueue.concurrentPerform(iterations: mine.count) { j in slots[j] = job(j) }
-            } else {
-                for j in mine.indices { slots[j] = job(j) }
-            }
+        let results = try ParallelWork.map(mine.count, parallel: spec.parallel) { j in
+            defer { progress?(counter.increment(), mine.count) }
+            return try runVariant(mine[j], values: all[mine[j]], spec: spec, root: root, directory: directory)
         }
         var rows: [(variant: Int, fields: [String])] = []
-        for (j, r) in results.enumerated() {
-            for fields in try r!.get() { rows.append((mine[j], fields)) }
+        for (j, fieldsOfPlans) in results.enumerated() {
+            for fields in fieldsOfPlans { rows.append((mine[j], fields)) }
         }
         return SweepTable(header: SweepTable.header(dimensions: spec.dimensions), rows: rows, totalVariants: all.count, scenario: base.name)
     }

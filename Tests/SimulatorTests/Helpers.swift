@@ -31,14 +31,7 @@ func replications(_ count: Int, _ make: (Int) throws -> Scenario) throws -> [Pla
     settings.interval = 0
     settings.parallel = false
     let options = settings
-    var results = [PlanResult?](repeating: nil, count: count)
-    results.withUnsafeMutableBufferPointer { buffer in
-        nonisolated(unsafe) let slots = buffer
-        DispatchQueue.concurrentPerform(iterations: count) { k in
-            slots[k] = try? Runner.run(scenarios[k], options: options).plans[0]
-        }
-    }
-    return results.map { $0! }
+    return try ParallelWork.map(count) { k in try Runner.run(scenarios[k], options: options).plans[0] }
 }
 
 /// Mean and 95 % confidence half-width (Student t, for up to 16 replications) of values.
