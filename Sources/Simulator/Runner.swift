@@ -81,29 +81,26 @@ public enum Runner {
         let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
         let physics = PlanBuilder.physics(s, plan: plan)
         let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part", prefix: CSVNumber.field(plan.name) + ",") }
+        /// Drives one core (specialised for its policy) on the virtual clock.
+        func simulate<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> PlanResult {
+            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
+                                 sources: sources, callers: callers, versions: versions, log: log)
+            if let p = options.progress { sim.progress = { p(position, $0) } }
+            return try sim.run()
+        }
         var result: PlanResult
         switch plan.policy {
         case let .traditional(nodes, instances):
-            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, callerQuotas: quotas),
-                                 policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances))
-            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
-                                 sources: sources, callers: callers, versions: versions, log: log)
-            if let p = options.progress { sim.progress = { p(position, $0) } }
-            result = try sim.run()
+            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, callerQuotas: quotas),
+                                            policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances)))
         case let .elastic(e):
-            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: quotas),
-                                 policy: PlanBuilder.elastic(s, e))
-            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
-                                 sources: sources, callers: callers, versions: versions, log: log)
-            if let p = options.progress { sim.progress = { p(position, $0) } }
-            result = try sim.run()
+            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
+                                                                                     callerQuotas: quotas),
+                                            policy: PlanBuilder.elastic(s, e)))
         case let .serverless(sv):
-            let core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider, callerQuotas: quotas),
-                                 policy: PlanBuilder.serverless(s, sv))
-            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
-                                 sources: sources, callers: callers, versions: versions, log: log)
-            if let p = options.progress { sim.progress = { p(position, $0) } }
-            result = try sim.run()
+            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider,
+                                                                                     callerQuotas: quotas),
+                                            policy: PlanBuilder.serverless(s, sv)))
         }
         try log?.close()
         result.plan = plan.name
