@@ -83,14 +83,14 @@ struct ScenarioDecoder {
         let slo = try o.optional("slo").map { try decodeSLO($0) } ?? SLO(latency: nil, percentile: 99, timeout: 300)
         let plans = try decodePlans(try o.required("plans", expected: "the plans to compare, by name"),
                                     hardwareNames: hardwareNames, modelNames: modelNames)
-        var callerQuotas: [(String, Int)] = []
+        var callerQuotas: [CallerQuota] = []
         if let c = o.optional("callers") {
             for m in try namedMembers(c, "$.callers", what: "callers") {
                 let p = ObjectReader.join("$.callers", m.key)
                 var co = try ObjectReader(m.value, path: p, file: file)
                 let limit = try v.integer(try co.required("maxConcurrent", expected: "requests this caller may have in flight at once"), co.childPath("maxConcurrent"), min: 1)
                 try co.finish()
-                callerQuotas.append((m.key, limit))
+                callerQuotas.append(CallerQuota(caller: m.key, maxConcurrent: limit))
             }
         }
         let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name), targetNames: targetNames, slo: slo) } ?? []
@@ -355,7 +355,7 @@ struct ScenarioDecoder {
                                               suggestion: Suggest.hint(for: name, in: targetNames, noun: "targets are"))
                             }
                         }
-                        spec.filter.append((m.key, values))
+                        spec.filter.append(TraceFilter(column: m.key, values: values))
                     }
                 }
                 let functionsOnly = "is for the azure-functions-2019 format"
@@ -363,7 +363,8 @@ struct ScenarioDecoder {
                     guard format == .azureFunctions2019 else { throw v.error(f, o.childPath("functions"), "\"functions\" \(functionsOnly)") }
                     for m in try namedMembers(f, o.childPath("functions"), what: "targets by function or app hash") {
                         let p = ObjectReader.join(o.childPath("functions"), m.key)
-                        spec.functionTargets.append((m.key, try resolve(try v.string(m.value, p), in: targetNames, node: m.value, path: p, what: "target")))
+                        spec.functionTargets.append(FunctionTarget(
+                            hash: m.key, target: try resolve(try v.string(m.value, p), in: targetNames, node: m.value, path: p, what: "target")))
                     }
                 }
                 if let t = o.optional("top") {

@@ -151,9 +151,9 @@ public struct TraceSpec: Sendable, Equatable {
     /// Start again from the top when the trace ends before the source does.
     public var loop = false
     /// Keep only rows whose column (target, caller, version) has one of the values.
-    public var filter: [(column: String, values: [String])] = []
+    public var filter: [TraceFilter] = []
     /// Azure Functions: targets by HashFunction or HashApp (others go to the source's target).
-    public var functionTargets: [(hash: String, target: Int)] = []
+    public var functionTargets: [FunctionTarget] = []
     /// Azure Functions: keep only the N most invoked functions (by total count).
     public var top: Int?
     public var spread: Spread = .uniform
@@ -163,13 +163,24 @@ public struct TraceSpec: Sendable, Equatable {
         self.path = path
         self.resolvedPath = resolvedPath
     }
+}
 
-    public static func == (a: TraceSpec, b: TraceSpec) -> Bool {
-        a.format == b.format && a.path == b.path && a.resolvedPath == b.resolvedPath && a.speed == b.speed
-            && a.offset == b.offset && a.loop == b.loop && a.filter.map(\.column) == b.filter.map(\.column)
-            && a.filter.map(\.values) == b.filter.map(\.values) && a.top == b.top && a.spread == b.spread
-            && a.functionTargets.map(\.hash) == b.functionTargets.map(\.hash) && a.functionTargets.map(\.target) == b.functionTargets.map(\.target)
-    }
+/// A trace filter: keep rows whose `column` (target, caller or version) is one of `values`.
+public struct TraceFilter: Sendable, Equatable {
+    public var column: String
+    public var values: [String]
+}
+
+/// An Azure Functions hash (function or app) and the target index its invocations go to.
+public struct FunctionTarget: Sendable, Equatable {
+    public var hash: String
+    public var target: Int
+}
+
+/// How many requests a named caller may have in flight at once.
+public struct CallerQuota: Sendable, Equatable {
+    public var caller: String
+    public var maxConcurrent: Int
 }
 
 public enum WorkloadKind: Sendable, Equatable {
@@ -338,14 +349,6 @@ public struct Expectation: Sendable, Equatable {
 
 /// A whole scenario file.
 public struct Scenario: Sendable, Equatable {
-    public static func == (a: Scenario, b: Scenario) -> Bool {
-        a.name == b.name && a.description == b.description && a.seed == b.seed && a.duration == b.duration
-            && a.hardware == b.hardware && a.models == b.models && a.pipelines == b.pipelines && a.workload == b.workload
-            && a.slo == b.slo && a.plans == b.plans && a.expectations == b.expectations && a.file == b.file
-            && a.callerQuotas.map(\.caller) == b.callerQuotas.map(\.caller)
-            && a.callerQuotas.map(\.maxConcurrent) == b.callerQuotas.map(\.maxConcurrent)
-    }
-
     public var name: String
     public var description: String?
     public var seed: UInt64
@@ -358,7 +361,7 @@ public struct Scenario: Sendable, Equatable {
     public var plans: [Plan]
     public var expectations: [Expectation]
     /// Requests each named caller may have in flight at once (`callers.<name>.maxConcurrent`).
-    public var callerQuotas: [(caller: String, maxConcurrent: Int)] = []
+    public var callerQuotas: [CallerQuota] = []
     /// The file as the user named it.
     public var file: String
 

@@ -29,7 +29,7 @@ final class FunctionCountsTrace {
             keep = Set(totals.prefix(top).map(\.0))
         }
         var byHash: [String: Int] = [:]
-        for (hash, target) in spec.functionTargets { byHash[hash] = target }
+        for f in spec.functionTargets { byHash[f.hash] = f.target }
         try Self.rows(spec) { _, app, function, row in
             if let keep, !keep.contains(function) { return }
             let target = byHash[function] ?? byHash[app] ?? Int(defaultTarget)

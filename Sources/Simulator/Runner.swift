@@ -73,10 +73,10 @@ public enum Runner {
         var callers = StringTable(), versions = StringTable()
         // Callers with a quota get the first ids, so the core's quota table is indexed by them.
         var quotas = [0]
-        for (name, limit) in s.callerQuotas {
-            let id = Int(callers.intern(name))
+        for q in s.callerQuotas {
+            let id = Int(callers.intern(q.caller))
             while quotas.count <= id { quotas.append(0) }
-            quotas[id] = limit
+            quotas[id] = q.maxConcurrent
         }
         let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
         let physics = PlanBuilder.physics(s, plan: plan)

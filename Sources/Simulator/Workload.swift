@@ -242,11 +242,11 @@ extension SourceState {
                 state.traceSpeed = spec.speed
                 state.traceOffset = Int64((spec.offset * 1e9).rounded())
                 state.traceLoop = spec.loop
-                for (column, values) in spec.filter {
-                    switch column {
-                    case "target": state.targetFilter = values.compactMap { scenario.target(named: $0).map { Int32($0.index) } }
-                    case "caller": state.callerFilter = values
-                    default: state.versionFilter = values
+                for f in spec.filter {
+                    switch f.column {
+                    case "target": state.targetFilter = f.values.compactMap { scenario.target(named: $0).map { Int32($0.index) } }
+                    case "caller": state.callerFilter = f.values
+                    default: state.versionFilter = f.values
                     }
                 }
             }

@@ -42,9 +42,9 @@ public enum SweepRunner {
             defer { progress?(counter.increment(), mine.count) }
             return try runVariant(mine[j], values: all[mine[j]], spec: spec, root: root, directory: directory)
         }
-        var rows: [(variant: Int, fields: [String])] = []
+        var rows: [SweepRow] = []
         for (j, fieldsOfPlans) in results.enumerated() {
-            for fields in fieldsOfPlans { rows.append((mine[j], fields)) }
+            for fields in fieldsOfPlans { rows.append(SweepRow(variant: mine[j], fields: fields)) }
         }
         return SweepTable(header: SweepTable.header(dimensions: spec.dimensions), rows: rows, totalVariants: all.count, scenario: base.name)
     }

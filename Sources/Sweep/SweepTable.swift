@@ -2,21 +2,22 @@ import Scenario
 import Simulator
 import Reports
 
+/// One run of a sweep: a variant × plan, as CSV fields.
+public struct SweepRow: Sendable, Equatable {
+    public var variant: Int
+    public var fields: [String]
+}
+
 /// The rows of a sweep: one per variant × plan, as CSV fields, and the Pareto marks computed
 /// from those same fields — so a merged set of shards gives byte for byte the file a single
 /// run gives.
 public struct SweepTable: Sendable, Equatable {
     public var header: [String]
     /// (variant index, fields), in variant order, plans in file order within a variant.
-    public var rows: [(variant: Int, fields: [String])]
+    public var rows: [SweepRow]
     /// Variants in the whole sweep (all shards).
     public var totalVariants: Int
     public var scenario: String
-
-    public static func == (a: SweepTable, b: SweepTable) -> Bool {
-        a.header == b.header && a.totalVariants == b.totalVariants && a.scenario == b.scenario
-            && a.rows.map(\.variant) == b.rows.map(\.variant) && a.rows.map(\.fields) == b.rows.map(\.fields)
-    }
 
     /// A CSV cell as text: surrounding quotes removed, doubled quotes undone.
     public static func unquoted(_ field: String) -> String {
@@ -95,13 +96,13 @@ public struct SweepTable: Sendable, Equatable {
             }
             let scenario = String(words[2].dropFirst("scenario ".count))
             let header = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            var rows: [(Int, [String])] = []
+            var rows: [SweepRow] = []
             for (k, line) in lines.dropFirst(2).enumerated() {
                 let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                 guard fields.count == header.count, let v = Int(fields[0]) else {
                     throw SweepError.data("\(name):\(k + 3): expected \(header.count) fields starting with the variant number")
                 }
-                rows.append((v, fields))
+                rows.append(SweepRow(variant: v, fields: fields))
             }
             parts.append((i, n, SweepTable(header: header, rows: rows, totalVariants: total, scenario: scenario)))
         }
