@@ -57,8 +57,6 @@ public struct InstanceRecord: Sendable {
     public var state: InstanceState
     /// Requests being served.
     public var inFlight: Int32
-    /// When the start was requested.
-    public var requestedAt: TimePoint
     /// When it became ready (`distantFuture` before that).
     public var readyAt: TimePoint
     /// When it last became idle (no request in flight).
@@ -83,7 +81,6 @@ public struct NodeRecord: Sendable {
     public var instances: Int32
     /// When its last instance left (meaningful while `instances == 0`).
     public var emptySince: TimePoint
-    public var startedAt: TimePoint
 }
 
 /// Per-model bookkeeping: the FIFO queue, the free-slot list and counts.
@@ -150,11 +147,6 @@ public struct Cluster: Sendable {
     public func comingSlots(_ model: ModelID) -> Int {
         let m = models[model.index]
         return (m.replicas - m.ready) * configuration.models[model.index].concurrency
-    }
-
-    /// The state of a request slot.
-    public func state(of request: RequestID) -> RequestState {
-        request.index < requests.count ? requests[request.index].state : .free
     }
 
     // MARK: Integrals
@@ -270,7 +262,7 @@ public struct Cluster: Sendable {
     // MARK: Instances
 
     mutating func allocateInstance(model: ModelID, now: TimePoint) -> Int {
-        let record = InstanceRecord(model: model, node: -1, state: .pending, inFlight: 0, requestedAt: now,
+        let record = InstanceRecord(model: model, node: -1, state: .pending, inFlight: 0,
                                     readyAt: .distantFuture, idleSince: now, previous: -1, next: -1,
                                     available: false, keepAliveArmed: false)
         liveInstances += 1
@@ -460,7 +452,7 @@ public struct Cluster: Sendable {
                                    into actions: inout [SchedulerAction]) -> NodeID {
         let record = NodeRecord(type: type, state: warm ? .ready : .booting,
                                 free: configuration.nodeTypes[type.index].capacity,
-                                instances: 0, emptySince: now, startedAt: now)
+                                instances: 0, emptySince: now)
         let n: Int
         if let slot = freeNodes.popLast() {
             n = Int(slot)

@@ -40,7 +40,6 @@ public struct TimeSpan: Hashable, Comparable, Sendable {
     @inlinable public static func seconds(_ seconds: Double) -> TimeSpan {
         TimeSpan(nanoseconds: Int64((seconds * 1e9).rounded()))
     }
-    @inlinable public static func milliseconds(_ ms: Int64) -> TimeSpan { TimeSpan(nanoseconds: ms * 1_000_000) }
 
     public static let zero = TimeSpan(nanoseconds: 0)
 

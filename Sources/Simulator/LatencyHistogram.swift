@@ -23,17 +23,17 @@ public struct LatencyHistogram: Sendable {
     public init() {}
 
     static func index(_ value: Int64) -> Int {
-        if value < 128 { return Int(Swift.max(value, 0)) }
-        let exponent = 63 - value.leadingZeroBitCount
-        let shift = exponent - 7
-        return 128 + shift * 128 + Int(value >> Int64(shift)) - 128
+        if value < Int64(subBuckets) { return Int(Swift.max(value, 0)) }
+        let shift = 63 - value.leadingZeroBitCount - subBucketBits
+        // Buckets [0, 128) are exact; then 128 per power of two, indexed by the top 8 bits.
+        return shift * subBuckets + Int(value >> Int64(shift))
     }
 
     /// The midpoint of a bucket (exact below 128 ns).
     static func representative(_ index: Int) -> Int64 {
-        if index < 128 { return Int64(index) }
-        let shift = (index - 128) / 128
-        let sub = Int64((index - 128) % 128 + 128)
+        if index < subBuckets { return Int64(index) }
+        let shift = (index - subBuckets) / subBuckets
+        let sub = Int64((index - subBuckets) % subBuckets + subBuckets)
         let lower = sub << Int64(shift)
         return lower + (Int64(1) << Int64(shift)) / 2
     }

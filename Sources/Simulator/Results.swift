@@ -72,7 +72,7 @@ public struct PlanResult: Sendable {
     public var instancesMax: Int
     /// Cold starts of instances (instances started after t = 0, each paying its cold start).
     public var instanceStarts: Int64
-    public var nodeSecondsMax: Int
+    public var nodesMax: Int
     /// Simulated end time (arrivals end at the scenario duration; in-flight work drains).
     public var endTime: Double
     public var timeseries: [TimeseriesRow]
@@ -92,7 +92,6 @@ public struct PlanResult: Sendable {
 
     public var instancesMean: Double { endTime > 0 ? instanceSeconds / endTime : 0 }
     public var nodesMean: Double { endTime > 0 ? nodeSeconds / endTime : 0 }
-    public var nodesMax: Int { nodeSecondsMax }
 }
 
 /// A whole run: one result per plan, in the scenario's plan order.

@@ -589,7 +589,7 @@ struct Simulation<Policy: ScalingPolicy> {
             rejectedByReason: rejectedByReason, hasSLO: sloLatency != nil,
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
-            instancesMax: instancesMax, instanceStarts: instanceStarts, nodeSecondsMax: nodesMax, endTime: Double(end) / 1e9,
+            instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
             stageLatency: stageLatency)
     }

@@ -43,7 +43,7 @@ struct ReportsTests {
         for l in latencies { totals.latency.record(l) }
         return PlanResult(plan: plan, policy: "traditional", totals: totals, perTarget: [totals], perCaller: [totals],
                           rejectedByReason: [0, 0, 0, 0], hasSLO: false, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
-                          busyInstanceSeconds: 1800, instanceSeconds: 3600, instancesMax: 1, instanceStarts: 0, nodeSecondsMax: 1, endTime: 3600,
+                          busyInstanceSeconds: 1800, instanceSeconds: 3600, instancesMax: 1, instanceStarts: 0, nodesMax: 1, endTime: 3600,
                           timeseries: [], events: 0, callers: [""], versions: [""])
     }
 
