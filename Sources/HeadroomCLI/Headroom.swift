@@ -185,7 +185,7 @@ struct RunCommand {
         options.interval = interval
         options.parallel = !sequential
         if requests { options.requestLogDirectory = staging.stagingDirectory }
-        let display = err.isTerminal ? Progress(sink: err, noun: "simulated") : nil
+        let display = err.isTerminal ? Progress(sink: err, style: .percent("simulated")) : nil
         if let display {
             let count = try Runner.selectPlans(scenario, names: plans).count
             let fractions = FractionBoard(count: count)
@@ -245,19 +245,6 @@ struct RunCommand {
     }
 }
 
-/// Per-plan progress fractions shared by the plans' threads.
-final class FractionBoard: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fractions: [Double]
-    init(count: Int) { fractions = [Double](repeating: 0, count: Swift.max(count, 1)) }
-    /// Sets one plan's fraction; returns the mean over plans.
-    func set(_ plan: Int, _ fraction: Double) -> Double {
-        lock.lock()
-        defer { lock.unlock() }
-        fractions[plan] = fraction
-        return fractions.reduce(0, +) / Double(fractions.count)
-    }
-}
 
 /// `headroom trace stats FILE`.
 enum TraceCommand {

@@ -76,7 +76,7 @@ struct SweepCommand {
         spec.shard = shard.map { (index: $0.0, count: $0.1) }
         spec.parallel = !sequential
         let scenario = try ScenarioLoader.load(path: file)
-        let progress = err.isTerminal ? Progress(sink: err, noun: "variants") : nil
+        let progress = err.isTerminal ? Progress(sink: err, style: .count("variants")) : nil
         var callback: (@Sendable (Int, Int) -> Void)?
         if let progress { callback = { done, total in progress.update(done, total) } }
         let table: SweepTable
@@ -183,36 +183,4 @@ enum SweepSummary {
         }
         return text
     }
-}
-
-/// Progress on an interactive terminal: done/total, rate and time left, on one line.
-final class Progress: @unchecked Sendable {
-    let sink: TextSink
-    let noun: String
-    let started = Date()
-    let lock = NSLock()
-    var last = Date.distantPast
-
-    init(sink: TextSink, noun: String) {
-        self.sink = sink
-        self.noun = noun
-    }
-
-    func update(_ done: Int, _ total: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard done == total || now.timeIntervalSince(last) > 0.2 else { return }
-        last = now
-        let elapsed = now.timeIntervalSince(started)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let left = rate > 0 ? Double(total - done) / rate : 0
-        if noun == "simulated" {
-            sink.write("\rsimulated \(CSVNumber.fixed(Double(done) / Double(total) * 100, 0))%  ETA \(TerminalTable.duration(left))   ")
-        } else {
-            sink.write("\r\(noun) \(done)/\(total)  \(CSVNumber.fixed(rate, 1))/s  ETA \(TerminalTable.duration(left))   ")
-        }
-    }
-
-    func finish() { sink.write("\r\u{1B}[K") }
 }
