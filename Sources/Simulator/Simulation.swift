@@ -27,12 +27,13 @@ struct DeadlineQueue {
         count += 1
     }
 
+    /// The earliest deadline, or nil.
+    var first: Entry? { count > 0 ? ring[head] : nil }
+
     /// - Complexity: O(1).
-    mutating func pop() -> (Int32, UInt32) {
-        let e = ring[head]
+    mutating func removeFirst() {
         head = (head + 1) & (ring.count - 1)
         count -= 1
-        return (e.slot, e.generation)
     }
 }
 
@@ -174,18 +175,15 @@ struct Simulation<Policy: ScalingPolicy> {
         while true {
             // Entries of requests that already ended leave the deadline queue at once, so it
             // holds only what is in flight (memory does not grow with the timeout).
-            while deadlines.count > 0 {
-                let e = deadlines.ring[deadlines.head]
-                guard req[Int(e.slot)].generation != e.generation || req[Int(e.slot)].ended else { break }
-                _ = deadlines.pop()
+            while let e = deadlines.first, req[Int(e.slot)].generation != e.generation || req[Int(e.slot)].ended {
+                deadlines.removeFirst()
             }
             let heapTime = events.nextTime
             let deadline = deadlines.nextTime
             if activeSources == 0 && inFlight == 0 && Swift.min(heapTime, deadline) > duration { break }
             if deadline < heapTime {
-                let (slot, generation) = deadlines.pop()
-                let r = Int(slot)
-                guard req[r].generation == generation, !req[r].ended else { continue }
+                let r = Int(deadlines.first!.slot)   // live: ended requests' entries were dropped above
+                deadlines.removeFirst()
                 advanceClock(to: deadline)
                 timeOut(r)
                 core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
