@@ -157,12 +157,14 @@ func azureText(_ path: String) -> String {
     """
 }
 
-func measure(_ name: String, repeats: Int, requests: Int64, run: () throws -> [(String, Double)],
+/// Times `run` (which returns the requests it simulated and its figures) and the yardstick.
+func measure(_ name: String, repeats: Int, run: () throws -> (requests: Int64, figures: [(String, Double)]),
              yardstick: (() -> [(String, Double)])?) rethrows -> Measurement {
     _ = try run()                                        // warm-up
     var walls: [Double] = []
+    var requests: Int64 = 0
     var figures: [(String, Double)] = []
-    for _ in 0..<repeats { walls.append(try seconds { figures = try run() }) }
+    for _ in 0..<repeats { walls.append(try seconds { (requests, figures) = try run() }) }
     var yardWall: Double?
     if let yardstick {
         _ = yardstick()
@@ -182,55 +184,46 @@ var results: [Measurement] = []
 do {
     if wanted("mmc") {
         let n = options.requests
-        var requests: Int64 = 0
-        results.append(try measure("mmc", repeats: options.repeats, requests: Int64(n), run: {
+        results.append(try measure("mmc", repeats: options.repeats, run: {
             let r = try engine(mmcText(n)).plans[0]
-            requests = r.totals.requests
-            return [("mean wait s", r.waitSum / Double(r.totals.completed))]
+            return (r.totals.requests, [("mean wait s", r.waitSum / Double(r.totals.completed))])
         }, yardstick: {
             [("mean wait s", Yardstick.mmc(requests: n, servers: 10, rate: 9, mean: 1, seed: 42))]
         }))
-        results[results.count - 1].requests = requests
     }
     if wanted("serverless") {
         let n = options.requests
-        var requests: Int64 = 0
-        results.append(try measure("serverless", repeats: options.repeats, requests: Int64(n), run: {
+        results.append(try measure("serverless", repeats: options.repeats, run: {
             let r = try engine(serverlessText(n)).plans[0]
-            requests = r.totals.requests
-            return [("cold-start probability", Double(r.coldStarts) / Double(r.totals.requests)), ("mean instances", r.instancesMean)]
+            return (r.totals.requests, [("cold-start probability", Double(r.coldStarts) / Double(r.totals.requests)),
+                                        ("mean instances", r.instancesMean)])
         }, yardstick: {
             let y = Yardstick.serverless(requests: n, rate: 0.9, warmMean: 1.991, initTime: 0.253, keepAlive: 600, seed: 42)
             return [("cold-start probability", y.cold), ("mean instances", y.instances)]
         }))
-        results[results.count - 1].requests = requests
     }
     let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/traces/AzureLLMInferenceTrace_conv.csv").path
     if wanted("trace-read") && FileManager.default.fileExists(atPath: trace) {
         // Reading speed of the trace parser alone: every row, with its tokens.
         let spec = TraceSpec(format: .azureLLM, path: trace, resolvedPath: trace)
-        var rows: Int64 = 0
-        results.append(try measure("trace-read azure-conv ×20", repeats: options.repeats, requests: 0, run: {
-            rows = 0
+        results.append(try measure("trace-read azure-conv ×20", repeats: options.repeats, run: {
+            var rows: Int64 = 0
             for _ in 0..<20 {
                 let reader = try TraceReader(spec: spec, defaultTarget: 0, targetNames: ["chat"])
                 var callers = StringTable(), versions = StringTable()
                 while try reader.next(callers: &callers, versions: &versions) != nil { rows += 1 }
             }
-            return [("rows", Double(rows))]
+            return (rows, [("rows", Double(rows))])
         }, yardstick: nil))
-        results[results.count - 1].requests = rows
     }
     if wanted("azure-conv") {
         if FileManager.default.fileExists(atPath: trace) {
-            var requests: Int64 = 0
-            results.append(try measure("azure-conv ×3 plans", repeats: options.repeats, requests: 0, run: {
+            results.append(try measure("azure-conv ×3 plans", repeats: options.repeats, run: {
                 let run = try engine(azureText(trace))
-                requests = run.plans.reduce(0) { $0 + $1.totals.requests }
-                return run.plans.map { ("\($0.plan) p99 s", Double($0.totals.latency.percentile(99) ?? 0) / 1e9) }
+                return (run.plans.reduce(0) { $0 + $1.totals.requests },
+                        run.plans.map { ("\($0.plan) p99 s", Double($0.totals.latency.percentile(99) ?? 0) / 1e9) })
             }, yardstick: nil))
-            results[results.count - 1].requests = requests
         } else {
             FileHandle.standardError.write(Data("azure-conv skipped: \(trace) not found\n".utf8))
         }
