@@ -226,10 +226,8 @@ struct Simulation<Policy: ScalingPolicy> {
             req[r].input = sources[k].nextInput
             req[r].output = sources[k].nextOutput
             req[r].stageSince = now
-            let caller = Int(req[r].caller)
-            while caller >= perCaller.count { perCaller.append(OutcomeStats()) }
-            perTarget[Int(target)].requests += 1
-            if caller != 0 { perCaller[caller].requests += 1 }
+            while Int(req[r].caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
+            tally(r) { $0.requests += 1 }
             intervalArrivals += 1
             deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
             core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(req[r].caller))), at: at, into: &actions)
@@ -350,8 +348,7 @@ struct Simulation<Policy: ScalingPolicy> {
         let m = Int(inst[i].model)
         let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(inst[i].node)])
         let service = serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
-        perTarget[Int(req[r].target)].serviceNanoseconds += service
-        if req[r].caller != 0 { perCaller[Int(req[r].caller)].serviceNanoseconds += service }
+        tally(r) { $0.serviceNanoseconds += service }
         let since = req[r].stageSince
         var waited = now - since
         if cold {
@@ -359,8 +356,7 @@ struct Simulation<Policy: ScalingPolicy> {
             if !req[r].cold {
                 req[r].cold = true
                 intervalColdStarts += 1
-                perTarget[Int(req[r].target)].coldStarts += 1
-                if req[r].caller != 0 { perCaller[Int(req[r].caller)].coldStarts += 1 }
+                tally(r) { $0.coldStarts += 1 }
             }
         }
         req[r].wait += waited
@@ -383,18 +379,13 @@ struct Simulation<Policy: ScalingPolicy> {
         guard !req[r].ended else { return }
         endRequest(r)
         let latency = now - req[r].arrival
-        let t = Int(req[r].target), c = Int(req[r].caller)
         let wait = req[r].wait
         let within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? 0
-        perTarget[t].completed += 1
-        perTarget[t].latency.record(latency)
-        perTarget[t].waitNanoseconds += wait
-        perTarget[t].withinSLO += within
-        if c != 0 {   // caller id 0 is "no caller": nothing to report per caller
-            perCaller[c].completed += 1
-            perCaller[c].latency.record(latency)
-            perCaller[c].waitNanoseconds += wait
-            perCaller[c].withinSLO += within
+        tally(r) {
+            $0.completed += 1
+            $0.latency.record(latency)
+            $0.waitNanoseconds += wait
+            $0.withinSLO += within
         }
         intervalCompletions += 1
         try logRow(r, outcome: "completed", reason: "")
@@ -404,8 +395,7 @@ struct Simulation<Policy: ScalingPolicy> {
     mutating func reject(_ r: Int, reason: RejectReason) throws {
         guard !req[r].ended else { return }
         endRequest(r)
-        perTarget[Int(req[r].target)].rejected += 1
-        if req[r].caller != 0 { perCaller[Int(req[r].caller)].rejected += 1 }
+        tally(r) { $0.rejected += 1 }
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
@@ -414,10 +404,17 @@ struct Simulation<Policy: ScalingPolicy> {
 
     mutating func timeOut(_ r: Int) {
         endRequest(r)
-        perTarget[Int(req[r].target)].timedOut += 1
-        if req[r].caller != 0 { perCaller[Int(req[r].caller)].timedOut += 1 }
+        tally(r) { $0.timedOut += 1 }
         intervalTimeouts += 1
         try? logRow(r, outcome: "timed_out", reason: "timeout")
+    }
+
+    /// Applies an update to the statistics of the request's target and of its caller (caller
+    /// id 0 is "no caller": nothing is kept for it).
+    @inline(__always) func tally(_ r: Int, _ update: (inout OutcomeStats) -> Void) {
+        update(&perTarget[Int(req[r].target)])
+        let c = Int(req[r].caller)
+        if c != 0 { update(&perCaller[c]) }
     }
 
     @inline(__always) mutating func endRequest(_ r: Int) {
