@@ -3,6 +3,11 @@ import Scenario
 
 /// Timed-out requests leave in arrival order: every request has the same timeout and arrivals
 /// are processed in time order, so deadlines form a FIFO and need no heap.
+///
+/// Entries of requests that already ended are not removed when they end: the loop skips them
+/// only when the head's deadline is due, and `compact` drops them when the ring is full.
+/// So the per-event cost is one comparison, and memory stays proportional to the requests in
+/// flight (after a compaction at most half the ring is live, or it doubles).
 struct DeadlineQueue {
     struct Entry {
         var time: Int64
@@ -15,16 +20,31 @@ struct DeadlineQueue {
 
     var nextTime: Int64 { count > 0 ? ring[head].time : Int64.max }
 
-    /// - Complexity: O(1) amortized.
-    mutating func push(_ time: Int64, slot: Int32, generation: UInt32) {
-        if count == ring.count {
-            var bigger = [Entry](repeating: Entry(time: 0, slot: 0, generation: 0), count: ring.count * 2)
-            for k in 0..<count { bigger[k] = ring[(head + k) & (ring.count - 1)] }
-            ring = bigger
-            head = 0
-        }
+    var isFull: Bool { count == ring.count }
+
+    /// Appends a deadline. The caller compacts the ring first when it is full.
+    ///
+    /// - Complexity: O(1).
+    @inline(__always) mutating func push(_ time: Int64, slot: Int32, generation: UInt32) {
         ring[(head + count) & (ring.count - 1)] = Entry(time: time, slot: slot, generation: generation)
         count += 1
+    }
+
+    /// Keeps only the entries `isLive` accepts, in order; doubles the ring when more than half
+    /// of it is still live.
+    ///
+    /// - Complexity: O(n), once per ring-full of pushes.
+    mutating func compact(keeping isLive: (Entry) -> Bool) {
+        let mask = ring.count - 1
+        var live: [Entry] = []
+        live.reserveCapacity(count)
+        for k in 0..<count where isLive(ring[(head + k) & mask]) { live.append(ring[(head + k) & mask]) }
+        let size = live.count * 2 >= ring.count ? ring.count * 2 : ring.count
+        var fresh = [Entry](repeating: Entry(time: 0, slot: 0, generation: 0), count: size)
+        for k in 0..<live.count { fresh[k] = live[k] }
+        ring = fresh
+        head = 0
+        count = live.count
     }
 
     /// The earliest deadline, or nil.
@@ -173,13 +193,14 @@ struct Simulation<Policy: ScalingPolicy> {
         // Arrivals stop at the duration; in-flight requests drain. Until the duration the
         // policies keep acting (scale-down, keep-alive expiry) even when no request is left.
         while true {
-            // Entries of requests that already ended leave the deadline queue at once, so it
-            // holds only what is in flight (memory does not grow with the timeout).
-            while let e = deadlines.first, req[Int(e.slot)].generation != e.generation || req[Int(e.slot)].ended {
-                deadlines.removeFirst()
-            }
             let heapTime = events.nextTime
-            let deadline = deadlines.nextTime
+            var deadline = deadlines.nextTime
+            if deadline < heapTime || inFlight == 0 {
+                // Only a due (or, at the end, any) head is checked: entries of requests that
+                // already ended are skipped here rather than removed when they end.
+                while let e = deadlines.first, !Self.isLive(e, in: req) { deadlines.removeFirst() }
+                deadline = deadlines.nextTime
+            }
             if activeSources == 0 && inFlight == 0 && Swift.min(heapTime, deadline) > duration { break }
             if deadline < heapTime {
                 let r = Int(deadlines.first!.slot)   // live: ended requests' entries were dropped above
@@ -198,6 +219,11 @@ struct Simulation<Policy: ScalingPolicy> {
             try dispatch(event)
         }
         return finish()
+    }
+
+    /// Whether a deadline entry still belongs to a request in flight.
+    @inline(__always) static func isLive(_ e: DeadlineQueue.Entry, in req: SlotTable<RequestSlot>) -> Bool {
+        req[Int(e.slot)].generation == e.generation && !req[Int(e.slot)].ended
     }
 
     @inline(__always) mutating func advanceClock(to time: Int64) {
@@ -229,6 +255,10 @@ struct Simulation<Policy: ScalingPolicy> {
             while Int(req[r].caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
             tally(r) { $0.requests += 1 }
             intervalArrivals += 1
+            if deadlines.isFull {
+                let table = req
+                deadlines.compact { Self.isLive($0, in: table) }
+            }
             deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
             core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(req[r].caller))), at: at, into: &actions)
             try perform()

@@ -184,7 +184,7 @@ struct SourceState {
             return
         }
         if clock >= end { exhausted = true; return }
-        nextTime = Int64((clock * 1e9).rounded())
+        nextTime = Int64(clock * 1e9 + 0.5)   // clock ≥ 0: round half up without a libm call
         if mixCumulative.isEmpty {
             nextTarget = target
             nextCaller = caller

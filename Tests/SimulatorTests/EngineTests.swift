@@ -42,6 +42,36 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(out, times.sorted())
     }
 
+    /// The deadline ring against a plain array: entries that end are dropped only by `compact`
+    /// (or skipped at the head), the live ones keep their order, and memory stays bounded by
+    /// the live entries, not by all pushes.
+    func testDeadlineQueueCompactionKeepsLiveEntriesInOrder() {
+        for seed in 1...20 {
+            var rng = RandomSource(seed: UInt64(seed))
+            var queue = DeadlineQueue()
+            var ended = Set<Int32>()
+            var reference: [Int32] = []          // live slots in push order
+            var next: Int32 = 0
+            for _ in 0..<20_000 {
+                if queue.isFull { queue.compact { !ended.contains($0.slot) } }
+                queue.push(Int64(next), slot: next, generation: 0)
+                reference.append(next)
+                next += 1
+                // End a few random live entries (at most ~40 live at a time).
+                while reference.count > 40 || (rng.next() % 2 == 0 && !reference.isEmpty) {
+                    let k = Int(rng.next() % UInt64(reference.count))
+                    ended.insert(reference.remove(at: k))
+                }
+                // Due heads are skipped when ended, as the loop does.
+                while let e = queue.first, ended.contains(e.slot) { queue.removeFirst() }
+            }
+            var live: [Int32] = []
+            while let e = queue.first { queue.removeFirst(); if !ended.contains(e.slot) { live.append(e.slot) } }
+            XCTAssertEqual(live, reference, "seed \(seed)")
+            XCTAssertLessThanOrEqual(queue.ring.count, 1024, "the ring did not grow with ended entries")
+        }
+    }
+
     func testSamplerMeansAndSpread() {
         func moments(_ spec: DistributionSpec, n: Int = 200_000) -> (Double, Double) {
             var rng = RandomSource(seed: 77)
