@@ -23,7 +23,8 @@ public enum CSVReports {
     public static let requestColumns = ["plan", "id", "caller", "target", "model", "version", "arrival_s", "start_s", "end_s",
                                         "outcome", "cold", "node", "instance", "reason"]
 
-    public static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max", "instance_starts"]
+    public static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max", "instance_starts",
+                                                            "training_jobs", "training_completed", "training_preemptions", "requests_during_training"]
 
     /// A summary value as a CSV cell: counts as integers, others with six decimals, empty for none.
     public static func number(_ v: Double?, integer: Bool = false) -> String {

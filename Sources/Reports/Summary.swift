@@ -55,6 +55,16 @@ public enum Summary {
             ratio(Double(t.timedOut), requests),
             Double(r.instanceStarts),
         ]
+        let tr = r.training, during = tr.servingDuring
+        values += [
+            Double(tr.jobs), Double(tr.completed), Double(tr.preemptions),
+            tr.started > 0 ? tr.waitSum / Double(tr.started) : nil,
+            tr.gpuSeconds / 3600,
+            Swift.max(0, r.gpuSeconds - tr.gpuSeconds) / 3600,
+            Double(during.requests),
+            r.hasSLO && during.requests > 0 ? Double(during.withinSLO) / Double(during.requests) : nil,
+            during.latency.count > 0 ? during.latency.percentile(99).map { Double($0) / 1e9 } : nil,
+        ]
         precondition(values.count == SummaryMetric.names.count)
         return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime)
     }

@@ -64,7 +64,24 @@ public enum TerminalTable {
                          count(r.value("cold_starts")), money(r.value("cost_usd")), money(r.value("cost_per_1k_requests_usd")),
                          percent(r.value("utilisation")), count(r.value("instances_max")), count(r.value("nodes_max"))])
         }
-        return render(rows, rightAligned: Set(2..<14))
+        var text = render(rows, rightAligned: Set(2..<14))
+        if run.plans.contains(where: { $0.training.jobs > 0 }) { text += "\n" + training(run) }
+        return text
+    }
+
+    /// Training jobs per plan, and how serving fared while they ran.
+    public static func training(_ run: RunResult) -> String {
+        var rows: [[String]] = [["plan", "jobs", "completed", "preempted", "wait", "training GPU-h", "serving GPU-h",
+                                 "requests during", "SLO during", "p99 during"]]
+        for plan in run.plans {
+            let r = Summary.row(plan)
+            rows.append([r.plan, count(r.value("training_jobs")), count(r.value("training_completed")),
+                         count(r.value("training_preemptions")), duration(r.value("training_wait_mean_s")),
+                         r.value("training_gpu_hours").map { trim($0, 1) } ?? "–", r.value("serving_gpu_hours").map { trim($0, 1) } ?? "–",
+                         count(r.value("requests_during_training")), percent(r.value("slo_attainment_during_training")),
+                         duration(r.value("latency_p99_during_training_s"))])
+        }
+        return render(rows, rightAligned: Set(1..<10))
     }
 
     /// One line per gate, then a closing count.

@@ -79,7 +79,8 @@ struct ScenarioDecoder {
             throw ScenarioError(file: file, path: "$.pipelines.\(p.name)", message: "pipeline \"\(p.name)\" has the name of a model; target names must be unique")
         }
         let targetNames = modelNames + pipelines.map(\.name)
-        let workload = try decodeWorkload(try o.required("workload", expected: "an array of workload sources"), targetNames: targetNames)
+        let (workload, training) = try decodeWorkload(try o.required("workload", expected: "an array of workload sources"),
+                                                      targetNames: targetNames, hardwareNames: hardwareNames)
         let slo = try o.optional("slo").map { try decodeSLO($0) } ?? SLO(latency: nil, percentile: 99, timeout: 300)
         let plans = try decodePlans(try o.required("plans", expected: "the plans to compare, by name"),
                                     hardwareNames: hardwareNames, modelNames: modelNames)
@@ -101,6 +102,7 @@ struct ScenarioDecoder {
                                 models: models, pipelines: pipelines, workload: workload, slo: slo, plans: plans,
                                 expectations: expectations, file: file)
         scenario.callerQuotas = callerQuotas
+        scenario.training = training
         try check(&scenario, root: root)
         return scenario
     }
@@ -243,17 +245,22 @@ struct ScenarioDecoder {
 
     // MARK: Workload
 
-    func decodeWorkload(_ node: JSONNode, targetNames: [String]) throws -> [WorkloadSource] {
+    func decodeWorkload(_ node: JSONNode, targetNames: [String], hardwareNames: [String]) throws -> (sources: [WorkloadSource], training: [TrainingJob]) {
         guard case let .array(items) = node.value else {
             throw v.error(node, "$.workload", "expected an array of workload sources, found \(node.value.kindDescription)")
         }
         guard !items.isEmpty else { throw v.error(node, "$.workload", "define at least one workload source") }
         let kinds = ["poisson", "bursts", "diurnal", "flash-crowd", "mmpp", "trace", "training"]
-        return try items.enumerated().map { k, item in
+        var sources: [WorkloadSource] = [], training: [TrainingJob] = []
+        for (k, item) in items.enumerated() {
             let path = "$.workload[\(k)]"
             var o = try ObjectReader(item, path: path, file: file)
             let kindNode = try o.required("kind", expected: kinds.joined(separator: ", "))
             let kind = try v.string(kindNode, o.childPath("kind"))
+            if kind == "training" {
+                training.append(try decodeTraining(&o, path: path, hardwareNames: hardwareNames))
+                continue
+            }
             var mix: [MixEntry] = []
             /// The source's target; synthetic sources may give a weighted `mix` instead.
             func target(required: Bool, allowsMix: Bool = true) throws -> TargetRef? {
@@ -380,9 +387,6 @@ struct ScenarioDecoder {
                     spec.spread = spread
                 }
                 workloadKind = .trace(spec)
-            case "training":
-                throw v.error(kindNode, o.childPath("kind"), "training jobs are not modelled yet: this version replays serving traffic only",
-                              suggestion: "remove this source for now; training on shared pools comes with the ML life-cycle work")
             default:
                 throw v.error(kindNode, o.childPath("kind"), "unknown workload kind \"\(kind)\"", suggestion: Suggest.hint(for: kind, in: kinds))
             }
@@ -404,8 +408,25 @@ struct ScenarioDecoder {
             var source = WorkloadSource(kind: workloadKind, target: targetRef, caller: caller, version: version, start: start, end: end,
                                         inputTokens: inputTokens, outputTokens: outputTokens, jsonPath: path)
             source.mix = mix
-            return source
+            sources.append(source)
         }
+        return (sources, training)
+    }
+
+    /// A training job: `{"kind": "training", "name", "hardware", "nodes", "start", "duration",
+    /// "priority"?, "every"?}`.
+    func decodeTraining(_ o: inout ObjectReader, path: String, hardwareNames: [String]) throws -> TrainingJob {
+        let name = try v.string(try o.required("name", expected: "the job's name"), o.childPath("name"))
+        let h = try o.required("hardware", expected: "the node type the job runs on")
+        let hardware = try resolve(try v.string(h, o.childPath("hardware")), in: hardwareNames, node: h, path: o.childPath("hardware"), what: "node type")
+        let nodes = try v.integer(try o.required("nodes", expected: "whole nodes the job needs"), o.childPath("nodes"), min: 1)
+        let start = try o.optional("start").map { try v.duration($0, o.childPath("start")) } ?? 0
+        let duration = try v.duration(try o.required("duration", expected: "how long the job runs once started"), o.childPath("duration"), positive: true)
+        let priority = try o.optional("priority").map { try v.integer($0, o.childPath("priority"), min: -1_000_000) } ?? 1
+        let every = try o.optional("every").map { try v.duration($0, o.childPath("every"), positive: true) }
+        try o.finish()
+        return TrainingJob(name: name, hardware: hardware, nodes: nodes, start: start, duration: duration,
+                           priority: priority, every: every, jsonPath: path)
     }
 
     func decodeMix(_ node: JSONNode, _ path: String, targetNames: [String]) throws -> [MixEntry] {

@@ -177,6 +177,32 @@ public struct FunctionTarget: Sendable, Equatable {
     public var target: Int
 }
 
+/// A training job sharing the plan's pools: whole nodes of one type for a fixed duration.
+public struct TrainingJob: Sendable, Equatable {
+    public var name: String
+    /// Index into `Scenario.hardware`.
+    public var hardware: Int
+    /// Whole nodes the job needs at once (gang scheduled).
+    public var nodes: Int
+    /// When it is first submitted (seconds).
+    public var start: Double
+    /// How long it runs once it holds its nodes (seconds); a preempted job starts over.
+    public var duration: Double
+    /// Serving runs at 0. Above 0 the job may take nodes from serving; jobs preempt jobs of
+    /// lower priority. Default 1.
+    public var priority: Int
+    /// Submitted again every period (a nightly job: 24 h) while before the scenario's end.
+    public var every: Double?
+    public var jsonPath: String
+
+    /// Submission times within a scenario of `duration` seconds.
+    public func submissions(until duration: Double) -> [Double] {
+        guard start < duration else { return [] }
+        guard let every else { return [start] }
+        return Array(stride(from: start, to: duration, by: every))
+    }
+}
+
 /// How many requests a named caller may have in flight at once.
 public struct CallerQuota: Sendable, Equatable {
     public var caller: String
@@ -362,11 +388,23 @@ public struct Scenario: Sendable, Equatable {
     public var expectations: [Expectation]
     /// Requests each named caller may have in flight at once (`callers.<name>.maxConcurrent`).
     public var callerQuotas: [CallerQuota] = []
+    /// Training jobs sharing the pools (`workload` entries of kind "training").
+    public var training: [TrainingJob] = []
     /// The file as the user named it.
     public var file: String
 
     /// Target names: the models, then the pipelines.
     public var targetNames: [String] { models.map(\.name) + pipelines.map(\.name) }
+
+    /// Every submission of every training job, by time (ties in file order): the job ids of
+    /// a run. A job repeated with `every` is one submission per period.
+    public var trainingSubmissions: [(job: Int, time: Double)] {
+        var all: [(job: Int, time: Double)] = []
+        for (k, job) in training.enumerated() {
+            for t in job.submissions(until: duration) { all.append((k, t)) }
+        }
+        return all.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    }
 
     /// The model indices of a target's stages.
     public func stages(of target: TargetRef) -> [Int] {
@@ -401,5 +439,9 @@ public enum SummaryMetric {
         "instances_mean", "instances_max", "nodes_mean", "nodes_max",
         // Beyond SCENARIO.md's list: outcome ratios, handy as gates.
         "rejected_ratio", "timed_out_ratio", "instance_starts",
+        // Training jobs sharing the pools, and serving while they ran.
+        "training_jobs", "training_completed", "training_preemptions", "training_wait_mean_s",
+        "training_gpu_hours", "serving_gpu_hours", "requests_during_training",
+        "slo_attainment_during_training", "latency_p99_during_training_s",
     ]
 }

@@ -81,6 +81,9 @@ public struct NodeRecord: Sendable {
     public var instances: Int32
     /// When its last instance left (meaningful while `instances == 0`).
     public var emptySince: TimePoint
+    /// The training job that holds (or has claimed) the node, or -1. No instance is placed
+    /// on a held node.
+    public var heldBy: Int32 = -1
 }
 
 /// Per-model bookkeeping: the FIFO queue, the free-slot list and counts.
@@ -130,10 +133,16 @@ public struct Cluster: Sendable {
     /// Instances in `pending` state, over all models.
     public internal(set) var pendingInstances = 0
 
+    /// Training jobs, by job id.
+    public internal(set) var jobs: [JobRecord]
+    /// Set when a node held by a job became ready or empty: a job may be able to start.
+    @usableFromInline var jobCheckPending = false
+
     public init(configuration: ClusterConfiguration) {
         self.configuration = configuration
         models = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
+        jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)
     }
 
     // MARK: Queries
@@ -314,7 +323,7 @@ public struct Cluster: Sendable {
         var best = -1
         var bestScore = Int64.max
         var bestReady = false
-        for n in 0..<nodes.count where nodes[n].state != .free {
+        for n in 0..<nodes.count where nodes[n].state != .free && nodes[n].heldBy < 0 {
             guard spec.allowedNodeTypes.contains(nodes[n].type), nodes[n].free.fits(spec.requires) else { continue }
             let isReady = nodes[n].state == .ready
             let left = nodes[n].free - spec.requires
@@ -411,7 +420,10 @@ public struct Cluster: Sendable {
         if n >= 0 {
             nodes[n].free = nodes[n].free + configuration.models[model].requires
             nodes[n].instances -= 1
-            if nodes[n].instances == 0 { nodes[n].emptySince = now }
+            if nodes[n].instances == 0 {
+                nodes[n].emptySince = now
+                if nodes[n].heldBy >= 0 { jobCheckPending = true }
+            }
         }
         let reserved = instances[i].reservedFor
         if reserved >= 0 {
@@ -482,6 +494,7 @@ public struct Cluster: Sendable {
         let n = node.index
         guard nodes[n].state == .booting else { return }
         nodes[n].state = .ready
+        if nodes[n].heldBy >= 0 { jobCheckPending = true }
         for i in 0..<instances.count where instances[i].state == .waitingForNode && Int(instances[i].node) == n {
             models[instances[i].model.index].unplaced -= 1
             launch(i, warm: false, now: now, into: &actions)

@@ -58,6 +58,23 @@ public struct TargetSpec: Sendable {
     public init(stages: [ModelID]) { self.stages = stages }
 }
 
+/// A training job as the core sees it: whole nodes of one type, and a priority.
+///
+/// Serving runs at priority 0. A job above it may take nodes from serving (their instances
+/// drain, then the job starts on the emptied nodes); a job at or below 0 waits for empty or
+/// new nodes. A job preempts running jobs of lower priority when it cannot otherwise get
+/// its nodes.
+public struct JobSpec: Sendable, Equatable {
+    public var nodeType: NodeTypeID
+    public var nodes: Int
+    public var priority: Int
+    public init(nodeType: NodeTypeID, nodes: Int, priority: Int) {
+        self.nodeType = nodeType
+        self.nodes = nodes
+        self.priority = priority
+    }
+}
+
 /// The static description the core schedules against.
 public struct ClusterConfiguration: Sendable {
     public var nodeTypes: [NodeTypeSpec]
@@ -71,6 +88,8 @@ public struct ClusterConfiguration: Sendable {
     public var tracksUtilisation: Bool
     /// Requests a caller may have in flight at once, by caller id (0 or absent: no quota).
     public var callerQuotas: [Int] = []
+    /// Training jobs, by job id.
+    public var jobs: [JobSpec] = []
 
     public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool,
                 tracksUtilisation: Bool = true) {

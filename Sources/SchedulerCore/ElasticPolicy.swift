@@ -92,6 +92,12 @@ public struct ElasticPolicy: ScalingPolicy {
         }
     }
 
+    /// Training jobs get new nodes from the node layer, within each pool's maximum.
+    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
+                                      now: TimePoint, into actions: inout [SchedulerAction]) {
+        nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
+    }
+
     /// One HPA reconcile of a model: the replica count it should have now.
     public mutating func reconcile(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint) -> Int {
         let m = model.index

@@ -18,6 +18,7 @@ public enum InstanceKind {}
 public enum RequestKind {}
 public enum TimerKind {}
 public enum CallerKind {}
+public enum JobKind {}
 
 /// A node (hardware) type, indexing `ClusterConfiguration.nodeTypes`.
 public typealias NodeTypeID = DenseID<NodeTypeKind>
@@ -34,6 +35,9 @@ public typealias InstanceID = DenseID<InstanceKind>
 public typealias RequestID = DenseID<RequestKind>
 /// A caller (team, tenant). Id 0 is "no caller"; quotas are indexed by caller id.
 public typealias CallerID = DenseID<CallerKind>
+/// A training job, indexing `ClusterConfiguration.jobs`: one submission of a job (a job
+/// repeated nightly is one id per night).
+public typealias JobID = DenseID<JobKind>
 /// A timer the core asked the host to run; the host echoes it back in `.timerFired`.
 ///
 /// Timers `0 ..< TimerID.firstInstanceTimer` belong to the policy (its periodic ticks); timer

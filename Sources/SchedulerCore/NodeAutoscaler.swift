@@ -63,13 +63,24 @@ public struct NodeAutoscaler: Sendable {
         if !scaledUp, now >= lastScaleUp + parameters.delayAfterAdd {
             for n in 0..<cluster.nodes.count {
                 let node = cluster.nodes[n]
-                guard node.state == .ready, node.instances == 0,
+                guard node.state == .ready, node.instances == 0, node.heldBy < 0,
                       now - node.emptySince >= parameters.unneededTime,
                       cluster.liveNodes[node.type.index] > parameters.minNodes[node.type.index] else { continue }
                 cluster.stopNode(NodeID(n), into: &actions)
             }
         }
         actions.append(.setTimer(Self.scanTimer, at: now + parameters.scanInterval))
+    }
+
+    /// Starts up to `count` nodes of `type` for a training job, within the pool's maximum,
+    /// and claims them for it. Counts as a scale-up (it delays scale-down like any other).
+    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
+                                      now: TimePoint, into actions: inout [SchedulerAction]) {
+        let room = Swift.max(0, parameters.maxNodes[type.index] - cluster.liveNodes[type.index])
+        for _ in 0..<Swift.min(count, room) {
+            cluster.claim(cluster.startNode(type, warm: false, now: now, into: &actions), for: job)
+            lastScaleUp = now
+        }
     }
 
     /// The least-waste expander (the CA default): among the node types the model may use whose

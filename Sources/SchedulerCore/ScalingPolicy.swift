@@ -34,4 +34,23 @@ public protocol ScalingPolicy: Sendable {
     /// A timer the policy (or a keep-alive it armed) asked for has fired.
     mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
                              into actions: inout [SchedulerAction])
+
+    /// A training job lacks `count` nodes of `type`: the policy may start nodes and claim
+    /// them for the job (`Cluster.claim`).
+    mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
+                               now: TimePoint, into actions: inout [SchedulerAction])
+
+    /// A training job finished and gave its nodes back.
+    mutating func nodesReturned(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction])
+}
+
+extension ScalingPolicy {
+    /// By default a policy adds no node for training (reserved capacity is all there is).
+    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
+                                      now: TimePoint, into actions: inout [SchedulerAction]) {}
+
+    /// By default, instances waiting for room are placed on the returned nodes.
+    public mutating func nodesReturned(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.placePending(now: now, into: &actions)
+    }
 }

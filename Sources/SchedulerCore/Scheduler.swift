@@ -15,6 +15,8 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     public var cluster: Cluster
     /// The decisions: when to add or remove capacity.
     public var policy: Policy
+    /// Jobs submitted so far (their queue order).
+    @usableFromInline var jobsSubmitted = 0
 
     public init(configuration: ClusterConfiguration, policy: Policy) {
         cluster = Cluster(configuration: configuration)
@@ -34,11 +36,11 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             policy.start(&cluster, now: now, into: &actions)
         case let .requestArrived(request, target, caller):
             cluster.beginRequest(request, target: target, now: now)
-            if !cluster.admitCaller(request, caller) {
+            if cluster.admitCaller(request, caller) {
+                admit(request, now: now, into: &actions)
+            } else {
                 cluster.turnAway(request, reason: .quota, into: &actions)
-                return
             }
-            admit(request, now: now, into: &actions)
         case let .requestFinished(request):
             finish(request, now: now, into: &actions)
         case let .requestTimedOut(request):
@@ -53,11 +55,47 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         case let .timerFired(timer):
             if timer.index >= TimerID.firstInstanceTimer {
                 let instance = InstanceID(timer.index - TimerID.firstInstanceTimer)
-                guard cluster.keepAliveArmed(instance) else { return }
-                cluster.disarmKeepAlive(instance)
+                if cluster.keepAliveArmed(instance) {
+                    cluster.disarmKeepAlive(instance)
+                    policy.timerFired(timer, &cluster, now: now, into: &actions)
+                }
+            } else {
+                policy.timerFired(timer, &cluster, now: now, into: &actions)
             }
-            policy.timerFired(timer, &cluster, now: now, into: &actions)
+        case let .jobSubmitted(job):
+            cluster.submitJob(job, order: jobsSubmitted)
+            jobsSubmitted += 1
+            cluster.jobCheckPending = true
+        case let .jobFinished(job):
+            cluster.finishJob(job, now: now)
+            cluster.jobCheckPending = true
+            scheduleJobs(now: now, into: &actions)
+            policy.nodesReturned(&cluster, now: now, into: &actions)
         }
+        if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
+    }
+
+    /// Gives nodes to waiting training jobs, the head of the queue first (highest priority,
+    /// then first submitted): empty nodes, then nodes the policy adds, then (for a job that
+    /// outranks serving) serving nodes, then nodes of lower-priority jobs. A job starts once
+    /// all its nodes are ready and empty; jobs behind a head that cannot start wait (gang
+    /// scheduling without backfill, so a large job is not starved by small ones).
+    @usableFromInline
+    mutating func scheduleJobs(now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.jobCheckPending = false
+        while let job = cluster.headOfQueue() {
+            let spec = cluster.configuration.jobs[job.index]
+            var missing = cluster.claimEmptyNodes(for: job)
+            if missing > 0 {
+                policy.provideNodes(forJob: job, type: spec.nodeType, count: missing, &cluster, now: now, into: &actions)
+                missing = cluster.missingNodes(job)
+            }
+            if missing > 0 && spec.priority > 0 { missing = cluster.claimServingNodes(for: job, now: now, into: &actions) }
+            if missing > 0 { missing = cluster.preemptJobs(for: job, now: now, into: &actions) }
+            guard cluster.startJobIfReady(job, into: &actions) else { break }
+        }
+        // Starting or stopping here may have emptied held nodes again; they are handled now.
+        cluster.jobCheckPending = false
     }
 
     /// Sends the request's current stage to a free slot, or queues it, or turns it away.

@@ -47,4 +47,10 @@ public enum SchedulerAction: Sendable, Equatable {
     case setTimer(TimerID, at: TimePoint)
     /// Forget the timer: do not report it.
     case cancelTimer(TimerID)
+    /// Run the training job on the nodes it holds (`Cluster.jobs[job].nodes`, all ready and
+    /// empty); report `.jobFinished` when its work is done.
+    case startJob(JobID)
+    /// Stop the running training job at once: a job of higher priority took its nodes. The core
+    /// has queued it again; its work restarts from the beginning when it next starts.
+    case stopJob(JobID)
 }

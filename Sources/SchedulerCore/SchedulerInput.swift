@@ -19,4 +19,8 @@ public enum SchedulerInput: Sendable, Equatable {
     case nodeReady(NodeID)
     /// A timer set with `setTimer` fired.
     case timerFired(TimerID)
+    /// A training job was submitted: it waits until it holds its nodes.
+    case jobSubmitted(JobID)
+    /// A running training job finished its work: its nodes return to the pool.
+    case jobFinished(JobID)
 }

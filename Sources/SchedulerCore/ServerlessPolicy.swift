@@ -65,6 +65,29 @@ public struct ServerlessPolicy: ScalingPolicy {
         }
     }
 
+    /// Self-hosted, training jobs get nodes from the node layer within each pool's maximum.
+    /// Provider-hosted plans have no pool of their own: a job gets on-demand nodes started
+    /// for it, which stop when it ends.
+    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
+                                      now: TimePoint, into actions: inout [SchedulerAction]) {
+        if nodeScaler != nil {
+            nodeScaler!.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
+        } else {
+            for _ in 0..<count { cluster.claim(cluster.startNode(type, warm: false, now: now, into: &actions), for: job) }
+        }
+    }
+
+    public mutating func nodesReturned(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        if nodeScaler != nil {
+            cluster.placePending(now: now, into: &actions)
+            return
+        }
+        for n in 0..<cluster.nodes.count {
+            let node = cluster.nodes[n]
+            if node.state != .free && node.heldBy < 0 && node.instances == 0 { cluster.stopNode(NodeID(n), into: &actions) }
+        }
+    }
+
     public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
                                     into actions: inout [SchedulerAction]) {
         if timer == NodeAutoscaler.scanTimer {

@@ -9,6 +9,9 @@ public struct TraditionalPolicy: ScalingPolicy {
     public var instances: [Int?]
     /// Models that serve no target get no instance when packing.
     public var packable: [Bool]
+    /// Instances per model once started: what the plan restores when a training job gives
+    /// back the nodes it took.
+    public private(set) var baseline: [Int] = []
 
     public init(nodes: [Int], instances: [Int?], packable: [Bool]) {
         self.nodes = nodes
@@ -37,6 +40,20 @@ public struct TraditionalPolicy: ScalingPolicy {
                 }
             }
         }
+        baseline = cluster.models.map(\.replicas)
+    }
+
+    /// Restarts (cold) the instances a training job evicted, round-robin over the models
+    /// below their baseline, while they fit.
+    public mutating func nodesReturned(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        var progress = true
+        while progress {
+            progress = false
+            for m in 0..<baseline.count where cluster.models[m].replicas < baseline[m] && cluster.hasRoom(for: ModelID(m)) {
+                cluster.startInstance(ModelID(m), warm: false, now: now, into: &actions)
+                progress = true
+            }
+        }
     }
 
     public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
@@ -55,7 +72,7 @@ extension Cluster {
     /// Whether some live node has room for one more instance of the model.
     public func hasRoom(for model: ModelID) -> Bool {
         let spec = configuration.models[model.index]
-        for node in nodes where node.state != .free {
+        for node in nodes where node.state != .free && node.heldBy < 0 {
             if spec.allowedNodeTypes.contains(node.type) && node.free.fits(spec.requires) { return true }
         }
         return false

@@ -6,6 +6,8 @@ public enum EventKind: UInt8, Sendable {
     case nodeReady
     case timer
     case sample
+    case jobSubmitted
+    case jobDone
 }
 
 /// A scheduled event: `kind` about `subject` (a source, request, instance, node or timer slot),

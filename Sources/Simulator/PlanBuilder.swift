@@ -64,6 +64,10 @@ public enum PlanBuilder {
         var configuration = ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted,
                                                  tracksUtilisation: tracksUtilisation)
         configuration.callerQuotas = callerQuotas
+        configuration.jobs = s.trainingSubmissions.map { sub in
+            let job = s.training[sub.job]
+            return JobSpec(nodeType: NodeTypeID(job.hardware), nodes: job.nodes, priority: job.priority)
+        }
         return configuration
     }
 

@@ -83,6 +83,8 @@ public struct PlanResult: Sendable {
     public var versions: [String]
     /// Per target: for pipelines, the latency of each stage in order (empty otherwise).
     public var stageLatency: [[LatencyHistogram]] = []
+    /// Training jobs on the plan's pools.
+    public var training = TrainingStats()
 
     /// Sum of queue waits of completed requests (seconds).
     public var waitSum: Double { Double(totals.waitNanoseconds) / 1e9 }
@@ -116,4 +118,25 @@ public struct RunResult: Sendable {
         self.callers = callers
         self.versions = versions
     }
+}
+
+/// What training jobs did on a plan, and how serving fared while they ran.
+public struct TrainingStats: Sendable {
+    /// Job submissions.
+    public var jobs = 0
+    /// Jobs that ran to the end of their work.
+    public var completed = 0
+    /// Times a running job was stopped by a job of higher priority.
+    public var preemptions = 0
+    /// Σ (first start − submission) over jobs that started (seconds).
+    public var waitSum = 0.0
+    public var started = 0
+    /// GPU-seconds of nodes held by running jobs.
+    public var gpuSeconds = 0.0
+    /// Node-seconds of nodes held by running jobs.
+    public var nodeSeconds = 0.0
+    /// Requests that arrived while at least one job ran.
+    public var servingDuring = OutcomeStats()
+
+    public init() {}
 }

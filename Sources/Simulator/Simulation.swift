@@ -109,6 +109,19 @@ struct Simulation<Policy: ScalingPolicy> {
 
     var timerGeneration: [UInt32] = []
 
+    // Training jobs, by job id.
+    let jobSubmittedAt: [Int64]
+    let jobDuration: [Int64]
+    /// GPUs and nodes a job holds while it runs.
+    let jobGPUs: [Int]
+    let jobNodes: [Int]
+    var jobGeneration: [UInt32]
+    /// When the job's current run started, or -1 while it does not run.
+    var jobStartedAt: [Int64]
+    var jobEverStarted: [Bool]
+    var runningJobs = 0
+    var training = TrainingStats()
+
     // Metrics.
     var totals = OutcomeStats()
     let perTarget: SlotTable<OutcomeStats>
@@ -174,6 +187,15 @@ struct Simulation<Policy: ScalingPolicy> {
         targetNames = scenario.targetNames
         hardwareNames = scenario.hardware.map(\.name)
         actions.reserveCapacity(64)
+        let submissions = scenario.trainingSubmissions
+        jobSubmittedAt = submissions.map { Int64(($0.time * 1e9).rounded()) }
+        jobDuration = submissions.map { Int64((scenario.training[$0.job].duration * 1e9).rounded()) }
+        jobNodes = submissions.map { scenario.training[$0.job].nodes }
+        jobGPUs = submissions.map { scenario.training[$0.job].nodes * scenario.hardware[scenario.training[$0.job].hardware].gpus }
+        jobGeneration = [UInt32](repeating: 0, count: submissions.count)
+        jobStartedAt = [Int64](repeating: -1, count: submissions.count)
+        jobEverStarted = [Bool](repeating: false, count: submissions.count)
+        training.jobs = submissions.count
     }
 
     // MARK: The loop
@@ -189,6 +211,7 @@ struct Simulation<Policy: ScalingPolicy> {
             }
         }
         if interval > 0 { events.push(time: interval, kind: .sample, subject: 0) }
+        for j in jobSubmittedAt.indices { events.push(time: jobSubmittedAt[j], kind: .jobSubmitted, subject: Int32(j)) }
 
         // Arrivals stop at the duration; in-flight requests drain. Until the duration the
         // policies keep acting (scale-down, keep-alive expiry) even when no request is left.
@@ -254,6 +277,8 @@ struct Simulation<Policy: ScalingPolicy> {
             req[r].stageSince = now
             while Int(req[r].caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
             tally(r) { $0.requests += 1 }
+            req[r].duringTraining = runningJobs > 0
+            if runningJobs > 0 { training.servingDuring.requests += 1 }
             intervalArrivals += 1
             if deadlines.isFull {
                 let table = req
@@ -305,6 +330,16 @@ struct Simulation<Policy: ScalingPolicy> {
         case .sample:
             sample()
             events.push(time: now + interval, kind: .sample, subject: 0)
+        case .jobSubmitted:
+            core.handle(.jobSubmitted(JobID(Int(event.subject))), at: at, into: &actions)
+            try perform()
+        case .jobDone:
+            let j = Int(event.subject)
+            guard jobGeneration[j] == event.generation else { return }
+            endJobRun(j)
+            training.completed += 1
+            core.handle(.jobFinished(JobID(j)), at: at, into: &actions)
+            try perform()
         }
     }
 
@@ -339,6 +374,11 @@ struct Simulation<Policy: ScalingPolicy> {
                 startNode(node.index, type: type.index, warm: warm)
             case let .stopNode(node):
                 stopNode(node.index)
+            case let .startJob(job):
+                startJob(job.index)
+            case let .stopJob(job):
+                endJobRun(job.index)
+                training.preemptions += 1
             }
             k += 1
         }
@@ -418,6 +458,11 @@ struct Simulation<Policy: ScalingPolicy> {
             $0.withinSLO += within
         }
         intervalCompletions += 1
+        if req[r].duringTraining {
+            training.servingDuring.completed += 1
+            training.servingDuring.latency.record(latency)
+            training.servingDuring.withinSLO += within
+        }
         try logRow(r, outcome: "completed", reason: "")
         releaseRequest(r)
     }
@@ -426,6 +471,7 @@ struct Simulation<Policy: ScalingPolicy> {
         guard !req[r].ended else { return }
         endRequest(r)
         tally(r) { $0.rejected += 1 }
+        if req[r].duringTraining { training.servingDuring.rejected += 1 }
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
@@ -435,6 +481,7 @@ struct Simulation<Policy: ScalingPolicy> {
     mutating func timeOut(_ r: Int) {
         endRequest(r)
         tally(r) { $0.timedOut += 1 }
+        if req[r].duringTraining { training.servingDuring.timedOut += 1 }
         intervalTimeouts += 1
         try? logRow(r, outcome: "timed_out", reason: "timeout")
     }
@@ -528,6 +575,29 @@ struct Simulation<Policy: ScalingPolicy> {
         }
     }
 
+    mutating func startJob(_ j: Int) {
+        jobGeneration[j] &+= 1
+        jobStartedAt[j] = now
+        if !jobEverStarted[j] {
+            jobEverStarted[j] = true
+            training.started += 1
+            training.waitSum += Double(now - jobSubmittedAt[j]) / 1e9
+        }
+        runningJobs += 1
+        events.push(time: now + jobDuration[j], kind: .jobDone, subject: Int32(j), generation: jobGeneration[j])
+    }
+
+    /// Ends the job's current run (done or preempted) and books its node and GPU time.
+    mutating func endJobRun(_ j: Int) {
+        guard jobStartedAt[j] >= 0 else { return }
+        let seconds = Double(now - jobStartedAt[j]) / 1e9
+        training.gpuSeconds += Double(jobGPUs[j]) * seconds
+        training.nodeSeconds += Double(jobNodes[j]) * seconds
+        jobGeneration[j] &+= 1
+        jobStartedAt[j] = -1
+        runningJobs -= 1
+    }
+
     mutating func stopNode(_ n: Int) {
         nodeGeneration[n] &+= 1
         nodeLive[n] = false
@@ -601,6 +671,7 @@ struct Simulation<Policy: ScalingPolicy> {
         for t in targets { totals.merge(t) }
         let end = Swift.max(now, duration)
         advanceClock(to: end)
+        for j in jobStartedAt.indices where jobStartedAt[j] >= 0 { endJobRun(j) }   // still running at the end
         if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
         // Nodes still up are billed to the end.
         var cost = closedCost + providerCost
@@ -616,7 +687,7 @@ struct Simulation<Policy: ScalingPolicy> {
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
-            stageLatency: stageLatency)
+            stageLatency: stageLatency, training: training)
     }
 }
 
@@ -638,6 +709,8 @@ struct RequestSlot {
     var instance: Int32 = -1
     var cold = false
     var ended = false
+    /// Arrived while a training job ran.
+    var duringTraining = false
     /// Pipeline stages finished so far.
     var stage: Int32 = 0
 }

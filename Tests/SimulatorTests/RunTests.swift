@@ -25,6 +25,33 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(r.timeseries.reduce(0) { $0 + $1.completions }, r.totals.completed, file: file, line: line)
     }
 
+    /// The bundled train-and-serve scenario: the job runs its 3 h on 4 one-GPU nodes in every
+    /// plan (12 GPU-hours, booked exactly), takes serving capacity only on the plain reserved
+    /// pool, waits for booting nodes only on the autoscaled one; requests are conserved.
+    func testTrainingSharesThePoolsAsEachPlanAllows() throws {
+        let run = try Runner.run(try bundled("train-and-serve.json"), options: RunOptions())
+        for r in run.plans {
+            assertConservation(r)
+            XCTAssertEqual(r.training.jobs, 1)
+            XCTAssertEqual(r.training.completed, 1, "plan \(r.plan)")
+            XCTAssertEqual(r.training.gpuSeconds, 4 * 3 * 3600, accuracy: 1e-6, "plan \(r.plan)")
+            XCTAssertGreaterThan(r.training.servingDuring.requests, r.totals.requests / 3, "the job runs for half of the 6 h")
+        }
+        let (reserved, reservedPlus, autoscaled) = (run.plans[0], run.plans[1], run.plans[2])
+        XCTAssertEqual(reserved.training.waitSum / Double(reserved.training.started), 0, accuracy: 1,
+                       "on the reserved pool the job takes serving nodes at once (they drain within a request)")
+        XCTAssertGreaterThan(autoscaled.training.waitSum, 60, "on the autoscaled pool the job waits for its nodes to boot")
+        func attainment(_ s: OutcomeStats) -> Double { Double(s.withinSLO) / Double(s.requests) }
+        XCTAssertLessThan(attainment(reserved.training.servingDuring), 0.9, "half the reserved pool went to training")
+        XCTAssertGreaterThan(attainment(reservedPlus.training.servingDuring), 0.99)
+        XCTAssertGreaterThan(attainment(autoscaled.training.servingDuring), 0.99)
+        XCTAssertGreaterThan(reserved.instanceStarts, 0, "evicted instances come back cold after the job")
+        // Serving GPU-hours are the rest of the pool's GPU-hours.
+        let row = Summary.row(reserved)
+        XCTAssertEqual(row.value("training_gpu_hours")!, 12, accuracy: 1e-9)
+        XCTAssertEqual(row.value("serving_gpu_hours")! + 12, row.value("gpu_hours")!, accuracy: 1e-9)
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
