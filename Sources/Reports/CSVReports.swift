@@ -15,6 +15,10 @@ public enum CSVReports {
     public static let callerColumns = ["scenario", "plan", "caller", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
         + ["cold_starts", "slo_attainment", "service_s", "cost_usd"]
 
+    /// Columns of versions.csv.
+    public static let versionColumns = ["scenario", "plan", "model", "version", "requests", "completed", "rejected", "timed_out"]
+        + LatencyColumns.names + ["cold_starts", "slo_attainment", "share"]
+
     /// Columns of timeseries.csv.
     public static let timeseriesColumns = ["scenario", "plan", "time_s", "arrivals", "completions", "rejections", "timeouts", "queued",
                                            "instances_busy", "instances_idle", "instances_starting", "nodes_ready", "nodes_booting", "cost_usd",
@@ -109,6 +113,31 @@ public enum CSVReports {
                 fields.append(CSVNumber.fixed(Double(stats.serviceNanoseconds) / 1e9, 6))
                 fields.append(CSVNumber.fixed(totalService > 0 ? plan.cost * Double(stats.serviceNanoseconds) / totalService : 0, 6))
                 out += fields.joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    /// versions.csv: per plan, one row per version of each model with versions (the declared
+    /// version first, then the others in file order). `share` is the version's part of its
+    /// model's requests; a request counts for the version chosen for its last stage.
+    public static func versions(_ run: RunResult) -> String {
+        var out = versionColumns.joined(separator: ",") + "\n"
+        let models = run.scenario.models
+        for plan in run.plans where !plan.perModel.isEmpty {
+            for (m, model) in models.enumerated() where model.variantOf == nil && !model.variantGroup.isEmpty {
+                let groupRequests = model.variantGroup.reduce(Int64(0)) { $0 + plan.perModel[$1].requests }
+                for v in model.variantGroup {
+                    let stats = plan.perModel[v]
+                    var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(models[m].name),
+                                  CSVNumber.field(models[v].version ?? ""),
+                                  String(stats.requests), String(stats.completed), String(stats.rejected), String(stats.timedOut)]
+                    fields += LatencyColumns.values(stats.latency).map { number($0) }
+                    fields.append(String(stats.coldStarts))
+                    fields.append(plan.hasSLO && stats.requests > 0 ? CSVNumber.fixed(Double(stats.withinSLO) / Double(stats.requests), 6) : "")
+                    fields.append(groupRequests > 0 ? CSVNumber.fixed(Double(stats.requests) / Double(groupRequests), 6) : "")
+                    out += fields.joined(separator: ",") + "\n"
+                }
             }
         }
         return out

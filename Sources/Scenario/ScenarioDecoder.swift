@@ -72,7 +72,8 @@ struct ScenarioDecoder {
 
         let hardware = try decodeHardware(try o.required("hardware", expected: "the node types by name"))
         let hardwareNames = hardware.map(\.name)
-        var models = try decodeModels(try o.required("models", expected: "the models by name"), hardware: hardware)
+        var rollouts: [RolloutSpec] = []
+        var models = try decodeModels(try o.required("models", expected: "the models by name"), hardware: hardware, rollouts: &rollouts)
         let modelNames = models.map(\.name)
         let pipelines = try o.optional("pipelines").map { try decodePipelines($0, modelNames: modelNames) } ?? []
         for p in pipelines where modelNames.contains(p.name) {
@@ -103,6 +104,7 @@ struct ScenarioDecoder {
                                 expectations: expectations, file: file)
         scenario.callerQuotas = callerQuotas
         scenario.training = training
+        scenario.rollouts = rollouts
         try check(&scenario, root: root)
         return scenario
     }
@@ -135,11 +137,11 @@ struct ScenarioDecoder {
 
     // MARK: Models
 
-    func decodeModels(_ node: JSONNode, hardware: [HardwareType]) throws -> [ModelDefinition] {
+    func decodeModels(_ node: JSONNode, hardware: [HardwareType], rollouts: inout [RolloutSpec]) throws -> [ModelDefinition] {
         let members = try namedMembers(node, "$.models", what: "models")
         guard !members.isEmpty else { throw v.error(node, "$.models", "define at least one model") }
         let hardwareNames = hardware.map(\.name)
-        return try members.map { m in
+        let decoded: [(ModelDefinition, [ModelDefinition], RolloutSpec?)] = try members.map { m in
             let path = ObjectReader.join("$.models", m.key)
             var o = try ObjectReader(m.value, path: path, file: file)
             let version = try o.optional("version").map { n -> String in
@@ -164,31 +166,9 @@ struct ScenarioDecoder {
                 gpus: try ro.optional("gpus").map { try v.integer($0, ro.childPath("gpus")) } ?? 0)
             try ro.finish()
 
-            // service: one distribution for every node type, or an object keyed by node type
-            // (plus "serverless" for provider-hosted capacity).
             let sNode = try o.required("service", expected: "the service time, or service times by node type")
             let sPath = o.childPath("service")
-            var service = [DistributionSpec?](repeating: nil, count: hardware.count)
-            var serverlessService: DistributionSpec?
-            var keyed: [Int] = []
-            if case let .object(sMembers) = sNode.value, !sMembers.contains(where: { $0.key == "dist" }) {
-                for sm in sMembers {
-                    let p = ObjectReader.join(sPath, sm.key)
-                    let d = try v.distribution(sm.value, p)
-                    if sm.key == "serverless" { serverlessService = d; continue }
-                    guard let h = hardwareNames.firstIndex(of: sm.key) else {
-                        throw ScenarioError(file: file, line: sm.line, column: sm.column, path: p,
-                                            message: "unknown node type \"\(sm.key)\"",
-                                            suggestion: Suggest.hint(for: sm.key, in: hardwareNames + ["serverless"], noun: "node types are"))
-                    }
-                    service[h] = d
-                    keyed.append(h)
-                }
-            } else {
-                let d = try v.distribution(sNode, sPath)
-                for h in hardware.indices { service[h] = d }
-                serverlessService = d
-            }
+            let (service, serverlessService, keyed) = try decodeService(sNode, sPath, hardware: hardware)
 
             var runsOn: [Int]
             if let rn = o.optional("runsOn") {
@@ -220,11 +200,157 @@ struct ScenarioDecoder {
             // Default queue depth 10,000: Knative's activator breaker queue (autoscalers.md §3.3,
             // pkg/activator/net/throttler.go breakerQueueDepth).
             let queueLimit = try o.optional("queueLimit").map { try v.integer($0, o.childPath("queueLimit")) } ?? 10_000
+            let base = ModelDefinition(name: m.key, version: version, image: image, initTime: initTime, load: load, requires: requires,
+                                       runsOn: runsOn, service: service, serverlessService: serverlessService,
+                                       concurrency: concurrency, queueLimit: queueLimit)
+            var variants: [ModelDefinition] = []
+            if let vNode = o.optional("versions") {
+                guard let version else {
+                    throw v.error(vNode, o.childPath("versions"), "a model with other versions needs its own \"version\" label",
+                                  suggestion: "add \"version\": \"1\" to model \"\(m.key)\"")
+                }
+                for vm in try namedMembers(vNode, o.childPath("versions"), what: "versions") {
+                    guard vm.key != version else {
+                        throw ScenarioError(file: file, line: vm.line, column: vm.column, path: ObjectReader.join(o.childPath("versions"), vm.key),
+                                            message: "version \"\(vm.key)\" is the model's own version", suggestion: "give the new version another label")
+                    }
+                    variants.append(try decodeVersion(vm.value, path: ObjectReader.join(o.childPath("versions"), vm.key), label: vm.key, base: base, hardware: hardware))
+                }
+            }
+            var rollout: RolloutSpec?
+            if let rNode = o.optional("rollout") {
+                rollout = try decodeRollout(rNode, path: o.childPath("rollout"), versions: variants.map { $0.version! })
+            }
             try o.finish()
-            return ModelDefinition(name: m.key, version: version, image: image, initTime: initTime, load: load, requires: requires,
-                                   runsOn: runsOn, service: service, serverlessService: serverlessService,
-                                   concurrency: concurrency, queueLimit: queueLimit)
+            return (base, variants, rollout)
         }
+        // Versions become models of their own ("name@version") after the declared ones, so
+        // the declared models keep their indices.
+        var models = decoded.map(\.0)
+        for (k, entry) in decoded.enumerated() {
+            var group = [k]
+            for variant in entry.1 {
+                var model = variant
+                model.variantOf = k
+                group.append(models.count)
+                models.append(model)
+            }
+            if group.count > 1 {
+                models[k].variantGroup = group
+                for g in group.dropFirst() { models[g].variantGroup = group }
+            }
+            if var rollout = entry.2 {
+                rollout.model = k
+                rollout.variant = group[1 + entry.1.firstIndex { $0.version == rollout.version }!]
+                rollouts.append(rollout)
+            }
+        }
+        return models
+    }
+
+    /// service: one distribution for every node type, or an object keyed by node type (plus
+    /// "serverless" for provider-hosted capacity).
+    func decodeService(_ sNode: JSONNode, _ sPath: String, hardware: [HardwareType]) throws -> (service: [DistributionSpec?], serverless: DistributionSpec?, keyed: [Int]) {
+        let hardwareNames = hardware.map(\.name)
+        var service = [DistributionSpec?](repeating: nil, count: hardware.count)
+        var serverlessService: DistributionSpec?
+        var keyed: [Int] = []
+        if case let .object(sMembers) = sNode.value, !sMembers.contains(where: { $0.key == "dist" }) {
+            for sm in sMembers {
+                let p = ObjectReader.join(sPath, sm.key)
+                let d = try v.distribution(sm.value, p)
+                if sm.key == "serverless" { serverlessService = d; continue }
+                guard let h = hardwareNames.firstIndex(of: sm.key) else {
+                    throw ScenarioError(file: file, line: sm.line, column: sm.column, path: p,
+                                        message: "unknown node type \"\(sm.key)\"",
+                                        suggestion: Suggest.hint(for: sm.key, in: hardwareNames + ["serverless"], noun: "node types are"))
+                }
+                service[h] = d
+                keyed.append(h)
+            }
+        } else {
+            let d = try v.distribution(sNode, sPath)
+            for h in hardware.indices { service[h] = d }
+            serverlessService = d
+        }
+        return (service, serverlessService, keyed)
+    }
+
+    /// One entry of a model's `versions`: what differs from the model (image, init, load,
+    /// service, concurrency); everything else is the model's.
+    func decodeVersion(_ node: JSONNode, path: String, label: String, base: ModelDefinition, hardware: [HardwareType]) throws -> ModelDefinition {
+        var o = try ObjectReader(node, path: path, file: file)
+        var model = base
+        model.name = base.name + "@" + label
+        model.version = label
+        if let i = o.optional("image") {
+            var io = try ObjectReader(i, path: o.childPath("image"), file: file)
+            let imageName = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
+            let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
+            try io.finish()
+            model.image = ImageSpec(name: imageName, pull: pull)
+        }
+        if let n = o.optional("init") { model.initTime = try v.distribution(n, o.childPath("init")) }
+        if let n = o.optional("load") { model.load = try v.distribution(n, o.childPath("load")) }
+        if let n = o.optional("service") {
+            let (service, serverless, _) = try decodeService(n, o.childPath("service"), hardware: hardware)
+            for h in base.runsOn where service[h] == nil {
+                throw v.error(n, o.childPath("service"), "no service time for node type \"\(hardware[h].name)\", which the model runs on",
+                              suggestion: "add \"\(hardware[h].name)\": {\"dist\": …} to service")
+            }
+            model.service = service
+            model.serverlessService = serverless ?? base.serverlessService
+        }
+        if let n = o.optional("concurrency") { model.concurrency = try v.integer(n, o.childPath("concurrency"), min: 1) }
+        try o.finish()
+        return model
+    }
+
+    /// `rollout`: `{"to": version, "steps": [{"at": t, "weight": percent}, …]}` (canary: the new
+    /// version's share of traffic from each time on) or `{"to": version, "strategy":
+    /// "blue-green", "at": t}` (the new version is started at full size beside the old one and
+    /// takes all traffic once it is ready).
+    func decodeRollout(_ node: JSONNode, path: String, versions: [String]) throws -> RolloutSpec {
+        var o = try ObjectReader(node, path: path, file: file)
+        let toNode = try o.required("to", expected: "the version to roll out (a key of versions)")
+        let to = try { () throws -> String in
+            if case let .number(x) = toNode.value { return ValueReader.show(x) }
+            return try v.string(toNode, o.childPath("to"))
+        }()
+        guard versions.contains(to) else {
+            throw v.error(toNode, o.childPath("to"), versions.isEmpty ? "the model has no other version to roll out" : "unknown version \"\(to)\"",
+                          suggestion: versions.isEmpty ? "add \"versions\": {\"\(to)\": {…}} to the model" : Suggest.hint(for: to, in: versions))
+        }
+        let strategyNode = o.optional("strategy")
+        let strategy = try strategyNode.map { try v.string($0, o.childPath("strategy")) } ?? "canary"
+        var spec = RolloutSpec(version: to, blueGreen: false, steps: [])
+        switch strategy {
+        case "canary":
+            let sNode = try o.required("steps", expected: "the canary steps: [{\"at\": time, \"weight\": percent}, …]")
+            guard case let .array(items) = sNode.value, !items.isEmpty else {
+                throw v.error(sNode, o.childPath("steps"), "expected a non-empty array of {\"at\": time, \"weight\": percent}")
+            }
+            for (k, item) in items.enumerated() {
+                var so = try ObjectReader(item, path: o.childPath("steps") + "[\(k)]", file: file)
+                let atNode = try so.required("at", expected: "when the step takes effect")
+                let at = try v.duration(atNode, so.childPath("at"))
+                let weight = try v.number(try so.required("weight", expected: "the new version's share of traffic, in percent"), so.childPath("weight"), min: 0, max: 100)
+                try so.finish()
+                if let last = spec.steps.last, at <= last.at {
+                    throw v.error(atNode, so.childPath("at"), "steps must be in increasing time order")
+                }
+                spec.steps.append(RolloutStep(at: at, weight: weight))
+            }
+        case "blue-green":
+            let at = try v.duration(try o.required("at", expected: "when the new version starts"), o.childPath("at"))
+            spec.blueGreen = true
+            spec.steps = [RolloutStep(at: at, weight: 100)]
+        default:
+            throw v.error(strategyNode!, o.childPath("strategy"), "unknown rollout strategy \"\(strategy)\"",
+                          suggestion: Suggest.hint(for: strategy, in: ["canary", "blue-green"]))
+        }
+        try o.finish()
+        return spec
     }
 
     // MARK: Pipelines
@@ -654,6 +780,7 @@ struct ScenarioDecoder {
                 usedBy[m].append(k)
             }
         }
+        for m in s.models.indices where used[m] { for g in s.models[m].variantGroup { used[g] = true; usedBy[g] = usedBy[m] } }
         for (m, model) in s.models.enumerated() where model.isTokenDriven {
             for k in usedBy[m] {
                 let source = s.workload[k]

@@ -97,6 +97,12 @@ public struct ModelDefinition: Sendable, Equatable {
     public var serverlessService: DistributionSpec?
     public var concurrency: Int
     public var queueLimit: Int
+    /// For a version declared under another model's `versions` (named "model@version"): that
+    /// model's index. Requests address the model; its traffic split picks the version.
+    public var variantOf: Int?
+    /// The models that are versions of one another (the declared one first), for a model with
+    /// `versions`, and for each of those versions; empty otherwise.
+    public var variantGroup: [Int] = []
 
     /// The service time on provider-hosted capacity: `service.serverless`, else the first
     /// `runsOn` hardware's.
@@ -175,6 +181,30 @@ public struct TraceFilter: Sendable, Equatable {
 public struct FunctionTarget: Sendable, Equatable {
     public var hash: String
     public var target: Int
+}
+
+/// One step of a canary rollout: from `at` on, the new version takes `weight` % of traffic.
+public struct RolloutStep: Sendable, Equatable {
+    public var at: Double
+    public var weight: Double
+}
+
+/// A model's rollout of one of its versions.
+public struct RolloutSpec: Sendable, Equatable {
+    /// The declared model (its index) and the version rolled out (a model index too).
+    public var model = 0
+    public var variant = 0
+    public var version: String
+    /// Blue-green: one step; the new version is started at full size first and takes all
+    /// traffic once it is ready. Canary: the steps as given.
+    public var blueGreen: Bool
+    public var steps: [RolloutStep]
+
+    public init(version: String, blueGreen: Bool, steps: [RolloutStep]) {
+        self.version = version
+        self.blueGreen = blueGreen
+        self.steps = steps
+    }
 }
 
 /// A training job sharing the plan's pools: whole nodes of one type for a fixed duration.
@@ -390,6 +420,8 @@ public struct Scenario: Sendable, Equatable {
     public var callerQuotas: [CallerQuota] = []
     /// Training jobs sharing the pools (`workload` entries of kind "training").
     public var training: [TrainingJob] = []
+    /// Version rollouts (a model's `rollout`).
+    public var rollouts: [RolloutSpec] = []
     /// The file as the user named it.
     public var file: String
 

@@ -90,6 +90,7 @@ extension Cluster {
         let stages = configuration.targets[Int(requests[r].target)].stages.count
         if Int(requests[r].stage) + 1 < stages {
             requests[r].stage += 1
+            requests[r].model = route(configuration.targets[Int(requests[r].target)].stages[Int(requests[r].stage)]).raw
             return true
         }
         callerLeft(request)

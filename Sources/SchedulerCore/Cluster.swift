@@ -47,6 +47,8 @@ public struct RequestRecord: Sendable {
     public var arrival = TimePoint.zero
     /// The caller counted against a quota, or 0.
     public var quotaCaller: Int32 = 0
+    /// The model its current stage runs on (the version the traffic split chose).
+    public var model: Int32 = 0
 }
 
 /// One instance slot.
@@ -135,6 +137,17 @@ public struct Cluster: Sendable {
 
     /// Training jobs, by job id.
     public internal(set) var jobs: [JobRecord]
+    /// Per model: its variant group, or -1.
+    public let groupOf: [Int32]
+    /// Per model: its traffic weight within its group (per mille; 1000 outside groups).
+    public internal(set) var weights: [Int]
+    /// Per model: the smooth weighted round-robin's running score.
+    var routeScore: [Int]
+    /// Rollout steps waiting for their version's instances to be ready (Argo Rollouts sets a
+    /// weight once the canary's pods are available): rollout, weight, ready instances needed.
+    public internal(set) var pendingShifts: [(rollout: Int, weight: Int, needed: Int)] = []
+    /// Per model: a version being started for a rollout step that has not taken effect yet.
+    public internal(set) var preparing: [Bool]
     /// Set when a node held by a job became ready or empty: a job may be able to start.
     @usableFromInline var jobCheckPending = false
 
@@ -143,13 +156,25 @@ public struct Cluster: Sendable {
         models = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
         jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)
+        var groupOf = [Int32](repeating: -1, count: configuration.models.count)
+        var weights = [Int](repeating: 1000, count: configuration.models.count)
+        for (g, group) in configuration.variantGroups.enumerated() {
+            for (k, m) in group.members.enumerated() {
+                groupOf[m.index] = Int32(g)
+                weights[m.index] = group.weights[k]
+            }
+        }
+        self.groupOf = groupOf
+        self.weights = weights
+        routeScore = [Int](repeating: 0, count: configuration.models.count)
+        preparing = [Bool](repeating: false, count: configuration.models.count)
     }
 
     // MARK: Queries
 
-    /// The model a request's current stage runs on.
+    /// The model a request's current stage runs on (after the traffic split chose a version).
     public func currentModel(of request: RequestID) -> ModelID {
-        configuration.targets[Int(requests[request.index].target)].stages[Int(requests[request.index].stage)]
+        ModelID(Int(requests[request.index].model))
     }
 
     /// Slots of this model's instances that are on their way (not yet ready).
@@ -186,6 +211,7 @@ public struct Cluster: Sendable {
         precondition(requests[request.index].state == .free, "request slot \(request.index) reused while held by the core")
         requests[request.index].target = target.raw
         requests[request.index].stage = 0
+        requests[request.index].model = route(configuration.targets[target.index].stages[0]).raw
         requests[request.index].instance = -1
         requests[request.index].arrival = now
     }

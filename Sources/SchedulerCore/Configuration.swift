@@ -75,6 +75,36 @@ public struct JobSpec: Sendable, Equatable {
     }
 }
 
+/// Versions of one model that live at once: requests for the group's first model are split
+/// between the members by weight (the smooth weighted round-robin of nginx, so the split is
+/// exact and needs no random numbers).
+public struct VariantGroup: Sendable, Equatable {
+    public var members: [ModelID]
+    /// Initial weights in per mille, by member.
+    public var weights: [Int]
+    public init(members: [ModelID], weights: [Int]) {
+        self.members = members
+        self.weights = weights
+    }
+}
+
+/// A scheduled rollout of a new version within a group.
+public struct RolloutPlan: Sendable, Equatable {
+    /// Index into `ClusterConfiguration.variantGroups`.
+    public var group: Int
+    public var variant: ModelID
+    /// Blue-green: start the new version at the size of the live ones, switch all traffic
+    /// when it is ready. Canary: the new version's weight at each step (per mille).
+    public var blueGreen: Bool
+    public var weights: [Int]
+    public init(group: Int, variant: ModelID, blueGreen: Bool, weights: [Int]) {
+        self.group = group
+        self.variant = variant
+        self.blueGreen = blueGreen
+        self.weights = weights
+    }
+}
+
 /// The static description the core schedules against.
 public struct ClusterConfiguration: Sendable {
     public var nodeTypes: [NodeTypeSpec]
@@ -90,6 +120,10 @@ public struct ClusterConfiguration: Sendable {
     public var callerQuotas: [Int] = []
     /// Training jobs, by job id.
     public var jobs: [JobSpec] = []
+    /// Models served as versions of one another, with their traffic split.
+    public var variantGroups: [VariantGroup] = []
+    /// Rollouts, by index (`SchedulerInput.rolloutStep`).
+    public var rollouts: [RolloutPlan] = []
 
     public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool,
                 tracksUtilisation: Bool = true) {

@@ -65,7 +65,7 @@ public struct ElasticPolicy: ScalingPolicy {
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
         nodeScaler.start(&cluster, now: now, into: &actions)
-        for m in 0..<parameters.minInstances.count {
+        for m in 0..<parameters.minInstances.count where !cluster.isRetired(ModelID(m)) {
             for _ in 0..<parameters.minInstances[m] { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
         }
         actions.append(.setTimer(Self.syncTimer, at: now + parameters.syncPeriod))
@@ -92,6 +92,28 @@ public struct ElasticPolicy: ScalingPolicy {
         }
     }
 
+    /// A rollout step the way Argo Rollouts does it: the new version is scaled to its
+    /// weight's share of the group's replicas (at least its minimum; blue-green: the size of
+    /// the live versions) and the weight is set once those are ready. The HPA then scales each
+    /// version on its own utilisation.
+    public mutating func prepareShift(_ model: ModelID, weight: Int, blueGreen: Bool, _ cluster: inout Cluster, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) -> Int {
+        let m = model.index
+        let live = cluster.liveReplicas(ofGroupOf: model)
+        let share = blueGreen ? live : (weight * live + 999) / 1000
+        let want = Swift.min(parameters.maxInstances[m], Swift.max(parameters.minInstances[m], share, 1))
+        if cluster.models[m].replicas < want { apply(want, to: model, &cluster, now: now, into: &actions) }
+        return want
+    }
+
+    /// Versions left without traffic are scaled to zero.
+    public mutating func trafficShifted(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        for m in cluster.members(ofGroupOf: model) where cluster.isRetired(m) {
+            apply(0, to: m, &cluster, now: now, into: &actions)
+            recommendations[m.index].removeAll()
+        }
+    }
+
     /// Training jobs get new nodes from the node layer, within each pool's maximum.
     public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
                                       now: TimePoint, into actions: inout [SchedulerAction]) {
@@ -108,6 +130,8 @@ public struct ElasticPolicy: ScalingPolicy {
         lastReady[m] = cluster.models[m].readySlotTime
 
         let current = cluster.models[m].replicas
+        if cluster.isRetired(model) { return 0 }   // a version without traffic has no instance
+        if cluster.preparing[m] { return current }  // sized for a rollout step that waits for it
         let minR = parameters.minInstances[m], maxR = parameters.maxInstances[m]
         if current > maxR { return maxR }
         if current < minR { return minR }

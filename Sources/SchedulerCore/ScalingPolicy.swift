@@ -42,6 +42,16 @@ public protocol ScalingPolicy: Sendable {
 
     /// A training job finished and gave its nodes back.
     mutating func nodesReturned(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction])
+
+    /// The traffic split of `model`'s version group changed (a rollout step): the policy
+    /// resizes the versions; those now at weight 0 must be retired.
+    mutating func trafficShifted(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction])
+
+    /// A rollout step will give version `model` `weight` per mille of its group's traffic
+    /// (blue-green: all of it). The policy starts what that needs and returns how many of the
+    /// version's instances must be ready before the weight takes effect (0: at once).
+    mutating func prepareShift(_ model: ModelID, weight: Int, blueGreen: Bool, _ cluster: inout Cluster, now: TimePoint,
+                               into actions: inout [SchedulerAction]) -> Int
 }
 
 extension ScalingPolicy {
@@ -52,5 +62,22 @@ extension ScalingPolicy {
     /// By default, instances waiting for room are placed on the returned nodes.
     public mutating func nodesReturned(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
         cluster.placePending(now: now, into: &actions)
+    }
+
+    /// By default versions left without traffic are retired (their busy instances drain);
+    /// the others grow with their traffic as the policy scales anyway.
+    public mutating func trafficShifted(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        for m in cluster.members(ofGroupOf: model) where cluster.isRetired(m) { cluster.stopAll(m, now: now, into: &actions) }
+    }
+
+    /// By default a canary weight takes effect at once (instances start as requests need
+    /// them: serverless); blue-green starts the new version at the size of the live ones and
+    /// waits for all of it.
+    public mutating func prepareShift(_ model: ModelID, weight: Int, blueGreen: Bool, _ cluster: inout Cluster, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) -> Int {
+        guard blueGreen else { return 0 }
+        let needed = Swift.max(1, cluster.liveReplicas(ofGroupOf: model))
+        while cluster.models[model.index].replicas < needed { cluster.startInstance(model, warm: false, now: now, into: &actions) }
+        return needed
     }
 }

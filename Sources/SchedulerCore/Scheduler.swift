@@ -50,6 +50,7 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             if cluster.beginServing(instance, now: now, into: &actions) {
                 policy.instanceIdle(instance, &cluster, now: now, into: &actions)
             }
+            if !cluster.pendingShifts.isEmpty { applyReadyShifts(now: now, into: &actions) }
         case let .nodeReady(node):
             cluster.markNodeReady(node, now: now, into: &actions)
         case let .timerFired(timer):
@@ -71,8 +72,32 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             cluster.jobCheckPending = true
             scheduleJobs(now: now, into: &actions)
             policy.nodesReturned(&cluster, now: now, into: &actions)
+        case let .rolloutStep(rollout, step):
+            rolloutStep(rollout, step: step, now: now, into: &actions)
         }
         if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
+    }
+
+    /// A rollout step: the policy starts what the new weight needs (a canary's share, or for
+    /// blue-green the new version at the size of the live ones) and says how many instances
+    /// must be ready; the weight takes effect once they are (at once when none are needed).
+    @usableFromInline
+    mutating func rolloutStep(_ k: Int, step: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let plan = cluster.configuration.rollouts[k]
+        let weight = plan.blueGreen ? 1000 : plan.weights[step]
+        cluster.awaitShift(k, weight: weight, needed: Int.max)   // preparing: not retired meanwhile
+        let needed = policy.prepareShift(plan.variant, weight: weight, blueGreen: plan.blueGreen, &cluster, now: now, into: &actions)
+        cluster.awaitShift(k, weight: weight, needed: needed)
+        applyReadyShifts(now: now, into: &actions)
+    }
+
+    /// Applies waiting rollout steps whose instances are ready, then lets the policy retire
+    /// what lost its traffic.
+    @usableFromInline
+    mutating func applyReadyShifts(now: TimePoint, into actions: inout [SchedulerAction]) {
+        for variant in cluster.applyReadyShifts() {
+            policy.trafficShifted(variant, &cluster, now: now, into: &actions)
+        }
     }
 
     /// Gives nodes to waiting training jobs, the head of the queue first (highest priority,

@@ -23,4 +23,7 @@ public enum SchedulerInput: Sendable, Equatable {
     case jobSubmitted(JobID)
     /// A running training job finished its work: its nodes return to the pool.
     case jobFinished(JobID)
+    /// A rollout reached one of its steps (`ClusterConfiguration.rollouts[rollout]`): a canary
+    /// weight takes effect, or a blue-green deployment starts.
+    case rolloutStep(rollout: Int, step: Int)
 }

@@ -12,6 +12,8 @@ public struct TraditionalPolicy: ScalingPolicy {
     /// Instances per model once started: what the plan restores when a training job gives
     /// back the nodes it took.
     public private(set) var baseline: [Int] = []
+    /// Per model: its version group's instance count at the start (what a rollout divides).
+    var groupSize: [Int] = []
 
     public init(nodes: [Int], instances: [Int?], packable: [Bool]) {
         self.nodes = nodes
@@ -25,7 +27,7 @@ public struct TraditionalPolicy: ScalingPolicy {
         for t in 0..<nodes.count {
             for _ in 0..<nodes[t] { cluster.startNode(NodeTypeID(t), warm: true, now: now, into: &actions) }
         }
-        for m in 0..<instances.count {
+        for m in 0..<instances.count where !cluster.isRetired(ModelID(m)) {
             if let count = instances[m] {
                 for _ in 0..<count { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
             }
@@ -33,7 +35,7 @@ public struct TraditionalPolicy: ScalingPolicy {
         var progress = true
         while progress {
             progress = false
-            for m in 0..<instances.count where instances[m] == nil && packable[m] {
+            for m in 0..<instances.count where instances[m] == nil && packable[m] && !cluster.isRetired(ModelID(m)) {
                 if cluster.hasRoom(for: ModelID(m)) {
                     cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions)
                     progress = true
@@ -41,6 +43,67 @@ public struct TraditionalPolicy: ScalingPolicy {
             }
         }
         baseline = cluster.models.map(\.replicas)
+        groupSize = (0..<baseline.count).map { m in cluster.members(ofGroupOf: ModelID(m)).reduce(0) { $0 + baseline[$1.index] } }
+    }
+
+    /// The timer that stops surge nodes once they are empty again.
+    public static let surgeTimer = TimerID(2)
+    /// How often empty surge nodes are looked for.
+    static let surgeSweep = TimeSpan.seconds(10)
+
+    /// A rollout step on reserved capacity, the way a Deployment's rolling update with surge
+    /// does it: the new version gets its share of the group's reserved instance count (at
+    /// least one; all of it for blue-green), started cold beside the old ones — on surge nodes
+    /// of the model's first node type when the reserved nodes are full (temporary double
+    /// capacity, billed). The weight takes effect when they are ready.
+    public mutating func prepareShift(_ model: ModelID, weight: Int, blueGreen: Bool, _ cluster: inout Cluster, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) -> Int {
+        let size = groupSize[model.index]
+        let want = blueGreen ? Swift.max(1, size) : Swift.max(1, (weight * size + 999) / 1000)
+        while cluster.models[model.index].replicas < want { cluster.startInstance(model, warm: false, now: now, into: &actions) }
+        baseline[model.index] = Swift.max(baseline[model.index], want)
+        surge(&cluster, now: now, into: &actions)
+        return want
+    }
+
+    /// Versions left without traffic are retired; surge nodes are released once empty, back
+    /// down to the reserved count.
+    public mutating func trafficShifted(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        for m in cluster.members(ofGroupOf: model) where cluster.isRetired(m) {
+            cluster.stopAll(m, now: now, into: &actions)
+            baseline[m.index] = 0
+        }
+        actions.append(.setTimer(Self.surgeTimer, at: now + Self.surgeSweep))
+    }
+
+    /// Starts a node for each instance that fits nowhere, and arms the sweep that releases
+    /// surge nodes once they are empty.
+    mutating func surge(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        if cluster.placePending(now: now, into: &actions) > 0 {
+            for i in 0..<cluster.instances.count where cluster.instances[i].state == .pending {
+                let spec = cluster.configuration.models[cluster.instances[i].model.index]
+                guard let type = spec.allowedNodeTypes.first(where: { cluster.configuration.nodeTypes[$0.index].capacity.fits(spec.requires) }) else { continue }
+                cluster.startNode(type, warm: false, now: now, into: &actions)
+                cluster.placePending(now: now, into: &actions)
+            }
+        }
+        actions.append(.setTimer(Self.surgeTimer, at: now + Self.surgeSweep))
+    }
+
+    public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) {
+        guard timer == Self.surgeTimer else { return }
+        var surplus = false
+        for n in 0..<cluster.nodes.count {
+            let node = cluster.nodes[n]
+            guard node.state != .free, cluster.liveNodes[node.type.index] > nodes[node.type.index] else { continue }
+            if node.state == .ready && node.instances == 0 && node.heldBy < 0 {
+                cluster.stopNode(NodeID(n), into: &actions)
+            } else {
+                surplus = true
+            }
+        }
+        if surplus { actions.append(.setTimer(Self.surgeTimer, at: now + Self.surgeSweep)) }
     }
 
     /// Restarts (cold) the instances a training job evicted, round-robin over the models
@@ -64,8 +127,6 @@ public struct TraditionalPolicy: ScalingPolicy {
     public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
                                       into actions: inout [SchedulerAction]) {}
 
-    public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
-                                    into actions: inout [SchedulerAction]) {}
 }
 
 extension Cluster {

@@ -8,6 +8,7 @@ public enum EventKind: UInt8, Sendable {
     case sample
     case jobSubmitted
     case jobDone
+    case rolloutStep
 }
 
 /// A scheduled event: `kind` about `subject` (a source, request, instance, node or timer slot),

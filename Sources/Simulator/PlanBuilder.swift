@@ -44,6 +44,8 @@ public enum PlanBuilder {
                 for m in s.models.indices { used[m] = true }
             }
         }
+        // A model with versions: its versions serve its traffic too.
+        for m in s.models.indices where used[m] { for g in s.models[m].variantGroup { used[g] = true } }
         return used
     }
 
@@ -64,6 +66,18 @@ public enum PlanBuilder {
         var configuration = ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted,
                                                  tracksUtilisation: tracksUtilisation)
         configuration.callerQuotas = callerQuotas
+        configuration.variantGroups = s.models.indices.compactMap { m in
+            let model = s.models[m]
+            guard model.variantOf == nil, !model.variantGroup.isEmpty else { return nil }
+            // Before any rollout the declared version takes all traffic.
+            return VariantGroup(members: model.variantGroup.map { ModelID($0) },
+                                weights: model.variantGroup.map { $0 == m ? 1000 : 0 })
+        }
+        configuration.rollouts = s.rollouts.map { r in
+            let group = configuration.variantGroups.firstIndex { $0.members.first == ModelID(r.model) }!
+            return RolloutPlan(group: group, variant: ModelID(r.variant), blueGreen: r.blueGreen,
+                               weights: r.steps.map { Int(($0.weight * 10).rounded()) })
+        }
         configuration.jobs = s.trainingSubmissions.map { sub in
             let job = s.training[sub.job]
             return JobSpec(nodeType: NodeTypeID(job.hardware), nodes: job.nodes, priority: job.priority)
@@ -149,7 +163,7 @@ public enum PlanBuilder {
                                 suggestion: "add nodes of a type these models run on, or pin fewer instances")
         }
         let used = usedModels(s)
-        for m in s.models.indices where used[m] && core.cluster.models[m].replicas == 0 {
+        for m in s.models.indices where used[m] && core.cluster.models[m].replicas == 0 && !core.cluster.isRetired(ModelID(m)) {
             let types = s.models[m].runsOn.map { s.hardware[$0].name }.joined(separator: ", ")
             throw ScenarioError(file: s.file, path: plan.jsonPath + ".nodes",
                                 message: "model \"\(s.models[m].name)\" gets no instance: no node of this plan that it runs on (\(types)) has room for it",

@@ -85,6 +85,9 @@ public struct PlanResult: Sendable {
     public var stageLatency: [[LatencyHistogram]] = []
     /// Training jobs on the plan's pools.
     public var training = TrainingStats()
+    /// By model (versions are models "name@version"): the requests whose last stage the
+    /// model served or was chosen for; empty when no model has versions.
+    public var perModel: [OutcomeStats] = []
 
     /// Sum of queue waits of completed requests (seconds).
     public var waitSum: Double { Double(totals.waitNanoseconds) / 1e9 }

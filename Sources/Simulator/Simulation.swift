@@ -87,6 +87,8 @@ struct Simulation<Policy: ScalingPolicy> {
     var progress: (@Sendable (Double) -> Void)?
     let log: RequestLogWriter?
     let modelNames: [String]
+    let modelVersions: [String]
+    let modelVariantGroup: [[Int]]
     let targetNames: [String]
     let hardwareNames: [String]
 
@@ -121,6 +123,11 @@ struct Simulation<Policy: ScalingPolicy> {
     var jobEverStarted: [Bool]
     var runningJobs = 0
     var training = TrainingStats()
+
+    // Model versions.
+    /// Whether some model has versions: then outcomes are also kept per model (version).
+    let tracksVersions: Bool
+    var perModel: [OutcomeStats]
 
     // Metrics.
     var totals = OutcomeStats()
@@ -184,6 +191,8 @@ struct Simulation<Policy: ScalingPolicy> {
         }
         inverseConcurrency = physics.models.map { 1 / Double($0.concurrency) }
         modelNames = scenario.models.map(\.name)
+        modelVersions = scenario.models.map { $0.version ?? "" }
+        modelVariantGroup = scenario.models.map(\.variantGroup)
         targetNames = scenario.targetNames
         hardwareNames = scenario.hardware.map(\.name)
         actions.reserveCapacity(64)
@@ -196,6 +205,22 @@ struct Simulation<Policy: ScalingPolicy> {
         jobStartedAt = [Int64](repeating: -1, count: submissions.count)
         jobEverStarted = [Bool](repeating: false, count: submissions.count)
         training.jobs = submissions.count
+        tracksVersions = !scenario.rollouts.isEmpty || scenario.models.contains { !$0.variantGroup.isEmpty }
+        perModel = tracksVersions ? [OutcomeStats](repeating: OutcomeStats(), count: scenario.models.count) : []
+        rolloutSteps = scenario.rollouts.enumerated().flatMap { k, r in
+            r.steps.enumerated().map { (time: Int64(($0.element.at * 1e9).rounded()), rollout: k, step: $0.offset) }
+        }
+    }
+
+    let rolloutSteps: [(time: Int64, rollout: Int, step: Int)]
+
+    /// Books a request's outcome on the version (model) that served or would have served its
+    /// last stage, when the scenario has versions.
+    @inline(__always) mutating func tallyVersion(_ r: Int, _ update: (inout OutcomeStats) -> Void) {
+        guard tracksVersions else { return }
+        let m = core.cluster.currentModel(of: RequestID(r)).index
+        perModel[m].requests += 1
+        update(&perModel[m])
     }
 
     // MARK: The loop
@@ -212,6 +237,7 @@ struct Simulation<Policy: ScalingPolicy> {
         }
         if interval > 0 { events.push(time: interval, kind: .sample, subject: 0) }
         for j in jobSubmittedAt.indices { events.push(time: jobSubmittedAt[j], kind: .jobSubmitted, subject: Int32(j)) }
+        for s in rolloutSteps { events.push(time: s.time, kind: .rolloutStep, subject: Int32(s.rollout), generation: UInt32(s.step)) }
 
         // Arrivals stop at the duration; in-flight requests drain. Until the duration the
         // policies keep acting (scale-down, keep-alive expiry) even when no request is left.
@@ -330,6 +356,9 @@ struct Simulation<Policy: ScalingPolicy> {
         case .sample:
             sample()
             events.push(time: now + interval, kind: .sample, subject: 0)
+        case .rolloutStep:
+            core.handle(.rolloutStep(rollout: Int(event.subject), step: Int(event.generation)), at: at, into: &actions)
+            try perform()
         case .jobSubmitted:
             core.handle(.jobSubmitted(JobID(Int(event.subject))), at: at, into: &actions)
             try perform()
@@ -427,6 +456,7 @@ struct Simulation<Policy: ScalingPolicy> {
                 req[r].cold = true
                 intervalColdStarts += 1
                 tally(r) { $0.coldStarts += 1 }
+                if tracksVersions { perModel[m].coldStarts += 1 }
             }
         }
         req[r].wait += waited
@@ -458,6 +488,12 @@ struct Simulation<Policy: ScalingPolicy> {
             $0.withinSLO += within
         }
         intervalCompletions += 1
+        tallyVersion(r) {
+            $0.completed += 1
+            $0.latency.record(latency)
+            $0.withinSLO += within
+            $0.waitNanoseconds += wait
+        }
         if req[r].duringTraining {
             training.servingDuring.completed += 1
             training.servingDuring.latency.record(latency)
@@ -472,6 +508,7 @@ struct Simulation<Policy: ScalingPolicy> {
         endRequest(r)
         tally(r) { $0.rejected += 1 }
         if req[r].duringTraining { training.servingDuring.rejected += 1 }
+        tallyVersion(r) { $0.rejected += 1 }
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
@@ -482,6 +519,7 @@ struct Simulation<Policy: ScalingPolicy> {
         endRequest(r)
         tally(r) { $0.timedOut += 1 }
         if req[r].duringTraining { training.servingDuring.timedOut += 1 }
+        tallyVersion(r) { $0.timedOut += 1 }
         intervalTimeouts += 1
         try? logRow(r, outcome: "timed_out", reason: "timeout")
     }
@@ -650,7 +688,7 @@ struct Simulation<Policy: ScalingPolicy> {
         log.byte(0x2C); log.append(CSVNumber.field(callers.strings[Int(req[r].caller)]))
         log.byte(0x2C); log.append(CSVNumber.field(targetNames[t]))
         log.byte(0x2C); log.append(CSVNumber.field(modelName))
-        log.byte(0x2C); log.append(CSVNumber.field(versions.strings[Int(req[r].version)]))
+        log.byte(0x2C); log.append(CSVNumber.field(servedVersion(r)))
         log.byte(0x2C); log.append(CSVNumber.seconds(req[r].arrival))
         log.byte(0x2C); if req[r].firstStart >= 0 { log.append(CSVNumber.seconds(req[r].firstStart)) }
         log.byte(0x2C); log.append(CSVNumber.seconds(now))
@@ -661,6 +699,16 @@ struct Simulation<Policy: ScalingPolicy> {
         log.byte(0x2C); log.append(reason)
         log.byte(0x0A)
         try log.flushIfNeeded()
+    }
+
+    /// The version label of a request: the version that served it when its model has
+    /// versions (the traffic split chose it), else the label its source or trace row gave.
+    func servedVersion(_ r: Int) -> String {
+        if tracksVersions {
+            let m = core.cluster.currentModel(of: RequestID(r)).index
+            if !modelVariantGroup[m].isEmpty { return modelVersions[m] }
+        }
+        return versions.strings[Int(req[r].version)]
     }
 
     mutating func finish() -> PlanResult {
@@ -687,7 +735,7 @@ struct Simulation<Policy: ScalingPolicy> {
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
-            stageLatency: stageLatency, training: training)
+            stageLatency: stageLatency, training: training, perModel: perModel)
     }
 }
 

@@ -60,6 +60,50 @@ final class ScenarioDecodingTests: XCTestCase {
         XCTAssertEqual(e.message, "expected a whole number ≥ 1, found \"two\"")
     }
 
+    func testVersionsAndRolloutErrors() throws {
+        // Versions need the model's own label.
+        var e = try XCTUnwrap(decodeError(fixture(replacing: "\"concurrency\": 2 }", with: "\"concurrency\": 2, \"versions\": { \"2\": {} } }")))
+        XCTAssertEqual(e.path, "$.models.small.versions")
+        XCTAssertEqual(e.suggestion, "add \"version\": \"1\" to model \"small\"")
+        // A rollout to a version that does not exist suggests the closest one.
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"concurrency\": 2 }", with: """
+            "concurrency": 2, "version": "1", "versions": { "2.0": { "load": "3s" } },
+            "rollout": { "to": "2.1", "steps": [ { "at": "1m", "weight": 10 } ] } }
+            """)))
+        XCTAssertEqual(e.path, "$.models.small.rollout.to")
+        XCTAssertEqual(e.message, "unknown version \"2.1\"")
+        XCTAssertEqual(e.suggestion, "did you mean '2.0'?")
+        // Steps go forward in time; weights are percentages.
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"concurrency\": 2 }", with: """
+            "concurrency": 2, "version": "1", "versions": { "2": {} },
+            "rollout": { "to": "2", "steps": [ { "at": "5m", "weight": 10 }, { "at": "2m", "weight": 50 } ] } }
+            """)))
+        XCTAssertEqual(e.path, "$.models.small.rollout.steps[1].at")
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"concurrency\": 2 }", with: """
+            "concurrency": 2, "version": "1", "versions": { "2": {} }, "rollout": { "to": "2", "strategy": "blue-gren", "at": "1m" } }
+            """)))
+        XCTAssertEqual(e.path, "$.models.small.rollout.strategy")
+        XCTAssertEqual(e.suggestion, "did you mean 'blue-green'?")
+        // A version overrides only what differs: an unknown key there is refused.
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"concurrency\": 2 }", with: "\"concurrency\": 2, \"version\": \"1\", \"versions\": { \"2\": { \"runsOn\": [\"cpu\"] } } }")))
+        XCTAssertEqual(e.path, "$.models.small.versions.2.runsOn")
+    }
+
+    func testTrainingJobErrors() throws {
+        let job = "{ \"kind\": \"training\", \"name\": \"ft\", \"hardware\": \"gpux\", \"nodes\": 1, \"duration\": \"1h\" },\n    { \"kind\": \"poisson\", \"target\": \"small\", \"rate\": 5 },"
+        var e = try XCTUnwrap(decodeError(fixture(replacing: "{ \"kind\": \"poisson\", \"target\": \"small\", \"rate\": 5 },", with: job)))
+        XCTAssertEqual(e.path, "$.workload[0].hardware")
+        XCTAssertEqual(e.suggestion, "did you mean 'gpu'?")
+        e = try XCTUnwrap(decodeError(fixture(replacing: "{ \"kind\": \"poisson\", \"target\": \"small\", \"rate\": 5 },",
+                                               with: job.replacingOccurrences(of: "gpux", with: "gpu").replacingOccurrences(of: "\"nodes\": 1", with: "\"nodes\": 0"))))
+        XCTAssertEqual(e.path, "$.workload[0].nodes")
+        let ok = try ScenarioLoader.decode(fixture(replacing: "{ \"kind\": \"poisson\", \"target\": \"small\", \"rate\": 5 },",
+                                                   with: job.replacingOccurrences(of: "gpux", with: "gpu").replacingOccurrences(of: "\"duration\": \"1h\"", with: "\"duration\": \"1h\", \"start\": \"2m\", \"every\": \"4m\"")), file: "t.json")
+        XCTAssertEqual(ok.workload.count, 2, "training entries are not request sources")
+        XCTAssertEqual(ok.training.map(\.priority), [1])
+        XCTAssertEqual(ok.trainingSubmissions.map(\.time), [120, 360], "every 4 min from 2 min within the 10 min")
+    }
+
     func testNegativeRate() throws {
         let e = try XCTUnwrap(decodeError(fixture(replacing: "\"rate\": 5", with: "\"rate\": -5")))
         XCTAssertEqual(e.path, "$.workload[0].rate")

@@ -52,6 +52,56 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(row.value("serving_gpu_hours")! + 12, row.value("gpu_hours")!, accuracy: 1e-9)
     }
 
+    /// A canary on provider-hosted serverless shifts at once: the new version's requests are
+    /// its weight's share of the arrivals after each step, to within a request per step (the
+    /// split is a smooth weighted round-robin); versions.csv rows add up to the totals.
+    func testCanarySplitFollowsTheSchedule() throws {
+        let s = try scenario("""
+        { "name": "split", "duration": "20m", "seed": 4,
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.1 } },
+          "models": { "m": { "version": "1", "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": { "dist": "exponential", "mean": "100ms" },
+                             "versions": { "2": { "load": "2s" } },
+                             "rollout": { "to": "2", "steps": [ { "at": "5m", "weight": 10 }, { "at": "10m", "weight": 50 } ] } } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 50 } ],
+          "slo": { "latency": "1s" },
+          "plans": { "lambda": { "policy": "serverless", "hosting": "provider", "keepAlive": "10m" } } }
+        """)
+        let run = try Runner.run(s, options: RunOptions())
+        let r = run.plans[0]
+        assertConservation(r)
+        XCTAssertEqual(r.perModel.count, 2)
+        XCTAssertEqual(r.perModel[0].requests + r.perModel[1].requests, r.totals.requests)
+        XCTAssertEqual(r.perModel[0].completed + r.perModel[1].completed, r.totals.completed)
+        let minute = r.timeseries.map { Double($0.arrivals) }
+        let during10 = minute[5..<10].reduce(0, +), during50 = minute[10..<20].reduce(0, +)
+        let expected = 0.1 * during10 + 0.5 * during50
+        XCTAssertEqual(Double(r.perModel[1].requests), expected, accuracy: 2.5, "v2 got its weight's share after each step")
+        XCTAssertGreaterThan(r.perModel[1].coldStarts, 0, "the new version scales from zero")
+        let csv = CSVReports.versions(run)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[1].hasPrefix("split,lambda,m,1,\(r.perModel[0].requests),"), String(lines[1]))
+        XCTAssertTrue(lines[2].hasPrefix("split,lambda,m,2,\(r.perModel[1].requests),"), String(lines[2]))
+    }
+
+    /// The bundled canary-rollout scenario: every plan conserves requests, each new version
+    /// takes a good part of the traffic, and reserved capacity surges then shrinks back.
+    func testCanaryRolloutScenario() throws {
+        let s = try bundled("canary-rollout.json")
+        let run = try Runner.run(s, options: RunOptions())
+        let ranker5 = s.models.firstIndex { $0.name == "ranker@5.0" }!, search12 = s.models.firstIndex { $0.name == "search@12" }!
+        for r in run.plans {
+            assertConservation(r)
+            XCTAssertEqual(r.perModel.reduce(0) { $0 + $1.requests }, r.totals.requests, "plan \(r.plan)")
+            XCTAssertGreaterThan(r.perModel[ranker5].requests, r.totals.requests / 10, "plan \(r.plan)")
+            XCTAssertGreaterThan(r.perModel[search12].requests, r.totals.requests / 10, "plan \(r.plan)")
+        }
+        let reserved = run.plans[0]
+        XCTAssertGreaterThan(reserved.nodesMax, 4, "surge nodes for the new versions")
+        XCTAssertEqual(reserved.coldStarts, 0, "weights move only to ready instances")
+        XCTAssertLessThan(reserved.timeseries.last!.nodesReady, reserved.nodesMax, "surge nodes released after the rollout")
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
