@@ -265,8 +265,8 @@ enum TraceCommand {
                     guard k < arguments.count else { throw usage("Missing value for '--format'") }
                     value = arguments[k]
                 }
-                guard let f = TraceSpec.Format(rawValue: value) else {
-                    throw usage("The value '\(value)' is invalid for '--format': expected csv or azure-llm")
+                guard let f = TraceSpec.Format(rawValue: value), f != .azureFunctions2019 else {
+                    throw usage("The value '\(value)' is invalid for '--format': expected csv, azure-llm or azure-functions-2021")
                 }
                 format = f
             } else if a.hasPrefix("-") {
@@ -283,13 +283,15 @@ enum TraceCommand {
         return 0
     }
 
-    /// azure-llm when the header is the Azure LLM one, csv otherwise.
+    /// The Azure format whose header the file starts with, csv otherwise.
     static func guessFormat(_ file: String) throws -> TraceSpec.Format {
         guard let handle = FileHandle(forReadingAtPath: file) else {
             throw ScenarioError(file: file, message: "cannot open trace file")
         }
         defer { try? handle.close() }
         let head = String(decoding: handle.readData(ofLength: 256), as: UTF8.self).lowercased()
-        return head.hasPrefix("timestamp,contexttokens,generatedtokens") ? .azureLLM : .csv
+        if head.hasPrefix("timestamp,contexttokens,generatedtokens") { return .azureLLM }
+        if head.hasPrefix("app,func,end_timestamp,duration") { return .azureFunctions2021 }
+        return .csv
     }
 }

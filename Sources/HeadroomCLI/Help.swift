@@ -191,20 +191,22 @@ enum Help {
     static let trace = Subcommand(
         name: "trace",
         abstract: "Describe a trace file: volume, burstiness, tokens, targets.",
-        usage: "headroom trace stats <file> [--format csv|azure-llm]",
+        usage: "headroom trace stats <file> [--format csv|azure-llm|azure-functions-2021]",
         text: """
         OVERVIEW: Describe a trace before choosing a plan: arrivals per second and per
         minute (mean, p99, max, peak-to-mean), the inter-arrival coefficient of variation,
-        token percentiles (Azure LLM traces or token columns), targets and callers. The
-        file is streamed; a malformed row is reported with its line.
+        token percentiles (Azure LLM traces or token columns), duration percentiles and
+        functions (Azure Functions 2021 invocations), targets and callers. The file is
+        streamed; a malformed row is reported with its line.
 
-        USAGE: headroom trace stats <file> [--format csv|azure-llm]
+        USAGE: headroom trace stats <file> [--format csv|azure-llm|azure-functions-2021]
 
         ARGUMENTS:
           <file>                  The trace (CSV).
 
         OPTIONS:
-          --format <format>       csv (time,target,…) or azure-llm (TIMESTAMP,ContextTokens,GeneratedTokens).
+          --format <format>       csv (time,target,…), azure-llm (TIMESTAMP,ContextTokens,GeneratedTokens)
+                                  or azure-functions-2021 (app,func,end_timestamp,duration).
                                   (default: from the header)
           -h, --help              Show help information.
 

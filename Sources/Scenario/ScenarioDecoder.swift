@@ -492,8 +492,23 @@ struct ScenarioDecoder {
                     }
                 }
                 let functionsOnly = "is for the azure-functions-2019 format"
+                let functions2021Only = "is for the azure-functions-2021 format"
+                if let w = o.optional("reorderWindow") {
+                    guard format == .azureFunctions2021 else { throw v.error(w, o.childPath("reorderWindow"), "\"reorderWindow\" \(functions2021Only)") }
+                    spec.reorderWindow = try v.duration(w, o.childPath("reorderWindow"), positive: true)
+                }
+                if let d = o.optional("durations") {
+                    guard format == .azureFunctions2021 else { throw v.error(d, o.childPath("durations"), "\"durations\" \(functions2021Only)") }
+                    let name = try v.string(d, o.childPath("durations"))
+                    guard name == "service" || name == "ignore" else {
+                        throw v.error(d, o.childPath("durations"), "unknown durations use \"\(name)\"", suggestion: Suggest.hint(for: name, in: ["service", "ignore"]))
+                    }
+                    spec.useDurations = name == "service"
+                }
                 if let f = o.optional("functions") {
-                    guard format == .azureFunctions2019 else { throw v.error(f, o.childPath("functions"), "\"functions\" \(functionsOnly)") }
+                    guard format == .azureFunctions2019 || format == .azureFunctions2021 else {
+                        throw v.error(f, o.childPath("functions"), "\"functions\" is for the azure-functions-2019 and azure-functions-2021 formats")
+                    }
                     for m in try namedMembers(f, o.childPath("functions"), what: "targets by function or app hash") {
                         let p = ObjectReader.join(o.childPath("functions"), m.key)
                         spec.functionTargets.append(FunctionTarget(

@@ -137,6 +137,9 @@ public struct TraceSpec: Sendable, Equatable {
         /// Azure Functions 2019 invocation counts: `HashOwner,HashApp,HashFunction,Trigger,1..1440`,
         /// one row per function, one count per minute of the day.
         case azureFunctions2019 = "azure-functions-2019"
+        /// Azure Functions 2021 invocations: `app,func,end_timestamp,duration`, one row per
+        /// invocation in order of end time (seconds).
+        case azureFunctions2021 = "azure-functions-2021"
     }
     /// How arrivals are placed within a minute of a per-minute count.
     public enum Spread: String, Sendable, Equatable, CaseIterable {
@@ -163,6 +166,11 @@ public struct TraceSpec: Sendable, Equatable {
     /// Azure Functions: keep only the N most invoked functions (by total count).
     public var top: Int?
     public var spread: Spread = .uniform
+    /// Azure Functions 2021: how far (seconds of end time) rows are read ahead to put
+    /// invocations back in order of start; an invocation longer than this is an error.
+    public var reorderWindow: Double = 3600
+    /// Azure Functions 2021: whether the trace's durations are the requests' service times.
+    public var useDurations = true
 
     public init(format: Format, path: String, resolvedPath: String) {
         self.format = format

@@ -300,6 +300,7 @@ struct Simulation<Policy: ScalingPolicy> {
             req[r].version = sources[k].nextVersion
             req[r].input = sources[k].nextInput
             req[r].output = sources[k].nextOutput
+            req[r].service = sources[k].nextService
             req[r].stageSince = now
             while Int(req[r].caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
             tally(r) { $0.requests += 1 }
@@ -446,7 +447,9 @@ struct Simulation<Policy: ScalingPolicy> {
     mutating func startService(_ r: Int, on i: Int, cold: Bool) {
         let m = Int(inst[i].model)
         let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(inst[i].node)])
-        let service = serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
+        // A trace may give the request's own service time (Azure Functions 2021 durations).
+        let service = req[r].service >= 0 ? req[r].service
+            : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
         tally(r) { $0.serviceNanoseconds += service }
         let since = req[r].stageSince
         var waited = now - since
@@ -759,6 +762,8 @@ struct RequestSlot {
     var ended = false
     /// Arrived while a training job ran.
     var duringTraining = false
+    /// Service time given by the trace (nanoseconds), or -1.
+    var service: Int64 = -1
     /// Pipeline stages finished so far.
     var stage: Int32 = 0
 }

@@ -10,6 +10,8 @@ public struct TraceRow: Sendable {
     public var version: Int32
     public var inputTokens: Int32
     public var outputTokens: Int32
+    /// The request's service time from the trace (nanoseconds), or -1: the model's applies.
+    public var service: Int64 = -1
 }
 
 /// Interned strings (callers, versions) so requests carry small integers.
@@ -63,6 +65,18 @@ public final class TraceReader {
     var firstTime: Int64?
     var previousTime: Int64 = Int64.min
 
+    // Azure Functions 2021: invocations read ahead, by start time.
+    var pendingInvocations: [PendingInvocation] = []
+    var lastEnd: Int64 = Int64.min
+    var lastEmitted: Int64 = Int64.min
+    var eofReached = false
+    let reorderWindow: Int64
+    let useDurations: Bool
+    /// Targets by function or app name.
+    let functionTargets: [String: Int32]
+    var lastFunction: [UInt8] = [], lastApp: [UInt8] = []
+    var lastFunctionTarget: Int32 = 0
+
     /// Opens the trace and reads its header.
     public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = []) throws {
         self.needsTokens = needsTokens
@@ -74,6 +88,11 @@ public final class TraceReader {
         var index: [String: Int32] = [:]
         for (i, n) in targetNames.enumerated() { index[n] = Int32(i) }
         targetIndex = index
+        reorderWindow = Int64((spec.reorderWindow * 1e9).rounded())
+        useDurations = spec.useDurations
+        var byHash: [String: Int32] = [:]
+        for f in spec.functionTargets { byHash[f.hash] = Int32(f.target) }
+        functionTargets = byHash
         guard let f = fopen(spec.resolvedPath, "rb") else {
             var hint = "check the path; it is relative to the scenario file"
             if spec.resolvedPath.contains("AzureLLMInferenceTrace") {
@@ -97,6 +116,10 @@ public final class TraceReader {
         eof = false
         line = 0
         previousTime = Int64.min
+        pendingInvocations.removeAll()
+        lastEnd = Int64.min
+        lastEmitted = Int64.min
+        eofReached = false
         _ = nextLine()   // the header
     }
 
@@ -160,6 +183,11 @@ public final class TraceReader {
                 throw fail("expected the Azure LLM inference header TIMESTAMP,ContextTokens,GeneratedTokens, found \(Self.text(header))")
             }
             timeColumn = 0; inputColumn = 1; outputColumn = 2
+        case .azureFunctions2021:
+            guard Array(columnNames.prefix(4)) == ["app", "func", "end_timestamp", "duration"] else {
+                throw fail("expected the Azure Functions 2021 header app,func,end_timestamp,duration, found \(Self.text(header))",
+                           suggestion: "use AzureFunctionsInvocationTraceForTwoWeeksJan2021.txt of the Azure Functions 2021 dataset, or a file with that header")
+            }
         case .azureFunctions2019:
             let expected = ["hashowner", "hashapp", "hashfunction", "trigger", "1"]
             guard columnNames.count == 1444, Array(columnNames.prefix(5)) == expected else {
@@ -223,6 +251,7 @@ public final class TraceReader {
 
     /// Reads the next row; nil at end of file.
     public func next(callers: inout StringTable, versions: inout StringTable) throws -> TraceRow? {
+        if format == .azureFunctions2021 { return try nextInvocation() }
         while let raw = nextLine() {
             if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             split(raw)
@@ -378,5 +407,125 @@ public final class TraceReader {
         let days = era * 146_097 + doe - 719_468
         let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return seconds * 1_000_000_000 + fraction
+    }
+}
+
+// MARK: Azure Functions 2021 invocations
+
+/// An invocation read ahead, waiting to be replayed in order of start.
+struct PendingInvocation {
+    var start: Int64
+    var sequence: Int
+    var target: Int32
+    var service: Int64
+
+    func precedes(_ other: PendingInvocation) -> Bool {
+        start < other.start || (start == other.start && sequence < other.sequence)
+    }
+}
+
+extension TraceReader {
+    /// The next invocation in order of start time. Rows come in order of end time; an
+    /// invocation started `duration` before its end, so rows are read ahead until the end
+    /// times passed the earliest pending start by the reorder window, and pending ones leave
+    /// a binary heap by (start, row order). Memory follows the invocations within the window.
+    func nextInvocation() throws -> TraceRow? {
+        while true {
+            if let head = pendingInvocations.first, eofReached || lastEnd - head.start >= reorderWindow {
+                let invocation = popInvocation()
+                if invocation.start < lastEmitted {
+                    throw ScenarioError(file: displayPath, line: invocation.sequence, path: "column duration",
+                                        message: "this invocation started \(Self.seconds(lastEmitted - invocation.start)) s before one already replayed: its duration is longer than the reorder window (\(Self.seconds(reorderWindow)) s)",
+                                        suggestion: "raise the source's \"reorderWindow\" above the longest duration in the trace")
+                }
+                lastEmitted = invocation.start
+                if firstTime == nil { firstTime = invocation.start }
+                return TraceRow(offset: invocation.start - firstTime!, target: invocation.target, caller: 0, version: 0,
+                                inputTokens: 0, outputTokens: 0, service: useDurations ? invocation.service : -1)
+            }
+            if eofReached { return nil }
+            if try !readInvocation() { eofReached = true }
+        }
+    }
+
+    /// Reads one row into the pending heap; false at end of file.
+    func readInvocation() throws -> Bool {
+        while let raw = nextLine() {
+            if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            split(raw)
+            guard starts.count >= 4 else {
+                throw fail("expected 4 comma-separated fields (app,func,end_timestamp,duration), found \(starts.count)")
+            }
+            let endBytes = field(raw, 2), durationBytes = field(raw, 3)
+            guard let end = Self.parseTime(endBytes) else {
+                throw fail("cannot read end_timestamp \"\(Self.text(endBytes))\": expected seconds", column: "end_timestamp")
+            }
+            guard let duration = Self.parseTime(durationBytes), duration >= 0 else {
+                throw fail("cannot read duration \"\(Self.text(durationBytes))\": expected seconds ≥ 0", column: "duration")
+            }
+            if end < lastEnd {
+                throw fail("end_timestamp \"\(Self.text(endBytes))\" is earlier than the row before: rows must be in order of end time",
+                           column: "end_timestamp", suggestion: "sort the trace by end_timestamp")
+            }
+            lastEnd = end
+            var target = defaultTarget
+            if seenTargets != nil {
+                // Describing the trace: each function is a target of its own.
+                let function = field(raw, 1)
+                if !function.elementsEqual(lastFunction) {
+                    lastFunction = Array(function)
+                    lastFunctionTarget = seenTargets!.intern(Self.text(function))
+                }
+                target = lastFunctionTarget
+            } else if !functionTargets.isEmpty {
+                let function = field(raw, 1), app = field(raw, 0)
+                if function.elementsEqual(lastFunction) && app.elementsEqual(lastApp) {
+                    target = lastFunctionTarget
+                } else {
+                    target = functionTargets[Self.text(function)] ?? functionTargets[Self.text(app)] ?? defaultTarget
+                    lastFunction = Array(function)
+                    lastApp = Array(app)
+                    lastFunctionTarget = target
+                }
+            }
+            pushInvocation(PendingInvocation(start: end - duration, sequence: line, target: target, service: duration))
+            return true
+        }
+        return false
+    }
+
+    func pushInvocation(_ invocation: PendingInvocation) {
+        pendingInvocations.append(invocation)
+        var i = pendingInvocations.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if !invocation.precedes(pendingInvocations[parent]) { break }
+            pendingInvocations[i] = pendingInvocations[parent]
+            i = parent
+        }
+        pendingInvocations[i] = invocation
+    }
+
+    func popInvocation() -> PendingInvocation {
+        let top = pendingInvocations[0]
+        let last = pendingInvocations.removeLast()
+        if pendingInvocations.isEmpty { return top }
+        var i = 0
+        let n = pendingInvocations.count
+        while true {
+            var c = 2 * i + 1
+            if c >= n { break }
+            if c + 1 < n && pendingInvocations[c + 1].precedes(pendingInvocations[c]) { c += 1 }
+            if !pendingInvocations[c].precedes(last) { break }
+            pendingInvocations[i] = pendingInvocations[c]
+            i = c
+        }
+        pendingInvocations[i] = last
+        return top
+    }
+
+    static func seconds(_ nanoseconds: Int64) -> String {
+        let s = Double(nanoseconds) / 1e9
+        return s == s.rounded() ? String(Int64(s)) : String(s)
     }
 }

@@ -14,6 +14,8 @@ public struct TraceStats: Sendable {
     public var interArrivalCV: Double = 0
     public var inputTokens = LatencyHistogram()
     public var outputTokens = LatencyHistogram()
+    /// Durations given by the trace (Azure Functions 2021), in nanoseconds.
+    public var durations = LatencyHistogram()
     /// Rows per target, most first (csv traces with a target column).
     public var targets: [(name: String, rows: Int64)] = []
     public var callers = 0
@@ -44,6 +46,7 @@ public struct TraceStats: Sendable {
             }
             previous = row.offset
             last = row.offset
+            if row.service >= 0 { stats.durations.record(row.service) }
             if row.inputTokens > 0 || row.outputTokens > 0 {
                 stats.inputTokens.record(Int64(row.inputTokens))
                 stats.outputTokens.record(Int64(row.outputTokens))
@@ -86,6 +89,10 @@ public struct TraceStats: Sendable {
                 let p = { (q: Double) in String(h.percentile(q) ?? 0) }
                 text += "\(label)         mean \(f(h.mean ?? 0, 0))   p50 \(p(50))   p90 \(p(90))   p99 \(p(99))   max \(h.maximum)\n"
             }
+        }
+        if durations.count > 0 {
+            let p = { (q: Double) in f(Double(durations.percentile(q) ?? 0) / 1e9, 3) }
+            text += "durations (s)         mean \(f((durations.mean ?? 0) / 1e9, 3))   p50 \(p(50))   p90 \(p(90))   p99 \(p(99))   max \(f(Double(durations.maximum) / 1e9, 3))\n"
         }
         if !targets.isEmpty {
             text += "targets               " + targets.prefix(10).map { "\($0.name) \($0.rows)" }.joined(separator: ", ")

@@ -82,6 +82,8 @@ struct SourceState {
     var nextVersion: Int32 = 0
     var nextInput: Int32 = 0
     var nextOutput: Int32 = 0
+    /// The next request's service time from its trace row (nanoseconds), or -1.
+    var nextService: Int64 = -1
 
     /// Computes the next arrival; marks the source exhausted when there is none before `end`.
     mutating func advance(callers: inout StringTable, versions: inout StringTable) throws {
@@ -177,6 +179,7 @@ struct SourceState {
             nextVersion = row.version != 0 ? row.version : version
             nextInput = row.inputTokens
             nextOutput = row.outputTokens
+            nextService = row.service
             if row.inputTokens == 0 && row.outputTokens == 0, let inputTokens, let outputTokens {
                 nextInput = Int32(clamping: Int64(inputTokens.sample(&tokenRng).rounded()))
                 nextOutput = Int32(clamping: Int64(outputTokens.sample(&tokenRng).rounded()))

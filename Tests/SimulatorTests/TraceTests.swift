@@ -226,4 +226,77 @@ extension TraceTests {
             XCTAssertTrue("\(e)".contains("f.csv:3: expected 1,444 comma-separated fields"), "\(e)")
         }
     }
+
+    /// Azure Functions 2021: rows in order of end time become arrivals in order of start
+    /// (end − duration); the durations are the service times; functions map to targets.
+    func testAzureFunctions2021InvocationsInOrderOfStartWithTheirDurations() throws {
+        let dir = try folder(["inv.txt": """
+            app,func,end_timestamp,duration
+            appA,f1,10.0,1.5
+            appA,f2,10.5,6.0
+            appB,f3,11.0,0.25
+            appA,f1,20.0,12.0
+            appB,f3,30.0,2.0
+            appA,f2,40.0,31.0
+            """])
+        func run(_ options: String) throws -> (PlanResult, [[String]]) {
+            let text = """
+            { "name": "fn21", "duration": "1h",
+              "hardware": { "n": { "vcpus": 64, "memoryGiB": 64, "pricePerHour": 1 } },
+              "models": { "ocr": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" },
+                          "chat": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" } },
+              "workload": [ { "kind": "trace", "format": "azure-functions-2021", "path": "inv.txt", "target": "ocr"\(options) } ],
+              "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "ocr": 8, "chat": 8 } } } }
+            """
+            var o = RunOptions()
+            o.requestLogDirectory = dir
+            let r = try Runner.run(try scenario(text, directory: dir), options: o).plans[0]
+            let rows = try String(contentsOfFile: dir + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+                .sorted { Int($0[1])! < Int($1[1])! }
+            return (r, rows)
+        }
+        let (r, rows) = try run("")
+        XCTAssertEqual(r.totals.completed, 6)
+        // Starts: 8.5 (f1), 4.5 (f2), 10.75 (f3), 8.0 (f1), 28.0 (f3), 9.0 (f2) → in order 4.5, 8.0, 8.5,
+        // 9.0, 10.75, 28.0, relative to the first (4.5 s): 0, 3.5, 4, 4.5, 6.25, 23.5; each ends after its duration.
+        XCTAssertEqual(rows.map { $0[6] }, ["0.000000", "3.500000", "4.000000", "4.500000", "6.250000", "23.500000"])
+        XCTAssertEqual(rows.map { $0[8] }, ["6.000000", "15.500000", "5.500000", "35.500000", "6.500000", "25.500000"])
+        let (mapped, _) = try run(", \"functions\": { \"appB\": \"chat\", \"f2\": \"chat\" }")
+        XCTAssertEqual(mapped.perTarget.map(\.requests), [2, 4], "f1 → ocr (default); f2 by function, appB's f3 by app → chat")
+        let (ignored, ignoredRows) = try run(", \"durations\": \"ignore\"")
+        XCTAssertEqual(ignored.totals.completed, 6)
+        XCTAssertEqual(ignoredRows.map { $0[8] }, ["0.001000", "3.501000", "4.001000", "4.501000", "6.251000", "23.501000"], "the model's 1 ms instead")
+        let stats = try TraceStats.read(path: dir + "/inv.txt", format: .azureFunctions2021)
+        XCTAssertEqual(stats.rows, 6)
+        XCTAssertEqual(stats.targets.map(\.name), ["f1", "f2", "f3"])
+        XCTAssertEqual(stats.durations.maximum, 31_000_000_000)
+        XCTAssertEqual(stats.span, 23.5, accuracy: 1e-9)
+        // A window shorter than the longest duration (31 s) cannot reorder: a clear error.
+        XCTAssertThrowsError(try run(", \"reorderWindow\": \"5s\"")) { e in
+            XCTAssertTrue("\(e)".contains("inv.txt:7"), "\(e)")
+            XCTAssertTrue("\(e)".contains("longer than the reorder window (5 s)"), "\(e)")
+        }
+    }
+
+    func testAzureFunctions2021MalformedRows() throws {
+        let cases: [(String, String)] = [
+            ("app,func,end_timestamp,duration\na,f,10,1\na,f,9,1\n", "inv.txt:3: column end_timestamp: end_timestamp \"9\" is earlier than the row before"),
+            ("app,func,end_timestamp,duration\na,f,10,x\n", "inv.txt:2: column duration: cannot read duration \"x\""),
+            ("app,func,end,duration\n", "inv.txt:1: expected the Azure Functions 2021 header"),
+        ]
+        for (text, expected) in cases {
+            let dir = try folder(["inv.txt": text])
+            let s = try scenario("""
+            { "name": "f", "duration": "1h",
+              "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 1 } },
+              "models": { "ocr": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms" } },
+              "workload": [ { "kind": "trace", "format": "azure-functions-2021", "path": "inv.txt", "target": "ocr" } ],
+              "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+            """, directory: dir)
+            XCTAssertThrowsError(try Runner.run(s, options: RunOptions())) { e in
+                XCTAssertTrue("\(e)".contains(expected), "\(e)")
+            }
+        }
+    }
 }
