@@ -359,14 +359,58 @@ struct ScenarioDecoder {
         let members = try namedMembers(node, "$.pipelines", what: "pipelines")
         return try members.map { m in
             let path = ObjectReader.join("$.pipelines", m.key)
+            if case .object = m.value.value { return try decodeGraph(m.value, path: path, name: m.key, modelNames: modelNames) }
             guard case let .array(items) = m.value.value, !items.isEmpty else {
-                throw v.error(m.value, path, "expected a non-empty array of model names, in order")
+                throw v.error(m.value, path, "expected a non-empty array of model names, in order, or a graph {\"model\": [models it waits for], …}")
             }
             let stages = try items.enumerated().map { k, item in
                 try resolve(try v.string(item, "\(path)[\(k)]"), in: modelNames, node: item, path: "\(path)[\(k)]", what: "model")
             }
             return Pipeline(name: m.key, stages: stages)
         }
+    }
+
+    /// A graph pipeline: `{"ocr": [], "layout": [], "ner": ["ocr"], "summary": ["ner", "layout"]}`
+    /// — each key a model (a stage), each value the stages it waits for.
+    func decodeGraph(_ node: JSONNode, path: String, name: String, modelNames: [String]) throws -> Pipeline {
+        let members = try namedMembers(node, path, what: "stages")
+        guard !members.isEmpty else { throw v.error(node, path, "a pipeline graph needs at least one stage") }
+        let stageNames = members.map(\.key)
+        let stages = try members.map { m in
+            try resolve(m.key, in: modelNames, node: m.value, path: ObjectReader.join(path, m.key), what: "model")
+        }
+        let dependencies: [[Int]] = try members.map { m in
+            let p = ObjectReader.join(path, m.key)
+            guard case let .array(items) = m.value.value else {
+                throw v.error(m.value, p, "expected an array of the stages \"\(m.key)\" waits for ([] for none)")
+            }
+            return try items.enumerated().map { k, item in
+                let ip = "\(p)[\(k)]"
+                let dep = try v.string(item, ip)
+                guard let d = stageNames.firstIndex(of: dep) else {
+                    throw v.error(item, ip, "\"\(dep)\" is not a stage of pipeline \"\(name)\"", suggestion: Suggest.hint(for: dep, in: stageNames, noun: "its stages are"))
+                }
+                guard dep != m.key else { throw v.error(item, ip, "stage \"\(dep)\" cannot wait for itself") }
+                return d
+            }
+        }
+        // Kahn's algorithm: every stage must become ready, else there is a cycle.
+        var indegree = dependencies.map(\.count)
+        var ready = indegree.indices.filter { indegree[$0] == 0 }
+        var done = 0
+        while let s = ready.popLast() {
+            done += 1
+            for (t, deps) in dependencies.enumerated() where deps.contains(s) {
+                indegree[t] -= 1
+                if indegree[t] == 0 { ready.append(t) }
+            }
+        }
+        if done < stages.count {
+            let cyclic = indegree.indices.filter { indegree[$0] > 0 }.map { stageNames[$0] }
+            throw v.error(node, path, "the stages \(cyclic.map { "\"\($0)\"" }.joined(separator: ", ")) wait for each other in a cycle",
+                          suggestion: "remove one of the dependencies between them")
+        }
+        return Pipeline(name: name, stages: stages, dependencies: dependencies)
     }
 
     // MARK: Workload

@@ -117,8 +117,17 @@ public struct ModelDefinition: Sendable, Equatable {
 
 public struct Pipeline: Sendable, Equatable {
     public var name: String
-    /// Model indices, in order.
+    /// Model indices, in order (for a graph: in declaration order).
     public var stages: [Int]
+    /// For a graph pipeline: each stage's prerequisite stages (indices into `stages`); nil
+    /// for a chain, which runs `stages` one after the other.
+    public var dependencies: [[Int]]?
+
+    public init(name: String, stages: [Int], dependencies: [[Int]]? = nil) {
+        self.name = name
+        self.stages = stages
+        self.dependencies = dependencies
+    }
 }
 
 /// What a workload source's requests address: a model or a pipeline.

@@ -124,6 +124,15 @@ struct Simulation<Policy: ScalingPolicy> {
     var runningJobs = 0
     var training = TrainingStats()
 
+    // Graph pipelines (fan-out / fan-in), by target: run by the host as one child request per
+    // stage (see Simulation+Pipelines.swift).
+    let graphs: [PipelineGraph?]
+    let isGraph: [Bool]
+    let maxGraphStages: Int
+    /// Per parent slot × stage: prerequisites not yet finished.
+    var graphWaiting: [Int32] = []
+    var readyStages: [Int] = []
+
     // Model versions.
     /// Whether some model has versions: then outcomes are also kept per model (version).
     let tracksVersions: Bool
@@ -205,6 +214,14 @@ struct Simulation<Policy: ScalingPolicy> {
         jobStartedAt = [Int64](repeating: -1, count: submissions.count)
         jobEverStarted = [Bool](repeating: false, count: submissions.count)
         training.jobs = submissions.count
+        graphs = (0..<scenario.targetNames.count).map { t in
+            let m = scenario.models.count
+            guard t >= m, let deps = scenario.pipelines[t - m].dependencies else { return nil }
+            return PipelineGraph(stages: scenario.pipelines[t - m].stages.map { ModelID($0) }, dependencies: deps)
+        }
+        isGraph = graphs.map { $0 != nil }
+        maxGraphStages = graphs.reduce(0) { Swift.max($0, $1?.stages.count ?? 0) }
+        readyStages.reserveCapacity(maxGraphStages)
         tracksVersions = !scenario.rollouts.isEmpty || scenario.models.contains { !$0.variantGroup.isEmpty }
         perModel = tracksVersions ? [OutcomeStats](repeating: OutcomeStats(), count: scenario.models.count) : []
         rolloutSteps = scenario.rollouts.enumerated().flatMap { k, r in
@@ -217,7 +234,7 @@ struct Simulation<Policy: ScalingPolicy> {
     /// Books a request's outcome on the version (model) that served or would have served its
     /// last stage, when the scenario has versions.
     @inline(__always) mutating func tallyVersion(_ r: Int, _ update: (inout OutcomeStats) -> Void) {
-        guard tracksVersions else { return }
+        guard tracksVersions, !isGraph[Int(req[r].target)] else { return }
         let m = core.cluster.currentModel(of: RequestID(r)).index
         perModel[m].requests += 1
         update(&perModel[m])
@@ -256,7 +273,11 @@ struct Simulation<Policy: ScalingPolicy> {
                 deadlines.removeFirst()
                 advanceClock(to: deadline)
                 timeOut(r)
-                core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
+                if isGraph[Int(req[r].target)] {
+                    cancelChildren(of: r)
+                } else {
+                    core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
+                }
                 try perform()
                 continue
             }
@@ -312,7 +333,11 @@ struct Simulation<Policy: ScalingPolicy> {
                 deadlines.compact { Self.isLive($0, in: table) }
             }
             deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
-            core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(req[r].caller))), at: at, into: &actions)
+            if isGraph[Int(target)] {
+                startGraph(r)
+            } else {
+                core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(req[r].caller))), at: at, into: &actions)
+            }
             try perform()
             try sources[k].advance(callers: &callers, versions: &versions)
             if sources[k].exhausted { activeSources -= 1 } else {
@@ -436,11 +461,26 @@ struct Simulation<Policy: ScalingPolicy> {
         req[r].cold = false
         req[r].ended = false
         req[r].stage = 0
+        req[r].parent = -1
+        req[r].firstChild = -1
+        req[r].nextSibling = -1
+        req[r].childrenLive = 0
         return r
     }
 
     mutating func releaseRequest(_ r: Int) {
+        if req[r].parent >= 0 {
+            childGone(r)
+            return
+        }
+        if req[r].childrenLive > 0 {
+            // A graph pipeline's request ended while some of its stages still run: its slot
+            // is freed when the last of them is gone.
+            req[r].releasePending = true
+            return
+        }
         req[r].generation &+= 1
+        req[r].releasePending = false
         freeSlots.append(Int32(r))
     }
 
@@ -450,15 +490,17 @@ struct Simulation<Policy: ScalingPolicy> {
         // A trace may give the request's own service time (Azure Functions 2021 durations).
         let service = req[r].service >= 0 ? req[r].service
             : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
-        tally(r) { $0.serviceNanoseconds += service }
+        // A graph pipeline's stage counts for the request it belongs to.
+        let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
+        tally(owner) { $0.serviceNanoseconds += service }
         let since = req[r].stageSince
         var waited = now - since
         if cold {
             waited -= Swift.max(0, Swift.min(now, inst[i].readyAt) - since)
-            if !req[r].cold {
-                req[r].cold = true
+            if !req[owner].cold {
+                req[owner].cold = true
                 intervalColdStarts += 1
-                tally(r) { $0.coldStarts += 1 }
+                tally(owner) { $0.coldStarts += 1 }
                 if tracksVersions { perModel[m].coldStarts += 1 }
             }
         }
@@ -479,6 +521,7 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func complete(_ r: Int) throws {
+        if req[r].parent >= 0 { return try stageFinished(r) }
         guard !req[r].ended else { return }
         endRequest(r)
         let latency = now - req[r].arrival
@@ -507,6 +550,7 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func reject(_ r: Int, reason: RejectReason) throws {
+        if req[r].parent >= 0 { return try stageRejected(r, reason: reason) }
         guard !req[r].ended else { return }
         endRequest(r)
         tally(r) { $0.rejected += 1 }
@@ -707,7 +751,7 @@ struct Simulation<Policy: ScalingPolicy> {
     /// The version label of a request: the version that served it when its model has
     /// versions (the traffic split chose it), else the label its source or trace row gave.
     func servedVersion(_ r: Int) -> String {
-        if tracksVersions {
+        if tracksVersions && !isGraph[Int(req[r].target)] {
             let m = core.cluster.currentModel(of: RequestID(r)).index
             if !modelVariantGroup[m].isEmpty { return modelVersions[m] }
         }
@@ -764,7 +808,16 @@ struct RequestSlot {
     var duringTraining = false
     /// Service time given by the trace (nanoseconds), or -1.
     var service: Int64 = -1
-    /// Pipeline stages finished so far.
+    /// Graph pipelines: the request this stage belongs to (-1: none), its first live stage
+    /// request and the next sibling, the stages still running, the stages left to finish,
+    /// and whether its slot waits for its stages to go before it is freed.
+    var parent: Int32 = -1
+    var firstChild: Int32 = -1
+    var nextSibling: Int32 = -1
+    var childrenLive: Int32 = 0
+    var stagesLeft: Int32 = 0
+    var releasePending = false
+    /// Pipeline stages finished so far (a graph stage request: its stage index).
     var stage: Int32 = 0
 }
 

@@ -104,6 +104,19 @@ final class ScenarioDecodingTests: XCTestCase {
         XCTAssertEqual(ok.trainingSubmissions.map(\.time), [120, 360], "every 4 min from 2 min within the 10 min")
     }
 
+    func testGraphPipelineErrors() throws {
+        var e = try XCTUnwrap(decodeError(fixture(replacing: "\"both\": [\"big\", \"small\"]", with: "\"both\": { \"big\": [\"small\"], \"small\": [\"big\"] }")))
+        XCTAssertEqual(e.path, "$.pipelines.both")
+        XCTAssertEqual(e.message, "the stages \"big\", \"small\" wait for each other in a cycle")
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"both\": [\"big\", \"small\"]", with: "\"both\": { \"big\": [], \"small\": [\"bigg\"] }")))
+        XCTAssertEqual(e.path, "$.pipelines.both.small[0]")
+        XCTAssertEqual(e.suggestion, "did you mean 'big'?")
+        e = try XCTUnwrap(decodeError(fixture(replacing: "\"both\": [\"big\", \"small\"]", with: "\"both\": { \"big\": [], \"tiny\": [\"big\"] }")))
+        XCTAssertEqual(e.path, "$.pipelines.both.tiny")
+        let ok = try ScenarioLoader.decode(fixture(replacing: "\"both\": [\"big\", \"small\"]", with: "\"both\": { \"big\": [], \"small\": [\"big\"] }"), file: "t.json")
+        XCTAssertEqual(ok.pipelines[0].dependencies, [[], [0]])
+    }
+
     func testNegativeRate() throws {
         let e = try XCTUnwrap(decodeError(fixture(replacing: "\"rate\": 5", with: "\"rate\": -5")))
         XCTAssertEqual(e.path, "$.workload[0].rate")

@@ -3,6 +3,7 @@ import XCTest
 import Scenario
 @testable import Simulator
 import Reports
+import SchedulerCore
 
 /// Whole runs of the bundled scenarios: conservation and determinism.
 final class RunTests: XCTestCase {
@@ -100,6 +101,53 @@ final class RunTests: XCTestCase {
         XCTAssertGreaterThan(reserved.nodesMax, 4, "surge nodes for the new versions")
         XCTAssertEqual(reserved.coldStarts, 0, "weights move only to ready instances")
         XCTAssertLessThan(reserved.timeseries.last!.nodesReady, reserved.nodesMax, "surge nodes released after the rollout")
+    }
+
+    func graphScenario(rate: Double, bInstances: Int, queueLimit: Int = 1000, timeout: String = "30s") -> String {
+        """
+        { "name": "dag", "duration": "10m", "seed": 2,
+          "hardware": { "n": { "vcpus": 32, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "a": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "100ms" },
+                      "b": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "300ms", "queueLimit": \(queueLimit) },
+                      "c": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "200ms" },
+                      "d": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "50ms" } },
+          "pipelines": { "g": { "a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"] } },
+          "workload": [ { "kind": "poisson", "target": "g", "rate": \(rate) } ],
+          "slo": { "timeout": "\(timeout)" },
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "a": 8, "b": \(bInstances), "c": 8, "d": 8 } } } }
+        """
+    }
+
+    /// Fan-out / fan-in on a deterministic case: with room everywhere, every request takes
+    /// the critical path a + max(b, c) + d = 100 + 300 + 50 ms, and each stage its own time.
+    func testGraphPipelineLatencyIsTheCriticalPath() throws {
+        let r = try Runner.run(try scenario(graphScenario(rate: 0.5, bInstances: 8)), options: RunOptions()).plans[0]
+        assertConservation(r)
+        XCTAssertGreaterThan(r.totals.completed, 200)
+        XCTAssertEqual(r.totals.latency.minimum, 450_000_000)
+        XCTAssertEqual(r.totals.latency.maximum, 450_000_000)
+        let g = 4   // models a, b, c, d, then the pipeline
+        XCTAssertEqual(r.stageLatency[g].map(\.maximum), [100_000_000, 300_000_000, 200_000_000, 50_000_000])
+        XCTAssertEqual(r.stageLatency[g].map(\.count), [r.totals.completed, r.totals.completed, r.totals.completed, r.totals.completed])
+        XCTAssertEqual(r.perTarget[g].requests, r.totals.requests, "stages are not counted as requests of their models")
+        XCTAssertEqual(r.perTarget[0].requests, 0)
+        XCTAssertEqual(r.perTarget[g].serviceNanoseconds, r.totals.completed * 650_000_000, "service of all four stages")
+    }
+
+    /// A stage that is turned away fails its request; one that times out times it out; its
+    /// other stages are cancelled; every request still ends exactly once and the run drains.
+    func testGraphPipelineFailuresEndEachRequestOnce() throws {
+        // b: one instance for 4 × 0.3 = 1.2 s of work per second, a queue of 2 → rejections.
+        let rejected = try Runner.run(try scenario(graphScenario(rate: 4, bInstances: 1, queueLimit: 2)), options: RunOptions()).plans[0]
+        assertConservation(rejected)
+        XCTAssertGreaterThan(rejected.totals.rejected, 100)
+        XCTAssertEqual(rejected.rejectedByReason[Int(RejectReason.queueFull.rawValue)], rejected.totals.rejected)
+        XCTAssertGreaterThan(rejected.totals.completed, 100)
+        // A long queue and a short timeout → timeouts instead.
+        let timedOut = try Runner.run(try scenario(graphScenario(rate: 4, bInstances: 1, timeout: "5s")), options: RunOptions()).plans[0]
+        assertConservation(timedOut)
+        XCTAssertGreaterThan(timedOut.totals.timedOut, 100)
+        XCTAssertLessThanOrEqual(timedOut.totals.latency.maximum, 5_000_000_000)
     }
 
     func testQuickstartConservesRequestsInEveryPlan() throws {
