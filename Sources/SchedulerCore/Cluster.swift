@@ -95,7 +95,7 @@ public struct ModelRecord: Sendable {
     /// Live (not timed-out) requests in `queue`.
     public var queued = 0
     /// Head of the list of ready instances with a free slot, most recently used first.
-    var availableHead: Int32 = -1
+    @usableFromInline var availableHead: Int32 = -1
     /// Instances wanted and not draining: pending, waiting for a node, starting or ready.
     public var replicas = 0
     /// Of `replicas`, how many are ready.
@@ -124,7 +124,7 @@ public struct Cluster: Sendable {
     var freeInstances: [Int32] = []
 
     /// Per-request records, indexed by request slot; grown when the host uses a larger slot.
-    var requests: [RequestRecord] = []
+    @usableFromInline var requests: [RequestRecord] = []
     /// Requests in flight per caller with a quota (by caller id).
     public internal(set) var callerInFlight: [Int] = []
 
@@ -173,7 +173,10 @@ public struct Cluster: Sendable {
     // MARK: Queries
 
     /// The model a request's current stage runs on (after the traffic split chose a version).
-    public func currentModel(of request: RequestID) -> ModelID {
+    ///
+    /// Inlinable, like `availableInstance`: called from the scheduler's request path, where a
+    /// call across the module boundary would first copy the cluster.
+    @inlinable public func currentModel(of request: RequestID) -> ModelID {
         ModelID(Int(requests[request.index].model))
     }
 
@@ -239,7 +242,7 @@ public struct Cluster: Sendable {
     }
 
     /// The most recently used ready instance of the model with a free slot.
-    public func availableInstance(_ model: ModelID) -> InstanceID? {
+    @inlinable public func availableInstance(_ model: ModelID) -> InstanceID? {
         let head = models[model.index].availableHead
         return head >= 0 ? InstanceID(Int(head)) : nil
     }
