@@ -752,11 +752,43 @@ struct ScenarioDecoder {
                 }
                 // The node layer's knobs exist only with nodes of one's own.
                 let selfHosted = hosting == .self
+                var kpa: KPASettings?
+                if let sc = o.optional("scaler") {
+                    let name = try v.string(sc, o.childPath("scaler"))
+                    guard ["keep-alive", "kpa"].contains(name) else {
+                        throw v.error(sc, o.childPath("scaler"), "unknown serverless scaler \"\(name)\"", suggestion: Suggest.hint(for: name, in: ["keep-alive", "kpa"]))
+                    }
+                    if name == "kpa" {
+                        guard selfHosted else {
+                            throw v.error(sc, o.childPath("scaler"), "the Knative Pod Autoscaler runs on nodes of one's own", suggestion: "use \"hosting\": \"self\"")
+                        }
+                        kpa = KPASettings()
+                    }
+                }
+                if selfHosted, let k = o.optional("kpa") {
+                    guard kpa != nil else { throw v.error(k, o.childPath("kpa"), "\"kpa\" settings need \"scaler\": \"kpa\"") }
+                    var ko = try ObjectReader(k, path: o.childPath("kpa"), file: file)
+                    if let x = ko.optional("targetUtilisation") { kpa!.targetUtilisation = try v.number(x, ko.childPath("targetUtilisation"), min: 0, exclusiveMin: true, max: 1) }
+                    if let x = ko.optional("stableWindow") {
+                        let w = try v.duration(x, ko.childPath("stableWindow"))
+                        guard w >= 6, w <= 3600, w == w.rounded() else {
+                            throw v.error(x, ko.childPath("stableWindow"), "the stable window is whole seconds from 6 s to 1 h (Knative's limits)")
+                        }
+                        kpa!.stableWindow = w
+                    }
+                    if let x = ko.optional("panicWindowPercentage") { kpa!.panicWindowPercentage = try v.number(x, ko.childPath("panicWindowPercentage"), min: 1, max: 100) }
+                    if let x = ko.optional("panicThreshold") { kpa!.panicThreshold = try v.number(x, ko.childPath("panicThreshold"), min: 1) }
+                    if let x = ko.optional("maxScaleUpRate") { kpa!.maxScaleUpRate = try v.number(x, ko.childPath("maxScaleUpRate"), min: 1, exclusiveMin: true) }
+                    if let x = ko.optional("maxScaleDownRate") { kpa!.maxScaleDownRate = try v.number(x, ko.childPath("maxScaleDownRate"), min: 1, exclusiveMin: true) }
+                    if let x = ko.optional("scaleToZeroGrace") { kpa!.scaleToZeroGrace = try v.duration(x, ko.childPath("scaleToZeroGrace"), positive: true) }
+                    try ko.finish()
+                }
                 policy = .serverless(ServerlessPlan(
                     hosting: hosting, keepAlive: keepAlive, nodes: nodes, concurrencyLimit: limit, pricing: pricing,
                     nodeScanInterval: selfHosted ? try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) } : nil,
                     nodeUnneededTime: selfHosted ? try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) } : nil,
-                    scaleDownDelayAfterAdd: selfHosted ? try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) } : nil))
+                    scaleDownDelayAfterAdd: selfHosted ? try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) } : nil,
+                    kpa: kpa))
             default:
                 throw v.error(pNode, o.childPath("policy"), "unknown policy \"\(family)\"", suggestion: Suggest.hint(for: family, in: families))
             }

@@ -370,6 +370,21 @@ public struct ServerlessPlan: Sendable, Equatable {
     public var nodeScanInterval: Double?
     public var nodeUnneededTime: Double?
     public var scaleDownDelayAfterAdd: Double?
+    /// Self-hosted with `"scaler": "kpa"`: the Knative Pod Autoscaler's settings (nil: the
+    /// keep-alive scaler).
+    public var kpa: KPASettings?
+}
+
+/// Knative Pod Autoscaler settings a plan may override (nil: Knative's default).
+public struct KPASettings: Sendable, Equatable {
+    public var targetUtilisation: Double?
+    public var stableWindow: Double?
+    public var panicWindowPercentage: Double?
+    public var panicThreshold: Double?
+    public var maxScaleUpRate: Double?
+    public var maxScaleDownRate: Double?
+    public var scaleToZeroGrace: Double?
+    public init() {}
 }
 
 public enum PlanPolicy: Sendable, Equatable {

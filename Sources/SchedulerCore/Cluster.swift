@@ -433,6 +433,26 @@ public struct Cluster: Sendable {
         release(i, now: now, into: &actions)
     }
 
+    /// Stops `count` instances of the model, choosing as a ReplicaSet scale-down does: those
+    /// not yet serving first (pending, waiting for a node, starting), then idle ones, then the
+    /// least busy (which drain), newest first within each group.
+    public mutating func scaleDown(_ model: ModelID, by count: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
+        var candidates: [(rank: Int, load: Int32, slot: Int)] = []
+        for (i, instance) in instances.enumerated() where instance.model == model {
+            let rank: Int
+            switch instance.state {
+            case .pending: rank = 0
+            case .waitingForNode: rank = 1
+            case .starting: rank = 2
+            case .ready: rank = instance.inFlight == 0 ? 3 : 4
+            case .free, .draining: continue
+            }
+            candidates.append((rank, instance.inFlight, i))
+        }
+        candidates.sort { ($0.rank, $0.load, -$0.slot) < ($1.rank, $1.load, -$1.slot) }
+        for c in candidates.prefix(count) { stopInstance(InstanceID(c.slot), now: now, into: &actions) }
+    }
+
     /// Frees an instance slot and its node resources.
     mutating func release(_ i: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
         let state = instances[i].state

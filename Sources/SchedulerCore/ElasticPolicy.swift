@@ -189,22 +189,7 @@ public struct ElasticPolicy: ScalingPolicy {
         if desired > current {
             for _ in current..<desired { cluster.startInstance(model, warm: false, now: now, into: &actions) }
         } else if desired < current {
-            var candidates: [(rank: Int, load: Int32, slot: Int)] = []
-            for (i, instance) in cluster.instances.enumerated() where instance.model == model {
-                let rank: Int
-                switch instance.state {
-                case .pending: rank = 0
-                case .waitingForNode: rank = 1
-                case .starting: rank = 2
-                case .ready: rank = instance.inFlight == 0 ? 3 : 4
-                case .free, .draining: continue
-                }
-                candidates.append((rank, instance.inFlight, i))
-            }
-            candidates.sort { ($0.rank, $0.load, -$0.slot) < ($1.rank, $1.load, -$1.slot) }
-            for c in candidates.prefix(current - desired) {
-                cluster.stopInstance(InstanceID(c.slot), now: now, into: &actions)
-            }
+            cluster.scaleDown(model, by: current - desired, now: now, into: &actions)
         }
     }
 }

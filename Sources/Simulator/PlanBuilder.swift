@@ -147,6 +147,24 @@ public enum PlanBuilder {
         return ServerlessPolicy(parameters: .init(keepAlive: .seconds(sv.keepAlive), concurrencyLimit: sv.concurrencyLimit, nodes: nodes))
     }
 
+    static func knativeParameters(_ k: KPASettings) -> KPADecider.Parameters {
+        var p = KPADecider.Parameters()
+        if let x = k.targetUtilisation { p.targetUtilisation = x }
+        if let x = k.stableWindow { p.stableWindow = Int(x.rounded()) }
+        if let x = k.panicWindowPercentage { p.panicWindowPercentage = x }
+        if let x = k.panicThreshold { p.panicThreshold = x }
+        if let x = k.maxScaleUpRate { p.maxScaleUpRate = x }
+        if let x = k.maxScaleDownRate { p.maxScaleDownRate = x }
+        if let x = k.scaleToZeroGrace { p.scaleToZeroGrace = Int(x.rounded(.up)) }
+        return p
+    }
+
+    static func knative(_ s: Scenario, _ sv: ServerlessPlan) -> KnativePolicy {
+        KnativePolicy(parameters: knativeParameters(sv.kpa!),
+                      nodes: nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd),
+                      used: usedModels(s))
+    }
+
     /// Checks that a plan's starting capacity makes sense: a traditional plan gives every used
     /// model at least one instance and every pinned instance a place. Throws a scenario error.
     public static func checkPlan(_ s: Scenario, planIndex: Int) throws {

@@ -97,6 +97,10 @@ public enum Runner {
             result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
                                                                                      callerQuotas: quotas),
                                             policy: PlanBuilder.elastic(s, e)))
+        case let .serverless(sv) where sv.kpa != nil:
+            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
+                                                                                     callerQuotas: quotas),
+                                            policy: PlanBuilder.knative(s, sv)))
         case let .serverless(sv):
             result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider,
                                                                                      callerQuotas: quotas),

@@ -150,6 +150,30 @@ final class RunTests: XCTestCase {
         XCTAssertLessThanOrEqual(timedOut.totals.latency.maximum, 5_000_000_000)
     }
 
+    /// Knative's autoscaler end to end: pods follow the load, and after the traffic stops the
+    /// model goes to zero once its 60 s stable window averages zero and the 30 s grace passed.
+    func testKnativeScalesWithLoadAndToZero() throws {
+        let s = try scenario("""
+        { "name": "kpa", "duration": "10m", "seed": 5,
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 0.4, "boot": "30s" } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "init": "2s", "service": { "dist": "exponential", "mean": "200ms" },
+                             "concurrency": 2 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 30, "end": "4m" } ],
+          "slo": { "latency": "2s" },
+          "plans": { "kpa": { "policy": "serverless", "hosting": "self", "scaler": "kpa", "nodes": { "n": { "min": 1, "max": 4 } } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        assertConservation(r)
+        XCTAssertEqual(r.totals.completed, r.totals.requests)
+        // 30/s × 0.2 s = 6 busy slots; target 2 × 70 % = 1.4 per pod → about 5 pods.
+        let busyMinutes = r.timeseries.prefix(4).map { $0.instancesBusy + $0.instancesIdle + $0.instancesStarting }
+        XCTAssertTrue(busyMinutes.dropFirst().allSatisfy { (4...8).contains($0) }, "\(busyMinutes)")
+        let pods = { (row: TimeseriesRow) in row.instancesBusy + row.instancesIdle + row.instancesStarting }
+        XCTAssertGreaterThan(pods(r.timeseries[4]), 0, "a minute after the last request the stable window still holds traffic")
+        XCTAssertEqual(pods(r.timeseries[6]), 0, "by 7 min: scaled to zero")
+        XCTAssertGreaterThan(r.coldStarts, 0, "the first requests wait for pods started from zero")
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
