@@ -64,6 +64,7 @@ public enum Summary {
             Double(during.requests),
             r.hasSLO && during.requests > 0 ? Double(during.withinSLO) / Double(during.requests) : nil,
             during.latency.count > 0 ? during.latency.percentile(99).map { Double($0) / 1e9 } : nil,
+            Swift.max(0, r.instanceSeconds - r.busyInstanceSeconds) / 3600,
         ]
         precondition(values.count == SummaryMetric.names.count)
         return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime)

@@ -783,12 +783,24 @@ struct ScenarioDecoder {
                     if let x = ko.optional("scaleToZeroGrace") { kpa!.scaleToZeroGrace = try v.duration(x, ko.childPath("scaleToZeroGrace"), positive: true) }
                     try ko.finish()
                 }
+                var hybrid = false
+                if let kp = o.optional("keepAlivePolicy") {
+                    let name = try v.string(kp, o.childPath("keepAlivePolicy"))
+                    guard ["fixed", "hybrid-histogram"].contains(name) else {
+                        throw v.error(kp, o.childPath("keepAlivePolicy"), "unknown keep-alive policy \"\(name)\"",
+                                      suggestion: Suggest.hint(for: name, in: ["fixed", "hybrid-histogram"]))
+                    }
+                    if name == "hybrid-histogram" && kpa != nil {
+                        throw v.error(kp, o.childPath("keepAlivePolicy"), "the Knative Pod Autoscaler decides scale-down itself; a keep-alive policy applies to the keep-alive scaler")
+                    }
+                    hybrid = name == "hybrid-histogram"
+                }
                 policy = .serverless(ServerlessPlan(
                     hosting: hosting, keepAlive: keepAlive, nodes: nodes, concurrencyLimit: limit, pricing: pricing,
                     nodeScanInterval: selfHosted ? try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) } : nil,
                     nodeUnneededTime: selfHosted ? try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) } : nil,
                     scaleDownDelayAfterAdd: selfHosted ? try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) } : nil,
-                    kpa: kpa))
+                    kpa: kpa, hybridKeepAlive: hybrid))
             default:
                 throw v.error(pNode, o.childPath("policy"), "unknown policy \"\(family)\"", suggestion: Suggest.hint(for: family, in: families))
             }

@@ -373,6 +373,9 @@ public struct ServerlessPlan: Sendable, Equatable {
     /// Self-hosted with `"scaler": "kpa"`: the Knative Pod Autoscaler's settings (nil: the
     /// keep-alive scaler).
     public var kpa: KPASettings?
+    /// `"keepAlivePolicy": "hybrid-histogram"`: windows learned per model (Shahrad et al.)
+    /// instead of the fixed `keepAlive`.
+    public var hybridKeepAlive = false
 }
 
 /// Knative Pod Autoscaler settings a plan may override (nil: Knative's default).
@@ -507,5 +510,7 @@ public enum SummaryMetric {
         "training_jobs", "training_completed", "training_preemptions", "training_wait_mean_s",
         "training_gpu_hours", "serving_gpu_hours", "requests_during_training",
         "slo_attainment_during_training", "latency_p99_during_training_s",
+        // Capacity paid for while idle.
+        "idle_instance_hours",
     ]
 }

@@ -27,6 +27,11 @@ public protocol ScalingPolicy: Sendable {
     mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
                              into actions: inout [SchedulerAction]) -> NoFreeSlotDecision
 
+    /// A request (or a pipeline's next stage) for `model` is about to be placed: the policy may
+    /// learn from the arrival (the hybrid histogram records idle times). Called before the
+    /// core looks for a free slot.
+    mutating func requestArrived(for model: ModelID, _ cluster: inout Cluster, now: TimePoint)
+
     /// An instance has just become idle (no request in flight).
     mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
                                into actions: inout [SchedulerAction])
@@ -55,6 +60,9 @@ public protocol ScalingPolicy: Sendable {
 }
 
 extension ScalingPolicy {
+    /// By default arrivals teach the policy nothing.
+    @inlinable public mutating func requestArrived(for model: ModelID, _ cluster: inout Cluster, now: TimePoint) {}
+
     /// By default a policy adds no node for training (reserved capacity is all there is).
     public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
                                       now: TimePoint, into actions: inout [SchedulerAction]) {}

@@ -127,6 +127,7 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     @inlinable
     mutating func admit(_ request: RequestID, now: TimePoint, into actions: inout [SchedulerAction]) {
         let model = cluster.currentModel(of: request)
+        policy.requestArrived(for: model, &cluster, now: now)
         if let instance = cluster.availableInstance(model) {
             cluster.dispatch(request, to: instance, now: now, into: &actions)
             return

@@ -29,6 +29,9 @@ public struct ServerlessPolicy: ScalingPolicy {
         /// execution environment", autoscalers.md §4.1) rather than by whichever slot frees
         /// first (Knative's activator buffer). Default: provider hosting binds.
         public var bindsRequests: Bool
+        /// The keep-alive window's source: fixed, or learned per model by the hybrid
+        /// histogram policy (`nil`: fixed `keepAlive`).
+        public var hybridHistogram: HybridHistogram.Parameters?
 
         public init(keepAlive: TimeSpan, concurrencyLimit: Int, nodes: NodeAutoscaler.Parameters?, bindsRequests: Bool? = nil) {
             self.keepAlive = keepAlive
@@ -41,6 +44,19 @@ public struct ServerlessPolicy: ScalingPolicy {
     public var parameters: Parameters
     public var nodeScaler: NodeAutoscaler?
 
+    // The hybrid histogram keep-alive, per model (empty with a fixed keep-alive).
+    public private(set) var histograms: [HybridHistogram] = []
+    /// When the model's last execution ended while nothing else of it ran (nil: never).
+    var lastEnd: [TimePoint?] = []
+    /// Until when idle instances of the model stay loaded.
+    var loadedUntil: [TimePoint] = []
+    /// Per model: a pre-warmed instance was started and no request has come since.
+    var preWarmed: [Bool] = []
+    /// Pre-warms due: when, for which model, and until when the pre-warmed instance stays.
+    var preWarms: [(at: TimePoint, model: Int, until: TimePoint)] = []
+    /// The timer of the earliest pre-warm.
+    public static let preWarmTimer = TimerID(3)
+
     public init(parameters: Parameters) {
         self.parameters = parameters
         nodeScaler = parameters.nodes.map { NodeAutoscaler(parameters: $0) }
@@ -48,6 +64,26 @@ public struct ServerlessPolicy: ScalingPolicy {
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
         nodeScaler?.start(&cluster, now: now, into: &actions)
+        if let h = parameters.hybridHistogram {
+            let n = cluster.configuration.models.count
+            histograms = [HybridHistogram](repeating: HybridHistogram(parameters: h), count: n)
+            lastEnd = [TimePoint?](repeating: nil, count: n)
+            loadedUntil = [TimePoint](repeating: now, count: n)
+            preWarmed = [Bool](repeating: false, count: n)
+        }
+    }
+
+    /// Hybrid histogram: an invocation of an idle model records its idle time and cancels a
+    /// pre-warm still due.
+    public mutating func requestArrived(for model: ModelID, _ cluster: inout Cluster, now: TimePoint) {
+        guard !histograms.isEmpty else { return }
+        let m = model.index
+        if cluster.models[m].busySlots == 0, let end = lastEnd[m] {
+            histograms[m].record(idle: now - end)
+            lastEnd[m] = nil
+        }
+        preWarmed[m] = false
+        preWarms.removeAll { $0.model == m }   // its timer may still fire: nothing is due then
     }
 
     public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
@@ -60,9 +96,60 @@ public struct ServerlessPolicy: ScalingPolicy {
 
     public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
                                       into actions: inout [SchedulerAction]) {
-        if !cluster.instances[instance.index].keepAliveArmed {
-            cluster.armKeepAlive(instance, at: now + parameters.keepAlive, into: &actions)
+        guard !histograms.isEmpty else {
+            if !cluster.instances[instance.index].keepAliveArmed {
+                cluster.armKeepAlive(instance, at: now + parameters.keepAlive, into: &actions)
+            }
+            return
         }
+        let m = cluster.instances[instance.index].model.index
+        if preWarmed[m] {
+            // The pre-warmed instance is ready: it stays until its window ends.
+        } else if cluster.models[m].busySlots == 0 {
+            // The model's last execution ended: its windows decide what stays loaded.
+            lastEnd[m] = now
+            let (preWarm, keepAlive) = histograms[m].windows()
+            if preWarm > .zero {
+                loadedUntil[m] = now                                  // unload now ...
+                schedulePreWarm(at: now + preWarm, model: m, until: now + preWarm + keepAlive, into: &actions)
+            } else {
+                loadedUntil[m] = now + keepAlive
+            }
+        } else {
+            // Other executions still run: an idle instance stays for the keep-alive window.
+            loadedUntil[m] = Swift.max(loadedUntil[m], now + histograms[m].windows().keepAlive)
+        }
+        if loadedUntil[m] <= now {
+            cluster.stopInstance(instance, now: now, into: &actions)
+        } else {
+            cluster.armKeepAlive(instance, at: loadedUntil[m], into: &actions)
+        }
+    }
+
+    mutating func schedulePreWarm(at time: TimePoint, model m: Int, until: TimePoint, into actions: inout [SchedulerAction]) {
+        preWarms.removeAll { $0.model == m }
+        preWarms.append((time, m, until))
+        armPreWarmTimer(into: &actions)
+    }
+
+    mutating func armPreWarmTimer(into actions: inout [SchedulerAction]) {
+        guard let next = preWarms.min(by: { $0.at < $1.at }) else {
+            actions.append(.cancelTimer(Self.preWarmTimer))
+            return
+        }
+        actions.append(.setTimer(Self.preWarmTimer, at: next.at))
+    }
+
+    /// Loads the models whose pre-warm is due: one instance each, kept until its window ends.
+    mutating func firePreWarms(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let due = preWarms.filter { $0.at <= now }
+        preWarms.removeAll { $0.at <= now }
+        for p in due where cluster.models[p.model].replicas == 0 {
+            loadedUntil[p.model] = p.until
+            preWarmed[p.model] = true
+            cluster.startInstance(ModelID(p.model), warm: false, now: now, into: &actions)
+        }
+        armPreWarmTimer(into: &actions)
     }
 
     /// Self-hosted, training jobs get nodes from the node layer within each pool's maximum.
@@ -94,11 +181,15 @@ public struct ServerlessPolicy: ScalingPolicy {
             nodeScaler?.scan(&cluster, now: now, into: &actions)
             return
         }
+        if timer == Self.preWarmTimer {
+            firePreWarms(&cluster, now: now, into: &actions)
+            return
+        }
         guard timer.index >= TimerID.firstInstanceTimer else { return }
         let instance = InstanceID(timer.index - TimerID.firstInstanceTimer)
         let record = cluster.instances[instance.index]
         guard record.state == .ready, record.inFlight == 0 else { return }   // re-armed when idle again
-        let expiry = record.idleSince + parameters.keepAlive
+        let expiry = histograms.isEmpty ? record.idleSince + parameters.keepAlive : loadedUntil[record.model.index]
         if expiry <= now {
             cluster.stopInstance(instance, now: now, into: &actions)
         } else {

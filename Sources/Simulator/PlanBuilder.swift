@@ -144,7 +144,9 @@ public enum PlanBuilder {
         let nodes = sv.hosting == .self
             ? nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd)
             : nil
-        return ServerlessPolicy(parameters: .init(keepAlive: .seconds(sv.keepAlive), concurrencyLimit: sv.concurrencyLimit, nodes: nodes))
+        var parameters = ServerlessPolicy.Parameters(keepAlive: .seconds(sv.keepAlive), concurrencyLimit: sv.concurrencyLimit, nodes: nodes)
+        if sv.hybridKeepAlive { parameters.hybridHistogram = HybridHistogram.Parameters() }
+        return ServerlessPolicy(parameters: parameters)
     }
 
     static func knativeParameters(_ k: KPASettings) -> KPADecider.Parameters {

@@ -174,6 +174,21 @@ final class RunTests: XCTestCase {
         XCTAssertGreaterThan(r.coldStarts, 0, "the first requests wait for pods started from zero")
     }
 
+    /// The hybrid histogram keep-alive's headline effect (Shahrad et al., ATC 2020) on the
+    /// bundled timer-app workload: far fewer cold starts than a fixed 10-minute keep-alive,
+    /// with fewer idle instance-hours, while a longer fixed window buys its fewer cold starts
+    /// with more idle memory.
+    func testHybridHistogramBeatsFixedKeepAlive() throws {
+        let run = try Runner.run(try bundled("keepalive-hybrid.json"), options: RunOptions())
+        let (fixed10, fixed20, hybrid) = (run.plans[0], run.plans[1], run.plans[2])
+        for r in run.plans { assertConservation(r) }
+        func idle(_ r: PlanResult) -> Double { r.instanceSeconds - r.busyInstanceSeconds }
+        XCTAssertLessThan(Double(hybrid.coldStarts), 0.25 * Double(fixed10.coldStarts))
+        XCTAssertLessThan(idle(hybrid), idle(fixed10))
+        XCTAssertLessThan(fixed20.coldStarts, fixed10.coldStarts)
+        XCTAssertGreaterThan(idle(fixed20), idle(fixed10))
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
