@@ -75,6 +75,8 @@ public enum Headroom {
             return try TraceCommand.execute(rest, out: out)
         case "validate":
             return try validate(rest, out: out, err: err)
+        case "explain-plan":
+            return try explainPlan(rest, out: out)
         default:
             let hint = suggestion(first, Help.subcommands.map(\.name) + ["help"])
             if first.hasPrefix("-") {
@@ -86,6 +88,36 @@ public enum Headroom {
 
     static func suggestion(_ word: String, _ candidates: [String]) -> String {
         Suggest.closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
+    static func explainPlan(_ arguments: [String], out: TextSink) throws -> Int32 {
+        if let option = arguments.first(where: { $0.hasPrefix("-") }) {
+            throw UsageError(message: "Unknown option '\(option)'", usage: Help.explainPlan.usage, subcommand: "explain-plan")
+        }
+        guard let file = arguments.first else {
+            throw UsageError(message: "Missing expected argument '<file>'", usage: Help.explainPlan.usage, subcommand: "explain-plan")
+        }
+        let scenario = try ScenarioLoader.load(path: file)
+        let names = scenario.plans.map(\.name)
+        var indices: [Int] = []
+        for name in arguments.dropFirst() {
+            guard let k = names.firstIndex(of: name) else {
+                throw UsageError(message: "Unknown plan '\(name)'" + suggestion(name, names) + "; plans are " + names.joined(separator: ", "),
+                                 usage: Help.explainPlan.usage, subcommand: "explain-plan")
+            }
+            indices.append(k)
+        }
+        if indices.isEmpty { indices = Array(names.indices) }
+        var text = ""
+        for k in indices {
+            let e = try PlanBuilder.explain(scenario, planIndex: k)
+            text += "plan \(e.plan) (\(e.family))\n"
+            var rows: [[String]] = [["section", "parameter", "value", "from"]]
+            for line in e.lines { rows.append([line.section, line.name, line.value, line.origin]) }
+            text += TerminalTable.render(rows, rightAligned: []) + "\n"
+        }
+        out.write(text)
+        return 0
     }
 
     static func validate(_ files: [String], out: TextSink, err: TextSink) throws -> Int32 {

@@ -212,7 +212,29 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, sweep, merge, compare, validate, initCommand, trace]
+    static let explainPlan = Subcommand(
+        name: "explain-plan",
+        abstract: "Show the parameters a plan runs with, defaults filled in.",
+        usage: "headroom explain-plan <file> [<plan> ...]",
+        text: """
+        OVERVIEW: Show what each plan will actually run with: every policy parameter
+        resolved (HPA, cluster-autoscaler node layer, Knative, keep-alive, provider
+        pricing), the instance counts a reserved plan packs, and where each value comes
+        from — set in the file, or the default and its source in the platform's code or
+        documentation (shared/reference/autoscalers.md).
+
+        USAGE: headroom explain-plan <file> [<plan> ...]
+
+        ARGUMENTS:
+          <file>                  The scenario (JSON).
+          <plan>                  Plans to explain (default: all).
+
+        OPTIONS:
+          -h, --help              Show help information.
+
+        """)
+
+    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -233,6 +255,7 @@ enum Help {
       merge                   \(merge.abstract)
       compare                 \(compare.abstract)
       validate                \(validate.abstract)
+      explain-plan            \(explainPlan.abstract)
       init                    \(initCommand.abstract)
       trace stats             \(trace.abstract)
       help                    Show subcommand help information.

@@ -44,6 +44,25 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(headroom("validate", "-h").out.contains("USAGE: headroom validate"))
     }
 
+    /// explain-plan resolves every parameter and says where it comes from.
+    func testExplainPlanShowsResolvedParametersAndTheirOrigin() {
+        let all = headroom("explain-plan", scenario("quickstart.json"))
+        XCTAssertEqual(all.status, 0, all.err)
+        for plan in ["plan reserved (traditional)", "plan autoscaled (elastic)", "plan serverless (serverless)"] {
+            XCTAssertTrue(all.out.contains(plan), plan)
+        }
+        XCTAssertTrue(all.out.contains("default: 0.1, --horizontal-pod-autoscaler-tolerance"), all.out)
+        XCTAssertTrue(all.out.contains("instances[\"sentiment\"]"), "the packed count of the reserved plan")
+        let kpa = headroom("explain-plan", scenario("keepalive-hybrid.json"), "hybrid")
+        XCTAssertEqual(kpa.status, 0)
+        XCTAssertTrue(kpa.out.contains("hybrid-histogram"))
+        XCTAssertFalse(kpa.out.contains("plan fixed-10m"), "only the plan asked for")
+        let wrong = headroom("explain-plan", scenario("quickstart.json"), "autoscal")
+        XCTAssertEqual(wrong.status, 64)
+        XCTAssertTrue(wrong.err.contains("did you mean 'autoscaled'?"), wrong.err)
+        XCTAssertEqual(headroom("help", "explain-plan").status, 0)
+    }
+
     func testUsageErrorsExit64WithUsageOnStandardError() {
         var r = headroom("rnu")
         XCTAssertEqual(r.status, 64)

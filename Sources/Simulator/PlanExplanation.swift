@@ -1,0 +1,119 @@
+import SchedulerCore
+import Scenario
+
+/// What a plan will actually run with: every policy parameter resolved, defaults filled in,
+/// each with where its value comes from. What `headroom explain-plan` prints.
+public struct PlanExplanation: Sendable {
+    public struct Line: Sendable, Equatable {
+        /// Section ("HPA", "node layer", …), parameter, resolved value, and its origin: "set"
+        /// (in the file) or the default's source.
+        public var section: String
+        public var name: String
+        public var value: String
+        public var origin: String
+    }
+    public var plan: String
+    public var family: String
+    public var lines: [Line] = []
+
+    mutating func add(_ section: String, _ name: String, _ value: String, _ origin: String) {
+        lines.append(Line(section: section, name: name, value: value, origin: origin))
+    }
+}
+
+extension PlanBuilder {
+    /// Explains one plan of a scenario.
+    public static func explain(_ s: Scenario, planIndex: Int) throws -> PlanExplanation {
+        let plan = s.plans[planIndex]
+        var e = PlanExplanation(plan: plan.name, family: plan.policy.family)
+        func seconds(_ t: TimeSpan) -> String { show(t.seconds) + " s" }
+        func setOr(_ isSet: Bool, _ source: String) -> String { isSet ? "set" : "default: " + source }
+        let used = usedModels(s)
+        switch plan.policy {
+        case let .traditional(nodes, instances):
+            for (t, n) in nodes.enumerated() where n > 0 { e.add("capacity", "nodes[\"\(s.hardware[t].name)\"]", String(n), "set") }
+            // The starting instance counts, as the core places them.
+            var core = Scheduler(configuration: configuration(s, providerHosted: false), policy: traditional(s, nodes: nodes, instances: instances))
+            var actions: [SchedulerAction] = []
+            core.handle(.start, at: .zero, into: &actions)
+            for (m, model) in s.models.enumerated() where used[m] {
+                let count = core.cluster.models[m].replicas
+                e.add("capacity", "instances[\"\(model.name)\"]", String(count), instances[m] != nil ? "set" : (core.cluster.isRetired(ModelID(m)) ? "a version before its rollout" : "packed onto the room left"))
+            }
+            if !s.rollouts.isEmpty { e.add("rollouts", "surge node sweep", seconds(.seconds(10)), "headroom: surge nodes released when empty") }
+        case let .elastic(p):
+            let policy = elastic(s, p)
+            let q = policy.parameters
+            e.add("HPA", "scaler", p.scaler, "set")
+            e.add("HPA", "target utilisation", show(q.target), setOr(true, ""))
+            e.add("HPA", "tolerance", show(q.tolerance), setOr(p.tolerance != nil, "0.1, --horizontal-pod-autoscaler-tolerance (autoscalers.md §1.5)"))
+            e.add("HPA", "sync period", seconds(q.syncPeriod), setOr(p.syncPeriod != nil, "15 s, --horizontal-pod-autoscaler-sync-period (§1.5)"))
+            e.add("HPA", "downscale stabilisation", seconds(q.downscaleStabilization), setOr(p.downscaleStabilization != nil, "300 s (§1.5)"))
+            e.add("HPA", "scale-up limit", "max(2 × current, 4) per reconcile", "default: horizontal.go scaleUpLimitFactor/Minimum (§1.3)")
+            e.add("HPA", "starting instances", "count as idle on scale-up", "default: replica_calculator.go (§1.3)")
+            for (m, model) in s.models.enumerated() where used[m] {
+                let isSet = p.instances.contains { $0.model == m }
+                e.add("HPA", "instances[\"\(model.name)\"]", "\(q.minInstances[m])…\(q.maxInstances[m])", setOr(isSet, "min 1 (minReplicas API default), max 1000"))
+            }
+            explainNodes(&e, s, q.nodes, p.nodeScanInterval, p.nodeUnneededTime, p.scaleDownDelayAfterAdd)
+        case let .serverless(sv):
+            e.add("serverless", "hosting", sv.hosting.rawValue, "set")
+            if let kpa = sv.kpa {
+                let k = knativeParameters(kpa)
+                e.add("KPA", "target utilisation", show(k.targetUtilisation), setOr(kpa.targetUtilisation != nil, "0.7, container-concurrency-target-percentage (autoscalers.md §3.4)"))
+                e.add("KPA", "stable window", "\(k.stableWindow) s", setOr(kpa.stableWindow != nil, "60 s, stable-window (§3.4)"))
+                e.add("KPA", "panic window", "\(k.panicWindow) s (\(show(k.panicWindowPercentage)) %)", setOr(kpa.panicWindowPercentage != nil, "10 %, panic-window-percentage (§3.4)"))
+                e.add("KPA", "panic threshold", show(k.panicThreshold * 100) + " %", setOr(kpa.panicThreshold != nil, "200 %, panic-threshold-percentage (§3.4)"))
+                e.add("KPA", "max scale-up rate", show(k.maxScaleUpRate), setOr(kpa.maxScaleUpRate != nil, "1000 (§3.4)"))
+                e.add("KPA", "max scale-down rate", show(k.maxScaleDownRate), setOr(kpa.maxScaleDownRate != nil, "2 (§3.4)"))
+                e.add("KPA", "scale-to-zero grace", "\(k.scaleToZeroGrace) s", setOr(kpa.scaleToZeroGrace != nil, "30 s, scale-to-zero-grace-period (§3.4)"))
+                e.add("KPA", "decision tick", "\(k.tick) s", "default: multiscaler.go tickInterval (§3.2)")
+                for (m, model) in s.models.enumerated() where used[m] {
+                    let target = Swift.max(0.01, Double(model.concurrency) * k.targetUtilisation)
+                    e.add("KPA", "target concurrency[\"\(model.name)\"]", show(target), "concurrency \(model.concurrency) × target utilisation")
+                }
+            } else {
+                e.add("keep-alive", "policy", sv.hybridKeepAlive ? "hybrid-histogram" : "fixed", setOr(sv.hybridKeepAlive, "fixed"))
+                if sv.hybridKeepAlive {
+                    let h = HybridHistogram.Parameters()
+                    e.add("keep-alive", "histogram", "\(h.bins) bins of \(seconds(h.binWidth))", "default: 4 h of 1-min bins (autoscalers.md §5.1)")
+                    e.add("keep-alive", "pre-warm / keep-alive percentiles", "\(show(h.head * 100)) / \(show(h.tail * 100))", "default: head 5th, tail 99th (§5.1)")
+                    e.add("keep-alive", "margin", show(h.margin * 100) + " %", "default: 10 % (§5.1)")
+                    e.add("keep-alive", "trusted when", "≥ \(h.minimumSamples) idle times and bin-count CV ≥ \(show(h.cvThreshold))", "default: dslab/SPES (§5.1, marked unconfirmed)")
+                    e.add("keep-alive", "fallback window", "no pre-warm, \(seconds(TimeSpan(nanoseconds: h.binWidth.nanoseconds * Int64(h.bins)))) loaded", "default: the histogram range (§5.1)")
+                } else {
+                    e.add("keep-alive", "keep-alive", show(sv.keepAlive) + " s", "set or default 600 s (Lambda observed 2019, autoscalers.md §4.3)")
+                }
+            }
+            if sv.hosting == .provider {
+                e.add("provider", "concurrency limit", String(sv.concurrencyLimit), "set or default 1,000 (Lambda account limit, §4.1)")
+                e.add("provider", "one request per environment", "yes; the request that starts it is served by it", "default: Lambda (§4.1)")
+                e.add("provider", "price per GB-second", show(sv.pricing.perGBSecond), "set or default Lambda x86 US East (§4.4)")
+                e.add("provider", "price per request", show(sv.pricing.perRequest), "set or default $0.20 per million (§4.4)")
+                e.add("provider", "billing granularity", show(sv.pricing.granularity) + " s", "set or default 1 ms (§4.4)")
+                e.add("provider", "INIT phase", "billed", "default: billed since 1 Aug 2025 (§4.4)")
+            } else {
+                explainNodes(&e, s, nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd),
+                             sv.nodeScanInterval, sv.nodeUnneededTime, sv.scaleDownDelayAfterAdd)
+            }
+        }
+        return e
+    }
+
+    static func explainNodes(_ e: inout PlanExplanation, _ s: Scenario, _ n: NodeAutoscaler.Parameters, _ scan: Double?, _ unneeded: Double?, _ delay: Double?) {
+        func seconds(_ t: TimeSpan) -> String { show(t.seconds) + " s" }
+        for t in s.hardware.indices where n.maxNodes[t] > 0 {
+            e.add("node layer", "nodes[\"\(s.hardware[t].name)\"]", "\(n.minNodes[t])…\(n.maxNodes[t])", "set")
+        }
+        e.add("node layer", "scan interval", seconds(n.scanInterval), scan != nil ? "set" : "default: 10 s, cluster-autoscaler scan-interval (autoscalers.md §2.2)")
+        e.add("node layer", "unneeded time", seconds(n.unneededTime), unneeded != nil ? "set" : "default: 10 min, scale-down-unneeded-time (§2.2)")
+        e.add("node layer", "delay after add", seconds(n.delayAfterAdd), delay != nil ? "set" : "default: 10 min, scale-down-delay-after-add (§2.2)")
+        e.add("node layer", "expander", "least-waste", "default: cluster-autoscaler (§2.2)")
+        e.add("node layer", "boot time", "per node type (hardware.boot)", "default: 90 s (EC2 request to Ready 60–120 s, §2.3)")
+    }
+}
+
+/// A number as a person writes it: whole numbers without a decimal point.
+private func show(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+}
