@@ -748,6 +748,10 @@ struct ScenarioDecoder {
                     if let x = po.optional("perRequest") { pricing.perRequest = try v.number(x, po.childPath("perRequest"), min: 0) }
                     if let x = po.optional("perGPUSecond") { pricing.perGPUSecond = try v.number(x, po.childPath("perGPUSecond"), min: 0) }
                     if let x = po.optional("granularity") { pricing.granularity = try v.duration(x, po.childPath("granularity"), positive: true) }
+                    if let x = po.optional("provisionedPerGBSecond") { pricing.provisionedPerGBSecond = try v.number(x, po.childPath("provisionedPerGBSecond"), min: 0) }
+                    if let x = po.optional("provisionedDurationPerGBSecond") {
+                        pricing.provisionedDurationPerGBSecond = try v.number(x, po.childPath("provisionedDurationPerGBSecond"), min: 0)
+                    }
                     try po.finish()
                 }
                 // The node layer's knobs exist only with nodes of one's own.
@@ -783,6 +787,17 @@ struct ScenarioDecoder {
                     if let x = ko.optional("scaleToZeroGrace") { kpa!.scaleToZeroGrace = try v.duration(x, ko.childPath("scaleToZeroGrace"), positive: true) }
                     try ko.finish()
                 }
+                // Lambda's per-function scaling rate since Nov 2023: 1,000 new environments per
+                // 10 s (autoscalers.md §4.2); self-hosted scaling has no such token bucket.
+                let scaleRate = try o.optional("scaleRate").map { try v.integer($0, o.childPath("scaleRate")) } ?? (hosting == .provider ? 1000 : 0)
+                var provisioned = [Int](repeating: 0, count: modelNames.count)
+                if hosting == .provider, let pc = o.optional("provisionedConcurrency") {
+                    for m in try namedMembers(pc, o.childPath("provisionedConcurrency"), what: "environments by model") {
+                        let p = ObjectReader.join(o.childPath("provisionedConcurrency"), m.key)
+                        let k = try resolve(m.key, in: modelNames, node: m.value, path: p, what: "model")
+                        provisioned[k] = try v.integer(m.value, p)
+                    }
+                }
                 var hybrid = false
                 if let kp = o.optional("keepAlivePolicy") {
                     let name = try v.string(kp, o.childPath("keepAlivePolicy"))
@@ -800,7 +815,7 @@ struct ScenarioDecoder {
                     nodeScanInterval: selfHosted ? try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) } : nil,
                     nodeUnneededTime: selfHosted ? try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) } : nil,
                     scaleDownDelayAfterAdd: selfHosted ? try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) } : nil,
-                    kpa: kpa, hybridKeepAlive: hybrid))
+                    kpa: kpa, hybridKeepAlive: hybrid, scaleRatePer10s: scaleRate, provisioned: provisioned))
             default:
                 throw v.error(pNode, o.childPath("policy"), "unknown policy \"\(family)\"", suggestion: Suggest.hint(for: family, in: families))
             }

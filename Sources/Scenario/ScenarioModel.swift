@@ -349,6 +349,10 @@ public struct ProviderPricing: Sendable, Equatable {
     public var perGPUSecond: Double?
     /// Billed-duration rounding (seconds).
     public var granularity: Double
+    /// Provisioned concurrency: USD per GB-s provisioned (capacity), and per GB-s of duration
+    /// on provisioned environments (autoscalers.md §4.4, [S]).
+    public var provisionedPerGBSecond = 0.0000041667
+    public var provisionedDurationPerGBSecond = 0.0000097222
     /// AWS Lambda x86_64, US East: $0.0000166667 per GB-s, $0.20 per 1M requests, rounded up to
     /// 1 ms (autoscalers.md §4.4; [S] copies of the pricing page, [P-doc] for the 1 ms rounding).
     public static let lambda = ProviderPricing(perGBSecond: 0.0000166667, perRequest: 0.0000002,
@@ -376,6 +380,10 @@ public struct ServerlessPlan: Sendable, Equatable {
     /// `"keepAlivePolicy": "hybrid-histogram"`: windows learned per model (Shahrad et al.)
     /// instead of the fixed `keepAlive`.
     public var hybridKeepAlive = false
+    /// New environments per model per 10 s (0: no limit).
+    public var scaleRatePer10s = 0
+    /// Provider hosting: provisioned concurrency by model index.
+    public var provisioned: [Int] = []
 }
 
 /// Knative Pod Autoscaler settings a plan may override (nil: Knative's default).

@@ -32,6 +32,13 @@ public struct ServerlessPolicy: ScalingPolicy {
         /// The keep-alive window's source: fixed, or learned per model by the hybrid
         /// histogram policy (`nil`: fixed `keepAlive`).
         public var hybridHistogram: HybridHistogram.Parameters?
+        /// New environments a model (function) may start per 10 s, refilled continuously, with
+        /// no accrual beyond one period's worth (0: no limit). Lambda since Nov 2023: 1,000 per
+        /// 10 s per function [P-doc scaling-behavior.html, autoscalers.md §4.2].
+        public var scaleRatePer10s = 0
+        /// Provisioned concurrency by model: environments started warm at t = 0 that never
+        /// expire (Lambda provisioned concurrency).
+        public var provisioned: [Int] = []
 
         public init(keepAlive: TimeSpan, concurrencyLimit: Int, nodes: NodeAutoscaler.Parameters?, bindsRequests: Bool? = nil) {
             self.keepAlive = keepAlive
@@ -57,6 +64,12 @@ public struct ServerlessPolicy: ScalingPolicy {
     /// The timer of the earliest pre-warm.
     public static let preWarmTimer = TimerID(3)
 
+    /// Per model: scale tokens left (new environments) and when they were last refilled.
+    var tokens: [Double] = []
+    var tokensAt: [TimePoint] = []
+    /// Instance slots below this are provisioned environments (started first, never freed).
+    public private(set) var provisionedSlots = 0
+
     public init(parameters: Parameters) {
         self.parameters = parameters
         nodeScaler = parameters.nodes.map { NodeAutoscaler(parameters: $0) }
@@ -64,6 +77,14 @@ public struct ServerlessPolicy: ScalingPolicy {
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
         nodeScaler?.start(&cluster, now: now, into: &actions)
+        for (m, n) in parameters.provisioned.enumerated() {
+            for _ in 0..<n { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
+        }
+        provisionedSlots = parameters.provisioned.reduce(0, +)
+        if parameters.scaleRatePer10s > 0 {
+            tokens = [Double](repeating: Double(parameters.scaleRatePer10s), count: cluster.configuration.models.count)
+            tokensAt = [TimePoint](repeating: now, count: cluster.configuration.models.count)
+        }
         if let h = parameters.hybridHistogram {
             let n = cluster.configuration.models.count
             histograms = [HybridHistogram](repeating: HybridHistogram(parameters: h), count: n)
@@ -90,12 +111,22 @@ public struct ServerlessPolicy: ScalingPolicy {
                                     into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
         if !parameters.bindsRequests && cluster.models[model.index].queued < cluster.comingSlots(model) { return .queue }
         if parameters.concurrencyLimit > 0 && cluster.liveInstances >= parameters.concurrencyLimit { return .reject(.throttled) }
+        if !tokens.isEmpty {
+            // The function's scaling rate: a token per new environment (HTTP 429 without one).
+            let m = model.index
+            let rate = Double(parameters.scaleRatePer10s)
+            tokens[m] = Swift.min(rate, tokens[m] + rate * (now - tokensAt[m]).seconds / 10)
+            tokensAt[m] = now
+            guard tokens[m] >= 1 else { return .reject(.throttled) }
+            tokens[m] -= 1
+        }
         let instance = cluster.startInstance(model, warm: false, now: now, into: &actions)
         return parameters.bindsRequests ? .waitFor(instance) : .queue
     }
 
     public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
                                       into actions: inout [SchedulerAction]) {
+        if instance.index < provisionedSlots { return }   // provisioned: kept for the whole run
         guard !histograms.isEmpty else {
             if !cluster.instances[instance.index].keepAliveArmed {
                 cluster.armKeepAlive(instance, at: now + parameters.keepAlive, into: &actions)

@@ -27,6 +27,10 @@ struct PlanPhysics {
     var imageCount: Int
     var providerHosted: Bool
     var pricing: ProviderPricing
+    /// Provider hosting: instance slots below this are provisioned environments, and the GB
+    /// they hold (billed for the whole run).
+    var provisionedSlots = 0
+    var provisionedGB = 0.0
 }
 
 /// Turns a scenario's plan into the scheduler core's configuration and policy, and the
@@ -107,8 +111,13 @@ public enum PlanBuilder {
         let hardware = s.hardware.map {
             PlanPhysics.HardwareInfo(pricePerHour: $0.pricePerHour, gpus: $0.gpus, billing: $0.billing, boot: Sampler($0.boot))
         }
-        return PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
-                           providerHosted: providerHosted, pricing: pricing)
+        var physics = PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
+                                  providerHosted: providerHosted, pricing: pricing)
+        if case let .serverless(sv) = plan.policy, providerHosted {
+            physics.provisionedSlots = sv.provisioned.reduce(0, +)
+            physics.provisionedGB = zip(sv.provisioned, s.models).reduce(0) { $0 + Double($1.0) * $1.1.requires.memoryGiB }
+        }
+        return physics
     }
 
     static func nodeParameters(_ s: Scenario, _ ranges: [NodeRange], scan: Double?, unneeded: Double?, delay: Double?) -> NodeAutoscaler.Parameters {
@@ -146,6 +155,8 @@ public enum PlanBuilder {
             : nil
         var parameters = ServerlessPolicy.Parameters(keepAlive: .seconds(sv.keepAlive), concurrencyLimit: sv.concurrencyLimit, nodes: nodes)
         if sv.hybridKeepAlive { parameters.hybridHistogram = HybridHistogram.Parameters() }
+        parameters.scaleRatePer10s = sv.scaleRatePer10s
+        parameters.provisioned = sv.provisioned
         return ServerlessPolicy(parameters: parameters)
     }
 

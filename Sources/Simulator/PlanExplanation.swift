@@ -88,6 +88,15 @@ extension PlanBuilder {
             if sv.hosting == .provider {
                 e.add("provider", "concurrency limit", String(sv.concurrencyLimit), "set or default 1,000 (Lambda account limit, §4.1)")
                 e.add("provider", "one request per environment", "yes; the request that starts it is served by it", "default: Lambda (§4.1)")
+                e.add("provider", "scaling rate", sv.scaleRatePer10s > 0 ? "\(sv.scaleRatePer10s) new environments per 10 s per model" : "none",
+                      "set or default 1,000 per 10 s per function (Lambda since Nov 2023, §4.2)")
+                for (m, n) in sv.provisioned.enumerated() where n > 0 {
+                    e.add("provider", "provisioned concurrency[\"\(s.models[m].name)\"]", String(n), "set")
+                }
+                if sv.provisioned.contains(where: { $0 > 0 }) {
+                    e.add("provider", "provisioned capacity price", show(sv.pricing.provisionedPerGBSecond) + " per GB-s, 5-min rounding", "set or default (§4.4)")
+                    e.add("provider", "provisioned duration price", show(sv.pricing.provisionedDurationPerGBSecond) + " per GB-s", "set or default (§4.4)")
+                }
                 e.add("provider", "price per GB-second", show(sv.pricing.perGBSecond), "set or default Lambda x86 US East (§4.4)")
                 e.add("provider", "price per request", show(sv.pricing.perRequest), "set or default $0.20 per million (§4.4)")
                 e.add("provider", "billing granularity", show(sv.pricing.granularity) + " s", "set or default 1 ms (§4.4)")

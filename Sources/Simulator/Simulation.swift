@@ -512,9 +512,11 @@ struct Simulation<Policy: ScalingPolicy> {
         busyCapacity += inverseConcurrency[m]
         if physics.providerHosted {
             let p = physics.pricing
+            // Invocations on provisioned environments pay the lower duration price.
+            let perGB = i < physics.provisionedSlots ? p.provisionedDurationPerGBSecond : p.perGBSecond
             providerCost += p.perRequest + BillingMath.providerDurationCost(
                 nanoseconds: service, granularity: p.granularity, memoryGB: physics.models[m].memoryGB,
-                perGBSecond: p.perGBSecond, gpus: physics.models[m].gpus, perGPUSecond: p.perGPUSecond ?? 0)
+                perGBSecond: perGB, gpus: physics.models[m].gpus, perGPUSecond: p.perGPUSecond ?? 0)
             providerGPUSeconds += Double(physics.models[m].gpus) * Double(service) / 1e9
         }
         events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
@@ -712,7 +714,15 @@ struct Simulation<Policy: ScalingPolicy> {
 
     /// Cost accrued by `now`: closed nodes as billed, live nodes by elapsed time, provider fees.
     func costSoFar() -> Double {
-        closedCost + livePriceRate * Double(now) / 1e9 - livePriceStart + providerCost
+        closedCost + livePriceRate * Double(now) / 1e9 - livePriceStart + providerCost + provisionedCost(seconds: Double(now) / 1e9)
+    }
+
+    /// Provisioned concurrency's capacity charge for the time configured, rounded up to 5 min
+    /// (autoscalers.md §4.4).
+    func provisionedCost(seconds: Double) -> Double {
+        guard physics.provisionedGB > 0 else { return 0 }
+        let billed = (seconds / 300).rounded(.up) * 300
+        return physics.provisionedGB * billed * physics.pricing.provisionedPerGBSecond
     }
 
     mutating func logRow(_ r: Int, outcome: String, reason: String) throws {
@@ -769,7 +779,7 @@ struct Simulation<Policy: ScalingPolicy> {
         for j in jobStartedAt.indices where jobStartedAt[j] >= 0 { endJobRun(j) }   // still running at the end
         if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
         // Nodes still up are billed to the end.
-        var cost = closedCost + providerCost
+        var cost = closedCost + providerCost + provisionedCost(seconds: Double(end) / 1e9)
         for n in 0..<nodeGeneration.count where nodeLive[n] {
             let hw = physics.hardware[Int(nodeType[n])]
             cost += BillingMath.nodeCost(seconds: Double(end - nodeStart[n]) / 1e9, pricePerHour: hw.pricePerHour,

@@ -168,6 +168,24 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(r.nodeSeconds, 0)
     }
 
+    /// Provisioned concurrency: no cold start, invocations at the provisioned duration price,
+    /// and the capacity billed for the run rounded up to 5 minutes (autoscalers.md §4.4).
+    func testProvisionedConcurrencyBilling() throws {
+        let s = try scenario("""
+        { "name": "pc", "duration": "2000s",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.1 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "100ms", "init": "1s" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "ticks.csv", "target": "m" } ],
+          "plans": { "s": { "policy": "serverless", "hosting": "provider", "keepAlive": "10m", "provisionedConcurrency": { "m": 2 } } } }
+        """, directory: try tickTrace(count: 1000, every: 2))
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        XCTAssertEqual(r.totals.completed, 1000)
+        XCTAssertEqual(r.coldStarts, 0)
+        let end = (r.endTime / 300).rounded(.up) * 300
+        let expected = 1000 * (0.1 * 0.0000097222 + 0.0000002) + 2 * 1 * end * 0.0000041667
+        XCTAssertEqual(r.cost, expected, accuracy: 1e-12)
+    }
+
     func testKeepAliveDecidesColdStarts() throws {
         func run(every: Double, keepAlive: String) throws -> PlanResult {
             let s = try scenario("""
