@@ -22,7 +22,7 @@ public enum CSVReports {
     /// Columns of timeseries.csv.
     public static let timeseriesColumns = ["scenario", "plan", "time_s", "arrivals", "completions", "rejections", "timeouts", "queued",
                                            "instances_busy", "instances_idle", "instances_starting", "nodes_ready", "nodes_booting", "cost_usd",
-                                           "cold_starts"]
+                                           "cold_starts"] + ColdStartPhase.allCases.map(\.column)
     /// Columns of requests.csv.
     public static let requestColumns = ["plan", "id", "caller", "target", "model", "version", "arrival_s", "start_s", "end_s",
                                         "outcome", "cold", "node", "instance", "reason"]
@@ -145,13 +145,28 @@ public enum CSVReports {
 
     public static func timeseries(_ run: RunResult) -> String {
         var out = timeseriesColumns.joined(separator: ",") + "\n"
+        out.reserveCapacity(run.plans.reduce(0) { $0 + $1.timeseries.count } * 180)
         for plan in run.plans {
             let prefix = CSVNumber.field(run.scenario.name) + "," + CSVNumber.field(plan.plan) + ","
+            // Field by field into one string: a long run has hundreds of thousands of rows.
             for r in plan.timeseries {
-                out += prefix + [CSVNumber.fixed(r.time, 6), String(r.arrivals), String(r.completions), String(r.rejections),
-                                 String(r.timeouts), String(r.queued), String(r.instancesBusy), String(r.instancesIdle),
-                                 String(r.instancesStarting), String(r.nodesReady), String(r.nodesBooting),
-                                 CSVNumber.fixed(r.costSoFar, 6), String(r.coldStarts)].joined(separator: ",") + "\n"
+                out += prefix
+                out += CSVNumber.fixed(r.time, 6)
+                func count(_ n: some BinaryInteger) {
+                    out += ","
+                    out += String(n)
+                }
+                count(r.arrivals); count(r.completions); count(r.rejections); count(r.timeouts); count(r.queued)
+                count(r.instancesBusy); count(r.instancesIdle); count(r.instancesStarting); count(r.nodesReady); count(r.nodesBooting)
+                out += ","
+                out += CSVNumber.fixed(r.costSoFar, 6)
+                out += ","
+                out += String(r.coldStarts)
+                for phase in ColdStartPhase.allCases {
+                    out += ","
+                    out += CSVNumber.fixed(r.coldPhaseSeconds[phase], 6)
+                }
+                out += "\n"
             }
         }
         return out

@@ -66,7 +66,24 @@ public enum TerminalTable {
         }
         var text = render(rows, rightAligned: Set(2..<14))
         if run.plans.contains(where: { $0.training.jobs > 0 }) { text += "\n" + training(run) }
+        if run.plans.contains(where: { $0.coldPhases.reduce(0, +) > 0 }) { text += "\n" + coldStartPhases(run) }
         return text
+    }
+
+    /// Where each plan's cold-start time went, by phase: seconds and share.
+    public static func coldStartPhases(_ run: RunResult) -> String {
+        var rows: [[String]] = [["cold-start time"] + ColdStartPhase.allCases.map(\.label) + ["total"]]
+        for plan in run.plans {
+            let total = plan.coldPhases.reduce(0, +)
+            var row = [plan.plan]
+            for p in ColdStartPhase.allCases {
+                let x = plan.coldPhases[p.rawValue]
+                row.append(x > 0 ? duration(x) + " (" + (total > 0 ? trim(100 * x / total, 0) : "0") + "%)" : "–")
+            }
+            row.append(total > 0 ? duration(total) : "–")
+            rows.append(row)
+        }
+        return render(rows, rightAligned: Set(1...ColdStartPhase.allCases.count + 1))
     }
 
     /// Training jobs per plan, and how serving fared while they ran.

@@ -130,8 +130,13 @@ struct ScenarioDecoder {
                 if let min = bo.optional("minimum") { billing.minimum = try v.duration(min, bo.childPath("minimum")) }
                 try bo.finish()
             }
+            let pullMBps = try o.optional("pullMBps").map { try v.number($0, o.childPath("pullMBps"), min: 0, exclusiveMin: true) }
+            let loadGBps = try o.optional("loadGBps").map { try v.number($0, o.childPath("loadGBps"), min: 0, exclusiveMin: true) }
             try o.finish()
-            return HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
+            var type = HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
+            type.pullMBps = pullMBps
+            type.loadGBps = loadGBps
+            return type
         }
     }
 
@@ -153,8 +158,9 @@ struct ScenarioDecoder {
                 var io = try ObjectReader(i, path: o.childPath("image"), file: file)
                 let imageName = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
                 let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
+                let size = try io.optional("sizeGB").map { try v.number($0, io.childPath("sizeGB"), min: 0) }
                 try io.finish()
-                image = ImageSpec(name: imageName, pull: pull)
+                image = ImageSpec(name: imageName, pull: pull, sizeGB: size)
             }
             let initTime = try o.optional("init").map { try v.distribution($0, o.childPath("init")) } ?? .constant(0)
             let load = try o.optional("load").map { try v.distribution($0, o.childPath("load")) } ?? .constant(0)
@@ -200,9 +206,11 @@ struct ScenarioDecoder {
             // Default queue depth 10,000: Knative's activator breaker queue (autoscalers.md §3.3,
             // pkg/activator/net/throttler.go breakerQueueDepth).
             let queueLimit = try o.optional("queueLimit").map { try v.integer($0, o.childPath("queueLimit")) } ?? 10_000
-            let base = ModelDefinition(name: m.key, version: version, image: image, initTime: initTime, load: load, requires: requires,
+            var base = ModelDefinition(name: m.key, version: version, image: image, initTime: initTime, load: load, requires: requires,
                                        runsOn: runsOn, service: service, serverlessService: serverlessService,
                                        concurrency: concurrency, queueLimit: queueLimit)
+            base.weightsGB = try o.optional("weightsGB").map { try v.number($0, o.childPath("weightsGB"), min: 0) }
+            base.warmup = try o.optional("warmup").map { try v.distribution($0, o.childPath("warmup")) } ?? .constant(0)
             var variants: [ModelDefinition] = []
             if let vNode = o.optional("versions") {
                 guard let version else {
@@ -277,7 +285,7 @@ struct ScenarioDecoder {
     }
 
     /// One entry of a model's `versions`: what differs from the model (image, init, load,
-    /// service, concurrency); everything else is the model's.
+    /// weights, warm-up, service, concurrency); everything else is the model's.
     func decodeVersion(_ node: JSONNode, path: String, label: String, base: ModelDefinition, hardware: [HardwareType]) throws -> ModelDefinition {
         var o = try ObjectReader(node, path: path, file: file)
         var model = base
@@ -287,11 +295,14 @@ struct ScenarioDecoder {
             var io = try ObjectReader(i, path: o.childPath("image"), file: file)
             let imageName = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
             let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
+            let size = try io.optional("sizeGB").map { try v.number($0, io.childPath("sizeGB"), min: 0) }
             try io.finish()
-            model.image = ImageSpec(name: imageName, pull: pull)
+            model.image = ImageSpec(name: imageName, pull: pull, sizeGB: size)
         }
         if let n = o.optional("init") { model.initTime = try v.distribution(n, o.childPath("init")) }
         if let n = o.optional("load") { model.load = try v.distribution(n, o.childPath("load")) }
+        if let n = o.optional("weightsGB") { model.weightsGB = try v.number(n, o.childPath("weightsGB"), min: 0) }
+        if let n = o.optional("warmup") { model.warmup = try v.distribution(n, o.childPath("warmup")) }
         if let n = o.optional("service") {
             let (service, serverless, _) = try decodeService(n, o.childPath("service"), hardware: hardware)
             for h in base.runsOn where service[h] == nil {

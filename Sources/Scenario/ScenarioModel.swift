@@ -69,11 +69,17 @@ public struct HardwareType: Sendable, Equatable {
     public var pricePerHour: Double
     public var boot: DistributionSpec
     public var billing: Billing
+    /// Image pull bandwidth (MB/s) for images given by `sizeGB`, and the bandwidth (GB/s) at
+    /// which weights given by `weightsGB` reach the accelerator (storage / PCIe); nil: none.
+    public var pullMBps: Double? = nil
+    public var loadGBps: Double? = nil
 }
 
 public struct ImageSpec: Sendable, Equatable {
     public var name: String
     public var pull: DistributionSpec
+    /// Image size: with the node type's `pullMBps`, adds size ÷ bandwidth to the pull.
+    public var sizeGB: Double? = nil
 }
 
 public struct ResourceRequest: Sendable, Equatable {
@@ -97,6 +103,10 @@ public struct ModelDefinition: Sendable, Equatable {
     public var serverlessService: DistributionSpec?
     public var concurrency: Int
     public var queueLimit: Int
+    /// Weights size: with the node type's `loadGBps`, adds size ÷ bandwidth to the load.
+    public var weightsGB: Double? = nil
+    /// Warm-up after the load (first inferences, graph compilation), before it serves.
+    public var warmup: DistributionSpec = .constant(0)
     /// For a version declared under another model's `versions` (named "model@version"): that
     /// model's index. Requests address the model; its traffic split picks the version.
     public var variantOf: Int?
@@ -520,5 +530,7 @@ public enum SummaryMetric {
         "slo_attainment_during_training", "latency_p99_during_training_s",
         // Capacity paid for while idle.
         "idle_instance_hours",
+        // Where cold-start time went: node boot, image pull, init, weight load, warm-up (s).
+        "cold_start_node_s", "cold_start_pull_s", "cold_start_init_s", "cold_start_load_s", "cold_start_warmup_s",
     ]
 }

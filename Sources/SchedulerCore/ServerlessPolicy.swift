@@ -96,8 +96,11 @@ public struct ServerlessPolicy: ScalingPolicy {
 
     /// Hybrid histogram: an invocation of an idle model records its idle time and cancels a
     /// pre-warm still due.
-    public mutating func requestArrived(for model: ModelID, _ cluster: inout Cluster, now: TimePoint) {
-        guard !histograms.isEmpty else { return }
+    @inlinable public mutating func requestArrived(for model: ModelID, _ cluster: inout Cluster, now: TimePoint) {
+        if !histograms.isEmpty { learnArrival(model, &cluster, now: now) }   // nothing to do with a fixed keep-alive
+    }
+
+    @usableFromInline mutating func learnArrival(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint) {
         let m = model.index
         if cluster.models[m].busySlots == 0, let end = lastEnd[m] {
             histograms[m].record(idle: now - end)

@@ -9,6 +9,8 @@ struct PlanPhysics {
         var gpus: Int
         var billing: Billing
         var boot: Sampler
+        var pullMBps: Double?
+        var loadGBps: Double?
     }
     struct ModelInfo {
         /// Service time per hardware index (nil where the model does not run).
@@ -21,6 +23,9 @@ struct PlanPhysics {
         var memoryGB: Double
         var gpus: Int
         var concurrency: Int
+        var imageSizeGB: Double?
+        var weightsGB: Double?
+        var warmup: Sampler
     }
     var hardware: [HardwareInfo]
     var models: [ModelInfo]
@@ -106,10 +111,12 @@ public enum PlanBuilder {
                                          image: image, pull: Sampler(m.image?.pull ?? .constant(0)),
                                          initTime: Sampler(m.initTime), load: Sampler(m.load),
                                          memoryGB: m.requires.memoryGiB, gpus: m.requires.gpus,
-                                         concurrency: providerHosted ? 1 : m.concurrency)
+                                         concurrency: providerHosted ? 1 : m.concurrency,
+                                         imageSizeGB: m.image?.sizeGB, weightsGB: m.weightsGB, warmup: Sampler(m.warmup))
         }
         let hardware = s.hardware.map {
-            PlanPhysics.HardwareInfo(pricePerHour: $0.pricePerHour, gpus: $0.gpus, billing: $0.billing, boot: Sampler($0.boot))
+            PlanPhysics.HardwareInfo(pricePerHour: $0.pricePerHour, gpus: $0.gpus, billing: $0.billing, boot: Sampler($0.boot),
+                                     pullMBps: $0.pullMBps, loadGBps: $0.loadGBps)
         }
         var physics = PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
                                   providerHosted: providerHosted, pricing: pricing)

@@ -72,14 +72,28 @@ public enum CSVNumber {
 
     static func fixedFromScaled(_ v: Int64, decimals: Int) -> String {
         if decimals == 0 { return String(v) }
-        let negative = v < 0
-        let magnitude = v.magnitude
-        var p: UInt64 = 1
-        for _ in 0..<decimals { p *= 10 }
-        let whole = magnitude / p, frac = magnitude % p
-        var fracText = String(frac)
-        if fracText.count < decimals { fracText = String(repeating: "0", count: decimals - fracText.count) + fracText }
-        return (negative ? "-" : "") + String(whole) + "." + fracText
+        // Digits written backwards into a stack buffer: one String per number, no
+        // intermediate strings (timeseries.csv formats millions of these).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buffer in
+            var i = buffer.count
+            var magnitude = v.magnitude
+            var written = 0
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+                written += 1
+                if written == decimals {
+                    i -= 1
+                    buffer[i] = 0x2E   // "."
+                }
+            } while magnitude > 0 || written <= decimals
+            if v < 0 {
+                i -= 1
+                buffer[i] = 0x2D       // "-"
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[i...]), as: UTF8.self)
+        }
     }
 
     /// A field quoted for CSV when it holds a comma, quote or line break.

@@ -51,6 +51,67 @@ public struct TimeseriesRow: Sendable, Equatable {
     public var costSoFar: Double
     /// Requests in the interval that waited on an instance start.
     public var coldStarts: Int64
+    /// Seconds of cold-start phases begun in the interval, in `ColdStartPhase` order. Held
+    /// inline (no array per row): a long run keeps hundreds of thousands of rows.
+    public var coldPhaseSeconds = ColdPhaseSeconds()
+
+    /// The phases' seconds as an array, in `ColdStartPhase` order.
+    public var coldPhases: [Double] {
+        [coldPhaseSeconds.node, coldPhaseSeconds.pull, coldPhaseSeconds.initialise, coldPhaseSeconds.load, coldPhaseSeconds.warmup]
+    }
+}
+
+/// Seconds per cold-start phase, stored inline.
+public struct ColdPhaseSeconds: Sendable, Equatable {
+    public var node = 0.0, pull = 0.0, initialise = 0.0, load = 0.0, warmup = 0.0
+    public init() {}
+
+    public subscript(phase: ColdStartPhase) -> Double {
+        get {
+            switch phase {
+            case .node: return node
+            case .pull: return pull
+            case .initialise: return initialise
+            case .load: return load
+            case .warmup: return warmup
+            }
+        }
+        set {
+            switch phase {
+            case .node: node = newValue
+            case .pull: pull = newValue
+            case .initialise: initialise = newValue
+            case .load: load = newValue
+            case .warmup: warmup = newValue
+            }
+        }
+    }
+}
+
+/// The phases of a cold start, in order: node boot (nodes started during the run), image pull
+/// (the wait it caused, not repeated while a pull is shared), runtime init, weight load and
+/// warm-up.
+public enum ColdStartPhase: Int, CaseIterable, Sendable {
+    case node, pull, initialise, load, warmup
+
+    public var column: String {
+        switch self {
+        case .node: return "cold_start_node_s"
+        case .pull: return "cold_start_pull_s"
+        case .initialise: return "cold_start_init_s"
+        case .load: return "cold_start_load_s"
+        case .warmup: return "cold_start_warmup_s"
+        }
+    }
+    public var label: String {
+        switch self {
+        case .node: return "node boot"
+        case .pull: return "image pull"
+        case .initialise: return "init"
+        case .load: return "load"
+        case .warmup: return "warm-up"
+        }
+    }
 }
 
 /// Everything measured in one plan's run.
@@ -85,6 +146,8 @@ public struct PlanResult: Sendable {
     public var stageLatency: [[LatencyHistogram]] = []
     /// Training jobs on the plan's pools.
     public var training = TrainingStats()
+    /// Seconds spent in each cold-start phase over the run (`ColdStartPhase` order).
+    public var coldPhases = [Double](repeating: 0, count: ColdStartPhase.allCases.count)
     /// By model (versions are models "name@version"): the requests whose last stage the
     /// model served or was chosen for; empty when no model has versions.
     public var perModel: [OutcomeStats] = []

@@ -148,6 +148,10 @@ struct Simulation<Policy: ScalingPolicy> {
     let hardwareCount: Int
     /// 1 ÷ concurrency, by model.
     let inverseConcurrency: [Double]
+    /// Memory (GB) and GPUs by model, for provider billing per request: plain arrays, so the
+    /// per-request path does not touch the larger `ModelInfo` (which holds samplers).
+    let modelMemoryGB: [Double]
+    let modelGPUs: [Int]
     let perCaller = SlotTable<OutcomeStats>(capacity: 16)
     var rejectedByReason = [Int64](repeating: 0, count: RejectReason.allCases.count)
     var closedCost = 0.0
@@ -170,6 +174,8 @@ struct Simulation<Policy: ScalingPolicy> {
     var timeseries: [TimeseriesRow] = []
     var intervalArrivals: Int64 = 0, intervalCompletions: Int64 = 0, intervalRejections: Int64 = 0, intervalTimeouts: Int64 = 0
     var intervalColdStarts: Int64 = 0
+    var coldPhases = [Double](repeating: 0, count: ColdStartPhase.allCases.count)
+    var intervalColdPhases = ColdPhaseSeconds()
 
     init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double,
          sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?) {
@@ -199,6 +205,8 @@ struct Simulation<Policy: ScalingPolicy> {
             serviceSamplers = physics.models.flatMap { m in m.service.map { $0 ?? .constant(0) } }
         }
         inverseConcurrency = physics.models.map { 1 / Double($0.concurrency) }
+        modelMemoryGB = physics.models.map(\.memoryGB)
+        modelGPUs = physics.models.map(\.gpus)
         modelNames = scenario.models.map(\.name)
         modelVersions = scenario.models.map { $0.version ?? "" }
         modelVariantGroup = scenario.models.map(\.variantGroup)
@@ -515,9 +523,9 @@ struct Simulation<Policy: ScalingPolicy> {
             // Invocations on provisioned environments pay the lower duration price.
             let perGB = i < physics.provisionedSlots ? p.provisionedDurationPerGBSecond : p.perGBSecond
             providerCost += p.perRequest + BillingMath.providerDurationCost(
-                nanoseconds: service, granularity: p.granularity, memoryGB: physics.models[m].memoryGB,
-                perGBSecond: perGB, gpus: physics.models[m].gpus, perGPUSecond: p.perGPUSecond ?? 0)
-            providerGPUSeconds += Double(physics.models[m].gpus) * Double(service) / 1e9
+                nanoseconds: service, granularity: p.granularity, memoryGB: modelMemoryGB[m],
+                perGBSecond: perGB, gpus: modelGPUs[m], perGPUSecond: p.perGPUSecond ?? 0)
+            providerGPUSeconds += Double(modelGPUs[m]) * Double(service) / 1e9
         }
         events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
     }
@@ -604,25 +612,41 @@ struct Simulation<Policy: ScalingPolicy> {
         startingInstances += 1
         instanceStarts += 1
         let model = physics.models[m]
+        let hw: PlanPhysics.HardwareInfo? = n >= 0 ? physics.hardware[Int(nodeType[n])] : nil
         var ready = now
         if n >= 0, model.image >= 0 {
             let slot = n * physics.imageCount + Int(model.image)
             if nodeImages[slot] == Int64.max {
-                nodeImages[slot] = now + model.pull.nanoseconds(&coldRNG)
+                var pull = model.pull.nanoseconds(&coldRNG)
+                if let size = model.imageSizeGB, let bandwidth = hw?.pullMBps { pull += Int64((size * 1000 / bandwidth * 1e9).rounded()) }
+                nodeImages[slot] = now + pull
             }
             ready = Swift.max(ready, nodeImages[slot])  // a pull under way is shared, not repeated
         }
+        let pullWait = ready - now
         let initTime = model.initTime.nanoseconds(&coldRNG)
-        let load = model.load.nanoseconds(&coldRNG)
-        ready += initTime + load
+        var load = model.load.nanoseconds(&coldRNG)
+        if let weights = model.weightsGB, let bandwidth = hw?.loadGBps { load += Int64((weights / bandwidth * 1e9).rounded()) }
+        let warmup = model.warmup.nanoseconds(&coldRNG)
+        ready += initTime + load + warmup
+        bookColdPhase(.pull, pullWait)
+        bookColdPhase(.initialise, initTime)
+        bookColdPhase(.load, load)
+        bookColdPhase(.warmup, warmup)
         if physics.providerHosted {
             // The INIT phase is billed (since 1 Aug 2025, AWS Compute Blog; autoscalers.md §4.4).
             let p = physics.pricing
             providerCost += BillingMath.providerDurationCost(
-                nanoseconds: initTime + load, granularity: p.granularity, memoryGB: model.memoryGB,
+                nanoseconds: initTime + load + warmup, granularity: p.granularity, memoryGB: model.memoryGB,
                 perGBSecond: p.perGBSecond, gpus: model.gpus, perGPUSecond: p.perGPUSecond ?? 0)
         }
         events.push(time: ready, kind: .instanceReady, subject: Int32(i), generation: inst[i].generation)
+    }
+
+    /// Adds a cold-start phase's duration to the run's and the interval's totals.
+    @inline(__always) mutating func bookColdPhase(_ phase: ColdStartPhase, _ nanoseconds: Int64) {
+        coldPhases[phase.rawValue] += Double(nanoseconds) / 1e9
+        intervalColdPhases[phase] += Double(nanoseconds) / 1e9
     }
 
     mutating func stopInstance(_ i: Int) {
@@ -658,7 +682,9 @@ struct Simulation<Policy: ScalingPolicy> {
         } else {
             nodeReady[n] = false
             bootingNodes += 1
-            events.push(time: now + hw.boot.nanoseconds(&bootRNG), kind: .nodeReady, subject: Int32(n), generation: nodeGeneration[n])
+            let boot = hw.boot.nanoseconds(&bootRNG)
+            bookColdPhase(.node, boot)
+            events.push(time: now + boot, kind: .nodeReady, subject: Int32(n), generation: nodeGeneration[n])
         }
     }
 
@@ -708,7 +734,9 @@ struct Simulation<Policy: ScalingPolicy> {
             time: Double(now) / 1e9, arrivals: intervalArrivals, completions: intervalCompletions,
             rejections: intervalRejections, timeouts: intervalTimeouts, queued: queued,
             instancesBusy: busyInstances, instancesIdle: readyInstances - busyInstances, instancesStarting: startingInstances,
-            nodesReady: liveNodes - bootingNodes, nodesBooting: bootingNodes, costSoFar: costSoFar(), coldStarts: intervalColdStarts))
+            nodesReady: liveNodes - bootingNodes, nodesBooting: bootingNodes, costSoFar: costSoFar(), coldStarts: intervalColdStarts,
+            coldPhaseSeconds: intervalColdPhases))
+        intervalColdPhases = ColdPhaseSeconds()
         intervalArrivals = 0; intervalCompletions = 0; intervalRejections = 0; intervalTimeouts = 0; intervalColdStarts = 0
     }
 
@@ -792,7 +820,7 @@ struct Simulation<Policy: ScalingPolicy> {
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
-            stageLatency: stageLatency, training: training, perModel: perModel)
+            stageLatency: stageLatency, training: training, coldPhases: coldPhases, perModel: perModel)
     }
 }
 

@@ -30,6 +30,19 @@ struct ReportsTests {
         #expect(CSVNumber.fixed(1e-9, 6) == "0.000000")
         #expect(CSVNumber.fixed(12345.6789, 0) == "12346")
         #expect(CSVNumber.fixed(.nan, 3) == "")
+        #expect(CSVNumber.fixed(0.000005, 6) == "0.000005")
+        #expect(CSVNumber.fixed(-0.25, 6) == "-0.250000")
+        #expect(CSVNumber.fixed(1234567.5, 1) == "1234567.5")
+        #expect(CSVNumber.fixed(0, 6) == "0.000000")
+        // Against a plain reference on many values.
+        var state: UInt64 = 2020
+        for _ in 0..<2000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407   // a fixed LCG: same values every run
+            let scaled = Int64(state >> 30) % 10_000_000_000 * (state & 1 == 0 ? 1 : -1)
+            let whole = scaled.magnitude / 1_000_000, frac = scaled.magnitude % 1_000_000
+            let reference = (scaled < 0 ? "-" : "") + String(whole) + "." + String(repeating: "0", count: 6 - String(frac).count) + String(frac)
+            #expect(CSVNumber.fixed(Double(scaled) / 1e6, 6) == reference)
+        }
         #expect(CSVNumber.seconds(1_500_000_499) == "1.500000")
         #expect(CSVNumber.seconds(1_500_000_500) == "1.500001")
         #expect(CSVNumber.field("a,b") == "\"a,b\"")

@@ -186,6 +186,30 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(r.cost, expected, accuracy: 1e-12)
     }
 
+    /// The cold-start chain on a deterministic case: a request at t = 0 on an empty
+    /// self-hosted pool waits for the node layer's first scan (10 s), a 90 s node boot, a
+    /// 2 GB image pulled at 100 MB/s (20 s), 5.6 s of init, 14 GB of weights at 4 GB/s
+    /// (3.5 s) and 2 s of warm-up; each phase is booked on its own.
+    func testColdStartPhasesAreBookedSeparately() throws {
+        let s = try scenario("""
+        { "name": "chain", "duration": "5m",
+          "hardware": { "g": { "vcpus": 8, "memoryGiB": 64, "gpus": 1, "pricePerHour": 1, "boot": "90s", "pullMBps": 100, "loadGBps": 4 } },
+          "models": { "llm": { "requires": { "vcpus": 4, "memoryGiB": 32, "gpus": 1 }, "image": { "name": "vllm", "sizeGB": 2 },
+                               "init": "5.6s", "weightsGB": 14, "warmup": "2s", "service": "100ms" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "ticks.csv", "target": "llm" } ],
+          "plans": { "s": { "policy": "serverless", "hosting": "self", "keepAlive": "10m", "nodes": { "g": { "min": 0, "max": 1 } } } } }
+        """, directory: try tickTrace(count: 1, every: 1))
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        XCTAssertEqual(r.totals.completed, 1)
+        XCTAssertEqual(r.coldPhases[ColdStartPhase.node.rawValue], 90, accuracy: 1e-9)
+        XCTAssertEqual(r.coldPhases[ColdStartPhase.pull.rawValue], 20, accuracy: 1e-9)
+        XCTAssertEqual(r.coldPhases[ColdStartPhase.initialise.rawValue], 5.6, accuracy: 1e-9)
+        XCTAssertEqual(r.coldPhases[ColdStartPhase.load.rawValue], 3.5, accuracy: 1e-9)
+        XCTAssertEqual(r.coldPhases[ColdStartPhase.warmup.rawValue], 2, accuracy: 1e-9)
+        XCTAssertEqual(Double(r.totals.latency.maximum) / 1e9, 10 + 90 + 20 + 5.6 + 3.5 + 2 + 0.1, accuracy: 1e-6)
+        XCTAssertEqual(r.timeseries.reduce(0) { $0 + $1.coldPhases.reduce(0, +) }, 121.1, accuracy: 1e-6, "the intervals add up")
+    }
+
     func testKeepAliveDecidesColdStarts() throws {
         func run(every: Double, keepAlive: String) throws -> PlanResult {
             let s = try scenario("""
