@@ -529,7 +529,7 @@ public enum SummaryMetric {
         "training_gpu_hours", "serving_gpu_hours", "requests_during_training",
         "slo_attainment_during_training", "latency_p99_during_training_s",
         // Capacity paid for while idle.
-        "idle_instance_hours",
+        "idle_instance_hours", "idle_cost_usd",
         // Where cold-start time went: node boot, image pull, init, weight load, warm-up (s).
         "cold_start_node_s", "cold_start_pull_s", "cold_start_init_s", "cold_start_load_s", "cold_start_warmup_s",
     ]

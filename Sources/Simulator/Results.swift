@@ -148,6 +148,10 @@ public struct PlanResult: Sendable {
     public var training = TrainingStats()
     /// Seconds spent in each cold-start phase over the run (`ColdStartPhase` order).
     public var coldPhases = [Double](repeating: 0, count: ColdStartPhase.allCases.count)
+    /// USD paid for capacity while it served no request: node-hours (at the node's price)
+    /// during which no instance on the node was serving, boot included; for provider
+    /// hosting, INIT charges and the provisioned-concurrency capacity fee.
+    public var idleCost = 0.0
     /// By model (versions are models "name@version"): the requests whose last stage the
     /// model served or was chosen for; empty when no model has versions.
     public var perModel: [OutcomeStats] = []

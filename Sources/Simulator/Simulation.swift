@@ -108,6 +108,11 @@ struct Simulation<Policy: ScalingPolicy> {
     var nodeReady: [Bool] = []
     var nodeLive: [Bool] = []
     var nodeImages: [Int64] = []   // slot × image → when the image is on the node (Int64.max: absent)
+    /// Per node slot: instances serving a request, and since when none has (when none does).
+    /// A slot table (no copy-on-write check): touched on every request's start and end.
+    let nodeIdle = SlotTable<NodeIdleRecord>(capacity: 16)
+    /// USD of capacity paid for while it served nothing (see `PlanResult.idleCost`).
+    var idleCost = 0.0
 
     var timerGeneration: [UInt32] = []
 
@@ -156,6 +161,7 @@ struct Simulation<Policy: ScalingPolicy> {
     var rejectedByReason = [Int64](repeating: 0, count: RejectReason.allCases.count)
     var closedCost = 0.0
     var providerCost = 0.0
+    var providerInitCost = 0.0
     var livePriceRate = 0.0          // USD per second of the live nodes
     var livePriceStart = 0.0         // Σ price-per-second × start time (s) of live nodes
     var liveInstances = 0
@@ -357,7 +363,10 @@ struct Simulation<Policy: ScalingPolicy> {
             let i = Int(req[r].instance)
             inst[i].inFlight -= 1
             busyCapacity -= inverseConcurrency[Int(inst[i].model)]
-            if inst[i].inFlight == 0 { busyInstances -= 1 }
+            if inst[i].inFlight == 0 {
+                busyInstances -= 1
+                nodeWentIdleMaybe(Int(inst[i].node))
+            }
             let t = Int(req[r].target)
             if !stageLatency[t].isEmpty && !req[r].ended {
                 // A pipeline stage: from entering the stage (queue, cold start, service) to leaving it.
@@ -515,7 +524,10 @@ struct Simulation<Policy: ScalingPolicy> {
         req[r].wait += waited
         if req[r].firstStart < 0 { req[r].firstStart = now }
         req[r].instance = Int32(i)
-        if inst[i].inFlight == 0 { busyInstances += 1 }
+        if inst[i].inFlight == 0 {
+            busyInstances += 1
+            nodeWentBusyMaybe(Int(inst[i].node))
+        }
         inst[i].inFlight += 1
         busyCapacity += inverseConcurrency[m]
         if physics.providerHosted {
@@ -636,11 +648,33 @@ struct Simulation<Policy: ScalingPolicy> {
         if physics.providerHosted {
             // The INIT phase is billed (since 1 Aug 2025, AWS Compute Blog; autoscalers.md §4.4).
             let p = physics.pricing
-            providerCost += BillingMath.providerDurationCost(
+            let initCost = BillingMath.providerDurationCost(
                 nanoseconds: initTime + load + warmup, granularity: p.granularity, memoryGB: model.memoryGB,
                 perGBSecond: p.perGBSecond, gpus: model.gpus, perGPUSecond: p.perGPUSecond ?? 0)
+            providerCost += initCost
+            providerInitCost += initCost
         }
         events.push(time: ready, kind: .instanceReady, subject: Int32(i), generation: inst[i].generation)
+    }
+
+    // Idle cost: what a node costs while no request is in service on it.
+
+    /// An instance on node `n` (-1: none) started serving: the node's idle stretch, if it was
+    /// idle, is booked.
+    @inline(__always) mutating func nodeWentBusyMaybe(_ n: Int) {
+        guard n >= 0 else { return }
+        if nodeIdle[n].busy == 0 { bookNodeIdle(n) }
+        nodeIdle[n].busy += 1
+    }
+
+    @inline(__always) mutating func nodeWentIdleMaybe(_ n: Int) {
+        guard n >= 0 else { return }
+        nodeIdle[n].busy -= 1
+        if nodeIdle[n].busy == 0 { nodeIdle[n].since = now }
+    }
+
+    mutating func bookNodeIdle(_ n: Int) {
+        idleCost += physics.hardware[Int(nodeType[n])].pricePerHour / 3600 * Double(now - nodeIdle[n].since) / 1e9
     }
 
     /// Adds a cold-start phase's duration to the run's and the interval's totals.
@@ -665,7 +699,9 @@ struct Simulation<Policy: ScalingPolicy> {
             nodeReady.append(contentsOf: repeatElement(false, count: extra))
             nodeLive.append(contentsOf: repeatElement(false, count: extra))
             nodeImages.append(contentsOf: repeatElement(Int64.max, count: extra * physics.imageCount))
+            for _ in 0..<extra { nodeIdle.append(NodeIdleRecord()) }
         }
+        nodeIdle[n] = NodeIdleRecord(busy: 0, since: now)
         nodeGeneration[n] &+= 1
         nodeType[n] = Int32(t)
         nodeStart[n] = now
@@ -712,6 +748,7 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func stopNode(_ n: Int) {
+        if nodeIdle[n].busy == 0 { bookNodeIdle(n) }
         nodeGeneration[n] &+= 1
         nodeLive[n] = false
         let hw = physics.hardware[Int(nodeType[n])]
@@ -805,6 +842,9 @@ struct Simulation<Policy: ScalingPolicy> {
         let end = Swift.max(now, duration)
         advanceClock(to: end)
         for j in jobStartedAt.indices where jobStartedAt[j] >= 0 { endJobRun(j) }   // still running at the end
+        for n in 0..<nodeGeneration.count where nodeLive[n] && nodeIdle[n].busy == 0 { bookNodeIdle(n) }
+        // Provider hosting: INIT charges and the provisioned-concurrency capacity fee buy no request's service.
+        idleCost += providerInitCost + provisionedCost(seconds: Double(end) / 1e9)
         if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
         // Nodes still up are billed to the end.
         var cost = closedCost + providerCost + provisionedCost(seconds: Double(end) / 1e9)
@@ -820,7 +860,7 @@ struct Simulation<Policy: ScalingPolicy> {
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
-            stageLatency: stageLatency, training: training, coldPhases: coldPhases, perModel: perModel)
+            stageLatency: stageLatency, training: training, coldPhases: coldPhases, idleCost: idleCost, perModel: perModel)
     }
 }
 
@@ -857,6 +897,12 @@ struct RequestSlot {
     var releasePending = false
     /// Pipeline stages finished so far (a graph stage request: its stage index).
     var stage: Int32 = 0
+}
+
+/// A node slot's serving state, for idle cost.
+struct NodeIdleRecord {
+    var busy: Int32 = 0
+    var since: Int64 = 0
 }
 
 /// The host's record of one instance slot.

@@ -3,6 +3,7 @@ import XCTest
 import Scenario
 import SchedulerCore
 @testable import Simulator
+import Reports
 
 final class EngineTests: XCTestCase {
     func testEventQueueMatchesSortedReference() {
@@ -208,6 +209,23 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(r.coldPhases[ColdStartPhase.warmup.rawValue], 2, accuracy: 1e-9)
         XCTAssertEqual(Double(r.totals.latency.maximum) / 1e9, 10 + 90 + 20 + 5.6 + 3.5 + 2 + 0.1, accuracy: 1e-6)
         XCTAssertEqual(r.timeseries.reduce(0) { $0 + $1.coldPhases.reduce(0, +) }, 121.1, accuracy: 1e-6, "the intervals add up")
+    }
+
+    /// Idle cost: a reserved node at $3.60/h (0.1 ¢/s) serving a 1 s request every 10 s for
+    /// 100 s is busy 10 s: 90 s of it, $0.09, bought nothing.
+    func testIdleCostIsTheNodeTimeThatServedNothing() throws {
+        let s = try scenario("""
+        { "name": "idle", "duration": "100s",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 3.6 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1s" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "ticks.csv", "target": "m" } ],
+          "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 2 } } } }
+        """, directory: try tickTrace(count: 10, every: 10))
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        XCTAssertEqual(r.totals.completed, 10)
+        XCTAssertEqual(r.cost, 0.1, accuracy: 1e-9)
+        XCTAssertEqual(r.idleCost, 0.09, accuracy: 1e-9)
+        XCTAssertEqual(Summary.row(r).value("idle_cost_usd")!, 0.09, accuracy: 1e-9)
     }
 
     func testKeepAliveDecidesColdStarts() throws {
