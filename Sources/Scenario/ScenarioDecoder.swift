@@ -709,9 +709,24 @@ struct ScenarioDecoder {
                     }
                     return name
                 } ?? "target-tracking"
+                let metrics = ["utilisation", "concurrency", "queue-length"]
+                let metricNode = o.optional("metric")
+                let metric = try metricNode.map { try v.string($0, o.childPath("metric")) } ?? "utilisation"
+                guard metrics.contains(metric) else {
+                    throw v.error(metricNode!, o.childPath("metric"), "unknown metric \"\(metric)\"", suggestion: Suggest.hint(for: metric, in: metrics))
+                }
                 // Default target 0.8: the HPA's default CPU AverageUtilization of 80 %
-                // (autoscalers.md §1.5; value marked unconfirmed there).
-                let target = try o.optional("target").map { try v.number($0, o.childPath("target"), min: 0, exclusiveMin: true, max: 1) } ?? 0.8
+                // (autoscalers.md §1.5; value marked unconfirmed there). For the AverageValue
+                // metrics the target is a count per instance and has no default.
+                let target: Double
+                if metric == "utilisation" {
+                    target = try o.optional("target").map { try v.number($0, o.childPath("target"), min: 0, exclusiveMin: true, max: 1) } ?? 0.8
+                } else {
+                    target = try v.number(try o.required("target", expected: metric == "concurrency" ? "requests in service per instance" : "requests waiting per instance"),
+                                          o.childPath("target"), min: 0, exclusiveMin: true)
+                }
+                var behavior: BehaviorSpec?
+                if let bNode = o.optional("behavior") { behavior = try decodeBehavior(bNode, path: o.childPath("behavior")) }
                 let nodes = try nodeRanges(try o.required("nodes", expected: "node pools by type, {\"min\": m, \"max\": n}"),
                                            o.childPath("nodes"), hardwareNames: hardwareNames)
                 var instances: [InstanceRange] = []
@@ -734,7 +749,8 @@ struct ScenarioDecoder {
                     downscaleStabilization: try o.optional("downscaleStabilization").map { try v.duration($0, o.childPath("downscaleStabilization")) },
                     nodeScanInterval: try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) },
                     nodeUnneededTime: try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) },
-                    scaleDownDelayAfterAdd: try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) }))
+                    scaleDownDelayAfterAdd: try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) },
+                    metric: metric, behavior: behavior))
             case "serverless":
                 let hostingNames = ServerlessPlan.Hosting.allCases.map(\.rawValue)
                 let hostingNode = try o.required("hosting", expected: "\"provider\" (Lambda-like) or \"self\" (on the plan's own nodes)")
@@ -833,6 +849,48 @@ struct ScenarioDecoder {
             try o.finish()
             return Plan(name: m.key, policy: policy, jsonPath: path)
         }
+    }
+
+    /// `behavior`: `{"scaleUp": rules, "scaleDown": rules}`, each `{"stabilizationWindow": d,
+    /// "selectPolicy": "Max"|"Min"|"Disabled", "policies": [{"type": "Pods"|"Percent",
+    /// "value": n, "period": d}]}`; what is left out keeps the API server's default.
+    func decodeBehavior(_ node: JSONNode, path: String) throws -> BehaviorSpec {
+        var o = try ObjectReader(node, path: path, file: file)
+        var spec = BehaviorSpec()
+        func rules(_ key: String) throws -> BehaviorSpec.Rules? {
+            guard let n = o.optional(key) else { return nil }
+            var r = try ObjectReader(n, path: o.childPath(key), file: file)
+            var out = BehaviorSpec.Rules()
+            out.stabilizationWindow = try r.optional("stabilizationWindow").map { try v.duration($0, r.childPath("stabilizationWindow")) }
+            if let s = r.optional("selectPolicy") {
+                let name = try v.string(s, r.childPath("selectPolicy"))
+                guard ["Max", "Min", "Disabled"].contains(name) else {
+                    throw v.error(s, r.childPath("selectPolicy"), "unknown selectPolicy \"\(name)\"", suggestion: Suggest.hint(for: name, in: ["Max", "Min", "Disabled"]))
+                }
+                out.selectPolicy = name
+            }
+            if let ps = r.optional("policies") {
+                guard case let .array(items) = ps.value else { throw v.error(ps, r.childPath("policies"), "expected an array of {\"type\", \"value\", \"period\"}") }
+                out.policies = try items.enumerated().map { k, item in
+                    var po = try ObjectReader(item, path: r.childPath("policies") + "[\(k)]", file: file)
+                    let tNode = try po.required("type", expected: "Pods or Percent")
+                    let type = try v.string(tNode, po.childPath("type"))
+                    guard ["Pods", "Percent"].contains(type) else {
+                        throw v.error(tNode, po.childPath("type"), "unknown policy type \"\(type)\"", suggestion: Suggest.hint(for: type, in: ["Pods", "Percent"]))
+                    }
+                    let value = try v.integer(try po.required("value", expected: "pods or percent per period"), po.childPath("value"), min: 1)
+                    let period = try v.duration(try po.required("period", expected: "the policy's period, 1 s to 30 min"), po.childPath("period"), positive: true)
+                    try po.finish()
+                    return BehaviorSpec.Policy(type: type, value: value, period: period)
+                }
+            }
+            try r.finish()
+            return out
+        }
+        spec.scaleUp = try rules("scaleUp")
+        spec.scaleDown = try rules("scaleDown")
+        try o.finish()
+        return spec
     }
 
     // MARK: Expectations

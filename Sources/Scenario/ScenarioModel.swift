@@ -339,6 +339,22 @@ public struct InstanceRange: Sendable, Equatable {
     public var max: Int
 }
 
+/// An HPA `behavior` as written in the scenario (nil fields: the API server's defaults).
+public struct BehaviorSpec: Sendable, Equatable {
+    public struct Policy: Sendable, Equatable {
+        public var type: String
+        public var value: Int
+        public var period: Double
+    }
+    public struct Rules: Sendable, Equatable {
+        public var stabilizationWindow: Double?
+        public var selectPolicy: String?
+        public var policies: [Policy]?
+    }
+    public var scaleUp: Rules?
+    public var scaleDown: Rules?
+}
+
 public struct ElasticPlan: Sendable, Equatable {
     public var scaler: String
     public var target: Double
@@ -350,6 +366,10 @@ public struct ElasticPlan: Sendable, Equatable {
     public var nodeScanInterval: Double?
     public var nodeUnneededTime: Double?
     public var scaleDownDelayAfterAdd: Double?
+    /// `utilisation`, `concurrency` or `queue-length`.
+    public var metric = "utilisation"
+    /// autoscaling/v2 `behavior`; nil: the legacy normalisation.
+    public var behavior: BehaviorSpec?
 }
 
 /// Provider prices for serverless hosting.

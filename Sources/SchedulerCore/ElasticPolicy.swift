@@ -27,6 +27,12 @@ public struct ElasticPolicy: ScalingPolicy {
         public var maxInstances: [Int]
         /// The node layer.
         public var nodes: NodeAutoscaler.Parameters
+        /// What `target` is a target of: instance utilisation (a fraction; the HPA's resource
+        /// metric), requests in service per instance, or requests waiting per instance (an
+        /// AverageValue pods or external metric).
+        public var metric = Metric.utilisation
+        /// autoscaling/v2 `behavior` (nil: the legacy normalisation without it).
+        public var behavior: HPABehavior?
 
         public init(target: Double, minInstances: [Int], maxInstances: [Int], nodes: NodeAutoscaler.Parameters) {
             self.target = target
@@ -48,8 +54,16 @@ public struct ElasticPolicy: ScalingPolicy {
         var at: TimePoint
     }
 
+    /// What the HPA scales on.
+    public enum Metric: String, Sendable, Equatable {
+        case utilisation
+        case concurrency
+        case queueLength = "queue-length"
+    }
+
     public var parameters: Parameters
     public var nodeScaler: NodeAutoscaler
+    var histories: [HPAHistory]
     var recommendations: [[Recommendation]]
     var lastBusy: [Double]
     var lastReady: [Double]
@@ -61,6 +75,7 @@ public struct ElasticPolicy: ScalingPolicy {
         recommendations = [[Recommendation]](repeating: [], count: n)
         lastBusy = [Double](repeating: 0, count: n)
         lastReady = [Double](repeating: 0, count: n)
+        histories = [HPAHistory](repeating: HPAHistory(), count: n)
     }
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
@@ -140,8 +155,23 @@ public struct ElasticPolicy: ScalingPolicy {
 
         let readyCount = cluster.models[m].ready
         let unready = current - readyCount
-        let desired = Self.replicas(usage: busy, request: readySlots, ready: readyCount, unready: unready,
+        let desired: Int
+        switch parameters.metric {
+        case .utilisation:
+            desired = Self.replicas(usage: busy, request: readySlots, ready: readyCount, unready: unready,
                                     current: current, target: parameters.target, tolerance: parameters.tolerance)
+        case .concurrency:
+            // Requests in service per ready instance, averaged over the sync period.
+            let perInstance = busy / Double(parameters.syncPeriod.nanoseconds) / Double(readyCount)
+            desired = Self.averageValueReplicas(ratio: perInstance / parameters.target, ready: readyCount, current: current, tolerance: parameters.tolerance)
+        case .queueLength:
+            let queued = Double(cluster.models[m].queued)
+            desired = Self.averageValueReplicas(ratio: queued / (parameters.target * Double(current)), ready: current, current: current,
+                                                tolerance: parameters.tolerance)
+        }
+        if let behavior = parameters.behavior {
+            return histories[m].normalize(behavior, current: current, desired: desired, minReplicas: minR, maxReplicas: maxR, now: now)
+        }
         return normalize(m, current: current, desired: desired, now: now)
     }
 
@@ -166,6 +196,13 @@ public struct ElasticPolicy: ScalingPolicy {
         return n < current ? current : n
     }
 
+    /// An AverageValue metric (`GetMetricReplicas`): inside the tolerance band nothing
+    /// changes, else ceil(ratio × pods).
+    public static func averageValueReplicas(ratio: Double, ready: Int, current: Int, tolerance: Double) -> Int {
+        if ratio >= 1 - tolerance && ratio <= 1 + tolerance { return current }
+        return Int((ratio * Double(ready)).rounded(.up))
+    }
+
     /// `normalizeDesiredReplicas` without `behavior` [P-code horizontal.go]: the highest
     /// recommendation of the stabilisation window holds scale-downs; scale-up is limited to
     /// max(2 × current, 4); the result is clamped to [min, max].
@@ -186,6 +223,7 @@ public struct ElasticPolicy: ScalingPolicy {
     mutating func apply(_ desired: Int, to model: ModelID, _ cluster: inout Cluster, now: TimePoint,
                         into actions: inout [SchedulerAction]) {
         let current = cluster.models[model.index].replicas
+        if parameters.behavior != nil { histories[model.index].record(change: desired - current, at: now) }
         if desired > current {
             for _ in current..<desired { cluster.startInstance(model, warm: false, now: now, into: &actions) }
         } else if desired < current {

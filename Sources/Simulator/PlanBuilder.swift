@@ -153,7 +153,27 @@ public enum PlanBuilder {
         if let t = e.tolerance { p.tolerance = t }
         if let sp = e.syncPeriod { p.syncPeriod = .seconds(sp) }
         if let d = e.downscaleStabilization { p.downscaleStabilization = .seconds(d) }
+        p.metric = ElasticPolicy.Metric(rawValue: e.metric) ?? .utilisation
+        if let b = e.behavior { p.behavior = behavior(b, downscaleStabilization: p.downscaleStabilization) }
         return ElasticPolicy(parameters: p)
+    }
+
+    /// The HPA behavior with the API server's defaults where the scenario is silent; a
+    /// scale-down stabilisation left unset takes the controller flag's value.
+    static func behavior(_ b: BehaviorSpec, downscaleStabilization: TimeSpan) -> HPABehavior {
+        var h = HPABehavior()
+        h.scaleDown.stabilizationWindow = downscaleStabilization
+        func apply(_ spec: BehaviorSpec.Rules?, to rules: inout HPABehavior.Rules) {
+            guard let spec else { return }
+            if let w = spec.stabilizationWindow { rules.stabilizationWindow = .seconds(w) }
+            if let s = spec.selectPolicy, let select = HPABehavior.Select(rawValue: s) { rules.select = select }
+            if let ps = spec.policies {
+                rules.policies = ps.map { HPABehavior.Policy(type: HPABehavior.PolicyType(rawValue: $0.type) ?? .pods, value: $0.value, period: .seconds($0.period)) }
+            }
+        }
+        apply(b.scaleUp, to: &h.scaleUp)
+        apply(b.scaleDown, to: &h.scaleDown)
+        return h
     }
 
     static func serverless(_ s: Scenario, _ sv: ServerlessPlan) -> ServerlessPolicy {

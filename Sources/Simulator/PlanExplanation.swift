@@ -49,7 +49,17 @@ extension PlanBuilder {
             e.add("HPA", "tolerance", show(q.tolerance), setOr(p.tolerance != nil, "0.1, --horizontal-pod-autoscaler-tolerance (autoscalers.md §1.5)"))
             e.add("HPA", "sync period", seconds(q.syncPeriod), setOr(p.syncPeriod != nil, "15 s, --horizontal-pod-autoscaler-sync-period (§1.5)"))
             e.add("HPA", "downscale stabilisation", seconds(q.downscaleStabilization), setOr(p.downscaleStabilization != nil, "300 s (§1.5)"))
-            e.add("HPA", "scale-up limit", "max(2 × current, 4) per reconcile", "default: horizontal.go scaleUpLimitFactor/Minimum (§1.3)")
+            e.add("HPA", "metric", p.metric, p.metric == "utilisation" ? "default: resource utilisation" : "set")
+            if let b = q.behavior {
+                func rules(_ r: HPABehavior.Rules) -> String {
+                    let policies = r.policies.map { "\($0.type == .pods ? "+\($0.value) pods" : "\($0.value) %") per \(seconds($0.period))" }
+                    return "window \(seconds(r.stabilizationWindow)), \(r.select.rawValue) of [\(policies.joined(separator: ", "))]"
+                }
+                e.add("HPA", "behavior.scaleUp", rules(b.scaleUp), "set, defaults filled: no window, Max of 4 pods / 100 % per 15 s (§1.5)")
+                e.add("HPA", "behavior.scaleDown", rules(b.scaleDown), "set, defaults filled: 300 s window, 100 % per 15 s (§1.5)")
+            } else {
+                e.add("HPA", "scale-up limit", "max(2 × current, 4) per reconcile", "default: no behavior, horizontal.go scaleUpLimitFactor/Minimum (§1.3)")
+            }
             e.add("HPA", "starting instances", "count as idle on scale-up", "default: replica_calculator.go (§1.3)")
             for (m, model) in s.models.enumerated() where used[m] {
                 let isSet = p.instances.contains { $0.model == m }

@@ -73,3 +73,59 @@ final class ElasticPolicyTests: XCTestCase {
         XCTAssertEqual(replicas, [4, 4, 4])
     }
 }
+
+/// autoscaling/v2 `behavior` on hand-computed sequences (autoscalers.md §1.4).
+final class HPABehaviorTests: XCTestCase {
+    let t = { (s: Int64) in TimePoint(nanoseconds: s * 1_000_000_000) }
+
+    /// Default scale-up: the larger of +4 pods and +100 % per 15 s, measured from the replicas
+    /// at the start of the period: 1 → 5 → 10 → 20 → 40 under a huge recommendation; nothing
+    /// more inside a period already used.
+    func testDefaultScaleUpPolicies() {
+        var h = HPAHistory()
+        let b = HPABehavior()
+        var current = 1
+        var sequence: [Int] = []
+        for k in Int64(0)..<4 {
+            let next = h.normalize(b, current: current, desired: 100, minReplicas: 1, maxReplicas: 1000, now: t(15 * k))
+            h.record(change: next - current, at: t(15 * k))
+            current = next
+            sequence.append(current)
+            if k == 0 {
+                XCTAssertEqual(h.normalize(b, current: current, desired: 100, minReplicas: 1, maxReplicas: 1000, now: t(5)), 5,
+                               "the +4 of t = 0 used the period's budget")
+            }
+        }
+        XCTAssertEqual(sequence, [5, 10, 20, 40])
+    }
+
+    /// Default scale-down: the 300 s stabilisation window holds the highest recommendation;
+    /// a custom Pods policy limits the step.
+    func testScaleDownStabilisationAndPolicy() {
+        var h = HPAHistory()
+        let b = HPABehavior()
+        _ = h.normalize(b, current: 10, desired: 10, minReplicas: 1, maxReplicas: 100, now: t(0))
+        XCTAssertEqual(h.normalize(b, current: 10, desired: 2, minReplicas: 1, maxReplicas: 100, now: t(100)), 10, "10 is still in the window")
+        XCTAssertEqual(h.normalize(b, current: 10, desired: 2, minReplicas: 1, maxReplicas: 100, now: t(301)), 2,
+                       "the window now holds only 2s; -100 % per 15 s allows it")
+        var custom = HPABehavior()
+        custom.scaleDown = .init(stabilizationWindow: .zero, select: .max, policies: [.init(type: .pods, value: 1, period: .seconds(60))])
+        var g = HPAHistory()
+        XCTAssertEqual(g.normalize(custom, current: 10, desired: 2, minReplicas: 1, maxReplicas: 100, now: t(0)), 9)
+        g.record(change: -1, at: t(0))
+        XCTAssertEqual(g.normalize(custom, current: 9, desired: 2, minReplicas: 1, maxReplicas: 100, now: t(30)), 9, "one pod per 60 s")
+        XCTAssertEqual(g.normalize(custom, current: 9, desired: 2, minReplicas: 1, maxReplicas: 100, now: t(61)), 8)
+        var disabled = HPABehavior()
+        disabled.scaleDown.select = .disabled
+        var d = HPAHistory()
+        XCTAssertEqual(d.normalize(disabled, current: 10, desired: 1, minReplicas: 1, maxReplicas: 100, now: t(0)), 10)
+    }
+
+    /// AverageValue metrics (requests in service or waiting per instance): tolerance band,
+    /// then ceil(ratio × pods).
+    func testAverageValueMetric() {
+        XCTAssertEqual(ElasticPolicy.averageValueReplicas(ratio: 1.05, ready: 3, current: 3, tolerance: 0.1), 3)
+        XCTAssertEqual(ElasticPolicy.averageValueReplicas(ratio: 2.0, ready: 3, current: 3, tolerance: 0.1), 6)
+        XCTAssertEqual(ElasticPolicy.averageValueReplicas(ratio: 0.5, ready: 4, current: 4, tolerance: 0.1), 2)
+    }
+}

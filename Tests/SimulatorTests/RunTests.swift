@@ -189,6 +189,26 @@ final class RunTests: XCTestCase {
         XCTAssertGreaterThan(idle(fixed20), idle(fixed10))
     }
 
+    /// The HPA on requests in service per instance, with the default `behavior`: 30 req/s of
+    /// 200 ms is 6 in service; a target of 1.5 per instance needs 4 instances, and the 300 s
+    /// scale-down stabilisation holds the 5 that Poisson peaks above the tolerance ask for.
+    func testElasticOnConcurrencyWithBehavior() throws {
+        let s = try scenario("""
+        { "name": "hpa", "duration": "20m", "seed": 8,
+          "hardware": { "n": { "vcpus": 16, "memoryGiB": 32, "pricePerHour": 0.4 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "init": "2s", "service": { "dist": "exponential", "mean": "200ms" }, "concurrency": 4 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 30 } ],
+          "plans": { "hpa": { "policy": "elastic", "metric": "concurrency", "target": 1.5, "behavior": {},
+                              "nodes": { "n": { "min": 1, "max": 1 } } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        assertConservation(r)
+        let settled = r.timeseries.dropFirst(10).map { $0.instancesBusy + $0.instancesIdle + $0.instancesStarting }
+        XCTAssertTrue(settled.allSatisfy { (3...6).contains($0) }, "\(settled)")
+        let mean = Double(settled.reduce(0, +)) / Double(settled.count)
+        XCTAssertTrue(mean >= 4 && mean <= 5.2, "mean \(mean)")
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
