@@ -701,7 +701,7 @@ struct ScenarioDecoder {
                 }
                 policy = .traditional(nodes: nodes, instances: instances)
             case "elastic":
-                let scalers = ["target-tracking"]
+                let scalers = ["target-tracking", "step"]
                 let scaler = try o.optional("scaler").map { s -> String in
                     let name = try v.string(s, o.childPath("scaler"))
                     guard scalers.contains(name) else {
@@ -726,7 +726,12 @@ struct ScenarioDecoder {
                                           o.childPath("target"), min: 0, exclusiveMin: true)
                 }
                 var behavior: BehaviorSpec?
-                if let bNode = o.optional("behavior") { behavior = try decodeBehavior(bNode, path: o.childPath("behavior")) }
+                var step: StepSpec?
+                if scaler == "step" {
+                    step = try decodeStep(&o)
+                } else if let bNode = o.optional("behavior") {
+                    behavior = try decodeBehavior(bNode, path: o.childPath("behavior"))
+                }
                 let nodes = try nodeRanges(try o.required("nodes", expected: "node pools by type, {\"min\": m, \"max\": n}"),
                                            o.childPath("nodes"), hardwareNames: hardwareNames)
                 var instances: [InstanceRange] = []
@@ -750,7 +755,7 @@ struct ScenarioDecoder {
                     nodeScanInterval: try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) },
                     nodeUnneededTime: try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) },
                     scaleDownDelayAfterAdd: try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) },
-                    metric: metric, behavior: behavior))
+                    metric: metric, behavior: behavior, step: step))
             case "serverless":
                 let hostingNames = ServerlessPlan.Hosting.allCases.map(\.rawValue)
                 let hostingNode = try o.required("hosting", expected: "\"provider\" (Lambda-like) or \"self\" (on the plan's own nodes)")
@@ -849,6 +854,45 @@ struct ScenarioDecoder {
             try o.finish()
             return Plan(name: m.key, policy: policy, jsonPath: path)
         }
+    }
+
+    /// Step scaling's keys of an elastic plan: `period`, `warmup`, `scaleOut`, `scaleIn`.
+    func decodeStep(_ o: inout ObjectReader) throws -> StepSpec {
+        var spec = StepSpec()
+        if let x = o.optional("period") { spec.period = try v.duration(x, o.childPath("period"), positive: true) }
+        if let x = o.optional("warmup") { spec.warmup = try v.duration(x, o.childPath("warmup")) }
+        func alarm(_ key: String) throws -> StepSpec.Alarm? {
+            guard let n = o.optional(key) else { return nil }
+            var a = try ObjectReader(n, path: o.childPath(key), file: file)
+            let threshold = try v.number(try a.required("threshold", expected: "the alarm's threshold on the metric"), a.childPath("threshold"), min: 0)
+            let periods = try a.optional("evaluationPeriods").map { try v.integer($0, a.childPath("evaluationPeriods"), min: 1) } ?? 1
+            let sNode = try a.required("steps", expected: "the steps: [{\"lower\", \"upper\", \"change\" | \"percent\" | \"exact\"}]")
+            guard case let .array(items) = sNode.value, !items.isEmpty else {
+                throw v.error(sNode, a.childPath("steps"), "expected a non-empty array of steps")
+            }
+            let steps = try items.enumerated().map { k, item -> StepSpec.Step in
+                var so = try ObjectReader(item, path: a.childPath("steps") + "[\(k)]", file: file)
+                let lower = try so.optional("lower").map { try v.number($0, so.childPath("lower")) }
+                let upper = try so.optional("upper").map { try v.number($0, so.childPath("upper")) }
+                let given = ["change", "percent", "exact"].compactMap { key in so.optional(key).map { (key, $0) } }
+                guard given.count == 1 else {
+                    throw v.error(item, so.path, "a step has exactly one of \"change\", \"percent\" or \"exact\"",
+                                  suggestion: "e.g. {\"lower\": 0, \"change\": 2}")
+                }
+                let value = try v.number(given[0].1, so.childPath(given[0].0))
+                try so.finish()
+                return StepSpec.Step(lower: lower, upper: upper, kind: given[0].0, value: value)
+            }
+            try a.finish()
+            return StepSpec.Alarm(threshold: threshold, evaluationPeriods: periods, steps: steps)
+        }
+        spec.scaleOut = try alarm("scaleOut")
+        spec.scaleIn = try alarm("scaleIn")
+        guard spec.scaleOut != nil || spec.scaleIn != nil else {
+            throw ScenarioError(file: file, path: o.path, message: "a step-scaling plan needs a scaleOut or a scaleIn alarm",
+                                suggestion: "add \"scaleOut\": {\"threshold\": 0.7, \"steps\": [{\"lower\": 0, \"change\": 1}]}")
+        }
+        return spec
     }
 
     /// `behavior`: `{"scaleUp": rules, "scaleDown": rules}`, each `{"stabilizationWindow": d,

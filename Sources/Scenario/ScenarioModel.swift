@@ -370,6 +370,28 @@ public struct ElasticPlan: Sendable, Equatable {
     public var metric = "utilisation"
     /// autoscaling/v2 `behavior`; nil: the legacy normalisation.
     public var behavior: BehaviorSpec?
+    /// `"scaler": "step"`: the alarms and steps.
+    public var step: StepSpec?
+}
+
+/// Step scaling as written in the scenario.
+public struct StepSpec: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        public var lower: Double?
+        public var upper: Double?
+        /// "change", "percent" or "exact", and its value.
+        public var kind: String
+        public var value: Double
+    }
+    public struct Alarm: Sendable, Equatable {
+        public var threshold: Double
+        public var evaluationPeriods: Int
+        public var steps: [Step]
+    }
+    public var period: Double = 60
+    public var warmup: Double = 300
+    public var scaleOut: Alarm?
+    public var scaleIn: Alarm?
 }
 
 /// Provider prices for serverless hosting.

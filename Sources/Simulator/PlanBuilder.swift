@@ -158,6 +158,32 @@ public enum PlanBuilder {
         return ElasticPolicy(parameters: p)
     }
 
+    /// Step scaling: the elastic plan's instance ranges and node layer, with its alarms.
+    static func stepScaling(_ s: Scenario, _ e: ElasticPlan) -> StepScalingPolicy {
+        let hpa = elastic(s, e).parameters
+        var p = StepScalingPolicy.Parameters(minInstances: hpa.minInstances, maxInstances: hpa.maxInstances, nodes: hpa.nodes)
+        let spec = e.step!
+        p.period = .seconds(spec.period)
+        p.warmup = .seconds(spec.warmup)
+        p.metric = hpa.metric
+        func alarm(_ a: StepSpec.Alarm?) -> StepScalingPolicy.Alarm? {
+            a.map { a in
+                StepScalingPolicy.Alarm(threshold: a.threshold, evaluationPeriods: a.evaluationPeriods, steps: a.steps.map { step in
+                    let adjustment: StepScalingPolicy.Adjustment
+                    switch step.kind {
+                    case "percent": adjustment = .percent(step.value)
+                    case "exact": adjustment = .exact(Int(step.value))
+                    default: adjustment = .change(Int(step.value))
+                    }
+                    return StepScalingPolicy.Step(lower: step.lower, upper: step.upper, adjustment: adjustment)
+                })
+            }
+        }
+        p.scaleOut = alarm(spec.scaleOut)
+        p.scaleIn = alarm(spec.scaleIn)
+        return StepScalingPolicy(parameters: p)
+    }
+
     /// The HPA behavior with the API server's defaults where the scenario is silent; a
     /// scale-down stabilisation left unset takes the controller flag's value.
     static func behavior(_ b: BehaviorSpec, downscaleStabilization: TimeSpan) -> HPABehavior {

@@ -44,6 +44,21 @@ extension PlanBuilder {
         case let .elastic(p):
             let policy = elastic(s, p)
             let q = policy.parameters
+            if let step = p.step {
+                e.add("step scaling", "metric", p.metric, p.metric == "utilisation" ? "default" : "set")
+                e.add("step scaling", "period", show(step.period) + " s", "set or default 60 s (CloudWatch 1-minute metrics, autoscalers.md §6.1)")
+                e.add("step scaling", "instance warm-up", show(step.warmup) + " s", "set or default 300 s (the default cooldown AWS falls back to, §6.1)")
+                for (name, alarm) in [("scale-out", step.scaleOut), ("scale-in", step.scaleIn)] {
+                    guard let alarm else { continue }
+                    let steps = alarm.steps.map { "[\($0.lower.map(show) ?? "−∞"), \($0.upper.map(show) ?? "+∞")): \($0.kind) \(show($0.value))" }
+                    e.add("step scaling", name, "threshold \(show(alarm.threshold)) × \(alarm.evaluationPeriods) periods; " + steps.joined(separator: "; "), "set")
+                }
+                for (m, model) in s.models.enumerated() where used[m] {
+                    e.add("step scaling", "instances[\"\(model.name)\"]", "\(q.minInstances[m])…\(q.maxInstances[m])", p.instances.contains { $0.model == m } ? "set" : "default: 1…1000")
+                }
+                explainNodes(&e, s, q.nodes, p.nodeScanInterval, p.nodeUnneededTime, p.scaleDownDelayAfterAdd)
+                break
+            }
             e.add("HPA", "scaler", p.scaler, "set")
             e.add("HPA", "target utilisation", show(q.target), setOr(true, ""))
             e.add("HPA", "tolerance", show(q.tolerance), setOr(p.tolerance != nil, "0.1, --horizontal-pod-autoscaler-tolerance (autoscalers.md §1.5)"))

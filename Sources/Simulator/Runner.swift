@@ -93,6 +93,10 @@ public enum Runner {
         case let .traditional(nodes, instances):
             result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, callerQuotas: quotas),
                                             policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances)))
+        case let .elastic(e) where e.step != nil:
+            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
+                                                                                     callerQuotas: quotas),
+                                            policy: PlanBuilder.stepScaling(s, e)))
         case let .elastic(e):
             result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
                                                                                      callerQuotas: quotas),

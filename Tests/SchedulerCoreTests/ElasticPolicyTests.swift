@@ -129,3 +129,21 @@ final class HPABehaviorTests: XCTestCase {
         XCTAssertEqual(ElasticPolicy.averageValueReplicas(ratio: 0.5, ready: 4, current: 4, tolerance: 0.1), 2)
     }
 }
+
+/// Step scaling's step choice and adjustments (autoscalers.md §6.1).
+final class StepScalingTests: XCTestCase {
+    func testStepChoiceAndAdjustments() {
+        let steps = [StepScalingPolicy.Step(lower: 0, upper: 0.15, adjustment: .change(1)),
+                     StepScalingPolicy.Step(lower: 0.15, upper: nil, adjustment: .change(3))]
+        XCTAssertEqual(StepScalingPolicy.step(for: 0, in: steps), 0, "lower bound included")
+        XCTAssertEqual(StepScalingPolicy.step(for: 0.149, in: steps), 0)
+        XCTAssertEqual(StepScalingPolicy.step(for: 0.15, in: steps), 1, "upper bound excluded")
+        XCTAssertNil(StepScalingPolicy.step(for: -0.1, in: steps))
+        XCTAssertEqual(StepScalingPolicy.apply(.change(3), to: 4), 7)
+        XCTAssertEqual(StepScalingPolicy.apply(.exact(2), to: 9), 2)
+        XCTAssertEqual(StepScalingPolicy.apply(.percent(25), to: 4), 5)
+        XCTAssertEqual(StepScalingPolicy.apply(.percent(0.5), to: 10), 11, "at least one")
+        XCTAssertEqual(StepScalingPolicy.apply(.percent(-50), to: 3), 2, "−1.5 rounds toward zero")
+        XCTAssertEqual(StepScalingPolicy.apply(.percent(150), to: 3), 7, "4.5 rounds down")
+    }
+}

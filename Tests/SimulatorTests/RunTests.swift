@@ -209,6 +209,29 @@ final class RunTests: XCTestCase {
         XCTAssertTrue(mean >= 4 && mean <= 5.2, "mean \(mean)")
     }
 
+    /// Step scaling end to end: a 10-minute surge breaches the scale-out alarm and adds
+    /// instances (the bigger step for the bigger breach, nothing more while they warm up);
+    /// after it, three quiet periods in a row trigger scale-in back to the minimum.
+    func testStepScalingOutAndIn() throws {
+        let s = try scenario("""
+        { "name": "step", "duration": "40m", "seed": 9,
+          "hardware": { "n": { "vcpus": 32, "memoryGiB": 64, "pricePerHour": 0.4 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "init": "5s", "service": { "dist": "exponential", "mean": "500ms" }, "concurrency": 2 } },
+          "workload": [ { "kind": "bursts", "target": "m", "base": 3, "peak": 24, "every": "40m", "length": "10m", "offset": "5m" } ],
+          "plans": { "step": { "policy": "elastic", "scaler": "step", "warmup": "120s",
+                               "scaleOut": { "threshold": 0.7, "steps": [ { "lower": 0, "upper": 0.2, "change": 1 }, { "lower": 0.2, "change": 3 } ] },
+                               "scaleIn": { "threshold": 0.3, "evaluationPeriods": 3, "steps": [ { "upper": 0, "change": -1 } ] },
+                               "instances": { "m": { "min": 2, "max": 20 } },
+                               "nodes": { "n": { "min": 1, "max": 1 } } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        assertConservation(r)
+        let pods = r.timeseries.map { $0.instancesBusy + $0.instancesIdle + $0.instancesStarting }
+        XCTAssertEqual(pods[3], 2, "before the surge: the minimum")
+        XCTAssertGreaterThanOrEqual(pods.max()!, 7, "the surge (12 busy slots) scaled out: \(pods)")
+        XCTAssertEqual(pods.last!, 2, "scaled back in to the minimum: \(pods)")
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])

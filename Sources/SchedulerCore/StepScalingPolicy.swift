@@ -1,0 +1,199 @@
+/// Capacity in steps, the EC2 Auto Scaling way: a CloudWatch-style alarm compares a metric,
+/// averaged over each period, with a threshold; while it is in alarm, the step whose bounds
+/// hold the breach (metric − threshold) adjusts the capacity. Instances still warming up
+/// count toward the current capacity, a breach in the step already applied adds nothing
+/// while they warm, and scale-in waits until scale-out instances have warmed up.
+///
+/// Source: AWS EC2 Auto Scaling user guide (step scaling; default instance warm-up, falling
+/// back to the 300 s default cooldown when unset), as summarised in
+/// shared/reference/autoscalers.md §6.1. Nodes come from the cluster-autoscaler node layer.
+public struct StepScalingPolicy: ScalingPolicy {
+    public var family: String { "elastic" }
+
+    public enum Adjustment: Sendable, Equatable {
+        case change(Int)
+        case percent(Double)
+        case exact(Int)
+    }
+
+    public struct Step: Sendable, Equatable {
+        /// Bounds on the breach (metric − threshold); nil: unbounded.
+        public var lower: Double?
+        public var upper: Double?
+        public var adjustment: Adjustment
+        public init(lower: Double?, upper: Double?, adjustment: Adjustment) {
+            self.lower = lower
+            self.upper = upper
+            self.adjustment = adjustment
+        }
+    }
+
+    public struct Alarm: Sendable, Equatable {
+        public var threshold: Double
+        /// Consecutive periods in breach before it acts (CloudWatch `EvaluationPeriods`).
+        public var evaluationPeriods: Int
+        public var steps: [Step]
+        public init(threshold: Double, evaluationPeriods: Int, steps: [Step]) {
+            self.threshold = threshold
+            self.evaluationPeriods = evaluationPeriods
+            self.steps = steps
+        }
+    }
+
+    public struct Parameters: Sendable, Equatable {
+        /// Metric period (CloudWatch 1-minute metrics by default).
+        public var period = TimeSpan.seconds(60)
+        /// What the alarms watch: utilisation (fraction), or requests in service or waiting
+        /// per instance.
+        public var metric = ElasticPolicy.Metric.utilisation
+        /// Scale-out alarm (metric ≥ threshold) and scale-in alarm (metric ≤ threshold).
+        public var scaleOut: Alarm?
+        public var scaleIn: Alarm?
+        /// Instance warm-up: unset in AWS by default, falling back to the 300 s default cooldown.
+        public var warmup = TimeSpan.seconds(300)
+        public var minInstances: [Int]
+        public var maxInstances: [Int]
+        public var nodes: NodeAutoscaler.Parameters
+
+        public init(minInstances: [Int], maxInstances: [Int], nodes: NodeAutoscaler.Parameters) {
+            self.minInstances = minInstances
+            self.maxInstances = maxInstances
+            self.nodes = nodes
+        }
+    }
+
+    public static let periodTimer = TimerID(4)
+
+    public var parameters: Parameters
+    public var nodeScaler: NodeAutoscaler
+    var lastBusy: [Double]
+    var lastReady: [Double]
+    var breachOut: [Int]
+    var breachIn: [Int]
+    /// Per model: when the last scale-out's instances finish warming, and which step it was.
+    var warmUntil: [TimePoint]
+    var lastStep: [Int]
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+        nodeScaler = NodeAutoscaler(parameters: parameters.nodes)
+        let n = parameters.minInstances.count
+        lastBusy = [Double](repeating: 0, count: n)
+        lastReady = [Double](repeating: 0, count: n)
+        breachOut = [Int](repeating: 0, count: n)
+        breachIn = [Int](repeating: 0, count: n)
+        warmUntil = [TimePoint](repeating: .zero, count: n)
+        lastStep = [Int](repeating: -1, count: n)
+    }
+
+    public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        nodeScaler.start(&cluster, now: now, into: &actions)
+        for m in 0..<parameters.minInstances.count where !cluster.isRetired(ModelID(m)) {
+            for _ in 0..<parameters.minInstances[m] { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
+        }
+        actions.append(.setTimer(Self.periodTimer, at: now + parameters.period))
+    }
+
+    public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
+        parameters.maxInstances[model.index] == 0 ? .reject(.noCapacity) : .queue
+    }
+
+    public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) {}
+
+    public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) {
+        if timer == NodeAutoscaler.scanTimer {
+            nodeScaler.scan(&cluster, now: now, into: &actions)
+            return
+        }
+        guard timer == Self.periodTimer else { return }
+        for m in 0..<parameters.minInstances.count where parameters.maxInstances[m] > 0 {
+            evaluate(ModelID(m), &cluster, now: now, into: &actions)
+        }
+        actions.append(.setTimer(Self.periodTimer, at: now + parameters.period))
+    }
+
+    /// The metric over the period just ended.
+    mutating func metric(_ m: Int, _ cluster: inout Cluster, now: TimePoint) -> Double? {
+        cluster.integrate(m, now: now)
+        let busy = cluster.models[m].busySlotTime - lastBusy[m]
+        let ready = cluster.models[m].readySlotTime - lastReady[m]
+        lastBusy[m] = cluster.models[m].busySlotTime
+        lastReady[m] = cluster.models[m].readySlotTime
+        switch parameters.metric {
+        case .utilisation:
+            return ready > 0 ? busy / ready : nil
+        case .concurrency:
+            let instances = cluster.models[m].ready
+            return instances > 0 ? busy / Double(parameters.period.nanoseconds) / Double(instances) : nil
+        case .queueLength:
+            let instances = Swift.max(1, cluster.models[m].replicas)
+            return Double(cluster.models[m].queued) / Double(instances)
+        }
+    }
+
+    /// One alarm evaluation for a model, and the step it triggers.
+    public mutating func evaluate(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let m = model.index
+        if cluster.isRetired(model) {
+            if cluster.models[m].replicas > 0 { cluster.stopAll(model, now: now, into: &actions) }
+            return
+        }
+        guard let value = metric(m, &cluster, now: now) else { return }
+        let current = cluster.models[m].replicas      // warming instances count toward capacity
+        var desired = current
+        let warming = now < warmUntil[m]
+        if let out = parameters.scaleOut, value >= out.threshold {
+            breachOut[m] += 1
+            breachIn[m] = 0
+            if breachOut[m] >= out.evaluationPeriods, let k = Self.step(for: value - out.threshold, in: out.steps) {
+                if !(warming && k == lastStep[m]) {         // the same step while warming adds nothing
+                    desired = Self.apply(out.steps[k].adjustment, to: current)
+                    lastStep[m] = k
+                    if desired > current { warmUntil[m] = now + parameters.warmup }
+                }
+            }
+        } else if let inAlarm = parameters.scaleIn, value <= inAlarm.threshold {
+            breachIn[m] += 1
+            breachOut[m] = 0
+            if breachIn[m] >= inAlarm.evaluationPeriods, !warming, let k = Self.step(for: value - inAlarm.threshold, in: inAlarm.steps) {
+                desired = Self.apply(inAlarm.steps[k].adjustment, to: current)
+            }
+        } else {
+            breachOut[m] = 0
+            breachIn[m] = 0
+            if !warming { lastStep[m] = -1 }
+        }
+        desired = Swift.max(parameters.minInstances[m], Swift.min(parameters.maxInstances[m], desired))
+        if desired > current {
+            for _ in current..<desired { cluster.startInstance(model, warm: false, now: now, into: &actions) }
+        } else if desired < current {
+            cluster.scaleDown(model, by: current - desired, now: now, into: &actions)
+        }
+    }
+
+    /// The step whose bounds hold the breach: lower ≤ breach < upper.
+    public static func step(for breach: Double, in steps: [Step]) -> Int? {
+        steps.firstIndex { s in (s.lower.map { breach >= $0 } ?? true) && (s.upper.map { breach < $0 } ?? true) }
+    }
+
+    /// The new capacity; a percent change rounds toward zero but moves by at least one
+    /// (autoscalers.md §6.1, rounding marked unconfirmed there).
+    public static func apply(_ adjustment: Adjustment, to current: Int) -> Int {
+        switch adjustment {
+        case let .change(n): return current + n
+        case let .exact(n): return n
+        case let .percent(p):
+            let delta = Double(current) * p / 100
+            let rounded = delta > 0 ? Swift.max(1, Int(delta.rounded(.down))) : delta < 0 ? Swift.min(-1, Int(delta.rounded(.up))) : 0
+            return current + rounded
+        }
+    }
+
+    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
+                                      now: TimePoint, into actions: inout [SchedulerAction]) {
+        nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
+    }
+}
