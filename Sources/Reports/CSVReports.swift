@@ -28,7 +28,8 @@ public enum CSVReports {
                                         "outcome", "cold", "node", "instance", "reason"]
 
     public static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max", "instance_starts",
-                                                            "training_jobs", "training_completed", "training_preemptions", "requests_during_training"]
+                                                            "training_jobs", "training_completed", "training_preemptions", "requests_during_training",
+                                                            "node_request_failures"]
 
     /// A summary value as a CSV cell: counts as integers, others with six decimals, empty for none.
     public static func number(_ v: Double?, integer: Bool = false) -> String {

@@ -66,6 +66,7 @@ public enum Summary {
             during.latency.count > 0 ? during.latency.percentile(99).map { Double($0) / 1e9 } : nil,
             Swift.max(0, r.instanceSeconds - r.busyInstanceSeconds) / 3600,
             r.idleCost,
+            Double(r.nodeRequestFailures),
         ]
         values += r.coldPhases.map { Optional($0) }
         precondition(values.count == SummaryMetric.names.count)

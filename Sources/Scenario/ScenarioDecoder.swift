@@ -132,10 +132,31 @@ struct ScenarioDecoder {
             }
             let pullMBps = try o.optional("pullMBps").map { try v.number($0, o.childPath("pullMBps"), min: 0, exclusiveMin: true) }
             let loadGBps = try o.optional("loadGBps").map { try v.number($0, o.childPath("loadGBps"), min: 0, exclusiveMin: true) }
+            var stockoutProbability = 0.0
+            var stockoutWindows: [ClosedRange<Double>] = []
+            if let so = o.optional("stockout") {
+                var sr = try ObjectReader(so, path: o.childPath("stockout"), file: file)
+                stockoutProbability = try sr.optional("probability").map { try v.number($0, sr.childPath("probability"), min: 0, max: 1) } ?? 0
+                if let w = sr.optional("windows") {
+                    guard case let .array(items) = w.value else { throw v.error(w, sr.childPath("windows"), "expected an array of {\"from\": time, \"to\": time}") }
+                    stockoutWindows = try items.enumerated().map { k, item in
+                        var wo = try ObjectReader(item, path: sr.childPath("windows") + "[\(k)]", file: file)
+                        let from = try v.duration(try wo.required("from", expected: "when the stock-out begins"), wo.childPath("from"))
+                        let toNode = try wo.required("to", expected: "when it ends")
+                        let to = try v.duration(toNode, wo.childPath("to"))
+                        guard to >= from else { throw v.error(toNode, wo.childPath("to"), "a window ends after it begins") }
+                        try wo.finish()
+                        return from...to
+                    }
+                }
+                try sr.finish()
+            }
             try o.finish()
             var type = HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
             type.pullMBps = pullMBps
             type.loadGBps = loadGBps
+            type.stockoutProbability = stockoutProbability
+            type.stockoutWindows = stockoutWindows
             return type
         }
     }

@@ -73,6 +73,10 @@ public struct HardwareType: Sendable, Equatable {
     /// which weights given by `weightsGB` reach the accelerator (storage / PCIe); nil: none.
     public var pullMBps: Double? = nil
     public var loadGBps: Double? = nil
+    /// Stock-outs: a node request the cloud cannot fill (it never becomes ready), with a
+    /// probability, and always within the windows (seconds from the start).
+    public var stockoutProbability = 0.0
+    public var stockoutWindows: [ClosedRange<Double>] = []
 }
 
 public struct ImageSpec: Sendable, Equatable {
@@ -571,7 +575,7 @@ public enum SummaryMetric {
         "training_gpu_hours", "serving_gpu_hours", "requests_during_training",
         "slo_attainment_during_training", "latency_p99_during_training_s",
         // Capacity paid for while idle.
-        "idle_instance_hours", "idle_cost_usd",
+        "idle_instance_hours", "idle_cost_usd", "node_request_failures",
         // Where cold-start time went: node boot, image pull, init, weight load, warm-up (s).
         "cold_start_node_s", "cold_start_pull_s", "cold_start_init_s", "cold_start_load_s", "cold_start_warmup_s",
     ]

@@ -86,6 +86,8 @@ public struct NodeRecord: Sendable {
     /// The training job that holds (or has claimed) the node, or -1. No instance is placed
     /// on a held node.
     public var heldBy: Int32 = -1
+    /// When it was requested.
+    public var requestedAt = TimePoint.zero
 }
 
 /// Per-model bookkeeping: the FIFO queue, the free-slot list and counts.
@@ -511,9 +513,10 @@ public struct Cluster: Sendable {
     @discardableResult
     public mutating func startNode(_ type: NodeTypeID, warm: Bool, now: TimePoint,
                                    into actions: inout [SchedulerAction]) -> NodeID {
-        let record = NodeRecord(type: type, state: warm ? .ready : .booting,
+        var record = NodeRecord(type: type, state: warm ? .ready : .booting,
                                 free: configuration.nodeTypes[type.index].capacity,
                                 instances: 0, emptySince: now)
+        record.requestedAt = now
         let n: Int
         if let slot = freeNodes.popLast() {
             n = Int(slot)
@@ -525,6 +528,29 @@ public struct Cluster: Sendable {
         liveNodes[type.index] += 1
         actions.append(.startNode(NodeID(n), type: type, warm: warm))
         return NodeID(n)
+    }
+
+    /// Gives up on a node that never became ready (the cloud could not provide it): the
+    /// instances placed on it wait for a node again, a job that claimed it loses the claim,
+    /// and the host releases the request.
+    public mutating func abandonNode(_ node: NodeID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let n = node.index
+        guard nodes[n].state == .booting else { return }
+        for i in 0..<instances.count where Int(instances[i].node) == n && instances[i].state != .free {
+            precondition(instances[i].state == .waitingForNode, "an instance runs on a node that is not ready")
+            nodes[n].free = nodes[n].free + configuration.models[instances[i].model.index].requires
+            nodes[n].instances -= 1
+            instances[i].node = -1
+            instances[i].state = .pending
+            pendingInstances += 1
+        }
+        let job = Int(nodes[n].heldBy)
+        if job >= 0 {
+            jobs[job].nodes.removeAll { $0 == node.raw }
+            nodes[n].heldBy = -1
+            jobCheckPending = true
+        }
+        stopNode(node, into: &actions)
     }
 
     /// Releases an empty node.

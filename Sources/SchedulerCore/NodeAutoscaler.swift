@@ -20,6 +20,14 @@ public struct NodeAutoscaler: Sendable {
         public var unneededTime = TimeSpan.seconds(600)
         /// `scale-down-delay-after-add`, default 10 min [CA FAQ].
         public var delayAfterAdd = TimeSpan.seconds(600)
+        /// `max-node-provision-time`, default 15 min: a node not ready by then is given up
+        /// and its type backs off [CA FAQ].
+        public var maxProvisionTime = TimeSpan.seconds(900)
+        /// `initial-node-group-backoff-duration` 5 min, doubling up to
+        /// `max-node-group-backoff-duration` 30 min, reset after 3 h without failure [CA FAQ].
+        public var initialBackoff = TimeSpan.seconds(300)
+        public var maxBackoff = TimeSpan.seconds(1800)
+        public var backoffReset = TimeSpan.seconds(10_800)
 
         public init(minNodes: [Int], maxNodes: [Int]) {
             self.minNodes = minNodes
@@ -33,6 +41,12 @@ public struct NodeAutoscaler: Sendable {
     public var parameters: Parameters
     /// When the last node was added.
     public private(set) var lastScaleUp = TimePoint(nanoseconds: Int64.min / 4)
+    /// Per node type: backed off until, the current backoff, and the last failure.
+    public private(set) var backoffUntil: [TimePoint] = []
+    var backoff: [TimeSpan] = []
+    var lastFailure: [TimePoint] = []
+    /// Nodes given up after `maxProvisionTime`.
+    public private(set) var failedNodes = 0
 
     public init(parameters: Parameters) { self.parameters = parameters }
 
@@ -47,11 +61,12 @@ public struct NodeAutoscaler: Sendable {
     /// One scan: place pending instances, add nodes for those that still fit nowhere, remove
     /// nodes unneeded for `unneededTime` (never within `delayAfterAdd` of a scale-up), re-arm.
     public mutating func scan(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        watchProvisioning(&cluster, now: now, into: &actions)
         var scaledUp = false
         if cluster.placePending(now: now, into: &actions) > 0 {
             var i = 0
             while i < cluster.instances.count {
-                if cluster.instances[i].state == .pending, let type = leastWaste(for: cluster.instances[i].model, in: cluster) {
+                if cluster.instances[i].state == .pending, let type = leastWaste(for: cluster.instances[i].model, in: cluster, now: now) {
                     cluster.startNode(type, warm: false, now: now, into: &actions)
                     lastScaleUp = now
                     scaledUp = true
@@ -83,16 +98,43 @@ public struct NodeAutoscaler: Sendable {
         }
     }
 
+    /// The provisioning watchdog: nodes requested more than `maxProvisionTime` ago and still
+    /// not ready are given up, and their type backs off (5 min, doubling to 30 min).
+    mutating func watchProvisioning(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        if backoffUntil.isEmpty {
+            let types = cluster.configuration.nodeTypes.count
+            backoffUntil = [TimePoint](repeating: TimePoint(nanoseconds: Int64.min / 4), count: types)
+            backoff = [TimeSpan](repeating: parameters.initialBackoff, count: types)
+            lastFailure = [TimePoint](repeating: TimePoint(nanoseconds: Int64.min / 4), count: types)
+        }
+        for n in 0..<cluster.nodes.count where cluster.nodes[n].state == .booting
+            && now - cluster.nodes[n].requestedAt >= parameters.maxProvisionTime {
+            let t = cluster.nodes[n].type.index
+            if now - lastFailure[t] >= parameters.backoffReset { backoff[t] = parameters.initialBackoff }
+            backoffUntil[t] = now + backoff[t]
+            backoff[t] = Swift.min(parameters.maxBackoff, TimeSpan(nanoseconds: backoff[t].nanoseconds * 2))
+            lastFailure[t] = now
+            failedNodes += 1
+            cluster.abandonNode(NodeID(n), now: now, into: &actions)
+        }
+    }
+
+    /// Whether the node type is backed off after a failed scale-up.
+    public func backedOff(_ type: NodeTypeID, now: TimePoint) -> Bool {
+        type.index < backoffUntil.count && now < backoffUntil[type.index]
+    }
+
     /// The least-waste expander (the CA default): among the node types the model may use whose
     /// pool is below its maximum, the one leaving the least idle CPU, then memory, after placing
     /// the instance. `nil` when every allowed pool is at its maximum.
-    public func leastWaste(for model: ModelID, in cluster: Cluster) -> NodeTypeID? {
+    public func leastWaste(for model: ModelID, in cluster: Cluster, now: TimePoint = .zero) -> NodeTypeID? {
         let spec = cluster.configuration.models[model.index]
         var best: NodeTypeID?
         var bestCPU = Int64.max, bestMemory = Int64.max
         for type in spec.allowedNodeTypes {
             let cap = cluster.configuration.nodeTypes[type.index].capacity
-            guard cluster.liveNodes[type.index] < parameters.maxNodes[type.index], cap.fits(spec.requires) else { continue }
+            guard cluster.liveNodes[type.index] < parameters.maxNodes[type.index], cap.fits(spec.requires),
+                  !backedOff(type, now: now) else { continue }
             let cpu = (cap.milliCPU - spec.requires.milliCPU) * 1_000_000 / Swift.max(cap.milliCPU, 1)
             let memory = (cap.memoryMiB - spec.requires.memoryMiB) * 1_000_000 / Swift.max(cap.memoryMiB, 1)
             if cpu < bestCPU || (cpu == bestCPU && memory < bestMemory) {

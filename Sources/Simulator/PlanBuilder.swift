@@ -11,6 +11,8 @@ struct PlanPhysics {
         var boot: Sampler
         var pullMBps: Double?
         var loadGBps: Double?
+        var stockoutProbability: Double
+        var stockoutWindows: [ClosedRange<Double>]
     }
     struct ModelInfo {
         /// Service time per hardware index (nil where the model does not run).
@@ -116,7 +118,8 @@ public enum PlanBuilder {
         }
         let hardware = s.hardware.map {
             PlanPhysics.HardwareInfo(pricePerHour: $0.pricePerHour, gpus: $0.gpus, billing: $0.billing, boot: Sampler($0.boot),
-                                     pullMBps: $0.pullMBps, loadGBps: $0.loadGBps)
+                                     pullMBps: $0.pullMBps, loadGBps: $0.loadGBps,
+                                     stockoutProbability: $0.stockoutProbability, stockoutWindows: $0.stockoutWindows)
         }
         var physics = PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
                                   providerHosted: providerHosted, pricing: pricing)

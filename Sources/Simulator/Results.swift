@@ -152,6 +152,8 @@ public struct PlanResult: Sendable {
     /// during which no instance on the node was serving, boot included; for provider
     /// hosting, INIT charges and the provisioned-concurrency capacity fee.
     public var idleCost = 0.0
+    /// Node requests the cloud could not fill (stock-outs).
+    public var nodeRequestFailures = 0
     /// By model (versions are models "name@version"): the requests whose last stage the
     /// model served or was chosen for; empty when no model has versions.
     public var perModel: [OutcomeStats] = []

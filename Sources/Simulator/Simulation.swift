@@ -113,6 +113,10 @@ struct Simulation<Policy: ScalingPolicy> {
     let nodeIdle = SlotTable<NodeIdleRecord>(capacity: 16)
     /// USD of capacity paid for while it served nothing (see `PlanResult.idleCost`).
     var idleCost = 0.0
+    /// Node requests the cloud could not fill (stock-outs), by slot while pending.
+    var nodeFailed: [Bool] = []
+    var nodeRequestFailures = 0
+    var stockoutRNG: RandomSource
 
     var timerGeneration: [UInt32] = []
 
@@ -198,6 +202,7 @@ struct Simulation<Policy: ScalingPolicy> {
         serviceRNG = RandomSource(seed: seed, stream: 1)
         coldRNG = RandomSource(seed: seed, stream: 2)
         bootRNG = RandomSource(seed: seed, stream: 3)
+        stockoutRNG = RandomSource(seed: seed, stream: 5)
         perTarget = SlotTable<OutcomeStats>(capacity: scenario.targetNames.count)
         for _ in 0..<scenario.targetNames.count { perTarget.append(OutcomeStats()) }
         hardwareCount = physics.hardware.count
@@ -690,6 +695,14 @@ struct Simulation<Policy: ScalingPolicy> {
         inst[i].ready = false
     }
 
+    /// Whether the cloud cannot fill this node request (a stock-out): its own random stream,
+    /// drawn only for node types with a stock-out, so other runs keep their numbers.
+    mutating func stockedOut(_ hw: PlanPhysics.HardwareInfo) -> Bool {
+        let seconds = Double(now) / 1e9
+        if hw.stockoutWindows.contains(where: { $0.contains(seconds) }) { return true }
+        return hw.stockoutProbability > 0 && stockoutRNG.uniform() < hw.stockoutProbability
+    }
+
     mutating func startNode(_ n: Int, type t: Int, warm: Bool) {
         if n >= nodeGeneration.count {
             let extra = n + 1 - nodeGeneration.count
@@ -700,8 +713,19 @@ struct Simulation<Policy: ScalingPolicy> {
             nodeLive.append(contentsOf: repeatElement(false, count: extra))
             nodeImages.append(contentsOf: repeatElement(Int64.max, count: extra * physics.imageCount))
             for _ in 0..<extra { nodeIdle.append(NodeIdleRecord()) }
+            nodeFailed.append(contentsOf: repeatElement(false, count: extra))
         }
         nodeIdle[n] = NodeIdleRecord(busy: 0, since: now)
+        if !warm && stockedOut(physics.hardware[t]) {
+            // Never becomes ready, costs nothing; the node layer gives it up after its
+            // provisioning deadline.
+            nodeGeneration[n] &+= 1
+            nodeType[n] = Int32(t)
+            nodeFailed[n] = true
+            nodeRequestFailures += 1
+            return
+        }
+        nodeFailed[n] = false
         nodeGeneration[n] &+= 1
         nodeType[n] = Int32(t)
         nodeStart[n] = now
@@ -748,6 +772,11 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func stopNode(_ n: Int) {
+        if nodeFailed[n] {
+            nodeFailed[n] = false
+            nodeGeneration[n] &+= 1
+            return
+        }
         if nodeIdle[n].busy == 0 { bookNodeIdle(n) }
         nodeGeneration[n] &+= 1
         nodeLive[n] = false
@@ -860,7 +889,8 @@ struct Simulation<Policy: ScalingPolicy> {
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
-            stageLatency: stageLatency, training: training, coldPhases: coldPhases, idleCost: idleCost, perModel: perModel)
+            stageLatency: stageLatency, training: training, coldPhases: coldPhases, idleCost: idleCost,
+            nodeRequestFailures: nodeRequestFailures, perModel: perModel)
     }
 }
 

@@ -232,6 +232,31 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(pods.last!, 2, "scaled back in to the minimum: \(pods)")
     }
 
+    /// A GPU stock-out for the first 30 minutes: node requests are not filled; the node layer
+    /// gives each up after the 15-minute provisioning deadline and backs the type off — the
+    /// request of ~0 min is given up at ~15, the next (after 5 min of backoff, ~20, still in
+    /// the window) at ~35, the third (after 10 min, ~45) is filled — and the waiting requests
+    /// are then served.
+    func testStockOutDelaysScaleUpThroughBackoff() throws {
+        let s = try scenario("""
+        { "name": "stockout", "duration": "1h", "seed": 2,
+          "hardware": { "g": { "vcpus": 8, "memoryGiB": 32, "gpus": 1, "pricePerHour": 1, "boot": "60s",
+                               "stockout": { "windows": [ { "from": "0s", "to": "30m" } ] } } },
+          "models": { "m": { "requires": { "vcpus": 4, "memoryGiB": 16, "gpus": 1 }, "service": "1s" } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 0.05 } ],
+          "slo": { "timeout": "2h" },
+          "plans": { "s": { "policy": "serverless", "hosting": "self", "keepAlive": "2h", "nodes": { "g": { "min": 0, "max": 1 } } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        assertConservation(r)
+        XCTAssertEqual(r.totals.completed, r.totals.requests, "served after the stock-out")
+        XCTAssertEqual(r.nodeRequestFailures, 2)
+        XCTAssertGreaterThan(Double(r.totals.latency.maximum) / 1e9, 45 * 60, "the first request waited out two backoffs")
+        let row = Summary.row(r)
+        XCTAssertEqual(row.value("node_request_failures"), 2)
+        XCTAssertEqual(r.nodesMax, 1)
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
