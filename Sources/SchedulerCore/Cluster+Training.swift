@@ -63,7 +63,7 @@ extension Cluster {
         for wantReady in [true, false] {
             for n in 0..<nodes.count where missingNodes(job) > 0 {
                 let node = nodes[n]
-                guard node.state != .free, node.type == type, node.heldBy < 0, node.instances == 0,
+                guard node.state != .free, node.type == type, node.heldBy < 0, node.instances == 0, !node.cordoned,
                       (node.state == .ready) == wantReady else { continue }
                 claim(NodeID(n), for: job)
             }
@@ -81,7 +81,7 @@ extension Cluster {
             load[Int(instance.node)] += Int(instance.inFlight)
         }
         var candidates: [(load: Int, instances: Int32, node: Int)] = []
-        for n in 0..<nodes.count where nodes[n].state != .free && nodes[n].type == type && nodes[n].heldBy < 0 {
+        for n in 0..<nodes.count where nodes[n].state != .free && nodes[n].type == type && nodes[n].heldBy < 0 && !nodes[n].cordoned {
             candidates.append((load[n], nodes[n].instances, n))
         }
         candidates.sort { ($0.load, $0.instances, $0.node) < ($1.load, $1.instances, $1.node) }

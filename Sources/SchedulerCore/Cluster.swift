@@ -88,6 +88,8 @@ public struct NodeRecord: Sendable {
     public var heldBy: Int32 = -1
     /// When it was requested.
     public var requestedAt = TimePoint.zero
+    /// Being drained by the node layer: nothing new is placed on it.
+    public var cordoned = false
 }
 
 /// Per-model bookkeeping: the FIFO queue, the free-slot list and counts.
@@ -354,7 +356,7 @@ public struct Cluster: Sendable {
         var best = -1
         var bestScore = Int64.max
         var bestReady = false
-        for n in 0..<nodes.count where nodes[n].state != .free && nodes[n].heldBy < 0 {
+        for n in 0..<nodes.count where nodes[n].state != .free && nodes[n].heldBy < 0 && !nodes[n].cordoned {
             guard spec.allowedNodeTypes.contains(nodes[n].type), nodes[n].free.fits(spec.requires) else { continue }
             let isReady = nodes[n].state == .ready
             let left = nodes[n].free - spec.requires
@@ -551,6 +553,11 @@ public struct Cluster: Sendable {
             jobCheckPending = true
         }
         stopNode(node, into: &actions)
+    }
+
+    /// Cordons a node (nothing new is placed on it).
+    public mutating func cordon(_ node: NodeID) {
+        nodes[node.index].cordoned = true
     }
 
     /// Releases an empty node.

@@ -5,9 +5,9 @@
 /// Source for every default: kubernetes/autoscaler `cluster-autoscaler/FAQ.md` @ 55c37cd
 /// (flag table), as summarised in shared/reference/autoscalers.md §2.2.
 ///
-/// A node counts as unneeded while it holds no instance. (The real autoscaler also drains
-/// nodes under 50 % utilisation whose pods fit elsewhere; that comes with the faithful
-/// cluster-autoscaler policy.)
+/// A node is unneeded while it holds no instance, or while its requested share is under the
+/// utilisation threshold and its instances fit elsewhere (then it is drained, one at a
+/// time). Nodes not ready within the provisioning deadline are given up, with backoff.
 public struct NodeAutoscaler: Sendable {
     public struct Parameters: Sendable, Equatable {
         /// Nodes per type that always exist (started warm at t = 0).
@@ -28,6 +28,9 @@ public struct NodeAutoscaler: Sendable {
         public var initialBackoff = TimeSpan.seconds(300)
         public var maxBackoff = TimeSpan.seconds(1800)
         public var backoffReset = TimeSpan.seconds(10_800)
+        /// `scale-down-utilization-threshold` (and the GPU one), default 0.5: a node whose
+        /// requested share is below it, and whose instances fit elsewhere, is unneeded [CA FAQ].
+        public var utilisationThreshold = 0.5
 
         public init(minNodes: [Int], maxNodes: [Int]) {
             self.minNodes = minNodes
@@ -47,6 +50,10 @@ public struct NodeAutoscaler: Sendable {
     var lastFailure: [TimePoint] = []
     /// Nodes given up after `maxProvisionTime`.
     public private(set) var failedNodes = 0
+    /// Per node slot: since when it has been under-used with its instances movable (nil: not).
+    var underusedSince: [TimePoint?] = []
+    /// Nodes drained because they were under-used.
+    public private(set) var drainedNodes = 0
 
     public init(parameters: Parameters) { self.parameters = parameters }
 
@@ -79,10 +86,11 @@ public struct NodeAutoscaler: Sendable {
             for n in 0..<cluster.nodes.count {
                 let node = cluster.nodes[n]
                 guard node.state == .ready, node.instances == 0, node.heldBy < 0,
-                      now - node.emptySince >= parameters.unneededTime,
+                      node.cordoned || now - node.emptySince >= parameters.unneededTime,
                       cluster.liveNodes[node.type.index] > parameters.minNodes[node.type.index] else { continue }
                 cluster.stopNode(NodeID(n), into: &actions)
             }
+            drainUnderused(&cluster, now: now, into: &actions)
         }
         actions.append(.setTimer(Self.scanTimer, at: now + parameters.scanInterval))
     }
@@ -96,6 +104,65 @@ public struct NodeAutoscaler: Sendable {
             cluster.claim(cluster.startNode(type, warm: false, now: now, into: &actions), for: job)
             lastScaleUp = now
         }
+    }
+
+    /// Scale-down of under-used nodes: a ready node whose requested share of its most used
+    /// resource (GPUs only, on GPU nodes) is below the threshold, and whose instances would all
+    /// fit on the other nodes, is unneeded; after `unneededTime` it is drained — cordoned, a
+    /// replacement started elsewhere for each instance (a new pod: a cold start), its
+    /// instances stopped (busy ones finish first) — one node at a time
+    /// (`max-drain-parallelism` 1), and removed once empty.
+    mutating func drainUnderused(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        if underusedSince.count < cluster.nodes.count {
+            underusedSince.append(contentsOf: repeatElement(nil, count: cluster.nodes.count - underusedSince.count))
+        }
+        if cluster.nodes.contains(where: { $0.cordoned && $0.state != .free }) { return }   // one drain at a time
+        for n in 0..<cluster.nodes.count {
+            let node = cluster.nodes[n]
+            guard node.state == .ready, node.instances > 0, node.heldBy < 0,
+                  cluster.liveNodes[node.type.index] > parameters.minNodes[node.type.index],
+                  utilisation(node, cluster) < parameters.utilisationThreshold, fitsElsewhere(n, cluster) else {
+                underusedSince[n] = nil
+                continue
+            }
+            guard let since = underusedSince[n] else { underusedSince[n] = now; continue }
+            guard now - since >= parameters.unneededTime else { continue }
+            cluster.cordon(NodeID(n))
+            drainedNodes += 1
+            underusedSince[n] = nil
+            for i in 0..<cluster.instances.count where Int(cluster.instances[i].node) == n && cluster.instances[i].state != .free
+                && cluster.instances[i].state != .draining {
+                let model = cluster.instances[i].model
+                cluster.stopInstance(InstanceID(i), now: now, into: &actions)
+                cluster.startInstance(model, warm: false, now: now, into: &actions)
+            }
+            return
+        }
+    }
+
+    /// The node's requested share: of GPUs on a GPU node, else the larger of CPU and memory.
+    func utilisation(_ node: NodeRecord, _ cluster: Cluster) -> Double {
+        let cap = cluster.configuration.nodeTypes[node.type.index].capacity
+        if cap.gpus > 0 { return Double(cap.gpus - node.free.gpus) / Double(cap.gpus) }
+        let cpu = Double(cap.milliCPU - node.free.milliCPU) / Double(Swift.max(cap.milliCPU, 1))
+        let memory = Double(cap.memoryMiB - node.free.memoryMiB) / Double(Swift.max(cap.memoryMiB, 1))
+        return Swift.max(cpu, memory)
+    }
+
+    /// Whether every instance on node `n` fits on the other ready, uncordoned nodes (first
+    /// fit over their free room, as the CA's simulation does).
+    func fitsElsewhere(_ n: Int, _ cluster: Cluster) -> Bool {
+        var room = cluster.nodes.enumerated().map { k, node in
+            k != n && node.state == .ready && node.heldBy < 0 && !node.cordoned ? node.free : Resources.zero
+        }
+        for instance in cluster.instances where Int(instance.node) == n && instance.state != .free {
+            let spec = cluster.configuration.models[instance.model.index]
+            guard let k = room.indices.first(where: { spec.allowedNodeTypes.contains(cluster.nodes[$0].type) && room[$0].fits(spec.requires) }) else {
+                return false
+            }
+            room[k] = room[k] - spec.requires
+        }
+        return true
     }
 
     /// The provisioning watchdog: nodes requested more than `maxProvisionTime` ago and still

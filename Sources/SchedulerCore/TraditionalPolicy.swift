@@ -133,7 +133,7 @@ extension Cluster {
     /// Whether some live node has room for one more instance of the model.
     public func hasRoom(for model: ModelID) -> Bool {
         let spec = configuration.models[model.index]
-        for node in nodes where node.state != .free && node.heldBy < 0 {
+        for node in nodes where node.state != .free && node.heldBy < 0 && !node.cordoned {
             if spec.allowedNodeTypes.contains(node.type) && node.free.fits(spec.requires) { return true }
         }
         return false

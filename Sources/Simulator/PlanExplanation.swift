@@ -143,6 +143,8 @@ extension PlanBuilder {
         e.add("node layer", "unneeded time", seconds(n.unneededTime), unneeded != nil ? "set" : "default: 10 min, scale-down-unneeded-time (§2.2)")
         e.add("node layer", "delay after add", seconds(n.delayAfterAdd), delay != nil ? "set" : "default: 10 min, scale-down-delay-after-add (§2.2)")
         e.add("node layer", "expander", "least-waste", "default: cluster-autoscaler (§2.2)")
+        e.add("node layer", "scale-down utilisation threshold", show(n.utilisationThreshold * 100) + " % (GPU nodes: GPUs)",
+              "default: scale-down-utilization-threshold 0.5; drained one at a time (§2.1–2.2)")
         e.add("node layer", "max provision time", seconds(n.maxProvisionTime), "default: 15 min, max-node-provision-time (§2.2)")
         e.add("node layer", "backoff after a failed node", "\(seconds(n.initialBackoff)) doubling to \(seconds(n.maxBackoff)), reset after \(seconds(n.backoffReset))",
               "default: node-group backoff flags (§2.2)")
