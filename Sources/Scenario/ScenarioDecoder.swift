@@ -872,8 +872,25 @@ struct ScenarioDecoder {
             default:
                 throw v.error(pNode, o.childPath("policy"), "unknown policy \"\(family)\"", suggestion: Suggest.hint(for: family, in: families))
             }
+            var commitments: [Commitment] = []
+            var providerHosted = false
+            if case let .serverless(sv) = policy, sv.hosting == .provider { providerHosted = true }
+            // Provider hosting has no nodes to commit to (provisionedConcurrency is its reserve).
+            if !providerHosted, let c = o.optional("commitments") {
+                for cm in try namedMembers(c, o.childPath("commitments"), what: "commitments by node type") {
+                    let p = ObjectReader.join(o.childPath("commitments"), cm.key)
+                    let h = try resolve(cm.key, in: hardwareNames, node: cm.value, path: p, what: "node type")
+                    var co = try ObjectReader(cm.value, path: p, file: file)
+                    let n = try v.integer(try co.required("nodes", expected: "nodes committed for the whole run"), co.childPath("nodes"), min: 1)
+                    let price = try v.number(try co.required("pricePerHour", expected: "USD per committed node-hour"), co.childPath("pricePerHour"), min: 0)
+                    try co.finish()
+                    commitments.append(Commitment(hardware: h, nodes: n, pricePerHour: price))
+                }
+            }
             try o.finish()
-            return Plan(name: m.key, policy: policy, jsonPath: path)
+            var plan = Plan(name: m.key, policy: policy, jsonPath: path)
+            plan.commitments = commitments
+            return plan
         }
     }
 

@@ -473,6 +473,16 @@ public struct Plan: Sendable, Equatable {
     public var name: String
     public var policy: PlanPolicy
     public var jsonPath: String
+    /// Committed capacity bought for the whole run (reserved instances, savings plans,
+    /// capacity blocks): nodes of a type paid at their own price whether used or not; live
+    /// nodes beyond the commitment pay the type's on-demand price.
+    public var commitments: [Commitment] = []
+}
+
+public struct Commitment: Sendable, Equatable {
+    public var hardware: Int
+    public var nodes: Int
+    public var pricePerHour: Double
 }
 
 public struct Expectation: Sendable, Equatable {

@@ -38,6 +38,9 @@ struct PlanPhysics {
     /// they hold (billed for the whole run).
     var provisionedSlots = 0
     var provisionedGB = 0.0
+    /// Committed nodes and their price, by node type (0: none).
+    var committed: [Int] = []
+    var committedPricePerHour: [Double] = []
 }
 
 /// Turns a scenario's plan into the scheduler core's configuration and policy, and the
@@ -123,6 +126,12 @@ public enum PlanBuilder {
         }
         var physics = PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
                                   providerHosted: providerHosted, pricing: pricing)
+        physics.committed = [Int](repeating: 0, count: s.hardware.count)
+        physics.committedPricePerHour = [Double](repeating: 0, count: s.hardware.count)
+        for c in plan.commitments {
+            physics.committed[c.hardware] = c.nodes
+            physics.committedPricePerHour[c.hardware] = c.pricePerHour
+        }
         if case let .serverless(sv) = plan.policy, providerHosted {
             physics.provisionedSlots = sv.provisioned.reduce(0, +)
             physics.provisionedGB = zip(sv.provisioned, s.models).reduce(0) { $0 + Double($1.0) * $1.1.requires.memoryGiB }

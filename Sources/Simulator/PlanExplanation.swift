@@ -29,6 +29,10 @@ extension PlanBuilder {
         func seconds(_ t: TimeSpan) -> String { show(t.seconds) + " s" }
         func setOr(_ isSet: Bool, _ source: String) -> String { isSet ? "set" : "default: " + source }
         let used = usedModels(s)
+        for c in plan.commitments {
+            e.add("billing", "committed[\"\(s.hardware[c.hardware].name)\"]", "\(c.nodes) nodes at $\(show(c.pricePerHour))/h for the whole run",
+                  "set; beyond them on-demand $\(show(s.hardware[c.hardware].pricePerHour))/h")
+        }
         switch plan.policy {
         case let .traditional(nodes, instances):
             for (t, n) in nodes.enumerated() where n > 0 { e.add("capacity", "nodes[\"\(s.hardware[t].name)\"]", String(n), "set") }

@@ -117,6 +117,10 @@ struct Simulation<Policy: ScalingPolicy> {
     var nodeFailed: [Bool] = []
     var nodeRequestFailures = 0
     var stockoutRNG: RandomSource
+    /// Committed types: live nodes, and the on-demand cost of nodes beyond the commitment.
+    var liveByType: [Int]
+    var excessSince: [Int64]
+    var excessCost = 0.0
 
     var timerGeneration: [UInt32] = []
 
@@ -203,6 +207,8 @@ struct Simulation<Policy: ScalingPolicy> {
         coldRNG = RandomSource(seed: seed, stream: 2)
         bootRNG = RandomSource(seed: seed, stream: 3)
         stockoutRNG = RandomSource(seed: seed, stream: 5)
+        liveByType = [Int](repeating: 0, count: physics.hardware.count)
+        excessSince = [Int64](repeating: 0, count: physics.hardware.count)
         perTarget = SlotTable<OutcomeStats>(capacity: scenario.targetNames.count)
         for _ in 0..<scenario.targetNames.count { perTarget.append(OutcomeStats()) }
         hardwareCount = physics.hardware.count
@@ -735,8 +741,12 @@ struct Simulation<Policy: ScalingPolicy> {
         liveNodes += 1
         if liveNodes > nodesMax { nodesMax = liveNodes }
         liveGPUs += hw.gpus
-        livePriceRate += hw.pricePerHour / 3600
-        livePriceStart += hw.pricePerHour / 3600 * Double(now) / 1e9
+        if physics.committed[t] > 0 {
+            changeCommittedType(t, by: 1)
+        } else {
+            livePriceRate += hw.pricePerHour / 3600
+            livePriceStart += hw.pricePerHour / 3600 * Double(now) / 1e9
+        }
         if warm {
             nodeReady[n] = true
         } else {
@@ -784,10 +794,40 @@ struct Simulation<Policy: ScalingPolicy> {
         if !nodeReady[n] { bootingNodes -= 1 }
         liveNodes -= 1
         liveGPUs -= hw.gpus
+        let t = Int(nodeType[n])
+        if physics.committed[t] > 0 {
+            changeCommittedType(t, by: -1)
+            return
+        }
         livePriceRate -= hw.pricePerHour / 3600
         livePriceStart -= hw.pricePerHour / 3600 * Double(nodeStart[n]) / 1e9
         closedCost += BillingMath.nodeCost(seconds: Double(now - nodeStart[n]) / 1e9, pricePerHour: hw.pricePerHour,
                                            increment: hw.billing.increment, minimum: hw.billing.minimum)
+    }
+
+    // Committed capacity: a type's committed nodes are paid for the whole run; live nodes
+    // beyond them pay on-demand per second (increments and minimums not applied).
+
+    /// A node of a committed type started (+1) or stopped (−1): the time beyond the
+    /// commitment so far is booked at the on-demand price.
+    mutating func changeCommittedType(_ t: Int, by change: Int) {
+        bookExcess(t)
+        liveByType[t] += change
+    }
+
+    mutating func bookExcess(_ t: Int) {
+        let excess = Swift.max(0, liveByType[t] - physics.committed[t])
+        excessCost += Double(excess) * physics.hardware[t].pricePerHour / 3600 * Double(now - excessSince[t]) / 1e9
+        excessSince[t] = now
+    }
+
+    /// What the commitments cost by `seconds` into the run.
+    func commitmentCost(seconds: Double) -> Double {
+        var cost = 0.0
+        for t in physics.committed.indices where physics.committed[t] > 0 {
+            cost += Double(physics.committed[t]) * physics.committedPricePerHour[t] / 3600 * seconds
+        }
+        return cost
     }
 
     // MARK: Reports
@@ -808,7 +848,12 @@ struct Simulation<Policy: ScalingPolicy> {
 
     /// Cost accrued by `now`: closed nodes as billed, live nodes by elapsed time, provider fees.
     func costSoFar() -> Double {
-        closedCost + livePriceRate * Double(now) / 1e9 - livePriceStart + providerCost + provisionedCost(seconds: Double(now) / 1e9)
+        var excess = excessCost
+        for t in liveByType.indices where physics.committed[t] > 0 {
+            excess += Double(Swift.max(0, liveByType[t] - physics.committed[t])) * physics.hardware[t].pricePerHour / 3600 * Double(now - excessSince[t]) / 1e9
+        }
+        return closedCost + livePriceRate * Double(now) / 1e9 - livePriceStart + providerCost + provisionedCost(seconds: Double(now) / 1e9)
+            + commitmentCost(seconds: Double(now) / 1e9) + excess
     }
 
     /// Provisioned concurrency's capacity charge for the time configured, rounded up to 5 min
@@ -876,8 +921,9 @@ struct Simulation<Policy: ScalingPolicy> {
         idleCost += providerInitCost + provisionedCost(seconds: Double(end) / 1e9)
         if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
         // Nodes still up are billed to the end.
-        var cost = closedCost + providerCost + provisionedCost(seconds: Double(end) / 1e9)
-        for n in 0..<nodeGeneration.count where nodeLive[n] {
+        for t in liveByType.indices where physics.committed[t] > 0 { bookExcess(t) }
+        var cost = closedCost + providerCost + provisionedCost(seconds: Double(end) / 1e9) + commitmentCost(seconds: Double(end) / 1e9) + excessCost
+        for n in 0..<nodeGeneration.count where nodeLive[n] && physics.committed[Int(nodeType[n])] == 0 {
             let hw = physics.hardware[Int(nodeType[n])]
             cost += BillingMath.nodeCost(seconds: Double(end - nodeStart[n]) / 1e9, pricePerHour: hw.pricePerHour,
                                          increment: hw.billing.increment, minimum: hw.billing.minimum)

@@ -228,6 +228,23 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(Summary.row(r).value("idle_cost_usd")!, 0.09, accuracy: 1e-9)
     }
 
+    /// Committed capacity: 2 of 3 reserved nodes committed at $0.10/h for the hour, the third
+    /// at the on-demand $0.17/h: $0.37. A commitment larger than the pool is still paid.
+    func testCommitmentsArePaidWhetherUsedOrNot() throws {
+        func cost(_ commitment: String) throws -> Double {
+            let s = try scenario("""
+            { "name": "commit", "duration": "1h",
+              "hardware": { "c": { "vcpus": 4, "memoryGiB": 8, "pricePerHour": 0.17 } },
+              "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" } },
+              "workload": [ { "kind": "poisson", "target": "m", "rate": 1 } ],
+              "plans": { "r": { "policy": "traditional", "nodes": { "c": 3 }, "commitments": { "c": \(commitment) } } } }
+            """)
+            return try Runner.run(s, options: RunOptions()).plans[0].cost
+        }
+        XCTAssertEqual(try cost("{ \"nodes\": 2, \"pricePerHour\": 0.10 }"), 0.37, accuracy: 1e-6)
+        XCTAssertEqual(try cost("{ \"nodes\": 5, \"pricePerHour\": 0.10 }"), 0.50, accuracy: 1e-6)
+    }
+
     func testKeepAliveDecidesColdStarts() throws {
         func run(every: Double, keepAlive: String) throws -> PlanResult {
             let s = try scenario("""
