@@ -704,7 +704,7 @@ struct ScenarioDecoder {
             var o = try ObjectReader(m.value, path: path, file: file)
             let pNode = try o.required("policy", expected: families.joined(separator: ", "))
             let family = try v.string(pNode, o.childPath("policy"))
-            let policy: PlanPolicy
+            var policy: PlanPolicy
             switch family {
             case "traditional":
                 let nNode = try o.required("nodes", expected: "node counts by type, e.g. {\"gpu.t4\": 10}")
@@ -886,6 +886,25 @@ struct ScenarioDecoder {
                     try co.finish()
                     commitments.append(Commitment(hardware: h, nodes: n, pricePerHour: price))
                 }
+            }
+            // Only plans that add nodes can run into an account quota.
+            func quota() throws -> NodeQuota {
+                var quota = NodeQuota()
+                guard let q = o.optional("quota") else { return quota }
+                var qo = try ObjectReader(q, path: o.childPath("quota"), file: file)
+                quota.vcpus = try qo.optional("vcpus").map { try v.integer($0, qo.childPath("vcpus"), min: 1) } ?? 0
+                quota.gpus = try qo.optional("gpus").map { try v.integer($0, qo.childPath("gpus"), min: 1) } ?? 0
+                try qo.finish()
+                return quota
+            }
+            switch policy {
+            case var .elastic(e):
+                e.quota = try quota()
+                policy = .elastic(e)
+            case var .serverless(sv) where sv.hosting == .self:
+                sv.quota = try quota()
+                policy = .serverless(sv)
+            default: break
             }
             try o.finish()
             var plan = Plan(name: m.key, policy: policy, jsonPath: path)

@@ -376,6 +376,7 @@ public struct ElasticPlan: Sendable, Equatable {
     public var behavior: BehaviorSpec?
     /// `"scaler": "step"`: the alarms and steps.
     public var step: StepSpec?
+    public var quota = NodeQuota()
 }
 
 /// Step scaling as written in the scenario.
@@ -440,6 +441,8 @@ public struct ServerlessPlan: Sendable, Equatable {
     public var scaleRatePer10s = 0
     /// Provider hosting: provisioned concurrency by model index.
     public var provisioned: [Int] = []
+    /// Self-hosting: limits over all pools.
+    public var quota = NodeQuota()
 }
 
 /// Knative Pod Autoscaler settings a plan may override (nil: Knative's default).
@@ -477,6 +480,13 @@ public struct Plan: Sendable, Equatable {
     /// capacity blocks): nodes of a type paid at their own price whether used or not; live
     /// nodes beyond the commitment pay the type's on-demand price.
     public var commitments: [Commitment] = []
+}
+
+/// Limits over all of a plan's pools (a cloud account's quota): vCPUs and GPUs; 0: none.
+public struct NodeQuota: Sendable, Equatable {
+    public var vcpus = 0
+    public var gpus = 0
+    public init() {}
 }
 
 public struct Commitment: Sendable, Equatable {

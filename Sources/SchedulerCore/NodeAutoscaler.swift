@@ -28,6 +28,10 @@ public struct NodeAutoscaler: Sendable {
         public var initialBackoff = TimeSpan.seconds(300)
         public var maxBackoff = TimeSpan.seconds(1800)
         public var backoffReset = TimeSpan.seconds(10_800)
+        /// Limits over all pools, like a cloud account's quota or the CA's `cores-total` and
+        /// `gpu-total` flags (0: none): new nodes that would exceed them are not started.
+        public var maxVCPUsTotal = 0
+        public var maxGPUsTotal = 0
         /// `scale-down-utilization-threshold` (and the GPU one), default 0.5: a node whose
         /// requested share is below it, and whose instances fit elsewhere, is unneeded [CA FAQ].
         public var utilisationThreshold = 0.5
@@ -100,7 +104,7 @@ public struct NodeAutoscaler: Sendable {
     public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
                                       now: TimePoint, into actions: inout [SchedulerAction]) {
         let room = Swift.max(0, parameters.maxNodes[type.index] - cluster.liveNodes[type.index])
-        for _ in 0..<Swift.min(count, room) {
+        for _ in 0..<Swift.min(count, room) where withinQuota(adding: type, cluster) {
             cluster.claim(cluster.startNode(type, warm: false, now: now, into: &actions), for: job)
             lastScaleUp = now
         }
@@ -186,6 +190,20 @@ public struct NodeAutoscaler: Sendable {
         }
     }
 
+    /// Whether one more node of the type keeps the plan within its total vCPU and GPU quota.
+    public func withinQuota(adding type: NodeTypeID, _ cluster: Cluster) -> Bool {
+        guard parameters.maxVCPUsTotal > 0 || parameters.maxGPUsTotal > 0 else { return true }
+        var milliCPU: Int64 = 0, gpus: Int64 = 0
+        for (t, count) in cluster.liveNodes.enumerated() {
+            milliCPU += Int64(count) * cluster.configuration.nodeTypes[t].capacity.milliCPU
+            gpus += Int64(count) * cluster.configuration.nodeTypes[t].capacity.gpus
+        }
+        let cap = cluster.configuration.nodeTypes[type.index].capacity
+        if parameters.maxVCPUsTotal > 0 && milliCPU + cap.milliCPU > Int64(parameters.maxVCPUsTotal) * 1000 { return false }
+        if parameters.maxGPUsTotal > 0 && gpus + cap.gpus > Int64(parameters.maxGPUsTotal) { return false }
+        return true
+    }
+
     /// Whether the node type is backed off after a failed scale-up.
     public func backedOff(_ type: NodeTypeID, now: TimePoint) -> Bool {
         type.index < backoffUntil.count && now < backoffUntil[type.index]
@@ -201,7 +219,7 @@ public struct NodeAutoscaler: Sendable {
         for type in spec.allowedNodeTypes {
             let cap = cluster.configuration.nodeTypes[type.index].capacity
             guard cluster.liveNodes[type.index] < parameters.maxNodes[type.index], cap.fits(spec.requires),
-                  !backedOff(type, now: now) else { continue }
+                  !backedOff(type, now: now), withinQuota(adding: type, cluster) else { continue }
             let cpu = (cap.milliCPU - spec.requires.milliCPU) * 1_000_000 / Swift.max(cap.milliCPU, 1)
             let memory = (cap.memoryMiB - spec.requires.memoryMiB) * 1_000_000 / Swift.max(cap.memoryMiB, 1)
             if cpu < bestCPU || (cpu == bestCPU && memory < bestMemory) {

@@ -139,7 +139,8 @@ public enum PlanBuilder {
         return physics
     }
 
-    static func nodeParameters(_ s: Scenario, _ ranges: [NodeRange], scan: Double?, unneeded: Double?, delay: Double?) -> NodeAutoscaler.Parameters {
+    static func nodeParameters(_ s: Scenario, _ ranges: [NodeRange], scan: Double?, unneeded: Double?, delay: Double?,
+                               quota: NodeQuota = NodeQuota()) -> NodeAutoscaler.Parameters {
         var minNodes = [Int](repeating: 0, count: s.hardware.count)
         var maxNodes = [Int](repeating: 0, count: s.hardware.count)
         for r in ranges { minNodes[r.hardware] = r.min; maxNodes[r.hardware] = r.max }
@@ -147,6 +148,8 @@ public enum PlanBuilder {
         if let scan { p.scanInterval = .seconds(scan) }
         if let unneeded { p.unneededTime = .seconds(unneeded) }
         if let delay { p.delayAfterAdd = .seconds(delay) }
+        p.maxVCPUsTotal = quota.vcpus
+        p.maxGPUsTotal = quota.gpus
         return p
     }
 
@@ -161,7 +164,7 @@ public enum PlanBuilder {
         var maxI = used.map { $0 ? 1000 : 0 }
         for r in e.instances where used[r.model] { minI[r.model] = r.min; maxI[r.model] = r.max }
         var p = ElasticPolicy.Parameters(target: e.target, minInstances: minI, maxInstances: maxI,
-                                         nodes: nodeParameters(s, e.nodes, scan: e.nodeScanInterval, unneeded: e.nodeUnneededTime, delay: e.scaleDownDelayAfterAdd))
+                                         nodes: nodeParameters(s, e.nodes, scan: e.nodeScanInterval, unneeded: e.nodeUnneededTime, delay: e.scaleDownDelayAfterAdd, quota: e.quota))
         if let t = e.tolerance { p.tolerance = t }
         if let sp = e.syncPeriod { p.syncPeriod = .seconds(sp) }
         if let d = e.downscaleStabilization { p.downscaleStabilization = .seconds(d) }
@@ -216,7 +219,7 @@ public enum PlanBuilder {
 
     static func serverless(_ s: Scenario, _ sv: ServerlessPlan) -> ServerlessPolicy {
         let nodes = sv.hosting == .self
-            ? nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd)
+            ? nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd, quota: sv.quota)
             : nil
         var parameters = ServerlessPolicy.Parameters(keepAlive: .seconds(sv.keepAlive), concurrencyLimit: sv.concurrencyLimit, nodes: nodes)
         if sv.hybridKeepAlive { parameters.hybridHistogram = HybridHistogram.Parameters() }
@@ -239,7 +242,7 @@ public enum PlanBuilder {
 
     static func knative(_ s: Scenario, _ sv: ServerlessPlan) -> KnativePolicy {
         KnativePolicy(parameters: knativeParameters(sv.kpa!),
-                      nodes: nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd),
+                      nodes: nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd, quota: sv.quota),
                       used: usedModels(s))
     }
 

@@ -131,7 +131,7 @@ extension PlanBuilder {
                 e.add("provider", "billing granularity", show(sv.pricing.granularity) + " s", "set or default 1 ms (§4.4)")
                 e.add("provider", "INIT phase", "billed", "default: billed since 1 Aug 2025 (§4.4)")
             } else {
-                explainNodes(&e, s, nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd),
+                explainNodes(&e, s, nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd, quota: sv.quota),
                              sv.nodeScanInterval, sv.nodeUnneededTime, sv.scaleDownDelayAfterAdd)
             }
         }
@@ -147,6 +147,9 @@ extension PlanBuilder {
         e.add("node layer", "unneeded time", seconds(n.unneededTime), unneeded != nil ? "set" : "default: 10 min, scale-down-unneeded-time (§2.2)")
         e.add("node layer", "delay after add", seconds(n.delayAfterAdd), delay != nil ? "set" : "default: 10 min, scale-down-delay-after-add (§2.2)")
         e.add("node layer", "expander", "least-waste", "default: cluster-autoscaler (§2.2)")
+        if n.maxVCPUsTotal > 0 || n.maxGPUsTotal > 0 {
+            e.add("node layer", "quota over all pools", "\(n.maxVCPUsTotal > 0 ? "\(n.maxVCPUsTotal) vCPUs" : "vCPUs unlimited"), \(n.maxGPUsTotal > 0 ? "\(n.maxGPUsTotal) GPUs" : "GPUs unlimited")", "set (like cores-total / gpu-total)")
+        }
         e.add("node layer", "scale-down utilisation threshold", show(n.utilisationThreshold * 100) + " % (GPU nodes: GPUs)",
               "default: scale-down-utilization-threshold 0.5; drained one at a time (§2.1–2.2)")
         e.add("node layer", "max provision time", seconds(n.maxProvisionTime), "default: 15 min, max-node-provision-time (§2.2)")

@@ -257,6 +257,22 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(r.nodesMax, 1)
     }
 
+    /// An account quota of 2 GPUs caps a pool allowed 4 GPU nodes: overload cannot add a third.
+    func testQuotaCapsNodesAcrossPools() throws {
+        let s = try scenario("""
+        { "name": "quota", "duration": "30m", "seed": 3,
+          "hardware": { "g": { "vcpus": 8, "memoryGiB": 32, "gpus": 1, "pricePerHour": 1, "boot": "60s" } },
+          "models": { "m": { "requires": { "vcpus": 4, "memoryGiB": 16, "gpus": 1 }, "service": "1s", "concurrency": 2, "queueLimit": 50 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 10 } ],
+          "plans": { "capped": { "policy": "elastic", "target": 0.5, "quota": { "gpus": 2 }, "nodes": { "g": { "min": 1, "max": 4 } } },
+                     "free": { "policy": "elastic", "target": 0.5, "nodes": { "g": { "min": 1, "max": 4 } } } } }
+        """)
+        let run = try Runner.run(s, options: RunOptions())
+        XCTAssertEqual(run.plans[0].nodesMax, 2)
+        XCTAssertEqual(run.plans[1].nodesMax, 4)
+        for r in run.plans { assertConservation(r) }
+    }
+
     func testQuickstartConservesRequestsInEveryPlan() throws {
         let run = try Runner.run(try bundled("quickstart.json"), options: RunOptions())
         XCTAssertEqual(run.plans.map(\.plan), ["reserved", "autoscaled", "serverless"])
