@@ -10,7 +10,7 @@
 /// Utilisation is the time-average fraction of busy request slots of the model's ready
 /// instances over the last sync period (the analogue of CPU usage ÷ request from
 /// metrics-server).
-public struct ElasticPolicy: ScalingPolicy {
+public struct ElasticPolicy: NodeLayerPolicy {
     public var family: String { "elastic" }
 
     public struct Parameters: Sendable, Equatable {
@@ -79,10 +79,7 @@ public struct ElasticPolicy: ScalingPolicy {
     }
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
-        nodeScaler.start(&cluster, now: now, into: &actions)
-        for m in 0..<parameters.minInstances.count where !cluster.isRetired(ModelID(m)) {
-            for _ in 0..<parameters.minInstances[m] { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
-        }
+        startMinimum(parameters.minInstances, &cluster, now: now, into: &actions)
         actions.append(.setTimer(Self.syncTimer, at: now + parameters.syncPeriod))
     }
 
@@ -129,11 +126,6 @@ public struct ElasticPolicy: ScalingPolicy {
         }
     }
 
-    /// Training jobs get new nodes from the node layer, within each pool's maximum.
-    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
-                                      now: TimePoint, into actions: inout [SchedulerAction]) {
-        nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
-    }
 
     /// One HPA reconcile of a model: the replica count it should have now.
     public mutating func reconcile(_ model: ModelID, _ cluster: inout Cluster, now: TimePoint) -> Int {

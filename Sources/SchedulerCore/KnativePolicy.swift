@@ -102,7 +102,7 @@ public struct KPADecider: Sendable, Equatable {
 /// requests wait in the activator's queue meanwhile. A model scales to zero after its stable
 /// window averages to zero and the scale-to-zero grace period has passed. Nodes come from the
 /// cluster-autoscaler node layer.
-public struct KnativePolicy: ScalingPolicy {
+public struct KnativePolicy: NodeLayerPolicy {
     public var family: String { "serverless" }
 
     public static let tickTimer = TimerID(2)
@@ -198,8 +198,4 @@ public struct KnativePolicy: ScalingPolicy {
         }
     }
 
-    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
-                                      now: TimePoint, into actions: inout [SchedulerAction]) {
-        nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
-    }
 }

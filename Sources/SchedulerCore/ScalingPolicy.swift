@@ -89,3 +89,27 @@ extension ScalingPolicy {
         return needed
     }
 }
+
+/// A policy whose nodes come from the cluster-autoscaler node layer (elastic plans, step
+/// scaling, Knative): training jobs get their nodes from it, and its minimum instances start
+/// warm with the pools' minimum nodes.
+public protocol NodeLayerPolicy: ScalingPolicy {
+    var nodeScaler: NodeAutoscaler { get set }
+}
+
+extension NodeLayerPolicy {
+    /// Training jobs get new nodes from the node layer, within each pool's maximum and quota.
+    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
+                                      now: TimePoint, into actions: inout [SchedulerAction]) {
+        nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
+    }
+
+    /// Starts the pools' minimum nodes and each model's minimum instances (warm: capacity that
+    /// exists from the start), except versions that take no traffic yet.
+    mutating func startMinimum(_ minInstances: [Int], _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        nodeScaler.start(&cluster, now: now, into: &actions)
+        for m in 0..<minInstances.count where !cluster.isRetired(ModelID(m)) {
+            for _ in 0..<minInstances[m] { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
+        }
+    }
+}

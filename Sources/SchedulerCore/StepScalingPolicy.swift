@@ -7,7 +7,7 @@
 /// Source: AWS EC2 Auto Scaling user guide (step scaling; default instance warm-up, falling
 /// back to the 300 s default cooldown when unset), as summarised in
 /// shared/reference/autoscalers.md §6.1. Nodes come from the cluster-autoscaler node layer.
-public struct StepScalingPolicy: ScalingPolicy {
+public struct StepScalingPolicy: NodeLayerPolicy {
     public var family: String { "elastic" }
 
     public enum Adjustment: Sendable, Equatable {
@@ -87,10 +87,7 @@ public struct StepScalingPolicy: ScalingPolicy {
     }
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
-        nodeScaler.start(&cluster, now: now, into: &actions)
-        for m in 0..<parameters.minInstances.count where !cluster.isRetired(ModelID(m)) {
-            for _ in 0..<parameters.minInstances[m] { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
-        }
+        startMinimum(parameters.minInstances, &cluster, now: now, into: &actions)
         actions.append(.setTimer(Self.periodTimer, at: now + parameters.period))
     }
 
@@ -192,8 +189,4 @@ public struct StepScalingPolicy: ScalingPolicy {
         }
     }
 
-    public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
-                                      now: TimePoint, into actions: inout [SchedulerAction]) {
-        nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
-    }
 }
