@@ -230,6 +230,9 @@ struct Simulation<Policy: ScalingPolicy> {
         targetNames = scenario.targetNames
         hardwareNames = scenario.hardware.map(\.name)
         actions.reserveCapacity(64)
+        // One row per interval up to the duration (a few more while requests drain): reserved
+        // up front so a long run never holds the old and the grown buffer at once.
+        if self.interval > 0 { timeseries.reserveCapacity(Int(duration / self.interval) + 4) }
         let submissions = scenario.trainingSubmissions
         jobSubmittedAt = submissions.map { Int64(($0.time * 1e9).rounded()) }
         jobDuration = submissions.map { Int64((scenario.training[$0.job].duration * 1e9).rounded()) }
