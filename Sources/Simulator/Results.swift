@@ -56,15 +56,16 @@ public struct TimeseriesRow: Sendable, Equatable {
     public var coldPhaseSeconds = ColdPhaseSeconds()
 
     /// The phases' seconds as an array, in `ColdStartPhase` order.
-    public var coldPhases: [Double] {
-        [coldPhaseSeconds.node, coldPhaseSeconds.pull, coldPhaseSeconds.initialise, coldPhaseSeconds.load, coldPhaseSeconds.warmup]
-    }
+    public var coldPhases: [Double] { coldPhaseSeconds.array }
 }
 
 /// Seconds per cold-start phase, stored inline.
 public struct ColdPhaseSeconds: Sendable, Equatable {
     public var node = 0.0, pull = 0.0, initialise = 0.0, load = 0.0, warmup = 0.0
     public init() {}
+
+    /// In `ColdStartPhase` order.
+    public var array: [Double] { [node, pull, initialise, load, warmup] }
 
     public subscript(phase: ColdStartPhase) -> Double {
         get {

@@ -188,7 +188,7 @@ struct Simulation<Policy: ScalingPolicy> {
     var timeseries: [TimeseriesRow] = []
     var intervalArrivals: Int64 = 0, intervalCompletions: Int64 = 0, intervalRejections: Int64 = 0, intervalTimeouts: Int64 = 0
     var intervalColdStarts: Int64 = 0
-    var coldPhases = [Double](repeating: 0, count: ColdStartPhase.allCases.count)
+    var coldPhases = ColdPhaseSeconds()
     var intervalColdPhases = ColdPhaseSeconds()
 
     init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double,
@@ -693,7 +693,7 @@ struct Simulation<Policy: ScalingPolicy> {
 
     /// Adds a cold-start phase's duration to the run's and the interval's totals.
     @inline(__always) mutating func bookColdPhase(_ phase: ColdStartPhase, _ nanoseconds: Int64) {
-        coldPhases[phase.rawValue] += Double(nanoseconds) / 1e9
+        coldPhases[phase] += Double(nanoseconds) / 1e9
         intervalColdPhases[phase] += Double(nanoseconds) / 1e9
     }
 
@@ -938,7 +938,7 @@ struct Simulation<Policy: ScalingPolicy> {
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
-            stageLatency: stageLatency, training: training, coldPhases: coldPhases, idleCost: idleCost,
+            stageLatency: stageLatency, training: training, coldPhases: coldPhases.array, idleCost: idleCost,
             nodeRequestFailures: nodeRequestFailures, perModel: perModel)
     }
 }
