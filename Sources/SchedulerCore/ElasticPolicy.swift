@@ -10,7 +10,7 @@
 /// Utilisation is the time-average fraction of busy request slots of the model's ready
 /// instances over the last sync period (the analogue of CPU usage ÷ request from
 /// metrics-server).
-public struct ElasticPolicy: NodeLayerPolicy {
+public struct ElasticPolicy: InstanceRangePolicy {
     public var family: String { "elastic" }
 
     public struct Parameters: Sendable, Equatable {
@@ -83,13 +83,8 @@ public struct ElasticPolicy: NodeLayerPolicy {
         actions.append(.setTimer(Self.syncTimer, at: now + parameters.syncPeriod))
     }
 
-    public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
-                                    into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
-        parameters.maxInstances[model.index] == 0 ? .reject(.noCapacity) : .queue
-    }
-
-    public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
-                                      into actions: inout [SchedulerAction]) {}
+    /// The model's instance ceiling (a request for a model allowed none is turned away).
+    public var maxInstances: [Int] { parameters.maxInstances }
 
     public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
                                     into actions: inout [SchedulerAction]) {

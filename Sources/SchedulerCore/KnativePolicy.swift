@@ -149,9 +149,6 @@ public struct KnativePolicy: NodeLayerPolicy {
         return .queue
     }
 
-    public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
-                                      into actions: inout [SchedulerAction]) {}
-
     public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
                                     into actions: inout [SchedulerAction]) {
         if timer == NodeAutoscaler.scanTimer {

@@ -104,6 +104,10 @@ extension NodeLayerPolicy {
         nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
     }
 
+    /// Scaling decides on timers here: an idle instance asks for nothing.
+    public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
+                                      into actions: inout [SchedulerAction]) {}
+
     /// Starts the pools' minimum nodes and each model's minimum instances (warm: capacity that
     /// exists from the start), except versions that take no traffic yet.
     mutating func startMinimum(_ minInstances: [Int], _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
@@ -111,5 +115,19 @@ extension NodeLayerPolicy {
         for m in 0..<minInstances.count where !cluster.isRetired(ModelID(m)) {
             for _ in 0..<minInstances[m] { cluster.startInstance(ModelID(m), warm: true, now: now, into: &actions) }
         }
+    }
+}
+
+/// A node-layer policy with instance ranges per model (the HPA, step scaling): a request finds
+/// no free slot and waits in the queue for the capacity the policy adds, unless its model may
+/// have no instance at all.
+public protocol InstanceRangePolicy: NodeLayerPolicy {
+    var maxInstances: [Int] { get }
+}
+
+extension InstanceRangePolicy {
+    public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
+                                    into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
+        maxInstances[model.index] == 0 ? .reject(.noCapacity) : .queue
     }
 }

@@ -7,7 +7,7 @@
 /// Source: AWS EC2 Auto Scaling user guide (step scaling; default instance warm-up, falling
 /// back to the 300 s default cooldown when unset), as summarised in
 /// shared/reference/autoscalers.md §6.1. Nodes come from the cluster-autoscaler node layer.
-public struct StepScalingPolicy: NodeLayerPolicy {
+public struct StepScalingPolicy: InstanceRangePolicy {
     public var family: String { "elastic" }
 
     public enum Adjustment: Sendable, Equatable {
@@ -91,13 +91,8 @@ public struct StepScalingPolicy: NodeLayerPolicy {
         actions.append(.setTimer(Self.periodTimer, at: now + parameters.period))
     }
 
-    public mutating func noFreeSlot(for model: ModelID, _ cluster: inout Cluster, now: TimePoint,
-                                    into actions: inout [SchedulerAction]) -> NoFreeSlotDecision {
-        parameters.maxInstances[model.index] == 0 ? .reject(.noCapacity) : .queue
-    }
-
-    public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
-                                      into actions: inout [SchedulerAction]) {}
+    /// The model's instance ceiling (a request for a model allowed none is turned away).
+    public var maxInstances: [Int] { parameters.maxInstances }
 
     public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
                                     into actions: inout [SchedulerAction]) {
