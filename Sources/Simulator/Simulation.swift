@@ -563,24 +563,13 @@ struct Simulation<Policy: ScalingPolicy> {
         let latency = now - req[r].arrival
         let wait = req[r].wait
         let within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? 0
-        tally(r) {
+        tallyEnd(r) {
             $0.completed += 1
             $0.latency.record(latency)
             $0.waitNanoseconds += wait
             $0.withinSLO += within
         }
         intervalCompletions += 1
-        tallyVersion(r) {
-            $0.completed += 1
-            $0.latency.record(latency)
-            $0.withinSLO += within
-            $0.waitNanoseconds += wait
-        }
-        if req[r].duringTraining {
-            training.servingDuring.completed += 1
-            training.servingDuring.latency.record(latency)
-            training.servingDuring.withinSLO += within
-        }
         try logRow(r, outcome: "completed", reason: "")
         releaseRequest(r)
     }
@@ -589,9 +578,7 @@ struct Simulation<Policy: ScalingPolicy> {
         if req[r].parent >= 0 { return try stageRejected(r, reason: reason) }
         guard !req[r].ended else { return }
         endRequest(r)
-        tally(r) { $0.rejected += 1 }
-        if req[r].duringTraining { training.servingDuring.rejected += 1 }
-        tallyVersion(r) { $0.rejected += 1 }
+        tallyEnd(r) { $0.rejected += 1 }
         rejectedByReason[Int(reason.rawValue)] += 1
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: reason.label)
@@ -600,9 +587,7 @@ struct Simulation<Policy: ScalingPolicy> {
 
     mutating func timeOut(_ r: Int) {
         endRequest(r)
-        tally(r) { $0.timedOut += 1 }
-        if req[r].duringTraining { training.servingDuring.timedOut += 1 }
-        tallyVersion(r) { $0.timedOut += 1 }
+        tallyEnd(r) { $0.timedOut += 1 }
         intervalTimeouts += 1
         try? logRow(r, outcome: "timed_out", reason: "timeout")
     }
@@ -613,6 +598,14 @@ struct Simulation<Policy: ScalingPolicy> {
         update(&perTarget[Int(req[r].target)])
         let c = Int(req[r].caller)
         if c != 0 { update(&perCaller[c]) }
+    }
+
+    /// Books a request's end on every set of statistics it counts in: its target and caller,
+    /// its version (when the scenario has versions), and serving while training ran.
+    @inline(__always) mutating func tallyEnd(_ r: Int, _ update: (inout OutcomeStats) -> Void) {
+        tally(r, update)
+        tallyVersion(r, update)
+        if req[r].duringTraining { update(&training.servingDuring) }
     }
 
     @inline(__always) mutating func endRequest(_ r: Int) {
