@@ -88,7 +88,8 @@ struct Simulation<Policy: ScalingPolicy> {
     let log: RequestLogWriter?
     let modelNames: [String]
     let modelVersions: [String]
-    let modelVariantGroup: [[Int]]
+    /// Per model: whether it is one of several versions (then requests.csv names it).
+    let modelHasVersions: [Bool]
     let targetNames: [String]
     let hardwareNames: [String]
 
@@ -226,7 +227,7 @@ struct Simulation<Policy: ScalingPolicy> {
         modelGPUs = physics.models.map(\.gpus)
         modelNames = scenario.models.map(\.name)
         modelVersions = scenario.models.map { $0.version ?? "" }
-        modelVariantGroup = scenario.models.map(\.variantGroup)
+        modelHasVersions = scenario.models.map { !$0.variantGroup.isEmpty }
         targetNames = scenario.targetNames
         hardwareNames = scenario.hardware.map(\.name)
         actions.reserveCapacity(64)
@@ -898,7 +899,7 @@ struct Simulation<Policy: ScalingPolicy> {
     func servedVersion(_ r: Int) -> String {
         if tracksVersions && !isGraph[Int(req[r].target)] {
             let m = core.cluster.currentModel(of: RequestID(r)).index
-            if !modelVariantGroup[m].isEmpty { return modelVersions[m] }
+            if modelHasVersions[m] { return modelVersions[m] }
         }
         return versions.strings[Int(req[r].version)]
     }
