@@ -29,6 +29,9 @@ public struct Resources: Hashable, Sendable {
 /// What the core knows of a node type: its allocatable capacity.
 public struct NodeTypeSpec: Sendable {
     public var capacity: Resources
+    /// Spot nodes: whether requests cut off by an interruption are retried (queued again for
+    /// their model) rather than failed.
+    public var retriesInterrupted = true
     public init(capacity: Resources) { self.capacity = capacity }
 }
 

@@ -99,6 +99,16 @@ public struct NodeAutoscaler: Sendable {
         actions.append(.setTimer(Self.scanTimer, at: now + parameters.scanInterval))
     }
 
+    /// Starts nodes of the type (cold) while its pool is below its minimum: a reclaimed node's
+    /// pool is refilled as an Auto Scaling group keeps its minimum size.
+    public mutating func restoreMinimum(_ type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint,
+                                        into actions: inout [SchedulerAction]) {
+        while cluster.liveNodes[type.index] < parameters.minNodes[type.index] {
+            cluster.startNode(type, warm: false, now: now, into: &actions)
+            cluster.placePending(now: now, into: &actions)
+        }
+    }
+
     /// Starts up to `count` nodes of `type` for a training job, within the pool's maximum,
     /// and claims them for it. Counts as a scale-up (it delays scale-down like any other).
     public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
@@ -134,12 +144,7 @@ public struct NodeAutoscaler: Sendable {
             cluster.cordon(NodeID(n))
             drainedNodes += 1
             underusedSince[n] = nil
-            for i in 0..<cluster.instances.count where Int(cluster.instances[i].node) == n && cluster.instances[i].state != .free
-                && cluster.instances[i].state != .draining {
-                let model = cluster.instances[i].model
-                cluster.stopInstance(InstanceID(i), now: now, into: &actions)
-                cluster.startInstance(model, warm: false, now: now, into: &actions)
-            }
+            cluster.replaceInstances(onNode: NodeID(n), now: now, into: &actions)
             return
         }
     }

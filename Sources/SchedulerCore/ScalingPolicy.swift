@@ -57,9 +57,30 @@ public protocol ScalingPolicy: Sendable {
     /// version's instances must be ready before the weight takes effect (0: at once).
     mutating func prepareShift(_ model: ModelID, weight: Int, blueGreen: Bool, _ cluster: inout Cluster, now: TimePoint,
                                into actions: inout [SchedulerAction]) -> Int
+
+    /// A (spot) node will be reclaimed soon; the core has cordoned it. The policy moves or
+    /// stops its instances and may start a replacement node.
+    mutating func nodeInterruptionNotice(_ node: NodeID, _ cluster: inout Cluster, now: TimePoint,
+                                         into actions: inout [SchedulerAction])
+
+    /// A node of `type` was reclaimed and is gone.
+    mutating func nodeReclaimed(type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint,
+                                into actions: inout [SchedulerAction])
 }
 
 extension ScalingPolicy {
+    /// By default the node's instances are replaced elsewhere, as a node termination handler's
+    /// cordon-and-drain does: their replicas are recreated and wait for room (the node layer
+    /// adds nodes for them as for any pending instance).
+    public mutating func nodeInterruptionNotice(_ node: NodeID, _ cluster: inout Cluster, now: TimePoint,
+                                                into actions: inout [SchedulerAction]) {
+        cluster.replaceInstances(onNode: node, now: now, into: &actions)
+    }
+
+    /// By default nothing more happens when a reclaimed node is gone.
+    public mutating func nodeReclaimed(type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint,
+                                       into actions: inout [SchedulerAction]) {}
+
     /// By default arrivals teach the policy nothing.
     @inlinable public mutating func requestArrived(for model: ModelID, _ cluster: inout Cluster, now: TimePoint) {}
 
@@ -102,6 +123,13 @@ extension NodeLayerPolicy {
     public mutating func provideNodes(forJob job: JobID, type: NodeTypeID, count: Int, _ cluster: inout Cluster,
                                       now: TimePoint, into actions: inout [SchedulerAction]) {
         nodeScaler.provideNodes(forJob: job, type: type, count: count, &cluster, now: now, into: &actions)
+    }
+
+    /// A pool that lost a reclaimed node below its minimum gets a new one (the node group's
+    /// minimum size is kept, as an Auto Scaling group does).
+    public mutating func nodeReclaimed(type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint,
+                                       into actions: inout [SchedulerAction]) {
+        nodeScaler.restoreMinimum(type, &cluster, now: now, into: &actions)
     }
 
     /// Scaling decides on timers here: an idle instance asks for nothing.

@@ -74,6 +74,13 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             policy.nodesReturned(&cluster, now: now, into: &actions)
         case let .rolloutStep(rollout, step):
             rolloutStep(rollout, step: step, now: now, into: &actions)
+        case let .nodeInterruptionNotice(node):
+            if cluster.nodes[node.index].state != .free {
+                cluster.cordon(node)
+                policy.nodeInterruptionNotice(node, &cluster, now: now, into: &actions)
+            }
+        case let .nodeInterrupted(node):
+            nodeInterrupted(node, now: now, into: &actions)
         }
         if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
     }
@@ -121,6 +128,24 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         }
         // Starting or stopping here may have emptied held nodes again; they are handled now.
         cluster.jobCheckPending = false
+    }
+
+    /// A spot node was reclaimed: requests cut off there are retried as new arrivals of their
+    /// current stage (a load balancer's retry on a reset connection) or failed, as the node
+    /// type says; then the policy may replace the node.
+    @usableFromInline
+    mutating func nodeInterrupted(_ node: NodeID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        guard cluster.nodes[node.index].state != .free else { return }
+        let type = cluster.nodes[node.index].type
+        let retry = cluster.configuration.nodeTypes[type.index].retriesInterrupted
+        for request in cluster.reclaim(node, now: now, into: &actions) {
+            if retry {
+                admit(request, now: now, into: &actions)
+            } else {
+                cluster.turnAway(request, reason: .interrupted, into: &actions)
+            }
+        }
+        policy.nodeReclaimed(type: type, &cluster, now: now, into: &actions)
     }
 
     /// Sends the request's current stage to a free slot, or queues it, or turns it away.

@@ -8,6 +8,9 @@ public enum RejectReason: UInt8, Sendable, CaseIterable {
     case throttled
     /// The caller already has its quota of requests in flight.
     case quota
+    /// It was in service on a spot node when the cloud reclaimed it, and the node type fails
+    /// such requests rather than retrying them.
+    case interrupted
 
     /// The label used in reports.
     public var label: String {
@@ -16,6 +19,7 @@ public enum RejectReason: UInt8, Sendable, CaseIterable {
         case .noCapacity: return "no_capacity"
         case .throttled: return "throttled"
         case .quota: return "quota"
+        case .interrupted: return "interrupted"
         }
     }
 }
@@ -47,6 +51,9 @@ public enum SchedulerAction: Sendable, Equatable {
     case setTimer(TimerID, at: TimePoint)
     /// Forget the timer: do not report it.
     case cancelTimer(TimerID)
+    /// Stop serving the request at once: its node was reclaimed. The request's instance no
+    /// longer serves it; a later action retries it (`dispatch`, or it queues) or rejects it.
+    case interrupt(RequestID)
     /// Run the training job on the nodes it holds (`Cluster.jobs[job].nodes`, all ready and
     /// empty); report `.jobFinished` when its work is done.
     case startJob(JobID)

@@ -26,4 +26,10 @@ public enum SchedulerInput: Sendable, Equatable {
     /// A rollout reached one of its steps (`ClusterConfiguration.rollouts[rollout]`): a canary
     /// weight takes effect, or a blue-green deployment starts.
     case rolloutStep(rollout: Int, step: Int)
+    /// The cloud will reclaim the (spot) node soon: nothing new is placed on it and the policy
+    /// moves its instances elsewhere while the ones serving finish what they can.
+    case nodeInterruptionNotice(NodeID)
+    /// The cloud reclaimed the node: requests still in service on it are cut off (retried or
+    /// failed), its instances and any training job on it stop, and the node is gone.
+    case nodeInterrupted(NodeID)
 }

@@ -198,6 +198,18 @@ public struct ServerlessPolicy: ScalingPolicy {
         }
     }
 
+    /// Instances here live per request: those on a node about to be reclaimed stop (busy ones
+    /// finish first) and are not replaced; later requests start instances elsewhere.
+    public mutating func nodeInterruptionNotice(_ node: NodeID, _ cluster: inout Cluster, now: TimePoint,
+                                                into actions: inout [SchedulerAction]) {
+        cluster.stopInstances(onNode: node, now: now, into: &actions)
+    }
+
+    public mutating func nodeReclaimed(type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint,
+                                       into actions: inout [SchedulerAction]) {
+        nodeScaler?.restoreMinimum(type, &cluster, now: now, into: &actions)
+    }
+
     public mutating func nodesReturned(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
         if nodeScaler != nil {
             cluster.placePending(now: now, into: &actions)

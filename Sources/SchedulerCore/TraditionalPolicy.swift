@@ -124,6 +124,15 @@ public struct TraditionalPolicy: ScalingPolicy {
         cluster.models[model.index].replicas == 0 ? .reject(.noCapacity) : .queue
     }
 
+    /// A reserved spot node will go: a replacement node of its type is launched at once (an
+    /// Auto Scaling group with Capacity Rebalancing), and the node's instances restart on it
+    /// cold (or wherever there is room).
+    public mutating func nodeInterruptionNotice(_ node: NodeID, _ cluster: inout Cluster, now: TimePoint,
+                                                into actions: inout [SchedulerAction]) {
+        cluster.startNode(cluster.nodes[node.index].type, warm: false, now: now, into: &actions)
+        cluster.replaceInstances(onNode: node, now: now, into: &actions)
+    }
+
     public mutating func instanceIdle(_ instance: InstanceID, _ cluster: inout Cluster, now: TimePoint,
                                       into actions: inout [SchedulerAction]) {}
 
