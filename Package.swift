@@ -23,7 +23,7 @@ let package = Package(
         // Virtual clock, event queue, hardware, workloads, billing and the run loop.
         .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
         // Summary tables, CSV files and expectation gates.
-        .target(name: "Reports", dependencies: ["Simulator", "Scenario"]),
+        .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore"]),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
         .target(name: "Sweep", dependencies: ["Scenario", "Simulator", "Reports"]),
         // Command parsing and help, swift-argument-parser conventions, hand-written.

@@ -1,4 +1,5 @@
 import Scenario
+import SchedulerCore
 import Simulator
 
 /// The CSV files of a run. Columns and their order are the contract of SCENARIO.md; columns
@@ -6,8 +7,10 @@ import Simulator
 /// decimals, no exponent, no locale — the same run gives the same bytes.
 public enum CSVReports {
     /// Columns of summary.csv.
-    public static let summaryColumns = ["scenario", "plan", "policy"] + SummaryMetric.names
-        + ["rejected_queue_full", "rejected_no_capacity", "rejected_throttled", "rejected_quota", "end_time_s"]
+    public static let summaryColumns: [String] = {
+        let reasons: [String] = RejectReason.allCases.map { "rejected_" + $0.label }
+        return ["scenario", "plan", "policy"] + SummaryMetric.names + reasons + ["end_time_s"]
+    }()
     /// Columns of targets.csv.
     public static let targetColumns = ["scenario", "plan", "target", "requests", "completed", "rejected", "timed_out"] + LatencyColumns.names
         + ["stage"]
@@ -29,7 +32,7 @@ public enum CSVReports {
 
     public static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max", "instance_starts",
                                                             "training_jobs", "training_completed", "training_preemptions", "requests_during_training",
-                                                            "node_request_failures"]
+                                                            "node_request_failures", "spot_interruptions", "requests_interrupted"]
 
     /// A summary value as a CSV cell: counts as integers, others with six decimals, empty for none.
     public static func number(_ v: Double?, integer: Bool = false) -> String {

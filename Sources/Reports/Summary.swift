@@ -7,7 +7,7 @@ public struct SummaryRow: Sendable {
     public var plan: String
     public var policy: String
     public var values: [Double?]
-    /// Rejections by reason, in `RejectReason` order (queue_full, no_capacity, throttled).
+    /// Rejections by reason, in `RejectReason` order (queue_full, no_capacity, throttled, quota, interrupted).
     public var rejectedByReason: [Int64]
     public var endTime: Double
 
@@ -69,6 +69,7 @@ public enum Summary {
             Double(r.nodeRequestFailures),
         ]
         values += r.coldPhases.map { Optional($0) }
+        values += [Double(r.spotInterruptions), Double(r.requestsInterrupted)]
         precondition(values.count == SummaryMetric.names.count)
         return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime)
     }

@@ -151,14 +151,42 @@ struct ScenarioDecoder {
                 }
                 try sr.finish()
             }
+            let spot = try o.optional("spot").map { try decodeSpot($0, path: o.childPath("spot")) }
             try o.finish()
             var type = HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
             type.pullMBps = pullMBps
             type.loadGBps = loadGBps
             type.stockoutProbability = stockoutProbability
             type.stockoutWindows = stockoutWindows
+            type.spot = spot
             return type
         }
+    }
+
+    func decodeSpot(_ node: JSONNode, path: String) throws -> SpotSpec {
+        var o = try ObjectReader(node, path: path, file: file)
+        var spot = SpotSpec()
+        if let r = o.optional("interruptionsPerHour") { spot.interruptionsPerHour = try v.number(r, o.childPath("interruptionsPerHour"), min: 0) }
+        if let n = o.optional("notice") { spot.notice = try v.duration(n, o.childPath("notice")) }
+        if let w = o.optional("waves") {
+            guard case let .array(items) = w.value else {
+                throw v.error(w, o.childPath("waves"), "expected an array of times (\"6h\") at which every spot node of this type is reclaimed")
+            }
+            spot.waves = try items.enumerated().map { k, item in try v.duration(item, o.childPath("waves") + "[\(k)]") }.sorted()
+        }
+        if let i = o.optional("interrupted") {
+            let value = try v.string(i, o.childPath("interrupted"))
+            switch value {
+            case "retry": spot.retryInterrupted = true
+            case "fail": spot.retryInterrupted = false
+            default: throw v.error(i, o.childPath("interrupted"), "unknown value \"\(value)\"; expected \"retry\" or \"fail\"")
+            }
+        }
+        try o.finish()
+        guard spot.interruptionsPerHour > 0 || !spot.waves.isEmpty else {
+            throw v.error(node, path, "a spot node type needs \"interruptionsPerHour\" > 0 or \"waves\"; without either it is never reclaimed (remove \"spot\" for on-demand nodes)")
+        }
+        return spot
     }
 
     // MARK: Models

@@ -77,6 +77,28 @@ public struct HardwareType: Sendable, Equatable {
     /// probability, and always within the windows (seconds from the start).
     public var stockoutProbability = 0.0
     public var stockoutWindows: [ClosedRange<Double>] = []
+    /// Spot capacity: nodes the cloud takes back after a notice; nil for on-demand nodes.
+    public var spot: SpotSpec? = nil
+}
+
+/// How the cloud takes back spot nodes of a type. The node type's `pricePerHour` is the spot
+/// price.
+public struct SpotSpec: Sendable, Equatable {
+    /// Interruptions per node-hour: each node is reclaimed after an exponential time with this
+    /// rate, from its launch (0: only at `waves`).
+    public var interruptionsPerHour = 0.0
+    /// Warning before the node goes: 120 s on EC2 ("a warning that is issued two minutes
+    /// before Amazon EC2 stops or terminates your Spot Instance", EC2 User Guide, Spot
+    /// Instance interruption notices); 30 s on GCE Spot VMs and Azure Spot VMs.
+    public var notice: Double = 120
+    /// Times (seconds from the start) at which every node of the type still up is reclaimed:
+    /// a capacity crunch.
+    public var waves: [Double] = []
+    /// Requests still in service when the node goes: retried (queued again for the model,
+    /// like a load balancer's retry on reset) or failed (rejected as `interrupted`).
+    public var retryInterrupted = true
+
+    public init() {}
 }
 
 public struct ImageSpec: Sendable, Equatable {
@@ -598,5 +620,7 @@ public enum SummaryMetric {
         "idle_instance_hours", "idle_cost_usd", "node_request_failures",
         // Where cold-start time went: node boot, image pull, init, weight load, warm-up (s).
         "cold_start_node_s", "cold_start_pull_s", "cold_start_init_s", "cold_start_load_s", "cold_start_warmup_s",
+        // Spot nodes reclaimed (at their notice) and request stages cut off in service there.
+        "spot_interruptions", "requests_interrupted",
     ]
 }

@@ -9,6 +9,11 @@ public enum EventKind: UInt8, Sendable {
     case jobSubmitted
     case jobDone
     case rolloutStep
+    /// A spot node's interruption notice, and the interruption itself (subject: node).
+    case interruptionNotice
+    case interruption
+    /// Every spot node of a type is reclaimed (subject: node type).
+    case interruptionWave
 }
 
 /// A scheduled event: `kind` about `subject` (a source, request, instance, node or timer slot),

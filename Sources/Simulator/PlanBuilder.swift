@@ -13,6 +13,7 @@ struct PlanPhysics {
         var loadGBps: Double?
         var stockoutProbability: Double
         var stockoutWindows: [ClosedRange<Double>]
+        var spot: SpotSpec?
     }
     struct ModelInfo {
         /// Service time per hardware index (nil where the model does not run).
@@ -64,9 +65,11 @@ public enum PlanBuilder {
     }
 
     static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false, callerQuotas: [Int] = []) -> ClusterConfiguration {
-        let nodeTypes = s.hardware.map {
-            NodeTypeSpec(capacity: Resources(milliCPU: Int64(($0.vcpus * 1000).rounded()),
-                                             memoryMiB: Int64(($0.memoryGiB * 1024).rounded()), gpus: Int64($0.gpus)))
+        let nodeTypes = s.hardware.map { hw -> NodeTypeSpec in
+            var spec = NodeTypeSpec(capacity: Resources(milliCPU: Int64((hw.vcpus * 1000).rounded()),
+                                                        memoryMiB: Int64((hw.memoryGiB * 1024).rounded()), gpus: Int64(hw.gpus)))
+            spec.retriesInterrupted = hw.spot?.retryInterrupted ?? true
+            return spec
         }
         let models = s.models.map { m in
             ModelSpec(requires: Resources(milliCPU: Int64((m.requires.vcpus * 1000).rounded()),
@@ -122,7 +125,7 @@ public enum PlanBuilder {
         let hardware = s.hardware.map {
             PlanPhysics.HardwareInfo(pricePerHour: $0.pricePerHour, gpus: $0.gpus, billing: $0.billing, boot: Sampler($0.boot),
                                      pullMBps: $0.pullMBps, loadGBps: $0.loadGBps,
-                                     stockoutProbability: $0.stockoutProbability, stockoutWindows: $0.stockoutWindows)
+                                     stockoutProbability: $0.stockoutProbability, stockoutWindows: $0.stockoutWindows, spot: $0.spot)
         }
         var physics = PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
                                   providerHosted: providerHosted, pricing: pricing)

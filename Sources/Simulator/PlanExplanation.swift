@@ -135,7 +135,32 @@ extension PlanBuilder {
                              sv.nodeScanInterval, sv.nodeUnneededTime, sv.scaleDownDelayAfterAdd)
             }
         }
+        explainSpot(&e, s, plan)
         return e
+    }
+
+    /// Spot node types the plan may run on: how they are reclaimed and what the plan does.
+    static func explainSpot(_ e: inout PlanExplanation, _ s: Scenario, _ plan: Plan) {
+        if case let .serverless(sv) = plan.policy, sv.hosting == .provider, s.training.isEmpty { return }
+        let onNotice: String
+        switch plan.policy {
+        case .traditional: onNotice = "node cordoned; a replacement node launched at once; its instances restart there, cold"
+        case let .serverless(sv) where sv.kpa == nil: onNotice = "node cordoned; its instances stop (busy ones finish first); later requests start instances elsewhere"
+        default: onNotice = "node cordoned; its instances replaced elsewhere (cold), the node layer adding nodes for them"
+        }
+        for hw in s.hardware {
+            guard let spot = hw.spot else { continue }
+            let rate = spot.interruptionsPerHour > 0
+                ? "\(show(spot.interruptionsPerHour)) per node-hour (mean \(show((1 / spot.interruptionsPerHour * 10).rounded() / 10)) h to interruption)" : "none at random"
+            e.add("spot", "\(hw.name): interruptions", rate, "set")
+            if !spot.waves.isEmpty { e.add("spot", "\(hw.name): waves", spot.waves.map { show($0) + " s" }.joined(separator: ", "), "set") }
+            e.add("spot", "\(hw.name): notice", show(spot.notice) + " s",
+                  "set or default 120 s (EC2 two-minute interruption notice; GCE and Azure Spot: 30 s)")
+            e.add("spot", "\(hw.name): price", "$\(show(hw.pricePerHour))/h", "set (the spot price)")
+            e.add("spot", "\(hw.name): on notice", onNotice, "headroom: a node termination handler's cordon and drain")
+            e.add("spot", "\(hw.name): requests in service at the interruption", spot.retryInterrupted ? "retried" : "failed (rejected: interrupted)",
+                  "set or default: retried")
+        }
     }
 
     static func explainNodes(_ e: inout PlanExplanation, _ s: Scenario, _ n: NodeAutoscaler.Parameters, _ scan: Double?, _ unneeded: Double?, _ delay: Double?) {

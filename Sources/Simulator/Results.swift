@@ -158,6 +158,10 @@ public struct PlanResult: Sendable {
     /// By model (versions are models "name@version"): the requests whose last stage the
     /// model served or was chosen for; empty when no model has versions.
     public var perModel: [OutcomeStats] = []
+    /// Spot nodes the cloud warned and took back (counted at the notice).
+    public var spotInterruptions = 0
+    /// Request stages cut off in service by a reclaimed node (retried or failed).
+    public var requestsInterrupted: Int64 = 0
 
     /// Sum of queue waits of completed requests (seconds).
     public var waitSum: Double { Double(totals.waitNanoseconds) / 1e9 }
@@ -199,7 +203,7 @@ public struct TrainingStats: Sendable {
     public var jobs = 0
     /// Jobs that ran to the end of their work.
     public var completed = 0
-    /// Times a running job was stopped by a job of higher priority.
+    /// Times a running job was stopped: by a job of higher priority, or by losing a spot node.
     public var preemptions = 0
     /// Σ (first start − submission) over jobs that started (seconds).
     public var waitSum = 0.0

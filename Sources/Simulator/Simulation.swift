@@ -118,6 +118,12 @@ struct Simulation<Policy: ScalingPolicy> {
     var nodeFailed: [Bool] = []
     var nodeRequestFailures = 0
     var stockoutRNG: RandomSource
+    /// Spot nodes: whether the node has had its interruption notice; the run's interruptions
+    /// and the requests they cut off.
+    var nodeNoticed: [Bool] = []
+    var spotRNG: RandomSource
+    var spotInterruptions = 0
+    var requestsInterrupted: Int64 = 0
     /// Committed types: live nodes, and the on-demand cost of nodes beyond the commitment.
     var liveByType: [Int]
     var excessSince: [Int64]
@@ -208,6 +214,7 @@ struct Simulation<Policy: ScalingPolicy> {
         coldRNG = RandomSource(seed: seed, stream: 2)
         bootRNG = RandomSource(seed: seed, stream: 3)
         stockoutRNG = RandomSource(seed: seed, stream: 5)
+        spotRNG = RandomSource(seed: seed, stream: 6)
         liveByType = [Int](repeating: 0, count: physics.hardware.count)
         excessSince = [Int64](repeating: 0, count: physics.hardware.count)
         perTarget = SlotTable<OutcomeStats>(capacity: scenario.targetNames.count)
@@ -284,6 +291,9 @@ struct Simulation<Policy: ScalingPolicy> {
         if interval > 0 { events.push(time: interval, kind: .sample, subject: 0) }
         for j in jobSubmittedAt.indices { events.push(time: jobSubmittedAt[j], kind: .jobSubmitted, subject: Int32(j)) }
         for s in rolloutSteps { events.push(time: s.time, kind: .rolloutStep, subject: Int32(s.rollout), generation: UInt32(s.step)) }
+        for (t, hw) in physics.hardware.enumerated() {
+            for wave in hw.spot?.waves ?? [] { events.push(time: Int64((wave * 1e9).rounded()), kind: .interruptionWave, subject: Int32(t)) }
+        }
 
         // Arrivals stop at the duration; in-flight requests drain. Until the duration the
         // policies keep acting (scale-down, keep-alive expiry) even when no request is left.
@@ -352,6 +362,7 @@ struct Simulation<Policy: ScalingPolicy> {
             req[r].output = sources[k].nextOutput
             req[r].service = sources[k].nextService
             req[r].stageSince = now
+            req[r].stageEntered = now
             while Int(req[r].caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
             tally(r) { $0.requests += 1 }
             req[r].duringTraining = runningJobs > 0
@@ -374,7 +385,9 @@ struct Simulation<Policy: ScalingPolicy> {
             }
         case .serviceDone:
             let r = Int(event.subject)
-            guard req[r].generation == event.generation else { return }
+            // Stale when the slot was released, or when the service was cut off (a reclaimed
+            // spot node) and the request has been dispatched again since.
+            guard req[r].generation == event.generation, req[r].serviceEnd == event.time else { return }
             let i = Int(req[r].instance)
             inst[i].inFlight -= 1
             busyCapacity -= inverseConcurrency[Int(inst[i].model)]
@@ -385,8 +398,9 @@ struct Simulation<Policy: ScalingPolicy> {
             let t = Int(req[r].target)
             if !stageLatency[t].isEmpty && !req[r].ended {
                 // A pipeline stage: from entering the stage (queue, cold start, service) to leaving it.
-                stageLatency[t][Int(req[r].stage)].record(now - req[r].stageSince)
+                stageLatency[t][Int(req[r].stage)].record(now - req[r].stageEntered)
                 req[r].stage += 1
+                req[r].stageEntered = now
             }
             req[r].stageSince = now
             core.handle(.requestFinished(RequestID(r)), at: at, into: &actions)
@@ -420,6 +434,17 @@ struct Simulation<Policy: ScalingPolicy> {
         case .jobSubmitted:
             core.handle(.jobSubmitted(JobID(Int(event.subject))), at: at, into: &actions)
             try perform()
+        case .interruptionNotice:
+            let n = Int(event.subject)
+            guard nodeGeneration[n] == event.generation, nodeLive[n], !nodeNoticed[n] else { return }
+            try interruptionNotice(n)
+        case .interruption:
+            let n = Int(event.subject)
+            guard nodeGeneration[n] == event.generation, nodeLive[n] else { return }
+            core.handle(.nodeInterrupted(NodeID(n)), at: at, into: &actions)
+            try perform()
+        case .interruptionWave:
+            try interruptionWave(type: Int(event.subject))
         case .jobDone:
             let j = Int(event.subject)
             guard jobGeneration[j] == event.generation else { return }
@@ -466,6 +491,8 @@ struct Simulation<Policy: ScalingPolicy> {
             case let .stopJob(job):
                 endJobRun(job.index)
                 training.preemptions += 1
+            case let .interrupt(request):
+                interrupt(request.index)
             }
             k += 1
         }
@@ -554,6 +581,7 @@ struct Simulation<Policy: ScalingPolicy> {
                 perGBSecond: perGB, gpus: modelGPUs[m], perGPUSecond: p.perGPUSecond ?? 0)
             providerGPUSeconds += Double(modelGPUs[m]) * Double(service) / 1e9
         }
+        req[r].serviceEnd = now + service
         events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
     }
 
@@ -717,6 +745,7 @@ struct Simulation<Policy: ScalingPolicy> {
             nodeImages.append(contentsOf: repeatElement(Int64.max, count: extra * physics.imageCount))
             for _ in 0..<extra { nodeIdle.append(NodeIdleRecord()) }
             nodeFailed.append(contentsOf: repeatElement(false, count: extra))
+            nodeNoticed.append(contentsOf: repeatElement(false, count: extra))
         }
         nodeIdle[n] = NodeIdleRecord(busy: 0, since: now)
         if !warm && stockedOut(physics.hardware[t]) {
@@ -735,6 +764,8 @@ struct Simulation<Policy: ScalingPolicy> {
         nodeLive[n] = true
         for k in 0..<physics.imageCount { nodeImages[n * physics.imageCount + k] = warm ? Int64.min : Int64.max }
         let hw = physics.hardware[t]
+        nodeNoticed[n] = false
+        if let spot = hw.spot { scheduleInterruption(n, spot) }
         liveNodes += 1
         if liveNodes > nodesMax { nodesMax = liveNodes }
         liveGPUs += hw.gpus
@@ -933,7 +964,8 @@ struct Simulation<Policy: ScalingPolicy> {
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
             stageLatency: stageLatency, training: training, coldPhases: coldPhases.array, idleCost: idleCost,
-            nodeRequestFailures: nodeRequestFailures, perModel: perModel)
+            nodeRequestFailures: nodeRequestFailures, perModel: perModel,
+            spotInterruptions: spotInterruptions, requestsInterrupted: requestsInterrupted)
     }
 }
 
@@ -948,8 +980,12 @@ struct RequestSlot {
     var version: Int32 = 0
     var input: Int32 = 0
     var output: Int32 = 0
-    /// When the current stage was handed to the core.
+    /// When the current stage was handed to the core (again, after an interruption).
     var stageSince: Int64 = 0
+    /// When the current pipeline stage began (for per-stage latency).
+    var stageEntered: Int64 = 0
+    /// When the service under way ends (its `serviceDone` event's time).
+    var serviceEnd: Int64 = -1
     var wait: Int64 = 0
     var firstStart: Int64 = -1
     var instance: Int32 = -1

@@ -117,6 +117,32 @@ final class ScenarioDecodingTests: XCTestCase {
         XCTAssertEqual(ok.pipelines[0].dependencies, [[], [0]])
     }
 
+    func testSpotNodeTypes() throws {
+        let cpu = "\"cpu\": { \"vcpus\": 4, \"memoryGiB\": 8, \"pricePerHour\": 0.17 }"
+        func spot(_ body: String) -> String {
+            fixture(replacing: cpu, with: "\"cpu\": { \"vcpus\": 4, \"memoryGiB\": 8, \"pricePerHour\": 0.07, \"spot\": \(body) }")
+        }
+        var e = try XCTUnwrap(decodeError(spot("{ \"notice\": \"30s\" }")))
+        XCTAssertEqual(e.path, "$.hardware.cpu.spot")
+        XCTAssertTrue(e.message.contains("needs \"interruptionsPerHour\" > 0 or \"waves\""), e.message)
+        e = try XCTUnwrap(decodeError(spot("{ \"waves\": [\"1h\"], \"interrupted\": \"retyr\" }")))
+        XCTAssertEqual(e.path, "$.hardware.cpu.spot.interrupted")
+        XCTAssertEqual(e.message, "unknown value \"retyr\"; expected \"retry\" or \"fail\"")
+        e = try XCTUnwrap(decodeError(spot("{ \"waves\": \"1h\" }")))
+        XCTAssertEqual(e.path, "$.hardware.cpu.spot.waves")
+        e = try XCTUnwrap(decodeError(spot("{ \"interruptionsPerHour\": -1 }")))
+        XCTAssertEqual(e.path, "$.hardware.cpu.spot.interruptionsPerHour")
+        e = try XCTUnwrap(decodeError(spot("{ \"interruptionsPerHour\": 1, \"noticee\": \"1m\" }")))
+        XCTAssertEqual(e.path, "$.hardware.cpu.spot.noticee")
+        let ok = try ScenarioLoader.decode(spot("{ \"interruptionsPerHour\": 0.1, \"waves\": [\"2h\", \"30m\"], \"interrupted\": \"fail\" }"), file: "t.json")
+        let s = try XCTUnwrap(ok.hardware[0].spot)
+        XCTAssertEqual(s.interruptionsPerHour, 0.1)
+        XCTAssertEqual(s.notice, 120, "EC2's two-minute notice by default")
+        XCTAssertEqual(s.waves, [1800, 7200], "in time order")
+        XCTAssertFalse(s.retryInterrupted)
+        XCTAssertNil(ok.hardware[1].spot)
+    }
+
     func testNegativeRate() throws {
         let e = try XCTUnwrap(decodeError(fixture(replacing: "\"rate\": 5", with: "\"rate\": -5")))
         XCTAssertEqual(e.path, "$.workload[0].rate")

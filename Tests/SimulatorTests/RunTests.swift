@@ -257,6 +257,82 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(r.nodesMax, 1)
     }
 
+    /// A capacity crunch at 30 min takes back both reserved spot nodes after a 60 s notice.
+    /// Requests still in service when they go (10-minute jobs) are cut off: retried, they all
+    /// complete on the replacement nodes; failed, exactly those are rejected as `interrupted`.
+    func testSpotWaveCutsOffRequestsThatAreRetriedOrFailed() throws {
+        func run(_ interrupted: String) throws -> PlanResult {
+            let s = try scenario("""
+            { "name": "spot-wave", "duration": "2h", "seed": 11,
+              "hardware": { "s": { "vcpus": 8, "memoryGiB": 32, "gpus": 1, "pricePerHour": 0.3, "boot": "90s",
+                                   "spot": { "notice": "60s", "waves": ["30m"], "interrupted": "\(interrupted)" } } },
+              "models": { "m": { "requires": { "vcpus": 4, "memoryGiB": 16, "gpus": 1 }, "init": "20s", "service": "10m",
+                                 "concurrency": 4, "queueLimit": 100 } },
+              "workload": [ { "kind": "poisson", "target": "m", "rate": 0.008 } ],
+              "slo": { "timeout": "3h" },
+              "plans": { "reserved": { "policy": "traditional", "nodes": { "s": 2 } } } }
+            """)
+            return try Runner.run(s, options: RunOptions()).plans[0]
+        }
+        let retried = try run("retry"), failed = try run("fail")
+        for r in [retried, failed] {
+            assertConservation(r)
+            XCTAssertEqual(r.spotInterruptions, 2, "both nodes, once")
+            XCTAssertEqual(r.nodesMax, 4, "replacements launched at the notice, beside the warned nodes")
+            XCTAssertGreaterThan(r.requestsInterrupted, 0)
+        }
+        XCTAssertEqual(retried.requestsInterrupted, failed.requestsInterrupted, "same arrivals, same cut")
+        XCTAssertEqual(retried.totals.completed, retried.totals.requests, "every cut-off request was retried and served")
+        XCTAssertEqual(failed.rejectedByReason[Int(RejectReason.interrupted.rawValue)], failed.requestsInterrupted)
+        XCTAssertEqual(failed.totals.rejected, failed.requestsInterrupted)
+        let row = Summary.row(failed)
+        XCTAssertEqual(row.value("spot_interruptions"), 2)
+        XCTAssertEqual(row.value("requests_interrupted"), Double(failed.requestsInterrupted))
+        XCTAssertEqual(CSVReports.summaryColumns.firstIndex(of: "rejected_interrupted").map { $0 + 1 },
+                       CSVReports.summaryColumns.firstIndex(of: "end_time_s"), "one column per reason, in reason order")
+    }
+
+    /// Interruptions arrive at the configured rate: 4 reserved spot nodes at 0.5 per node-hour
+    /// for 400 h expect 800 (each replacement starts its own clock at launch); the count is
+    /// within 10 % (about 2.8 standard deviations of a Poisson count).
+    func testSpotInterruptionsFollowTheRate() throws {
+        let s = try scenario("""
+        { "name": "spot-rate", "duration": "400h", "seed": 3,
+          "hardware": { "s": { "vcpus": 4, "memoryGiB": 16, "pricePerHour": 0.05, "boot": "60s",
+                               "spot": { "interruptionsPerHour": 0.5 } } },
+          "models": { "m": { "requires": { "vcpus": 2, "memoryGiB": 4 }, "service": "1s" } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 0.01 } ],
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "s": 4 } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        assertConservation(r)
+        XCTAssertEqual(Double(r.spotInterruptions), 800, accuracy: 80)
+    }
+
+    /// Elastic and self-hosted serverless plans on spot nodes lose every node at a wave; the
+    /// node layer brings capacity back and requests are conserved.
+    func testNodeLayerPlansRecoverFromASpotWave() throws {
+        let s = try scenario("""
+        { "name": "spot-elastic", "duration": "1h", "seed": 5,
+          "hardware": { "s": { "vcpus": 8, "memoryGiB": 32, "gpus": 1, "pricePerHour": 0.3, "boot": "60s",
+                               "spot": { "waves": ["20m"] } } },
+          "models": { "m": { "requires": { "vcpus": 4, "memoryGiB": 16, "gpus": 1 }, "init": "10s",
+                             "service": { "dist": "exponential", "mean": "1s" }, "concurrency": 4, "queueLimit": 500 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 4 } ],
+          "slo": { "timeout": "10m" },
+          "plans": { "hpa": { "policy": "elastic", "target": 0.6, "nodes": { "s": { "min": 1, "max": 4 } } },
+                     "kpa": { "policy": "serverless", "hosting": "self", "scaler": "kpa", "nodes": { "s": { "min": 1, "max": 4 } } },
+                     "keepalive": { "policy": "serverless", "hosting": "self", "keepAlive": "10m", "nodes": { "s": { "min": 1, "max": 4 } } } } }
+        """)
+        for r in try Runner.run(s, options: RunOptions()).plans {
+            assertConservation(r)
+            XCTAssertGreaterThanOrEqual(r.spotInterruptions, 2, "plan \(r.plan): every node up at 20 min")
+            XCTAssertGreaterThan(r.totals.completed, r.totals.requests * 99 / 100, "plan \(r.plan)")
+            let after = r.timeseries.filter { $0.time > 30 * 60 }
+            XCTAssertTrue(after.allSatisfy { $0.nodesReady > 0 }, "plan \(r.plan): capacity came back")
+        }
+    }
+
     /// An account quota of 2 GPUs caps a pool allowed 4 GPU nodes: overload cannot add a third.
     func testQuotaCapsNodesAcrossPools() throws {
         let s = try scenario("""
