@@ -750,7 +750,7 @@ struct ScenarioDecoder {
                 }
                 policy = .traditional(nodes: nodes, instances: instances)
             case "elastic":
-                let scalers = ["target-tracking", "step"]
+                let scalers = ["target-tracking", "step", "simple"]
                 let scaler = try o.optional("scaler").map { s -> String in
                     let name = try v.string(s, o.childPath("scaler"))
                     guard scalers.contains(name) else {
@@ -776,8 +776,8 @@ struct ScenarioDecoder {
                 }
                 var behavior: BehaviorSpec?
                 var step: StepSpec?
-                if scaler == "step" {
-                    step = try decodeStep(&o)
+                if scaler == "step" || scaler == "simple" {
+                    step = try decodeStep(&o, simple: scaler == "simple")
                 } else if let bNode = o.optional("behavior") {
                     behavior = try decodeBehavior(bNode, path: o.childPath("behavior"))
                 }
@@ -941,16 +941,33 @@ struct ScenarioDecoder {
         }
     }
 
-    /// Step scaling's keys of an elastic plan: `period`, `warmup`, `scaleOut`, `scaleIn`.
-    func decodeStep(_ o: inout ObjectReader) throws -> StepSpec {
+    /// Step scaling's keys of an elastic plan: `period`, `warmup`, `scaleOut`, `scaleIn`; for
+    /// simple scaling `period`, `cooldown` (default 300 s, EC2 Auto Scaling's `DefaultCooldown`,
+    /// autoscalers.md §6.1) and alarms with one adjustment each, no steps.
+    func decodeStep(_ o: inout ObjectReader, simple: Bool) throws -> StepSpec {
         var spec = StepSpec()
         if let x = o.optional("period") { spec.period = try v.duration(x, o.childPath("period"), positive: true) }
-        if let x = o.optional("warmup") { spec.warmup = try v.duration(x, o.childPath("warmup")) }
+        if simple {
+            spec.cooldown = try o.optional("cooldown").map { try v.duration($0, o.childPath("cooldown")) } ?? 300
+        } else if let x = o.optional("warmup") {
+            spec.warmup = try v.duration(x, o.childPath("warmup"))
+        }
         func alarm(_ key: String) throws -> StepSpec.Alarm? {
             guard let n = o.optional(key) else { return nil }
             var a = try ObjectReader(n, path: o.childPath(key), file: file)
             let threshold = try v.number(try a.required("threshold", expected: "the alarm's threshold on the metric"), a.childPath("threshold"), min: 0)
             let periods = try a.optional("evaluationPeriods").map { try v.integer($0, a.childPath("evaluationPeriods"), min: 1) } ?? 1
+            if simple {
+                let given = ["change", "percent", "exact"].compactMap { k in a.optional(k).map { (k, $0) } }
+                guard given.count == 1 else {
+                    throw v.error(n, a.path, "a simple-scaling alarm has exactly one adjustment: \"change\", \"percent\" or \"exact\"",
+                                  suggestion: "e.g. {\"threshold\": 0.7, \"change\": 2}; steps need \"scaler\": \"step\"")
+                }
+                let value = try v.number(given[0].1, a.childPath(given[0].0))
+                try a.finish()
+                return StepSpec.Alarm(threshold: threshold, evaluationPeriods: periods,
+                                      steps: [StepSpec.Step(lower: nil, upper: nil, kind: given[0].0, value: value)])
+            }
             let sNode = try a.required("steps", expected: "the steps: [{\"lower\", \"upper\", \"change\" | \"percent\" | \"exact\"}]")
             guard case let .array(items) = sNode.value, !items.isEmpty else {
                 throw v.error(sNode, a.childPath("steps"), "expected a non-empty array of steps")
@@ -974,8 +991,9 @@ struct ScenarioDecoder {
         spec.scaleOut = try alarm("scaleOut")
         spec.scaleIn = try alarm("scaleIn")
         guard spec.scaleOut != nil || spec.scaleIn != nil else {
-            throw ScenarioError(file: file, path: o.path, message: "a step-scaling plan needs a scaleOut or a scaleIn alarm",
-                                suggestion: "add \"scaleOut\": {\"threshold\": 0.7, \"steps\": [{\"lower\": 0, \"change\": 1}]}")
+            throw ScenarioError(file: file, path: o.path, message: "a \(simple ? "simple" : "step")-scaling plan needs a scaleOut or a scaleIn alarm",
+                                suggestion: simple ? "add \"scaleOut\": {\"threshold\": 0.7, \"change\": 1}"
+                                    : "add \"scaleOut\": {\"threshold\": 0.7, \"steps\": [{\"lower\": 0, \"change\": 1}]}")
         }
         return spec
     }

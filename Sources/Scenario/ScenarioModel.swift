@@ -417,6 +417,9 @@ public struct StepSpec: Sendable, Equatable {
     }
     public var period: Double = 60
     public var warmup: Double = 300
+    /// Simple scaling (`"scaler": "simple"`): the cooldown after each activity; nil for step
+    /// scaling. Each alarm then has one step, unbounded.
+    public var cooldown: Double?
     public var scaleOut: Alarm?
     public var scaleIn: Alarm?
 }

@@ -51,6 +51,12 @@ public struct StepScalingPolicy: InstanceRangePolicy {
         public var scaleIn: Alarm?
         /// Instance warm-up: unset in AWS by default, falling back to the 300 s default cooldown.
         public var warmup = TimeSpan.seconds(300)
+        /// Set for *simple* scaling: each alarm has one adjustment, and after it acts further
+        /// alarms are ignored until the activity completes (the instances it started are
+        /// ready; a scale-in completes at once) and this cooldown after it ends. Default 300 s
+        /// (`DefaultCooldown`, CreateAutoScalingGroup; autoscalers.md §6.1). Warm-up does not
+        /// apply. nil: step scaling.
+        public var cooldown: TimeSpan?
         public var minInstances: [Int]
         public var maxInstances: [Int]
         public var nodes: NodeAutoscaler.Parameters
@@ -73,6 +79,10 @@ public struct StepScalingPolicy: InstanceRangePolicy {
     /// Per model: when the last scale-out's instances finish warming, and which step it was.
     var warmUntil: [TimePoint]
     var lastStep: [Int]
+    /// Simple scaling, per model: a scale-out activity not yet complete, and when the cooldown
+    /// after the last activity ends.
+    var activityPending: [Bool]
+    public private(set) var cooldownUntil: [TimePoint]
 
     public init(parameters: Parameters) {
         self.parameters = parameters
@@ -84,6 +94,8 @@ public struct StepScalingPolicy: InstanceRangePolicy {
         breachIn = [Int](repeating: 0, count: n)
         warmUntil = [TimePoint](repeating: .zero, count: n)
         lastStep = [Int](repeating: -1, count: n)
+        activityPending = [Bool](repeating: false, count: n)
+        cooldownUntil = [TimePoint](repeating: .zero, count: n)
     }
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
@@ -134,6 +146,9 @@ public struct StepScalingPolicy: InstanceRangePolicy {
             return
         }
         guard let value = metric(m, &cluster, now: now) else { return }
+        if let cooldown = parameters.cooldown {
+            return evaluateSimple(model, value, cooldown: cooldown, &cluster, now: now, into: &actions)
+        }
         let current = cluster.models[m].replicas      // warming instances count toward capacity
         var desired = current
         let warming = now < warmUntil[m]
@@ -163,6 +178,46 @@ public struct StepScalingPolicy: InstanceRangePolicy {
             for _ in current..<desired { cluster.startInstance(model, warm: false, now: now, into: &actions) }
         } else if desired < current {
             cluster.scaleDown(model, by: current - desired, now: now, into: &actions)
+        }
+    }
+
+    /// Simple scaling: the alarm in breach for its evaluation periods applies its one
+    /// adjustment, unless a scale-out is still under way or the cooldown after the last
+    /// activity has not ended. An alarm still in breach after the cooldown acts again.
+    mutating func evaluateSimple(_ model: ModelID, _ value: Double, cooldown: TimeSpan, _ cluster: inout Cluster, now: TimePoint,
+                                 into actions: inout [SchedulerAction]) {
+        let m = model.index
+        let current = cluster.models[m].replicas
+        if activityPending[m] && cluster.models[m].ready >= current {
+            // The scale-out completed when its last instance became ready.
+            activityPending[m] = false
+            var completed = TimePoint.zero
+            for instance in cluster.instances where instance.model == model && instance.state == .ready {
+                completed = Swift.max(completed, instance.readyAt)
+            }
+            cooldownUntil[m] = completed + cooldown
+        }
+        let idle = !activityPending[m] && now >= cooldownUntil[m]
+        var desired = current
+        if let out = parameters.scaleOut, value >= out.threshold {
+            breachOut[m] += 1
+            breachIn[m] = 0
+            if idle, breachOut[m] >= out.evaluationPeriods { desired = Self.apply(out.steps[0].adjustment, to: current) }
+        } else if let inAlarm = parameters.scaleIn, value <= inAlarm.threshold {
+            breachIn[m] += 1
+            breachOut[m] = 0
+            if idle, breachIn[m] >= inAlarm.evaluationPeriods { desired = Self.apply(inAlarm.steps[0].adjustment, to: current) }
+        } else {
+            breachOut[m] = 0
+            breachIn[m] = 0
+        }
+        desired = Swift.max(parameters.minInstances[m], Swift.min(parameters.maxInstances[m], desired))
+        if desired > current {
+            for _ in current..<desired { cluster.startInstance(model, warm: false, now: now, into: &actions) }
+            activityPending[m] = true
+        } else if desired < current {
+            cluster.scaleDown(model, by: current - desired, now: now, into: &actions)
+            cooldownUntil[m] = now + cooldown
         }
     }
 

@@ -183,6 +183,7 @@ public enum PlanBuilder {
         let spec = e.step!
         p.period = .seconds(spec.period)
         p.warmup = .seconds(spec.warmup)
+        p.cooldown = spec.cooldown.map { .seconds($0) }
         p.metric = hpa.metric
         func alarm(_ a: StepSpec.Alarm?) -> StepScalingPolicy.Alarm? {
             a.map { a in

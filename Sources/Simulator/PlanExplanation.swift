@@ -49,16 +49,22 @@ extension PlanBuilder {
             let policy = elastic(s, p)
             let q = policy.parameters
             if let step = p.step {
-                e.add("step scaling", "metric", p.metric, p.metric == "utilisation" ? "default" : "set")
-                e.add("step scaling", "period", show(step.period) + " s", "set or default 60 s (CloudWatch 1-minute metrics, autoscalers.md §6.1)")
-                e.add("step scaling", "instance warm-up", show(step.warmup) + " s", "set or default 300 s (the default cooldown AWS falls back to, §6.1)")
+                let section = step.cooldown != nil ? "simple scaling" : "step scaling"
+                e.add(section, "metric", p.metric, p.metric == "utilisation" ? "default" : "set")
+                e.add(section, "period", show(step.period) + " s", "set or default 60 s (CloudWatch 1-minute metrics, autoscalers.md §6.1)")
+                if let cooldown = step.cooldown {
+                    e.add(section, "cooldown", show(cooldown) + " s", "set or default 300 s (DefaultCooldown, §6.1): alarms ignored until the activity completes and the cooldown ends")
+                } else {
+                    e.add(section, "instance warm-up", show(step.warmup) + " s", "set or default 300 s (the default cooldown AWS falls back to, §6.1)")
+                }
                 for (name, alarm) in [("scale-out", step.scaleOut), ("scale-in", step.scaleIn)] {
                     guard let alarm else { continue }
-                    let steps = alarm.steps.map { "[\($0.lower.map(show) ?? "−∞"), \($0.upper.map(show) ?? "+∞")): \($0.kind) \(show($0.value))" }
-                    e.add("step scaling", name, "threshold \(show(alarm.threshold)) × \(alarm.evaluationPeriods) periods; " + steps.joined(separator: "; "), "set")
+                    let steps = step.cooldown != nil ? alarm.steps.map { "\($0.kind) \(show($0.value))" }
+                        : alarm.steps.map { "[\($0.lower.map(show) ?? "−∞"), \($0.upper.map(show) ?? "+∞")): \($0.kind) \(show($0.value))" }
+                    e.add(section, name, "threshold \(show(alarm.threshold)) × \(alarm.evaluationPeriods) periods; " + steps.joined(separator: "; "), "set")
                 }
                 for (m, model) in s.models.enumerated() where used[m] {
-                    e.add("step scaling", "instances[\"\(model.name)\"]", "\(q.minInstances[m])…\(q.maxInstances[m])", p.instances.contains { $0.model == m } ? "set" : "default: 1…1000")
+                    e.add(section, "instances[\"\(model.name)\"]", "\(q.minInstances[m])…\(q.maxInstances[m])", p.instances.contains { $0.model == m } ? "set" : "default: 1…1000")
                 }
                 explainNodes(&e, s, q.nodes, p.nodeScanInterval, p.nodeUnneededTime, p.scaleDownDelayAfterAdd)
                 break

@@ -143,6 +143,22 @@ final class ScenarioDecodingTests: XCTestCase {
         XCTAssertNil(ok.hardware[1].spot)
     }
 
+    func testSimpleScalingAlarmsTakeOneAdjustment() throws {
+        let pools = "\"nodes\": { \"cpu\": { \"min\": 1, \"max\": 2 }, \"gpu\": { \"min\": 0, \"max\": 1 } }"
+        func plan(_ body: String) -> String {
+            fixture(replacing: "\"plans\": {", with: "\"plans\": { \"s\": { \"policy\": \"elastic\", \"scaler\": \"simple\", \(pools), \(body) },")
+        }
+        var e = try XCTUnwrap(decodeError(plan("\"scaleOut\": { \"threshold\": 0.7, \"steps\": [{ \"lower\": 0, \"change\": 1 }] }")))
+        XCTAssertEqual(e.path, "$.plans.s.scaleOut")
+        XCTAssertTrue(e.message.contains("exactly one adjustment"), e.message)
+        e = try XCTUnwrap(decodeError(plan("\"warmup\": \"60s\", \"scaleOut\": { \"threshold\": 0.7, \"change\": 1 }")))
+        XCTAssertEqual(e.path, "$.plans.s.warmup", "warm-up is step scaling's")
+        let ok = try ScenarioLoader.decode(plan("\"scaleOut\": { \"threshold\": 0.7, \"change\": 2 }"), file: "t.json")
+        guard case let .elastic(p) = ok.plans[0].policy else { return XCTFail("not elastic") }
+        XCTAssertEqual(p.step?.cooldown, 300, "EC2's DefaultCooldown")
+        XCTAssertEqual(p.step?.scaleOut?.steps.map(\.value), [2])
+    }
+
     func testNegativeRate() throws {
         let e = try XCTUnwrap(decodeError(fixture(replacing: "\"rate\": 5", with: "\"rate\": -5")))
         XCTAssertEqual(e.path, "$.workload[0].rate")

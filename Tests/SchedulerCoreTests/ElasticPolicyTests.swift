@@ -147,3 +147,54 @@ final class StepScalingTests: XCTestCase {
         XCTAssertEqual(StepScalingPolicy.apply(.percent(150), to: 3), 7, "4.5 rounds down")
     }
 }
+
+/// Simple scaling's cooldown against step scaling's warm-up, on the same overload: one
+/// instance, 100 requests that never finish, an alarm at 70 % utilisation adding 2 instances
+/// that are ready 30 s after they start. Hand-computed:
+/// - simple (cooldown 300 s): +2 at 60 s; the activity completes at 90 s, so alarms are
+///   ignored until 390 s; +2 at 420 s (ready 450 s, cooldown to 750 s); +2 at 780 s.
+/// - step (warm-up 300 s): +2 at 60 s; the same step adds nothing while warming, until
+///   360 s; +2 at 360 s; +2 at 660 s.
+final class SimpleScalingTests: XCTestCase {
+    func replicasOverTime(cooldown: TimeSpan?) -> [Int: Int] {
+        let node = NodeTypeSpec(capacity: Resources(milliCPU: 32000, memoryMiB: 65536, gpus: 0))
+        let model = ModelSpec(requires: Resources(milliCPU: 1000, memoryMiB: 1024, gpus: 0), allowedNodeTypes: [NodeTypeID(0)],
+                              concurrency: 1, queueLimit: 1000)
+        let configuration = ClusterConfiguration(nodeTypes: [node], models: [model], targets: [TargetSpec(stages: [ModelID(0)])],
+                                                 usesNodes: true, tracksUtilisation: true)
+        var p = StepScalingPolicy.Parameters(minInstances: [1], maxInstances: [20], nodes: NodeAutoscaler.Parameters(minNodes: [1], maxNodes: [1]))
+        p.scaleOut = StepScalingPolicy.Alarm(threshold: 0.7, evaluationPeriods: 1,
+                                             steps: [StepScalingPolicy.Step(lower: nil, upper: nil, adjustment: .change(2))])
+        p.cooldown = cooldown
+        var core = Scheduler(configuration: configuration, policy: StepScalingPolicy(parameters: p))
+        let t = { (s: Int64) in TimePoint(nanoseconds: s * 1_000_000_000) }
+        var a: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &a)
+        for r in 0..<100 { core.handle(.requestArrived(RequestID(r), target: TargetID(0)), at: t(1), into: &a) }
+        var replicas: [Int: Int] = [:]
+        var readyAt: [(Int64, InstanceID)] = []
+        for second in stride(from: Int64(30), through: 900, by: 30) {
+            for (at, instance) in readyAt where at == second { core.handle(.instanceReady(instance), at: t(second), into: &a) }
+            guard second % 60 == 0 else { continue }
+            a.removeAll()
+            core.handle(.timerFired(StepScalingPolicy.periodTimer), at: t(second), into: &a)
+            for case let .startInstance(instance, _, _, false) in a { readyAt.append((second + 30, instance)) }
+            replicas[Int(second)] = core.cluster.models[0].replicas
+        }
+        return replicas
+    }
+
+    func testSimpleScalingWaitsForTheActivityAndTheCooldown() {
+        let simple = replicasOverTime(cooldown: .seconds(300))
+        XCTAssertEqual(simple[60], 3)
+        XCTAssertEqual(simple[360], 3, "still cooling down (until 390 s)")
+        XCTAssertEqual(simple[420], 5)
+        XCTAssertEqual(simple[720], 5, "cooling down until 750 s")
+        XCTAssertEqual(simple[780], 7)
+        let step = replicasOverTime(cooldown: nil)
+        XCTAssertEqual(step[60], 3)
+        XCTAssertEqual(step[300], 3, "the same step adds nothing while warming")
+        XCTAssertEqual(step[360], 5)
+        XCTAssertEqual(step[660], 7)
+    }
+}
