@@ -30,65 +30,123 @@ public struct Event: Sendable {
     }
 }
 
-/// The pending events, ordered by (time, insertion sequence): a binary min-heap in one array,
-/// sifted over its raw buffer.
+/// The pending events, ordered by (time, insertion sequence): a binary min-heap in one
+/// buffer.
 ///
 /// Equal times come out in insertion order, so runs are deterministic. (A 4-ary heap was
 /// measured too, on the M/M/10 and serverless benchmarks: it was no faster.)
-public struct EventQueue: Sendable {
-    @usableFromInline var heap: [Event] = []
-    @usableFromInline var nextSequence: UInt64 = 0
+///
+/// A reference type over raw storage, like `SlotTable`: an array would check that its buffer
+/// is uniquely referenced on every push and pop (four checks per request on the M/M/10
+/// benchmark). A simulation owns its queues and never shares them. Several queues can share
+/// one insertion order (`push(…, sequence:)` with `takeSequence()` of the main queue), so a
+/// host may keep some events apart — arrivals, one per source — and still merge them in the
+/// exact (time, sequence) order of a single queue.
+public final class EventQueue {
+    /// The queue's state lives behind a constant pointer: a class's `var` properties would be
+    /// checked for exclusive access at run time on every push and pop.
+    @usableFromInline struct State {
+        var base: UnsafeMutablePointer<Event>
+        var capacity: Int
+        var count: Int
+        var nextSequence: UInt64
+    }
+    @usableFromInline let state: UnsafeMutablePointer<State>
 
-    public init() { heap.reserveCapacity(1024) }
+    public init(capacity: Int = 1024) {
+        let capacity = Swift.max(capacity, 1)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(base: .allocate(capacity: capacity), capacity: capacity, count: 0, nextSequence: 0))
+    }
 
-    public var count: Int { heap.count }
-    public var isEmpty: Bool { heap.isEmpty }
+    deinit {
+        state.pointee.base.deallocate()   // Event is trivial: nothing to deinitialise
+        state.deallocate()
+    }
+
+    public var count: Int { state.pointee.count }
+    public var isEmpty: Bool { state.pointee.count == 0 }
 
     /// The time of the earliest event, or `Int64.max` when empty.
     ///
     /// - Complexity: O(1).
-    public var nextTime: Int64 { heap.isEmpty ? Int64.max : heap[0].time }
+    @inline(__always) public var nextTime: Int64 {
+        state.pointee.count > 0 ? state.pointee.base[0].time : Int64.max
+    }
 
-    /// Schedules an event.
+    /// Whether this queue's earliest event comes before `other`'s (an empty queue's never does;
+    /// before any event of an empty `other`).
+    ///
+    /// - Complexity: O(1).
+    @inline(__always) public func headPrecedes(_ other: EventQueue) -> Bool {
+        state.pointee.count > 0 && (other.state.pointee.count == 0 || state.pointee.base[0].precedes(other.state.pointee.base[0]))
+    }
+
+    /// The next insertion sequence number, consumed.
+    ///
+    /// - Complexity: O(1).
+    @inline(__always) public func takeSequence() -> UInt64 {
+        let sequence = state.pointee.nextSequence
+        state.pointee.nextSequence = sequence &+ 1
+        return sequence
+    }
+
+    /// Schedules an event, in this queue's own insertion order.
     ///
     /// - Complexity: O(log n).
-    public mutating func push(time: Int64, kind: EventKind, subject: Int32, generation: UInt32 = 0) {
-        let event = Event(time: time, sequence: nextSequence, subject: subject, generation: generation, kind: kind)
-        nextSequence &+= 1
-        heap.append(event)
-        heap.withUnsafeMutableBufferPointer { h in
-            var i = h.count - 1
-            while i > 0 {
-                let parent = (i - 1) >> 1
-                if !event.precedes(h[parent]) { break }
-                h[i] = h[parent]
-                i = parent
-            }
-            h[i] = event
+    @inline(__always) public func push(time: Int64, kind: EventKind, subject: Int32, generation: UInt32 = 0) {
+        push(time: time, kind: kind, subject: subject, generation: generation, sequence: takeSequence())
+    }
+
+    /// Schedules an event with a sequence number taken from another queue (`takeSequence`).
+    ///
+    /// - Complexity: O(log n).
+    public func push(time: Int64, kind: EventKind, subject: Int32, generation: UInt32, sequence: UInt64) {
+        if state.pointee.count == state.pointee.capacity { grow() }
+        let event = Event(time: time, sequence: sequence, subject: subject, generation: generation, kind: kind)
+        let h = state.pointee.base
+        var i = state.pointee.count
+        state.pointee.count = i + 1
+        while i > 0 {
+            let parent = (i - 1) >> 1
+            if !event.precedes(h[parent]) { break }
+            h[i] = h[parent]
+            i = parent
         }
+        h[i] = event
     }
 
     /// Removes and returns the earliest event.
     ///
     /// - Precondition: the queue is not empty.
     /// - Complexity: O(log n).
-    public mutating func pop() -> Event {
-        let last = heap.removeLast()
-        if heap.isEmpty { return last }
-        return heap.withUnsafeMutableBufferPointer { h in
-            let top = h[0]
-            let n = h.count
-            var i = 0
-            while true {
-                var c = 2 * i + 1
-                if c >= n { break }
-                if c + 1 < n && h[c + 1].precedes(h[c]) { c += 1 }
-                if !h[c].precedes(last) { break }
-                h[i] = h[c]
-                i = c
-            }
-            h[i] = last
-            return top
+    public func pop() -> Event {
+        let n = state.pointee.count - 1
+        precondition(n >= 0, "pop from an empty event queue")
+        state.pointee.count = n
+        let h = state.pointee.base
+        let top = h[0]
+        if n == 0 { return top }
+        let last = h[n]
+        var i = 0
+        while true {
+            var c = 2 * i + 1
+            if c >= n { break }
+            if c + 1 < n && h[c + 1].precedes(h[c]) { c += 1 }
+            if !h[c].precedes(last) { break }
+            h[i] = h[c]
+            i = c
         }
+        h[i] = last
+        return top
+    }
+
+    func grow() {
+        let capacity = state.pointee.capacity
+        let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: state.pointee.base, count: state.pointee.count)
+        state.pointee.base.deallocate()
+        state.pointee.base = bigger
+        state.pointee.capacity = capacity * 2
     }
 }

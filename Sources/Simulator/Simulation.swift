@@ -67,7 +67,11 @@ struct Simulation<Policy: ScalingPolicy> {
     var actions: [SchedulerAction] = []
     /// Actions in `actions` already performed.
     var performed = 0
-    var events = EventQueue()
+    /// Pending events, and apart from them each active source's next arrival: the arrivals
+    /// lane holds one event per source (a one-source run never sifts it), in the same
+    /// (time, sequence) order as if both were one queue.
+    let events = EventQueue()
+    let arrivals = EventQueue(capacity: 16)
     var deadlines = DeadlineQueue()
     var sources: [SourceState]
     var activeSources = 0
@@ -285,7 +289,7 @@ struct Simulation<Policy: ScalingPolicy> {
             try sources[k].advance(callers: &callers, versions: &versions)
             if !sources[k].exhausted {
                 activeSources += 1
-                events.push(time: sources[k].nextTime, kind: .arrival, subject: Int32(k))
+                scheduleArrival(k)
             }
         }
         if interval > 0 { events.push(time: interval, kind: .sample, subject: 0) }
@@ -298,7 +302,8 @@ struct Simulation<Policy: ScalingPolicy> {
         // Arrivals stop at the duration; in-flight requests drain. Until the duration the
         // policies keep acting (scale-down, keep-alive expiry) even when no request is left.
         while true {
-            let heapTime = events.nextTime
+            let fromArrivals = arrivals.headPrecedes(events)
+            let heapTime = fromArrivals ? arrivals.nextTime : events.nextTime
             var deadline = deadlines.nextTime
             if deadline < heapTime || inFlight == 0 {
                 // Only a due (or, at the end, any) head is checked: entries of requests that
@@ -321,13 +326,18 @@ struct Simulation<Policy: ScalingPolicy> {
                 continue
             }
             guard heapTime != Int64.max else { break }
-            let event = events.pop()
+            let event = fromArrivals ? arrivals.pop() : events.pop()
             advanceClock(to: event.time)
             eventCount += 1
             if eventCount & 0x3FFFF == 0, let progress { progress(Swift.min(1, Double(now) / Double(duration))) }
             try dispatch(event)
         }
         return finish()
+    }
+
+    /// Queues source `k`'s next arrival in the arrivals lane, in the main queue's order.
+    @inline(__always) func scheduleArrival(_ k: Int) {
+        arrivals.push(time: sources[k].nextTime, kind: .arrival, subject: Int32(k), generation: 0, sequence: events.takeSequence())
     }
 
     /// Whether a deadline entry still belongs to a request in flight.
@@ -381,7 +391,7 @@ struct Simulation<Policy: ScalingPolicy> {
             try perform()
             try sources[k].advance(callers: &callers, versions: &versions)
             if sources[k].exhausted { activeSources -= 1 } else {
-                events.push(time: sources[k].nextTime, kind: .arrival, subject: Int32(k))
+                scheduleArrival(k)
             }
         case .serviceDone:
             let r = Int(event.subject)

@@ -9,7 +9,7 @@ final class EngineTests: XCTestCase {
     func testEventQueueMatchesSortedReference() {
         for seed in 1...50 {
             var rng = RandomSource(seed: UInt64(seed))
-            var queue = EventQueue()
+            let queue = EventQueue()
             var reference: [(Int64, Int32)] = []
             var popped: [(Int64, Int32)] = []
             var subject: Int32 = 0
@@ -35,7 +35,7 @@ final class EngineTests: XCTestCase {
         }
         // A pure drain comes out fully sorted.
         var rng = RandomSource(seed: 9)
-        var queue = EventQueue()
+        let queue = EventQueue()
         var times: [Int64] = []
         for k in 0..<10_000 { let t = Int64(rng.next() % 1000); times.append(t); queue.push(time: t, kind: .sample, subject: Int32(k)) }
         var out: [Int64] = []
