@@ -17,8 +17,8 @@ extension Cluster {
     /// Counts the request against its caller's quota; false when the caller is at it.
     @usableFromInline
     mutating func admitCaller(_ request: RequestID, _ caller: CallerID) -> Bool {
-        requests[request.index].quotaCaller = 0
         let c = caller.index
+        if c == 0 { return true }   // no caller: nothing counted (beginRequest zeroed quotaCaller)
         guard c > 0, c < configuration.callerQuotas.count, configuration.callerQuotas[c] > 0 else { return true }
         if callerInFlight.count <= c { callerInFlight.append(contentsOf: repeatElement(0, count: c + 1 - callerInFlight.count)) }
         guard callerInFlight[c] < configuration.callerQuotas[c] else { return false }

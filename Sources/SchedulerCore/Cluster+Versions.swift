@@ -9,9 +9,13 @@ extension Cluster {
     /// the weights to within one request per member.
     ///
     /// - Complexity: O(1) for models without versions, O(members) otherwise.
-    @usableFromInline mutating func route(_ model: ModelID) -> ModelID {
+    @inlinable mutating func route(_ model: ModelID) -> ModelID {
         let g = Int(groupOf[model.index])
         if g < 0 { return model }
+        return routeInGroup(model, g)
+    }
+
+    @usableFromInline mutating func routeInGroup(_ model: ModelID, _ g: Int) -> ModelID {
         let members = configuration.variantGroups[g].members
         var best = -1, total = 0
         for m in members where weights[m.index] > 0 {

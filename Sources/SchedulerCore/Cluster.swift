@@ -221,6 +221,7 @@ public struct Cluster: Sendable {
         requests[request.index].model = route(configuration.targets[target.index].stages[0]).raw
         requests[request.index].instance = -1
         requests[request.index].arrival = now
+        requests[request.index].quotaCaller = 0
     }
 
     // MARK: The free-slot list

@@ -73,7 +73,8 @@ struct Simulation<Policy: ScalingPolicy> {
     let events = EventQueue()
     let arrivals = EventQueue(capacity: 16)
     var deadlines = DeadlineQueue()
-    var sources: [SourceState]
+    /// Arrival sources (a slot table: advanced once per arrival without a copy-on-write check).
+    let sources: SlotTable<SourceState>
     var activeSources = 0
     let physics: PlanPhysics
     let duration: Int64
@@ -98,7 +99,9 @@ struct Simulation<Policy: ScalingPolicy> {
     let hardwareNames: [String]
 
     // Requests, by slot: one struct per slot, so touching a request is one array access.
-    var freeSlots: [Int32] = []
+    /// Released request slots, reused last-in first-out: a stack in a slot table (no
+    /// copy-on-write check on the per-request push and pop).
+    let freeSlots = SlotTable<Int32>(capacity: 1024)
     var inFlight = 0
     var nextRequestID: Int64 = 0
     let req = SlotTable<RequestSlot>(capacity: 1024)
@@ -206,7 +209,8 @@ struct Simulation<Policy: ScalingPolicy> {
          sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?) {
         self.core = core
         self.physics = physics
-        self.sources = sources
+        self.sources = SlotTable<SourceState>(capacity: sources.count)
+        for source in sources { self.sources.append(source) }
         self.callers = callers
         self.versions = versions
         self.log = log
@@ -285,7 +289,7 @@ struct Simulation<Policy: ScalingPolicy> {
     mutating func run() throws -> PlanResult {
         core.handle(.start, at: .zero, into: &actions)
         try perform()
-        for k in sources.indices {
+        for k in 0..<sources.count {
             try sources[k].advance(callers: &callers, versions: &versions)
             if !sources[k].exhausted {
                 activeSources += 1
@@ -609,7 +613,7 @@ struct Simulation<Policy: ScalingPolicy> {
             $0.withinSLO += within
         }
         intervalCompletions += 1
-        try logRow(r, outcome: "completed", reason: "")
+        if log != nil { try logRow(r, outcome: "completed", reason: "") }
         releaseRequest(r)
     }
 

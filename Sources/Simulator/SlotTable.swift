@@ -30,6 +30,15 @@ final class SlotTable<Element> {
         }
     }
 
+    /// Removes and returns the last slot's element, or nil when empty (the table as a stack).
+    ///
+    /// - Complexity: O(1).
+    @inline(__always) func popLast() -> Element? {
+        guard count > 0 else { return nil }
+        count -= 1
+        return (base + count).move()
+    }
+
     /// Appends a slot.
     ///
     /// - Complexity: O(1) amortized.
