@@ -193,7 +193,7 @@ public struct Cluster: Sendable {
     // MARK: Integrals
 
     /// Brings the model's utilisation integrals up to `now`.
-    @usableFromInline mutating func integrate(_ model: Int, now: TimePoint) {
+    @inline(__always) @usableFromInline mutating func integrate(_ model: Int, now: TimePoint) {
         guard configuration.tracksUtilisation else { return }
         let dt = Double(now.nanoseconds - models[model].lastIntegration.nanoseconds)
         if dt > 0 {

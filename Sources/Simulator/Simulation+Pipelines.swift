@@ -24,19 +24,11 @@ extension Simulation {
     /// stage's model. The caller performs the actions.
     mutating func spawnStage(of p: Int, stage s: Int) {
         let model = graphs[Int(req[p].target)]!.stages[s]
-        let c = allocateRequest()
-        req[c].arrival = now
-        req[c].stageSince = now
-        req[c].target = Int32(model.index)            // a model is the target of its own index
-        req[c].caller = req[p].caller
-        req[c].version = req[p].version
-        req[c].input = req[p].input
-        req[c].output = req[p].output
-        req[c].service = req[p].service
-        req[c].duringTraining = false
-        req[c].parent = Int32(p)
-        req[c].stage = Int32(s)
-        req[c].nextSibling = req[p].firstChild
+        // A model is the target of its own index.
+        let c = allocateRequest(RequestSlot(
+            arrival: now, target: Int32(model.index), caller: req[p].caller, version: req[p].version,
+            input: req[p].input, output: req[p].output, stageSince: now, stageEntered: now,
+            service: req[p].service, parent: Int32(p), nextSibling: req[p].firstChild, stage: Int32(s)))
         req[p].firstChild = Int32(c)
         req[p].childrenLive += 1
         // Quotas are the caller's, counted on the pipeline's request, not on each stage.

@@ -194,7 +194,11 @@ struct Simulation<Policy: ScalingPolicy> {
     var bootingNodes = 0
     var liveGPUs = 0
     var lastIntegration: Int64 = 0
-    var instanceArea = 0.0, busyArea = 0.0, nodeArea = 0.0, gpuArea = 0.0
+    var busyArea = 0.0
+    /// ∫ instances, nodes and GPUs dt: booked only when their counts change (`bookCapacity`),
+    /// not on every event.
+    var instanceArea = 0.0, nodeArea = 0.0, gpuArea = 0.0
+    var capacitySince: Int64 = 0
     var providerGPUSeconds = 0.0
     var instancesMax = 0
     var instanceStarts: Int64 = 0
@@ -349,13 +353,18 @@ struct Simulation<Policy: ScalingPolicy> {
         req[Int(e.slot)].generation == e.generation && !req[Int(e.slot)].ended
     }
 
+    /// Books the instance, node and GPU areas up to now; called before their counts change.
+    mutating func bookCapacity() {
+        let dt = Double(now - capacitySince)
+        instanceArea += Double(liveInstances) * dt
+        nodeArea += Double(liveNodes) * dt
+        gpuArea += Double(liveGPUs) * dt
+        capacitySince = now
+    }
+
     @inline(__always) mutating func advanceClock(to time: Int64) {
         if time > now {
-            let dt = Double(time - lastIntegration)
-            instanceArea += Double(liveInstances) * dt
-            busyArea += busyCapacity * dt
-            nodeArea += Double(liveNodes) * dt
-            gpuArea += Double(liveGPUs) * dt
+            busyArea += busyCapacity * Double(time - lastIntegration)
             lastIntegration = time
             now = time
         }
@@ -366,20 +375,15 @@ struct Simulation<Policy: ScalingPolicy> {
         switch event.kind {
         case .arrival:
             let k = Int(event.subject)
-            let r = allocateRequest()
-            let target = sources[k].nextTarget
-            req[r].arrival = now
-            req[r].target = target
-            req[r].caller = sources[k].nextCaller
-            req[r].version = sources[k].nextVersion
-            req[r].input = sources[k].nextInput
-            req[r].output = sources[k].nextOutput
-            req[r].service = sources[k].nextService
-            req[r].stageSince = now
-            req[r].stageEntered = now
-            while Int(req[r].caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
+            let source = sources.pointer(k)
+            let target = source.pointee.nextTarget
+            let caller = source.pointee.nextCaller
+            let r = allocateRequest(RequestSlot(
+                arrival: now, target: target, caller: caller, version: source.pointee.nextVersion,
+                input: source.pointee.nextInput, output: source.pointee.nextOutput, stageSince: now, stageEntered: now,
+                duringTraining: runningJobs > 0, service: source.pointee.nextService))
+            while Int(caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
             tally(r) { $0.requests += 1 }
-            req[r].duringTraining = runningJobs > 0
             if runningJobs > 0 { training.servingDuring.requests += 1 }
             intervalArrivals += 1
             if deadlines.isFull {
@@ -390,7 +394,7 @@ struct Simulation<Policy: ScalingPolicy> {
             if isGraph[Int(target)] {
                 startGraph(r)
             } else {
-                core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(req[r].caller))), at: at, into: &actions)
+                core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller))), at: at, into: &actions)
             }
             try perform()
             try sources[k].advance(callers: &callers, versions: &versions)
@@ -399,24 +403,25 @@ struct Simulation<Policy: ScalingPolicy> {
             }
         case .serviceDone:
             let r = Int(event.subject)
+            let q = req.pointer(r)
             // Stale when the slot was released, or when the service was cut off (a reclaimed
             // spot node) and the request has been dispatched again since.
-            guard req[r].generation == event.generation, req[r].serviceEnd == event.time else { return }
-            let i = Int(req[r].instance)
-            inst[i].inFlight -= 1
-            busyCapacity -= inverseConcurrency[Int(inst[i].model)]
-            if inst[i].inFlight == 0 {
+            guard q.pointee.generation == event.generation, q.pointee.serviceEnd == event.time else { return }
+            let e = inst.pointer(Int(q.pointee.instance))
+            e.pointee.inFlight -= 1
+            busyCapacity -= inverseConcurrency[Int(e.pointee.model)]
+            if e.pointee.inFlight == 0 {
                 busyInstances -= 1
-                nodeWentIdleMaybe(Int(inst[i].node))
+                nodeWentIdleMaybe(Int(e.pointee.node))
             }
-            let t = Int(req[r].target)
-            if !stageLatency[t].isEmpty && !req[r].ended {
+            let t = Int(q.pointee.target)
+            if !stageLatency[t].isEmpty && !q.pointee.ended {
                 // A pipeline stage: from entering the stage (queue, cold start, service) to leaving it.
-                stageLatency[t][Int(req[r].stage)].record(now - req[r].stageEntered)
-                req[r].stage += 1
-                req[r].stageEntered = now
+                stageLatency[t][Int(q.pointee.stage)].record(now - q.pointee.stageEntered)
+                q.pointee.stage += 1
+                q.pointee.stageEntered = now
             }
-            req[r].stageSince = now
+            q.pointee.stageSince = now
             core.handle(.requestFinished(RequestID(r)), at: at, into: &actions)
             try perform()
         case .instanceReady:
@@ -517,7 +522,9 @@ struct Simulation<Policy: ScalingPolicy> {
         }
     }
 
-    mutating func allocateRequest() -> Int {
+    /// Takes a free request slot and stores a fresh record in it, with the next request id
+    /// (the slot's generation is kept: it moves on when the slot is released).
+    @inline(__always) mutating func allocateRequest(_ fresh: RequestSlot) -> Int {
         inFlight += 1
         let r: Int
         if let slot = freeSlots.popLast() {
@@ -526,50 +533,47 @@ struct Simulation<Policy: ScalingPolicy> {
             r = req.count
             req.append(RequestSlot())
         }
-        req[r].id = nextRequestID
+        let p = req.pointer(r)
+        var record = fresh
+        record.generation = p.pointee.generation
+        record.id = nextRequestID
         nextRequestID += 1
-        req[r].wait = 0
-        req[r].firstStart = -1
-        req[r].instance = -1
-        req[r].cold = false
-        req[r].ended = false
-        req[r].stage = 0
-        req[r].parent = -1
-        req[r].firstChild = -1
-        req[r].nextSibling = -1
-        req[r].childrenLive = 0
+        p.pointee = record
         return r
     }
 
     mutating func releaseRequest(_ r: Int) {
-        if req[r].parent >= 0 {
+        let q = req.pointer(r)
+        if q.pointee.parent >= 0 {
             childGone(r)
             return
         }
-        if req[r].childrenLive > 0 {
+        if q.pointee.childrenLive > 0 {
             // A graph pipeline's request ended while some of its stages still run: its slot
             // is freed when the last of them is gone.
-            req[r].releasePending = true
+            q.pointee.releasePending = true
             return
         }
-        req[r].generation &+= 1
-        req[r].releasePending = false
+        q.pointee.generation &+= 1
+        q.pointee.releasePending = false
         freeSlots.append(Int32(r))
     }
 
     mutating func startService(_ r: Int, on i: Int, cold: Bool) {
-        let m = Int(inst[i].model)
-        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(inst[i].node)])
+        // Slot addresses: no slot is added until this returns.
+        let q = req.pointer(r), e = inst.pointer(i)
+        let m = Int(e.pointee.model)
+        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(e.pointee.node)])
         // A trace may give the request's own service time (Azure Functions 2021 durations).
-        let service = req[r].service >= 0 ? req[r].service
-            : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: req[r].input, outputTokens: req[r].output)
+        let service = q.pointee.service >= 0 ? q.pointee.service
+            : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
         // A graph pipeline's stage counts for the request it belongs to.
-        let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
+        let owner = q.pointee.parent >= 0 ? Int(q.pointee.parent) : r
         tally(owner) { $0.serviceNanoseconds += service }
-        let since = req[r].stageSince
+        let since = q.pointee.stageSince
         var waited = now - since
         if cold {
-            waited -= Swift.max(0, Swift.min(now, inst[i].readyAt) - since)
+            waited -= Swift.max(0, Swift.min(now, e.pointee.readyAt) - since)
             if !req[owner].cold {
                 req[owner].cold = true
                 intervalColdStarts += 1
@@ -577,14 +581,14 @@ struct Simulation<Policy: ScalingPolicy> {
                 if tracksVersions { perModel[m].coldStarts += 1 }
             }
         }
-        req[r].wait += waited
-        if req[r].firstStart < 0 { req[r].firstStart = now }
-        req[r].instance = Int32(i)
-        if inst[i].inFlight == 0 {
+        q.pointee.wait += waited
+        if q.pointee.firstStart < 0 { q.pointee.firstStart = now }
+        q.pointee.instance = Int32(i)
+        if e.pointee.inFlight == 0 {
             busyInstances += 1
-            nodeWentBusyMaybe(Int(inst[i].node))
+            nodeWentBusyMaybe(Int(e.pointee.node))
         }
-        inst[i].inFlight += 1
+        e.pointee.inFlight += 1
         busyCapacity += inverseConcurrency[m]
         if physics.providerHosted {
             let p = physics.pricing
@@ -595,16 +599,17 @@ struct Simulation<Policy: ScalingPolicy> {
                 perGBSecond: perGB, gpus: modelGPUs[m], perGPUSecond: p.perGPUSecond ?? 0)
             providerGPUSeconds += Double(modelGPUs[m]) * Double(service) / 1e9
         }
-        req[r].serviceEnd = now + service
-        events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
+        q.pointee.serviceEnd = now + service
+        events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: q.pointee.generation)
     }
 
     mutating func complete(_ r: Int) throws {
-        if req[r].parent >= 0 { return try stageFinished(r) }
-        guard !req[r].ended else { return }
+        let q = req.pointer(r)
+        if q.pointee.parent >= 0 { return try stageFinished(r) }
+        guard !q.pointee.ended else { return }
         endRequest(r)
-        let latency = now - req[r].arrival
-        let wait = req[r].wait
+        let latency = now - q.pointee.arrival
+        let wait = q.pointee.wait
         let within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? 0
         tallyEnd(r) {
             $0.completed += 1
@@ -638,9 +643,10 @@ struct Simulation<Policy: ScalingPolicy> {
     /// Applies an update to the statistics of the request's target and of its caller (caller
     /// id 0 is "no caller": nothing is kept for it).
     @inline(__always) func tally(_ r: Int, _ update: (inout OutcomeStats) -> Void) {
-        update(&perTarget[Int(req[r].target)])
-        let c = Int(req[r].caller)
-        if c != 0 { update(&perCaller[c]) }
+        let q = req.pointer(r)
+        update(&perTarget.pointer(Int(q.pointee.target)).pointee)
+        let c = Int(q.pointee.caller)
+        if c != 0 { update(&perCaller.pointer(c).pointee) }
     }
 
     /// Books a request's end on every set of statistics it counts in: its target and caller,
@@ -662,6 +668,7 @@ struct Simulation<Policy: ScalingPolicy> {
         inst[i].model = Int32(m)
         inst[i].node = Int32(n)
         inst[i].inFlight = 0
+        bookCapacity()
         liveInstances += 1
         if liveInstances > instancesMax { instancesMax = liveInstances }
         if warm {
@@ -735,6 +742,7 @@ struct Simulation<Policy: ScalingPolicy> {
 
     mutating func stopInstance(_ i: Int) {
         inst[i].generation &+= 1
+        bookCapacity()
         liveInstances -= 1
         if !inst[i].ready { startingInstances -= 1 }
         inst[i].ready = false
@@ -780,6 +788,7 @@ struct Simulation<Policy: ScalingPolicy> {
         let hw = physics.hardware[t]
         nodeNoticed[n] = false
         if let spot = hw.spot { scheduleInterruption(n, spot) }
+        bookCapacity()
         liveNodes += 1
         if liveNodes > nodesMax { nodesMax = liveNodes }
         liveGPUs += hw.gpus
@@ -834,6 +843,7 @@ struct Simulation<Policy: ScalingPolicy> {
         nodeLive[n] = false
         let hw = physics.hardware[Int(nodeType[n])]
         if !nodeReady[n] { bootingNodes -= 1 }
+        bookCapacity()
         liveNodes -= 1
         liveGPUs -= hw.gpus
         let t = Int(nodeType[n])
@@ -957,6 +967,7 @@ struct Simulation<Policy: ScalingPolicy> {
         for t in targets { totals.merge(t) }
         let end = Swift.max(now, duration)
         advanceClock(to: end)
+        bookCapacity()
         for j in jobStartedAt.indices where jobStartedAt[j] >= 0 { endJobRun(j) }   // still running at the end
         for n in 0..<nodeGeneration.count where nodeLive[n] && nodeIdle[n].busy == 0 { bookNodeIdle(n) }
         // Provider hosting: INIT charges and the provisioned-concurrency capacity fee buy no request's service.

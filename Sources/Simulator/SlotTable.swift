@@ -30,6 +30,14 @@ final class SlotTable<Element> {
         }
     }
 
+    /// The slot's address, valid until the next `append` (which may move the storage).
+    ///
+    /// - Complexity: O(1).
+    @inline(__always) func pointer(_ i: Int) -> UnsafeMutablePointer<Element> {
+        assert(i >= 0 && i < count, "slot \(i) out of range")
+        return base + i
+    }
+
     /// Removes and returns the last slot's element, or nil when empty (the table as a stack).
     ///
     /// - Complexity: O(1).
