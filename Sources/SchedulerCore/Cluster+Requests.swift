@@ -28,7 +28,7 @@ extension Cluster {
     }
 
     /// The request no longer counts against its caller's quota (it ended for the caller).
-    @usableFromInline
+    @inline(__always) @usableFromInline
     mutating func callerLeft(_ request: RequestID) {
         let c = Int(requests[request.index].quotaCaller)
         if c > 0 {
@@ -61,8 +61,7 @@ extension Cluster {
         integrate(model, now: now)
         instances[i].inFlight -= 1
         models[model].busySlots -= 1
-        requests[request.index].instance = -1
-        return InstanceID(i)
+        return InstanceID(i)   // `advance` clears the request's instance with its other fields
     }
 
     /// After a slot of `instance` freed: stop it if it drains and is done, else refill it.
@@ -82,6 +81,7 @@ extension Cluster {
     @usableFromInline
     mutating func advance(_ request: RequestID, into actions: inout [SchedulerAction]) -> Bool {
         let r = request.index
+        requests[r].instance = -1
         if requests[r].state == .abandonedInService {
             requests[r].state = .free
             actions.append(.release(request))

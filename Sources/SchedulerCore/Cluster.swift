@@ -185,7 +185,7 @@ public struct Cluster: Sendable {
     }
 
     /// Slots of this model's instances that are on their way (not yet ready).
-    public func comingSlots(_ model: ModelID) -> Int {
+    @inline(__always) public func comingSlots(_ model: ModelID) -> Int {
         let m = models[model.index]
         return (m.replicas - m.ready) * configuration.models[model.index].concurrency
     }
@@ -206,7 +206,12 @@ public struct Cluster: Sendable {
 
     // MARK: Requests
 
-    mutating func ensureRequestCapacity(_ index: Int) {
+    @inline(__always) mutating func ensureRequestCapacity(_ index: Int) {
+        if index < requests.count { return }
+        growRequests(index)
+    }
+
+    mutating func growRequests(_ index: Int) {
         if index < requests.count { return }
         let newCount = Swift.max(index + 1, requests.count * 2, 64)
         requests.append(contentsOf: repeatElement(RequestRecord(), count: newCount - requests.count))
@@ -216,17 +221,15 @@ public struct Cluster: Sendable {
     mutating func beginRequest(_ request: RequestID, target: TargetID, now: TimePoint) {
         ensureRequestCapacity(request.index)
         precondition(requests[request.index].state == .free, "request slot \(request.index) reused while held by the core")
-        requests[request.index].target = target.raw
-        requests[request.index].stage = 0
-        requests[request.index].model = route(configuration.targets[target.index].stages[0]).raw
-        requests[request.index].instance = -1
-        requests[request.index].arrival = now
-        requests[request.index].quotaCaller = 0
+        let model = route(configuration.targets[target.index].stages[0]).raw
+        // One store of the whole record: one copy-on-write check, not one per field.
+        requests[request.index] = RequestRecord(state: .free, stage: 0, target: target.raw, instance: -1, arrival: now,
+                                                quotaCaller: 0, model: model)
     }
 
     // MARK: The free-slot list
 
-    @usableFromInline mutating func pushAvailable(_ i: Int) {
+    @inline(__always) @usableFromInline mutating func pushAvailable(_ i: Int) {
         let model = instances[i].model.index
         let head = models[model].availableHead
         instances[i].previous = -1
@@ -236,7 +239,7 @@ public struct Cluster: Sendable {
         instances[i].available = true
     }
 
-    @usableFromInline mutating func unlinkAvailable(_ i: Int) {
+    @inline(__always) @usableFromInline mutating func unlinkAvailable(_ i: Int) {
         let model = instances[i].model.index
         let p = instances[i].previous, n = instances[i].next
         if p >= 0 { instances[Int(p)].next = n } else { models[model].availableHead = n }
@@ -272,7 +275,7 @@ public struct Cluster: Sendable {
     }
 
     /// Takes the next live request off the model's queue, releasing timed-out entries it skips.
-    @usableFromInline mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
+    @inline(__always) @usableFromInline mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
         while let raw = models[model].queue.popFirst() {
             let r = Int(raw)
             if requests[r].state == .queued {
@@ -287,7 +290,7 @@ public struct Cluster: Sendable {
 
     /// Fills the instance's free slots from its model's queue; then files it as available or idle.
     /// Returns true when the instance is left idle (no request in flight).
-    @usableFromInline mutating func refill(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
+    @inline(__always) @usableFromInline mutating func refill(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
         let i = instance.index
         let model = instances[i].model.index
         let k = configuration.models[model].concurrency

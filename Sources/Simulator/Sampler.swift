@@ -58,7 +58,13 @@ public enum Sampler: Sendable, Equatable {
 
     /// Draws a duration in nanoseconds (never negative).
     @inlinable public func nanoseconds(_ rng: inout RandomSource, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Int64 {
-        let s = sample(&rng, inputTokens: inputTokens, outputTokens: outputTokens)
+        // The commonest cases are drawn here, inline; the others through the general switch.
+        let s: Double
+        switch self {
+        case let .exponential(mean): s = rng.exponential(mean: mean)
+        case let .constant(v): s = v
+        default: s = sample(&rng, inputTokens: inputTokens, outputTokens: outputTokens)
+        }
         // Round to the nearest nanosecond; adding ½ and truncating avoids a libm call.
         return s > 0 ? Int64(s * 1e9 + 0.5) : 0
     }

@@ -8,52 +8,75 @@ import Scenario
 /// only when the head's deadline is due, and `compact` drops them when the ring is full.
 /// So the per-event cost is one comparison, and memory stays proportional to the requests in
 /// flight (after a compaction at most half the ring is live, or it doubles).
-struct DeadlineQueue {
+///
+/// A reference type over raw storage behind a constant pointer, like `EventQueue`: no
+/// copy-on-write or exclusivity check on the per-request push.
+final class DeadlineQueue {
     struct Entry {
         var time: Int64
         var slot: Int32
         var generation: UInt32
     }
-    var ring = [Entry](repeating: Entry(time: 0, slot: 0, generation: 0), count: 1024)
-    var head = 0
-    var count = 0
+    struct State {
+        var ring: UnsafeMutablePointer<Entry>
+        var size: Int       // a power of two
+        var head: Int
+        var count: Int
+    }
+    let state: UnsafeMutablePointer<State>
 
-    var nextTime: Int64 { count > 0 ? ring[head].time : Int64.max }
+    init() {
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(ring: .allocate(capacity: 1024), size: 1024, head: 0, count: 0))
+    }
 
-    var isFull: Bool { count == ring.count }
+    deinit {
+        state.pointee.ring.deallocate()   // Entry is trivial
+        state.deallocate()
+    }
+
+    var count: Int { state.pointee.count }
+    /// Entries the ring holds before it must be compacted.
+    var capacity: Int { state.pointee.size }
+
+    @inline(__always) var nextTime: Int64 {
+        state.pointee.count > 0 ? state.pointee.ring[state.pointee.head].time : Int64.max
+    }
+
+    var isFull: Bool { state.pointee.count == state.pointee.size }
 
     /// Appends a deadline. The caller compacts the ring first when it is full.
     ///
     /// - Complexity: O(1).
-    @inline(__always) mutating func push(_ time: Int64, slot: Int32, generation: UInt32) {
-        ring[(head + count) & (ring.count - 1)] = Entry(time: time, slot: slot, generation: generation)
-        count += 1
+    @inline(__always) func push(_ time: Int64, slot: Int32, generation: UInt32) {
+        let s = state
+        s.pointee.ring[(s.pointee.head + s.pointee.count) & (s.pointee.size - 1)] = Entry(time: time, slot: slot, generation: generation)
+        s.pointee.count += 1
     }
 
     /// Keeps only the entries `isLive` accepts, in order; doubles the ring when more than half
     /// of it is still live.
     ///
     /// - Complexity: O(n), once per ring-full of pushes.
-    mutating func compact(keeping isLive: (Entry) -> Bool) {
-        let mask = ring.count - 1
+    func compact(keeping isLive: (Entry) -> Bool) {
+        let s = state.pointee
         var live: [Entry] = []
-        live.reserveCapacity(count)
-        for k in 0..<count where isLive(ring[(head + k) & mask]) { live.append(ring[(head + k) & mask]) }
-        let size = live.count * 2 >= ring.count ? ring.count * 2 : ring.count
-        var fresh = [Entry](repeating: Entry(time: 0, slot: 0, generation: 0), count: size)
+        live.reserveCapacity(s.count)
+        for k in 0..<s.count where isLive(s.ring[(s.head + k) & (s.size - 1)]) { live.append(s.ring[(s.head + k) & (s.size - 1)]) }
+        let size = live.count * 2 >= s.size ? s.size * 2 : s.size
+        let fresh = UnsafeMutablePointer<Entry>.allocate(capacity: size)
         for k in 0..<live.count { fresh[k] = live[k] }
-        ring = fresh
-        head = 0
-        count = live.count
+        s.ring.deallocate()
+        state.pointee = State(ring: fresh, size: size, head: 0, count: live.count)
     }
 
     /// The earliest deadline, or nil.
-    var first: Entry? { count > 0 ? ring[head] : nil }
+    var first: Entry? { state.pointee.count > 0 ? state.pointee.ring[state.pointee.head] : nil }
 
     /// - Complexity: O(1).
-    mutating func removeFirst() {
-        head = (head + 1) & (ring.count - 1)
-        count -= 1
+    func removeFirst() {
+        state.pointee.head = (state.pointee.head + 1) & (state.pointee.size - 1)
+        state.pointee.count -= 1
     }
 }
 
@@ -72,7 +95,7 @@ struct Simulation<Policy: ScalingPolicy> {
     /// (time, sequence) order as if both were one queue.
     let events = EventQueue()
     let arrivals = EventQueue(capacity: 16)
-    var deadlines = DeadlineQueue()
+    let deadlines = DeadlineQueue()
     /// Arrival sources (a slot table: advanced once per arrival without a copy-on-write check).
     let sources: SlotTable<SourceState>
     var activeSources = 0

@@ -87,6 +87,17 @@ struct SourceState {
 
     /// Computes the next arrival; marks the source exhausted when there is none before `end`.
     mutating func advance(callers: inout StringTable, versions: inout StringTable) throws {
+        // The plain Poisson source (one target, no token counts) is the commonest: drawn
+        // without the general path's checks. Same draws, same results.
+        if case let .poisson(rate) = process, rate > 0, mixCumulative.isEmpty, inputTokens == nil {
+            clock += rng.exponential(mean: 1 / rate)
+            if clock >= end { exhausted = true; return }
+            nextTime = Int64(clock * 1e9 + 0.5)   // clock ≥ 0: round half up without a libm call
+            nextTarget = target
+            nextCaller = caller
+            nextVersion = version
+            return
+        }
         switch process {
         case let .poisson(rate):
             guard rate > 0 else { exhausted = true; return }

@@ -49,7 +49,7 @@ final class EngineTests: XCTestCase {
     func testDeadlineQueueCompactionKeepsLiveEntriesInOrder() {
         for seed in 1...20 {
             var rng = RandomSource(seed: UInt64(seed))
-            var queue = DeadlineQueue()
+            let queue = DeadlineQueue()
             var ended = Set<Int32>()
             var reference: [Int32] = []          // live slots in push order
             var next: Int32 = 0
@@ -69,7 +69,7 @@ final class EngineTests: XCTestCase {
             var live: [Int32] = []
             while let e = queue.first { queue.removeFirst(); if !ended.contains(e.slot) { live.append(e.slot) } }
             XCTAssertEqual(live, reference, "seed \(seed)")
-            XCTAssertLessThanOrEqual(queue.ring.count, 1024, "the ring did not grow with ended entries")
+            XCTAssertLessThanOrEqual(queue.capacity, 1024, "the ring did not grow with ended entries")
         }
     }
 
