@@ -6,7 +6,13 @@ import PackageDescription
 // The engine is compiled with optimisation even in debug builds: the validation tests
 // (Erlang C within 2 % at 95 % confidence) simulate millions of requests, which an unoptimised
 // build does ~15x slower. -enable-testing (for @testable imports) still applies.
-let engineSettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// Release builds also optimise across the core/simulator boundary: the core's per-request
+// bookkeeping is then inlined into the host's loop (callgrind, 300k M/M/10 requests: 713 M ->
+// 706 M instructions; headroom-bench mmc ratio 0.47-0.48 -> 0.48-0.49).
+let engineSettings: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
 
 let package = Package(
     name: "Headroom",

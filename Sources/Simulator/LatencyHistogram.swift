@@ -22,7 +22,7 @@ public struct LatencyHistogram: Sendable {
 
     public init() {}
 
-    static func index(_ value: Int64) -> Int {
+    @inline(__always) static func index(_ value: Int64) -> Int {
         if value < Int64(subBuckets) { return Int(Swift.max(value, 0)) }
         let shift = 63 - value.leadingZeroBitCount - subBucketBits
         // Buckets [0, 128) are exact; then 128 per power of two, indexed by the top 8 bits.
@@ -54,7 +54,7 @@ public struct LatencyHistogram: Sendable {
     /// Records one value.
     ///
     /// - Complexity: O(1) amortized.
-    public mutating func record(_ value: Int64) {
+    @inline(__always) public mutating func record(_ value: Int64) {
         let i = Self.index(value)
         if i < offset || i >= offset + counts.count { widen(to: i) }
         counts[i - offset] += 1

@@ -158,24 +158,23 @@ func azureText(_ path: String) -> String {
 }
 
 /// Times `run` (which returns the requests it simulated and its figures) and the yardstick.
+///
+/// After a warm-up of each, the two alternate — engine, yardstick, engine, … — so a slow
+/// stretch of a shared machine weighs on both alike rather than on whichever ran then.
 func measure(_ name: String, repeats: Int, run: () throws -> (requests: Int64, figures: [(String, Double)]),
              yardstick: (() -> [(String, Double)])?) rethrows -> Measurement {
-    _ = try run()                                        // warm-up
-    var walls: [Double] = []
+    _ = try run()                                        // warm-ups
+    if let yardstick { _ = yardstick() }
+    var walls: [Double] = [], ys: [Double] = []
     var requests: Int64 = 0
     var figures: [(String, Double)] = []
-    for _ in 0..<repeats { walls.append(try seconds { (requests, figures) = try run() }) }
-    var yardWall: Double?
-    if let yardstick {
-        _ = yardstick()
-        var ys: [Double] = []
-        for _ in 0..<repeats { ys.append(seconds { figures += yardstick().map { ("yardstick " + $0.0, $0.1) } }) }
-        yardWall = median(ys)
-        // Keep one copy of the yardstick's figures.
-        var seen = Set<String>()
-        figures = figures.filter { seen.insert($0.0).inserted }
+    var yardFigures: [(String, Double)] = []
+    for _ in 0..<repeats {
+        walls.append(try seconds { (requests, figures) = try run() })
+        if let yardstick { ys.append(seconds { yardFigures = yardstick().map { ("yardstick " + $0.0, $0.1) } }) }
     }
-    return Measurement(name: name, requests: requests, wall: median(walls), yardstickWall: yardWall, rss: peakRSSMegabytes(), figures: figures)
+    return Measurement(name: name, requests: requests, wall: median(walls), yardstickWall: ys.isEmpty ? nil : median(ys),
+                       rss: peakRSSMegabytes(), figures: figures + yardFigures)
 }
 
 let options = parse()
