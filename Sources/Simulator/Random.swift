@@ -31,12 +31,12 @@ public struct RandomSource: Sendable {
     }
 
     /// Uniform in the open interval (0, 1): never 0, so `log` is safe.
-    @inlinable public mutating func uniform() -> Double {
+    @inlinable @inline(__always) public mutating func uniform() -> Double {
         (Double(next() >> 11) + 0.5) * 0x1.0p-53
     }
 
     /// Exponential with the given mean.
-    @inlinable public mutating func exponential(mean: Double) -> Double {
+    @inlinable @inline(__always) public mutating func exponential(mean: Double) -> Double {
         -mean * Foundation.log(uniform())
     }
 

@@ -57,7 +57,7 @@ public enum Sampler: Sendable, Equatable {
     }
 
     /// Draws a duration in nanoseconds (never negative).
-    @inlinable public func nanoseconds(_ rng: inout RandomSource, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Int64 {
+    @inlinable @inline(__always) public func nanoseconds(_ rng: inout RandomSource, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Int64 {
         // The commonest cases are drawn here, inline; the others through the general switch.
         let s: Double
         switch self {
