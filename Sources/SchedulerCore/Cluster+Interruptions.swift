@@ -55,7 +55,7 @@ extension Cluster {
             let model = instances[i].model.index
             integrate(model, now: now)
             instances[i].inFlight -= 1
-            models[model].busySlots -= 1
+            if configuration.countsBusySlots || configuration.tracksUtilisation { models[model].busySlots -= 1 }
             requests[r].instance = -1
             if requests[r].state == .abandonedInService {
                 requests[r].state = .free

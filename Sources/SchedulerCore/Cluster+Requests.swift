@@ -60,7 +60,7 @@ extension Cluster {
         let model = instances[i].model.index
         integrate(model, now: now)
         instances[i].inFlight -= 1
-        models[model].busySlots -= 1
+        if configuration.countsBusySlots || configuration.tracksUtilisation { models[model].busySlots -= 1 }
         return InstanceID(i)   // `advance` clears the request's instance with its other fields
     }
 

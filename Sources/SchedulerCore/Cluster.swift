@@ -108,7 +108,8 @@ public struct ModelRecord: Sendable {
     public var unplaced = 0
     /// Instances draining.
     public var draining = 0
-    /// Requests in service on this model's instances.
+    /// Requests in service on this model's instances (kept when the configuration
+    /// `countsBusySlots`, as it does unless a plan never reads it).
     public var busySlots = 0
     /// ∫ busy slots dt and ∫ ready slots dt (slot·nanoseconds), for utilisation metrics.
     public var busySlotTime: Double = 0
@@ -264,7 +265,7 @@ public struct Cluster: Sendable {
         let model = instances[i].model.index
         integrate(model, now: now)
         instances[i].inFlight += 1
-        models[model].busySlots += 1
+        if configuration.countsBusySlots || configuration.tracksUtilisation { models[model].busySlots += 1 }
         if Int(instances[i].inFlight) >= configuration.models[model].concurrency, instances[i].available {
             unlinkAvailable(i)
         }

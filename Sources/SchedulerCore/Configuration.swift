@@ -119,6 +119,10 @@ public struct ClusterConfiguration: Sendable {
     /// Whether the core keeps time integrals of busy and ready slots per model (the
     /// utilisation metric of target tracking). Plans that never read them skip the work.
     public var tracksUtilisation: Bool
+    /// Whether the core counts busy slots per model (`ModelRecord.busySlots`): the utilisation
+    /// integrals and the keep-alive policy read them; reserved capacity reads neither and
+    /// skips a write per dispatch and completion. Always on with `tracksUtilisation`.
+    public var countsBusySlots = true
     /// Requests a caller may have in flight at once, by caller id (0 or absent: no quota).
     public var callerQuotas: [Int] = []
     /// Training jobs, by job id.

@@ -91,7 +91,10 @@ public enum Runner {
         var result: PlanResult
         switch plan.policy {
         case let .traditional(nodes, instances):
-            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, callerQuotas: quotas),
+            // Reserved capacity never reads busy-slot counts: the core skips them.
+            var configuration = PlanBuilder.configuration(s, providerHosted: false, callerQuotas: quotas)
+            configuration.countsBusySlots = false
+            result = try simulate(Scheduler(configuration: configuration,
                                             policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances)))
         case let .elastic(e) where e.step != nil:
             result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,

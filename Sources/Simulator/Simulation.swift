@@ -499,7 +499,13 @@ struct Simulation<Policy: ScalingPolicy> {
 
     // MARK: Actions
 
-    mutating func perform() throws {
+    /// Performs the actions the core appended since the last call (often none: a request
+    /// that queues asks for nothing).
+    @inline(__always) mutating func perform() throws {
+        if performed < actions.count { try performPending() }
+    }
+
+    mutating func performPending() throws {
         // The core appends after what was already performed; the buffer is cleared only
         // when it has grown, not on every event.
         var k = performed
