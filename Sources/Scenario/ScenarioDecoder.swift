@@ -952,21 +952,23 @@ struct ScenarioDecoder {
         } else if let x = o.optional("warmup") {
             spec.warmup = try v.duration(x, o.childPath("warmup"))
         }
+        /// The one adjustment of a step (or of a simple-scaling alarm): its kind and value.
+        func adjustment(_ r: inout ObjectReader, _ node: JSONNode, message: String, suggestion: String) throws -> (String, Double) {
+            let given = ["change", "percent", "exact"].compactMap { key in r.optional(key).map { (key, $0) } }
+            guard given.count == 1 else { throw v.error(node, r.path, message, suggestion: suggestion) }
+            return (given[0].0, try v.number(given[0].1, r.childPath(given[0].0)))
+        }
         func alarm(_ key: String) throws -> StepSpec.Alarm? {
             guard let n = o.optional(key) else { return nil }
             var a = try ObjectReader(n, path: o.childPath(key), file: file)
             let threshold = try v.number(try a.required("threshold", expected: "the alarm's threshold on the metric"), a.childPath("threshold"), min: 0)
             let periods = try a.optional("evaluationPeriods").map { try v.integer($0, a.childPath("evaluationPeriods"), min: 1) } ?? 1
             if simple {
-                let given = ["change", "percent", "exact"].compactMap { k in a.optional(k).map { (k, $0) } }
-                guard given.count == 1 else {
-                    throw v.error(n, a.path, "a simple-scaling alarm has exactly one adjustment: \"change\", \"percent\" or \"exact\"",
-                                  suggestion: "e.g. {\"threshold\": 0.7, \"change\": 2}; steps need \"scaler\": \"step\"")
-                }
-                let value = try v.number(given[0].1, a.childPath(given[0].0))
+                let (kind, value) = try adjustment(&a, n, message: "a simple-scaling alarm has exactly one adjustment: \"change\", \"percent\" or \"exact\"",
+                                                   suggestion: "e.g. {\"threshold\": 0.7, \"change\": 2}; steps need \"scaler\": \"step\"")
                 try a.finish()
                 return StepSpec.Alarm(threshold: threshold, evaluationPeriods: periods,
-                                      steps: [StepSpec.Step(lower: nil, upper: nil, kind: given[0].0, value: value)])
+                                      steps: [StepSpec.Step(lower: nil, upper: nil, kind: kind, value: value)])
             }
             let sNode = try a.required("steps", expected: "the steps: [{\"lower\", \"upper\", \"change\" | \"percent\" | \"exact\"}]")
             guard case let .array(items) = sNode.value, !items.isEmpty else {
@@ -976,14 +978,10 @@ struct ScenarioDecoder {
                 var so = try ObjectReader(item, path: a.childPath("steps") + "[\(k)]", file: file)
                 let lower = try so.optional("lower").map { try v.number($0, so.childPath("lower")) }
                 let upper = try so.optional("upper").map { try v.number($0, so.childPath("upper")) }
-                let given = ["change", "percent", "exact"].compactMap { key in so.optional(key).map { (key, $0) } }
-                guard given.count == 1 else {
-                    throw v.error(item, so.path, "a step has exactly one of \"change\", \"percent\" or \"exact\"",
-                                  suggestion: "e.g. {\"lower\": 0, \"change\": 2}")
-                }
-                let value = try v.number(given[0].1, so.childPath(given[0].0))
+                let (kind, value) = try adjustment(&so, item, message: "a step has exactly one of \"change\", \"percent\" or \"exact\"",
+                                                   suggestion: "e.g. {\"lower\": 0, \"change\": 2}")
                 try so.finish()
-                return StepSpec.Step(lower: lower, upper: upper, kind: given[0].0, value: value)
+                return StepSpec.Step(lower: lower, upper: upper, kind: kind, value: value)
             }
             try a.finish()
             return StepSpec.Alarm(threshold: threshold, evaluationPeriods: periods, steps: steps)

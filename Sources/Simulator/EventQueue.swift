@@ -16,9 +16,49 @@ public enum EventKind: UInt8, Sendable {
     case interruptionWave
 }
 
+/// An element of a binary min-heap: `precedes` is a strict total order.
+protocol HeapElement {
+    func precedes(_ other: Self) -> Bool
+}
+
+/// Binary min-heap steps over raw storage, shared by the event queue and the trace reader's
+/// reorder heap.
+enum BinaryHeap {
+    /// Places `element` in slot `i` (of a heap whose other slots are valid) and lets it rise.
+    ///
+    /// - Complexity: O(log n).
+    @inline(__always) static func siftUp<T: HeapElement>(_ element: T, from i: Int, in h: UnsafeMutablePointer<T>) {
+        var i = i
+        while i > 0 {
+            let parent = (i - 1) >> 1
+            if !element.precedes(h[parent]) { break }
+            h[i] = h[parent]
+            i = parent
+        }
+        h[i] = element
+    }
+
+    /// Places `element` at the root of the heap `h[0..<n]` (whose root slot is free) and lets
+    /// it sink.
+    ///
+    /// - Complexity: O(log n).
+    @inline(__always) static func siftDown<T: HeapElement>(_ element: T, in h: UnsafeMutablePointer<T>, count n: Int) {
+        var i = 0
+        while true {
+            var c = 2 * i + 1
+            if c >= n { break }
+            if c + 1 < n && h[c + 1].precedes(h[c]) { c += 1 }
+            if !h[c].precedes(element) { break }
+            h[i] = h[c]
+            i = c
+        }
+        h[i] = element
+    }
+}
+
 /// A scheduled event: `kind` about `subject` (a source, request, instance, node or timer slot),
 /// valid while the subject's generation still equals `generation`.
-public struct Event: Sendable {
+public struct Event: Sendable, HeapElement {
     public var time: Int64
     public var sequence: UInt64
     public var subject: Int32
@@ -104,16 +144,9 @@ public final class EventQueue {
     public func push(time: Int64, kind: EventKind, subject: Int32, generation: UInt32, sequence: UInt64) {
         if state.pointee.count == state.pointee.capacity { grow() }
         let event = Event(time: time, sequence: sequence, subject: subject, generation: generation, kind: kind)
-        let h = state.pointee.base
-        var i = state.pointee.count
+        let i = state.pointee.count
         state.pointee.count = i + 1
-        while i > 0 {
-            let parent = (i - 1) >> 1
-            if !event.precedes(h[parent]) { break }
-            h[i] = h[parent]
-            i = parent
-        }
-        h[i] = event
+        BinaryHeap.siftUp(event, from: i, in: state.pointee.base)
     }
 
     /// Removes and returns the earliest event.
@@ -127,17 +160,7 @@ public final class EventQueue {
         let h = state.pointee.base
         let top = h[0]
         if n == 0 { return top }
-        let last = h[n]
-        var i = 0
-        while true {
-            var c = 2 * i + 1
-            if c >= n { break }
-            if c + 1 < n && h[c + 1].precedes(h[c]) { c += 1 }
-            if !h[c].precedes(last) { break }
-            h[i] = h[c]
-            i = c
-        }
-        h[i] = last
+        BinaryHeap.siftDown(h[n], in: h, count: n)
         return top
     }
 

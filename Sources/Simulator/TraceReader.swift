@@ -413,7 +413,7 @@ public final class TraceReader {
 // MARK: Azure Functions 2021 invocations
 
 /// An invocation read ahead, waiting to be replayed in order of start.
-struct PendingInvocation {
+struct PendingInvocation: HeapElement {
     var start: Int64
     var sequence: Int
     var target: Int32
@@ -496,31 +496,18 @@ extension TraceReader {
 
     func pushInvocation(_ invocation: PendingInvocation) {
         pendingInvocations.append(invocation)
-        var i = pendingInvocations.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !invocation.precedes(pendingInvocations[parent]) { break }
-            pendingInvocations[i] = pendingInvocations[parent]
-            i = parent
+        pendingInvocations.withUnsafeMutableBufferPointer { h in
+            BinaryHeap.siftUp(invocation, from: h.count - 1, in: h.baseAddress!)
         }
-        pendingInvocations[i] = invocation
     }
 
     func popInvocation() -> PendingInvocation {
         let top = pendingInvocations[0]
         let last = pendingInvocations.removeLast()
         if pendingInvocations.isEmpty { return top }
-        var i = 0
-        let n = pendingInvocations.count
-        while true {
-            var c = 2 * i + 1
-            if c >= n { break }
-            if c + 1 < n && pendingInvocations[c + 1].precedes(pendingInvocations[c]) { c += 1 }
-            if !pendingInvocations[c].precedes(last) { break }
-            pendingInvocations[i] = pendingInvocations[c]
-            i = c
+        pendingInvocations.withUnsafeMutableBufferPointer { h in
+            BinaryHeap.siftDown(last, in: h.baseAddress!, count: h.count)
         }
-        pendingInvocations[i] = last
         return top
     }
 
