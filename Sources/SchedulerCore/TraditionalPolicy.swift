@@ -48,6 +48,13 @@ public struct TraditionalPolicy: ScalingPolicy {
 
     /// The timer that stops surge nodes once they are empty again.
     public static let surgeTimer = TimerID(2)
+    /// The timer that gives up on nodes the cloud does not deliver (surge or replacement).
+    public static let launchTimer = TimerID(5)
+    /// How long a node launched after the start may take before it is given up and launched
+    /// again, as an Auto Scaling group retries a failed launch: the cluster autoscaler's
+    /// `max-node-provision-time` default, 15 min (autoscalers.md §2.2), for one yardstick
+    /// across plans.
+    public static let maxLaunchTime = TimeSpan.seconds(900)
     /// How often empty surge nodes are looked for.
     static let surgeSweep = TimeSpan.seconds(10)
 
@@ -83,15 +90,41 @@ public struct TraditionalPolicy: ScalingPolicy {
             for i in 0..<cluster.instances.count where cluster.instances[i].state == .pending {
                 let spec = cluster.configuration.models[cluster.instances[i].model.index]
                 guard let type = spec.allowedNodeTypes.first(where: { cluster.configuration.nodeTypes[$0.index].capacity.fits(spec.requires) }) else { continue }
-                cluster.startNode(type, warm: false, now: now, into: &actions)
+                launch(type, &cluster, now: now, into: &actions)
                 cluster.placePending(now: now, into: &actions)
             }
         }
         actions.append(.setTimer(Self.surgeTimer, at: now + Self.surgeSweep))
     }
 
+    /// Launches a node after the start (surge or replacement) and arms the launch watchdog.
+    mutating func launch(_ type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.startNode(type, warm: false, now: now, into: &actions)
+        actions.append(.setTimer(Self.launchTimer, at: now + Self.maxLaunchTime))
+    }
+
+    /// The launch watchdog: a node still booting `maxLaunchTime` after it was requested is
+    /// given up (its placed instances wait for a node again) and launched anew; the watchdog
+    /// is re-armed for the earliest launch still under way.
+    mutating func watchLaunches(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        var earliest: TimePoint?
+        for n in 0..<cluster.nodes.count where cluster.nodes[n].state == .booting {
+            let node = cluster.nodes[n]
+            if now - node.requestedAt >= Self.maxLaunchTime {
+                cluster.abandonNode(NodeID(n), now: now, into: &actions)
+                cluster.startNode(node.type, warm: false, now: now, into: &actions)
+                cluster.placePending(now: now, into: &actions)
+                earliest = earliest.map { Swift.min($0, now) } ?? now
+            } else {
+                earliest = earliest.map { Swift.min($0, node.requestedAt) } ?? node.requestedAt
+            }
+        }
+        if let earliest { actions.append(.setTimer(Self.launchTimer, at: earliest + Self.maxLaunchTime)) }
+    }
+
     public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
                                     into actions: inout [SchedulerAction]) {
+        if timer == Self.launchTimer { return watchLaunches(&cluster, now: now, into: &actions) }
         guard timer == Self.surgeTimer else { return }
         var surplus = false
         for n in 0..<cluster.nodes.count {
@@ -129,7 +162,7 @@ public struct TraditionalPolicy: ScalingPolicy {
     /// cold (or wherever there is room).
     public mutating func nodeInterruptionNotice(_ node: NodeID, _ cluster: inout Cluster, now: TimePoint,
                                                 into actions: inout [SchedulerAction]) {
-        cluster.startNode(cluster.nodes[node.index].type, warm: false, now: now, into: &actions)
+        launch(cluster.nodes[node.index].type, &cluster, now: now, into: &actions)
         cluster.replaceInstances(onNode: node, now: now, into: &actions)
     }
 

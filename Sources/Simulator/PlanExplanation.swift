@@ -45,6 +45,10 @@ extension PlanBuilder {
                 e.add("capacity", "instances[\"\(model.name)\"]", String(count), instances[m] != nil ? "set" : (core.cluster.isRetired(ModelID(m)) ? "a version before its rollout" : "packed onto the room left"))
             }
             if !s.rollouts.isEmpty { e.add("rollouts", "surge node sweep", seconds(.seconds(10)), "headroom: surge nodes released when empty") }
+            if !s.rollouts.isEmpty || s.hardware.contains(where: { $0.spot != nil }) {
+                e.add("capacity", "launch watchdog", seconds(TraditionalPolicy.maxLaunchTime) + ", then launched again",
+                      "default: a surge or replacement node not ready by then is given up (max-node-provision-time 15 min, §2.2)")
+            }
         case let .elastic(p):
             let policy = elastic(s, p)
             let q = policy.parameters

@@ -292,6 +292,30 @@ final class RunTests: XCTestCase {
                        CSVReports.summaryColumns.firstIndex(of: "end_time_s"), "one column per reason, in reason order")
     }
 
+    /// A reserved spot node goes at 10 min while the type is out of stock until 40 min: the
+    /// replacement launched at the notice never boots; the launch watchdog gives it up after
+    /// 15 min and launches again (at ~25 and ~40 min, both inside the window), and the
+    /// launch at ~55 min is filled. The requests that waited meanwhile are then served.
+    func testReservedPlanRelaunchesANodeTheCloudDoesNotDeliver() throws {
+        let s = try scenario("""
+        { "name": "spot-stockout", "duration": "90m", "seed": 4,
+          "hardware": { "s": { "vcpus": 8, "memoryGiB": 32, "gpus": 1, "pricePerHour": 0.3, "boot": "60s",
+                               "stockout": { "windows": [ { "from": "0s", "to": "40m" } ] },
+                               "spot": { "waves": ["10m"], "notice": "60s" } } },
+          "models": { "m": { "requires": { "vcpus": 4, "memoryGiB": 16, "gpus": 1 }, "init": "10s", "service": "2s",
+                             "queueLimit": 10000 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 0.1 } ],
+          "slo": { "timeout": "2h" },
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "s": 1 } } } }
+        """)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        assertConservation(r)
+        XCTAssertEqual(r.spotInterruptions, 1)
+        XCTAssertEqual(r.nodeRequestFailures, 3, "the launches at ~10, ~25 and ~40 min fall in the stock-out")
+        XCTAssertEqual(r.totals.completed, r.totals.requests, "served once the fourth launch is filled")
+        XCTAssertGreaterThan(Double(r.totals.latency.maximum) / 1e9, 40 * 60, "the first waiting request waited out the stock-out")
+    }
+
     /// Interruptions arrive at the configured rate: 4 reserved spot nodes at 0.5 per node-hour
     /// for 400 h expect 800 (each replacement starts its own clock at launch); the count is
     /// within 10 % (about 2.8 standard deviations of a Poisson count).
