@@ -202,15 +202,7 @@ struct ScenarioDecoder {
                 if case let .number(x) = n.value { return ValueReader.show(x) }
                 return try v.string(n, o.childPath("version"))
             }
-            var image: ImageSpec?
-            if let i = o.optional("image") {
-                var io = try ObjectReader(i, path: o.childPath("image"), file: file)
-                let imageName = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
-                let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
-                let size = try io.optional("sizeGB").map { try v.number($0, io.childPath("sizeGB"), min: 0) }
-                try io.finish()
-                image = ImageSpec(name: imageName, pull: pull, sizeGB: size)
-            }
+            let image = try o.optional("image").map { try decodeImage($0, path: o.childPath("image")) }
             let initTime = try o.optional("init").map { try v.distribution($0, o.childPath("init")) } ?? .constant(0)
             let load = try o.optional("load").map { try v.distribution($0, o.childPath("load")) } ?? .constant(0)
             let rNode = try o.required("requires", expected: "the resources one instance needs: vcpus, memoryGiB, gpus")
@@ -335,19 +327,22 @@ struct ScenarioDecoder {
 
     /// One entry of a model's `versions`: what differs from the model (image, init, load,
     /// weights, warm-up, service, concurrency); everything else is the model's.
+    /// A model's (or version's) `image`: `{"name": n, "pull": distribution, "sizeGB": x}`.
+    func decodeImage(_ node: JSONNode, path: String) throws -> ImageSpec {
+        var io = try ObjectReader(node, path: path, file: file)
+        let name = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
+        let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
+        let size = try io.optional("sizeGB").map { try v.number($0, io.childPath("sizeGB"), min: 0) }
+        try io.finish()
+        return ImageSpec(name: name, pull: pull, sizeGB: size)
+    }
+
     func decodeVersion(_ node: JSONNode, path: String, label: String, base: ModelDefinition, hardware: [HardwareType]) throws -> ModelDefinition {
         var o = try ObjectReader(node, path: path, file: file)
         var model = base
         model.name = base.name + "@" + label
         model.version = label
-        if let i = o.optional("image") {
-            var io = try ObjectReader(i, path: o.childPath("image"), file: file)
-            let imageName = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
-            let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
-            let size = try io.optional("sizeGB").map { try v.number($0, io.childPath("sizeGB"), min: 0) }
-            try io.finish()
-            model.image = ImageSpec(name: imageName, pull: pull, sizeGB: size)
-        }
+        if let i = o.optional("image") { model.image = try decodeImage(i, path: o.childPath("image")) }
         if let n = o.optional("init") { model.initTime = try v.distribution(n, o.childPath("init")) }
         if let n = o.optional("load") { model.load = try v.distribution(n, o.childPath("load")) }
         if let n = o.optional("weightsGB") { model.weightsGB = try v.number(n, o.childPath("weightsGB"), min: 0) }

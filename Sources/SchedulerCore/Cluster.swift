@@ -560,6 +560,14 @@ public struct Cluster: Sendable {
         stopNode(node, into: &actions)
     }
 
+    /// Nodes still booting that were requested at or before `deadline`, in slot order: the
+    /// launches a provisioning watchdog gives up.
+    ///
+    /// - Complexity: O(nodes).
+    public func nodesBooting(requestedBy deadline: TimePoint) -> [NodeID] {
+        nodes.indices.filter { nodes[$0].state == .booting && nodes[$0].requestedAt <= deadline }.map { NodeID($0) }
+    }
+
     /// Cordons a node (nothing new is placed on it).
     public mutating func cordon(_ node: NodeID) {
         nodes[node.index].cordoned = true

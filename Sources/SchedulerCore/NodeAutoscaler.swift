@@ -183,15 +183,14 @@ public struct NodeAutoscaler: Sendable {
             backoff = [TimeSpan](repeating: parameters.initialBackoff, count: types)
             lastFailure = [TimePoint](repeating: TimePoint(nanoseconds: Int64.min / 4), count: types)
         }
-        for n in 0..<cluster.nodes.count where cluster.nodes[n].state == .booting
-            && now - cluster.nodes[n].requestedAt >= parameters.maxProvisionTime {
-            let t = cluster.nodes[n].type.index
+        for node in cluster.nodesBooting(requestedBy: now - parameters.maxProvisionTime) {
+            let t = cluster.nodes[node.index].type.index
             if now - lastFailure[t] >= parameters.backoffReset { backoff[t] = parameters.initialBackoff }
             backoffUntil[t] = now + backoff[t]
             backoff[t] = Swift.min(parameters.maxBackoff, TimeSpan(nanoseconds: backoff[t].nanoseconds * 2))
             lastFailure[t] = now
             failedNodes += 1
-            cluster.abandonNode(NodeID(n), now: now, into: &actions)
+            cluster.abandonNode(node, now: now, into: &actions)
         }
     }
 

@@ -107,19 +107,14 @@ public struct TraditionalPolicy: ScalingPolicy {
     /// given up (its placed instances wait for a node again) and launched anew; the watchdog
     /// is re-armed for the earliest launch still under way.
     mutating func watchLaunches(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
-        var earliest: TimePoint?
-        for n in 0..<cluster.nodes.count where cluster.nodes[n].state == .booting {
-            let node = cluster.nodes[n]
-            if now - node.requestedAt >= Self.maxLaunchTime {
-                cluster.abandonNode(NodeID(n), now: now, into: &actions)
-                cluster.startNode(node.type, warm: false, now: now, into: &actions)
-                cluster.placePending(now: now, into: &actions)
-                earliest = earliest.map { Swift.min($0, now) } ?? now
-            } else {
-                earliest = earliest.map { Swift.min($0, node.requestedAt) } ?? node.requestedAt
-            }
+        for node in cluster.nodesBooting(requestedBy: now - Self.maxLaunchTime) {
+            let type = cluster.nodes[node.index].type
+            cluster.abandonNode(node, now: now, into: &actions)
+            cluster.startNode(type, warm: false, now: now, into: &actions)
+            cluster.placePending(now: now, into: &actions)
         }
-        if let earliest { actions.append(.setTimer(Self.launchTimer, at: earliest + Self.maxLaunchTime)) }
+        let launches = cluster.nodes.filter { $0.state == .booting }.map(\.requestedAt)
+        if let earliest = launches.min() { actions.append(.setTimer(Self.launchTimer, at: earliest + Self.maxLaunchTime)) }
     }
 
     public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,

@@ -87,21 +87,15 @@ struct SourceState {
 
     /// Computes the next arrival; marks the source exhausted when there is none before `end`.
     mutating func advance(callers: inout StringTable, versions: inout StringTable) throws {
-        // The plain Poisson source (one target, no token counts) is the commonest: drawn
-        // without the general path's checks. Same draws, same results.
-        if case let .poisson(rate) = process, rate > 0, mixCumulative.isEmpty, inputTokens == nil {
+        // The commonest process first, before the general switch over every kind.
+        if case let .poisson(rate) = process, rate > 0 {
             clock += rng.exponential(mean: 1 / rate)
-            if clock >= end { exhausted = true; return }
-            nextTime = Int64(clock * 1e9 + 0.5)   // clock ≥ 0: round half up without a libm call
-            nextTarget = target
-            nextCaller = caller
-            nextVersion = version
-            return
+            return publishDraw()
         }
         switch process {
-        case let .poisson(rate):
-            guard rate > 0 else { exhausted = true; return }
-            clock += rng.exponential(mean: 1 / rate)
+        case .poisson:   // a rate of 0: no arrival (positive rates are drawn above)
+            exhausted = true
+            return
         case let .bursts(base, peak, every, length, offset):
             // Piecewise-constant rate: draw with the current rate; if the draw crosses the next
             // rate change, restart from the change (memorylessness keeps this exact).
@@ -197,6 +191,12 @@ struct SourceState {
             }
             return
         }
+        publishDraw()
+    }
+
+    /// Sets the next arrival of a synthetic process from `clock`: its time, and target,
+    /// caller, version and token counts (from the mix and the token samplers when given).
+    @inline(__always) mutating func publishDraw() {
         if clock >= end { exhausted = true; return }
         nextTime = Int64(clock * 1e9 + 0.5)   // clock ≥ 0: round half up without a libm call
         if mixCumulative.isEmpty {
