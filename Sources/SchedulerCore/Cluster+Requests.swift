@@ -4,35 +4,35 @@
 extension Cluster {
     /// Queues the request's current stage if the queue has room: `queueLimit` waiting requests
     /// beyond the slots of instances already on their way.
-    @usableFromInline
+    @inlinable @inline(__always)
     mutating func enqueue(_ request: RequestID, model: ModelID) -> Bool {
         let m = model.index
-        guard models[m].queued < configuration.models[m].queueLimit + comingSlots(model) else { return false }
-        models[m].queue.append(request.raw)
-        models[m].queued += 1
+        guard modelTable[m].queued < configuration.models[m].queueLimit + comingSlots(model) else { return false }
+        modelTable[m].queue.append(request.raw)
+        modelTable[m].queued += 1
         requests[request.index].state = .queued
         return true
     }
 
     /// Counts the request against its caller's quota; false when the caller is at it.
-    @usableFromInline
+    @inlinable @inline(__always)
     mutating func admitCaller(_ request: RequestID, _ caller: CallerID) -> Bool {
         let c = caller.index
         if c == 0 { return true }   // no caller: nothing counted (beginRequest zeroed quotaCaller)
         guard c > 0, c < configuration.callerQuotas.count, configuration.callerQuotas[c] > 0 else { return true }
-        if callerInFlight.count <= c { callerInFlight.append(contentsOf: repeatElement(0, count: c + 1 - callerInFlight.count)) }
-        guard callerInFlight[c] < configuration.callerQuotas[c] else { return false }
-        callerInFlight[c] += 1
+        if callerInFlightTable.count <= c { callerInFlightTable.append(contentsOf: repeatElement(0, count: c + 1 - callerInFlightTable.count)) }
+        guard callerInFlightTable[c] < configuration.callerQuotas[c] else { return false }
+        callerInFlightTable[c] += 1
         requests[request.index].quotaCaller = caller.raw
         return true
     }
 
     /// The request no longer counts against its caller's quota (it ended for the caller).
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     mutating func callerLeft(_ request: RequestID) {
         let c = Int(requests[request.index].quotaCaller)
         if c > 0 {
-            callerInFlight[c] -= 1
+            callerInFlightTable[c] -= 1
             requests[request.index].quotaCaller = 0
         }
     }
@@ -45,7 +45,7 @@ extension Cluster {
     }
 
     /// Rejects a request; `.reject` also hands its slot back to the host.
-    @usableFromInline
+    @inlinable
     mutating func turnAway(_ request: RequestID, reason: RejectReason, into actions: inout [SchedulerAction]) {
         callerLeft(request)
         requests[request.index].state = .free
@@ -53,24 +53,24 @@ extension Cluster {
     }
 
     /// Ends the request's service on its instance; returns the instance.
-    @usableFromInline
+    @inlinable @inline(__always)
     mutating func endService(_ request: RequestID, now: TimePoint) -> InstanceID {
         let i = Int(requests[request.index].instance)
         precondition(i >= 0, "requestFinished for a request that is not in service")
-        let model = instances[i].model.index
+        let model = instanceTable[i].model.index
         integrate(model, now: now)
-        instances[i].inFlight -= 1
-        if configuration.countsBusySlots || configuration.tracksUtilisation { models[model].busySlots -= 1 }
+        instanceTable[i].inFlight -= 1
+        if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[model].busySlots -= 1 }
         return InstanceID(i)   // `advance` clears the request's instance with its other fields
     }
 
     /// After a slot of `instance` freed: stop it if it drains and is done, else refill it.
     /// Returns true when the instance is left idle and serving (the policy's keep-alive cue).
-    @usableFromInline
+    @inlinable @inline(__always)
     mutating func afterService(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
         let i = instance.index
-        if instances[i].state == .draining {
-            if instances[i].inFlight == 0 { release(i, now: now, into: &actions) }
+        if instanceTable[i].state == .draining {
+            if instanceTable[i].inFlight == 0 { release(i, now: now, into: &actions) }
             return false
         }
         return refill(instance, now: now, into: &actions)
@@ -78,7 +78,7 @@ extension Cluster {
 
     /// Moves a request past the stage it finished. Returns true when it has another stage to
     /// admit; otherwise it completed (or had timed out) and its slot is released.
-    @usableFromInline
+    @inlinable @inline(__always)
     mutating func advance(_ request: RequestID, into actions: inout [SchedulerAction]) -> Bool {
         let r = request.index
         requests[r].instance = -1

@@ -49,6 +49,19 @@ public struct RequestRecord: Sendable {
     public var quotaCaller: Int32 = 0
     /// The model its current stage runs on (the version the traffic split chose).
     public var model: Int32 = 0
+
+    @inlinable init(state: RequestState, stage: Int32, target: Int32, instance: Int32, arrival: TimePoint,
+                    quotaCaller: Int32, model: Int32) {
+        self.state = state
+        self.stage = stage
+        self.target = target
+        self.instance = instance
+        self.arrival = arrival
+        self.quotaCaller = quotaCaller
+        self.model = model
+    }
+
+    @inlinable init() {}
 }
 
 /// One instance slot.
@@ -64,9 +77,9 @@ public struct InstanceRecord: Sendable {
     /// When it last became idle (no request in flight).
     public var idleSince: TimePoint
     /// Links of the model's list of instances with a free slot (most recently used first).
-    var previous: Int32
-    var next: Int32
-    var available: Bool
+    @usableFromInline var previous: Int32
+    @usableFromInline var next: Int32
+    @usableFromInline var available: Bool
     /// Whether its keep-alive timer is set.
     public var keepAliveArmed: Bool
     /// The request waiting for this instance alone, or -1.
@@ -114,7 +127,7 @@ public struct ModelRecord: Sendable {
     /// ∫ busy slots dt and ∫ ready slots dt (slot·nanoseconds), for utilisation metrics.
     public var busySlotTime: Double = 0
     public var readySlotTime: Double = 0
-    var lastIntegration = TimePoint.zero
+    @usableFromInline var lastIntegration = TimePoint.zero
 }
 
 /// The bookkeeping of the scheduler core: nodes, instances, queues and requests, and the
@@ -123,15 +136,30 @@ public struct ModelRecord: Sendable {
 public struct Cluster: Sendable {
     public let configuration: ClusterConfiguration
     public internal(set) var nodes: [NodeRecord] = []
-    public internal(set) var instances: [InstanceRecord] = []
-    public internal(set) var models: [ModelRecord]
+    public internal(set) var instances: [InstanceRecord] {
+        _read { yield instanceTable }
+        _modify { yield &instanceTable }
+    }
+    public internal(set) var models: [ModelRecord] {
+        _read { yield modelTable }
+        _modify { yield &modelTable }
+    }
+    /// The storage of `instances` and `models` (and of `callerInFlight` below), named apart so
+    /// the inlinable request path can change them: a `public internal(set)` property's setter
+    /// cannot be used from inlinable code, and the request path is inlined into the host.
+    @usableFromInline var instanceTable: [InstanceRecord] = []
+    @usableFromInline var modelTable: [ModelRecord]
     var freeNodes: [Int32] = []
     var freeInstances: [Int32] = []
 
     /// Per-request records, indexed by request slot; grown when the host uses a larger slot.
     @usableFromInline var requests: [RequestRecord] = []
     /// Requests in flight per caller with a quota (by caller id).
-    public internal(set) var callerInFlight: [Int] = []
+    public internal(set) var callerInFlight: [Int] {
+        _read { yield callerInFlightTable }
+        _modify { yield &callerInFlightTable }
+    }
+    @usableFromInline var callerInFlightTable: [Int] = []
 
     /// Nodes per type that are booting or ready.
     public internal(set) var liveNodes: [Int]
@@ -158,7 +186,7 @@ public struct Cluster: Sendable {
 
     public init(configuration: ClusterConfiguration) {
         self.configuration = configuration
-        models = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
+        modelTable = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
         jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)
         var groupOf = [Int32](repeating: -1, count: configuration.models.count)
@@ -186,39 +214,39 @@ public struct Cluster: Sendable {
     }
 
     /// Slots of this model's instances that are on their way (not yet ready).
-    @inline(__always) public func comingSlots(_ model: ModelID) -> Int {
-        let m = models[model.index]
+    @inlinable @inline(__always) public func comingSlots(_ model: ModelID) -> Int {
+        let m = modelTable[model.index]
         return (m.replicas - m.ready) * configuration.models[model.index].concurrency
     }
 
     // MARK: Integrals
 
     /// Brings the model's utilisation integrals up to `now`.
-    @inline(__always) @usableFromInline mutating func integrate(_ model: Int, now: TimePoint) {
+    @inlinable @inline(__always) mutating func integrate(_ model: Int, now: TimePoint) {
         guard configuration.tracksUtilisation else { return }
-        let dt = Double(now.nanoseconds - models[model].lastIntegration.nanoseconds)
+        let dt = Double(now.nanoseconds - modelTable[model].lastIntegration.nanoseconds)
         if dt > 0 {
             let k = Double(configuration.models[model].concurrency)
-            models[model].busySlotTime += Double(models[model].busySlots) * dt
-            models[model].readySlotTime += Double(models[model].ready + models[model].draining) * k * dt
-            models[model].lastIntegration = now
+            modelTable[model].busySlotTime += Double(modelTable[model].busySlots) * dt
+            modelTable[model].readySlotTime += Double(modelTable[model].ready + modelTable[model].draining) * k * dt
+            modelTable[model].lastIntegration = now
         }
     }
 
     // MARK: Requests
 
-    @inline(__always) mutating func ensureRequestCapacity(_ index: Int) {
+    @inlinable @inline(__always) mutating func ensureRequestCapacity(_ index: Int) {
         if index < requests.count { return }
         growRequests(index)
     }
 
-    mutating func growRequests(_ index: Int) {
+    @usableFromInline mutating func growRequests(_ index: Int) {
         if index < requests.count { return }
         let newCount = Swift.max(index + 1, requests.count * 2, 64)
         requests.append(contentsOf: repeatElement(RequestRecord(), count: newCount - requests.count))
     }
 
-    @usableFromInline
+    @inlinable @inline(__always)
     mutating func beginRequest(_ request: RequestID, target: TargetID, now: TimePoint) {
         ensureRequestCapacity(request.index)
         precondition(requests[request.index].state == .free, "request slot \(request.index) reused while held by the core")
@@ -230,57 +258,57 @@ public struct Cluster: Sendable {
 
     // MARK: The free-slot list
 
-    @inline(__always) @usableFromInline mutating func pushAvailable(_ i: Int) {
-        let model = instances[i].model.index
-        let head = models[model].availableHead
-        instances[i].previous = -1
-        instances[i].next = head
-        if head >= 0 { instances[Int(head)].previous = Int32(i) }
-        models[model].availableHead = Int32(i)
-        instances[i].available = true
+    @inlinable @inline(__always) mutating func pushAvailable(_ i: Int) {
+        let model = instanceTable[i].model.index
+        let head = modelTable[model].availableHead
+        instanceTable[i].previous = -1
+        instanceTable[i].next = head
+        if head >= 0 { instanceTable[Int(head)].previous = Int32(i) }
+        modelTable[model].availableHead = Int32(i)
+        instanceTable[i].available = true
     }
 
-    @inline(__always) @usableFromInline mutating func unlinkAvailable(_ i: Int) {
-        let model = instances[i].model.index
-        let p = instances[i].previous, n = instances[i].next
-        if p >= 0 { instances[Int(p)].next = n } else { models[model].availableHead = n }
-        if n >= 0 { instances[Int(n)].previous = p }
-        instances[i].previous = -1
-        instances[i].next = -1
-        instances[i].available = false
+    @inlinable @inline(__always) mutating func unlinkAvailable(_ i: Int) {
+        let model = instanceTable[i].model.index
+        let p = instanceTable[i].previous, n = instanceTable[i].next
+        if p >= 0 { instanceTable[Int(p)].next = n } else { modelTable[model].availableHead = n }
+        if n >= 0 { instanceTable[Int(n)].previous = p }
+        instanceTable[i].previous = -1
+        instanceTable[i].next = -1
+        instanceTable[i].available = false
     }
 
     /// The most recently used ready instance of the model with a free slot.
     @inlinable public func availableInstance(_ model: ModelID) -> InstanceID? {
-        let head = models[model.index].availableHead
+        let head = modelTable[model.index].availableHead
         return head >= 0 ? InstanceID(Int(head)) : nil
     }
 
     // MARK: Dispatch
 
     /// Serves the request's current stage on the instance.
-    @usableFromInline mutating func dispatch(_ request: RequestID, to instance: InstanceID, now: TimePoint,
+    @inlinable @inline(__always) mutating func dispatch(_ request: RequestID, to instance: InstanceID, now: TimePoint,
                                       into actions: inout [SchedulerAction]) {
         let i = instance.index
-        let model = instances[i].model.index
+        let model = instanceTable[i].model.index
         integrate(model, now: now)
-        instances[i].inFlight += 1
-        if configuration.countsBusySlots || configuration.tracksUtilisation { models[model].busySlots += 1 }
-        if Int(instances[i].inFlight) >= configuration.models[model].concurrency, instances[i].available {
+        instanceTable[i].inFlight += 1
+        if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[model].busySlots += 1 }
+        if Int(instanceTable[i].inFlight) >= configuration.models[model].concurrency, instanceTable[i].available {
             unlinkAvailable(i)
         }
         requests[request.index].state = .inService
         requests[request.index].instance = instance.raw
-        let cold = requests[request.index].arrival < instances[i].readyAt
+        let cold = requests[request.index].arrival < instanceTable[i].readyAt
         actions.append(.dispatch(request, instance: instance, cold: cold))
     }
 
     /// Takes the next live request off the model's queue, releasing timed-out entries it skips.
-    @inline(__always) @usableFromInline mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
-        while let raw = models[model].queue.popFirst() {
+    @inlinable @inline(__always) mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
+        while let raw = modelTable[model].queue.popFirst() {
             let r = Int(raw)
             if requests[r].state == .queued {
-                models[model].queued -= 1
+                modelTable[model].queued -= 1
                 return RequestID(r)
             }
             requests[r].state = .free
@@ -291,16 +319,16 @@ public struct Cluster: Sendable {
 
     /// Fills the instance's free slots from its model's queue; then files it as available or idle.
     /// Returns true when the instance is left idle (no request in flight).
-    @inline(__always) @usableFromInline mutating func refill(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
+    @inlinable @inline(__always) mutating func refill(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
         let i = instance.index
-        let model = instances[i].model.index
+        let model = instanceTable[i].model.index
         let k = configuration.models[model].concurrency
-        while Int(instances[i].inFlight) < k, models[model].queued > 0, let r = dequeue(model, into: &actions) {
+        while Int(instanceTable[i].inFlight) < k, modelTable[model].queued > 0, let r = dequeue(model, into: &actions) {
             dispatch(r, to: instance, now: now, into: &actions)
         }
-        if Int(instances[i].inFlight) < k, !instances[i].available { pushAvailable(i) }
-        if instances[i].inFlight == 0 {
-            instances[i].idleSince = now
+        if Int(instanceTable[i].inFlight) < k, !instanceTable[i].available { pushAvailable(i) }
+        if instanceTable[i].inFlight == 0 {
+            instanceTable[i].idleSince = now
             return true
         }
         return false
@@ -463,7 +491,7 @@ public struct Cluster: Sendable {
     }
 
     /// Frees an instance slot and its node resources.
-    mutating func release(_ i: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
+    @usableFromInline mutating func release(_ i: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
         let state = instances[i].state
         let model = instances[i].model.index
         if state == .draining { models[model].draining -= 1 }

@@ -18,7 +18,7 @@ public struct RingQueue: Sendable {
     /// Appends an element at the back.
     ///
     /// - Complexity: O(1) amortized.
-    @inlinable public mutating func append(_ value: Int32) {
+    @inlinable @inline(__always) public mutating func append(_ value: Int32) {
         if size == storage.count { grow() }
         var tail = head + size
         if tail >= storage.count { tail -= storage.count }

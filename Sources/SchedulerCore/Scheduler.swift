@@ -35,14 +35,11 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         case .start:
             policy.start(&cluster, now: now, into: &actions)
         case let .requestArrived(request, target, caller):
-            cluster.beginRequest(request, target: target, now: now)
-            if cluster.admitCaller(request, caller) {
-                admit(request, now: now, into: &actions)
-            } else {
-                cluster.turnAway(request, reason: .quota, into: &actions)
-            }
+            requestArrived(request, target: target, caller: caller, at: now, into: &actions)
+            return
         case let .requestFinished(request):
-            finish(request, now: now, into: &actions)
+            requestFinished(request, at: now, into: &actions)
+            return
         case let .requestTimedOut(request):
             cluster.callerLeft(request)
             cluster.timeOut(request, into: &actions)
@@ -82,6 +79,33 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         case let .nodeInterrupted(node):
             nodeInterrupted(node, now: now, into: &actions)
         }
+        if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
+    }
+
+    /// `handle(.requestArrived(request, target:, caller:), at: now, into: &actions)`, as a
+    /// method of its own: a host's per-request loop calls it directly, so neither the input
+    /// enum nor `handle`'s switch stands between it and the request path.
+    ///
+    /// - Complexity: O(1) amortized when a slot is free or the queue takes the request.
+    @inlinable @inline(__always)
+    public mutating func requestArrived(_ request: RequestID, target: TargetID, caller: CallerID = CallerID(0),
+                                        at now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.beginRequest(request, target: target, now: now)
+        if cluster.admitCaller(request, caller) {
+            admit(request, now: now, into: &actions)
+        } else {
+            cluster.turnAway(request, reason: .quota, into: &actions)
+        }
+        if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
+    }
+
+    /// `handle(.requestFinished(request), at: now, into: &actions)`, as a method of its own
+    /// (see `requestArrived`).
+    ///
+    /// - Complexity: O(1) amortized when the instance refills from its queue.
+    @inlinable @inline(__always)
+    public mutating func requestFinished(_ request: RequestID, at now: TimePoint, into actions: inout [SchedulerAction]) {
+        finish(request, now: now, into: &actions)
         if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
     }
 
@@ -149,7 +173,7 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     }
 
     /// Sends the request's current stage to a free slot, or queues it, or turns it away.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func admit(_ request: RequestID, now: TimePoint, into actions: inout [SchedulerAction]) {
         let model = cluster.currentModel(of: request)
         policy.requestArrived(for: model, &cluster, now: now)
@@ -170,7 +194,7 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     }
 
     /// The current stage of a request ended on its instance.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func finish(_ request: RequestID, now: TimePoint, into actions: inout [SchedulerAction]) {
         let instance = cluster.endService(request, now: now)
         // Refill the instance first, so requests already queued keep their FIFO turn.
