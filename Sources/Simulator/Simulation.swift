@@ -397,56 +397,9 @@ struct Simulation<Policy: ScalingPolicy> {
         let at = TimePoint(nanoseconds: now)
         switch event.kind {
         case .arrival:
-            let k = Int(event.subject)
-            let source = sources.pointer(k)
-            let target = source.pointee.nextTarget
-            let caller = source.pointee.nextCaller
-            let r = allocateRequest(RequestSlot(
-                arrival: now, target: target, caller: caller, version: source.pointee.nextVersion,
-                input: source.pointee.nextInput, output: source.pointee.nextOutput, stageSince: now, stageEntered: now,
-                duringTraining: runningJobs > 0, service: source.pointee.nextService))
-            while Int(caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
-            tally(r) { $0.requests += 1 }
-            if runningJobs > 0 { training.servingDuring.requests += 1 }
-            intervalArrivals += 1
-            if deadlines.isFull {
-                let table = req
-                deadlines.compact { Self.isLive($0, in: table) }
-            }
-            deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
-            if isGraph[Int(target)] {
-                startGraph(r)
-            } else {
-                core.handle(.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller))), at: at, into: &actions)
-            }
-            try perform()
-            try sources[k].advance(callers: &callers, versions: &versions)
-            if sources[k].exhausted { activeSources -= 1 } else {
-                scheduleArrival(k)
-            }
+            try arrive(from: Int(event.subject))
         case .serviceDone:
-            let r = Int(event.subject)
-            let q = req.pointer(r)
-            // Stale when the slot was released, or when the service was cut off (a reclaimed
-            // spot node) and the request has been dispatched again since.
-            guard q.pointee.generation == event.generation, q.pointee.serviceEnd == event.time else { return }
-            let e = inst.pointer(Int(q.pointee.instance))
-            e.pointee.inFlight -= 1
-            busyCapacity -= inverseConcurrency[Int(e.pointee.model)]
-            if e.pointee.inFlight == 0 {
-                busyInstances -= 1
-                nodeWentIdleMaybe(Int(e.pointee.node))
-            }
-            let t = Int(q.pointee.target)
-            if !stageLatency[t].isEmpty && !q.pointee.ended {
-                // A pipeline stage: from entering the stage (queue, cold start, service) to leaving it.
-                stageLatency[t][Int(q.pointee.stage)].record(now - q.pointee.stageEntered)
-                q.pointee.stage += 1
-                q.pointee.stageEntered = now
-            }
-            q.pointee.stageSince = now
-            core.handle(.requestFinished(RequestID(r)), at: at, into: &actions)
-            try perform()
+            try serviceDone(event)
         case .instanceReady:
             let i = Int(event.subject)
             guard inst[i].generation == event.generation else { return }
@@ -497,6 +450,66 @@ struct Simulation<Policy: ScalingPolicy> {
         }
     }
 
+    /// Source `k`'s next request arrives. (The request path's own function, apart from the
+    /// rare events: small enough that the core's `handle` is inlined into it and its switch
+    /// folded to the one input.)
+    @inline(__always) mutating func arrive(from k: Int) throws {
+        let at = TimePoint(nanoseconds: now)
+        let source = sources.pointer(k)
+        let target = source.pointee.nextTarget
+        let caller = source.pointee.nextCaller
+        let r = allocateRequest(RequestSlot(
+            arrival: now, target: target, caller: caller, version: source.pointee.nextVersion,
+            input: source.pointee.nextInput, output: source.pointee.nextOutput, stageSince: now, stageEntered: now,
+            duringTraining: runningJobs > 0, service: source.pointee.nextService))
+        while Int(caller) >= perCaller.count { perCaller.append(OutcomeStats()) }
+        tally(r) { $0.requests += 1 }
+        if runningJobs > 0 { training.servingDuring.requests += 1 }
+        intervalArrivals += 1
+        if deadlines.isFull {
+            let table = req
+            deadlines.compact { Self.isLive($0, in: table) }
+        }
+        deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
+        if isGraph[Int(target)] {
+            startGraph(r)
+        } else {
+            core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), at: at, into: &actions)
+        }
+        if performed < actions.count { try performActions() }
+        try sources[k].advance(callers: &callers, versions: &versions)
+        if sources[k].exhausted { activeSources -= 1 } else {
+            scheduleArrival(k)
+        }
+    }
+
+    /// A request's service ended (unless the event is stale).
+    @inline(__always) mutating func serviceDone(_ event: Event) throws {
+        let at = TimePoint(nanoseconds: now)
+        let r = Int(event.subject)
+        let q = req.pointer(r)
+        // Stale when the slot was released, or when the service was cut off (a reclaimed
+        // spot node) and the request has been dispatched again since.
+        guard q.pointee.generation == event.generation, q.pointee.serviceEnd == event.time else { return }
+        let e = inst.pointer(Int(q.pointee.instance))
+        e.pointee.inFlight -= 1
+        busyCapacity -= inverseConcurrency[Int(e.pointee.model)]
+        if e.pointee.inFlight == 0 {
+            busyInstances -= 1
+            nodeWentIdleMaybe(Int(e.pointee.node))
+        }
+        let t = Int(q.pointee.target)
+        if !stageLatency[t].isEmpty && !q.pointee.ended {
+            // A pipeline stage: from entering the stage (queue, cold start, service) to leaving it.
+            stageLatency[t][Int(q.pointee.stage)].record(now - q.pointee.stageEntered)
+            q.pointee.stage += 1
+            q.pointee.stageEntered = now
+        }
+        q.pointee.stageSince = now
+        core.requestFinished(RequestID(r), at: at, into: &actions)
+        if performed < actions.count { try performActions() }
+    }
+
     // MARK: Actions
 
     /// Performs the actions the core appended since the last call (often none: a request
@@ -506,6 +519,11 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func performPending() throws {
+        try performActions()
+    }
+
+    /// `performPending`'s body, inlined into the per-request paths (arrival, end of service).
+    @inline(__always) mutating func performActions() throws {
         // The core appends after what was already performed; the buffer is cleared only
         // when it has grown, not on every event.
         var k = performed
@@ -759,8 +777,9 @@ struct Simulation<Policy: ScalingPolicy> {
         if nodeIdle[n].busy == 0 { nodeIdle[n].since = now }
     }
 
-    mutating func bookNodeIdle(_ n: Int) {
-        idleCost += physics.hardware[Int(nodeType[n])].pricePerHour / 3600 * Double(now - nodeIdle[n].since) / 1e9
+    @inline(__always) mutating func bookNodeIdle(_ n: Int) {
+        let record = nodeIdle.pointer(n)
+        idleCost += record.pointee.pricePerSecond * Double(now - record.pointee.since) / 1e9
     }
 
     /// Adds a cold-start phase's duration to the run's and the interval's totals.
@@ -798,7 +817,7 @@ struct Simulation<Policy: ScalingPolicy> {
             nodeFailed.append(contentsOf: repeatElement(false, count: extra))
             nodeNoticed.append(contentsOf: repeatElement(false, count: extra))
         }
-        nodeIdle[n] = NodeIdleRecord(busy: 0, since: now)
+        nodeIdle[n] = NodeIdleRecord(busy: 0, since: now, pricePerSecond: physics.hardware[t].pricePerHour / 3600)
         if !warm && stockedOut(physics.hardware[t]) {
             // Never becomes ready, costs nothing; the node layer gives it up after its
             // provisioning deadline.
@@ -1066,6 +1085,8 @@ struct RequestSlot {
 struct NodeIdleRecord {
     var busy: Int32 = 0
     var since: Int64 = 0
+    /// The node's price (USD per second), kept here so booking idle time reads one record.
+    var pricePerSecond = 0.0
 }
 
 /// The host's record of one instance slot.

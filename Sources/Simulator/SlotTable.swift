@@ -50,15 +50,18 @@ final class SlotTable<Element> {
     /// Appends a slot.
     ///
     /// - Complexity: O(1) amortized.
-    func append(_ element: Element) {
-        if count == capacity {
-            let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
-            bigger.moveInitialize(from: base, count: count)
-            base.deallocate()
-            base = bigger
-            capacity *= 2
-        }
+    @inline(__always) func append(_ element: Element) {
+        if count == capacity { grow() }
         (base + count).initialize(to: element)
         count += 1
+    }
+
+    /// Doubles the storage (kept out of line: `append` is on the per-request path).
+    func grow() {
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity *= 2
     }
 }
