@@ -3,6 +3,8 @@
 /// A host (the simulator on a virtual clock, or a serving runtime on the wall clock) reports
 /// what happened with `handle(_:at:into:)` and performs the actions appended to its buffer.
 /// Same inputs at the same times give the same actions, whichever host drives the core.
+/// The two request inputs also have methods of their own, `requestArrived` and
+/// `requestFinished`, which `handle` forwards to: a host's per-request loop calls those.
 ///
 /// ```
 /// var core = Scheduler(configuration: config, policy: TraditionalPolicy(...))

@@ -450,9 +450,10 @@ struct Simulation<Policy: ScalingPolicy> {
         }
     }
 
-    /// Source `k`'s next request arrives. (The request path's own function, apart from the
-    /// rare events: small enough that the core's `handle` is inlined into it and its switch
-    /// folded to the one input.)
+    /// Source `k`'s next request arrives. (A function of its own, apart from the rare events:
+    /// small enough for the core's `requestArrived` and the action loop to be inlined into it;
+    /// likewise `serviceDone`. A wrapper around that loop's check was not inlined there: the
+    /// check is written out.)
     @inline(__always) mutating func arrive(from k: Int) throws {
         let at = TimePoint(nanoseconds: now)
         let source = sources.pointer(k)
@@ -522,7 +523,9 @@ struct Simulation<Policy: ScalingPolicy> {
         try performActions()
     }
 
-    /// `performPending`'s body, inlined into the per-request paths (arrival, end of service).
+    /// The action loop: out of line through `perform` for the rare events, inlined into the
+    /// per-request paths (arrival, end of service), where a call costs as much as the loop's
+    /// one or two actions.
     @inline(__always) mutating func performActions() throws {
         // The core appends after what was already performed; the buffer is cleared only
         // when it has grown, not on every event.
