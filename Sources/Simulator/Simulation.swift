@@ -83,7 +83,8 @@ final class DeadlineQueue {
 /// One plan's run: the scheduler core driven on a virtual clock.
 ///
 /// The host keeps the physics (boot, cold-start and service times, billing) and the metrics;
-/// the core decides. Per event: a heap pop, a `handle` call, and the actions it appends,
+/// the core decides. Per event: a heap pop, a `handle` call (for a request's arrival and end
+/// of service, `requestArrived` and `requestFinished`, inlined), and the actions it appends,
 /// with every table a flat array indexed by a dense id.
 struct Simulation<Policy: ScalingPolicy> {
     var core: Scheduler<Policy>
