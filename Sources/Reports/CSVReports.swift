@@ -8,7 +8,7 @@ import Simulator
 public enum CSVReports {
     /// Columns of summary.csv.
     public static let summaryColumns: [String] = {
-        let reasons: [String] = RejectReason.allCases.map { "rejected_" + $0.label }
+        let reasons: [String] = RejectReason.simulated.map { "rejected_" + $0.label }
         return ["scenario", "plan", "policy"] + SummaryMetric.names + reasons + ["end_time_s"]
     }()
     /// Columns of targets.csv.

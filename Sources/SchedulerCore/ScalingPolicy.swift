@@ -63,6 +63,12 @@ public protocol ScalingPolicy: Sendable {
     mutating func nodeInterruptionNotice(_ node: NodeID, _ cluster: inout Cluster, now: TimePoint,
                                          into actions: inout [SchedulerAction])
 
+    /// An instance of `model` failed (its worker exited, or never became ready) and the
+    /// cluster has removed it. `wasWanted` is false when it was already draining (then nothing
+    /// is missing).
+    mutating func instanceFailed(model: ModelID, wasWanted: Bool, _ cluster: inout Cluster, now: TimePoint,
+                                 into actions: inout [SchedulerAction])
+
     /// A node of `type` was reclaimed and is gone.
     mutating func nodeReclaimed(type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint,
                                 into actions: inout [SchedulerAction])
@@ -75,6 +81,15 @@ extension ScalingPolicy {
     public mutating func nodeInterruptionNotice(_ node: NodeID, _ cluster: inout Cluster, now: TimePoint,
                                                 into actions: inout [SchedulerAction]) {
         cluster.replaceInstances(onNode: node, now: now, into: &actions)
+    }
+
+    /// By default a failed replica is recreated at once, as a ReplicaSet recreates a pod whose
+    /// container died: the replica count the policy chose is kept. (The host may delay the
+    /// replacement's start, as the kubelet's crash-loop back-off does.)
+    public mutating func instanceFailed(model: ModelID, wasWanted: Bool, _ cluster: inout Cluster, now: TimePoint,
+                                        into actions: inout [SchedulerAction]) {
+        guard wasWanted, !cluster.isRetired(model) else { return }
+        cluster.startInstance(model, warm: false, now: now, into: &actions)
     }
 
     /// By default nothing more happens when a reclaimed node is gone.

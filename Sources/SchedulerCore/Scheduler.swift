@@ -50,6 +50,8 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
                 policy.instanceIdle(instance, &cluster, now: now, into: &actions)
             }
             if !cluster.pendingShifts.isEmpty { applyReadyShifts(now: now, into: &actions) }
+        case let .instanceFailed(instance):
+            instanceFailed(instance, now: now, into: &actions)
         case let .nodeReady(node):
             cluster.markNodeReady(node, now: now, into: &actions)
         case let .timerFired(timer):
@@ -154,6 +156,16 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         }
         // Starting or stopping here may have emptied held nodes again; they are handled now.
         cluster.jobCheckPending = false
+    }
+
+    /// An instance died on its own: requests in service on it fail, and the policy may
+    /// replace it.
+    @usableFromInline
+    mutating func instanceFailed(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        guard let (model, wanted, failed) = cluster.failInstance(instance, now: now, into: &actions) else { return }
+        for request in failed { cluster.turnAway(request, reason: .workerFailed, into: &actions) }
+        policy.instanceFailed(model: model, wasWanted: wanted, &cluster, now: now, into: &actions)
+        if !cluster.pendingShifts.isEmpty { applyReadyShifts(now: now, into: &actions) }
     }
 
     /// A spot node was reclaimed: requests cut off there are retried as new arrivals of their

@@ -11,6 +11,12 @@ public enum RejectReason: UInt8, Sendable, CaseIterable {
     /// It was in service on a spot node when the cloud reclaimed it, and the node type fails
     /// such requests rather than retrying them.
     case interrupted
+    /// It was in service on an instance whose worker failed (`SchedulerInput.instanceFailed`).
+    /// Only a real runtime reports that; simulated runs never produce it.
+    case workerFailed
+
+    /// The reasons a simulated run can produce, in report order (the `rejected_*` columns).
+    public static let simulated: [RejectReason] = [.queueFull, .noCapacity, .throttled, .quota, .interrupted]
 
     /// The label used in reports.
     public var label: String {
@@ -20,6 +26,7 @@ public enum RejectReason: UInt8, Sendable, CaseIterable {
         case .throttled: return "throttled"
         case .quota: return "quota"
         case .interrupted: return "interrupted"
+        case .workerFailed: return "worker_failed"
         }
     }
 }

@@ -15,6 +15,11 @@ public enum SchedulerInput: Sendable, Equatable {
     case requestTimedOut(RequestID)
     /// An instance finished its cold start and can serve.
     case instanceReady(InstanceID)
+    /// An instance is gone without being asked to stop: its worker process exited, or never
+    /// became ready within its start timeout (a real runtime observes this; the simulator
+    /// never does). Requests in service on it fail (`.reject(…, reason: .workerFailed)`), a
+    /// request waiting for it alone queues again, and the policy may replace it.
+    case instanceFailed(InstanceID)
     /// A node finished booting.
     case nodeReady(NodeID)
     /// A timer set with `setTimer` fired.

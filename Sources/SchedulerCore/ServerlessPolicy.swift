@@ -205,6 +205,17 @@ public struct ServerlessPolicy: ScalingPolicy {
         cluster.stopInstances(onNode: node, now: now, into: &actions)
     }
 
+    /// Instances here live per request: a failed one is replaced only when requests wait
+    /// that the instances on their way cannot take (the one it was started for queued again),
+    /// or when it was a provisioned environment (kept for the whole run).
+    public mutating func instanceFailed(model: ModelID, wasWanted: Bool, _ cluster: inout Cluster, now: TimePoint,
+                                        into actions: inout [SchedulerAction]) {
+        guard wasWanted else { return }
+        let needed = cluster.models[model.index].queued > cluster.comingSlots(model)
+        let provisioned = cluster.models[model.index].replicas < (parameters.provisioned.indices.contains(model.index) ? parameters.provisioned[model.index] : 0)
+        if needed || provisioned { cluster.startInstance(model, warm: false, now: now, into: &actions) }
+    }
+
     public mutating func nodeReclaimed(type: NodeTypeID, _ cluster: inout Cluster, now: TimePoint,
                                        into actions: inout [SchedulerAction]) {
         nodeScaler?.restoreMinimum(type, &cluster, now: now, into: &actions)

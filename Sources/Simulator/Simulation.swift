@@ -204,7 +204,7 @@ struct Simulation<Policy: ScalingPolicy> {
     let modelMemoryGB: [Double]
     let modelGPUs: [Int]
     let perCaller = SlotTable<OutcomeStats>(capacity: 16)
-    var rejectedByReason = [Int64](repeating: 0, count: RejectReason.allCases.count)
+    var rejectedByReason = [Int64](repeating: 0, count: RejectReason.simulated.count)
     var closedCost = 0.0
     var providerCost = 0.0
     var providerInitCost = 0.0

@@ -1,0 +1,45 @@
+// Instances that die on their own: a worker process that exits, or one that never becomes
+// ready within its start timeout. Only a real runtime observes this; the core keeps its books
+// straight and the policy decides about a replacement (`ScalingPolicy.instanceFailed`).
+
+extension Cluster {
+    /// Removes a failed instance. Requests in service on it are returned, in slot order, for
+    /// the scheduler to fail; those that had timed out meanwhile are released. A request
+    /// waiting for this instance alone queues again. The instance's slot and node room are
+    /// freed (`.stopInstance` is emitted for a started one, so the host cleans up).
+    ///
+    /// Returns the instance's model, whether it was wanted (not draining), and the requests to
+    /// fail; nil when the slot holds no live instance (a stale report).
+    ///
+    /// - Complexity: O(request slots).
+    mutating func failInstance(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction])
+        -> (model: ModelID, wanted: Bool, failed: [RequestID])? {
+        let i = instance.index
+        guard i < instances.count else { return nil }
+        let state = instances[i].state
+        guard state == .starting || state == .ready || state == .draining else { return nil }
+        let model = instances[i].model
+        integrate(model.index, now: now)
+        var failed: [RequestID] = []
+        if instances[i].inFlight > 0 {
+            for r in 0..<requests.count where requests[r].instance == Int32(i)
+                && (requests[r].state == .inService || requests[r].state == .abandonedInService) {
+                instances[i].inFlight -= 1
+                if configuration.countsBusySlots || configuration.tracksUtilisation { models[model.index].busySlots -= 1 }
+                requests[r].instance = -1
+                if requests[r].state == .abandonedInService {
+                    requests[r].state = .free
+                    actions.append(.release(RequestID(r)))
+                } else {
+                    failed.append(RequestID(r))
+                }
+            }
+        }
+        if state == .draining {
+            release(i, now: now, into: &actions)
+        } else {
+            stopInstance(instance, now: now, into: &actions)
+        }
+        return (model, state != .draining, failed)
+    }
+}
