@@ -26,14 +26,16 @@ let package = Package(
         .target(name: "SchedulerCore", swiftSettings: engineSettings),
         // The scenario file contract: JSON reader with source positions, typed model, validation.
         .target(name: "Scenario"),
+        // Scenario + plan -> the core's configuration and policy: used by both hosts.
+        .target(name: "Planning", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
         // Virtual clock, event queue, hardware, workloads, billing and the run loop.
-        .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
+        .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings),
         // Summary tables, CSV files and expectation gates.
         .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore"]),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
-        .target(name: "Sweep", dependencies: ["Scenario", "Simulator", "Reports"]),
+        .target(name: "Sweep", dependencies: ["Scenario", "Planning", "Simulator", "Reports"]),
         // Command parsing and help, swift-argument-parser conventions, hand-written.
-        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Simulator", "Reports", "Sweep"]),
+        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Reports", "Sweep"]),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
         // The speed benchmark, with its hand-written yardstick loops.
         .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports"], swiftSettings: engineSettings),

@@ -1,5 +1,6 @@
 import Foundation
 import Scenario
+import Planning
 import Simulator
 import Reports
 

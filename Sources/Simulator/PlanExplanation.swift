@@ -1,5 +1,6 @@
 import SchedulerCore
 import Scenario
+import Planning
 
 /// What a plan will actually run with: every policy parameter resolved, defaults filled in,
 /// each with where its value comes from. What `headroom explain-plan` prints.

@@ -1,6 +1,7 @@
 import Foundation
 import SchedulerCore
 import Scenario
+import Planning
 
 /// How to run a scenario.
 public struct RunOptions: Sendable {
@@ -72,47 +73,26 @@ public enum Runner {
         let plan = s.plans[index]
         var callers = StringTable(), versions = StringTable()
         // Callers with a quota get the first ids, so the core's quota table is indexed by them.
-        var quotas = [0]
-        for q in s.callerQuotas {
-            let id = Int(callers.intern(q.caller))
-            while quotas.count <= id { quotas.append(0) }
-            quotas[id] = q.maxConcurrent
-        }
+        let directory = CallerDirectory(s)
+        for name in directory.names.dropFirst() { _ = callers.intern(name) }
+        let quotas = directory.quotas
         let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
         let physics = PlanBuilder.physics(s, plan: plan)
         let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part", prefix: CSVNumber.field(plan.name) + ",") }
         /// Drives one core (specialised for its policy) on the virtual clock.
-        func simulate<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> PlanResult {
-            var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
-                                 sources: sources, callers: callers, versions: versions, log: log)
-            if let p = options.progress { sim.progress = { p(position, $0) } }
-            return try sim.run()
+        struct Simulate: CoreVisitor {
+            let s: Scenario, physics: PlanPhysics, seed: UInt64, options: RunOptions, position: Int
+            let sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?
+            func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> PlanResult {
+                var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
+                                     sources: sources, callers: callers, versions: versions, log: log)
+                if let p = options.progress { let position = position; sim.progress = { p(position, $0) } }
+                return try sim.run()
+            }
         }
-        var result: PlanResult
-        switch plan.policy {
-        case let .traditional(nodes, instances):
-            // Reserved capacity never reads busy-slot counts: the core skips them.
-            var configuration = PlanBuilder.configuration(s, providerHosted: false, callerQuotas: quotas)
-            configuration.countsBusySlots = false
-            result = try simulate(Scheduler(configuration: configuration,
-                                            policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances)))
-        case let .elastic(e) where e.step != nil:
-            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
-                                                                                     callerQuotas: quotas),
-                                            policy: PlanBuilder.stepScaling(s, e)))
-        case let .elastic(e):
-            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
-                                                                                     callerQuotas: quotas),
-                                            policy: PlanBuilder.elastic(s, e)))
-        case let .serverless(sv) where sv.kpa != nil:
-            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false, tracksUtilisation: true,
-                                                                                     callerQuotas: quotas),
-                                            policy: PlanBuilder.knative(s, sv)))
-        case let .serverless(sv):
-            result = try simulate(Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: sv.hosting == .provider,
-                                                                                     callerQuotas: quotas),
-                                            policy: PlanBuilder.serverless(s, sv)))
-        }
+        var result = try PlanBuilder.withCore(s, planIndex: index, callerQuotas: quotas,
+                                              Simulate(s: s, physics: physics, seed: seed, options: options, position: position,
+                                                       sources: sources, callers: callers, versions: versions, log: log))
         try log?.close()
         result.plan = plan.name
         return result

@@ -1,54 +1,14 @@
 import SchedulerCore
 import Scenario
 
-/// The hardware and model physics of a plan: what only the host (simulator) knows — boot,
-/// cold-start and service-time distributions, prices and billing rules.
-struct PlanPhysics {
-    struct HardwareInfo {
-        var pricePerHour: Double
-        var gpus: Int
-        var billing: Billing
-        var boot: Sampler
-        var pullMBps: Double?
-        var loadGBps: Double?
-        var stockoutProbability: Double
-        var stockoutWindows: [ClosedRange<Double>]
-        var spot: SpotSpec?
-    }
-    struct ModelInfo {
-        /// Service time per hardware index (nil where the model does not run).
-        var service: [Sampler?]
-        var providerService: Sampler
-        var image: Int32
-        var pull: Sampler
-        var initTime: Sampler
-        var load: Sampler
-        var memoryGB: Double
-        var gpus: Int
-        var concurrency: Int
-        var imageSizeGB: Double?
-        var weightsGB: Double?
-        var warmup: Sampler
-    }
-    var hardware: [HardwareInfo]
-    var models: [ModelInfo]
-    var imageCount: Int
-    var providerHosted: Bool
-    var pricing: ProviderPricing
-    /// Provider hosting: instance slots below this are provisioned environments, and the GB
-    /// they hold (billed for the whole run).
-    var provisionedSlots = 0
-    var provisionedGB = 0.0
-    /// Committed nodes and their price, by node type (0: none).
-    var committed: [Int] = []
-    var committedPricePerHour: [Double] = []
-}
-
-/// Turns a scenario's plan into the scheduler core's configuration and policy, and the
-/// simulator's physics.
+/// Turns a scenario's plan into the scheduler core's configuration and policy.
+///
+/// Both hosts build their core here — the simulator on a virtual clock, the runtime on the
+/// wall clock — so a plan means the same decisions in either: "what you simulated is what
+/// runs". Physics (service, boot and cold-start times, prices) is each host's own.
 public enum PlanBuilder {
     /// The models some workload source can reach.
-    static func usedModels(_ s: Scenario) -> [Bool] {
+    public static func usedModels(_ s: Scenario) -> [Bool] {
         var used = [Bool](repeating: false, count: s.models.count)
         for source in s.workload {
             if !source.mix.isEmpty {
@@ -64,7 +24,7 @@ public enum PlanBuilder {
         return used
     }
 
-    static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false, callerQuotas: [Int] = []) -> ClusterConfiguration {
+    public static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false, callerQuotas: [Int] = []) -> ClusterConfiguration {
         let nodeTypes = s.hardware.map { hw -> NodeTypeSpec in
             var spec = NodeTypeSpec(capacity: Resources(milliCPU: Int64((hw.vcpus * 1000).rounded()),
                                                         memoryMiB: Int64((hw.memoryGiB * 1024).rounded()), gpus: Int64(hw.gpus)))
@@ -102,47 +62,7 @@ public enum PlanBuilder {
         return configuration
     }
 
-    static func physics(_ s: Scenario, plan: Plan) -> PlanPhysics {
-        var providerHosted = false
-        var pricing = ProviderPricing.lambda
-        if case let .serverless(sv) = plan.policy {
-            providerHosted = sv.hosting == .provider
-            pricing = sv.pricing
-        }
-        var imageNames: [String] = []
-        let models = s.models.map { m -> PlanPhysics.ModelInfo in
-            var image: Int32 = -1
-            if let img = m.image {
-                if let k = imageNames.firstIndex(of: img.name) { image = Int32(k) } else { imageNames.append(img.name); image = Int32(imageNames.count - 1) }
-            }
-            return PlanPhysics.ModelInfo(service: m.service.map { $0.map(Sampler.init) }, providerService: Sampler(m.providerService),
-                                         image: image, pull: Sampler(m.image?.pull ?? .constant(0)),
-                                         initTime: Sampler(m.initTime), load: Sampler(m.load),
-                                         memoryGB: m.requires.memoryGiB, gpus: m.requires.gpus,
-                                         concurrency: providerHosted ? 1 : m.concurrency,
-                                         imageSizeGB: m.image?.sizeGB, weightsGB: m.weightsGB, warmup: Sampler(m.warmup))
-        }
-        let hardware = s.hardware.map {
-            PlanPhysics.HardwareInfo(pricePerHour: $0.pricePerHour, gpus: $0.gpus, billing: $0.billing, boot: Sampler($0.boot),
-                                     pullMBps: $0.pullMBps, loadGBps: $0.loadGBps,
-                                     stockoutProbability: $0.stockoutProbability, stockoutWindows: $0.stockoutWindows, spot: $0.spot)
-        }
-        var physics = PlanPhysics(hardware: hardware, models: models, imageCount: imageNames.count,
-                                  providerHosted: providerHosted, pricing: pricing)
-        physics.committed = [Int](repeating: 0, count: s.hardware.count)
-        physics.committedPricePerHour = [Double](repeating: 0, count: s.hardware.count)
-        for c in plan.commitments {
-            physics.committed[c.hardware] = c.nodes
-            physics.committedPricePerHour[c.hardware] = c.pricePerHour
-        }
-        if case let .serverless(sv) = plan.policy, providerHosted {
-            physics.provisionedSlots = sv.provisioned.reduce(0, +)
-            physics.provisionedGB = zip(sv.provisioned, s.models).reduce(0) { $0 + Double($1.0) * $1.1.requires.memoryGiB }
-        }
-        return physics
-    }
-
-    static func nodeParameters(_ s: Scenario, _ ranges: [NodeRange], scan: Double?, unneeded: Double?, delay: Double?,
+    public static func nodeParameters(_ s: Scenario, _ ranges: [NodeRange], scan: Double?, unneeded: Double?, delay: Double?,
                                quota: NodeQuota = NodeQuota()) -> NodeAutoscaler.Parameters {
         var minNodes = [Int](repeating: 0, count: s.hardware.count)
         var maxNodes = [Int](repeating: 0, count: s.hardware.count)
@@ -156,12 +76,12 @@ public enum PlanBuilder {
         return p
     }
 
-    static func traditional(_ s: Scenario, nodes: [Int], instances: [Int?]) -> TraditionalPolicy {
+    public static func traditional(_ s: Scenario, nodes: [Int], instances: [Int?]) -> TraditionalPolicy {
         let used = usedModels(s)
         return TraditionalPolicy(nodes: nodes, instances: instances, packable: used)
     }
 
-    static func elastic(_ s: Scenario, _ e: ElasticPlan) -> ElasticPolicy {
+    public static func elastic(_ s: Scenario, _ e: ElasticPlan) -> ElasticPolicy {
         let used = usedModels(s)
         var minI = used.map { $0 ? 1 : 0 }                 // HPA minReplicas API default 1
         var maxI = used.map { $0 ? 1000 : 0 }
@@ -177,7 +97,7 @@ public enum PlanBuilder {
     }
 
     /// Step scaling: the elastic plan's instance ranges and node layer, with its alarms.
-    static func stepScaling(_ s: Scenario, _ e: ElasticPlan) -> StepScalingPolicy {
+    public static func stepScaling(_ s: Scenario, _ e: ElasticPlan) -> StepScalingPolicy {
         let hpa = elastic(s, e).parameters
         var p = StepScalingPolicy.Parameters(minInstances: hpa.minInstances, maxInstances: hpa.maxInstances, nodes: hpa.nodes)
         let spec = e.step!
@@ -205,7 +125,7 @@ public enum PlanBuilder {
 
     /// The HPA behavior with the API server's defaults where the scenario is silent; a
     /// scale-down stabilisation left unset takes the controller flag's value.
-    static func behavior(_ b: BehaviorSpec, downscaleStabilization: TimeSpan) -> HPABehavior {
+    public static func behavior(_ b: BehaviorSpec, downscaleStabilization: TimeSpan) -> HPABehavior {
         var h = HPABehavior()
         h.scaleDown.stabilizationWindow = downscaleStabilization
         func apply(_ spec: BehaviorSpec.Rules?, to rules: inout HPABehavior.Rules) {
@@ -221,7 +141,7 @@ public enum PlanBuilder {
         return h
     }
 
-    static func serverless(_ s: Scenario, _ sv: ServerlessPlan) -> ServerlessPolicy {
+    public static func serverless(_ s: Scenario, _ sv: ServerlessPlan) -> ServerlessPolicy {
         let nodes = sv.hosting == .self
             ? nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd, quota: sv.quota)
             : nil
@@ -232,7 +152,7 @@ public enum PlanBuilder {
         return ServerlessPolicy(parameters: parameters)
     }
 
-    static func knativeParameters(_ k: KPASettings) -> KPADecider.Parameters {
+    public static func knativeParameters(_ k: KPASettings) -> KPADecider.Parameters {
         var p = KPADecider.Parameters()
         if let x = k.targetUtilisation { p.targetUtilisation = x }
         if let x = k.stableWindow { p.stableWindow = Int(x.rounded()) }
@@ -244,7 +164,7 @@ public enum PlanBuilder {
         return p
     }
 
-    static func knative(_ s: Scenario, _ sv: ServerlessPlan) -> KnativePolicy {
+    public static func knative(_ s: Scenario, _ sv: ServerlessPlan) -> KnativePolicy {
         KnativePolicy(parameters: knativeParameters(sv.kpa!),
                       nodes: nodeParameters(s, sv.nodes, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime, delay: sv.scaleDownDelayAfterAdd, quota: sv.quota),
                       used: usedModels(s))

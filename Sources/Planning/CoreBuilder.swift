@@ -1,0 +1,66 @@
+import SchedulerCore
+import Scenario
+
+/// Something that runs a scheduler core, whatever its policy type: the simulator's run loop,
+/// the runtime's host, a decision-log replay.
+///
+/// The core is generic over its policy so the request path has no existential call; a host
+/// receives the concrete `Scheduler<P>` here and is specialised for it.
+public protocol CoreVisitor {
+    associatedtype Output
+    func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> Output
+}
+
+/// The callers a plan's core knows by id: those with a quota get the first ids (from 1, in
+/// file order), so the core's quota table is indexed by them.
+public struct CallerDirectory: Sendable {
+    /// Caller names by id; id 0 is "no caller" ("").
+    public private(set) var names: [String] = [""]
+    /// In-flight limits by caller id (0: none), the core's `callerQuotas`.
+    public private(set) var quotas: [Int] = [0]
+
+    public init(_ scenario: Scenario) {
+        for q in scenario.callerQuotas {
+            let id = intern(q.caller)
+            quotas[id] = q.maxConcurrent
+        }
+    }
+
+    /// The id of a caller name, adding it when new.
+    ///
+    /// - Complexity: O(callers); hosts keep their own index where this is on a hot path.
+    public mutating func intern(_ name: String) -> Int {
+        if name.isEmpty { return 0 }
+        if let k = names.firstIndex(of: name) { return k }
+        names.append(name)
+        quotas.append(0)
+        return names.count - 1
+    }
+}
+
+extension PlanBuilder {
+    /// Builds the core for plan `planIndex` — configuration and policy, exactly as every host
+    /// runs it — and hands it to `visitor`, specialised for the plan's policy type.
+    @inlinable
+    public static func withCore<V: CoreVisitor>(_ s: Scenario, planIndex: Int, callerQuotas: [Int], _ visitor: V) throws -> V.Output {
+        switch s.plans[planIndex].policy {
+        case let .traditional(nodes, instances):
+            // Reserved capacity never reads busy-slot counts: the core skips them.
+            var config = configuration(s, providerHosted: false, callerQuotas: callerQuotas)
+            config.countsBusySlots = false
+            return try visitor.visit(Scheduler(configuration: config, policy: traditional(s, nodes: nodes, instances: instances)))
+        case let .elastic(e) where e.step != nil:
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas),
+                                               policy: stepScaling(s, e)))
+        case let .elastic(e):
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas),
+                                               policy: elastic(s, e)))
+        case let .serverless(sv) where sv.kpa != nil:
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas),
+                                               policy: knative(s, sv)))
+        case let .serverless(sv):
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: sv.hosting == .provider, callerQuotas: callerQuotas),
+                                               policy: serverless(s, sv)))
+        }
+    }
+}
