@@ -252,6 +252,7 @@ struct ScenarioDecoder {
                                        concurrency: concurrency, queueLimit: queueLimit)
             base.weightsGB = try o.optional("weightsGB").map { try v.number($0, o.childPath("weightsGB"), min: 0) }
             base.warmup = try o.optional("warmup").map { try v.distribution($0, o.childPath("warmup")) } ?? .constant(0)
+            base.worker = try o.optional("worker").map { try decodeWorker($0, path: o.childPath("worker")) }
             var variants: [ModelDefinition] = []
             if let vNode = o.optional("versions") {
                 guard let version else {
@@ -347,6 +348,7 @@ struct ScenarioDecoder {
         if let n = o.optional("load") { model.load = try v.distribution(n, o.childPath("load")) }
         if let n = o.optional("weightsGB") { model.weightsGB = try v.number(n, o.childPath("weightsGB"), min: 0) }
         if let n = o.optional("warmup") { model.warmup = try v.distribution(n, o.childPath("warmup")) }
+        if let n = o.optional("worker") { model.worker = try decodeWorker(n, path: o.childPath("worker")) }
         if let n = o.optional("service") {
             let (service, serverless, _) = try decodeService(n, o.childPath("service"), hardware: hardware)
             for h in base.runsOn where service[h] == nil {

@@ -133,6 +133,9 @@ public struct ModelDefinition: Sendable, Equatable {
     public var weightsGB: Double? = nil
     /// Warm-up after the load (first inferences, graph compilation), before it serves.
     public var warmup: DistributionSpec = .constant(0)
+    /// How `headroom serve` runs it (a real worker process); nil: it cannot be served.
+    /// The simulator ignores it.
+    public var worker: WorkerSpec? = nil
     /// For a version declared under another model's `versions` (named "model@version"): that
     /// model's index. Requests address the model; its traffic split picks the version.
     public var variantOf: Int?
