@@ -30,12 +30,14 @@ let package = Package(
         .target(name: "Planning", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
         // Virtual clock, event queue, hardware, workloads, billing and the run loop.
         .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings),
+        // The same core on the wall clock: worker processes, HTTP front, metrics, decision log.
+        .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning"]),
         // Summary tables, CSV files and expectation gates.
         .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore"]),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
         .target(name: "Sweep", dependencies: ["Scenario", "Planning", "Simulator", "Reports"]),
         // Command parsing and help, swift-argument-parser conventions, hand-written.
-        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Reports", "Sweep"]),
+        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep"]),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
         // The speed benchmark, with its hand-written yardstick loops.
         .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports"], swiftSettings: engineSettings),
@@ -46,5 +48,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
         .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Planning", "Scenario", "SchedulerCore"]),
     ]
 )

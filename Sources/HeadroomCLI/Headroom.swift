@@ -78,6 +78,10 @@ public enum Headroom {
             return try validate(rest, out: out, err: err)
         case "explain-plan":
             return try explainPlan(rest, out: out)
+        case "serve":
+            return try ServeCommand.parse(rest).execute(out: out, err: err)
+        case "replay":
+            return try ReplayCommand.execute(rest, out: out)
         default:
             let hint = suggestion(first, Help.subcommands.map(\.name) + ["help"])
             if first.hasPrefix("-") {

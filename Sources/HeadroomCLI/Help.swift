@@ -234,7 +234,67 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace]
+    static let serve = Subcommand(
+        name: "serve",
+        abstract: "Serve a plan for real: the same scheduler core, real worker processes.",
+        usage: "headroom serve <file> [--plan <name>] [--listen <host:port>] [--decision-log <path>] [--drain-timeout <duration>]",
+        text: """
+        OVERVIEW: Serve one plan of a scenario for real, with the scheduler core that the
+        simulator runs, on the wall clock.
+
+        Each model's `worker` (an HTTP server on $PORT, or a Lambda function through its
+        runtime interface client) is started as the plan says: reserved, autoscaled, or per
+        request with keep-alive and scale to zero. Clients call the KServe v2 paths
+        (POST /v2/models/<target>/infer) or the Lambda Invoke path
+        (POST /2015-03-31/functions/<target>/invocations); GET /metrics is Prometheus text.
+        Nodes are partitions of this machine: their boot and image pulls are modelled
+        delays, a worker's start-up is real. SIGINT or SIGTERM drains in-flight requests,
+        stops every worker and exits 0. See docs/runtime.md.
+
+        USAGE: headroom serve <file> [--plan <name>] [--listen <host:port>] [--decision-log <path>] [--drain-timeout <duration>]
+
+        ARGUMENTS:
+          <file>                  The scenario (JSON); the models it serves need a `worker`.
+
+        OPTIONS:
+          --plan <name>           The plan to serve. (required when the scenario has several)
+          --listen <host:port>    Where to listen, e.g. 127.0.0.1:9000 or [::1]:8080.
+                                  (default: 127.0.0.1:8080)
+          --decision-log <path>   Write every input the core saw and the actions it took, one
+                                  JSON object per line, for `headroom replay`.
+          --drain-timeout <duration>
+                                  How long in-flight requests may take at shutdown. (default: 30s)
+          -h, --help              Show help information.
+
+        EXIT STATUS: 0 after a clean shutdown, 1 the scenario cannot be served, 64 usage error.
+
+        """)
+
+    static let replay = Subcommand(
+        name: "replay",
+        abstract: "Replay a decision log into a fresh core and check it decides the same.",
+        usage: "headroom replay <log> [--scenario <file>]",
+        text: """
+        OVERVIEW: Feed the inputs a `serve --decision-log` recorded, at their recorded times,
+        to a fresh scheduler core built from the same scenario and plan, and compare its
+        actions with the recorded ones. Prints "replayed N inputs, M actions: identical",
+        or the first line that differs and exits 1.
+
+        USAGE: headroom replay <log> [--scenario <file>]
+
+        ARGUMENTS:
+          <log>                   A decision log written by `headroom serve --decision-log`.
+
+        OPTIONS:
+          --scenario <file>       The scenario to build the core from. (default: the path the
+                                  log's header records)
+          -h, --help              Show help information.
+
+        EXIT STATUS: 0 identical, 1 a difference or an unreadable log, 64 usage error.
+
+        """)
+
+    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace, serve, replay]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -258,6 +318,8 @@ enum Help {
       explain-plan            \(explainPlan.abstract)
       init                    \(initCommand.abstract)
       trace stats             \(trace.abstract)
+      serve                   \(serve.abstract)
+      replay                  \(replay.abstract)
       help                    Show subcommand help information.
 
       See 'headroom help <subcommand>' for detailed help.

@@ -1,0 +1,71 @@
+import Foundation
+
+/// One client request in the runtime: created by the HTTP front on the connection's thread,
+/// filled in by the host on the core's executor, and driven stage by stage by the
+/// connection's thread (which calls the workers).
+final class Call: @unchecked Sendable {
+    enum Event {
+        /// Serve the current stage on a worker.
+        case dispatch(instance: Int, generation: UInt64, endpoint: WorkerEndpoint, stage: StageCall)
+        /// The client's answer.
+        case finished(HTTPResponse)
+    }
+
+    /// How the client called: the KServe v2 paths or the Lambda Invoke API.
+    enum Style { case kserve, lambdaInvoke }
+
+    let target: Int
+    let caller: Int
+    let style: Style
+    let id: String
+    let query: String
+    let headers: [(name: String, value: String)]
+    /// Monotonic ns.
+    let arrival: Int64
+    let deadline: Int64
+    let deadlineUnixMs: Int64
+
+    private let condition = NSCondition()
+    private var events: [Event] = []
+
+    // Set on the core's executor only.
+    var slot = -1
+    var body: [UInt8]
+    /// The client has its answer (a 504 may come before the core lets go of the slot).
+    var answered = false
+    var cold = false
+    var lastStage: (response: HTTPResponse, functionError: Bool)?
+    /// The first stage that answered with an error status, which becomes the client's answer.
+    var stageError: (response: HTTPResponse, functionError: Bool)?
+    /// Models that served its stages, in order.
+    var models: [Int] = []
+
+    init(target: Int, caller: Int, style: Style, id: String, query: String, headers: [(name: String, value: String)],
+         body: [UInt8], arrival: Int64, timeout: Double) {
+        self.target = target
+        self.caller = caller
+        self.style = style
+        self.id = id
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.arrival = arrival
+        deadline = arrival + Int64(timeout * 1e9)
+        deadlineUnixMs = Int64((Date().timeIntervalSince1970 + timeout) * 1000)
+    }
+
+    func post(_ event: Event) {
+        condition.lock()
+        events.append(event)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Waits for the next event.
+    func next() -> Event {
+        condition.lock()
+        defer { condition.unlock() }
+        while events.isEmpty { condition.wait() }
+        return events.removeFirst()
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Scenario
+
+/// The HTTP API: routes requests to the host, and drives each inference request's stages on
+/// its connection's thread.
+///
+/// - `POST /v2/models/{target}[/versions/{version}]/infer` — KServe Open Inference Protocol
+///   paths; the body goes to the worker as it is.
+/// - `POST /2015-03-31/functions/{target}/invocations[?Qualifier=version]` — the Lambda
+///   Invoke API path.
+/// - `GET /v2`, `/v2/health/live`, `/v2/health/ready`, `/v2/models/{target}[/versions/{v}]`,
+///   `…/ready`, `GET /metrics` (Prometheus text).
+final class Front: @unchecked Sendable {
+    let host: ServingHost
+    let scenario: Scenario
+    let timeout: Double
+    private let ids = Atomic<UInt64>(0)
+    private let bootID: String
+    let version: String
+
+    init(host: ServingHost, version: String) {
+        self.host = host
+        scenario = host.scenario
+        timeout = scenario.slo.timeout
+        self.version = version
+        var r = SystemRandomNumberGenerator()
+        bootID = String(r.next() & 0xffff_ffff, radix: 16)
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let path = request.path
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let query = request.target.contains("?") ? String(request.target.split(separator: "?", maxSplits: 1)[1]) : ""
+        func only(_ method: String, _ body: () -> HTTPResponse) -> HTTPResponse {
+            guard request.method == method || (method == "GET" && request.method == "HEAD") else {
+                return .error(405, "\(request.method) is not allowed on \(path); use \(method)", headers: [("Allow", method)])
+            }
+            return body()
+        }
+        switch parts.first {
+        case "metrics" where parts.count == 1:
+            return only("GET") {
+                HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(host.metricsText().utf8))
+            }
+        case "v2":
+            return routeV2(request, Array(parts.dropFirst()), query: query, only: only)
+        case "2015-03-31" where parts.count == 4 && parts[1] == "functions" && parts[3] == "invocations":
+            return only("POST") {
+                let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
+                return infer(request, target: parts[2].removingPercentEncoding ?? parts[2], version: version == "$LATEST" ? nil : version,
+                             style: .lambdaInvoke, query: "")
+            }
+        default:
+            return .error(404, "no such path: \(path)")
+        }
+    }
+
+    private func routeV2(_ request: HTTPRequest, _ p: [String], query: String, only: (String, () -> HTTPResponse) -> HTTPResponse) -> HTTPResponse {
+        switch p.count {
+        case 0:
+            return only("GET") { .json(200, "{\"name\":\"headroom\",\"version\":\(JSON.quote(self.version)),\"extensions\":[]}") }
+        case 2 where p[0] == "health" && (p[1] == "live" || p[1] == "ready"):
+            return only("GET") { .json(200, "{\"live\":true,\"ready\":true}") }
+        default:
+            break
+        }
+        guard p.count >= 2, p[0] == "models" else { return .error(404, "no such path: /v2/\(p.joined(separator: "/"))") }
+        let name = p[1].removingPercentEncoding ?? p[1]
+        var rest = Array(p.dropFirst(2))
+        var version: String?
+        if rest.count >= 2, rest[0] == "versions" {
+            version = rest[1].removingPercentEncoding ?? rest[1]
+            rest.removeFirst(2)
+        }
+        switch rest {
+        case ["infer"]:
+            return only("POST") { infer(request, target: name, version: version, style: .kserve, query: query) }
+        case []:
+            return only("GET") {
+                switch resolve(name, version: version) {
+                case let .failure(e): return e.response
+                case let .success(t): return .json(200, host.modelMetadata(target: t))
+                }
+            }
+        case ["ready"]:
+            return only("GET") {
+                switch resolve(name, version: version) {
+                case let .failure(e): return e.response
+                case let .success(t):
+                    let ready = host.isReady(target: t)
+                    return .json(ready ? 200 : 503, "{\"name\":\(JSON.quote(name)),\"ready\":\(ready)}")
+                }
+            }
+        default:
+            return .error(404, "no such path: \(request.path)")
+        }
+    }
+
+    struct Refusal: Error { let response: HTTPResponse }
+
+    /// The target index of a name (a model or a pipeline) and optional version label.
+    func resolve(_ name: String, version: String?) -> Result<Int, Refusal> {
+        let names = scenario.targetNames
+        guard let t = names.firstIndex(of: name), scenario.models.indices.contains(t) ? scenario.models[t].variantOf == nil : true else {
+            let hint = names.filter { !$0.contains("@") }.joined(separator: ", ")
+            return .failure(Refusal(response: .error(404, "unknown target \"\(name)\"; targets are \(hint)")))
+        }
+        guard let version else { return .success(t) }
+        guard t < scenario.models.count else {
+            return .failure(Refusal(response: .error(404, "\"\(name)\" is a pipeline: it has no versions")))
+        }
+        let model = scenario.models[t]
+        if model.version == version { return .success(t) }
+        if let k = names.firstIndex(of: name + "@" + version) { return .success(k) }
+        let known = model.variantGroup.compactMap { scenario.models[$0].version }
+        return .failure(Refusal(response: .error(404, "model \"\(name)\" has no version \"\(version)\"" + (known.isEmpty ? "" : "; versions are \(known.joined(separator: ", "))"))))
+    }
+
+    /// Headers passed on to workers: content negotiation and tracing, not hop-by-hop
+    /// fields nor credentials.
+    static let forwarded: Set<String> = ["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
+                                         "x-amzn-trace-id", "inference-header-content-length"]
+
+    func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String) -> HTTPResponse {
+        let target: Int
+        switch resolve(name, version: version) {
+        case let .failure(e): return e.response
+        case let .success(t): target = t
+        }
+        let caller = host.callerID(request.header("headroom-caller") ?? "")
+        let n = ids.withLock { $0 += 1; return $0 }
+        let id = "\(bootID)-\(String(n, radix: 16))"
+        let headers = request.headers.filter { Front.forwarded.contains($0.name.lowercased()) }
+        let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
+                        arrival: MonotonicClock.nanoseconds(), timeout: timeout)
+        host.submit(call)
+        while true {
+            switch call.next() {
+            case let .finished(response):
+                return response
+            case let .dispatch(instance, generation, endpoint, stage):
+                switch endpoint.invoke(stage, deadline: call.deadline) {
+                case let .answered(response, functionError):
+                    host.stageAnswered(call, response, functionError: functionError)
+                case let .timedOut(resume):
+                    // The host's deadline timer answers 504; the worker keeps the slot until
+                    // it answers, for as long again, else it is stopped and replaced.
+                    let host = self.host
+                    let extra = Int64(timeout * 1e9)
+                    if let resume {
+                        Thread.detachNewThread {
+                            switch resume(MonotonicClock.nanoseconds() + extra) {
+                            case let .answered(response, functionError): host.stageAnswered(call, response, functionError: functionError)
+                            case .timedOut: host.workerBroken(instance: instance, generation: generation, why: "no answer to request \(call.id) within twice the timeout")
+                            case let .failed(why): host.workerBroken(instance: instance, generation: generation, why: why)
+                            }
+                        }
+                    } else {
+                        host.workerBroken(instance: instance, generation: generation, why: "invocation \(call.id) timed out")
+                    }
+                case let .failed(why):
+                    host.workerBroken(instance: instance, generation: generation, why: "connection failed (\(why))")
+                }
+            }
+        }
+    }
+}

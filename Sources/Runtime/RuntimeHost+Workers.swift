@@ -1,0 +1,334 @@
+import Foundation
+import Glibc
+import SchedulerCore
+import Scenario
+
+// The physical side of the core's capacity actions: nodes from the provider, instances as
+// worker processes (spawn, readiness, stop), and failures reported back as inputs.
+
+extension RuntimeHost {
+    // MARK: Nodes
+
+    func startNode(_ n: Int, type t: Int, warm: Bool) {
+        while nodes.count <= n { nodes.append(nil) }
+        let generation = nextGeneration
+        nextGeneration += 1
+        nodes[n] = NodeRuntime(generation: generation, type: t, ready: warm, readyAt: warm ? lastNow : 0, bootSeconds: 0)
+        let hardware = scenario.hardware[t]
+        let delay = provider.startNode(n, type: hardware, warm: warm) { [self] in
+            guard !warm else { return }
+            queue.async { [self] in
+                guard !stopped, n < nodes.count, nodes[n]?.generation == generation else { return }
+                nodes[n]!.ready = true
+                nodes[n]!.readyAt = lastNow
+                feed(.nodeReady(NodeID(n)))
+            }
+        }
+        nodes[n]!.bootSeconds = delay
+        let cpus = provider.placement(onNode: n).cpus.map(String.init).joined(separator: ",")
+        say("node \(n) (\(hardware.name)) started" + (warm ? "" : ", boot \(ValueText.seconds(delay)) (modelled)") + (cpus.isEmpty ? "" : ", cpus \(cpus)"))
+    }
+
+    func stopNode(_ n: Int) {
+        guard n < nodes.count, let node = nodes[n] else { return }
+        nodes[n] = nil
+        provider.stopNode(n)
+        say("node \(n) (\(scenario.hardware[node.type].name)) stopped")
+    }
+
+    // MARK: Instances
+
+    /// Kubernetes' crash-loop back-off: the first restart at once, then 10 s doubling to
+    /// 5 min (kubelet's defaults, pkg/kubelet/kubelet.go backOffPeriod / MaxContainerBackOff).
+    func backOff(model: Int) -> Double {
+        let f = failures[model]
+        guard f >= 2 else { return 0 }
+        return min(300, 10 * pow(2, Double(f - 2)))
+    }
+
+    func startInstance(_ i: Int, model m: Int, node n: Int, warm: Bool) {
+        while instances.count <= i { instances.append(nil) }
+        let generation = nextGeneration
+        nextGeneration += 1
+        let model = scenario.models[m]
+        var record = InstanceRuntime(generation: generation, model: m, node: n, warm: warm, started: MonotonicClock.nanoseconds())
+        if warm { warmStarts.enter(); record.awaitedAtStart = true }
+        // Node boot counts toward this instance's cold start when the instance waited for it.
+        if n >= 0, let node = nodes[n], case .nodeReady(let ready)? = currentInput, ready.index == n { record.bootSeconds = node.bootSeconds }
+        if n >= 0, let image = model.image, nodes[n] != nil, !nodes[n]!.images.contains(image.name) {
+            nodes[n]!.images.insert(image.name)
+            record.pullSeconds = warm ? 0 : image.pull.mean * delayScale
+        }
+        instances[i] = record
+        let delay = record.pullSeconds + backOff(model: m)
+        let placement = n >= 0 ? provider.placement(onNode: n) : WorkerPlacement(cpus: [], environment: [])
+        let where_ = n >= 0 ? "node \(n)" : "provider capacity"
+        say("instance \(i) \(model.name) starting on \(where_)" + (record.pullSeconds > 0 ? ", image pull \(ValueText.seconds(record.pullSeconds)) (modelled)" : "")
+            + (delay > record.pullSeconds ? ", crash-loop back-off \(ValueText.seconds(delay - record.pullSeconds))" : ""))
+        DispatchTimer.after(seconds: delay) { [self] in spawn(i, generation: generation, model: m, placement: placement) }
+    }
+
+    func isCurrent(_ i: Int, _ generation: UInt64) -> Bool {
+        i < instances.count && instances[i]?.generation == generation && instances[i]?.stopping == false
+    }
+
+    /// Spawns the worker (off the core's executor) and waits for it to be ready.
+    func spawn(_ i: Int, generation: UInt64, model m: Int, placement: WorkerPlacement) {
+        guard queue.sync(execute: { !stopped && isCurrent(i, generation) }) else { return }
+        let model = scenario.models[m]
+        let spec = model.worker!
+        var env = placement.environment
+        env.append(("HEADROOM_MODEL", model.name))
+        env.append(("HEADROOM_INSTANCE", String(i)))
+        let endpoint: WorkerEndpoint
+        let spawnedAt = MonotonicClock.nanoseconds()
+        do {
+            switch spec.contract {
+            case .http:
+                let port = try freeLoopbackPort()
+                env.append(("PORT", String(port)))
+                endpoint = HTTPWorkerEndpoint(port: port)
+            case .lambda:
+                let api = try LambdaRuntimeAPI(onReady: { [self] in ready(i, generation: generation) },
+                                               onInitError: { [self] why in workerBroken(instance: i, generation: generation, why: "init error: \(why)") })
+                env.append(("AWS_LAMBDA_RUNTIME_API", api.address.description))
+                env.append(("AWS_LAMBDA_FUNCTION_NAME", model.variantOf.map { scenario.models[$0].name } ?? model.name))
+                env.append(("AWS_LAMBDA_FUNCTION_VERSION", model.version ?? "$LATEST"))
+                env.append(("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", String(Int(model.requires.memoryGiB * 1024))))
+                env.append(("AWS_REGION", "local"))
+                endpoint = api
+            }
+            env.append(contentsOf: spec.environment)
+            let process = try WorkerProcess(command: resolvedCommand(spec), environment: env, directory: workingDirectory(spec),
+                                            cpus: placement.cpus) { [self] status in workerExited(i, generation: generation, status: status) }
+            let keep: Bool = queue.sync {
+                guard isCurrent(i, generation) else { return false }
+                instances[i]!.process = process
+                instances[i]!.endpoint = endpoint
+                instances[i]!.spawnedAt = spawnedAt
+                return true
+            }
+            guard keep else {
+                endpoint.close()
+                process.stop(grace: spec.stopGrace)
+                return
+            }
+            if spec.contract == .http {
+                waitForReadiness(i, generation: generation, spec: spec, endpoint: endpoint as! HTTPWorkerEndpoint, process: process)
+            } else {
+                DispatchTimer.after(seconds: spec.startTimeout) { [self] in
+                    let late = queue.sync { isCurrent(i, generation) && !(instances[i]?.ready ?? true) }
+                    if late { startTimedOut(i, generation: generation, spec: spec) }
+                }
+            }
+        } catch {
+            queue.async { [self] in
+                guard isCurrent(i, generation) else { return }
+                say("instance \(i) \(model.name): the worker could not be started: \(error)")
+                failed(i, why: "\(error)")
+            }
+        }
+    }
+
+    func resolvedCommand(_ spec: WorkerSpec) -> [String] {
+        var command = spec.command
+        if command[0].contains("/") && !command[0].hasPrefix("/") { command[0] = scenarioFolder + "/" + command[0] }
+        return command
+    }
+
+    func workingDirectory(_ spec: WorkerSpec) -> String {
+        guard let d = spec.directory else { return scenarioFolder }
+        return d.hasPrefix("/") ? d : scenarioFolder + "/" + d
+    }
+
+    /// Probes an http worker until it answers (2 ms apart), it exits, or its start timeout.
+    func waitForReadiness(_ i: Int, generation: UInt64, spec: WorkerSpec, endpoint: HTTPWorkerEndpoint, process: WorkerProcess) {
+        let deadline = MonotonicClock.nanoseconds() + Int64(spec.startTimeout * 1e9)
+        while MonotonicClock.nanoseconds() < deadline {
+            if process.hasExited { return }   // the exit is reported by the watcher
+            if !queue.sync(execute: { isCurrent(i, generation) }) { return }
+            switch spec.readiness {
+            case .tcp:
+                if let s = try? Socket.connect(endpoint.client.address, timeout: 0.5) {
+                    s.close()
+                    ready(i, generation: generation)
+                    return
+                }
+            case let .path(path):
+                let probe = HTTPClient(address: endpoint.client.address, keep: 0)
+                if case let .answered(r) = probe.call(HTTPRequest(method: "GET", target: path), deadline: MonotonicClock.nanoseconds() + 1_000_000_000, connectTimeout: 0.5),
+                   (200..<300).contains(r.status) {
+                    ready(i, generation: generation)
+                    return
+                }
+            }
+            usleep(2000)
+        }
+        startTimedOut(i, generation: generation, spec: spec)
+    }
+
+    func startTimedOut(_ i: Int, generation: UInt64, spec: WorkerSpec) {
+        queue.async { [self] in
+            guard isCurrent(i, generation), let record = instances[i], !record.ready else { return }
+            say("instance \(i) \(scenario.models[record.model].name): not ready within its start timeout of \(ValueText.seconds(spec.startTimeout)); killed")
+            if let process = record.process {
+                instances[i]!.startTimedOut = true
+                process.signal(SIGKILL)   // the watcher reports the exit
+            } else {
+                failed(i, why: "start timeout")
+            }
+        }
+    }
+
+    func ready(_ i: Int, generation: UInt64) {
+        queue.async { [self] in
+            guard isCurrent(i, generation), var record = instances[i], !record.ready else { return }
+            record.ready = true
+            instances[i] = record
+            failures[record.model] = 0
+            let model = scenario.models[record.model].name
+            let start = Double(MonotonicClock.nanoseconds() - record.spawnedAt) / 1e9
+            let total = Double(MonotonicClock.nanoseconds() - record.started) / 1e9 + record.bootSeconds
+            var phases: [String] = []
+            if record.bootSeconds > 0 { phases.append("node boot \(ValueText.seconds(record.bootSeconds)) (modelled)") }
+            if record.pullSeconds > 0 { phases.append("image pull \(ValueText.seconds(record.pullSeconds)) (modelled)") }
+            phases.append("process start → ready \(ValueText.seconds(start))")
+            say("instance \(i) \(model) ready in \(ValueText.seconds(total)): " + phases.joined(separator: ", "))
+            if record.awaitedAtStart {
+                instances[i]!.awaitedAtStart = false
+                warmStarts.leave()
+            } else {
+                metrics.coldStarts[model, default: 0] += 1
+                metrics.coldSeconds[[model, "node_boot"], default: 0] += record.bootSeconds
+                metrics.coldSeconds[[model, "image_pull"], default: 0] += record.pullSeconds
+                metrics.coldSeconds[[model, "process_start"], default: 0] += start
+            }
+            if !record.warm { feed(.instanceReady(InstanceID(i))) }
+        }
+    }
+
+    func workerExited(_ i: Int, generation: UInt64, status: Int32) {
+        queue.async { [self] in
+            guard isCurrent(i, generation), !stopped else { return }
+            let model = scenario.models[instances[i]!.model].name
+            if !instances[i]!.startTimedOut { say("instance \(i) \(model): worker \(WorkerProcess.describe(status)) unexpectedly") }
+            failed(i, why: WorkerProcess.describe(status))
+        }
+    }
+
+    /// Reports an instance gone to the core (on the queue). Its record stays until the core
+    /// stops it, which it does in answer.
+    func failed(_ i: Int, why: String) {
+        guard let record = instances[i] else { return }
+        metrics.workerFailures[scenario.models[record.model].name, default: 0] += 1
+        failures[record.model] += 1
+        if record.awaitedAtStart {
+            instances[i]!.awaitedAtStart = false
+            warmFailure = "instance \(i) of \(scenario.models[record.model].name) failed to start: \(why)"
+            warmStarts.leave()
+        }
+        feed(.instanceFailed(InstanceID(i)))
+    }
+
+    func workerBroken(instance i: Int, generation: UInt64, why: String) {
+        queue.async { [self] in
+            guard isCurrent(i, generation), let record = instances[i] else { return }
+            say("instance \(i) \(scenario.models[record.model].name): \(why); the worker is stopped")
+            if let process = record.process, !process.hasExited {
+                process.signal(SIGKILL)   // the watcher reports the exit, and the core hears of it
+            } else if record.process == nil {
+                failed(i, why: why)
+            }
+        }
+    }
+
+    func stopInstance(_ i: Int) {
+        guard i < instances.count, let record = instances[i] else { return }
+        instances[i] = nil   // the core may reuse the slot at once
+        if record.awaitedAtStart { warmStarts.leave() }
+        let name = scenario.models[record.model].name
+        let grace = scenario.models[record.model].worker?.stopGrace ?? 5
+        stopping.enter()
+        DispatchQueue.global().async { [self] in
+            // The process first: a Lambda client long-polling `next` must see SIGTERM, not a
+            // closed Runtime API.
+            record.process?.stop(grace: grace)
+            record.endpoint?.close()
+            say("instance \(i) \(name) stopped")
+            stopping.leave()
+        }
+    }
+
+    // MARK: Reading the state
+
+    func metricsText() -> String {
+        queue.sync {
+            let c = core.cluster
+            var instanceCounts: [(model: String, state: String, count: Int)] = []
+            let states: [(InstanceState, String)] = [(.pending, "pending"), (.waitingForNode, "waiting_for_node"), (.starting, "starting"),
+                                                     (.ready, "ready"), (.draining, "draining")]
+            for (m, model) in scenario.models.enumerated() {
+                for (state, label) in states {
+                    instanceCounts.append((model.name, label, c.instances.filter { $0.model.index == m && $0.state == state }.count))
+                }
+            }
+            var nodeCounts: [(type: String, state: String, count: Int)] = []
+            for (t, hw) in scenario.hardware.enumerated() {
+                nodeCounts.append((hw.name, "booting", c.nodes.filter { $0.type.index == t && $0.state == .booting }.count))
+                nodeCounts.append((hw.name, "ready", c.nodes.filter { $0.type.index == t && $0.state == .ready }.count))
+            }
+            let queued = scenario.models.enumerated().map { (model: $0.element.name, count: c.models[$0.offset].queued) }
+            return metrics.render(instances: instanceCounts, nodes: nodeCounts, queued: queued, inFlight: held)
+        }
+    }
+
+    func modelMetadata(target t: Int) -> String {
+        queue.sync {
+            let stages = core.cluster.configuration.targets[t].stages.map(\.index)
+            var members: [Int] = []
+            for m in stages {
+                let group = scenario.models[m].variantGroup
+                for g in (group.isEmpty ? [m] : group) where !members.contains(g) { members.append(g) }
+            }
+            let versions = members.compactMap { scenario.models[$0].version }.map(JSON.quote).joined(separator: ",")
+            func count(_ state: InstanceState) -> Int {
+                core.cluster.instances.filter { members.contains($0.model.index) && $0.state == state }.count
+            }
+            let stageNames = stages.map { JSON.quote(scenario.models[$0].name) }.joined(separator: ",")
+            return "{\"name\":\(JSON.quote(scenario.targetNames[t])),\"platform\":\"headroom\",\"versions\":[\(versions)],"
+                + "\"stages\":[\(stageNames)],\"inputs\":[],\"outputs\":[],"
+                + "\"instances\":{\"pending\":\(count(.pending) + count(.waitingForNode)),\"starting\":\(count(.starting)),"
+                + "\"ready\":\(count(.ready)),\"draining\":\(count(.draining))}}"
+        }
+    }
+
+    func isReady(target t: Int) -> Bool {
+        queue.sync {
+            if core.policy.family == "serverless" { return true }   // scales from zero on demand
+            return core.cluster.configuration.targets[t].stages.allSatisfy { m in
+                let group = scenario.models[m.index].variantGroup
+                return (group.isEmpty ? [m.index] : group).contains { core.cluster.models[$0].ready > 0 }
+            }
+        }
+    }
+
+    // MARK: Shutdown
+
+    func shutdown() {
+        let records: [InstanceRuntime] = queue.sync {
+            stopped = true
+            let all = instances.compactMap { $0 }
+            instances = instances.map { _ in nil }
+            decisionLog?.close()
+            return all
+        }
+        DispatchQueue.concurrentPerform(iterations: records.count) { k in
+            let record = records[k]
+            record.process?.stop(grace: scenario.models[record.model].worker?.stopGrace ?? 5)
+            record.endpoint?.close()
+        }
+        _ = stopping.wait(timeout: .now() + 60)
+        let n = records.count
+        say("stopped \(n) worker\(n == 1 ? "" : "s")")
+    }
+}

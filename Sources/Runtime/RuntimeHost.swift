@@ -1,0 +1,369 @@
+import Foundation
+import SchedulerCore
+import Scenario
+import Planning
+
+/// What the HTTP front needs of a host, whatever its policy type.
+protocol ServingHost: AnyObject, Sendable {
+    var scenario: Scenario { get }
+    /// Hands a new request to the core.
+    func submit(_ call: Call)
+    /// A worker answered the call's current stage.
+    func stageAnswered(_ call: Call, _ response: HTTPResponse, functionError: Bool)
+    /// The connection to an instance's worker broke, or a Lambda invocation ran past its
+    /// deadline: the worker is stopped and reported failed.
+    func workerBroken(instance: Int, generation: UInt64, why: String)
+    /// Interns a caller name (0 for none).
+    func callerID(_ name: String) -> Int
+    func metricsText() -> String
+    /// `GET /v2/models/{target}`: versions and instances by state.
+    func modelMetadata(target: Int) -> String
+    /// Whether the target has a ready instance for each of its stages (or can start one).
+    func isReady(target: Int) -> Bool
+    /// Requests the host holds.
+    var inFlight: Int { get }
+    /// Stops every worker and node; flushes the decision log.
+    func shutdown()
+}
+
+/// The scheduler core on the wall clock: the runtime's second host of the core, as the
+/// simulator is the first.
+///
+/// Every input reaches the core on one serial executor (`queue`) with the monotonic time
+/// since start-up, and every action the core appends is performed there: a dispatch is handed
+/// to the request's connection thread, which calls the worker; worker processes are spawned
+/// and stopped on background threads, which report back through the queue. Nothing decides
+/// here: placement, queueing, scaling, keep-alive and rejection are the core's.
+final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable {
+    let scenario: Scenario
+    let planName: String
+    let queue = DispatchQueue(label: "headroom.core")
+    var core: Scheduler<Policy>
+    var actions: [SchedulerAction] = []
+    let origin: Int64
+    var lastNow: Int64 = 0
+    let say: @Sendable (String) -> Void
+    let provider: NodeProvider
+    let decisionLog: DecisionLogWriter?
+    let scenarioFolder: String
+    /// Multiplies modelled delays (image pulls); node boots are the provider's.
+    let delayScale: Double
+    let timeout: Double
+
+    // Requests, by slot.
+    var calls: [Call?] = []
+    var freeSlots: [Int32] = []
+    var held = 0
+    // Callers.
+    var callers: CallerDirectory
+    var callerIndex: [String: Int] = [:]
+    let callerLock = NSLock()
+
+    // Instances, by slot (reused by the core after a stop; `generation` tells them apart).
+    struct InstanceRuntime {
+        var generation: UInt64
+        var model: Int
+        var node: Int
+        var warm: Bool
+        var stopping = false
+        var ready = false
+        var process: WorkerProcess?
+        var endpoint: WorkerEndpoint?
+        /// When the core asked for it, and when its process was spawned (monotonic ns).
+        var started: Int64
+        var spawnedAt: Int64 = 0
+        var bootSeconds = 0.0
+        var pullSeconds = 0.0
+        /// Started warm with the plan: start-up waits for it.
+        var awaitedAtStart = false
+        var startTimedOut = false
+    }
+    var instances: [InstanceRuntime?] = []
+    var nextGeneration: UInt64 = 1
+    /// Per model: consecutive failures (the crash-loop back-off) since one became ready.
+    var failures: [Int]
+    // Nodes, by slot.
+    struct NodeRuntime {
+        var generation: UInt64
+        var type: Int
+        var ready: Bool
+        var readyAt: Int64
+        var bootSeconds: Double
+        /// Image names pulled onto the node (modelled).
+        var images: Set<String> = []
+    }
+    var nodes: [NodeRuntime?] = []
+    var timerGeneration: [UInt64] = []
+    var metrics = Metrics()
+    /// Warm instances started with the plan, for start-up to wait on.
+    let warmStarts = DispatchGroup()
+    var warmFailure: String?
+    var stopped = false
+    /// Instances being stopped in the background.
+    let stopping = DispatchGroup()
+    /// The input being handled (performing its actions may depend on it).
+    var currentInput: SchedulerInput?
+    var workers: [WorkerProcess] { instances.compactMap { $0?.process } }
+
+    init(core: Scheduler<Policy>, scenario: Scenario, planName: String, provider: NodeProvider, decisionLog: DecisionLogWriter?,
+         delayScale: Double, say: @escaping @Sendable (String) -> Void) {
+        self.core = core
+        self.scenario = scenario
+        self.planName = planName
+        self.provider = provider
+        self.decisionLog = decisionLog
+        self.delayScale = delayScale
+        self.say = say
+        timeout = scenario.slo.timeout
+        callers = CallerDirectory(scenario)
+        for (k, name) in callers.names.enumerated() { callerIndex[name] = k }
+        failures = [Int](repeating: 0, count: scenario.models.count)
+        // Absolute: a worker's relative paths are resolved after its chdir.
+        scenarioFolder = URL(fileURLWithPath: scenario.file).standardizedFileURL.deletingLastPathComponent().path
+        origin = MonotonicClock.nanoseconds()
+        actions.reserveCapacity(64)
+    }
+
+    // MARK: The one way into the core
+
+    /// Reports `input` to the core now and performs the actions. On `queue` only.
+    func feed(_ input: SchedulerInput) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        // The core requires time not to go backwards; the monotonic clock guarantees it, this
+        // guards the conversion.
+        lastNow = max(lastNow, MonotonicClock.nanoseconds() - origin)
+        let now = TimePoint(nanoseconds: lastNow)
+        actions.removeAll(keepingCapacity: true)
+        currentInput = input
+        defer { currentInput = nil }
+        core.handle(input, at: now, into: &actions)
+        decisionLog?.append(DecisionCodec.line(at: now, input: input, actions: actions[...]))
+        for k in actions.indices { perform(actions[k], now: now) }
+    }
+
+    /// Starts the plan: the policy's initial capacity, and the rollouts' clock. Waits until
+    /// the warm instances the plan starts with are ready; throws if one cannot start.
+    func start(startTimeout: Double) throws {
+        queue.sync { feed(.start) }
+        for (k, rollout) in scenario.rollouts.enumerated() {
+            for (j, step) in rollout.steps.enumerated() {
+                queue.asyncAfter(deadline: .now() + step.at) { [self] in if !stopped { feed(.rolloutStep(rollout: k, step: j)) } }
+            }
+        }
+        if warmStarts.wait(timeout: .now() + startTimeout) == .timedOut {
+            throw RuntimeError("the plan's initial instances were not ready within \(Int(startTimeout)) s")
+        }
+        if let failure = queue.sync(execute: { warmFailure }) { throw RuntimeError(failure) }
+    }
+
+    // MARK: Actions
+
+    func perform(_ action: SchedulerAction, now: TimePoint) {
+        switch action {
+        case let .dispatch(r, i, cold):
+            dispatch(request: r.index, instance: i.index, cold: cold)
+        case let .complete(r):
+            complete(r.index)
+        case let .reject(r, reason):
+            reject(r.index, reason: reason)
+        case let .release(r):
+            releaseSlot(r.index)
+        case let .setTimer(t, at):
+            setTimer(t.index, at: at, now: now)
+        case let .cancelTimer(t):
+            if t.index < timerGeneration.count { timerGeneration[t.index] += 1 }
+        case let .startNode(n, type, warm):
+            startNode(n.index, type: type.index, warm: warm)
+        case let .stopNode(n):
+            stopNode(n.index)
+        case let .startInstance(i, model, node, warm):
+            startInstance(i.index, model: model.index, node: node?.index ?? -1, warm: warm)
+        case let .stopInstance(i):
+            stopInstance(i.index)
+        case .interrupt, .startJob, .stopJob:
+            // Only answers to inputs this host never reports (spot interruptions, training
+            // jobs): `serve` refuses scenarios with training, and reports no interruption.
+            break
+        }
+    }
+
+    func setTimer(_ t: Int, at: TimePoint, now: TimePoint) {
+        while timerGeneration.count <= t { timerGeneration.append(0) }
+        timerGeneration[t] += 1
+        let generation = timerGeneration[t]
+        let delay = Double(max(0, at.nanoseconds - now.nanoseconds)) / 1e9
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            guard !stopped, timerGeneration[t] == generation else { return }
+            feed(.timerFired(TimerID(t)))
+        }
+    }
+
+    // MARK: Requests
+
+    func submit(_ call: Call) {
+        queue.async { [self] in
+            if stopped {
+                call.post(.finished(.error(503, "the server is shutting down")))
+                return
+            }
+            let r: Int
+            if let slot = freeSlots.popLast() {
+                r = Int(slot)
+            } else {
+                r = calls.count
+                calls.append(nil)
+            }
+            calls[r] = call
+            call.slot = r
+            held += 1
+            let deadline = Double(call.deadline - MonotonicClock.nanoseconds()) / 1e9
+            queue.asyncAfter(deadline: .now() + max(0, deadline)) { [self] in self.deadlinePassed(call) }
+            feed(.requestArrived(RequestID(r), target: TargetID(call.target), caller: CallerID(call.caller)))
+        }
+    }
+
+    /// The request's `slo.timeout` passed: the client gets a 504 now; the core releases the
+    /// slot when the request leaves its queue or its worker.
+    func deadlinePassed(_ call: Call) {
+        guard call.slot >= 0, calls[call.slot] === call, !call.answered else { return }
+        call.answered = true
+        count(call, outcome: "timed_out", version: servedVersion(call))
+        call.post(.finished(.error(504, "no answer within the timeout of \(ValueText.seconds(timeout))")))
+        feed(.requestTimedOut(RequestID(call.slot)))
+    }
+
+    func dispatch(request r: Int, instance i: Int, cold: Bool) {
+        guard let call = calls[r], let inst = instances[i], let endpoint = inst.endpoint else { return }
+        if cold { call.cold = true }
+        call.models.append(inst.model)
+        let model = scenario.models[inst.model]
+        var path = "/v2/models/" + (model.variantOf.map { scenario.models[$0].name } ?? model.name)
+        if model.variantOf != nil, let v = model.version { path += "/versions/" + v }
+        path += "/infer" + (call.query.isEmpty ? "" : "?" + call.query)
+        let stage = StageCall(id: call.id, path: path, headers: call.headers, body: call.body,
+                              function: model.variantOf.map { scenario.models[$0].name } ?? model.name, deadlineUnixMs: call.deadlineUnixMs)
+        if !call.answered {
+            call.post(.dispatch(instance: i, generation: inst.generation, endpoint: endpoint, stage: stage))
+        } else {
+            // Timed out while bound to a starting instance, then dispatched: no one waits, so
+            // the host ends the stage at once on the client's behalf.
+            queue.async { [self] in
+                if call.slot >= 0, calls[call.slot] === call { feed(.requestFinished(RequestID(call.slot))) }
+            }
+        }
+    }
+
+    func stageAnswered(_ call: Call, _ response: HTTPResponse, functionError: Bool) {
+        queue.async { [self] in
+            guard call.slot >= 0, calls[call.slot] === call else { return }
+            call.lastStage = (response, functionError)
+            if (functionError || response.status >= 400), call.stageError == nil { call.stageError = (response, functionError) }
+            call.body = response.body
+            feed(.requestFinished(RequestID(call.slot)))
+        }
+    }
+
+    func complete(_ r: Int) {
+        guard let call = calls[r] else { return }
+        if !call.answered {
+            call.answered = true
+            let latency = Double(MonotonicClock.nanoseconds() - call.arrival) / 1e9
+            metrics.latency[scenario.targetNames[call.target], default: Metrics.Histogram()].observe(latency)
+            count(call, outcome: "completed", version: servedVersion(call))
+            call.post(.finished(clientAnswer(call)))
+        }
+        releaseSlot(r)
+    }
+
+    /// The client's answer: the first stage that failed, else the last stage's.
+    func clientAnswer(_ call: Call) -> HTTPResponse {
+        guard let (response, functionError) = call.stageError ?? call.lastStage else { return .error(502, "no stage answered") }
+        var answer = HTTPResponse(status: response.status, headers: response.headers.filter { h in
+            let n = h.name.lowercased()
+            return n == "content-type" || n.hasPrefix("x-") || n == "cache-control" || n == "content-encoding"
+        }, body: response.body)
+        if functionError && call.style == .kserve { answer.status = 500 }
+        answer.headers.append(("X-Request-Id", call.id))
+        if call.cold { answer.headers.append(("Headroom-Cold-Start", "true")) }
+        return answer
+    }
+
+    func reject(_ r: Int, reason: RejectReason) {
+        guard let call = calls[r] else { return }
+        let target = scenario.targetNames[call.target]
+        metrics.rejections[[target, reason.label], default: 0] += 1
+        if !call.answered {
+            call.answered = true
+            count(call, outcome: "rejected", version: servedVersion(call))
+            call.post(.finished(Self.rejection(reason, target: target)))
+        }
+        releaseSlot(r)
+    }
+
+    /// The HTTP answer for a rejection reason.
+    static func rejection(_ reason: RejectReason, target: String) -> HTTPResponse {
+        switch reason {
+        case .queueFull:
+            return .error(429, "\(target): the queue is full", headers: [("Retry-After", "1")])
+        case .throttled:
+            return .error(429, "\(target): throttled (concurrency or scaling-rate limit)", headers: [("Retry-After", "1")])
+        case .quota:
+            return .error(429, "\(target): the caller has its quota of requests in flight", headers: [("Retry-After", "1")])
+        case .noCapacity:
+            return .error(503, "\(target): no capacity can serve it under this plan")
+        case .workerFailed, .interrupted:
+            return .error(502, "\(target): the worker failed while serving the request")
+        }
+    }
+
+    func releaseSlot(_ r: Int) {
+        guard r < calls.count, let call = calls[r] else { return }
+        call.slot = -1
+        calls[r] = nil
+        freeSlots.append(Int32(r))
+        held -= 1
+    }
+
+    func count(_ call: Call, outcome: String, version: String) {
+        let caller = callerName(call.caller)
+        metrics.requests[[scenario.targetNames[call.target], version, caller, outcome], default: 0] += 1
+    }
+
+    /// The version that served the request's last stage ("" when unversioned or unserved).
+    func servedVersion(_ call: Call) -> String {
+        guard let m = call.models.last, scenario.models[m].variantOf != nil || !scenario.models[m].variantGroup.isEmpty else { return "" }
+        return scenario.models[m].version ?? ""
+    }
+
+    func callerID(_ name: String) -> Int {
+        callerLock.lock()
+        defer { callerLock.unlock() }
+        if let k = callerIndex[name] { return k }
+        let k = callers.intern(name)
+        callerIndex[name] = k
+        return k
+    }
+
+    func callerName(_ id: Int) -> String {
+        callerLock.lock()
+        defer { callerLock.unlock() }
+        return callers.names[id]
+    }
+
+    var inFlight: Int { queue.sync { held } }
+}
+
+/// An error of the runtime, with a message for the user.
+public struct RuntimeError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}
+
+/// Numbers as the runtime prints them.
+enum ValueText {
+    static func seconds(_ s: Double) -> String {
+        if s < 1 { return String(format: "%.0f ms", s * 1000) }
+        if s < 120 { return String(format: "%.2f s", s) }
+        return String(format: "%.1f min", s / 60)
+    }
+}

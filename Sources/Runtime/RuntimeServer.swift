@@ -1,0 +1,111 @@
+import Foundation
+import SchedulerCore
+import Scenario
+import Planning
+
+/// How to serve a plan.
+public struct ServeOptions: Sendable {
+    public var listen = SocketAddress(host: "127.0.0.1", port: 8080)
+    /// Where to append the core's decisions (JSON lines), if anywhere.
+    public var decisionLog: String?
+    /// Seconds in-flight requests get to finish at shutdown.
+    public var drainGrace = 30.0
+    public var limits = HTTPLimits()
+    public var maxConnections = 1024
+    /// Multiplies modelled delays (node boot, image pull): 1 in `serve`.
+    public var delayScale = 1.0
+    /// Status lines (listening, nodes and instances starting and stopping).
+    public var say: @Sendable (String) -> Void = { print($0) }
+    /// Reported in `GET /v2`.
+    public var version = "headroom"
+
+    public init() {}
+}
+
+/// A plan served for real: the scheduler core on the wall clock, worker processes, and the
+/// HTTP API.
+public final class RuntimeServer: @unchecked Sendable {
+    let host: ServingHost
+    let http: HTTPServer
+    let options: ServeOptions
+    public var address: SocketAddress { http.address }
+
+    /// Checks that the plan can be served: every model its workload reaches has a `worker`,
+    /// and the scenario has no training jobs and no graph pipelines.
+    public static func check(_ s: Scenario, planIndex: Int) throws {
+        let used = PlanBuilder.usedModels(s)
+        let missing = s.models.indices.filter { used[$0] && s.models[$0].worker == nil }.map { s.models[$0].name }
+        if !missing.isEmpty {
+            throw ScenarioError(file: s.file, path: "$.models", message: "cannot serve: model\(missing.count == 1 ? "" : "s") \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no \"worker\"",
+                                suggestion: "add \"worker\": {\"contract\": \"http\", \"command\": [...]} to each (docs/runtime.md)")
+        }
+        if !s.training.isEmpty {
+            throw ScenarioError(file: s.file, path: "$.workload", message: "cannot serve: the scenario has training jobs, which the runtime does not run",
+                                suggestion: "serve a copy of the scenario without its training entries")
+        }
+        if let graph = s.pipelines.first(where: { $0.dependencies != nil }) {
+            throw ScenarioError(file: s.file, path: "$.pipelines." + graph.name,
+                                message: "cannot serve: pipeline \"\(graph.name)\" is a graph (fan-out / fan-in); the runtime serves chains of stages only",
+                                suggestion: "declare it as a chain (\"stages\": [...]) to serve it")
+        }
+        try PlanBuilder.checkPlan(s, planIndex: planIndex)
+    }
+
+    /// Starts the plan's capacity, waits until its initial instances are ready, then listens.
+    public static func start(_ scenario: Scenario, planIndex: Int, options: ServeOptions, provider: NodeProvider? = nil) throws -> RuntimeServer {
+        try check(scenario, planIndex: planIndex)
+        let plan = scenario.plans[planIndex]
+        let log = try options.decisionLog.map { path in
+            let absolute = URL(fileURLWithPath: scenario.file).standardizedFileURL.path
+            return try DecisionLogWriter(path: path, header: "{\"headroom\":\"decision-log\",\"version\":1,\"scenario\":\(JSON.quote(absolute)),\"plan\":\(JSON.quote(plan.name))}")
+        }
+        let provider = provider ?? LocalPartitions(delayScale: options.delayScale)
+        struct MakeHost: CoreVisitor {
+            let s: Scenario, plan: String, provider: NodeProvider, log: DecisionLogWriter?, options: ServeOptions
+            func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> ServingHost {
+                let host = RuntimeHost(core: core, scenario: s, planName: plan, provider: provider, decisionLog: log,
+                                       delayScale: options.delayScale, say: options.say)
+                let startTimeout = s.models.compactMap { $0.worker?.startTimeout }.max() ?? 30
+                do {
+                    try host.start(startTimeout: startTimeout + s.hardware.map { $0.boot.mean * options.delayScale }.max()! + 5)
+                } catch {
+                    host.shutdown()
+                    throw error
+                }
+                return host
+            }
+        }
+        let host = try PlanBuilder.withCore(scenario, planIndex: planIndex, callerQuotas: CallerDirectory(scenario).quotas,
+                                            MakeHost(s: scenario, plan: plan.name, provider: provider, log: log, options: options))
+        let front = Front(host: host, version: options.version)
+        let http: HTTPServer
+        do {
+            http = try HTTPServer(address: options.listen, limits: options.limits, maxConnections: options.maxConnections) { front.handle($0) }
+        } catch {
+            host.shutdown()
+            throw RuntimeError("cannot listen on \(options.listen): \(error)")
+        }
+        http.start()
+        let server = RuntimeServer(host: host, http: http, options: options)
+        options.say("serving \(scenario.name), plan \(plan.name), on http://\(http.address)")
+        return server
+    }
+
+    init(host: ServingHost, http: HTTPServer, options: ServeOptions) {
+        self.host = host
+        self.http = http
+        self.options = options
+    }
+
+    /// Requests the runtime holds now.
+    public var inFlight: Int { host.inFlight }
+    /// The metrics text, as `GET /metrics` gives it.
+    public var metricsText: String { host.metricsText() }
+
+    /// Stops: no new connection; in-flight requests get `drainGrace` seconds; then every
+    /// worker is stopped (SIGTERM, its `stopGrace`, SIGKILL) and the decision log closed.
+    public func stop() {
+        http.stop(grace: options.drainGrace)
+        host.shutdown()
+    }
+}
