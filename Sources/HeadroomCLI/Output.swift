@@ -32,9 +32,22 @@ public final class StandardStream: TextSink, Sendable {
 }
 
 /// Text kept in memory, for tests.
-public final class CapturedText: TextSink {
-    public private(set) var text = ""
+/// Thread-safe: `serve` writes from the runtime's threads while a test reads.
+public final class CapturedText: TextSink, @unchecked Sendable {
+    private var stored = ""
+    private let lock = NSLock()
     public init() {}
-    public func write(_ text: String) { self.text += text }
+    public func write(_ text: String) {
+        lock.lock()
+        stored += text
+        lock.unlock()
+    }
+    public var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+    /// The text so far.
+    public var snapshot: String { text }
     public var isTerminal: Bool { false }
 }

@@ -97,6 +97,8 @@ struct ServeCommand {
         options.say("stopping: draining \(server.inFlight) request(s) in flight (at most \(Int(drain)) s)")
         server.stop()
         for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         options.say("stopped")
         return 0
     }

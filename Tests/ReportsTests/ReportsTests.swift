@@ -55,7 +55,7 @@ struct ReportsTests {
         totals.completed = completed
         for l in latencies { totals.latency.record(l) }
         return PlanResult(plan: plan, policy: "traditional", totals: totals, perTarget: [totals], perCaller: [totals],
-                          rejectedByReason: RejectReason.allCases.map { _ in 0 }, hasSLO: false, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
+                          rejectedByReason: RejectReason.simulated.map { _ in 0 }, hasSLO: false, cost: cost, nodeSeconds: 3600, gpuSeconds: 0,
                           busyInstanceSeconds: 1800, instanceSeconds: 3600, instancesMax: 1, instanceStarts: 0, nodesMax: 1, endTime: 3600,
                           timeseries: [], events: 0, callers: [""], versions: [""])
     }

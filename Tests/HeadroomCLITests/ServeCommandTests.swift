@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+import Glibc
+@testable import HeadroomCLI
+import Runtime
+
+/// `headroom serve` and `headroom replay` as a user runs them: usage errors, a scenario that
+/// cannot be served, and a whole serve → SIGTERM → drained exit 0 → replay.
+final class ServeCommandTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func headroom(_ arguments: String...) -> (status: Int32, out: String, err: String) {
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(arguments, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    func scenario(_ name: String) -> String { root.appendingPathComponent("Scenarios/\(name)").path }
+
+    func testUsageErrorsAndUnservableScenarios() {
+        var r = headroom("serve")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.hasPrefix("Error: Missing expected argument '<file>'\nUsage: headroom serve <file>"), r.err)
+        r = headroom("serve", scenario("serve-demo.json"))
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("Missing '--plan': the scenario has 3 plans (reserved, autoscaled, serverless)"), r.err)
+        r = headroom("serve", scenario("serve-demo.json"), "--plan", "serverles")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("Unknown plan 'serverles' (did you mean 'serverless'?)"), r.err)
+        r = headroom("serve", scenario("serve-demo.json"), "--plan", "reserved", "--listen", "everywhere")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("'everywhere' is not HOST:PORT"), r.err)
+        r = headroom("serve", scenario("serve-demo.json"), "--plna", "reserved")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("(did you mean '--plan'?)"), r.err)
+        r = headroom("serve", scenario("quickstart.json"), "--plan", "reserved")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("cannot serve: models \"sentiment\", \"ocr\" have no \"worker\""), r.err)
+        XCTAssertTrue(r.err.contains("$.models"), r.err)
+        r = headroom("serve", scenario("train-and-serve.json"), "--plan", "shared")
+        XCTAssertEqual(r.status == 1 || r.status == 64, true)
+        r = headroom("replay")
+        XCTAssertEqual(r.status, 64)
+        r = headroom("replay", "/nonexistent/decisions.jsonl")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("cannot read the decision log"), r.err)
+        r = headroom("help", "serve")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.out.contains("--decision-log <path>"))
+        XCTAssertTrue(headroom("--help").out.contains("serve "))
+    }
+
+    /// The whole command: serve on a free loopback port, answer a request, stop on SIGTERM
+    /// with exit 0 and no worker left, then replay the decision log.
+    func testServeAnswersStopsOnSIGTERMAndReplays() throws {
+        guard system("command -v python3 >/dev/null 2>&1") == 0 else { throw XCTSkip("python3 is not installed") }
+        let folder = NSTemporaryDirectory() + "headroom-serve-cli-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/one.json"
+        try """
+        { "name": "one", "seed": 1, "duration": "1m",
+          "hardware": { "cpu": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 0.01, "boot": "100ms" } },
+          "models": { "echo": { "requires": { "vcpus": 0.5, "memoryGiB": 0.5 }, "service": "5ms",
+                      "worker": { "contract": "http", "command": ["python3", "\(scenario("workers/echo.py"))"], "stopGrace": "1s" } } },
+          "workload": [ { "kind": "poisson", "target": "echo", "rate": 1 } ],
+          "slo": { "timeout": "5s" },
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "cpu": 1 }, "instances": { "echo": 1 } } } }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let probe = try Socket.listen(SocketAddress(host: "127.0.0.1", port: 0))
+        let port = probe.localPort
+        probe.close()
+        let out = CapturedText(), err = CapturedText()
+        let status = LockedValue<Int32?>(nil)
+        let log = folder + "/decisions.jsonl"
+        let finished = DispatchSemaphore(value: 0)
+        let outBox = UncheckedBox(out), errBox = UncheckedBox(err)
+        Thread.detachNewThread {
+            let s = Headroom.main(["serve", file, "--listen", "127.0.0.1:\(port)", "--decision-log", log, "--drain-timeout", "5s"],
+                                  out: outBox.value, err: errBox.value)
+            status.withLock { $0 = s }
+            finished.signal()
+        }
+        var listening = false
+        for _ in 0..<200 where !listening {
+            usleep(50_000)
+            listening = out.snapshot.contains("serving one, plan reserved, on http://127.0.0.1:\(port)")
+        }
+        XCTAssertTrue(listening, out.snapshot + err.snapshot)
+        let client = HTTPClient(address: SocketAddress(host: "127.0.0.1", port: port), keep: 0)
+        guard case let .answered(r) = client.call(HTTPRequest(method: "POST", target: "/v2/models/echo/infer", body: Array("{\"a\": 1}".utf8)),
+                                                  deadline: MonotonicClock.nanoseconds() + 10_000_000_000) else { return XCTFail("no answer") }
+        XCTAssertEqual(r.status, 200)
+        let pid = (try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])?["pid"] as? Int ?? 0
+        XCTAssertEqual(kill(getpid(), SIGTERM), 0)
+        XCTAssertEqual(finished.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(status.load, 0)
+        XCTAssertTrue(out.snapshot.contains("stopped 1 worker"), out.snapshot)
+        XCTAssertNotEqual(kill(pid_t(pid), 0), 0, "the worker process is gone")
+        let replay = headroom("replay", log)
+        XCTAssertEqual(replay.status, 0, replay.out + replay.err)
+        XCTAssertTrue(replay.out.hasPrefix("replayed ") && replay.out.hasSuffix(" actions: identical\n"), replay.out)
+    }
+}
+
+/// Passes a non-Sendable reference to a thread the test controls.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// A value shared with a thread the test controls.
+final class LockedValue<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func withLock<R>(_ body: (inout T) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+    var load: T { withLock { $0 } }
+}

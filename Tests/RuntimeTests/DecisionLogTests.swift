@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+import Glibc
+@testable import Runtime
+import Scenario
+
+/// The proof that the core decides: a real run's decision log, replayed into a fresh core
+/// built from the same scenario and plan, gives the same actions.
+final class DecisionLogTests: RuntimeTestCase {
+    func testReplayOfARealRunIsIdentical() throws {
+        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 2))],
+                             plans: "\"sls\": {\"policy\": \"serverless\", \"hosting\": \"self\", \"keepAlive\": \"1s\", \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 2}}}")
+        let log = folder + "/decisions.jsonl"
+        let server = try start(s, plan: "sls", decisionLog: log)
+        // A burst of 8 concurrent requests: the core scales up to several instances.
+        let group = DispatchGroup()
+        let statuses = Atomic<[Int]>([])
+        for k in 0..<8 {
+            group.enter()
+            Thread.detachNewThread {
+                let r = Self.call(server, "/v2/models/echo/infer", body: "{\"sleep\": 0.3, \"k\": \(k)}")
+                statuses.withLock { $0.append(r?.status ?? 0) }
+                group.leave()
+            }
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(statuses.load.sorted(), [Int](repeating: 200, count: 8))
+        XCTAssertGreaterThanOrEqual(metric(server, "headroom_cold_starts_total{model=\"echo\"}") ?? 0, 2, "the burst scaled up")
+        // Keep-alive expiry scales to zero; then one more request scales back.
+        XCTAssertTrue(eventually(10) { metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}") == 0 })
+        XCTAssertEqual(call(server, "/v2/models/echo/infer")?.status, 200)
+        servers.removeAll()
+        server.stop()
+
+        let outcome = try DecisionReplay.replay(log, scenario: s)
+        XCTAssertNil(outcome.firstDifference.map { "line \($0.line): recorded \($0.recorded), replayed \($0.replayed)" })
+        XCTAssertGreaterThan(outcome.inputs, 20)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        for kind in ["\"requestArrived\"", "\"instanceReady\"", "\"timerFired\"", "\"stopInstance\"", "\"dispatch\""] {
+            XCTAssertTrue(text.contains(kind), "the run exercised \(kind)")
+        }
+
+        // A changed decision is found, and named.
+        let tampered = folder + "/tampered.jsonl"
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let k = lines.firstIndex { $0.contains("[\"dispatch\",") }!
+        var changed = lines
+        changed[k] = changed[k].replacingOccurrences(of: "[\"dispatch\",", with: "[\"reject\",")
+        try changed.joined(separator: "\n").write(toFile: tampered, atomically: true, encoding: .utf8)
+        let bad = try DecisionReplay.replay(tampered, scenario: s)
+        XCTAssertEqual(bad.firstDifference?.line, k + 1)
+    }
+}
+
+/// `promtool check metrics` (Debian package prometheus) on a live /metrics.
+final class MetricsFormatTests: RuntimeTestCase {
+    func testPromtoolAcceptsLiveMetrics() throws {
+        guard let promtool = which("promtool") else {
+            throw XCTSkip("promtool is not installed (bash .ci/run installs the Debian package prometheus): the metrics format was not checked by it")
+        }
+        let s = try scenario(models: [("echo", model(httpWorker()))],
+                             plans: "\"sls\": {\"policy\": \"serverless\", \"hosting\": \"self\", \"keepAlive\": \"30s\", \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 1}}}")
+        let server = try start(s, plan: "sls")
+        XCTAssertEqual(call(server, "/v2/models/echo/infer")?.status, 200)
+        XCTAssertEqual(call(server, "/v2/models/nope/infer")?.status, 404)
+        let metrics = call(server, "/metrics", method: "GET")
+        XCTAssertEqual(metrics?.header("content-type"), "text/plain; version=0.0.4; charset=utf-8")
+        let path = folder + "/metrics.txt"
+        try Data(metrics!.body).write(to: URL(fileURLWithPath: path))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "\(promtool) check metrics < \(path) 2>&1"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "promtool check metrics: \(output)")
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "", "promtool reports no problem: \(output)")
+    }
+}
