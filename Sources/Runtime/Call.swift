@@ -9,6 +9,8 @@ final class Call: @unchecked Sendable {
         case dispatch(instance: Int, generation: UInt64, endpoint: WorkerEndpoint, stage: StageCall)
         /// The client's answer.
         case finished(HTTPResponse)
+        /// The last stage completed: the answer is made from the stages' responses.
+        case completed
     }
 
     /// How the client called: the KServe v2 paths or the Lambda Invoke API.
@@ -68,4 +70,20 @@ final class Call: @unchecked Sendable {
         while events.isEmpty { condition.wait() }
         return events.removeFirst()
     }
+}
+
+extension Call {
+    /// The client's answer: the first stage that failed, else the last stage's.
+    func clientAnswer() -> HTTPResponse {
+        guard let (response, functionError) = stageError ?? lastStage else { return .error(502, "no stage answered") }
+        var answer = HTTPResponse(status: response.status, headers: response.headers.filter { h in
+            let n = h.name.lowercased()
+            return n == "content-type" || n.hasPrefix("x-") || n == "cache-control" || n == "content-encoding"
+        }, body: response.body)
+        if functionError && style == .kserve { answer.status = 500 }
+        answer.headers.append(("X-Request-Id", id))
+        if cold { answer.headers.append(("Headroom-Cold-Start", "true")) }
+        return answer
+    }
+
 }

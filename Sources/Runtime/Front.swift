@@ -17,11 +17,13 @@ final class Front: @unchecked Sendable {
     private let ids = Atomic<UInt64>(0)
     private let bootID: String
     let version: String
+    let targetNames: [String]
 
     init(host: ServingHost, version: String) {
         self.host = host
         scenario = host.scenario
         timeout = scenario.slo.timeout
+        targetNames = scenario.targetNames
         self.version = version
         var r = SystemRandomNumberGenerator()
         bootID = String(r.next() & 0xffff_ffff, radix: 16)
@@ -30,7 +32,7 @@ final class Front: @unchecked Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let path = request.path
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        let query = request.target.contains("?") ? String(request.target.split(separator: "?", maxSplits: 1)[1]) : ""
+        let query = String(request.query)
         func only(_ method: String, _ body: () -> HTTPResponse) -> HTTPResponse {
             guard request.method == method || (method == "GET" && request.method == "HEAD") else {
                 return .error(405, "\(request.method) is not allowed on \(path); use \(method)", headers: [("Allow", method)])
@@ -47,7 +49,7 @@ final class Front: @unchecked Sendable {
         case "2015-03-31" where parts.count == 4 && parts[1] == "functions" && parts[3] == "invocations":
             return only("POST") {
                 let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
-                return infer(request, target: parts[2].removingPercentEncoding ?? parts[2], version: version == "$LATEST" ? nil : version,
+                return infer(request, target: Front.decoded(parts[2]), version: version == "$LATEST" ? nil : version,
                              style: .lambdaInvoke, query: "")
             }
         default:
@@ -65,11 +67,11 @@ final class Front: @unchecked Sendable {
             break
         }
         guard p.count >= 2, p[0] == "models" else { return .error(404, "no such path: /v2/\(p.joined(separator: "/"))") }
-        let name = p[1].removingPercentEncoding ?? p[1]
+        let name = Front.decoded(p[1])
         var rest = Array(p.dropFirst(2))
         var version: String?
         if rest.count >= 2, rest[0] == "versions" {
-            version = rest[1].removingPercentEncoding ?? rest[1]
+            version = Front.decoded(rest[1])
             rest.removeFirst(2)
         }
         switch rest {
@@ -98,9 +100,14 @@ final class Front: @unchecked Sendable {
 
     struct Refusal: Error { let response: HTTPResponse }
 
+    /// A path segment decoded (only when it has a %-escape: decoding costs).
+    static func decoded(_ segment: String) -> String {
+        segment.utf8.contains(UInt8(ascii: "%")) ? (segment.removingPercentEncoding ?? segment) : segment
+    }
+
     /// The target index of a name (a model or a pipeline) and optional version label.
     func resolve(_ name: String, version: String?) -> Result<Int, Refusal> {
-        let names = scenario.targetNames
+        let names = targetNames
         guard let t = names.firstIndex(of: name), scenario.models.indices.contains(t) ? scenario.models[t].variantOf == nil : true else {
             let hint = names.filter { !$0.contains("@") }.joined(separator: ", ")
             return .failure(Refusal(response: .error(404, "unknown target \"\(name)\"; targets are \(hint)")))
@@ -130,7 +137,7 @@ final class Front: @unchecked Sendable {
         let caller = host.callerID(request.header("headroom-caller") ?? "")
         let n = ids.withLock { $0 += 1; return $0 }
         let id = "\(bootID)-\(String(n, radix: 16))"
-        let headers = request.headers.filter { Front.forwarded.contains($0.name.lowercased()) }
+        let headers = request.headers.filter { h in Front.forwarded.contains { HTTPRequest.sameName(h.name, $0) } }
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
                         arrival: MonotonicClock.nanoseconds(), timeout: timeout)
         host.submit(call)
@@ -138,6 +145,8 @@ final class Front: @unchecked Sendable {
             switch call.next() {
             case let .finished(response):
                 return response
+            case .completed:
+                return call.clientAnswer()
             case let .dispatch(instance, generation, endpoint, stage):
                 switch endpoint.invoke(stage, deadline: call.deadline) {
                 case let .answered(response, functionError):

@@ -18,12 +18,28 @@ struct Metrics {
         }
     }
 
-    /// (target, version, caller, outcome) → count.
-    var requests: [[String]: Int] = [:]
-    /// (target, reason) → count.
-    var rejections: [[String]: Int] = [:]
-    /// target → latency of completed requests.
-    var latency: [String: Histogram] = [:]
+    /// A request's end as counted: small integers, so counting on the core's executor does not
+    /// hash strings. Names are looked up when the text is rendered.
+    struct RequestKey: Hashable {
+        var target: Int32
+        /// The model (version) that served the last stage, or -1 when unversioned or unserved.
+        var version: Int32
+        var caller: Int32
+        var outcome: Outcome
+    }
+    enum Outcome: UInt8, CaseIterable { case completed, rejected, timedOut
+        var label: String { ["completed", "rejected", "timed_out"][Int(rawValue)] }
+    }
+    struct RejectionKey: Hashable { var target: Int32; var reason: UInt8 }
+
+    var requests: [RequestKey: Int] = [:]
+    var rejections: [RejectionKey: Int] = [:]
+    /// By target index: latency of completed requests.
+    var latency: [Histogram]
+
+    init(targets: Int) {
+        latency = [Histogram](repeating: Histogram(), count: targets)
+    }
     /// model → cold starts (instances that became ready after a cold start).
     var coldStarts: [String: Int] = [:]
     /// (model, phase) → seconds.
@@ -45,23 +61,36 @@ struct Metrics {
     }
 
     /// The exposition text. Gauges of the cluster's state come from `gauges`.
-    func render(instances: [(model: String, state: String, count: Int)], nodes: [(type: String, state: String, count: Int)],
+    /// Names for the integer keys.
+    struct Names {
+        var targets: [String]
+        var versions: [String]   // by model index
+        var callers: [String]
+        var reasons: [String]    // by RejectReason raw value
+    }
+
+    func render(names: Names, instances: [(model: String, state: String, count: Int)], nodes: [(type: String, state: String, count: Int)],
                 queued: [(model: String, count: Int)], inFlight: Int) -> String {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
         family("headroom_requests_total", "counter", "Requests that ended, by target, version that answered, caller and outcome (completed, rejected, timed_out).")
-        for key in requests.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            out += "headroom_requests_total\(Self.labels(["target", "version", "caller", "outcome"], key)) \(requests[key]!)\n"
+        let requestRows = requests.map { (k, v) in
+            ([names.targets[Int(k.target)], k.version >= 0 ? names.versions[Int(k.version)] : "", names.callers[Int(k.caller)], k.outcome.label], v)
+        }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+        for (key, value) in requestRows {
+            out += "headroom_requests_total\(Self.labels(["target", "version", "caller", "outcome"], key)) \(value)\n"
         }
         family("headroom_rejections_total", "counter", "Requests turned away, by target and reason.")
-        for key in rejections.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            out += "headroom_rejections_total\(Self.labels(["target", "reason"], key)) \(rejections[key]!)\n"
+        let rejectionRows = rejections.map { (k, v) in ([names.targets[Int(k.target)], names.reasons[Int(k.reason)]], v) }
+            .sorted { $0.0.lexicographicallyPrecedes($1.0) }
+        for (key, value) in rejectionRows {
+            out += "headroom_rejections_total\(Self.labels(["target", "reason"], key)) \(value)\n"
         }
         family("headroom_request_duration_seconds", "histogram", "Arrival to answer of completed requests, by target.")
-        for target in latency.keys.sorted() {
-            let h = latency[target]!
+        for (t, h) in latency.enumerated() where h.count > 0 {
+            let target = names.targets[t]
             for (k, b) in Self.buckets.enumerated() {
                 out += "headroom_request_duration_seconds_bucket\(Self.labels(["target", "le"], [target, Self.number(b)])) \(h.counts[k])\n"
             }

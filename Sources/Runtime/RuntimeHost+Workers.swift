@@ -17,7 +17,7 @@ extension RuntimeHost {
         let hardware = scenario.hardware[t]
         let delay = provider.startNode(n, type: hardware, warm: warm) { [self] in
             guard !warm else { return }
-            queue.async { [self] in
+            executor.async { [self] in
                 guard !stopped, n < nodes.count, nodes[n]?.generation == generation else { return }
                 nodes[n]!.ready = true
                 nodes[n]!.readyAt = lastNow
@@ -74,7 +74,7 @@ extension RuntimeHost {
 
     /// Spawns the worker (off the core's executor) and waits for it to be ready.
     func spawn(_ i: Int, generation: UInt64, model m: Int, placement: WorkerPlacement) {
-        guard queue.sync(execute: { !stopped && isCurrent(i, generation) }) else { return }
+        guard executor.sync(execute: { !stopped && isCurrent(i, generation) }) else { return }
         let model = scenario.models[m]
         let spec = model.worker!
         var env = placement.environment
@@ -101,7 +101,7 @@ extension RuntimeHost {
             env.append(contentsOf: spec.environment)
             let process = try WorkerProcess(command: resolvedCommand(spec), environment: env, directory: workingDirectory(spec),
                                             cpus: placement.cpus) { [self] status in workerExited(i, generation: generation, status: status) }
-            let keep: Bool = queue.sync {
+            let keep: Bool = executor.sync {
                 guard isCurrent(i, generation) else { return false }
                 instances[i]!.process = process
                 instances[i]!.endpoint = endpoint
@@ -117,12 +117,12 @@ extension RuntimeHost {
                 waitForReadiness(i, generation: generation, spec: spec, endpoint: endpoint as! HTTPWorkerEndpoint, process: process)
             } else {
                 DispatchTimer.after(seconds: spec.startTimeout) { [self] in
-                    let late = queue.sync { isCurrent(i, generation) && !(instances[i]?.ready ?? true) }
+                    let late = executor.sync { isCurrent(i, generation) && !(instances[i]?.ready ?? true) }
                     if late { startTimedOut(i, generation: generation, spec: spec) }
                 }
             }
         } catch {
-            queue.async { [self] in
+            executor.async { [self] in
                 guard isCurrent(i, generation) else { return }
                 say("instance \(i) \(model.name): the worker could not be started: \(error)")
                 failed(i, why: "\(error)")
@@ -146,7 +146,7 @@ extension RuntimeHost {
         let deadline = MonotonicClock.nanoseconds() + Int64(spec.startTimeout * 1e9)
         while MonotonicClock.nanoseconds() < deadline {
             if process.hasExited { return }   // the exit is reported by the watcher
-            if !queue.sync(execute: { isCurrent(i, generation) }) { return }
+            if !executor.sync(execute: { isCurrent(i, generation) }) { return }
             switch spec.readiness {
             case .tcp:
                 if let s = try? Socket.connect(endpoint.client.address, timeout: 0.5) {
@@ -168,7 +168,7 @@ extension RuntimeHost {
     }
 
     func startTimedOut(_ i: Int, generation: UInt64, spec: WorkerSpec) {
-        queue.async { [self] in
+        executor.async { [self] in
             guard isCurrent(i, generation), let record = instances[i], !record.ready else { return }
             say("instance \(i) \(scenario.models[record.model].name): not ready within its start timeout of \(ValueText.seconds(spec.startTimeout)); killed")
             if let process = record.process {
@@ -181,7 +181,7 @@ extension RuntimeHost {
     }
 
     func ready(_ i: Int, generation: UInt64) {
-        queue.async { [self] in
+        executor.async { [self] in
             guard isCurrent(i, generation), var record = instances[i], !record.ready else { return }
             record.ready = true
             instances[i] = record
@@ -208,7 +208,7 @@ extension RuntimeHost {
     }
 
     func workerExited(_ i: Int, generation: UInt64, status: Int32) {
-        queue.async { [self] in
+        executor.async { [self] in
             guard isCurrent(i, generation), !stopped else { return }
             let model = scenario.models[instances[i]!.model].name
             if !instances[i]!.startTimedOut { say("instance \(i) \(model): worker \(WorkerProcess.describe(status)) unexpectedly") }
@@ -216,7 +216,7 @@ extension RuntimeHost {
         }
     }
 
-    /// Reports an instance gone to the core (on the queue). Its record stays until the core
+    /// Reports an instance gone to the core (on the executor). Its record stays until the core
     /// stops it, which it does in answer.
     func failed(_ i: Int, why: String) {
         guard let record = instances[i] else { return }
@@ -231,7 +231,7 @@ extension RuntimeHost {
     }
 
     func workerBroken(instance i: Int, generation: UInt64, why: String) {
-        queue.async { [self] in
+        executor.async { [self] in
             guard isCurrent(i, generation), let record = instances[i] else { return }
             say("instance \(i) \(scenario.models[record.model].name): \(why); the worker is stopped")
             if let process = record.process, !process.hasExited {
@@ -262,7 +262,7 @@ extension RuntimeHost {
     // MARK: Reading the state
 
     func metricsText() -> String {
-        queue.sync {
+        executor.sync {
             let c = core.cluster
             var instanceCounts: [(model: String, state: String, count: Int)] = []
             let states: [(InstanceState, String)] = [(.pending, "pending"), (.waitingForNode, "waiting_for_node"), (.starting, "starting"),
@@ -278,12 +278,14 @@ extension RuntimeHost {
                 nodeCounts.append((hw.name, "ready", c.nodes.filter { $0.type.index == t && $0.state == .ready }.count))
             }
             let queued = scenario.models.enumerated().map { (model: $0.element.name, count: c.models[$0.offset].queued) }
-            return metrics.render(instances: instanceCounts, nodes: nodeCounts, queued: queued, inFlight: held)
+            let names = Metrics.Names(targets: targetNames, versions: scenario.models.map { $0.version ?? "" },
+                                      callers: callerLock.withLock { callers.names }, reasons: RejectReason.allCases.map(\.label))
+            return metrics.render(names: names, instances: instanceCounts, nodes: nodeCounts, queued: queued, inFlight: held)
         }
     }
 
     func modelMetadata(target t: Int) -> String {
-        queue.sync {
+        executor.sync {
             let stages = core.cluster.configuration.targets[t].stages.map(\.index)
             var members: [Int] = []
             for m in stages {
@@ -303,7 +305,7 @@ extension RuntimeHost {
     }
 
     func isReady(target t: Int) -> Bool {
-        queue.sync {
+        executor.sync {
             if core.policy.family == "serverless" { return true }   // scales from zero on demand
             return core.cluster.configuration.targets[t].stages.allSatisfy { m in
                 let group = scenario.models[m.index].variantGroup
@@ -315,7 +317,7 @@ extension RuntimeHost {
     // MARK: Shutdown
 
     func shutdown() {
-        let records: [InstanceRuntime] = queue.sync {
+        let records: [InstanceRuntime] = executor.sync {
             stopped = true
             let all = instances.compactMap { $0 }
             instances = instances.map { _ in nil }

@@ -29,15 +29,15 @@ protocol ServingHost: AnyObject, Sendable {
 /// The scheduler core on the wall clock: the runtime's second host of the core, as the
 /// simulator is the first.
 ///
-/// Every input reaches the core on one serial executor (`queue`) with the monotonic time
+/// Every input reaches the core on one serial executor (`executor`) with the monotonic time
 /// since start-up, and every action the core appends is performed there: a dispatch is handed
 /// to the request's connection thread, which calls the worker; worker processes are spawned
-/// and stopped on background threads, which report back through the queue. Nothing decides
+/// and stopped on background threads, which report back through the executor. Nothing decides
 /// here: placement, queueing, scaling, keep-alive and rejection are the core's.
 final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable {
     let scenario: Scenario
     let planName: String
-    let queue = DispatchQueue(label: "headroom.core")
+    let executor = CoreExecutor()
     var core: Scheduler<Policy>
     var actions: [SchedulerAction] = []
     let origin: Int64
@@ -94,7 +94,17 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     }
     var nodes: [NodeRuntime?] = []
     var timerGeneration: [UInt64] = []
-    var metrics = Metrics()
+    var metrics: Metrics
+    /// Target names, and per model the path its worker is called on and its function name
+    /// (computed once: the request path builds no string on the executor).
+    let targetNames: [String]
+    let stagePaths: [String]
+    let functionNames: [String]
+    /// Requests' deadlines in arrival order (see `armDeadline`), and each request slot's
+    /// generation, so an entry of a request that ended is recognised.
+    struct Deadline { var time: Int64; var slot: Int32; var generation: UInt32 }
+    var deadlines = Deque<Deadline>()
+    var slotGeneration: [UInt32] = []
     /// Warm instances started with the plan, for start-up to wait on.
     let warmStarts = DispatchGroup()
     var warmFailure: String?
@@ -118,6 +128,12 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         callers = CallerDirectory(scenario)
         for (k, name) in callers.names.enumerated() { callerIndex[name] = k }
         failures = [Int](repeating: 0, count: scenario.models.count)
+        targetNames = scenario.targetNames
+        metrics = Metrics(targets: targetNames.count)
+        functionNames = scenario.models.map { m in m.variantOf.map { scenario.models[$0].name } ?? m.name }
+        stagePaths = scenario.models.enumerated().map { k, m in
+            "/v2/models/" + (m.variantOf.map { scenario.models[$0].name } ?? m.name) + (m.variantOf != nil ? "/versions/" + (m.version ?? "") : "") + "/infer"
+        }
         // Absolute: a worker's relative paths are resolved after its chdir.
         scenarioFolder = URL(fileURLWithPath: scenario.file).standardizedFileURL.deletingLastPathComponent().path
         origin = MonotonicClock.nanoseconds()
@@ -126,9 +142,9 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
 
     // MARK: The one way into the core
 
-    /// Reports `input` to the core now and performs the actions. On `queue` only.
+    /// Reports `input` to the core now and performs the actions. On the executor only.
     func feed(_ input: SchedulerInput) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        executor.assertHeld()
         // The core requires time not to go backwards; the monotonic clock guarantees it, this
         // guards the conversion.
         lastNow = max(lastNow, MonotonicClock.nanoseconds() - origin)
@@ -144,16 +160,16 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     /// Starts the plan: the policy's initial capacity, and the rollouts' clock. Waits until
     /// the warm instances the plan starts with are ready; throws if one cannot start.
     func start(startTimeout: Double) throws {
-        queue.sync { feed(.start) }
+        executor.sync { feed(.start) }
         for (k, rollout) in scenario.rollouts.enumerated() {
             for (j, step) in rollout.steps.enumerated() {
-                queue.asyncAfter(deadline: .now() + step.at) { [self] in if !stopped { feed(.rolloutStep(rollout: k, step: j)) } }
+                executor.asyncAfter(deadline: .now() + step.at) { [self] in if !stopped { feed(.rolloutStep(rollout: k, step: j)) } }
             }
         }
         if warmStarts.wait(timeout: .now() + startTimeout) == .timedOut {
             throw RuntimeError("the plan's initial instances were not ready within \(Int(startTimeout)) s")
         }
-        if let failure = queue.sync(execute: { warmFailure }) { throw RuntimeError(failure) }
+        if let failure = executor.sync(execute: { warmFailure }) { throw RuntimeError(failure) }
     }
 
     // MARK: Actions
@@ -192,7 +208,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         timerGeneration[t] += 1
         let generation = timerGeneration[t]
         let delay = Double(max(0, at.nanoseconds - now.nanoseconds)) / 1e9
-        queue.asyncAfter(deadline: .now() + delay) { [self] in
+        executor.asyncAfter(deadline: .now() + delay) { [self] in
             guard !stopped, timerGeneration[t] == generation else { return }
             feed(.timerFired(TimerID(t)))
         }
@@ -200,8 +216,12 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
 
     // MARK: Requests
 
+    /// Runs on the caller's (connection's) thread: `executor.sync` executes the block right there
+    /// when the executor is free, so the usual path has no thread hand-off at all — the core's
+    /// dispatch is already in the call's mailbox when this returns. Still one serial executor:
+    /// blocks never overlap.
     func submit(_ call: Call) {
-        queue.async { [self] in
+        executor.sync {
             if stopped {
                 call.post(.finished(.error(503, "the server is shutting down")))
                 return
@@ -216,10 +236,35 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
             calls[r] = call
             call.slot = r
             held += 1
-            let deadline = Double(call.deadline - MonotonicClock.nanoseconds()) / 1e9
-            queue.asyncAfter(deadline: .now() + max(0, deadline)) { [self] in self.deadlinePassed(call) }
+            while slotGeneration.count <= r { slotGeneration.append(0) }
+            slotGeneration[r] &+= 1
+            armDeadline(Deadline(time: call.deadline, slot: Int32(r), generation: slotGeneration[r]))
             feed(.requestArrived(RequestID(r), target: TargetID(call.target), caller: CallerID(call.caller)))
         }
+    }
+
+    /// Deadlines need no heap: every request has the same timeout, so they come in arrival
+    /// order (a FIFO, as in the simulator); one timer is armed for the earliest.
+    func armDeadline(_ d: Deadline) {
+        deadlines.append(d)
+        if deadlines.count == 1 { scheduleDeadlineCheck(at: d.time) }
+    }
+
+    func scheduleDeadlineCheck(at deadline: Int64) {
+        let delay = Double(max(0, deadline - MonotonicClock.nanoseconds())) / 1e9
+        executor.asyncAfter(deadline: .now() + delay) { [self] in checkDeadlines() }
+    }
+
+    func checkDeadlines() {
+        let now = MonotonicClock.nanoseconds()
+        while let first = deadlines.first, first.time <= now {
+            deadlines.removeFirst()
+            let r = Int(first.slot)
+            // Entries of calls that ended stay until their time (removing them early would
+            // cost a search per request): the slot's generation tells them apart.
+            if slotGeneration[r] == first.generation, let call = calls[r] { deadlinePassed(call) }
+        }
+        if let first = deadlines.first { scheduleDeadlineCheck(at: first.time) }
     }
 
     /// The request's `slo.timeout` passed: the client gets a 504 now; the core releases the
@@ -227,7 +272,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     func deadlinePassed(_ call: Call) {
         guard call.slot >= 0, calls[call.slot] === call, !call.answered else { return }
         call.answered = true
-        count(call, outcome: "timed_out", version: servedVersion(call))
+        count(call, .timedOut)
         call.post(.finished(.error(504, "no answer within the timeout of \(ValueText.seconds(timeout))")))
         feed(.requestTimedOut(RequestID(call.slot)))
     }
@@ -236,25 +281,24 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         guard let call = calls[r], let inst = instances[i], let endpoint = inst.endpoint else { return }
         if cold { call.cold = true }
         call.models.append(inst.model)
-        let model = scenario.models[inst.model]
-        var path = "/v2/models/" + (model.variantOf.map { scenario.models[$0].name } ?? model.name)
-        if model.variantOf != nil, let v = model.version { path += "/versions/" + v }
-        path += "/infer" + (call.query.isEmpty ? "" : "?" + call.query)
+        let path = call.query.isEmpty ? stagePaths[inst.model] : stagePaths[inst.model] + "?" + call.query
         let stage = StageCall(id: call.id, path: path, headers: call.headers, body: call.body,
-                              function: model.variantOf.map { scenario.models[$0].name } ?? model.name, deadlineUnixMs: call.deadlineUnixMs)
+                              function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs)
         if !call.answered {
             call.post(.dispatch(instance: i, generation: inst.generation, endpoint: endpoint, stage: stage))
         } else {
             // Timed out while bound to a starting instance, then dispatched: no one waits, so
             // the host ends the stage at once on the client's behalf.
-            queue.async { [self] in
+            executor.async { [self] in
                 if call.slot >= 0, calls[call.slot] === call { feed(.requestFinished(RequestID(call.slot))) }
             }
         }
     }
 
+    /// On the caller's thread, like `submit`: the next stage's dispatch or the client's answer
+    /// is in the call's mailbox when this returns.
     func stageAnswered(_ call: Call, _ response: HTTPResponse, functionError: Bool) {
-        queue.async { [self] in
+        executor.sync {
             guard call.slot >= 0, calls[call.slot] === call else { return }
             call.lastStage = (response, functionError)
             if (functionError || response.status >= 400), call.stageError == nil { call.stageError = (response, functionError) }
@@ -268,33 +312,20 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         if !call.answered {
             call.answered = true
             let latency = Double(MonotonicClock.nanoseconds() - call.arrival) / 1e9
-            metrics.latency[scenario.targetNames[call.target], default: Metrics.Histogram()].observe(latency)
-            count(call, outcome: "completed", version: servedVersion(call))
-            call.post(.finished(clientAnswer(call)))
+            metrics.latency[call.target].observe(latency)
+            count(call, .completed)
+            call.post(.completed)   // the connection's thread builds the answer, off the executor
         }
         releaseSlot(r)
     }
 
-    /// The client's answer: the first stage that failed, else the last stage's.
-    func clientAnswer(_ call: Call) -> HTTPResponse {
-        guard let (response, functionError) = call.stageError ?? call.lastStage else { return .error(502, "no stage answered") }
-        var answer = HTTPResponse(status: response.status, headers: response.headers.filter { h in
-            let n = h.name.lowercased()
-            return n == "content-type" || n.hasPrefix("x-") || n == "cache-control" || n == "content-encoding"
-        }, body: response.body)
-        if functionError && call.style == .kserve { answer.status = 500 }
-        answer.headers.append(("X-Request-Id", call.id))
-        if call.cold { answer.headers.append(("Headroom-Cold-Start", "true")) }
-        return answer
-    }
-
     func reject(_ r: Int, reason: RejectReason) {
         guard let call = calls[r] else { return }
-        let target = scenario.targetNames[call.target]
-        metrics.rejections[[target, reason.label], default: 0] += 1
+        let target = targetNames[call.target]
+        metrics.rejections[Metrics.RejectionKey(target: Int32(call.target), reason: reason.rawValue), default: 0] += 1
         if !call.answered {
             call.answered = true
-            count(call, outcome: "rejected", version: servedVersion(call))
+            count(call, .rejected)
             call.post(.finished(Self.rejection(reason, target: target)))
         }
         releaseSlot(r)
@@ -324,15 +355,10 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         held -= 1
     }
 
-    func count(_ call: Call, outcome: String, version: String) {
-        let caller = callerName(call.caller)
-        metrics.requests[[scenario.targetNames[call.target], version, caller, outcome], default: 0] += 1
-    }
-
-    /// The version that served the request's last stage ("" when unversioned or unserved).
-    func servedVersion(_ call: Call) -> String {
-        guard let m = call.models.last, scenario.models[m].variantOf != nil || !scenario.models[m].variantGroup.isEmpty else { return "" }
-        return scenario.models[m].version ?? ""
+    func count(_ call: Call, _ outcome: Metrics.Outcome) {
+        var version: Int32 = -1
+        if let m = call.models.last, scenario.models[m].variantOf != nil || !scenario.models[m].variantGroup.isEmpty { version = Int32(m) }
+        metrics.requests[Metrics.RequestKey(target: Int32(call.target), version: version, caller: Int32(call.caller), outcome: outcome), default: 0] += 1
     }
 
     func callerID(_ name: String) -> Int {
@@ -350,7 +376,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         return callers.names[id]
     }
 
-    var inFlight: Int { queue.sync { held } }
+    var inFlight: Int { executor.sync { held } }
 }
 
 /// An error of the runtime, with a message for the user.

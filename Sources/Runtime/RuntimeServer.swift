@@ -97,6 +97,9 @@ public final class RuntimeServer: @unchecked Sendable {
         self.options = options
     }
 
+    /// Connections open now, and refused for the connection limit so far.
+    public var connectionCounts: (open: Int, refused: Int) { http.connectionCounts }
+
     /// Requests the runtime holds now.
     public var inFlight: Int { host.inFlight }
     /// The metrics text, as `GET /metrics` gives it.

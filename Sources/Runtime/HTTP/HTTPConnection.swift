@@ -62,13 +62,13 @@ public final class HTTPConnection: @unchecked Sendable {
                 buffer.append(contentsOf: repeatElement(0, count: buffer.count))
             }
         }
-        guard socket.waitReadable(until: deadline) else { throw HTTPReadError.timeout }
-        let n: Int
+        let got: Int?
         do {
-            n = try buffer.withUnsafeMutableBytes { try socket.read(into: $0.baseAddress! + end, count: $0.count - end) }
+            got = try buffer.withUnsafeMutableBytes { try socket.read(into: $0.baseAddress! + end, count: $0.count - end, deadline: deadline) }
         } catch let e as SystemError {
             throw HTTPReadError.failed(e.description)
         }
+        guard let n = got else { throw HTTPReadError.timeout }
         if n == 0 { return false }
         end += n
         return true
@@ -127,7 +127,7 @@ public final class HTTPConnection: @unchecked Sendable {
     }
 
     private func readBody(headers: [(name: String, value: String)], limit: Int, deadline: Int64, untilClose: Bool) throws -> [UInt8] {
-        let te = headers.first { $0.name.lowercased() == "transfer-encoding" }?.value.lowercased()
+        let te = headers.first { HTTPRequest.sameName($0.name, "transfer-encoding") }?.value.lowercased()
         if let te, te != "identity" {
             guard te.hasSuffix("chunked") else { throw HTTPReadError.malformed(status: 501, message: "transfer coding \"\(te)\" is not supported") }
             var body: [UInt8] = []
@@ -145,7 +145,7 @@ public final class HTTPConnection: @unchecked Sendable {
                 _ = try readLine(limit: 2, deadline: deadline, tooLong: .malformed(status: 400, message: "missing CRLF after a chunk"))
             }
         }
-        let lengths = headers.filter { $0.name.lowercased() == "content-length" }.map(\.value)
+        let lengths = headers.filter { HTTPRequest.sameName($0.name, "content-length") }.map(\.value)
         if let first = lengths.first {
             guard lengths.allSatisfy({ $0 == first }), let n = Int(first), n >= 0 else {
                 throw HTTPReadError.malformed(status: 400, message: "bad Content-Length \"\(first)\"")
@@ -171,6 +171,15 @@ public final class HTTPConnection: @unchecked Sendable {
             guard try fill(deadline: now + Int64(limits.idleTimeout * 1e9)) else { throw HTTPReadError.closed }
         }
         let headDeadline = MonotonicClock.nanoseconds() + Int64(limits.headTimeout * 1e9)
+        do {
+            return try readRequestBegun(limits: limits, headDeadline: headDeadline)
+        } catch HTTPReadError.timeout {
+            // The request began and stalled: a slow (or slowloris) client.
+            throw HTTPReadError.malformed(status: 408, message: "the request was not received in time")
+        }
+    }
+
+    private func readRequestBegun(limits: HTTPLimits, headDeadline: Int64) throws -> HTTPRequest {
         var line = try readLine(limit: limits.requestLine, deadline: headDeadline,
                                 tooLong: .malformed(status: 414, message: "request line longer than \(limits.requestLine) bytes"))
         if line.isEmpty {   // RFC 9112 §2.2: ignore one empty line before the request line

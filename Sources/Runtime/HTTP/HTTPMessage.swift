@@ -17,13 +17,37 @@ public struct HTTPRequest: Sendable {
         self.body = body
     }
 
-    /// The first value of a header, by case-insensitive name.
+    /// The first value of a header, by case-insensitive name (`name` in lower case).
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name }?.value
+        headers.first { HTTPRequest.sameName($0.name, name) }?.value
+    }
+
+    /// ASCII case-insensitive comparison of a header name with a lower-case one, without
+    /// allocating.
+    static func sameName(_ a: String, _ lower: String) -> Bool {
+        var i = a.utf8.makeIterator(), j = lower.utf8.makeIterator()
+        while true {
+            switch (i.next(), j.next()) {
+            case (nil, nil): return true
+            case let (x?, y?):
+                if x == y || (x >= 65 && x <= 90 && x + 32 == y) { continue }
+                return false
+            default: return false
+            }
+        }
     }
 
     /// The path without the query.
-    public var path: Substring { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    public var path: Substring {
+        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
+        return target[..<q]
+    }
+
+    /// The query without its "?" ("" when none).
+    public var query: Substring {
+        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return "" }
+        return target[target.index(after: q)...]
+    }
 
     /// Whether the connection stays open after the answer (HTTP/1.1 default; 1.0 asks).
     public var keepAlive: Bool {
@@ -54,7 +78,7 @@ public struct HTTPResponse: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name }?.value
+        headers.first { HTTPRequest.sameName($0.name, name) }?.value
     }
 
     /// A small JSON error body: `{"error": message}` (KServe v2's error shape).

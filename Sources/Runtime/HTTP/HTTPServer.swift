@@ -87,10 +87,9 @@ public final class HTTPServer: @unchecked Sendable {
                 switch e {
                 case let .malformed(status, message):
                     try? socket.write(HTTPResponse.error(status, message).serialized(close: true))
-                case .timeout:
-                    // A client that started a request and stalled gets 408; an idle one is just closed.
-                    if connection.buffered > 0 { try? socket.write(HTTPResponse.error(408, "request not received in time").serialized(close: true)) }
-                case .closed, .failed:
+                case .timeout, .closed, .failed:
+                    // An idle keep-alive connection timed out, or the client went: just close.
+                    // (A request that began and stalled is `.malformed(408)`.)
                     break
                 }
                 return

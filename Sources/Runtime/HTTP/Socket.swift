@@ -150,6 +150,34 @@ public final class Socket: @unchecked Sendable {
         return s
     }
 
+    /// How long one blocking `recv` waits before the reader looks at its deadline again, set
+    /// once per socket (SO_RCVTIMEO). Reading then costs one system call, not a poll and a
+    /// recv; a deadline is noticed within one tick of passing.
+    private var tick: Int64 = 0
+
+    /// Sets the receive tick (at most once per value: a system call).
+    func setReceiveTick(nanoseconds: Int64) {
+        guard nanoseconds != tick else { return }
+        tick = nanoseconds
+        var tv = timeval(tv_sec: Int(nanoseconds / 1_000_000_000), tv_usec: Int(nanoseconds % 1_000_000_000 / 1000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Reads up to `count` bytes, blocking until data, end of stream, or `deadline` (monotonic
+    /// ns): nil when the deadline passed first.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int, deadline: Int64) throws -> Int? {
+        while true {
+            let left = deadline - MonotonicClock.nanoseconds()
+            if left <= 0 { return nil }
+            // Short waits get a tick of their own; long ones wake every 250 ms at most.
+            setReceiveTick(nanoseconds: max(1_000_000, min(left, 250_000_000)))
+            let n = Glibc.recv(fd, buffer, count, 0)
+            if n >= 0 { return n }
+            if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
+            throw SystemError("recv")
+        }
+    }
+
     /// Waits until the socket is readable or `deadline` (monotonic ns) passes. False on timeout.
     public func waitReadable(until deadline: Int64) -> Bool {
         while true {

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Load benchmark of `headroom serve` (not a test): wrk (Debian package) with 64 connections
+# against a trivial HTTP worker, first directly, then through Headroom serving one instance
+# of the same worker. Prints throughput, latency percentiles and errors of both, and the
+# ratio. Loopback only; every process it starts is stopped on exit.
+#
+#   Benchmarks/serve-wrk.sh [SECONDS] [CONNECTIONS] [WORKER]
+#
+# Defaults: 30 s, 64 connections, WORKER asyncio. Workers (both trivial, both Python):
+#   asyncio  Benchmarks/trivial_worker.py — a fixed answer from an asyncio loop (~75 k req/s
+#            on 2 cores: the fastest Python gets; the runtime's overhead shows most here)
+#   stdlib   Scenarios/workers/echo.py with MEAN_MS=0 — http.server, as simple model
+#            servers are written
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+connections=${2:-64}
+worker=${3:-asyncio}
+case "$worker" in
+  asyncio) worker_command=(python3 Benchmarks/trivial_worker.py) ;;
+  stdlib) worker_command=(env MEAN_MS=0 python3 Scenarios/workers/echo.py) ;;
+  *) echo "serve-wrk: unknown worker '$worker' (asyncio or stdlib)" >&2; exit 2 ;;
+esac
+command -v wrk >/dev/null || { echo "serve-wrk: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+swift build -c release --product headroom >/dev/null
+out=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$out"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; exit 1; }
+cat > "$out/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1.0]}]}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+summarise() {  # label, wrk output file
+  awk -v label="$1" '
+    /Requests\/sec/ { rps = $2 }
+    /^ +50%/ { p50 = $2 } /^ +90%/ { p90 = $2 } /^ +99%/ { p99 = $2 }
+    /requests in/ { total = $1 }
+    /Non-2xx or 3xx responses/ { non2xx = $5 }
+    /Socket errors/ { errors = $0 }
+    END { printf "%-16s %10s req/s   p50 %8s   p90 %8s   p99 %8s   requests %s   non-2xx %s   %s\n", label, rps, p50, p90, p99, total, (non2xx == "" ? 0 : non2xx), (errors == "" ? "socket errors 0" : errors) }' "$2"
+}
+
+port=$(free_port)
+PORT=$port "${worker_command[@]}" & pids+=($!)
+wait_port "$port"
+echo "worker: $worker" >&2
+echo "direct:  wrk -t2 -c$connections -d${seconds}s against the worker on :$port" >&2
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/v2/models/trivial/infer" > "$out/direct.txt"
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
+
+port=$(free_port)
+scenario=Benchmarks/serve-bench.json
+if [ "$worker" = stdlib ]; then
+  # The same plan with the standard-library worker (its path made absolute for the copy).
+  sed -e "s|\"command\": \\[\"python3\", \"trivial_worker.py\"\\]|\"command\": [\"python3\", \"$PWD/Scenarios/workers/echo.py\"], \"env\": {\"MEAN_MS\": 0}|" \
+    Benchmarks/serve-bench.json > "$out/serve-bench.json"
+  grep -q echo.py "$out/serve-bench.json" || { echo "serve-wrk: could not make the stdlib scenario" >&2; exit 1; }
+  scenario="$out/serve-bench.json"
+fi
+.build/release/headroom serve "$scenario" --plan reserved --listen "127.0.0.1:$port" > "$out/serve.log" & pids+=($!)
+wait_port "$port"
+echo "through: wrk -t2 -c$connections -d${seconds}s against headroom serve on :$port" >&2
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/v2/models/trivial/infer" > "$out/headroom.txt"
+curl -s "http://127.0.0.1:$port/metrics" > "$out/metrics.txt" || true
+kill -TERM "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
+
+summarise direct "$out/direct.txt"
+summarise "through headroom" "$out/headroom.txt"
+direct=$(awk '/Requests\/sec/ { print $2 }' "$out/direct.txt")
+through=$(awk '/Requests\/sec/ { print $2 }' "$out/headroom.txt")
+awk -v d="$direct" -v t="$through" 'BEGIN { printf "ratio (through / direct): %.3f\n", t / d }'
+echo "headroom's own count of the requests it answered:"
+grep -E '^headroom_requests_total|^headroom_rejections_total' "$out/metrics.txt" || true
