@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the third-party checkers CI uses, when missing: Debian's chromium (report
+# screenshots), prometheus (promtool check metrics) and wrk (the load benchmark); PyPI's
+# awslambdaric (the real AWS Lambda runtime interface client) and scikit-learn (the demo's
+# real model) into .venv/ (git-ignored). Idempotent and quiet; a tool that cannot be had is
+# reported, and the tests that need it say they were skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "ci-tools: installing ${missing[*]} from Debian"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/tmp/headroom-apt.log 2>&1 \
+      || echo "ci-tools: apt-get could not install ${missing[*]} (see /tmp/headroom-apt.log); the checks that need them are skipped"
+  else
+    echo "ci-tools: ${missing[*]} missing and apt-get unavailable (not root?); the checks that need them are skipped"
+  fi
+fi
+
+if ! .venv/bin/python3 -c 'import awslambdaric, sklearn' >/dev/null 2>&1; then
+  echo "ci-tools: installing awslambdaric and scikit-learn into .venv"
+  { [ -x .venv/bin/python3 ] || python3 -m venv .venv; } >/tmp/headroom-pip.log 2>&1
+  .venv/bin/pip install -q awslambdaric scikit-learn >>/tmp/headroom-pip.log 2>&1 \
+    || echo "ci-tools: pip could not install awslambdaric / scikit-learn (see /tmp/headroom-pip.log); the tests that need them are skipped"
+fi
+exit 0
