@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
         .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI", "Runtime"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Planning", "Scenario", "SchedulerCore"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Planning", "Scenario", "SchedulerCore"], exclude: ["Workers"]),
     ]
 )

@@ -65,7 +65,14 @@ extension RuntimeHost {
         let where_ = n >= 0 ? "node \(n)" : "provider capacity"
         say("instance \(i) \(model.name) starting on \(where_)" + (record.pullSeconds > 0 ? ", image pull \(ValueText.seconds(record.pullSeconds)) (modelled)" : "")
             + (delay > record.pullSeconds ? ", crash-loop back-off \(ValueText.seconds(delay - record.pullSeconds))" : ""))
-        DispatchTimer.after(seconds: delay) { [self] in spawn(i, generation: generation, model: m, placement: placement) }
+        // A thread of its own: the spawn then waits on readiness for up to its start timeout,
+        // which must not hold a shared dispatch thread that other spawns queue behind.
+        let starter = Thread { [self] in
+            if delay > 0 { usleep(useconds_t(min(delay, 3600) * 1e6)) }
+            spawn(i, generation: generation, model: m, placement: placement)
+        }
+        starter.stackSize = 256 * 1024
+        starter.start()
     }
 
     func isCurrent(_ i: Int, _ generation: UInt64) -> Bool {

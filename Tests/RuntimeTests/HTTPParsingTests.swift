@@ -53,6 +53,16 @@ final class HTTPParsingTests: XCTestCase {
         if case .failure(.closed) = read("") {} else { XCTFail("an empty connection is a clean close") }
     }
 
+    func testExpectContinueGetsAnInterimAnswer() throws {
+        let (writer, reader) = pair()
+        try writer.write(Array("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok".utf8))
+        let r = try reader.readRequest(limits: HTTPLimits())
+        XCTAssertEqual(r.body, Array("ok".utf8))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = try buffer.withUnsafeMutableBytes { try writer.read(into: $0.baseAddress!, count: 64) }
+        XCTAssertEqual(String(decoding: buffer[..<n], as: UTF8.self), "HTTP/1.1 100 Continue\r\n\r\n")
+    }
+
     func testPipelinedRequestsOnOneConnection() throws {
         let (writer, reader) = pair()
         try writer.write(Array("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nokGET /c HTTP/1.1\r\nConnection: close\r\n\r\n".utf8))

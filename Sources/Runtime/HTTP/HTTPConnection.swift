@@ -194,6 +194,11 @@ public final class HTTPConnection: @unchecked Sendable {
             throw HTTPReadError.malformed(status: 505, message: "only HTTP/1.1 and HTTP/1.0 are served")
         }
         let headers = try readHeaders(limits: limits, deadline: headDeadline)
+        // RFC 9110 §10.1.1: a client that sent Expect: 100-continue (curl does above 1 KiB)
+        // waits for the interim answer before sending the body.
+        if parts[2] == "HTTP/1.1", headers.contains(where: { HTTPRequest.sameName($0.name, "expect") && $0.value.lowercased() == "100-continue" }) {
+            try? socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
         let body = try readBody(headers: headers, limit: limits.body, deadline: MonotonicClock.nanoseconds() + Int64(limits.bodyTimeout * 1e9), untilClose: false)
         return HTTPRequest(method: String(parts[0]), target: String(parts[1]), version: String(parts[2]), headers: headers, body: body)
     }
