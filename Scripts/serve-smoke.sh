@@ -30,6 +30,7 @@ call /2015-03-31/functions/upper/invocations '{"text":"great"}' '"upper": "GREAT
 call /v2/models/iris/infer '{"features":[6.7,3.0,5.2,2.3]}' '"species": "virginica"'
 call /v2/models/shout/infer '{"x":1}' '"model": "shout"'
 call /v2/models/echo-upper/infer '{"text":"pipe"}' '"upper":'
+call /v2/models/fan-in/infer '{"text":"fan"}' '"upper": "{\"ECHO\": {\"MODEL\": \"ECHO\"'
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/v2/models/nope/infer")
 [ "$code" = 404 ] && echo "ok    unknown target -> 404" || { echo "FAIL  unknown target -> $code"; fail=1; }
 curl -s "http://127.0.0.1:$port/metrics" > "$out/metrics.txt"
@@ -38,12 +39,14 @@ if command -v promtool >/dev/null 2>&1; then
 else
   echo "skip  promtool not installed: metrics format not checked"
 fi
+children=$(pgrep -P "$pid" || true)   # the workers: this server's own child processes
 kill -TERM "$pid"
-wait "$pid"; status=$?
+wait "$pid" && status=0 || status=$?
 pid=""
 [ "$status" = 0 ] && echo "ok    SIGTERM -> drained, exit 0 ($(grep -E '^stopped [0-9]+ worker' "$out/serve.log"))" || { echo "FAIL  serve exited $status"; fail=1; }
 grep -E "ready in" "$out/serve.log" | sed 's/^/      /'
 if "$headroom" replay "$out/decisions.jsonl" > "$out/replay.txt"; then echo "ok    $(cat "$out/replay.txt")"; else echo "FAIL  $(cat "$out/replay.txt")"; fail=1; fi
-leftover=$(pgrep -f "Scenarios/workers|awslambdaric lambda_handler" || true)
-[ -z "$leftover" ] && echo "ok    no worker process left" || { echo "FAIL  worker processes left: $leftover"; fail=1; }
+leftover=""
+for c in $children; do kill -0 "$c" 2>/dev/null && leftover="$leftover $c"; done
+[ -z "$leftover" ] && echo "ok    none of its $(echo $children | wc -w) worker processes left" || { echo "FAIL  worker processes left:$leftover"; fail=1; }
 [ "$fail" = 0 ] && echo "serve-smoke: passed" || { echo "serve-smoke: FAILED"; tail -20 "$out/serve.err"; exit 1; }

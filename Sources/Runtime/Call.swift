@@ -26,6 +26,8 @@ final class Call: @unchecked Sendable {
     let arrival: Int64
     let deadline: Int64
     let deadlineUnixMs: Int64
+    /// A stage of a graph pipeline's request: counted with the pipeline, not on its own.
+    let isStage: Bool
 
     private let condition = NSCondition()
     private var events: [Event] = []
@@ -43,7 +45,8 @@ final class Call: @unchecked Sendable {
     var models: [Int] = []
 
     init(target: Int, caller: Int, style: Style, id: String, query: String, headers: [(name: String, value: String)],
-         body: [UInt8], arrival: Int64, timeout: Double) {
+         body: [UInt8], arrival: Int64, timeout: Double, isStage: Bool = false) {
+        self.isStage = isStage
         self.target = target
         self.caller = caller
         self.style = style

@@ -1,5 +1,6 @@
 import Foundation
 import Scenario
+import SchedulerCore
 
 /// The HTTP API: routes requests to the host, and drives each inference request's stages on
 /// its connection's thread.
@@ -18,12 +19,19 @@ final class Front: @unchecked Sendable {
     private let bootID: String
     let version: String
     let targetNames: [String]
+    /// By target: its graph, for a graph pipeline (fan-out / fan-in).
+    let graphs: [PipelineGraph?]
 
     init(host: ServingHost, version: String) {
         self.host = host
         scenario = host.scenario
         timeout = scenario.slo.timeout
         targetNames = scenario.targetNames
+        let s = host.scenario
+        graphs = s.targetNames.indices.map { t in
+            guard t >= s.models.count, let deps = s.pipelines[t - s.models.count].dependencies else { return nil }
+            return PipelineGraph(stages: s.pipelines[t - s.models.count].stages.map { ModelID($0) }, dependencies: deps)
+        }
         self.version = version
         var r = SystemRandomNumberGenerator()
         bootID = String(r.next() & 0xffff_ffff, radix: 16)
@@ -138,8 +146,16 @@ final class Front: @unchecked Sendable {
         let n = ids.withLock { $0 += 1; return $0 }
         let id = "\(bootID)-\(String(n, radix: 16))"
         let headers = request.headers.filter { h in Front.forwarded.contains { HTTPRequest.sameName(h.name, $0) } }
+        if let graph = graphs[target] {
+            return inferGraph(graph, target: target, caller: caller, id: id, query: query, headers: headers, body: request.body, style: style)
+        }
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
                         arrival: MonotonicClock.nanoseconds(), timeout: timeout)
+        return drive(call)
+    }
+
+    /// Submits the call and serves its stages on this thread until it has an answer.
+    func drive(_ call: Call) -> HTTPResponse {
         host.submit(call)
         while true {
             switch call.next() {

@@ -8,6 +8,10 @@ protocol ServingHost: AnyObject, Sendable {
     var scenario: Scenario { get }
     /// Hands a new request to the core.
     func submit(_ call: Call)
+    /// The caller gave up on a request (a graph pipeline's other stage failed).
+    func cancel(_ call: Call)
+    /// Counts a graph pipeline's request (its stages are not counted on their own).
+    func recordGraph(target: Int, caller: Int, outcome: Metrics.Outcome, latency: Double)
     /// A worker answered the call's current stage.
     func stageAnswered(_ call: Call, _ response: HTTPResponse, functionError: Bool)
     /// The connection to an instance's worker broke, or a Lambda invocation ran past its
@@ -267,6 +271,22 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         if let first = deadlines.first { scheduleDeadlineCheck(at: first.time) }
     }
 
+    func cancel(_ call: Call) {
+        executor.sync {
+            guard call.slot >= 0, calls[call.slot] === call, !call.answered else { return }
+            call.answered = true
+            call.post(.finished(.error(504, "cancelled: the pipeline's request ended")))
+            feed(.requestTimedOut(RequestID(call.slot)))
+        }
+    }
+
+    func recordGraph(target: Int, caller: Int, outcome: Metrics.Outcome, latency: Double) {
+        executor.sync {
+            if outcome == .completed { metrics.latency[target].observe(latency) }
+            metrics.requests[Metrics.RequestKey(target: Int32(target), version: -1, caller: Int32(caller), outcome: outcome), default: 0] += 1
+        }
+    }
+
     /// The request's `slo.timeout` passed: the client gets a 504 now; the core releases the
     /// slot when the request leaves its queue or its worker.
     func deadlinePassed(_ call: Call) {
@@ -312,7 +332,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         if !call.answered {
             call.answered = true
             let latency = Double(MonotonicClock.nanoseconds() - call.arrival) / 1e9
-            metrics.latency[call.target].observe(latency)
+            if !call.isStage { metrics.latency[call.target].observe(latency) }
             count(call, .completed)
             call.post(.completed)   // the connection's thread builds the answer, off the executor
         }
@@ -356,6 +376,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     }
 
     func count(_ call: Call, _ outcome: Metrics.Outcome) {
+        if call.isStage { return }
         var version: Int32 = -1
         if let m = call.models.last, scenario.models[m].variantOf != nil || !scenario.models[m].variantGroup.isEmpty { version = Int32(m) }
         metrics.requests[Metrics.RequestKey(target: Int32(call.target), version: version, caller: Int32(call.caller), outcome: outcome), default: 0] += 1

@@ -31,7 +31,7 @@ public final class RuntimeServer: @unchecked Sendable {
     public var address: SocketAddress { http.address }
 
     /// Checks that the plan can be served: every model its workload reaches has a `worker`,
-    /// and the scenario has no training jobs and no graph pipelines.
+    /// and the scenario has no training jobs.
     public static func check(_ s: Scenario, planIndex: Int) throws {
         let used = PlanBuilder.usedModels(s)
         let missing = s.models.indices.filter { used[$0] && s.models[$0].worker == nil }.map { s.models[$0].name }
@@ -42,11 +42,6 @@ public final class RuntimeServer: @unchecked Sendable {
         if !s.training.isEmpty {
             throw ScenarioError(file: s.file, path: "$.workload", message: "cannot serve: the scenario has training jobs, which the runtime does not run",
                                 suggestion: "serve a copy of the scenario without its training entries")
-        }
-        if let graph = s.pipelines.first(where: { $0.dependencies != nil }) {
-            throw ScenarioError(file: s.file, path: "$.pipelines." + graph.name,
-                                message: "cannot serve: pipeline \"\(graph.name)\" is a graph (fan-out / fan-in); the runtime serves chains of stages only",
-                                suggestion: "declare it as a chain (\"stages\": [...]) to serve it")
         }
         try PlanBuilder.checkPlan(s, planIndex: planIndex)
     }

@@ -51,7 +51,7 @@ class RuntimeTestCase: XCTestCase {
     /// A scenario with the given models (name → JSON object text), pipelines and plans.
     /// The workload reaches every model and pipeline (so a reserved plan gives each an instance).
     func scenario(models: [(String, String)], pipelines: String = "", plans: String, timeout: String = "10s") throws -> Scenario {
-        let pipelineNames = pipelines.split(separator: ":").dropLast().map { $0.split(separator: "\"").last.map(String.init) ?? "" }
+        let pipelineNames = try pipelines.isEmpty ? [] : (JSONSerialization.jsonObject(with: Data("{\(pipelines)}".utf8)) as! [String: Any]).keys.sorted()
         let targets = models.map(\.0) + pipelineNames
         let text = """
         {

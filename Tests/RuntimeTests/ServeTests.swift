@@ -47,6 +47,32 @@ final class ServeTests: RuntimeTestCase {
         XCTAssertEqual(metric(server, "headroom_requests_total{target=\"both\",version=\"\",caller=\"\",outcome=\"completed\"}"), 1)
     }
 
+    /// A graph pipeline: two root stages run side by side, the third gets both answers keyed
+    /// by model name; the pipeline is counted once, its stages not at all; a failing stage
+    /// fails the request with its answer.
+    func testGraphPipelineFansOutAndIn() throws {
+        let s = try scenario(models: [("left", model(httpWorker())), ("right", model(httpWorker())), ("join", model(httpWorker()))],
+                             pipelines: "\"graph\": {\"left\": [], \"right\": [], \"join\": [\"left\", \"right\"]}",
+                             plans: "\"reserved\": {\"policy\": \"traditional\", \"nodes\": {\"cpu\": 1}}")
+        let server = try start(s, plan: "reserved")
+        let began = Date()
+        let r = call(server, "/v2/models/graph/infer", body: "{\"sleep\": 0.5}")
+        XCTAssertEqual(r?.status, 200)
+        XCTAssertLessThan(Date().timeIntervalSince(began), 1.4, "the two roots (0.5 s each) ran side by side, then the join (0.5 s)")
+        let outer = json(r)
+        XCTAssertEqual(outer["model"] as? String, "join")
+        let joined = outer["in"] as? [String: Any]
+        XCTAssertEqual((joined?["left"] as? [String: Any])?["model"] as? String, "left")
+        XCTAssertEqual((joined?["right"] as? [String: Any])?["model"] as? String, "right")
+        XCTAssertEqual(((joined?["left"] as? [String: Any])?["in"] as? [String: Any])?["sleep"] as? Double, 0.5)
+        XCTAssertNotNil(r?.header("x-request-id"))
+        XCTAssertEqual(metric(server, "headroom_requests_total{target=\"graph\",version=\"\",caller=\"\",outcome=\"completed\"}"), 1)
+        XCTAssertFalse(server.metricsText.contains("target=\"left\",version"), "stages are not counted as requests of their model")
+        let failed = call(server, "/v2/models/graph/infer", body: "{\"crash\": true}")
+        XCTAssertEqual(failed?.status, 502)
+        XCTAssertEqual(metric(server, "headroom_requests_total{target=\"graph\",version=\"\",caller=\"\",outcome=\"rejected\"}"), 1)
+    }
+
     /// The Lambda Runtime API with a standard-library client: the invocation's headers, the
     /// Invoke API path, a handler error, and readiness at the first `next`.
     func testLambdaContract() throws {
