@@ -26,12 +26,15 @@ let package = Package(
         .target(name: "SchedulerCore", swiftSettings: engineSettings),
         // The scenario file contract: JSON reader with source positions, typed model, validation.
         .target(name: "Scenario"),
+        // SHA-256 and HMAC-SHA-256, written here (no package dependency): audit chains, key
+        // hashes, report provenance.
+        .target(name: "Digest", swiftSettings: engineSettings),
         // Scenario + plan -> the core's configuration and policy: used by both hosts.
         .target(name: "Planning", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
         // Virtual clock, event queue, hardware, workloads, billing and the run loop.
         .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings),
         // The same core on the wall clock: worker processes, HTTP front, metrics, decision log.
-        .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning"]),
+        .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning", "Digest"]),
         // Summary tables, CSV files and expectation gates.
         .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore"]),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
@@ -43,6 +46,7 @@ let package = Package(
         .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports"], swiftSettings: engineSettings),
 
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore"]),
+        .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], exclude: ["Fixtures"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Reports"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
