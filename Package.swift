@@ -36,11 +36,11 @@ let package = Package(
         // The same core on the wall clock: worker processes, HTTP front, metrics, decision log.
         .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning", "Digest"]),
         // Summary tables, CSV files and expectation gates.
-        .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore"]),
+        .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Digest"]),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
         .target(name: "Sweep", dependencies: ["Scenario", "Planning", "Simulator", "Reports"]),
         // Command parsing and help, swift-argument-parser conventions, hand-written.
-        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep"]),
+        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest"]),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
         // The speed benchmark, with its hand-written yardstick loops.
         .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports"], swiftSettings: engineSettings),
@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Reports"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
-        .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI", "Runtime"]),
+        .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI", "Runtime", "Digest"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Planning", "Scenario", "SchedulerCore"], exclude: ["Workers"]),
     ]
 )

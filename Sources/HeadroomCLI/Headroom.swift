@@ -4,6 +4,7 @@ import Planning
 import Simulator
 import Reports
 import Sweep
+import Runtime
 
 /// A usage error: wrong arguments. Exit status 64 (EX_USAGE), as swift-argument-parser does.
 struct UsageError: Error {
@@ -26,6 +27,9 @@ public enum Headroom {
             err.write("  See 'headroom \(e.subcommand.map { "help \($0)" } ?? "--help")' for more information.\n")
             return exitUsage
         } catch let e as ScenarioError {
+            err.write("Error: \(e.description)\n")
+            return 1
+        } catch let e as RuntimeError {
             err.write("Error: \(e.description)\n")
             return 1
         } catch {
@@ -61,11 +65,17 @@ public enum Headroom {
             out.write(sub.text)
             return 0
         case "run":
-            return try RunCommand.parse(rest).execute(out: out, err: err)
+            var command = try RunCommand.parse(rest)
+            command.invocation = ["headroom"] + arguments
+            return try command.execute(out: out, err: err)
         case "check":
-            return try CheckCommand.parse(rest).execute(out: out, err: err)
+            var command = try CheckCommand.parse(rest)
+            command.invocation = ["headroom"] + arguments
+            return try command.execute(out: out, err: err)
         case "sweep":
-            return try SweepCommand.parse(rest).execute(out: out, err: err)
+            var command = try SweepCommand.parse(rest)
+            command.invocation = ["headroom"] + arguments
+            return try command.execute(out: out, err: err)
         case "merge":
             return try MergeCommand.execute(rest, out: out)
         case "compare":
@@ -82,6 +92,10 @@ public enum Headroom {
             return try ServeCommand.parse(rest).execute(out: out, err: err)
         case "replay":
             return try ReplayCommand.execute(rest, out: out)
+        case "keys":
+            return try KeysCommand.execute(rest, out: out)
+        case "audit":
+            return try AuditCommand.execute(rest, out: out, err: err)
         default:
             let hint = suggestion(first, Help.subcommands.map(\.name) + ["help"])
             if first.hasPrefix("-") {
@@ -150,6 +164,8 @@ public enum Headroom {
 
 /// `headroom run`.
 struct RunCommand {
+    /// The command line as given, for the report folder's manifest.
+    var invocation: [String] = []
     var file = ""
     var out: String?
     var plans: [String] = []
@@ -234,7 +250,9 @@ struct RunCommand {
         let run: RunResult
         do { run = try Runner.run(scenario, options: options) } catch { display?.finish(); throw error }
         display?.finish()
-        let written = try ReportFiles.write(run, staging: staging, interval: interval)
+        let manifest = Manifest(headroom: Help.version, command: invocation, scenario: file, overrides: overrides, seed: run.seed,
+                                plans: run.plans.map(\.plan), started: started)
+        let written = try ReportFiles.write(run, staging: staging, interval: interval, manifest: manifest)
         let wall = Date().timeIntervalSince(started)
 
         var text = "\(scenario.name): \(run.plans.count) plan\(run.plans.count == 1 ? "" : "s"), seed \(run.seed), arrivals for \(TerminalTable.duration(scenario.duration))\n\n"

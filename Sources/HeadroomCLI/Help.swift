@@ -237,7 +237,7 @@ enum Help {
     static let serve = Subcommand(
         name: "serve",
         abstract: "Serve a plan for real: the same scheduler core, real worker processes.",
-        usage: "headroom serve <file> [--plan <name>] [--listen <host:port>] [--decision-log <path>] [--drain-timeout <duration>]",
+        usage: "headroom serve <file> [--plan <name>] [--listen <host:port>] [--keys <file>] [--audit-log <path> [--audit-key <file>] [--audit-payloads]] [--decision-log <path>] [--drain-timeout <duration>]",
         text: """
         OVERVIEW: Serve one plan of a scenario for real, with the scheduler core that the
         simulator runs, on the wall clock.
@@ -251,7 +251,9 @@ enum Help {
         delays, a worker's start-up is real. SIGINT or SIGTERM drains in-flight requests,
         stops every worker and exits 0. See docs/runtime.md.
 
-        USAGE: headroom serve <file> [--plan <name>] [--listen <host:port>] [--decision-log <path>] [--drain-timeout <duration>]
+        USAGE: headroom serve <file> [--plan <name>] [--listen <host:port>] [--keys <file>]
+                              [--audit-log <path> [--audit-key <file>] [--audit-payloads]]
+                              [--decision-log <path>] [--drain-timeout <duration>]
 
         ARGUMENTS:
           <file>                  The scenario (JSON); the models it serves need a `worker`.
@@ -259,7 +261,16 @@ enum Help {
         OPTIONS:
           --plan <name>           The plan to serve. (required when the scenario has several)
           --listen <host:port>    Where to listen, e.g. 127.0.0.1:9000 or [::1]:8080.
-                                  (default: 127.0.0.1:8080)
+                                  (default: 127.0.0.1:8080; any other address needs --keys)
+          --keys <file>           API keys (`headroom keys add`): requests carry one as
+                                  Authorization: Bearer <key> or x-api-key; 401 without a known
+                                  key, 403 for a target or version the caller may not call.
+          --audit-log <path>      Append one JSON record per request (refused ones too): who,
+                                  which version, when, SHA-256 of body and answer, where it
+                                  ran; hash-chained, rotated at 64 MiB.
+          --audit-key <file>      HMAC key for the log's digests (created when missing; keep it
+                                  apart from the log).
+          --audit-payloads        Also record request and response bodies (base64).
           --decision-log <path>   Write every input the core saw and the actions it took, one
                                   JSON object per line, for `headroom replay`.
           --drain-timeout <duration>
@@ -294,7 +305,54 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace, serve, replay]
+    static let keys = Subcommand(
+        name: "keys",
+        abstract: "Add an API key for serve: a caller and what it may call.",
+        usage: "headroom keys add <caller> --targets <a,b|*> [--versions <v,w>] --file <keys.json>",
+        text: """
+        OVERVIEW: Create a random API key for a caller, allowed to call the given targets (and,
+        with --versions, only those versions). The key is printed once, as the only line on
+        standard output; the file keeps its SHA-256 only. The file is created if needed and
+        rewritten whole (mode 0600).
+
+        USAGE: headroom keys add <caller> --targets <a,b|*> [--versions <v,w>] --file <keys.json>
+
+        OPTIONS:
+          --targets <list>        Targets (models or pipelines), comma-separated; * for all.
+          --versions <list>       Versions the caller may address (default: any).
+          --file <keys.json>      The keys file `headroom serve --keys` reads.
+          -h, --help              Show help information.
+
+        """)
+
+    static let audit = Subcommand(
+        name: "audit",
+        abstract: "Verify an audit log's integrity, or query it.",
+        usage: "headroom audit verify <path> ... [--audit-key <file>] | headroom audit query <path> ... [--caller <c>] [--target <t>] [--version <v>] [--outcome <o>] [--from <time>] [--to <time>] [--csv]",
+        text: """
+        OVERVIEW: `verify` checks the hash chain through every record and file (rotated files
+        too, in any order) and, with the key, each digest's HMAC. It prints
+        "verified N records" and exits 0, or names the first broken record (file, line,
+        what differs) and exits 1. A last line cut short (a killed writer) is reported, not
+        failed. `query` lists the requests that match, as a table or as CSV with the
+        columns of a simulation's requests.csv.
+
+        USAGE: headroom audit verify <path> ... [--audit-key <file>]
+               headroom audit query <path> ... [--caller <c>] [--target <t>] [--version <v>]
+                                    [--outcome <o>] [--from <time>] [--to <time>] [--csv]
+
+        OPTIONS:
+          --audit-key <file>      The key serve wrote the digests with.
+          --caller, --target, --version, --outcome <value>
+                                  Only requests with this value.
+          --from, --to <time>     Arrival at or after / at or before, UTC: 2026-12-01 (a whole
+                                  day) or 2026-12-01T09:30:00Z.
+          --csv                   CSV instead of a table.
+          -h, --help              Show help information.
+
+        """)
+
+    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace, serve, replay, keys, audit]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -320,6 +378,8 @@ enum Help {
       trace stats             \(trace.abstract)
       serve                   \(serve.abstract)
       replay                  \(replay.abstract)
+      keys add                \(keys.abstract)
+      audit                   \(audit.abstract)
       help                    Show subcommand help information.
 
       See 'headroom help <subcommand>' for detailed help.

@@ -43,6 +43,30 @@ final class Call: @unchecked Sendable {
     var stageError: (response: HTTPResponse, functionError: Bool)?
     /// Models that served its stages, in order.
     var models: [Int] = []
+    /// How it ended, for the audit trail (set on the executor when it does).
+    var outcome = ""
+    var reason = ""
+    /// Where its stages ran (under `condition`'s lock: a late stage end of a timed-out
+    /// request may come after the client's answer).
+    private var stageLog: [AuditRecord.Stage] = []
+
+    func noteStage(_ stage: AuditRecord.Stage) {
+        condition.lock()
+        stageLog.append(stage)
+        condition.unlock()
+    }
+
+    func noteStageEnd(_ micros: Int64) {
+        condition.lock()
+        if !stageLog.isEmpty, stageLog[stageLog.count - 1].end == nil { stageLog[stageLog.count - 1].end = micros }
+        condition.unlock()
+    }
+
+    var stages: [AuditRecord.Stage] {
+        condition.lock()
+        defer { condition.unlock() }
+        return stageLog
+    }
 
     init(target: Int, caller: Int, style: Style, id: String, query: String, headers: [(name: String, value: String)],
          body: [UInt8], arrival: Int64, timeout: Double, isStage: Bool = false) {

@@ -16,7 +16,8 @@ import SchedulerCore
 
 extension Front {
     func inferGraph(_ graph: PipelineGraph, target: Int, caller: Int, id: String, query: String,
-                    headers: [(name: String, value: String)], body: [UInt8], style: Call.Style) -> HTTPResponse {
+                    headers: [(name: String, value: String)], body: [UInt8], style: Call.Style)
+        -> (HTTPResponse, [AuditRecord.Stage], outcome: String, reason: String) {
         let arrival = MonotonicClock.nanoseconds()
         let run = GraphRun(graph: graph, names: graph.stages.map { scenario.models[$0.index].name })
         let deadline = arrival + Int64(timeout * 1e9)
@@ -27,33 +28,35 @@ extension Front {
             let front = self
             Thread.detachNewThread {
                 let answer = front.drive(child)
-                for (next, input) in run.finished(s, answer) { launch(next, input: input) }
+                for (next, input) in run.finished(s, answer, child) { launch(next, input: input) }
             }
         }
         for s in graph.roots { launch(s, input: body) }
         let outcome = run.wait(until: deadline)
         let latency = Double(MonotonicClock.nanoseconds() - arrival) / 1e9
         for child in run.unfinished() { host.cancel(child) }
+        let stages = run.children().flatMap(\.stages).sorted { $0.start < $1.start }
         switch outcome {
         case let .completed(answer):
             host.recordGraph(target: target, caller: caller, outcome: .completed, latency: latency)
             var response = answer
             response.headers.append(("X-Request-Id", id))
             if run.cold { response.headers.append(("Headroom-Cold-Start", "true")) }
-            return response
-        case let .failed(answer):
-            host.recordGraph(target: target, caller: caller, outcome: answer.status == 504 ? .timedOut : .rejected, latency: latency)
-            return answer
+            return (response, stages, "completed", "")
+        case let .failed(answer, call):
+            let timedOut = call.outcome == "timed_out"
+            host.recordGraph(target: target, caller: caller, outcome: timedOut ? .timedOut : .rejected, latency: latency)
+            return (answer, stages, timedOut ? "timed_out" : "rejected", call.reason.isEmpty ? "stage_failed" : call.reason)
         case .timedOut:
             host.recordGraph(target: target, caller: caller, outcome: .timedOut, latency: latency)
-            return .error(504, "no answer within the timeout of \(ValueText.seconds(timeout))")
+            return (.error(504, "no answer within the timeout of \(ValueText.seconds(timeout))"), stages, "timed_out", "")
         }
     }
 }
 
 /// The state of one graph pipeline request: which stages wait, run, or are done.
 final class GraphRun: @unchecked Sendable {
-    enum Outcome { case completed(HTTPResponse), failed(HTTPResponse), timedOut }
+    enum Outcome { case completed(HTTPResponse), failed(HTTPResponse, Call), timedOut }
 
     let graph: PipelineGraph
     let names: [String]
@@ -61,6 +64,7 @@ final class GraphRun: @unchecked Sendable {
     private var waiting: [Int32]
     private var answers: [HTTPResponse?]
     private var running: [Int: Call] = [:]
+    private var all: [Call] = []
     private var left: Int
     private var outcome: Outcome?
     private(set) var cold = false
@@ -79,18 +83,19 @@ final class GraphRun: @unchecked Sendable {
         defer { condition.unlock() }
         guard outcome == nil else { return false }
         running[s] = call
+        all.append(call)
         return true
     }
 
     /// A stage answered: returns the stages it released, with their input.
-    func finished(_ s: Int, _ answer: HTTPResponse) -> [(Int, [UInt8])] {
+    func finished(_ s: Int, _ answer: HTTPResponse, _ call: Call) -> [(Int, [UInt8])] {
         condition.lock()
         defer { condition.unlock() }
         running[s] = nil
         guard outcome == nil else { return [] }
         if answer.header("headroom-cold-start") != nil { cold = true }
         guard (200..<300).contains(answer.status) else {
-            outcome = .failed(answer)
+            outcome = .failed(answer, call)
             condition.broadcast()
             return []
         }
@@ -140,6 +145,13 @@ final class GraphRun: @unchecked Sendable {
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(left) / 1e9))
         }
         return outcome!
+    }
+
+    /// Every stage request started.
+    func children() -> [Call] {
+        condition.lock()
+        defer { condition.unlock() }
+        return all
     }
 
     /// Stage requests still queued or running.

@@ -1,5 +1,6 @@
 import Foundation
 import Scenario
+import Digest
 import SchedulerCore
 
 /// The HTTP API: routes requests to the host, and drives each inference request's stages on
@@ -22,8 +23,16 @@ final class Front: @unchecked Sendable {
     /// By target: its graph, for a graph pipeline (fan-out / fan-in).
     let graphs: [PipelineGraph?]
 
-    init(host: ServingHost, version: String) {
+    /// API keys (nil: anonymous, loopback only) and the audit trail (nil: none).
+    let keys: AccessKeys?
+    let audit: AuditLog?
+    /// Monotonic ns at start-up, the origin of the audit records' seconds.
+    let started = MonotonicClock.nanoseconds()
+
+    init(host: ServingHost, version: String, keys: AccessKeys? = nil, audit: AuditLog? = nil) {
         self.host = host
+        self.keys = keys
+        self.audit = audit
         scenario = host.scenario
         timeout = scenario.slo.timeout
         targetNames = scenario.targetNames
@@ -137,21 +146,56 @@ final class Front: @unchecked Sendable {
                                          "x-amzn-trace-id", "inference-header-content-length"]
 
     func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String) -> HTTPResponse {
-        let target: Int
-        switch resolve(name, version: version) {
-        case let .failure(e): return e.response
-        case let .success(t): target = t
-        }
-        let caller = host.callerID(request.header("headroom-caller") ?? "")
+        let arrival = MonotonicClock.nanoseconds()
+        let arrivalUnix = AuditLog.nowMicros()
         let n = ids.withLock { $0 += 1; return $0 }
         let id = "\(bootID)-\(String(n, radix: 16))"
+        var callerName = request.header("headroom-caller") ?? ""
+        /// The answer, with its audit record when the trail is kept.
+        func answer(_ response: HTTPResponse, outcome: String, reason: String, stages: [AuditRecord.Stage] = []) -> HTTPResponse {
+            guard let audit else { return response }
+            let end = AuditLog.nowMicros()
+            let endMono = MonotonicClock.nanoseconds()
+            audit.append(AuditRecord(id: id, caller: callerName, target: name, stages: stages, arrival: arrivalUnix, end: end,
+                                     arrivalSeconds: Double(arrival - started) / 1e9, endSeconds: Double(endMono - started) / 1e9,
+                                     outcome: outcome, reason: reason, status: response.status,
+                                     requestSHA256: SHA256.hex(request.body), responseSHA256: SHA256.hex(response.body),
+                                     requestBody: audit.options.payloads ? request.body : nil, responseBody: audit.options.payloads ? response.body : nil))
+            return response
+        }
+        var entry: AccessKeys.Entry?
+        if let keys {
+            guard let presented = AccessKeys.presented(in: request) else {
+                return answer(.error(401, "an API key is required: send it as Authorization: Bearer <key> or x-api-key", headers: [("WWW-Authenticate", "Bearer")]),
+                              outcome: "refused", reason: "unauthenticated")
+            }
+            guard let e = keys.authenticate(presented) else {
+                return answer(.error(401, "unknown API key", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")]),
+                              outcome: "refused", reason: "unauthenticated")
+            }
+            entry = e
+            callerName = e.caller
+        }
+        let target: Int
+        switch resolve(name, version: version) {
+        case let .failure(e): return answer(e.response, outcome: "refused", reason: "unknown_target")
+        case let .success(t): target = t
+        }
+        if let entry, !AccessKeys.allows(entry, target: name, version: version) {
+            let what = version.map { "version \($0) of \(name)" } ?? name
+            return answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), outcome: "refused", reason: "forbidden")
+        }
+        let caller = host.callerID(callerName)
         let headers = request.headers.filter { h in Front.forwarded.contains { HTTPRequest.sameName(h.name, $0) } }
         if let graph = graphs[target] {
-            return inferGraph(graph, target: target, caller: caller, id: id, query: query, headers: headers, body: request.body, style: style)
+            let (response, stages, outcome, reason) = inferGraph(graph, target: target, caller: caller, id: id, query: query, headers: headers,
+                                                                 body: request.body, style: style)
+            return answer(response, outcome: outcome, reason: reason, stages: stages)
         }
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
-                        arrival: MonotonicClock.nanoseconds(), timeout: timeout)
-        return drive(call)
+                        arrival: arrival, timeout: timeout)
+        let response = drive(call)
+        return answer(response, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages)
     }
 
     /// Submits the call and serves its stages on this thread until it has an answer.

@@ -227,6 +227,8 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     func submit(_ call: Call) {
         executor.sync {
             if stopped {
+                call.outcome = "rejected"
+                call.reason = "shutting_down"
                 call.post(.finished(.error(503, "the server is shutting down")))
                 return
             }
@@ -275,6 +277,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         executor.sync {
             guard call.slot >= 0, calls[call.slot] === call, !call.answered else { return }
             call.answered = true
+            call.outcome = "cancelled"
             call.post(.finished(.error(504, "cancelled: the pipeline's request ended")))
             feed(.requestTimedOut(RequestID(call.slot)))
         }
@@ -292,6 +295,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     func deadlinePassed(_ call: Call) {
         guard call.slot >= 0, calls[call.slot] === call, !call.answered else { return }
         call.answered = true
+        call.outcome = "timed_out"
         count(call, .timedOut)
         call.post(.finished(.error(504, "no answer within the timeout of \(ValueText.seconds(timeout))")))
         feed(.requestTimedOut(RequestID(call.slot)))
@@ -301,6 +305,10 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         guard let call = calls[r], let inst = instances[i], let endpoint = inst.endpoint else { return }
         if cold { call.cold = true }
         call.models.append(inst.model)
+        let model = scenario.models[inst.model]
+        call.noteStage(AuditRecord.Stage(model: functionNames[inst.model], version: model.version ?? "", instance: "i\(i)",
+                                         node: inst.node >= 0 ? "\(scenario.hardware[nodes[inst.node]?.type ?? 0].name)#\(inst.node)" : "",
+                                         cold: cold, start: AuditLog.nowMicros(), end: nil))
         let path = call.query.isEmpty ? stagePaths[inst.model] : stagePaths[inst.model] + "?" + call.query
         let stage = StageCall(id: call.id, path: path, headers: call.headers, body: call.body,
                               function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs)
@@ -318,6 +326,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     /// On the caller's thread, like `submit`: the next stage's dispatch or the client's answer
     /// is in the call's mailbox when this returns.
     func stageAnswered(_ call: Call, _ response: HTTPResponse, functionError: Bool) {
+        call.noteStageEnd(AuditLog.nowMicros())
         executor.sync {
             guard call.slot >= 0, calls[call.slot] === call else { return }
             call.lastStage = (response, functionError)
@@ -333,6 +342,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
             call.answered = true
             let latency = Double(MonotonicClock.nanoseconds() - call.arrival) / 1e9
             if !call.isStage { metrics.latency[call.target].observe(latency) }
+            call.outcome = "completed"
             count(call, .completed)
             call.post(.completed)   // the connection's thread builds the answer, off the executor
         }
@@ -345,6 +355,8 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         metrics.rejections[Metrics.RejectionKey(target: Int32(call.target), reason: reason.rawValue), default: 0] += 1
         if !call.answered {
             call.answered = true
+            call.outcome = "rejected"
+            call.reason = reason.label
             count(call, .rejected)
             call.post(.finished(Self.rejection(reason, target: target)))
         }

@@ -2,6 +2,7 @@ import Foundation
 import SchedulerCore
 import Scenario
 import Planning
+import Digest
 
 /// How to serve a plan.
 public struct ServeOptions: Sendable {
@@ -18,6 +19,10 @@ public struct ServeOptions: Sendable {
     public var say: @Sendable (String) -> Void = { print($0) }
     /// Reported in `GET /v2`.
     public var version = "headroom"
+    /// API keys: callers and what they may call. Nil: anonymous, allowed on loopback only.
+    public var keys: AccessKeys?
+    /// The audit trail, if kept.
+    public var audit: AuditLog.Options?
 
     public init() {}
 }
@@ -49,7 +54,13 @@ public final class RuntimeServer: @unchecked Sendable {
     /// Starts the plan's capacity, waits until its initial instances are ready, then listens.
     public static func start(_ scenario: Scenario, planIndex: Int, options: ServeOptions, provider: NodeProvider? = nil) throws -> RuntimeServer {
         try check(scenario, planIndex: planIndex)
+        if !options.listen.isLoopback && options.keys == nil {
+            throw RuntimeError("refusing to listen on \(options.listen) without --keys: anyone who can reach it could call every model as anyone. "
+                               + "Create keys with `headroom keys add CALLER --targets … --file keys.json` and pass --keys keys.json, or listen on 127.0.0.1 or [::1]")
+        }
         let plan = scenario.plans[planIndex]
+        let scenarioSHA256 = FileManager.default.contents(atPath: scenario.file).map { SHA256.hex([UInt8]($0)) } ?? AuditLog.zeros
+        let audit = try options.audit.map { try AuditLog(options: $0, scenarioSHA256: scenarioSHA256, plan: plan.name, version: options.version) }
         let log = try options.decisionLog.map { path in
             let absolute = URL(fileURLWithPath: scenario.file).standardizedFileURL.path
             return try DecisionLogWriter(path: path, header: "{\"headroom\":\"decision-log\",\"version\":1,\"scenario\":\(JSON.quote(absolute)),\"plan\":\(JSON.quote(plan.name))}")
@@ -70,27 +81,40 @@ public final class RuntimeServer: @unchecked Sendable {
                 return host
             }
         }
-        let host = try PlanBuilder.withCore(scenario, planIndex: planIndex, callerQuotas: CallerDirectory(scenario).quotas,
+        let host: ServingHost
+        do {
+            host = try PlanBuilder.withCore(scenario, planIndex: planIndex, callerQuotas: CallerDirectory(scenario).quotas,
                                             MakeHost(s: scenario, plan: plan.name, provider: provider, log: log, options: options))
-        let front = Front(host: host, version: options.version)
+        } catch {
+            audit?.close()
+            throw error
+        }
+        let front = Front(host: host, version: options.version, keys: options.keys, audit: audit)
         let http: HTTPServer
         do {
             http = try HTTPServer(address: options.listen, limits: options.limits, maxConnections: options.maxConnections) { front.handle($0) }
         } catch {
             host.shutdown()
+            audit?.close()
             throw RuntimeError("cannot listen on \(options.listen): \(error)")
         }
         http.start()
-        let server = RuntimeServer(host: host, http: http, options: options)
+        let server = RuntimeServer(host: host, http: http, options: options, audit: audit)
         options.say("serving \(scenario.name), plan \(plan.name), on http://\(http.address)")
         return server
     }
 
-    init(host: ServingHost, http: HTTPServer, options: ServeOptions) {
+    let audit: AuditLog?
+
+    init(host: ServingHost, http: HTTPServer, options: ServeOptions, audit: AuditLog?) {
         self.host = host
         self.http = http
         self.options = options
+        self.audit = audit
     }
+
+    /// Audit records written so far.
+    public var auditRecords: Int64 { audit?.written ?? 0 }
 
     /// Connections open now, and refused for the connection limit so far.
     public var connectionCounts: (open: Int, refused: Int) { http.connectionCounts }
@@ -105,5 +129,6 @@ public final class RuntimeServer: @unchecked Sendable {
     public func stop() {
         http.stop(grace: options.drainGrace)
         host.shutdown()
+        audit?.close()   // the last records and a final digest
     }
 }

@@ -73,6 +73,8 @@ class RuntimeTestCase: XCTestCase {
         "{\"requires\": {\"vcpus\": 0.5, \"memoryGiB\": 0.5}, \"service\": \"10ms\", \"concurrency\": \(concurrency), \"queueLimit\": \(queueLimit), \"worker\": \(worker)}"
     }
 
+    func freeLoopbackPort() throws -> Int { try Runtime.freeLoopbackPort() }
+
     func start(_ s: Scenario, plan: String, decisionLog: String? = nil, limits: HTTPLimits = HTTPLimits()) throws -> RuntimeServer {
         var options = ServeOptions()
         options.listen = SocketAddress(host: "127.0.0.1", port: 0)
