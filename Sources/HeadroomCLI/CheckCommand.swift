@@ -1,4 +1,5 @@
 import Foundation
+import Digest
 import Scenario
 import Planning
 import Simulator
@@ -6,6 +7,8 @@ import Reports
 
 /// `headroom check [PATH...]`: every scenario's gates, as a CI step.
 struct CheckCommand {
+    /// The command line as given, recorded in the JUnit report's properties.
+    var invocation: [String] = []
     var paths: [String] = []
     var junit: String?
     var sequential = false
@@ -133,7 +136,7 @@ struct CheckCommand {
         text += "\n\(files.count) scenario\(files.count == 1 ? "" : "s"), \(tasks.count) plan runs in \(CSVNumber.fixed(wall, 2)) s\n"
         text += "\(passed) passed, \(failed) failed\n"
         out.write(text)
-        if let junit { try JUnitReport.write(outcomes, to: junit, seconds: wall) }
+        if let junit { try JUnitReport.write(outcomes, to: junit, seconds: wall, command: invocation) }
         return failed == 0 ? 0 : 1
     }
 }
@@ -158,7 +161,7 @@ enum JUnitReport {
         return out
     }
 
-    static func xml(_ outcomes: [CheckCommand.Outcome], seconds: Double) -> String {
+    static func xml(_ outcomes: [CheckCommand.Outcome], seconds: Double, command: [String] = []) -> String {
         let tests = outcomes.reduce(0) { $0 + max($1.gates.count, $1.error == nil ? 0 : 1) }
         let failures = outcomes.reduce(0) { $0 + $1.gates.filter { $0.verdict == .fail }.count }
         let errors = outcomes.filter { $0.error != nil }.count
@@ -175,6 +178,13 @@ enum JUnitReport {
             let f = o.gates.filter { $0.verdict == .fail }.count
             let skipped = o.gates.filter { $0.verdict == .skipped }.count
             x += "  <testsuite name=\"\(suite)\" tests=\"\(o.gates.count)\" failures=\"\(f)\" errors=\"0\" skipped=\"\(skipped)\">\n"
+            // Provenance: how this result was made (the manifest of a run's report folder).
+            let sha = FileManager.default.contents(atPath: o.file).map { SHA256.hex([UInt8]($0)) } ?? ""
+            x += "    <properties>\n"
+            for (name, value) in [("headroom", Help.version), ("scenario", o.file), ("scenario_sha256", sha), ("command", command.joined(separator: " "))] {
+                x += "      <property name=\"\(name)\" value=\"\(escape(value))\"/>\n"
+            }
+            x += "    </properties>\n"
             for g in o.gates {
                 x += "    <testcase classname=\"\(suite).\(escape(g.plan))\" name=\"\(escape(g.metric)) \(escape(g.bound))\">"
                 let measured = g.measured.map { $0.isFinite ? Gates.show($0) : "inf" } ?? "none"
@@ -192,9 +202,9 @@ enum JUnitReport {
     }
 
     /// Writes the file whole or not at all (temporary file, then rename).
-    static func write(_ outcomes: [CheckCommand.Outcome], to path: String, seconds: Double) throws {
+    static func write(_ outcomes: [CheckCommand.Outcome], to path: String, seconds: Double, command: [String]) throws {
         let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(xml(outcomes, seconds: seconds).utf8)) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(xml(outcomes, seconds: seconds, command: command).utf8)) else {
             throw SimulationError.io("cannot write \(path)")
         }
         guard rename(temporary, path) == 0 else {

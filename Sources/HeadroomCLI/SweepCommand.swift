@@ -6,6 +6,8 @@ import Sweep
 
 /// `headroom sweep FILE --vary 'PATH=SPEC' ...`.
 struct SweepCommand {
+    /// The command line as given, for the report folder's manifest.
+    var invocation: [String] = []
     var file = ""
     var vary: [String] = []
     var sample: String?
@@ -91,6 +93,9 @@ struct SweepCommand {
         let directory = self.out ?? "Reports/" + RunCommand.folderName(scenario.name) + "-sweep"
         let staging = try ReportStaging(directory: directory)
         let wall = Date().timeIntervalSince(started)
+        let manifest = Manifest(headroom: Help.version, command: invocation, scenario: file, overrides: vary, seed: seed ?? scenario.seed,
+                                plans: scenario.plans.map(\.name), started: started)
+        try staging.write("manifest.json", manifest.json)
         let variantsRun = Set(table.rows.map(\.variant)).count
         var text = "\(scenario.name): sweep of \(table.totalVariants) variant\(table.totalVariants == 1 ? "" : "s") × \(scenario.plans.count) plans"
         if let shard { text += ", shard \(shard.0)/\(shard.1): \(variantsRun) variants" }
@@ -99,14 +104,14 @@ struct SweepCommand {
             let name = "sweep.shard-\(shard.0)-of-\(shard.1).csv"
             try staging.write(name, table.shardFile(index: shard.0, count: shard.1))
             try staging.commit()
-            text += "wrote \(name) to \(directory)/ — combine all \(shard.1) shards with 'headroom merge'\n"
+            text += "wrote \(name), manifest.json to \(directory)/ — combine all \(shard.1) shards with 'headroom merge'\n"
         } else {
             let marked = table.markingPareto()
             text += SweepSummary.describe(marked, dimensions: spec.dimensions.count)
             try staging.write("sweep.csv", marked.csv())
-            try staging.write("report.html", SweepReport.html(marked))
+            try staging.write("report.html", SweepReport.html(marked, manifest: manifest.html))
             try staging.commit()
-            text += "wrote sweep.csv, report.html to \(directory)/\n"
+            text += "wrote sweep.csv, report.html, manifest.json to \(directory)/\n"
         }
         out.write(text)
         return 0

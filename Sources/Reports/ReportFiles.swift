@@ -92,16 +92,18 @@ public final class ReportStaging {
 
 /// The standard set of report files of a run.
 public enum ReportFiles {
-    public static let all = ["summary.csv", "targets.csv", "callers.csv", "versions.csv", "timeseries.csv", "requests.csv", "report.html"]
+    public static let all = ["summary.csv", "targets.csv", "callers.csv", "versions.csv", "timeseries.csv", "requests.csv", "report.html",
+                             "manifest.json"]
 
     /// Writes summary, targets, timeseries (and requests when logged) through the staging.
-    public static func write(_ run: RunResult, staging: ReportStaging, interval: Double) throws -> [String] {
+    public static func write(_ run: RunResult, staging: ReportStaging, interval: Double, manifest: Manifest? = nil) throws -> [String] {
         try staging.write("summary.csv", CSVReports.summary(run))
         try staging.write("targets.csv", CSVReports.targets(run))
         try staging.write("callers.csv", CSVReports.callers(run))
         if run.plans.contains(where: { !$0.perModel.isEmpty }) { try staging.write("versions.csv", CSVReports.versions(run)) }
         if interval > 0 { try staging.write("timeseries.csv", CSVReports.timeseries(run)) }
-        try staging.write("report.html", HTMLReport.run(run, gates: Gates.evaluate(run)))
+        try staging.write("report.html", HTMLReport.run(run, gates: Gates.evaluate(run), manifest: manifest))
+        if let manifest { try staging.write("manifest.json", manifest.json) }
         if !run.requestLogs.isEmpty {
             try staging.concatenate("requests.csv", header: CSVReports.requestColumns.joined(separator: ",") + "\n", parts: run.requestLogs)
         }

@@ -100,7 +100,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(squeezed(r.out).contains("reserved traditional 136544"), r.out)
         XCTAssertTrue(r.out.contains("gates: 7 passed, 0 failed"), r.out)
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(files, ["callers.csv", "report.html", "requests.csv", "summary.csv", "targets.csv", "timeseries.csv"], "no staging folder left behind")
+        XCTAssertEqual(files, ["callers.csv", "manifest.json", "report.html", "requests.csv", "summary.csv", "targets.csv", "timeseries.csv"], "no staging folder left behind")
         let summary = try String(contentsOfFile: out + "/summary.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(summary.count, 4)
         // Every row of every CSV file has as many fields as its header (no field holds a comma here).

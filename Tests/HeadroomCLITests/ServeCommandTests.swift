@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 import Glibc
 @testable import HeadroomCLI
-import Runtime
+@testable import Runtime
+import Digest
 
 /// `headroom serve` and `headroom replay` as a user runs them: usage errors, a scenario that
 /// cannot be served, and a whole serve → SIGTERM → drained exit 0 → replay.
@@ -120,4 +121,101 @@ final class LockedValue<T>: @unchecked Sendable {
         return body(&value)
     }
     var load: T { withLock { $0 } }
+}
+
+/// Provenance: every report folder says how it was made.
+final class ManifestTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(arguments, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    func testRunSweepAndCheckRecordHowTheyWereMade() throws {
+        let folder = NSTemporaryDirectory() + "headroom-manifest-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scenario = root.appendingPathComponent("Scenarios/mmc-validation.json").path
+        let sha = SHA256.hex([UInt8](try Data(contentsOf: URL(fileURLWithPath: scenario))))
+        XCTAssertEqual(headroom(["run", scenario, "--out", folder + "/run", "--seed", "5"]).status, 0)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/manifest.json"))) as! [String: Any]
+        XCTAssertEqual(manifest["scenario_sha256"] as? String, sha)
+        XCTAssertEqual(manifest["seed"] as? Int, 5)
+        XCTAssertEqual(manifest["command"] as? [String], ["headroom", "run", scenario, "--out", folder + "/run", "--seed", "5"])
+        XCTAssertEqual(manifest["headroom"] as? String, Help.version)
+        XCTAssertNotNil(manifest["started"] as? String)
+        let html = try String(contentsOfFile: folder + "/run/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("How this report was made") && html.contains(sha))
+
+        let quick = root.appendingPathComponent("Scenarios/quickstart.json").path
+        XCTAssertEqual(headroom(["sweep", quick, "--vary", "plans.autoscaled.target=0.5,0.7", "--out", folder + "/sweep"]).status, 0)
+        let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/sweep/manifest.json"))) as! [String: Any]
+        XCTAssertEqual(sweep["overrides"] as? [String], ["plans.autoscaled.target=0.5,0.7"])
+        XCTAssertTrue(try String(contentsOfFile: folder + "/sweep/report.html", encoding: .utf8).contains("How this report was made"))
+
+        XCTAssertEqual(headroom(["check", scenario, "--junit", folder + "/junit.xml"]).status, 0)
+        let junit = try String(contentsOfFile: folder + "/junit.xml", encoding: .utf8)
+        XCTAssertTrue(junit.contains("<property name=\"scenario_sha256\" value=\"\(sha)\"/>"), junit)
+    }
+}
+
+/// `headroom keys add` and `headroom audit` from the command line.
+final class AuditCommandTests: XCTestCase {
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(arguments, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    func testKeysAddPrintsOnlyTheKeyAndAuditCommandsReadALog() throws {
+        let folder = NSTemporaryDirectory() + "headroom-audit-cli-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = headroom(["keys", "add", "web", "--targets", "echo,iris", "--file", folder + "/keys.json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let lines = r.out.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "the key is the only line on stdout")
+        XCTAssertTrue(lines[0].hasPrefix("hr_") && lines[0].count == 67)
+        XCTAssertFalse(try String(contentsOfFile: folder + "/keys.json", encoding: .utf8).contains(String(lines[0])))
+        XCTAssertEqual(headroom(["keys", "add", "web", "--file", folder + "/keys.json"]).status, 64, "--targets is required")
+        XCTAssertEqual(headroom(["keys", "remove", "web"]).status, 64)
+        XCTAssertEqual(headroom(["audit", "verify"]).status, 64)
+        XCTAssertEqual(headroom(["audit", "inspect", "x"]).status, 64)
+
+        // A log written by the library, verified and queried by the CLI.
+        let key = Array(repeating: UInt8(3), count: 32)
+        try Data(key).write(to: URL(fileURLWithPath: folder + "/audit.key"))
+        var options = AuditLog.Options(path: folder + "/audit.jsonl", key: key)
+        options.flushInterval = 0.01
+        let log = try AuditLog(options: options, scenarioSHA256: String(repeating: "a", count: 64), plan: "p", version: "test")
+        for (k, caller) in ["web", "batch", "web"].enumerated() {
+            log.append(AuditRecord(id: "r\(k)", caller: caller, target: "echo",
+                                   stages: [.init(model: "echo", version: k == 2 ? "2" : "1", instance: "i0", node: "cpu#0", cold: k == 0,
+                                                  start: 1_764_572_400_000_000 + Int64(k) * 86_400_000_000, end: nil)],
+                                   arrival: 1_764_572_400_000_000 + Int64(k) * 86_400_000_000, end: 1_764_572_400_100_000 + Int64(k) * 86_400_000_000,
+                                   arrivalSeconds: Double(k), endSeconds: Double(k) + 0.1, outcome: "completed", reason: "", status: 200,
+                                   requestSHA256: "", responseSHA256: ""))
+        }
+        log.close()
+        var v = headroom(["audit", "verify", folder + "/audit.jsonl", "--audit-key", folder + "/audit.key"])
+        XCTAssertEqual(v.status, 0, v.out + v.err)
+        XCTAssertTrue(v.out.hasPrefix("verified 3 records in 1 file, 1 digest authenticated"), v.out)
+        // Which version answered caller web on the third day (2025-12-03 UTC)?
+        let q = headroom(["audit", "query", folder + "/audit.jsonl", "--caller", "web", "--from", "2025-12-03", "--to", "2025-12-03", "--csv"])
+        XCTAssertEqual(q.status, 0, q.err)
+        let rows = q.out.split(separator: "\n")
+        XCTAssertEqual(rows.count, 2, q.out)
+        XCTAssertTrue(rows[0].hasPrefix("plan,id,caller,target,model,version,arrival_s,start_s,end_s,outcome,cold,node,instance,reason"))
+        XCTAssertTrue(rows[1].hasPrefix("p,r2,web,echo,echo,2,"), String(rows[1]))
+        // A flipped byte: exit 1, naming the line.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/audit.jsonl")))
+        let third = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }[2] + 1   // line 4: record r2
+        let at = bytes[third...].firstIndex(of: UInt8(ascii: "b"))!
+        bytes[at] = UInt8(ascii: "c")
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/audit.jsonl"))
+        v = headroom(["audit", "verify", folder + "/audit.jsonl", "--audit-key", folder + "/audit.key"])
+        XCTAssertEqual(v.status, 1)
+        XCTAssertTrue(v.out.contains("audit.jsonl:4: line 4 was changed"), v.out)
+    }
 }
