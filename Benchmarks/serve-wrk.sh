@@ -11,6 +11,8 @@
 #            on 2 cores: the fastest Python gets; the runtime's overhead shows most here)
 #   stdlib   Scenarios/workers/echo.py with MEAN_MS=0 — http.server, as simple model
 #            servers are written
+# AUDIT=1 serves with --audit-log (and --audit-key): prints the records written per second
+# and times `headroom audit verify` on the log the run wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -61,7 +63,9 @@ if [ "$worker" = stdlib ]; then
   grep -q echo.py "$out/serve-bench.json" || { echo "serve-wrk: could not make the stdlib scenario" >&2; exit 1; }
   scenario="$out/serve-bench.json"
 fi
-.build/release/headroom serve "$scenario" --plan reserved --listen "127.0.0.1:$port" > "$out/serve.log" & pids+=($!)
+audit_args=()
+[ -n "${AUDIT:-}" ] && audit_args=(--audit-log "$out/audit.jsonl" --audit-key "$out/audit.key")
+.build/release/headroom serve "$scenario" --plan reserved --listen "127.0.0.1:$port" "${audit_args[@]}" > "$out/serve.log" & pids+=($!)
 wait_port "$port"
 echo "through: wrk -t2 -c$connections -d${seconds}s against headroom serve on :$port" >&2
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/v2/models/trivial/infer" > "$out/headroom.txt"
@@ -75,3 +79,10 @@ through=$(awk '/Requests\/sec/ { print $2 }' "$out/headroom.txt")
 awk -v d="$direct" -v t="$through" 'BEGIN { printf "ratio (through / direct): %.3f\n", t / d }'
 echo "headroom's own count of the requests it answered:"
 grep -E '^headroom_requests_total|^headroom_rejections_total' "$out/metrics.txt" || true
+if [ -n "${AUDIT:-}" ]; then
+  records=$(grep -c '"type":"request"' "$out"/audit.jsonl* | awk -F: '{ s += $NF } END { print s }')
+  echo "audit: $records records in $(ls "$out"/audit.jsonl* | wc -l) file(s), $(du -cb "$out"/audit.jsonl* | tail -1 | cut -f1) bytes; $(awk -v r="$records" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }') records/s"
+  start=$(date +%s.%N)
+  .build/release/headroom audit verify "$out"/audit.jsonl* --audit-key "$out/audit.key"
+  awk -v a="$start" -v b="$(date +%s.%N)" -v r="$records" 'BEGIN { printf "audit verify: %.2f s, %.0f records/s\n", b - a, r / (b - a) }'
+fi

@@ -4,6 +4,35 @@ import Digest
 /// Checks audit logs: the hash chain across lines and files, record sequence numbers, and —
 /// with the key — every digest's HMAC of the chain head.
 public enum AuditVerifier {
+    /// The fields the chain check needs, read from a line as the writer lays it out
+    /// (`{"type":"…","seq":N,"prev":"…"` or `{"type":"…","prev":"…"`), without parsing the
+    /// whole object; nil for any other shape (then the JSON parser decides). Any other change
+    /// to a line changes its SHA-256, which the next line's `prev` catches.
+    static func fastFields(_ line: ArraySlice<UInt8>) -> (type: String, seq: Int64?, prev: String)? {
+        let typeKey = Array("{\"type\":\"".utf8)
+        guard line.count > 90, line.starts(with: typeKey) else { return nil }
+        var i = line.startIndex + typeKey.count
+        let typeStart = i
+        while i < line.endIndex, line[i] != UInt8(ascii: "\"") { i += 1 }
+        guard i < line.endIndex else { return nil }
+        let type = String(decoding: line[typeStart..<i], as: UTF8.self)
+        i += 1
+        var seq: Int64?
+        let seqKey = Array(",\"seq\":".utf8)
+        if line[i...].starts(with: seqKey) {
+            i += seqKey.count
+            var n: Int64 = 0, digits = 0
+            while i < line.endIndex, line[i] >= 48, line[i] <= 57, digits < 18 { n = n * 10 + Int64(line[i] - 48); i += 1; digits += 1 }
+            guard digits > 0 else { return nil }
+            seq = n
+        }
+        let prevKey = Array(",\"prev\":\"".utf8)
+        guard line[i...].starts(with: prevKey) else { return nil }
+        i += prevKey.count
+        guard line.endIndex - i > 65, line[i + 64] == UInt8(ascii: "\"") else { return nil }
+        return (type, seq, String(decoding: line[i..<(i + 64)], as: UTF8.self))
+    }
+
     public struct Report: Sendable {
         public var records = 0
         public var files = 0
@@ -45,8 +74,10 @@ public enum AuditVerifier {
             for (n, line) in file.lines.enumerated() {
                 let lineNumber = n + 1
                 let isLastLine = k == files.count - 1 && n == file.lines.count - 1
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                      let type = object["type"] as? String, let prev = object["prev"] as? String else {
+                let fast = fastFields(line)
+                let object: [String: Any]? = fast == nil || fast?.type == "digest" || fast?.type == "header"
+                    ? (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]) : [:]
+                guard let object, let type = fast?.type ?? object["type"] as? String, let prev = fast?.prev ?? object["prev"] as? String else {
                     if isLastLine && !file.endsWithNewline {
                         report.truncated = (file.path, lineNumber)
                         return report
@@ -54,8 +85,9 @@ public enum AuditVerifier {
                     report.failure = (file.path, lineNumber, "line \(lineNumber) is not an audit record (changed, or cut)")
                     return report
                 }
+                let recordSeq = fast?.seq ?? (object["seq"] as? NSNumber)?.int64Value
                 if let expected = previousHash, prev != expected {
-                    let seq = (object["seq"] as? NSNumber)?.int64Value
+                    let seq = recordSeq
                     if type == "request", let seq, let last = previousSeq, seq != last + 1 {
                         report.failure = (file.path, lineNumber, "record \(last + 1)\(seq > last + 2 ? "–\(seq - 1)" : "") is missing before line \(lineNumber) (deleted): its prev does not match line \(lineNumber - 1)")
                     } else if n + 1 < file.lines.count, let next = try? JSONSerialization.jsonObject(with: Data(file.lines[n + 1])) as? [String: Any],
@@ -76,7 +108,7 @@ public enum AuditVerifier {
                 }
                 switch type {
                 case "request":
-                    let seq = (object["seq"] as? NSNumber)?.int64Value ?? -1
+                    let seq = recordSeq ?? -1
                     if let last = previousSeq, seq != last + 1 {
                         report.failure = (file.path, lineNumber, "record \(last + 1) is missing before line \(lineNumber) (deleted)")
                         return report
