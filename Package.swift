@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest"]),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
         // The speed benchmark, with its hand-written yardstick loops.
-        .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports"], swiftSettings: engineSettings),
+        .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports", "Runtime", "Digest"], swiftSettings: engineSettings),
 
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),

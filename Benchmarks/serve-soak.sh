@@ -34,6 +34,10 @@ snapshot() {  # label
 curl -s -X POST "http://127.0.0.1:$port/v2/models/echo/infer" -d '{}' > /dev/null
 sleep 6   # the warm-up instance expires: the start is scaled to zero
 snapshot start
+# Resident memory every 30 s during the load: growth that levels off is the allocator's
+# arenas filling, growth that keeps on is a leak.
+( while kill -0 "$pid" 2>/dev/null; do sleep 30; awk '/VmRSS/ { printf "%s ", $2 }' /proc/$pid/status 2>/dev/null; done ) > "$out/rss.txt" &
+sampler=$!
 python3 - "$port" "$seconds" "$rate" <<'PY' > "$out/load.txt"
 # Open loop: Poisson arrivals at RATE/s, every 30 s a 5 s burst at 8x, each request on its
 # own thread (bounded: at most 256 in flight; beyond that an arrival counts as dropped).
@@ -64,7 +68,9 @@ for _ in range(256): inflight.acquire(timeout=35)
 print(json.dumps({"sent": sent, "dropped_by_generator": dropped, "statuses": {str(k): v for k, v in counts.items()}}))
 PY
 sleep 7   # the last keep-alive expiries
+kill "$sampler" 2>/dev/null || true
 snapshot end
+echo "rss every 30 s (kB): $(cat "$out/rss.txt")"
 echo "load: $(cat "$out/load.txt")"
 echo "instances started: $(grep -c ' starting on ' "$out/serve.log"), stopped: $(grep -c ' stopped$' "$out/serve.log")"
 curl -s "http://127.0.0.1:$port/metrics" | grep -E '^headroom_(requests_total|worker_failures_total|cold_starts_total)' || true

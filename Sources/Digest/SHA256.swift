@@ -37,6 +37,16 @@ public struct SHA256: Sendable {
         Hex.encode(hash(bytes))
     }
 
+    /// The digest of an array: whole blocks hashed in place (the generic entry point would
+    /// take the bytes one at a time).
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        var s = SHA256()
+        s.update(bytes)
+        return s.finalize()
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String { Hex.encode(hash(bytes)) }
+
     /// - Complexity: O(n).
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         for b in bytes {
@@ -44,26 +54,32 @@ public struct SHA256: Sendable {
             filled += 1
             length &+= 1
             if filled == 64 {
-                compress()
+                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
                 filled = 0
             }
         }
     }
 
-    /// Feeds a contiguous buffer (faster than the generic path).
+    /// Feeds a contiguous buffer (faster than the generic path): whole blocks are hashed
+    /// straight from it.
     public mutating func update(_ bytes: [UInt8]) {
-        var offset = 0
         bytes.withUnsafeBufferPointer { p in
-            while offset < p.count {
-                let take = min(64 - filled, p.count - offset)
-                for k in 0..<take { block[filled + k] = p[offset + k] }
+            var offset = 0
+            if filled > 0 {
+                let take = min(64 - filled, p.count)
+                for k in 0..<take { block[filled + k] = p[k] }
                 filled += take
-                offset += take
+                offset = take
                 if filled == 64 {
-                    compress()
+                    block.withUnsafeBufferPointer { compress($0.baseAddress!) }
                     filled = 0
                 }
             }
+            while p.count - offset >= 64 {
+                compress(p.baseAddress! + offset)
+                offset += 64
+            }
+            for k in offset..<p.count { block[filled] = p[k]; filled += 1 }
         }
         length &+= UInt64(bytes.count)
     }
@@ -87,13 +103,12 @@ public struct SHA256: Sendable {
         return out
     }
 
-    private mutating func compress() {
+    /// Hashes the 64 bytes at `b` into the state.
+    private mutating func compress(_ b: UnsafePointer<UInt8>) {
         // The message schedule on the stack: this runs once per 64 bytes hashed.
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            block.withUnsafeBufferPointer { b in
-                for t in 0..<16 {
-                    w[t] = UInt32(b[4 * t]) << 24 | UInt32(b[4 * t + 1]) << 16 | UInt32(b[4 * t + 2]) << 8 | UInt32(b[4 * t + 3])
-                }
+            for t in 0..<16 {
+                w[t] = UInt32(b[4 * t]) << 24 | UInt32(b[4 * t + 1]) << 16 | UInt32(b[4 * t + 2]) << 8 | UInt32(b[4 * t + 3])
             }
             for t in 16..<64 {
                 let s0 = w[t - 15].rotatedRight(7) ^ w[t - 15].rotatedRight(18) ^ (w[t - 15] >> 3)

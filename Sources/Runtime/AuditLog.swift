@@ -15,6 +15,16 @@ public struct AuditRecord: Sendable {
         /// Unix microseconds.
         public var start: Int64
         public var end: Int64?
+
+        public init(model: String, version: String, instance: String, node: String, cold: Bool, start: Int64, end: Int64?) {
+            self.model = model
+            self.version = version
+            self.instance = instance
+            self.node = node
+            self.cold = cold
+            self.start = start
+            self.end = end
+        }
     }
     public var id: String
     public var caller: String
@@ -34,6 +44,26 @@ public struct AuditRecord: Sendable {
     public var responseSHA256: String
     public var requestBody: [UInt8]?
     public var responseBody: [UInt8]?
+
+    public init(id: String, caller: String, target: String, stages: [Stage], arrival: Int64, end: Int64, arrivalSeconds: Double,
+                endSeconds: Double, outcome: String, reason: String, status: Int, requestSHA256: String, responseSHA256: String,
+                requestBody: [UInt8]? = nil, responseBody: [UInt8]? = nil) {
+        self.id = id
+        self.caller = caller
+        self.target = target
+        self.stages = stages
+        self.arrival = arrival
+        self.end = end
+        self.arrivalSeconds = arrivalSeconds
+        self.endSeconds = endSeconds
+        self.outcome = outcome
+        self.reason = reason
+        self.status = status
+        self.requestSHA256 = requestSHA256
+        self.responseSHA256 = responseSHA256
+        self.requestBody = requestBody
+        self.responseBody = responseBody
+    }
 }
 
 /// The tamper-evident audit trail, after CloudTrail's log-file integrity validation.
@@ -125,9 +155,14 @@ public final class AuditLog: @unchecked Sendable {
         sync()
     }
 
+    /// Records queued at most: beyond it `append` waits for the writer (back-pressure on the
+    /// requests, rather than memory without bound or a dropped record).
+    static let queueLimit = 50_000
+
     /// Queues a record; the writer thread chains and writes it.
     public func append(_ record: AuditRecord) {
         condition.lock()
+        while pending.count >= Self.queueLimit && !closing { condition.wait() }
         pending.append(record)
         condition.unlock()
     }
@@ -148,6 +183,7 @@ public final class AuditLog: @unchecked Sendable {
             let batch = pending
             pending.removeAll(keepingCapacity: true)
             let last = closing
+            condition.broadcast()   // appenders waiting on a full queue
             condition.unlock()
             for r in batch { writeRecord(r) }
             if options.key != nil, sinceDigest > 0,
@@ -226,7 +262,17 @@ public final class AuditLog: @unchecked Sendable {
         sinceDigest += 1
     }
 
-    static func seconds(_ x: Double) -> String { String(format: "%.6f", x) }
+    /// Six decimals, without `String(format:)` (slow, and this runs for every record).
+    static func seconds(_ x: Double) -> String {
+        let micros = Int64((x * 1e6).rounded())
+        let whole = micros / 1_000_000, fraction = abs(micros % 1_000_000)
+        return (micros < 0 && whole == 0 ? "-" : "") + String(whole) + "." + pad(fraction, 6)
+    }
+
+    static func pad(_ n: Int64, _ width: Int) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
 
     public static func nowMicros() -> Int64 {
         var ts = timespec()
@@ -239,7 +285,7 @@ public final class AuditLog: @unchecked Sendable {
         var t = time_t(micros / 1_000_000)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(micros % 1_000_000))
+        return pad(Int64(parts.tm_year) + 1900, 4) + "-" + pad(Int64(parts.tm_mon) + 1, 2) + "-" + pad(Int64(parts.tm_mday), 2) + "T"
+            + pad(Int64(parts.tm_hour), 2) + ":" + pad(Int64(parts.tm_min), 2) + ":" + pad(Int64(parts.tm_sec), 2) + "." + pad(micros % 1_000_000, 6) + "Z"
     }
 }

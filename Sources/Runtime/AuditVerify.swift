@@ -47,33 +47,44 @@ public enum AuditVerifier {
 
     public static func verify(_ paths: [String], key: [UInt8]?) throws -> Report {
         var report = Report()
-        // Files in chain order, by their header's file number.
-        var files: [(path: String, number: Int, lines: [ArraySlice<UInt8>], endsWithNewline: Bool)] = []
+        // Files in chain order, by their header's file number: only the first line of each is
+        // read here; then one file at a time is held in memory.
+        var order: [(path: String, number: Int)] = []
         for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else { throw RuntimeError("\(path): cannot read the audit log") }
-            let bytes = [UInt8](data)
-            var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            let endsWithNewline = bytes.last == UInt8(ascii: "\n")
-            if endsWithNewline { lines.removeLast() }
-            guard let first = lines.first, let header = try? JSONSerialization.jsonObject(with: Data(first)) as? [String: Any],
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw RuntimeError("\(path): cannot read the audit log") }
+            let head = handle.readData(ofLength: 4096)
+            try? handle.close()
+            let first = head.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? Data()
+            guard let header = try? JSONSerialization.jsonObject(with: Data(first)) as? [String: Any],
                   header["type"] as? String == "header", let number = (header["file"] as? NSNumber)?.intValue else {
                 report.failure = (path, 1, "not a Headroom audit log (no header line)")
                 return report
             }
-            files.append((path, number, lines, endsWithNewline))
+            order.append((path, number))
         }
-        files.sort { $0.number < $1.number }
+        order.sort { $0.number < $1.number }
+        func load(_ k: Int) throws -> (path: String, number: Int, lines: [ArraySlice<UInt8>], endsWithNewline: Bool) {
+            guard let data = FileManager.default.contents(atPath: order[k].path) else { throw RuntimeError("\(order[k].path): cannot read the audit log") }
+            let bytes = [UInt8](data)
+            var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let endsWithNewline = bytes.last == UInt8(ascii: "\n")
+            if endsWithNewline { lines.removeLast() }
+            return (order[k].path, order[k].number, lines, endsWithNewline)
+        }
         var previousHash: String?
         var previousSeq: Int64?
-        for (k, file) in files.enumerated() {
+        var previousFile: (path: String, number: Int, lineCount: Int)?
+        for k in order.indices {
+            let file = try load(k)
+            defer { previousFile = (file.path, file.number, file.lines.count) }
             report.files += 1
-            if k > 0 && file.number != files[k - 1].number + 1 {
-                report.failure = (file.path, 1, "file \(file.number) follows file \(files[k - 1].number): file \(files[k - 1].number + 1) is missing")
+            if let p = previousFile, file.number != p.number + 1 {
+                report.failure = (file.path, 1, "file \(file.number) follows file \(p.number): file \(p.number + 1) is missing")
                 return report
             }
             for (n, line) in file.lines.enumerated() {
                 let lineNumber = n + 1
-                let isLastLine = k == files.count - 1 && n == file.lines.count - 1
+                let isLastLine = k == order.count - 1 && n == file.lines.count - 1
                 let fast = fastFields(line)
                 let object: [String: Any]? = fast == nil || fast?.type == "digest" || fast?.type == "header"
                     ? (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]) : [:]
@@ -96,8 +107,8 @@ public enum AuditVerifier {
                         // (in its own prev, or anywhere: its hash moved too).
                         report.failure = (file.path, lineNumber, "line \(lineNumber) was changed: neither its prev matches line \(lineNumber - 1) nor its SHA-256 the prev of line \(lineNumber + 1)")
                     } else {
-                        let at = n == 0 ? "the last line of file \(files[k - 1].number)" : "line \(lineNumber - 1)"
-                        report.failure = (n == 0 ? files[k - 1].path : file.path, n == 0 ? files[k - 1].lines.count : lineNumber - 1,
+                        let at = n == 0 ? "the last line of file \(previousFile?.number ?? 0)" : "line \(lineNumber - 1)"
+                        report.failure = (n == 0 ? previousFile?.path ?? file.path : file.path, n == 0 ? previousFile?.lineCount ?? 0 : lineNumber - 1,
                                           "\(at) was changed: its SHA-256 is not the prev that line \(lineNumber) records (\(prev.prefix(12))…)")
                     }
                     return report

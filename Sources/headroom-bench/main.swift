@@ -3,6 +3,8 @@ import Glibc
 import Scenario
 import Simulator
 import Reports
+import Runtime
+import Digest
 
 // headroom-bench: simulated requests per second of the full engine (scenario text → scheduler
 // core → metrics → CSV text) on reference workloads, beside a hand-written loop doing the same
@@ -20,7 +22,7 @@ struct Options {
 
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
-    Usage: headroom-bench [--requests N] [--repeat N] [--only mmc|serverless|azure-conv|functions ...] [--json]
+    Usage: headroom-bench [--requests N] [--repeat N] [--only mmc|serverless|azure-conv|functions|audit ...] [--json]
                           [--days D] [--functions K]
 
       --requests N   requests per synthetic workload (default 10000000)
@@ -33,6 +35,8 @@ func usage() -> Never {
     'functions' (run only when named with --only) is Azure-Functions-sized: K functions with
     heavy-tailed invocation rates totalling about 10^9 invocations per 14 days (827/s), on
     Lambda-like serverless with a 10-minute keep-alive. It runs once, without warm-up.
+    'audit' (also only when named) writes 1,000,000 audit records through the runtime's audit
+    log (chain, digests, 64 MiB rotation, fsync every 200 ms) and times verifying them.
 
     """.utf8))
     exit(64)
@@ -226,6 +230,43 @@ do {
         } else {
             FileHandle.standardError.write(Data("azure-conv skipped: \(trace) not found\n".utf8))
         }
+    }
+    if options.only.contains("audit") {
+        // The audit trail's writer and verifier on 1,000,000 records of the size serve writes
+        // (one stage, SHA-256s of body and answer), with digests every 10 s and 64 MiB files.
+        let folder = NSTemporaryDirectory() + "headroom-bench-audit-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = [UInt8](repeating: 5, count: 32)
+        let count = 1_000_000
+        var written = 0.0
+        let writeWall = try seconds {
+            let log = try AuditLog(options: AuditLog.Options(path: folder + "/audit.jsonl", key: key), scenarioSHA256: SHA256.hex([1, 2, 3]),
+                                   plan: "serverless", version: "bench")
+            let body = SHA256.hex(Array("{\"text\":\"great\"}".utf8)), answer = SHA256.hex(Array("{\"ok\":true}".utf8))
+            let t0 = AuditLog.nowMicros()
+            for k in 0..<count {
+                let at = t0 + Int64(k) * 50
+                log.append(AuditRecord(id: "bench-\(k)", caller: k % 3 == 0 ? "web" : "batch", target: "sentiment",
+                                       stages: [.init(model: "sentiment", version: "2.0", instance: "i\(k % 8)", node: "cpu.c5xl#\(k % 3)",
+                                                      cold: k % 1000 == 0, start: at + 20, end: at + 4000)],
+                                       arrival: at, end: at + 4100, arrivalSeconds: Double(k) * 5e-5, endSeconds: Double(k) * 5e-5 + 0.0041,
+                                       outcome: "completed", reason: "", status: 200, requestSHA256: body, responseSHA256: answer))
+            }
+            log.close()
+            written = Double(log.written)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("audit.jsonl") }.map { folder + "/" + $0 }
+        let bytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        var report: AuditVerifier.Report?
+        let verifyWall = try seconds { report = try AuditVerifier.verify(files, key: key) }
+        guard report?.failure == nil, report?.records == count else {
+            throw RuntimeError("audit bench: verify failed: \(report?.failure?.message ?? "wrong count \(report?.records ?? 0)")")
+        }
+        results.append(Measurement(name: "audit write 1M records", requests: Int64(written), wall: writeWall, yardstickWall: nil, rss: peakRSSMegabytes(),
+                                   figures: [("files", Double(files.count)), ("MB", Double(bytes) / 1e6)]))
+        results.append(Measurement(name: "audit verify 1M records", requests: Int64(count), wall: verifyWall, yardstickWall: nil, rss: peakRSSMegabytes(),
+                                   figures: [("digests", Double(report!.digests)), ("MB/s", Double(bytes) / 1e6 / verifyWall)]))
     }
     if options.only.contains("functions") {
         let text = functionsText(days: options.days, functions: options.functions)
