@@ -14,11 +14,15 @@ out=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$out"; }
 trap cleanup EXIT
+# The same interpreter, by absolute path, on both sides: `python3` on PATH may be a shim
+# (pyenv's is a shell script that adds ~70 ms to every start), and a Python that runs under
+# it sees another PATH than the server does.
+python=$(python3 -c 'import sys; print(sys.executable)')
 cat > "$out/cold.json" <<JSON
 { "name": "cold-start", "seed": 1, "duration": "1m",
   "hardware": { "cpu": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.1, "boot": "0s" } },
   "models": { "echo": { "requires": { "vcpus": 0.5, "memoryGiB": 0.5 }, "service": "1ms",
-              "worker": { "contract": "http", "command": ["python3", "$PWD/Scenarios/workers/echo.py"], "readiness": "tcp", "stopGrace": "1s" } } },
+              "worker": { "contract": "http", "command": ["$python", "$PWD/Scenarios/workers/echo.py"], "readiness": "tcp", "stopGrace": "1s" } } },
   "workload": [ { "kind": "poisson", "target": "echo", "rate": 1 } ],
   "slo": { "timeout": "30s" },
   "plans": { "sls": { "policy": "serverless", "hosting": "self", "keepAlive": "1s", "nodes": { "cpu": { "min": 1, "max": 1 } } } } }
@@ -27,14 +31,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 .build/release/headroom serve "$out/cold.json" --plan sls --listen "127.0.0.1:$port" > "$out/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do grep -q "^serving " "$out/serve.log" && break; sleep 0.1; done
-python3 - "$port" "$n" "$PWD/Scenarios/workers/echo.py" "$out/serve.log" <<'PY'
+"$python" - "$port" "$n" "$PWD/Scenarios/workers/echo.py" "$out/serve.log" "$python" <<'PY'
 import os, re, socket, statistics, subprocess, sys, time, urllib.request
-port, n, worker, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+port, n, worker, log, python = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 def direct():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
     t0 = time.monotonic()
-    proc = subprocess.Popen(["python3", worker], env=dict(os.environ, PORT=str(p)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([python, worker], env=dict(os.environ, PORT=str(p)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while True:
         try:
             socket.create_connection(("127.0.0.1", p), timeout=1).close(); break

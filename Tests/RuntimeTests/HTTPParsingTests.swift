@@ -98,3 +98,16 @@ final class HTTPParsingTests: XCTestCase {
         XCTAssertFalse(SocketAddress(host: "10.0.0.1", port: 1).isLoopback)
     }
 }
+
+/// The audit log's hand-written formatting (it runs for every record).
+final class AuditFormatTests: XCTestCase {
+    func testUTCAndSeconds() {
+        XCTAssertEqual(AuditLog.utc(0), "1970-01-01T00:00:00.000000Z")
+        XCTAssertEqual(AuditLog.utc(1_764_572_400_123_456), "2025-12-01T07:00:00.123456Z")
+        XCTAssertEqual(AuditLog.utc(951_782_400_000_007), "2000-02-29T00:00:00.000007Z")
+        XCTAssertEqual(AuditLog.seconds(2.5), "2.500000")
+        XCTAssertEqual(AuditLog.seconds(0.0000004), "0.000000")
+        XCTAssertEqual(AuditLog.seconds(12345.0000015), "12345.000002")
+        XCTAssertEqual(AuditLog.seconds(-0.25), "-0.250000")
+    }
+}
