@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import Scenario
 
 /// How a report folder was made: `manifest.json` beside the reports, and a section of
 /// `report.html`. Anyone handed the folder can tell which scenario file (by its SHA-256), seed,
@@ -34,19 +35,7 @@ public struct Manifest: Sendable {
         return f.string(from: d)
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 
     /// The manifest as JSON (keys in a fixed order).
     public var json: String {

@@ -3,6 +3,24 @@
 // straight and the policy decides about a replacement (`ScalingPolicy.instanceFailed`).
 
 extension Cluster {
+    /// Takes a request in service off its instance, which no longer serves it (its worker or
+    /// its node is gone; the caller has brought the model's integrals up to date). One that had
+    /// timed out is released; the others are returned for the scheduler to retry or fail.
+    ///
+    /// - Complexity: O(1).
+    mutating func takeOff(_ r: Int, into actions: inout [SchedulerAction]) -> RequestID? {
+        let i = Int(requests[r].instance)
+        instances[i].inFlight -= 1
+        if configuration.countsBusySlots || configuration.tracksUtilisation { models[instances[i].model.index].busySlots -= 1 }
+        requests[r].instance = -1
+        guard requests[r].state != .abandonedInService else {
+            requests[r].state = .free
+            actions.append(.release(RequestID(r)))
+            return nil
+        }
+        return RequestID(r)
+    }
+
     /// Removes a failed instance. Requests in service on it are returned, in slot order, for
     /// the scheduler to fail; those that had timed out meanwhile are released. A request
     /// waiting for this instance alone queues again. The instance's slot and node room are
@@ -24,15 +42,7 @@ extension Cluster {
         if instances[i].inFlight > 0 {
             for r in 0..<requests.count where requests[r].instance == Int32(i)
                 && (requests[r].state == .inService || requests[r].state == .abandonedInService) {
-                instances[i].inFlight -= 1
-                if configuration.countsBusySlots || configuration.tracksUtilisation { models[model.index].busySlots -= 1 }
-                requests[r].instance = -1
-                if requests[r].state == .abandonedInService {
-                    requests[r].state = .free
-                    actions.append(.release(RequestID(r)))
-                } else {
-                    failed.append(RequestID(r))
-                }
+                if let cut = takeOff(r, into: &actions) { failed.append(cut) }
             }
         }
         if state == .draining {

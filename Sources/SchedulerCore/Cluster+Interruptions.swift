@@ -52,17 +52,8 @@ extension Cluster {
             let i = Int(requests[r].instance)
             guard i >= 0, Int(instances[i].node) == n else { continue }
             actions.append(.interrupt(RequestID(r)))
-            let model = instances[i].model.index
-            integrate(model, now: now)
-            instances[i].inFlight -= 1
-            if configuration.countsBusySlots || configuration.tracksUtilisation { models[model].busySlots -= 1 }
-            requests[r].instance = -1
-            if requests[r].state == .abandonedInService {
-                requests[r].state = .free
-                actions.append(.release(RequestID(r)))
-            } else {
-                cutOff.append(RequestID(r))
-            }
+            integrate(instances[i].model.index, now: now)
+            if let cut = takeOff(r, into: &actions) { cutOff.append(cut) }
         }
         for i in 0..<instances.count where Int(instances[i].node) == n && instances[i].state != .free {
             // Nothing is in flight any more: a draining instance goes now, the others stop at once.

@@ -1,3 +1,5 @@
+import Scenario
+
 /// An HTTP/1.1 request as the runtime sees it.
 public struct HTTPRequest: Sendable {
     public var method: String
@@ -139,24 +141,5 @@ public struct HTTPResponse: Sendable {
 /// Minimal JSON text helpers (the runtime writes small objects by hand).
 public enum JSON {
     /// A JSON string literal for `s`.
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    @inline(__always) public static func quote(_ s: String) -> String { JSONText.quote(s) }
 }
