@@ -52,6 +52,37 @@ final class DecisionLogTests: RuntimeTestCase {
     }
 }
 
+/// An elastic plan served for real: the HPA's sync (1 s here) sees the busy instance and adds
+/// replicas while the load lasts; the decisions replay identically.
+final class ElasticServeTests: RuntimeTestCase {
+    func testHPAScalesUpUnderRealLoadAndReplays() throws {
+        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 1, queueLimit: 1000))],
+                             plans: "\"hpa\": {\"policy\": \"elastic\", \"target\": 0.5, \"syncPeriod\": \"1s\", \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 1}}, \"instances\": {\"echo\": {\"min\": 1, \"max\": 3}}}")
+        let log = folder + "/hpa.jsonl"
+        let server = try start(s, plan: "hpa", decisionLog: log)
+        XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 1)
+        let stop = Atomic(false)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            group.enter()
+            Thread.detachNewThread {
+                let began = Date()
+                while !stop.load && Date().timeIntervalSince(began) < 8 { _ = Self.call(server, "/v2/models/echo/infer", body: "{\"sleep\": 0.1}") }
+                group.leave()
+            }
+        }
+        let scaled = eventually(8) { (metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}") ?? 0) >= 2 }
+        _ = stop.exchange(true)
+        XCTAssertEqual(group.wait(timeout: .now() + 10), .success)
+        XCTAssertTrue(scaled, "the HPA added a replica under load: \(lines.load.suffix(4))")
+        XCTAssertGreaterThanOrEqual(metric(server, "headroom_cold_starts_total{model=\"echo\"}") ?? 0, 1)
+        servers.removeAll()
+        server.stop()
+        let outcome = try DecisionReplay.replay(log, scenario: s)
+        XCTAssertNil(outcome.firstDifference.map { "line \($0.line): \($0.recorded) vs \($0.replayed)" })
+    }
+}
+
 /// `promtool check metrics` (Debian package prometheus) on a live /metrics.
 final class MetricsFormatTests: RuntimeTestCase {
     func testPromtoolAcceptsLiveMetrics() throws {
