@@ -41,8 +41,10 @@ struct CheckCommand {
     }
 
     /// Scenario files under the paths: directories are searched recursively for `.json`
-    /// files (JSON Schema files excluded), in path order.
-    static func scenarioFiles(_ paths: [String]) throws -> [String] {
+    /// files, in path order; JSON Schema documents (recognised by their content, not their
+    /// name) are left out and listed in `skipped`. Finding no scenario is an error: a check
+    /// that checks nothing must not pass.
+    static func scenarioFiles(_ paths: [String], skipped: inout [String]) throws -> [String] {
         var files: [String] = []
         let fm = FileManager.default
         for path in paths {
@@ -52,12 +54,19 @@ struct CheckCommand {
             }
             if isDirectory.boolValue {
                 let found = (fm.enumerator(atPath: path)?.allObjects as? [String] ?? [])
-                    .filter { $0.hasSuffix(".json") && !$0.hasSuffix("schema.json") && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+                    .filter { $0.hasSuffix(".json") && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
                     .sorted()
-                files += found.map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
+                    .map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
+                for file in found {
+                    if JSONSchemaFile.isSchema(file) { skipped.append(file) } else { files.append(file) }
+                }
             } else {
                 files.append(path)
             }
+        }
+        guard !files.isEmpty else {
+            throw ScenarioError(file: paths.joined(separator: ", "), message: "no scenario file found (\(skipped.isEmpty ? "no .json file" : "only the JSON Schema \(skipped.joined(separator: ", "))")): nothing would be checked",
+                                suggestion: "name a scenario file or a folder that holds some")
         }
         return files
     }
@@ -71,7 +80,8 @@ struct CheckCommand {
 
     func execute(out: TextSink, err: TextSink) throws -> Int32 {
         let started = Date()
-        let files = try Self.scenarioFiles(paths)
+        var skipped: [String] = []
+        let files = try Self.scenarioFiles(paths, skipped: &skipped)
         var outcomes = files.map { Outcome(file: $0, scenario: $0) }
         var scenarios: [Scenario?] = []
         for (k, file) in files.enumerated() {
@@ -134,6 +144,7 @@ struct CheckCommand {
         if !errors.isEmpty { text += "\n" + errors.joined(separator: "\n") + "\n" }
         let wall = Date().timeIntervalSince(started)
         text += "\n\(files.count) scenario\(files.count == 1 ? "" : "s"), \(tasks.count) plan runs in \(CSVNumber.fixed(wall, 2)) s\n"
+        for file in skipped { text += "skipped \(file): a JSON Schema document, not a scenario\n" }
         text += "\(passed) passed, \(failed) failed\n"
         out.write(text)
         if let junit { try JUnitReport.write(outcomes, to: junit, seconds: wall, command: invocation) }
@@ -211,5 +222,19 @@ enum JUnitReport {
             unlink(temporary)
             throw SimulationError.io("cannot write \(path): \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+/// Recognises a JSON Schema document by its content: a top-level `$schema` naming a
+/// json-schema.org meta-schema. (A scenario's own `$schema` points at the schema file,
+/// e.g. "schema.json", so a scenario is never mistaken for one, whatever its name.)
+enum JSONSchemaFile {
+    static func isSchema(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = handle.readData(ofLength: 1 << 20)
+        guard let object = try? JSONSerialization.jsonObject(with: head) as? [String: Any],
+              let schema = object["$schema"] as? String else { return false }
+        return schema.contains("json-schema.org/")
     }
 }

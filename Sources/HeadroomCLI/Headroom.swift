@@ -148,6 +148,10 @@ public enum Headroom {
         }
         var failed = 0
         for file in files {
+            if JSONSchemaFile.isSchema(file) {
+                out.write("\(file): skipped — a JSON Schema document (its $schema is a json-schema.org meta-schema), not a scenario\n")
+                continue
+            }
             do {
                 let scenario = try ScenarioLoader.load(path: file)
                 let rows = try Runner.validate(scenario)
@@ -278,7 +282,15 @@ struct RunCommand {
             }
             let text = String(o[o.index(after: eq)...])
             let value: JSONValue
-            if let n = Double(text) { value = .number(n) }
+            if let n = Double(text) {
+                // The JSON reader rejects NaN and infinities; so does --set (NaN passes every
+                // range check, so it would run silently wrong).
+                guard n.isFinite else {
+                    throw UsageError(message: "The value '\(text)' is invalid for '--set \(o[..<eq])': expected a finite number, found \(n.isNaN ? "NaN" : "an infinity")",
+                                     usage: Help.run.usage, subcommand: "run")
+                }
+                value = .number(n)
+            }
             else if text == "true" || text == "false" { value = .bool(text == "true") }
             else { value = .string(text) }
             do {

@@ -46,7 +46,8 @@ public struct Dimension: Sendable, Equatable {
         let spec = String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
         func number(_ s: String) -> Double? {
             let t = s.trimmingCharacters(in: .whitespaces)
-            return Double(t) ?? ValueReaderBridge.duration(t)
+            guard let x = Double(t) ?? ValueReaderBridge.duration(t), x.isFinite else { return nil }   // no NaN or infinity
+            return x
         }
         if let dots = spec.range(of: "..") {
             let lower = String(spec[..<dots.lowerBound])

@@ -258,12 +258,15 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(r.out.contains("the cheapest plan meeting the SLO is reserved"), r.out)
         XCTAssertTrue(r.out.contains("ERROR"), r.out)
         XCTAssertTrue(r.out.contains("b.json:1:11: $.name: expected a string, found 3"), r.out)
-        XCTAssertTrue(r.out.hasSuffix("6 passed, 2 failed\n"), r.out)
+        // A file is skipped only for being a JSON Schema, not for its name: this "schema.json"
+        // holds {} and is checked (and fails) like any scenario.
+        XCTAssertTrue(r.out.contains("schema.json:1:1: $: missing key \"name\""), r.out)
+        XCTAssertTrue(r.out.hasSuffix("6 passed, 3 failed\n"), r.out)
         let xml = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
-        XCTAssertTrue(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"headroom check\" tests=\"8\" failures=\"1\" errors=\"1\""), xml)
+        XCTAssertTrue(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"headroom check\" tests=\"9\" failures=\"1\" errors=\"2\""), xml)
         XCTAssertTrue(xml.contains("<testcase classname=\"quickstart.reserved\" name=\"latency_p99_s ≤ 0.5\"></testcase>"), xml)
         XCTAssertTrue(xml.contains("<failure message=\"measured "), xml)
-        XCTAssertEqual(xml.components(separatedBy: "<testcase").count - 1, 8)
+        XCTAssertEqual(xml.components(separatedBy: "<testcase").count - 1, 9)
         XCTAssertEqual(headroom(["check", "--junt", "x"]).status, 64)
         XCTAssertEqual(headroom(["check", dir + "/nothing"]).status, 1)
     }

@@ -219,3 +219,50 @@ final class AuditCommandTests: XCTestCase {
         XCTAssertTrue(v.out.contains("audit.jsonl:4: line 4 was changed"), v.out)
     }
 }
+
+/// Hardening: a check that checks nothing fails; the JSON Schema is recognised by content; no
+/// NaN or infinity through --set or --vary.
+final class FailClosedTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(arguments, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    func testCheckFailsClosedAndTheSchemaIsRecognisedByContent() throws {
+        let folder = NSTemporaryDirectory() + "headroom-failclosed-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var r = headroom(["check", folder])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("no scenario file found (no .json file): nothing would be checked"), r.err)
+        // A schema under another name is skipped, and said to be; alone it is not a pass.
+        let schema = root.appendingPathComponent("Scenarios/schema.json").path
+        try FileManager.default.copyItem(atPath: schema, toPath: folder + "/contract.json")
+        r = headroom(["check", folder])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("only the JSON Schema"), r.err)
+        // A scenario named like a schema is checked, not skipped.
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Scenarios/mmc-validation.json").path, toPath: folder + "/my-schema.json")
+        r = headroom(["check", folder])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("1 scenario,") && r.out.contains("skipped \(folder)/contract.json: a JSON Schema document"), r.out)
+        r = headroom(["validate", schema, root.appendingPathComponent("Scenarios/mmc-validation.json").path])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("schema.json: skipped — a JSON Schema document"), r.out)
+    }
+
+    func testNoNaNOrInfinityThroughSetOrVary() {
+        let quick = root.appendingPathComponent("Scenarios/quickstart.json").path
+        for value in ["nan", "inf", "-infinity"] {
+            let r = headroom(["run", quick, "--set", "workload[0].base=\(value)", "--out", NSTemporaryDirectory() + "never"])
+            XCTAssertEqual(r.status, 64, value)
+            XCTAssertTrue(r.err.contains("expected a finite number"), r.err)
+        }
+        let v = headroom(["sweep", quick, "--vary", "plans.autoscaled.target=0.5,nan", "--out", NSTemporaryDirectory() + "never"])
+        XCTAssertNotEqual(v.status, 0)
+        XCTAssertTrue(v.err.contains("$.plans.autoscaled.target: expected a number, found \"nan\""), v.err)
+    }
+}
