@@ -345,6 +345,10 @@ enum TraceCommand {
         }
         guard files.count == 1 else { throw usage(files.isEmpty ? "Missing expected argument '<file>'" : "Unexpected argument '\(files[1])'") }
         let file = files[0]
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ScenarioError(file: file, message: "is a folder, not a trace file", suggestion: "name one CSV file in it")
+        }
         let chosen = try format ?? guessFormat(file)
         out.write(try TraceStats.read(path: file, format: chosen).describe(file: file))
         return 0
@@ -356,7 +360,10 @@ enum TraceCommand {
             throw ScenarioError(file: file, message: "cannot open trace file")
         }
         defer { try? handle.close() }
-        let head = String(decoding: handle.readData(ofLength: 256), as: UTF8.self).lowercased()
+        guard let data = try? handle.read(upToCount: 256) else {
+            throw ScenarioError(file: file, message: "cannot read the trace file: \(String(cString: strerror(errno)))")
+        }
+        let head = String(decoding: data ?? Data(), as: UTF8.self).lowercased()
         if head.hasPrefix("timestamp,contexttokens,generatedtokens") { return .azureLLM }
         if head.hasPrefix("app,func,end_timestamp,duration") { return .azureFunctions2021 }
         return .csv

@@ -115,6 +115,11 @@ struct ValueReader {
     }
 
     /// Parses "250ms", "1.5s", "10m", "1h30m", "-2s"; nil when malformed.
+    ///
+    /// The grammar: an optional "-", then one or more NUMBER UNIT parts with units from largest
+    /// to smallest, each unit at most once (so "1h30m" but not "30m1h" or "1s1s"), or one bare
+    /// number of seconds. Units: ns; us or µs; ms; s, sec, secs; m, min, mins; h, hr, hrs; d,
+    /// day, days.
     static func parseDuration(_ text: String) -> Double? {
         let s = Array(text.trimmingSpaces().unicodeScalars)
         if s.isEmpty { return nil }
@@ -123,6 +128,7 @@ struct ValueReader {
         if s[0] == "-" { negative = true; i = 1 }
         var total = 0.0
         var parts = 0
+        var lastScale = Double.infinity
         while i < s.count {
             let startNumber = i
             while i < s.count, ("0"..."9").contains(s[i]) || s[i] == "." { i += 1 }
@@ -135,13 +141,15 @@ struct ValueReader {
             case "ns": scale = 1e-9
             case "us", "µs": scale = 1e-6
             case "ms": scale = 1e-3
-            case "s", "": scale = 1
-            case "m", "min": scale = 60
-            case "h": scale = 3600
-            case "d": scale = 86400
+            case "s", "sec", "secs", "": scale = 1
+            case "m", "min", "mins": scale = 60
+            case "h", "hr", "hrs": scale = 3600
+            case "d", "day", "days": scale = 86400
             default: return nil
             }
             if unit.isEmpty && (i < s.count || parts > 0) { return nil }
+            guard scale < lastScale else { return nil }   // largest unit first, each once
+            lastScale = scale
             total += value * scale
             parts += 1
         }

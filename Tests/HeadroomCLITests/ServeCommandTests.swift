@@ -254,6 +254,15 @@ final class FailClosedTests: XCTestCase {
         XCTAssertTrue(r.out.contains("schema.json: skipped — a JSON Schema document"), r.out)
     }
 
+    func testTraceStatsOnAFolderIsAnErrorNotATrap() throws {
+        let folder = NSTemporaryDirectory() + "headroom-trace-folder-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = headroom(["trace", "stats", folder])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("is a folder, not a trace file"), r.err)
+    }
+
     func testNoNaNOrInfinityThroughSetOrVary() {
         let quick = root.appendingPathComponent("Scenarios/quickstart.json").path
         for value in ["nan", "inf", "-infinity"] {

@@ -27,7 +27,10 @@ final class ScenarioDecodingTests: XCTestCase {
     func testDurations() {
         let cases: [(String, Double?)] = [("250ms", 0.25), ("30s", 30), ("10m", 600), ("2h", 7200), ("1d", 86400),
                                           ("1h30m", 5400), ("1.5s", 1.5), ("100us", 0.0001), ("12", 12), ("5 min", nil),
-                                          ("5min", 300), ("ten", nil), ("", nil), ("3x", nil), ("1s2", nil)]
+                                          ("5min", 300), ("ten", nil), ("", nil), ("3x", nil), ("1s2", nil),
+                                          // One grammar: largest unit first, each once; common unit words.
+                                          ("1s1s", nil), ("30m1h", nil), ("1h30m15s", 5415), ("1hr", 3600), ("2hrs", 7200), ("1d2h", 93600),
+                                          ("3days", 259200), ("10sec", 10), ("1m30s", 90), ("500ms250us", 0.50025)]
         for (text, expected) in cases {
             let got = ValueReader.parseDuration(text)
             if let expected, let got {
