@@ -83,6 +83,27 @@ final class ElasticServeTests: RuntimeTestCase {
     }
 }
 
+/// Knative's autoscaler served for real: from zero, a request waits in the activator's queue
+/// until the KPA's tick (every 2 s) starts an instance; the decisions replay identically.
+final class KnativeServeTests: RuntimeTestCase {
+    func testKPAScalesFromZeroAndReplays() throws {
+        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 2))],
+                             plans: "\"kpa\": {\"policy\": \"serverless\", \"hosting\": \"self\", \"scaler\": \"kpa\", \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 1}}}")
+        let log = folder + "/kpa.jsonl"
+        let server = try start(s, plan: "kpa", decisionLog: log)
+        XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 0, "scaled to zero at start")
+        let began = Date()
+        let r = call(server, "/v2/models/echo/infer")
+        XCTAssertEqual(r?.status, 200)
+        XCTAssertEqual(r?.header("headroom-cold-start"), "true")
+        XCTAssertLessThan(Date().timeIntervalSince(began), 5, "the KPA's next tick scaled it up")
+        XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 1)
+        servers.removeAll()
+        server.stop()
+        XCTAssertNil(try DecisionReplay.replay(log, scenario: s).firstDifference.map { "line \($0.line)" })
+    }
+}
+
 /// `promtool check metrics` (Debian package prometheus) on a live /metrics.
 final class MetricsFormatTests: RuntimeTestCase {
     func testPromtoolAcceptsLiveMetrics() throws {
