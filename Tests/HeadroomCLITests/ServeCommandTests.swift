@@ -10,11 +10,7 @@ import Digest
 final class ServeCommandTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func headroom(_ arguments: String...) -> (status: Int32, out: String, err: String) {
-        let out = CapturedText(), err = CapturedText()
-        let status = Headroom.main(arguments, out: out, err: err)
-        return (status, out.text, err.text)
-    }
+    func headroom(_ arguments: String...) -> (status: Int32, out: String, err: String) { runHeadroom(arguments) }
 
     func scenario(_ name: String) -> String { root.appendingPathComponent("Scenarios/\(name)").path }
 
@@ -104,6 +100,13 @@ final class ServeCommandTests: XCTestCase {
     }
 }
 
+/// Runs the command line in-process, capturing what it writes.
+func runHeadroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+    let out = CapturedText(), err = CapturedText()
+    let status = Headroom.main(arguments, out: out, err: err)
+    return (status, out.text, err.text)
+}
+
 /// Passes a non-Sendable reference to a thread the test controls.
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
@@ -127,11 +130,7 @@ final class LockedValue<T>: @unchecked Sendable {
 final class ManifestTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
-        let out = CapturedText(), err = CapturedText()
-        let status = Headroom.main(arguments, out: out, err: err)
-        return (status, out.text, err.text)
-    }
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) { runHeadroom(arguments) }
 
     func testRunSweepAndCheckRecordHowTheyWereMade() throws {
         let folder = NSTemporaryDirectory() + "headroom-manifest-\(getpid())"
@@ -162,11 +161,7 @@ final class ManifestTests: XCTestCase {
 
 /// `headroom keys add` and `headroom audit` from the command line.
 final class AuditCommandTests: XCTestCase {
-    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
-        let out = CapturedText(), err = CapturedText()
-        let status = Headroom.main(arguments, out: out, err: err)
-        return (status, out.text, err.text)
-    }
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) { runHeadroom(arguments) }
 
     func testKeysAddPrintsOnlyTheKeyAndAuditCommandsReadALog() throws {
         let folder = NSTemporaryDirectory() + "headroom-audit-cli-\(getpid())"
@@ -225,11 +220,7 @@ final class AuditCommandTests: XCTestCase {
 final class FailClosedTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
-        let out = CapturedText(), err = CapturedText()
-        let status = Headroom.main(arguments, out: out, err: err)
-        return (status, out.text, err.text)
-    }
+    func headroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) { runHeadroom(arguments) }
 
     func testCheckFailsClosedAndTheSchemaIsRecognisedByContent() throws {
         let folder = NSTemporaryDirectory() + "headroom-failclosed-\(getpid())"
