@@ -88,7 +88,7 @@ public enum DecisionCodec {
 /// Appends decision lines to a file, buffered; flushed every `flushInterval` lines and on
 /// `close`. Used on the core's serial executor only.
 final class DecisionLogWriter: @unchecked Sendable {
-    private let file: UnsafeMutablePointer<FILE>
+    private var file: UnsafeMutablePointer<FILE>?
     private var unflushed = 0
     let path: String
 
@@ -101,18 +101,23 @@ final class DecisionLogWriter: @unchecked Sendable {
     }
 
     func append(_ line: String) {
+        guard let file else { return }   // closed: nothing more is recorded
         fputs(line, file)
         unflushed += 1
         if unflushed >= 256 { flush() }
     }
 
     func flush() {
+        guard let file else { return }
         fflush(file)
         unflushed = 0
     }
 
+    /// Flushes and closes; later appends are ignored.
     func close() {
-        fflush(file)
-        fclose(file)
+        guard let f = file else { return }
+        fflush(f)
+        fclose(f)
+        file = nil
     }
 }

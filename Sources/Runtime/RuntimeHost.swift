@@ -149,6 +149,9 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     /// Reports `input` to the core now and performs the actions. On the executor only.
     func feed(_ input: SchedulerInput) {
         executor.assertHeld()
+        // After shutdown nothing reaches the core: a deadline timer or a late answer may still
+        // arrive, and the decision log is closed.
+        guard !stopped else { return }
         // The core requires time not to go backwards; the monotonic clock guarantees it, this
         // guards the conversion.
         lastNow = max(lastNow, MonotonicClock.nanoseconds() - origin)
