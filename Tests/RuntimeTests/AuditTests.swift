@@ -81,7 +81,9 @@ final class AuditTests: RuntimeTestCase {
 
     func testNonLoopbackWithoutKeysIsRefused() throws {
         var options = ServeOptions()
-        options.listen = SocketAddress(host: "0.0.0.0", port: 0)
+        // A non-loopback address (TEST-NET-1, RFC 5737): the server refuses before binding,
+        // so nothing listens on it and no traffic is sent.
+        options.listen = SocketAddress(host: "192.0.2.1", port: 0)
         XCTAssertThrowsError(try RuntimeServer.start(try servedScenario(), planIndex: 0, options: options)) { e in
             XCTAssertTrue("\(e)".contains("without --keys"), "\(e)")
         }
