@@ -18,6 +18,7 @@ public struct CallerDirectory: Sendable {
     public private(set) var names: [String] = [""]
     /// In-flight limits by caller id (0: none), the core's `callerQuotas`.
     public private(set) var quotas: [Int] = [0]
+    private var index: [String: Int] = ["": 0]
 
     public init(_ scenario: Scenario) {
         for q in scenario.callerQuotas {
@@ -28,12 +29,12 @@ public struct CallerDirectory: Sendable {
 
     /// The id of a caller name, adding it when new.
     ///
-    /// - Complexity: O(callers); hosts keep their own index where this is on a hot path.
+    /// - Complexity: O(1) amortized.
     public mutating func intern(_ name: String) -> Int {
-        if name.isEmpty { return 0 }
-        if let k = names.firstIndex(of: name) { return k }
+        if let k = index[name] { return k }
         names.append(name)
         quotas.append(0)
+        index[name] = names.count - 1
         return names.count - 1
     }
 }

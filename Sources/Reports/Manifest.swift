@@ -54,9 +54,7 @@ public struct Manifest: Sendable {
 
     /// The manifest as an HTML section.
     public var html: String {
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
+        let esc = SVGChart.escape
         var rows: [(String, String)] = [("command", command.joined(separator: " ")), ("scenario", scenario), ("scenario SHA-256", scenarioSHA256)]
         if !overrides.isEmpty { rows.append(("overrides", overrides.joined(separator: "; "))) }
         rows += [("seed", seed.map(String.init) ?? "—"), ("plans", plans.joined(separator: ", ")), ("Headroom", headroom),

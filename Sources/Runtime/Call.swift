@@ -104,8 +104,8 @@ extension Call {
     func clientAnswer() -> HTTPResponse {
         guard let (response, functionError) = stageError ?? lastStage else { return .error(502, "no stage answered") }
         var answer = HTTPResponse(status: response.status, headers: response.headers.filter { h in
-            let n = h.name.lowercased()
-            return n == "content-type" || n.hasPrefix("x-") || n == "cache-control" || n == "content-encoding"
+            HTTPRequest.isOne(of: ["content-type", "cache-control", "content-encoding"], h.name)
+                || (h.name.utf8.count > 2 && HTTPRequest.sameName(String(h.name.prefix(2)), "x-"))
         }, body: response.body)
         if functionError && style == .kserve { answer.status = 500 }
         answer.headers.append(("X-Request-Id", id))

@@ -142,7 +142,7 @@ final class Front: @unchecked Sendable {
 
     /// Headers passed on to workers: content negotiation and tracing, not hop-by-hop
     /// fields nor credentials.
-    static let forwarded: Set<String> = ["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
+    static let forwarded: [String] = ["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
                                          "x-amzn-trace-id", "inference-header-content-length"]
 
     func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String) -> HTTPResponse {
@@ -186,7 +186,7 @@ final class Front: @unchecked Sendable {
             return answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), outcome: "refused", reason: "forbidden")
         }
         let caller = host.callerID(callerName)
-        let headers = request.headers.filter { h in Front.forwarded.contains { HTTPRequest.sameName(h.name, $0) } }
+        let headers = request.headers.filter { HTTPRequest.isOne(of: Front.forwarded, $0.name) }
         if let graph = graphs[target] {
             let (response, stages, outcome, reason) = inferGraph(graph, target: target, caller: caller, id: id, query: query, headers: headers,
                                                                  body: request.body, style: style)

@@ -60,7 +60,6 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     var held = 0
     // Callers.
     var callers: CallerDirectory
-    var callerIndex: [String: Int] = [:]
     let callerLock = NSLock()
 
     // Instances, by slot (reused by the core after a stop; `generation` tells them apart).
@@ -130,7 +129,6 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         self.say = say
         timeout = scenario.slo.timeout
         callers = CallerDirectory(scenario)
-        for (k, name) in callers.names.enumerated() { callerIndex[name] = k }
         failures = [Int](repeating: 0, count: scenario.models.count)
         targetNames = scenario.targetNames
         metrics = Metrics(targets: targetNames.count)
@@ -400,16 +398,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     func callerID(_ name: String) -> Int {
         callerLock.lock()
         defer { callerLock.unlock() }
-        if let k = callerIndex[name] { return k }
-        let k = callers.intern(name)
-        callerIndex[name] = k
-        return k
-    }
-
-    func callerName(_ id: Int) -> String {
-        callerLock.lock()
-        defer { callerLock.unlock() }
-        return callers.names[id]
+        return callers.intern(name)
     }
 
     var inFlight: Int { executor.sync { held } }

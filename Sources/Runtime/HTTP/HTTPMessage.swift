@@ -20,8 +20,16 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The first value of a header, by case-insensitive name (`name` in lower case).
-    public func header(_ name: String) -> String? {
-        headers.first { HTTPRequest.sameName($0.name, name) }?.value
+    public func header(_ name: String) -> String? { HTTPRequest.first(name, in: headers) }
+
+    /// The first value of `name` (lower case) among `headers`.
+    static func first(_ name: String, in headers: [(name: String, value: String)]) -> String? {
+        headers.first { sameName($0.name, name) }?.value
+    }
+
+    /// Whether a header name is one of `lowerNames`.
+    static func isOne(of lowerNames: [String], _ name: String) -> Bool {
+        lowerNames.contains { sameName(name, $0) }
     }
 
     /// ASCII case-insensitive comparison of a header name with a lower-case one, without
@@ -79,9 +87,10 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
-    public func header(_ name: String) -> String? {
-        headers.first { HTTPRequest.sameName($0.name, name) }?.value
-    }
+    public func header(_ name: String) -> String? { HTTPRequest.first(name, in: headers) }
+
+    /// Header fields about the message's framing, which the sender sets itself.
+    static let framing = ["content-length", "transfer-encoding", "connection", "keep-alive"]
 
     /// A small JSON error body: `{"error": message}` (KServe v2's error shape).
     public static func error(_ status: Int, _ message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
@@ -97,9 +106,8 @@ public struct HTTPResponse: Sendable {
     public func serialized(close: Bool) -> [UInt8] {
         var head = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
         for h in headers {
-            let n = h.name.lowercased()
             // Framing is ours: the body is sent whole with its length.
-            if n == "content-length" || n == "transfer-encoding" || n == "connection" || n == "keep-alive" { continue }
+            if HTTPRequest.isOne(of: HTTPResponse.framing, h.name) { continue }
             head += "\(h.name): \(h.value)\r\n"
         }
         head += "Content-Length: \(body.count)\r\n"

@@ -113,7 +113,6 @@ public final class HTTPServer: @unchecked Sendable {
         }
         listener.shutdown()
         listener.close()
-        _ = connections
         // Idle keep-alive connections wake from their read and end; busy ones finish first.
         for c in connections { _ = Glibc.shutdown(c.fd, Int32(SHUT_RD)) }
         if done.wait(timeout: .now() + max(0, grace)) == .timedOut {

@@ -178,18 +178,6 @@ public final class Socket: @unchecked Sendable {
         }
     }
 
-    /// Waits until the socket is readable or `deadline` (monotonic ns) passes. False on timeout.
-    public func waitReadable(until deadline: Int64) -> Bool {
-        while true {
-            let left = deadline - MonotonicClock.nanoseconds()
-            if left <= 0 { return false }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let rc = poll(&p, 1, Int32(min(Int64(Int32.max), (left + 999_999) / 1_000_000)))
-            if rc > 0 { return true }
-            if rc < 0 && errno != EINTR { return true }   // let read report the error
-        }
-    }
-
     /// Reads up to `count` bytes; 0 at end of stream; throws on error.
     public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
         while true {
