@@ -232,9 +232,37 @@ public struct ServerlessPolicy: ScalingPolicy {
         }
     }
 
+    /// Drops instances still pending (no node had room) that no request needs any more.
+    ///
+    /// A request that finds no free slot asks for an instance; when no node has room the
+    /// instance waits for the node autoscaler's next scan. By then the burst that asked for
+    /// it may have been served by instances that became free, and placing it would start a
+    /// worker nobody is waiting for (measured by `headroom calibrate`: such instances, started
+    /// up to 10 s after their burst, served the next burst warm). Knative's autoscaler lowers
+    /// the revision's desired scale as its demand falls, and a ReplicaSet scale-down deletes
+    /// unscheduled pods first; likewise an instance is dropped while the model's queued
+    /// requests fit in the slots still coming without it.
+    ///
+    /// - Complexity: O(i) for i instance slots, only when instances are pending.
+    mutating func dropUnwantedPending(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        guard cluster.pendingInstances > 0 else { return }
+        var i = cluster.instances.count - 1
+        while i >= 0 {
+            if cluster.instances[i].state == .pending {
+                let model = cluster.instances[i].model
+                let concurrency = cluster.configuration.models[model.index].concurrency
+                if cluster.models[model.index].queued <= cluster.comingSlots(model) - concurrency {
+                    cluster.stopInstance(InstanceID(i), now: now, into: &actions)
+                }
+            }
+            i -= 1
+        }
+    }
+
     public mutating func timerFired(_ timer: TimerID, _ cluster: inout Cluster, now: TimePoint,
                                     into actions: inout [SchedulerAction]) {
         if timer == NodeAutoscaler.scanTimer {
+            if !parameters.bindsRequests { dropUnwantedPending(&cluster, now: now, into: &actions) }
             nodeScaler?.scan(&cluster, now: now, into: &actions)
             return
         }

@@ -248,14 +248,14 @@ final class CheckCommandTests: XCTestCase {
     func testFailuresErrorsAndJUnit() throws {
         let dir = try folder()
         let good = try String(contentsOfFile: root.appendingPathComponent("Scenarios/quickstart.json").path, encoding: .utf8)
-        try good.replacingOccurrences(of: "{ \"cheapestMeetingSLO\": \"reserved\" }", with: "{ \"cheapestMeetingSLO\": \"serverless\" }")
+        try good.replacingOccurrences(of: "{ \"cheapestMeetingSLO\": \"serverless\" }", with: "{ \"cheapestMeetingSLO\": \"reserved\" }")
             .write(toFile: dir + "/a.json", atomically: true, encoding: .utf8)
         try "{ \"name\": 3 }".write(toFile: dir + "/b.json", atomically: true, encoding: .utf8)
         try "{}".write(toFile: dir + "/schema.json", atomically: true, encoding: .utf8)
         let r = headroom(["check", dir, "--junit", dir + "/junit.xml"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(squeezed(r.out).contains("FAIL quickstart serverless cheapest meeting SLO"), r.out)
-        XCTAssertTrue(r.out.contains("the cheapest plan meeting the SLO is reserved"), r.out)
+        XCTAssertTrue(squeezed(r.out).contains("FAIL quickstart reserved cheapest meeting SLO"), r.out)
+        XCTAssertTrue(r.out.contains("the cheapest plan meeting the SLO is serverless"), r.out)
         XCTAssertTrue(r.out.contains("ERROR"), r.out)
         XCTAssertTrue(r.out.contains("b.json:1:11: $.name: expected a string, found 3"), r.out)
         // A file is skipped only for being a JSON Schema, not for its name: this "schema.json"
