@@ -26,11 +26,14 @@ final class Front: @unchecked Sendable {
     /// API keys (nil: anonymous, loopback only) and the audit trail (nil: none).
     let keys: AccessKeys?
     let audit: AuditLog?
+    /// Measured stage service times go here, when a calibration wants them.
+    let recorder: RuntimeRecorder?
     /// Monotonic ns at start-up, the origin of the audit records' seconds.
     let started = MonotonicClock.nanoseconds()
 
-    init(host: ServingHost, version: String, keys: AccessKeys? = nil, audit: AuditLog? = nil) {
+    init(host: ServingHost, version: String, keys: AccessKeys? = nil, audit: AuditLog? = nil, recorder: RuntimeRecorder? = nil) {
         self.host = host
+        self.recorder = recorder
         self.keys = keys
         self.audit = audit
         scenario = host.scenario
@@ -208,8 +211,12 @@ final class Front: @unchecked Sendable {
             case .completed:
                 return call.clientAnswer()
             case let .dispatch(instance, generation, endpoint, stage):
+                let sent = MonotonicClock.nanoseconds()
                 switch endpoint.invoke(stage, deadline: call.deadline) {
                 case let .answered(response, functionError):
+                    if let recorder, let model = call.models.last {
+                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
+                    }
                     host.stageAnswered(call, response, functionError: functionError)
                 case let .timedOut(resume):
                     // The host's deadline timer answers 504; the worker keeps the slot until

@@ -32,6 +32,7 @@ extension RuntimeHost {
     func stopNode(_ n: Int) {
         guard n < nodes.count, let node = nodes[n] else { return }
         nodes[n] = nil
+        closedNodeSeconds[node.type] += Double(MonotonicClock.nanoseconds() - node.since) / 1e9
         provider.stopNode(n)
         say("node \(n) (\(scenario.hardware[node.type].name)) stopped")
     }
@@ -52,15 +53,16 @@ extension RuntimeHost {
         nextGeneration += 1
         let model = scenario.models[m]
         var record = InstanceRuntime(generation: generation, model: m, node: n, warm: warm, started: MonotonicClock.nanoseconds())
-        if warm { warmStarts.enter(); record.awaitedAtStart = true }
+        if warm { warmStarts.enter(); record.awaitedAtStart = true } else { instanceStartCounts[m] += 1 }
         // Node boot counts toward this instance's cold start when the instance waited for it.
         if n >= 0, let node = nodes[n], case .nodeReady(let ready)? = currentInput, ready.index == n { record.bootSeconds = node.bootSeconds }
         if n >= 0, let image = model.image, nodes[n] != nil, !nodes[n]!.images.contains(image.name) {
             nodes[n]!.images.insert(image.name)
             record.pullSeconds = warm ? 0 : image.pull.mean * delayScale
         }
-        instances[i] = record
         let delay = record.pullSeconds + backOff(model: m)
+        record.delaySeconds = delay
+        instances[i] = record
         let placement = n >= 0 ? provider.placement(onNode: n) : WorkerPlacement(cpus: [], environment: [])
         let where_ = n >= 0 ? "node \(n)" : "provider capacity"
         say("instance \(i) \(model.name) starting on \(where_)" + (record.pullSeconds > 0 ? ", image pull \(ValueText.seconds(record.pullSeconds)) (modelled)" : "")
@@ -201,6 +203,12 @@ extension RuntimeHost {
             if record.pullSeconds > 0 { phases.append("image pull \(ValueText.seconds(record.pullSeconds)) (modelled)") }
             phases.append("process start → ready \(ValueText.seconds(start))")
             say("instance \(i) \(model) ready in \(ValueText.seconds(total)): " + phases.joined(separator: ", "))
+            // The measured part of the cold start, as the core saw it: from its start action to
+            // readiness, less the modelled sleep (thread start and spawn included, as they are
+            // part of what a real start costs).
+            let measured = max(start, Double(MonotonicClock.nanoseconds() - record.started) / 1e9 - record.delaySeconds)
+            recorder?.instanceReady(RuntimeRecorder.InstanceStart(model: record.model, processStart: measured,
+                                                                  modelled: record.bootSeconds + record.pullSeconds, warm: record.warm))
             if record.awaitedAtStart {
                 instances[i]!.awaitedAtStart = false
                 warmStarts.leave()
@@ -252,6 +260,7 @@ extension RuntimeHost {
     func stopInstance(_ i: Int) {
         guard i < instances.count, let record = instances[i] else { return }
         instances[i] = nil   // the core may reuse the slot at once
+        closedInstanceSeconds[record.model] += Double(MonotonicClock.nanoseconds() - record.started) / 1e9
         if record.awaitedAtStart { warmStarts.leave() }
         let name = scenario.models[record.model].name
         let grace = scenario.models[record.model].worker?.stopGrace ?? 5
@@ -287,7 +296,31 @@ extension RuntimeHost {
             let queued = scenario.models.enumerated().map { (model: $0.element.name, count: c.models[$0.offset].queued) }
             let names = Metrics.Names(targets: targetNames, versions: scenario.models.map { $0.version ?? "" },
                                       callers: callerLock.withLock { callers.names }, reasons: RejectReason.allCases.map(\.label))
-            return metrics.render(names: names, instances: instanceCounts, nodes: nodeCounts, queued: queued, inFlight: held)
+            var text = metrics.render(names: names, instances: instanceCounts, nodes: nodeCounts, queued: queued, inFlight: held)
+            // Capacity held so far, as the simulator's instance_seconds and node_hours count it:
+            // from the core's start action to its stop action (a load generator subtracts two
+            // scrapes to get a run's figures).
+            let now = MonotonicClock.nanoseconds()
+            var instanceSeconds = closedInstanceSeconds
+            for case let record? in instances { instanceSeconds[record.model] += Double(now - record.started) / 1e9 }
+            var nodeSeconds = closedNodeSeconds
+            for case let node? in nodes { nodeSeconds[node.type] += Double(now - node.since) / 1e9 }
+            text += "# HELP headroom_instance_seconds_total Seconds instances existed (starting, ready or draining), by model.\n"
+                + "# TYPE headroom_instance_seconds_total counter\n"
+            for (m, model) in scenario.models.enumerated() {
+                text += "headroom_instance_seconds_total\(Metrics.labels(["model"], [model.name])) \(instanceSeconds[m])\n"
+            }
+            text += "# HELP headroom_instance_starts_total Instances started after start-up (each pays a cold start), by model.\n"
+                + "# TYPE headroom_instance_starts_total counter\n"
+            for (m, model) in scenario.models.enumerated() {
+                text += "headroom_instance_starts_total\(Metrics.labels(["model"], [model.name])) \(instanceStartCounts[m])\n"
+            }
+            text += "# HELP headroom_node_seconds_total Seconds nodes existed (booting or ready), by type.\n"
+                + "# TYPE headroom_node_seconds_total counter\n"
+            for (t, hw) in scenario.hardware.enumerated() {
+                text += "headroom_node_seconds_total\(Metrics.labels(["type"], [hw.name])) \(nodeSeconds[t])\n"
+            }
+            return text
         }
     }
 

@@ -77,6 +77,8 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         var spawnedAt: Int64 = 0
         var bootSeconds = 0.0
         var pullSeconds = 0.0
+        /// Seconds slept before the spawn: the modelled image pull and any crash-loop back-off.
+        var delaySeconds = 0.0
         /// Started warm with the plan: start-up waits for it.
         var awaitedAtStart = false
         var startTimedOut = false
@@ -92,6 +94,8 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         var ready: Bool
         var readyAt: Int64
         var bootSeconds: Double
+        /// When the core started it (monotonic ns).
+        var since: Int64 = MonotonicClock.nanoseconds()
         /// Image names pulled onto the node (modelled).
         var images: Set<String> = []
     }
@@ -117,6 +121,14 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     /// The input being handled (performing its actions may depend on it).
     var currentInput: SchedulerInput?
     var workers: [WorkerProcess] { instances.compactMap { $0?.process } }
+    /// Measured starts and service times, when a calibration wants them.
+    var recorder: RuntimeRecorder?
+    /// Per model: instance-seconds of instances already stopped (from the core's start
+    /// action to its stop action, as the simulator counts them), and starts after t = 0.
+    var closedInstanceSeconds: [Double]
+    var instanceStartCounts: [Int]
+    /// Per hardware type: node-seconds of nodes already stopped.
+    var closedNodeSeconds: [Double]
 
     init(core: Scheduler<Policy>, scenario: Scenario, planName: String, provider: NodeProvider, decisionLog: DecisionLogWriter?,
          delayScale: Double, say: @escaping @Sendable (String) -> Void) {
@@ -130,6 +142,9 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         timeout = scenario.slo.timeout
         callers = CallerDirectory(scenario)
         failures = [Int](repeating: 0, count: scenario.models.count)
+        closedInstanceSeconds = [Double](repeating: 0, count: scenario.models.count)
+        instanceStartCounts = [Int](repeating: 0, count: scenario.models.count)
+        closedNodeSeconds = [Double](repeating: 0, count: scenario.hardware.count)
         targetNames = scenario.targetNames
         metrics = Metrics(targets: targetNames.count)
         functionNames = scenario.models.map { m in m.variantOf.map { scenario.models[$0].name } ?? m.name }
@@ -366,6 +381,13 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
 
     /// The HTTP answer for a rejection reason.
     static func rejection(_ reason: RejectReason, target: String) -> HTTPResponse {
+        var response = rejectionBody(reason, target: target)
+        // The core's reason, by its report label, for clients that tally them (loadgen).
+        response.headers.append(("Headroom-Reject-Reason", reason.label))
+        return response
+    }
+
+    static func rejectionBody(_ reason: RejectReason, target: String) -> HTTPResponse {
         switch reason {
         case .queueFull:
             return .error(429, "\(target): the queue is full", headers: [("Retry-After", "1")])

@@ -23,6 +23,8 @@ public struct ServeOptions: Sendable {
     public var keys: AccessKeys?
     /// The audit trail, if kept.
     public var audit: AuditLog.Options?
+    /// Measured instance starts and stage service times, if wanted (`headroom calibrate`).
+    public var recorder: RuntimeRecorder?
 
     public init() {}
 }
@@ -71,6 +73,7 @@ public final class RuntimeServer: @unchecked Sendable {
             func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> ServingHost {
                 let host = RuntimeHost(core: core, scenario: s, planName: plan, provider: provider, decisionLog: log,
                                        delayScale: options.delayScale, say: options.say)
+                host.recorder = options.recorder
                 let startTimeout = s.models.compactMap { $0.worker?.startTimeout }.max() ?? 30
                 do {
                     try host.start(startTimeout: startTimeout + s.hardware.map { $0.boot.mean * options.delayScale }.max()! + 5)
@@ -89,7 +92,7 @@ public final class RuntimeServer: @unchecked Sendable {
             audit?.close()
             throw error
         }
-        let front = Front(host: host, version: options.version, keys: options.keys, audit: audit)
+        let front = Front(host: host, version: options.version, keys: options.keys, audit: audit, recorder: options.recorder)
         let http: HTTPServer
         do {
             http = try HTTPServer(address: options.listen, limits: options.limits, maxConnections: options.maxConnections) { front.handle($0) }
