@@ -21,7 +21,11 @@ public struct GateResult: Sendable {
 
 public enum Gates {
     /// Evaluates every gate of the scenario against the run's results, in file order.
-    public static func evaluate(_ run: RunResult) -> [GateResult] {
+    ///
+    /// Accuracy gates (`accuracy_…`) compare a simulation with a measured run: `accuracy`
+    /// gives their values (the absolute relative error) when `headroom calibrate` evaluates
+    /// them; without it they are skipped.
+    public static func evaluate(_ run: RunResult, accuracy: ((Expectation) -> Double?)? = nil) -> [GateResult] {
         var byPlan: [Int: PlanResult] = [:]
         for (j, k) in run.planIndices.enumerated() { byPlan[k] = run.plans[j] }
         let names = run.scenario.plans.map(\.name)
@@ -52,9 +56,23 @@ public enum Gates {
                 results.append(cheapest(e, run: run, byPlan: byPlan, names: names))
                 continue
             }
+            let isAccuracy = e.metric.hasPrefix("accuracy_")
+            if isAccuracy && (accuracy == nil || byPlan[e.plan] == nil) {
+                let bound = e.bounds.map { b -> String in
+                    switch b {
+                    case let .min(x): return "≥ \(show(x))"
+                    case let .max(x): return "≤ \(show(x))"
+                    case let .maxRatioTo(o, x): return "≤ \(show(x)) × \(names[o])"
+                    case let .minRatioTo(o, x): return "≥ \(show(x)) × \(names[o])"
+                    }
+                }.joined(separator: ", ")
+                results.append(GateResult(plan: scopeLabel(e), metric: e.metric, measured: nil, bound: bound, verdict: .skipped,
+                                          note: accuracy == nil ? "measured by headroom calibrate" : "plan \(names[e.plan]) was not calibrated"))
+                continue
+            }
             for bound in e.bounds {
                 var result = GateResult(plan: scopeLabel(e), metric: e.metric, measured: nil, bound: "", verdict: .fail, note: "")
-                let measured = value(e, plan: e.plan)
+                let measured = isAccuracy ? accuracy?(e) : value(e, plan: e.plan)
                 switch bound {
                 case let .min(x):
                     result.bound = "≥ \(show(x))"

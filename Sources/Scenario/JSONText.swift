@@ -23,3 +23,35 @@ public enum JSONText {
         return out + "\""
     }
 }
+
+extension JSONNode {
+    /// The document as indented JSON text (two spaces; arrays of scalars on one line), for
+    /// scenario files a tool writes and a person then reads. Numbers print in their shortest
+    /// exact form; key order is kept.
+    public func text(indent: String = "") -> String {
+        switch value {
+        case .null: return "null"
+        case let .bool(b): return b ? "true" : "false"
+        case let .number(n):
+            if n == n.rounded() && abs(n) < 1e15 { return String(Int64(n)) }
+            return "\(n)"
+        case let .string(s): return JSONText.quote(s)
+        case let .array(items):
+            if items.isEmpty { return "[]" }
+            let scalars = items.allSatisfy { if case .object = $0.value { return false }; if case .array = $0.value { return false }; return true }
+            if scalars { return "[" + items.map { $0.text() }.joined(separator: ", ") + "]" }
+            let inner = indent + "  "
+            return "[\n" + items.map { inner + $0.text(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+        case let .object(members):
+            if members.isEmpty { return "{}" }
+            let inner = indent + "  "
+            return "{\n" + members.map { inner + JSONText.quote($0.key) + ": " + $0.value.text(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "}"
+        }
+    }
+}
+
+extension JSONMember {
+    public init(key: String, value: JSONNode) {
+        self.init(key: key, line: value.line, column: value.column, value: value)
+    }
+}

@@ -1065,7 +1065,7 @@ struct ScenarioDecoder {
             }
             let mNode = try o.required("metric", expected: "a summary.csv column such as latency_p99_s")
             let metric = try v.string(mNode, o.childPath("metric"))
-            let allowed = scope == .plan ? SummaryMetric.names : ScopedMetric.names
+            let allowed = (scope == .plan ? SummaryMetric.names : ScopedMetric.names) + AccuracyMetric.gateNames
             guard allowed.contains(metric) else {
                 throw v.error(mNode, o.childPath("metric"), "unknown metric \"\(metric)\"\(scope == .plan ? "" : " for a target or caller")",
                               suggestion: Suggest.hint(for: metric, in: allowed, noun: scope == .plan ? "metrics are the numeric summary.csv columns" : "metrics here are"))

@@ -599,6 +599,17 @@ public struct Scenario: Sendable, Equatable {
 }
 
 /// Metrics a gate may name for one target or one caller.
+/// What `headroom calibrate` compares between a simulation and a measured run, as the
+/// `metric` column of accuracy.csv. A gate names `accuracy_<metric>` to bound the absolute
+/// relative error (0.05: within 5 %); `run` and `check` skip such gates, `calibrate`
+/// evaluates them.
+public enum AccuracyMetric {
+    public static let names = ["requests", "rejected", "timed_out", "cold_starts", "latency_p50_s", "latency_p95_s", "latency_p99_s",
+                               "instance_seconds", "instance_starts", "node_seconds"]
+    /// The gate metric names: `accuracy_` and an accuracy.csv metric.
+    public static let gateNames = names.map { "accuracy_" + $0 }
+}
+
 public enum ScopedMetric {
     public static let names = [
         "requests", "completed", "rejected", "timed_out",

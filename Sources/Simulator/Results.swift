@@ -1,4 +1,5 @@
 import Scenario
+import SchedulerCore
 
 /// Latency and outcome figures of a set of requests (a plan, or one target of a plan).
 public struct OutcomeStats: Sendable {
@@ -216,4 +217,24 @@ public struct TrainingStats: Sendable {
     public var servingDuring = OutcomeStats()
 
     public init() {}
+}
+
+extension PlanResult {
+    /// An empty result for `plan`, to be filled from measurements rather than a simulation
+    /// (a load run against a live endpoint).
+    public init(plan: String, policy: String, targets: Int, callers: [String], versions: [String], hasSLO: Bool) {
+        self.init(plan: plan, policy: policy, totals: OutcomeStats(), perTarget: [OutcomeStats](repeating: OutcomeStats(), count: targets),
+                  perCaller: [OutcomeStats](repeating: OutcomeStats(), count: callers.count),
+                  rejectedByReason: [Int64](repeating: 0, count: RejectReason.simulated.count), hasSLO: hasSLO,
+                  cost: 0, nodeSeconds: 0, gpuSeconds: 0, busyInstanceSeconds: 0, instanceSeconds: 0, instancesMax: 0, instanceStarts: 0,
+                  nodesMax: 0, endTime: 0, timeseries: [], events: 0, callers: callers, versions: versions)
+    }
+}
+
+extension TimeseriesRow {
+    /// An empty row for the interval ending at `time`.
+    public init(time: Double) {
+        self.init(time: time, arrivals: 0, completions: 0, rejections: 0, timeouts: 0, queued: 0, instancesBusy: 0, instancesIdle: 0,
+                  instancesStarting: 0, nodesReady: 0, nodesBooting: 0, costSoFar: 0, coldStarts: 0)
+    }
 }

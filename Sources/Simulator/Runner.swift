@@ -15,6 +15,11 @@ public struct RunOptions: Sendable {
     public var requestLogDirectory: String?
     /// Run plans on all cores.
     public var parallel = true
+    /// Seeds the draws of service times, cold starts, boots, stock-outs and spot notices
+    /// apart from the workload's (nil: the run's seed). Replications with the same arrivals
+    /// and other draws use it (`headroom calibrate` pools several to lower the simulation's
+    /// own sampling noise).
+    public var physicsSeed: UInt64?
     /// Called now and then from the plans' threads with (plan position, simulated fraction of
     /// the duration done). For progress displays; nil for none.
     public var progress: (@Sendable (Int, Double) -> Void)?
@@ -84,7 +89,7 @@ public enum Runner {
             let s: Scenario, physics: PlanPhysics, seed: UInt64, options: RunOptions, position: Int
             let sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?
             func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> PlanResult {
-                var sim = Simulation(core: core, scenario: s, physics: physics, seed: seed, interval: options.interval,
+                var sim = Simulation(core: core, scenario: s, physics: physics, seed: options.physicsSeed ?? seed, interval: options.interval,
                                      sources: sources, callers: callers, versions: versions, log: log)
                 if let p = options.progress { let position = position; sim.progress = { p(position, $0) } }
                 return try sim.run()
