@@ -26,6 +26,8 @@ protocol ServingHost: AnyObject, Sendable {
     func isReady(target: Int) -> Bool
     /// Requests the host holds.
     var inFlight: Int { get }
+    /// Monotonic ns of the core's time zero (its `.start` input).
+    var origin: Int64 { get }
     /// Stops every worker and node; flushes the decision log.
     func shutdown()
 }
@@ -44,7 +46,11 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     let executor = CoreExecutor()
     var core: Scheduler<Policy>
     var actions: [SchedulerAction] = []
-    let origin: Int64
+    /// Monotonic ns of the core's time zero: when the plan's initial instances were all
+    /// ready (see `start`). Read off the executor only after `start` returns.
+    var origin: Int64
+    /// While the plan starts, timers the core sets wait here to be armed from time zero.
+    var deferredTimers: [(timer: Int, at: TimePoint)]?
     var lastNow: Int64 = 0
     let say: @Sendable (String) -> Void
     let provider: NodeProvider
@@ -179,17 +185,33 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
 
     /// Starts the plan: the policy's initial capacity, and the rollouts' clock. Waits until
     /// the warm instances the plan starts with are ready; throws if one cannot start.
+    ///
+    /// The core sees no time pass while the plan starts: its time zero is when the initial
+    /// instances are ready, as in a simulation, where they are ready at t = 0. So the timers
+    /// it sets at `.start` (HPA syncs, node scans) and the rollouts' steps run from the moment
+    /// the plan can serve, in the same phase against the traffic as when simulated, however
+    /// long the workers took to start.
     func start(startTimeout: Double) throws {
-        executor.sync { feed(.start) }
-        for (k, rollout) in scenario.rollouts.enumerated() {
-            for (j, step) in rollout.steps.enumerated() {
-                executor.asyncAfter(deadline: .now() + step.at) { [self] in if !stopped { feed(.rolloutStep(rollout: k, step: j)) } }
-            }
+        executor.sync {
+            deferredTimers = []
+            feed(.start)
         }
         if warmStarts.wait(timeout: .now() + startTimeout) == .timedOut {
             throw RuntimeError("the plan's initial instances were not ready within \(Int(startTimeout)) s")
         }
         if let failure = executor.sync(execute: { warmFailure }) { throw RuntimeError(failure) }
+        executor.sync {
+            // The core's clock resumes where `.start` left it (it never goes backwards).
+            origin = MonotonicClock.nanoseconds() - lastNow
+            let timers = deferredTimers ?? []
+            deferredTimers = nil
+            for t in timers { setTimer(t.timer, at: t.at, now: TimePoint(nanoseconds: lastNow)) }
+        }
+        for (k, rollout) in scenario.rollouts.enumerated() {
+            for (j, step) in rollout.steps.enumerated() {
+                executor.asyncAfter(deadline: .now() + step.at) { [self] in if !stopped { feed(.rolloutStep(rollout: k, step: j)) } }
+            }
+        }
     }
 
     // MARK: Actions
@@ -207,6 +229,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         case let .setTimer(t, at):
             setTimer(t.index, at: at, now: now)
         case let .cancelTimer(t):
+            deferredTimers?.removeAll { $0.timer == t.index }
             if t.index < timerGeneration.count { timerGeneration[t.index] += 1 }
         case let .startNode(n, type, warm):
             startNode(n.index, type: type.index, warm: warm)
@@ -224,6 +247,11 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     }
 
     func setTimer(_ t: Int, at: TimePoint, now: TimePoint) {
+        if deferredTimers != nil {
+            deferredTimers!.removeAll { $0.timer == t }   // a timer set again replaces its earlier time
+            deferredTimers!.append((t, at))
+            return
+        }
         while timerGeneration.count <= t { timerGeneration.append(0) }
         timerGeneration[t] += 1
         let generation = timerGeneration[t]

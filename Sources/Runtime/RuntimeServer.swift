@@ -122,6 +122,12 @@ public final class RuntimeServer: @unchecked Sendable {
     /// Connections open now, and refused for the connection limit so far.
     public var connectionCounts: (open: Int, refused: Int) { http.connectionCounts }
 
+    /// Monotonic ns (`MonotonicClock`) of the core's time zero: the plan started then, and
+    /// its timers (HPA syncs, node scans, rollout steps) count from it. A load generator that
+    /// wants the workload's t = 0 to be the core's, as in a simulation, starts its schedule
+    /// here (requests due while the plan's first instances were still starting go out late).
+    public var coreOrigin: Int64 { host.origin }
+
     /// Requests the runtime holds now.
     public var inFlight: Int { host.inFlight }
     /// The metrics text, as `GET /metrics` gives it.

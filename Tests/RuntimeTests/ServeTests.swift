@@ -187,6 +187,7 @@ final class ServeTests: RuntimeTestCase {
         let r = call(server, "/v2/models/echo/infer")
         XCTAssertEqual(r?.status, 429)
         XCTAssertEqual(r?.header("retry-after"), "1")
+        XCTAssertEqual(r?.header("headroom-reject-reason"), "queue_full", "the core's reason, for load generators to tally")
         XCTAssertTrue(String(decoding: r?.body ?? [], as: UTF8.self).hasPrefix("{\"error\":"))
         XCTAssertEqual(busy.wait(timeout: .now() + 10), .success)
         XCTAssertEqual(metric(server, "headroom_rejections_total{target=\"echo\",reason=\"queue_full\"}"), 1)
