@@ -35,12 +35,15 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings),
         // The same core on the wall clock: worker processes, HTTP front, metrics, decision log.
         .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning", "Digest"]),
+        // Live measurement: an open-loop load generator, measured report folders, calibration
+        // of a scenario from its real workers, and the simulated-vs-measured accuracy table.
+        .target(name: "Measurement", dependencies: ["Scenario", "SchedulerCore", "Planning", "Simulator", "Runtime", "Reports"]),
         // Summary tables, CSV files and expectation gates.
         .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Digest"]),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
         .target(name: "Sweep", dependencies: ["Scenario", "Planning", "Simulator", "Reports"]),
         // Command parsing and help, swift-argument-parser conventions, hand-written.
-        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest"]),
+        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest", "Measurement"]),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
         // The speed benchmark, with its hand-written yardstick loops.
         .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports", "Runtime", "Digest"], swiftSettings: engineSettings),
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
         .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI", "Runtime", "Digest"]),
+        .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Runtime", "Simulator", "Scenario", "Reports", "HeadroomCLI"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Planning", "Scenario", "SchedulerCore"], exclude: ["Workers"]),
     ]
 )

@@ -5,6 +5,7 @@ import Simulator
 import Reports
 import Sweep
 import Runtime
+import Measurement
 
 /// A usage error: wrong arguments. Exit status 64 (EX_USAGE), as swift-argument-parser does.
 struct UsageError: Error {
@@ -30,6 +31,9 @@ public enum Headroom {
             err.write("Error: \(e.description)\n")
             return 1
         } catch let e as RuntimeError {
+            err.write("Error: \(e.description)\n")
+            return 1
+        } catch let e as LoadError {
             err.write("Error: \(e.description)\n")
             return 1
         } catch {
@@ -96,6 +100,14 @@ public enum Headroom {
             return try KeysCommand.execute(rest, out: out)
         case "audit":
             return try AuditCommand.execute(rest, out: out, err: err)
+        case "loadgen":
+            var command = try LoadgenCommand.parse(rest)
+            command.invocation = ["headroom"] + arguments
+            return try command.execute(out: out, err: err)
+        case "calibrate":
+            var command = try CalibrateCommand.parse(rest)
+            command.invocation = ["headroom"] + arguments
+            return try command.execute(out: out, err: err)
         default:
             let hint = suggestion(first, Help.subcommands.map(\.name) + ["help"])
             if first.hasPrefix("-") {
@@ -363,7 +375,7 @@ enum TraceCommand {
         guard let data = try? handle.read(upToCount: 256) else {
             throw ScenarioError(file: file, message: "cannot read the trace file: \(String(cString: strerror(errno)))")
         }
-        let head = String(decoding: data ?? Data(), as: UTF8.self).lowercased()
+        let head = String(decoding: data, as: UTF8.self).lowercased()
         if head.hasPrefix("timestamp,contexttokens,generatedtokens") { return .azureLLM }
         if head.hasPrefix("app,func,end_timestamp,duration") { return .azureFunctions2021 }
         return .csv

@@ -355,7 +355,100 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace, serve, replay, keys, audit]
+    static let loadgen = Subcommand(
+        name: "loadgen",
+        abstract: "Send a scenario's workload or a trace to a live endpoint; write a measured report.",
+        usage: "headroom loadgen <url> (--scenario <file> | --trace <file>) [--plan <name>] [--speed <x>] [--duration <duration>] [--max-in-flight <n>] [--out <dir>]",
+        text: """
+        OVERVIEW: An open-loop load generator. Each request is sent at its time — the
+        scenario's workload with its seed (the same arrivals `headroom run` simulates), or a
+        trace's rows — over HTTP to the KServe v2 path POST /v2/models/<target>/infer (or
+        the Lambda Invoke path with --api lambda), whatever the answers do. It writes the
+        report files a simulation writes (summary.csv, targets.csv, callers.csv,
+        timeseries.csv, requests.csv, report.html, manifest.json), so `headroom compare`
+        reads a measured folder beside a simulated one.
+
+        Latency runs from each request's due time to its answer. A send that goes out more
+        than 2 ms late (every connection busy, or the machine too slow) is counted and
+        reported, never hidden. Against `headroom serve`, capacity figures (instance-seconds,
+        instance starts, nodes) come from its /metrics, and cold starts from its
+        Headroom-Cold-Start header; against other servers they are zero.
+
+        USAGE: headroom loadgen <url> (--scenario <file> | --trace <file>) [options]
+
+        ARGUMENTS:
+          <url>                   http://HOST:PORT[/PREFIX] (an IP address or localhost).
+
+        OPTIONS:
+          --scenario <file>       Send this scenario's workload (its seed, or --seed).
+          --trace <file>          Send a trace's rows (csv, azure-llm, azure-functions-2021).
+          --format <name>         The trace's format. (default: from its header)
+          --target <name>         The target of trace rows that name none.
+          --plan <name>           The plan name written in the report. (default: measured)
+          --seed <n>              The workload's seed. (default: the scenario's)
+          --speed <x>             Divide every arrival time by x. (default: 1)
+          --duration <duration>   Send only the first part of the workload (before --speed).
+          --max-in-flight <n>     Requests outstanding at most. (default: 256)
+          --timeout <duration>    Give up on a request after this long. (default: the
+                                  scenario's slo.timeout plus 5 s, else 60 s)
+          --api <kserve|lambda>   The paths to call. (default: kserve)
+          --key <caller=key>      The API key of a caller (repeatable); callers without one
+                                  are named in a headroom-caller header.
+          --body <file>           Send this file as every request's body. (default: a small
+                                  JSON object with the request's id and token counts)
+          --interval <duration>   timeseries.csv and /metrics sampling interval. (default: 1s)
+          --out <dir>             Where to write. (default: Reports/<name>-measured/)
+          -h, --help              Show help information.
+
+        EXIT STATUS: 0 when sent (late sends are reported, not failures); 1 for a bad
+        input or an unreachable endpoint (before anything is sent); 130 when interrupted
+        (no report folder is written).
+
+        """)
+
+    static let calibrate = Subcommand(
+        name: "calibrate",
+        abstract: "Serve a plan with real workers, replay its workload, and measure the model's error.",
+        usage: "headroom calibrate <file> --plan <name> [--seed <n>] [--duration <duration>] [--replications <n>] [--out <dir>]",
+        text: """
+        OVERVIEW: Calibrate a scenario from its real workers and measure how far its
+        simulation is from reality.
+
+        Starts `headroom serve` for the plan (on a loopback port of its own), replays the
+        scenario's workload against it with `headroom loadgen`, and reads the runtime's own
+        records: every worker's process start → ready and every request's service time. It
+        writes a calibrated copy of the scenario (those measurements as `empirical`
+        distributions in place of the declared `service` and `init`; `load` and `warmup`
+        removed; its description says where they came from), simulates that copy with the
+        same seed, and prints simulated vs measured side by side — requests, rejections,
+        cold starts, p50/p95/p99 latency, instance-seconds, instance starts, node-seconds —
+        each with its relative error. Gates `accuracy_<metric>` in the scenario's `expect`
+        bound those errors (|simulated − measured| / measured).
+
+        USAGE: headroom calibrate <file> --plan <name> [options]
+
+        OPTIONS:
+          --plan <name>           The plan to serve and simulate. (required when several)
+          --seed <n>              The workload's seed. (default: the scenario's)
+          --duration <duration>   Replay only the first part of the workload; the simulation
+                                  is cut to the same length.
+          --max-in-flight <n>     Load generator connections. (default: 256)
+          --replications <n>      Simulations pooled for the comparison, each with the measured
+                                  run's arrivals and its own draws of service and start times:
+                                  latencies pooled, counts averaged. (default: 20)
+          --interval <duration>   timeseries.csv and /metrics sampling interval. (default: 1s)
+          --out <dir>             Write <dir>/measured/ and <dir>/simulated/ (report folders),
+                                  <dir>/calibrated.json, <dir>/accuracy.csv, <dir>/serve.log
+                                  and <dir>/decisions.jsonl, all at once at the end.
+                                  (default: Reports/<name>-calibration/)
+          -h, --help              Show help information.
+
+        EXIT STATUS: 0 when every accuracy gate passes; 1 when one fails or on an error;
+        130 when interrupted (every process it started is stopped; nothing is written).
+
+        """)
+
+    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace, serve, replay, keys, audit, loadgen, calibrate]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -383,6 +476,8 @@ enum Help {
       replay                  \(replay.abstract)
       keys add                \(keys.abstract)
       audit                   \(audit.abstract)
+      loadgen                 \(loadgen.abstract)
+      calibrate               \(calibrate.abstract)
       help                    Show subcommand help information.
 
       See 'headroom help <subcommand>' for detailed help.

@@ -101,25 +101,15 @@ struct ServeCommand {
         let sink = LockedSink(out)
         options.say = { line in sink.write(line + "\n") }
 
-        // SIGINT and SIGTERM start a drain; the signal is taken by a dispatch source, not the
-        // default handler.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
+        // SIGINT and SIGTERM start a drain.
         signal(SIGPIPE, SIG_IGN)
         let stop = DispatchSemaphore(value: 0)
-        let sources = [SIGINT, SIGTERM].map { s -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            return source
-        }
+        let watch = InterruptWatch { stop.signal() }
+        defer { watch.cancel() }
         let server = try RuntimeServer.start(scenario, planIndex: planIndex, options: options)
         stop.wait()
         options.say("stopping: draining \(server.inFlight) request(s) in flight (at most \(Int(drain)) s)")
         server.stop()
-        for s in sources { s.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
         options.say("stopped")
         return 0
     }

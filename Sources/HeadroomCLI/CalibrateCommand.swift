@@ -1,0 +1,281 @@
+import Foundation
+import Glibc
+import Scenario
+import Planning
+import Simulator
+import Reports
+import Runtime
+import Measurement
+
+/// `headroom calibrate FILE --plan NAME [--seed N] [--duration D] [--out DIR]`.
+struct CalibrateCommand {
+    var file = ""
+    var plan: String?
+    var seed: UInt64?
+    var duration: Double?
+    var maxInFlight = 256
+    var interval = 1.0
+    /// Simulations pooled for the comparison (the first is the one written).
+    var replications = 20
+    var out: String?
+    var invocation: [String] = []
+
+    static func usage(_ m: String) -> UsageError { UsageError(message: m, usage: Help.calibrate.usage, subcommand: "calibrate") }
+
+    static func parse(_ arguments: [String]) throws -> CalibrateCommand {
+        var c = CalibrateCommand()
+        var positional: [String] = []
+        var k = 0
+        func value(_ option: String) throws -> String {
+            k += 1
+            guard k < arguments.count else { throw usage("Missing value for '\(option)'") }
+            return arguments[k]
+        }
+        while k < arguments.count {
+            let a = arguments[k]
+            switch a {
+            case "--plan": c.plan = try value(a)
+            case "--seed":
+                let text = try value(a)
+                guard let s = UInt64(text) else { throw usage("The value '\(text)' is invalid for '--seed': expected a whole number ≥ 0") }
+                c.seed = s
+            case "--duration", "--interval":
+                let text = try value(a)
+                guard let d = ValueReaderBridge.duration(text), d.isFinite, d > 0 else {
+                    throw usage("The value '\(text)' is invalid for '\(a)': expected a positive duration such as 20s or 2m")
+                }
+                if a == "--duration" { c.duration = d } else { c.interval = d }
+            case "--max-in-flight":
+                let text = try value(a)
+                guard let n = Int(text), (1...4096).contains(n) else {
+                    throw usage("The value '\(text)' is invalid for '--max-in-flight': expected a whole number from 1 to 4096")
+                }
+                c.maxInFlight = n
+            case "--replications":
+                let text = try value(a)
+                guard let n = Int(text), (1...1000).contains(n) else {
+                    throw usage("The value '\(text)' is invalid for '--replications': expected a whole number from 1 to 1000")
+                }
+                c.replications = n
+            case "--out": c.out = try value(a)
+            default:
+                if a.hasPrefix("-") {
+                    throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, ["--plan", "--seed", "--duration", "--interval", "--max-in-flight", "--replications", "--out"]))
+                }
+                positional.append(a)
+            }
+            k += 1
+        }
+        guard let file = positional.first else { throw usage("Missing expected argument '<file>'") }
+        if positional.count > 1 { throw usage("Unexpected argument '\(positional[1])'") }
+        c.file = file
+        return c
+    }
+
+    func execute(out: TextSink, err: TextSink) throws -> Int32 {
+        let started = Date()
+        let scenario = try ScenarioLoader.load(path: file)
+        let (root, folder) = try ScenarioLoader.read(path: file)
+        let names = scenario.plans.map(\.name)
+        let planIndex: Int
+        if let plan {
+            guard let k = names.firstIndex(of: plan) else {
+                throw Self.usage("Unknown plan '\(plan)'" + Headroom.suggestion(plan, names) + "; plans are " + names.joined(separator: ", "))
+            }
+            planIndex = k
+        } else if names.count == 1 {
+            planIndex = 0
+        } else {
+            throw Self.usage("Missing '--plan': the scenario has \(names.count) plans (\(names.joined(separator: ", ")))")
+        }
+        let planName = names[planIndex]
+        // Everything that can be checked is checked before a worker starts.
+        try RuntimeServer.check(scenario, planIndex: planIndex)
+        let stream = try ArrivalStream(scenario: scenario, seed: seed)
+        if let folder = self.out {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw SimulationError.io("cannot write to \(folder): it is a file, not a folder")
+            }
+        }
+
+        // Serve the plan on a loopback port of its own, recording what the workers do.
+        let recorder = RuntimeRecorder()
+        let serveLog = ServeLog()
+        var options = ServeOptions()
+        options.listen = SocketAddress(host: "127.0.0.1", port: 0)
+        options.recorder = recorder
+        options.version = Help.version
+        options.drainGrace = scenario.slo.timeout + 5
+        options.say = { serveLog.append($0) }
+        let directory = self.out ?? "Reports/" + RunCommand.folderName(scenario.name) + "-calibration"
+        let writer = try CalibrationFolder(directory: directory)
+        options.decisionLog = writer.staging + "/decisions.jsonl"
+        let length = min(duration ?? scenario.duration, scenario.duration)
+        err.write("calibrate: serving \(scenario.name), plan \(planName), and replaying \(TerminalTable.duration(length)) of its workload\n")
+        let server = try RuntimeServer.start(scenario, planIndex: planIndex, options: options)
+        var loadOptions = LoadGenerator.Options()
+        loadOptions.duration = duration
+        loadOptions.runLength = length
+        loadOptions.maxInFlight = maxInFlight
+        loadOptions.timeout = scenario.slo.timeout + 5
+        loadOptions.scrapeInterval = interval
+        // The workload's t = 0 is the core's, as in the simulation: the plan's timers (HPA
+        // syncs, node scans) keep the same phase against the traffic.
+        loadOptions.origin = server.coreOrigin
+        let generator = LoadGenerator(target: try LoadTarget(url: "http://\(server.address)"), options: loadOptions)
+        let interrupt = InterruptWatch { generator.stop() }
+        let load: LoadRun
+        do {
+            var lastLine = Date()
+            load = try generator.run(stream, targetName: { stream.targetName($0) }) { sent, at in
+                if Date().timeIntervalSince(lastLine) >= 5 {
+                    lastLine = Date()
+                    err.write("calibrate: \(sent) requests sent, \(TerminalTable.duration(at)) of \(TerminalTable.duration(length))\n")
+                }
+            }
+        } catch {
+            server.stop()
+            interrupt.cancel()
+            throw error
+        }
+        server.stop()
+        interrupt.cancel()
+        if load.interrupted || interrupt.fired {
+            err.write("calibrate: interrupted; every worker is stopped and nothing was written\n")
+            return 128 + (interrupt.signalNumber == 0 ? SIGINT : interrupt.signalNumber)
+        }
+        let measured = MeasuredRun.result(load, scenario: scenario, plan: planName, policy: scenario.plans[planIndex].policy.family, interval: interval)
+
+        // The calibrated copy, simulated with the same seed over the same length.
+        let samples = Calibration.samples(recorder, scenario: scenario)
+        let provenance = "Calibrated by headroom calibrate \(Help.version) on \(ISO8601DateFormatter().string(from: started)) from \(load.requests.count) requests "
+            + "served by plan \(planName) of \(file) (seed \(seed ?? scenario.seed)): service and init times are those measured of its workers."
+        let (text, notes) = try Calibration.calibrated(Calibration.absolutePaths(root, folder: folder.isEmpty ? "." : folder),
+                                                       samples: samples, provenance: provenance)
+        var calibrated = try ScenarioLoader.decode(text, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
+        calibrated.duration = length
+        var runOptions = RunOptions()
+        runOptions.seed = seed
+        runOptions.planNames = [planName]
+        runOptions.interval = interval
+        runOptions.requestLogDirectory = writer.simulatedStaging.stagingDirectory
+        let simulated = try Runner.run(calibrated, options: runOptions)
+        // Replications with the same arrivals and other draws of service and start times.
+        var replicas = [simulated.plans[0]]
+        runOptions.requestLogDirectory = nil
+        runOptions.interval = 0
+        runOptions.parallel = false
+        for r in 1..<max(1, replications) {
+            runOptions.physicsSeed = (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
+            replicas.append(try Runner.run(calibrated, options: runOptions).plans[0])
+        }
+        let rows = Calibration.compare(simulated: replicas, measured: measured.plans[0], targetNames: scenario.targetNames)
+        let gates = Gates.evaluate(simulated, accuracy: { Calibration.gateValue($0, rows: rows, scenario: calibrated) })
+            .filter { $0.metric.hasPrefix("accuracy_") }
+
+        // Everything is written together at the end.
+        var measuredRun = measured
+        let part = writer.measuredStaging.stagingDirectory + "/requests.measured.part"
+        guard FileManager.default.createFile(atPath: part, contents: Data(MeasuredRun.requestRows(load, plan: planName).utf8)) else {
+            throw SimulationError.io("cannot write \(part)")
+        }
+        measuredRun.requestLogs = [part]
+        let manifest = Manifest(headroom: Help.version, command: invocation, scenario: file, seed: simulated.seed, plans: [planName], started: started)
+        try writer.write(measured: measuredRun, simulated: simulated, interval: interval, manifest: manifest,
+                         accuracy: Calibration.csv(rows), calibrated: text, serveLog: serveLog.text)
+
+        var report = "\(scenario.name), plan \(planName): \(load.requests.count) requests over \(TerminalTable.duration(Double(load.end) / 1e9))\n\n"
+        report += "calibrated from the runtime's records:\n" + notes.map { "  " + $0 + "\n" }.joined() + "\n"
+        report += Self.table(rows) + "\n"
+        report += LoadgenCommand.lateness(load) + "\n"
+        if !gates.isEmpty { report += TerminalTable.gates(gates, scenario: scenario.name) + "\n" }
+        report += "wrote measured/, simulated/, calibrated.json, accuracy.csv, serve.log and decisions.jsonl to \(directory)/\n"
+        out.write(report)
+        return gates.contains { $0.verdict == .fail } ? 1 : 0
+    }
+
+    /// Simulated vs measured, with relative errors.
+    static func table(_ rows: [Calibration.Row]) -> String {
+        var t: [[String]] = [["target", "metric", "simulated", "measured", "error", "measured 95% interval", "simulated runs 95%"]]
+        for r in rows {
+            func show(_ x: Double?) -> String {
+                guard let x else { return "–" }
+                return r.metric.hasSuffix("_s") ? TerminalTable.duration(x) : Gates.show((x * 10).rounded() / 10)
+            }
+            let e = r.relativeError.map { ($0 >= 0 ? "+" : "") + CSVNumber.fixed($0 * 100, 1) + "%" } ?? "–"
+            let ci = r.measuredLow.map { lo in show(lo) + " – " + show(r.measuredHigh) } ?? ""
+            let runs = r.simulatedLow.map { lo in show(lo) + " – " + show(r.simulatedHigh) } ?? ""
+            t.append([r.target.isEmpty ? "(all)" : r.target, r.metric, show(r.simulated), show(r.measured), e, ci, runs])
+        }
+        return TerminalTable.render(t, rightAligned: [2, 3, 4])
+    }
+}
+
+/// The serve log of a calibration, kept in memory and written with the reports.
+final class ServeLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private let started = Date()
+    /// Each line with its seconds since the calibration started.
+    func append(_ line: String) {
+        let t = CSVNumber.fixed(Date().timeIntervalSince(started), 3)
+        lock.withLock { lines.append("[\(t) s] " + line) }
+    }
+    var text: String { lock.withLock { lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n") } }
+}
+
+/// A calibration's output folder, written whole at the end: everything goes into a staging
+/// folder inside it first, then each entry is moved into place.
+final class CalibrationFolder {
+    let directory: String
+    let staging: String
+    let measuredStaging: ReportStaging
+    let simulatedStaging: ReportStaging
+    private var committed = false
+
+    /// Whether the folder was there before: one this run created is removed if it writes nothing.
+    private let existed: Bool
+
+    init(directory: String) throws {
+        self.directory = directory
+        let fm = FileManager.default
+        existed = fm.fileExists(atPath: directory)
+        do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw SimulationError.io("cannot create the output folder \(directory): \(error.localizedDescription)")
+        }
+        staging = directory + "/.headroom-staging-\(getpid())"
+        try? fm.removeItem(atPath: staging)
+        do { try fm.createDirectory(atPath: staging, withIntermediateDirectories: false) } catch {
+            throw SimulationError.io("cannot write to the output folder \(directory): \(error.localizedDescription)")
+        }
+        measuredStaging = try ReportStaging(directory: staging + "/measured")
+        simulatedStaging = try ReportStaging(directory: staging + "/simulated")
+    }
+
+    deinit {
+        guard !committed else { return }
+        try? FileManager.default.removeItem(atPath: staging)
+        if !existed { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    func write(measured: RunResult, simulated: RunResult, interval: Double, manifest: Manifest, accuracy: String, calibrated: String, serveLog: String) throws {
+        _ = try ReportFiles.write(measured, staging: measuredStaging, interval: interval, manifest: manifest)
+        _ = try ReportFiles.write(simulated, staging: simulatedStaging, interval: interval, manifest: manifest)
+        for (name, text) in [("accuracy.csv", accuracy), ("calibrated.json", calibrated), ("serve.log", serveLog)] {
+            guard FileManager.default.createFile(atPath: staging + "/" + name, contents: Data(text.utf8)) else {
+                throw SimulationError.io("cannot write \(staging)/\(name)")
+            }
+        }
+        let fm = FileManager.default
+        for name in ["measured", "simulated", "accuracy.csv", "calibrated.json", "serve.log", "decisions.jsonl"] {
+            let target = directory + "/" + name
+            try? fm.removeItem(atPath: target)
+            guard rename(staging + "/" + name, target) == 0 else {
+                throw SimulationError.io("cannot move \(name) into \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+        committed = true
+        try? fm.removeItem(atPath: staging)
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import Scenario
+import Simulator
+import Runtime
+import Reports
+
+/// Turns what the runtime measured of its workers into a scenario, and compares a
+/// simulation of it with the measured run.
+public enum Calibration {
+    /// Percentile points of an empirical distribution drawn from `n` samples: as fine as the
+    /// samples support (a tail point only when at least ten samples lie beyond it).
+    static func percentiles(samples n: Int) -> [Double] {
+        var points: [Double] = [0]
+        let step: Double = n >= 200 ? 1 : n >= 40 ? 5 : n >= 10 ? 10 : 25
+        var p = step
+        while p < 100 { points.append(p); p += step }
+        for tail in [97.5, 99, 99.5, 99.9] where Double(n) * (100 - tail) / 100 >= 10 && !points.contains(tail) { points.append(tail) }
+        points.append(100)
+        return points.sorted()
+    }
+
+    /// The sample quantile at `p` percent (linear between order statistics).
+    static func quantile(_ sorted: [Double], _ p: Double) -> Double {
+        let x = p / 100 * Double(sorted.count - 1)
+        let k = Int(x.rounded(.down))
+        guard k + 1 < sorted.count else { return sorted[sorted.count - 1] }
+        return sorted[k] + (sorted[k + 1] - sorted[k]) * (x - Double(k))
+    }
+
+    /// An empirical distribution of `samples` (seconds) as a scenario's JSON.
+    public static func empirical(_ samples: [Double]) -> JSONNode {
+        let sorted = samples.sorted()
+        let members = percentiles(samples: sorted.count).map { p -> JSONMember in
+            let key = p == p.rounded() ? String(Int(p)) : String(p)
+            // Microseconds are finer than any timer this runs on.
+            let v = (quantile(sorted, p) * 1e6).rounded() / 1e6
+            return JSONMember(key: key, value: JSONNode(value: .number(v), line: 0, column: 0))
+        }
+        return JSONNode(value: .object([
+            JSONMember(key: "dist", value: JSONNode(value: .string("empirical"), line: 0, column: 0)),
+            JSONMember(key: "percentiles", value: JSONNode(value: .object(members), line: 0, column: 0)),
+        ]), line: 0, column: 0)
+    }
+
+    /// What was measured of one model.
+    public struct ModelSamples: Sendable {
+        public var model: String
+        public var service: [Double]
+        public var start: [Double]
+    }
+
+    /// The runtime's records grouped by model (models in scenario order, those with any).
+    public static func samples(_ recorder: RuntimeRecorder, scenario: Scenario) -> [ModelSamples] {
+        var out = scenario.models.map { ModelSamples(model: $0.name, service: [], start: []) }
+        for s in recorder.stagesServed where out.indices.contains(s.model) { out[s.model].service.append(s.seconds) }
+        for s in recorder.instanceStarts where out.indices.contains(s.model) { out[s.model].start.append(s.processStart) }
+        return out.filter { !$0.service.isEmpty || !$0.start.isEmpty }
+    }
+
+    /// Fewer samples than this and the declared distribution is kept.
+    public static let minimumSamples = 5
+
+    /// The scenario `root` with each measured model's `service` replaced by its measured
+    /// service times, and its cold start by its measured process start → ready (`init`;
+    /// `load` and `warmup` removed, since the measurement covers them). Image pulls and node
+    /// boots stay as declared: the runtime models them from the same keys. Returns the text
+    /// and one line per model saying what changed.
+    public static func calibrated(_ root: JSONNode, samples: [ModelSamples], provenance: String) throws -> (text: String, notes: [String]) {
+        guard case var .object(top) = root.value, let mk = top.firstIndex(where: { $0.key == "models" }),
+              case var .object(models) = top[mk].value.value else {
+            throw LoadError.data("the scenario has no \"models\" object to calibrate")
+        }
+        var notes: [String] = []
+        for s in samples {
+            guard let k = models.firstIndex(where: { $0.key == s.model }), case var .object(fields) = models[k].value.value else {
+                notes.append("\(s.model): a version of another model; its measurements are reported, the file keeps its declared times")
+                continue
+            }
+            func put(_ key: String, _ node: JSONNode) {
+                if let j = fields.firstIndex(where: { $0.key == key }) { fields[j].value = node } else { fields.append(JSONMember(key: key, value: node)) }
+            }
+            var changed: [String] = []
+            if s.service.count >= minimumSamples {
+                put("service", empirical(s.service))
+                changed.append("service from \(s.service.count) requests (median \(ValueFormat.seconds(quantile(s.service.sorted(), 50))))")
+            } else if !s.service.isEmpty {
+                changed.append("service kept: only \(s.service.count) requests measured")
+            }
+            if s.start.count >= 1 {
+                put("init", s.start.count >= minimumSamples ? empirical(s.start)
+                    : JSONNode(value: .number((s.start.reduce(0, +) / Double(s.start.count) * 1e6).rounded() / 1e6), line: 0, column: 0))
+                fields.removeAll { $0.key == "load" || $0.key == "warmup" }
+                changed.append("init from \(s.start.count) worker start\(s.start.count == 1 ? "" : "s") (median \(ValueFormat.seconds(quantile(s.start.sorted(), 50))))\(s.start.count < minimumSamples ? ", as their mean" : "")")
+            }
+            models[k].value.value = .object(fields)
+            notes.append("\(s.model): " + changed.joined(separator: "; "))
+        }
+        top[mk].value.value = .object(models)
+        let description = JSONNode(value: .string(provenance), line: 0, column: 0)
+        if let d = top.firstIndex(where: { $0.key == "description" }) {
+            if case let .string(old) = top[d].value.value { top[d].value.value = .string(provenance + " Original description: " + old) }
+            else { top[d].value = description }
+        } else {
+            top.insert(JSONMember(key: "description", value: description), at: min(1, top.count))
+        }
+        return (JSONNode(value: .object(top), line: 1, column: 1).text() + "\n", notes)
+    }
+
+    /// One line of accuracy.csv.
+    public struct Row: Sendable {
+        public var plan: String
+        /// "" for the whole plan.
+        public var target: String
+        public var metric: String
+        public var simulated: Double?
+        public var measured: Double?
+        /// For a latency percentile: the 95 % interval of the measured value from its own
+        /// sample (order statistics), to tell model error from measurement noise.
+        public var measuredLow: Double?
+        public var measuredHigh: Double?
+        /// The range of the metric over the simulated replications (2.5th to 97.5th
+        /// percentile of the per-replication values): how much one run of the model varies,
+        /// which a single measured run does as well.
+        public var simulatedLow: Double?
+        public var simulatedHigh: Double?
+        /// (simulated − measured) / measured; nil when either is missing or measured is 0.
+        public var relativeError: Double? {
+            guard let simulated, let measured else { return nil }
+            if measured == 0 { return simulated == 0 ? 0 : nil }
+            return (simulated - measured) / measured
+        }
+    }
+
+    public static let columns = ["plan", "target", "metric", "simulated", "measured", "relative_error", "measured_low", "measured_high",
+                                 "simulated_low", "simulated_high"]
+
+    /// The 95 % interval of the q-th percentile of a sample held in a histogram: the values
+    /// at ranks n·q ± 1.96·√(n·q·(1 − q)) (the binomial approximation of the order
+    /// statistics' coverage).
+    static func interval(_ h: LatencyHistogram, _ q: Double) -> (Double, Double)? {
+        guard h.count >= 10 else { return nil }
+        let n = Double(h.count), p = q / 100
+        let half = 1.96 * (n * p * (1 - p)).squareRoot()
+        let lo = max(0, (n * p - half) / n * 100), hi = min(100, (n * p + half) / n * 100)
+        guard let a = h.percentile(lo), let b = h.percentile(hi) else { return nil }
+        return (Double(a) / 1e9, Double(b) / 1e9)
+    }
+
+    /// Simulated vs measured: the plan-wide rows, then each target's request rows (when the
+    /// plan has several targets).
+    ///
+    /// `simulated` holds replications of the calibrated scenario with the measured run's
+    /// arrivals and independent draws of everything else: latencies are pooled over them and
+    /// counts averaged, so the simulation's own sampling noise shrinks with their number and
+    /// what remains is the model's error plus the measurement's noise.
+    public static func compare(simulated: [PlanResult], measured: PlanResult, targetNames: [String]) -> [Row] {
+        let plan = measured.plan
+        let k = Double(simulated.count)
+        func mean(_ f: (PlanResult) -> Double) -> Double { simulated.reduce(0) { $0 + f($1) } / k }
+        func pooled(_ f: (PlanResult) -> OutcomeStats) -> OutcomeStats {
+            var all = OutcomeStats()
+            for r in simulated { all.merge(f(r)) }
+            return all
+        }
+        func latency(_ h: LatencyHistogram, _ q: Double) -> Double? { h.count > 0 ? h.percentile(q).map { Double($0) / 1e9 } : nil }
+        func requestRows(_ a: OutcomeStats, _ b: OutcomeStats, target: String) -> [Row] {
+            var rows = [Row(plan: plan, target: target, metric: "requests", simulated: Double(a.requests) / k, measured: Double(b.requests)),
+                        Row(plan: plan, target: target, metric: "rejected", simulated: Double(a.rejected) / k, measured: Double(b.rejected)),
+                        Row(plan: plan, target: target, metric: "timed_out", simulated: Double(a.timedOut) / k, measured: Double(b.timedOut)),
+                        Row(plan: plan, target: target, metric: "cold_starts", simulated: Double(a.coldStarts) / k, measured: Double(b.coldStarts))]
+            for q in [50.0, 95, 99] {
+                let ci = interval(b.latency, q)
+                rows.append(Row(plan: plan, target: target, metric: "latency_p\(Int(q))_s", simulated: latency(a.latency, q), measured: latency(b.latency, q),
+                                measuredLow: ci?.0, measuredHigh: ci?.1))
+            }
+            return rows
+        }
+        var rows = requestRows(pooled(\.totals), measured.totals, target: "")
+        withRange(&rows, simulated.map { Summary.row($0) }) { row, metric in
+            switch metric {
+            case "instance_seconds", "node_seconds", "instance_starts": return nil
+            default: return row.value(metric)
+            }
+        }
+        var capacity = [Row(plan: plan, target: "", metric: "instance_seconds", simulated: mean(\.instanceSeconds), measured: measured.instanceSeconds),
+                        Row(plan: plan, target: "", metric: "instance_starts", simulated: mean { Double($0.instanceStarts) }, measured: Double(measured.instanceStarts)),
+                        Row(plan: plan, target: "", metric: "node_seconds", simulated: mean(\.nodeSeconds), measured: measured.nodeSeconds)]
+        withRange(&capacity, simulated) { r, metric in
+            metric == "instance_seconds" ? r.instanceSeconds : metric == "node_seconds" ? r.nodeSeconds : Double(r.instanceStarts)
+        }
+        rows += capacity
+        let targets = measured.perTarget.indices.filter { t in measured.perTarget[t].requests > 0 || simulated.contains { $0.perTarget[t].requests > 0 } }
+        if targets.count > 1 {
+            for t in targets {
+                var more = requestRows(pooled { $0.perTarget[t] }, measured.perTarget[t], target: targetNames[t])
+                withRange(&more, simulated) { r, metric in Summary.scoped(r.perTarget[t], metric, hasSLO: r.hasSLO) }
+                rows += more
+            }
+        }
+        return rows
+    }
+
+    /// Sets each row's range over the replications, from `value` (a replication's figure for
+    /// the row's metric, or nil for none).
+    static func withRange<R>(_ rows: inout [Row], _ replications: [R], _ value: (R, String) -> Double?) {
+        guard replications.count > 1 else { return }
+        for k in rows.indices {
+            let values = replications.compactMap { value($0, rows[k].metric) }.sorted()
+            guard values.count == replications.count else { continue }
+            let n = Double(values.count - 1)
+            rows[k].simulatedLow = values[Int((0.025 * n).rounded(.down))]
+            rows[k].simulatedHigh = values[Int((0.975 * n).rounded(.up))]
+        }
+    }
+
+    public static func csv(_ rows: [Row]) -> String {
+        var out = columns.joined(separator: ",") + "\n"
+        func cell(_ x: Double?) -> String { x.map { CSVNumber.fixed($0, 6) } ?? "" }
+        for r in rows {
+            out += [CSVNumber.field(r.plan), CSVNumber.field(r.target), r.metric, cell(r.simulated), cell(r.measured), cell(r.relativeError),
+                    cell(r.measuredLow), cell(r.measuredHigh), cell(r.simulatedLow), cell(r.simulatedHigh)].joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// The value of an accuracy gate: the absolute relative error of its metric.
+    public static func gateValue(_ e: Expectation, rows: [Row], scenario: Scenario) -> Double? {
+        let metric = String(e.metric.dropFirst("accuracy_".count))
+        let target: String
+        switch e.scope {
+        case .plan: target = ""
+        case let .target(t): target = scenario.targetNames[t]
+        case .caller: return nil
+        }
+        let plan = scenario.plans[e.plan].name
+        let row = rows.first { $0.plan == plan && $0.metric == metric && $0.target == target }
+            ?? (target.isEmpty ? nil : rows.first { $0.plan == plan && $0.metric == metric && $0.target == "" })
+        return row?.relativeError.map(abs)
+    }
+}
+
+/// Seconds as people read them, for notes.
+enum ValueFormat {
+    static func seconds(_ s: Double) -> String {
+        if s < 1 { return CSVNumber.fixed(s * 1000, 1) + " ms" }
+        return CSVNumber.fixed(s, 2) + " s"
+    }
+}
+
+extension Calibration {
+    /// `root` with the paths that are relative to the scenario's folder made absolute, so a
+    /// copy written elsewhere still finds its traces and workers: each workload `path`, each
+    /// worker's `directory` (set to the folder when absent, since it defaults to it) and a
+    /// worker command's program when given as a relative path.
+    public static func absolutePaths(_ root: JSONNode, folder: String) -> JSONNode {
+        func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : URL(fileURLWithPath: folder + "/" + p).standardizedFileURL.path }
+        func string(_ s: String) -> JSONNode { JSONNode(value: .string(s), line: 0, column: 0) }
+        guard case var .object(top) = root.value else { return root }
+        for k in top.indices {
+            switch (top[k].key, top[k].value.value) {
+            case let ("workload", .array(items)):
+                top[k].value.value = .array(items.map { item in
+                    guard case var .object(fields) = item.value, let j = fields.firstIndex(where: { $0.key == "path" }),
+                          case let .string(p) = fields[j].value.value else { return item }
+                    fields[j].value = string(absolute(p))
+                    return JSONNode(value: .object(fields), line: item.line, column: item.column)
+                })
+            case let ("models", .object(models)):
+                top[k].value.value = .object(models.map { member in
+                    var member = member
+                    guard case var .object(fields) = member.value.value, let w = fields.firstIndex(where: { $0.key == "worker" }),
+                          case var .object(worker) = fields[w].value.value else { return member }
+                    if let d = worker.firstIndex(where: { $0.key == "directory" }), case let .string(p) = worker[d].value.value {
+                        worker[d].value = string(absolute(p))
+                    } else {
+                        worker.append(JSONMember(key: "directory", value: string(folder)))
+                    }
+                    if let c = worker.firstIndex(where: { $0.key == "command" }), case var .array(parts) = worker[c].value.value,
+                       let first = parts.first, case let .string(program) = first.value, program.contains("/") {
+                        parts[0] = string(absolute(program))
+                        worker[c].value.value = .array(parts)
+                    }
+                    fields[w].value.value = .object(worker)
+                    member.value.value = .object(fields)
+                    return member
+                })
+            default:
+                break
+            }
+        }
+        return JSONNode(value: .object(top), line: root.line, column: root.column)
+    }
+}

@@ -1,0 +1,159 @@
+import XCTest
+import Foundation
+import Glibc
+@testable import Measurement
+@testable import HeadroomCLI
+import Scenario
+import Simulator
+import Reports
+
+final class CalibrationTests: XCTestCase {
+    var folder = ""
+    static var repository: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "headroom-calibrate-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    func testEmpiricalDistributionOfSamples() throws {
+        let samples = (1...1000).map { Double($0) / 1000 }   // 1 ms … 1 s, uniform
+        let node = Calibration.empirical(samples)
+        let text = node.text()
+        let dist = try ScenarioLoader.decode("""
+        { "name": "e", "duration": "1s", "hardware": { "h": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 0 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": \(text) } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 1 } ],
+          "plans": { "p": { "policy": "traditional", "nodes": { "h": 1 } } } }
+        """, file: "e.json").models[0].service[0]!
+        guard case let .empirical(points) = dist else { return XCTFail("not empirical: \(dist)") }
+        XCTAssertEqual(points.first!.value, 0.001, accuracy: 1e-9)
+        XCTAssertEqual(points.last!.value, 1.0, accuracy: 1e-9)
+        XCTAssertEqual(points.first { $0.percentile == 50 }!.value, 0.5005, accuracy: 1e-6)
+        XCTAssertTrue(points.contains { $0.percentile == 99 } && !points.contains { $0.percentile == 99.9 }, "ten samples lie beyond the 99th percentile of 1,000, one beyond the 99.9th")
+        XCTAssertEqual(Calibration.percentiles(samples: 12), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100])
+    }
+
+    func testCalibratedCopyReplacesMeasuredTimesAndKeepsPathsWorking() throws {
+        let root = try JSONReader.parse("""
+        { "name": "c", "description": "mine", "duration": "1m",
+          "hardware": { "h": { "vcpus": 2, "memoryGiB": 2, "pricePerHour": 0.1 } },
+          "models": { "m": { "init": "2s", "load": "5s", "warmup": "1s", "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms",
+                             "worker": { "contract": "http", "command": ["workers/run.sh", "x"] } },
+                      "n": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "traces/t.csv", "target": "m" } ],
+          "plans": { "p": { "policy": "traditional", "nodes": { "h": 1 } } } }
+        """, file: "c.json")
+        let samples = [Calibration.ModelSamples(model: "m", service: [0.02, 0.03, 0.04, 0.05, 0.06, 0.07], start: [0.3, 0.5])]
+        let (text, notes) = try Calibration.calibrated(Calibration.absolutePaths(root, folder: "/data/s"), samples: samples, provenance: "Calibrated here.")
+        XCTAssertEqual(notes.count, 1)
+        XCTAssertTrue(notes[0].hasPrefix("m: service from 6 requests"), notes[0])
+        let s = try ScenarioLoader.decode(text, file: "/tmp/x/calibrated.json", directory: "/data/s")
+        XCTAssertEqual(s.description, "Calibrated here. Original description: mine")
+        let m = s.models[0]
+        guard case .empirical = m.service[0]! else { return XCTFail("service not replaced") }
+        XCTAssertEqual(m.initTime, .constant(0.4), "two starts: their mean")
+        XCTAssertEqual(m.load, .constant(0))
+        XCTAssertEqual(m.warmup, .constant(0))
+        XCTAssertEqual(s.models[1].service[0], .constant(0.01), "an unmeasured model keeps its times")
+        XCTAssertEqual(m.worker?.command, ["/data/s/workers/run.sh", "x"])
+        XCTAssertEqual(m.worker?.directory, "/data/s", "the working folder stays the original one")
+        XCTAssertTrue(text.contains("\"/data/s/traces/t.csv\""), text)
+    }
+
+    /// Accuracy gates are skipped by run and check, which measure nothing.
+    func testAccuracyGatesAreSkippedBySimulation() throws {
+        let r = runHeadroom(["run", Self.repository + "/Scenarios/calibrate-steady.json", "--out", folder + "/run"])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("SKIP  reserved  accuracy_latency_p50_s") && r.out.contains("measured by headroom calibrate"), r.out)
+    }
+
+    func testPlanWithoutWorkersIsRefusedBeforeStarting() throws {
+        let out = folder + "/none"
+        let r = runHeadroom(["calibrate", Self.repository + "/Scenarios/quickstart.json", "--plan", "reserved", "--out", out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("cannot serve") && r.err.contains("no \"worker\""), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A 20-second calibration with a real worker: the folder's structure, equal request
+    /// counts, a calibrated copy that runs, and the accuracy gates evaluated.
+    func testCalibrateEndToEnd() throws {
+        guard system("command -v python3 >/dev/null 2>&1") == 0 else { throw XCTSkip("python3 is not installed: calibrate starts a Python worker") }
+        let out = folder + "/cal"
+        let file = Self.repository + "/Scenarios/calibrate-steady.json"
+        let r = runHeadroom(["calibrate", file, "--duration", "20s", "--out", out, "--replications", "5"])
+        XCTAssertTrue(r.status == 0 || r.status == 1, r.out + r.err)
+        for name in ["measured/summary.csv", "measured/requests.csv", "measured/timeseries.csv", "simulated/summary.csv", "simulated/requests.csv",
+                     "accuracy.csv", "calibrated.json", "serve.log", "decisions.jsonl"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
+        }
+        let accuracy = try String(contentsOfFile: out + "/accuracy.csv", encoding: .utf8).split(separator: "\n").map { CompareCommand.fields($0) }
+        XCTAssertEqual(Array(accuracy[0].prefix(6)), ["plan", "target", "metric", "simulated", "measured", "relative_error"])
+        let metrics = accuracy.dropFirst().map { $0[2] }
+        for m in ["requests", "cold_starts", "latency_p50_s", "latency_p95_s", "latency_p99_s", "instance_seconds", "rejected"] {
+            XCTAssertTrue(metrics.contains(m), m)
+        }
+        let requests = accuracy.first { $0[2] == "requests" }!
+        XCTAssertEqual(Double(requests[3]), Double(requests[4]), "simulated and measured request counts are equal")
+        XCTAssertGreaterThan(Double(requests[4])!, 600, "about 40/s for 20 s")
+        XCTAssertEqual(requests[5], "0.000000")
+        let p50 = accuracy.first { $0[2] == "latency_p50_s" }!
+        XCTAssertLessThan(abs(Double(p50[5])!), 0.5, "the calibrated model is in the right range: \(p50)")
+        XCTAssertTrue(r.out.contains("accuracy_latency_p50_s"), "the accuracy gates are evaluated: " + r.out)
+        // The calibrated copy is an ordinary scenario that runs from anywhere.
+        let rerun = runHeadroom(["run", out + "/calibrated.json", "--out", folder + "/rerun"])
+        XCTAssertTrue(rerun.status == 0 || rerun.status == 1, rerun.err)
+        XCTAssertTrue(try String(contentsOfFile: out + "/calibrated.json", encoding: .utf8).contains("\"dist\": \"empirical\""))
+        let compare = runHeadroom(["compare", out + "/simulated", out + "/measured"])
+        XCTAssertEqual(compare.status, 0)
+        XCTAssertFalse(compare.out.contains("only in"), compare.out)
+    }
+
+    /// Processes whose environment holds `marker` (the workers a test started).
+    static func processes(marked marker: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            return data.range(of: Data(marker.utf8)) != nil
+        }
+    }
+
+    /// SIGINT mid-replay: exit 130, every worker stopped, no folder written.
+    func testInterruptedCalibrationStopsItsWorkersAndWritesNothing() throws {
+        guard system("command -v python3 >/dev/null 2>&1") == 0 else { throw XCTSkip("python3 is not installed: calibrate starts a Python worker") }
+        let marker = "HEADROOM_TEST_MARK=\(UInt64.random(in: 0...UInt64.max))"
+        let file = folder + "/interrupt.json"
+        try """
+        { "name": "interrupt", "seed": 3, "duration": "60s",
+          "hardware": { "cpu": { "vcpus": 2, "memoryGiB": 2, "pricePerHour": 0.1 } },
+          "models": { "echo": { "requires": { "vcpus": 0.5, "memoryGiB": 0.5 }, "service": "10ms", "concurrency": 4,
+                      "worker": { "contract": "http", "command": ["python3", "\(Self.repository)/Scenarios/workers/echo.py"],
+                                  "env": { "MEAN_MS": 10, "HEADROOM_TEST_MARK": "\(marker.dropFirst("HEADROOM_TEST_MARK=".count))" },
+                                  "readiness": "/healthz", "stopGrace": "1s" } } },
+          "workload": [ { "kind": "poisson", "target": "echo", "rate": 20 } ],
+          "slo": { "timeout": "5s" },
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "cpu": 1 }, "instances": { "echo": 2 } } } }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let out = folder + "/never"
+        let status = Unchecked<Int32?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            status.value = runHeadroom(["calibrate", file, "--out", out]).status
+            done.signal()
+        }
+        let end = Date().addingTimeInterval(20)
+        while Self.processes(marked: marker).count < 2 && Date() < end { usleep(50_000) }
+        XCTAssertGreaterThanOrEqual(Self.processes(marked: marker).count, 2, "both workers started")
+        sleep(1)   // requests are being sent
+        XCTAssertEqual(kill(getpid(), SIGINT), 0)
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(status.value, 130)
+        XCTAssertEqual(Self.processes(marked: marker), [], "every worker is stopped")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is written")
+    }
+}

@@ -1,0 +1,237 @@
+import XCTest
+import Foundation
+import Glibc
+@testable import Runtime
+@testable import Measurement
+@testable import HeadroomCLI
+import Scenario
+import Simulator
+
+/// A loopback HTTP server for the load generator to call: answers every POST after
+/// `delay` seconds and counts them; GET /v2 and /metrics are 404 (not a Headroom endpoint).
+final class StubServer: @unchecked Sendable {
+    let server: HTTPServer
+    private let lock = NSLock()
+    private var count = 0
+    private var delayValue = 0.0
+    var received: Int { lock.withLock { count } }
+    var delay: Double {
+        get { lock.withLock { delayValue } }
+        set { lock.withLock { delayValue = newValue } }
+    }
+
+    init() throws {
+        let box = Unchecked<StubServer?>(nil)
+        server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0)) { request in
+            guard request.method == "POST" else { return .error(404, "no such path") }
+            let stub = box.value!
+            let d = stub.delay
+            if d > 0 { usleep(useconds_t(d * 1e6)) }
+            stub.lock.withLock { stub.count += 1 }
+            return .json(200, "{\"ok\":true}")
+        }
+        box.value = self
+        server.start()
+    }
+
+    var url: String { "http://\(server.address)" }
+    func stop() { server.stop(grace: 1) }
+}
+
+final class Unchecked<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}
+
+final class LoadGeneratorTests: XCTestCase {
+    var folder = ""
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "headroom-loadgen-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// A scenario with Poisson arrivals to two targets (and a caller), no workers needed.
+    func scenario(rate: Double, duration: String, file: String = "s.json") throws -> String {
+        let path = folder + "/" + file
+        try """
+        { "name": "lg", "seed": 5, "duration": "\(duration)",
+          "hardware": { "cpu": { "vcpus": 4, "memoryGiB": 8, "pricePerHour": 0.1 } },
+          "models": { "a": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "5ms" },
+                      "b": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "5ms" } },
+          "workload": [ { "kind": "poisson", "target": "a", "rate": \(rate * 0.7), "caller": "web" },
+                        { "kind": "poisson", "target": "b", "rate": \(rate * 0.3) } ],
+          "slo": { "latency": "100ms", "timeout": "5s" },
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "cpu": 1 } } } }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func lateness(_ run: LoadRun) -> (p50: Double, p99: Double, max: Double) {
+        let l = run.requests.map { Double($0.sent - $0.due) / 1e6 }.sorted()
+        return (l[l.count / 2], l[Int(Double(l.count - 1) * 0.99)], l.last!)
+    }
+
+    /// The stream yields exactly the simulator's arrivals: same count, same times in order.
+    func testArrivalStreamIsTheSimulatorsWorkload() throws {
+        let s = try ScenarioLoader.load(path: try scenario(rate: 200, duration: "30s"))
+        let stream = try ArrivalStream(scenario: s)
+        var times: [String] = []
+        while let a = try stream.next() { times.append(CSVNumber.seconds(a.time)) }
+        var options = RunOptions()
+        options.requestLogDirectory = folder
+        options.interval = 0
+        let run = try Runner.run(s, options: options)
+        XCTAssertEqual(Int64(times.count), run.plans[0].totals.requests)
+        let rows = try String(contentsOfFile: folder + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+        let simulated = rows.map { $0.split(separator: ",", omittingEmptySubsequences: false)[6] }.map(String.init)
+        XCTAssertEqual(simulated.sorted(), times.sorted(), "the same arrival times")
+        XCTAssertEqual(simulated.count, times.count)
+    }
+
+    /// Sends go out within 2 ms of their time at speed 1 and 10 (the distribution is printed).
+    func testSendTimesFollowTheScheduleAtSpeed1And10() throws {
+        let stub = try StubServer()
+        defer { stub.stop() }
+        let s = try ScenarioLoader.load(path: try scenario(rate: 100, duration: "4s"))
+        for speed in [1.0, 10.0] {
+            var options = LoadGenerator.Options()
+            options.speed = speed
+            options.scrapeInterval = 0
+            options.maxInFlight = 32
+            let generator = LoadGenerator(target: try LoadTarget(url: stub.url), options: options)
+            let stream = try ArrivalStream(scenario: s)
+            let run = try generator.run(stream, targetName: { stream.targetName($0) })
+            let l = lateness(run)
+            print("loadgen lateness at speed \(speed), \(run.requests.count) requests: p50 \(l.p50) ms, p99 \(l.p99) ms, max \(l.max) ms, late \(run.late)")
+            XCTAssertEqual(run.requests.count, 400 - 0, accuracy: 60, "about 100/s for 4 s")
+            XCTAssertTrue(run.requests.allSatisfy { $0.status == 200 })
+            XCTAssertLessThan(l.p50, 2, "median send within 2 ms of schedule at speed \(speed)")
+            XCTAssertLessThan(l.p99, 2, "99th percentile within 2 ms at speed \(speed)")
+            XCTAssertEqual(run.late, Int64(run.requests.filter { $0.sent - $0.due > 2_000_000 }.count))
+            // Speed divides the schedule: the last request is due near 4 s / speed.
+            XCTAssertLessThan(Double(run.requests.map(\.due).max()!) / 1e9, 4 / speed)
+            XCTAssertGreaterThan(Double(run.requests.map(\.due).max()!) / 1e9, 3 / speed)
+        }
+    }
+
+    /// When the server stalls and every connection is busy, sends go out late and are
+    /// counted; latency includes the wait (it runs from the due time).
+    func testLateSendsAreCountedWhenTheServerStalls() throws {
+        let stub = try StubServer()
+        defer { stub.stop() }
+        stub.delay = 0.2
+        let s = try ScenarioLoader.load(path: try scenario(rate: 40, duration: "1s"))
+        var options = LoadGenerator.Options()
+        options.maxInFlight = 2
+        options.scrapeInterval = 0
+        let generator = LoadGenerator(target: try LoadTarget(url: stub.url), options: options)
+        let stream = try ArrivalStream(scenario: s)
+        let run = try generator.run(stream, targetName: { stream.targetName($0) })
+        XCTAssertGreaterThan(run.late, Int64(run.requests.count / 2), "2 connections at 0.2 s each serve 10/s of 40/s")
+        XCTAssertTrue(run.requests.allSatisfy { $0.end - $0.due >= 200_000_000 })
+        let measured = MeasuredRun.result(run, scenario: s, plan: "m", policy: "measured", interval: 1)
+        XCTAssertGreaterThan(measured.plans[0].totals.latency.percentile(99)!, 1_000_000_000, "the backlog shows in latency")
+    }
+
+    /// The command end to end: report files that parse and add up, and the lateness line.
+    func testLoadgenCommandWritesReportsThatAddUp() throws {
+        let stub = try StubServer()
+        defer { stub.stop() }
+        let file = try scenario(rate: 60, duration: "3s")
+        let out = folder + "/measured"
+        let r = runHeadroom(["loadgen", stub.url, "--scenario", file, "--plan", "reserved", "--out", out])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("send lateness (ms): p50 "), r.out)
+        func rows(_ name: String) throws -> [[String]] {
+            try String(contentsOfFile: out + "/" + name, encoding: .utf8).split(separator: "\n").map { CompareCommand.fields($0) }
+        }
+        let summary = try rows("summary.csv"), targets = try rows("targets.csv"), requests = try rows("requests.csv"), series = try rows("timeseries.csv")
+        let col = { (t: [[String]], name: String) in t[0].firstIndex(of: name)! }
+        let total = Int(summary[1][col(summary, "requests")])!
+        XCTAssertEqual(total, stub.received)
+        XCTAssertEqual(requests.count - 1, total)
+        XCTAssertEqual(targets.dropFirst().map { Int($0[col(targets, "requests")])! }.reduce(0, +), total)
+        XCTAssertEqual(series.dropFirst().map { Int($0[col(series, "arrivals")])! }.reduce(0, +), total)
+        XCTAssertEqual(Int(summary[1][col(summary, "completed")])!, total)
+        XCTAssertEqual(summary[1][col(summary, "policy")], "measured")
+        XCTAssertEqual(summary[1][col(summary, "plan")], "reserved")
+        XCTAssertTrue(requests.dropFirst().contains { $0[2] == "web" && $0[3] == "a" }, "caller and target per row")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/manifest.json"))
+        // compare reads it beside a simulated folder.
+        let sim = folder + "/simulated"
+        XCTAssertEqual(runHeadroom(["run", file, "--out", sim]).status, 0)
+        let c = runHeadroom(["compare", sim, out])
+        XCTAssertEqual(c.status, 0, c.err)
+        XCTAssertTrue(c.out.contains("reserved (traditional)") && !c.out.contains("only in"), c.out)
+    }
+
+    /// Bad input is refused before anything is sent or written.
+    func testBadInputIsRefusedBeforeSending() throws {
+        let file = try scenario(rate: 10, duration: "1s")
+        let out = folder + "/never"
+        // Nothing listens on this port.
+        let port = try Runtime.freeLoopbackPort()
+        var r = runHeadroom(["loadgen", "http://127.0.0.1:\(port)", "--scenario", file, "--out", out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("cannot reach http://127.0.0.1:\(port)"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        r = runHeadroom(["loadgen", "https://example.com", "--scenario", file])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("not an http:// URL"), r.err)
+        r = runHeadroom(["loadgen", "http://127.0.0.1:1"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("Missing '--scenario <file>' or '--trace <file>'"), r.err)
+        let stub = try StubServer()
+        defer { stub.stop() }
+        r = runHeadroom(["loadgen", stub.url, "--trace", folder + "/missing.csv", "--out", out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("missing.csv") && r.err.contains("cannot open trace file"), r.err)
+        XCTAssertEqual(stub.received, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A trace replays by its own target column, faster with --speed.
+    func testTraceReplay() throws {
+        let stub = try StubServer()
+        defer { stub.stop() }
+        let trace = folder + "/t.csv"
+        try "time,target\n0,a\n0.5,b\n1.0,a\n1.5,a\n".write(toFile: trace, atomically: true, encoding: .utf8)
+        let out = folder + "/trace-out"
+        let r = runHeadroom(["loadgen", stub.url, "--trace", trace, "--speed", "5", "--out", out])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertEqual(stub.received, 4)
+        let targets = try String(contentsOfFile: out + "/targets.csv", encoding: .utf8)
+        XCTAssertTrue(targets.contains(",a,3,") && targets.contains(",b,1,"), targets)
+    }
+
+    /// SIGINT stops sending; no report folder is left, and the exit status is 130.
+    func testInterruptLeavesNoReportFolder() throws {
+        let stub = try StubServer()
+        defer { stub.stop() }
+        let file = try scenario(rate: 50, duration: "60s")
+        let out = folder + "/interrupted"
+        let status = Unchecked<Int32?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            status.value = runHeadroom(["loadgen", stub.url, "--scenario", file, "--out", out]).status
+            done.signal()
+        }
+        let end = Date().addingTimeInterval(10)
+        while stub.received < 5 && Date() < end { usleep(20_000) }
+        XCTAssertGreaterThanOrEqual(stub.received, 5)
+        XCTAssertEqual(kill(getpid(), SIGINT), 0)
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(status.value, 130)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no folder, not even an empty one")
+    }
+}
+
+/// Runs the command line in-process, capturing what it writes.
+func runHeadroom(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+    let out = CapturedText(), err = CapturedText()
+    let status = Headroom.main(arguments, out: out, err: err)
+    return (status, out.text, err.text)
+}
