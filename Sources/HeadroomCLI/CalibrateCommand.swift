@@ -17,6 +17,8 @@ struct CalibrateCommand {
     var interval = 1.0
     /// Simulations pooled for the comparison (the first is the one written).
     var replications = 20
+    /// Measured runs pooled for the comparison (the first is the one written).
+    var runs = 1
     var out: String?
     var invocation: [String] = []
 
@@ -51,6 +53,12 @@ struct CalibrateCommand {
                     throw usage("The value '\(text)' is invalid for '--max-in-flight': expected a whole number from 1 to 4096")
                 }
                 c.maxInFlight = n
+            case "--runs":
+                let text = try value(a)
+                guard let n = Int(text), (1...100).contains(n) else {
+                    throw usage("The value '\(text)' is invalid for '--runs': expected a whole number from 1 to 100")
+                }
+                c.runs = n
             case "--replications":
                 let text = try value(a)
                 guard let n = Int(text), (1...1000).contains(n) else {
@@ -60,7 +68,7 @@ struct CalibrateCommand {
             case "--out": c.out = try value(a)
             default:
                 if a.hasPrefix("-") {
-                    throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, ["--plan", "--seed", "--duration", "--interval", "--max-in-flight", "--replications", "--out"]))
+                    throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, ["--plan", "--seed", "--duration", "--interval", "--max-in-flight", "--replications", "--runs", "--out"]))
                 }
                 positional.append(a)
             }
@@ -110,42 +118,54 @@ struct CalibrateCommand {
         options.say = { serveLog.append($0) }
         let directory = self.out ?? "Reports/" + RunCommand.folderName(scenario.name) + "-calibration"
         let writer = try CalibrationFolder(directory: directory)
-        options.decisionLog = writer.staging + "/decisions.jsonl"
         let length = min(duration ?? scenario.duration, scenario.duration)
-        err.write("calibrate: serving \(scenario.name), plan \(planName), and replaying \(TerminalTable.duration(length)) of its workload\n")
-        let server = try RuntimeServer.start(scenario, planIndex: planIndex, options: options)
-        var loadOptions = LoadGenerator.Options()
-        loadOptions.duration = duration
-        loadOptions.runLength = length
-        loadOptions.maxInFlight = maxInFlight
-        loadOptions.timeout = scenario.slo.timeout + 5
-        loadOptions.scrapeInterval = interval
-        // The workload's t = 0 is the core's, as in the simulation: the plan's timers (HPA
-        // syncs, node scans) keep the same phase against the traffic.
-        loadOptions.origin = server.coreOrigin
-        let generator = LoadGenerator(target: try LoadTarget(url: "http://\(server.address)"), options: loadOptions)
-        let interrupt = InterruptWatch { generator.stop() }
-        let load: LoadRun
-        do {
-            var lastLine = Date()
-            load = try generator.run(stream, targetName: { stream.targetName($0) }) { sent, at in
-                if Date().timeIntervalSince(lastLine) >= 5 {
-                    lastLine = Date()
-                    err.write("calibrate: \(sent) requests sent, \(TerminalTable.duration(at)) of \(TerminalTable.duration(length))\n")
+        err.write("calibrate: serving \(scenario.name), plan \(planName), and replaying \(TerminalTable.duration(length)) of its workload"
+                  + (runs > 1 ? ", \(runs) times" : "") + "\n")
+        // SIGINT stops whichever run is under way, and no further run starts.
+        let current = ServeLog.Box<LoadGenerator>()
+        let interrupt = InterruptWatch { current.value?.stop() }
+        defer { interrupt.cancel() }
+        var loads: [LoadRun] = []
+        for run in 0..<runs {
+            // Only the first run keeps its decisions: one log replays one run.
+            options.decisionLog = run == 0 ? writer.staging + "/decisions.jsonl" : nil
+            let server = try RuntimeServer.start(scenario, planIndex: planIndex, options: options)
+            var loadOptions = LoadGenerator.Options()
+            loadOptions.duration = duration
+            loadOptions.runLength = length
+            loadOptions.maxInFlight = maxInFlight
+            loadOptions.timeout = scenario.slo.timeout + 5
+            loadOptions.scrapeInterval = interval
+            // The workload's t = 0 is the core's, as in the simulation: the plan's timers (HPA
+            // syncs, node scans) keep the same phase against the traffic.
+            loadOptions.origin = server.coreOrigin
+            let generator = LoadGenerator(target: try LoadTarget(url: "http://\(server.address)"), options: loadOptions)
+            current.value = generator
+            if interrupt.fired { generator.stop() }
+            let load: LoadRun
+            do {
+                var lastLine = Date()
+                let arrivals = run == 0 ? stream : try ArrivalStream(scenario: scenario, seed: seed)
+                load = try generator.run(arrivals, targetName: { arrivals.targetName($0) }) { sent, at in
+                    if Date().timeIntervalSince(lastLine) >= 5 {
+                        lastLine = Date()
+                        err.write("calibrate: \(runs > 1 ? "run \(run + 1) of \(runs): " : "")\(sent) requests sent, \(TerminalTable.duration(at)) of \(TerminalTable.duration(length))\n")
+                    }
                 }
+            } catch {
+                server.stop()
+                throw error
             }
-        } catch {
             server.stop()
-            interrupt.cancel()
-            throw error
+            if load.interrupted || interrupt.fired {
+                err.write("calibrate: interrupted; every worker is stopped and nothing was written\n")
+                return 128 + (interrupt.signalNumber == 0 ? SIGINT : interrupt.signalNumber)
+            }
+            loads.append(load)
         }
-        server.stop()
-        interrupt.cancel()
-        if load.interrupted || interrupt.fired {
-            err.write("calibrate: interrupted; every worker is stopped and nothing was written\n")
-            return 128 + (interrupt.signalNumber == 0 ? SIGINT : interrupt.signalNumber)
-        }
-        let measured = MeasuredRun.result(load, scenario: scenario, plan: planName, policy: scenario.plans[planIndex].policy.family, interval: interval)
+        let load = loads[0]
+        let measuredRuns = loads.map { MeasuredRun.result($0, scenario: scenario, plan: planName, policy: scenario.plans[planIndex].policy.family, interval: interval) }
+        let measured = measuredRuns[0]
 
         // The calibrated copy, simulated with the same seed over the same length.
         let samples = Calibration.samples(recorder, scenario: scenario)
@@ -170,7 +190,7 @@ struct CalibrateCommand {
             runOptions.physicsSeed = (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
             replicas.append(try Runner.run(calibrated, options: runOptions).plans[0])
         }
-        let rows = Calibration.compare(simulated: replicas, measured: measured.plans[0], targetNames: scenario.targetNames)
+        let rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
         let gates = Gates.evaluate(simulated, accuracy: { Calibration.gateValue($0, rows: rows, scenario: calibrated) })
             .filter { $0.metric.hasPrefix("accuracy_") }
 
@@ -185,7 +205,8 @@ struct CalibrateCommand {
         try writer.write(measured: measuredRun, simulated: simulated, interval: interval, manifest: manifest,
                          accuracy: Calibration.csv(rows), calibrated: text, serveLog: serveLog.text)
 
-        var report = "\(scenario.name), plan \(planName): \(load.requests.count) requests over \(TerminalTable.duration(Double(load.end) / 1e9))\n\n"
+        var report = "\(scenario.name), plan \(planName): \(load.requests.count) requests over \(TerminalTable.duration(Double(load.end) / 1e9))"
+            + (runs > 1 ? " in each of \(runs) runs (measured figures pooled over them; measured/ is the first)" : "") + "\n\n"
         report += "calibrated from the runtime's records:\n" + notes.map { "  " + $0 + "\n" }.joined() + "\n"
         report += Self.table(rows) + "\n"
         report += LoadgenCommand.lateness(load) + "\n"
@@ -214,6 +235,16 @@ struct CalibrateCommand {
 
 /// The serve log of a calibration, kept in memory and written with the reports.
 final class ServeLog: @unchecked Sendable {
+    /// A reference shared with a signal handler.
+    final class Box<T: AnyObject>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: T?
+        var value: T? {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
+
     private let lock = NSLock()
     private var lines: [String] = []
     private let started = Date()

@@ -153,21 +153,30 @@ public enum Calibration {
     /// arrivals and independent draws of everything else: latencies are pooled over them and
     /// counts averaged, so the simulation's own sampling noise shrinks with their number and
     /// what remains is the model's error plus the measurement's noise.
-    public static func compare(simulated: [PlanResult], measured: PlanResult, targetNames: [String]) -> [Row] {
-        let plan = measured.plan
-        let k = Double(simulated.count)
+    ///
+    /// `measured` holds one result per measured run (`calibrate --runs`), pooled the same way.
+    public static func compare(simulated: [PlanResult], measured runs: [PlanResult], targetNames: [String]) -> [Row] {
+        let plan = runs[0].plan
+        let k = Double(simulated.count), m = Double(runs.count)
         func mean(_ f: (PlanResult) -> Double) -> Double { simulated.reduce(0) { $0 + f($1) } / k }
-        func pooled(_ f: (PlanResult) -> OutcomeStats) -> OutcomeStats {
+        func pooled(_ results: [PlanResult], _ f: (PlanResult) -> OutcomeStats) -> OutcomeStats {
             var all = OutcomeStats()
-            for r in simulated { all.merge(f(r)) }
+            for r in results { all.merge(f(r)) }
             return all
         }
+        func pooled(_ f: (PlanResult) -> OutcomeStats) -> OutcomeStats { pooled(simulated, f) }
+        var measured = runs[0]
+        measured.totals = pooled(runs, \.totals)
+        measured.perTarget = measured.perTarget.indices.map { t in pooled(runs) { $0.perTarget[t] } }
+        measured.instanceSeconds = runs.reduce(0) { $0 + $1.instanceSeconds } / m
+        measured.nodeSeconds = runs.reduce(0) { $0 + $1.nodeSeconds } / m
+        let measuredStarts = runs.reduce(0) { $0 + Double($1.instanceStarts) } / m
         func latency(_ h: LatencyHistogram, _ q: Double) -> Double? { h.count > 0 ? h.percentile(q).map { Double($0) / 1e9 } : nil }
         func requestRows(_ a: OutcomeStats, _ b: OutcomeStats, target: String) -> [Row] {
-            var rows = [Row(plan: plan, target: target, metric: "requests", simulated: Double(a.requests) / k, measured: Double(b.requests)),
-                        Row(plan: plan, target: target, metric: "rejected", simulated: Double(a.rejected) / k, measured: Double(b.rejected)),
-                        Row(plan: plan, target: target, metric: "timed_out", simulated: Double(a.timedOut) / k, measured: Double(b.timedOut)),
-                        Row(plan: plan, target: target, metric: "cold_starts", simulated: Double(a.coldStarts) / k, measured: Double(b.coldStarts))]
+            var rows = [Row(plan: plan, target: target, metric: "requests", simulated: Double(a.requests) / k, measured: Double(b.requests) / m),
+                        Row(plan: plan, target: target, metric: "rejected", simulated: Double(a.rejected) / k, measured: Double(b.rejected) / m),
+                        Row(plan: plan, target: target, metric: "timed_out", simulated: Double(a.timedOut) / k, measured: Double(b.timedOut) / m),
+                        Row(plan: plan, target: target, metric: "cold_starts", simulated: Double(a.coldStarts) / k, measured: Double(b.coldStarts) / m)]
             for q in [50.0, 95, 99] {
                 let ci = interval(b.latency, q)
                 rows.append(Row(plan: plan, target: target, metric: "latency_p\(Int(q))_s", simulated: latency(a.latency, q), measured: latency(b.latency, q),
@@ -183,7 +192,7 @@ public enum Calibration {
             }
         }
         var capacity = [Row(plan: plan, target: "", metric: "instance_seconds", simulated: mean(\.instanceSeconds), measured: measured.instanceSeconds),
-                        Row(plan: plan, target: "", metric: "instance_starts", simulated: mean { Double($0.instanceStarts) }, measured: Double(measured.instanceStarts)),
+                        Row(plan: plan, target: "", metric: "instance_starts", simulated: mean { Double($0.instanceStarts) }, measured: measuredStarts),
                         Row(plan: plan, target: "", metric: "node_seconds", simulated: mean(\.nodeSeconds), measured: measured.nodeSeconds)]
         withRange(&capacity, simulated) { r, metric in
             metric == "instance_seconds" ? r.instanceSeconds : metric == "node_seconds" ? r.nodeSeconds : Double(r.instanceStarts)

@@ -78,6 +78,9 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.contains("cannot serve") && r.err.contains("no \"worker\""), r.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let bad = runHeadroom(["calibrate", Self.repository + "/Scenarios/calibrate-steady.json", "--runs", "0"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.err.contains("invalid for '--runs'"), bad.err)
     }
 
     /// A 20-second calibration with a real worker: the folder's structure, equal request
