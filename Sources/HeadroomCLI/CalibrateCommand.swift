@@ -19,6 +19,8 @@ struct CalibrateCommand {
     var replications = 20
     /// Measured runs pooled for the comparison (the first is the one written).
     var runs = 1
+    /// Arrival times divided by this, in the replay and the simulation alike.
+    var speed = 1.0
     var out: String?
     var invocation: [String] = []
 
@@ -53,6 +55,12 @@ struct CalibrateCommand {
                     throw usage("The value '\(text)' is invalid for '--max-in-flight': expected a whole number from 1 to 4096")
                 }
                 c.maxInFlight = n
+            case "--speed":
+                let text = try value(a)
+                guard let x = Double(text), x.isFinite, x > 0, x <= 1000 else {
+                    throw usage("The value '\(text)' is invalid for '--speed': expected a number above 0 and at most 1000")
+                }
+                c.speed = x
             case "--runs":
                 let text = try value(a)
                 guard let n = Int(text), (1...100).contains(n) else {
@@ -68,7 +76,7 @@ struct CalibrateCommand {
             case "--out": c.out = try value(a)
             default:
                 if a.hasPrefix("-") {
-                    throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, ["--plan", "--seed", "--duration", "--interval", "--max-in-flight", "--replications", "--runs", "--out"]))
+                    throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, ["--plan", "--seed", "--duration", "--interval", "--max-in-flight", "--replications", "--runs", "--speed", "--out"]))
                 }
                 positional.append(a)
             }
@@ -120,6 +128,7 @@ struct CalibrateCommand {
         let writer = try CalibrationFolder(directory: directory)
         let length = min(duration ?? scenario.duration, scenario.duration)
         err.write("calibrate: serving \(scenario.name), plan \(planName), and replaying \(TerminalTable.duration(length)) of its workload"
+                  + (speed != 1 ? " at speed \(Gates.show(speed)) (\(TerminalTable.duration(length / speed)))" : "")
                   + (runs > 1 ? ", \(runs) times" : "") + "\n")
         // SIGINT stops whichever run is under way, and no further run starts.
         let current = ServeLog.Box<LoadGenerator>()
@@ -133,6 +142,7 @@ struct CalibrateCommand {
             var loadOptions = LoadGenerator.Options()
             loadOptions.duration = duration
             loadOptions.runLength = length
+            loadOptions.speed = speed
             loadOptions.maxInFlight = maxInFlight
             loadOptions.timeout = scenario.slo.timeout + 5
             loadOptions.scrapeInterval = interval
@@ -177,6 +187,7 @@ struct CalibrateCommand {
         calibrated.duration = length
         var runOptions = RunOptions()
         runOptions.seed = seed
+        runOptions.arrivalSpeed = speed
         runOptions.planNames = [planName]
         runOptions.interval = interval
         runOptions.requestLogDirectory = writer.simulatedStaging.stagingDirectory

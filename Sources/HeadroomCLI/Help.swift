@@ -409,7 +409,7 @@ enum Help {
     static let calibrate = Subcommand(
         name: "calibrate",
         abstract: "Serve a plan with real workers, replay its workload, and measure the model's error.",
-        usage: "headroom calibrate <file> --plan <name> [--seed <n>] [--duration <duration>] [--runs <n>] [--replications <n>] [--out <dir>]",
+        usage: "headroom calibrate <file> --plan <name> [--seed <n>] [--speed <x>] [--duration <duration>] [--runs <n>] [--replications <n>] [--out <dir>]",
         text: """
         OVERVIEW: Calibrate a scenario from its real workers and measure how far its
         simulation is from reality.
@@ -433,6 +433,8 @@ enum Help {
           --duration <duration>   Replay only the first part of the workload; the simulation
                                   is cut to the same length.
           --max-in-flight <n>     Load generator connections. (default: 256)
+          --speed <x>             Divide every arrival time by x, in the replay and in the
+                                  simulation alike (plan timers keep real time). (default: 1)
           --runs <n>              Serve and replay n times, and pool the measurements: a
                                   transient (a ramp, a burst) varies from run to run, and one
                                   run is one draw of it. (default: 1)

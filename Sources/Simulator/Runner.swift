@@ -20,6 +20,9 @@ public struct RunOptions: Sendable {
     /// and other draws use it (`headroom calibrate` pools several to lower the simulation's
     /// own sampling noise).
     public var physicsSeed: UInt64?
+    /// Compresses the workload's arrival times (2: the same arrivals twice as fast, over half
+    /// the duration), as `headroom loadgen --speed` sends them. Plan timers are not scaled.
+    public var arrivalSpeed = 1.0
     /// Called now and then from the plans' threads with (plan position, simulated fraction of
     /// the duration done). For progress displays; nil for none.
     public var progress: (@Sendable (Int, Double) -> Void)?
@@ -81,7 +84,7 @@ public enum Runner {
         let directory = CallerDirectory(s)
         for name in directory.names.dropFirst() { _ = callers.intern(name) }
         let quotas = directory.quotas
-        let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions)
+        let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions, speed: options.arrivalSpeed)
         let physics = PlanBuilder.physics(s, plan: plan)
         let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part", prefix: CSVNumber.field(plan.name) + ",") }
         /// Drives one core (specialised for its policy) on the virtual clock.
@@ -90,6 +93,7 @@ public enum Runner {
             let sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?
             func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> PlanResult {
                 var sim = Simulation(core: core, scenario: s, physics: physics, seed: options.physicsSeed ?? seed, interval: options.interval,
+                                     speed: options.arrivalSpeed,
                                      sources: sources, callers: callers, versions: versions, log: log)
                 if let p = options.progress { let position = position; sim.progress = { p(position, $0) } }
                 return try sim.run()

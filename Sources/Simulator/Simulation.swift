@@ -233,7 +233,7 @@ struct Simulation<Policy: ScalingPolicy> {
     var coldPhases = ColdPhaseSeconds()
     var intervalColdPhases = ColdPhaseSeconds()
 
-    init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double,
+    init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double, speed: Double = 1,
          sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?) {
         self.core = core
         self.physics = physics
@@ -242,7 +242,7 @@ struct Simulation<Policy: ScalingPolicy> {
         self.callers = callers
         self.versions = versions
         self.log = log
-        duration = Int64((scenario.duration * 1e9).rounded())
+        duration = Int64((scenario.duration / speed * 1e9).rounded())
         timeout = Int64((scenario.slo.timeout * 1e9).rounded())
         sloLatency = scenario.slo.latency.map { Int64(($0 * 1e9).rounded()) }
         self.interval = Int64((interval * 1e9).rounded())

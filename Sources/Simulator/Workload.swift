@@ -84,6 +84,9 @@ struct SourceState {
     var nextOutput: Int32 = 0
     /// The next request's service time from its trace row (nanoseconds), or -1.
     var nextService: Int64 = -1
+    /// Nanoseconds of run time per second of workload time: 1e9, or 1e9 / speed when the
+    /// arrivals are compressed (`RunOptions.arrivalSpeed`).
+    var nanosPerSecond = 1e9
 
     /// Computes the next arrival; marks the source exhausted when there is none before `end`.
     mutating func advance(callers: inout StringTable, versions: inout StringTable) throws {
@@ -178,7 +181,7 @@ struct SourceState {
             }
             clock = start + Double(replay) / 1e9
             if clock >= end { exhausted = true; return }
-            nextTime = Int64((start * 1e9).rounded()) + replay
+            nextTime = Int64((start * nanosPerSecond).rounded()) + replay
             nextTarget = row.target
             nextCaller = row.caller != 0 ? row.caller : caller
             nextVersion = row.version != 0 ? row.version : version
@@ -198,7 +201,7 @@ struct SourceState {
     /// caller, version and token counts (from the mix and the token samplers when given).
     @inline(__always) mutating func publishDraw() {
         if clock >= end { exhausted = true; return }
-        nextTime = Int64(clock * 1e9 + 0.5)   // clock ≥ 0: round half up without a libm call
+        nextTime = Int64(clock * nanosPerSecond + 0.5)   // clock ≥ 0: round half up without a libm call
         if mixCumulative.isEmpty {
             nextTarget = target
             nextCaller = caller
@@ -220,7 +223,11 @@ struct SourceState {
 
 extension SourceState {
     /// Builds the run state of every source of a scenario.
-    static func make(_ scenario: Scenario, seed: UInt64, callers: inout StringTable, versions: inout StringTable) throws -> [SourceState] {
+    ///
+    /// `speed` compresses the arrivals' times (2: twice as fast), as a load generator's
+    /// `--speed` does; the draws are the same.
+    static func make(_ scenario: Scenario, seed: UInt64, callers: inout StringTable, versions: inout StringTable,
+                     speed: Double = 1) throws -> [SourceState] {
         let needsTokens = (0..<scenario.targetNames.count).map { t in
             scenario.stages(of: TargetRef(index: t)).contains { scenario.models[$0].isTokenDriven }
         }
@@ -252,8 +259,9 @@ extension SourceState {
                                tokenRng: RandomSource(seed: seed, stream: 2000 + UInt64(k)),
                                inputTokens: source.inputTokens.map(Sampler.init), outputTokens: source.outputTokens.map(Sampler.init),
                                clock: source.start)
+            state.nanosPerSecond = 1e9 / speed
             if case let .trace(spec) = source.kind {
-                state.traceSpeed = spec.speed
+                state.traceSpeed = spec.speed * speed
                 state.traceOffset = Int64((spec.offset * 1e9).rounded())
                 state.traceLoop = spec.loop
                 for f in spec.filter {

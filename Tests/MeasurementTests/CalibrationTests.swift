@@ -89,7 +89,8 @@ final class CalibrationTests: XCTestCase {
         guard system("command -v python3 >/dev/null 2>&1") == 0 else { throw XCTSkip("python3 is not installed: calibrate starts a Python worker") }
         let out = folder + "/cal"
         let file = Self.repository + "/Scenarios/calibrate-steady.json"
-        let r = runHeadroom(["calibrate", file, "--duration", "20s", "--out", out, "--replications", "5"])
+        // 20 s of the workload at speed 2: ten seconds of real time, twice the rate.
+        let r = runHeadroom(["calibrate", file, "--duration", "20s", "--speed", "2", "--out", out, "--replications", "5"])
         XCTAssertTrue(r.status == 0 || r.status == 1, r.out + r.err)
         for name in ["measured/summary.csv", "measured/requests.csv", "measured/timeseries.csv", "simulated/summary.csv", "simulated/requests.csv",
                      "accuracy.csv", "calibrated.json", "serve.log", "decisions.jsonl"] {
@@ -103,7 +104,10 @@ final class CalibrationTests: XCTestCase {
         }
         let requests = accuracy.first { $0[2] == "requests" }!
         XCTAssertEqual(Double(requests[3]), Double(requests[4]), "simulated and measured request counts are equal")
-        XCTAssertGreaterThan(Double(requests[4])!, 600, "about 40/s for 20 s")
+        XCTAssertGreaterThan(Double(requests[4])!, 600, "about 40/s for 20 s of workload time")
+        let summary = try String(contentsOfFile: out + "/measured/summary.csv", encoding: .utf8)
+        let endTime = Double(summary.split(separator: "\n")[1].split(separator: ",").last!)!
+        XCTAssertEqual(endTime, 10, accuracy: 1, "replayed at speed 2: 10 s of real time")
         XCTAssertEqual(requests[5], "0.000000")
         let p50 = accuracy.first { $0[2] == "latency_p50_s" }!
         XCTAssertLessThan(abs(Double(p50[5])!), 0.5, "the calibrated model is in the right range: \(p50)")

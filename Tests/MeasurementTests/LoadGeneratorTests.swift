@@ -8,7 +8,8 @@ import Scenario
 import Simulator
 
 /// A loopback HTTP server for the load generator to call: answers every POST after
-/// `delay` seconds and counts them; GET /v2 and /metrics are 404 (not a Headroom endpoint).
+/// `delay` seconds and counts them; a KServe v2 server's GET /v2 and model metadata, and 404
+/// for /metrics (not a Headroom endpoint).
 final class StubServer: @unchecked Sendable {
     let server: HTTPServer
     private let lock = NSLock()
@@ -20,10 +21,17 @@ final class StubServer: @unchecked Sendable {
         set { lock.withLock { delayValue = newValue } }
     }
 
-    init() throws {
+    /// `models`: the KServe v2 models it says it serves (GET /v2/models/<name> is 200).
+    init(models: [String] = ["a", "b"]) throws {
         let box = Unchecked<StubServer?>(nil)
         server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0)) { request in
-            guard request.method == "POST" else { return .error(404, "no such path") }
+            guard request.method == "POST" else {
+                if request.path == "/v2" { return .json(200, "{\"name\":\"stub\"}") }
+                if request.path.hasPrefix("/v2/models/"), models.contains(String(request.path.dropFirst("/v2/models/".count))) {
+                    return .json(200, "{}")
+                }
+                return .error(404, "no such path")
+            }
             let stub = box.value!
             let d = stub.delay
             if d > 0 { usleep(useconds_t(d * 1e6)) }
@@ -89,6 +97,24 @@ final class LoadGeneratorTests: XCTestCase {
         let simulated = rows.map { $0.split(separator: ",", omittingEmptySubsequences: false)[6] }.map(String.init)
         XCTAssertEqual(simulated.sorted(), times.sorted(), "the same arrival times")
         XCTAssertEqual(simulated.count, times.count)
+    }
+
+    /// RunOptions.arrivalSpeed compresses the same arrivals as loadgen --speed does.
+    func testSimulatedSpeedCompressesTheSameArrivals() throws {
+        let s = try ScenarioLoader.load(path: try scenario(rate: 50, duration: "20s"))
+        let stream = try ArrivalStream(scenario: s)
+        var times: [Int64] = []
+        while let a = try stream.next() { times.append(a.time) }
+        var options = RunOptions()
+        options.requestLogDirectory = folder
+        options.interval = 0
+        options.arrivalSpeed = 4
+        let run = try Runner.run(s, options: options)
+        XCTAssertEqual(Int64(times.count), run.plans[0].totals.requests, "the same requests")
+        XCTAssertEqual(run.plans[0].endTime, 5, accuracy: 0.5, "20 s of workload at speed 4")
+        let rows = try String(contentsOfFile: folder + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+        let simulated = rows.map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[6])! }.sorted()
+        for (k, t) in times.sorted().enumerated() { XCTAssertEqual(simulated[k], Double(t) / 4e9, accuracy: 2e-6) }
     }
 
     /// Sends go out within 2 ms of their time at speed 1 and 10 (the distribution is printed).
@@ -189,6 +215,19 @@ final class LoadGeneratorTests: XCTestCase {
         r = runHeadroom(["loadgen", stub.url, "--trace", folder + "/missing.csv", "--out", out])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.contains("missing.csv") && r.err.contains("cannot open trace file"), r.err)
+        XCTAssertEqual(stub.received, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A KServe v2 endpoint that does not serve a target of the workload is named before
+    /// anything is sent.
+    func testATargetTheEndpointDoesNotServeIsRefused() throws {
+        let stub = try StubServer(models: ["a"])
+        defer { stub.stop() }
+        let out = folder + "/unserved"
+        let r = runHeadroom(["loadgen", stub.url, "--scenario", try scenario(rate: 10, duration: "1s"), "--out", out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("does not serve the target \"b\""), r.err)
         XCTAssertEqual(stub.received, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
