@@ -248,6 +248,8 @@ struct RunCommand {
         _ = try Runner.selectPlans(scenario, names: plans)
         let directory = self.out ?? "Reports/" + Self.folderName(scenario.name)
         let staging = try ReportStaging(directory: directory)
+        let interrupt = SignalHub.shared.exitDiscarding(staging, err: err)
+        defer { SignalHub.shared.unregister(interrupt) }
         var options = RunOptions()
         options.seed = seed
         options.planNames = plans

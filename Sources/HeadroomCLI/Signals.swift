@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Dispatch
+import Reports
 
 /// SIGINT and SIGTERM for the commands that must stop what they started before exiting
 /// (`serve`, `loadgen`, `calibrate`).
@@ -49,4 +50,25 @@ final class SignalHub: @unchecked Sendable {
         }
         for action in current { action(s) }
     }
+}
+
+extension SignalHub {
+    /// Until `unregister`, SIGINT or SIGTERM discards `staging` and ends the process with
+    /// 128 + the signal's number (130, 143), saying so on `err`: the folder keeps what it held
+    /// before. A commit under way is let finish first (the staging's lock), then the process
+    /// ends all the same.
+    func exitDiscarding(_ staging: ReportStaging, err: TextSink) -> Int {
+        let sink = UncheckedSink(err)
+        return register { s in
+            staging.discard()
+            sink.value.write("\ninterrupted (\(s == SIGINT ? "SIGINT" : "SIGTERM")): no report written; \(staging.directory) holds what it held before\n")
+            exit(128 + s)
+        }
+    }
+}
+
+/// A text sink handed to a signal handler.
+struct UncheckedSink: @unchecked Sendable {
+    let value: TextSink
+    init(_ value: TextSink) { self.value = value }
 }

@@ -92,6 +92,8 @@ struct SweepCommand {
         progress?.finish()
         let directory = self.out ?? "Reports/" + RunCommand.folderName(scenario.name) + "-sweep"
         let staging = try ReportStaging(directory: directory)
+        let interrupt = SignalHub.shared.exitDiscarding(staging, err: err)
+        defer { SignalHub.shared.unregister(interrupt) }
         let wall = Date().timeIntervalSince(started)
         let manifest = Manifest(headroom: Help.version, command: invocation, scenario: file, overrides: vary, seed: seed ?? scenario.seed,
                                 plans: scenario.plans.map(\.name), started: started)

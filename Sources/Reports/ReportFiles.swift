@@ -1,16 +1,30 @@
 import Foundation
+import Glibc
 import Simulator
 
 /// Writes a run's report files whole or not at all.
 ///
-/// Every file is first written into a staging folder inside the output folder; only when all
-/// of them are complete are they renamed into place (a rename within one file system is
-/// atomic). On any error the staging folder is removed and the output folder is untouched.
-public final class ReportStaging {
+/// Every file is first written into a staging folder inside the output folder. The commit
+/// then moves the files it replaces (and stale report files of earlier runs) aside into a
+/// backup folder, moves the new ones in, and drops the backup; if any move fails part-way,
+/// what was moved is moved back, so the folder holds exactly what it held before. A rename
+/// within one file system is atomic. Staging and backup folders of runs that died (killed,
+/// crashed) are removed by the next run in the same folder; an interrupted run removes its
+/// own (`discard`, also from a signal handler).
+public final class ReportStaging: @unchecked Sendable {
     public let directory: String
     public let stagingDirectory: String
+    private let backupDirectory: String
     private var files: [String] = []
     private var committed = false
+    /// Held while committing or discarding: a signal handler's `discard` waits for a commit
+    /// under way to end rather than removing files from under it.
+    private let lock = NSLock()
+    /// The rename used by the commit (tests make it fail part-way).
+    var rename: (String, String) -> Int32 = { Glibc.rename($0, $1) }
+
+    static let stagingPrefix = ".headroom-staging-"
+    static let backupPrefix = ".headroom-old-"
 
     public init(directory: String) throws {
         self.directory = directory
@@ -24,7 +38,9 @@ public final class ReportStaging {
         } catch {
             throw SimulationError.io("cannot create the output folder \(directory): \(error.localizedDescription)")
         }
-        stagingDirectory = directory + "/.headroom-staging-\(getpid())"
+        Self.removeStale(in: directory)
+        stagingDirectory = directory + "/" + Self.stagingPrefix + "\(getpid())"
+        backupDirectory = directory + "/" + Self.backupPrefix + "\(getpid())"
         try? fm.removeItem(atPath: stagingDirectory)
         do {
             try fm.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: false)
@@ -34,6 +50,17 @@ public final class ReportStaging {
     }
 
     deinit { if !committed { discard() } }
+
+    /// Removes the staging and backup folders that runs no longer alive left in `directory`.
+    static func removeStale(in directory: String) {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in entries {
+            let prefix = name.hasPrefix(stagingPrefix) ? stagingPrefix : name.hasPrefix(backupPrefix) ? backupPrefix : nil
+            guard let prefix, let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            // kill(pid, 0) fails with ESRCH when no such process exists.
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+        }
+    }
 
     /// Stages a file with the given text.
     public func write(_ name: String, _ text: String) throws {
@@ -67,25 +94,47 @@ public final class ReportStaging {
     }
 
     /// Moves every staged file into the output folder and removes `stale` files this run did
-    /// not produce (so a folder never mixes two runs). Returns the final paths.
+    /// not produce (so a folder never mixes two runs), all or nothing. Returns the final paths.
     @discardableResult
     public func commit(removing stale: [String] = []) throws -> [String] {
-        var paths: [String] = []
-        for name in files {
-            let target = directory + "/" + name
-            guard rename(stagingDirectory + "/" + name, target) == 0 else {
-                throw SimulationError.io("cannot move \(name) into \(directory): \(String(cString: strerror(errno)))")
-            }
-            paths.append(target)
+        lock.lock()
+        defer { lock.unlock() }
+        let fm = FileManager.default
+        var aside: [String] = []
+        var placed: [String] = []
+        /// Puts the folder back as it was, and says why the commit failed.
+        func undo(_ what: String) -> Error {
+            let why = String(cString: strerror(errno))
+            for name in placed.reversed() { _ = Glibc.rename(directory + "/" + name, stagingDirectory + "/" + name) }
+            for name in aside.reversed() { _ = Glibc.rename(backupDirectory + "/" + name, directory + "/" + name) }
+            try? fm.removeItem(atPath: backupDirectory)
+            return SimulationError.io("cannot \(what) in \(directory): \(why); the folder is left as it was")
         }
-        for name in stale where !files.contains(name) { unlink(directory + "/" + name) }
+        try? fm.removeItem(atPath: backupDirectory)
+        guard mkdir(backupDirectory, 0o755) == 0 else {
+            throw SimulationError.io("cannot write to the output folder \(directory): \(String(cString: strerror(errno)))")
+        }
+        var replaced = files
+        for name in stale where !files.contains(name) { replaced.append(name) }
+        for name in replaced where fm.fileExists(atPath: directory + "/" + name) {
+            guard rename(directory + "/" + name, backupDirectory + "/" + name) == 0 else { throw undo("move the earlier \(name) aside") }
+            aside.append(name)
+        }
+        for name in files {
+            guard rename(stagingDirectory + "/" + name, directory + "/" + name) == 0 else { throw undo("move \(name) into place") }
+            placed.append(name)
+        }
         committed = true
-        discard()
-        return paths
+        try? fm.removeItem(atPath: backupDirectory)
+        try? fm.removeItem(atPath: stagingDirectory)
+        return files.map { directory + "/" + $0 }
     }
 
-    /// Removes the staging folder and anything in it.
+    /// Removes the staging folder and anything in it (nothing, once committed).
     public func discard() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !committed else { return }
         try? FileManager.default.removeItem(atPath: stagingDirectory)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import Scenario
 import SchedulerCore
@@ -126,6 +127,59 @@ struct ReportsTests {
         try staging.commit()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["summary.csv"])
         #expect(try String(contentsOfFile: dir + "/summary.csv", encoding: .utf8) == "y\n")
+    }
+
+    /// A rename that fails part-way through the commit leaves the folder exactly as it was:
+    /// the earlier run's files back in place, none of the new run's, no stale file removed.
+    @Test func aCommitFailingPartWayLeavesTheFolderAsItWas() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-commit-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try ReportStaging(directory: dir)
+        for name in ["summary.csv", "targets.csv", "requests.csv", "report.html"] { try first.write(name, "old \(name)\n") }
+        try first.commit()
+        for failAt in 1...7 {
+            let second = try ReportStaging(directory: dir)
+            for name in ["summary.csv", "targets.csv", "report.html"] { try second.write(name, "new \(name)\n") }
+            var calls = 0
+            second.rename = { from, to in
+                calls += 1
+                if calls == failAt { errno = EIO; return -1 }
+                return Glibc.rename(from, to)
+            }
+            #expect(throws: (any Error).self) { try second.commit(removing: ReportFiles.all) }
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".headroom-staging-") }.sorted()
+            #expect(names == ["report.html", "requests.csv", "summary.csv", "targets.csv"], "failing rename \(failAt)")
+            for name in names { #expect(try String(contentsOfFile: dir + "/" + name, encoding: .utf8) == "old \(name)\n") }
+            second.discard()
+        }
+        // Without a failure: the new files, and the old requests.csv (not produced) removed.
+        let third = try ReportStaging(directory: dir)
+        for name in ["summary.csv", "targets.csv", "report.html"] { try third.write(name, "new \(name)\n") }
+        try third.commit(removing: ReportFiles.all)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["report.html", "summary.csv", "targets.csv"])
+    }
+
+    /// Staging and backup folders of runs that are gone are removed; a live run's are kept.
+    @Test func staleStagingOfDeadRunsIsRemoved() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-stale-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A pid that existed and is gone: a child that has exited and been reaped.
+        var pid: pid_t = 0
+        var argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { free(argv[0]) }
+        #expect(posix_spawn(&pid, "/bin/true", nil, nil, &argv, nil) == 0)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/.headroom-staging-\(pid)", withIntermediateDirectories: true)
+        try "part".write(toFile: dir + "/.headroom-staging-\(pid)/requests.0.part", atomically: true, encoding: .utf8)
+        try fm.createDirectory(atPath: dir + "/.headroom-old-\(pid)", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/.headroom-staging-\(getppid())", withIntermediateDirectories: true)
+        let staging = try ReportStaging(directory: dir)
+        let names = try fm.contentsOfDirectory(atPath: dir)
+        #expect(!names.contains(".headroom-staging-\(pid)") && !names.contains(".headroom-old-\(pid)"))
+        #expect(names.contains(".headroom-staging-\(getppid())"), "a live process's staging is not touched")
+        staging.discard()
     }
 }
 
