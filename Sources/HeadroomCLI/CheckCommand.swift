@@ -13,7 +13,9 @@ struct CheckCommand {
     var junit: String?
     var sequential = false
 
-    static let options = ["--junit", "--sequential", "--help", "-h"]
+    var budget = RunBudget()
+
+    static let options = ["--junit", "--sequential", "--max-requests", "--help", "-h"]
 
     static func parse(_ arguments: [String]) throws -> CheckCommand {
         var command = CheckCommand()
@@ -29,6 +31,12 @@ struct CheckCommand {
                 command.junit = String(argument.dropFirst("--junit=".count))
             } else if argument == "--sequential" {
                 command.sequential = true
+            } else if argument == "--max-requests" {
+                k += 1
+                guard k < arguments.count, let x = RunBudget.parse(arguments[k]) else {
+                    throw usage("The value '\(k < arguments.count ? arguments[k] : "")' is invalid for '--max-requests': expected a whole number ≥ 1, such as 5e9")
+                }
+                command.budget.maxRequests = x
             } else if argument.hasPrefix("-") {
                 throw usage("Unknown option '\(argument)'" + Headroom.suggestion(argument, options))
             } else {
@@ -88,6 +96,8 @@ struct CheckCommand {
             do {
                 let s = try ScenarioLoader.load(path: file)
                 for p in s.plans.indices { try PlanBuilder.checkPlan(s, planIndex: p) }
+                // A scenario over the run budget is an error of its own, before any plan runs.
+                try budget.check(WorkEstimate.of(s, plans: s.plans.count, interval: 0), scenario: s, what: "checking it")
                 outcomes[k].scenario = s.name
                 scenarios.append(s)
             } catch {

@@ -168,7 +168,12 @@ public enum Headroom {
                 let scenario = try ScenarioLoader.load(path: file)
                 let rows = try Runner.validate(scenario)
                 let traceNote = rows > 0 ? ", \(rows) trace rows" : ""
-                out.write("\(file): valid — \(scenario.plans.count) plans, \(scenario.models.count) models, \(scenario.workload.count) workload sources\(traceNote)\n")
+                let e = WorkEstimate.of(scenario, plans: scenario.plans.count, interval: 60)
+                let work = "; a run simulates about \(RunBudget.show(e.requests)) requests (\(RunBudget.show(e.requestsPerPlan)) per plan)"
+                    + " and keeps \(RunBudget.show(e.timeseriesRows)) timeseries.csv rows at the default interval"
+                    + (e.uncounted.isEmpty ? "" : " (not counted: \(e.uncounted.joined(separator: ", ")))")
+                    + (e.requests > RunBudget().maxRequests || e.timeseriesRows > RunBudget().maxRows ? ", over the default budget (see --max-requests, --max-rows)" : "")
+                out.write("\(file): valid — \(scenario.plans.count) plans, \(scenario.models.count) models, \(scenario.workload.count) workload sources\(traceNote)\(work)\n")
             } catch let e as ScenarioError {
                 err.write("Error: \(e.description)\n")
                 failed += 1
@@ -190,8 +195,10 @@ struct RunCommand {
     var interval = 60.0
     var sequential = false
     var overrides: [String] = []
+    var budget = RunBudget()
 
-    static let options = ["--out", "-o", "--plan", "--seed", "--requests", "--interval", "--sequential", "--set", "--help", "-h"]
+    static let options = ["--out", "-o", "--plan", "--seed", "--requests", "--interval", "--sequential", "--set", "--max-requests", "--max-rows",
+                          "--help", "-h"]
 
     static func parse(_ arguments: [String]) throws -> RunCommand {
         var command = RunCommand()
@@ -221,6 +228,12 @@ struct RunCommand {
                 command.seed = seed
             case "--requests": command.requests = true
             case "--sequential": command.sequential = true
+            case "--max-requests", "--max-rows":
+                let text = try value(name, inline: inline)
+                guard let x = RunBudget.parse(text) else {
+                    throw usage("The value '\(text)' is invalid for '\(name)': expected a whole number ≥ 1, such as 5000000000 or 5e9")
+                }
+                if name == "--max-requests" { command.budget.maxRequests = x } else { command.budget.maxRows = x }
             case "--set": command.overrides.append(try value(name, inline: inline))
             case "--interval":
                 let text = try value(name, inline: inline)
@@ -245,7 +258,10 @@ struct RunCommand {
     func execute(out: TextSink, err: TextSink) throws -> Int32 {
         let started = Date()
         let scenario = try Self.load(file, overrides: overrides)
-        _ = try Runner.selectPlans(scenario, names: plans)
+        let selected = try Runner.selectPlans(scenario, names: plans)
+        // Before anything is written: a run over its budget stops here, saying by how much.
+        let estimate = WorkEstimate.of(scenario, plans: selected.count, interval: interval)
+        try budget.check(estimate, scenario: scenario)
         let directory = self.out ?? "Reports/" + Self.folderName(scenario.name)
         let staging = try ReportStaging(directory: directory)
         let interrupt = SignalHub.shared.exitDiscarding(staging, err: err)
@@ -258,11 +274,19 @@ struct RunCommand {
         if requests { options.requestLogDirectory = staging.stagingDirectory }
         let display = err.isTerminal ? Progress(sink: err, style: .percent("simulated")) : nil
         if let display {
-            let count = try Runner.selectPlans(scenario, names: plans).count
-            let fractions = FractionBoard(count: count)
+            let fractions = FractionBoard(count: selected.count)
             options.progress = { plan, fraction in
                 let mean = fractions.set(plan, fraction)
                 display.update(Int(mean * 1000), 1000)
+            }
+        } else if estimate.requests > 5e7 {
+            // A long run in a log: a line every 5 s.
+            let fractions = FractionBoard(count: selected.count)
+            let lines = LogLines(sink: err)
+            let total = RunBudget.show(estimate.requests)
+            options.progress = { plan, fraction in
+                let mean = fractions.set(plan, fraction)
+                lines.write { "run: \(Int(mean * 100)) % simulated of about \(total) requests" }
             }
         }
         let run: RunResult

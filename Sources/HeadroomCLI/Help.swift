@@ -13,7 +13,7 @@ enum Help {
     static let run = Subcommand(
         name: "run",
         abstract: "Run a scenario's plans and write the reports.",
-        usage: "headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>] [--set <path=value> ...]",
+        usage: "headroom run <file> [--out <dir>] [--plan <name> ...] [--seed <n>] [--requests] [--interval <duration>] [--set <path=value> ...] [--max-requests <n>] [--max-rows <n>]",
         text: """
         OVERVIEW: Run a scenario's plans side by side and write the reports.
 
@@ -35,6 +35,10 @@ enum Help {
           --requests              Also write requests.csv, one row per request (the audit trail).
           --interval <duration>   Time-series interval, e.g. 30s or 5m. (default: 60s)
           --sequential            Run the plans one after another instead of on all cores.
+          --max-requests <n>      Refuse a run estimated to simulate more requests than this,
+                                  before it starts. (default: 1e9)
+          --max-rows <n>          Refuse a run that would keep more timeseries.csv rows than
+                                  this. (default: 2e6)
           --set <path=value>      Change one field of the scenario for this run, by its JSON
                                   path, e.g. 'workload[0].path=/data/conv.csv' or
                                   'plans.autoscaled.target=0.5'. The key must exist. Repeatable.
@@ -69,7 +73,7 @@ enum Help {
     static let check = Subcommand(
         name: "check",
         abstract: "Run every scenario's gates: the CI step.",
-        usage: "headroom check [<path> ...] [--junit <file>]",
+        usage: "headroom check [<path> ...] [--junit <file>] [--max-requests <n>]",
         text: """
         OVERVIEW: Run every scenario's expect gates — the CI step.
 
@@ -90,6 +94,8 @@ enum Help {
         OPTIONS:
           --junit <file>          Also write the results as JUnit XML.
           --sequential            Run one plan at a time instead of on all cores.
+          --max-requests <n>      Refuse a scenario estimated to simulate more requests than
+                                  this (over all its plans). (default: 1e9)
           -h, --help              Show help information.
 
         EXIT STATUS: 0 all gates pass, 1 a gate fails or a scenario is invalid, 64 usage error.
@@ -99,7 +105,7 @@ enum Help {
     static let sweep = Subcommand(
         name: "sweep",
         abstract: "Vary scenario fields over a grid or a sample; find the Pareto front.",
-        usage: "headroom sweep <file> --vary '<path>=<values>' ... [--sample random:N|lhs:N] [--shard I/N] [--out <dir>]",
+        usage: "headroom sweep <file> --vary '<path>=<values>' ... [--sample random:N|lhs:N] [--shard I/N] [--out <dir>] [--max-requests <n>]",
         text: """
         OVERVIEW: Vary scenario fields over a grid or a sample, run every plan of every
         variant on all cores, and find the Pareto front of cost vs p99 latency.
@@ -129,6 +135,8 @@ enum Help {
                                   sweep.shard-I-of-N.csv; 'headroom merge' combines them.
           -o, --out <dir>         Output folder. (default: Reports/<scenario name>-sweep)
           --sequential            Run one variant at a time instead of on all cores.
+          --max-requests <n>      Refuse a sweep estimated to simulate more requests than this
+                                  (all variants and plans), before a variant is made. (default: 1e9)
           -h, --help              Show help information.
 
         """)

@@ -58,3 +58,23 @@ final class FractionBoard: @unchecked Sendable {
         return fractions.reduce(0, +) / Double(fractions.count)
     }
 }
+
+/// Progress for logs that are not a terminal (CI): a plain line every few seconds, so a long
+/// run shows it is alive without the carriage-return display.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private let sink: TextSink
+    private let every: Double
+    private var last = Date()
+    init(sink: TextSink, every: Double = 5) {
+        self.sink = sink
+        self.every = every
+    }
+    func write(_ line: () -> String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard Date().timeIntervalSince(last) >= every else { return }
+        last = Date()
+        sink.write(line() + "\n")
+    }
+}

@@ -15,8 +15,9 @@ struct SweepCommand {
     var out: String?
     var shard: (Int, Int)?
     var sequential = false
+    var budget = RunBudget()
 
-    static let options = ["--vary", "--sample", "--seed", "--out", "-o", "--shard", "--sequential", "--help", "-h"]
+    static let options = ["--vary", "--sample", "--seed", "--out", "-o", "--shard", "--sequential", "--max-requests", "--help", "-h"]
 
     static func usage(_ message: String) -> UsageError { UsageError(message: message, usage: Help.sweep.usage, subcommand: "sweep") }
 
@@ -52,6 +53,12 @@ struct SweepCommand {
                 }
                 c.shard = (i, n)
             case "--sequential": c.sequential = true
+            case "--max-requests":
+                let text = try inline ?? value(argument)
+                guard let x = RunBudget.parse(text) else {
+                    throw usage("The value '\(text)' is invalid for '--max-requests': expected a whole number ≥ 1, such as 5000000000 or 5e9")
+                }
+                c.budget.maxRequests = x
             default:
                 if argument.hasPrefix("-") { throw usage("Unknown option '\(argument)'" + Headroom.suggestion(argument, options)) }
                 positional.append(argument)
@@ -78,6 +85,12 @@ struct SweepCommand {
         spec.shard = shard.map { (index: $0.0, count: $0.1) }
         spec.parallel = !sequential
         let scenario = try ScenarioLoader.load(path: file)
+        // The whole sweep's work (the base scenario's, times the variants this shard runs),
+        // before a variant is made: ten million variants must not be materialised to be refused.
+        let variantCount = spec.design.count(spec.dimensions) / Double(shard?.1 ?? 1)
+        var estimate = WorkEstimate.of(scenario, plans: scenario.plans.count, interval: 0)
+        estimate.requestsPerPlan *= variantCount
+        try budget.check(estimate, scenario: scenario, what: "the sweep (\(RunBudget.show(variantCount)) variants)")
         let progress = err.isTerminal ? Progress(sink: err, style: .count("variants")) : nil
         var callback: (@Sendable (Int, Int) -> Void)?
         if let progress { callback = { done, total in progress.update(done, total) } }

@@ -106,6 +106,15 @@ public enum SweepDesign: Sendable, Equatable {
         }
     }
 
+    /// How many variants `variants` would make, counted without making them (a grid of ten
+    /// dimensions with a hundred values each is 10²⁰).
+    public func count(_ dimensions: [Dimension]) -> Double {
+        switch self {
+        case .grid: return dimensions.reduce(1.0) { $0 * Double($1.values.count) }
+        case let .random(n), let .latinHypercube(n): return Double(n)
+        }
+    }
+
     /// The variants: one value per dimension each, in a deterministic order.
     public func variants(_ dimensions: [Dimension], seed: UInt64) -> [[Dimension.Value]] {
         switch self {

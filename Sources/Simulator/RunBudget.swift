@@ -1,0 +1,109 @@
+import Foundation
+import Scenario
+
+/// How much work a run of a scenario is, estimated before it starts: so `validate` can say
+/// so, and `run`, `check` and `sweep` can refuse a run that would take hours or gigabytes
+/// rather than discover it late.
+public struct WorkEstimate: Sendable, Equatable {
+    /// Expected arrivals of one plan's run (the same for every plan: the same workload).
+    public var requestsPerPlan: Double
+    /// Plans run.
+    public var plans: Int
+    /// `timeseries.csv` rows of all plans (held in memory until the files are written).
+    public var timeseriesRows: Double
+    /// Sources whose count is not known before reading them (a looping trace counts one
+    /// pass; an Azure Functions 2019 trace is not counted).
+    public var uncounted: [String] = []
+
+    /// Arrivals over every plan.
+    public var requests: Double { requestsPerPlan * Double(plans) }
+
+    /// Expected arrivals of each source of `scenario` over its duration, and the time-series
+    /// rows at `interval` seconds, for `plans` plans. Trace files are counted by their lines.
+    public static func of(_ scenario: Scenario, plans: Int, interval: Double) -> WorkEstimate {
+        var perPlan = 0.0
+        var uncounted: [String] = []
+        for source in scenario.workload {
+            let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
+            let span = Swift.max(0, end - source.start)
+            switch source.kind {
+            case let .poisson(rate):
+                perPlan += rate * span
+            case let .bursts(base, peak, every, length, offset):
+                // The base rate throughout, plus the bursts' excess over the time they cover.
+                let afterOffset = Swift.max(0, span - Swift.max(0, offset - source.start))
+                let bursts = every > 0 ? (afterOffset / every).rounded(.up) : 0
+                perPlan += base * span + Swift.max(0, peak - base) * Swift.min(afterOffset, bursts * length)
+            case let .diurnal(mean, _, _, _):
+                perPlan += mean * span
+            case let .flashCrowd(base, peak, _, rampUp, hold, decay):
+                perPlan += base * span + Swift.max(0, peak - base) * (rampUp / 2 + hold + decay)
+            case let .mmpp(states):
+                let stay = states.reduce(0) { $0 + $1.meanStay }
+                perPlan += stay > 0 ? states.reduce(0) { $0 + $1.rate * $1.meanStay } / stay * span : 0
+            case let .trace(spec):
+                if spec.format == .azureFunctions2019 { uncounted.append(source.jsonPath); continue }
+                perPlan += Double(Swift.max(0, lines(spec.resolvedPath) - 1))
+                if spec.loop { uncounted.append(source.jsonPath) }
+            }
+        }
+        let rows = interval > 0 ? (scenario.duration / interval).rounded(.up) * Double(plans) : 0
+        return WorkEstimate(requestsPerPlan: perPlan, plans: plans, timeseriesRows: rows, uncounted: uncounted)
+    }
+
+    /// Lines of a file (0 when it cannot be read): one pass of 64 KiB reads.
+    static func lines(_ path: String) -> Int {
+        guard let f = fopen(path, "rb") else { return 0 }
+        defer { fclose(f) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var count = 0
+        var last: UInt8 = 0x0A
+        while true {
+            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+            if n == 0 { break }
+            for k in 0..<n where buffer[k] == 0x0A { count += 1 }
+            last = buffer[n - 1]
+        }
+        return last == 0x0A ? count : count + 1
+    }
+}
+
+/// Limits on a run's size that a laptop finishes in minutes: about 10⁹ simulated requests
+/// (a few minutes at the engine's 5 M requests/s on two cores) and 2 × 10⁶ time-series rows
+/// (about 300 MB held until the files are written). Raised with `--max-requests` and
+/// `--max-rows`.
+public struct RunBudget: Sendable, Equatable {
+    public var maxRequests: Double = 1e9
+    public var maxRows: Double = 2e6
+    public init() {}
+
+    /// Throws when the estimate is over the budget, naming the estimate, the budget and the
+    /// flag that raises it.
+    public func check(_ e: WorkEstimate, scenario: Scenario, what: String = "the run") throws {
+        if e.requests > maxRequests {
+            throw ScenarioError(file: scenario.file, path: "$.workload",
+                                message: "\(what) would simulate about \(Self.show(e.requests)) requests (\(e.plans) plan\(e.plans == 1 ? "" : "s") × \(Self.show(e.requestsPerPlan))), over the budget of \(Self.show(maxRequests))",
+                                suggestion: "shorten the duration or lower the rates, or raise the budget with --max-requests \(Self.show((e.requests * 1.1).rounded(.up)))")
+        }
+        if e.timeseriesRows > maxRows {
+            throw ScenarioError(file: scenario.file, path: "$.duration",
+                                message: "\(what) would keep about \(Self.show(e.timeseriesRows)) timeseries.csv rows, over the budget of \(Self.show(maxRows))",
+                                suggestion: "use a coarser --interval, --interval 0 for none, or raise the budget with --max-rows \(Self.show((e.timeseriesRows * 1.1).rounded(.up)))")
+        }
+    }
+
+    /// A count for people: plain below a million, else like 3.2e12.
+    public static func show(_ x: Double) -> String {
+        if x < 1e6 { return String(Int64(x.rounded())) }
+        let exponent = Int(Foundation.log10(x).rounded(.down))
+        let mantissa = x / Foundation.pow(10, Double(exponent))
+        return CSVNumber.fixed(mantissa, 1) + "e" + String(exponent)
+    }
+
+    /// Parses a budget given on the command line: a positive whole number, plain or with an
+    /// exponent (1e10).
+    public static func parse(_ text: String) -> Double? {
+        guard let x = Double(text), x.isFinite, x >= 1, x <= 1e18, x == x.rounded() else { return nil }
+        return x
+    }
+}

@@ -1,0 +1,84 @@
+import XCTest
+import Foundation
+@testable import HeadroomCLI
+import Scenario
+import Simulator
+
+/// Runs are sized before they start: validate says how big, run / check / sweep refuse a run
+/// over the budget with the estimate, the budget and the flag, before writing anything.
+final class BudgetTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    func scenario(_ name: String) -> String { root.appendingPathComponent("Scenarios/\(name)").path }
+
+    func testEstimates() throws {
+        let mmc = try ScenarioLoader.load(path: scenario("mmc-validation.json"))
+        let e = WorkEstimate.of(mmc, plans: 1, interval: 60)
+        XCTAssertEqual(e.requestsPerPlan, 9 * 111_112, accuracy: 1)
+        XCTAssertEqual(e.timeseriesRows, (111_112.0 / 60).rounded(.up))
+        let bursts = try ScenarioLoader.load(path: scenario("calibrate-bursts-serverless.json"))
+        // 5 s at 25/s every 15 s from 2 s, over 90 s: six bursts.
+        XCTAssertEqual(WorkEstimate.of(bursts, plans: 1, interval: 0).requestsPerPlan, 6 * 5 * 25, accuracy: 1)
+        // The estimate is the simulated count's expectation: within a few per cent of it.
+        let run = try Runner.run(bursts, options: RunOptions())
+        XCTAssertEqual(Double(run.plans[0].totals.requests), 750, accuracy: 75)
+        XCTAssertEqual(RunBudget.show(3.2e12), "3.2e12")
+        XCTAssertEqual(RunBudget.show(41_000), "41000")
+        XCTAssertEqual(RunBudget.parse("5e9"), 5e9)
+        XCTAssertNil(RunBudget.parse("0"))
+        XCTAssertNil(RunBudget.parse("nan"))
+        XCTAssertNil(RunBudget.parse("1.5"))
+    }
+
+    func testRunOverTheBudgetIsRefusedBeforeWriting() throws {
+        let out = NSTemporaryDirectory() + "headroom-budget-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var r = runHeadroom(["run", scenario("mmc-validation.json"), "--set", "workload[0].rate=1e12", "--out", out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("would simulate about") && r.err.contains("over the budget of 1.0e9") && r.err.contains("--max-requests"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
+        r = runHeadroom(["run", scenario("quickstart.json"), "--interval", "1ms", "--out", out])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("timeseries.csv rows") && r.err.contains("--max-rows"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        r = runHeadroom(["run", scenario("quickstart.json"), "--max-requests", "lots"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("invalid for '--max-requests'"), r.err)
+        // Raising the budget lets a run through that the default refuses.
+        r = runHeadroom(["run", scenario("mmc-validation.json"), "--max-requests", "10", "--out", out])
+        XCTAssertEqual(r.status, 1, "one million requests are over a budget of ten")
+        try? FileManager.default.removeItem(atPath: out)
+    }
+
+    func testValidateSaysHowBigAndSweepAndCheckRefuse() throws {
+        var r = runHeadroom(["validate", scenario("mmc-validation.json")])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.out.contains("a run simulates about 1.0e6 requests"), r.out)
+        // A grid of 10²⁰ variants is refused without being made.
+        var arguments = ["sweep", scenario("quickstart.json")]
+        for _ in 0..<10 { arguments += ["--vary", "seed=" + (1...100).map(String.init).joined(separator: ",")] }
+        let started = Date()
+        r = runHeadroom(arguments)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("the sweep (1.0e20 variants)"), r.err)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        // check: the scenario over the budget is an error; the others still report.
+        let dir = NSTemporaryDirectory() + "headroom-budget-check-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let big = try String(contentsOfFile: scenario("mmc-validation.json"), encoding: .utf8).replacingOccurrences(of: "\"rate\": 9", with: "\"rate\": 9e9")
+        try big.write(toFile: dir + "/big.json", atomically: true, encoding: .utf8)
+        r = runHeadroom(["check", dir])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.out.contains("checking it would simulate about"), r.out)
+    }
+
+    /// A long run in a log (not a terminal) prints a plain line every few seconds, no more.
+    func testLogLinesAreSpaced() {
+        let text = CapturedText()
+        let lines = LogLines(sink: text, every: 0.2)
+        lines.write { "first" }   // within 0.2 s of creation: skipped
+        usleep(250_000)
+        lines.write { "second" }
+        lines.write { "third" }   // too soon after the second
+        XCTAssertEqual(text.text, "second\n")
+    }
+}
