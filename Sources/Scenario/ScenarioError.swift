@@ -42,12 +42,20 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable
 public enum Suggest {
     /// The candidate closest to `word` by edit distance, if it is close enough to be a likely
     /// typo (at most a third of the word's length, and at least 1 edit allowed).
+    ///
+    /// A word longer than 64 characters gets no suggestion (it is not a typo of a name), and
+    /// candidates whose length differs from it by more than the allowed edits are skipped
+    /// (their distance is at least that difference): the work stays bounded by
+    /// candidates × 64², where two 20,000-character names took a minute and gigabytes.
     public static func closest(to word: String, in candidates: [String]) -> String? {
+        let length = word.unicodeScalars.count
+        guard length <= 64 else { return nil }
         let limit = Swift.max(1, word.count / 3)
         var best: String?
         var bestDistance = Int.max
         let lowered = word.lowercased()
         for candidate in candidates {
+            guard abs(candidate.unicodeScalars.count - length) <= limit else { continue }
             let d = distance(lowered, candidate.lowercased())
             if d < bestDistance || (d == bestDistance && best.map { candidate < $0 } == true) {
                 best = candidate

@@ -40,3 +40,29 @@ final class JSONReaderTests: XCTestCase {
         XCTAssertEqual(Suggest.distance("kitten", "sitting"), 3)
     }
 }
+
+/// Input handling stays near-linear in the input's size.
+final class LargeInputTests: XCTestCase {
+    /// The duplicate-key check switches to a set in large objects: still exact on both sides
+    /// of the switch, and at the right position.
+    func testDuplicateKeysInLargeObjects() throws {
+        for n in [3, 15, 16, 17, 5000] {
+            let keys = (0..<n).map { "\"k\($0)\": \($0)" }
+            XCTAssertNoThrow(try JSONReader.parse("{" + keys.joined(separator: ", ") + "}", file: "f"))
+            let text = "{" + (keys + ["\"k\(n / 2)\": 0"]).joined(separator: ", ") + "}"
+            XCTAssertThrowsError(try JSONReader.parse(text, file: "f")) { error in
+                XCTAssertTrue("\(error)".contains("key \"k\(n / 2)\" appears twice"), "\(n): \(error)")
+            }
+        }
+    }
+
+    /// Suggestions: long words get none, and candidates too different in length are skipped;
+    /// ordinary typos still find their match.
+    func testSuggestionsStayBounded() {
+        XCTAssertEqual(Suggest.closest(to: "laod", in: ["load", "init", "warmup"]), "load")
+        XCTAssertEqual(Suggest.closest(to: "serivce", in: ["service", "concurrency"]), "service")
+        let long = String(repeating: "x", count: 20_000)
+        XCTAssertNil(Suggest.closest(to: long, in: [long + "y"]), "a 20,000-character word is not a typo")
+        XCTAssertNil(Suggest.closest(to: "abc", in: [String(repeating: "a", count: 100_000)]))
+    }
+}
