@@ -39,40 +39,13 @@ struct CalibrateCommand {
             let a = arguments[k]
             switch a {
             case "--plan": c.plan = try value(a)
-            case "--seed":
-                let text = try value(a)
-                guard let s = UInt64(text) else { throw usage("The value '\(text)' is invalid for '--seed': expected a whole number ≥ 0") }
-                c.seed = s
-            case "--duration", "--interval":
-                let text = try value(a)
-                guard let d = ValueReaderBridge.duration(text), d.isFinite, d > 0 else {
-                    throw usage("The value '\(text)' is invalid for '\(a)': expected a positive duration such as 20s or 2m")
-                }
-                if a == "--duration" { c.duration = d } else { c.interval = d }
-            case "--max-in-flight":
-                let text = try value(a)
-                guard let n = Int(text), (1...4096).contains(n) else {
-                    throw usage("The value '\(text)' is invalid for '--max-in-flight': expected a whole number from 1 to 4096")
-                }
-                c.maxInFlight = n
-            case "--speed":
-                let text = try value(a)
-                guard let x = Double(text), x.isFinite, x > 0, x <= 1000 else {
-                    throw usage("The value '\(text)' is invalid for '--speed': expected a number above 0 and at most 1000")
-                }
-                c.speed = x
-            case "--runs":
-                let text = try value(a)
-                guard let n = Int(text), (1...100).contains(n) else {
-                    throw usage("The value '\(text)' is invalid for '--runs': expected a whole number from 1 to 100")
-                }
-                c.runs = n
-            case "--replications":
-                let text = try value(a)
-                guard let n = Int(text), (1...1000).contains(n) else {
-                    throw usage("The value '\(text)' is invalid for '--replications': expected a whole number from 1 to 1000")
-                }
-                c.replications = n
+            case "--seed": c.seed = try OptionValue.seed(try value(a), usage: usage)
+            case "--duration": c.duration = try OptionValue.duration(try value(a), option: a, usage: usage)
+            case "--interval": c.interval = try OptionValue.duration(try value(a), option: a, usage: usage)
+            case "--max-in-flight": c.maxInFlight = try OptionValue.whole(try value(a), option: a, in: 1...4096, usage: usage)
+            case "--speed": c.speed = try OptionValue.speed(try value(a), usage: usage)
+            case "--runs": c.runs = try OptionValue.whole(try value(a), option: a, in: 1...100, usage: usage)
+            case "--replications": c.replications = try OptionValue.whole(try value(a), option: a, in: 1...1000, usage: usage)
             case "--out": c.out = try value(a)
             default:
                 if a.hasPrefix("-") {
@@ -93,17 +66,7 @@ struct CalibrateCommand {
         let scenario = try ScenarioLoader.load(path: file)
         let (root, folder) = try ScenarioLoader.read(path: file)
         let names = scenario.plans.map(\.name)
-        let planIndex: Int
-        if let plan {
-            guard let k = names.firstIndex(of: plan) else {
-                throw Self.usage("Unknown plan '\(plan)'" + Headroom.suggestion(plan, names) + "; plans are " + names.joined(separator: ", "))
-            }
-            planIndex = k
-        } else if names.count == 1 {
-            planIndex = 0
-        } else {
-            throw Self.usage("Missing '--plan': the scenario has \(names.count) plans (\(names.joined(separator: ", ")))")
-        }
+        let planIndex = try OptionValue.plan(plan, in: scenario, usage: Self.usage)
         let planName = names[planIndex]
         // Everything that can be checked is checked before a worker starts.
         try RuntimeServer.check(scenario, planIndex: planIndex)

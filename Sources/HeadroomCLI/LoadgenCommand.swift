@@ -34,13 +34,7 @@ struct LoadgenCommand {
             guard k < arguments.count else { throw usage("Missing value for '\(option)'") }
             return arguments[k]
         }
-        func duration(_ option: String, positive: Bool = true) throws -> Double {
-            let text = try value(option)
-            guard let d = ValueReaderBridge.duration(text), d.isFinite, positive ? d > 0 : d >= 0 else {
-                throw usage("The value '\(text)' is invalid for '\(option)': expected a positive duration such as 30s or 5m")
-            }
-            return d
-        }
+        func duration(_ option: String) throws -> Double { try OptionValue.duration(try value(option), option: option, usage: usage) }
         let known = ["--scenario", "--trace", "--format", "--target", "--plan", "--seed", "--speed", "--duration", "--max-in-flight",
                      "--timeout", "--api", "--key", "--body", "--interval", "--out"]
         while k < arguments.count {
@@ -56,23 +50,10 @@ struct LoadgenCommand {
                 c.format = f
             case "--target": c.defaultTarget = try value(a)
             case "--plan": c.plan = try value(a)
-            case "--seed":
-                let text = try value(a)
-                guard let s = UInt64(text) else { throw usage("The value '\(text)' is invalid for '--seed': expected a whole number ≥ 0") }
-                c.seed = s
-            case "--speed":
-                let text = try value(a)
-                guard let x = Double(text), x.isFinite, x > 0, x <= 1000 else {
-                    throw usage("The value '\(text)' is invalid for '--speed': expected a number above 0 and at most 1000")
-                }
-                c.options.speed = x
+            case "--seed": c.seed = try OptionValue.seed(try value(a), usage: usage)
+            case "--speed": c.options.speed = try OptionValue.speed(try value(a), usage: usage)
             case "--duration": c.options.duration = try duration(a)
-            case "--max-in-flight":
-                let text = try value(a)
-                guard let n = Int(text), (1...4096).contains(n) else {
-                    throw usage("The value '\(text)' is invalid for '--max-in-flight': expected a whole number from 1 to 4096")
-                }
-                c.options.maxInFlight = n
+            case "--max-in-flight": c.options.maxInFlight = try OptionValue.whole(try value(a), option: a, in: 1...4096, usage: usage)
             case "--timeout": c.timeout = try duration(a)
             case "--api":
                 let text = try value(a)

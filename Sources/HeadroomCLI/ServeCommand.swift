@@ -70,20 +70,7 @@ struct ServeCommand {
 
     func execute(out: TextSink, err: TextSink) throws -> Int32 {
         let scenario = try ScenarioLoader.load(path: file)
-        let names = scenario.plans.map(\.name)
-        let planIndex: Int
-        if let plan {
-            guard let k = names.firstIndex(of: plan) else {
-                throw UsageError(message: "Unknown plan '\(plan)'" + Headroom.suggestion(plan, names) + "; plans are " + names.joined(separator: ", "),
-                                 usage: Help.serve.usage, subcommand: "serve")
-            }
-            planIndex = k
-        } else if names.count == 1 {
-            planIndex = 0
-        } else {
-            throw UsageError(message: "Missing '--plan': the scenario has \(names.count) plans (\(names.joined(separator: ", ")))",
-                             usage: Help.serve.usage, subcommand: "serve")
-        }
+        let planIndex = try OptionValue.plan(plan, in: scenario) { UsageError(message: $0, usage: Help.serve.usage, subcommand: "serve") }
         var options = ServeOptions()
         options.listen = listen
         options.decisionLog = decisionLog
