@@ -3,7 +3,9 @@
 # written) beside a hand-written C loop doing the same M/M/c work (Benchmarks/yardstick/mmc.c,
 # built here with the system C compiler), as whole processes, alternating, three pairs.
 # Prints each pair's rates and ratio, the median ratio, both mean waits (they agree to three
-# digits: the same random streams) and Headroom's peak resident memory.
+# digits: the same random streams) and Headroom's peak resident memory. Then the same for the
+# serverless keep-alive workload (Scenarios/simfaas-reference.json, 5 M requests) beside
+# Benchmarks/yardstick/serverless.c.
 #
 #   Benchmarks/whole-run.sh [HOURS]     simulated hours of M/M/10 at λ 9/s (default 300: ~9.7 M requests)
 set -euo pipefail
@@ -23,27 +25,40 @@ for build in o3 native; do
   if [ "${rate%.*}" -gt "$best" ]; then best=${rate%.*}; cp "$work/mmc-$build" "$work/mmc"; chosen=$build; fi
 done
 echo "C yardstick: cc -O3$([ "$chosen" = native ] && echo " -march=native") (the faster build here)"
+cc -O3 -o "$work/serverless" Benchmarks/yardstick/serverless.c -lm
 bin=.build/release/headroom
-scenario=Scenarios/mmc-validation.json
 now() { date +%s.%N; }
-ratios=()
-for pair in 1 2 3; do
-  start=$(now)
-  /usr/bin/time -f "%M" -o "$work/rss" "$bin" run "$scenario" --set "duration=${hours}h" --out "$work/report" >/dev/null
-  headroom_s=$(echo "$(now) - $start" | bc -l)
-  requests=$(awk -F, 'NR == 2 { print $4 }' "$work/report/summary.csv")
-  wait_h=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wait_mean_s") c = i } NR == 2 { print $c }' "$work/report/summary.csv")
-  start=$(now)
-  "$work/mmc" "$requests" 10 9 1 42 >"$work/c.txt"
-  c_s=$(echo "$(now) - $start" | bc -l)
-  wait_c=$(awk '/^wait_mean_s/ { print $2 }' "$work/c.txt")
-  h_rate=$(echo "$requests / $headroom_s" | bc -l)
-  c_rate=$(echo "$requests / $c_s" | bc -l)
-  ratio=$(echo "$h_rate / $c_rate" | bc -l)
-  ratios+=("$ratio")
-  printf "pair %d: %d requests; headroom run %.2f s = %.2f M req/s (peak RSS %d MB); C yardstick %.2f s = %.2f M req/s; ratio %.3f; mean wait %s vs %s\n" \
-    "$pair" "$requests" "$headroom_s" "$(echo "$h_rate / 1000000" | bc -l)" "$(( $(cat "$work/rss") / 1024 ))" \
-    "$c_s" "$(echo "$c_rate / 1000000" | bc -l)" "$ratio" "$wait_h" "$wait_c"
-done
-median=$(printf "%s\n" "${ratios[@]}" | sort -g | sed -n 2p)
-printf "median ratio (headroom run / C yardstick): %.3f\n" "$median"
+field() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i } NR == 2 { print $c }' "$1"; }
+
+# pairs NAME SCENARIO DURATION C_COMMAND... : three alternating pairs of whole processes.
+pairs() {
+  local name=$1 scenario=$2 duration=$3; shift 3
+  local ratios=()
+  for pair in 1 2 3; do
+    local start; start=$(now)
+    /usr/bin/time -f "%M" -o "$work/rss" "$bin" run "$scenario" --set "duration=$duration" --out "$work/report" >/dev/null
+    local h_s; h_s=$(echo "$(now) - $start" | bc -l)
+    local requests; requests=$(field "$work/report/summary.csv" requests)
+    start=$(now)
+    "$@" "$requests" >"$work/c.txt"
+    local c_s; c_s=$(echo "$(now) - $start" | bc -l)
+    local h_rate c_rate ratio
+    h_rate=$(echo "$requests / $h_s" | bc -l); c_rate=$(echo "$requests / $c_s" | bc -l); ratio=$(echo "$h_rate / $c_rate" | bc -l)
+    ratios+=("$ratio")
+    printf "%s pair %d: %d requests; headroom run %.2f s = %.2f M req/s (peak RSS %d MB); C yardstick %.2f s = %.2f M req/s; ratio %.3f\n" \
+      "$name" "$pair" "$requests" "$h_s" "$(echo "$h_rate / 1000000" | bc -l)" "$(( $(cat "$work/rss") / 1024 ))" \
+      "$c_s" "$(echo "$c_rate / 1000000" | bc -l)" "$ratio"
+  done
+  case $name in
+    mmc) echo "  mean wait: headroom $(field "$work/report/summary.csv" wait_mean_s), C $(awk '/^wait_mean_s/ { print $2 }' "$work/c.txt")" ;;
+    serverless) echo "  cold starts: headroom $(field "$work/report/summary.csv" cold_starts), C $(awk '/^cold_starts/ { print $2 }' "$work/c.txt");" \
+                     "mean instances: headroom $(field "$work/report/summary.csv" instances_mean), C $(awk '/^instances_mean/ { print $2 }' "$work/c.txt")" ;;
+  esac
+  printf "%s median ratio (headroom run / C yardstick): %.3f\n" "$name" "$(printf "%s\n" "${ratios[@]}" | sort -g | sed -n 2p)"
+}
+
+# The C program takes the request count last: the same arrivals as the run's.
+mmc() { "$work/mmc" "$1" 10 9 1 42; }
+serverless() { "$work/serverless" "$1" 0.9 1.991 0.253 600 42; }
+pairs mmc Scenarios/mmc-validation.json "${hours}h" mmc
+pairs serverless Scenarios/simfaas-reference.json 5555556s serverless
