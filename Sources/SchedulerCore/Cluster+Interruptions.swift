@@ -45,6 +45,7 @@ extension Cluster {
             }
             jobs[job].nodes.removeAll { $0 == node.raw }
             nodes[n].heldBy = -1
+            nodeChanged(n)
             jobCheckPending = true
         }
         var cutOff: [RequestID] = []

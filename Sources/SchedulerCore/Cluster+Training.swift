@@ -53,6 +53,7 @@ extension Cluster {
     /// Makes the node the job's: nothing more is placed on it.
     public mutating func claim(_ node: NodeID, for job: JobID) {
         nodes[node.index].heldBy = job.raw
+        nodeChanged(node.index)
         jobs[job.index].nodes.append(node.raw)
     }
 
@@ -121,6 +122,7 @@ extension Cluster {
                 } else {
                     nodes[Int(raw)].heldBy = -1
                     nodes[Int(raw)].emptySince = now
+                    nodeChanged(Int(raw))
                 }
             }
         }
@@ -146,6 +148,7 @@ extension Cluster {
         for raw in jobs[job.index].nodes {
             nodes[Int(raw)].heldBy = -1
             nodes[Int(raw)].emptySince = now
+            nodeChanged(Int(raw))
         }
         jobs[job.index].nodes = []
     }

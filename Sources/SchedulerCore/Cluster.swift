@@ -150,6 +150,8 @@ public struct Cluster: Sendable {
     @usableFromInline var instanceTable: [InstanceRecord] = []
     @usableFromInline var modelTable: [ModelRecord]
     var freeNodes: [Int32] = []
+    /// The nodes an instance may go on, grouped for best-fit placement (Cluster+Placement).
+    @usableFromInline var roomIndex = RoomIndex()
     var freeInstances: [Int32] = []
 
     /// Per-request records, indexed by request slot; grown when the host uses a larger slot.
@@ -386,27 +388,14 @@ public struct Cluster: Sendable {
     mutating func place(_ i: Int, warm: Bool, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
         let model = instances[i].model.index
         let spec = configuration.models[model]
-        var best = -1
-        var bestScore = Int64.max
-        var bestReady = false
-        for n in 0..<nodes.count where nodes[n].state != .free && nodes[n].heldBy < 0 && !nodes[n].cordoned {
-            guard spec.allowedNodeTypes.contains(nodes[n].type), nodes[n].free.fits(spec.requires) else { continue }
-            let isReady = nodes[n].state == .ready
-            let left = nodes[n].free - spec.requires
-            let cap = configuration.nodeTypes[nodes[n].type.index].capacity
-            // Room left as a sum of fractions, in parts per million, so the choice is exact.
-            var score = left.milliCPU * 1_000_000 / Swift.max(cap.milliCPU, 1)
-                + left.memoryMiB * 1_000_000 / Swift.max(cap.memoryMiB, 1)
-            if cap.gpus > 0 { score += left.gpus * 1_000_000 / cap.gpus }
-            if (isReady && !bestReady) || (isReady == bestReady && score < bestScore) {
-                best = n
-                bestScore = score
-                bestReady = isReady
-            }
-        }
+        let best = bestNode(for: model)
+        #if HEADROOM_INVARIANTS
+        precondition(best == bestNodeByScan(for: model), "the placement index chose node \(best), a full scan \(bestNodeByScan(for: model))")
+        #endif
         guard best >= 0 else { return false }
         nodes[best].free = nodes[best].free - spec.requires
         nodes[best].instances += 1
+        nodeChanged(best)
         instances[i].node = Int32(best)
         pendingInstances -= 1
         if nodes[best].state == .ready {
@@ -506,6 +495,7 @@ public struct Cluster: Sendable {
         if n >= 0 {
             nodes[n].free = nodes[n].free + configuration.models[model].requires
             nodes[n].instances -= 1
+            nodeChanged(n)
             if nodes[n].instances == 0 {
                 nodes[n].emptySince = now
                 if nodes[n].heldBy >= 0 { jobCheckPending = true }
@@ -560,6 +550,7 @@ public struct Cluster: Sendable {
             nodes.append(record)
             n = nodes.count - 1
         }
+        nodeChanged(n)
         liveNodes[type.index] += 1
         actions.append(.startNode(NodeID(n), type: type, warm: warm))
         return NodeID(n)
@@ -575,6 +566,7 @@ public struct Cluster: Sendable {
             precondition(instances[i].state == .waitingForNode, "an instance runs on a node that is not ready")
             nodes[n].free = nodes[n].free + configuration.models[instances[i].model.index].requires
             nodes[n].instances -= 1
+            nodeChanged(n)
             instances[i].node = -1
             instances[i].state = .pending
             pendingInstances += 1
@@ -583,6 +575,7 @@ public struct Cluster: Sendable {
         if job >= 0 {
             jobs[job].nodes.removeAll { $0 == node.raw }
             nodes[n].heldBy = -1
+            nodeChanged(n)
             jobCheckPending = true
         }
         stopNode(node, into: &actions)
@@ -599,6 +592,7 @@ public struct Cluster: Sendable {
     /// Cordons a node (nothing new is placed on it).
     public mutating func cordon(_ node: NodeID) {
         nodes[node.index].cordoned = true
+        nodeChanged(node.index)
     }
 
     /// Releases an empty node.
@@ -607,6 +601,7 @@ public struct Cluster: Sendable {
         precondition(nodes[n].instances == 0, "stopping a node that holds instances")
         liveNodes[nodes[n].type.index] -= 1
         nodes[n].state = .free
+        nodeChanged(n)
         freeNodes.append(Int32(n))
         actions.append(.stopNode(node))
     }
@@ -617,6 +612,7 @@ public struct Cluster: Sendable {
         let n = node.index
         guard nodes[n].state == .booting else { return }
         nodes[n].state = .ready
+        nodeChanged(n)
         if nodes[n].heldBy >= 0 { jobCheckPending = true }
         for i in 0..<instances.count where instances[i].state == .waitingForNode && Int(instances[i].node) == n {
             models[instances[i].model.index].unplaced -= 1

@@ -167,12 +167,11 @@ public struct TraditionalPolicy: ScalingPolicy {
 }
 
 extension Cluster {
-    /// Whether some live node has room for one more instance of the model.
-    public func hasRoom(for model: ModelID) -> Bool {
-        let spec = configuration.models[model.index]
-        for node in nodes where node.state != .free && node.heldBy < 0 && !node.cordoned {
-            if spec.allowedNodeTypes.contains(node.type) && node.free.fits(spec.requires) { return true }
-        }
-        return false
+    /// Whether some live node has room for one more instance of the model. Mutating: it
+    /// asks the placement index, which drops stale entries as it looks.
+    ///
+    /// - Complexity: O(groups · log n).
+    public mutating func hasRoom(for model: ModelID) -> Bool {
+        bestNode(for: model.index) >= 0
     }
 }

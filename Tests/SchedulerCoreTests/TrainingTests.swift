@@ -55,7 +55,8 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(jobActions(actions), ["start 0"])
         XCTAssertTrue(actions.contains(.stopInstance(InstanceID(drainingRequest))))
         // New requests queue on the one instance left; no instance is placed on the held nodes.
-        XCTAssertFalse(core.cluster.hasRoom(for: ModelID(0)))
+        var cluster = core.cluster
+        XCTAssertFalse(cluster.hasRoom(for: ModelID(0)))
         // The job ends: both nodes return and the plan restarts its two instances, cold.
         actions.removeAll()
         core.handle(.jobFinished(JobID(0)), at: t(100), into: &actions)
