@@ -111,8 +111,17 @@ struct ValueReader {
         if seconds < 0 || (positive && seconds == 0) {
             throw error(node, path, "expected a \(positive ? "positive" : "non-negative") duration, found \(Self.show(seconds)) s")
         }
+        if seconds > Self.longestDuration {
+            throw error(node, path, "expected a duration of at most 10 years (315360000 s), found \(Self.show(seconds)) s",
+                        suggestion: "durations are held in nanoseconds; nothing a plan models takes longer")
+        }
         return seconds
     }
+
+    /// The longest duration a scenario may give: 10 years. Held in nanoseconds it is 3.2 × 10¹⁷,
+    /// so sums of a few of them (a start time plus a timeout plus a keep-alive) stay far inside
+    /// Int64 (9.2 × 10¹⁸): no conversion on the engine's paths can overflow.
+    static let longestDuration = 10 * 365 * 86_400.0
 
     /// Parses "250ms", "1.5s", "10m", "1h30m", "-2s"; nil when malformed.
     ///

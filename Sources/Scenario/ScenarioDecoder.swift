@@ -120,7 +120,8 @@ struct ScenarioDecoder {
             let vcpus = try v.number(try o.required("vcpus", expected: "virtual CPUs"), o.childPath("vcpus"), min: 0, exclusiveMin: true)
             let memory = try v.number(try o.required("memoryGiB", expected: "memory in GiB"), o.childPath("memoryGiB"), min: 0, exclusiveMin: true)
             let gpus = try o.optional("gpus").map { try v.integer($0, o.childPath("gpus")) } ?? 0
-            let price = try v.number(try o.required("pricePerHour", expected: "USD per node-hour"), o.childPath("pricePerHour"), min: 0)
+            // At most $1,000,000 an hour: beyond any machine sold, and costs stay exact in a Double.
+            let price = try v.number(try o.required("pricePerHour", expected: "USD per node-hour"), o.childPath("pricePerHour"), min: 0, max: 1e6)
             // Default boot: EC2 request→Ready 60–120 s (autoscalers.md §2.3, a modelling assumption).
             let boot = try o.optional("boot").map { try v.distribution($0, o.childPath("boot")) } ?? .constant(90)
             var billing = Billing.ec2Linux
@@ -907,7 +908,7 @@ struct ScenarioDecoder {
                     let h = try resolve(cm.key, in: hardwareNames, node: cm.value, path: p, what: "node type")
                     var co = try ObjectReader(cm.value, path: p, file: file)
                     let n = try v.integer(try co.required("nodes", expected: "nodes committed for the whole run"), co.childPath("nodes"), min: 1)
-                    let price = try v.number(try co.required("pricePerHour", expected: "USD per committed node-hour"), co.childPath("pricePerHour"), min: 0)
+                    let price = try v.number(try co.required("pricePerHour", expected: "USD per committed node-hour"), co.childPath("pricePerHour"), min: 0, max: 1e6)
                     try co.finish()
                     commitments.append(Commitment(hardware: h, nodes: n, pricePerHour: price))
                 }

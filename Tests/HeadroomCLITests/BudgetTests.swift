@@ -81,4 +81,17 @@ final class BudgetTests: XCTestCase {
         lines.write { "third" }   // too soon after the second
         XCTAssertEqual(text.text, "second\n")
     }
+
+    /// Durations and prices have upper bounds checked when the file is read: values that used
+    /// to trap (a duration times 10⁹ converted to Int64) are refused with the field's path.
+    func testHugeNumbersAreRefusedNotTrapped() {
+        for (setting, expected) in [("models.sentiment.init=1e300", "at most 10 years"), ("slo.timeout=1e300", "at most 10 years"),
+                                    ("plans.serverless.keepAlive=1e300", "at most 10 years"), ("duration=1e12", "at most 10 years"),
+                                    ("hardware[\"cpu.c5xl\"].pricePerHour=1e300", "expected a number ≤ 1000000")] {
+            let r = runHeadroom(["run", scenario("quickstart.json"), "--set", setting, "--out", NSTemporaryDirectory() + "never-\(getpid())"])
+            XCTAssertEqual(r.status, 1, setting)
+            XCTAssertTrue(r.err.contains(expected) && r.err.contains("quickstart.json:"), setting + ": " + r.err)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "never-\(getpid())"))
+    }
 }
