@@ -63,6 +63,8 @@ public final class TraceReader {
     var lastTargetName: [UInt8] = []
     var lastTarget: Int32 = -1
     var firstTime: Int64?
+    /// Whether the rows' times are ISO-8601 (else seconds), from the first row.
+    var firstIsISO: Bool?
     var previousTime: Int64 = Int64.min
 
     // Azure Functions 2021: invocations read ahead, by start time.
@@ -264,6 +266,14 @@ public final class TraceReader {
                 throw fail("cannot read time \"\(Self.text(timeBytes))\": expected seconds (12.5) or an ISO-8601 timestamp (2023-11-16 18:15:46.68)",
                            column: columnNames[timeColumn])
             }
+            // One time format a file: seconds since some origin and ISO-8601 instants do not
+            // share a scale (a row of each once put 56 years between them).
+            let iso = Self.isISO(timeBytes)
+            if let first = firstIsISO, first != iso {
+                throw fail("time \"\(Self.text(timeBytes))\" is \(iso ? "an ISO-8601 timestamp" : "in seconds") but the first row's is \(first ? "an ISO-8601 timestamp" : "in seconds"): a trace uses one time format",
+                           column: columnNames[timeColumn], suggestion: "write every row's time the same way")
+            }
+            firstIsISO = iso
             if time < previousTime {
                 throw fail("time \"\(Self.text(timeBytes))\" is earlier than the row before: rows must be in time order",
                            column: columnNames[timeColumn], suggestion: "sort the trace by time (e.g. sort -t, -k1,1)")
@@ -326,6 +336,9 @@ public final class TraceReader {
     /// Seconds ("12.5") or ISO-8601 ("2023-11-16 18:15:46.6805900", "2023-11-16T18:15:46Z",
     /// with an optional ±hh:mm offset) to nanoseconds.
     public static func parseTime(_ s: String) -> Int64? { parseTime(ArraySlice(Array(s.utf8))) }
+
+    /// Whether a time field is an ISO-8601 timestamp (as `parseTime` tells them apart).
+    static func isISO(_ c: ArraySlice<UInt8>) -> Bool { c.count >= 19 && c[c.startIndex + 4] == 0x2D }
 
     /// The same, on the bytes of a field (no String made).
     public static func parseTime(_ c: ArraySlice<UInt8>) -> Int64? {

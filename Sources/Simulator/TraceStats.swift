@@ -20,6 +20,11 @@ public struct TraceStats: Sendable {
     public var targets: [(name: String, rows: Int64)] = []
     public var callers = 0
 
+    /// Per-second counts cover a trace's first 31 days (21 MB of counters at most), per-minute
+    /// counts its first 10 years (42 MB); the other figures cover every row.
+    static let secondBuckets = 31 * 86_400
+    static let minuteBuckets = 10 * 365 * 1440
+
     public static func read(path: String, format: TraceSpec.Format) throws -> TraceStats {
         let reader = try TraceReader(spec: TraceSpec(format: format, path: path, resolvedPath: path), defaultTarget: 0, targetNames: [""])
         reader.seenTargets = StringTable()
@@ -32,11 +37,17 @@ public struct TraceStats: Sendable {
         while let row = try reader.next(callers: &callers, versions: &versions) {
             stats.rows += 1
             let second = Int(row.offset / 1_000_000_000)
-            while stats.perSecond.count <= second { stats.perSecond.append(0) }
-            stats.perSecond[second] += 1
+            // Counters for the span between rows, bounded: two rows ten years apart must not
+            // allocate a counter for every second in between.
+            if second < Self.secondBuckets {
+                while stats.perSecond.count <= second { stats.perSecond.append(0) }
+                stats.perSecond[second] += 1
+            }
             let minute = second / 60
-            while stats.perMinute.count <= minute { stats.perMinute.append(0) }
-            stats.perMinute[minute] += 1
+            if minute < Self.minuteBuckets {
+                while stats.perMinute.count <= minute { stats.perMinute.append(0) }
+                stats.perMinute[minute] += 1
+            }
             if previous >= 0 {
                 let gap = Double(row.offset - previous) / 1e9
                 n += 1
@@ -77,6 +88,7 @@ public struct TraceStats: Sendable {
         func f(_ x: Double, _ d: Int = 2) -> String { CSVNumber.fixed(x, d) }
         let meanRate = span > 0 ? Double(rows) / span : 0
         var text = "\(file): \(rows) rows over \(f(span, 1)) s (\(f(span / 60, 1)) min)\n\n"
+        if span > Double(Self.secondBuckets) { text += "(per-second figures cover the first 31 days\(span / 60 > Double(Self.minuteBuckets) ? ", per-minute the first 10 years" : ""))\n" }
         text += "arrivals per second   mean \(f(meanRate))   p50 \(Self.quantile(perSecond, 50))   p99 \(Self.quantile(perSecond, 99))   max \(perSecond.max() ?? 0)"
         text += "   peak-to-mean \(f(meanRate > 0 ? Double(perSecond.max() ?? 0) / meanRate : 0))\n"
         let fullMinutes = perMinute.count > 1 ? Array(perMinute.dropLast()) : perMinute   // the last minute may be partial

@@ -300,3 +300,34 @@ extension TraceTests {
         }
     }
 }
+
+/// Malformed time columns: found and named, never a huge allocation.
+final class TraceTimeFormatTests: XCTestCase {
+    func write(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "headroom-trace-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).csv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// A row in seconds and a row in ISO-8601 were read as 56 years apart (and `trace stats`
+    /// kept a counter for every second between): now the second format is an error at its row.
+    func testMixedTimeFormatsAreAnError() throws {
+        for text in ["time,target\n1,a\n2026-01-01T00:00:00Z,a\n", "time,target\n2026-01-01T00:00:00Z,a\n5,a\n"] {
+            let path = try write(text)
+            XCTAssertThrowsError(try TraceStats.read(path: path, format: .csv)) { error in
+                XCTAssertTrue("\(error)".contains(":3:") && "\(error)".contains("a trace uses one time format"), "\(error)")
+            }
+        }
+    }
+
+    /// Two rows ten years apart: the statistics are bounded, and say what they cover.
+    func testLongSpansKeepBoundedCounters() throws {
+        let path = try write("time,target\n2016-01-01T00:00:00Z,a\n2026-01-01T00:00:00Z,a\n")
+        let stats = try TraceStats.read(path: path, format: .csv)
+        XCTAssertEqual(stats.rows, 2)
+        XCTAssertLessThanOrEqual(stats.perSecond.count, TraceStats.secondBuckets)
+        XCTAssertLessThanOrEqual(stats.perMinute.count, TraceStats.minuteBuckets)
+        XCTAssertTrue(stats.describe(file: "t.csv").contains("per-second figures cover the first 31 days"))
+    }
+}
