@@ -84,13 +84,20 @@ struct ValueReader {
         return n
     }
 
-    func integer(_ node: JSONNode, _ path: String, min: Int = 0) throws -> Int {
-        guard case let .number(n) = node.value, n == n.rounded(), abs(n) < 1e15 else {
+    /// A whole number in `min...max` (at most 10¹⁵ − 1 unless a smaller bound is given).
+    func integer(_ node: JSONNode, _ path: String, min: Int = 0, max: Int = 999_999_999_999_999) throws -> Int {
+        guard case let .number(n) = node.value, n == n.rounded() else {
             throw error(node, path, "expected a whole number ≥ \(min), found \(node.value.kindDescription)")
         }
-        guard Int(n) >= min else { throw error(node, path, "expected a whole number ≥ \(min), found \(Int(n))") }
+        guard n >= Double(min), n <= Double(max) else {
+            throw error(node, path, "expected a whole number from \(min) to \(max), found \(Self.show(n))")
+        }
         return Int(n)
     }
+
+    /// The most nodes, instances or concurrent requests a count in a scenario may give: a
+    /// million, so a plan's tables are sized in megabytes before anything runs.
+    static let largestCount = 1_000_000
 
     /// A duration: a string with a unit ("250ms", "30s", "10m", "2h", "1d", "1h30m") or a
     /// number of seconds. Never negative.

@@ -244,10 +244,10 @@ struct ScenarioDecoder {
                               suggestion: "lower requires, or add a larger node type to hardware and runsOn")
             }
             runsOn = runsOn.filter { fitting.contains($0) } // a type it cannot fit on is never chosen
-            let concurrency = try o.optional("concurrency").map { try v.integer($0, o.childPath("concurrency"), min: 1) } ?? 1
+            let concurrency = try o.optional("concurrency").map { try v.integer($0, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount) } ?? 1
             // Default queue depth 10,000: Knative's activator breaker queue (autoscalers.md §3.3,
             // pkg/activator/net/throttler.go breakerQueueDepth).
-            let queueLimit = try o.optional("queueLimit").map { try v.integer($0, o.childPath("queueLimit")) } ?? 10_000
+            let queueLimit = try o.optional("queueLimit").map { try v.integer($0, o.childPath("queueLimit"), max: 1_000_000_000) } ?? 10_000
             var base = ModelDefinition(name: m.key, version: version, image: image, initTime: initTime, load: load, requires: requires,
                                        runsOn: runsOn, service: service, serverlessService: serverlessService,
                                        concurrency: concurrency, queueLimit: queueLimit)
@@ -359,7 +359,7 @@ struct ScenarioDecoder {
             model.service = service
             model.serverlessService = serverless ?? base.serverlessService
         }
-        if let n = o.optional("concurrency") { model.concurrency = try v.integer(n, o.childPath("concurrency"), min: 1) }
+        if let n = o.optional("concurrency") { model.concurrency = try v.integer(n, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount) }
         try o.finish()
         return model
     }
@@ -662,7 +662,7 @@ struct ScenarioDecoder {
         let name = try v.string(try o.required("name", expected: "the job's name"), o.childPath("name"))
         let h = try o.required("hardware", expected: "the node type the job runs on")
         let hardware = try resolve(try v.string(h, o.childPath("hardware")), in: hardwareNames, node: h, path: o.childPath("hardware"), what: "node type")
-        let nodes = try v.integer(try o.required("nodes", expected: "whole nodes the job needs"), o.childPath("nodes"), min: 1)
+        let nodes = try v.integer(try o.required("nodes", expected: "whole nodes the job needs"), o.childPath("nodes"), min: 1, max: ValueReader.largestCount)
         let start = try o.optional("start").map { try v.duration($0, o.childPath("start")) } ?? 0
         let duration = try v.duration(try o.required("duration", expected: "how long the job runs once started"), o.childPath("duration"), positive: true)
         let priority = try o.optional("priority").map { try v.integer($0, o.childPath("priority"), min: -1_000_000) } ?? 1
@@ -712,9 +712,9 @@ struct ScenarioDecoder {
             let p = ObjectReader.join(path, m.key)
             let h = try resolve(m.key, in: hardwareNames, node: m.value, path: p, what: "node type")
             var o = try ObjectReader(m.value, path: p, file: file, what: "an object {\"min\": m, \"max\": n}")
-            let min = try o.optional("min").map { try v.integer($0, o.childPath("min")) } ?? 0
+            let min = try o.optional("min").map { try v.integer($0, o.childPath("min"), max: ValueReader.largestCount) } ?? 0
             let maxNode = try o.required("max", expected: "the most nodes of this type")
-            let max = try v.integer(maxNode, o.childPath("max"), min: 1)
+            let max = try v.integer(maxNode, o.childPath("max"), min: 1, max: ValueReader.largestCount)
             guard max >= min else { throw v.error(maxNode, o.childPath("max"), "max (\(max)) is below min (\(min))") }
             try o.finish()
             return NodeRange(hardware: h, min: min, max: max)
@@ -737,13 +737,13 @@ struct ScenarioDecoder {
                 var nodes = [Int](repeating: 0, count: hardwareNames.count)
                 for nm in try namedMembers(nNode, o.childPath("nodes"), what: "node counts") {
                     let p = ObjectReader.join(o.childPath("nodes"), nm.key)
-                    nodes[try resolve(nm.key, in: hardwareNames, node: nm.value, path: p, what: "node type")] = try v.integer(nm.value, p)
+                    nodes[try resolve(nm.key, in: hardwareNames, node: nm.value, path: p, what: "node type")] = try v.integer(nm.value, p, max: ValueReader.largestCount)
                 }
                 var instances = [Int?](repeating: nil, count: modelNames.count)
                 if let iNode = o.optional("instances") {
                     for im in try namedMembers(iNode, o.childPath("instances"), what: "instance counts") {
                         let p = ObjectReader.join(o.childPath("instances"), im.key)
-                        instances[try resolve(im.key, in: modelNames, node: im.value, path: p, what: "model")] = try v.integer(im.value, p)
+                        instances[try resolve(im.key, in: modelNames, node: im.value, path: p, what: "model")] = try v.integer(im.value, p, max: ValueReader.largestCount)
                     }
                 }
                 policy = .traditional(nodes: nodes, instances: instances)
@@ -787,8 +787,8 @@ struct ScenarioDecoder {
                         let p = ObjectReader.join(o.childPath("instances"), im.key)
                         let model = try resolve(im.key, in: modelNames, node: im.value, path: p, what: "model")
                         var io = try ObjectReader(im.value, path: p, file: file, what: "an object {\"min\": m, \"max\": n}")
-                        let min = try io.optional("min").map { try v.integer($0, io.childPath("min"), min: 1) } ?? 1
-                        let max = try io.optional("max").map { try v.integer($0, io.childPath("max"), min: 1) } ?? 1000
+                        let min = try io.optional("min").map { try v.integer($0, io.childPath("min"), min: 1, max: ValueReader.largestCount) } ?? 1
+                        let max = try io.optional("max").map { try v.integer($0, io.childPath("max"), min: 1, max: ValueReader.largestCount) } ?? 1000
                         guard max >= min else { throw v.error(im.value, p, "max (\(max)) is below min (\(min))") }
                         try io.finish()
                         instances.append(InstanceRange(model: model, min: min, max: max))
@@ -874,7 +874,7 @@ struct ScenarioDecoder {
                     for m in try namedMembers(pc, o.childPath("provisionedConcurrency"), what: "environments by model") {
                         let p = ObjectReader.join(o.childPath("provisionedConcurrency"), m.key)
                         let k = try resolve(m.key, in: modelNames, node: m.value, path: p, what: "model")
-                        provisioned[k] = try v.integer(m.value, p)
+                        provisioned[k] = try v.integer(m.value, p, max: ValueReader.largestCount)
                     }
                 }
                 var hybrid = false
@@ -907,7 +907,7 @@ struct ScenarioDecoder {
                     let p = ObjectReader.join(o.childPath("commitments"), cm.key)
                     let h = try resolve(cm.key, in: hardwareNames, node: cm.value, path: p, what: "node type")
                     var co = try ObjectReader(cm.value, path: p, file: file)
-                    let n = try v.integer(try co.required("nodes", expected: "nodes committed for the whole run"), co.childPath("nodes"), min: 1)
+                    let n = try v.integer(try co.required("nodes", expected: "nodes committed for the whole run"), co.childPath("nodes"), min: 1, max: ValueReader.largestCount)
                     let price = try v.number(try co.required("pricePerHour", expected: "USD per committed node-hour"), co.childPath("pricePerHour"), min: 0, max: 1e6)
                     try co.finish()
                     commitments.append(Commitment(hardware: h, nodes: n, pricePerHour: price))

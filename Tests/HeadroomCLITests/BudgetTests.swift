@@ -87,7 +87,10 @@ final class BudgetTests: XCTestCase {
     func testHugeNumbersAreRefusedNotTrapped() {
         for (setting, expected) in [("models.sentiment.init=1e300", "at most 10 years"), ("slo.timeout=1e300", "at most 10 years"),
                                     ("plans.serverless.keepAlive=1e300", "at most 10 years"), ("duration=1e12", "at most 10 years"),
-                                    ("hardware[\"cpu.c5xl\"].pricePerHour=1e300", "expected a number ≤ 1000000")] {
+                                    ("hardware[\"cpu.c5xl\"].pricePerHour=1e300", "expected a number ≤ 1000000"),
+                                    ("plans.reserved.nodes[\"cpu.c5xl\"]=2147483648", "expected a whole number from 0 to 1000000"),
+                                    ("models.sentiment.concurrency=1e12", "expected a whole number from 1 to 1000000"),
+                                    ("models.sentiment.queueLimit=1e15", "expected a whole number from 0 to 1000000000")] {
             let r = runHeadroom(["run", scenario("quickstart.json"), "--set", setting, "--out", NSTemporaryDirectory() + "never-\(getpid())"])
             XCTAssertEqual(r.status, 1, setting)
             XCTAssertTrue(r.err.contains(expected) && r.err.contains("quickstart.json:"), setting + ": " + r.err)
