@@ -94,7 +94,7 @@ struct CalibrateCommand {
                   + (speed != 1 ? " at speed \(Gates.show(speed)) (\(TerminalTable.duration(length / speed)))" : "")
                   + (runs > 1 ? ", \(runs) times" : "") + "\n")
         // SIGINT stops whichever run is under way, and no further run starts.
-        let current = ServeLog.Box<LoadGenerator>()
+        let current = SharedReference<LoadGenerator>()
         let interrupt = InterruptWatch { current.value?.stop() }
         defer { interrupt.cancel() }
         var loads: [LoadRun] = []
@@ -170,11 +170,7 @@ struct CalibrateCommand {
 
         // Everything is written together at the end.
         var measuredRun = measured
-        let part = writer.measuredStaging.stagingDirectory + "/requests.measured.part"
-        guard FileManager.default.createFile(atPath: part, contents: Data(MeasuredRun.requestRows(load, plan: planName).utf8)) else {
-            throw SimulationError.io("cannot write \(part)")
-        }
-        measuredRun.requestLogs = [part]
+        try MeasuredRun.stageRequests(load, plan: planName, in: writer.measuredStaging.stagingDirectory, into: &measuredRun)
         let manifest = Manifest(headroom: Help.version, command: invocation, scenario: file, seed: simulated.seed, plans: [planName], started: started)
         try writer.write(measured: measuredRun, simulated: simulated, interval: interval, manifest: manifest,
                          accuracy: Calibration.csv(rows), calibrated: text, serveLog: serveLog.text)
@@ -209,15 +205,6 @@ struct CalibrateCommand {
 
 /// The serve log of a calibration, kept in memory and written with the reports.
 final class ServeLog: @unchecked Sendable {
-    /// A reference shared with a signal handler.
-    final class Box<T: AnyObject>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: T?
-        var value: T? {
-            get { lock.withLock { stored } }
-            set { lock.withLock { stored = newValue } }
-        }
-    }
 
     private let lock = NSLock()
     private var lines: [String] = []

@@ -155,11 +155,7 @@ struct LoadgenCommand {
         }
         let reportScenario = try scenario ?? MeasuredRun.traceScenario(name: name, targets: load.targetNames, file: traceFile!)
         var run = MeasuredRun.result(load, scenario: reportScenario, plan: plan, policy: "measured", interval: interval)
-        let part = staging.stagingDirectory + "/requests.measured.part"
-        guard FileManager.default.createFile(atPath: part, contents: Data(MeasuredRun.requestRows(load, plan: plan).utf8)) else {
-            throw SimulationError.io("cannot write \(part)")
-        }
-        run.requestLogs = [part]
+        try MeasuredRun.stageRequests(load, plan: plan, in: staging.stagingDirectory, into: &run)
         let manifest = Manifest(headroom: Help.version, command: invocation, scenario: scenarioFile ?? traceFile!, seed: scenario == nil ? nil : run.seed,
                                 plans: [plan], started: started)
         let written = try ReportFiles.write(run, staging: staging, interval: interval, manifest: manifest)

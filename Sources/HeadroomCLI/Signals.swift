@@ -72,3 +72,13 @@ struct UncheckedSink: @unchecked Sendable {
     let value: TextSink
     init(_ value: TextSink) { self.value = value }
 }
+
+/// A reference a signal handler reads while the command replaces it (the run under way).
+final class SharedReference<T: AnyObject>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T?
+    var value: T? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

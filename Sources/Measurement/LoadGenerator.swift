@@ -33,9 +33,17 @@ public struct LoadTarget: Sendable {
         pathPrefix = prefix
     }
 
+    /// A name as one path segment (a "/" in it escaped too).
+    static func segment(_ name: String) -> String {
+        name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name
+    }
+
+    /// The KServe v2 metadata path of a model (or pipeline) named `target`.
+    public func metadataPath(target: String) -> String { pathPrefix + "/v2/models/" + Self.segment(target) }
+
     /// The path of an inference request to `target` (and `version`, when pinned).
     public func path(target: String, version: String) -> String {
-        let t = target.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? target
+        let t = Self.segment(target)
         switch api {
         case .kserve:
             let v = version.isEmpty ? "" : "/versions/" + (version.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? version)
@@ -73,6 +81,18 @@ public struct SentRequest: Sendable {
     public var cold: Bool
     /// Index into `LoadRun.reasons` of a rejection's reason (0: none).
     public var reason: UInt8
+}
+
+extension SentRequest {
+    /// How a request ended, as a simulation's reports count it: a 2xx is completed; a 504,
+    /// or no answer within the client's timeout, is timed out; anything else is rejected.
+    public enum Outcome: String, Sendable { case completed, timedOut = "timed_out", rejected }
+
+    public var outcome: Outcome {
+        if (200..<300).contains(Int(status)) { return .completed }
+        if status == 504 || (status == 0 && reason == 0) { return .timedOut }
+        return .rejected
+    }
 }
 
 /// Everything a load run measured.
@@ -169,7 +189,7 @@ public final class LoadGenerator: @unchecked Sendable {
         }
         guard target.api == .kserve, root.status == 200 else { return }
         for name in targets {
-            let path = target.pathPrefix + "/v2/models/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name)
+            let path = target.metadataPath(target: name)
             if case let .answered(r) = probe.call(HTTPRequest(method: "GET", target: path), deadline: deadline, connectTimeout: 3), r.status == 404 {
                 throw LoadError.data("http://\(target.address)\(target.pathPrefix) does not serve the target \"\(name)\" (GET \(path) answered 404: \(String(decoding: r.body.prefix(200), as: UTF8.self)))")
             }

@@ -28,14 +28,15 @@ public enum MeasuredRun {
             var s = OutcomeStats()
             s.requests = 1
             if q.cold { s.coldStarts = 1 }
-            if (200..<300).contains(Int(q.status)) {
+            switch q.outcome {
+            case .completed:
                 s.completed = 1
                 let latency = max(0, q.end - q.due)
                 s.latency.record(latency)
                 if let slo, latency <= slo { s.withinSLO = 1 }
-            } else if q.status == 504 || q.status == 0 && q.reason == 0 {
+            case .timedOut:
                 s.timedOut = 1
-            } else {
+            case .rejected:
                 s.rejected = 1
                 if let k = simulatedReasons.firstIndex(of: load.reasons[Int(q.reason)]) { r.rejectedByReason[k] += 1 }
             }
@@ -72,9 +73,11 @@ public enum MeasuredRun {
             out[row(q.due)].arrivals += 1
             if q.cold { out[row(q.due)].coldStarts += 1 }
             let k = row(q.end)
-            if (200..<300).contains(Int(q.status)) { out[k].completions += 1 }
-            else if q.status == 504 || q.status == 0 && q.reason == 0 { out[k].timeouts += 1 }
-            else { out[k].rejections += 1 }
+            switch q.outcome {
+            case .completed: out[k].completions += 1
+            case .timedOut: out[k].timeouts += 1
+            case .rejected: out[k].rejections += 1
+            }
         }
         var j = 0
         for k in out.indices {
@@ -98,15 +101,25 @@ public enum MeasuredRun {
     public static func requestRows(_ load: LoadRun, plan: String) -> String {
         var out = ""
         for q in load.requests {
-            let outcome = (200..<300).contains(Int(q.status)) ? "completed" : (q.status == 504 || q.status == 0 && q.reason == 0) ? "timed_out" : "rejected"
+            let outcome = q.outcome
             let target = load.targetNames[Int(q.target)]
             let fields = [CSVNumber.field(plan), String(q.id), CSVNumber.field(load.callers[Int(q.caller)]), CSVNumber.field(target),
                           CSVNumber.field(target), CSVNumber.field(load.versions[Int(q.version)]),
-                          CSVNumber.seconds(q.due), CSVNumber.seconds(q.sent), CSVNumber.seconds(q.end), outcome, q.cold ? "true" : "false", "", "",
-                          CSVNumber.field(outcome == "rejected" ? load.reasons[Int(q.reason)] : "")]
+                          CSVNumber.seconds(q.due), CSVNumber.seconds(q.sent), CSVNumber.seconds(q.end), outcome.rawValue, q.cold ? "true" : "false", "", "",
+                          CSVNumber.field(outcome == .rejected ? load.reasons[Int(q.reason)] : "")]
             out += fields.joined(separator: ",") + "\n"
         }
         return out
+    }
+
+    /// Writes the load run's requests.csv rows as a part file in `folder` (a report
+    /// staging folder) and names it in `run`, for the report writer to join under its header.
+    public static func stageRequests(_ load: LoadRun, plan: String, in folder: String, into run: inout RunResult) throws {
+        let part = folder + "/requests.measured.part"
+        guard FileManager.default.createFile(atPath: part, contents: Data(requestRows(load, plan: plan).utf8)) else {
+            throw SimulationError.io("cannot write \(part)")
+        }
+        run.requestLogs = [part]
     }
 
     /// A scenario that only names a trace's targets, so a trace replayed without one still
