@@ -33,8 +33,10 @@ let package = Package(
         .target(name: "Planning", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
         // Virtual clock, event queue, hardware, workloads, billing and the run loop.
         .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings),
+        // epoll, eventfd and thread names for the runtime's event loop (Glibc's module lacks them).
+        .target(name: "CEventLoop"),
         // The same core on the wall clock: worker processes, HTTP front, metrics, decision log.
-        .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning", "Digest"]),
+        .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning", "Digest", "CEventLoop"]),
         // Live measurement: an open-loop load generator, measured report folders, calibration
         // of a scenario from its real workers, and the simulated-vs-measured accuracy table.
         .target(name: "Measurement", dependencies: ["Scenario", "SchedulerCore", "Planning", "Simulator", "Runtime", "Reports"]),

@@ -31,6 +31,11 @@ final class Call: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var events: [Event] = []
+    /// Where events go when an event loop drives the call (set before it is submitted):
+    /// otherwise they wait in `events` for `next()`.
+    var sink: ((Event) -> Void)?
+    /// The client has been answered (on the driving loop's thread).
+    var clientDone = false
 
     // Set on the core's executor only.
     var slot = -1
@@ -84,6 +89,7 @@ final class Call: @unchecked Sendable {
     }
 
     func post(_ event: Event) {
+        if let sink { return sink(event) }
         condition.lock()
         events.append(event)
         condition.signal()

@@ -49,11 +49,21 @@ final class Front: @unchecked Sendable {
         bootID = String(r.next() & 0xffff_ffff, radix: 16)
     }
 
-    func handle(_ request: HTTPRequest) -> HTTPResponse {
+    typealias Respond = @Sendable (HTTPResponse) -> Void
+
+    /// Answers `request` through `respond`, once. Called on `loop`'s thread: what can be
+    /// answered at once is; an inference request is submitted to the core and answered when
+    /// its stages are, with the workers called from the loop.
+    func handle(_ request: HTTPRequest, loop: EventLoop, respond: @escaping Respond) {
+        if let response = route(request, loop: loop, respond: respond) { respond(response) }
+    }
+
+    /// The answer, or nil when `respond` will be called later.
+    private func route(_ request: HTTPRequest, loop: EventLoop, respond: @escaping Respond) -> HTTPResponse? {
         let path = request.path
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst().map { String(decoding: $0, as: UTF8.self) }
         let query = String(request.query)
-        func only(_ method: String, _ body: () -> HTTPResponse) -> HTTPResponse {
+        func only(_ method: String, _ body: () -> HTTPResponse?) -> HTTPResponse? {
             guard request.method == method || (method == "GET" && request.method == "HEAD") else {
                 return .error(405, "\(request.method) is not allowed on \(path); use \(method)", headers: [("Allow", method)])
             }
@@ -65,19 +75,21 @@ final class Front: @unchecked Sendable {
                 HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(host.metricsText().utf8))
             }
         case "v2":
-            return routeV2(request, Array(parts.dropFirst()), query: query, only: only)
+            return routeV2(request, Array(parts.dropFirst()), query: query, loop: loop, respond: respond, only: only)
         case "2015-03-31" where parts.count == 4 && parts[1] == "functions" && parts[3] == "invocations":
             return only("POST") {
                 let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
-                return infer(request, target: Front.decoded(parts[2]), version: version == "$LATEST" ? nil : version,
-                             style: .lambdaInvoke, query: "")
+                infer(request, target: Front.decoded(parts[2]), version: version == "$LATEST" ? nil : version,
+                      style: .lambdaInvoke, query: "", loop: loop, respond: respond)
+                return nil
             }
         default:
             return .error(404, "no such path: \(path)")
         }
     }
 
-    private func routeV2(_ request: HTTPRequest, _ p: [String], query: String, only: (String, () -> HTTPResponse) -> HTTPResponse) -> HTTPResponse {
+    private func routeV2(_ request: HTTPRequest, _ p: [String], query: String, loop: EventLoop, respond: @escaping Respond,
+                         only: (String, () -> HTTPResponse?) -> HTTPResponse?) -> HTTPResponse? {
         switch p.count {
         case 0:
             return only("GET") { .json(200, "{\"name\":\"headroom\",\"version\":\(JSON.quote(self.version)),\"extensions\":[]}") }
@@ -96,7 +108,10 @@ final class Front: @unchecked Sendable {
         }
         switch rest {
         case ["infer"]:
-            return only("POST") { infer(request, target: name, version: version, style: .kserve, query: query) }
+            return only("POST") {
+                infer(request, target: name, version: version, style: .kserve, query: query, loop: loop, respond: respond)
+                return nil
+            }
         case []:
             return only("GET") {
                 switch resolve(name, version: version) {
@@ -148,7 +163,9 @@ final class Front: @unchecked Sendable {
     static let forwarded: [String] = ["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
                                          "x-amzn-trace-id", "inference-header-content-length"]
 
-    func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String) -> HTTPResponse {
+    /// Authenticates, resolves and submits an inference request; `respond` gets its answer.
+    func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String,
+               loop: EventLoop, respond: @escaping Respond) {
         let arrival = MonotonicClock.nanoseconds()
         let arrivalUnix = AuditLog.nowMicros()
         let n = ids.withLock { $0 += 1; return $0 }
@@ -169,39 +186,92 @@ final class Front: @unchecked Sendable {
         var entry: AccessKeys.Entry?
         if let keys {
             guard let presented = AccessKeys.presented(in: request) else {
-                return answer(.error(401, "an API key is required: send it as Authorization: Bearer <key> or x-api-key", headers: [("WWW-Authenticate", "Bearer")]),
-                              outcome: "refused", reason: "unauthenticated")
+                return respond(answer(.error(401, "an API key is required: send it as Authorization: Bearer <key> or x-api-key", headers: [("WWW-Authenticate", "Bearer")]),
+                                      outcome: "refused", reason: "unauthenticated"))
             }
             guard let e = keys.authenticate(presented) else {
-                return answer(.error(401, "unknown API key", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")]),
-                              outcome: "refused", reason: "unauthenticated")
+                return respond(answer(.error(401, "unknown API key", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")]),
+                                      outcome: "refused", reason: "unauthenticated"))
             }
             entry = e
             callerName = e.caller
         }
         let target: Int
         switch resolve(name, version: version) {
-        case let .failure(e): return answer(e.response, outcome: "refused", reason: "unknown_target")
+        case let .failure(e): return respond(answer(e.response, outcome: "refused", reason: "unknown_target"))
         case let .success(t): target = t
         }
         if let entry, !AccessKeys.allows(entry, target: name, version: version) {
             let what = version.map { "version \($0) of \(name)" } ?? name
-            return answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), outcome: "refused", reason: "forbidden")
+            return respond(answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), outcome: "refused", reason: "forbidden"))
         }
         let caller = host.callerID(callerName)
         let headers = request.headers.filter { HTTPRequest.isOne(of: Front.forwarded, $0.name) }
         if let graph = graphs[target] {
-            let (response, stages, outcome, reason) = inferGraph(graph, target: target, caller: caller, id: id, query: query, headers: headers,
-                                                                 body: request.body, style: style)
-            return answer(response, outcome: outcome, reason: reason, stages: stages)
+            // A graph's stages are orchestrated by waiting threads (one per stage in flight).
+            let finish = Unchecked(answer)
+            Thread.detachNewThread { [self] in
+                let (response, stages, outcome, reason) = inferGraph(graph, target: target, caller: caller, id: id, query: query, headers: headers,
+                                                                     body: request.body, style: style)
+                respond(finish.value(response, outcome, reason, stages))
+            }
+            return
         }
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
                         arrival: arrival, timeout: timeout)
-        let response = drive(call)
-        return answer(response, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages)
+        drive(call, loop: loop) { response in
+            respond(answer(response, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))
+        }
     }
 
-    /// Submits the call and serves its stages on this thread until it has an answer.
+    /// Submits the call and serves its stages from `loop`: each event the host posts for it is
+    /// handled on the loop, and each worker call is made there without blocking it.
+    func drive(_ call: Call, loop: EventLoop, _ done: @escaping (HTTPResponse) -> Void) {
+        call.sink = { [self] event in loop.execute { self.step(call, event, loop: loop, done) } }
+        host.submit(call)
+    }
+
+    private func step(_ call: Call, _ event: Call.Event, loop: EventLoop, _ done: @escaping (HTTPResponse) -> Void) {
+        guard !call.clientDone else { return }
+        switch event {
+        case let .finished(response):
+            call.clientDone = true
+            done(response)
+        case .completed:
+            call.clientDone = true
+            done(call.clientAnswer())
+        case let .dispatch(instance, generation, endpoint, stage):
+            let sent = MonotonicClock.nanoseconds()
+            let host = self.host
+            endpoint.invokeAsync(stage, deadline: call.deadline, loop: loop) { [self] outcome in
+                switch outcome {
+                case let .answered(response, functionError):
+                    if let recorder, let model = call.models.last {
+                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
+                    }
+                    host.stageAnswered(call, response, functionError: functionError)
+                case let .timedOut(resume):
+                    // The host's deadline timer answers 504; the worker keeps the slot until
+                    // it answers, for as long again, else it is stopped and replaced.
+                    guard let resume else {
+                        return host.workerBroken(instance: instance, generation: generation, why: "invocation \(call.id) timed out")
+                    }
+                    resume(MonotonicClock.nanoseconds() + Int64(timeout * 1e9)) { next in
+                        switch next {
+                        case let .answered(response, functionError): host.stageAnswered(call, response, functionError: functionError)
+                        case .timedOut: host.workerBroken(instance: instance, generation: generation, why: "no answer to request \(call.id) within twice the timeout")
+                        case let .failed(why): host.workerBroken(instance: instance, generation: generation, why: why)
+                        }
+                    }
+                case let .failed(why):
+                    host.workerBroken(instance: instance, generation: generation, why: "connection failed (\(why))")
+                }
+            }
+        }
+    }
+
+    /// Submits the call and serves its stages on this thread until it has an answer (a graph
+    /// pipeline's stage, on a thread of its own).
     func drive(_ call: Call) -> HTTPResponse {
         host.submit(call)
         while true {

@@ -33,7 +33,8 @@ public struct ServeOptions: Sendable {
 /// HTTP API.
 public final class RuntimeServer: @unchecked Sendable {
     let host: ServingHost
-    let http: HTTPServer
+    let http: LoopHTTPServer
+    let loop: EventLoop
     let options: ServeOptions
     public var address: SocketAddress { http.address }
 
@@ -93,25 +94,31 @@ public final class RuntimeServer: @unchecked Sendable {
             throw error
         }
         let front = Front(host: host, version: options.version, keys: options.keys, audit: audit, recorder: options.recorder)
-        let http: HTTPServer
+        let http: LoopHTTPServer
+        let loop: EventLoop
         do {
-            http = try HTTPServer(address: options.listen, limits: options.limits, maxConnections: options.maxConnections) { front.handle($0) }
+            loop = try EventLoop()
+            http = try LoopHTTPServer(address: options.listen, limits: options.limits, maxConnections: options.maxConnections, loop: loop) {
+                front.handle($0, loop: $1, respond: $2)
+            }
         } catch {
             host.shutdown()
             audit?.close()
             throw RuntimeError("cannot listen on \(options.listen): \(error)")
         }
+        loop.start(name: "headroom-http")
         http.start()
-        let server = RuntimeServer(host: host, http: http, options: options, audit: audit)
+        let server = RuntimeServer(host: host, http: http, loop: loop, options: options, audit: audit)
         options.say("serving \(scenario.name), plan \(plan.name), on http://\(http.address)")
         return server
     }
 
     let audit: AuditLog?
 
-    init(host: ServingHost, http: HTTPServer, options: ServeOptions, audit: AuditLog?) {
+    init(host: ServingHost, http: LoopHTTPServer, loop: EventLoop, options: ServeOptions, audit: AuditLog?) {
         self.host = host
         self.http = http
+        self.loop = loop
         self.options = options
         self.audit = audit
     }
@@ -137,6 +144,7 @@ public final class RuntimeServer: @unchecked Sendable {
     /// worker is stopped (SIGTERM, its `stopGrace`, SIGKILL) and the decision log closed.
     public func stop() {
         http.stop(grace: options.drainGrace)
+        loop.stop()
         host.shutdown()
         audit?.close()   // the last records and a final digest
     }

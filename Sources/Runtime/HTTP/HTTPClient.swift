@@ -61,7 +61,7 @@ public final class HTTPClient: @unchecked Sendable {
     public func keepWaiting(_ pending: Pending, deadline: Int64) -> Outcome {
         do {
             let response = try pending.connection.readResponse(method: pending.method, deadline: deadline)
-            if response.header("connection")?.lowercased() == "close" {
+            if response.asksToClose {
                 pending.connection.socket.close()
             } else {
                 let kept = idle.withLock { list -> Bool in

@@ -36,9 +36,15 @@ public enum HTTPReadError: Error, Equatable {
 /// Not thread-safe: one thread uses a connection at a time.
 public final class HTTPConnection: @unchecked Sendable {
     public let socket: Socket
-    private var buffer: [UInt8]
-    private var start = 0
-    private var end = 0
+    var buffer: [UInt8]
+    var start = 0
+    var end = 0
+    /// Parsing only what is buffered (an event loop reads): a read that needs more throws
+    /// `NeedMore` instead of blocking, and `eof` says the peer has finished sending.
+    var nonblocking = false
+    var eof = false
+    /// A 100 Continue was sent for the request being read (a re-parse must not send another).
+    var continueSent = false
 
     public init(socket: Socket, bufferSize: Int = 64 * 1024) {
         self.socket = socket
@@ -50,6 +56,10 @@ public final class HTTPConnection: @unchecked Sendable {
 
     /// Reads more bytes; false at end of stream.
     private func fill(deadline: Int64) throws -> Bool {
+        if nonblocking {
+            if eof { return false }
+            throw NeedMore.unknown
+        }
         if start == end { start = 0; end = 0 }
         if end == buffer.count {
             if start > 0 {
@@ -74,25 +84,47 @@ public final class HTTPConnection: @unchecked Sendable {
         return true
     }
 
-    /// One line without its CRLF (a bare LF is accepted), at most `limit` bytes.
-    private func readLine(limit: Int, deadline: Int64, tooLong: HTTPReadError) throws -> String {
+    /// One line without its CRLF (a bare LF is accepted), at most `limit` bytes: its range
+    /// in `buffer`, valid until the next read.
+    private func readLineRange(limit: Int, deadline: Int64, tooLong: HTTPReadError) throws -> Range<Int> {
         var scanned = start
         while true {
-            if let lf = buffer[scanned..<end].firstIndex(of: 10) {
+            let lf: Int? = buffer.withUnsafeBufferPointer { b in
+                guard scanned < end, let p = memchr(b.baseAddress! + scanned, 10, end - scanned) else { return nil }
+                return UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - b.baseAddress!
+            }
+            if let lf {
                 var lineEnd = lf
                 if lineEnd > start && buffer[lineEnd - 1] == 13 { lineEnd -= 1 }
                 guard lineEnd - start <= limit else { throw tooLong }
-                let line = String(decoding: buffer[start..<lineEnd], as: UTF8.self)
+                let line = start..<lineEnd
                 start = lf + 1
                 return line
             }
             if end - start > limit { throw tooLong }
-            scanned = end
+            let offset = end - start
             guard try fill(deadline: deadline) else { throw HTTPReadError.malformed(status: 400, message: "the connection closed in the middle of a line") }
+            scanned = start + offset   // `fill` may have moved the bytes
         }
     }
 
-    private func readBytes(_ count: Int, deadline: Int64) throws -> [UInt8] {
+    /// One line without its CRLF, as text.
+    private func readLine(limit: Int, deadline: Int64, tooLong: HTTPReadError) throws -> String {
+        let r = try readLineRange(limit: limit, deadline: deadline, tooLong: tooLong)
+        return text(r)
+    }
+
+    private func text(_ r: Range<Int>) -> String {
+        buffer.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 }
+
+    private func readBytes(_ count: Int, deadline: Int64, whole: Bool = false) throws -> [UInt8] {
+        if nonblocking && end - start < count {
+            if eof { throw HTTPReadError.malformed(status: 400, message: "the connection closed before the body's end") }
+            throw whole ? NeedMore.exact(count - (end - start)) : NeedMore.chunk(count - (end - start))
+        }
         var out = [UInt8]()
         out.reserveCapacity(count)
         while out.count < count {
@@ -108,21 +140,28 @@ public final class HTTPConnection: @unchecked Sendable {
 
     private func readHeaders(limits: HTTPLimits, deadline: Int64) throws -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(8)
         var total = 0
         let tooLarge = HTTPReadError.malformed(status: 431, message: "header fields larger than \(limits.headerBytes) bytes")
         while true {
-            let line = try readLine(limit: limits.headerBytes, deadline: deadline, tooLong: tooLarge)
+            let line = try readLineRange(limit: limits.headerBytes, deadline: deadline, tooLong: tooLarge)
             if line.isEmpty { return headers }
-            total += line.utf8.count
+            total += line.count
             guard total <= limits.headerBytes, headers.count < limits.headerCount else {
                 throw HTTPReadError.malformed(status: 431, message: "more than \(limits.headerCount) header fields or \(limits.headerBytes) bytes of them")
             }
-            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
-                  !line[..<colon].contains(where: { $0 == " " || $0 == "\t" }) else {
-                throw HTTPReadError.malformed(status: 400, message: "malformed header line")
+            // name ":" OWS value OWS, with no white space in the name (RFC 9112 §5).
+            var colon = -1
+            for i in line {
+                let b = buffer[i]
+                if b == 58 { colon = i; break }
+                if Self.isSpace(b) { break }
             }
-            let value = line[line.index(after: colon)...].trimmingSpaces
-            headers.append((String(line[..<colon]), value))
+            guard colon > line.lowerBound else { throw HTTPReadError.malformed(status: 400, message: "malformed header line") }
+            var from = colon + 1, to = line.upperBound
+            while from < to && Self.isSpace(buffer[from]) { from += 1 }
+            while to > from && Self.isSpace(buffer[to - 1]) { to -= 1 }
+            headers.append((text(line.lowerBound..<colon), text(from..<to)))
         }
     }
 
@@ -151,9 +190,20 @@ public final class HTTPConnection: @unchecked Sendable {
                 throw HTTPReadError.malformed(status: 400, message: "bad Content-Length \"\(first)\"")
             }
             guard n <= limit else { throw HTTPReadError.malformed(status: 413, message: "body of \(n) bytes; the limit is \(limit)") }
-            return try readBytes(n, deadline: deadline)
+            return try readBytes(n, deadline: deadline, whole: true)
         }
         guard untilClose else { return [] }
+        if nonblocking {
+            // The body ends where the stream does.
+            guard eof else {
+                if end - start > limit { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
+                throw NeedMore.untilClose
+            }
+            let body = Array(buffer[start..<end])
+            start = end
+            guard body.count <= limit else { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
+            return body
+        }
         var body: [UInt8] = []
         while true {
             body.append(contentsOf: buffer[start..<end])
@@ -180,27 +230,40 @@ public final class HTTPConnection: @unchecked Sendable {
     }
 
     private func readRequestBegun(limits: HTTPLimits, headDeadline: Int64) throws -> HTTPRequest {
-        var line = try readLine(limit: limits.requestLine, deadline: headDeadline,
-                                tooLong: .malformed(status: 414, message: "request line longer than \(limits.requestLine) bytes"))
+        let tooLong = HTTPReadError.malformed(status: 414, message: "request line longer than \(limits.requestLine) bytes")
+        var line = try readLineRange(limit: limits.requestLine, deadline: headDeadline, tooLong: tooLong)
         if line.isEmpty {   // RFC 9112 §2.2: ignore one empty line before the request line
-            line = try readLine(limit: limits.requestLine, deadline: headDeadline,
-                                tooLong: .malformed(status: 414, message: "request line longer than \(limits.requestLine) bytes"))
+            line = try readLineRange(limit: limits.requestLine, deadline: headDeadline, tooLong: tooLong)
         }
-        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ $0.isLetter && $0.isUppercase }), parts[1].hasPrefix("/") || parts[1] == "*" else {
-            throw HTTPReadError.malformed(status: 400, message: "malformed request line")
+        // method SP request-target SP HTTP-version, single spaces (RFC 9112 §3).
+        let malformed = HTTPReadError.malformed(status: 400, message: "malformed request line")
+        var spaces = (-1, -1)
+        for i in line where buffer[i] == 32 {
+            if spaces.0 < 0 { spaces.0 = i } else if spaces.1 < 0 { spaces.1 = i } else { throw malformed }
         }
-        guard parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0" else {
+        let (s1, s2) = spaces
+        guard s1 > line.lowerBound, s2 > s1 + 1, s2 < line.upperBound,
+              buffer[line.lowerBound..<s1].allSatisfy({ $0 >= 65 && $0 <= 90 }),   // an upper-case token
+              buffer[s1 + 1] == 47 || (s2 == s1 + 2 && buffer[s1 + 1] == 42) else {   // "/…" or "*"
+            throw malformed
+        }
+        let version = text(s2 + 1..<line.upperBound)
+        guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
             throw HTTPReadError.malformed(status: 505, message: "only HTTP/1.1 and HTTP/1.0 are served")
         }
+        let method = text(line.lowerBound..<s1)
+        let target = text(s1 + 1..<s2)
         let headers = try readHeaders(limits: limits, deadline: headDeadline)
         // RFC 9110 §10.1.1: a client that sent Expect: 100-continue (curl does above 1 KiB)
         // waits for the interim answer before sending the body.
-        if parts[2] == "HTTP/1.1", headers.contains(where: { HTTPRequest.sameName($0.name, "expect") && $0.value.lowercased() == "100-continue" }) {
+        if version == "HTTP/1.1", !continueSent,
+           headers.contains(where: { HTTPRequest.sameName($0.name, "expect") && HTTPRequest.sameName($0.value, "100-continue") }) {
+            continueSent = true
             try? socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         let body = try readBody(headers: headers, limit: limits.body, deadline: MonotonicClock.nanoseconds() + Int64(limits.bodyTimeout * 1e9), untilClose: false)
-        return HTTPRequest(method: String(parts[0]), target: String(parts[1]), version: String(parts[2]), headers: headers, body: body)
+        continueSent = false
+        return HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
     }
 
     /// Reads one response to a request with `method`, all of it before `deadline`.
@@ -208,10 +271,20 @@ public final class HTTPConnection: @unchecked Sendable {
         if start == end {
             guard try fill(deadline: deadline) else { throw HTTPReadError.closed }
         }
-        let line = try readLine(limit: limits.requestLine, deadline: deadline, tooLong: .malformed(status: 502, message: "status line too long"))
-        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]), (100...999).contains(status) else {
-            throw HTTPReadError.malformed(status: 502, message: "malformed status line \"\(line.prefix(80))\"")
+        // HTTP-version SP 3DIGIT SP [reason] (RFC 9112 §4).
+        let line = try readLineRange(limit: limits.requestLine, deadline: deadline, tooLong: .malformed(status: 502, message: "status line too long"))
+        let prefix: [UInt8] = Array("HTTP/1.".utf8)
+        let l = line.lowerBound
+        var status = 0
+        let valid = line.count >= 12 && buffer[l..<l + 7].elementsEqual(prefix) && buffer[l + 8] == 32
+            && (line.count == 12 || buffer[l + 12] == 32)
+            && buffer[l + 9..<l + 12].allSatisfy { b in
+                guard b >= 48 && b <= 57 else { return false }
+                status = status * 10 + Int(b - 48)
+                return true
+            }
+        guard valid, status >= 100 else {
+            throw HTTPReadError.malformed(status: 502, message: "malformed status line \"\(text(line).prefix(80))\"")
         }
         let headers = try readHeaders(limits: limits, deadline: deadline)
         if status < 200 { return try readResponse(method: method, deadline: deadline, limits: limits) }   // 1xx: the real one follows

@@ -61,17 +61,47 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the connection stays open after the answer (HTTP/1.1 default; 1.0 asks).
     public var keepAlive: Bool {
-        let c = header("connection")?.lowercased() ?? ""
-        if version == "HTTP/1.0" { return c.contains("keep-alive") }
-        return !c.contains("close")
+        let c = header("connection") ?? ""
+        if version == "HTTP/1.0" { return HTTPRequest.hasToken(c, "keep-alive") }
+        return !HTTPRequest.hasToken(c, "close")
+    }
+
+    /// Whether a comma-separated header value lists `lower` (ASCII case-insensitive), e.g.
+    /// "close" in "Keep-Alive, Close".
+    static func hasToken(_ value: String, _ lower: String) -> Bool {
+        let want = Array(lower.utf8)
+        var i = 0, matched = true, any = false
+        for b in value.utf8 {
+            switch b {
+            case 44:   // ","
+                if matched && i == want.count && any { return true }
+                i = 0; matched = true; any = false
+            case 32, 9:
+                if any && i > 0 { matched = matched && i == want.count }   // spaces inside a token end it
+            default:
+                let l = b >= 65 && b <= 90 ? b + 32 : b
+                if matched && i < want.count && want[i] == l { i += 1 } else { matched = false }
+                any = true
+            }
+        }
+        return matched && i == want.count && any
     }
 
     /// The request as bytes on the wire, with Content-Length.
     public func serialized(host: String) -> [UInt8] {
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host)\r\n"
-        for h in headers { head += "\(h.name): \(h.value)\r\n" }
-        head += "Content-Length: \(body.count)\r\n\r\n"
-        return Array(head.utf8) + body
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 + target.utf8.count + headers.count * 48 + body.count)
+        bytes.append(contentsOf: method.utf8)
+        bytes.append(32)
+        bytes.append(contentsOf: target.utf8)
+        bytes.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
+        bytes.append(contentsOf: host.utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
+        for h in headers { HTTPResponse.appendField(h.name, h.value, to: &bytes) }
+        HTTPResponse.appendField("Content-Length", String(body.count), to: &bytes)
+        bytes.append(contentsOf: "\r\n".utf8)
+        bytes.append(contentsOf: body)
+        return bytes
     }
 }
 
@@ -104,19 +134,37 @@ public struct HTTPResponse: Sendable {
 
     /// The response as bytes, with Content-Length; `close` adds `Connection: close`.
     public func serialized(close: Bool) -> [UInt8] {
-        var head = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 + headers.count * 48 + body.count)
+        bytes.append(contentsOf: "HTTP/1.1 ".utf8)
+        bytes.append(contentsOf: String(status).utf8)
+        bytes.append(32)
+        bytes.append(contentsOf: HTTPResponse.reason(status).utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
         for h in headers {
             // Framing is ours: the body is sent whole with its length.
             if HTTPRequest.isOne(of: HTTPResponse.framing, h.name) { continue }
-            head += "\(h.name): \(h.value)\r\n"
+            HTTPResponse.appendField(h.name, h.value, to: &bytes)
         }
-        head += "Content-Length: \(body.count)\r\n"
-        if close { head += "Connection: close\r\n" }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
+        HTTPResponse.appendField("Content-Length", String(body.count), to: &bytes)
+        if close { bytes.append(contentsOf: "Connection: close\r\n".utf8) }
+        bytes.append(contentsOf: "\r\n".utf8)
         bytes.append(contentsOf: body)
         return bytes
     }
+
+    /// Appends "name: value" CRLF.
+    static func appendField(_ name: String, _ value: String, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(58)
+        bytes.append(32)
+        bytes.append(contentsOf: value.utf8)
+        bytes.append(13)
+        bytes.append(10)
+    }
+
+    /// Whether the sender asked to close the connection after this message.
+    var asksToClose: Bool { header("connection").map { HTTPRequest.hasToken($0, "close") } ?? false }
 
     public static func reason(_ status: Int) -> String {
         switch status {

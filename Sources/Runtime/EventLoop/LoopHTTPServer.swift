@@ -1,0 +1,318 @@
+import CEventLoop
+import Dispatch
+import Glibc
+
+/// An HTTP/1.1 server on an `EventLoop`: every connection is a small state machine on the
+/// loop's thread, so a connection costs a buffer rather than a thread, and a request costs its
+/// reads and writes rather than two thread wake-ups.
+///
+/// At most `maxConnections` are open at once (beyond that a new connection gets a 503 and is
+/// closed, not queued). Keep-alive, size limits and the idle, head and body timeouts come from
+/// `HTTPLimits`; a slow client is cut when its timeout passes without stalling any other.
+///
+/// The handler is called on the loop's thread and must not block: it answers through the
+/// `respond` it is given, from any thread, once.
+final class LoopHTTPServer: @unchecked Sendable {
+    typealias Respond = @Sendable (HTTPResponse) -> Void
+    typealias Handler = (HTTPRequest, _ loop: EventLoop, _ respond: @escaping Respond) -> Void
+
+    let address: SocketAddress
+    let loop: EventLoop
+    let limits: HTTPLimits
+    let maxConnections: Int
+    let handler: Handler
+    private let listener: Socket
+    private var acceptor: Acceptor?
+
+    // Loop thread only.
+    private var open: [ObjectIdentifier: ServerConnection] = [:]
+    var stopping = false
+    private var drained: DispatchSemaphore?
+
+    private let counts = Atomic((open: 0, refused: 0))
+
+    init(address: SocketAddress, limits: HTTPLimits, maxConnections: Int, loop: EventLoop, handler: @escaping Handler) throws {
+        listener = try Socket.listen(address)
+        self.address = SocketAddress(host: address.host, port: listener.localPort)
+        self.limits = limits
+        self.maxConnections = maxConnections
+        self.loop = loop
+        self.handler = handler
+        let flags = fcntl(listener.fd, F_GETFL)
+        _ = fcntl(listener.fd, F_SETFL, flags | O_NONBLOCK)
+    }
+
+    /// Connections open now, and refused for the limit so far.
+    var connectionCounts: (open: Int, refused: Int) { counts.load }
+
+    /// Starts accepting (on the loop).
+    func start() {
+        loop.execute { [self] in
+            let a = Acceptor(server: self)
+            acceptor = a
+            loop.registerListener(listener.fd, a)
+        }
+    }
+
+    fileprivate func acceptAll() {
+        while true {
+            let fd = cel_accept(listener.fd)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                // EAGAIN: none left. EMFILE/ENFILE: out of descriptors; the listener stays
+                // readable and is tried again on the next turn of the loop.
+                return
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let socket = Socket(fd: fd)
+            if stopping || open.count >= maxConnections {
+                if !stopping { counts.withLock { $0.refused += 1 } }
+                let busy = HTTPResponse.error(503, stopping ? "the server is shutting down" : "too many connections (the limit is \(maxConnections))")
+                try? socket.write(busy.serialized(close: true))
+                socket.close()
+                continue
+            }
+            let c = ServerConnection(socket: socket, server: self)
+            open[ObjectIdentifier(c)] = c
+            counts.withLock { $0.open = open.count }
+            loop.register(fd, c)
+            c.armIdle()
+        }
+    }
+
+    fileprivate func closed(_ c: ServerConnection) {
+        open.removeValue(forKey: ObjectIdentifier(c))
+        counts.withLock { $0.open = open.count }
+        if stopping && open.isEmpty { drained?.signal() }
+    }
+
+    /// Stops accepting, closes idle connections, and waits up to `grace` seconds for
+    /// connections with a request in progress to finish; then cuts them and ends the loop.
+    func stop(grace: Double = 0) {
+        let done = DispatchSemaphore(value: 0)
+        loop.execute { [self] in
+            stopping = true
+            drained = done
+            loop.deregister(listener.fd)
+            listener.close()
+            for c in Array(open.values) { c.stopIfIdle() }
+            if open.isEmpty { done.signal() }
+        }
+        if done.wait(timeout: .now() + max(0, grace)) == .timedOut {
+            let cut = DispatchSemaphore(value: 0)
+            loop.execute { [self] in
+                for c in Array(open.values) { c.close() }
+                cut.signal()
+            }
+            cut.wait()
+        }
+    }
+}
+
+/// The listening socket's handler.
+private final class Acceptor: EventLoopHandler {
+    unowned let server: LoopHTTPServer
+    init(server: LoopHTTPServer) { self.server = server }
+    func readable() { server.acceptAll() }
+    func writable() {}
+}
+
+/// One client connection: reads a request, hands it to the handler, writes the answer, and
+/// reads the next (pipelined requests wait in the kernel's buffer meanwhile).
+final class ServerConnection: EventLoopHandler, @unchecked Sendable {
+    private let http: HTTPConnection
+    private unowned let server: LoopHTTPServer
+    private var limits: HTTPLimits { server.limits }
+
+    /// The socket may have bytes to read / room to write (edge-triggered: until told no).
+    private var canRead = false
+    private var canWrite = true
+    /// A request is with the handler.
+    private var busy = false
+    private var isClosed = false
+    /// Bytes of the answer still to write, and whether to close after them.
+    private var out: [UInt8] = []
+    private var written = 0
+    private var closeAfterWrite = false
+
+    /// Parsing: where the head's scan got to, and the bytes buffered before a new try.
+    private var scanned = 0
+    private var headDone = false
+    private var nextTry = 0
+
+    /// When the connection is cut if nothing happens, and what that means.
+    private enum Phase { case idle, head, body, writing }
+    private var phase = Phase.idle
+    private var deadline: Int64 = 0
+    private var timer: LoopTimer?
+
+    init(socket: Socket, server: LoopHTTPServer) {
+        http = HTTPConnection(socket: socket, bufferSize: 16 * 1024)
+        http.nonblocking = true
+        self.server = server
+    }
+
+    private var headLimit: Int { limits.requestLine + limits.headerBytes + 4 }
+
+    func readable() {
+        canRead = true
+        if !busy && out.isEmpty { pump() }
+    }
+
+    func writable() {
+        canWrite = true
+        if !out.isEmpty { flush() }
+    }
+
+    func armIdle() { setDeadline(.idle, seconds: limits.idleTimeout) }
+
+    private func setDeadline(_ p: Phase, seconds: Double) {
+        phase = p
+        deadline = MonotonicClock.nanoseconds() + Int64(seconds * 1e9)
+        // One timer at a time: when it fires early (the deadline moved on) it re-arms itself.
+        if let t = timer, t.deadline > deadline { t.cancel(); timer = nil }
+        if timer == nil { timer = server.loop.schedule(at: deadline) { [weak self] in self?.timerFired() } }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard !isClosed else { return }
+        if busy { return }   // the handler's timeout applies; the next phase arms a new timer
+        let now = MonotonicClock.nanoseconds()
+        if now < deadline {
+            timer = server.loop.schedule(at: deadline) { [weak self] in self?.timerFired() }
+            return
+        }
+        switch phase {
+        case .idle, .writing:
+            close()   // an idle keep-alive connection, or a client that does not read its answer
+        case .head, .body:
+            // The request began and stalled: a slow (or slowloris) client.
+            answerAndClose(.error(408, "the request was not received in time"))
+        }
+    }
+
+    /// Reads and parses until a request is complete, the socket has nothing more, or the
+    /// connection ends.
+    private func pump() {
+        while !busy && !isClosed && out.isEmpty {
+            if canRead {
+                switch http.receive(limit: limits.body + headLimit) {
+                case let .data(drained):
+                    if drained { canRead = false }
+                case .wouldBlock:
+                    canRead = false
+                case .endOfStream:
+                    canRead = false
+                case .failed:
+                    close()
+                    return
+                }
+            }
+            let buffered = http.end - http.start
+            if buffered == 0 {
+                if http.eof { close(); return }
+                if !canRead { return }
+                continue
+            }
+            if phase == .idle { setDeadline(.head, seconds: limits.headTimeout) }
+            if !headDone {
+                if http.headComplete(scanned: &scanned) {
+                    headDone = true
+                    setDeadline(.body, seconds: limits.bodyTimeout)
+                } else if buffered <= headLimit && !http.eof {
+                    if !canRead { return }
+                    continue
+                }
+            }
+            if buffered < nextTry && !http.eof && !http.endsWithEmptyLine {
+                if !canRead { return }
+                continue
+            }
+            switch http.parseBuffered(next: &nextTry, { try http.readRequest(limits: limits) }) {
+            case let .message(request):
+                begin(request)
+            case .incomplete:
+                if http.eof { answerAndClose(.error(400, "the connection closed in the middle of a request")); return }
+                if !canRead { return }
+            case let .failed(e):
+                switch e {
+                case let .malformed(status, message): answerAndClose(.error(status, message))
+                default: close()
+                }
+                return
+            }
+        }
+    }
+
+    private func begin(_ request: HTTPRequest) {
+        busy = true
+        scanned = 0
+        headDone = false
+        nextTry = 0
+        let loop = server.loop
+        server.handler(request, loop) { [weak self] response in
+            loop.execute { self?.finish(request, response) }
+        }
+    }
+
+    private func finish(_ request: HTTPRequest, _ response: HTTPResponse) {
+        guard busy, !isClosed else { return }
+        busy = false
+        let close = !request.keepAlive || server.stopping || response.asksToClose
+        send(response.serialized(close: close), thenClose: close)
+    }
+
+    private func answerAndClose(_ response: HTTPResponse) {
+        send(response.serialized(close: true), thenClose: true)
+    }
+
+    private func send(_ bytes: [UInt8], thenClose: Bool) {
+        out = bytes
+        written = 0
+        closeAfterWrite = thenClose
+        setDeadline(.writing, seconds: limits.bodyTimeout)
+        flush()
+    }
+
+    private func flush() {
+        while written < out.count && canWrite {
+            let n = out.withUnsafeBytes { Glibc.send(http.socket.fd, $0.baseAddress! + written, out.count - written, Int32(MSG_NOSIGNAL)) }
+            if n >= 0 {
+                written += n
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                canWrite = false
+            } else {
+                close()
+                return
+            }
+        }
+        guard written == out.count else { return }   // the rest when the socket has room
+        out = []
+        written = 0
+        if closeAfterWrite || server.stopping {
+            close()
+            return
+        }
+        armIdle()
+        pump()   // a pipelined request may be buffered already
+    }
+
+    /// At shutdown: closes the connection unless a request is in progress.
+    func stopIfIdle() {
+        if !busy && out.isEmpty { close() }
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        timer?.cancel()
+        timer = nil
+        server.loop.deregister(http.socket.fd)
+        http.socket.close()
+        server.closed(self)
+    }
+}

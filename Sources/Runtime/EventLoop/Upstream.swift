@@ -1,0 +1,294 @@
+import Glibc
+
+/// Keep-alive connections to one HTTP endpoint (a worker), driven by an `EventLoop`: a call
+/// writes its request and is answered when the response has been read, with no thread waiting.
+///
+/// Loop thread only (`close` from anywhere).
+final class UpstreamPool: @unchecked Sendable {
+    enum Outcome {
+        case answered(HTTPResponse)
+        /// No answer by the deadline; the connection is still waiting for it (`extend` it
+        /// or `abandon` it).
+        case timedOut(UpstreamConnection)
+        /// The endpoint could not be reached, or the connection broke.
+        case failed(String)
+    }
+
+    let address: SocketAddress
+    let loop: EventLoop
+    /// Idle connections kept at most.
+    let keep: Int
+    private var idle: [UpstreamConnection] = []
+    private var isClosed = false
+
+    init(address: SocketAddress, loop: EventLoop, keep: Int = 64) {
+        self.address = address
+        self.loop = loop
+        self.keep = keep
+    }
+
+    /// Sends `request` and calls `done` (on the loop) with its answer, or when `deadline`
+    /// (monotonic ns) passes. A kept-alive connection that turns out closed before any byte of
+    /// the answer came is retried once on a new one.
+    func call(_ request: HTTPRequest, deadline: Int64, connectTimeout: Double = 5, _ done: @escaping (Outcome) -> Void) {
+        let bytes = request.serialized(host: address.description)
+        send(bytes, method: request.method, deadline: deadline, connectTimeout: connectTimeout, retry: true, done)
+    }
+
+    private func send(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retry: Bool, _ done: @escaping (Outcome) -> Void) {
+        if isClosed { return done(.failed("the endpoint is closed")) }
+        let connection: UpstreamConnection
+        let reused: Bool
+        if let c = idle.popLast() {
+            connection = c
+            reused = true
+        } else {
+            do {
+                connection = try UpstreamConnection(pool: self, connectTimeout: connectTimeout)
+            } catch {
+                return done(.failed("\(error)"))
+            }
+            reused = false
+        }
+        connection.start(bytes, method: method, deadline: deadline) { [weak self] outcome in
+            if case .failed = outcome, reused, retry, connection.answerBegan == false, let self {
+                self.send(bytes, method: method, deadline: deadline, connectTimeout: connectTimeout, retry: false, done)
+                return
+            }
+            done(outcome)
+        }
+    }
+
+    fileprivate func release(_ c: UpstreamConnection) {
+        if isClosed || idle.count >= keep {
+            c.close()
+        } else {
+            idle.append(c)
+        }
+    }
+
+    fileprivate func forget(_ c: UpstreamConnection) {
+        if let k = idle.firstIndex(where: { $0 === c }) { idle.remove(at: k) }
+    }
+
+    /// Closes the idle connections and refuses new calls; calls in progress end by themselves.
+    func close() {
+        loop.execute { [self] in
+            isClosed = true
+            for c in idle { c.close() }
+            idle = []
+        }
+    }
+}
+
+/// One connection of an `UpstreamPool`: connecting, idle, or waiting for an answer.
+final class UpstreamConnection: EventLoopHandler {
+    private unowned let pool: UpstreamPool
+    private let http: HTTPConnection
+    private var connecting = true
+    private var canRead = false
+    private var canWrite = false
+    private var out: [UInt8] = []
+    private var written = 0
+    private var method = "POST"
+    private var done: ((UpstreamPool.Outcome) -> Void)?
+    private var deadline: Int64 = 0
+    private var timer: LoopTimer?
+    private var connectDeadline: Int64 = 0
+    private var scanned = 0
+    private var headDone = false
+    private var nextTry = 0
+    private(set) var isClosed = false
+    /// A byte of the answer arrived (a failure before that may be a stale kept-alive connection).
+    private(set) var answerBegan = false
+
+    init(pool: UpstreamPool, connectTimeout: Double) throws {
+        self.pool = pool
+        let address = pool.address
+        let fd = Glibc.socket(address.isIPv6 ? AF_INET6 : AF_INET,
+                              Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket") }
+        let socket = Socket(fd: fd)
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let rc = try address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if rc != 0 && errno != EINPROGRESS { throw SystemError("connect \(address)") }
+        connecting = rc != 0
+        canWrite = rc == 0
+        http = HTTPConnection(socket: socket, bufferSize: 16 * 1024)
+        http.nonblocking = true
+        connectDeadline = MonotonicClock.nanoseconds() + Int64(connectTimeout * 1e9)
+        pool.loop.register(fd, self)
+    }
+
+    /// Sends a request's bytes and waits (on the loop) for the answer.
+    func start(_ bytes: [UInt8], method: String, deadline: Int64, _ done: @escaping (UpstreamPool.Outcome) -> Void) {
+        out = bytes
+        written = 0
+        self.method = method
+        self.done = done
+        answerBegan = false
+        scanned = 0
+        headDone = false
+        nextTry = 0
+        arm(connecting ? min(deadline, connectDeadline) : deadline)
+        self.deadline = deadline
+        if !connecting { flush() }
+    }
+
+    /// Keeps waiting for the answer until a later `deadline`.
+    func extend(until deadline: Int64, _ done: @escaping (UpstreamPool.Outcome) -> Void) {
+        self.done = done
+        self.deadline = deadline
+        arm(deadline)
+    }
+
+    /// Drops the call still waiting (closes the connection).
+    func abandon() {
+        done = nil
+        close()
+    }
+
+    /// When the wait ends. One timer at a time, which re-arms itself when it fires before the
+    /// current deadline: a call costs a store, not a timer (a cancelled timer would stay in the
+    /// loop's heap until its time, 30 s and more).
+    private var due: Int64 = 0
+
+    private func arm(_ at: Int64) {
+        due = at
+        if let t = timer, t.deadline > at { t.cancel(); timer = nil }
+        if timer == nil { timer = pool.loop.schedule(at: at) { [weak self] in self?.timerFired() } }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard !isClosed, done != nil else { return }
+        if MonotonicClock.nanoseconds() < due {
+            timer = pool.loop.schedule(at: due) { [weak self] in self?.timerFired() }
+            return
+        }
+        if connecting {
+            return finish(.failed(SystemError("connect \(pool.address)", code: ETIMEDOUT).description))
+        }
+        guard let done else { return }
+        self.done = nil
+        done(.timedOut(self))
+    }
+
+    func writable() {
+        if connecting {
+            var err: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(http.socket.fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            guard err == 0 else { return finish(.failed(SystemError("connect \(pool.address)", code: err).description)) }
+            connecting = false
+            if done != nil { arm(deadline) }
+        }
+        canWrite = true
+        if written < out.count { flush() }
+    }
+
+    func readable() {
+        if connecting { return writable() }   // a refused connect reports as both
+        canRead = true
+        if done == nil {
+            // Idle: the worker closed the kept-alive connection (or sent what nobody asked).
+            pool.forget(self)
+            close()
+            return
+        }
+        pump()
+    }
+
+    private func flush() {
+        while written < out.count && canWrite {
+            let n = out.withUnsafeBytes { Glibc.send(http.socket.fd, $0.baseAddress! + written, out.count - written, Int32(MSG_NOSIGNAL)) }
+            if n >= 0 {
+                written += n
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                canWrite = false
+            } else {
+                return finish(.failed(SystemError("send").description))
+            }
+        }
+        if written == out.count { out = [] ; written = 0 }
+        if canRead { pump() }
+    }
+
+    private func pump() {
+        while done != nil && !isClosed {
+            if canRead {
+                switch http.receive(limit: HTTPLimits().body + 128 * 1024) {
+                case let .data(drained):
+                    answerBegan = true
+                    if drained { canRead = false }
+                case .wouldBlock:
+                    canRead = false
+                case .endOfStream:
+                    canRead = false
+                case let .failed(why):
+                    return finish(.failed(why))
+                }
+            }
+            let buffered = http.end - http.start
+            if buffered == 0 {
+                if http.eof { return finish(.failed("closed")) }
+                return
+            }
+            if !headDone {
+                if http.headComplete(scanned: &scanned) {
+                    headDone = true
+                } else if !http.eof {
+                    if !canRead { return }
+                    continue
+                }
+            }
+            if buffered < nextTry && !http.eof && !http.endsWithEmptyLine {
+                if !canRead { return }
+                continue
+            }
+            let method = self.method
+            let deadline = self.deadline
+            switch http.parseBuffered(next: &nextTry, { try http.readResponse(method: method, deadline: deadline) }) {
+            case let .message(response):
+                let keep = !response.asksToClose && !http.eof
+                let done = self.done!
+                self.done = nil
+                if keep && http.start == http.end {
+                    pool.release(self)
+                } else {
+                    close()
+                }
+                return done(.answered(response))
+            case .incomplete:
+                if http.eof { return finish(.failed("the connection closed in the middle of an answer")) }
+                if !canRead { return }
+            case let .failed(e):
+                switch e {
+                case let .malformed(_, message): return finish(.failed(message))
+                case let .failed(why): return finish(.failed(why))
+                case .closed: return finish(.failed("closed"))
+                case .timeout: return finish(.failed("timed out"))
+                }
+            }
+        }
+    }
+
+    private func finish(_ outcome: UpstreamPool.Outcome) {
+        let done = self.done
+        self.done = nil
+        close()
+        done?(outcome)
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        timer?.cancel()
+        timer = nil
+        pool.loop.deregister(http.socket.fd)
+        http.socket.close()
+    }
+}

@@ -1,0 +1,129 @@
+import Glibc
+
+/// What a parse of buffered bytes lacks (an event loop's connection waits for it).
+enum NeedMore: Error {
+    /// More bytes, how many unknown.
+    case unknown
+    /// Exactly this many more bytes complete the message (a Content-Length body).
+    case exact(Int)
+    /// At least this many more bytes before the parse gets further (a chunk of a chunked body).
+    case chunk(Int)
+    /// The body runs until the peer closes (a response without length).
+    case untilClose
+}
+
+/// The outcome of parsing what an event loop's connection has buffered.
+enum Parsed<Message> {
+    case message(Message)
+    /// Not complete yet: try again once more bytes came.
+    case incomplete
+    case failed(HTTPReadError)
+}
+
+/// How a non-blocking read went.
+enum Received: Equatable {
+    /// Bytes were read; `drained` when fewer came than there was room for, so the socket has
+    /// no more for now (an edge-triggered loop need not read again until told).
+    case data(drained: Bool)
+    case wouldBlock
+    case endOfStream
+    case failed(String)
+}
+
+/// Parsing from the buffer alone, for connections driven by an `EventLoop`.
+///
+/// The blocking parser is reused as it is: it reads through `fill`, which in non-blocking mode
+/// throws `NeedMore` instead of waiting, and the parse starts over when more bytes came. To keep
+/// that linear, a parse is attempted only when it can finish: once the head's empty line is
+/// buffered (or the head has outgrown its limits, so the parser says so), once a Content-Length
+/// body is complete, at end of stream for a body that runs until close, and for a chunked body
+/// when the bytes end with an empty line or have grown by half since the last try.
+extension HTTPConnection {
+    /// Switches to parsing from the buffer only; the socket must be non-blocking.
+    func makeNonBlocking() {
+        nonblocking = true
+        let flags = fcntl(socket.fd, F_GETFL)
+        _ = fcntl(socket.fd, F_SETFL, flags | O_NONBLOCK)
+    }
+
+    /// Reads what the socket has into the buffer (growing it up to `limit` bytes held).
+    func receive(limit: Int) -> Received {
+        if start == end { start = 0; end = 0 }
+        if end == buffer.count {
+            if start > 0 {
+                buffer.withUnsafeMutableBufferPointer { b in _ = memmove(b.baseAddress!, b.baseAddress! + start, end - start) }
+                end -= start
+                start = 0
+            } else if buffer.count < limit {
+                buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, limit - buffer.count)))
+            } else {
+                return .wouldBlock   // full: the parser will say what is too large
+            }
+        }
+        while true {
+            let room = buffer.count - end
+            let n = buffer.withUnsafeMutableBytes { Glibc.recv(socket.fd, $0.baseAddress! + end, room, 0) }
+            if n > 0 {
+                end += n
+                return .data(drained: n < room)
+            }
+            if n == 0 {
+                eof = true
+                return .endOfStream
+            }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return .wouldBlock }
+            return .failed(SystemError("recv").description)
+        }
+    }
+
+    /// Whether the buffered bytes from `start` hold a whole message head (an empty line),
+    /// scanning from offset `scanned` (from `start`) on, which is updated so each byte is
+    /// looked at once.
+    func headComplete(scanned: inout Int) -> Bool {
+        var i = start + scanned
+        while i < end {
+            if buffer[i] == 10 {
+                // LF LF, or LF CR LF: an empty line (past a leading empty line, which RFC 9112
+                // lets a client send before the request line).
+                if i + 1 < end && buffer[i + 1] == 10 && i > start { return true }
+                if i + 2 < end && buffer[i + 1] == 13 && buffer[i + 2] == 10 && i > start + 1 { return true }
+            }
+            i += 1
+        }
+        scanned = max(0, end - start - 2)
+        return false
+    }
+
+    /// Whether the buffered bytes end with an empty line (a chunked body may be complete).
+    var endsWithEmptyLine: Bool {
+        guard end - start >= 2 else { return false }
+        if buffer[end - 1] == 10 && buffer[end - 2] == 10 { return true }
+        return end - start >= 3 && buffer[end - 1] == 10 && buffer[end - 2] == 13 && buffer[end - 3] == 10
+    }
+
+    /// Runs `parse` on the buffered bytes. Incomplete: the buffer is as it was, and `next` is
+    /// how many bytes (from the message's start) must be buffered before a new try is worth it.
+    func parseBuffered<T>(next: inout Int, _ parse: () throws -> T) -> Parsed<T> {
+        let saved = start
+        do {
+            let message = try parse()
+            next = 0
+            return .message(message)
+        } catch let more as NeedMore {
+            start = saved
+            let have = end - start
+            switch more {
+            case let .exact(n): next = have + n
+            case let .chunk(n): next = have + max(n, have / 2)
+            case .unknown: next = have + max(1, have / 2)
+            case .untilClose: next = Int.max
+            }
+            return .incomplete
+        } catch let e as HTTPReadError {
+            return .failed(e)
+        } catch {
+            return .failed(.failed("\(error)"))
+        }
+    }
+}
