@@ -227,18 +227,22 @@ final class Front: @unchecked Sendable {
     /// Submits the call and serves its stages from `loop`: each event the host posts for it is
     /// handled on the loop, and each worker call is made there without blocking it.
     func drive(_ call: Call, loop: EventLoop, _ done: @escaping (HTTPResponse) -> Void) {
-        call.sink = { [self] event in loop.execute { self.step(call, event, loop: loop, done) } }
+        call.onAnswer = done
+        // The sink runs inside `call.post`, so the call is alive there; the task it queues
+        // holds the call until the loop has handled the event. (A strong capture would be a
+        // cycle: the call keeps its sink.)
+        call.sink = { [unowned call, self] event in loop.execute { self.step(call, event, loop: loop) } }
         host.submit(call)
     }
 
-    private func step(_ call: Call, _ event: Call.Event, loop: EventLoop, _ done: @escaping (HTTPResponse) -> Void) {
-        guard !call.clientDone else { return }
+    private func step(_ call: Call, _ event: Call.Event, loop: EventLoop) {
+        guard let done = call.onAnswer else { return }   // answered already: a late event
         switch event {
         case let .finished(response):
-            call.clientDone = true
+            call.onAnswer = nil
             done(response)
         case .completed:
-            call.clientDone = true
+            call.onAnswer = nil
             done(call.clientAnswer())
         case let .dispatch(instance, generation, endpoint, stage):
             let sent = MonotonicClock.nanoseconds()
