@@ -11,6 +11,10 @@
 #            on 2 cores: the fastest Python gets; the runtime's overhead shows most here)
 #   stdlib   Scenarios/workers/echo.py with MEAN_MS=0 — http.server, as simple model
 #            servers are written
+# Each is also measured on one connection (a third of SECONDS, at least 2 s): the latency a
+# request sees when nothing queues, so the runtime's own added latency shows.
+# When nginx is installed (Debian nginx-light), the same hop through nginx is measured too:
+# the yardstick of what a production proxy costs on this machine (NO_NGINX=1 skips it).
 # AUDIT=1 serves with --audit-log (and --audit-key): prints the records written per second
 # and times `headroom audit verify` on the log the run wrote.
 set -euo pipefail
@@ -18,6 +22,9 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 connections=${2:-64}
 worker=${3:-asyncio}
+quiet=$(( seconds / 3 > 2 ? seconds / 3 : 2 ))   # the one-connection passes
+nginx=""
+[ -z "${NO_NGINX:-}" ] && nginx=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
 case "$worker" in
   asyncio) worker_command=(python3 Benchmarks/trivial_worker.py) ;;
   stdlib) worker_command=(env MEAN_MS=0 python3 Scenarios/workers/echo.py) ;;
@@ -48,11 +55,45 @@ summarise() {  # label, wrk output file
 
 port=$(free_port)
 PORT=$port "${worker_command[@]}" & pids+=($!)
+worker_pid=$!
 wait_port "$port"
+worker_port=$port
 echo "worker: $worker" >&2
 echo "direct:  wrk -t2 -c$connections -d${seconds}s against the worker on :$port" >&2
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/v2/models/trivial/infer" > "$out/direct.txt"
-kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
+echo "direct, one connection: wrk -t1 -c1 -d${quiet}s" >&2
+wrk -t1 -c1 -d"${quiet}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/v2/models/trivial/infer" > "$out/direct1.txt"
+if [ -n "$nginx" ]; then
+  # The same hop through a production proxy, as the yardstick of what any proxy costs here:
+  # one nginx worker process, keep-alive to the worker, no access log.
+  nport=$(free_port)
+  mkdir -p "$out/nginx"
+  cat > "$out/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx/error.log;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $out/nginx/body;
+  proxy_temp_path $out/nginx/proxy;
+  upstream worker { server 127.0.0.1:$worker_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nport;
+    location / { proxy_pass http://worker; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+  "$nginx" -c "$out/nginx/nginx.conf" 2>/dev/null & pids+=($!)
+  wait_port "$nport"
+  echo "nginx:   wrk -t2 -c$connections -d${seconds}s against nginx on :$nport, proxying to the worker" >&2
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$out/post.lua" "http://127.0.0.1:$nport/v2/models/trivial/infer" > "$out/nginx.txt"
+  wrk -t1 -c1 -d"${quiet}s" --latency -s "$out/post.lua" "http://127.0.0.1:$nport/v2/models/trivial/infer" > "$out/nginx1.txt"
+fi
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+wait 2>/dev/null || true
+pids=()
 
 port=$(free_port)
 scenario=Benchmarks/serve-bench.json
@@ -69,14 +110,29 @@ audit_args=()
 wait_port "$port"
 echo "through: wrk -t2 -c$connections -d${seconds}s against headroom serve on :$port" >&2
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/v2/models/trivial/infer" > "$out/headroom.txt"
+echo "through, one connection: wrk -t1 -c1 -d${quiet}s" >&2
+wrk -t1 -c1 -d"${quiet}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/v2/models/trivial/infer" > "$out/headroom1.txt"
 curl -s "http://127.0.0.1:$port/metrics" > "$out/metrics.txt" || true
 kill -TERM "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
 
+echo "$connections connections:"
 summarise direct "$out/direct.txt"
 summarise "through headroom" "$out/headroom.txt"
+[ -n "$nginx" ] && summarise "through nginx" "$out/nginx.txt"
 direct=$(awk '/Requests\/sec/ { print $2 }' "$out/direct.txt")
 through=$(awk '/Requests\/sec/ { print $2 }' "$out/headroom.txt")
 awk -v d="$direct" -v t="$through" 'BEGIN { printf "ratio (through / direct): %.3f\n", t / d }'
+if [ -n "$nginx" ]; then
+  proxied=$(awk '/Requests\/sec/ { print $2 }' "$out/nginx.txt")
+  awk -v d="$direct" -v t="$proxied" 'BEGIN { printf "ratio (nginx / direct):   %.3f\n", t / d }'
+fi
+echo "one connection (unloaded):"
+summarise direct "$out/direct1.txt"
+summarise "through headroom" "$out/headroom1.txt"
+[ -n "$nginx" ] && summarise "through nginx" "$out/nginx1.txt"
+us() { awk '/^ +50%/ { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); print v } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 } else { sub(/s$/, "", v); print v * 1e6 } }' "$1"; }
+awk -v a="$(us "$out/direct1.txt")" -v b="$(us "$out/headroom1.txt")" -v c="$(us "$out/direct.txt")" -v d="$(us "$out/headroom.txt")" \
+  'BEGIN { printf "added median latency: %.0f us on one connection, %.0f us on %d\n", b - a, d - c, '"$connections"' }'
 echo "headroom's own count of the requests it answered:"
 grep -E '^headroom_requests_total|^headroom_rejections_total' "$out/metrics.txt" || true
 if [ -n "${AUDIT:-}" ]; then

@@ -33,6 +33,7 @@ int cel_epoll_wait(int epfd, int32_t *fds, uint32_t *flags, int max, int timeout
         if (e & (EPOLLIN | EPOLLRDHUP)) f |= 1;
         if (e & EPOLLOUT) f |= 2;
         if (e & (EPOLLHUP | EPOLLERR)) f |= 4;
+        if (e & (EPOLLRDHUP | EPOLLHUP)) f |= 8;
         fds[k] = events[k].data.fd;
         flags[k] = f;
     }

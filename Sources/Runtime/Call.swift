@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// One client request in the runtime: created by the HTTP front on the connection's thread,
 /// filled in by the host on the core's executor, and driven stage by stage by the
@@ -29,7 +30,12 @@ final class Call: @unchecked Sendable {
     /// A stage of a graph pipeline's request: counted with the pipeline, not on its own.
     let isStage: Bool
 
-    private let condition = NSCondition()
+    /// Guards `events` and the stage log; signals `next()`. Inline, not an object: a request
+    /// makes one call, and the event loop never waits on it.
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    /// Whether its stages are noted for the audit trail (only when one is kept).
+    let logsStages: Bool
     private var events: [Event] = []
     /// Where events go when an event loop drives the call (set before it is submitted):
     /// otherwise they wait in `events` for `next()`.
@@ -56,20 +62,20 @@ final class Call: @unchecked Sendable {
     private var stageLog: [AuditRecord.Stage] = []
 
     func noteStage(_ stage: AuditRecord.Stage) {
-        condition.lock()
+        pthread_mutex_lock(&mutex)
         stageLog.append(stage)
-        condition.unlock()
+        pthread_mutex_unlock(&mutex)
     }
 
     func noteStageEnd(_ micros: Int64) {
-        condition.lock()
+        pthread_mutex_lock(&mutex)
         if !stageLog.isEmpty, stageLog[stageLog.count - 1].end == nil { stageLog[stageLog.count - 1].end = micros }
-        condition.unlock()
+        pthread_mutex_unlock(&mutex)
     }
 
     var stages: [AuditRecord.Stage] {
-        condition.lock()
-        defer { condition.unlock() }
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
         return stageLog
     }
 
@@ -77,11 +83,22 @@ final class Call: @unchecked Sendable {
     /// core let go of it (a test checks; a reference cycle here once leaked 2 KB a request).
     static let live = Atomic(0)
 
-    deinit { Call.live.withLock { $0 -= 1 } }
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+        Call.live.withLock { $0 -= 1 }
+    }
+
+    /// Unix milliseconds minus monotonic milliseconds, taken once: a deadline on the wall
+    /// clock without reading it per request.
+    static let unixMinusMonotonicMs: Int64 = Int64(Date().timeIntervalSince1970 * 1000) - MonotonicClock.nanoseconds() / 1_000_000
 
     init(target: Int, caller: Int, style: Style, id: String, query: String, headers: [(name: String, value: String)],
-         body: [UInt8], arrival: Int64, timeout: Double, isStage: Bool = false) {
+         body: [UInt8], arrival: Int64, timeout: Double, isStage: Bool = false, logsStages: Bool = true) {
         Call.live.withLock { $0 += 1 }
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        self.logsStages = logsStages
         self.isStage = isStage
         self.target = target
         self.caller = caller
@@ -92,22 +109,22 @@ final class Call: @unchecked Sendable {
         self.body = body
         self.arrival = arrival
         deadline = arrival + Int64(timeout * 1e9)
-        deadlineUnixMs = Int64((Date().timeIntervalSince1970 + timeout) * 1000)
+        deadlineUnixMs = deadline / 1_000_000 + Call.unixMinusMonotonicMs
     }
 
     func post(_ event: Event) {
         if let sink { return sink(event) }
-        condition.lock()
+        pthread_mutex_lock(&mutex)
         events.append(event)
-        condition.signal()
-        condition.unlock()
+        pthread_cond_signal(&condition)
+        pthread_mutex_unlock(&mutex)
     }
 
     /// Waits for the next event.
     func next() -> Event {
-        condition.lock()
-        defer { condition.unlock() }
-        while events.isEmpty { condition.wait() }
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while events.isEmpty { pthread_cond_wait(&condition, &mutex) }
         return events.removeFirst()
     }
 }

@@ -28,6 +28,8 @@ final class Front: @unchecked Sendable {
     let audit: AuditLog?
     /// Measured stage service times go here, when a calibration wants them.
     let recorder: RuntimeRecorder?
+    /// The core's id of the anonymous caller (no key, no Headroom-Caller header).
+    let anonymous: Int
     /// Monotonic ns at start-up, the origin of the audit records' seconds.
     let started = MonotonicClock.nanoseconds()
 
@@ -45,6 +47,7 @@ final class Front: @unchecked Sendable {
             return PipelineGraph(stages: s.pipelines[t - s.models.count].stages.map { ModelID($0) }, dependencies: deps)
         }
         self.version = version
+        anonymous = host.callerID("")
         var r = SystemRandomNumberGenerator()
         bootID = String(r.next() & 0xffff_ffff, radix: 16)
     }
@@ -167,7 +170,7 @@ final class Front: @unchecked Sendable {
     func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String,
                loop: EventLoop, respond: @escaping Respond) {
         let arrival = MonotonicClock.nanoseconds()
-        let arrivalUnix = AuditLog.nowMicros()
+        let arrivalUnix = audit == nil ? 0 : AuditLog.nowMicros()
         let n = ids.withLock { $0 += 1; return $0 }
         let id = "\(bootID)-\(String(n, radix: 16))"
         var callerName = request.header("headroom-caller") ?? ""
@@ -205,7 +208,7 @@ final class Front: @unchecked Sendable {
             let what = version.map { "version \($0) of \(name)" } ?? name
             return respond(answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), outcome: "refused", reason: "forbidden"))
         }
-        let caller = host.callerID(callerName)
+        let caller = callerName.isEmpty ? anonymous : host.callerID(callerName)
         let headers = request.headers.filter { HTTPRequest.isOne(of: Front.forwarded, $0.name) }
         if let graph = graphs[target] {
             // A graph's stages are orchestrated by waiting threads (one per stage in flight).
@@ -218,7 +221,7 @@ final class Front: @unchecked Sendable {
             return
         }
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
-                        arrival: arrival, timeout: timeout)
+                        arrival: arrival, timeout: timeout, logsStages: audit != nil)
         drive(call, loop: loop) { response in
             respond(answer(response, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))
         }

@@ -350,9 +350,9 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         if cold { call.cold = true }
         call.models.append(inst.model)
         let model = scenario.models[inst.model]
-        call.noteStage(AuditRecord.Stage(model: functionNames[inst.model], version: model.version ?? "", instance: "i\(i)",
+        if call.logsStages { call.noteStage(AuditRecord.Stage(model: functionNames[inst.model], version: model.version ?? "", instance: "i\(i)",
                                          node: inst.node >= 0 ? "\(scenario.hardware[nodes[inst.node]?.type ?? 0].name)#\(inst.node)" : "",
-                                         cold: cold, start: AuditLog.nowMicros(), end: nil))
+                                         cold: cold, start: AuditLog.nowMicros(), end: nil)) }
         let path = call.query.isEmpty ? stagePaths[inst.model] : stagePaths[inst.model] + "?" + call.query
         let stage = StageCall(id: call.id, path: path, headers: call.headers, body: call.body,
                               function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs)
@@ -370,7 +370,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     /// On the caller's thread, like `submit`: the next stage's dispatch or the client's answer
     /// is in the call's mailbox when this returns.
     func stageAnswered(_ call: Call, _ response: HTTPResponse, functionError: Bool) {
-        call.noteStageEnd(AuditLog.nowMicros())
+        if call.logsStages { call.noteStageEnd(AuditLog.nowMicros()) }
         executor.sync {
             guard call.slot >= 0, calls[call.slot] === call else { return }
             call.lastStage = (response, functionError)

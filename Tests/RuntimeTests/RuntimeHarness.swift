@@ -75,8 +75,9 @@ class RuntimeTestCase: XCTestCase {
 
     func freeLoopbackPort() throws -> Int { try Runtime.freeLoopbackPort() }
 
-    func start(_ s: Scenario, plan: String, decisionLog: String? = nil, limits: HTTPLimits = HTTPLimits()) throws -> RuntimeServer {
+    func start(_ s: Scenario, plan: String, decisionLog: String? = nil, limits: HTTPLimits = HTTPLimits(), maxConnections: Int? = nil) throws -> RuntimeServer {
         var options = ServeOptions()
+        if let maxConnections { options.maxConnections = maxConnections }
         options.listen = SocketAddress(host: "127.0.0.1", port: 0)
         options.delayScale = 0
         options.decisionLog = decisionLog

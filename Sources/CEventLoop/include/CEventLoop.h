@@ -14,7 +14,7 @@ int cel_eventfd(void);
 /// (and EPOLLRDHUP with it).
 int cel_epoll_ctl(int epfd, int op, int fd, int write, int edge);
 /// epoll_wait: for each ready descriptor k < result, fds[k] and flags[k] (bit 0 readable or
-/// closed, bit 1 writable, bit 2 hang-up or error).
+/// closed, bit 1 writable, bit 2 hang-up or error, bit 3 the peer closed its side).
 int cel_epoll_wait(int epfd, int32_t *fds, uint32_t *flags, int max, int timeout_ms);
 /// accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC).
 int cel_accept(int fd);

@@ -4,8 +4,10 @@ import Glibc
 
 /// What a descriptor registered on an `EventLoop` is told.
 protocol EventLoopHandler: AnyObject {
-    /// The descriptor may be read (or reached end of stream, or failed).
-    func readable()
+    /// The descriptor may be read (or reached end of stream, or failed). `peerClosed`: the
+    /// peer has finished sending, so reading must go on to the end of stream even after a
+    /// short read (its end arrived with the last bytes, and no further edge will say so).
+    func readable(peerClosed: Bool)
     /// The descriptor may be written (or a connect finished).
     func writable()
 }
@@ -165,7 +167,7 @@ final class EventLoop: @unchecked Sendable {
                     let mask = flags[k]
                     // A handler may close another descriptor in this batch: look each up.
                     if mask & 0b101 != 0 {
-                        if Int(fd) < handlers.count, let h = handlers[Int(fd)] { h.readable() }
+                        if Int(fd) < handlers.count, let h = handlers[Int(fd)] { h.readable(peerClosed: mask & 0b1000 != 0) }
                     }
                     if mask & 0b110 != 0 {
                         if Int(fd) < handlers.count, let h = handlers[Int(fd)] { h.writable() }

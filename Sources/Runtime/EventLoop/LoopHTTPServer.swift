@@ -114,7 +114,7 @@ final class LoopHTTPServer: @unchecked Sendable {
 private final class Acceptor: EventLoopHandler {
     unowned let server: LoopHTTPServer
     init(server: LoopHTTPServer) { self.server = server }
-    func readable() { server.acceptAll() }
+    func readable(peerClosed: Bool) { server.acceptAll() }
     func writable() {}
 }
 
@@ -155,10 +155,14 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     private var headLimit: Int { limits.requestLine + limits.headerBytes + 4 }
 
-    func readable() {
+    func readable(peerClosed: Bool) {
         canRead = true
+        if peerClosed { self.peerClosed = true }
         if !busy && out.isEmpty { pump() }
     }
+
+    /// The client has finished sending: read on to the end of stream.
+    private var peerClosed = false
 
     func writable() {
         canWrite = true
@@ -200,7 +204,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             if canRead {
                 switch http.receive(limit: limits.body + headLimit) {
                 case let .data(drained):
-                    if drained { canRead = false }
+                    if drained && !peerClosed { canRead = false }
                 case .wouldBlock:
                     canRead = false
                 case .endOfStream:

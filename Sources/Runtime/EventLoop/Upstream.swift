@@ -20,9 +20,12 @@ final class UpstreamPool: @unchecked Sendable {
     let keep: Int
     private var idle: [UpstreamConnection] = []
     private var isClosed = false
+    /// The Host header's value, made once.
+    private let host: String
 
     init(address: SocketAddress, loop: EventLoop, keep: Int = 64) {
         self.address = address
+        host = address.description
         self.loop = loop
         self.keep = keep
     }
@@ -31,7 +34,7 @@ final class UpstreamPool: @unchecked Sendable {
     /// (monotonic ns) passes. A kept-alive connection that turns out closed before any byte of
     /// the answer came is retried once on a new one.
     func call(_ request: HTTPRequest, deadline: Int64, connectTimeout: Double = 5, _ done: @escaping (Outcome) -> Void) {
-        let bytes = request.serialized(host: address.description)
+        let bytes = request.serialized(host: host)
         send(bytes, method: request.method, deadline: deadline, connectTimeout: connectTimeout, retry: true, done)
     }
 
@@ -188,9 +191,13 @@ final class UpstreamConnection: EventLoopHandler {
         if written < out.count { flush() }
     }
 
-    func readable() {
+    /// The worker has finished sending: read on to the end of stream.
+    private var peerClosed = false
+
+    func readable(peerClosed: Bool) {
         if connecting { return writable() }   // a refused connect reports as both
         canRead = true
+        if peerClosed { self.peerClosed = true }
         if done == nil {
             // Idle: the worker closed the kept-alive connection (or sent what nobody asked).
             pool.forget(self)
@@ -223,7 +230,7 @@ final class UpstreamConnection: EventLoopHandler {
                 switch http.receive(limit: HTTPLimits().body + 128 * 1024) {
                 case let .data(drained):
                     answerBegan = true
-                    if drained { canRead = false }
+                    if drained && !peerClosed { canRead = false }
                 case .wouldBlock:
                     canRead = false
                 case .endOfStream:

@@ -35,6 +35,7 @@ public struct HTTPRequest: Sendable {
     /// ASCII case-insensitive comparison of a header name with a lower-case one, without
     /// allocating.
     static func sameName(_ a: String, _ lower: String) -> Bool {
+        guard a.utf8.count == lower.utf8.count else { return false }   // O(1) for native strings
         var i = a.utf8.makeIterator(), j = lower.utf8.makeIterator()
         while true {
             switch (i.next(), j.next()) {

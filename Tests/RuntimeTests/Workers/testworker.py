@@ -1,7 +1,9 @@
 """The runtime tests' HTTP worker (Knative / Cloud Run contract), standard library only.
 
 The JSON body steers it: {"sleep": seconds} answers after a sleep, {"crash": true} exits at
-once without answering. NEVER_READY=1 makes the readiness path answer 503 forever.
+once without answering, {"nolength": true} answers without Content-Length and closes (the
+body runs until the connection ends). NEVER_READY=1 makes the readiness path answer 503
+forever.
 """
 import json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +42,18 @@ class Handler(BaseHTTPRequestHandler):
             os._exit(3)
         if isinstance(body, dict) and body.get("sleep"):
             time.sleep(float(body["sleep"]))
+        if isinstance(body, dict) and body.get("nolength"):
+            data = json.dumps({"pid": os.getpid(), "in": body, "framing": "until-close"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[:5])
+            self.wfile.flush()
+            time.sleep(0.05)   # the body in two pieces, the end of it at the close
+            self.wfile.write(data[5:])
+            self.close_connection = True
+            return
         self.reply(200, {"pid": os.getpid(), "model": os.environ.get("HEADROOM_MODEL"), "path": self.path, "in": body})
 
 
