@@ -419,7 +419,11 @@ public final class TraceReader {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         let days = era * 146_097 + doe - 719_468
         let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return seconds * 1_000_000_000 + fraction
+        // Nanoseconds since 1970 fit an Int64 only for years 1678 to 2261 (a fuzzer found the
+        // trap outside them): such a time is not one this reader can place.
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, ns <= Int64.max - fraction else { return nil }
+        return ns + fraction
     }
 }
 

@@ -330,4 +330,23 @@ final class TraceTimeFormatTests: XCTestCase {
         XCTAssertLessThanOrEqual(stats.perMinute.count, TraceStats.minuteBuckets)
         XCTAssertTrue(stats.describe(file: "t.csv").contains("per-second figures cover the first 31 days"))
     }
+
+    /// Found by `Scripts/fuzz.sh traces`: a timestamp in the year 1011 (or 9999) overflowed
+    /// the nanosecond clock and trapped. It is now an error naming the row, in every format
+    /// that reads ISO-8601 times.
+    func testTimesOutsideTheClocksRangeAreAnError() throws {
+        for year in ["1011", "9999"] {
+            for (text, format) in [("TIMESTAMP,ContextTokens,GeneratedTokens\n\(year)-11-16 18:15:46.6805900,374,44\n", TraceSpec.Format.azureLLM),
+                                   ("time,target\n\(year)-01-01T00:00:00Z,a\n", .csv)] {
+                let path = try write(text)
+                XCTAssertThrowsError(try TraceStats.read(path: path, format: format)) { error in
+                    XCTAssertTrue("\(error)".contains(":2"), "\(error)")
+                }
+            }
+        }
+        XCTAssertNotNil(TraceReader.parseTime("2261-12-31T00:00:00Z"))
+        XCTAssertNil(TraceReader.parseTime("2262-12-31T00:00:00Z"))
+        XCTAssertNotNil(TraceReader.parseTime("1678-01-01T00:00:00Z"))
+        XCTAssertNil(TraceReader.parseTime("1677-01-01T00:00:00Z"))
+    }
 }
