@@ -97,6 +97,36 @@ final class HTTPParsingTests: XCTestCase {
         XCTAssertTrue(SocketAddress(host: "::1", port: 1).isLoopback)
         XCTAssertFalse(SocketAddress(host: "10.0.0.1", port: 1).isLoopback)
     }
+
+    /// Found by `Scripts/fuzz.sh http` (whole against cut in two): a chunk longer than its
+    /// size line said passed when its excess was two bytes or fewer, and whether a line was
+    /// too long depended on where the reads cut it (a CR whose LF had not come yet counted).
+    /// Now the verdict is the same however the bytes arrive.
+    func testVerdictsDoNotDependOnHowTheBytesArrive() throws {
+        let wrongSize = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n0\r\n\r\n"
+        var limits = HTTPLimits()
+        limits.requestLine = 16
+        let exact = "GET /0123456789 HTTP/1.1\r\n\r\n"   // a request line of 25 bytes: over 16
+        let fits = "GET /0 HTTP/1.1\r\n\r\n"            // exactly 15 bytes, then CR LF
+        for (text, limits) in [(wrongSize, HTTPLimits()), (exact, limits), (fits, limits)] {
+            var verdicts: Set<String> = []
+            for cut in 1..<text.utf8.count {
+                let (writer, reader) = pair()
+                let bytes = Array(text.utf8)
+                try writer.write(Array(bytes[..<cut]))
+                let late = Thread { usleep(2_000); try? writer.write(Array(bytes[cut...])); writer.shutdown() }
+                late.start()
+                do { verdicts.insert("ok \(try reader.readRequest(limits: limits).body.count)") } catch { verdicts.insert("\(error)") }
+                usleep(3_000)
+            }
+            XCTAssertEqual(verdicts.count, 1, "\(text.debugDescription): \(verdicts)")
+        }
+        if case let .failure(.malformed(status, message)) = read(wrongSize) {
+            XCTAssertEqual(status, 400)
+            XCTAssertEqual(message, "missing CRLF after a chunk")
+        } else { XCTFail("a chunk longer than its size is malformed") }
+        XCTAssertEqual(try read(fits, limits: limits).get().path, "/0")
+    }
 }
 
 /// The audit log's hand-written formatting (it runs for every record).
