@@ -180,7 +180,7 @@ final class EventLoop: @unchecked Sendable {
             }
             runLocal()
             // Tasks from other threads that came while the loop was busy.
-            if signalledPending { takeRemote(); runLocal() }
+            if hasRemoteTasks { takeRemote(); runLocal() }
         }
         // Let go of what the handlers and tasks hold.
         handlers = []
@@ -189,7 +189,7 @@ final class EventLoop: @unchecked Sendable {
         finished.signal()
     }
 
-    private var signalledPending: Bool {
+    private var hasRemoteTasks: Bool {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return !remote.isEmpty
@@ -236,10 +236,8 @@ struct TimerHeap {
     private var items: [LoopTimer] = []
     private var counter: UInt64 = 0
 
-    var nextDeadline: Int64? {
-        // Cancelled timers at the top are dropped lazily here.
-        items.first?.deadline
-    }
+    /// The earliest deadline (a cancelled timer's too: it is popped with no task to run).
+    var nextDeadline: Int64? { items.first?.deadline }
 
     private static func before(_ a: LoopTimer, _ b: LoopTimer) -> Bool {
         a.deadline != b.deadline ? a.deadline < b.deadline : a.sequence < b.sequence

@@ -281,20 +281,12 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     private func flush() {
-        while written < out.count && canWrite {
-            let n = out.withUnsafeBytes { Glibc.send(http.socket.fd, $0.baseAddress! + written, out.count - written, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 {
-                written += n
-            } else if errno == EINTR {
-                continue
-            } else if errno == EAGAIN || errno == EWOULDBLOCK {
-                canWrite = false
-            } else {
-                close()
-                return
-            }
+        guard canWrite else { return }
+        switch http.send(out, written: &written) {
+        case .all: break
+        case .wouldBlock: canWrite = false; return   // the rest when the socket has room
+        case .failed: close(); return
         }
-        guard written == out.count else { return }   // the rest when the socket has room
         out = []
         written = 0
         if closeAfterWrite || server.stopping {

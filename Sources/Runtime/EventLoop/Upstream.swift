@@ -208,19 +208,13 @@ final class UpstreamConnection: EventLoopHandler {
     }
 
     private func flush() {
-        while written < out.count && canWrite {
-            let n = out.withUnsafeBytes { Glibc.send(http.socket.fd, $0.baseAddress! + written, out.count - written, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 {
-                written += n
-            } else if errno == EINTR {
-                continue
-            } else if errno == EAGAIN || errno == EWOULDBLOCK {
-                canWrite = false
-            } else {
-                return finish(.failed(SystemError("send").description))
+        if canWrite && written < out.count {
+            switch http.send(out, written: &written) {
+            case .all: out = []; written = 0
+            case .wouldBlock: canWrite = false
+            case let .failed(why): return finish(.failed(why))
             }
         }
-        if written == out.count { out = [] ; written = 0 }
         if canRead { pump() }
     }
 

@@ -30,6 +30,15 @@ enum Received: Equatable {
     case failed(String)
 }
 
+/// How a non-blocking write went.
+enum Sent {
+    /// Every byte is written.
+    case all
+    /// The socket is full: the rest when it has room again.
+    case wouldBlock
+    case failed(String)
+}
+
 /// Parsing from the buffer alone, for connections driven by an `EventLoop`.
 ///
 /// The blocking parser is reused as it is: it reads through `fill`, which in non-blocking mode
@@ -44,6 +53,25 @@ extension HTTPConnection {
         nonblocking = true
         let flags = fcntl(socket.fd, F_GETFL)
         _ = fcntl(socket.fd, F_SETFL, flags | O_NONBLOCK)
+    }
+
+    /// Writes `bytes` from offset `written` (advanced) until all are written or the socket is
+    /// full.
+    func send(_ bytes: [UInt8], written: inout Int) -> Sent {
+        while written < bytes.count {
+            let from = written
+            let n = bytes.withUnsafeBytes { Glibc.send(socket.fd, $0.baseAddress! + from, $0.count - from, Int32(MSG_NOSIGNAL)) }
+            if n >= 0 {
+                written += n
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                return .wouldBlock
+            } else {
+                return .failed(SystemError("send").description)
+            }
+        }
+        return .all
     }
 
     /// Reads what the socket has into the buffer (growing it up to `limit` bytes held).
