@@ -267,3 +267,13 @@ public enum ValueReaderBridge {
     /// Seconds for "250ms", "30s", "10m", "2h", "1d", "1h30m" or a plain number; nil when malformed.
     public static func duration(_ text: String) -> Double? { ValueReader.parseDuration(text) }
 }
+
+/// Upper bounds of a node's or a request's size: far above any machine sold (the largest
+/// cloud instances have 448 vCPUs, 24 TiB of memory and 16 GPUs), low enough that every sum
+/// and product the placement makes of them (milli-CPUs and MiB times a million, for its
+/// best-fit score) stays inside 64 bits.
+enum Bounds {
+    static let vcpus = 100_000.0
+    static let memoryGiB = 1_000_000.0
+    static let gpus = 10_000
+}

@@ -117,9 +117,9 @@ struct ScenarioDecoder {
         return try members.map { m in
             let path = ObjectReader.join("$.hardware", m.key)
             var o = try ObjectReader(m.value, path: path, file: file)
-            let vcpus = try v.number(try o.required("vcpus", expected: "virtual CPUs"), o.childPath("vcpus"), min: 0, exclusiveMin: true)
-            let memory = try v.number(try o.required("memoryGiB", expected: "memory in GiB"), o.childPath("memoryGiB"), min: 0, exclusiveMin: true)
-            let gpus = try o.optional("gpus").map { try v.integer($0, o.childPath("gpus")) } ?? 0
+            let vcpus = try v.number(try o.required("vcpus", expected: "virtual CPUs"), o.childPath("vcpus"), min: 0, exclusiveMin: true, max: Bounds.vcpus)
+            let memory = try v.number(try o.required("memoryGiB", expected: "memory in GiB"), o.childPath("memoryGiB"), min: 0, exclusiveMin: true, max: Bounds.memoryGiB)
+            let gpus = try o.optional("gpus").map { try v.integer($0, o.childPath("gpus"), max: Bounds.gpus) } ?? 0
             // At most $1,000,000 an hour: beyond any machine sold, and costs stay exact in a Double.
             let price = try v.number(try o.required("pricePerHour", expected: "USD per node-hour"), o.childPath("pricePerHour"), min: 0, max: 1e6)
             // Default boot: EC2 request→Ready 60–120 s (autoscalers.md §2.3, a modelling assumption).
@@ -209,9 +209,9 @@ struct ScenarioDecoder {
             let rNode = try o.required("requires", expected: "the resources one instance needs: vcpus, memoryGiB, gpus")
             var ro = try ObjectReader(rNode, path: o.childPath("requires"), file: file)
             let requires = ResourceRequest(
-                vcpus: try ro.optional("vcpus").map { try v.number($0, ro.childPath("vcpus"), min: 0) } ?? 0,
-                memoryGiB: try ro.optional("memoryGiB").map { try v.number($0, ro.childPath("memoryGiB"), min: 0) } ?? 0,
-                gpus: try ro.optional("gpus").map { try v.integer($0, ro.childPath("gpus")) } ?? 0)
+                vcpus: try ro.optional("vcpus").map { try v.number($0, ro.childPath("vcpus"), min: 0, max: Bounds.vcpus) } ?? 0,
+                memoryGiB: try ro.optional("memoryGiB").map { try v.number($0, ro.childPath("memoryGiB"), min: 0, max: Bounds.memoryGiB) } ?? 0,
+                gpus: try ro.optional("gpus").map { try v.integer($0, ro.childPath("gpus"), max: Bounds.gpus) } ?? 0)
             try ro.finish()
 
             let sNode = try o.required("service", expected: "the service time, or service times by node type")
@@ -918,8 +918,8 @@ struct ScenarioDecoder {
                 var quota = NodeQuota()
                 guard let q = o.optional("quota") else { return quota }
                 var qo = try ObjectReader(q, path: o.childPath("quota"), file: file)
-                quota.vcpus = try qo.optional("vcpus").map { try v.integer($0, qo.childPath("vcpus"), min: 1) } ?? 0
-                quota.gpus = try qo.optional("gpus").map { try v.integer($0, qo.childPath("gpus"), min: 1) } ?? 0
+                quota.vcpus = try qo.optional("vcpus").map { try v.integer($0, qo.childPath("vcpus"), min: 1, max: Int(Bounds.vcpus) * 1_000_000) } ?? 0
+                quota.gpus = try qo.optional("gpus").map { try v.integer($0, qo.childPath("gpus"), min: 1, max: Bounds.gpus * 1_000_000) } ?? 0
                 try qo.finish()
                 return quota
             }

@@ -65,9 +65,21 @@ public enum Sampler: Sendable, Equatable {
         case let .constant(v): s = v
         default: s = sample(&rng, inputTokens: inputTokens, outputTokens: outputTokens)
         }
-        // Round to the nearest nanosecond; adding ½ and truncating avoids a libm call.
-        return s > 0 ? Int64(s * 1e9 + 0.5) : 0
+        // Round to the nearest nanosecond; adding ½ and truncating avoids a libm call. A draw
+        // past twice the longest run (a gamma of shape 10¹² has a mean of millennia) is as
+        // good as never within it, and must not overflow the clock: it is held there.
+        return s > 0 ? Int64(Swift.min(s, Sampler.never) * 1e9 + 0.5) : 0
     }
+
+    /// `seconds` in nanoseconds, held at `never` (a transfer time from sizes and bandwidths
+    /// the user gave can be any size).
+    @inlinable public static func heldNanoseconds(_ seconds: Double) -> Int64 {
+        seconds > 0 ? Int64((Swift.min(seconds, never) * 1e9).rounded()) : 0
+    }
+
+    /// Seconds beyond which a delay never ends within a run: twice the longest duration a
+    /// scenario may give (10 years), 6.3 × 10¹⁷ ns, well inside Int64.
+    public static let never = 2 * 315_360_000.0
 
     /// Marsaglia & Tsang (2000), "A simple method for generating gamma variables".
     @usableFromInline static func gamma(shape: Double, _ rng: inout RandomSource) -> Double {

@@ -102,6 +102,11 @@ struct Simulation<Policy: ScalingPolicy> {
     var activeSources = 0
     let physics: PlanPhysics
     let duration: Int64
+    /// The drain ends here at the latest: `Sampler.never` past the duration. Every draw is
+    /// held below `never`, so times stay far inside Int64 (a service time of 10¹² tokens at
+    /// 5 ms each once chained queued requests past it); a request still in service then is
+    /// one that would finish decades after the run.
+    let drainHorizon: Int64
     let timeout: Int64
     let sloLatency: Int64?
     let interval: Int64
@@ -243,6 +248,7 @@ struct Simulation<Policy: ScalingPolicy> {
         self.versions = versions
         self.log = log
         duration = Int64((scenario.duration / speed * 1e9).rounded())
+        drainHorizon = duration + Int64(Sampler.never * 1e9)
         timeout = Int64((scenario.slo.timeout * 1e9).rounded())
         sloLatency = scenario.slo.latency.map { Int64(($0 * 1e9).rounded()) }
         self.interval = Int64((interval * 1e9).rounded())
@@ -357,7 +363,7 @@ struct Simulation<Policy: ScalingPolicy> {
                 try perform()
                 continue
             }
-            guard heapTime != Int64.max else { break }
+            guard heapTime <= drainHorizon else { break }   // (Int64.max: nothing left)
             let event = fromArrivals ? arrivals.pop() : events.pop()
             advanceClock(to: event.time)
             eventCount += 1
@@ -738,7 +744,7 @@ struct Simulation<Policy: ScalingPolicy> {
             let slot = n * physics.imageCount + Int(model.image)
             if nodeImages[slot] == Int64.max {
                 var pull = model.pull.nanoseconds(&coldRNG)
-                if let size = model.imageSizeGB, let bandwidth = hw?.pullMBps { pull += Int64((size * 1000 / bandwidth * 1e9).rounded()) }
+                if let size = model.imageSizeGB, let bandwidth = hw?.pullMBps { pull += Sampler.heldNanoseconds(size * 1000 / bandwidth) }
                 nodeImages[slot] = now + pull
             }
             ready = Swift.max(ready, nodeImages[slot])  // a pull under way is shared, not repeated
@@ -746,7 +752,7 @@ struct Simulation<Policy: ScalingPolicy> {
         let pullWait = ready - now
         let initTime = model.initTime.nanoseconds(&coldRNG)
         var load = model.load.nanoseconds(&coldRNG)
-        if let weights = model.weightsGB, let bandwidth = hw?.loadGBps { load += Int64((weights / bandwidth * 1e9).rounded()) }
+        if let weights = model.weightsGB, let bandwidth = hw?.loadGBps { load += Sampler.heldNanoseconds(weights / bandwidth) }
         let warmup = model.warmup.nanoseconds(&coldRNG)
         ready += initTime + load + warmup
         bookColdPhase(.pull, pullWait)

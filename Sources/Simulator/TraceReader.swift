@@ -323,10 +323,14 @@ public final class TraceReader {
         var any = false
         for b in bytes {
             if b == 0x20 || b == 0x09 { continue }
-            guard b >= 48 && b <= 57, v < Int64(Int32.max) else {
+            guard b >= 48 && b <= 57 else {
                 throw fail("expected a whole number of tokens, found \"\(Self.text(bytes))\"", column: column)
             }
             v = v * 10 + Int64(b - 48)
+            // Checked after the digit (a fuzzer found 3749951690 passing a check made before).
+            guard v <= Int64(Int32.max) else {
+                throw fail("expected at most \(Int32.max) tokens, found \"\(Self.text(bytes))\"", column: column)
+            }
             any = true
         }
         guard any else { throw fail("expected a whole number of tokens, found an empty field", column: column) }

@@ -189,8 +189,8 @@ struct SourceState {
             nextOutput = row.outputTokens
             nextService = row.service
             if row.inputTokens == 0 && row.outputTokens == 0, let inputTokens, let outputTokens {
-                nextInput = Int32(clamping: Int64(inputTokens.sample(&tokenRng).rounded()))
-                nextOutput = Int32(clamping: Int64(outputTokens.sample(&tokenRng).rounded()))
+                nextInput = SourceState.tokenCount(inputTokens.sample(&tokenRng))
+                nextOutput = SourceState.tokenCount(outputTokens.sample(&tokenRng))
             }
             return
         }
@@ -215,13 +215,19 @@ struct SourceState {
             nextVersion = mixVersions[k] != 0 ? mixVersions[k] : version
         }
         if let inputTokens, let outputTokens {
-            nextInput = Int32(clamping: Int64(inputTokens.sample(&tokenRng).rounded()))
-            nextOutput = Int32(clamping: Int64(outputTokens.sample(&tokenRng).rounded()))
+            nextInput = SourceState.tokenCount(inputTokens.sample(&tokenRng))
+            nextOutput = SourceState.tokenCount(outputTokens.sample(&tokenRng))
         }
     }
 }
 
 extension SourceState {
+    /// A drawn token count as a whole number from 0 to Int32.max: a distribution's mean may be
+    /// anything the user wrote (10³⁰⁰ once trapped the conversion).
+    @inlinable static func tokenCount(_ x: Double) -> Int32 {
+        x >= Double(Int32.max) ? Int32.max : (x > 0 ? Int32(x.rounded()) : 0)
+    }
+
     /// Builds the run state of every source of a scenario.
     ///
     /// `speed` compresses the arrivals' times (2: twice as fast), as a load generator's
