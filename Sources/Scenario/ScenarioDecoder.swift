@@ -861,8 +861,8 @@ struct ScenarioDecoder {
                     }
                     if let x = ko.optional("panicWindowPercentage") { kpa!.panicWindowPercentage = try v.number(x, ko.childPath("panicWindowPercentage"), min: 1, max: 100) }
                     if let x = ko.optional("panicThreshold") { kpa!.panicThreshold = try v.number(x, ko.childPath("panicThreshold"), min: 1) }
-                    if let x = ko.optional("maxScaleUpRate") { kpa!.maxScaleUpRate = try v.number(x, ko.childPath("maxScaleUpRate"), min: 1, exclusiveMin: true) }
-                    if let x = ko.optional("maxScaleDownRate") { kpa!.maxScaleDownRate = try v.number(x, ko.childPath("maxScaleDownRate"), min: 1, exclusiveMin: true) }
+                    if let x = ko.optional("maxScaleUpRate") { kpa!.maxScaleUpRate = try v.number(x, ko.childPath("maxScaleUpRate"), min: 1, exclusiveMin: true, max: 1e6) }
+                    if let x = ko.optional("maxScaleDownRate") { kpa!.maxScaleDownRate = try v.number(x, ko.childPath("maxScaleDownRate"), min: 1, exclusiveMin: true, max: 1e6) }
                     if let x = ko.optional("scaleToZeroGrace") { kpa!.scaleToZeroGrace = try v.duration(x, ko.childPath("scaleToZeroGrace"), positive: true) }
                     try ko.finish()
                 }
@@ -954,7 +954,9 @@ struct ScenarioDecoder {
         func adjustment(_ r: inout ObjectReader, _ node: JSONNode, message: String, suggestion: String) throws -> (String, Double) {
             let given = ["change", "percent", "exact"].compactMap { key in r.optional(key).map { (key, $0) } }
             guard given.count == 1 else { throw v.error(node, r.path, message, suggestion: suggestion) }
-            return (given[0].0, try v.number(given[0].1, r.childPath(given[0].0)))
+            // Instance counts and percentages of them: a million either way (largestCount).
+            let bound = Double(ValueReader.largestCount)
+            return (given[0].0, try v.number(given[0].1, r.childPath(given[0].0), min: -bound, max: bound))
         }
         func alarm(_ key: String) throws -> StepSpec.Alarm? {
             guard let n = o.optional(key) else { return nil }

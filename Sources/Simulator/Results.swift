@@ -31,7 +31,7 @@ public struct OutcomeStats: Sendable {
         coldStarts += other.coldStarts
         waitNanoseconds += other.waitNanoseconds
         withinSLO += other.withinSLO
-        serviceNanoseconds += other.serviceNanoseconds
+        serviceNanoseconds = serviceNanoseconds.saturatingSum(other.serviceNanoseconds)
     }
 }
 
@@ -236,5 +236,14 @@ extension TimeseriesRow {
     public init(time: Double) {
         self.init(time: time, arrivals: 0, completions: 0, rejections: 0, timeouts: 0, queued: 0, instancesBusy: 0, instancesIdle: 0,
                   instancesStarting: 0, nodesReady: 0, nodesBooting: 0, costSoFar: 0, coldStarts: 0)
+    }
+}
+
+extension Int64 {
+    /// `self + other`, held at Int64.max: a total of service times, each held below
+    /// `Sampler.never`, can still pass 64 bits when thousands of them are decades long.
+    @inlinable @inline(__always) public func saturatingSum(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? Int64.max : Int64.min) : sum
     }
 }

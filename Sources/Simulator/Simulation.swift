@@ -626,7 +626,7 @@ struct Simulation<Policy: ScalingPolicy> {
             : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
         // A graph pipeline's stage counts for the request it belongs to.
         let owner = q.pointee.parent >= 0 ? Int(q.pointee.parent) : r
-        tally(owner) { $0.serviceNanoseconds += service }
+        tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(service) }
         let since = q.pointee.stageSince
         var waited = now - since
         if cold {
