@@ -125,6 +125,22 @@ public final class TraceReader {
         _ = nextLine()   // the header
     }
 
+    /// A row's time from the first row's. A trace spans at most 100 years, so offsets and
+    /// their sums with a run's times stay inside 64 bits (rows of 1688 and 2023 once
+    /// overflowed the difference).
+    func offset(_ time: Int64, column: String) throws -> Int64 {
+        if firstTime == nil { firstTime = time }
+        let (span, overflow) = time.subtractingReportingOverflow(firstTime!)
+        guard !overflow, span <= Self.longestSpan else {
+            throw fail("this row is more than 100 years after the trace's first row: a trace spans at most 100 years", column: column,
+                       suggestion: "check the row's time, or split the trace")
+        }
+        return span
+    }
+
+    /// 100 years in nanoseconds.
+    static let longestSpan: Int64 = 3_153_600_000 * 1_000_000_000
+
     func fail(_ message: String, column: String? = nil, suggestion: String? = nil) -> ScenarioError {
         ScenarioError(file: displayPath, line: line, path: column.map { "column \($0)" }, message: message, suggestion: suggestion)
     }
@@ -279,8 +295,7 @@ public final class TraceReader {
                            column: columnNames[timeColumn], suggestion: "sort the trace by time (e.g. sort -t, -k1,1)")
             }
             previousTime = time
-            if firstTime == nil { firstTime = time }
-            var row = TraceRow(offset: time - firstTime!, target: defaultTarget, caller: 0, version: 0, inputTokens: 0, outputTokens: 0)
+            var row = TraceRow(offset: try offset(time, column: columnNames[timeColumn]), target: defaultTarget, caller: 0, version: 0, inputTokens: 0, outputTokens: 0)
             if targetColumn >= 0 {
                 let name = field(raw, targetColumn)
                 if !name.isEmpty {
@@ -460,8 +475,7 @@ extension TraceReader {
                                         suggestion: "raise the source's \"reorderWindow\" above the longest duration in the trace")
                 }
                 lastEmitted = invocation.start
-                if firstTime == nil { firstTime = invocation.start }
-                return TraceRow(offset: invocation.start - firstTime!, target: invocation.target, caller: 0, version: 0,
+                return TraceRow(offset: try offset(invocation.start, column: "end_timestamp"), target: invocation.target, caller: 0, version: 0,
                                 inputTokens: 0, outputTokens: 0, service: useDurations ? invocation.service : -1)
             }
             if eofReached { return nil }

@@ -173,7 +173,9 @@ struct SourceState {
                 if let allowed = callerFilter, !allowed.contains(callers.strings[Int(next.caller)]) { continue }
                 if let allowed = versionFilter, !allowed.contains(versions.strings[Int(next.version)]) { continue }
                 row = next
-                replay = loopShift + Int64(Double(next.offset - traceOffset) / traceSpeed)
+                // Held at 10¹⁸ ns (31 years): a trace slowed a millionfold lands past any run's
+                // end, where its source stops, rather than past Int64.
+                replay = loopShift + Int64(Swift.min(Double(next.offset - traceOffset) / traceSpeed, 1e18))
                 if rowsInPass == 0 { firstReplayed = replay }
                 rowsInPass += 1
                 lastReplayed = replay

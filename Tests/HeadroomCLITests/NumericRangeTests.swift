@@ -104,6 +104,10 @@ final class NumericRangeTests: XCTestCase {
                 XCTAssertTrue(r.err.isEmpty && r.out.contains("simulated"), "\(setting): a bounded run, found \(r.err)")
             }
         }
+        // A trace slowed a trillionfold (from its first row): its replay times passed Int64.
+        let slow = runHeadroom(["run", file, "--set", "workload[5].speed=1e-12", "--set", "workload[5].offset=0s", "--set", "duration=10m",
+                                "--out", folder + "/out"])
+        XCTAssertTrue(slow.err.isEmpty && slow.out.contains("simulated"), "a bounded run, found \(slow.err)")
     }
 }
 

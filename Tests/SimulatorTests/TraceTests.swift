@@ -344,6 +344,11 @@ final class TraceTimeFormatTests: XCTestCase {
                 }
             }
         }
+        // Found next: two valid times 335 years apart overflowed their difference.
+        let apart = try write("TIMESTAMP,ContextTokens,GeneratedTokens\n1688-11-16 18:15:46.68,374,44\n2023-11-16 18:19:50.99,396,109\n")
+        XCTAssertThrowsError(try TraceStats.read(path: apart, format: .azureLLM)) { error in
+            XCTAssertTrue("\(error)".contains(":3") && "\(error)".contains("at most 100 years"), "\(error)")
+        }
         XCTAssertNotNil(TraceReader.parseTime("2261-12-31T00:00:00Z"))
         XCTAssertNil(TraceReader.parseTime("2262-12-31T00:00:00Z"))
         XCTAssertNotNil(TraceReader.parseTime("1678-01-01T00:00:00Z"))
