@@ -381,7 +381,11 @@ public final class TraceReader {
         }
         if k == c.endIndex && (digits > 0 || fractionDigits > 0) {
             for _ in fractionDigits..<9 { fraction *= 10 }
-            let v = whole * 1_000_000_000 + fraction
+            // Twelve digits of seconds can pass 64 bits of nanoseconds (the traces fuzzer found
+            // 33,333,314,488 s): past them the time is not one this reader can place.
+            let (ns, overflow) = whole.multipliedReportingOverflow(by: 1_000_000_000)
+            guard !overflow, ns <= Int64.max - fraction else { return nil }
+            let v = ns + fraction
             return negative ? -v : v
         }
         guard let seconds = Double(String(decoding: c, as: UTF8.self)), seconds.isFinite, abs(seconds) < 9e9 else { return nil }

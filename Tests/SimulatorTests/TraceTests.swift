@@ -349,6 +349,12 @@ final class TraceTimeFormatTests: XCTestCase {
         XCTAssertThrowsError(try TraceStats.read(path: apart, format: .azureLLM)) { error in
             XCTAssertTrue("\(error)".contains(":3") && "\(error)".contains("at most 100 years"), "\(error)")
         }
+        // And a time in seconds of twelve digits overflowed the fast path.
+        XCTAssertNil(TraceReader.parseTime("033333314488"))
+        XCTAssertNil(TraceReader.parseTime("999999999999.5"))
+        XCTAssertEqual(TraceReader.parseTime("8999999999"), 8_999_999_999_000_000_000)
+        XCTAssertEqual(TraceReader.parseTime("1700000000.123456789"), 1_700_000_000_123_456_789)
+        XCTAssertEqual(TraceReader.parseTime("123456789.25"), 123_456_789_250_000_000)
         XCTAssertNotNil(TraceReader.parseTime("2261-12-31T00:00:00Z"))
         XCTAssertNil(TraceReader.parseTime("2262-12-31T00:00:00Z"))
         XCTAssertNotNil(TraceReader.parseTime("1678-01-01T00:00:00Z"))
