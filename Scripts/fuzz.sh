@@ -68,5 +68,8 @@ limit=(-max_total_time="$seconds")
 # Swift's own crash reporter reads memory ASan has poisoned: off, so a trap shows as itself.
 # Leak checks at exit are off: the Swift runtime's caches are never freed, by design.
 export SWIFT_BACKTRACE=enable=no
+# ASan keeps freed memory in quarantine (256 MB by default): less, so the 512 MB limit is the
+# program's memory, not the sanitizer's.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32:detect_leaks=0}
 exec "$binary" "${limit[@]}" -detect_leaks=0 -timeout=1 -rss_limit_mb=512 -malloc_limit_mb=512 -max_len=8192 -print_final_stats=1 \
   -artifact_prefix="$out/artifacts/$target/" "$out/corpus/$target"
