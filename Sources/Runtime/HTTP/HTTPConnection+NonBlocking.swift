@@ -48,13 +48,6 @@ enum Sent {
 /// body is complete, at end of stream for a body that runs until close, and for a chunked body
 /// when the bytes end with an empty line or have grown by half since the last try.
 extension HTTPConnection {
-    /// Switches to parsing from the buffer only; the socket must be non-blocking.
-    func makeNonBlocking() {
-        nonblocking = true
-        let flags = fcntl(socket.fd, F_GETFL)
-        _ = fcntl(socket.fd, F_SETFL, flags | O_NONBLOCK)
-    }
-
     /// Writes `bytes` from offset `written` (advanced) until all are written or the socket is
     /// full.
     func send(_ bytes: [UInt8], written: inout Int) -> Sent {
