@@ -10,7 +10,6 @@ private func parse(_ pieces: [ArraySlice<UInt8>], response: Bool) -> [String] {
     var limits = HTTPLimits()
     limits.body = 1 << 16
     var out: [String] = []
-    var next = 0
     for (k, piece) in pieces.enumerated() {
         if c.start == c.end { c.start = 0; c.end = 0 }
         if c.buffer.count - c.end < piece.count { c.buffer += [UInt8](repeating: 0, count: piece.count) }
@@ -20,12 +19,12 @@ private func parse(_ pieces: [ArraySlice<UInt8>], response: Bool) -> [String] {
         while c.start < c.end || c.eof {
             let parsed: Parsed<String>
             if response {
-                parsed = c.parseBuffered(next: &next) {
+                parsed = c.parseBuffered {
                     let r = try c.readResponse(method: "POST", deadline: Int64.max, limits: limits)
                     return "\(r.status) \(r.headers.count) \(r.body.count)"
                 }
             } else {
-                parsed = c.parseBuffered(next: &next) {
+                parsed = c.parseBuffered {
                     let r = try c.readRequest(limits: limits)
                     return "\(r.method) \(r.target) \(r.headers.count) \(r.body.count) \(r.keepAlive)"
                 }

@@ -100,17 +100,15 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Registers `fd` for reading and writing, edge-triggered. Loop thread only.
-    func register(_ fd: Int32, _ handler: EventLoopHandler) {
-        if Int(fd) >= handlers.count { handlers += Array(repeating: nil, count: Int(fd) + 1 - handlers.count + 64) }
-        handlers[Int(fd)] = handler
-        _ = cel_epoll_ctl(epoll, 0, fd, 1, 1)
-    }
+    func register(_ fd: Int32, _ handler: EventLoopHandler) { add(fd, handler, listener: false) }
 
     /// Registers a listening socket: level-triggered reads only. Loop thread only.
-    func registerListener(_ fd: Int32, _ handler: EventLoopHandler) {
+    func registerListener(_ fd: Int32, _ handler: EventLoopHandler) { add(fd, handler, listener: true) }
+
+    private func add(_ fd: Int32, _ handler: EventLoopHandler, listener: Bool) {
         if Int(fd) >= handlers.count { handlers += Array(repeating: nil, count: Int(fd) + 1 - handlers.count + 64) }
         handlers[Int(fd)] = handler
-        _ = cel_epoll_ctl(epoll, 0, fd, 0, 0)
+        _ = cel_epoll_ctl(epoll, 0, fd, listener ? 0 : 1, listener ? 0 : 1)
     }
 
     /// Forgets `fd` (call before closing it). Loop thread only.

@@ -136,10 +136,6 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     private var written = 0
     private var closeAfterWrite = false
 
-    /// Parsing: where the head's scan got to, and the bytes buffered before a new try.
-    private var scanned = 0
-    private var headDone = false
-    private var nextTry = 0
 
     /// When the connection is cut if nothing happens, and what that means.
     private enum Phase { case idle, head, body, writing }
@@ -157,12 +153,9 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     func readable(peerClosed: Bool) {
         canRead = true
-        if peerClosed { self.peerClosed = true }
+        if peerClosed { http.peerClosed = true }
         if !busy && out.isEmpty { pump() }
     }
-
-    /// The client has finished sending: read on to the end of stream.
-    private var peerClosed = false
 
     func writable() {
         canWrite = true
@@ -204,7 +197,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             if canRead {
                 switch http.receive(limit: limits.body + headLimit) {
                 case let .data(drained):
-                    if drained && !peerClosed { canRead = false }
+                    if drained { canRead = false }
                 case .wouldBlock:
                     canRead = false
                 case .endOfStream:
@@ -221,20 +214,14 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
                 continue
             }
             if phase == .idle { setDeadline(.head, seconds: limits.headTimeout) }
-            if !headDone {
-                if http.headComplete(scanned: &scanned) {
-                    headDone = true
-                    setDeadline(.body, seconds: limits.bodyTimeout)
-                } else if buffered <= headLimit && !http.eof {
-                    if !canRead { return }
-                    continue
-                }
-            }
-            if buffered < nextTry && !http.eof && !http.endsWithEmptyLine {
+            let hadHead = http.headDone
+            let worth = http.worthParsing(headLimit: headLimit)
+            if !hadHead && http.headDone { setDeadline(.body, seconds: limits.bodyTimeout) }
+            if !worth {
                 if !canRead { return }
                 continue
             }
-            switch http.parseBuffered(next: &nextTry, { try http.readRequest(limits: limits) }) {
+            switch http.parseBuffered({ try http.readRequest(limits: limits) }) {
             case let .message(request):
                 begin(request)
             case .incomplete:
@@ -252,9 +239,6 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     private func begin(_ request: HTTPRequest) {
         busy = true
-        scanned = 0
-        headDone = false
-        nextTry = 0
         let loop = server.loop
         server.handler(request, loop) { [weak self] response in
             loop.execute { self?.finish(request, response) }

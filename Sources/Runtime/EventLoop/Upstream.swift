@@ -98,9 +98,6 @@ final class UpstreamConnection: EventLoopHandler {
     private var deadline: Int64 = 0
     private var timer: LoopTimer?
     private var connectDeadline: Int64 = 0
-    private var scanned = 0
-    private var headDone = false
-    private var nextTry = 0
     private(set) var isClosed = false
     /// A byte of the answer arrived (a failure before that may be a stale kept-alive connection).
     private(set) var answerBegan = false
@@ -131,9 +128,6 @@ final class UpstreamConnection: EventLoopHandler {
         self.method = method
         self.done = done
         answerBegan = false
-        scanned = 0
-        headDone = false
-        nextTry = 0
         arm(connecting ? min(deadline, connectDeadline) : deadline)
         self.deadline = deadline
         if !connecting { flush() }
@@ -191,13 +185,10 @@ final class UpstreamConnection: EventLoopHandler {
         if written < out.count { flush() }
     }
 
-    /// The worker has finished sending: read on to the end of stream.
-    private var peerClosed = false
-
     func readable(peerClosed: Bool) {
         if connecting { return writable() }   // a refused connect reports as both
         canRead = true
-        if peerClosed { self.peerClosed = true }
+        if peerClosed { http.peerClosed = true }
         if done == nil {
             // Idle: the worker closed the kept-alive connection (or sent what nobody asked).
             pool.forget(self)
@@ -224,7 +215,7 @@ final class UpstreamConnection: EventLoopHandler {
                 switch http.receive(limit: HTTPLimits().body + 128 * 1024) {
                 case let .data(drained):
                     answerBegan = true
-                    if drained && !peerClosed { canRead = false }
+                    if drained { canRead = false }
                 case .wouldBlock:
                     canRead = false
                 case .endOfStream:
@@ -233,26 +224,17 @@ final class UpstreamConnection: EventLoopHandler {
                     return finish(.failed(why))
                 }
             }
-            let buffered = http.end - http.start
-            if buffered == 0 {
+            if http.start == http.end {
                 if http.eof { return finish(.failed("closed")) }
                 return
             }
-            if !headDone {
-                if http.headComplete(scanned: &scanned) {
-                    headDone = true
-                } else if !http.eof {
-                    if !canRead { return }
-                    continue
-                }
-            }
-            if buffered < nextTry && !http.eof && !http.endsWithEmptyLine {
+            if !http.worthParsing(headLimit: UpstreamConnection.headLimit) {
                 if !canRead { return }
                 continue
             }
             let method = self.method
             let deadline = self.deadline
-            switch http.parseBuffered(next: &nextTry, { try http.readResponse(method: method, deadline: deadline) }) {
+            switch http.parseBuffered({ try http.readResponse(method: method, deadline: deadline) }) {
             case let .message(response):
                 let keep = !response.asksToClose && !http.eof
                 let done = self.done!
@@ -276,6 +258,9 @@ final class UpstreamConnection: EventLoopHandler {
             }
         }
     }
+
+    /// Past this, a worker's unfinished head is parsed so the parser calls it too large.
+    static let headLimit = HTTPLimits().requestLine + HTTPLimits().headerBytes + 4
 
     private func finish(_ outcome: UpstreamPool.Outcome) {
         let done = self.done

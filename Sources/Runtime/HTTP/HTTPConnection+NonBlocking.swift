@@ -86,7 +86,7 @@ extension HTTPConnection {
             let n = buffer.withUnsafeMutableBytes { Glibc.recv(socket.fd, $0.baseAddress! + end, room, 0) }
             if n > 0 {
                 end += n
-                return .data(drained: n < room)
+                return .data(drained: n < room && !peerClosed)
             }
             if n == 0 {
                 eof = true
@@ -123,22 +123,36 @@ extension HTTPConnection {
         return end - start >= 3 && buffer[end - 1] == 10 && buffer[end - 2] == 13 && buffer[end - 3] == 10
     }
 
-    /// Runs `parse` on the buffered bytes. Incomplete: the buffer is as it was, and `next` is
-    /// how many bytes (from the message's start) must be buffered before a new try is worth it.
-    func parseBuffered<T>(next: inout Int, _ parse: () throws -> T) -> Parsed<T> {
+    /// Whether a parse of the buffered message can finish now: its head is complete (or has
+    /// outgrown `headLimit`, so the parser says so), and the bytes are as many as the last try
+    /// asked for, or end with an empty line, or the stream has ended.
+    func worthParsing(headLimit: Int) -> Bool {
+        if !headDone {
+            if headComplete(scanned: &scanned) { headDone = true }
+            else if end - start <= headLimit && !eof { return false }
+        }
+        return end - start >= nextTry || eof || endsWithEmptyLine
+    }
+
+    /// Runs `parse` on the buffered bytes. Complete: the attempt state starts over for the
+    /// next message. Incomplete: the buffer is as it was, and `nextTry` is how many bytes
+    /// (from the message's start) must be buffered before a new try is worth it.
+    func parseBuffered<T>(_ parse: () throws -> T) -> Parsed<T> {
         let saved = start
         do {
             let message = try parse()
-            next = 0
+            scanned = 0
+            headDone = false
+            nextTry = 0
             return .message(message)
         } catch let more as NeedMore {
             start = saved
             let have = end - start
             switch more {
-            case let .exact(n): next = have + n
-            case let .chunk(n): next = have + max(n, have / 2)
-            case .unknown: next = have + max(1, have / 2)
-            case .untilClose: next = Int.max
+            case let .exact(n): nextTry = have + n
+            case let .chunk(n): nextTry = have + max(n, have / 2)
+            case .unknown: nextTry = have + max(1, have / 2)
+            case .untilClose: nextTry = Int.max
             }
             return .incomplete
         } catch let e as HTTPReadError {

@@ -45,6 +45,14 @@ public final class HTTPConnection: @unchecked Sendable {
     var eof = false
     /// A 100 Continue was sent for the request being read (a re-parse must not send another).
     var continueSent = false
+    /// The peer has finished sending (the loop said so): read on to the end of stream even
+    /// after a short read, since its end arrived with the last bytes and no edge will follow.
+    var peerClosed = false
+    /// When a parse of the buffered message is worth trying (`worthParsing`): how far the
+    /// head's scan got, whether the head is complete, and the bytes needed before a new try.
+    var scanned = 0
+    var headDone = false
+    var nextTry = 0
 
     public init(socket: Socket, bufferSize: Int = 64 * 1024) {
         self.socket = socket
