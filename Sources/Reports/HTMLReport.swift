@@ -18,7 +18,7 @@ public enum HTMLReport {
     section { background: #fff; border: 1px solid #e5e7eb; border-radius: 10px; padding: 18px 20px; margin-top: 18px; }
     h2 { font-size: 16px; margin: 0 0 12px; }
     .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(250px, 1fr)); gap: 12px; }
-    .card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 12px 14px; border-top: 4px solid var(--c); }
+    .card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 12px 14px; }
     .card .name { font-weight: 600; } .card .policy { color: #6b7280; font-size: 12px; margin-left: 6px; }
     .card .big { font-size: 24px; font-weight: 650; margin: 6px 0 2px; font-variant-numeric: tabular-nums; }
     .card .sub { color: #4b5563; font-size: 12.5px; font-variant-numeric: tabular-nums; }
@@ -28,27 +28,61 @@ public enum HTMLReport {
     th { font-size: 12px; color: #4b5563; font-weight: 600; background: #f9fafb; }
     th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
     td.best { background: #dcfce7; font-weight: 650; }
-    .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
+    .sw { display: inline-block; width: 20px; height: 0; margin-right: 6px; vertical-align: 3px; }
+    .mk { display: inline-block; width: 9px; height: 9px; margin-right: 6px; vertical-align: 0; }
+    .misses { color: #991b1b; font-size: 11.5px; margin-left: 6px; }
     .note { color: #6b7280; font-size: 12.5px; margin: 10px 0 0; }
     .gates th, .gates td { text-align: left; } .gates td.num, .gates th.num { text-align: right; }
+    .gates td:last-child, .manifest td { white-space: normal; overflow-wrap: anywhere; }
+    .manifest th { text-align: left; vertical-align: top; width: 10em; } .manifest td { text-align: left; }
     .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 700; }
     .PASS { background: #dcfce7; color: #166534; } .FAIL { background: #fee2e2; color: #991b1b; } .SKIP { background: #e5e7eb; color: #374151; }
     .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 14px; }
-    .chart { border: 1px solid #e5e7eb; border-radius: 8px; padding: 6px; }
+    .chart { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 8px 4px; min-width: 0; }
+    .chart-title { font-size: 13px; font-weight: 650; margin: 0 0 4px 4px; }
+    .legend { display: flex; flex-wrap: wrap; gap: 2px 12px; margin: 0 0 4px 4px; font-size: 11.5px; color: #374151; }
+    .key { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
+    .filter { margin: 0 0 10px; font-size: 12.5px; color: #374151; }
+    .filter-title { font-weight: 600; margin-right: 8px; }
+    input.show { position: absolute; opacity: 0; width: 1px; height: 1px; margin: 0; }
+    input.show + label { display: inline-block; margin: 0 12px 2px 0; white-space: nowrap; cursor: pointer; user-select: none; }
+    input.show:not(:checked) + label { opacity: 0.45; text-decoration: line-through; }
+    input.show:focus-visible + label { outline: 2px solid #2563eb; outline-offset: 1px; }
     svg { width: 100%; height: auto; display: block; }
     svg .title { font-size: 13px; font-weight: 650; fill: #111827; }
     svg .tick { font-size: 10.5px; fill: #4b5563; } svg .label { font-size: 11px; fill: #374151; } svg .legend { font-size: 10.5px; fill: #374151; }
     svg .grid { stroke: #e5e7eb; stroke-width: 1; } svg .axis { stroke: #6b7280; stroke-width: 1; }
     footer { color: #6b7280; font-size: 12px; margin-top: 16px; }
+    @media (max-width: 900px) { .charts { grid-template-columns: minmax(0, 1fr); } }
     @media print { body { background: #fff; } section { break-inside: avoid; } }
     """
 
     static func esc(_ s: String) -> String { SVGChart.escape(s) }
 
-    public static func page(title: String, body: String) -> String {
+    public static func page(title: String, body: String, extraStyle: String = "") -> String {
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            + "<title>\(esc(title))</title>\n<style>\n\(style)\n</style>\n</head>\n<body>\n<main>\n\(body)\n</main>\n</body>\n</html>\n"
+            + "<title>\(esc(title))</title>\n<style>\n\(style)\n\(extraStyle)</style>\n</head>\n<body>\n<main>\n\(body)\n</main>\n</body>\n</html>\n"
     }
+
+    /// A plan filter without script, which is also the charts' shared legend: a checkbox per
+    /// plan (hidden; its label, the plan's swatch and name, is what one clicks), placed
+    /// before the `.charts` block it governs so CSS's sibling combinator reaches it.
+    /// Unticking one hides that plan's lines, dots and legend keys, so lines that run close
+    /// together can be told apart by showing a few at a time.
+    ///
+    /// - Returns: the CSS rules (for the page's head) and the checkboxes' HTML.
+    public static func planFilter(_ names: [String], square: Bool = false) -> (css: String, html: String) {
+        var css = "", html = "<div class=\"filter\"><span class=\"filter-title\">Plans</span>click a plan to hide or show its lines</div>\n"
+        for (k, name) in names.enumerated() {
+            css += "#show-\(k):not(:checked) ~ .charts .p\(k) { display: none; }\n"
+            let style = SeriesStyle.of(k)
+            html += "<input type=\"checkbox\" class=\"show\" id=\"show-\(k)\" checked><label for=\"show-\(k)\">\(square ? style.marker : style.swatch)\(esc(name))</label>\n"
+        }
+        return (css, html)
+    }
+
+    /// Plans at or above this count get the plan filter over their charts.
+    public static let filterFrom = 5
 
     /// The time axis unit for a run of `seconds`.
     static func timeAxis(_ seconds: Double) -> (label: String, scale: Double) {
@@ -66,8 +100,10 @@ public enum HTMLReport {
     /// The report of a run.
     public static func run(_ run: RunResult, gates: [GateResult], manifest: Manifest? = nil) -> String {
         let s = run.scenario
-        let color = { (k: Int) in SVGChart.palette[k % SVGChart.palette.count] }
         let rows = run.plans.map(Summary.row)
+        // Plans that miss the SLO (when there is one) are never highlighted as best.
+        let hasSLO = s.slo.latency != nil
+        let meets = run.plans.map { !hasSLO || Summary.meetsSLO($0, percentile: s.slo.percentile) }
         var body = "<header>\n<h1>\(esc(s.name))</h1>\n"
         if let d = s.description { body += "<p class=\"desc\">\(esc(d))</p>\n" }
         let requests = run.plans.first?.totals.requests ?? 0
@@ -78,7 +114,8 @@ public enum HTMLReport {
         // Headline cards.
         body += "<section>\n<h2>At a glance</h2>\n<div class=\"cards\">\n"
         for (k, r) in rows.enumerated() {
-            body += "<div class=\"card\" style=\"--c: \(color(k))\"><span class=\"name\">\(esc(r.plan))</span><span class=\"policy\">\(esc(r.policy))</span>"
+            let style = SeriesStyle.of(k)
+            body += "<div class=\"card\" style=\"border-top: 4px \(style.dash == nil ? "solid" : "dashed") \(style.color)\"><span class=\"name\">\(esc(r.plan))</span><span class=\"policy\">\(esc(r.policy))</span>"
             body += "<div class=\"big\">\(esc(TerminalTable.money(r.value("cost_usd"))))</div>"
             body += "<div class=\"sub\">\(esc(TerminalTable.money(r.value("cost_per_1k_requests_usd")))) per 1,000 requests</div>"
             body += "<div class=\"sub\">p99 \(esc(TerminalTable.duration(r.value("latency_p99_s"))))"
@@ -101,11 +138,11 @@ public enum HTMLReport {
         var best: [Int: Double] = [:]
         for (k, c) in columns.enumerated() {
             guard let lower = c.2, rows.count > 1 else { continue }
-            let values = rows.compactMap { $0.value(c.0) }
+            let values = rows.indices.filter { meets[$0] }.compactMap { rows[$0].value(c.0) }
             if let b = lower ? values.min() : values.max(), values.contains(where: { $0 != b }) { best[k] = b }
         }
         for (p, r) in rows.enumerated() {
-            body += "<tr><td><span class=\"swatch\" style=\"background: \(color(p))\"></span>\(esc(r.plan))</td><td>\(esc(r.policy))</td>"
+            body += "<tr><td>\(SeriesStyle.of(p).swatch)\(esc(r.plan))\(meets[p] ? "" : "<span class=\"misses\">misses SLO</span>")</td><td>\(esc(r.policy))</td>"
             for (k, c) in columns.enumerated() {
                 let v = r.value(c.0)
                 let text: String
@@ -115,37 +152,44 @@ public enum HTMLReport {
                 case "utilisation", "slo_attainment": text = v.map { CSVNumber.fixed($0 * 100, 1) + " %" } ?? "–"
                 default: text = v.map { Gates.show($0) } ?? "–"
                 }
-                body += "<td\(v != nil && best[k] == v ? " class=\"best\"" : "")>\(esc(text))</td>"
+                body += "<td\(v != nil && meets[p] && best[k] == v ? " class=\"best\"" : "")>\(esc(text))</td>"
             }
             body += "</tr>\n"
         }
-        body += "</table></div>\n<p class=\"note\">Every plan replays the same arrivals (same seed), so differences come from the policy alone. Green: the best value in its column. Latency is arrival to completion, end to end through pipelines; cost follows each plan's billing rules.</p>\n</section>\n"
+        body += "</table></div>\n<p class=\"note\">Every plan replays the same arrivals (same seed), so differences come from the policy alone. Green: the best value in its column\(hasSLO ? " among the plans that meet the SLO" + (meets.contains(true) ? "" : " (none does, so nothing is marked)") : ""). Latency is arrival to completion, end to end through pipelines; cost follows each plan's billing rules.</p>\n</section>\n"
 
         if !gates.isEmpty {
-            body += "<section>\n<h2>Gates</h2>\n<table class=\"gates\">\n<tr><th>result</th><th>plan</th><th>metric</th><th class=\"num\">measured</th><th>bound</th><th>note</th></tr>\n"
+            body += "<section>\n<h2>Gates</h2>\n<div class=\"scroll\"><table class=\"gates\">\n<tr><th>result</th><th>plan</th><th>metric</th><th class=\"num\">measured</th><th>bound</th><th>note</th></tr>\n"
             for g in gates {
                 body += "<tr><td><span class=\"badge \(g.verdict.rawValue)\">\(g.verdict.rawValue)</span></td><td>\(esc(g.plan))</td><td>\(esc(g.metric))</td>"
                 body += "<td class=\"num\">\(esc(g.measured.map { $0.isFinite ? Gates.show($0) : "∞" } ?? "–"))</td><td>\(esc(g.bound))</td><td>\(esc(g.note))</td></tr>\n"
             }
-            body += "</table>\n</section>\n"
+            body += "</table></div>\n</section>\n"
         }
 
-        body += "<section>\n<h2>Over time</h2>\n<div class=\"charts\">\n"
-        for chart in charts(run) { body += "<div class=\"chart\">\(chart)</div>\n" }
+        body += "<section>\n<h2>Over time</h2>\n"
+        var filterStyle = ""
+        if run.plans.count >= filterFrom {
+            let filter = planFilter(run.plans.map(\.plan))
+            filterStyle = filter.css
+            body += filter.html
+        }
+        body += "<div class=\"charts\">\n"
+        for chart in charts(run, plansKeyed: run.plans.count < filterFrom) { body += "<div class=\"chart\">\(chart)</div>\n" }
         body += "</div>\n</section>\n"
         if let manifest { body += manifest.html }
         body += "<footer>Generated by Headroom \(version) from \(esc(s.file)). The same numbers are in summary.csv, targets.csv and timeseries.csv beside this file.</footer>"
-        return page(title: "Headroom — \(s.name)", body: body)
+        return page(title: "Headroom — \(s.name)", body: body, extraStyle: filterStyle)
     }
 
     /// The charts of a run: arrivals, instances, nodes, latency CDF, cost, cold starts.
-    static func charts(_ run: RunResult) -> [String] {
+    static func charts(_ run: RunResult, plansKeyed: Bool) -> [String] {
         let end = run.plans.map(\.endTime).max() ?? run.scenario.duration
         let (xLabel, scale) = timeAxis(end)
         let xf = { (x: Double) in Gates.show(x) }
         func series(_ value: (TimeseriesRow) -> Double) -> [ChartSeries] {
             run.plans.enumerated().map { k, p in
-                ChartSeries(name: p.plan, color: SVGChart.palette[k % SVGChart.palette.count],
+                ChartSeries(name: p.plan, style: .of(k), plan: k,
                             points: p.timeseries.map { ($0.time / scale, value($0)) })
             }
         }
@@ -156,26 +200,26 @@ public enum HTMLReport {
         }
         var out: [String] = []
         if let p = run.plans.first {
-            let arrivals = ChartSeries(name: "all plans", color: "#111827",
+            let arrivals = ChartSeries(name: "all plans", style: SeriesStyle(color: "#111827", dash: nil, square: false),
                                        points: zip(p.timeseries, intervals).map { ($0.time / scale, Double($0.arrivals) / $1) })
             out.append(SVGChart.line(title: "Arrivals", series: [arrivals], xLabel: xLabel, yLabel: "requests per second",
-                                     xFormat: xf, yFormat: number, xFromZero: true))
+                                     xFormat: xf, yFormat: number, xFromZero: true, plansKeyed: plansKeyed))
         }
         out.append(SVGChart.line(title: "Instances (serving, idle or starting)", series: series { Double($0.instancesBusy + $0.instancesIdle + $0.instancesStarting) },
-                                 xLabel: xLabel, yLabel: "instances", xFormat: xf, yFormat: number, xFromZero: true))
+                                 xLabel: xLabel, yLabel: "instances", xFormat: xf, yFormat: number, xFromZero: true, plansKeyed: plansKeyed))
         out.append(SVGChart.line(title: "Nodes (ready or booting)", series: series { Double($0.nodesReady + $0.nodesBooting) },
-                                 xLabel: xLabel, yLabel: "nodes", xFormat: xf, yFormat: number, xFromZero: true))
+                                 xLabel: xLabel, yLabel: "nodes", xFormat: xf, yFormat: number, xFromZero: true, plansKeyed: plansKeyed))
         let cdf = run.plans.enumerated().map { k, p in
-            ChartSeries(name: p.plan, color: SVGChart.palette[k % SVGChart.palette.count],
+            ChartSeries(name: p.plan, style: .of(k), plan: k,
                         points: p.totals.latency.cdf().map { (Double($0.0) / 1e9, $0.1) })
         }
         out.append(SVGChart.line(title: "Latency distribution (completed requests)", series: cdf, xLabel: "latency (seconds, log scale)",
                                  yLabel: "fraction at or below", xFormat: { Gates.show($0) }, yFormat: { CSVNumber.fixed($0 * 100, 0) + "%" },
-                                 logX: true, yMax: 1))
+                                 logX: true, yMax: 1, plansKeyed: plansKeyed))
         out.append(SVGChart.line(title: "Cost so far", series: series(\.costSoFar), xLabel: xLabel, yLabel: "USD",
-                                 xFormat: xf, yFormat: { "$" + number($0) }, xFromZero: true))
+                                 xFormat: xf, yFormat: { "$" + number($0) }, xFromZero: true, plansKeyed: plansKeyed))
         out.append(SVGChart.line(title: "Cold starts", series: series { Double($0.coldStarts) }, xLabel: xLabel,
-                                 yLabel: "requests per interval that waited on a start", xFormat: xf, yFormat: number, xFromZero: true))
+                                 yLabel: "requests per interval that waited on a start", xFormat: xf, yFormat: number, xFromZero: true, plansKeyed: plansKeyed))
         return out
     }
 }

@@ -1,25 +1,65 @@
 import Foundation
 import Simulator
 
+/// How one plan is drawn, the same in every chart and table of a report.
+///
+/// Twelve colours, then the same twelve again with a dashed line (a square marker in a
+/// scatter), so 24 plans stay distinguishable without leaning on colour alone; beyond 24
+/// the styles repeat (the report's plan filter then separates them).
+public struct SeriesStyle: Sendable, Equatable {
+    public var color: String
+    /// An SVG `stroke-dasharray`, or nil for a solid line.
+    public var dash: String?
+    /// A scatter point drawn as a square rather than a circle.
+    public var square: Bool
+
+    /// The style of the `k`-th plan.
+    public static func of(_ k: Int) -> SeriesStyle {
+        let c = SVGChart.palette
+        let variant = (k / c.count) % 2
+        return SeriesStyle(color: c[k % c.count], dash: variant == 1 ? "7 4" : nil, square: variant == 1)
+    }
+
+    /// A legend or table swatch in HTML: a short line (dashed when the plan's line is).
+    public var swatch: String {
+        "<i class=\"sw\" style=\"border-top: 3px \(dash == nil ? "solid" : "dashed") \(color)\"></i>"
+    }
+
+    /// A scatter legend's marker in HTML.
+    public var marker: String {
+        "<i class=\"mk\" style=\"background: \(color); border-radius: \(square ? "1px" : "50%")\"></i>"
+    }
+}
+
 /// One line (or set of dots) of a chart.
 public struct ChartSeries: Sendable {
     public var name: String
-    public var color: String
+    public var style: SeriesStyle
+    /// The plan's index, so the report's plan filter can hide the line (nil: not a plan's).
+    public var plan: Int?
     public var points: [(x: Double, y: Double)]
-    public init(name: String, color: String, points: [(x: Double, y: Double)]) {
+    public init(name: String, style: SeriesStyle, plan: Int? = nil, points: [(x: Double, y: Double)]) {
         self.name = name
-        self.color = color
+        self.style = style
+        self.plan = plan
         self.points = points
     }
 }
 
-/// Inline SVG charts with axes, units, ticks and a legend: no script, no external file.
+/// Charts for a report: a title and a legend in HTML above an inline SVG plot with axes,
+/// units and ticks. No script, no external file.
+///
+/// The legend is HTML so it wraps with the text's real width above the plot, however many
+/// plans there are: inside the SVG it had to guess widths, and past eight plans it ran over
+/// the plot and hid lines.
 public enum SVGChart {
-    /// Plan colours, distinguishable and print-safe.
-    public static let palette = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
+    /// The twelve plan colours: Tailwind's 600–800 shades, picked to be distinguishable from
+    /// one another on white and in print (the first eight are the report's original ones).
+    public static let palette = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563",
+                                 "#65a30d", "#92400e", "#1e3a8a", "#c026d3"]
 
-    static let width = 560.0, height = 300.0
-    static let left = 62.0, right = 16.0, top = 40.0, bottom = 46.0
+    static let width = 560.0, height = 280.0
+    static let left = 62.0, right = 16.0, top = 12.0, bottom = 46.0
 
     public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -51,7 +91,8 @@ public enum SVGChart {
     /// A line chart. `logX` puts x on a base-10 log scale (values must be > 0).
     public static func line(title: String, series: [ChartSeries], xLabel: String, yLabel: String,
                             xFormat: (Double) -> String, yFormat: (Double) -> String,
-                            logX: Bool = false, yFromZero: Bool = true, yMax: Double? = nil, xFromZero: Bool = false) -> String {
+                            logX: Bool = false, yFromZero: Bool = true, yMax: Double? = nil, xFromZero: Bool = false,
+                            plansKeyed: Bool = true) -> String {
         let all = series.flatMap(\.points).filter { !logX || $0.x > 0 }
         guard !all.isEmpty else { return empty(title) }
         var xs = all.map(\.x), ys = all.map(\.y)
@@ -91,16 +132,26 @@ public enum SVGChart {
             let pts = s.points.filter { !logX || $0.x > 0 }
             guard !pts.isEmpty else { continue }
             let d = pts.enumerated().map { k, p in "\(k == 0 ? "M" : "L")\(f(px(logX ? log10(p.x) : p.x))),\(f(py(p.y)))" }.joined()
-            svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>"
+            svg += "<path\(planClass(s.plan)) d=\"\(d)\" fill=\"none\" stroke=\"\(s.style.color)\" stroke-width=\"2\" stroke-linejoin=\"round\""
+            svg += (s.style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>"
         }
-        svg += legend(series.map { ($0.name, $0.color) })
-        return svg + "</svg>"
+        // A line identical to an earlier one is drawn over it and hides it: say so in the legend.
+        // Without `plansKeyed` (the page's plan filter is the legend) only those notes and
+        // the lines that are not a plan's get a key.
+        var keys: [(SeriesStyle, Int?, String)] = []
+        for (i, s) in series.enumerated() {
+            let twin = series[..<i].first { $0.points.count == s.points.count && zip($0.points, s.points).allSatisfy { $0 == $1 } }
+            guard plansKeyed || s.plan == nil || twin != nil else { continue }
+            keys.append((s.style, s.plan, s.name + (twin.map { " = " + $0.name } ?? "")))
+        }
+        return heading(title) + legend(keys.map { ($0.0.swatch, $0.1, $0.2) }) + svg + "</svg>"
     }
 
-    /// A scatter chart; highlighted points are drawn larger, in colour, with a label.
-    public static func scatter(title: String, points: [(x: Double, y: Double, color: String, highlighted: Bool)],
-                               legendItems: [(String, String)], xLabel: String, yLabel: String,
-                               xFormat: (Double) -> String, yFormat: (Double) -> String) -> String {
+    /// A scatter chart of plans' runs; highlighted points (the Pareto front) are drawn larger
+    /// and joined by a dashed line.
+    public static func scatter(title: String, points: [(x: Double, y: Double, plan: Int, highlighted: Bool)],
+                               plans: [String], xLabel: String, yLabel: String,
+                               xFormat: (Double) -> String, yFormat: (Double) -> String, plansKeyed: Bool = true) -> String {
         guard !points.isEmpty else { return empty(title) }
         var x0 = points.map(\.x).min()!, x1 = points.map(\.x).max()!
         var y0 = Swift.min(0, points.map(\.y).min()!), y1 = points.map(\.y).max()!
@@ -126,22 +177,33 @@ public enum SVGChart {
             let d = front.enumerated().map { k, p in "\(k == 0 ? "M" : "L")\(f(px(p.x))),\(f(py(p.y)))" }.joined()
             svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"#111827\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>"
         }
-        for p in points where !p.highlighted {
-            svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(p.color)\" fill-opacity=\"0.35\"/>"
+        func dot(_ p: (x: Double, y: Double, plan: Int, highlighted: Bool), radius r: Double, extra: String) -> String {
+            let style = SeriesStyle.of(p.plan), x = px(p.x), y = py(p.y)
+            if style.square {
+                return "<rect\(planClass(p.plan)) x=\"\(f(x - r))\" y=\"\(f(y - r))\" width=\"\(f(2 * r))\" height=\"\(f(2 * r))\" fill=\"\(style.color)\"\(extra)/>"
+            }
+            return "<circle\(planClass(p.plan)) cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(r))\" fill=\"\(style.color)\"\(extra)/>"
         }
-        for p in front {
-            svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"5\" fill=\"\(p.color)\" stroke=\"#111827\" stroke-width=\"1\"/>"
-        }
-        svg += legend(legendItems + [("Pareto front", "#111827")])
-        return svg + "</svg>"
+        for p in points where !p.highlighted { svg += dot(p, radius: 3, extra: " fill-opacity=\"0.35\"") }
+        for p in front { svg += dot(p, radius: 5, extra: " stroke=\"#111827\" stroke-width=\"1\"") }
+        let keys = (plansKeyed ? plans.enumerated().map { (SeriesStyle.of($0).marker, Optional($0), $1) } : [])
+            + [("<i class=\"sw\" style=\"border-top: 1px dashed #111827\"></i>", nil, "Pareto front")]
+        return heading(title) + legend(keys) + svg + "</svg>"
     }
 
     static func f(_ x: Double) -> String { CSVNumber.fixed(x, 1) }
 
+    /// The SVG's opening with the plot area marked (`rect.plot`: the report's layout test
+    /// checks the legend stays clear of it and the lines inside it).
     static func header(_ title: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">"
-            + "<text x=\"\(f(left))\" y=\"18\" class=\"title\">\(escape(title))</text>"
+            + "<rect class=\"plot\" x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(width - left - right))\" height=\"\(f(height - top - bottom))\" fill=\"none\"/>"
     }
+
+    static func heading(_ title: String) -> String { "<div class=\"chart-title\">\(escape(title))</div>" }
+
+    /// ` class="pK"` for a plan's marks, so the plan filter's CSS can hide them.
+    static func planClass(_ plan: Int?) -> String { plan.map { " class=\"p\($0)\"" } ?? "" }
 
     static func axes(xLabel: String, yLabel: String) -> String {
         "<line x1=\"\(f(left))\" y1=\"\(f(height - bottom))\" x2=\"\(f(width - right))\" y2=\"\(f(height - bottom))\" class=\"axis\"/>"
@@ -150,19 +212,17 @@ public enum SVGChart {
             + "<text transform=\"translate(14 \(f((top + height - bottom) / 2))) rotate(-90)\" class=\"label\" text-anchor=\"middle\">\(escape(yLabel))</text>"
     }
 
-    static func legend(_ items: [(String, String)]) -> String {
-        var svg = ""
-        var x = width - right
-        for (name, color) in items.reversed() {
-            let w = Double(name.count) * 6.4 + 22
-            x -= w
-            svg += "<rect x=\"\(f(x))\" y=\"24\" width=\"12\" height=\"4\" fill=\"\(color)\"/>"
-            svg += "<text x=\"\(f(x + 16))\" y=\"30\" class=\"legend\">\(escape(name))</text>"
+    /// The legend: one key per series (swatch HTML, plan index, name), wrapping above the plot.
+    static func legend(_ items: [(String, Int?, String)]) -> String {
+        guard !items.isEmpty else { return "" }
+        var html = "<div class=\"legend\">"
+        for (swatch, plan, name) in items {
+            html += "<span class=\"key\(plan.map { " p\($0)" } ?? "")\" title=\"\(escape(name))\">\(swatch)\(escape(name))</span>"
         }
-        return svg
+        return html + "</div>"
     }
 
     static func empty(_ title: String) -> String {
-        header(title) + "<text x=\"\(f(width / 2))\" y=\"\(f(height / 2))\" class=\"label\" text-anchor=\"middle\">no data</text></svg>"
+        heading(title) + header(title) + "<text x=\"\(f(width / 2))\" y=\"\(f(height / 2))\" class=\"label\" text-anchor=\"middle\">no data</text></svg>"
     }
 }

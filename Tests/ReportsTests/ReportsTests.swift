@@ -225,20 +225,56 @@ struct HTMLReportTests {
         #expect(html.hasSuffix("</html>\n"))
         for plan in ["reserved", "autoscaled", "serverless"] {
             #expect(html.contains(">\(plan)</span>"), "card for \(plan)")
-            #expect(html.contains("</span>\(plan)</td>"), "table row for \(plan)")
+            #expect(html.contains("</i>\(plan)</td>") || html.contains("</i>\(plan)<span class=\"misses\">"), "table row for \(plan)")
         }
         for title in ["Arrivals", "Instances (serving, idle or starting)", "Nodes (ready or booting)",
                       "Latency distribution (completed requests)", "Cost so far", "Cold starts"] {
-            #expect(html.contains("class=\"title\">\(title)</text>"), "chart \(title)")
+            #expect(html.contains("class=\"chart-title\">\(title)</div>"), "chart \(title)")
         }
         #expect(html.components(separatedBy: "<svg ").count - 1 == 6)
-        #expect(html.components(separatedBy: "<path d=\"M").count - 1 >= 16, "lines for each plan")
+        #expect(html.components(separatedBy: "<path class=\"p").count - 1 == 5 * 3, "a line for each plan in the five plan charts")
         #expect(html.contains("class=\"best\""))
         #expect(html.components(separatedBy: "class=\"badge PASS\"").count - 1 == 7)
         #expect(!html.lowercased().contains("<script"))
         #expect(!html.contains("https://") && !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"),
                 "nothing fetched from anywhere")
         #expect(!html.contains("nan") && !html.contains("inf\""), "no broken numbers in the SVG")
+    }
+
+    @Test func bestIsMarkedOnlyAmongPlansMeetingTheSLO() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let s = try ScenarioLoader.load(path: root.appendingPathComponent("Scenarios/quickstart.json").path)
+        let run = try Runner.run(s, options: RunOptions())
+        let html = HTMLReport.run(run, gates: [])
+        // autoscaled is the cheapest plan but misses the SLO: its cost is not the one marked.
+        let autoscaled = try #require(run.plans.first { $0.plan == "autoscaled" })
+        #expect(!Summary.meetsSLO(autoscaled, percentile: s.slo.percentile))
+        let row = try #require(html.split(separator: "\n").first { $0.contains("</i>autoscaled<") })
+        #expect(row.contains("misses SLO"))
+        #expect(!row.contains("class=\"best\""), "\(row)")
+        let cheapest = run.plans.filter { Summary.meetsSLO($0, percentile: s.slo.percentile) }.min { $0.cost < $1.cost }!
+        let best = try #require(html.split(separator: "\n").first { $0.contains("</i>\(cheapest.plan)</td>") })
+        #expect(best.contains("<td class=\"best\">\(TerminalTable.money(cheapest.cost))</td>"), "\(best)")
+    }
+
+    @Test func twentyFourPlansAreDrawnInTwentyFourStyles() {
+        let styles = (0..<24).map(SeriesStyle.of)
+        for i in styles.indices { for j in 0..<i { #expect(styles[i] != styles[j], "plans \(j) and \(i)") } }
+        #expect(styles[0].dash == nil && styles[12].dash != nil && styles[12].square)
+    }
+
+    @Test func identicalLinesAreNamedInTheLegend() {
+        let a = ChartSeries(name: "a", style: .of(0), plan: 0, points: [(0, 1), (1, 2)])
+        var b = a
+        b.name = "b"; b.style = .of(1); b.plan = 1
+        let c = ChartSeries(name: "c", style: .of(2), plan: 2, points: [(0, 1), (1, 3)])
+        let keyed = SVGChart.line(title: "t", series: [a, b, c], xLabel: "x", yLabel: "y", xFormat: { "\($0)" }, yFormat: { "\($0)" })
+        #expect(keyed.contains(">a</span>") && keyed.contains(">b = a</span>") && keyed.contains(">c</span>"))
+        // With the page's plan filter as the legend, only the note remains.
+        let compact = SVGChart.line(title: "t", series: [a, b, c], xLabel: "x", yLabel: "y", xFormat: { "\($0)" }, yFormat: { "\($0)" },
+                                    plansKeyed: false)
+        #expect(compact.components(separatedBy: "class=\"key").count - 1 == 1 && compact.contains(">b = a</span>"))
+        #expect(compact.components(separatedBy: "<path class=\"p").count - 1 == 3, "every line is still drawn")
     }
 
     @Test func niceTicks() {
