@@ -144,7 +144,7 @@ struct CheckCommand {
             if o.gates.isEmpty { rows.append(["–", o.scenario, "", "", "", "", "no gates"]) }
             for g in o.gates {
                 rows.append([g.verdict.rawValue, o.scenario, g.plan, g.metric,
-                             g.measured.map { $0.isFinite ? Gates.show($0) : "∞" } ?? "–", g.bound, g.note])
+                             g.shownMeasured, g.bound, g.note])
             }
         }
         if !rows.dropFirst().contains(where: { !$0[6].isEmpty }) { rows = rows.map { Array($0.prefix(6)) } }
@@ -208,7 +208,7 @@ enum JUnitReport {
             x += "    </properties>\n"
             for g in o.gates {
                 x += "    <testcase classname=\"\(suite).\(escape(g.plan))\" name=\"\(escape(g.metric)) \(escape(g.bound))\">"
-                let measured = g.measured.map { $0.isFinite ? Gates.show($0) : "inf" } ?? "none"
+                let measured = (g.measured.map { $0.isFinite ? Gates.show($0) : "inf" } ?? "none") + g.measuredUnit
                 switch g.verdict {
                 case .pass: x += "</testcase>\n"
                 case .skipped: x += "\n      <skipped message=\"\(escape(g.note))\"/>\n    </testcase>\n"

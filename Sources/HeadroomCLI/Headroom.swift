@@ -17,6 +17,9 @@ struct UsageError: Error {
 /// The `headroom` command line.
 public enum Headroom {
     public static let exitUsage: Int32 = 64
+    /// The report files could not be written (EX_CANTCREAT in sysexits.h); the run's table
+    /// and gates were printed.
+    public static let exitCannotWrite: Int32 = 73
 
     /// Runs the command with `arguments` (without the program name); returns the exit status.
     public static func main(_ arguments: [String], out: TextSink = StandardStream.output,
@@ -263,15 +266,23 @@ struct RunCommand {
         let estimate = WorkEstimate.of(scenario, plans: selected.count, interval: interval)
         try budget.check(estimate, scenario: scenario)
         let directory = self.out ?? "Reports/" + Self.folderName(scenario.name)
-        let staging = try ReportStaging(directory: directory)
-        let interrupt = SignalHub.shared.exitDiscarding(staging, err: err)
-        defer { SignalHub.shared.unregister(interrupt) }
+        // A folder that cannot be written does not cost the user the comparison: the run goes
+        // ahead, prints its table and gates, then says the files were not written (exit 73).
+        // The request log streams into the staging folder, so --requests needs it first.
+        var staging: ReportStaging?
+        var unwritable: Error?
+        do { staging = try ReportStaging(directory: directory) } catch {
+            if requests { throw error }
+            unwritable = error
+        }
+        let interrupt = staging.map { SignalHub.shared.exitDiscarding($0, err: err) }
+        defer { if let interrupt { SignalHub.shared.unregister(interrupt) } }
         var options = RunOptions()
         options.seed = seed
         options.planNames = plans
         options.interval = interval
         options.parallel = !sequential
-        if requests { options.requestLogDirectory = staging.stagingDirectory }
+        if requests { options.requestLogDirectory = staging?.stagingDirectory }
         let display = err.isTerminal ? Progress(sink: err, style: .percent("simulated")) : nil
         if let display {
             let fractions = FractionBoard(count: selected.count)
@@ -294,17 +305,26 @@ struct RunCommand {
         display?.finish()
         let manifest = Manifest(headroom: Help.version, command: invocation, scenario: file, overrides: overrides, seed: run.seed,
                                 plans: run.plans.map(\.plan), started: started)
-        let written = try ReportFiles.write(run, staging: staging, interval: interval, manifest: manifest)
+        var written: [String] = []
+        if let staging {
+            do { written = try ReportFiles.write(run, staging: staging, interval: interval, manifest: manifest) } catch { unwritable = error }
+        }
         let wall = Date().timeIntervalSince(started)
 
         var text = "\(scenario.name): \(run.plans.count) plan\(run.plans.count == 1 ? "" : "s"), seed \(run.seed), arrivals for \(TerminalTable.duration(scenario.duration))\n\n"
         text += TerminalTable.plans(run) + "\n"
         let gates = Gates.evaluate(run)
         if !gates.isEmpty { text += TerminalTable.gates(gates, scenario: scenario.name) + "\n" }
-        text += "wrote " + written.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ") + " to \(directory)/\n"
+        if unwritable == nil {
+            text += "wrote " + written.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ") + " to \(directory)/\n"
+        }
         let simulated = run.plans.reduce(Int64(0)) { $0 + $1.totals.requests }
         text += "simulated \(simulated) requests in \(CSVNumber.fixed(wall, 2)) s wall time\n"
         out.write(text)
+        if let unwritable {
+            err.write("Error: the report files were not written (the table and gates above are complete): \(unwritable)\n")
+            return Headroom.exitCannotWrite
+        }
         return gates.contains { $0.verdict == .fail } ? 1 : 0
     }
 

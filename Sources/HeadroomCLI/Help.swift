@@ -44,7 +44,8 @@ enum Help {
                                   'plans.autoscaled.target=0.5'. The key must exist. Repeatable.
           -h, --help              Show help information.
 
-        EXIT STATUS: 0 all gates pass, 1 a gate fails or the scenario is invalid, 64 usage error.
+        EXIT STATUS: 0 all gates pass, 1 a gate fails or the scenario is invalid, 64 usage error,
+        73 the report files could not be written (the table and gates are still printed).
 
         """)
 
@@ -138,6 +139,9 @@ enum Help {
           --max-requests <n>      Refuse a sweep estimated to simulate more requests than this
                                   (all variants and plans), before a variant is made. (default: 1e9)
           -h, --help              Show help information.
+
+        EXIT STATUS: 0 written, 1 the scenario or a variant is invalid, 64 usage error, 73 the
+        files could not be written (the summary is still printed).
 
         """)
 

@@ -104,31 +104,37 @@ struct SweepCommand {
         }
         progress?.finish()
         let directory = self.out ?? "Reports/" + RunCommand.folderName(scenario.name) + "-sweep"
-        let staging = try ReportStaging(directory: directory)
-        let interrupt = SignalHub.shared.exitDiscarding(staging, err: err)
-        defer { SignalHub.shared.unregister(interrupt) }
         let wall = Date().timeIntervalSince(started)
         let manifest = Manifest(headroom: Help.version, command: invocation, scenario: file, overrides: vary, seed: seed ?? scenario.seed,
                                 plans: scenario.plans.map(\.name), started: started)
-        try staging.write("manifest.json", manifest.json)
         let variantsRun = Set(table.rows.map(\.variant)).count
         var text = "\(scenario.name): sweep of \(table.totalVariants) variant\(table.totalVariants == 1 ? "" : "s") × \(scenario.plans.count) plans"
         if let shard { text += ", shard \(shard.0)/\(shard.1): \(variantsRun) variants" }
         text += ", \(table.rows.count) runs in \(CSVNumber.fixed(wall, 2)) s\n\n"
+        var files: [(name: String, contents: String)] = []
         if let shard {
-            let name = "sweep.shard-\(shard.0)-of-\(shard.1).csv"
-            try staging.write(name, table.shardFile(index: shard.0, count: shard.1))
-            try staging.commit()
-            text += "wrote \(name), manifest.json to \(directory)/ — combine all \(shard.1) shards with 'headroom merge'\n"
+            files.append(("sweep.shard-\(shard.0)-of-\(shard.1).csv", table.shardFile(index: shard.0, count: shard.1)))
         } else {
             let marked = table.markingPareto()
             text += SweepSummary.describe(marked, dimensions: spec.dimensions.count)
-            try staging.write("sweep.csv", marked.csv())
-            try staging.write("report.html", SweepReport.html(marked, manifest: manifest.html))
-            try staging.commit()
-            text += "wrote sweep.csv, report.html, manifest.json to \(directory)/\n"
+            files += [("sweep.csv", marked.csv()), ("report.html", SweepReport.html(marked, manifest: manifest.html))]
         }
-        out.write(text)
+        files.append(("manifest.json", manifest.json))
+        // As with `run`: a folder that cannot be written still gets the summary printed.
+        do {
+            let staging = try ReportStaging(directory: directory)
+            let interrupt = SignalHub.shared.exitDiscarding(staging, err: err)
+            defer { SignalHub.shared.unregister(interrupt) }
+            for f in files { try staging.write(f.name, f.contents) }
+            try staging.commit()
+        } catch {
+            out.write(text)
+            err.write("Error: the sweep's files were not written (the summary above is complete): \(error)\n")
+            return Headroom.exitCannotWrite
+        }
+        text += "wrote " + files.map(\.name).joined(separator: ", ") + " to \(directory)/"
+        text += shard.map { " — combine all \($0.1) shards with 'headroom merge'" } ?? ""
+        out.write(text + "\n")
         return 0
     }
 }

@@ -17,6 +17,15 @@ public struct GateResult: Sendable {
     public var bound: String
     public var verdict: Verdict
     public var note: String
+    /// What the measured number is when it is not the metric itself: " × reserved" for a
+    /// ratio gate, so a ratio of costs is not read as dollars.
+    public var measuredUnit: String = ""
+
+    /// The measured value for people: "0.45 × reserved", "∞", or "–" when there is none.
+    public var shownMeasured: String {
+        guard let measured else { return "–" }
+        return (measured.isFinite ? Gates.show(measured) : "∞") + measuredUnit
+    }
 }
 
 public enum Gates {
@@ -86,6 +95,7 @@ public enum Gates {
                     let isMax: Bool
                     if case .maxRatioTo = bound { isMax = true } else { isMax = false }
                     result.bound = "\(isMax ? "≤" : "≥") \(show(x)) × \(names[other])"
+                    result.measuredUnit = " × \(names[other])"
                     guard byPlan[other] != nil else {
                         result.verdict = .skipped
                         result.note = "plan \(names[other]) was not run"

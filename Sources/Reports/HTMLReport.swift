@@ -162,7 +162,7 @@ public enum HTMLReport {
             body += "<section>\n<h2>Gates</h2>\n<div class=\"scroll\"><table class=\"gates\">\n<tr><th>result</th><th>plan</th><th>metric</th><th class=\"num\">measured</th><th>bound</th><th>note</th></tr>\n"
             for g in gates {
                 body += "<tr><td><span class=\"badge \(g.verdict.rawValue)\">\(g.verdict.rawValue)</span></td><td>\(esc(g.plan))</td><td>\(esc(g.metric))</td>"
-                body += "<td class=\"num\">\(esc(g.measured.map { $0.isFinite ? Gates.show($0) : "∞" } ?? "–"))</td><td>\(esc(g.bound))</td><td>\(esc(g.note))</td></tr>\n"
+                body += "<td class=\"num\">\(esc(g.shownMeasured))</td><td>\(esc(g.bound))</td><td>\(esc(g.note))</td></tr>\n"
             }
             body += "</table></div>\n</section>\n"
         }

@@ -106,8 +106,7 @@ public enum TerminalTable {
         let notes = results.contains { !$0.note.isEmpty }
         var rows: [[String]] = [["gate", "plan", "metric", "measured", "bound"] + (notes ? ["note"] : [])]
         for g in results {
-            let measured = g.measured.map { $0.isFinite ? Gates.show($0) : "∞" } ?? "–"
-            rows.append([g.verdict.rawValue, g.plan, g.metric, measured, g.bound] + (notes ? [g.note] : []))
+            rows.append([g.verdict.rawValue, g.plan, g.metric, g.shownMeasured, g.bound] + (notes ? [g.note] : []))
         }
         var out = render(rows, rightAligned: [3])
         let passed = results.filter { $0.verdict == .pass }.count

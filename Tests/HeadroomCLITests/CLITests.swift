@@ -125,6 +125,31 @@ final class CLITests: XCTestCase {
         }
     }
 
+    func testAnUnwritableReportFolderStillPrintsTheTableAndGates() throws {
+        let dir = try temporaryFolder()
+        let file = dir + "/not-a-folder"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        var r = headroom("run", scenario("quickstart.json"), "--out", file)
+        XCTAssertEqual(r.status, Headroom.exitCannotWrite, r.err)
+        XCTAssertTrue(squeezed(r.out).contains("reserved traditional 136544"), r.out)
+        XCTAssertTrue(r.out.contains("gates: 7 passed, 0 failed"), r.out)
+        XCTAssertFalse(r.out.contains("wrote "), r.out)
+        XCTAssertTrue(r.err.hasPrefix("Error: the report files were not written (the table and gates above are complete): cannot write reports to \(file): it is a file, not a folder"), r.err)
+        // A ratio gate's measured value is a ratio, and says so.
+        let ratio = try XCTUnwrap(r.out.split(separator: "\n").first { $0.contains("autoscaled") && $0.contains("cost_usd") })
+        XCTAssertEqual(ratio.components(separatedBy: "× reserved").count - 1, 2, String(ratio))
+        // A sweep likewise prints its front before saying its files were not written.
+        let sweep = headroom("sweep", scenario("quickstart.json"), "--vary", "plans.autoscaled.target=0.5,0.6", "--out", file)
+        XCTAssertEqual(sweep.status, Headroom.exitCannotWrite, sweep.err)
+        XCTAssertTrue(sweep.out.contains("sweep of 2 variants × 3 plans") && sweep.out.contains("Pareto"), sweep.out)
+        XCTAssertTrue(sweep.err.hasPrefix("Error: the sweep's files were not written (the summary above is complete): cannot write reports to"), sweep.err)
+        // --requests streams into the folder, so it is refused before the run.
+        r = headroom("run", scenario("quickstart.json"), "--out", file, "--requests")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.out, "")
+        XCTAssertTrue(r.err.contains("it is a file, not a folder"), r.err)
+    }
+
     func testSameSeedGivesByteIdenticalCSV() throws {
         let a = try temporaryFolder(), b = try temporaryFolder()
         XCTAssertEqual(headroom("run", scenario("quickstart.json"), "--out", a, "--requests").status, 0)
