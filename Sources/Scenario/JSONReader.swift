@@ -73,8 +73,9 @@ public struct JSONReader {
 
     var column: Int { position - lineStart + 1 }
 
-    func error(_ message: String, suggestion: String? = nil) -> ScenarioError {
-        ScenarioError(file: file, line: line, column: column, message: "invalid JSON: " + message, suggestion: suggestion)
+    func error(_ message: String, suggestion: String? = nil, raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) -> ScenarioError {
+        ScenarioError(file: file, line: line, column: column, message: "invalid JSON: " + message, suggestion: suggestion,
+                      raisedIn: sourceFile, at: sourceLine)
     }
 
     mutating func skipWhitespace() {
@@ -174,14 +175,14 @@ public struct JSONReader {
                     var scalar = try hex4()
                     if scalar >= 0xD800 && scalar < 0xDC00 {
                         guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
-                            throw error("unpaired surrogate in \\u escape")
+                            throw error("unpaired surrogate in \\u escape, expected a high surrogate followed by a low one")
                         }
                         position += 2
                         let low = try hex4()
-                        guard low >= 0xDC00 && low < 0xE000 else { throw error("unpaired surrogate in \\u escape") }
+                        guard low >= 0xDC00 && low < 0xE000 else { throw error("unpaired surrogate in \\u escape, expected a high surrogate followed by a low one") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+                    guard let u = Unicode.Scalar(scalar) else { throw error("\\u escape of a lone low surrogate, expected a character or a high-low surrogate pair") }
                     out.append(contentsOf: Array(String(Character(u)).utf8))
                 default:
                     throw error("unknown escape \\\(Character(Unicode.Scalar(e)))")
@@ -191,8 +192,9 @@ public struct JSONReader {
             out.append(c)
             position += 1
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw error("string is not valid UTF-8") }
-        return s
+        // The document came in as a Swift String (valid UTF-8) and escapes add whole
+        // characters, so the bytes are valid UTF-8 by construction.
+        return String(decoding: out, as: UTF8.self)
     }
 
     mutating func hex4() throws -> UInt32 {

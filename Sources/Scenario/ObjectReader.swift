@@ -53,8 +53,10 @@ struct ObjectReader {
         }
     }
 
-    func error(_ node: JSONNode, _ path: String, _ message: String, suggestion: String? = nil) -> ScenarioError {
-        ScenarioError(file: file, line: node.line, column: node.column, path: path, message: message, suggestion: suggestion)
+    func error(_ node: JSONNode, _ path: String, _ message: String, suggestion: String? = nil,
+               raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) -> ScenarioError {
+        ScenarioError(file: file, line: node.line, column: node.column, path: path, message: message, suggestion: suggestion,
+                      raisedIn: sourceFile, at: sourceLine)
     }
 }
 
@@ -62,8 +64,10 @@ struct ObjectReader {
 struct ValueReader {
     let file: String
 
-    func error(_ node: JSONNode, _ path: String, _ message: String, suggestion: String? = nil) -> ScenarioError {
-        ScenarioError(file: file, line: node.line, column: node.column, path: path, message: message, suggestion: suggestion)
+    func error(_ node: JSONNode, _ path: String, _ message: String, suggestion: String? = nil,
+               raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) -> ScenarioError {
+        ScenarioError(file: file, line: node.line, column: node.column, path: path, message: message, suggestion: suggestion,
+                      raisedIn: sourceFile, at: sourceLine)
     }
 
     func string(_ node: JSONNode, _ path: String) throws -> String {

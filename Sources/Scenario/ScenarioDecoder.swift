@@ -4,17 +4,21 @@ import Foundation
 public enum ScenarioLoader {
     /// Loads the scenario at `path` (as the user named it).
     public static func load(path: String) throws -> Scenario {
+        try decode(try text(path: path), file: path, directory: (path as NSString).deletingLastPathComponent)
+    }
+
+    /// The scenario file's text, or an error saying why there is none.
+    static func text(path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw ScenarioError(file: path, message: exists ? (isDirectory.boolValue ? "is a folder, expected a scenario file (.json)" : "cannot be read")
+            throw ScenarioError(file: path, message: exists ? (isDirectory.boolValue ? "is a folder, expected a scenario file (.json)" : "cannot be read (no permission to read it)")
                                 : "no such file", suggestion: exists ? nil : "bundled scenarios are in Scenarios/, e.g. Scenarios/quickstart.json")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ScenarioError(file: path, message: "is not UTF-8 text")
+            throw ScenarioError(file: path, message: "is not UTF-8 text, expected a JSON scenario file")
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        return try decode(text, file: path, directory: directory)
+        return text
     }
 
     /// Decodes scenario text. `directory` resolves relative paths inside it.
@@ -30,11 +34,7 @@ public enum ScenarioLoader {
 
     /// Reads a scenario file's JSON without decoding it.
     public static func read(path: String) throws -> (root: JSONNode, directory: String) {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            _ = try load(path: path)   // the same error message as load
-            throw ScenarioError(file: path, message: "cannot be read")
-        }
-        return (try JSONReader.parse(text, file: path), (path as NSString).deletingLastPathComponent)
+        (try JSONReader.parse(try text(path: path), file: path), (path as NSString).deletingLastPathComponent)
     }
 }
 
@@ -145,7 +145,7 @@ struct ScenarioDecoder {
                         let from = try v.duration(try wo.required("from", expected: "when the stock-out begins"), wo.childPath("from"))
                         let toNode = try wo.required("to", expected: "when it ends")
                         let to = try v.duration(toNode, wo.childPath("to"))
-                        guard to >= from else { throw v.error(toNode, wo.childPath("to"), "a window ends after it begins") }
+                        guard to >= from else { throw v.error(toNode, wo.childPath("to"), "the window ends before it begins: expected \"to\" at or after \"from\" (\(ValueReader.show(from)) s), found \(ValueReader.show(to)) s") }
                         try wo.finish()
                         return from...to
                     }
@@ -263,7 +263,7 @@ struct ScenarioDecoder {
                 for vm in try namedMembers(vNode, o.childPath("versions"), what: "versions") {
                     guard vm.key != version else {
                         throw ScenarioError(file: file, line: vm.line, column: vm.column, path: ObjectReader.join(o.childPath("versions"), vm.key),
-                                            message: "version \"\(vm.key)\" is the model's own version", suggestion: "give the new version another label")
+                                            message: "version \"\(vm.key)\" is the model's own version: another version needs another label", suggestion: "give the new version another label")
                     }
                     variants.append(try decodeVersion(vm.value, path: ObjectReader.join(o.childPath("versions"), vm.key), label: vm.key, base: base, hardware: hardware))
                 }
@@ -593,8 +593,8 @@ struct ScenarioDecoder {
                         spec.filter.append(TraceFilter(column: m.key, values: values))
                     }
                 }
-                let functionsOnly = "is for the azure-functions-2019 format"
-                let functions2021Only = "is for the azure-functions-2021 format"
+                let functionsOnly = "is for the azure-functions-2019 format only, not \(format.rawValue)"
+                let functions2021Only = "is for the azure-functions-2021 format only, not \(format.rawValue)"
                 if let w = o.optional("reorderWindow") {
                     guard format == .azureFunctions2021 else { throw v.error(w, o.childPath("reorderWindow"), "\"reorderWindow\" \(functions2021Only)") }
                     spec.reorderWindow = try v.duration(w, o.childPath("reorderWindow"), positive: true)
@@ -609,7 +609,7 @@ struct ScenarioDecoder {
                 }
                 if let f = o.optional("functions") {
                     guard format == .azureFunctions2019 || format == .azureFunctions2021 else {
-                        throw v.error(f, o.childPath("functions"), "\"functions\" is for the azure-functions-2019 and azure-functions-2021 formats")
+                        throw v.error(f, o.childPath("functions"), "\"functions\" is for the azure-functions-2019 and azure-functions-2021 formats only, not \(format.rawValue)")
                     }
                     for m in try namedMembers(f, o.childPath("functions"), what: "targets by function or app hash") {
                         let p = ObjectReader.join(o.childPath("functions"), m.key)
@@ -715,7 +715,7 @@ struct ScenarioDecoder {
             let min = try o.optional("min").map { try v.integer($0, o.childPath("min"), max: ValueReader.largestCount) } ?? 0
             let maxNode = try o.required("max", expected: "the most nodes of this type")
             let max = try v.integer(maxNode, o.childPath("max"), min: 1, max: ValueReader.largestCount)
-            guard max >= min else { throw v.error(maxNode, o.childPath("max"), "max (\(max)) is below min (\(min))") }
+            guard max >= min else { throw v.error(maxNode, o.childPath("max"), "expected max ≥ min (\(min)), found \(max)") }
             try o.finish()
             return NodeRange(hardware: h, min: min, max: max)
         }
@@ -789,7 +789,7 @@ struct ScenarioDecoder {
                         var io = try ObjectReader(im.value, path: p, file: file, what: "an object {\"min\": m, \"max\": n}")
                         let min = try io.optional("min").map { try v.integer($0, io.childPath("min"), min: 1, max: ValueReader.largestCount) } ?? 1
                         let max = try io.optional("max").map { try v.integer($0, io.childPath("max"), min: 1, max: ValueReader.largestCount) } ?? 1000
-                        guard max >= min else { throw v.error(im.value, p, "max (\(max)) is below min (\(min))") }
+                        guard max >= min else { throw v.error(im.value, p, "expected max ≥ min (\(min)), found max \(max)") }
                         try io.finish()
                         instances.append(InstanceRange(model: model, min: min, max: max))
                     }
@@ -843,7 +843,7 @@ struct ScenarioDecoder {
                     }
                     if name == "kpa" {
                         guard selfHosted else {
-                            throw v.error(sc, o.childPath("scaler"), "the Knative Pod Autoscaler runs on nodes of one's own", suggestion: "use \"hosting\": \"self\"")
+                            throw v.error(sc, o.childPath("scaler"), "the Knative Pod Autoscaler needs nodes of one's own, not provider hosting", suggestion: "use \"hosting\": \"self\"")
                         }
                         kpa = KPASettings()
                     }
@@ -855,7 +855,7 @@ struct ScenarioDecoder {
                     if let x = ko.optional("stableWindow") {
                         let w = try v.duration(x, ko.childPath("stableWindow"))
                         guard w >= 6, w <= 3600, w == w.rounded() else {
-                            throw v.error(x, ko.childPath("stableWindow"), "the stable window is whole seconds from 6 s to 1 h (Knative's limits)")
+                            throw v.error(x, ko.childPath("stableWindow"), "expected a stable window of whole seconds from 6 s to 1 h (Knative's limits), found \(ValueReader.show(w)) s")
                         }
                         kpa!.stableWindow = w
                     }
@@ -885,7 +885,7 @@ struct ScenarioDecoder {
                                       suggestion: Suggest.hint(for: name, in: ["fixed", "hybrid-histogram"]))
                     }
                     if name == "hybrid-histogram" && kpa != nil {
-                        throw v.error(kp, o.childPath("keepAlivePolicy"), "the Knative Pod Autoscaler decides scale-down itself; a keep-alive policy applies to the keep-alive scaler")
+                        throw v.error(kp, o.childPath("keepAlivePolicy"), "the Knative Pod Autoscaler decides scale-down itself, so a keep-alive policy cannot apply: expected no keepAlivePolicy with \"scaler\": \"kpa\"")
                     }
                     hybrid = name == "hybrid-histogram"
                 }
@@ -953,7 +953,7 @@ struct ScenarioDecoder {
         /// The one adjustment of a step (or of a simple-scaling alarm): its kind and value.
         func adjustment(_ r: inout ObjectReader, _ node: JSONNode, message: String, suggestion: String) throws -> (String, Double) {
             let given = ["change", "percent", "exact"].compactMap { key in r.optional(key).map { (key, $0) } }
-            guard given.count == 1 else { throw v.error(node, r.path, message, suggestion: suggestion) }
+            guard given.count == 1 else { throw v.error(node, r.path, message + ", found \(given.isEmpty ? "none" : given.map { "\"\($0.0)\"" }.joined(separator: " and "))", suggestion: suggestion) }
             // Instance counts and percentages of them: a million either way (largestCount).
             let bound = Double(ValueReader.largestCount)
             return (given[0].0, try v.number(given[0].1, r.childPath(given[0].0), min: -bound, max: bound))
@@ -964,7 +964,7 @@ struct ScenarioDecoder {
             let threshold = try v.number(try a.required("threshold", expected: "the alarm's threshold on the metric"), a.childPath("threshold"), min: 0)
             let periods = try a.optional("evaluationPeriods").map { try v.integer($0, a.childPath("evaluationPeriods"), min: 1) } ?? 1
             if simple {
-                let (kind, value) = try adjustment(&a, n, message: "a simple-scaling alarm has exactly one adjustment: \"change\", \"percent\" or \"exact\"",
+                let (kind, value) = try adjustment(&a, n, message: "a simple-scaling alarm needs exactly one adjustment of \"change\", \"percent\" or \"exact\"",
                                                    suggestion: "e.g. {\"threshold\": 0.7, \"change\": 2}; steps need \"scaler\": \"step\"")
                 try a.finish()
                 return StepSpec.Alarm(threshold: threshold, evaluationPeriods: periods,
@@ -978,7 +978,7 @@ struct ScenarioDecoder {
                 var so = try ObjectReader(item, path: a.childPath("steps") + "[\(k)]", file: file)
                 let lower = try so.optional("lower").map { try v.number($0, so.childPath("lower")) }
                 let upper = try so.optional("upper").map { try v.number($0, so.childPath("upper")) }
-                let (kind, value) = try adjustment(&so, item, message: "a step has exactly one of \"change\", \"percent\" or \"exact\"",
+                let (kind, value) = try adjustment(&so, item, message: "a step needs exactly one of \"change\", \"percent\" or \"exact\"",
                                                    suggestion: "e.g. {\"lower\": 0, \"change\": 2}")
                 try so.finish()
                 return StepSpec.Step(lower: lower, upper: upper, kind: kind, value: value)
@@ -1088,7 +1088,7 @@ struct ScenarioDecoder {
             }
             if !bounds.contains(where: { if case .maxRatioTo = $0 { return true }; if case .minRatioTo = $0 { return true }; return false }),
                let value = o.optional("value") {
-                throw v.error(value, o.childPath("value"), "\"value\" is the ratio of maxRatioTo or minRatioTo, and this gate has neither",
+                throw v.error(value, o.childPath("value"), "\"value\" is the ratio for maxRatioTo or minRatioTo, but this gate has neither: expected one of them beside it",
                               suggestion: "use min or max for a plain bound")
             }
             try o.finish()

@@ -16,14 +16,25 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable
     /// What to do about it ("did you mean 'concurrency'?").
     public var suggestion: String?
 
+    /// Where in Headroom's source the error was raised (`Module/File.swift:line`): never
+    /// shown to users; the error-message audit test uses it to prove every throw site has a
+    /// case that reaches it.
+    public var raisedAt: String
+
     public init(file: String, line: Int? = nil, column: Int? = nil, path: String? = nil,
-                message: String, suggestion: String? = nil) {
+                message: String, suggestion: String? = nil, raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) {
         self.file = file
         self.line = line
         self.column = column
         self.path = path
         self.message = message
         self.suggestion = suggestion
+        self.raisedAt = "\(sourceFile):\(sourceLine)"
+    }
+
+    /// Errors are equal when they say the same thing to the user, wherever they were raised.
+    public static func == (a: ScenarioError, b: ScenarioError) -> Bool {
+        a.file == b.file && a.line == b.line && a.column == b.column && a.path == b.path && a.message == b.message && a.suggestion == b.suggestion
     }
 
     public var description: String {

@@ -141,8 +141,10 @@ public final class TraceReader {
     /// 100 years in nanoseconds.
     static let longestSpan: Int64 = 3_153_600_000 * 1_000_000_000
 
-    func fail(_ message: String, column: String? = nil, suggestion: String? = nil) -> ScenarioError {
-        ScenarioError(file: displayPath, line: line, path: column.map { "column \($0)" }, message: message, suggestion: suggestion)
+    func fail(_ message: String, column: String? = nil, suggestion: String? = nil,
+              raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) -> ScenarioError {
+        ScenarioError(file: displayPath, line: line, path: column.map { "column \($0)" }, message: message, suggestion: suggestion,
+                      raisedIn: sourceFile, at: sourceLine)
     }
 
     /// The next line's bytes without the line break, or nil at end of file.
@@ -286,7 +288,7 @@ public final class TraceReader {
             // share a scale (a row of each once put 56 years between them).
             let iso = Self.isISO(timeBytes)
             if let first = firstIsISO, first != iso {
-                throw fail("time \"\(Self.text(timeBytes))\" is \(iso ? "an ISO-8601 timestamp" : "in seconds") but the first row's is \(first ? "an ISO-8601 timestamp" : "in seconds"): a trace uses one time format",
+                throw fail("time \"\(Self.text(timeBytes))\" is \(iso ? "an ISO-8601 timestamp" : "in seconds") but the first row's is \(first ? "an ISO-8601 timestamp" : "in seconds"): expected one time format throughout the trace",
                            column: columnNames[timeColumn], suggestion: "write every row's time the same way")
             }
             firstIsISO = iso
@@ -475,7 +477,7 @@ extension TraceReader {
                 let invocation = popInvocation()
                 if invocation.start < lastEmitted {
                     throw ScenarioError(file: displayPath, line: invocation.sequence, path: "column duration",
-                                        message: "this invocation started \(Self.seconds(lastEmitted - invocation.start)) s before one already replayed: its duration is longer than the reorder window (\(Self.seconds(reorderWindow)) s)",
+                                        message: "this invocation started \(Self.seconds(lastEmitted - invocation.start)) s before one already replayed: its duration exceeds the reorder window (\(Self.seconds(reorderWindow)) s)",
                                         suggestion: "raise the source's \"reorderWindow\" above the longest duration in the trace")
                 }
                 lastEmitted = invocation.start

@@ -275,7 +275,7 @@ extension TraceTests {
         // A window shorter than the longest duration (31 s) cannot reorder: a clear error.
         XCTAssertThrowsError(try run(", \"reorderWindow\": \"5s\"")) { e in
             XCTAssertTrue("\(e)".contains("inv.txt:7"), "\(e)")
-            XCTAssertTrue("\(e)".contains("longer than the reorder window (5 s)"), "\(e)")
+            XCTAssertTrue("\(e)".contains("exceeds the reorder window (5 s)"), "\(e)")
         }
     }
 
@@ -316,7 +316,7 @@ final class TraceTimeFormatTests: XCTestCase {
         for text in ["time,target\n1,a\n2026-01-01T00:00:00Z,a\n", "time,target\n2026-01-01T00:00:00Z,a\n5,a\n"] {
             let path = try write(text)
             XCTAssertThrowsError(try TraceStats.read(path: path, format: .csv)) { error in
-                XCTAssertTrue("\(error)".contains(":3:") && "\(error)".contains("a trace uses one time format"), "\(error)")
+                XCTAssertTrue("\(error)".contains(":3:") && "\(error)".contains("expected one time format throughout the trace"), "\(error)")
             }
         }
     }
