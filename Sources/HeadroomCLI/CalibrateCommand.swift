@@ -24,7 +24,9 @@ struct CalibrateCommand {
     var out: String?
     var invocation: [String] = []
 
-    static func usage(_ m: String) -> UsageError { UsageError(message: m, usage: Help.calibrate.usage, subcommand: "calibrate") }
+    static func usage(_ m: String, raisedIn f: String = #fileID, at l: Int = #line) -> UsageError {
+        UsageError(message: m, usage: Help.calibrate.usage, subcommand: "calibrate", raisedIn: f, at: l)
+    }
 
     static func parse(_ arguments: [String]) throws -> CalibrateCommand {
         var c = CalibrateCommand()
@@ -233,13 +235,13 @@ final class CalibrationFolder {
         self.directory = directory
         let fm = FileManager.default
         existed = fm.fileExists(atPath: directory)
-        do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw SimulationError.io("cannot create the output folder \(directory): \(error.localizedDescription)")
+        if let why = FileSystem.create(directory) {
+            throw SimulationError.io("cannot create the output folder \(directory): \(why)")
         }
         staging = directory + "/.headroom-staging-\(getpid())"
         try? fm.removeItem(atPath: staging)
-        do { try fm.createDirectory(atPath: staging, withIntermediateDirectories: false) } catch {
-            throw SimulationError.io("cannot write to the output folder \(directory): \(error.localizedDescription)")
+        if let why = FileSystem.createOne(staging) {
+            throw SimulationError.io("cannot write to the output folder \(directory): \(why)")
         }
         measuredStaging = try ReportStaging(directory: staging + "/measured")
         simulatedStaging = try ReportStaging(directory: staging + "/simulated")

@@ -20,7 +20,9 @@ struct CheckCommand {
     static func parse(_ arguments: [String]) throws -> CheckCommand {
         var command = CheckCommand()
         var k = 0
-        func usage(_ message: String) -> UsageError { UsageError(message: message, usage: Help.check.usage, subcommand: "check") }
+        func usage(_ message: String, raisedIn f: String = #fileID, at l: Int = #line) -> UsageError {
+            UsageError(message: message, usage: Help.check.usage, subcommand: "check", raisedIn: f, at: l)
+        }
         while k < arguments.count {
             let argument = arguments[k]
             if argument == "--junit" {
@@ -224,13 +226,8 @@ enum JUnitReport {
 
     /// Writes the file whole or not at all (temporary file, then rename).
     static func write(_ outcomes: [CheckCommand.Outcome], to path: String, seconds: Double, command: [String]) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(xml(outcomes, seconds: seconds, command: command).utf8)) else {
-            throw SimulationError.io("cannot write \(path)")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw SimulationError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+        if let why = FileSystem.writeWhole(Array(xml(outcomes, seconds: seconds, command: command).utf8), to: path) {
+            throw SimulationError.io("cannot write the JUnit report \(path): \(why)")
         }
     }
 }

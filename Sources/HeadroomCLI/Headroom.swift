@@ -8,10 +8,39 @@ import Runtime
 import Measurement
 
 /// A usage error: wrong arguments. Exit status 64 (EX_USAGE), as swift-argument-parser does.
-struct UsageError: Error {
+struct UsageError: RaisedError {
     let message: String
     let usage: String
     let subcommand: String?
+    /// Where it was raised (see `RaisedError`).
+    let raisedAt: String
+
+    init(message: String, usage: String, subcommand: String?, raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) {
+        self.message = message
+        self.usage = usage
+        self.subcommand = subcommand
+        raisedAt = "\(sourceFile):\(sourceLine)"
+    }
+
+    /// A usage error made from another module's error about the command line, keeping where
+    /// that one was raised.
+    init(message: String, usage: String, subcommand: String?, raisedAt: String) {
+        self.message = message
+        self.usage = usage
+        self.subcommand = subcommand
+        self.raisedAt = raisedAt
+    }
+}
+
+/// A command finished its work and printed its results, but could not write its files
+/// (exit 73). Carries the error that stopped the writing.
+struct ReportsNotWritten: RaisedError, CustomStringConvertible {
+    /// What was not written and what was printed: "the report files were not written (the
+    /// table and gates above are complete)".
+    let what: String
+    let underlying: Error
+    var raisedAt: String { (underlying as? RaisedError)?.raisedAt ?? "" }
+    var description: String { "\(what): \(underlying)" }
 }
 
 /// The `headroom` command line.
@@ -24,8 +53,23 @@ public enum Headroom {
     /// Runs the command with `arguments` (without the program name); returns the exit status.
     public static func main(_ arguments: [String], out: TextSink = StandardStream.output,
                             err: TextSink = StandardStream.error) -> Int32 {
+        main(arguments, out: out, err: err, raised: nil)
+    }
+
+    /// `main`, handing the error that ended the command (if any) to `raised` before it is
+    /// printed: the error-message audit test reads where each was raised.
+    static func main(_ arguments: [String], out: TextSink, err: TextSink, raised: ((Error) -> Void)?) -> Int32 {
         do {
             return try dispatch(arguments, out: out, err: err)
+        } catch {
+            raised?(error)
+            return report(error, err: err)
+        }
+    }
+
+    static func report(_ error: Error, err: TextSink) -> Int32 {
+        do {
+            throw error
         } catch let e as UsageError {
             err.write("Error: \(e.message)\nUsage: \(e.usage)\n")
             err.write("  See 'headroom \(e.subcommand.map { "help \($0)" } ?? "--help")' for more information.\n")
@@ -36,6 +80,9 @@ public enum Headroom {
         } catch let e as RuntimeError {
             err.write("Error: \(e.description)\n")
             return 1
+        } catch let e as ReportsNotWritten {
+            err.write("Error: \(e.description)\n")
+            return exitCannotWrite
         } catch let e as LoadError {
             err.write("Error: \(e.description)\n")
             return 1
@@ -207,7 +254,9 @@ struct RunCommand {
         var command = RunCommand()
         var positional: [String] = []
         var k = 0
-        func usage(_ message: String) -> UsageError { UsageError(message: message, usage: Help.run.usage, subcommand: "run") }
+        func usage(_ message: String, raisedIn f: String = #fileID, at l: Int = #line) -> UsageError {
+            UsageError(message: message, usage: Help.run.usage, subcommand: "run", raisedIn: f, at: l)
+        }
         func value(_ name: String, inline: String?) throws -> String {
             if let inline { return inline }
             k += 1
@@ -321,10 +370,7 @@ struct RunCommand {
         let simulated = run.plans.reduce(Int64(0)) { $0 + $1.totals.requests }
         text += "simulated \(simulated) requests in \(CSVNumber.fixed(wall, 2)) s wall time\n"
         out.write(text)
-        if let unwritable {
-            err.write("Error: the report files were not written (the table and gates above are complete): \(unwritable)\n")
-            return Headroom.exitCannotWrite
-        }
+        if let unwritable { throw ReportsNotWritten(what: "the report files were not written (the table and gates above are complete)", underlying: unwritable) }
         return gates.contains { $0.verdict == .fail } ? 1 : 0
     }
 
@@ -374,7 +420,9 @@ struct RunCommand {
 /// `headroom trace stats FILE`.
 enum TraceCommand {
     static func execute(_ arguments: [String], out: TextSink) throws -> Int32 {
-        func usage(_ m: String) -> UsageError { UsageError(message: m, usage: Help.trace.usage, subcommand: "trace") }
+        func usage(_ m: String, raisedIn f: String = #fileID, at l: Int = #line) -> UsageError {
+            UsageError(message: m, usage: Help.trace.usage, subcommand: "trace", raisedIn: f, at: l)
+        }
         guard arguments.first == "stats" else {
             throw usage(arguments.isEmpty ? "Missing expected argument 'stats'" : "Unknown trace subcommand '\(arguments[0])' (expected 'stats')")
         }
@@ -415,7 +463,7 @@ enum TraceCommand {
     /// The Azure format whose header the file starts with, csv otherwise.
     static func guessFormat(_ file: String) throws -> TraceSpec.Format {
         guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw ScenarioError(file: file, message: "cannot open trace file")
+            throw ScenarioError(file: file, message: "cannot open trace file (\(String(cString: strerror(errno))))")
         }
         defer { try? handle.close() }
         guard let data = try? handle.read(upToCount: 256) else {

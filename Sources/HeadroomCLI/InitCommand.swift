@@ -62,13 +62,8 @@ enum InitCommand {
             throw ScenarioError(file: file, message: "already exists; not overwritten", suggestion: "choose another name, or add --force to replace it")
         }
         // Whole or nothing: a temporary file renamed into place.
-        let temporary = file + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(starter.utf8)) else {
-            throw SimulationError.io("cannot write \(file)")
-        }
-        guard rename(temporary, file) == 0 else {
-            unlink(temporary)
-            throw SimulationError.io("cannot write \(file): \(String(cString: strerror(errno)))")
+        if let why = FileSystem.writeWhole(Array(starter.utf8), to: file) {
+            throw SimulationError.io("cannot write \(file): \(why)")
         }
         out.write("wrote \(file) — try: headroom run \(file)\n")
         return 0

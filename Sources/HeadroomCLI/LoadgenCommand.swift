@@ -23,7 +23,9 @@ struct LoadgenCommand {
     var out: String?
     var invocation: [String] = []
 
-    static func usage(_ m: String) -> UsageError { UsageError(message: m, usage: Help.loadgen.usage, subcommand: "loadgen") }
+    static func usage(_ m: String, raisedIn f: String = #fileID, at l: Int = #line) -> UsageError {
+        UsageError(message: m, usage: Help.loadgen.usage, subcommand: "loadgen", raisedIn: f, at: l)
+    }
 
     static func parse(_ arguments: [String]) throws -> LoadgenCommand {
         var c = LoadgenCommand()
@@ -91,7 +93,9 @@ struct LoadgenCommand {
     func execute(out: TextSink, err: TextSink) throws -> Int32 {
         let started = Date()
         var target: LoadTarget
-        do { target = try LoadTarget(url: url) } catch let e as LoadError { throw Self.usage(e.description) }
+        do { target = try LoadTarget(url: url) } catch let e as LoadError {
+            throw UsageError(message: e.description, usage: Help.loadgen.usage, subcommand: "loadgen", raisedAt: e.raisedAt)
+        }
         target.api = api
         var options = self.options
         options.scrapeInterval = interval

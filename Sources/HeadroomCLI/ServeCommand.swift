@@ -70,7 +70,7 @@ struct ServeCommand {
 
     func execute(out: TextSink, err: TextSink) throws -> Int32 {
         let scenario = try ScenarioLoader.load(path: file)
-        let planIndex = try OptionValue.plan(plan, in: scenario) { UsageError(message: $0, usage: Help.serve.usage, subcommand: "serve") }
+        let planIndex = try OptionValue.plan(plan, in: scenario) { UsageError(message: $0, usage: Help.serve.usage, subcommand: "serve", raisedIn: $1, at: $2) }
         var options = ServeOptions()
         options.listen = listen
         options.decisionLog = decisionLog

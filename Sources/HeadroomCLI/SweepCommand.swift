@@ -19,7 +19,9 @@ struct SweepCommand {
 
     static let options = ["--vary", "--sample", "--seed", "--out", "-o", "--shard", "--sequential", "--max-requests", "--help", "-h"]
 
-    static func usage(_ message: String) -> UsageError { UsageError(message: message, usage: Help.sweep.usage, subcommand: "sweep") }
+    static func usage(_ message: String, raisedIn f: String = #fileID, at l: Int = #line) -> UsageError {
+        UsageError(message: message, usage: Help.sweep.usage, subcommand: "sweep", raisedIn: f, at: l)
+    }
 
     static func parse(_ arguments: [String]) throws -> SweepCommand {
         var c = SweepCommand()
@@ -79,7 +81,7 @@ struct SweepCommand {
             spec = SweepSpec(scenarioPath: file, dimensions: try vary.map(Dimension.init))
             if let sample { spec.design = try SweepDesign(sample) }
         } catch let e as SweepError {
-            throw Self.usage(e.description)
+            throw UsageError(message: e.description, usage: Help.sweep.usage, subcommand: "sweep", raisedAt: e.raisedAt)
         }
         spec.seed = seed
         spec.shard = shard.map { (index: $0.0, count: $0.1) }
@@ -99,7 +101,7 @@ struct SweepCommand {
             table = try SweepRunner.run(spec, progress: callback)
         } catch let e as SweepError {
             progress?.finish()
-            if case .usage = e { throw Self.usage(e.description) }
+            if e.kind == .usage { throw UsageError(message: e.description, usage: Help.sweep.usage, subcommand: "sweep", raisedAt: e.raisedAt) }
             throw e
         }
         progress?.finish()
@@ -129,8 +131,7 @@ struct SweepCommand {
             try staging.commit()
         } catch {
             out.write(text)
-            err.write("Error: the sweep's files were not written (the summary above is complete): \(error)\n")
-            return Headroom.exitCannotWrite
+            throw ReportsNotWritten(what: "the sweep's files were not written (the summary above is complete)", underlying: error)
         }
         text += "wrote " + files.map(\.name).joined(separator: ", ") + " to \(directory)/"
         text += shard.map { " — combine all \($0.1) shards with 'headroom merge'" } ?? ""
@@ -164,7 +165,7 @@ struct MergeCommand {
         var texts: [(name: String, text: String)] = []
         for f in files {
             guard let data = FileManager.default.contents(atPath: f), let text = String(data: data, encoding: .utf8) else {
-                throw SweepError.data("\(f): no such file, or not readable")
+                throw ScenarioError(file: f, message: "no such file, or not readable: expected a sweep shard file written by 'headroom sweep --shard'")
             }
             texts.append((f, text))
         }

@@ -56,11 +56,20 @@ public struct LoadTarget: Sendable {
 }
 
 /// A problem with the load generator's input: a usage error (exit 64) or a data one (exit 1).
-public enum LoadError: Error, CustomStringConvertible, Sendable {
-    case usage(String)
-    case data(String)
-    public var description: String {
-        switch self { case let .usage(m), let .data(m): return m }
+public struct LoadError: RaisedError, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case usage, data }
+    public let kind: Kind
+    public let description: String
+    public let raisedAt: String
+
+    /// A mistake in how the load generator was asked to run (a URL it cannot use).
+    public static func usage(_ message: String, raisedIn f: String = #fileID, at l: Int = #line) -> LoadError {
+        LoadError(kind: .usage, description: message, raisedAt: "\(f):\(l)")
+    }
+
+    /// A problem in what it reads or receives.
+    public static func data(_ message: String, raisedIn f: String = #fileID, at l: Int = #line) -> LoadError {
+        LoadError(kind: .data, description: message, raisedAt: "\(f):\(l)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 import Glibc
 import Simulator
 
@@ -33,19 +34,15 @@ public final class ReportStaging: @unchecked Sendable {
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw SimulationError.io("cannot write reports to \(directory): it is a file, not a folder")
         }
-        do {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw SimulationError.io("cannot create the output folder \(directory): \(error.localizedDescription)")
+        if let why = FileSystem.create(directory) {
+            throw SimulationError.io("cannot create the output folder \(directory): \(why)")
         }
         Self.removeStale(in: directory)
         stagingDirectory = directory + "/" + Self.stagingPrefix + "\(getpid())"
         backupDirectory = directory + "/" + Self.backupPrefix + "\(getpid())"
         try? fm.removeItem(atPath: stagingDirectory)
-        do {
-            try fm.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: false)
-        } catch {
-            throw SimulationError.io("cannot write to the output folder \(directory): \(error.localizedDescription)")
+        if let why = FileSystem.createOne(stagingDirectory) {
+            throw SimulationError.io("cannot write to the output folder \(directory): \(why)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 import Digest
 
 /// Who may call what: API keys mapped to callers and the targets (and versions) they may
@@ -94,13 +95,9 @@ public struct AccessKeys: Sendable {
         if let versions { entry["versions"] = versions }
         existing.append(entry)
         let data = try JSONSerialization.data(withJSONObject: ["keys": existing], options: [.prettyPrinted, .sortedKeys])
-        let temporary = file + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: data + Data("\n".utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw RuntimeError("\(file): cannot write the keys file")
-        }
-        guard rename(temporary, file) == 0 else {
-            unlink(temporary)
-            throw RuntimeError("\(file): cannot replace the keys file: \(String(cString: strerror(errno)))")
+        // Owner-only: the file holds the keys' hashes and what each caller may call.
+        if let why = FileSystem.writeWhole(Array(data) + [0x0A], to: file, mode: 0o600) {
+            throw RuntimeError("\(file): cannot write the keys file: \(why)")
         }
         return key
     }

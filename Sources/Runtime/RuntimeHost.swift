@@ -455,9 +455,13 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
 }
 
 /// An error of the runtime, with a message for the user.
-public struct RuntimeError: Error, CustomStringConvertible {
+public struct RuntimeError: RaisedError, CustomStringConvertible {
     public let description: String
-    public init(_ message: String) { description = message }
+    public let raisedAt: String
+    public init(_ message: String, raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) {
+        description = message
+        raisedAt = "\(sourceFile):\(sourceLine)"
+    }
 }
 
 /// Numbers as the runtime prints them.

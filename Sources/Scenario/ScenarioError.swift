@@ -3,7 +3,14 @@
 /// Printed like a compiler diagnostic:
 /// `Scenarios/x.json:12:20: $.models.ocr.concurrency: expected a whole number ≥ 1, found "four"`
 /// followed by a `hint:` line when there is a suggestion.
-public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable {
+/// An error that knows where in Headroom's source it was raised (`Module/File.swift:line`).
+/// Never shown to users: the error-message audit uses it to prove every throw site has a
+/// case that reaches it.
+public protocol RaisedError: Error {
+    var raisedAt: String { get }
+}
+
+public struct ScenarioError: RaisedError, CustomStringConvertible, Equatable, Sendable {
     /// The file, as the user named it.
     public var file: String
     /// 1-based line and column, when known.

@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 
 /// Streams per-request rows (the audit trail) to a file as requests end, through a fixed
 /// buffer: memory does not grow with the number of requests.
@@ -43,12 +44,14 @@ public final class RequestLogWriter {
 }
 
 /// Failures of a run that are not the scenario's fault.
-public enum SimulationError: Error, CustomStringConvertible, Sendable {
-    case io(String)
-    public var description: String {
-        switch self {
-        case let .io(m): return m
-        }
+/// A file could not be read or written.
+public struct SimulationError: RaisedError, CustomStringConvertible, Sendable {
+    public let description: String
+    public let raisedAt: String
+
+    /// An input or output failure, saying which file and why.
+    public static func io(_ message: String, raisedIn sourceFile: String = #fileID, at sourceLine: Int = #line) -> SimulationError {
+        SimulationError(description: message, raisedAt: "\(sourceFile):\(sourceLine)")
     }
 }
 

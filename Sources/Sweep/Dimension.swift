@@ -55,7 +55,7 @@ public struct Dimension: Sendable, Equatable {
             var step: Double?
             if let s = rest.range(of: " step ") {
                 step = number(String(rest[s.upperBound...]))
-                guard step != nil, step! > 0 else { throw SweepError.usage("--vary '\(text)': the step must be a positive number or duration") }
+                guard step != nil, step! > 0 else { throw SweepError.usage("--vary '\(text)': expected a step that is a positive number or duration") }
                 rest = String(rest[..<s.lowerBound])
             }
             guard let lo = number(lower), let hi = number(rest), hi >= lo else {
@@ -72,12 +72,12 @@ public struct Dimension: Sendable, Equatable {
                 if x > hi + step * 1e-9 { break }
                 values.append(.number((x * 1e9).rounded() / 1e9))
                 k += 1
-                if values.count > 100_000 { throw SweepError.usage("--vary '\(text)': more than 100,000 values") }
+                if values.count > 100_000 { throw SweepError.usage("--vary '\(text)': expected at most 100,000 values, found more") }
             }
             self.values = values
         } else {
             let items = spec.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !items.contains(where: \.isEmpty) else { throw SweepError.usage("--vary '\(text)': an empty value in the list") }
+            guard !items.contains(where: \.isEmpty) else { throw SweepError.usage("--vary '\(text)': expected a value between every two commas, found an empty one") }
             values = items.map { item in number(item).map { .number($0) } ?? .text(item) }
             range = nil
         }

@@ -18,7 +18,9 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         var s = Substring(text)
         if s.hasPrefix("$") { s = s.dropFirst() }
         var segments: [Segment] = []
-        func fail(_ why: String) -> SweepError { SweepError.usage("cannot read the path '\(text)': \(why)") }
+        func fail(_ why: String, raisedIn f: String = #fileID, at l: Int = #line) -> SweepError {
+            SweepError.usage("cannot read the path '\(text)': \(why)", raisedIn: f, at: l)
+        }
         while !s.isEmpty {
             if s.hasPrefix(".") {
                 s = s.dropFirst()
@@ -80,19 +82,25 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
             copy[i] = try set(value, in: items[i], at: k + 1, walked: walked + "[\(i)]")
             return JSONNode(value: .array(copy), line: node.line, column: node.column)
         default:
-            throw SweepError.usage("the path '\(text)' does not exist: \(walked) is \(node.value.kindDescription)")
+            throw SweepError.usage("the path '\(text)' does not exist: \(walked) is \(node.value.kindDescription), not an object or array to look inside")
         }
     }
 }
 
 /// A sweep problem that is the user's input (exit 64 for command-line mistakes, 1 for files).
-public enum SweepError: Error, CustomStringConvertible, Sendable {
-    case usage(String)
-    case data(String)
+public struct SweepError: RaisedError, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case usage, data }
+    public let kind: Kind
+    public let description: String
+    public let raisedAt: String
 
-    public var description: String {
-        switch self {
-        case let .usage(m), let .data(m): return m
-        }
+    /// A mistake on the command line (`--vary`, `--shard`).
+    public static func usage(_ message: String, raisedIn f: String = #fileID, at l: Int = #line) -> SweepError {
+        SweepError(kind: .usage, description: message, raisedAt: "\(f):\(l)")
+    }
+
+    /// A problem in a file the sweep reads (a shard).
+    public static func data(_ message: String, raisedIn f: String = #fileID, at l: Int = #line) -> SweepError {
+        SweepError(kind: .data, description: message, raisedAt: "\(f):\(l)")
     }
 }

@@ -110,14 +110,14 @@ public struct SweepTable: Sendable, Equatable {
         for (k, p) in parts.enumerated() {
             guard p.count == first.count, p.table.totalVariants == first.table.totalVariants,
                   p.table.header == first.table.header, p.table.scenario == first.table.scenario else {
-                throw SweepError.data("\(files[k].name) belongs to another sweep than \(files[0].name) (shard count, variants, scenario or columns differ)")
+                throw SweepError.data("\(files[k].name) belongs to another sweep than \(files[0].name) (shard count, variants, scenario or columns differ): expected shards of one sweep")
             }
         }
         let indices = parts.map(\.index).sorted()
         guard indices == Array(1...first.count) else {
             let missing = Set(1...first.count).subtracting(indices).sorted()
             let twice = Dictionary(grouping: indices, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
-            throw SweepError.data("the shards do not make up the sweep: " + (missing.isEmpty ? "" : "missing shard \(missing.map(String.init).joined(separator: ", ")) of \(first.count)")
+            throw SweepError.data("the shards given (\(files.map(\.name).joined(separator: ", "))) do not make up the sweep: " + (missing.isEmpty ? "" : "missing shard \(missing.map(String.init).joined(separator: ", ")) of \(first.count)")
                                   + (twice.isEmpty ? "" : "\(missing.isEmpty ? "" : "; ")shard \(twice.map(String.init).joined(separator: ", ")) given twice"))
         }
         var rows = parts.flatMap(\.table.rows)

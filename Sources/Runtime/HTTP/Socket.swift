@@ -1,12 +1,15 @@
 import Glibc
+import Scenario
 
 /// A system error with the call that failed, e.g. "bind 127.0.0.1:8080: Address already in use".
-public struct SystemError: Error, CustomStringConvertible {
+public struct SystemError: RaisedError, CustomStringConvertible {
     public let call: String
     public let code: Int32
-    public init(_ call: String, code: Int32 = errno) {
+    public let raisedAt: String
+    public init(_ call: String, code: Int32 = errno, raisedIn f: String = #fileID, at l: Int = #line) {
         self.call = call
         self.code = code
+        raisedAt = "\(f):\(l)"
     }
     public var description: String { "\(call): \(String(cString: strerror(code)))" }
 }
