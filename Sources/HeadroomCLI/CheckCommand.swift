@@ -70,6 +70,8 @@ struct CheckCommand {
                 for file in found {
                     if JSONSchemaFile.isSchema(file) { skipped.append(file) } else { files.append(file) }
                 }
+            } else if JSONSchemaFile.isSchema(path) {
+                skipped.append(path)
             } else {
                 files.append(path)
             }
@@ -237,10 +239,9 @@ enum JUnitReport {
 /// e.g. "schema.json", so a scenario is never mistaken for one, whatever its name.)
 enum JSONSchemaFile {
     static func isSchema(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = handle.readData(ofLength: 1 << 20)
-        guard let object = try? JSONSerialization.jsonObject(with: head) as? [String: Any],
+        // Only regular files: a folder is not a schema, and a pipe must not be consumed here.
+        guard let head = FileSystem.head(of: path, limit: 1 << 20) else { return false }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(head)) as? [String: Any],
               let schema = object["$schema"] as? String else { return false }
         return schema.contains("json-schema.org/")
     }

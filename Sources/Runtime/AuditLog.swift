@@ -208,7 +208,9 @@ public final class AuditLog: @unchecked Sendable {
         file = nil
         let aside = "\(options.path).\(fileNumber)"
         if rename(options.path, aside) != 0 {
-            FileHandle.standardError.write(Data("headroom: audit log rotation failed (\(String(cString: strerror(errno)))); continuing in \(options.path)\n".utf8))
+            // write(2), not FileHandle.write: that one traps when stderr is closed.
+            let line = Array("headroom: audit log rotation failed (\(String(cString: strerror(errno)))); continuing in \(options.path)\n".utf8)
+            _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
         } else {
             fileNumber += 1
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import Scenario
 
 /// Checks audit logs: the hash chain across lines and files, record sequence numbers, and —
 /// with the key — every digest's HMAC of the chain head.
@@ -51,9 +52,9 @@ public enum AuditVerifier {
         // read here; then one file at a time is held in memory.
         var order: [(path: String, number: Int)] = []
         for path in paths {
-            guard let handle = FileHandle(forReadingAtPath: path) else { throw RuntimeError("\(path): cannot read the audit log") }
-            let head = handle.readData(ofLength: 4096)
-            try? handle.close()
+            guard let head = FileSystem.head(of: path, limit: 4096).map({ Data($0) }) else {
+                throw RuntimeError("\(path): cannot read the audit log (expected a file written by serve --audit-log)")
+            }
             let first = head.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? Data()
             guard let header = try? JSONSerialization.jsonObject(with: Data(first)) as? [String: Any],
                   header["type"] as? String == "header", let number = (header["file"] as? NSNumber)?.intValue else {

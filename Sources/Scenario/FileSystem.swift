@@ -65,4 +65,52 @@ public enum FileSystem {
         }
         return nil
     }
+
+    /// Why a read failed: the errno and the system's words for it.
+    public struct ReadFailure: Error {
+        public let code: Int32
+        public var reason: String { String(cString: strerror(code)) }
+    }
+
+    /// The whole content of `path`, read to its end (a regular file, a pipe or a device).
+    ///
+    /// - Complexity: O(n) in the file's size.
+    public static func readWhole(_ path: String) -> Result<[UInt8], ReadFailure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(ReadFailure(code: errno)) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { return .success(bytes) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(ReadFailure(code: errno))
+            }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Up to `limit` bytes from the start of the regular file at `path`, or nil when it is
+    /// not a regular file (a folder, a pipe one must not consume) or cannot be read.
+    ///
+    /// Foundation's `FileHandle.readData(ofLength:)` traps on a read error (a folder gives
+    /// EISDIR), so nothing here uses it.
+    public static func head(of path: String, limit: Int) -> [UInt8]? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var filled = 0
+        while filled < limit {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, limit - filled) }
+            if n == 0 { break }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            filled += n
+        }
+        return Array(bytes[0..<filled])
+    }
 }

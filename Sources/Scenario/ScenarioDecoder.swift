@@ -9,13 +9,20 @@ public enum ScenarioLoader {
 
     /// The scenario file's text, or an error saying why there is none.
     static func text(path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw ScenarioError(file: path, message: exists ? (isDirectory.boolValue ? "is a folder, expected a scenario file (.json)" : "cannot be read (no permission to read it)")
-                                : "no such file", suggestion: exists ? nil : "bundled scenarios are in Scenarios/, e.g. Scenarios/quickstart.json")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ScenarioError(file: path, message: "is a folder, expected a scenario file (.json)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        // Read with the system's calls, so a pipe (`<(…)`, /dev/stdin) works and a failure
+        // says why.
+        let data: [UInt8]
+        switch FileSystem.readWhole(path) {
+        case let .success(bytes): data = bytes
+        case let .failure(e):
+            throw ScenarioError(file: path, message: e.code == ENOENT ? "no such file" : "cannot be read (\(e.reason))",
+                                suggestion: e.code == ENOENT ? "bundled scenarios are in Scenarios/, e.g. Scenarios/quickstart.json" : nil)
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw ScenarioError(file: path, message: "is not UTF-8 text, expected a JSON scenario file")
         }
         return text

@@ -95,8 +95,10 @@ public struct RunBudget: Sendable, Equatable {
     /// A count for people: plain below a million, else like 3.2e12.
     public static func show(_ x: Double) -> String {
         if x < 1e6 { return String(Int64(x.rounded())) }
-        let exponent = Int(Foundation.log10(x).rounded(.down))
-        let mantissa = x / Foundation.pow(10, Double(exponent))
+        var exponent = Int(Foundation.log10(x).rounded(.down))
+        var mantissa = (x / Foundation.pow(10, Double(exponent)) * 10).rounded() / 10
+        // 9.96e7 rounds to 10.0: say 1.0e8.
+        if mantissa >= 10 { mantissa /= 10; exponent += 1 }
         return CSVNumber.fixed(mantissa, 1) + "e" + String(exponent)
     }
 

@@ -152,10 +152,13 @@ struct SourceState {
                 default: read = nil
                 }
                 guard let next = read else {
-                    // Looping: the next pass follows the last replayed row after one mean gap.
+                    // Looping: the next pass follows the last replayed row after one mean gap;
+                    // after 1 s when there is no gap to take (one row, or rows that all share
+                    // one time — a zero gap would replay the trace forever at one instant).
                     if traceLoop && rowsInPass > 0 {
                         let span = lastReplayed - firstReplayed
-                        loopShift = lastReplayed + (rowsInPass > 1 ? span / Int64(rowsInPass - 1) : 1_000_000_000)
+                        let gap = rowsInPass > 1 ? span / Int64(rowsInPass - 1) : 0
+                        loopShift = lastReplayed + (gap > 0 ? gap : 1_000_000_000)
                         rowsInPass = 0
                         firstReplayed = -1
                         switch process {

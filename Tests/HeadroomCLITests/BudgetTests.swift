@@ -23,6 +23,7 @@ final class BudgetTests: XCTestCase {
         XCTAssertEqual(Double(run.plans[0].totals.requests), 750, accuracy: 75)
         XCTAssertEqual(RunBudget.show(3.2e12), "3.2e12")
         XCTAssertEqual(RunBudget.show(41_000), "41000")
+        XCTAssertEqual(RunBudget.show(9.9995e7), "1.0e8", "a mantissa that rounds to 10 moves to the next power")
         XCTAssertEqual(RunBudget.parse("5e9"), 5e9)
         XCTAssertNil(RunBudget.parse("0"))
         XCTAssertNil(RunBudget.parse("nan"))

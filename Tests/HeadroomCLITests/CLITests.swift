@@ -125,6 +125,29 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// A scenario can come through a pipe (`validate <(generate-scenario)`): it is read once,
+    /// to its end, and not consumed by the check for a JSON Schema document first.
+    func testValidateReadsAScenarioFromAPipe() throws {
+        let dir = try temporaryFolder()
+        let fifo = dir + "/scenario.fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let text = try String(contentsOfFile: scenario("quickstart.json"), encoding: .utf8)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            _ = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        let r = headroom("validate", fifo)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("valid — 3 plans, 2 models"), r.out)
+        // A folder named where a file belongs is an error, not a trap in the schema check.
+        let folder = headroom("validate", dir)
+        XCTAssertEqual(folder.status, 1)
+        XCTAssertTrue(folder.err.hasPrefix("Error: \(dir): is a folder, expected a scenario file (.json)"), folder.err)
+    }
+
     func testAnUnwritableReportFolderStillPrintsTheTableAndGates() throws {
         let dir = try temporaryFolder()
         let file = dir + "/not-a-folder"

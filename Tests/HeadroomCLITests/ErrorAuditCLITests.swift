@@ -64,6 +64,7 @@ final class ErrorAuditCLITests: XCTestCase {
         try "{\"version\":1}\n".write(toFile: d + "/audit.log", atomically: true, encoding: .utf8)
         try "{\"type\":\"header\",\"file\":1}\n".write(toFile: d + "/old.log", atomically: true, encoding: .utf8)
         try "taken".write(toFile: d + "/old.log.1", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Scenarios/schema.json").path, toPath: d + "/schema-copy.json")
         let q = root.appendingPathComponent("Scenarios/quickstart.json").path
         let header = "{\"headroom\":\"decision-log\",\"version\":1,\"scenario\":\"\(q)\",\"plan\":"
         try (header + "\"nope\"}\n").write(toFile: d + "/other-plan.log", atomically: true, encoding: .utf8)
@@ -327,6 +328,8 @@ final class ErrorAuditCLITests: XCTestCase {
         Case(name: "decision log nowhere", args: ["serve", "$S", "--plan", "reserved", "--decision-log", "$D/nodir/d.log"], expect: "No such file or directory"),
         // audit and replay files
         Case(name: "audit verify missing", args: ["audit", "verify", "$D/missing.log"], expect: "cannot read the audit log"),
+        Case(name: "audit verify a folder", args: ["audit", "verify", "$D/folder"], expect: "cannot read the audit log"),
+        Case(name: "check a schema named directly", args: ["check", "$D/schema-copy.json"], expect: "no scenario file found (only the JSON Schema"),
         Case(name: "audit query missing", args: ["audit", "query", "$D/missing.log"], expect: "cannot read the audit log"),
         Case(name: "replay missing", args: ["replay", "$D/missing.log"], expect: "cannot read the decision log"),
         Case(name: "replay not a log", args: ["replay", "$D/file"], expect: "not a Headroom decision log"),

@@ -43,6 +43,8 @@ final class ErrorAuditTests: XCTestCase {
         var bytes: [UInt8]? = nil
         /// Load the scenario's folder instead of the file.
         var folder = false
+        /// Load a file that does not exist instead.
+        var missing = false
         /// Read the file as `--set` does (JSON only) instead of loading it.
         var readOnly = false
         /// The error is about the file as a whole (it cannot be opened or decoded as text):
@@ -105,6 +107,7 @@ final class ErrorAuditTests: XCTestCase {
         var file = folder + "/scenario.json"
         if let bytes = c.bytes { try Data(bytes).write(to: URL(fileURLWithPath: file)) } else { try text.write(toFile: file, atomically: true, encoding: .utf8) }
         if c.folder { file = folder }
+        if c.missing { file = folder + "/no-such.json" }
         do {
             if c.readOnly { _ = try ScenarioLoader.read(path: file); return nil }
             let scenario = try ScenarioLoader.load(path: file)
@@ -217,6 +220,7 @@ extension ErrorAuditTests {
     /// Reading the file itself.
     static let loading: [Case] = [
         Case(name: "a folder", folder: true, wholeFile: true, expect: "is a folder, expected a scenario file"),
+        Case(name: "no such file", missing: true, wholeFile: true, expect: "no such file"),
         Case(name: "not UTF-8", bytes: [0x7B, 0xFF, 0xFE, 0x7D], wholeFile: true, expect: "is not UTF-8 text"),
         Case(name: "not UTF-8 for --set", bytes: [0x7B, 0xFF, 0xFE, 0x7D], readOnly: true, wholeFile: true, expect: "is not UTF-8 text"),
     ]

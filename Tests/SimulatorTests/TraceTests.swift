@@ -156,6 +156,10 @@ extension TraceTests {
         // Looping: each pass follows the last row after one mean gap (10 s) — until the duration.
         XCTAssertEqual(try replay(", \"loop\": true", duration: "85s"),
                        ["0.000000", "10.000000", "20.000000", "30.000000", "40.000000", "50.000000", "60.000000", "70.000000", "80.000000"])
+        // Rows that all share one time have no gap to loop after: each pass follows 1 s later
+        // (a zero gap replayed the trace forever at one instant).
+        XCTAssertEqual(try replay(", \"loop\": true", rows: "time,target\n5,ocr\n5,ocr\n", duration: "8s"),
+                       (0..<8).flatMap { ["\($0).000000", "\($0).000000"] })
         XCTAssertThrowsError(try replay(", \"filter\": { \"target\": \"orc\" }")) { e in XCTAssertTrue("\(e)".contains("did you mean 'ocr'?"), "\(e)") }
         XCTAssertThrowsError(try replay(", \"filter\": { \"colour\": \"red\" }")) { e in XCTAssertTrue("\(e)".contains("cannot filter on column"), "\(e)") }
     }
