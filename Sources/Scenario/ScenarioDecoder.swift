@@ -61,6 +61,11 @@ struct ScenarioDecoder {
         guard case let .object(members) = node.value else {
             throw v.error(node, path, "expected an object of \(what) by name, found \(node.value.kindDescription)")
         }
+        // A name is how reports, gates and errors refer to it: an empty one would be invisible.
+        if let blank = members.first(where: { $0.key.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ScenarioError(file: file, line: blank.line, column: blank.column, path: path,
+                                message: "expected a name for each of the \(what), found \(blank.key.isEmpty ? "an empty one" : "one of only spaces")")
+        }
         return members
     }
 
@@ -72,7 +77,10 @@ struct ScenarioDecoder {
     mutating func decode(_ root: JSONNode) throws -> Scenario {
         var o = try ObjectReader(root, path: "$", file: file, what: "a scenario object")
         o.allowsDollarKeys = true
-        let name = try v.string(try o.required("name", expected: "the scenario's name"), "$.name")
+        let nameNode = try o.required("name", expected: "the scenario's name")
+        let name = try v.string(nameNode, "$.name")
+        // The name names the default report folder (Reports/<name>): an empty one would be Reports/ itself.
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw v.error(nameNode, "$.name", "expected a scenario name, found an empty one") }
         let description = try o.optional("description").map { try v.string($0, "$.description") }
         let seed = try o.optional("seed").map { UInt64(try v.integer($0, "$.seed")) } ?? 1
         let duration = try v.duration(try o.required("duration", expected: "how long arrivals run, e.g. \"1h\""), "$.duration", positive: true)

@@ -102,6 +102,11 @@ public final class TraceReader {
             }
             throw ScenarioError(file: spec.resolvedPath, message: "cannot open trace file (\(String(cString: strerror(errno))))", suggestion: hint)
         }
+        var info = stat()
+        if fstat(fileno(f), &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            fclose(f)
+            throw ScenarioError(file: spec.resolvedPath, message: "is a folder, expected a trace file", suggestion: "point \"path\" at one CSV file in it")
+        }
         handle = f
         buffer = [UInt8](repeating: 0, count: 1 << 16)
         try readHeader()

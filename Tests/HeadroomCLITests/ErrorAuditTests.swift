@@ -100,7 +100,7 @@ final class ErrorAuditTests: XCTestCase {
         if !c.edits.isEmpty {
             var node = try JSONReader.parse(text, file: "kitchen-sink.json")
             for (path, json) in c.edits {
-                node = try XCTUnwrap(edit(node, path.split(separator: "/")[...], try json.map(value)))
+                node = try XCTUnwrap(edit(node, path.split(separator: "/", omittingEmptySubsequences: false)[...], try json.map(value)))
             }
             text = node.text()
         }
@@ -231,6 +231,8 @@ extension ErrorAuditTests {
         Case(name: "missing name", edits: [("name", nil)], expect: "missing key \"name\""),
         Case(name: "unknown key", edits: [("seeds", "5")], expect: "unknown key \"seeds\""),
         Case(name: "name a number", edits: [("name", "5")], expect: "expected a string, found"),
+        Case(name: "name empty", edits: [("name", "\" \"")], expect: "expected a scenario name, found an empty one"),
+        Case(name: "model without a name", edits: [("models/", "{}")], expect: "expected a name for each of the models, found an empty one"),
         Case(name: "price a string", edits: [("hardware/cpu/pricePerHour", "\"cheap\"")], expect: "expected a number, found"),
         Case(name: "price negative", edits: [("hardware/cpu/pricePerHour", "-1")], expect: "expected a number ≥ 0, found -1"),
         Case(name: "price huge", edits: [("hardware/cpu/pricePerHour", "1e7")], expect: "expected a number ≤ 1000000"),
@@ -372,6 +374,7 @@ extension ErrorAuditTests {
     static let csvHeader = "time,target,caller,version\n"
     static let traceFiles: [Case] = [
         Case(name: "no trace file", edits: [("workload/5/path", "\"missing.csv\"")], wholeFile: true, expect: "cannot open trace file"),
+        Case(name: "trace a folder", edits: [("workload/5/path", "\".\"")], wholeFile: true, expect: "is a folder, expected a trace file"),
         Case(name: "trace spans centuries", traces: ["trace.csv": csvHeader + "0,rank,web,a\n4000000000,rank,web,a\n"], expect: "a trace spans at most 100 years"),
         Case(name: "trace empty", traces: ["trace.csv": ""], expect: "the trace is empty"),
         Case(name: "llm header", traces: ["llm.csv": "a,b,c\n"], expect: "expected the Azure LLM inference header"),
