@@ -38,10 +38,14 @@ out=.build/fuzz
 mkdir -p "$out/lib" "$out/artifacts/$target" "$out/corpus/$target"
 flags=(-O -parse-as-library -enable-testing -sanitize=fuzzer,address -I "$out/lib")
 libs=()
+built=""
 for m in $order; do
   case " $needs " in *" $m "*) ;; *) continue ;; esac
+  built="$built Sources/$m"
   stamp="$out/lib/$m.stamp"
-  sum=$(find Sources/"$m" -type f | sort | xargs cat | cksum | cut -d" " -f1)
+  # The module's sources and those of every module before it: a change in a module it uses
+  # (a changed signature) must rebuild it too, or the link fails on a stale symbol.
+  sum=$(find $built -type f | sort | xargs cat | cksum | cut -d" " -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     echo "fuzz: compiling $m" >&2
     if [ "$m" = CEventLoop ]; then
