@@ -69,8 +69,9 @@ public struct HTTPRequest: Sendable {
 
     /// Whether a comma-separated header value lists `lower` (ASCII case-insensitive), e.g.
     /// "close" in "Keep-Alive, Close".
-    static func hasToken(_ value: String, _ lower: String) -> Bool {
-        let want = Array(lower.utf8)
+    static func hasToken(_ value: String, _ lower: StaticString) -> Bool {
+        // A static string's bytes, read in place: no array per call.
+        let want = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
         var i = 0, matched = true, any = false
         for b in value.utf8 {
             switch b {
