@@ -11,8 +11,8 @@ public struct WorkEstimate: Sendable, Equatable {
     public var plans: Int
     /// `timeseries.csv` rows of all plans (held in memory until the files are written).
     public var timeseriesRows: Double
-    /// Sources whose count is not known before reading them (a looping trace counts one
-    /// pass; an Azure Functions 2019 trace is not counted).
+    /// Sources whose count is not known before reading them (an Azure Functions 2019 trace,
+    /// and a looping trace that cannot be read).
     public var uncounted: [String] = []
 
     /// Arrivals over every plan.
@@ -43,12 +43,40 @@ public struct WorkEstimate: Sendable, Equatable {
                 perPlan += stay > 0 ? states.reduce(0) { $0 + $1.rate * $1.meanStay } / stay * span : 0
             case let .trace(spec):
                 if spec.format == .azureFunctions2019 { uncounted.append(source.jsonPath); continue }
-                perPlan += Double(Swift.max(0, lines(spec.resolvedPath) - 1))
-                if spec.loop { uncounted.append(source.jsonPath) }
+                if spec.loop {
+                    // A looping trace replays until the source ends: its passes are counted
+                    // from one read of it (rows and span), as the replay spaces them.
+                    guard let pass = loopPass(spec, target: source.target?.index, targetNames: scenario.targetNames) else {
+                        uncounted.append(source.jsonPath)
+                        continue
+                    }
+                    perPlan += Double(pass.rows) * Swift.max(1, (span / pass.seconds).rounded(.up))
+                } else {
+                    perPlan += Double(Swift.max(0, lines(spec.resolvedPath) - 1))
+                }
             }
         }
         let rows = interval > 0 ? (scenario.duration / interval).rounded(.up) * Double(plans) : 0
         return WorkEstimate(requestsPerPlan: perPlan, plans: plans, timeseriesRows: rows, uncounted: uncounted)
+    }
+
+    /// One pass of a looping trace: its rows, and the seconds from one pass's start to the
+    /// next's (the replayed span plus the gap the replay leaves before starting again: the
+    /// mean gap between rows, or 1 s when there is none). Nil when the trace cannot be read.
+    static func loopPass(_ spec: TraceSpec, target: Int?, targetNames: [String]) -> (rows: Int, seconds: Double)? {
+        guard let reader = try? TraceReader(spec: spec, defaultTarget: Int32(target ?? -1), targetNames: targetNames) else { return nil }
+        var callers = StringTable(), versions = StringTable()
+        var rows = 0
+        var first: Int64 = 0, last: Int64 = 0
+        while let row = (try? reader.next(callers: &callers, versions: &versions)) ?? nil {
+            if rows == 0 { first = row.offset }
+            last = row.offset
+            rows += 1
+        }
+        guard rows > 0 else { return nil }
+        let span = Double(last - first) / 1e9 / spec.speed
+        let gap = rows > 1 && span > 0 ? span / Double(rows - 1) : 1
+        return (rows, span + gap)
     }
 
     /// Lines of a file (0 when it cannot be read): one pass of 64 KiB reads.

@@ -73,6 +73,43 @@ final class BudgetTests: XCTestCase {
     }
 
     /// A long run in a log (not a terminal) prints a plain line every few seconds, no more.
+    /// A looping trace is counted by its passes, not left out: the estimate matches what a run
+    /// replays, a dense one is refused before it starts, and validate reads one pass of it.
+    func testLoopingTracesAreCounted() throws {
+        let dir = NSTemporaryDirectory() + "headroom-loop-budget-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func write(_ rows: String, _ name: String) throws -> String {
+            try rows.write(toFile: "\(dir)/\(name).csv", atomically: true, encoding: .utf8)
+            let file = "\(dir)/\(name).json"
+            try """
+            { "name": "\(name)", "duration": "1h",
+              "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "pricePerHour": 1 } },
+              "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms", "concurrency": 8 } },
+              "workload": [ { "kind": "trace", "format": "csv", "path": "\(name).csv", "target": "m", "loop": true } ],
+              "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            return file
+        }
+        // Rows 10 s apart: each pass is 40 s (30 s of rows, then one mean gap), 90 passes in an hour.
+        let sparse = try ScenarioLoader.load(path: try write("time\n0\n10\n20\n30\n", "sparse"))
+        let estimate = WorkEstimate.of(sparse, plans: 1, interval: 60)
+        XCTAssertTrue(estimate.uncounted.isEmpty, "\(estimate.uncounted)")
+        XCTAssertEqual(estimate.requestsPerPlan, 4 * 90)
+        XCTAssertEqual(Double(try Runner.run(sparse, options: RunOptions()).plans[0].totals.requests), estimate.requestsPerPlan)
+        // 10,000 rows within a millisecond: 3.6 × 10¹⁰ replays in an hour, refused at once.
+        let dense = try write("time\n" + (0..<10_000).map { String(format: "%.7f", Double($0) * 1e-7) }.joined(separator: "\n") + "\n", "dense")
+        let started = Date()
+        let out = CapturedText(), err = CapturedText()
+        XCTAssertEqual(Headroom.main(["run", dense, "--out", dir + "/never"], out: out, err: err), 1)
+        XCTAssertTrue(err.text.contains("the run would simulate about 3.6e10 requests"), err.text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never/summary.csv"))
+        let validated = CapturedText()
+        XCTAssertEqual(Headroom.main(["validate", dense], out: validated, err: CapturedText()), 0)
+        XCTAssertTrue(validated.text.contains("10000 trace rows") && validated.text.contains("over the default budget"), validated.text)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "one pass is read, not the hour's replays")
+    }
+
     func testLogLinesAreSpaced() {
         let text = CapturedText()
         let lines = LogLines(sink: text, every: 0.2)
