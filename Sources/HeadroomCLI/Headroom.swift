@@ -67,26 +67,19 @@ public enum Headroom {
         }
     }
 
+    /// Prints `error` on `err` and returns the exit status: 64 for usage errors (with the
+    /// usage line), 73 when results were printed but their files not written, 1 otherwise.
+    /// Every error type says what was wrong and where in its description.
     static func report(_ error: Error, err: TextSink) -> Int32 {
-        do {
-            throw error
-        } catch let e as UsageError {
+        switch error {
+        case let e as UsageError:
             err.write("Error: \(e.message)\nUsage: \(e.usage)\n")
             err.write("  See 'headroom \(e.subcommand.map { "help \($0)" } ?? "--help")' for more information.\n")
             return exitUsage
-        } catch let e as ScenarioError {
-            err.write("Error: \(e.description)\n")
-            return 1
-        } catch let e as RuntimeError {
-            err.write("Error: \(e.description)\n")
-            return 1
-        } catch let e as ReportsNotWritten {
-            err.write("Error: \(e.description)\n")
+        case is ReportsNotWritten:
+            err.write("Error: \(error)\n")
             return exitCannotWrite
-        } catch let e as LoadError {
-            err.write("Error: \(e.description)\n")
-            return 1
-        } catch {
+        default:
             err.write("Error: \(error)\n")
             return 1
         }
