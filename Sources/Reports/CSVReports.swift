@@ -40,8 +40,18 @@ public enum CSVReports {
         return integer ? String(Int64(v.rounded())) : CSVNumber.fixed(v, 6)
     }
 
+    /// Engine columns (after the others) when the scenario has an engine model: "," and
+    /// their names, or nothing.
+    static func engineHeader(_ run: RunResult) -> String {
+        run.scenario.hasEngine ? "," + EngineMetric.names.joined(separator: ",") : ""
+    }
+
+    static func engineFields(_ values: [Double?]) -> [String] {
+        zip(EngineMetric.names, values).map { number($1, integer: EngineMetric.integers.contains($0)) }
+    }
+
     public static func summary(_ run: RunResult) -> String {
-        var out = summaryColumns.joined(separator: ",") + "\n"
+        var out = summaryColumns.joined(separator: ",") + engineHeader(run) + "\n"
         for plan in run.plans {
             let row = Summary.row(plan)
             var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(row.plan), row.policy]
@@ -50,20 +60,31 @@ public enum CSVReports {
             }
             fields += row.rejectedByReason.map { String($0) }
             fields.append(CSVNumber.fixed(row.endTime, 6))
+            if run.scenario.hasEngine {
+                fields += engineFields(row.engineValues ?? [Double?](repeating: nil, count: EngineMetric.names.count))
+            }
             out += fields.joined(separator: ",") + "\n"
         }
         return out
     }
 
     public static func targets(_ run: RunResult) -> String {
-        var out = targetColumns.joined(separator: ",") + "\n"
+        var out = targetColumns.joined(separator: ",") + engineHeader(run) + "\n"
         let names = run.scenario.targetNames
+        let hasEngine = run.scenario.hasEngine
+        let noEngine = hasEngine ? engineFields([Double?](repeating: nil, count: EngineMetric.names.count)) : []
         for plan in run.plans {
             for (t, stats) in plan.perTarget.enumerated() where stats.requests > 0 {
                 var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(names[t]),
                               String(stats.requests), String(stats.completed), String(stats.rejected), String(stats.timedOut)]
                 fields += LatencyColumns.values(stats.latency).map { number($0) }
                 fields.append("")
+                if hasEngine {
+                    // Only targets an engine served have engine figures.
+                    let served = run.scenario.stages(of: TargetRef(index: t)).contains { run.scenario.models[$0].engine != nil }
+                    fields += served && t < plan.enginePerTarget.count
+                        ? engineFields(plan.enginePerTarget[t].columns(seconds: plan.endTime, planWide: false)) : noEngine
+                }
                 out += fields.joined(separator: ",") + "\n"
                 // A pipeline's stages: each stage's latency (queue, cold start and service) over
                 // the requests that finished it; the outcome columns are for whole requests only.
@@ -74,6 +95,7 @@ public enum CSVReports {
                                String(h.count), String(h.count), "", ""]
                     row += LatencyColumns.values(h).map { number($0) }
                     row.append(CSVNumber.field("\(k + 1):\(model)"))
+                    row += noEngine
                     out += row.joined(separator: ",") + "\n"
                 }
             }
@@ -148,7 +170,9 @@ public enum CSVReports {
     }
 
     public static func timeseries(_ run: RunResult) -> String {
-        var out = timeseriesColumns.joined(separator: ",") + "\n"
+        var out = timeseriesColumns.joined(separator: ",") + engineHeader(run) + "\n"
+        let hasEngine = run.scenario.hasEngine
+        let noEngine = [Double?](repeating: nil, count: EngineMetric.names.count)
         out.reserveCapacity(run.plans.reduce(0) { $0 + $1.timeseries.count } * 180)
         for plan in run.plans {
             let prefix = CSVNumber.field(run.scenario.name) + "," + CSVNumber.field(plan.plan) + ","
@@ -169,6 +193,14 @@ public enum CSVReports {
                 for phase in ColdStartPhase.allCases {
                     out += ","
                     out += CSVNumber.fixed(r.coldPhaseSeconds[phase], 6)
+                }
+                if hasEngine {
+                    // Over the interval: TTFT and TPOT of requests completed in it, output tokens
+                    // per second, KV use and batch size averaged over it.
+                    for field in engineFields(r.engine ?? noEngine) {
+                        out += ","
+                        out += field
+                    }
                 }
                 out += "\n"
             }

@@ -45,7 +45,9 @@ public enum Gates {
             guard let r = byPlan[plan] else { return nil }
             switch e.scope {
             case .plan: return Summary.row(r).value(e.metric)
-            case let .target(t): return Summary.scoped(r.perTarget[t], e.metric, hasSLO: r.hasSLO)
+            case let .target(t):
+                return Summary.scoped(r.perTarget[t], e.metric, hasSLO: r.hasSLO,
+                                      engine: t < r.enginePerTarget.count ? r.enginePerTarget[t] : nil, endTime: r.endTime)
             case let .caller(name):
                 guard let c = r.callers.firstIndex(of: name), c < r.perCaller.count else { return nil }
                 return Summary.scoped(r.perCaller[c], e.metric, hasSLO: r.hasSLO)

@@ -104,7 +104,7 @@ public enum HTMLReport {
         let s = run.scenario
         let rows = run.plans.map(Summary.row)
         // Plans that miss the SLO (when there is one) are never highlighted as best.
-        let hasSLO = s.slo.latency != nil
+        let hasSLO = s.slo.hasObjective
         let meets = run.plans.map { !hasSLO || Summary.meetsSLO($0, percentile: s.slo.percentile) }
         var body = "<header>\n<h1>\(esc(s.name))</h1>\n"
         if let d = s.description { body += "<p class=\"desc\">\(esc(d))</p>\n" }

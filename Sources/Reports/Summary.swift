@@ -10,11 +10,14 @@ public struct SummaryRow: Sendable {
     /// Rejections by reason, in `RejectReason` order (queue_full, no_capacity, throttled, quota, interrupted).
     public var rejectedByReason: [Int64]
     public var endTime: Double
+    /// The engine columns (`EngineMetric.names` order), when the scenario has an engine.
+    public var engineValues: [Double?]? = nil
 
     /// The value of a summary metric by column name.
     public func value(_ metric: String) -> Double? {
-        guard let k = SummaryMetric.names.firstIndex(of: metric) else { return nil }
-        return values[k]
+        if let k = SummaryMetric.names.firstIndex(of: metric) { return values[k] }
+        if let engineValues, let k = EngineMetric.names.firstIndex(of: metric) { return engineValues[k] }
+        return nil
     }
 }
 
@@ -71,13 +74,14 @@ public enum Summary {
         values += r.coldPhases.map { Optional($0) }
         values += [Double(r.spotInterruptions), Double(r.requestsInterrupted)]
         precondition(values.count == SummaryMetric.names.count)
-        return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime)
+        return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime,
+                          engineValues: r.engine.map { $0.columns(seconds: r.endTime, planWide: true) })
     }
 }
 
 extension Summary {
     /// A metric of one target's or one caller's requests (`ScopedMetric.names`).
-    public static func scoped(_ stats: OutcomeStats, _ metric: String, hasSLO: Bool) -> Double? {
+    public static func scoped(_ stats: OutcomeStats, _ metric: String, hasSLO: Bool, engine: EngineStats? = nil, endTime: Double = 0) -> Double? {
         let requests = Double(stats.requests)
         func ratio(_ a: Double, _ b: Double) -> Double? { b > 0 ? a / b : nil }
         switch metric {
@@ -92,6 +96,9 @@ extension Summary {
         case "rejected_ratio": return ratio(Double(stats.rejected), requests)
         case "timed_out_ratio": return ratio(Double(stats.timedOut), requests)
         default:
+            if let k = EngineMetric.names.firstIndex(of: metric) {
+                return engine.flatMap { $0.columns(seconds: endTime, planWide: false)[k] }
+            }
             guard let k = LatencyColumns.names.firstIndex(of: metric) else { return nil }
             return LatencyColumns.values(stats.latency)[k]
         }

@@ -110,7 +110,8 @@ struct ScenarioDecoder {
                 callerQuotas.append(CallerQuota(caller: m.key, maxConcurrent: limit))
             }
         }
-        let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name), targetNames: targetNames, slo: slo) } ?? []
+        let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name), targetNames: targetNames, slo: slo,
+                                                                        hasEngine: models.contains { $0.engine != nil }) } ?? []
         try o.finish()
 
         for i in models.indices where models[i].queueLimit < 0 { models[i].queueLimit = 0 }
@@ -229,9 +230,13 @@ struct ScenarioDecoder {
                 gpus: try ro.optional("gpus").map { try v.integer($0, ro.childPath("gpus"), max: Bounds.gpus) } ?? 0)
             try ro.finish()
 
-            let sNode = try o.required("service", expected: "the service time, or service times by node type")
+            let engine = try o.optional("engine").map { try decodeEngine($0, path: o.childPath("engine")) }
+            // An engine model's time comes from its iterations: a service time is optional.
+            let sNode = engine == nil ? try o.required("service", expected: "the service time, or service times by node type (or an \"engine\" for an LLM)")
+                                      : o.optional("service")
             let sPath = o.childPath("service")
-            let (service, serverlessService, keyed) = try decodeService(sNode, sPath, hardware: hardware)
+            var (service, serverlessService, keyed) = ([DistributionSpec?](repeating: nil, count: hardware.count), DistributionSpec?.none, [Int]())
+            if let sNode { (service, serverlessService, keyed) = try decodeService(sNode, sPath, hardware: hardware) }
 
             var runsOn: [Int]
             if let rn = o.optional("runsOn") {
@@ -242,8 +247,8 @@ struct ScenarioDecoder {
                     let p = o.childPath("runsOn") + "[\(k)]"
                     return try resolve(try v.string(item, p), in: hardwareNames, node: item, path: p, what: "node type")
                 }
-                for h in runsOn where service[h] == nil {
-                    throw v.error(sNode, sPath, "no service time for node type \"\(hardwareNames[h])\", which runsOn lists",
+                for h in runsOn where service[h] == nil && engine == nil {
+                    throw v.error(sNode ?? rn, sPath, "no service time for node type \"\(hardwareNames[h])\", which runsOn lists",
                                   suggestion: "add \"\(hardwareNames[h])\": {\"dist\": …} to service")
                 }
             } else {
@@ -259,7 +264,21 @@ struct ScenarioDecoder {
                               suggestion: "lower requires, or add a larger node type to hardware and runsOn")
             }
             runsOn = runsOn.filter { fitting.contains($0) } // a type it cannot fit on is never chosen
-            let concurrency = try o.optional("concurrency").map { try v.integer($0, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount) } ?? 1
+            var concurrency = try o.optional("concurrency").map { try v.integer($0, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount) } ?? 1
+            if let engine {
+                // The engine takes up to maxSequences requests at once: that is the instance's
+                // concurrency, which the scheduler core routes by.
+                if let c = o.optional("concurrency") {
+                    throw v.error(c, o.childPath("concurrency"), "found a concurrency, but an engine model's concurrency is its engine's maxSequences (\(engine.maxSequences))",
+                                  suggestion: "remove \"concurrency\", or set engine.maxSequences")
+                }
+                concurrency = engine.maxSequences
+                if requires.gpus < engine.profile.gpus {
+                    throw v.error(rNode, o.childPath("requires") + ".gpus",
+                                  "the engine's profile \"\(engine.profile.name)\" runs on \(engine.profile.gpus) GPU(s), so the model needs at least that many, found \(requires.gpus)",
+                                  suggestion: "set requires.gpus to \(engine.profile.gpus)")
+                }
+            }
             // Default queue depth 10,000: Knative's activator breaker queue (autoscalers.md §3.3,
             // pkg/activator/net/throttler.go breakerQueueDepth).
             let queueLimit = try o.optional("queueLimit").map { try v.integer($0, o.childPath("queueLimit"), max: 1_000_000_000) } ?? 10_000
@@ -269,6 +288,7 @@ struct ScenarioDecoder {
             base.weightsGB = try o.optional("weightsGB").map { try v.number($0, o.childPath("weightsGB"), min: 0) }
             base.warmup = try o.optional("warmup").map { try v.distribution($0, o.childPath("warmup")) } ?? .constant(0)
             base.worker = try o.optional("worker").map { try decodeWorker($0, path: o.childPath("worker")) }
+            base.engine = engine
             var variants: [ModelDefinition] = []
             if let vNode = o.optional("versions") {
                 guard let version else {
@@ -374,7 +394,13 @@ struct ScenarioDecoder {
             model.service = service
             model.serverlessService = serverless ?? base.serverlessService
         }
-        if let n = o.optional("concurrency") { model.concurrency = try v.integer(n, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount) }
+        if let n = o.optional("concurrency") {
+            if let engine = model.engine {
+                throw v.error(n, o.childPath("concurrency"), "found a concurrency, but an engine model's concurrency is its engine's maxSequences (\(engine.maxSequences)), for every version",
+                              suggestion: "remove \"concurrency\"")
+            }
+            model.concurrency = try v.integer(n, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount)
+        }
         try o.finish()
         return model
     }
@@ -714,8 +740,10 @@ struct ScenarioDecoder {
         let percentile = try o.optional("percentile").map { try v.number($0, "$.slo.percentile", min: 0, exclusiveMin: true, max: 100) } ?? 99
         // Default timeout 300 s: Knative's revision-timeout-seconds (autoscalers.md §3.4).
         let timeout = try o.optional("timeout").map { try v.duration($0, "$.slo.timeout", positive: true) } ?? 300
+        let ttft = try o.optional("ttft").map { try v.duration($0, "$.slo.ttft", positive: true) }
+        let tpot = try o.optional("tpot").map { try v.duration($0, "$.slo.tpot", positive: true) }
         try o.finish()
-        return SLO(latency: latency, percentile: percentile, timeout: timeout)
+        return SLO(latency: latency, percentile: percentile, timeout: timeout, ttft: ttft, tpot: tpot)
     }
 
     // MARK: Plans
@@ -1055,7 +1083,7 @@ struct ScenarioDecoder {
 
     // MARK: Expectations
 
-    func decodeExpect(_ node: JSONNode, planNames: [String], targetNames: [String], slo: SLO) throws -> [Expectation] {
+    func decodeExpect(_ node: JSONNode, planNames: [String], targetNames: [String], slo: SLO, hasEngine: Bool = false) throws -> [Expectation] {
         guard case let .array(items) = node.value else {
             throw v.error(node, "$.expect", "expected an array of gates, found \(node.value.kindDescription)")
         }
@@ -1065,8 +1093,8 @@ struct ScenarioDecoder {
             if o.has("cheapestMeetingSLO"), let c = o.optional("cheapestMeetingSLO") {
                 let plan = try resolve(try v.string(c, o.childPath("cheapestMeetingSLO")), in: planNames, node: c,
                                        path: o.childPath("cheapestMeetingSLO"), what: "plan")
-                guard slo.latency != nil else {
-                    throw v.error(c, o.childPath("cheapestMeetingSLO"), "this gate needs an SLO: set slo.latency (and slo.percentile)")
+                guard slo.hasObjective else {
+                    throw v.error(c, o.childPath("cheapestMeetingSLO"), "this gate needs an SLO: set slo.latency (or slo.ttft / slo.tpot) and slo.percentile")
                 }
                 try o.finish()
                 return Expectation(plan: plan, metric: "cost_usd", scope: .plan, bounds: [], cheapestMeetingSLO: true, jsonPath: path)
@@ -1083,7 +1111,14 @@ struct ScenarioDecoder {
             }
             let mNode = try o.required("metric", expected: "a summary.csv column such as latency_p99_s")
             let metric = try v.string(mNode, o.childPath("metric"))
-            let allowed = (scope == .plan ? SummaryMetric.names : ScopedMetric.names) + AccuracyMetric.gateNames
+            var allowed = (scope == .plan ? SummaryMetric.names : ScopedMetric.names) + AccuracyMetric.gateNames
+            let isCaller: Bool
+            if case .caller = scope { isCaller = true } else { isCaller = false }
+            if hasEngine && !isCaller { allowed += EngineMetric.names }
+            if !hasEngine && EngineMetric.names.contains(metric) {
+                throw v.error(mNode, o.childPath("metric"), "\"\(metric)\" is measured on engine models, and no model here has an \"engine\"",
+                              suggestion: "add an engine (continuous batching) to the LLM model, or gate on latency")
+            }
             guard allowed.contains(metric) else {
                 throw v.error(mNode, o.childPath("metric"), "unknown metric \"\(metric)\"\(scope == .plan ? "" : " for a target or caller")",
                               suggestion: Suggest.hint(for: metric, in: allowed, noun: scope == .plan ? "metrics are the numeric summary.csv columns" : "metrics here are"))
@@ -1136,7 +1171,7 @@ struct ScenarioDecoder {
                 if case .trace = source.kind, source.target == nil { continue } // checked per row
                 if !carriesTokens {
                     throw ScenarioError(file: file, path: source.jsonPath,
-                                        message: "model \"\(model.name)\" has a token-driven service time but this source carries no token counts",
+                                        message: "model \"\(model.name)\" \(model.engine != nil ? "has an engine (continuous batching)" : "has a token-driven service time"), which needs token counts, but this source carries none",
                                         suggestion: "add \"tokens\": {\"input\": …, \"output\": …} to the source, or replay a trace with token columns")
                 }
             }

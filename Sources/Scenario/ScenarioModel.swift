@@ -136,6 +136,9 @@ public struct ModelDefinition: Sendable, Equatable {
     /// How `headroom serve` runs it (a real worker process); nil: it cannot be served.
     /// The simulator ignores it.
     public var worker: WorkerSpec? = nil
+    /// An LLM's continuous batching (`engine`): its instances run iterations of a batch of
+    /// sequences instead of one service time per request. nil: a service-time model.
+    public var engine: EngineSpec? = nil
     /// For a version declared under another model's `versions` (named "model@version"): that
     /// model's index. Requests address the model; its traffic split picks the version.
     public var variantOf: Int?
@@ -145,12 +148,14 @@ public struct ModelDefinition: Sendable, Equatable {
 
     /// The service time on provider-hosted capacity: `service.serverless`, else the first
     /// `runsOn` hardware's.
+    /// (An engine model without a service time has none: it is never provider-hosted, which
+    /// the decoder refuses, so the zero stands for nothing that runs.)
     public var providerService: DistributionSpec {
-        serverlessService ?? service[runsOn[0]]!
+        serverlessService ?? service[runsOn[0]] ?? .constant(0)
     }
-    /// Whether any service-time model needs token counts.
+    /// Whether the model needs request token counts: a token-driven service time, or an engine.
     public var isTokenDriven: Bool {
-        service.contains { $0?.isTokenDriven == true } || serverlessService?.isTokenDriven == true
+        engine != nil || service.contains { $0?.isTokenDriven == true } || serverlessService?.isTokenDriven == true
     }
 }
 
@@ -354,6 +359,21 @@ public struct SLO: Sendable, Equatable {
     public var percentile: Double
     /// Requests unfinished this long after arrival end as timed out.
     public var timeout: Double
+    /// Time to first token and time per output token objectives (seconds), for requests an
+    /// engine model serves: such a request meets the SLO when it meets every bound given.
+    public var ttft: Double? = nil
+    public var tpot: Double? = nil
+
+    public init(latency: Double?, percentile: Double, timeout: Double, ttft: Double? = nil, tpot: Double? = nil) {
+        self.latency = latency
+        self.percentile = percentile
+        self.timeout = timeout
+        self.ttft = ttft
+        self.tpot = tpot
+    }
+
+    /// Whether any objective is set (then `slo_attainment` is reported).
+    public var hasObjective: Bool { latency != nil || ttft != nil || tpot != nil }
 }
 
 public struct NodeRange: Sendable, Equatable {
@@ -616,6 +636,26 @@ public enum ScopedMetric {
         "latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s", "latency_p99_s", "latency_p999_s", "latency_max_s",
         "wait_mean_s", "cold_starts", "cold_start_ratio", "slo_attainment", "rejected_ratio", "timed_out_ratio",
     ]
+}
+
+/// The columns an engine (continuous batching) adds to `summary.csv` and `targets.csv`, in
+/// file order, after the others; present only when some model has an engine (SCENARIO.md,
+/// "Keys added with the runtime and the LLM engine"). `kv_cache_utilisation` and
+/// `batch_size_mean` are plan-wide (empty in `targets.csv`).
+public enum EngineMetric {
+    public static let names = [
+        "ttft_p50_s", "ttft_p90_s", "ttft_p99_s", "tpot_p50_s", "tpot_p90_s", "tpot_p99_s",
+        "output_tokens_per_s", "kv_cache_utilisation", "batch_size_mean", "preemptions",
+        // Beyond SCENARIO.md's list: requests the engine refused as longer than its KV cache
+        // (or, without chunked prefill, its token budget) allows.
+        "rejected_too_long",
+    ]
+    public static let integers: Set<String> = ["preemptions", "rejected_too_long"]
+}
+
+extension Scenario {
+    /// Whether some model has an engine: then the reports carry the engine columns.
+    public var hasEngine: Bool { models.contains { $0.engine != nil } }
 }
 
 /// The numeric columns of `summary.csv` that `expect` gates may name, in file order

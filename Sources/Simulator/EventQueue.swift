@@ -14,6 +14,8 @@ public enum EventKind: UInt8, Sendable {
     case interruption
     /// Every spot node of a type is reclaimed (subject: node type).
     case interruptionWave
+    /// An engine instance's iteration ended, or it has work to start (subject: instance).
+    case engineStep
 }
 
 /// An element of a binary min-heap: `precedes` is a strict total order.

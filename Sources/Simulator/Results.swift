@@ -55,6 +55,8 @@ public struct TimeseriesRow: Sendable, Equatable {
     /// Seconds of cold-start phases begun in the interval, in `ColdStartPhase` order. Held
     /// inline (no array per row): a long run keeps hundreds of thousands of rows.
     public var coldPhaseSeconds = ColdPhaseSeconds()
+    /// The engine columns over the interval (`EngineMetric.names` order); nil without engines.
+    public var engine: [Double?]? = nil
 
     /// The phases' seconds as an array, in `ColdStartPhase` order.
     public var coldPhases: [Double] { coldPhaseSeconds.array }
@@ -163,6 +165,10 @@ public struct PlanResult: Sendable {
     public var spotInterruptions = 0
     /// Request stages cut off in service by a reclaimed node (retried or failed).
     public var requestsInterrupted: Int64 = 0
+    /// What the LLM engines did (nil when no model of the scenario has an engine), over the
+    /// run and by target (empty then).
+    public var engine: EngineStats? = nil
+    public var enginePerTarget: [EngineStats] = []
 
     /// Sum of queue waits of completed requests (seconds).
     public var waitSum: Double { Double(totals.waitNanoseconds) / 1e9 }

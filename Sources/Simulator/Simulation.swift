@@ -238,6 +238,31 @@ struct Simulation<Policy: ScalingPolicy> {
     var coldPhases = ColdPhaseSeconds()
     var intervalColdPhases = ColdPhaseSeconds()
 
+    // LLM engines (continuous batching; see Simulation+Engine.swift). Untouched by runs
+    // without an engine model but for one test of `anyEngine` where a request starts,
+    // completes or is cut off.
+    /// By model: the engine's limits and iteration times (nil: a service-time model).
+    let engineModels: [EngineModel?]
+    let anyEngine: Bool
+    /// By instance slot: the engine's state (nil for service-time instances).
+    var engines: [EngineInstance?] = []
+    /// By request slot: the request inside an engine.
+    let seq = SlotTable<SequenceRecord>(capacity: 16)
+    var engineTotals = EngineStats()
+    /// The same, over the current time-series interval (which began at `intervalStart`).
+    var intervalEngine = EngineStats()
+    var intervalStart: Int64 = 0
+    var enginePerTarget: [EngineStats]
+    /// KV blocks in use and in the cache, over all engine instances, and since when booked.
+    var kvUsed = 0, kvCapacity = 0
+    var kvSince: Int64 = 0
+    /// Requests whose engine work ended in the iteration just applied (reused buffer).
+    var engineEnded: [Int32] = []
+    let sloTTFT: Int64?
+    let sloTPOT: Int64?
+    /// Whether an SLO bound on tokens (TTFT, TPOT) applies.
+    let tokenSLO: Bool
+
     init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double, speed: Double = 1,
          sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?) {
         self.core = core
@@ -251,6 +276,13 @@ struct Simulation<Policy: ScalingPolicy> {
         drainHorizon = duration + Int64(Sampler.never * 1e9)
         timeout = Int64((scenario.slo.timeout * 1e9).rounded())
         sloLatency = scenario.slo.latency.map { Int64(($0 * 1e9).rounded()) }
+        sloTTFT = scenario.slo.ttft.map { Int64(($0 * 1e9).rounded()) }
+        sloTPOT = scenario.slo.tpot.map { Int64(($0 * 1e9).rounded()) }
+        tokenSLO = sloTTFT != nil || sloTPOT != nil
+        engineModels = scenario.models.map { $0.engine.map(EngineModel.init) }
+        anyEngine = engineModels.contains { $0 != nil }
+        enginePerTarget = anyEngine ? [EngineStats](repeating: EngineStats(), count: scenario.targetNames.count) : []
+        if anyEngine { engineEnded.reserveCapacity(engineModels.reduce(0) { Swift.max($0, $1?.maxSequences ?? 0) }) }
         self.interval = Int64((interval * 1e9).rounded())
         serviceRNG = RandomSource(seed: seed, stream: 1)
         coldRNG = RandomSource(seed: seed, stream: 2)
@@ -447,6 +479,8 @@ struct Simulation<Policy: ScalingPolicy> {
             try perform()
         case .interruptionWave:
             try interruptionWave(type: Int(event.subject))
+        case .engineStep:
+            try engineStep(event)
         case .jobDone:
             let j = Int(event.subject)
             guard jobGeneration[j] == event.generation else { return }
@@ -493,12 +527,19 @@ struct Simulation<Policy: ScalingPolicy> {
 
     /// A request's service ended (unless the event is stale).
     @inline(__always) mutating func serviceDone(_ event: Event) throws {
-        let at = TimePoint(nanoseconds: now)
         let r = Int(event.subject)
         let q = req.pointer(r)
         // Stale when the slot was released, or when the service was cut off (a reclaimed
         // spot node) and the request has been dispatched again since.
         guard q.pointee.generation == event.generation, q.pointee.serviceEnd == event.time else { return }
+        try endService(r)
+    }
+
+    /// Request `r`'s service on its instance ended: the instance's load is given back and the
+    /// core is told (an engine's sequence ends here too).
+    @inline(__always) mutating func endService(_ r: Int) throws {
+        let at = TimePoint(nanoseconds: now)
+        let q = req.pointer(r)
         let e = inst.pointer(Int(q.pointee.instance))
         e.pointee.inFlight -= 1
         busyCapacity -= inverseConcurrency[Int(e.pointee.model)]
@@ -620,13 +661,8 @@ struct Simulation<Policy: ScalingPolicy> {
         // Slot addresses: no slot is added until this returns.
         let q = req.pointer(r), e = inst.pointer(i)
         let m = Int(e.pointee.model)
-        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(e.pointee.node)])
-        // A trace may give the request's own service time (Azure Functions 2021 durations).
-        let service = q.pointee.service >= 0 ? q.pointee.service
-            : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
         // A graph pipeline's stage counts for the request it belongs to.
         let owner = q.pointee.parent >= 0 ? Int(q.pointee.parent) : r
-        tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(service) }
         let since = q.pointee.stageSince
         var waited = now - since
         if cold {
@@ -647,27 +683,43 @@ struct Simulation<Policy: ScalingPolicy> {
         }
         e.pointee.inFlight += 1
         busyCapacity += inverseConcurrency[m]
-        if physics.providerHosted {
-            let p = physics.pricing
-            // Invocations on provisioned environments pay the lower duration price.
-            let perGB = i < physics.provisionedSlots ? p.provisionedDurationPerGBSecond : p.perGBSecond
-            providerCost += p.perRequest + BillingMath.providerDurationCost(
-                nanoseconds: service, granularity: p.granularity, memoryGB: modelMemoryGB[m],
-                perGBSecond: perGB, gpus: modelGPUs[m], perGPUSecond: p.perGPUSecond ?? 0)
-            providerGPUSeconds += Double(modelGPUs[m]) * Double(service) / 1e9
+        if anyEngine, let engine = engineModels[m] {
+            // Its time comes from the engine's iterations, not from a service-time draw.
+            q.pointee.serviceEnd = now
+            engineAccept(r, on: i, engine)
+            return
         }
+        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(e.pointee.node)])
+        // A trace may give the request's own service time (Azure Functions 2021 durations).
+        let service = q.pointee.service >= 0 ? q.pointee.service
+            : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
+        tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(service) }
+        if physics.providerHosted { billInvocation(service, on: i, model: m) }
         q.pointee.serviceEnd = now + service
         events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: q.pointee.generation)
+    }
+
+    /// Provider hosting: one invocation of `service` ns on instance slot `i` is billed.
+    @inline(__always) mutating func billInvocation(_ service: Int64, on i: Int, model m: Int) {
+        let p = physics.pricing
+        // Invocations on provisioned environments pay the lower duration price.
+        let perGB = i < physics.provisionedSlots ? p.provisionedDurationPerGBSecond : p.perGBSecond
+        providerCost += p.perRequest + BillingMath.providerDurationCost(
+            nanoseconds: service, granularity: p.granularity, memoryGB: modelMemoryGB[m],
+            perGBSecond: perGB, gpus: modelGPUs[m], perGPUSecond: p.perGPUSecond ?? 0)
+        providerGPUSeconds += Double(modelGPUs[m]) * Double(service) / 1e9
     }
 
     mutating func complete(_ r: Int) throws {
         let q = req.pointer(r)
         if q.pointee.parent >= 0 { return try stageFinished(r) }
         guard !q.pointee.ended else { return }
+        if anyEngine, r < seq.count, seq[r].refused, seq[r].stamp == q.pointee.id { return try refuse(r) }
         endRequest(r)
         let latency = now - q.pointee.arrival
         let wait = q.pointee.wait
-        let within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? 0
+        var within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? (tokenSLO ? 1 : 0)
+        if tokenSLO, within == 1, r < seq.count, seq[r].stamp == q.pointee.id { within = meetsTokenSLO(seq[r]) ? 1 : 0 }
         tallyEnd(r) {
             $0.completed += 1
             $0.latency.record(latency)
@@ -725,6 +777,7 @@ struct Simulation<Policy: ScalingPolicy> {
         inst[i].model = Int32(m)
         inst[i].node = Int32(n)
         inst[i].inFlight = 0
+        if anyEngine { engineInstanceStarted(i, model: m) }
         bookCapacity()
         liveInstances += 1
         if liveInstances > instancesMax { instancesMax = liveInstances }
@@ -799,6 +852,7 @@ struct Simulation<Policy: ScalingPolicy> {
     }
 
     mutating func stopInstance(_ i: Int) {
+        if anyEngine { engineInstanceStopped(i) }
         inst[i].generation &+= 1
         bookCapacity()
         liveInstances -= 1
@@ -952,6 +1006,12 @@ struct Simulation<Policy: ScalingPolicy> {
             instancesBusy: busyInstances, instancesIdle: readyInstances - busyInstances, instancesStarting: startingInstances,
             nodesReady: liveNodes - bootingNodes, nodesBooting: bootingNodes, costSoFar: costSoFar(), coldStarts: intervalColdStarts,
             coldPhaseSeconds: intervalColdPhases))
+        if anyEngine {
+            bookKV()
+            timeseries[timeseries.count - 1].engine = intervalEngine.columns(seconds: Double(now - intervalStart) / 1e9, planWide: true)
+            intervalEngine = EngineStats()
+        }
+        intervalStart = now
         intervalColdPhases = ColdPhaseSeconds()
         intervalArrivals = 0; intervalCompletions = 0; intervalRejections = 0; intervalTimeouts = 0; intervalColdStarts = 0
     }
@@ -1003,6 +1063,12 @@ struct Simulation<Policy: ScalingPolicy> {
         log.byte(0x2C); log.append(CSVNumber.field(nodeName))
         log.byte(0x2C); log.append(instanceName)
         log.byte(0x2C); log.append(reason)
+        if anyEngine {
+            // Time to first token and per output token, for a request an engine served.
+            let known = r < seq.count && seq[r].stamp == req[r].id && !seq[r].refused
+            log.byte(0x2C); if known && seq[r].ttft >= 0 { log.append(CSVNumber.seconds(seq[r].ttft)) }
+            log.byte(0x2C); if known && seq[r].tpot >= 0 { log.append(CSVNumber.seconds(seq[r].tpot)) }
+        }
         log.byte(0x0A)
         try log.flushIfNeeded()
     }
@@ -1041,14 +1107,15 @@ struct Simulation<Policy: ScalingPolicy> {
         }
         return PlanResult(
             plan: "", policy: core.policy.family, totals: totals, perTarget: targets, perCaller: callerStats,
-            rejectedByReason: rejectedByReason, hasSLO: sloLatency != nil,
+            rejectedByReason: rejectedByReason, hasSLO: sloLatency != nil || tokenSLO,
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
             busyInstanceSeconds: busyArea / 1e9, instanceSeconds: instanceArea / 1e9,
             instancesMax: instancesMax, instanceStarts: instanceStarts, nodesMax: nodesMax, endTime: Double(end) / 1e9,
             timeseries: timeseries, events: eventCount, callers: callers.strings, versions: versions.strings,
             stageLatency: stageLatency, training: training, coldPhases: coldPhases.array, idleCost: idleCost,
             nodeRequestFailures: nodeRequestFailures, perModel: perModel,
-            spotInterruptions: spotInterruptions, requestsInterrupted: requestsInterrupted)
+            spotInterruptions: spotInterruptions, requestsInterrupted: requestsInterrupted,
+            engine: anyEngine ? engineResult(end: end) : nil, enginePerTarget: enginePerTarget)
     }
 }
 

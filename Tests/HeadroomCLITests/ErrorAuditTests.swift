@@ -19,7 +19,7 @@ final class ErrorAuditTests: XCTestCase {
 
     /// The files whose every throw site must be reached.
     static let audited = [
-        "Scenario/ScenarioDecoder.swift", "Scenario/ObjectReader.swift", "Scenario/JSONReader.swift", "Scenario/WorkerSpec.swift",
+        "Scenario/ScenarioDecoder.swift", "Scenario/ScenarioDecoder+Engine.swift", "Scenario/ObjectReader.swift", "Scenario/JSONReader.swift", "Scenario/WorkerSpec.swift",
         "Simulator/TraceReader.swift", "Simulator/FunctionCountsTrace.swift", "Simulator/Runner.swift", "Simulator/RunBudget.swift",
         "Planning/PlanBuilder.swift",
     ]
@@ -182,7 +182,7 @@ final class ErrorAuditTests: XCTestCase {
 }
 
 extension ErrorAuditTests {
-    static let cases: [Case] = json + loading + objects + hardware + models + versions + pipelines + workload + plans + gates + checks + workers + traceFiles
+    static let cases: [Case] = json + loading + objects + hardware + models + engines + versions + pipelines + workload + plans + gates + checks + workers + traceFiles
 
     /// The JSON reader, one case per kind of malformed text.
     static let json: [Case] = [
@@ -343,9 +343,41 @@ extension ErrorAuditTests {
         Case(name: "over the row budget", maxRows: 10, expect: "timeseries.csv rows, over the budget of 10"),
     ]
 
+    /// The LLM engine (`models.<m>.engine`): llm-a names a bundled profile, llm-b an inline
+    /// one with a decode table, llm-c an inline one with a prefill table.
+    static let engines: [Case] = [
+        Case(name: "engine kind unknown", edits: [("models/llm-a/engine/kind", "\"static-batching\"")], expect: "unknown engine kind \"static-batching\""),
+        Case(name: "engine profile unknown", edits: [("models/llm-a/engine/profile", "\"vidur/llama-2-7b/a10\"")],
+             expect: "unknown engine profile \"vidur/llama-2-7b/a10\""),
+        Case(name: "kv cache word", edits: [("models/llm-a/engine/kvCacheTokens", "\"all\"")], expect: "expected \"auto\" or a number of tokens, found \"all\""),
+        Case(name: "chunked prefill not bool", edits: [("models/llm-a/engine/chunkedPrefill", "\"yes\"")], expect: "expected true or false, found"),
+        Case(name: "preemption swap", edits: [("models/llm-a/engine/preemption", "\"swap\"")], expect: "swapping to host memory is not modelled"),
+        Case(name: "kv cache holds nothing", edits: [("models/llm-b/engine/kvCacheTokens", nil), ("models/llm-b/engine/profile/weightsGiB", "100")],
+             expect: "the KV cache would hold no block"),
+        Case(name: "points and line", edits: [("models/llm-b/engine/profile/decode/base", "\"10ms\"")], expect: "give either points or \"base\"/\"perSequence\", not both"),
+        Case(name: "one point", edits: [("models/llm-c/engine/profile/prefill/points", "[{\"tokens\": 512, \"time\": \"37ms\"}]")],
+             expect: "expected an array of two points or more"),
+        Case(name: "points out of order", edits: [("models/llm-c/engine/profile/prefill/points/1/tokens", "100")],
+             expect: "points must be in increasing tokens: 100 follows 512"),
+        Case(name: "coefficient malformed", edits: [("models/llm-c/engine/profile/decode/perSequence", "\"-0.95 ms each\"")],
+             expect: "expected a duration such as \"0.07ms\" or \"-0.95ms\""),
+        Case(name: "coefficient not a duration", edits: [("models/llm-c/engine/profile/decode/perSequence", "true")],
+             expect: "expected a duration (\"0.07ms\", or a number of seconds), found"),
+        Case(name: "coefficient huge", edits: [("models/llm-c/engine/profile/decode/perKVToken", "\"2h\"")], expect: "expected a coefficient of at most an hour"),
+        Case(name: "engine with concurrency", edits: [("models/llm-a/concurrency", "4")], expect: "an engine model's concurrency is its engine's maxSequences (128)"),
+        Case(name: "engine on too few GPUs", edits: [("models/llm-a/requires/gpus", "0")],
+             expect: "the engine's profile \"vidur/llama-2-7b/a100\" runs on 1 GPU(s), so the model needs at least that many, found 0"),
+        Case(name: "engine version concurrency", edits: [("models/llm-a/version", "\"1\""), ("models/llm-a/versions", "{\"2\": {\"concurrency\": 4}}")],
+             expect: "an engine model's concurrency is its engine's maxSequences (128), for every version"),
+        Case(name: "engine metric without engine",
+             edits: [("models/llm-a", nil), ("models/llm-b", nil), ("models/llm-c", nil), ("expect/6", nil), ("expect/5", nil),
+                     ("expect/0/metric", "\"ttft_p90_s\"")],
+             expect: "\"ttft_p90_s\" is measured on engine models, and no model here has an \"engine\""),
+    ]
+
     static let gates: [Case] = [
         Case(name: "expect not array", edits: [("expect", "{}")], expect: "expected an array of gates, found"),
-        Case(name: "cheapest without SLO", edits: [("slo/latency", nil), ("expect", "[{\"cheapestMeetingSLO\": \"hpa\"}]")], expect: "this gate needs an SLO"),
+        Case(name: "cheapest without SLO", edits: [("slo/latency", nil), ("slo/ttft", nil), ("slo/tpot", nil), ("expect", "[{\"cheapestMeetingSLO\": \"hpa\"}]")], expect: "this gate needs an SLO"),
         Case(name: "target and caller", edits: [("expect/4/target", "\"rag\"")], expect: "a gate looks at a target or a caller, not both"),
         Case(name: "unknown gate metric", edits: [("expect/0/metric", "\"latency_p98_s\"")], expect: "unknown metric \"latency_p98_s\""),
         Case(name: "gate without bound", edits: [("expect/0", "{\"plan\": \"hpa\", \"metric\": \"cost_usd\"}")], expect: "a gate needs a bound"),
@@ -353,7 +385,7 @@ extension ErrorAuditTests {
     ]
 
     static let checks: [Case] = [
-        Case(name: "tokens missing", edits: [("workload/0/tokens", nil)], expect: "has a token-driven service time but this source carries no token counts"),
+        Case(name: "tokens missing", edits: [("workload/0/tokens", nil)], expect: "has a token-driven service time, which needs token counts, but this source carries none"),
         Case(name: "provider without GPUs", edits: [("plans/lambda/pricing/perGPUSecond", nil)], expect: "needs GPUs, and provider-hosted serverless (Lambda) has none"),
         Case(name: "no pool of the type", edits: [("plans/knative/nodes", "{\"cpu\": {\"max\": 4}}")], expect: "has no pool of those types"),
         Case(name: "pinned do not fit", edits: [("plans/reserved/instances/chat", "5")], expect: "the pinned instances do not fit on the plan's nodes"),

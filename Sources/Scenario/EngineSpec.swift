@@ -1,0 +1,165 @@
+// An LLM instance's continuous batching (`models.<m>.engine`): the scheduler inside one
+// serving process (vLLM's), and the iteration-time profile of the model on its GPUs.
+
+/// How an instance of an LLM model batches its requests, token by token.
+///
+/// The instance accepts up to `maxSequences` requests from the scheduler core (its
+/// concurrency) and keeps its own waiting line for those its KV cache or its token budget
+/// cannot take yet, as vLLM does. The simulator runs the iteration loop; in the runtime the
+/// real server (vLLM behind the HTTP worker contract) does.
+public struct EngineSpec: Sendable, Equatable {
+    public enum Preemption: String, Sendable, Equatable, CaseIterable {
+        /// A preempted sequence frees its KV blocks and is prefilled again (prompt and the
+        /// tokens generated so far) when it is readmitted: vLLM's default for single sequences.
+        case recompute
+    }
+
+    public var profile: IterationProfile
+    /// Sequences in the running batch at most (vLLM `max_num_seqs`).
+    public var maxSequences: Int
+    /// Tokens processed in one iteration at most (vLLM `max_num_batched_tokens`).
+    public var maxBatchTokens: Int
+    /// KV-cache capacity in tokens; nil: derived from the profile's GPU memory ("auto").
+    public var kvCacheTokens: Int?
+    /// Tokens per KV block (vLLM `block_size`, default 16).
+    public var blockTokens: Int
+    /// Sarathi-Serve chunked prefill: prompts are split across iterations under the token
+    /// budget and ride along with the running decodes.
+    public var chunkedPrefill: Bool
+    public var preemption: Preemption
+
+    /// vLLM's `gpu_memory_utilization` default: the share of GPU memory the engine may use.
+    public static let gpuMemoryUtilization = 0.9
+    /// vLLM v0's block-manager watermark: admission leaves 1 % of the blocks free, so running
+    /// sequences can grow without being preempted at once (`BlockSpaceManager(watermark=0.01)`).
+    public static let watermark = 0.01
+
+    public init(profile: IterationProfile, maxSequences: Int = 256, maxBatchTokens: Int = 4096, kvCacheTokens: Int? = nil,
+                blockTokens: Int = 16, chunkedPrefill: Bool = false, preemption: Preemption = .recompute) {
+        self.profile = profile
+        self.maxSequences = maxSequences
+        self.maxBatchTokens = maxBatchTokens
+        self.kvCacheTokens = kvCacheTokens
+        self.blockTokens = blockTokens
+        self.chunkedPrefill = chunkedPrefill
+        self.preemption = preemption
+    }
+
+    /// KV blocks of the cache: `kvCacheTokens` ÷ `blockTokens`, or for "auto" the GPUs' memory
+    /// × 0.9 less the profile's reserved memory, ÷ the KV bytes per token, in whole blocks.
+    public var kvBlocks: Int {
+        if let tokens = kvCacheTokens { return tokens / blockTokens }
+        let p = profile
+        let usable = Double(p.gpus) * p.gpuMemoryGiB * Self.gpuMemoryUtilization - p.weightsGiB
+        let tokens = usable * 1_073_741_824 / p.kvBytesPerToken
+        return tokens > 0 ? Int(tokens) / blockTokens : 0
+    }
+}
+
+/// A piecewise-linear curve through measured points, extended linearly past either end.
+public struct Curve: Sendable, Equatable {
+    /// Points by increasing `x`; at least two.
+    public var x: [Double]
+    public var y: [Double]
+
+    public init(x: [Double], y: [Double]) {
+        precondition(x.count == y.count && x.count >= 2, "a curve needs two points or more")
+        self.x = x
+        self.y = y
+    }
+
+    /// A straight line: `intercept + slope · x`.
+    public init(intercept: Double, slope: Double) {
+        self.init(x: [0, 1], y: [intercept, intercept + slope])
+    }
+
+    /// The curve's value at `v`: interpolated between the two points around it, or extended
+    /// from the nearest segment outside the points.
+    ///
+    /// - Complexity: O(log n) in the number of points.
+    @inline(__always) public func callAsFunction(_ v: Double) -> Double {
+        var lo = 0, hi = x.count - 1
+        if v <= x[1] { hi = 1 } else if v >= x[hi - 1] { lo = hi - 1 } else {
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if x[mid] <= v { lo = mid } else { hi = mid }
+            }
+        }
+        return y[lo] + (y[hi] - y[lo]) * (v - x[lo]) / (x[hi] - x[lo])
+    }
+}
+
+/// The time of one engine iteration, as a function of what is in the batch.
+///
+/// - Prefill (seconds) = `prefill(prompt tokens in the batch)` + `prefillAttention` ×
+///   Σ (prompt tokens)² — attention over a prompt grows with its square.
+/// - Decode (seconds) = `decode(sequences)` + `perKVToken` × (KV tokens read −
+///   `decodeKV(sequences)`) — a table of measured steps by batch size, each with the KV
+///   tokens it read, corrected for a batch that reads more or fewer; with coefficients
+///   `decodeKV` is 0 and the curve is `base + perSequence · B`. A step never costs less than
+///   one sequence with no context does (reading the weights is paid whatever the batch).
+/// - A mixed (chunked-prefill) iteration costs its decode step plus the prefill chunk's
+///   marginal time (`prefill(T) − prefill(0)` and its attention): the weights are read once.
+///
+/// Every iteration takes at least one microsecond, so the virtual clock always advances.
+public struct IterationProfile: Sendable, Equatable {
+    /// The bundled name, or "inline".
+    public var name: String
+    /// Where the figures come from.
+    public var source: String
+    public var prefill: Curve
+    public var prefillAttention: Double
+    public var decode: Curve
+    public var decodeKV: Curve
+    public var perKVToken: Double
+    /// GPUs one instance spans (tensor parallel), GiB of memory on each, memory not free for
+    /// the KV cache (weights, activations; all GPUs together), and KV bytes per token (all
+    /// layers, keys and values, all GPUs together).
+    public var gpus: Int
+    public var gpuMemoryGiB: Double
+    public var weightsGiB: Double
+    public var kvBytesPerToken: Double
+
+    public init(name: String, source: String, prefill: Curve, prefillAttention: Double = 0, decode: Curve,
+                decodeKV: Curve = Curve(intercept: 0, slope: 0), perKVToken: Double,
+                gpus: Int, gpuMemoryGiB: Double, weightsGiB: Double, kvBytesPerToken: Double) {
+        self.name = name
+        self.source = source
+        self.prefill = prefill
+        self.prefillAttention = prefillAttention
+        self.decode = decode
+        self.decodeKV = decodeKV
+        self.perKVToken = perKVToken
+        self.gpus = gpus
+        self.gpuMemoryGiB = gpuMemoryGiB
+        self.weightsGiB = weightsGiB
+        self.kvBytesPerToken = kvBytesPerToken
+    }
+
+    /// Bundled profiles, by name.
+    public static let bundled: [IterationProfile] = [vidurLlama2_7bA100]
+
+    public static func named(_ name: String) -> IterationProfile? {
+        bundled.first { $0.name == name }
+    }
+
+    /// Llama-2-7B on one A100 80 GB as Vidur models it (`../shared/reference/llm-vidur.md`:
+    /// Vidur's own runs, microsoft/vidur main of 2024-11-19, its shipped A100 profiles).
+    ///
+    /// Prefill: Vidur's prefill-only iterations of k prompts of 512 tokens (k = 1, 2, 3, 4, 5,
+    /// 8), by total tokens; below 512 tokens the first segment runs through zero. Decode: the
+    /// linear fit over Vidur's 18,186 decode iterations, 10.5 ms − 0.95 ms × B + 0.00197 ms ×
+    /// KV tokens (median error 4.5 %, p90 9 %). Its per-batch-size medians (11.8, 10.1, 11.3,
+    /// 15.1, 16.9, 20.4, 34.2 ms at B = 1 … 128) wander ±11 % around the fit; interpolating them
+    /// instead put TPOT 15 % above Vidur's at 8 req/s (docs/accuracy.md, "LLM engine").
+    /// Memory: 80 GB × 0.9 less 14 GiB leaves 58 GiB, 7,424 blocks of 16 tokens at 0.5 MiB per
+    /// token (2 × 32 layers × 4,096 × 2 bytes) — Vidur's 118,784 tokens.
+    public static let vidurLlama2_7bA100 = IterationProfile(
+        name: "vidur/llama-2-7b/a100",
+        source: "Vidur (microsoft/vidur, 2024-11-19) iteration times for meta-llama/Llama-2-7b-hf on one A100 80 GB, vLLM scheduler; ../shared/reference/llm-vidur.md",
+        prefill: Curve(x: [0, 512, 1024, 1536, 2048, 2560, 4096],
+                       y: [0, 37.1e-3, 74.2e-3, 104.8e-3, 142.1e-3, 170.7e-3, 268.4e-3]),
+        decode: Curve(intercept: 10.5e-3, slope: -0.95e-3),
+        perKVToken: 0.00197e-3,
+        gpus: 1, gpuMemoryGiB: 80, weightsGiB: 14, kvBytesPerToken: 524_288)
+}

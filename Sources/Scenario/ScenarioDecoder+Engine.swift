@@ -1,0 +1,150 @@
+// Decoding `models.<m>.engine`: an LLM instance's continuous batching and its iteration-time
+// profile (bundled by name, or inline).
+
+extension ScenarioDecoder {
+    func decodeEngine(_ node: JSONNode, path: String) throws -> EngineSpec {
+        var o = try ObjectReader(node, path: path, file: file)
+        let kindNode = try o.required("kind", expected: "\"continuous-batching\"")
+        let kind = try v.string(kindNode, o.childPath("kind"))
+        guard kind == "continuous-batching" else {
+            throw v.error(kindNode, o.childPath("kind"), "unknown engine kind \"\(kind)\"; expected \"continuous-batching\"",
+                          suggestion: Suggest.hint(for: kind, in: ["continuous-batching"]))
+        }
+        let profileNode = try o.required("profile", expected: "a bundled profile's name (\(IterationProfile.bundled.map { "\"\($0.name)\"" }.joined(separator: ", "))) or an inline profile object")
+        let profile: IterationProfile
+        if case let .string(name) = profileNode.value {
+            guard let p = IterationProfile.named(name) else {
+                throw v.error(profileNode, o.childPath("profile"), "unknown engine profile \"\(name)\"",
+                              suggestion: Suggest.hint(for: name, in: IterationProfile.bundled.map(\.name), noun: "bundled profiles are"))
+            }
+            profile = p
+        } else {
+            profile = try decodeProfile(profileNode, path: o.childPath("profile"))
+        }
+        var engine = EngineSpec(profile: profile)
+        // Defaults are vLLM's: max_num_seqs 256; max_num_batched_tokens max(max_model_len,
+        // 2048), 4,096 for Llama-2's context; block_size 16 (vllm/config.py, v0.4–0.6).
+        if let n = o.optional("maxSequences") { engine.maxSequences = try v.integer(n, o.childPath("maxSequences"), min: 1, max: 65_536) }
+        if let n = o.optional("maxBatchTokens") { engine.maxBatchTokens = try v.integer(n, o.childPath("maxBatchTokens"), min: 1, max: 10_000_000) }
+        if let n = o.optional("blockTokens") { engine.blockTokens = try v.integer(n, o.childPath("blockTokens"), min: 1, max: 4096) }
+        if let n = o.optional("kvCacheTokens") {
+            if case let .string(text) = n.value {
+                guard text == "auto" else {
+                    throw v.error(n, o.childPath("kvCacheTokens"), "expected \"auto\" or a number of tokens, found \"\(text)\"")
+                }
+            } else {
+                engine.kvCacheTokens = try v.integer(n, o.childPath("kvCacheTokens"), min: engine.blockTokens, max: 1_000_000_000)
+            }
+        }
+        if let n = o.optional("chunkedPrefill") {
+            guard case let .bool(b) = n.value else {
+                throw v.error(n, o.childPath("chunkedPrefill"), "expected true or false, found \(n.value.kindDescription)")
+            }
+            engine.chunkedPrefill = b
+        }
+        if let n = o.optional("preemption") {
+            let text = try v.string(n, o.childPath("preemption"))
+            guard let p = EngineSpec.Preemption(rawValue: text) else {
+                throw v.error(n, o.childPath("preemption"), "unknown preemption \"\(text)\"; expected \"recompute\"" + (text == "swap" ? " (swapping to host memory is not modelled)" : ""),
+                              suggestion: "use \"recompute\"")
+            }
+            engine.preemption = p
+        }
+        try o.finish()
+        if engine.kvBlocks == 0 {
+            let p = engine.profile
+            throw v.error(node, path, "the KV cache would hold no block: \(p.gpus) GPU(s) × \(ValueReader.show(p.gpuMemoryGiB)) GiB × \(EngineSpec.gpuMemoryUtilization) leaves nothing beside \(ValueReader.show(p.weightsGiB)) GiB of weights",
+                          suggestion: "give kvCacheTokens, or a profile with more GPU memory")
+        }
+        return engine
+    }
+
+    /// An inline profile: `prefill` and `decode` as coefficients or measured points, and the
+    /// memory that sizes an "auto" KV cache.
+    func decodeProfile(_ node: JSONNode, path: String) throws -> IterationProfile {
+        var o = try ObjectReader(node, path: path, file: file, what: "a profile object with prefill and decode")
+        // Prefill: points {"tokens", "time"}, or base + perToken; optional perTokenSquared.
+        let pNode = try o.required("prefill", expected: "{\"base\": d, \"perToken\": d} or {\"points\": [{\"tokens\": n, \"time\": d}, …]}")
+        var po = try ObjectReader(pNode, path: o.childPath("prefill"), file: file)
+        let prefill = try curve(&po, xKey: "tokens", lineKeys: ("base", "perToken"))
+        let attention = try po.optional("perTokenSquared").map { try signedDuration($0, po.childPath("perTokenSquared")) } ?? 0
+        try po.finish()
+        // Decode: points {"sequences", "kvTokens", "time"} plus perKVToken, or base +
+        // perSequence + perKVToken.
+        let dNode = try o.required("decode", expected: "{\"base\": d, \"perSequence\": d, \"perKVToken\": d} or {\"points\": [{\"sequences\": n, \"kvTokens\": n, \"time\": d}, …], \"perKVToken\": d}")
+        var dobj = try ObjectReader(dNode, path: o.childPath("decode"), file: file)
+        var kvCurve = Curve(intercept: 0, slope: 0)
+        let decode = try curve(&dobj, xKey: "sequences", lineKeys: ("base", "perSequence"), extraKey: "kvTokens", extra: &kvCurve)
+        let perKV = try dobj.optional("perKVToken").map { try signedDuration($0, dobj.childPath("perKVToken")) } ?? 0
+        try dobj.finish()
+        let gpus = try o.optional("gpus").map { try v.integer($0, o.childPath("gpus"), min: 1, max: 1024) } ?? 1
+        let memory = try o.optional("gpuMemoryGiB").map { try v.number($0, o.childPath("gpuMemoryGiB"), min: 0, exclusiveMin: true, max: 1e6) } ?? 0
+        let weights = try o.optional("weightsGiB").map { try v.number($0, o.childPath("weightsGiB"), min: 0, max: 1e6) } ?? 0
+        let kvBytes = try o.optional("kvBytesPerToken").map { try v.number($0, o.childPath("kvBytesPerToken"), min: 0, exclusiveMin: true, max: 1e12) } ?? 1
+        try o.finish()
+        return IterationProfile(name: "inline", source: "the scenario (\(path))", prefill: prefill, prefillAttention: attention,
+                                decode: decode, decodeKV: kvCurve, perKVToken: perKV,
+                                gpus: gpus, gpuMemoryGiB: memory, weightsGiB: weights, kvBytesPerToken: kvBytes)
+    }
+
+    /// A curve given either as `points` (objects with `xKey` and `time`, increasing in `xKey`)
+    /// or as a line (`lineKeys`: intercept and slope durations).
+    private func curve(_ o: inout ObjectReader, xKey: String, lineKeys: (String, String)) throws -> Curve {
+        var unused = Curve(intercept: 0, slope: 0)
+        return try curve(&o, xKey: xKey, lineKeys: lineKeys, extraKey: nil, extra: &unused)
+    }
+
+    private func curve(_ o: inout ObjectReader, xKey: String, lineKeys: (String, String), extraKey: String?, extra: inout Curve) throws -> Curve {
+        if let pts = o.optional("points") {
+            // Asked for (so they count as known keys), and refused beside points.
+            let line = [lineKeys.0, lineKeys.1].filter { o.optional($0) != nil }
+            if let k = line.first {
+                throw v.error(pts, o.childPath("points"), "give either points or \"\(lineKeys.0)\"/\"\(lineKeys.1)\", not both (found \"\(k)\" too)")
+            }
+            guard case let .array(items) = pts.value, items.count >= 2 else {
+                throw v.error(pts, o.childPath("points"), "expected an array of two points or more, to interpolate between")
+            }
+            var xs: [Double] = [], ys: [Double] = [], es: [Double] = []
+            for (k, item) in items.enumerated() {
+                let p = o.childPath("points") + "[\(k)]"
+                var io = try ObjectReader(item, path: p, file: file)
+                let x = Double(try v.integer(try io.required(xKey, expected: "a whole number"), io.childPath(xKey), max: 100_000_000))
+                if let last = xs.last, x <= last {
+                    throw v.error(item, io.childPath(xKey), "points must be in increasing \(xKey): \(ValueReader.show(x)) follows \(ValueReader.show(last))")
+                }
+                xs.append(x)
+                if let extraKey {
+                    es.append(Double(try v.integer(try io.required(extraKey, expected: "the KV tokens the measured step read"), io.childPath(extraKey), max: 1_000_000_000)))
+                }
+                ys.append(try v.duration(try io.required("time", expected: "the iteration's duration"), io.childPath("time")))
+                try io.finish()
+            }
+            if extraKey != nil { extra = Curve(x: xs, y: es) }
+            return Curve(x: xs, y: ys)
+        }
+        _ = o.optional("points")   // a known key here too
+        let base = try o.required(lineKeys.0, expected: "a duration (or give points)")
+        let slope = try o.required(lineKeys.1, expected: "a duration per unit")
+        return Curve(intercept: try v.duration(base, o.childPath(lineKeys.0)),
+                     slope: try signedDuration(slope, o.childPath(lineKeys.1)))
+    }
+
+    /// A duration that may be negative (a fitted coefficient: "-0.95ms").
+    private func signedDuration(_ node: JSONNode, _ path: String) throws -> Double {
+        let seconds: Double
+        switch node.value {
+        case let .number(n): seconds = n
+        case let .string(text):
+            guard let d = ValueReader.parseDuration(text) else {
+                throw v.error(node, path, "expected a duration such as \"0.07ms\" or \"-0.95ms\", found \"\(text)\"")
+            }
+            seconds = d
+        default:
+            throw v.error(node, path, "expected a duration (\"0.07ms\", or a number of seconds), found \(node.value.kindDescription)")
+        }
+        guard seconds.isFinite, abs(seconds) <= 3600 else {
+            throw v.error(node, path, "expected a coefficient of at most an hour, found \(ValueReader.show(seconds)) s")
+        }
+        return seconds
+    }
+}

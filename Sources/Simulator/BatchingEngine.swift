@@ -1,0 +1,176 @@
+import Scenario
+
+/// The iteration-time model of an engine, in nanoseconds, and its limits: what every instance
+/// of one engine model shares.
+struct EngineModel {
+    let profile: IterationProfile
+    let maxSequences: Int
+    let maxBatchTokens: Int
+    let blockTokens: Int
+    let kvBlocks: Int
+    /// Blocks admission leaves free (vLLM's 1 % watermark).
+    let watermarkBlocks: Int
+    let chunkedPrefill: Bool
+    /// The prefill curve's value at zero tokens: what a prefill chunk riding along with
+    /// decodes does not pay again.
+    let prefillBase: Double
+    /// The shortest decode step: one sequence with no context (a fit with a negative slope in
+    /// B must not make a step of many short sequences cheaper than reading the weights once).
+    let decodeFloor: Double
+
+    init(_ spec: EngineSpec) {
+        profile = spec.profile
+        maxSequences = spec.maxSequences
+        maxBatchTokens = spec.maxBatchTokens
+        blockTokens = spec.blockTokens
+        kvBlocks = spec.kvBlocks
+        watermarkBlocks = Int((EngineSpec.watermark * Double(spec.kvBlocks)).rounded(.down))
+        chunkedPrefill = spec.chunkedPrefill
+        prefillBase = spec.profile.prefill(0)
+        decodeFloor = Swift.max(0, spec.profile.decode(1) - spec.profile.perKVToken * spec.profile.decodeKV(1))
+    }
+
+    /// KV blocks holding `tokens` tokens.
+    @inline(__always) func blocks(_ tokens: Int) -> Int { (tokens + blockTokens - 1) / blockTokens }
+
+    /// Whether a sequence of this many tokens (its prompt, or prompt and output) can never be
+    /// served: more blocks than the cache holds above the watermark, or, without chunked
+    /// prefill, a prompt over the token budget (vLLM refuses such a prompt).
+    func tooLong(prompt: Int, total: Int) -> Bool {
+        blocks(total) > kvBlocks - watermarkBlocks || (!chunkedPrefill && prompt > maxBatchTokens)
+    }
+
+    /// An iteration's duration (ns): `prefillTokens` prompt tokens (with Σ chunk × context for
+    /// attention) and `sequences` decodes reading `kvTokens` KV tokens. At least 1 µs.
+    @inline(__always) func iterationNanoseconds(prefillTokens: Int, attention: Double, sequences: Int, kvTokens: Int) -> Int64 {
+        var seconds = 0.0
+        if sequences > 0 {
+            let b = Double(sequences)
+            seconds = Swift.max(decodeFloor, profile.decode(b) + profile.perKVToken * (Double(kvTokens) - profile.decodeKV(b)))
+            if prefillTokens > 0 { seconds += profile.prefill(Double(prefillTokens)) - prefillBase }
+        } else if prefillTokens > 0 {
+            seconds = profile.prefill(Double(prefillTokens))
+        }
+        if prefillTokens > 0 { seconds += profile.prefillAttention * attention }
+        return Swift.max(1000, Int64((seconds * 1e9).rounded()))
+    }
+}
+
+/// One engine instance's state: its running batch, its own waiting line, its KV blocks and
+/// the iteration under way. Arrays are reserved for `maxSequences` when the instance starts
+/// and reused: an iteration allocates nothing.
+final class EngineInstance {
+    var model: Int
+    /// Request slots admitted (holding KV blocks), oldest first.
+    var running: [Int32] = []
+    /// Request slots dispatched to the instance and not admitted yet (preempted ones first).
+    var waiting: [Int32] = []
+    /// Request slots refused (too long), to be handed back at the next step.
+    var refusedLine: [Int32] = []
+    /// The iteration under way: its members and the tokens each processes in it.
+    var batch: [Int32] = []
+    var batchTokens: [Int32] = []
+    var freeBlocks: Int
+    /// An iteration is under way, or a step event is queued.
+    var busy = false
+    /// Bumped when the instance stops: its queued step event is then stale.
+    var generation: UInt32 = 0
+
+    init(model: Int, engine: EngineModel) {
+        self.model = model
+        freeBlocks = engine.kvBlocks
+        reserve(engine.maxSequences)
+    }
+
+    func reserve(_ n: Int) {
+        running.reserveCapacity(n)
+        waiting.reserveCapacity(n)
+        batch.reserveCapacity(n)
+        batchTokens.reserveCapacity(n)
+    }
+
+    /// Empties the instance for a new start of `model` (its slot reused).
+    func reset(model: Int, engine: EngineModel) {
+        self.model = model
+        running.removeAll(keepingCapacity: true)
+        waiting.removeAll(keepingCapacity: true)
+        refusedLine.removeAll(keepingCapacity: true)
+        batch.removeAll(keepingCapacity: true)
+        batchTokens.removeAll(keepingCapacity: true)
+        freeBlocks = engine.kvBlocks
+        busy = false
+        generation &+= 1
+        reserve(engine.maxSequences)
+    }
+}
+
+/// The host's record of a request inside an engine, by request slot.
+struct SequenceRecord {
+    var prompt: Int32 = 0
+    var output: Int32 = 0
+    /// Output tokens produced so far.
+    var generated: Int32 = 0
+    /// Tokens this admission prefills (prompt, plus what was generated before a preemption),
+    /// and how many of them are done.
+    var prefillTarget: Int32 = 0
+    var prefilled: Int32 = 0
+    var blocks: Int32 = 0
+    /// When it entered the engine, and when its first token came (-1: not yet).
+    var dispatched: Int64 = 0
+    var firstToken: Int64 = -1
+    /// The engine refused it (longer than the cache or the token budget allows).
+    var refused = false
+    /// For the request id `stamp`: its time to first token and per output token (ns; -1:
+    /// none), kept for the SLO check when the request completes.
+    var stamp: Int64 = -1
+    var ttft: Int64 = -1
+    var tpot: Int64 = -1
+}
+
+/// What the engines of one plan did, over the run or for one target.
+public struct EngineStats: Sendable {
+    /// Time to first token (arrival → end of the prefill that produced it) and time per output
+    /// token ((end − first token) ÷ (output tokens − 1)), of completed requests, in ns.
+    public var ttft = LatencyHistogram()
+    public var tpot = LatencyHistogram()
+    public var outputTokens: Int64 = 0
+    /// Sequences preempted (their KV freed, to be recomputed).
+    public var preemptions: Int64 = 0
+    /// Requests the engine refused as too long for its cache or token budget.
+    public var refused: Int64 = 0
+    /// Iterations run, and Σ sequences in them.
+    public var iterations: Int64 = 0
+    public var batchSequences: Int64 = 0
+    /// ∫ used KV blocks dt and ∫ KV blocks dt over the engine instances' lives (block·ns).
+    public var kvUsedArea = 0.0
+    public var kvCapacityArea = 0.0
+
+    public init() {}
+
+    public mutating func merge(_ other: EngineStats) {
+        ttft.merge(other.ttft)
+        tpot.merge(other.tpot)
+        outputTokens += other.outputTokens
+        preemptions += other.preemptions
+        refused += other.refused
+        iterations += other.iterations
+        batchSequences += other.batchSequences
+        kvUsedArea += other.kvUsedArea
+        kvCapacityArea += other.kvCapacityArea
+    }
+
+    /// Mean sequences per iteration, and the time-average share of the KV cache in use.
+    public var batchSizeMean: Double? { iterations > 0 ? Double(batchSequences) / Double(iterations) : nil }
+    public var kvUtilisation: Double? { kvCapacityArea > 0 ? kvUsedArea / kvCapacityArea : nil }
+
+    /// The report columns (`EngineMetric.names` order): output tokens per second over
+    /// `seconds`; the KV and batch columns only `planWide` (they are the instances', not a
+    /// target's).
+    public func columns(seconds: Double, planWide: Bool) -> [Double?] {
+        let p = { (h: LatencyHistogram, q: Double) -> Double? in h.percentile(q).map { Double($0) / 1e9 } }
+        return [p(ttft, 50), p(ttft, 90), p(ttft, 99), p(tpot, 50), p(tpot, 90), p(tpot, 99),
+                seconds > 0 ? Double(outputTokens) / seconds : nil,
+                planWide ? kvUtilisation : nil, planWide ? batchSizeMean : nil,
+                Double(preemptions), Double(refused)]
+    }
+}

@@ -1,0 +1,336 @@
+import SchedulerCore
+import Scenario
+
+// LLM engines on the virtual clock: the iteration loop inside an instance, as vLLM runs it.
+//
+// The core routes requests to instances and scales them, as for any model; an engine
+// instance takes up to `maxSequences` (its concurrency) and keeps its own waiting line for
+// what its KV cache or token budget cannot take yet. Each busy instance has one event per
+// iteration (`engineStep`): the iteration's results are applied, the sequences that ended
+// are handed back to the core, and the next batch is formed.
+//
+// The batching rules are vLLM v0's (vllm/core/scheduler.py, v0.4–0.6; as Vidur implements
+// them, ../shared/reference/llm-vidur.md):
+// - without chunked prefill, an iteration that admits waiting sequences is prefill-only:
+//   first come first served, while fewer than maxSequences run, the batch's size × its
+//   longest prompt stays within maxBatchTokens, and the KV blocks the prompts need leave
+//   the 1 % watermark free; otherwise every running sequence decodes one token;
+// - a decode that needs a new block when none is free preempts the most recently admitted
+//   sequence (recompute: its blocks are freed and it goes back to the head of the line, to
+//   be prefilled again with the tokens it had generated);
+// - with chunked prefill (Sarathi-Serve; vLLM's chunked-prefill scheduler), each iteration
+//   decodes every running sequence first, then spends what is left of the token budget on
+//   prompt chunks: running sequences part-way through their prompt, then new admissions.
+
+extension Simulation {
+    /// Request `r` was dispatched to engine instance `i`: it joins the instance's line.
+    mutating func engineAccept(_ r: Int, on i: Int, _ engine: EngineModel) {
+        while r >= seq.count { seq.append(SequenceRecord()) }
+        let q = req.pointer(r)
+        let prompt = Swift.max(1, Int(q.pointee.input)), output = Swift.max(1, Int(q.pointee.output))
+        let s = seq.pointer(r)
+        s.pointee = SequenceRecord(prompt: Int32(clamping: prompt), output: Int32(clamping: output), dispatched: now, stamp: q.pointee.id)
+        let e = engines[i]!
+        if engine.tooLong(prompt: prompt, total: prompt + output) {
+            s.pointee.refused = true
+            e.refusedLine.append(Int32(r))
+        } else {
+            e.waiting.append(Int32(r))
+        }
+        if !e.busy {
+            // A nanosecond on: requests dispatched at this same instant (arriving together, or
+            // queued behind an instance that just became ready) join the first batch, as
+            // Vidur's event order (arrivals before scheduling at equal times) has them.
+            e.busy = true
+            events.push(time: now + 1, kind: .engineStep, subject: Int32(i), generation: e.generation)
+        }
+    }
+
+    /// Instance `i`'s iteration ended (or it has work to start): apply it, hand back what
+    /// ended, form the next.
+    mutating func engineStep(_ event: Event) throws {
+        let i = Int(event.subject)
+        guard i < engines.count, let e = engines[i], e.generation == event.generation, e.busy else { return }
+        let engine = engineModels[e.model]!
+        bookKV()
+        engineEnded.removeAll(keepingCapacity: true)
+        if !e.batch.isEmpty { applyIteration(e) }
+        engineEnded.append(contentsOf: e.refusedLine)
+        e.refusedLine.removeAll(keepingCapacity: true)
+        // The core hears of the ended sequences before the next batch is formed, so requests it
+        // dispatches in their place (queued at the front, as they would be in vLLM's own line)
+        // can join it.
+        var k = 0
+        while k < engineEnded.count {
+            try engineFinished(Int(engineEnded[k]))
+            k += 1
+        }
+        formIteration(i, e, engine)
+    }
+
+    /// Applies the iteration that just ended: tokens prefilled and generated; the sequences
+    /// that produced their last token leave the batch and free their blocks.
+    mutating func applyIteration(_ e: EngineInstance) {
+        for k in 0..<e.batch.count {
+            let r = Int(e.batch[k])
+            let s = seq.pointer(r)
+            if s.pointee.prefilled < s.pointee.prefillTarget {
+                s.pointee.prefilled += e.batchTokens[k]
+                // The prefill's last chunk yields a token.
+                guard s.pointee.prefilled == s.pointee.prefillTarget else { continue }
+                if s.pointee.firstToken < 0 { s.pointee.firstToken = now }
+            }
+            s.pointee.generated += 1
+            if s.pointee.generated >= s.pointee.output {
+                e.freeBlocks += Int(s.pointee.blocks)
+                kvUsed -= Int(s.pointee.blocks)
+                s.pointee.blocks = 0
+                if let at = e.running.firstIndex(of: Int32(r)) { e.running.remove(at: at) }
+                engineEnded.append(Int32(r))
+            }
+        }
+        e.batch.removeAll(keepingCapacity: true)
+        e.batchTokens.removeAll(keepingCapacity: true)
+    }
+
+    /// Forms and starts instance `i`'s next iteration, or leaves it idle when nothing is left.
+    mutating func formIteration(_ i: Int, _ e: EngineInstance, _ engine: EngineModel) {
+        var prefillTokens = 0, attention = 0.0, decodes = 0, kvTokens = 0
+        var budget = engine.maxBatchTokens
+        if engine.chunkedPrefill {
+            // Decodes first (one token each), then prompt chunks under what is left of the budget.
+            decodeRunning(e, engine, budget: &budget, decodes: &decodes, kvTokens: &kvTokens)
+            for r in e.running where budget > 0 {
+                let s = seq.pointer(Int(r))
+                let left = Int(s.pointee.prefillTarget - s.pointee.prefilled)
+                guard left > 0 else { continue }
+                let chunk = Swift.min(left, budget)
+                addChunk(e, Int(r), chunk, prefillTokens: &prefillTokens, attention: &attention)
+                budget -= chunk
+            }
+            while budget > 0, let r = e.waiting.first, admit(e, Int(r), engine) {
+                let s = seq.pointer(Int(r))
+                let chunk = Swift.min(Int(s.pointee.prefillTarget), budget)
+                addChunk(e, Int(r), chunk, prefillTokens: &prefillTokens, attention: &attention)
+                budget -= chunk
+            }
+        } else {
+            // vLLM v0: an iteration that admits is prefill-only; the batch's size × its longest
+            // prompt stays within the budget.
+            var longest = 0
+            while let r = e.waiting.first {
+                let length = Int(seq[Int(r)].prompt + seq[Int(r)].generated)
+                let wider = Swift.max(longest, length)
+                guard (e.batch.count + 1) * wider <= engine.maxBatchTokens, admit(e, Int(r), engine) else { break }
+                longest = wider
+                addChunk(e, Int(r), length, prefillTokens: &prefillTokens, attention: &attention)
+            }
+            if e.batch.isEmpty { decodeRunning(e, engine, budget: &budget, decodes: &decodes, kvTokens: &kvTokens) }
+        }
+        // The cache is never overfilled nor given back more than it holds (debug builds).
+        assert(e.freeBlocks >= 0 && e.freeBlocks <= engine.kvBlocks && kvUsed >= 0 && kvUsed <= kvCapacity, "KV blocks out of bounds")
+        guard !e.batch.isEmpty else {
+            e.busy = false
+            return
+        }
+        engineTotals.iterations += 1
+        engineTotals.batchSequences += Int64(e.batch.count)
+        intervalEngine.iterations += 1
+        intervalEngine.batchSequences += Int64(e.batch.count)
+        let duration = engine.iterationNanoseconds(prefillTokens: prefillTokens, attention: attention, sequences: decodes, kvTokens: kvTokens)
+        events.push(time: now + duration, kind: .engineStep, subject: Int32(i), generation: e.generation)
+    }
+
+    /// Admits the head of the waiting line when a sequence slot is free and its blocks leave
+    /// the watermark free: it takes its blocks and joins the running sequences.
+    mutating func admit(_ e: EngineInstance, _ r: Int, _ engine: EngineModel) -> Bool {
+        guard e.running.count < engine.maxSequences else { return false }
+        let s = seq.pointer(r)
+        let length = Int(s.pointee.prompt + s.pointee.generated)
+        let need = engine.blocks(length)
+        guard e.freeBlocks - need >= engine.watermarkBlocks else { return false }
+        e.waiting.removeFirst()
+        e.freeBlocks -= need
+        kvUsed += need
+        s.pointee.blocks = Int32(need)
+        s.pointee.prefillTarget = Int32(length)
+        s.pointee.prefilled = 0
+        e.running.append(Int32(r))
+        return true
+    }
+
+    /// Puts `chunk` prompt tokens of sequence `r` in the batch.
+    @inline(__always) mutating func addChunk(_ e: EngineInstance, _ r: Int, _ chunk: Int, prefillTokens: inout Int, attention: inout Double) {
+        let done = Int(seq[r].prefilled)
+        e.batch.append(Int32(r))
+        e.batchTokens.append(Int32(chunk))
+        prefillTokens += chunk
+        attention += Double(chunk) * Double(done + chunk)
+    }
+
+    /// Puts one decode of every running sequence past its prefill in the batch (oldest first,
+    /// within the budget), giving each the block its next token needs; when none is free, the
+    /// newest running sequence is preempted (possibly the one in need itself).
+    mutating func decodeRunning(_ e: EngineInstance, _ engine: EngineModel, budget: inout Int, decodes: inout Int, kvTokens: inout Int) {
+        var k = 0
+        while k < e.running.count && budget > 0 {
+            let r = Int(e.running[k])
+            let s = seq.pointer(r)
+            guard s.pointee.prefilled >= s.pointee.prefillTarget else { k += 1; continue }
+            let context = Int(s.pointee.prompt + s.pointee.generated)
+            let need = engine.blocks(context) - Int(s.pointee.blocks)
+            var preemptedSelf = false
+            while need > e.freeBlocks {
+                let victim = Int(e.running.removeLast())
+                preempt(e, victim)
+                if victim == r { preemptedSelf = true; break }
+            }
+            if preemptedSelf { break }
+            if need > 0 {
+                e.freeBlocks -= need
+                kvUsed += need
+                s.pointee.blocks += Int32(need)
+            }
+            e.batch.append(Int32(r))
+            e.batchTokens.append(1)
+            decodes += 1
+            kvTokens += context
+            budget -= 1
+            k += 1
+        }
+    }
+
+    /// Preempts sequence `r` (already taken off the running list): its blocks are freed and
+    /// it goes to the head of the line, to be prefilled again with what it had generated.
+    mutating func preempt(_ e: EngineInstance, _ r: Int) {
+        let s = seq.pointer(r)
+        e.freeBlocks += Int(s.pointee.blocks)
+        kvUsed -= Int(s.pointee.blocks)
+        s.pointee.blocks = 0
+        s.pointee.prefilled = 0
+        s.pointee.prefillTarget = 0
+        e.waiting.insert(Int32(r), at: 0)
+        let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
+        book(target: Int(req[owner].target)) { $0.preemptions += 1 }
+    }
+
+    /// Sequence `r` left its engine (done, or refused): its figures are booked and the core is
+    /// told its service ended.
+    mutating func engineFinished(_ r: Int) throws {
+        let s = seq[r]
+        let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
+        let t = Int(req[owner].target)
+        if s.refused {
+            book(target: t) { $0.refused += 1 }
+        } else {
+            tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(now - s.dispatched) }
+            // On provider capacity (one request per instance) the invocation is billed now.
+            if physics.providerHosted {
+                let i = Int(req[r].instance)
+                billInvocation(now - s.dispatched, on: i, model: Int(inst[i].model))
+            }
+            let ttft = s.firstToken - req[owner].arrival
+            let tpot = s.output > 1 ? (now - s.firstToken) / Int64(s.output - 1) : -1
+            if !req[owner].ended {
+                book(target: t) {
+                    $0.ttft.record(ttft)
+                    if tpot >= 0 { $0.tpot.record(tpot) }
+                    $0.outputTokens += Int64(s.output)
+                }
+            }
+            // Kept on the request that completes, for its SLO check.
+            if owner != r {
+                while owner >= seq.count { seq.append(SequenceRecord()) }
+                seq[owner].stamp = req[owner].id
+                seq[owner].refused = false
+            }
+            seq[owner].ttft = ttft
+            seq[owner].tpot = tpot
+        }
+        try endService(r)
+    }
+
+    /// Applies an update to the run's, the interval's and the target's engine figures.
+    @inline(__always) mutating func book(target t: Int, _ update: (inout EngineStats) -> Void) {
+        update(&engineTotals)
+        update(&intervalEngine)
+        update(&enginePerTarget[t])
+    }
+
+    /// Whether a completed request met the SLO's token bounds.
+    func meetsTokenSLO(_ s: SequenceRecord) -> Bool {
+        if let bound = sloTTFT, s.ttft > bound { return false }
+        if let bound = sloTPOT, s.tpot > bound { return false }
+        return true
+    }
+
+    /// A request the engine refused (too long for its cache or token budget) ends rejected.
+    mutating func refuse(_ r: Int) throws {
+        endRequest(r)
+        tallyEnd(r) { $0.rejected += 1 }
+        intervalRejections += 1
+        try logRow(r, outcome: "rejected", reason: "too_long")
+        releaseRequest(r)
+    }
+
+    /// Request `r` was cut off on engine instance `i` (a reclaimed node): it leaves the
+    /// engine and gives back its blocks.
+    mutating func engineDrop(_ r: Int, from i: Int) {
+        guard let e = engines[i] else { return }
+        bookKV()
+        let slot = Int32(r)
+        if let at = e.running.firstIndex(of: slot) { e.running.remove(at: at) }
+        if let at = e.waiting.firstIndex(of: slot) { e.waiting.remove(at: at) }
+        if let at = e.refusedLine.firstIndex(of: slot) { e.refusedLine.remove(at: at) }
+        if let at = e.batch.firstIndex(of: slot) {
+            e.batch.remove(at: at)
+            e.batchTokens.remove(at: at)
+        }
+        e.freeBlocks += Int(seq[r].blocks)
+        kvUsed -= Int(seq[r].blocks)
+        seq[r].blocks = 0
+        // Time in the engine counts as service until the cut.
+        let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
+        let served = now - seq[r].dispatched
+        tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(served) }
+    }
+
+    /// Instance slot `i` starts as model `m`: an engine model's instance gets an empty engine
+    /// with its whole KV cache.
+    mutating func engineInstanceStarted(_ i: Int, model m: Int) {
+        while i >= engines.count { engines.append(nil) }
+        guard let engine = engineModels[m] else {
+            engines[i] = nil
+            return
+        }
+        bookKV()
+        if let e = engines[i] { e.reset(model: m, engine: engine) } else { engines[i] = EngineInstance(model: m, engine: engine) }
+        kvCapacity += engine.kvBlocks
+    }
+
+    mutating func engineInstanceStopped(_ i: Int) {
+        guard i < engines.count, let e = engines[i] else { return }
+        bookKV()
+        let engine = engineModels[e.model]!
+        kvCapacity -= engine.kvBlocks
+        kvUsed -= engine.kvBlocks - e.freeBlocks
+        // Emptied (its queued step now stale) and kept for the slot's next start.
+        e.reset(model: e.model, engine: engine)
+    }
+
+    /// Books the KV areas up to now; called before blocks are taken or freed.
+    @inline(__always) mutating func bookKV() {
+        let dt = Double(now - kvSince)
+        engineTotals.kvUsedArea += Double(kvUsed) * dt
+        engineTotals.kvCapacityArea += Double(kvCapacity) * dt
+        intervalEngine.kvUsedArea += Double(kvUsed) * dt
+        intervalEngine.kvCapacityArea += Double(kvCapacity) * dt
+        kvSince = now
+    }
+
+    /// The run's engine figures, with the KV areas booked to the end.
+    mutating func engineResult(end: Int64) -> EngineStats {
+        bookKV()
+        return engineTotals
+    }
+}
