@@ -179,6 +179,36 @@ public enum HTMLReport {
         return page(title: "Headroom — \(s.name)", body: body, extraStyle: filter.css)
     }
 
+    /// An LLM engine's charts: TTFT and TPOT distributions, and batch size and KV-cache use
+    /// over time (the intervals' averages).
+    static func engineCharts(_ run: RunResult, plansKeyed: Bool, xLabel: String, scale: Double) -> [String] {
+        func distribution(_ h: (EngineStats) -> LatencyHistogram) -> [ChartSeries] {
+            run.plans.enumerated().compactMap { k, p in
+                p.engine.map { e in ChartSeries(name: p.plan, style: .of(k), plan: k, points: h(e).cdf().map { (Double($0.0) / 1e9, $0.1) }) }
+            }
+        }
+        func overTime(_ column: String) -> [ChartSeries] {
+            let k = EngineMetric.names.firstIndex(of: column)!
+            return run.plans.enumerated().map { n, p in
+                ChartSeries(name: p.plan, style: .of(n), plan: n,
+                            points: p.timeseries.compactMap { r in r.engine?[k].map { (r.time / scale, $0) } })
+            }
+        }
+        let percent = { (x: Double) in CSVNumber.fixed(x * 100, 0) + "%" }
+        return [
+            SVGChart.line(title: "Time to first token (completed LLM requests)", series: distribution(\.ttft),
+                          xLabel: "TTFT (seconds, log scale)", yLabel: "fraction at or below", xFormat: { Gates.show($0) },
+                          yFormat: percent, logX: true, yMax: 1, plansKeyed: plansKeyed),
+            SVGChart.line(title: "Time per output token", series: distribution(\.tpot),
+                          xLabel: "TPOT (seconds, log scale)", yLabel: "fraction at or below", xFormat: { Gates.show($0) },
+                          yFormat: percent, logX: true, yMax: 1, plansKeyed: plansKeyed),
+            SVGChart.line(title: "Batch size (sequences per iteration)", series: overTime("batch_size_mean"), xLabel: xLabel,
+                          yLabel: "mean over the interval", xFormat: { Gates.show($0) }, yFormat: number, xFromZero: true, plansKeyed: plansKeyed),
+            SVGChart.line(title: "KV cache in use", series: overTime("kv_cache_utilisation"), xLabel: xLabel,
+                          yLabel: "share of the engines' blocks", xFormat: { Gates.show($0) }, yFormat: percent, xFromZero: true, plansKeyed: plansKeyed),
+        ]
+    }
+
     /// The charts of a run: arrivals, instances, nodes, latency CDF, cost, cold starts.
     static func charts(_ run: RunResult, plansKeyed: Bool) -> [String] {
         let end = run.plans.map(\.endTime).max() ?? run.scenario.duration
@@ -213,6 +243,7 @@ public enum HTMLReport {
         out.append(SVGChart.line(title: "Latency distribution (completed requests)", series: cdf, xLabel: "latency (seconds, log scale)",
                                  yLabel: "fraction at or below", xFormat: { Gates.show($0) }, yFormat: { CSVNumber.fixed($0 * 100, 0) + "%" },
                                  logX: true, yMax: 1, plansKeyed: plansKeyed))
+        if run.scenario.hasEngine { out += engineCharts(run, plansKeyed: plansKeyed, xLabel: xLabel, scale: scale) }
         out.append(SVGChart.line(title: "Cost so far", series: series(\.costSoFar), xLabel: xLabel, yLabel: "USD",
                                  xFormat: xf, yFormat: { "$" + number($0) }, xFromZero: true, plansKeyed: plansKeyed))
         out.append(SVGChart.line(title: "Cold starts", series: series { Double($0.coldStarts) }, xLabel: xLabel,

@@ -137,7 +137,7 @@ public struct IterationProfile: Sendable, Equatable {
     }
 
     /// Bundled profiles, by name.
-    public static let bundled: [IterationProfile] = [vidurLlama2_7bA100]
+    public static let bundled: [IterationProfile] = [vidurLlama2_7bA100, llama2_7bA100, llama2_7bH100, llama2_70bTP4A100, llama2_70bTP4H100]
 
     public static func named(_ name: String) -> IterationProfile? {
         bundled.first { $0.name == name }
@@ -162,4 +162,60 @@ public struct IterationProfile: Sendable, Equatable {
         decode: Curve(intercept: 10.5e-3, slope: -0.95e-3),
         perKVToken: 0.00197e-3,
         gpus: 1, gpuMemoryGiB: 80, weightsGiB: 14, kvBytesPerToken: 524_288)
+
+    // Roofline profiles. One machine's measurement fixes how close to the datasheet a GPU
+    // gets: on an H100 80GB HBM3 a 7B bf16 decode step (GEMV over 14 GB) took 5.5 ms, 76 % of
+    // the 3.35 TB/s HBM3 bandwidth, and a 2,048-token prefill ran at 745 TFLOP/s, 75 % of the
+    // 989 TFLOP/s dense BF16 peak (../shared/reference/gpu-cold-start-measured.md). The same
+    // shares are applied to the A100 SXM 80GB's 2.039 TB/s and 312 TFLOP/s (NVIDIA A100 and
+    // H100 datasheets). Decode reads the weights once per step (memory-bound) until the
+    // batch's 2 × parameters FLOPs per sequence take longer (compute-bound), plus the KV cache
+    // at the same bandwidth; prefill is 2 × parameters FLOPs per token plus attention, 2 × d ×
+    // layers FLOPs per token². Llama-2 (Touvron et al. 2023): 7B has 6.74 B parameters, 32
+    // layers, d 4,096, full multi-head KV (524,288 bytes per token); 70B has 68.98 B
+    // parameters, 80 layers, d 8,192, grouped-query KV with 8 heads of 128 (327,680 bytes).
+    // Tensor parallel 4 splits weights, FLOPs and KV four ways and adds two all-reduces per
+    // layer: 366 GB/s bus bandwidth measured with nccl-tests on 4 × H100 (waynehacking8.github.io,
+    // "Where tensor-parallel inference hits the NVLink wall", 31 May 2026), scaled by NVLink
+    // 600/900 GB/s for the A100, for the B × 8,192 × 2 bytes of a ring all-reduce (× 1.5), and
+    // a 10 µs latency floor per all-reduce — an assumption (NCCL's small-message latency on
+    // NVLink), not a measurement. Memory reserved beside the KV cache: the weights plus the
+    // 1.45 GiB per GPU of activations Vidur's accounting leaves (14 GiB for 7B on one GPU).
+    // docs/scenario-format.md lists how they compare with Vidur's A100 figures.
+
+    /// Llama-2-7B on one A100 SXM 80GB, roofline.
+    public static let llama2_7bA100 = IterationProfile(
+        name: "llama-2-7b/a100",
+        source: "roofline: A100 SXM 80GB datasheet at the shares measured on an H100 (../shared/reference/gpu-cold-start-measured.md); Llama-2 shapes",
+        prefill: Curve(intercept: 0, slope: 0.05736e-3), prefillAttention: 1.1154e-9,
+        decode: Curve(x: [1, 151, 512, 1024], y: [8.701e-3, 8.701e-3, 29.366e-3, 58.732e-3]),
+        perKVToken: 0.0003384e-3,
+        gpus: 1, gpuMemoryGiB: 80, weightsGiB: 14, kvBytesPerToken: 524_288)
+
+    /// Llama-2-7B on one H100 SXM 80GB, roofline from the H100 measurement.
+    public static let llama2_7bH100 = IterationProfile(
+        name: "llama-2-7b/h100",
+        source: "roofline at the shares measured on an H100 80GB HBM3 (../shared/reference/gpu-cold-start-measured.md); Llama-2 shapes",
+        prefill: Curve(intercept: 0, slope: 0.018094e-3), prefillAttention: 3.5187e-10,
+        decode: Curve(x: [1, 292, 512, 1024], y: [5.296e-3, 5.296e-3, 9.264e-3, 18.528e-3]),
+        perKVToken: 0.00020597e-3,
+        gpus: 1, gpuMemoryGiB: 80, weightsGiB: 14, kvBytesPerToken: 524_288)
+
+    /// Llama-2-70B, tensor parallel over four A100 SXM 80GB.
+    public static let llama2_70bTP4A100 = IterationProfile(
+        name: "llama-2-70b-tp4/a100",
+        source: "roofline: A100 SXM 80GB datasheet at the shares measured on an H100 (../shared/reference/gpu-cold-start-measured.md); Llama-2 shapes; all-reduce from nccl-tests on 4 × H100 scaled to NVLink 3",
+        prefill: Curve(intercept: 1.6e-3, slope: 0.16287e-3), prefillAttention: 1.3942e-9,
+        decode: Curve(x: [1, 151, 512, 1024], y: [23.878e-3, 26.295e-3, 84.987e-3, 168.374e-3]),
+        perKVToken: 0.000052875e-3,
+        gpus: 4, gpuMemoryGiB: 80, weightsGiB: 134, kvBytesPerToken: 327_680)
+
+    /// Llama-2-70B, tensor parallel over four H100 SXM 80GB.
+    public static let llama2_70bTP4H100 = IterationProfile(
+        name: "llama-2-70b-tp4/h100",
+        source: "roofline at the shares measured on an H100 80GB HBM3 (../shared/reference/gpu-cold-start-measured.md); Llama-2 shapes; all-reduce from nccl-tests on 4 × H100",
+        prefill: Curve(intercept: 1.6e-3, slope: 0.057039e-3), prefillAttention: 4.3984e-10,
+        decode: Curve(x: [1, 292, 512, 1024], y: [15.16e-3, 18.287e-3, 30.804e-3, 60.008e-3]),
+        perKVToken: 0.000032183e-3,
+        gpus: 4, gpuMemoryGiB: 80, weightsGiB: 134, kvBytesPerToken: 327_680)
 }

@@ -15,7 +15,7 @@ final class BatchingTests: XCTestCase {
     /// A scenario of one A100 node and one engine instance, replaying `rows` (seconds,
     /// prompt tokens, output tokens) as an Azure LLM trace.
     func run(rows: [(Double, Int, Int)], engine: String = "", kv: Int = 100_000, profile: String = roundProfile, slo: String = "",
-             requests: Bool = false) throws -> (PlanResult, RunResult, String) {
+             requests: Bool = false, interval: Double = 0) throws -> (PlanResult, RunResult, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("batching-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -37,7 +37,7 @@ final class BatchingTests: XCTestCase {
         }
         """, directory: folder.path)
         var options = RunOptions()
-        options.interval = 0
+        options.interval = interval
         if requests { options.requestLogDirectory = folder.path }
         let result = try Runner.run(s, options: options)
         var log = ""
@@ -134,6 +134,49 @@ final class BatchingTests: XCTestCase {
                                    options: RunOptions())
         XCTAssertFalse(CSVReports.summary(plain).contains("ttft"))
         XCTAssertFalse(CSVReports.targets(plain).contains("ttft"))
+    }
+
+    func testTimeSeriesAndReportShowTheEngine() throws {
+        var rows: [(Double, Int, Int)] = []
+        for k in 0..<60 { rows.append((Double(k) * 2, 400, 50)) }
+        let (_, result, _) = try run(rows: rows, interval: 60)
+        let series = CSVReports.timeseries(result).split(separator: "\n")
+        XCTAssertTrue(series[0].hasSuffix(EngineMetric.names.joined(separator: ",")))
+        // Each interval's TTFT median: a lone 400-token prefill, 40 ms.
+        let first = series[1].split(separator: ",", omittingEmptySubsequences: false)
+        let ttft = first[first.count - EngineMetric.names.count]
+        XCTAssertEqual(Double(ttft) ?? 0, 0.04, accuracy: 0.0005, String(series[1]))
+        let html = HTMLReport.run(result, gates: [])
+        XCTAssertTrue(html.contains("Time to first token"))
+        XCTAssertTrue(html.contains("KV cache in use"))
+    }
+
+    func testBundledProfilesAreSizedAndOrdered() throws {
+        func step(_ name: String, _ b: Int, context: Int = 1000) -> Double {
+            let m = EngineModel(EngineSpec(profile: IterationProfile.named(name)!, maxSequences: 1024))
+            return Double(m.iterationNanoseconds(prefillTokens: 0, attention: 0, sequences: b, kvTokens: b * context)) / 1e6
+        }
+        func prefill(_ name: String, _ tokens: Int) -> Double {
+            let m = EngineModel(EngineSpec(profile: IterationProfile.named(name)!))
+            return Double(m.iterationNanoseconds(prefillTokens: tokens, attention: Double(tokens * tokens), sequences: 0, kvTokens: 0)) / 1e6
+        }
+        // The auto KV cache: Vidur's 7,424 blocks; 70B over four GPUs: (4 × 80 × 0.9 − 134) GiB ÷ 327,680 bytes.
+        XCTAssertEqual(EngineSpec(profile: .vidurLlama2_7bA100).kvBlocks, 7424)
+        XCTAssertEqual(EngineSpec(profile: .llama2_70bTP4H100).kvBlocks, Int((4 * 80 * 0.9 - 134) * 1_073_741_824 / 327_680) / 16)
+        // (Not 7B against 70B at large batches: with grouped-query KV split four ways, a 70B
+        // step reads far less KV per GPU than a 7B one on a single GPU.)
+        for b in [1, 8, 64, 256] {
+            XCTAssertLessThan(step("llama-2-7b/h100", b), step("llama-2-7b/a100", b))
+            XCTAssertLessThan(step("llama-2-70b-tp4/h100", b), step("llama-2-70b-tp4/a100", b))
+            if b <= 8 { XCTAssertLessThan(step("llama-2-7b/h100", b), step("llama-2-70b-tp4/h100", b)) }
+        }
+        // The H100 measurement the roofline starts from: a 7B step of about 5.5 ms at batch 1…64.
+        XCTAssertEqual(step("llama-2-7b/h100", 1, context: 0), 5.3, accuracy: 0.01)
+        // Past the compute bound, steps grow with the batch.
+        XCTAssertGreaterThan(step("llama-2-7b/a100", 512), 2 * step("llama-2-7b/a100", 64))
+        // The derived A100 profile within 25 % of Vidur's A100 figures (512-token prefill 37.1 ms).
+        XCTAssertEqual(prefill("llama-2-7b/a100", 512) / 37.1, 1, accuracy: 0.25)
+        XCTAssertEqual(step("llama-2-7b/a100", 8, context: 574) / 11.3, 1, accuracy: 0.25)
     }
 
     // MARK: Against Vidur
