@@ -32,12 +32,16 @@ public enum PlanBuilder {
             return spec
         }
         let models = s.models.map { m in
-            ModelSpec(requires: Resources(milliCPU: Int64((m.requires.vcpus * 1000).rounded()),
-                                          memoryMiB: Int64((m.requires.memoryGiB * 1024).rounded()), gpus: Int64(m.requires.gpus)),
-                      allowedNodeTypes: m.runsOn.map { NodeTypeID($0) },
-                      // Provider hosting: one request per environment (Lambda; autoscalers.md §4.1).
-                      concurrency: providerHosted ? 1 : m.concurrency,
-                      queueLimit: m.queueLimit)
+            var spec = ModelSpec(requires: Resources(milliCPU: Int64((m.requires.vcpus * 1000).rounded()),
+                                                     memoryMiB: Int64((m.requires.memoryGiB * 1024).rounded()), gpus: Int64(m.requires.gpus)),
+                                 allowedNodeTypes: m.runsOn.map { NodeTypeID($0) },
+                                 // Provider hosting: one request per environment (Lambda; autoscalers.md §4.1).
+                                 concurrency: providerHosted ? 1 : m.concurrency,
+                                 queueLimit: m.queueLimit)
+            // LLM servers sit behind a least-request balancer: a request's speed depends on the
+            // batch it joins, so packing one server while another idles would be wrong.
+            if m.engine != nil { spec.routing = .leastLoaded }
+            return spec
         }
         let targets = (0..<s.targetNames.count).map { TargetSpec(stages: s.stages(of: TargetRef(index: $0)).map { ModelID($0) }) }
         var configuration = ClusterConfiguration(nodeTypes: nodeTypes, models: models, targets: targets, usesNodes: !providerHosted,

@@ -135,6 +135,8 @@ public struct ModelRecord: Sendable {
 /// cluster carries out their decisions and keeps the tables consistent.
 public struct Cluster: Sendable {
     public let configuration: ClusterConfiguration
+    /// Whether some model routes to its least-loaded instance (read on every arrival).
+    @usableFromInline let leastLoaded: Bool
     public internal(set) var nodes: [NodeRecord] = []
     public internal(set) var instances: [InstanceRecord] {
         _read { yield instanceTable }
@@ -188,6 +190,7 @@ public struct Cluster: Sendable {
 
     public init(configuration: ClusterConfiguration) {
         self.configuration = configuration
+        leastLoaded = configuration.anyLeastLoaded
         modelTable = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
         jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)
@@ -280,10 +283,21 @@ public struct Cluster: Sendable {
         instanceTable[i].available = false
     }
 
-    /// The most recently used ready instance of the model with a free slot.
+    /// The ready instance of the model with a free slot that takes a new request: the most
+    /// recently used, or for `leastLoaded` routing the one with the fewest in flight.
+    ///
+    /// - Complexity: O(1); O(instances with a free slot) for `leastLoaded`.
     @inlinable public func availableInstance(_ model: ModelID) -> InstanceID? {
-        let head = modelTable[model.index].availableHead
-        return head >= 0 ? InstanceID(Int(head)) : nil
+        var best = modelTable[model.index].availableHead
+        guard best >= 0 else { return nil }
+        if leastLoaded, configuration.models[model.index].routing == .leastLoaded {
+            var i = instanceTable[Int(best)].next
+            while i >= 0 {
+                if instanceTable[Int(i)].inFlight < instanceTable[Int(best)].inFlight { best = i }
+                i = instanceTable[Int(i)].next
+            }
+        }
+        return InstanceID(Int(best))
     }
 
     // MARK: Dispatch

@@ -45,6 +45,19 @@ public struct ModelSpec: Sendable {
     public var concurrency: Int
     /// Requests that may wait for a slot beyond the slots of instances already starting.
     public var queueLimit: Int
+    /// Which instance with a free slot takes a new request.
+    public var routing: Routing = .mostRecentlyUsed
+
+    /// How a model's requests are spread over its instances.
+    public enum Routing: Sendable, Equatable {
+        /// The most recently used instance with a free slot: load is packed, so the instances
+        /// left idle can be released (Knative's activator and Lambda reuse the warmest).
+        case mostRecentlyUsed
+        /// The instance with the fewest requests in flight (ties: the most recently used):
+        /// the load balancer in front of LLM servers (Envoy's LEAST_REQUEST, the Kubernetes
+        /// Gateway API inference extension), where a request's speed depends on its batch.
+        case leastLoaded
+    }
 
     public init(requires: Resources, allowedNodeTypes: [NodeTypeID], concurrency: Int, queueLimit: Int) {
         self.requires = requires
@@ -131,6 +144,8 @@ public struct ClusterConfiguration: Sendable {
     public var variantGroups: [VariantGroup] = []
     /// Rollouts, by index (`SchedulerInput.rolloutStep`).
     public var rollouts: [RolloutPlan] = []
+    /// Whether some model routes `leastLoaded` (else every arrival takes the list's head).
+    public var anyLeastLoaded: Bool { models.contains { $0.routing == .leastLoaded } }
 
     public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool,
                 tracksUtilisation: Bool = true) {

@@ -47,7 +47,7 @@ public enum SweepRunner {
         for (j, fieldsOfPlans) in results.enumerated() {
             for fields in fieldsOfPlans { rows.append(SweepRow(variant: mine[j], fields: fields)) }
         }
-        return SweepTable(header: SweepTable.header(dimensions: spec.dimensions), rows: rows, totalVariants: all.count, scenario: base.name)
+        return SweepTable(header: SweepTable.header(dimensions: spec.dimensions, engine: base.hasEngine), rows: rows, totalVariants: all.count, scenario: base.name)
     }
 
     static func runVariant(_ v: Int, values: [Dimension.Value], spec: SweepSpec, root: JSONNode, directory: String) throws -> [[String]] {
@@ -74,6 +74,12 @@ public enum SweepRunner {
             }
             fields.append(r.hasSLO ? (Summary.meetsSLO(r, percentile: scenario.slo.percentile) ? "1" : "0") : "")
             fields += ["", ""]
+            if scenario.hasEngine {
+                let values = summary.engineValues ?? [Double?](repeating: nil, count: EngineMetric.names.count)
+                for (name, value) in zip(EngineMetric.names, values) {
+                    fields.append(CSVReports.number(value, integer: EngineMetric.integers.contains(name)))
+                }
+            }
             rows.append(fields)
         }
         return rows

@@ -27,8 +27,11 @@ public struct SweepTable: Sendable, Equatable {
 
     public static let paretoColumns = ["pareto_cost_p99", "pareto_cost_cold_starts"]
 
-    public static func header(dimensions: [Dimension]) -> [String] {
+    /// The columns: with `engine` (a model of the scenario has one), the engine columns last,
+    /// so every other column keeps its place.
+    public static func header(dimensions: [Dimension], engine: Bool = false) -> [String] {
         ["variant"] + dimensions.map { CSVNumber.field($0.path.text) } + ["plan", "policy"] + SummaryMetric.names + ["meets_slo"] + paretoColumns
+            + (engine ? EngineMetric.names : [])
     }
 
     func column(_ name: String) -> Int { header.firstIndex(of: name)! }

@@ -110,3 +110,40 @@ final class RequestPathTests: XCTestCase {
         XCTAssertEqual(viaHandle.cluster.instances.map(\.state), direct.cluster.instances.map(\.state), "seed \(seed)")
     }
 }
+
+/// Routing: the most recently used instance packs the load; least-loaded spreads it (LLM
+/// servers, whose requests slow down with their batch).
+final class RoutingTests: XCTestCase {
+    func dispatches(_ routing: ModelSpec.Routing) -> [Int] {
+        var model = ModelSpec(requires: Resources(milliCPU: 1000, memoryMiB: 1000, gpus: 0), allowedNodeTypes: [NodeTypeID(0)],
+                              concurrency: 8, queueLimit: 10)
+        model.routing = routing
+        let c = ClusterConfiguration(nodeTypes: [NodeTypeSpec(capacity: Resources(milliCPU: 4000, memoryMiB: 4000, gpus: 0))],
+                                     models: [model], targets: [TargetSpec(stages: [ModelID(0)])], usesNodes: true)
+        var core = Scheduler(configuration: c, policy: TraditionalPolicy(nodes: [1], instances: [3], packable: [true]))
+        var actions: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &actions)
+        for case let .startNode(node, _, _) in actions { core.handle(.nodeReady(node), at: .zero, into: &actions) }
+        for case let .startInstance(instance, _, _, _) in actions { core.handle(.instanceReady(instance), at: .zero, into: &actions) }
+        actions.removeAll()
+        for r in 0..<6 { core.handle(.requestArrived(RequestID(r), target: TargetID(0)), at: TimePoint(nanoseconds: 1_000_000_000), into: &actions) }
+        // One finishes: under least-loaded routing the next goes where the fewest are.
+        var dispatched: [Int] = []
+        for case let .dispatch(_, instance, _) in actions { dispatched.append(instance.index) }
+        actions.removeAll()
+        core.handle(.requestFinished(RequestID(0)), at: TimePoint(nanoseconds: 2_000_000_000), into: &actions)
+        core.handle(.requestArrived(RequestID(6), target: TargetID(0)), at: TimePoint(nanoseconds: 2_000_000_000), into: &actions)
+        for case let .dispatch(_, instance, _) in actions { dispatched.append(instance.index) }
+        return dispatched
+    }
+
+    func testLeastLoadedSpreadsAndMostRecentlyUsedPacks() {
+        let packed = dispatches(.mostRecentlyUsed)
+        XCTAssertEqual(Set(packed.prefix(6)).count, 1, "\(packed)")
+        let spread = dispatches(.leastLoaded)
+        let counts = Dictionary(grouping: spread.prefix(6), by: { $0 }).mapValues(\.count)
+        XCTAssertEqual(counts.values.sorted(), [2, 2, 2], "\(spread)")
+        // Request 0 left the first instance it went to: the seventh goes there.
+        XCTAssertEqual(spread[6], spread[0], "\(spread)")
+    }
+}
