@@ -120,6 +120,14 @@ extension Simulation {
             var longest = 0
             while let r = e.waiting.first {
                 let length = Int(seq[Int(r)].prompt + seq[Int(r)].generated)
+                if length > engine.maxBatchTokens {
+                    // A preempted sequence whose prompt and tokens so far no longer fit one
+                    // prefill: vLLM ignores it (FINISHED_IGNORED); here it ends refused.
+                    e.waiting.removeFirst()
+                    seq[Int(r)].refused = true
+                    e.refusedLine.append(r)
+                    continue
+                }
                 let wider = Swift.max(longest, length)
                 guard (e.batch.count + 1) * wider <= engine.maxBatchTokens, admit(e, Int(r), engine) else { break }
                 longest = wider
@@ -130,7 +138,10 @@ extension Simulation {
         // The cache is never overfilled nor given back more than it holds (debug builds).
         assert(e.freeBlocks >= 0 && e.freeBlocks <= engine.kvBlocks && kvUsed >= 0 && kvUsed <= kvCapacity, "KV blocks out of bounds")
         guard !e.batch.isEmpty else {
-            e.busy = false
+            // Idle, unless refused sequences wait to be handed back.
+            if e.refusedLine.isEmpty { e.busy = false } else {
+                events.push(time: now + 1, kind: .engineStep, subject: Int32(i), generation: e.generation)
+            }
             return
         }
         engineTotals.iterations += 1

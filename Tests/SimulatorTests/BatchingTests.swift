@@ -111,6 +111,17 @@ final class BatchingTests: XCTestCase {
         XCTAssertEqual(ids.count, 40)
     }
 
+    func testAPreemptedSequenceThatOutgrowsOnePrefillEndsRefusedInsteadOfWaitingForever() throws {
+        // Two prompts of 300 in 50 blocks: both run, grow, and the newer is preempted; its
+        // recompute (300 + what it generated) no longer fits the 350-token prefill budget.
+        let (r, _, _) = try run(rows: [(1, 300, 200), (1, 300, 200)], engine: #", "maxBatchTokens": 350"#, kv: 800)
+        let e = try XCTUnwrap(r.engine)
+        XCTAssertGreaterThanOrEqual(e.preemptions, 1)
+        XCTAssertEqual(r.totals.completed, 1)
+        XCTAssertEqual(r.totals.rejected, 1)
+        XCTAssertEqual(e.refused, 1)
+    }
+
     func testTokenSLOJudgesEachRequestOnTTFTAndTPOT() throws {
         // Alone, TTFT 10 ms and TPOT 10 ms: within a 20 ms / 15 ms SLO; a 5 ms TTFT bound fails it.
         let met = try run(rows: [(1, 100, 10)], slo: #", "ttft": "20ms", "tpot": "15ms", "percentile": 90"#).0
