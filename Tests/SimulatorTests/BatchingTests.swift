@@ -190,6 +190,62 @@ final class BatchingTests: XCTestCase {
         XCTAssertEqual(step("llama-2-7b/a100", 8, context: 574) / 11.3, 1, accuracy: 0.25)
     }
 
+    /// Many seeds of engines under every policy family, spot reclaims, scale to zero, a
+    /// pipeline ending on the engine and tight caches: every request ends exactly once, the
+    /// blocks stay within the cache (asserted on every iteration in debug builds), and the
+    /// token figures add up.
+    func testEnginesUnderEveryPolicyConserveRequestsAndBlocks() throws {
+        var interrupted: Int64 = 0, preempted: Int64 = 0, coldStarts: Int64 = 0
+        for seed in 1...12 {
+            let chunked = seed % 2 == 0
+            let kv = [2048, 8192, 65536][seed % 3]
+            let s = try scenario("""
+            {
+              "name": "engines", "seed": \(seed), "duration": "4m",
+              "hardware": { "gpu": { "vcpus": 16, "memoryGiB": 128, "gpus": 2, "pricePerHour": 6, "boot": "20s",
+                                     "spot": { "interruptionsPerHour": 20, "notice": "5s" } } },
+              "models": {
+                "embed": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "20ms", "concurrency": 4 },
+                "llm": { "requires": { "vcpus": 4, "memoryGiB": 32, "gpus": 1 }, "load": "5s",
+                         "engine": { "kind": "continuous-batching", "profile": "llama-2-7b/h100", "maxSequences": \(8 + seed * 4),
+                                     "maxBatchTokens": 2048, "kvCacheTokens": \(kv), "chunkedPrefill": \(chunked) } }
+              },
+              "pipelines": { "rag": ["embed", "llm"] },
+              "workload": [
+                { "kind": "bursts", "target": "llm", "base": 2, "peak": 12, "every": "1m", "length": "15s",
+                  "tokens": { "input": { "dist": "lognormal", "mean": 700, "cv": 1 }, "output": { "dist": "lognormal", "mean": 120, "cv": 1 } } },
+                { "kind": "poisson", "target": "rag", "rate": 1, "tokens": { "input": 300, "output": 40 } }
+              ],
+              "slo": { "ttft": "2s", "tpot": "80ms", "percentile": 90, "timeout": "40s" },
+              "plans": {
+                "reserved": { "policy": "traditional", "nodes": { "gpu": 2 } },
+                "elastic": { "policy": "elastic", "metric": "concurrency", "target": 6, "nodes": { "gpu": { "min": 1, "max": 3 } } },
+                "serverless": { "policy": "serverless", "hosting": "self", "keepAlive": "20s", "nodes": { "gpu": { "min": 0, "max": 3 } } }
+              }
+            }
+            """)
+            var options = RunOptions()
+            options.interval = 30
+            for r in try Runner.run(s, options: options).plans {
+                let t = r.totals, e = try XCTUnwrap(r.engine)
+                XCTAssertEqual(t.requests, t.completed + t.rejected + t.timedOut, "seed \(seed) \(r.plan)")
+                XCTAssertGreaterThan(t.completed, 0, "seed \(seed) \(r.plan)")
+                XCTAssertLessThanOrEqual(e.kvUtilisation ?? 0, 1, "seed \(seed) \(r.plan)")
+                XCTAssertLessThanOrEqual(e.ttft.count, t.completed, "seed \(seed) \(r.plan)")
+                XCTAssertEqual(r.enginePerTarget.reduce(0) { $0 + $1.outputTokens }, e.outputTokens)
+                XCTAssertEqual(r.enginePerTarget.reduce(0) { $0 + $1.preemptions }, e.preemptions)
+                interrupted += r.requestsInterrupted
+                preempted += e.preemptions
+                coldStarts += t.coldStarts
+            }
+        }
+        // The paths this is about were taken: sequences cut off by reclaimed nodes, preempted
+        // by a full cache, and dispatched to instances that had just started.
+        XCTAssertGreaterThan(interrupted, 0)
+        XCTAssertGreaterThan(preempted, 0)
+        XCTAssertGreaterThan(coldStarts, 0)
+    }
+
     // MARK: Against Vidur
 
     /// Vidur's figures (../shared/reference/llm-vidur.md): Llama-2-7B, one A100, vLLM
