@@ -113,6 +113,10 @@ public struct ModelRecord: Sendable {
     public var queued = 0
     /// Head of the list of ready instances with a free slot, most recently used first.
     @usableFromInline var availableHead: Int32 = -1
+    /// Whether the model routes to its least-loaded instance (`ModelSpec.routing`): kept
+    /// here, beside the list it reads (in the head's padding), not in the cluster, which
+    /// the arrival path copies.
+    @usableFromInline var leastLoaded = false
     /// Instances wanted and not draining: pending, waiting for a node, starting or ready.
     public var replicas = 0
     /// Of `replicas`, how many are ready.
@@ -135,8 +139,6 @@ public struct ModelRecord: Sendable {
 /// cluster carries out their decisions and keeps the tables consistent.
 public struct Cluster: Sendable {
     public let configuration: ClusterConfiguration
-    /// Whether some model routes to its least-loaded instance (read on every arrival).
-    @usableFromInline let leastLoaded: Bool
     public internal(set) var nodes: [NodeRecord] = []
     public internal(set) var instances: [InstanceRecord] {
         _read { yield instanceTable }
@@ -190,8 +192,8 @@ public struct Cluster: Sendable {
 
     public init(configuration: ClusterConfiguration) {
         self.configuration = configuration
-        leastLoaded = configuration.anyLeastLoaded
         modelTable = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
+        for (m, spec) in configuration.models.enumerated() { modelTable[m].leastLoaded = spec.routing == .leastLoaded }
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
         jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)
         var groupOf = [Int32](repeating: -1, count: configuration.models.count)
@@ -286,16 +288,25 @@ public struct Cluster: Sendable {
     /// The ready instance of the model with a free slot that takes a new request: the most
     /// recently used, or for `leastLoaded` routing the one with the fewest in flight.
     ///
+    /// Inlined into every arrival: called, it would copy the cluster for `self`.
+    ///
     /// - Complexity: O(1); O(instances with a free slot) for `leastLoaded`.
-    @inlinable public func availableInstance(_ model: ModelID) -> InstanceID? {
-        var best = modelTable[model.index].availableHead
-        guard best >= 0 else { return nil }
-        if leastLoaded, configuration.models[model.index].routing == .leastLoaded {
-            var i = instanceTable[Int(best)].next
-            while i >= 0 {
-                if instanceTable[Int(i)].inFlight < instanceTable[Int(best)].inFlight { best = i }
-                i = instanceTable[Int(i)].next
-            }
+    @inlinable @inline(__always) public func availableInstance(_ model: ModelID) -> InstanceID? {
+        let head = modelTable[model.index].availableHead
+        guard head >= 0 else { return nil }
+        if modelTable[model.index].leastLoaded { return Self.leastLoaded(instanceTable, from: head) }
+        return InstanceID(Int(head))
+    }
+
+    /// The instance with the fewest in flight in the free-slot list from `head` (ties: the
+    /// first, the most recently used). Static, over the table alone: a method would be handed
+    /// a copy of the whole cluster on every arrival.
+    @usableFromInline static func leastLoaded(_ table: [InstanceRecord], from head: Int32) -> InstanceID {
+        var best = head
+        var i = table[Int(best)].next
+        while i >= 0 {
+            if table[Int(i)].inFlight < table[Int(best)].inFlight { best = i }
+            i = table[Int(i)].next
         }
         return InstanceID(Int(best))
     }

@@ -144,8 +144,6 @@ public struct ClusterConfiguration: Sendable {
     public var variantGroups: [VariantGroup] = []
     /// Rollouts, by index (`SchedulerInput.rolloutStep`).
     public var rollouts: [RolloutPlan] = []
-    /// Whether some model routes `leastLoaded` (else every arrival takes the list's head).
-    public var anyLeastLoaded: Bool { models.contains { $0.routing == .leastLoaded } }
 
     public init(nodeTypes: [NodeTypeSpec], models: [ModelSpec], targets: [TargetSpec], usesNodes: Bool,
                 tracksUtilisation: Bool = true) {

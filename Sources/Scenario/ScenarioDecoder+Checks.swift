@@ -1,0 +1,124 @@
+// Decoding `expect` (the gates), and the cross-checks made once the whole scenario is read.
+
+extension ScenarioDecoder {
+    // MARK: Expectations
+
+    func decodeExpect(_ node: JSONNode, planNames: [String], targetNames: [String], slo: SLO, hasEngine: Bool = false) throws -> [Expectation] {
+        guard case let .array(items) = node.value else {
+            throw v.error(node, "$.expect", "expected an array of gates, found \(node.value.kindDescription)")
+        }
+        return try items.enumerated().map { k, item in
+            let path = "$.expect[\(k)]"
+            var o = try ObjectReader(item, path: path, file: file)
+            if o.has("cheapestMeetingSLO"), let c = o.optional("cheapestMeetingSLO") {
+                let plan = try resolve(try v.string(c, o.childPath("cheapestMeetingSLO")), in: planNames, node: c,
+                                       path: o.childPath("cheapestMeetingSLO"), what: "plan")
+                guard slo.hasObjective else {
+                    throw v.error(c, o.childPath("cheapestMeetingSLO"), "this gate needs an SLO: set slo.latency (or slo.ttft / slo.tpot) and slo.percentile")
+                }
+                try o.finish()
+                return Expectation(plan: plan, metric: "cost_usd", scope: .plan, bounds: [], cheapestMeetingSLO: true, jsonPath: path)
+            }
+            let pNode = try o.required("plan", expected: "the plan this gate checks")
+            let plan = try resolve(try v.string(pNode, o.childPath("plan")), in: planNames, node: pNode, path: o.childPath("plan"), what: "plan")
+            var scope = Expectation.Scope.plan
+            if let t = o.optional("target") {
+                scope = .target(try resolve(try v.string(t, o.childPath("target")), in: targetNames, node: t, path: o.childPath("target"), what: "target"))
+            }
+            if let c = o.optional("caller") {
+                guard scope == .plan else { throw v.error(c, o.childPath("caller"), "a gate looks at a target or a caller, not both") }
+                scope = .caller(try v.string(c, o.childPath("caller")))
+            }
+            let mNode = try o.required("metric", expected: "a summary.csv column such as latency_p99_s")
+            let metric = try v.string(mNode, o.childPath("metric"))
+            var allowed = (scope == .plan ? SummaryMetric.names : ScopedMetric.names) + AccuracyMetric.gateNames
+            let isCaller: Bool
+            if case .caller = scope { isCaller = true } else { isCaller = false }
+            if hasEngine && !isCaller { allowed += EngineMetric.names }
+            if !hasEngine && EngineMetric.names.contains(metric) {
+                throw v.error(mNode, o.childPath("metric"), "\"\(metric)\" is measured on engine models, and no model here has an \"engine\"",
+                              suggestion: "add an engine (continuous batching) to the LLM model, or gate on latency")
+            }
+            guard allowed.contains(metric) else {
+                throw v.error(mNode, o.childPath("metric"), "unknown metric \"\(metric)\"\(scope == .plan ? "" : " for a target or caller")",
+                              suggestion: Suggest.hint(for: metric, in: allowed, noun: scope == .plan ? "metrics are the numeric summary.csv columns" : "metrics here are"))
+            }
+            var bounds: [Expectation.Bound] = []
+            if let x = o.optional("min") { bounds.append(.min(try v.number(x, o.childPath("min")))) }
+            if let x = o.optional("max") { bounds.append(.max(try v.number(x, o.childPath("max")))) }
+            for (key, isMax) in [("maxRatioTo", true), ("minRatioTo", false)] {
+                if let r = o.optional(key) {
+                    let other = try resolve(try v.string(r, o.childPath(key)), in: planNames, node: r, path: o.childPath(key), what: "plan")
+                    let value = try v.number(try o.required("value", expected: "the ratio bound for \(key)"), o.childPath("value"), min: 0)
+                    bounds.append(isMax ? .maxRatioTo(plan: other, value: value) : .minRatioTo(plan: other, value: value))
+                }
+            }
+            if bounds.isEmpty {
+                throw v.error(item, path, "a gate needs a bound: min, max, or maxRatioTo/minRatioTo with value (or cheapestMeetingSLO)")
+            }
+            if !bounds.contains(where: { if case .maxRatioTo = $0 { return true }; if case .minRatioTo = $0 { return true }; return false }),
+               let value = o.optional("value") {
+                throw v.error(value, o.childPath("value"), "\"value\" is the ratio for maxRatioTo or minRatioTo, but this gate has neither: expected one of them beside it",
+                              suggestion: "use min or max for a plain bound")
+            }
+            try o.finish()
+            return Expectation(plan: plan, metric: metric, scope: scope, bounds: bounds, cheapestMeetingSLO: false, jsonPath: path)
+        }
+    }
+
+    // MARK: Cross-checks
+
+    /// Checks that need the whole scenario: token-driven models get token counts, provider
+    /// hosting gets no GPU model without a GPU price, each plan can host every used model.
+    func check(_ s: inout Scenario, root: JSONNode) throws {
+        var used = [Bool](repeating: false, count: s.models.count)
+        var usedBy = [[Int]](repeating: [], count: s.models.count)   // sources per model
+        for (k, source) in s.workload.enumerated() {
+            var stages: [Int] = []
+            if !source.mix.isEmpty { stages = source.mix.flatMap { s.stages(of: $0.target) } }
+            else if let t = source.target { stages = s.stages(of: t) } else { stages = Array(s.models.indices) + s.pipelines.flatMap(\.stages) }
+            for m in stages {
+                used[m] = true
+                usedBy[m].append(k)
+            }
+        }
+        for m in s.models.indices where used[m] { for g in s.models[m].variantGroup { used[g] = true; usedBy[g] = usedBy[m] } }
+        for (m, model) in s.models.enumerated() where model.isTokenDriven {
+            for k in usedBy[m] {
+                let source = s.workload[k]
+                var carriesTokens = source.inputTokens != nil
+                if case let .trace(t) = source.kind, t.format == .azureLLM { carriesTokens = true }
+                if case .trace = source.kind, source.target == nil { continue } // checked per row
+                if !carriesTokens {
+                    throw ScenarioError(file: file, path: source.jsonPath,
+                                        message: "model \"\(model.name)\" \(model.engine != nil ? "has an engine (continuous batching)" : "has a token-driven service time"), which needs token counts, but this source carries none",
+                                        suggestion: "add \"tokens\": {\"input\": …, \"output\": …} to the source, or replay a trace with token columns")
+                }
+            }
+        }
+        for plan in s.plans {
+            switch plan.policy {
+            case let .elastic(e):
+                try checkPools(s, plan: plan, pools: e.nodes.map(\.hardware), used: used)
+            case let .serverless(sv) where sv.hosting == .self:
+                try checkPools(s, plan: plan, pools: sv.nodes.map(\.hardware), used: used)
+            case let .serverless(sv):
+                for (m, model) in s.models.enumerated() where used[m] && model.requires.gpus > 0 && sv.pricing.perGPUSecond == nil {
+                    throw ScenarioError(file: file, path: plan.jsonPath + ".hosting",
+                                        message: "model \"\(model.name)\" needs GPUs, and provider-hosted serverless (Lambda) has none",
+                                        suggestion: "use \"hosting\": \"self\" with GPU node pools, or set pricing.perGPUSecond for a GPU serverless provider")
+                }
+            case .traditional:
+                break
+            }
+        }
+    }
+
+    func checkPools(_ s: Scenario, plan: Plan, pools: [Int], used: [Bool]) throws {
+        for (m, model) in s.models.enumerated() where used[m] && !model.runsOn.contains(where: pools.contains) {
+            throw ScenarioError(file: file, path: plan.jsonPath + ".nodes",
+                                message: "model \"\(model.name)\" runs on \(model.runsOn.map { s.hardware[$0].name }.joined(separator: ", ")) but plan \"\(plan.name)\" has no pool of those types",
+                                suggestion: "add a pool of \(s.hardware[model.runsOn[0]].name) to the plan's nodes")
+        }
+    }
+}

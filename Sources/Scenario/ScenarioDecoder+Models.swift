@@ -1,0 +1,309 @@
+// Decoding `models` (versions, rollouts, images, service times) and `pipelines`.
+
+extension ScenarioDecoder {
+    // MARK: Models
+
+    func decodeModels(_ node: JSONNode, hardware: [HardwareType], rollouts: inout [RolloutSpec]) throws -> [ModelDefinition] {
+        let members = try namedMembers(node, "$.models", what: "models")
+        guard !members.isEmpty else { throw v.error(node, "$.models", "define at least one model") }
+        let hardwareNames = hardware.map(\.name)
+        let decoded: [(ModelDefinition, [ModelDefinition], RolloutSpec?)] = try members.map { m in
+            let path = ObjectReader.join("$.models", m.key)
+            var o = try ObjectReader(m.value, path: path, file: file)
+            let version = try o.optional("version").map { n -> String in
+                if case let .number(x) = n.value { return ValueReader.show(x) }
+                return try v.string(n, o.childPath("version"))
+            }
+            let image = try o.optional("image").map { try decodeImage($0, path: o.childPath("image")) }
+            let initTime = try o.optional("init").map { try v.distribution($0, o.childPath("init")) } ?? .constant(0)
+            let load = try o.optional("load").map { try v.distribution($0, o.childPath("load")) } ?? .constant(0)
+            let rNode = try o.required("requires", expected: "the resources one instance needs: vcpus, memoryGiB, gpus")
+            var ro = try ObjectReader(rNode, path: o.childPath("requires"), file: file)
+            let requires = ResourceRequest(
+                vcpus: try ro.optional("vcpus").map { try v.number($0, ro.childPath("vcpus"), min: 0, max: Bounds.vcpus) } ?? 0,
+                memoryGiB: try ro.optional("memoryGiB").map { try v.number($0, ro.childPath("memoryGiB"), min: 0, max: Bounds.memoryGiB) } ?? 0,
+                gpus: try ro.optional("gpus").map { try v.integer($0, ro.childPath("gpus"), max: Bounds.gpus) } ?? 0)
+            try ro.finish()
+
+            let engine = try o.optional("engine").map { try decodeEngine($0, path: o.childPath("engine")) }
+            // An engine model's time comes from its iterations: a service time is optional.
+            let sNode = engine == nil ? try o.required("service", expected: "the service time, or service times by node type (or an \"engine\" for an LLM)")
+                                      : o.optional("service")
+            let sPath = o.childPath("service")
+            var (service, serverlessService, keyed) = ([DistributionSpec?](repeating: nil, count: hardware.count), DistributionSpec?.none, [Int]())
+            if let sNode { (service, serverlessService, keyed) = try decodeService(sNode, sPath, hardware: hardware) }
+
+            var runsOn: [Int]
+            if let rn = o.optional("runsOn") {
+                guard case let .array(items) = rn.value, !items.isEmpty else {
+                    throw v.error(rn, o.childPath("runsOn"), "expected a non-empty array of node type names")
+                }
+                runsOn = try items.enumerated().map { k, item in
+                    let p = o.childPath("runsOn") + "[\(k)]"
+                    return try resolve(try v.string(item, p), in: hardwareNames, node: item, path: p, what: "node type")
+                }
+                for h in runsOn where service[h] == nil && engine == nil {
+                    throw v.error(sNode ?? rn, sPath, "no service time for node type \"\(hardwareNames[h])\", which runsOn lists",
+                                  suggestion: "add \"\(hardwareNames[h])\": {\"dist\": …} to service")
+                }
+            } else {
+                runsOn = keyed.isEmpty ? Array(hardware.indices) : keyed
+            }
+            let fitting = runsOn.filter { h in
+                hardware[h].vcpus >= requires.vcpus && hardware[h].memoryGiB >= requires.memoryGiB && hardware[h].gpus >= requires.gpus
+            }
+            if fitting.isEmpty {
+                let needs = "\(ValueReader.show(requires.vcpus)) vCPU, \(ValueReader.show(requires.memoryGiB)) GiB, \(requires.gpus) GPU"
+                let offered = runsOn.map { h in "\(hardwareNames[h]) has \(ValueReader.show(hardware[h].vcpus)) vCPU, \(ValueReader.show(hardware[h].memoryGiB)) GiB, \(hardware[h].gpus) GPU" }
+                throw v.error(rNode, o.childPath("requires"), "model \"\(m.key)\" fits no node type it may run on: it needs \(needs); \(offered.joined(separator: "; "))",
+                              suggestion: "lower requires, or add a larger node type to hardware and runsOn")
+            }
+            runsOn = runsOn.filter { fitting.contains($0) } // a type it cannot fit on is never chosen
+            var concurrency = try o.optional("concurrency").map { try v.integer($0, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount) } ?? 1
+            if let engine {
+                // The engine takes up to maxSequences requests at once: that is the instance's
+                // concurrency, which the scheduler core routes by.
+                if let c = o.optional("concurrency") {
+                    throw v.error(c, o.childPath("concurrency"), "found a concurrency, but an engine model's concurrency is its engine's maxSequences (\(engine.maxSequences))",
+                                  suggestion: "remove \"concurrency\", or set engine.maxSequences")
+                }
+                concurrency = engine.maxSequences
+                if requires.gpus < engine.profile.gpus {
+                    throw v.error(rNode, o.childPath("requires") + ".gpus",
+                                  "the engine's profile \"\(engine.profile.name)\" runs on \(engine.profile.gpus) GPU(s), so the model needs at least that many, found \(requires.gpus)",
+                                  suggestion: "set requires.gpus to \(engine.profile.gpus)")
+                }
+            }
+            // Default queue depth 10,000: Knative's activator breaker queue (autoscalers.md §3.3,
+            // pkg/activator/net/throttler.go breakerQueueDepth).
+            let queueLimit = try o.optional("queueLimit").map { try v.integer($0, o.childPath("queueLimit"), max: 1_000_000_000) } ?? 10_000
+            var base = ModelDefinition(name: m.key, version: version, image: image, initTime: initTime, load: load, requires: requires,
+                                       runsOn: runsOn, service: service, serverlessService: serverlessService,
+                                       concurrency: concurrency, queueLimit: queueLimit)
+            base.weightsGB = try o.optional("weightsGB").map { try v.number($0, o.childPath("weightsGB"), min: 0) }
+            base.warmup = try o.optional("warmup").map { try v.distribution($0, o.childPath("warmup")) } ?? .constant(0)
+            base.worker = try o.optional("worker").map { try decodeWorker($0, path: o.childPath("worker")) }
+            base.engine = engine
+            var variants: [ModelDefinition] = []
+            if let vNode = o.optional("versions") {
+                guard let version else {
+                    throw v.error(vNode, o.childPath("versions"), "a model with other versions needs its own \"version\" label",
+                                  suggestion: "add \"version\": \"1\" to model \"\(m.key)\"")
+                }
+                for vm in try namedMembers(vNode, o.childPath("versions"), what: "versions") {
+                    guard vm.key != version else {
+                        throw ScenarioError(file: file, line: vm.line, column: vm.column, path: ObjectReader.join(o.childPath("versions"), vm.key),
+                                            message: "version \"\(vm.key)\" is the model's own version: another version needs another label", suggestion: "give the new version another label")
+                    }
+                    variants.append(try decodeVersion(vm.value, path: ObjectReader.join(o.childPath("versions"), vm.key), label: vm.key, base: base, hardware: hardware))
+                }
+            }
+            var rollout: RolloutSpec?
+            if let rNode = o.optional("rollout") {
+                rollout = try decodeRollout(rNode, path: o.childPath("rollout"), versions: variants.map { $0.version! })
+            }
+            try o.finish()
+            return (base, variants, rollout)
+        }
+        // Versions become models of their own ("name@version") after the declared ones, so
+        // the declared models keep their indices.
+        var models = decoded.map(\.0)
+        for (k, entry) in decoded.enumerated() {
+            var group = [k]
+            for variant in entry.1 {
+                var model = variant
+                model.variantOf = k
+                group.append(models.count)
+                models.append(model)
+            }
+            if group.count > 1 {
+                models[k].variantGroup = group
+                for g in group.dropFirst() { models[g].variantGroup = group }
+            }
+            if var rollout = entry.2 {
+                rollout.model = k
+                rollout.variant = group[1 + entry.1.firstIndex { $0.version == rollout.version }!]
+                rollouts.append(rollout)
+            }
+        }
+        return models
+    }
+
+    /// service: one distribution for every node type, or an object keyed by node type (plus
+    /// "serverless" for provider-hosted capacity).
+    func decodeService(_ sNode: JSONNode, _ sPath: String, hardware: [HardwareType]) throws -> (service: [DistributionSpec?], serverless: DistributionSpec?, keyed: [Int]) {
+        let hardwareNames = hardware.map(\.name)
+        var service = [DistributionSpec?](repeating: nil, count: hardware.count)
+        var serverlessService: DistributionSpec?
+        var keyed: [Int] = []
+        if case let .object(sMembers) = sNode.value, !sMembers.contains(where: { $0.key == "dist" }) {
+            for sm in sMembers {
+                let p = ObjectReader.join(sPath, sm.key)
+                let d = try v.distribution(sm.value, p)
+                if sm.key == "serverless" { serverlessService = d; continue }
+                guard let h = hardwareNames.firstIndex(of: sm.key) else {
+                    throw ScenarioError(file: file, line: sm.line, column: sm.column, path: p,
+                                        message: "unknown node type \"\(sm.key)\"",
+                                        suggestion: Suggest.hint(for: sm.key, in: hardwareNames + ["serverless"], noun: "node types are"))
+                }
+                service[h] = d
+                keyed.append(h)
+            }
+        } else {
+            let d = try v.distribution(sNode, sPath)
+            for h in hardware.indices { service[h] = d }
+            serverlessService = d
+        }
+        return (service, serverlessService, keyed)
+    }
+
+    /// One entry of a model's `versions`: what differs from the model (image, init, load,
+    /// weights, warm-up, service, concurrency); everything else is the model's.
+    /// A model's (or version's) `image`: `{"name": n, "pull": distribution, "sizeGB": x}`.
+    func decodeImage(_ node: JSONNode, path: String) throws -> ImageSpec {
+        var io = try ObjectReader(node, path: path, file: file)
+        let name = try v.string(try io.required("name", expected: "the image name"), io.childPath("name"))
+        let pull = try io.optional("pull").map { try v.distribution($0, io.childPath("pull")) } ?? .constant(0)
+        let size = try io.optional("sizeGB").map { try v.number($0, io.childPath("sizeGB"), min: 0) }
+        try io.finish()
+        return ImageSpec(name: name, pull: pull, sizeGB: size)
+    }
+
+    func decodeVersion(_ node: JSONNode, path: String, label: String, base: ModelDefinition, hardware: [HardwareType]) throws -> ModelDefinition {
+        var o = try ObjectReader(node, path: path, file: file)
+        var model = base
+        model.name = base.name + "@" + label
+        model.version = label
+        if let i = o.optional("image") { model.image = try decodeImage(i, path: o.childPath("image")) }
+        if let n = o.optional("init") { model.initTime = try v.distribution(n, o.childPath("init")) }
+        if let n = o.optional("load") { model.load = try v.distribution(n, o.childPath("load")) }
+        if let n = o.optional("weightsGB") { model.weightsGB = try v.number(n, o.childPath("weightsGB"), min: 0) }
+        if let n = o.optional("warmup") { model.warmup = try v.distribution(n, o.childPath("warmup")) }
+        if let n = o.optional("worker") { model.worker = try decodeWorker(n, path: o.childPath("worker")) }
+        if let n = o.optional("service") {
+            let (service, serverless, _) = try decodeService(n, o.childPath("service"), hardware: hardware)
+            for h in base.runsOn where service[h] == nil {
+                throw v.error(n, o.childPath("service"), "no service time for node type \"\(hardware[h].name)\", which the model runs on",
+                              suggestion: "add \"\(hardware[h].name)\": {\"dist\": …} to service")
+            }
+            model.service = service
+            model.serverlessService = serverless ?? base.serverlessService
+        }
+        if let n = o.optional("concurrency") {
+            if let engine = model.engine {
+                throw v.error(n, o.childPath("concurrency"), "found a concurrency, but an engine model's concurrency is its engine's maxSequences (\(engine.maxSequences)), for every version",
+                              suggestion: "remove \"concurrency\"")
+            }
+            model.concurrency = try v.integer(n, o.childPath("concurrency"), min: 1, max: ValueReader.largestCount)
+        }
+        try o.finish()
+        return model
+    }
+
+    /// `rollout`: `{"to": version, "steps": [{"at": t, "weight": percent}, …]}` (canary: the new
+    /// version's share of traffic from each time on) or `{"to": version, "strategy":
+    /// "blue-green", "at": t}` (the new version is started at full size beside the old one and
+    /// takes all traffic once it is ready).
+    func decodeRollout(_ node: JSONNode, path: String, versions: [String]) throws -> RolloutSpec {
+        var o = try ObjectReader(node, path: path, file: file)
+        let toNode = try o.required("to", expected: "the version to roll out (a key of versions)")
+        let to = try { () throws -> String in
+            if case let .number(x) = toNode.value { return ValueReader.show(x) }
+            return try v.string(toNode, o.childPath("to"))
+        }()
+        guard versions.contains(to) else {
+            throw v.error(toNode, o.childPath("to"), versions.isEmpty ? "the model has no other version to roll out" : "unknown version \"\(to)\"",
+                          suggestion: versions.isEmpty ? "add \"versions\": {\"\(to)\": {…}} to the model" : Suggest.hint(for: to, in: versions))
+        }
+        let strategyNode = o.optional("strategy")
+        let strategy = try strategyNode.map { try v.string($0, o.childPath("strategy")) } ?? "canary"
+        var spec = RolloutSpec(version: to, blueGreen: false, steps: [])
+        switch strategy {
+        case "canary":
+            let sNode = try o.required("steps", expected: "the canary steps: [{\"at\": time, \"weight\": percent}, …]")
+            guard case let .array(items) = sNode.value, !items.isEmpty else {
+                throw v.error(sNode, o.childPath("steps"), "expected a non-empty array of {\"at\": time, \"weight\": percent}")
+            }
+            for (k, item) in items.enumerated() {
+                var so = try ObjectReader(item, path: o.childPath("steps") + "[\(k)]", file: file)
+                let atNode = try so.required("at", expected: "when the step takes effect")
+                let at = try v.duration(atNode, so.childPath("at"))
+                let weight = try v.number(try so.required("weight", expected: "the new version's share of traffic, in percent"), so.childPath("weight"), min: 0, max: 100)
+                try so.finish()
+                if let last = spec.steps.last, at <= last.at {
+                    throw v.error(atNode, so.childPath("at"), "steps must be in increasing time order")
+                }
+                spec.steps.append(RolloutStep(at: at, weight: weight))
+            }
+        case "blue-green":
+            let at = try v.duration(try o.required("at", expected: "when the new version starts"), o.childPath("at"))
+            spec.blueGreen = true
+            spec.steps = [RolloutStep(at: at, weight: 100)]
+        default:
+            throw v.error(strategyNode!, o.childPath("strategy"), "unknown rollout strategy \"\(strategy)\"",
+                          suggestion: Suggest.hint(for: strategy, in: ["canary", "blue-green"]))
+        }
+        try o.finish()
+        return spec
+    }
+
+    // MARK: Pipelines
+
+    func decodePipelines(_ node: JSONNode, modelNames: [String]) throws -> [Pipeline] {
+        let members = try namedMembers(node, "$.pipelines", what: "pipelines")
+        return try members.map { m in
+            let path = ObjectReader.join("$.pipelines", m.key)
+            if case .object = m.value.value { return try decodeGraph(m.value, path: path, name: m.key, modelNames: modelNames) }
+            guard case let .array(items) = m.value.value, !items.isEmpty else {
+                throw v.error(m.value, path, "expected a non-empty array of model names, in order, or a graph {\"model\": [models it waits for], …}")
+            }
+            let stages = try items.enumerated().map { k, item in
+                try resolve(try v.string(item, "\(path)[\(k)]"), in: modelNames, node: item, path: "\(path)[\(k)]", what: "model")
+            }
+            return Pipeline(name: m.key, stages: stages)
+        }
+    }
+
+    /// A graph pipeline: `{"ocr": [], "layout": [], "ner": ["ocr"], "summary": ["ner", "layout"]}`
+    /// — each key a model (a stage), each value the stages it waits for.
+    func decodeGraph(_ node: JSONNode, path: String, name: String, modelNames: [String]) throws -> Pipeline {
+        let members = try namedMembers(node, path, what: "stages")
+        guard !members.isEmpty else { throw v.error(node, path, "a pipeline graph needs at least one stage") }
+        let stageNames = members.map(\.key)
+        let stages = try members.map { m in
+            try resolve(m.key, in: modelNames, node: m.value, path: ObjectReader.join(path, m.key), what: "model")
+        }
+        let dependencies: [[Int]] = try members.map { m in
+            let p = ObjectReader.join(path, m.key)
+            guard case let .array(items) = m.value.value else {
+                throw v.error(m.value, p, "expected an array of the stages \"\(m.key)\" waits for ([] for none)")
+            }
+            return try items.enumerated().map { k, item in
+                let ip = "\(p)[\(k)]"
+                let dep = try v.string(item, ip)
+                guard let d = stageNames.firstIndex(of: dep) else {
+                    throw v.error(item, ip, "\"\(dep)\" is not a stage of pipeline \"\(name)\"", suggestion: Suggest.hint(for: dep, in: stageNames, noun: "its stages are"))
+                }
+                guard dep != m.key else { throw v.error(item, ip, "stage \"\(dep)\" cannot wait for itself") }
+                return d
+            }
+        }
+        // Kahn's algorithm: every stage must become ready, else there is a cycle.
+        var indegree = dependencies.map(\.count)
+        var ready = indegree.indices.filter { indegree[$0] == 0 }
+        var done = 0
+        while let s = ready.popLast() {
+            done += 1
+            for (t, deps) in dependencies.enumerated() where deps.contains(s) {
+                indegree[t] -= 1
+                if indegree[t] == 0 { ready.append(t) }
+            }
+        }
+        if done < stages.count {
+            let cyclic = indegree.indices.filter { indegree[$0] > 0 }.map { stageNames[$0] }
+            throw v.error(node, path, "the stages \(cyclic.map { "\"\($0)\"" }.joined(separator: ", ")) wait for each other in a cycle",
+                          suggestion: "remove one of the dependencies between them")
+        }
+        return Pipeline(name: name, stages: stages, dependencies: dependencies)
+    }
+}
