@@ -233,6 +233,18 @@ extension Simulation {
         let t = Int(req[owner].target)
         if s.refused {
             book(target: t) { $0.refused += 1 }
+            // The request ends here, rejected. The core hears that its caller is gone (as for a
+            // timeout) before the service ends, so it releases the request rather than pass it
+            // to a pipeline's next stage; a graph pipeline's other stages are cancelled.
+            if owner != r {
+                if !req[owner].ended {
+                    try refuse(owner)
+                    cancelChildren(of: owner)
+                }
+            } else if !req[r].ended {
+                try refuse(r)
+                core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
+            }
         } else {
             tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(now - s.dispatched) }
             // On provider capacity (one request per instance) the invocation is billed now.
@@ -275,13 +287,13 @@ extension Simulation {
         return true
     }
 
-    /// A request the engine refused (too long for its cache or token budget) ends rejected.
+    /// A request an engine refused (too long for its cache or token budget) ends rejected;
+    /// its slot is freed when the core releases it.
     mutating func refuse(_ r: Int) throws {
         endRequest(r)
         tallyEnd(r) { $0.rejected += 1 }
         intervalRejections += 1
         try logRow(r, outcome: "rejected", reason: "too_long")
-        releaseRequest(r)
     }
 
     /// Request `r` was cut off on engine instance `i` (a reclaimed node): it leaves the

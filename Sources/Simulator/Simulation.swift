@@ -561,7 +561,6 @@ struct Simulation<Policy: ScalingPolicy> {
         let q = req.pointer(r)
         if q.pointee.parent >= 0 { return try stageFinished(r) }
         guard !q.pointee.ended else { return }
-        if anyEngine, r < seq.count, seq[r].refused, seq[r].stamp == q.pointee.id { return try refuse(r) }
         endRequest(r)
         let latency = now - q.pointee.arrival
         let wait = q.pointee.wait

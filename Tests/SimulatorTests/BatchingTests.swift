@@ -122,6 +122,39 @@ final class BatchingTests: XCTestCase {
         XCTAssertEqual(e.refused, 1)
     }
 
+    func testARefusedRequestEndsItsPipelineThere() throws {
+        // Every prompt (5,000 tokens) is over the 4,096-token budget: the engine refuses each,
+        // and neither the chain's next stage nor the graph's other stage serves it.
+        let s = try scenario("""
+        {
+          "name": "refusals", "seed": 2, "duration": "1m",
+          "hardware": { "gpu": { "vcpus": 16, "memoryGiB": 128, "gpus": 1, "pricePerHour": 6 } },
+          "models": {
+            "llm": { "requires": { "vcpus": 4, "memoryGiB": 32, "gpus": 1 },
+                     "engine": { "kind": "continuous-batching", "profile": "llama-2-7b/h100", "maxBatchTokens": 4096 } },
+            "post": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms", "concurrency": 4 }
+          },
+          "pipelines": { "chain": ["llm", "post"], "fan": { "llm": [], "post": [] } },
+          "workload": [
+            { "kind": "poisson", "target": "chain", "rate": 2, "tokens": { "input": 5000, "output": 10 } },
+            { "kind": "poisson", "target": "fan", "rate": 2, "tokens": { "input": 5000, "output": 10 } }
+          ],
+          "plans": { "one": { "policy": "traditional", "nodes": { "gpu": 1 } } }
+        }
+        """)
+        var options = RunOptions()
+        options.interval = 0
+        let r = try Runner.run(s, options: options).plans[0]
+        let chain = r.perTarget[2], fan = r.perTarget[3]
+        XCTAssertGreaterThan(chain.requests, 50)
+        XCTAssertEqual(chain.rejected, chain.requests)
+        XCTAssertEqual(fan.rejected, fan.requests)
+        XCTAssertEqual(r.totals.completed, 0)
+        // The chain's second stage never ran.
+        XCTAssertEqual(r.stageLatency[2][1].count, 0)
+        XCTAssertEqual(r.engine?.refused, chain.requests + fan.requests)
+    }
+
     func testTokenSLOJudgesEachRequestOnTTFTAndTPOT() throws {
         // Alone, TTFT 10 ms and TPOT 10 ms: within a 20 ms / 15 ms SLO; a 5 ms TTFT bound fails it.
         let met = try run(rows: [(1, 100, 10)], slo: #", "ttft": "20ms", "tpot": "15ms", "percentile": 90"#).0
