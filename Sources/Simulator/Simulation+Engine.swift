@@ -144,10 +144,11 @@ extension Simulation {
             }
             return
         }
-        engineTotals.iterations += 1
-        engineTotals.batchSequences += Int64(e.batch.count)
-        intervalEngine.iterations += 1
-        intervalEngine.batchSequences += Int64(e.batch.count)
+        let sequences = Int64(e.batch.count)
+        bookPlanWide {
+            $0.iterations += 1
+            $0.batchSequences += sequences
+        }
         let duration = engine.iterationNanoseconds(prefillTokens: prefillTokens, attention: attention, sequences: decodes, kvTokens: kvTokens)
         events.push(time: now + duration, kind: .engineStep, subject: Int32(i), generation: e.generation)
     }
@@ -275,9 +276,15 @@ extension Simulation {
 
     /// Applies an update to the run's, the interval's and the target's engine figures.
     @inline(__always) mutating func book(target t: Int, _ update: (inout EngineStats) -> Void) {
+        bookPlanWide(update)
+        update(&enginePerTarget[t])
+    }
+
+    /// Applies an update to the run's and the interval's engine figures (what belongs to the
+    /// instances, not to a target: iterations, KV use).
+    @inline(__always) mutating func bookPlanWide(_ update: (inout EngineStats) -> Void) {
         update(&engineTotals)
         update(&intervalEngine)
-        update(&enginePerTarget[t])
     }
 
     /// Whether a completed request met the SLO's token bounds.
@@ -343,11 +350,11 @@ extension Simulation {
 
     /// Books the KV areas up to now; called before blocks are taken or freed.
     @inline(__always) mutating func bookKV() {
-        let dt = Double(now - kvSince)
-        engineTotals.kvUsedArea += Double(kvUsed) * dt
-        engineTotals.kvCapacityArea += Double(kvCapacity) * dt
-        intervalEngine.kvUsedArea += Double(kvUsed) * dt
-        intervalEngine.kvCapacityArea += Double(kvCapacity) * dt
+        let used = Double(kvUsed) * Double(now - kvSince), capacity = Double(kvCapacity) * Double(now - kvSince)
+        bookPlanWide {
+            $0.kvUsedArea += used
+            $0.kvCapacityArea += capacity
+        }
         kvSince = now
     }
 
