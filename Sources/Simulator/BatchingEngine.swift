@@ -120,6 +120,8 @@ struct SequenceRecord {
     var firstToken: Int64 = -1
     /// The engine refused it (longer than the cache or the token budget allows).
     var refused = false
+    /// It is in its instance's engine (waiting, running or about to be handed back).
+    var inEngine = false
     /// For the request id `stamp`: its time to first token and per output token (ns; -1:
     /// none), kept for the SLO check when the request completes.
     var stamp: Int64 = -1

@@ -29,7 +29,8 @@ extension Simulation {
         let q = req.pointer(r)
         let prompt = Swift.max(1, Int(q.pointee.input)), output = Swift.max(1, Int(q.pointee.output))
         let s = seq.pointer(r)
-        s.pointee = SequenceRecord(prompt: Int32(clamping: prompt), output: Int32(clamping: output), dispatched: now, stamp: q.pointee.id)
+        s.pointee = SequenceRecord(prompt: Int32(clamping: prompt), output: Int32(clamping: output), dispatched: now, inEngine: true,
+                                   stamp: q.pointee.id)
         let e = engines[i]!
         if engine.tooLong(prompt: prompt, total: prompt + output) {
             s.pointee.refused = true
@@ -229,6 +230,7 @@ extension Simulation {
     /// Sequence `r` left its engine (done, or refused): its figures are booked and the core is
     /// told its service ended.
     mutating func engineFinished(_ r: Int) throws {
+        seq[r].inEngine = false
         let s = seq[r]
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
         let t = Int(req[owner].target)
@@ -308,6 +310,7 @@ extension Simulation {
     mutating func engineDrop(_ r: Int, from i: Int) {
         guard let e = engines[i] else { return }
         bookKV()
+        seq[r].inEngine = false
         let slot = Int32(r)
         if let at = e.running.firstIndex(of: slot) { e.running.remove(at: at) }
         if let at = e.waiting.firstIndex(of: slot) { e.waiting.remove(at: at) }
@@ -323,6 +326,28 @@ extension Simulation {
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
         let served = now - seq[r].dispatched
         tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(served) }
+    }
+
+    /// Request `r` timed out: its sequences still in an engine (its own, or for a graph
+    /// pipeline its stages') are aborted, as vLLM aborts a request whose client went away;
+    /// their blocks are freed and the core, told already, releases them.
+    mutating func abortSequences(of r: Int) throws {
+        if isGraph[Int(req[r].target)] {
+            var c = Int(req[r].firstChild)
+            while c >= 0 {
+                let next = Int(req[c].nextSibling)
+                try abortSequence(c)
+                c = next
+            }
+        } else {
+            try abortSequence(r)
+        }
+    }
+
+    mutating func abortSequence(_ r: Int) throws {
+        guard r < seq.count, seq[r].inEngine, seq[r].stamp == req[r].id else { return }
+        engineDrop(r, from: Int(req[r].instance))
+        try endService(r)
     }
 
     /// Instance slot `i` starts as model `m`: an engine model's instance gets an empty engine

@@ -239,6 +239,7 @@ struct Simulation<Policy: ScalingPolicy> {
                 } else {
                     core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
                 }
+                if anyEngine { try abortSequences(of: r) }
                 try perform()
                 continue
             }

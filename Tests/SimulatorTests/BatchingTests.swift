@@ -15,7 +15,7 @@ final class BatchingTests: XCTestCase {
     /// A scenario of one A100 node and one engine instance, replaying `rows` (seconds,
     /// prompt tokens, output tokens) as an Azure LLM trace.
     func run(rows: [(Double, Int, Int)], engine: String = "", kv: Int = 100_000, profile: String = roundProfile, slo: String = "",
-             requests: Bool = false, interval: Double = 0) throws -> (PlanResult, RunResult, String) {
+             requests: Bool = false, interval: Double = 0, timeout: String = "1h") throws -> (PlanResult, RunResult, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("batching-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -32,7 +32,7 @@ final class BatchingTests: XCTestCase {
           "models": { "llm": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": 1 },
                                "engine": { "kind": "continuous-batching", "profile": \(profile), "kvCacheTokens": \(kv)\(engine) } } },
           "workload": [ { "kind": "trace", "format": "azure-llm", "path": "t.csv", "target": "llm" } ],
-          "slo": { "timeout": "1h"\(slo) },
+          "slo": { "timeout": "\(timeout)"\(slo) },
           "plans": { "one": { "policy": "traditional", "nodes": { "gpu.a100": 1 }, "instances": { "llm": 1 } } }
         }
         """, directory: folder.path)
@@ -153,6 +153,21 @@ final class BatchingTests: XCTestCase {
         // The chain's second stage never ran.
         XCTAssertEqual(r.stageLatency[2][1].count, 0)
         XCTAssertEqual(r.engine?.refused, chain.requests + fan.requests)
+    }
+
+    func testATimedOutRequestIsAbortedAndFreesItsBlocks() throws {
+        // 300 output tokens at 10 ms a step take 3 s; the caller leaves after 1 s: the engine
+        // aborts the sequence then (as vLLM does when the client disconnects), after its
+        // prefill and 99 decode steps, instead of running the other 200.
+        let (r, _, _) = try run(rows: [(1, 100, 300)], timeout: "1s")
+        let e = try XCTUnwrap(r.engine)
+        XCTAssertEqual(r.totals.timedOut, 1)
+        XCTAssertEqual(e.outputTokens, 0)
+        XCTAssertEqual(e.iterations, 100)
+        // The instance is free again: a later request is served as if alone.
+        let (later, _, _) = try run(rows: [(1, 100, 300), (5, 100, 10)], timeout: "1s")
+        XCTAssertEqual(later.totals.completed, 1)
+        XCTAssertEqual(Double(try XCTUnwrap(later.engine?.ttft.maximum)) / 1e6, 10, accuracy: 0.01)
     }
 
     func testTokenSLOJudgesEachRequestOnTTFTAndTPOT() throws {
