@@ -122,6 +122,10 @@ public enum HTMLReport {
             body += "<div class=\"sub\">\(esc(TerminalTable.money(r.value("cost_per_1k_requests_usd")))) per 1,000 requests</div>"
             body += "<div class=\"sub\">p99 \(esc(TerminalTable.duration(r.value("latency_p99_s"))))"
             if let a = r.value("slo_attainment") { body += " · \(CSVNumber.fixed(a * 100, 1)) % within SLO" }
+            if let ttft = r.value("ttft_p90_s") {
+                // An LLM plan: what its users feel first, the wait for the first token and the pace after.
+                body += "</div><div class=\"sub\">TTFT p90 \(esc(TerminalTable.duration(ttft))) · TPOT p90 \(esc(TerminalTable.duration(r.value("tpot_p90_s"))))"
+            }
             body += "</div><div class=\"sub\">\(Int64(r.value("cold_starts") ?? 0)) cold starts · \(Int64((r.value("rejected") ?? 0) + (r.value("timed_out") ?? 0))) failed requests</div></div>\n"
         }
         body += "</div>\n</section>\n"

@@ -208,6 +208,7 @@ final class BatchingTests: XCTestCase {
         let html = HTMLReport.run(result, gates: [])
         XCTAssertTrue(html.contains("Time to first token"))
         XCTAssertTrue(html.contains("KV cache in use"))
+        XCTAssertTrue(html.contains("TTFT p90 40.0 ms"), "the plan's card")
     }
 
     func testBundledProfilesAreSizedAndOrdered() throws {
