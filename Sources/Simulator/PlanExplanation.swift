@@ -146,8 +146,34 @@ extension PlanBuilder {
                              sv.nodeScanInterval, sv.nodeUnneededTime, sv.scaleDownDelayAfterAdd)
             }
         }
+        explainEngines(&e, s, used: used)
         explainSpot(&e, s, plan)
         return e
+    }
+
+    /// LLM models' engines: their limits, the KV cache as sized, and how requests reach them.
+    static func explainEngines(_ e: inout PlanExplanation, _ s: Scenario, used: [Bool]) {
+        for (m, model) in s.models.enumerated() where used[m] {
+            guard let engine = model.engine else { continue }
+            let name = model.name, p = engine.profile
+            e.add("LLM engine", "\(name): profile", p.name, p.source)
+            e.add("LLM engine", "\(name): max sequences", String(engine.maxSequences), "set or default 256 (vLLM max_num_seqs); the instance's concurrency")
+            e.add("LLM engine", "\(name): max batch tokens", String(engine.maxBatchTokens), "set or default 4,096 (vLLM max_num_batched_tokens for a 4k context)")
+            let blocks = engine.kvBlocks
+            let cache = "\(blocks * engine.blockTokens) tokens (\(blocks) blocks of \(engine.blockTokens))"
+            if engine.kvCacheTokens != nil {
+                e.add("LLM engine", "\(name): KV cache", cache, "set")
+            } else {
+                e.add("LLM engine", "\(name): KV cache", cache,
+                      "auto: \(p.gpus) × \(show(p.gpuMemoryGiB)) GiB × \(show(EngineSpec.gpuMemoryUtilization)) − \(show(p.weightsGiB)) GiB, ÷ \(show(p.kvBytesPerToken)) bytes per token (vLLM gpu_memory_utilization)")
+            }
+            e.add("LLM engine", "\(name): admission watermark", "\(Int((EngineSpec.watermark * Double(blocks)).rounded(.down))) blocks kept free",
+                  "default: 1 % (vLLM v0 block manager)")
+            e.add("LLM engine", "\(name): scheduling", engine.chunkedPrefill ? "chunked prefill (decodes first, then prompt chunks)" : "prefill-only admission iterations (vLLM v0)",
+                  "set or default: no chunked prefill")
+            e.add("LLM engine", "\(name): preemption", engine.preemption.rawValue, "set or default: recompute (vLLM)")
+            e.add("LLM engine", "\(name): routing", "least-loaded instance (fewest requests in flight)", "headroom: a least-request balancer in front of LLM servers")
+        }
     }
 
     /// Spot node types the plan may run on: how they are reclaimed and what the plan does.

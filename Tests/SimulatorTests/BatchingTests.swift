@@ -3,6 +3,7 @@ import XCTest
 import Scenario
 @testable import Simulator
 import Reports
+import Planning
 
 /// The LLM engine (continuous batching): exact cases on a profile of round numbers, the KV
 /// cache's bookkeeping under preemption, and the comparison with Vidur's figures.
@@ -293,6 +294,16 @@ final class BatchingTests: XCTestCase {
         XCTAssertGreaterThan(interrupted, 0)
         XCTAssertGreaterThan(preempted, 0)
         XCTAssertGreaterThan(coldStarts, 0)
+    }
+
+    func testExplainPlanShowsTheEngineAsItRuns() throws {
+        let s = try scenario(Self.vidurScenario(rate: 4, seed: 1))
+        let lines = try PlanBuilder.explain(s, planIndex: 0).lines.filter { $0.section == "LLM engine" }
+        let cache = try XCTUnwrap(lines.first { $0.name == "llama: KV cache" })
+        XCTAssertEqual(cache.value, "118784 tokens (7424 blocks of 16)")
+        XCTAssertTrue(cache.origin.hasPrefix("auto: 1 × 80 GiB × 0.9 − 14 GiB"), cache.origin)
+        XCTAssertEqual(lines.first { $0.name == "llama: max sequences" }?.value, "128")
+        XCTAssertEqual(lines.first { $0.name == "llama: admission watermark" }?.value, "74 blocks kept free")
     }
 
     // MARK: Against Vidur
