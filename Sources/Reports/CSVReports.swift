@@ -29,6 +29,9 @@ public enum CSVReports {
     /// Columns of requests.csv.
     public static let requestColumns = ["plan", "id", "caller", "target", "model", "version", "arrival_s", "start_s", "end_s",
                                         "outcome", "cold", "node", "instance", "reason"]
+    /// Columns requests.csv gains when a model has an engine (the simulator's request log
+    /// writes them in this order).
+    public static let requestEngineColumns = ["ttft_s", "tpot_s"]
 
     public static let integerMetrics: Set<String> = ["requests", "completed", "rejected", "timed_out", "cold_starts", "instances_max", "nodes_max", "instance_starts",
                                                             "training_jobs", "training_completed", "training_preemptions", "requests_during_training",
@@ -46,8 +49,11 @@ public enum CSVReports {
         run.scenario.hasEngine ? "," + EngineMetric.names.joined(separator: ",") : ""
     }
 
-    static func engineFields(_ values: [Double?]) -> [String] {
-        zip(EngineMetric.names, values).map { number($1, integer: EngineMetric.integers.contains($0)) }
+    /// The engine columns' cells (`EngineMetric.names` order); all empty for nil (a plan,
+    /// target or interval no engine served).
+    public static func engineFields(_ values: [Double?]?) -> [String] {
+        guard let values else { return [String](repeating: "", count: EngineMetric.names.count) }
+        return zip(EngineMetric.names, values).map { number($1, integer: EngineMetric.integers.contains($0)) }
     }
 
     public static func summary(_ run: RunResult) -> String {
@@ -60,9 +66,7 @@ public enum CSVReports {
             }
             fields += row.rejectedByReason.map { String($0) }
             fields.append(CSVNumber.fixed(row.endTime, 6))
-            if run.scenario.hasEngine {
-                fields += engineFields(row.engineValues ?? [Double?](repeating: nil, count: EngineMetric.names.count))
-            }
+            if run.scenario.hasEngine { fields += engineFields(row.engineValues) }
             out += fields.joined(separator: ",") + "\n"
         }
         return out
@@ -72,7 +76,7 @@ public enum CSVReports {
         var out = targetColumns.joined(separator: ",") + engineHeader(run) + "\n"
         let names = run.scenario.targetNames
         let hasEngine = run.scenario.hasEngine
-        let noEngine = hasEngine ? engineFields([Double?](repeating: nil, count: EngineMetric.names.count)) : []
+        let noEngine = hasEngine ? engineFields(nil) : []
         for plan in run.plans {
             for (t, stats) in plan.perTarget.enumerated() where stats.requests > 0 {
                 var fields = [CSVNumber.field(run.scenario.name), CSVNumber.field(plan.plan), CSVNumber.field(names[t]),
@@ -82,8 +86,8 @@ public enum CSVReports {
                 if hasEngine {
                     // Only targets an engine served have engine figures.
                     let served = run.scenario.stages(of: TargetRef(index: t)).contains { run.scenario.models[$0].engine != nil }
-                    fields += served && t < plan.enginePerTarget.count
-                        ? engineFields(plan.enginePerTarget[t].columns(seconds: plan.endTime, planWide: false)) : noEngine
+                    fields += engineFields(served && t < plan.enginePerTarget.count
+                                           ? plan.enginePerTarget[t].columns(seconds: plan.endTime, planWide: false) : nil)
                 }
                 out += fields.joined(separator: ",") + "\n"
                 // A pipeline's stages: each stage's latency (queue, cold start and service) over
@@ -172,7 +176,6 @@ public enum CSVReports {
     public static func timeseries(_ run: RunResult) -> String {
         var out = timeseriesColumns.joined(separator: ",") + engineHeader(run) + "\n"
         let hasEngine = run.scenario.hasEngine
-        let noEngine = [Double?](repeating: nil, count: EngineMetric.names.count)
         out.reserveCapacity(run.plans.reduce(0) { $0 + $1.timeseries.count } * 180)
         for plan in run.plans {
             let prefix = CSVNumber.field(run.scenario.name) + "," + CSVNumber.field(plan.plan) + ","
@@ -197,7 +200,7 @@ public enum CSVReports {
                 if hasEngine {
                     // Over the interval: TTFT and TPOT of requests completed in it, output tokens
                     // per second, KV use and batch size averaged over it.
-                    for field in engineFields(r.engine ?? noEngine) {
+                    for field in engineFields(r.engine) {
                         out += ","
                         out += field
                     }

@@ -149,18 +149,6 @@ public struct EngineStats: Sendable {
 
     public init() {}
 
-    public mutating func merge(_ other: EngineStats) {
-        ttft.merge(other.ttft)
-        tpot.merge(other.tpot)
-        outputTokens += other.outputTokens
-        preemptions += other.preemptions
-        refused += other.refused
-        iterations += other.iterations
-        batchSequences += other.batchSequences
-        kvUsedArea += other.kvUsedArea
-        kvCapacityArea += other.kvCapacityArea
-    }
-
     /// Mean sequences per iteration, and the time-average share of the KV cache in use.
     public var batchSizeMean: Double? { iterations > 0 ? Double(batchSequences) / Double(iterations) : nil }
     public var kvUtilisation: Double? { kvCapacityArea > 0 ? kvUsedArea / kvCapacityArea : nil }

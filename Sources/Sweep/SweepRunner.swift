@@ -74,12 +74,7 @@ public enum SweepRunner {
             }
             fields.append(r.hasSLO ? (Summary.meetsSLO(r, percentile: scenario.slo.percentile) ? "1" : "0") : "")
             fields += ["", ""]
-            if scenario.hasEngine {
-                let values = summary.engineValues ?? [Double?](repeating: nil, count: EngineMetric.names.count)
-                for (name, value) in zip(EngineMetric.names, values) {
-                    fields.append(CSVReports.number(value, integer: EngineMetric.integers.contains(name)))
-                }
-            }
+            if scenario.hasEngine { fields += CSVReports.engineFields(summary.engineValues) }
             rows.append(fields)
         }
         return rows
