@@ -66,15 +66,14 @@ extension ScenarioDecoder {
         // Prefill: points {"tokens", "time"}, or base + perToken; optional perTokenSquared.
         let pNode = try o.required("prefill", expected: "{\"base\": d, \"perToken\": d} or {\"points\": [{\"tokens\": n, \"time\": d}, …]}")
         var po = try ObjectReader(pNode, path: o.childPath("prefill"), file: file)
-        let prefill = try curve(&po, xKey: "tokens", lineKeys: ("base", "perToken"))
+        let prefill = try curve(&po, xKey: "tokens", lineKeys: ("base", "perToken")).curve
         let attention = try po.optional("perTokenSquared").map { try signedDuration($0, po.childPath("perTokenSquared")) } ?? 0
         try po.finish()
         // Decode: points {"sequences", "kvTokens", "time"} plus perKVToken, or base +
         // perSequence + perKVToken.
         let dNode = try o.required("decode", expected: "{\"base\": d, \"perSequence\": d, \"perKVToken\": d} or {\"points\": [{\"sequences\": n, \"kvTokens\": n, \"time\": d}, …], \"perKVToken\": d}")
         var dobj = try ObjectReader(dNode, path: o.childPath("decode"), file: file)
-        var kvCurve = Curve(intercept: 0, slope: 0)
-        let decode = try curve(&dobj, xKey: "sequences", lineKeys: ("base", "perSequence"), extraKey: "kvTokens", extra: &kvCurve)
+        let (decode, kvCurve) = try curve(&dobj, xKey: "sequences", lineKeys: ("base", "perSequence"), extraKey: "kvTokens")
         let perKV = try dobj.optional("perKVToken").map { try signedDuration($0, dobj.childPath("perKVToken")) } ?? 0
         try dobj.finish()
         let gpus = try o.optional("gpus").map { try v.integer($0, o.childPath("gpus"), min: 1, max: 1024) } ?? 1
@@ -83,18 +82,16 @@ extension ScenarioDecoder {
         let kvBytes = try o.optional("kvBytesPerToken").map { try v.number($0, o.childPath("kvBytesPerToken"), min: 0, exclusiveMin: true, max: 1e12) } ?? 1
         try o.finish()
         return IterationProfile(name: "inline", source: "the scenario (\(path))", prefill: prefill, prefillAttention: attention,
-                                decode: decode, decodeKV: kvCurve, perKVToken: perKV,
+                                decode: decode, decodeKV: kvCurve ?? Curve(intercept: 0, slope: 0), perKVToken: perKV,
                                 gpus: gpus, gpuMemoryGiB: memory, weightsGiB: weights, kvBytesPerToken: kvBytes)
     }
 
     /// A curve given either as `points` (objects with `xKey` and `time`, increasing in `xKey`)
-    /// or as a line (`lineKeys`: intercept and slope durations).
-    private func curve(_ o: inout ObjectReader, xKey: String, lineKeys: (String, String)) throws -> Curve {
-        var unused = Curve(intercept: 0, slope: 0)
-        return try curve(&o, xKey: xKey, lineKeys: lineKeys, extraKey: nil, extra: &unused)
-    }
-
-    private func curve(_ o: inout ObjectReader, xKey: String, lineKeys: (String, String), extraKey: String?, extra: inout Curve) throws -> Curve {
+    /// or as a line (`lineKeys`: intercept and slope durations). With `extraKey`, each point
+    /// also gives a second value, returned as a curve of its own over the same `xKey` (nil for
+    /// a line).
+    private func curve(_ o: inout ObjectReader, xKey: String, lineKeys: (String, String),
+                       extraKey: String? = nil) throws -> (curve: Curve, extra: Curve?) {
         if let pts = o.optional("points") {
             // Asked for (so they count as known keys), and refused beside points.
             let line = [lineKeys.0, lineKeys.1].filter { o.optional($0) != nil }
@@ -119,14 +116,12 @@ extension ScenarioDecoder {
                 ys.append(try v.duration(try io.required("time", expected: "the iteration's duration"), io.childPath("time")))
                 try io.finish()
             }
-            if extraKey != nil { extra = Curve(x: xs, y: es) }
-            return Curve(x: xs, y: ys)
+            return (Curve(x: xs, y: ys), extraKey != nil ? Curve(x: xs, y: es) : nil)
         }
-        _ = o.optional("points")   // a known key here too
         let base = try o.required(lineKeys.0, expected: "a duration (or give points)")
         let slope = try o.required(lineKeys.1, expected: "a duration per unit")
-        return Curve(intercept: try v.duration(base, o.childPath(lineKeys.0)),
-                     slope: try signedDuration(slope, o.childPath(lineKeys.1)))
+        return (Curve(intercept: try v.duration(base, o.childPath(lineKeys.0)),
+                      slope: try signedDuration(slope, o.childPath(lineKeys.1))), nil)
     }
 
     /// A duration that may be negative (a fitted coefficient: "-0.95ms").
