@@ -52,8 +52,8 @@ final class Call: @unchecked Sendable {
     var lastStage: (response: HTTPResponse, functionError: Bool)?
     /// The first stage that answered with an error status, which becomes the client's answer.
     var stageError: (response: HTTPResponse, functionError: Bool)?
-    /// Models that served its stages, in order.
-    var models: [Int] = []
+    /// The model that served its latest stage (-1: none yet).
+    var lastModel = -1
     /// How it ended, for the audit trail (set on the executor when it does).
     var outcome = ""
     var reason = ""
@@ -133,14 +133,23 @@ extension Call {
     /// The client's answer: the first stage that failed, else the last stage's.
     func clientAnswer() -> HTTPResponse {
         guard let (response, functionError) = stageError ?? lastStage else { return .error(502, "no stage answered") }
-        var answer = HTTPResponse(status: response.status, headers: response.headers.filter { h in
-            HTTPRequest.isOne(of: ["content-type", "cache-control", "content-encoding"], h.name)
-                || (h.name.utf8.count > 2 && HTTPRequest.sameName(String(h.name.prefix(2)), "x-"))
-        }, body: response.body)
-        if functionError && style == .kserve { answer.status = 500 }
-        answer.headers.append(("X-Request-Id", id))
-        if cold { answer.headers.append(("Headroom-Cold-Start", "true")) }
-        return answer
+        // One array, sized for what is added: its growth was two allocations an answer.
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(response.headers.count + 2)
+        for h in response.headers where HTTPRequest.isOne(of: Call.passedBack, h.name) || Call.isExtension(h.name) { headers.append(h) }
+        headers.append(("X-Request-Id", id))
+        if cold { headers.append(("Headroom-Cold-Start", "true")) }
+        return HTTPResponse(status: functionError && style == .kserve ? 500 : response.status, headers: headers, body: response.body)
+    }
+
+    /// A worker's answer headers the client gets, besides `x-…` ones.
+    static let passedBack = ["content-type", "cache-control", "content-encoding"]
+
+    /// Whether a header name is an `x-…` extension (ASCII case-insensitive).
+    static func isExtension(_ name: String) -> Bool {
+        var u = name.utf8.makeIterator()
+        guard let a = u.next(), a | 0x20 == UInt8(ascii: "x"), u.next() == UInt8(ascii: "-"), u.next() != nil else { return false }
+        return true
     }
 
 }

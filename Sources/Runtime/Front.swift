@@ -64,6 +64,13 @@ final class Front: @unchecked Sendable {
     /// The answer, or nil when `respond` will be called later.
     private func route(_ request: HTTPRequest, loop: EventLoop, respond: @escaping Respond) -> HTTPResponse? {
         let path = request.path
+        // The request path first: a POST to a KServe infer path is read in place, without the
+        // array of segments the general routing below builds (seven allocations a request).
+        if request.method == "POST", let (name, version) = Front.inferPath(path) {
+            infer(request, target: Front.decoded(name), version: version.map(Front.decoded), style: .kserve,
+                  query: String(request.query), loop: loop, respond: respond)
+            return nil
+        }
         let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst().map { String(decoding: $0, as: UTF8.self) }
         let query = String(request.query)
         func only(_ method: String, _ body: () -> HTTPResponse?) -> HTTPResponse? {
@@ -138,6 +145,41 @@ final class Front: @unchecked Sendable {
 
     struct Refusal: Error { let response: HTTPResponse }
 
+    /// The model name and version of `/v2/models/{name}/infer` or
+    /// `/v2/models/{name}/versions/{version}/infer` (segments still %-encoded); nil for any
+    /// other path, which the general routing then answers as before.
+    static func inferPath(_ path: Substring) -> (name: String, version: String?)? {
+        if let found = path.utf8.withContiguousStorageIfAvailable({ inferPath(bytes: $0) }) { return found }
+        return Array(path.utf8).withUnsafeBufferPointer { inferPath(bytes: $0) }
+    }
+
+    private static func inferPath(bytes b: UnsafeBufferPointer<UInt8>) -> (name: String, version: String?)? {
+        let slash = UInt8(ascii: "/")
+        /// The end of the segment that starts at `from` (the next slash, or the end).
+        func segmentEnd(_ from: Int) -> Int {
+            var i = from
+            while i < b.count && b[i] != slash { i += 1 }
+            return i
+        }
+        func equals(_ from: Int, _ to: Int, _ word: StaticString) -> Bool {
+            to - from == word.utf8CodeUnitCount && memcmp(b.baseAddress! + from, word.utf8Start, to - from) == 0
+        }
+        func text(_ from: Int, _ to: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self) }
+        let prefix: StaticString = "/v2/models/"
+        guard b.count > prefix.utf8CodeUnitCount, equals(0, prefix.utf8CodeUnitCount, prefix) else { return nil }
+        let name = prefix.utf8CodeUnitCount
+        let nameEnd = segmentEnd(name)
+        guard nameEnd > name, nameEnd < b.count else { return nil }
+        let second = nameEnd + 1, secondEnd = segmentEnd(second)
+        if secondEnd == b.count && equals(second, secondEnd, "infer") { return (text(name, nameEnd), nil) }
+        guard secondEnd < b.count, equals(second, secondEnd, "versions") else { return nil }
+        let version = secondEnd + 1, versionEnd = segmentEnd(version)
+        guard versionEnd > version, versionEnd < b.count else { return nil }
+        let last = versionEnd + 1, lastEnd = segmentEnd(last)
+        guard lastEnd == b.count, equals(last, lastEnd, "infer") else { return nil }
+        return (text(name, nameEnd), text(version, versionEnd))
+    }
+
     /// A path segment decoded (only when it has a %-escape: decoding costs).
     static func decoded(_ segment: String) -> String {
         segment.utf8.contains(UInt8(ascii: "%")) ? (segment.removingPercentEncoding ?? segment) : segment
@@ -166,16 +208,32 @@ final class Front: @unchecked Sendable {
     static let forwarded: [String] = ["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
                                          "x-amzn-trace-id", "inference-header-content-length"]
 
+    /// Whether a header is one of `forwarded`, found by its length first (a request's every
+    /// header against all eight names cost ~850 instructions a request).
+    static func isForwarded(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 6: return HTTPRequest.sameName(name, "accept")
+        case 10: return HTTPRequest.sameName(name, "tracestate")
+        case 11: return HTTPRequest.sameName(name, "traceparent")
+        case 12: return HTTPRequest.sameName(name, "content-type")
+        case 15: return HTTPRequest.sameName(name, "accept-encoding") || HTTPRequest.sameName(name, "x-amzn-trace-id")
+        case 16: return HTTPRequest.sameName(name, "content-encoding")
+        case 31: return HTTPRequest.sameName(name, "inference-header-content-length")
+        default: return false
+        }
+    }
+
     /// Authenticates, resolves and submits an inference request; `respond` gets its answer.
     func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String,
                loop: EventLoop, respond: @escaping Respond) {
         let arrival = MonotonicClock.nanoseconds()
         let arrivalUnix = audit == nil ? 0 : AuditLog.nowMicros()
         let n = ids.withLock { $0 += 1; return $0 }
-        let id = "\(bootID)-\(String(n, radix: 16))"
-        var callerName = request.header("headroom-caller") ?? ""
+        // Concatenated, not interpolated: an id of up to 15 bytes stays a small string.
+        let id = bootID + "-" + String(n, radix: 16)
+        let headerCaller = request.header("headroom-caller") ?? ""
         /// The answer, with its audit record when the trail is kept.
-        func answer(_ response: HTTPResponse, outcome: String, reason: String, stages: [AuditRecord.Stage] = []) -> HTTPResponse {
+        func answer(_ response: HTTPResponse, caller callerName: String, outcome: String, reason: String, stages: [AuditRecord.Stage] = []) -> HTTPResponse {
             guard let audit else { return response }
             let end = AuditLog.nowMicros()
             let endMono = MonotonicClock.nanoseconds()
@@ -190,40 +248,41 @@ final class Front: @unchecked Sendable {
         if let keys {
             guard let presented = AccessKeys.presented(in: request) else {
                 return respond(answer(.error(401, "an API key is required: send it as Authorization: Bearer <key> or x-api-key", headers: [("WWW-Authenticate", "Bearer")]),
-                                      outcome: "refused", reason: "unauthenticated"))
+                                      caller: headerCaller, outcome: "refused", reason: "unauthenticated"))
             }
             guard let e = keys.authenticate(presented) else {
                 return respond(answer(.error(401, "unknown API key", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")]),
-                                      outcome: "refused", reason: "unauthenticated"))
+                                      caller: headerCaller, outcome: "refused", reason: "unauthenticated"))
             }
             entry = e
-            callerName = e.caller
         }
+        let callerName = entry?.caller ?? headerCaller
         let target: Int
         switch resolve(name, version: version) {
-        case let .failure(e): return respond(answer(e.response, outcome: "refused", reason: "unknown_target"))
+        case let .failure(e): return respond(answer(e.response, caller: callerName, outcome: "refused", reason: "unknown_target"))
         case let .success(t): target = t
         }
         if let entry, !AccessKeys.allows(entry, target: name, version: version) {
             let what = version.map { "version \($0) of \(name)" } ?? name
-            return respond(answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), outcome: "refused", reason: "forbidden"))
+            return respond(answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), caller: callerName, outcome: "refused", reason: "forbidden"))
         }
         let caller = callerName.isEmpty ? anonymous : host.callerID(callerName)
-        let headers = request.headers.filter { HTTPRequest.isOne(of: Front.forwarded, $0.name) }
+        let headers = request.headers.filter { Front.isForwarded($0.name) }
         if let graph = graphs[target] {
             // A graph's stages are orchestrated by waiting threads (one per stage in flight).
             let finish = Unchecked(answer)
             Thread.detachNewThread { [self] in
                 let (response, stages, outcome, reason) = inferGraph(graph, target: target, caller: caller, id: id, query: query, headers: headers,
                                                                      body: request.body, style: style)
-                respond(finish.value(response, outcome, reason, stages))
+                respond(finish.value(response, callerName, outcome, reason, stages))
             }
             return
         }
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
                         arrival: arrival, timeout: timeout, logsStages: audit != nil)
+        guard audit != nil else { return drive(call, loop: loop, respond) }   // no record to add: no closure to make
         drive(call, loop: loop) { response in
-            respond(answer(response, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))
+            respond(answer(response, caller: callerName, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))
         }
     }
 
@@ -234,7 +293,10 @@ final class Front: @unchecked Sendable {
         // The sink runs inside `call.post`, so the call is alive there; the task it queues
         // holds the call until the loop has handled the event. (A strong capture would be a
         // cycle: the call keeps its sink.)
-        call.sink = { [unowned call, self] event in loop.execute { self.step(call, event, loop: loop) } }
+        call.sink = { [unowned call, self] event in
+            let held = call   // strong: an unowned capture would stay unowned in the task
+            loop.execute { self.step(held, event, loop: loop) }
+        }
         host.submit(call)
     }
 
@@ -253,7 +315,8 @@ final class Front: @unchecked Sendable {
             endpoint.invokeAsync(stage, deadline: call.deadline, loop: loop) { [self] outcome in
                 switch outcome {
                 case let .answered(response, functionError):
-                    if let recorder, let model = call.models.last {
+                    if let recorder, call.lastModel >= 0 {
+                        let model = call.lastModel
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
                     }
                     host.stageAnswered(call, response, functionError: functionError)
@@ -291,7 +354,8 @@ final class Front: @unchecked Sendable {
                 let sent = MonotonicClock.nanoseconds()
                 switch endpoint.invoke(stage, deadline: call.deadline) {
                 case let .answered(response, functionError):
-                    if let recorder, let model = call.models.last {
+                    if let recorder, call.lastModel >= 0 {
+                        let model = call.lastModel
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
                     }
                     host.stageAnswered(call, response, functionError: functionError)

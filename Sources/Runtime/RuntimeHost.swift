@@ -115,8 +115,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     let functionNames: [String]
     /// Requests' deadlines in arrival order (see `armDeadline`), and each request slot's
     /// generation, so an entry of a request that ended is recognised.
-    struct Deadline { var time: Int64; var slot: Int32; var generation: UInt32 }
-    var deadlines = Deque<Deadline>()
+    var deadlines = Deque<RequestDeadline>()
     var slotGeneration: [UInt32] = []
     /// Warm instances started with the plan, for start-up to wait on.
     let warmStarts = DispatchGroup()
@@ -288,14 +287,14 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
             held += 1
             while slotGeneration.count <= r { slotGeneration.append(0) }
             slotGeneration[r] &+= 1
-            armDeadline(Deadline(time: call.deadline, slot: Int32(r), generation: slotGeneration[r]))
+            armDeadline(RequestDeadline(time: call.deadline, slot: Int32(r), generation: slotGeneration[r]))
             feed(.requestArrived(RequestID(r), target: TargetID(call.target), caller: CallerID(call.caller)))
         }
     }
 
     /// Deadlines need no heap: every request has the same timeout, so they come in arrival
     /// order (a FIFO, as in the simulator); one timer is armed for the earliest.
-    func armDeadline(_ d: Deadline) {
+    func armDeadline(_ d: RequestDeadline) {
         deadlines.append(d)
         if deadlines.count == 1 { scheduleDeadlineCheck(at: d.time) }
     }
@@ -348,7 +347,7 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     func dispatch(request r: Int, instance i: Int, cold: Bool) {
         guard let call = calls[r], let inst = instances[i], let endpoint = inst.endpoint else { return }
         if cold { call.cold = true }
-        call.models.append(inst.model)
+        call.lastModel = inst.model
         let model = scenario.models[inst.model]
         if call.logsStages { call.noteStage(AuditRecord.Stage(model: functionNames[inst.model], version: model.version ?? "", instance: "i\(i)",
                                          node: inst.node >= 0 ? "\(scenario.hardware[nodes[inst.node]?.type ?? 0].name)#\(inst.node)" : "",
@@ -441,7 +440,8 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     func count(_ call: Call, _ outcome: Metrics.Outcome) {
         if call.isStage { return }
         var version: Int32 = -1
-        if let m = call.models.last, scenario.models[m].variantOf != nil || !scenario.models[m].variantGroup.isEmpty { version = Int32(m) }
+        let m = call.lastModel
+        if m >= 0, scenario.models[m].variantOf != nil || !scenario.models[m].variantGroup.isEmpty { version = Int32(m) }
         metrics.requests[Metrics.RequestKey(target: Int32(call.target), version: version, caller: Int32(call.caller), outcome: outcome), default: 0] += 1
     }
 
@@ -453,6 +453,11 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
 
     var inFlight: Int { executor.sync { held } }
 }
+
+/// A request's deadline as the host files it (see `RuntimeHost.armDeadline`): the slot's
+/// generation tells an entry of a request that ended from its slot's next request. Outside the
+/// generic host, so its queue is a concrete type (nested, every use looked up its metadata).
+struct RequestDeadline { var time: Int64; var slot: Int32; var generation: UInt32 }
 
 /// An error of the runtime, with a message for the user.
 public struct RuntimeError: RaisedError, CustomStringConvertible {

@@ -234,6 +234,29 @@ final class ServeTests: RuntimeTestCase {
         XCTAssertEqual(Date().timeIntervalSince(began), 1, accuracy: 0.6)
     }
 
+    /// A connection's one timer is armed while it idles, under the long idle timeout; a head
+    /// that begins later and stalls is still cut at the shorter head timeout, and a connection
+    /// that stays idle is closed at the idle timeout.
+    func testDeadlineMovedEarlierIsKeptAndIdleConnectionsClose() throws {
+        let s = try scenario(models: [("echo", model(httpWorker()))], plans: "\"reserved\": {\"policy\": \"traditional\", \"nodes\": {\"cpu\": 1}}")
+        var limits = HTTPLimits()
+        limits.idleTimeout = 2
+        limits.headTimeout = 0.5
+        let server = try start(s, plan: "reserved", limits: limits)
+        let idle = try Socket.connect(server.address, timeout: 2)
+        let stalled = try Socket.connect(server.address, timeout: 2)
+        let began = Date()
+        usleep(300_000)
+        try stalled.write(Array("POST /v2/models/echo/infer HTTP/1.1\r\nHost: x\r\n".utf8))
+        let reply = try? HTTPConnection(socket: stalled).readResponse(method: "POST", deadline: MonotonicClock.nanoseconds() + 5_000_000_000)
+        XCTAssertEqual(reply?.status, 408)
+        XCTAssertEqual(Date().timeIntervalSince(began), 0.8, accuracy: 0.35, "cut at the head timeout after its head began")
+        var byte: UInt8 = 0
+        let n = try idle.read(into: &byte, count: 1, deadline: MonotonicClock.nanoseconds() + 5_000_000_000)
+        XCTAssertEqual(n, 0, "the idle connection is closed")
+        XCTAssertEqual(Date().timeIntervalSince(began), 2, accuracy: 0.5, "closed at the idle timeout")
+    }
+
     /// Keep-alive: several requests on one connection.
     func testKeepAliveConnectionServesSeveralRequests() throws {
         let s = try scenario(models: [("echo", model(httpWorker()))], plans: "\"reserved\": {\"policy\": \"traditional\", \"nodes\": {\"cpu\": 1}}")

@@ -30,12 +30,20 @@ final class EventLoop: @unchecked Sendable {
     private var running = true
     private var name = "event-loop"
 
+    /// A queued task. Wrapped: a closure stored in an array as itself is re-abstracted to the
+    /// array's generic representation, which allocates a thunk per task (three a request).
+    private struct Task { let run: () -> Void }
+
     // Tasks from other threads, under `mutex`; `signalled` avoids a write per task.
     private var mutex = pthread_mutex_t()
-    private var remote: [() -> Void] = []
+    private var remote: [Task] = []
     private var signalled = false
     /// Tasks from the loop's own thread.
-    private var local: [() -> Void] = []
+    private var local: [Task] = []
+    /// The monotonic clock (ns) when the loop last woke: for deadlines measured in seconds
+    /// (a connection's idle, head and body timeouts), which need no clock read of their own.
+    /// Loop thread only.
+    private(set) var now: Int64 = MonotonicClock.nanoseconds()
     private var timers = TimerHeap()
     private let finished = DispatchSemaphore(value: 0)
     private let started = DispatchSemaphore(value: 0)
@@ -85,11 +93,11 @@ final class EventLoop: @unchecked Sendable {
     /// Runs `task` on the loop, after whatever it is doing now. Any thread.
     func execute(_ task: @escaping () -> Void) {
         if inLoop {
-            local.append(task)
+            local.append(Task(run: task))
             return
         }
         pthread_mutex_lock(&mutex)
-        remote.append(task)
+        remote.append(Task(run: task))
         let signal = !signalled
         signalled = true
         pthread_mutex_unlock(&mutex)
@@ -153,6 +161,7 @@ final class EventLoop: @unchecked Sendable {
             let n = fds.withUnsafeMutableBufferPointer { f in
                 flags.withUnsafeMutableBufferPointer { cel_epoll_wait(epoll, f.baseAddress, $0.baseAddress, Int32($0.count), timeout) }
             }
+            now = MonotonicClock.nanoseconds()
             if n > 0 {
                 for k in 0..<Int(n) {
                     let fd = fds[k]
@@ -173,7 +182,6 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             if timers.nextDeadline != nil {
-                let now = MonotonicClock.nanoseconds()
                 while let t = timers.popDue(now: now) { t.task?() ; t.task = nil }
             }
             runLocal()
@@ -208,7 +216,7 @@ final class EventLoop: @unchecked Sendable {
         while i < local.count {
             let task = local[i]
             i += 1
-            task()
+            task.run()
         }
         local.removeAll(keepingCapacity: true)
     }

@@ -30,6 +30,9 @@ final class LoopHTTPServer: @unchecked Sendable {
     private var drained: DispatchSemaphore?
 
     private let counts = Atomic((open: 0, refused: 0))
+    /// The longest a connection's timer waits before looking at its deadline again: the
+    /// shortest of the timeouts, so no deadline can fall before the timer (ns).
+    let timerStep: Int64
 
     init(address: SocketAddress, limits: HTTPLimits, maxConnections: Int, loop: EventLoop, handler: @escaping Handler) throws {
         listener = try Socket.listen(address)
@@ -38,6 +41,7 @@ final class LoopHTTPServer: @unchecked Sendable {
         self.maxConnections = maxConnections
         self.loop = loop
         self.handler = handler
+        timerStep = Int64(max(0.001, min(limits.idleTimeout, limits.headTimeout, limits.bodyTimeout)) * 1e9)
         let flags = fcntl(listener.fd, F_GETFL)
         _ = fcntl(listener.fd, F_SETFL, flags | O_NONBLOCK)
     }
@@ -164,21 +168,29 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     func armIdle() { setDeadline(.idle, seconds: limits.idleTimeout) }
 
+    /// Moves the deadline (a store per phase, four a request). The one timer is never
+    /// cancelled: it fires at most `server.timerStep` after it was armed and re-arms itself
+    /// until the deadline, so a deadline moved earlier (idle → head) is still caught in time.
+    /// (Cancelling and re-arming it per request left a cancelled timer in the loop's heap for
+    /// each request until its time, and cost two allocations a request.)
     private func setDeadline(_ p: Phase, seconds: Double) {
         phase = p
-        deadline = MonotonicClock.nanoseconds() + Int64(seconds * 1e9)
-        // One timer at a time: when it fires early (the deadline moved on) it re-arms itself.
-        if let t = timer, t.deadline > deadline { t.cancel(); timer = nil }
-        if timer == nil { timer = server.loop.schedule(at: deadline) { [weak self] in self?.timerFired() } }
+        deadline = server.loop.now + Int64(seconds * 1e9)
+        if timer == nil { armTimer(now: server.loop.now) }
+    }
+
+    private func armTimer(now: Int64) {
+        // Strong: `close` cancels the timer, which lets go of the connection.
+        timer = server.loop.schedule(at: min(deadline, now + server.timerStep)) { self.timerFired() }
     }
 
     private func timerFired() {
         timer = nil
         guard !isClosed else { return }
-        if busy { return }   // the handler's timeout applies; the next phase arms a new timer
-        let now = MonotonicClock.nanoseconds()
-        if now < deadline {
-            timer = server.loop.schedule(at: deadline) { [weak self] in self?.timerFired() }
+        let now = server.loop.now
+        if busy || now < deadline {
+            // Busy: the handler's timeout applies; the phase after the answer sets the deadline.
+            armTimer(now: now)
             return
         }
         switch phase {
@@ -240,15 +252,17 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     private func begin(_ request: HTTPRequest) {
         busy = true
         let loop = server.loop
-        server.handler(request, loop) { [weak self] response in
-            loop.execute { self?.finish(request, response) }
+        let keepAlive = request.keepAlive
+        // Strong: the connection lives until it is answered (a closed one ignores the answer).
+        server.handler(request, loop) { response in
+            loop.execute { self.finish(keepAlive: keepAlive, response) }
         }
     }
 
-    private func finish(_ request: HTTPRequest, _ response: HTTPResponse) {
+    private func finish(keepAlive: Bool, _ response: HTTPResponse) {
         guard busy, !isClosed else { return }
         busy = false
-        let close = !request.keepAlive || server.stopping || response.asksToClose
+        let close = !keepAlive || server.stopping || response.asksToClose
         send(response.serialized(close: close), thenClose: close)
     }
 

@@ -33,12 +33,17 @@ final class UpstreamPool: @unchecked Sendable {
     /// Sends `request` and calls `done` (on the loop) with its answer, or when `deadline`
     /// (monotonic ns) passes. A kept-alive connection that turns out closed before any byte of
     /// the answer came is retried once on a new one.
-    func call(_ request: HTTPRequest, deadline: Int64, connectTimeout: Double = 5, _ done: @escaping (Outcome) -> Void) {
-        let bytes = request.serialized(host: host)
+    /// `extra`: one more header field, written after the request's own.
+    func call(_ request: HTTPRequest, extra: (name: String, value: String)? = nil, deadline: Int64, connectTimeout: Double = 5,
+              _ done: @escaping (Outcome) -> Void) {
+        let bytes = request.serialized(host: host, extra: extra)
         send(bytes, method: request.method, deadline: deadline, connectTimeout: connectTimeout, retry: true, done)
     }
 
-    private func send(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retry: Bool, _ done: @escaping (Outcome) -> Void) {
+    /// Sends on an idle connection (or a new one). `retry`: when that connection was kept
+    /// alive and fails before any byte of the answer, the connection sends it once more on a
+    /// new one (`resend`) instead of reporting the failure.
+    fileprivate func send(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retry: Bool, _ done: @escaping (Outcome) -> Void) {
         if isClosed { return done(.failed("the endpoint is closed")) }
         let connection: UpstreamConnection
         let reused: Bool
@@ -53,13 +58,7 @@ final class UpstreamPool: @unchecked Sendable {
             }
             reused = false
         }
-        connection.start(bytes, method: method, deadline: deadline) { [weak self] outcome in
-            if case .failed = outcome, reused, retry, connection.answerBegan == false, let self {
-                self.send(bytes, method: method, deadline: deadline, connectTimeout: connectTimeout, retry: false, done)
-                return
-            }
-            done(outcome)
-        }
+        connection.start(bytes, method: method, deadline: deadline, connectTimeout: connectTimeout, retryable: reused && retry, done)
     }
 
     fileprivate func release(_ c: UpstreamConnection) {
@@ -91,9 +90,13 @@ final class UpstreamConnection: EventLoopHandler {
     private var connecting = true
     private var canRead = false
     private var canWrite = false
+    /// The request's bytes, kept until its answer (for a retry); `written` of them are sent.
     private var out: [UInt8] = []
     private var written = 0
     private var method = "POST"
+    private var connectTimeout = 5.0
+    /// A failure before the answer began sends the request again on a new connection.
+    private var retryable = false
     private var done: ((UpstreamPool.Outcome) -> Void)?
     private var deadline: Int64 = 0
     private var timer: LoopTimer?
@@ -122,10 +125,13 @@ final class UpstreamConnection: EventLoopHandler {
     }
 
     /// Sends a request's bytes and waits (on the loop) for the answer.
-    func start(_ bytes: [UInt8], method: String, deadline: Int64, _ done: @escaping (UpstreamPool.Outcome) -> Void) {
+    func start(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retryable: Bool,
+               _ done: @escaping (UpstreamPool.Outcome) -> Void) {
         out = bytes
         written = 0
         self.method = method
+        self.connectTimeout = connectTimeout
+        self.retryable = retryable
         self.done = done
         answerBegan = false
         arm(connecting ? min(deadline, connectDeadline) : deadline)
@@ -154,14 +160,15 @@ final class UpstreamConnection: EventLoopHandler {
     private func arm(_ at: Int64) {
         due = at
         if let t = timer, t.deadline > at { t.cancel(); timer = nil }
-        if timer == nil { timer = pool.loop.schedule(at: at) { [weak self] in self?.timerFired() } }
+        // Strong: `close` cancels the timer, which lets go of the connection.
+        if timer == nil { timer = pool.loop.schedule(at: at) { self.timerFired() } }
     }
 
     private func timerFired() {
         timer = nil
         guard !isClosed, done != nil else { return }
         if MonotonicClock.nanoseconds() < due {
-            timer = pool.loop.schedule(at: due) { [weak self] in self?.timerFired() }
+            timer = pool.loop.schedule(at: due) { self.timerFired() }
             return
         }
         if connecting {
@@ -182,7 +189,7 @@ final class UpstreamConnection: EventLoopHandler {
             if done != nil { arm(deadline) }
         }
         canWrite = true
-        if written < out.count { flush() }
+        if written < out.count { flush() }   // else the answer is awaited (or none is)
     }
 
     func readable(peerClosed: Bool) {
@@ -201,7 +208,7 @@ final class UpstreamConnection: EventLoopHandler {
     private func flush() {
         if canWrite && written < out.count {
             switch http.send(out, written: &written) {
-            case .all: out = []; written = 0
+            case .all: break
             case .wouldBlock: canWrite = false
             case let .failed(why): return finish(.failed(why))
             }
@@ -239,6 +246,8 @@ final class UpstreamConnection: EventLoopHandler {
                 let keep = !response.asksToClose && !http.eof
                 let done = self.done!
                 self.done = nil
+                out = []
+                written = 0
                 if keep && http.start == http.end {
                     pool.release(self)
                 } else {
@@ -266,6 +275,10 @@ final class UpstreamConnection: EventLoopHandler {
         let done = self.done
         self.done = nil
         close()
+        if case .failed = outcome, retryable, !answerBegan, let done {
+            // A kept-alive connection the worker had closed: once more, on a new one.
+            return pool.send(out, method: method, deadline: deadline, connectTimeout: connectTimeout, retry: false, done)
+        }
         done?(outcome)
     }
 

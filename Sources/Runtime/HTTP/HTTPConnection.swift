@@ -162,17 +162,22 @@ public final class HTTPConnection: @unchecked Sendable {
             guard total <= limits.headerBytes, headers.count < limits.headerCount else {
                 throw HTTPReadError.malformed(status: 431, message: "more than \(limits.headerCount) header fields or \(limits.headerBytes) bytes of them")
             }
-            // name ":" OWS value OWS, with no white space in the name (RFC 9112 §5).
-            var colon = -1
-            for i in line {
-                let b = buffer[i]
-                if b == 58 { colon = i; break }
-                if Self.isSpace(b) { break }
+            // name ":" OWS value OWS, with no white space in the name (RFC 9112 §5). Scanned
+            // in the buffer's storage: indexing the buffer, a class's property, byte by byte
+            // costs an exclusivity check per byte.
+            let (colon, from, to) = buffer.withUnsafeBufferPointer { b -> (Int, Int, Int) in
+                var colon = -1
+                for i in line {
+                    if b[i] == 58 { colon = i; break }
+                    if Self.isSpace(b[i]) { break }
+                }
+                guard colon > line.lowerBound else { return (-1, 0, 0) }
+                var from = colon + 1, to = line.upperBound
+                while from < to && Self.isSpace(b[from]) { from += 1 }
+                while to > from && Self.isSpace(b[to - 1]) { to -= 1 }
+                return (colon, from, to)
             }
             guard colon > line.lowerBound else { throw HTTPReadError.malformed(status: 400, message: "malformed header line") }
-            var from = colon + 1, to = line.upperBound
-            while from < to && Self.isSpace(buffer[from]) { from += 1 }
-            while to > from && Self.isSpace(buffer[to - 1]) { to -= 1 }
             headers.append((text(line.lowerBound..<colon), text(from..<to)))
         }
     }
@@ -235,11 +240,13 @@ public final class HTTPConnection: @unchecked Sendable {
     /// Reads one request. Waits `limits.idleTimeout` for it to begin, then `headTimeout` for
     /// its head and `bodyTimeout` for its body.
     public func readRequest(limits: HTTPLimits) throws -> HTTPRequest {
-        let now = MonotonicClock.nanoseconds()
+        // Parsing what an event loop buffered waits for nothing (its timers keep the time):
+        // no clock is read.
+        let now = nonblocking ? 0 : MonotonicClock.nanoseconds()
         if start == end {
             guard try fill(deadline: now + Int64(limits.idleTimeout * 1e9)) else { throw HTTPReadError.closed }
         }
-        let headDeadline = MonotonicClock.nanoseconds() + Int64(limits.headTimeout * 1e9)
+        let headDeadline = nonblocking ? 0 : MonotonicClock.nanoseconds() + Int64(limits.headTimeout * 1e9)
         do {
             return try readRequestBegun(limits: limits, headDeadline: headDeadline)
         } catch HTTPReadError.timeout {
@@ -256,16 +263,20 @@ public final class HTTPConnection: @unchecked Sendable {
         }
         // method SP request-target SP HTTP-version, single spaces (RFC 9112 §3).
         let malformed = HTTPReadError.malformed(status: 400, message: "malformed request line")
-        var spaces = (-1, -1)
-        for i in line where buffer[i] == 32 {
-            if spaces.0 < 0 { spaces.0 = i } else if spaces.1 < 0 { spaces.1 = i } else { throw malformed }
+        let valid = buffer.withUnsafeBufferPointer { b -> (Int, Int)? in
+            var spaces = (-1, -1)
+            for i in line where b[i] == 32 {
+                if spaces.0 < 0 { spaces.0 = i } else if spaces.1 < 0 { spaces.1 = i } else { return nil }
+            }
+            let (s1, s2) = spaces
+            guard s1 > line.lowerBound, s2 > s1 + 1, s2 < line.upperBound,
+                  b[line.lowerBound..<s1].allSatisfy({ $0 >= 65 && $0 <= 90 }),   // an upper-case token
+                  b[s1 + 1] == 47 || (s2 == s1 + 2 && b[s1 + 1] == 42) else {   // "/…" or "*"
+                return nil
+            }
+            return spaces
         }
-        let (s1, s2) = spaces
-        guard s1 > line.lowerBound, s2 > s1 + 1, s2 < line.upperBound,
-              buffer[line.lowerBound..<s1].allSatisfy({ $0 >= 65 && $0 <= 90 }),   // an upper-case token
-              buffer[s1 + 1] == 47 || (s2 == s1 + 2 && buffer[s1 + 1] == 42) else {   // "/…" or "*"
-            throw malformed
-        }
+        guard let (s1, s2) = valid else { throw malformed }
         let version = text(s2 + 1..<line.upperBound)
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
             throw HTTPReadError.malformed(status: 505, message: "only HTTP/1.1 and HTTP/1.0 are served")
@@ -280,7 +291,7 @@ public final class HTTPConnection: @unchecked Sendable {
             continueSent = true
             try? socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
-        let body = try readBody(headers: headers, limit: limits.body, deadline: MonotonicClock.nanoseconds() + Int64(limits.bodyTimeout * 1e9), untilClose: false)
+        let body = try readBody(headers: headers, limit: limits.body, deadline: nonblocking ? 0 : MonotonicClock.nanoseconds() + Int64(limits.bodyTimeout * 1e9), untilClose: false)
         continueSent = false
         return HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
     }
@@ -292,16 +303,17 @@ public final class HTTPConnection: @unchecked Sendable {
         }
         // HTTP-version SP 3DIGIT SP [reason] (RFC 9112 §4).
         let line = try readLineRange(limit: limits.requestLine, deadline: deadline, tooLong: .malformed(status: 502, message: "status line too long"))
-        let prefix: [UInt8] = Array("HTTP/1.".utf8)
         let l = line.lowerBound
         var status = 0
-        let valid = line.count >= 12 && buffer[l..<l + 7].elementsEqual(prefix) && buffer[l + 8] == 32
-            && (line.count == 12 || buffer[l + 12] == 32)
-            && buffer[l + 9..<l + 12].allSatisfy { b in
-                guard b >= 48 && b <= 57 else { return false }
-                status = status * 10 + Int(b - 48)
+        let valid = line.count >= 12 && buffer.withUnsafeBufferPointer { b in
+            let prefix: StaticString = "HTTP/1."
+            guard memcmp(b.baseAddress! + l, prefix.utf8Start, 7) == 0, b[l + 8] == 32, line.count == 12 || b[l + 12] == 32 else { return false }
+            return b[l + 9..<l + 12].allSatisfy { d in
+                guard d >= 48 && d <= 57 else { return false }
+                status = status * 10 + Int(d - 48)
                 return true
             }
+        }
         guard valid, status >= 100 else {
             throw HTTPReadError.malformed(status: 502, message: "malformed status line \"\(text(line).prefix(80))\"")
         }
