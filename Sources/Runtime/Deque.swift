@@ -18,6 +18,22 @@ struct Deque<Element> {
         count += 1
     }
 
+    /// Keeps the elements for which `keep` is true, in order, and drops the others.
+    ///
+    /// - Complexity: O(n).
+    mutating func keep(where keep: (Element) -> Bool) {
+        var kept = 0
+        for k in 0..<count {
+            let e = ring[(head + k) % ring.count]!
+            if keep(e) {
+                ring[(head + kept) % ring.count] = e
+                kept += 1
+            }
+        }
+        for k in kept..<count { ring[(head + k) % ring.count] = nil }
+        count = kept
+    }
+
     /// - Complexity: O(1).
     @discardableResult mutating func removeFirst() -> Element {
         let e = ring[head]!

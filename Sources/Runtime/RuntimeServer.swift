@@ -137,6 +137,9 @@ public final class RuntimeServer: @unchecked Sendable {
 
     /// Requests the runtime holds now.
     public var inFlight: Int { host.inFlight }
+
+    /// Requests' deadlines the host has filed (held requests' and some ended ones').
+    var deadlinesFiled: Int { host.deadlinesFiled }
     /// The metrics text, as `GET /metrics` gives it.
     public var metricsText: String { host.metricsText() }
 

@@ -175,6 +175,27 @@ final class ServeTests: RuntimeTestCase {
         XCTAssertEqual(metric(server, "headroom_requests_total{target=\"echo\",version=\"\",caller=\"\",outcome=\"timed_out\"}"), 1)
     }
 
+    /// Requests that end before their deadline do not pile up in the deadline FIFO (it kept
+    /// every request of the last timeout: memory grew with rate × timeout), and a request that
+    /// hangs after many compactions of it still times out, while one that is answered does not.
+    func testDeadlinesOfEndedRequestsAreDroppedAndTimeoutsStillFire() throws {
+        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 4))],
+                             plans: "\"reserved\": {\"policy\": \"traditional\", \"nodes\": {\"cpu\": 1}}", timeout: "2s")
+        let server = try start(s, plan: "reserved")
+        let client = HTTPClient(address: server.address, keep: 1)
+        defer { client.closeAll() }
+        for k in 0..<400 {
+            guard case let .answered(r) = client.call(HTTPRequest(method: "POST", target: "/v2/models/echo/infer", body: Array("{\"k\": \(k)}".utf8)),
+                                                      deadline: MonotonicClock.nanoseconds() + 5_000_000_000) else { return XCTFail("call \(k)") }
+            XCTAssertEqual(r.status, 200)
+        }
+        XCTAssertLessThanOrEqual(server.deadlinesFiled, 2 * server.inFlight + 65, "400 answered requests, deadlines still filed")
+        let began = Date()
+        XCTAssertEqual(call(server, "/v2/models/echo/infer", body: "{\"sleep\": 30}")?.status, 504)
+        XCTAssertEqual(Date().timeIntervalSince(began), 2, accuracy: 0.7)
+        XCTAssertEqual(metric(server, "headroom_requests_total{target=\"echo\",version=\"\",caller=\"\",outcome=\"timed_out\"}"), 1)
+    }
+
     /// Over capacity: a full queue answers 429 with Retry-After.
     func testOverCapacityIs429WithRetryAfter() throws {
         let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 1, queueLimit: 0))],

@@ -1,0 +1,46 @@
+import XCTest
+@testable import Runtime
+
+/// The runtime's FIFO against an array, over random appends, removals and compactions.
+final class DequeTests: XCTestCase {
+    func testMatchesAnArrayUnderRandomOperations() {
+        for seed in 0..<40 {
+            var rng = SplitMix(seed: UInt64(seed))
+            var deque = Deque<Int>()
+            var reference: [Int] = []
+            var next = 0
+            for _ in 0..<2_000 {
+                switch rng.next() % 10 {
+                case 0..<5:
+                    deque.append(next)
+                    reference.append(next)
+                    next += 1
+                case 5..<8:
+                    if !reference.isEmpty { XCTAssertEqual(deque.removeFirst(), reference.removeFirst()) }
+                default:
+                    let modulus = Int(rng.next() % 4) + 2
+                    deque.keep { $0 % modulus != 0 }
+                    reference.removeAll { $0 % modulus == 0 }
+                }
+                XCTAssertEqual(deque.count, reference.count)
+                XCTAssertEqual(deque.first, reference.first)
+            }
+            var drained: [Int] = []
+            while deque.count > 0 { drained.append(deque.removeFirst()) }
+            XCTAssertEqual(drained, reference, "seed \(seed)")
+        }
+    }
+}
+
+/// SplitMix64: a seeded generator for the test's operations.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
