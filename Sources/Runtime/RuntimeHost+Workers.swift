@@ -89,9 +89,12 @@ extension RuntimeHost {
         var env = placement.environment
         env.append(("HEADROOM_MODEL", model.name))
         env.append(("HEADROOM_INSTANCE", String(i)))
-        let endpoint: WorkerEndpoint
+        // Made before the process and closed if the process cannot be started: a Lambda
+        // endpoint is a listening socket with a thread (each failed start leaked both).
+        var made: WorkerEndpoint?
         let spawnedAt = MonotonicClock.nanoseconds()
         do {
+            let endpoint: WorkerEndpoint
             switch spec.contract {
             case .http:
                 let port = try freeLoopbackPort()
@@ -107,6 +110,7 @@ extension RuntimeHost {
                 env.append(("AWS_REGION", "local"))
                 endpoint = api
             }
+            made = endpoint
             env.append(contentsOf: spec.environment)
             let process = try WorkerProcess(command: resolvedCommand(spec), environment: env, directory: workingDirectory(spec),
                                             cpus: placement.cpus) { [self] status in workerExited(i, generation: generation, status: status) }
@@ -131,6 +135,7 @@ extension RuntimeHost {
                 }
             }
         } catch {
+            made?.close()
             executor.async { [self] in
                 guard isCurrent(i, generation) else { return }
                 say("instance \(i) \(model.name): the worker could not be started: \(error)")

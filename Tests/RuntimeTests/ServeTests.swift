@@ -162,6 +162,22 @@ final class ServeTests: RuntimeTestCase {
         XCTAssertGreaterThanOrEqual(metric(server, "headroom_worker_failures_total{model=\"stuck\"}") ?? 0, 1)
     }
 
+    /// A Lambda worker whose command cannot be started: serving refuses to start, saying
+    /// why, and the Runtime API endpoint made for the instance is closed (each failed start
+    /// used to leave its listening socket and thread behind).
+    func testWorkerThatCannotBeStartedLeavesNothingOpen() throws {
+        let before = LambdaRuntimeAPI.open.load
+        let s = try scenario(models: [("gone", model(lambdaWorker(python: "/nonexistent/python3")))],
+                             plans: "\"reserved\": {\"policy\": \"traditional\", \"nodes\": {\"cpu\": 1}}")
+        XCTAssertThrowsError(try start(s, plan: "reserved")) { error in
+            XCTAssertTrue("\(error)".contains("could not be started") || "\(error)".contains("nonexistent"), "\(error)")
+        }
+        // The core may have started a replacement before serving gave up: it fails the same way.
+        let until = Date().addingTimeInterval(5)
+        while LambdaRuntimeAPI.open.load > before && Date() < until { usleep(20_000) }
+        XCTAssertEqual(LambdaRuntimeAPI.open.load, before, "Runtime API endpoints of failed starts still open")
+    }
+
     /// A worker that hangs on a request: 504 at the timeout; other requests are served.
     func testHungRequestTimesOut() throws {
         let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 4))],

@@ -22,6 +22,10 @@ final class LambdaRuntimeAPI: WorkerEndpoint, @unchecked Sendable {
 
     var address: SocketAddress { server.address }
 
+    /// Endpoints listening in this process (each has a socket and a thread until `close`;
+    /// a test checks a failed start gives them back).
+    static let open = Atomic(0)
+
     init(onReady: @escaping @Sendable () -> Void, onInitError: @escaping @Sendable (String) -> Void) throws {
         self.onReady = onReady
         self.onInitError = onInitError
@@ -31,6 +35,7 @@ final class LambdaRuntimeAPI: WorkerEndpoint, @unchecked Sendable {
             self.route(request)
         }
         server.start()
+        LambdaRuntimeAPI.open.withLock { $0 += 1 }
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
@@ -108,9 +113,12 @@ final class LambdaRuntimeAPI: WorkerEndpoint, @unchecked Sendable {
 
     func close() {
         lock.lock()
+        let first = !closed
         closed = true
         lock.broadcast()
         lock.unlock()
+        guard first else { return }
         server.stop(grace: 0)
+        LambdaRuntimeAPI.open.withLock { $0 -= 1 }
     }
 }
