@@ -72,42 +72,11 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     let callerLock = NSLock()
 
     // Instances, by slot (reused by the core after a stop; `generation` tells them apart).
-    struct InstanceRuntime {
-        var generation: UInt64
-        var model: Int
-        var node: Int
-        var warm: Bool
-        var stopping = false
-        var ready = false
-        var process: WorkerProcess?
-        var endpoint: WorkerEndpoint?
-        /// When the core asked for it, and when its process was spawned (monotonic ns).
-        var started: Int64
-        var spawnedAt: Int64 = 0
-        var bootSeconds = 0.0
-        var pullSeconds = 0.0
-        /// Seconds slept before the spawn: the modelled image pull and any crash-loop back-off.
-        var delaySeconds = 0.0
-        /// Started warm with the plan: start-up waits for it.
-        var awaitedAtStart = false
-        var startTimedOut = false
-    }
     var instances: [InstanceRuntime?] = []
     var nextGeneration: UInt64 = 1
     /// Per model: consecutive failures (the crash-loop back-off) since one became ready.
     var failures: [Int]
     // Nodes, by slot.
-    struct NodeRuntime {
-        var generation: UInt64
-        var type: Int
-        var ready: Bool
-        var readyAt: Int64
-        var bootSeconds: Double
-        /// When the core started it (monotonic ns).
-        var since: Int64 = MonotonicClock.nanoseconds()
-        /// Image names pulled onto the node (modelled).
-        var images: Set<String> = []
-    }
     var nodes: [NodeRuntime?] = []
     var timerGeneration: [UInt64] = []
     var metrics: Metrics
@@ -477,6 +446,43 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     var inFlight: Int { executor.sync { held } }
 
     var deadlinesFiled: Int { executor.sync { deadlines.count } }
+}
+
+/// What the host keeps of an instance beside the core: its process, endpoint and timings.
+/// Outside the generic host (as `RequestDeadline` is), so reading one on the request path
+/// looks up no generic metadata (callgrind: 37.8 k → 37.0 k instructions a request).
+struct InstanceRuntime {
+    var generation: UInt64
+    var model: Int
+    var node: Int
+    var warm: Bool
+    var stopping = false
+    var ready = false
+    var process: WorkerProcess?
+    var endpoint: WorkerEndpoint?
+    /// When the core asked for it, and when its process was spawned (monotonic ns).
+    var started: Int64
+    var spawnedAt: Int64 = 0
+    var bootSeconds = 0.0
+    var pullSeconds = 0.0
+    /// Seconds slept before the spawn: the modelled image pull and any crash-loop back-off.
+    var delaySeconds = 0.0
+    /// Started warm with the plan: start-up waits for it.
+    var awaitedAtStart = false
+    var startTimedOut = false
+}
+
+/// What the host keeps of a node beside the core.
+struct NodeRuntime {
+    var generation: UInt64
+    var type: Int
+    var ready: Bool
+    var readyAt: Int64
+    var bootSeconds: Double
+    /// When the core started it (monotonic ns).
+    var since: Int64 = MonotonicClock.nanoseconds()
+    /// Image names pulled onto the node (modelled).
+    var images: Set<String> = []
 }
 
 /// A request's deadline as the host files it (see `RuntimeHost.armDeadline`): the slot's
