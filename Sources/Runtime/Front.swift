@@ -14,6 +14,8 @@ import SchedulerCore
 ///   `…/ready`, `GET /metrics` (Prometheus text).
 final class Front: @unchecked Sendable {
     let host: ServingHost
+    /// The host's request path, specialised for its policy (see `ServingHost.requestPath`).
+    let requestPath: RequestPath
     let scenario: Scenario
     let timeout: Double
     private let ids = Atomic<UInt64>(0)
@@ -35,6 +37,7 @@ final class Front: @unchecked Sendable {
 
     init(host: ServingHost, version: String, keys: AccessKeys? = nil, audit: AuditLog? = nil, recorder: RuntimeRecorder? = nil) {
         self.host = host
+        requestPath = host.requestPath
         self.recorder = recorder
         self.keys = keys
         self.audit = audit
@@ -297,7 +300,7 @@ final class Front: @unchecked Sendable {
             let held = call   // strong: an unowned capture would stay unowned in the task
             loop.execute { self.step(held, event, loop: loop) }
         }
-        host.submit(call)
+        requestPath.submit(call)
     }
 
     private func step(_ call: Call, _ event: Call.Event, loop: EventLoop) {
@@ -319,7 +322,7 @@ final class Front: @unchecked Sendable {
                         let model = call.lastModel
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
                     }
-                    host.stageAnswered(call, response, functionError: functionError)
+                    requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):
                     // The host's deadline timer answers 504; the worker keeps the slot until
                     // it answers, for as long again, else it is stopped and replaced.

@@ -24,6 +24,9 @@ protocol ServingHost: AnyObject, Sendable {
     func modelMetadata(target: Int) -> String
     /// Whether the target has a ready instance for each of its stages (or can start one).
     func isReady(target: Int) -> Bool
+    /// The request path's two entries (`submit`, `stageAnswered`) as closures made where
+    /// the policy type is known, so they run the host's code specialised for it.
+    var requestPath: RequestPath { get }
     /// Requests the host holds.
     var inFlight: Int { get }
     /// Deadlines filed, of requests held and of requests that ended before their deadline
@@ -134,7 +137,14 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
         scenarioFolder = URL(fileURLWithPath: scenario.file).standardizedFileURL.deletingLastPathComponent().path
         origin = MonotonicClock.nanoseconds()
         actions.reserveCapacity(64)
+        // Made here, in the initialiser the plan builder calls with the policy type known:
+        // the closures call the specialised methods. (Through the protocol, the front reached
+        // the unspecialised ones, which look up the core's generic metadata on every input.)
+        requestPath = RequestPath(submit: { [unowned self] in submit($0) },
+                                  stageAnswered: { [unowned self] in stageAnswered($0, $1, functionError: $2) })
     }
+
+    private(set) var requestPath = RequestPath(submit: { _ in }, stageAnswered: { _, _, _ in })
 
     // MARK: The one way into the core
 
@@ -483,6 +493,12 @@ struct NodeRuntime {
     var since: Int64 = MonotonicClock.nanoseconds()
     /// Image names pulled onto the node (modelled).
     var images: Set<String> = []
+}
+
+/// A host's request path: `ServingHost.submit` and `stageAnswered` as closures.
+struct RequestPath: Sendable {
+    let submit: @Sendable (Call) -> Void
+    let stageAnswered: @Sendable (Call, HTTPResponse, Bool) -> Void
 }
 
 /// A request's deadline as the host files it (see `RuntimeHost.armDeadline`): the slot's
