@@ -147,36 +147,36 @@ final class RequestPathTests: XCTestCase {
     /// The worker closes the kept-alive connection when the second request comes: the pool
     /// sends it once more on a new connection, and the caller sees only the answer.
     func testKeptAliveConnectionClosedByTheWorkerIsRetriedOnce() throws {
-        let worker = try FakeWorker { connection, request in
-            connection == 1 ? (request == 1 ? "first" : nil) : "again"
+        try withPool({ connection, request in connection == 1 ? (request == 1 ? "first" : nil) : "again" }) { pool, loop, worker in
+            XCTAssertEqual(body(call(pool, on: loop)), "first")
+            XCTAssertEqual(body(call(pool, on: loop)), "again")
+            XCTAssertEqual(worker.accepted.load, 2)
         }
+    }
+
+    /// A fake worker following `script`, an event loop, and an upstream pool to the worker,
+    /// for `body`; all stopped after it.
+    private func withPool(_ script: @escaping @Sendable (Int, Int) -> String?,
+                          _ body: (UpstreamPool, EventLoop, FakeWorker) throws -> Void) throws {
+        let worker = try FakeWorker(script)
         defer { worker.stop() }
         let loop = try EventLoop()
         loop.start(name: "upstream-test")
         defer { loop.stop() }
         let pool = UpstreamPool(address: SocketAddress(host: "127.0.0.1", port: worker.port), loop: loop)
         defer { pool.close() }
-        XCTAssertEqual(body(call(pool, on: loop)), "first")
-        XCTAssertEqual(body(call(pool, on: loop)), "again")
-        XCTAssertEqual(worker.accepted.load, 2)
+        try body(pool, loop, worker)
     }
 
     /// A worker that closes every connection when a request comes: a fresh connection's
     /// failure is reported as it is, and a kept-alive one's is retried once, not more.
     func testFailuresAreRetriedAtMostOnce() throws {
-        let worker = try FakeWorker { connection, request in
-            connection == 1 && request == 1 ? "first" : nil
+        try withPool({ connection, request in connection == 1 && request == 1 ? "first" : nil }) { pool, loop, worker in
+            XCTAssertEqual(body(call(pool, on: loop)), "first")
+            guard case .failed = call(pool, on: loop) else { return XCTFail("a second failure must be reported") }
+            XCTAssertEqual(worker.accepted.load, 2, "the kept-alive connection's failure is retried on exactly one new connection")
+            guard case .failed = call(pool, on: loop) else { return XCTFail("a fresh connection's failure must be reported") }
+            XCTAssertEqual(worker.accepted.load, 3, "a fresh connection's failure is not retried")
         }
-        defer { worker.stop() }
-        let loop = try EventLoop()
-        loop.start(name: "upstream-test")
-        defer { loop.stop() }
-        let pool = UpstreamPool(address: SocketAddress(host: "127.0.0.1", port: worker.port), loop: loop)
-        defer { pool.close() }
-        XCTAssertEqual(body(call(pool, on: loop)), "first")
-        guard case .failed = call(pool, on: loop) else { return XCTFail("a second failure must be reported") }
-        XCTAssertEqual(worker.accepted.load, 2, "the kept-alive connection's failure is retried on exactly one new connection")
-        guard case .failed = call(pool, on: loop) else { return XCTFail("a fresh connection's failure must be reported") }
-        XCTAssertEqual(worker.accepted.load, 3, "a fresh connection's failure is not retried")
     }
 }
