@@ -41,8 +41,8 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// Sends on an idle connection (or a new one). `retry`: when that connection was kept
-    /// alive and fails before any byte of the answer, the connection sends it once more on a
-    /// new one (`resend`) instead of reporting the failure.
+    /// alive and fails before any byte of the answer, the connection calls this once more
+    /// (with `retry` false, so on a new connection) instead of reporting the failure.
     fileprivate func send(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retry: Bool, _ done: @escaping (Outcome) -> Void) {
         if isClosed { return done(.failed("the endpoint is closed")) }
         let connection: UpstreamConnection
