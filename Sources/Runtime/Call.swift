@@ -136,14 +136,14 @@ extension Call {
         // One array, sized for what is added: its growth was two allocations an answer.
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(response.headers.count + 2)
-        for h in response.headers where HTTPRequest.isOne(of: Call.passedBack, h.name) || Call.isExtension(h.name) { headers.append(h) }
+        for h in response.headers where Call.passedBack.contains(h.name) || Call.isExtension(h.name) { headers.append(h) }
         headers.append(("X-Request-Id", id))
         if cold { headers.append(("Headroom-Cold-Start", "true")) }
         return HTTPResponse(status: functionError && style == .kserve ? 500 : response.status, headers: headers, body: response.body)
     }
 
     /// A worker's answer headers the client gets, besides `x-…` ones.
-    static let passedBack = ["content-type", "cache-control", "content-encoding"]
+    static let passedBack = HeaderNames(["content-type", "cache-control", "content-encoding"])
 
     /// Whether a header name is an `x-…` extension (ASCII case-insensitive).
     static func isExtension(_ name: String) -> Bool {

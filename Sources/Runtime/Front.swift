@@ -208,23 +208,8 @@ final class Front: @unchecked Sendable {
 
     /// Headers passed on to workers: content negotiation and tracing, not hop-by-hop
     /// fields nor credentials.
-    static let forwarded: [String] = ["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
-                                         "x-amzn-trace-id", "inference-header-content-length"]
-
-    /// Whether a header is one of `forwarded`, found by its length first (a request's every
-    /// header against all eight names cost ~850 instructions a request).
-    static func isForwarded(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 6: return HTTPRequest.sameName(name, "accept")
-        case 10: return HTTPRequest.sameName(name, "tracestate")
-        case 11: return HTTPRequest.sameName(name, "traceparent")
-        case 12: return HTTPRequest.sameName(name, "content-type")
-        case 15: return HTTPRequest.sameName(name, "accept-encoding") || HTTPRequest.sameName(name, "x-amzn-trace-id")
-        case 16: return HTTPRequest.sameName(name, "content-encoding")
-        case 31: return HTTPRequest.sameName(name, "inference-header-content-length")
-        default: return false
-        }
-    }
+    static let forwarded = HeaderNames(["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
+                                        "x-amzn-trace-id", "inference-header-content-length"])
 
     /// Authenticates, resolves and submits an inference request; `respond` gets its answer.
     func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String,
@@ -270,7 +255,7 @@ final class Front: @unchecked Sendable {
             return respond(answer(.error(403, "caller \"\(entry.caller)\" may not call \(what)"), caller: callerName, outcome: "refused", reason: "forbidden"))
         }
         let caller = callerName.isEmpty ? anonymous : host.callerID(callerName)
-        let headers = request.headers.filter { Front.isForwarded($0.name) }
+        let headers = request.headers.filter { Front.forwarded.contains($0.name) }
         if let graph = graphs[target] {
             // A graph's stages are orchestrated by waiting threads (one per stage in flight).
             let finish = Unchecked(answer)
