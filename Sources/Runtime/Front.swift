@@ -314,9 +314,10 @@ final class Front: @unchecked Sendable {
                     guard let resume else {
                         return host.workerBroken(instance: instance, generation: generation, why: "invocation \(call.id) timed out")
                     }
+                    let requestPath = self.requestPath
                     resume(MonotonicClock.nanoseconds() + Int64(timeout * 1e9)) { next in
                         switch next {
-                        case let .answered(response, functionError): host.stageAnswered(call, response, functionError: functionError)
+                        case let .answered(response, functionError): requestPath.stageAnswered(call, response, functionError)
                         case .timedOut: host.workerBroken(instance: instance, generation: generation, why: "no answer to request \(call.id) within twice the timeout")
                         case let .failed(why): host.workerBroken(instance: instance, generation: generation, why: why)
                         }
@@ -331,7 +332,7 @@ final class Front: @unchecked Sendable {
     /// Submits the call and serves its stages on this thread until it has an answer (a graph
     /// pipeline's stage, on a thread of its own).
     func drive(_ call: Call) -> HTTPResponse {
-        host.submit(call)
+        requestPath.submit(call)
         while true {
             switch call.next() {
             case let .finished(response):
@@ -346,16 +347,16 @@ final class Front: @unchecked Sendable {
                         let model = call.lastModel
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
                     }
-                    host.stageAnswered(call, response, functionError: functionError)
+                    requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):
                     // The host's deadline timer answers 504; the worker keeps the slot until
                     // it answers, for as long again, else it is stopped and replaced.
-                    let host = self.host
+                    let host = self.host, requestPath = self.requestPath
                     let extra = Int64(timeout * 1e9)
                     if let resume {
                         Thread.detachNewThread {
                             switch resume(MonotonicClock.nanoseconds() + extra) {
-                            case let .answered(response, functionError): host.stageAnswered(call, response, functionError: functionError)
+                            case let .answered(response, functionError): requestPath.stageAnswered(call, response, functionError)
                             case .timedOut: host.workerBroken(instance: instance, generation: generation, why: "no answer to request \(call.id) within twice the timeout")
                             case let .failed(why): host.workerBroken(instance: instance, generation: generation, why: why)
                             }

@@ -6,14 +6,10 @@ import Planning
 /// What the HTTP front needs of a host, whatever its policy type.
 protocol ServingHost: AnyObject, Sendable {
     var scenario: Scenario { get }
-    /// Hands a new request to the core.
-    func submit(_ call: Call)
     /// The caller gave up on a request (a graph pipeline's other stage failed).
     func cancel(_ call: Call)
     /// Counts a graph pipeline's request (its stages are not counted on their own).
     func recordGraph(target: Int, caller: Int, outcome: Metrics.Outcome, latency: Double)
-    /// A worker answered the call's current stage.
-    func stageAnswered(_ call: Call, _ response: HTTPResponse, functionError: Bool)
     /// The connection to an instance's worker broke, or a Lambda invocation ran past its
     /// deadline: the worker is stopped and reported failed.
     func workerBroken(instance: Int, generation: UInt64, why: String)
@@ -24,7 +20,8 @@ protocol ServingHost: AnyObject, Sendable {
     func modelMetadata(target: Int) -> String
     /// Whether the target has a ready instance for each of its stages (or can start one).
     func isReady(target: Int) -> Bool
-    /// The request path's two entries (`submit`, `stageAnswered`) as closures made where
+    /// The way requests come in: hands a new request to the core (`submit`), and reports
+    /// that a worker answered a call's current stage (`stageAnswered`). Closures made where
     /// the policy type is known, so they run the host's code specialised for it.
     var requestPath: RequestPath { get }
     /// Requests the host holds.
