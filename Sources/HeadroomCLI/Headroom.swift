@@ -324,6 +324,7 @@ struct RunCommand {
         options.planNames = plans
         options.interval = interval
         options.parallel = !sequential
+        options.drawAhead = true
         if requests { options.requestLogDirectory = staging?.stagingDirectory }
         let display = err.isTerminal ? Progress(sink: err, style: .percent("simulated")) : nil
         if let display {

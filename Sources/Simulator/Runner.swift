@@ -15,6 +15,10 @@ public struct RunOptions: Sendable {
     public var requestLogDirectory: String?
     /// Run plans on all cores.
     public var parallel = true
+    /// Draw synthetic arrivals ahead on a thread of their own when the run's plans leave a
+    /// core idle (`SourcePrefetch`): the same arrivals, sooner. Off for callers that already
+    /// run several simulations at once (sweeps, `check`).
+    public var drawAhead = false
     /// Seeds the draws of service times, cold starts, boots, stock-outs and spot notices
     /// apart from the workload's (nil: the run's seed). Replications with the same arrivals
     /// and other draws use it (`headroom calibrate` pools several to lower the simulation's
@@ -73,12 +77,21 @@ public enum Runner {
         let indices = try selectPlans(scenario, names: options.planNames)
         for k in indices { try PlanBuilder.checkPlan(scenario, planIndex: k) }
         let seed = options.seed ?? scenario.seed
+        var options = options
+        options.drawAhead = drawsAhead(options, plans: indices.count, cores: ProcessInfo.processInfo.activeProcessorCount)
+        let fixed = options
         let plans = try ParallelWork.map(indices.count, parallel: options.parallel) { j in
-            try runPlan(scenario, index: indices[j], seed: seed, options: options, position: j)
+            try runPlan(scenario, index: indices[j], seed: seed, options: fixed, position: j)
         }
         return RunResult(scenario: scenario, seed: seed, plans: plans, planIndices: indices,
                          requestLogs: options.requestLogDirectory.map { dir in indices.map { "\(dir)/requests.\($0).part" } } ?? [],
                          callers: plans.first?.callers ?? [""], versions: plans.first?.versions ?? [""])
+    }
+
+    /// Whether `plans` plans run with `options` on `cores` cores draw their arrivals ahead:
+    /// when asked to, and when the plans running at once leave a core for it.
+    static func drawsAhead(_ options: RunOptions, plans: Int, cores: Int) -> Bool {
+        options.drawAhead && (options.parallel ? Swift.min(plans, cores) : 1) < cores
     }
 
     /// Runs one plan.
@@ -101,6 +114,7 @@ public enum Runner {
                                      speed: options.arrivalSpeed,
                                      sources: sources, callers: callers, versions: versions, log: log)
                 if let p = options.progress { let position = position; sim.progress = { p(position, $0) } }
+                sim.drawAhead = options.drawAhead
                 return try sim.run()
             }
         }

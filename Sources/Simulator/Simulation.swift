@@ -21,6 +21,13 @@ struct Simulation<Policy: ScalingPolicy> {
     /// Arrival sources (a slot table: advanced once per arrival without a copy-on-write check).
     let sources: SlotTable<SourceState>
     var activeSources = 0
+    /// Whether synthetic sources are drawn ahead on threads of their own (`SourcePrefetch`):
+    /// set by the runner when the run leaves a core idle.
+    var drawAhead = false
+    /// By source, while the run's loop runs: the thread drawing it ahead, if any. Held here;
+    /// the loop reaches them through `prefetchRefs`, unretained.
+    var prefetch: [SourcePrefetch?] = []
+    var prefetchRefs: [Unmanaged<SourcePrefetch>?] = []
     let physics: PlanPhysics
     let duration: Int64
     /// The drain ends here at the latest: `Sampler.never` past the duration. Every draw is
@@ -209,6 +216,14 @@ struct Simulation<Policy: ScalingPolicy> {
                 scheduleArrival(k)
             }
         }
+        if drawAhead {
+            prefetch = (0..<sources.count).map { k in
+                !sources[k].exhausted && SourcePrefetch.canDrawAhead(sources[k]) ? SourcePrefetch(sources[k]) : nil
+            }
+            prefetchRefs = prefetch.map { $0.map(Unmanaged.passUnretained) }
+        }
+        // Every way out of the loop (its end, or an error) stops the drawing threads.
+        defer { for p in prefetch { p?.stop() } }
         if interval > 0 { events.push(time: interval, kind: .sample, subject: 0) }
         for j in jobSubmittedAt.indices { events.push(time: jobSubmittedAt[j], kind: .jobSubmitted, subject: Int32(j)) }
         for s in rolloutSteps { events.push(time: s.time, kind: .rolloutStep, subject: Int32(s.rollout), generation: UInt32(s.step)) }
@@ -244,11 +259,12 @@ struct Simulation<Policy: ScalingPolicy> {
                 continue
             }
             guard heapTime <= drainHorizon else { break }   // (Int64.max: nothing left)
+            // The arrivals lane holds only arrivals: they skip `dispatch`'s switch over kinds.
             let event = fromArrivals ? arrivals.pop() : events.pop()
             advanceClock(to: event.time)
             eventCount += 1
             if eventCount & 0x3FFFF == 0, let progress { progress(Swift.min(1, Double(now) / Double(duration))) }
-            try dispatch(event)
+            if fromArrivals { try arrive(from: Int(event.subject)) } else { try dispatch(event) }
         }
         return finish()
     }
@@ -367,7 +383,11 @@ struct Simulation<Policy: ScalingPolicy> {
             core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), at: at, into: &actions)
         }
         if performed < actions.count { try performActions() }
-        try sources[k].advance(callers: &callers, versions: &versions)
+        if k < prefetchRefs.count, let p = prefetchRefs[k] {
+            try p._withUnsafeGuaranteedRef { try $0.next(into: &sources.pointer(k).pointee) }
+        } else {
+            try sources[k].advance(callers: &callers, versions: &versions)
+        }
         if sources[k].exhausted { activeSources -= 1 } else {
             scheduleArrival(k)
         }
