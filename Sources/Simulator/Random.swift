@@ -1,11 +1,23 @@
 import Foundation
 
+/// What a distribution draws from: a random stream's uniforms, one `next()` of the stream
+/// each (two for `normal`). `RandomSource` draws them as asked; `PrefetchedStream` takes the
+/// same ones, drawn ahead on another thread.
+public protocol UniformDraws {
+    /// Uniform in the open interval (0, 1).
+    mutating func uniform() -> Double
+    /// Exponential with the given mean: −mean × log(uniform).
+    mutating func exponential(mean: Double) -> Double
+    /// Standard normal (Box–Muller on two uniforms).
+    mutating func normal() -> Double
+}
+
 /// xoshiro256** (Blackman & Vigna, 2018), seeded through SplitMix64.
 ///
 /// Every random stream of a run is one of these, derived from the scenario seed and a stream
 /// number, so that adding a draw to one stream never shifts another (arrivals stay the same
 /// across plans: common random numbers).
-public struct RandomSource: Sendable {
+public struct RandomSource: Sendable, UniformDraws {
     @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// A stream for `seed` and `stream`.

@@ -32,7 +32,7 @@ public enum Sampler: Sendable, Equatable {
     }
 
     /// Draws one value (seconds, or a count), given the request's token counts.
-    @inlinable public func sample(_ rng: inout RandomSource, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Double {
+    @inlinable public func sample<R: UniformDraws>(_ rng: inout R, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Double {
         switch self {
         case let .constant(v):
             return v
@@ -57,7 +57,7 @@ public enum Sampler: Sendable, Equatable {
     }
 
     /// Draws a duration in nanoseconds (never negative).
-    @inlinable @inline(__always) public func nanoseconds(_ rng: inout RandomSource, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Int64 {
+    @inlinable @inline(__always) public func nanoseconds<R: UniformDraws>(_ rng: inout R, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Int64 {
         // The commonest cases are drawn here, inline; the others through the general switch.
         let s: Double
         switch self {
@@ -82,7 +82,7 @@ public enum Sampler: Sendable, Equatable {
     public static let never = 2 * 315_360_000.0
 
     /// Marsaglia & Tsang (2000), "A simple method for generating gamma variables".
-    @usableFromInline static func gamma(shape: Double, _ rng: inout RandomSource) -> Double {
+    @usableFromInline static func gamma<R: UniformDraws>(shape: Double, _ rng: inout R) -> Double {
         if shape < 1 {
             return gamma(shape: shape + 1, &rng) * Foundation.pow(rng.uniform(), 1 / shape)
         }

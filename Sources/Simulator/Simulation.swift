@@ -28,6 +28,10 @@ struct Simulation<Policy: ScalingPolicy> {
     /// the loop reaches them through `prefetchRefs`, unretained.
     var prefetch: [SourcePrefetch?] = []
     var prefetchRefs: [Unmanaged<SourcePrefetch>?] = []
+    /// With `drawAhead`: the service-time stream's uniforms, drawn ahead; once set, service
+    /// times are drawn from `serviceStream` instead of `serviceRNG` (the same values).
+    var serviceAhead: StreamPrefetch?
+    var serviceStream: PrefetchedStream?
     let physics: PlanPhysics
     let duration: Int64
     /// The drain ends here at the latest: `Sampler.never` past the duration. Every draw is
@@ -221,9 +225,15 @@ struct Simulation<Policy: ScalingPolicy> {
                 !sources[k].exhausted && SourcePrefetch.canDrawAhead(sources[k]) ? SourcePrefetch(sources[k]) : nil
             }
             prefetchRefs = prefetch.map { $0.map(Unmanaged.passUnretained) }
+            let ahead = StreamPrefetch(serviceRNG)
+            serviceAhead = ahead
+            serviceStream = ahead.stream
         }
         // Every way out of the loop (its end, or an error) stops the drawing threads.
-        defer { for p in prefetch { p?.stop() } }
+        defer {
+            for p in prefetch { p?.stop() }
+            serviceAhead?.stop()
+        }
         if interval > 0 { events.push(time: interval, kind: .sample, subject: 0) }
         for j in jobSubmittedAt.indices { events.push(time: jobSubmittedAt[j], kind: .jobSubmitted, subject: Int32(j)) }
         for s in rolloutSteps { events.push(time: s.time, kind: .rolloutStep, subject: Int32(s.rollout), generation: UInt32(s.step)) }
@@ -559,8 +569,14 @@ struct Simulation<Policy: ScalingPolicy> {
         }
         let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(e.pointee.node)])
         // A trace may give the request's own service time (Azure Functions 2021 durations).
-        let service = q.pointee.service >= 0 ? q.pointee.service
-            : serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
+        let service: Int64
+        if q.pointee.service >= 0 {
+            service = q.pointee.service
+        } else if serviceStream != nil {
+            service = serviceSamplers[k].nanoseconds(&serviceStream!, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
+        } else {
+            service = serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
+        }
         tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(service) }
         if physics.providerHosted { billInvocation(service, on: i, model: m) }
         q.pointee.serviceEnd = now + service

@@ -5,7 +5,7 @@ import Scenario
 import Reports
 @testable import Simulator
 
-/// Arrivals drawn ahead on another thread (`SourcePrefetch`) against the same sources drawn
+/// Arrivals drawn ahead on another thread (`SourcePrefetch`, over `DrawAhead`) against the same sources drawn
 /// inline: the same draws, in the same order, to the same end.
 final class SourcePrefetchTests: XCTestCase {
     /// Every synthetic process, a target mix with callers and versions, and token draws.
@@ -94,7 +94,8 @@ final class SourcePrefetchTests: XCTestCase {
             for _ in 0..<reads { try prefetch.next(into: &drawn) }
             XCTAssertFalse(drawn.exhausted)
             let stopped = DispatchSemaphore(value: 0)
-            DispatchQueue.global().async { prefetch.stop(); stopped.signal() }
+            let draws = prefetch.draws
+            DispatchQueue.global().async { draws.stop(); stopped.signal() }
             XCTAssertEqual(stopped.wait(timeout: .now() + 10), .success, "stop after \(reads) reads did not return")
             prefetch.stop()   // a second stop does nothing
         }
@@ -141,5 +142,35 @@ final class SourcePrefetchTests: XCTestCase {
         XCTAssertTrue(Runner.drawsAhead(options, plans: 3, cores: 4))
         options.parallel = false
         XCTAssertTrue(Runner.drawsAhead(options, plans: 5, cores: 2), "one plan at a time")
+    }
+}
+
+/// A random stream's uniforms drawn ahead (`StreamPrefetch`) against the stream itself: every
+/// distribution draws the same values from either.
+final class StreamPrefetchTests: XCTestCase {
+    func testEveryDistributionDrawsTheSameValuesFromTheStreamDrawnAhead() {
+        let samplers: [Sampler] = [
+            .exponential(mean: 0.7), .constant(0.25), Sampler(.lognormal(mean: 0.3, cv: 1.4)), .uniform(min: 0.1, width: 2),
+            Sampler(.gamma(mean: 2, cv: 0.5)), Sampler(.gamma(mean: 2, cv: 3)),   // shapes 4 and 1/9 (the boost)
+            .empirical(percentiles: [0, 0.5, 0.9, 1], values: [0.01, 0.2, 1, 5]), .tokens(base: 0.01, perInput: 0.001, perOutput: 0.02),
+        ]
+        for batchSize in [1, 3, 8192] {
+            for seed: UInt64 in [1, 2, 99] {
+                var inline = RandomSource(seed: seed, stream: 1)
+                let ahead = StreamPrefetch(inline, batchSize: batchSize)
+                var drawn = ahead.stream
+                var mix = RandomSource(seed: seed, stream: 7)   // picks the sampler of each draw
+                for k in 0..<20_000 {
+                    let sampler = samplers[Int(mix.next() % UInt64(samplers.count))]
+                    let a = sampler.nanoseconds(&inline, inputTokens: 100, outputTokens: 30)
+                    let b = sampler.nanoseconds(&drawn, inputTokens: 100, outputTokens: 30)
+                    if a != b { XCTFail("draw \(k) of \(sampler), seed \(seed), batches of \(batchSize): \(a) inline, \(b) drawn ahead"); break }
+                }
+                XCTAssertEqual(drawn.uniform(), inline.uniform())
+                XCTAssertEqual(drawn.normal(), inline.normal())
+                XCTAssertEqual(drawn.exponential(mean: 3), inline.exponential(mean: 3))
+                ahead.stop()
+            }
+        }
     }
 }
