@@ -37,13 +37,16 @@ final class SourcePrefetch {
         // Synthetic processes never touch the name tables; these only satisfy the signature.
         var callers = StringTable(), versions = StringTable()
         draws = DrawAhead(batchSize: batchSize, name: "headroom-arrivals") { buffer, capacity in
+            // Copied out of the closure's box for the batch: every access to a captured `var`
+            // is checked for exclusivity at run time.
+            var s = source, c = callers, v = versions
+            defer { source = s; callers = c; versions = v }
             var n = 0
             while n < capacity {
-                try source.advance(callers: &callers, versions: &versions)
-                if source.exhausted { break }
-                buffer[n] = Draw(time: source.nextTime, service: source.nextService, target: source.nextTarget,
-                                 caller: source.nextCaller, version: source.nextVersion,
-                                 input: source.nextInput, output: source.nextOutput)
+                try s.advance(callers: &c, versions: &v)
+                if s.exhausted { break }
+                buffer[n] = Draw(time: s.nextTime, service: s.nextService, target: s.nextTarget,
+                                 caller: s.nextCaller, version: s.nextVersion, input: s.nextInput, output: s.nextOutput)
                 n += 1
             }
             return n

@@ -23,8 +23,10 @@ final class StreamPrefetch {
     init(_ stream: RandomSource, batchSize: Int = 8192) {
         var rng = stream
         draws = DrawAhead(batchSize: batchSize, name: "headroom-draws") { buffer, capacity in
+            var r = rng   // out of the closure's box for the batch (see SourcePrefetch)
+            defer { rng = r }
             for k in 0..<capacity {
-                let u = rng.uniform()
+                let u = r.uniform()
                 buffer[k] = Uniform(u: u, log: Foundation.log(u))
             }
             return capacity
