@@ -76,6 +76,10 @@ extension Simulation {
 
     @inline(__always) mutating func bookNodeIdle(_ n: Int) {
         let record = nodeIdle.pointer(n)
+        // An instance refilled from its queue goes idle and busy again at the same instant:
+        // nothing to book (adding +0.0 would leave the sum as it is), and the multiply, divide
+        // and add chained through `idleCost` were a third of `startService`'s time.
+        guard now != record.pointee.since else { return }
         idleCost += record.pointee.pricePerSecond * Double(now - record.pointee.since) / 1e9
     }
 
