@@ -20,8 +20,10 @@ import Foundation
 final class DrawAhead<Element>: @unchecked Sendable {
     /// Values a batch holds.
     let batchSize: Int
-    /// Batches in the ring.
-    static var batches: Int { 4 }
+    /// Batches in the ring. The loop hands them back half a ring at a time: each hand-back
+    /// wakes the waiting thread (a system call and an interrupt of the other core), which
+    /// then fills them all.
+    static var batches: Int { 8 }
 
     private let ring: UnsafeMutablePointer<Element>
     /// Per batch: the values in it. Written by the drawing thread before it signals `filled`.
@@ -44,6 +46,8 @@ final class DrawAhead<Element>: @unchecked Sendable {
     var index = 0
     var available = 0
     private var batch = 0
+    /// Batches copied out but not yet handed back.
+    private var copied = 0
     private var ended = false
     private var stopped = false
 
@@ -104,7 +108,13 @@ final class DrawAhead<Element>: @unchecked Sendable {
         filled.wait()
         available = counts[batch]
         local.update(from: ring + batch * batchSize, count: available)
-        free.signal()
+        copied += 1
+        if copied == Self.batches / 2 {
+            // Never more than half a ring held back, so the thread always has the other half
+            // filled or filling: the loop cannot wait for a batch the thread waits to fill.
+            for _ in 0..<copied { free.signal() }
+            copied = 0
+        }
         batch = (batch + 1) % Self.batches
         index = 0
         if available < batchSize {
