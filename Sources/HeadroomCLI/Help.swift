@@ -35,6 +35,8 @@ enum Help {
           --requests              Also write requests.csv, one row per request (the audit trail).
           --interval <duration>   Time-series interval, e.g. 30s or 5m. (default: 60s)
           --sequential            Run the plans one after another instead of on all cores.
+                                  (A plan running alone has its arrivals and service-time
+                                  draws made ahead on a spare core: the same draws, sooner.)
           --max-requests <n>      Refuse a run estimated to simulate more requests than this,
                                   before it starts. (default: 1e9)
           --max-rows <n>          Refuse a run that would keep more timeseries.csv rows than
