@@ -54,6 +54,7 @@ final class DrawAhead<Element>: @unchecked Sendable {
     /// Starts a thread named `name` that fills batches with `fill(buffer, capacity)`: it
     /// writes up to `capacity` values and returns how many (fewer: there are no more).
     init(batchSize: Int, name: String, fill: @escaping (UnsafeMutablePointer<Element>, Int) throws -> Int) {
+        precondition(_isPOD(Element.self), "DrawAhead moves plain values only (its buffers are never deinitialised)")
         self.batchSize = Swift.max(1, batchSize)
         ring = .allocate(capacity: self.batchSize * Self.batches)
         local = .allocate(capacity: self.batchSize)

@@ -15,9 +15,10 @@ public struct RunOptions: Sendable {
     public var requestLogDirectory: String?
     /// Run plans on all cores.
     public var parallel = true
-    /// Draw synthetic arrivals ahead on a thread of their own when the run's plans leave a
-    /// core idle (`SourcePrefetch`): the same arrivals, sooner. Off for callers that already
-    /// run several simulations at once (sweeps, `check`).
+    /// Draw synthetic arrivals and the service-time stream ahead on threads of their own
+    /// when the run's plans leave a core idle (`SourcePrefetch`, `StreamPrefetch`): the same
+    /// draws, sooner. Off for callers that already run several simulations at once (sweeps,
+    /// `check`).
     public var drawAhead = false
     /// Seeds the draws of service times, cold starts, boots, stock-outs and spot notices
     /// apart from the workload's (nil: the run's seed). Replications with the same arrivals

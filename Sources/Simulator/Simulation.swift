@@ -21,8 +21,9 @@ struct Simulation<Policy: ScalingPolicy> {
     /// Arrival sources (a slot table: advanced once per arrival without a copy-on-write check).
     let sources: SlotTable<SourceState>
     var activeSources = 0
-    /// Whether synthetic sources are drawn ahead on threads of their own (`SourcePrefetch`):
-    /// set by the runner when the run leaves a core idle.
+    /// Whether synthetic sources and the service-time stream are drawn ahead on threads of
+    /// their own (`SourcePrefetch`, `StreamPrefetch`): set by the runner when the run leaves
+    /// a core idle.
     var drawAhead = false
     /// By source, while the run's loop runs: the thread drawing it ahead, if any. Held here;
     /// the loop reaches them through `prefetchRefs`, unretained.
