@@ -51,7 +51,8 @@ final class DrawAhead<Element>: @unchecked Sendable {
     private var ended = false
     private var stopped = false
 
-    /// Starts a thread named `name` that fills batches with `fill(buffer, capacity)`: it
+    /// Starts a thread named `name` (at most 15 bytes: Linux's limit, beyond which the name
+    /// is refused) that fills batches with `fill(buffer, capacity)`: it
     /// writes up to `capacity` values and returns how many (fewer: there are no more).
     init(batchSize: Int, name: String, fill: @escaping (UnsafeMutablePointer<Element>, Int) throws -> Int) {
         precondition(_isPOD(Element.self), "DrawAhead moves plain values only (its buffers are never deinitialised)")
@@ -62,9 +63,11 @@ final class DrawAhead<Element>: @unchecked Sendable {
         counts.initialize(repeating: 0, count: Self.batches)
         for _ in 0..<Self.batches { free.signal() }
         nonisolated(unsafe) let fill = fill
-        let thread = Thread { [self] in self.draw(fill) }
-        thread.name = name
-        thread.start()
+        // Named from inside: on Linux, Foundation names only the calling thread.
+        Thread { [self] in
+            Thread.current.name = name
+            self.draw(fill)
+        }.start()
     }
 
     deinit {

@@ -31,6 +31,14 @@ public enum Sampler: Sendable, Equatable {
         }
     }
 
+    /// Whether a draw takes uniforms from its stream (a constant or a token formula takes none).
+    public var drawsUniforms: Bool {
+        switch self {
+        case .constant, .tokens: return false
+        case .exponential, .lognormal, .uniform, .gamma, .empirical: return true
+        }
+    }
+
     /// Draws one value (seconds, or a count), given the request's token counts.
     @inlinable public func sample<R: UniformDraws>(_ rng: inout R, inputTokens: Int32 = 0, outputTokens: Int32 = 0) -> Double {
         switch self {

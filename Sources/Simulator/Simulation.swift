@@ -226,9 +226,11 @@ struct Simulation<Policy: ScalingPolicy> {
                 !sources[k].exhausted && SourcePrefetch.canDrawAhead(sources[k]) ? SourcePrefetch(sources[k]) : nil
             }
             prefetchRefs = prefetch.map { $0.map(Unmanaged.passUnretained) }
-            let ahead = StreamPrefetch(serviceRNG)
-            serviceAhead = ahead
-            serviceStream = ahead.stream
+            if drawsServiceTimes {
+                let ahead = StreamPrefetch(serviceRNG)
+                serviceAhead = ahead
+                serviceStream = ahead.stream
+            }
         }
         // Every way out of the loop (its end, or an error) stops the drawing threads.
         defer {
@@ -278,6 +280,15 @@ struct Simulation<Policy: ScalingPolicy> {
             if fromArrivals { try arrive(from: Int(event.subject)) } else { try dispatch(event) }
         }
         return finish()
+    }
+
+    /// Whether some request may draw its service time from `serviceRNG`: a model served by
+    /// a sampler that takes uniforms (engine models take their time from iterations).
+    var drawsServiceTimes: Bool {
+        let perModel = physics.providerHosted ? 1 : Swift.max(1, hardwareCount)
+        return serviceSamplers.indices.contains { k in
+            serviceSamplers[k].drawsUniforms && engineModels[k / perModel] == nil
+        }
     }
 
     /// Queues source `k`'s next arrival in the arrivals lane, in the main queue's order.

@@ -36,7 +36,7 @@ final class SourcePrefetch {
         var source = source
         // Synthetic processes never touch the name tables; these only satisfy the signature.
         var callers = StringTable(), versions = StringTable()
-        draws = DrawAhead(batchSize: batchSize, name: "headroom-arrivals") { buffer, capacity in
+        draws = DrawAhead(batchSize: batchSize, name: "arrivals-ahead") { buffer, capacity in
             // Copied out of the closure's box for the batch: every access to a captured `var`
             // is checked for exclusivity at run time.
             var s = source, c = callers, v = versions

@@ -22,7 +22,7 @@ final class StreamPrefetch {
     /// afterwards: its next draws are these.
     init(_ stream: RandomSource, batchSize: Int = 8192) {
         var rng = stream
-        draws = DrawAhead(batchSize: batchSize, name: "headroom-draws") { buffer, capacity in
+        draws = DrawAhead(batchSize: batchSize, name: "draws-ahead") { buffer, capacity in
             var r = rng   // out of the closure's box for the batch (see SourcePrefetch)
             defer { rng = r }
             for k in 0..<capacity {

@@ -173,4 +173,20 @@ final class StreamPrefetchTests: XCTestCase {
             }
         }
     }
+
+    /// A run starts drawing its service stream ahead only when some sampler takes uniforms:
+    /// `drawsUniforms` says which do, as drawing from a stream shows.
+    func testDrawsUniformsSaysWhichSamplersTakeFromTheStream() {
+        let samplers: [Sampler] = [
+            .exponential(mean: 1), .constant(2), Sampler(.lognormal(mean: 1, cv: 1)), .uniform(min: 0, width: 1),
+            Sampler(.gamma(mean: 1, cv: 2)), .empirical(percentiles: [0, 1], values: [0, 1]), .tokens(base: 1, perInput: 0, perOutput: 0),
+        ]
+        for sampler in samplers {
+            var rng = RandomSource(seed: 3, stream: 1)
+            let before = rng
+            _ = sampler.nanoseconds(&rng, inputTokens: 10, outputTokens: 10)
+            var untouched = before
+            XCTAssertEqual(rng.next() != untouched.next(), sampler.drawsUniforms, "\(sampler)")
+        }
+    }
 }
