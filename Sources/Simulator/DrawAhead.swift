@@ -41,10 +41,10 @@ final class DrawAhead<Element>: @unchecked Sendable {
 
     // The reading side (the loop's thread only).
     /// The batch being read, copied out of the ring.
-    let local: UnsafeMutablePointer<Element>
+    private let local: UnsafeMutablePointer<Element>
     /// The next value to read in `local`, and the values there.
-    var index = 0
-    var available = 0
+    private var index = 0
+    private var available = 0
     private var batch = 0
     /// Batches copied out but not yet handed back.
     private var copied = 0
@@ -100,11 +100,22 @@ final class DrawAhead<Element>: @unchecked Sendable {
         finished.signal()
     }
 
-    /// Copies the next batch out of the ring into `local` and hands its room back; false when
-    /// the values ended. Rethrows what `fill` threw, once its values before it were read.
+    /// The next value, in the order drawn; nil once the values ended. Rethrows what `fill`
+    /// threw, once the values drawn before it were taken.
     ///
-    /// - Complexity: O(batch size); waits only when the drawing thread is behind.
-    func nextBatch() throws -> Bool {
+    /// - Complexity: O(1) amortized; waits only when the drawing thread is behind.
+    @inline(__always) func next() throws -> Element? {
+        if index == available, !(try nextBatch()) { return nil }
+        let value = local[index]
+        index += 1
+        return value
+    }
+
+    /// Copies the next batch out of the ring into `local` and hands its room back; false when
+    /// the values ended.
+    ///
+    /// - Complexity: O(batch size).
+    private func nextBatch() throws -> Bool {
         if ended {
             if let failure { throw failure }
             return false

@@ -58,11 +58,7 @@ final class SourcePrefetch {
     ///
     /// - Complexity: O(1) amortized.
     @inline(__always) func next(into source: inout SourceState) throws {
-        if draws.index == draws.available {
-            if !(try draws.nextBatch()) { source.exhausted = true; return }
-        }
-        let d = draws.local[draws.index]
-        draws.index += 1
+        guard let d = try draws.next() else { source.exhausted = true; return }
         source.nextTime = d.time
         source.nextService = d.service
         source.nextTarget = d.target

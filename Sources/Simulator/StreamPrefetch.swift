@@ -49,13 +49,8 @@ struct PrefetchedStream: UniformDraws {
     /// - Complexity: O(1) amortized.
     @inline(__always) mutating func take() -> StreamPrefetch.Uniform {
         ahead._withUnsafeGuaranteedRef { a in
-            if a.index == a.available {
-                // The stream never ends and its fill never throws: a batch always comes.
-                let more = (try? a.nextBatch()) ?? false
-                precondition(more, "a drawn-ahead random stream ended")
-            }
-            let v = a.local[a.index]
-            a.index += 1
+            // The stream never ends and its fill never throws: a value always comes.
+            guard let v = try? a.next() else { preconditionFailure("a drawn-ahead random stream ended") }
             return v
         }
     }
