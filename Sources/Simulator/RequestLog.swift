@@ -37,9 +37,14 @@ public final class RequestLogWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes what is buffered and flushes the stream. Throws when any of it did not reach
+    /// the file: stdio keeps up to a buffer of rows itself, and a full disk refuses them only
+    /// here, so an unchecked flush would leave a short `requests.csv` that looks whole.
     public func close() throws {
         try flush()
-        fflush(handle)
+        guard fflush(handle) == 0, ferror(handle) == 0 else {
+            throw SimulationError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }
 

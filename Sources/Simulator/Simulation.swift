@@ -261,7 +261,7 @@ struct Simulation<Policy: ScalingPolicy> {
                 let r = Int(deadlines.first!.slot)   // live: ended requests' entries were dropped above
                 deadlines.removeFirst()
                 advanceClock(to: deadline)
-                timeOut(r)
+                try timeOut(r)
                 if isGraph[Int(req[r].target)] {
                     cancelChildren(of: r)
                 } else {
@@ -637,11 +637,11 @@ struct Simulation<Policy: ScalingPolicy> {
         releaseRequest(r)
     }
 
-    mutating func timeOut(_ r: Int) {
+    mutating func timeOut(_ r: Int) throws {
         endRequest(r)
         tallyEnd(r) { $0.timedOut += 1 }
         intervalTimeouts += 1
-        try? logRow(r, outcome: "timed_out", reason: "timeout")
+        try logRow(r, outcome: "timed_out", reason: "timeout")
     }
 
     /// Applies an update to the statistics of the request's target and of its caller (caller
