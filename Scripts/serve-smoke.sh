@@ -2,8 +2,9 @@
 # End-to-end check of `headroom serve` on the bundled demo, as a user runs it: every model of
 # Scenarios/serve-demo.json served with its real worker (Python stdlib, a Lambda handler
 # through awslambdaric, scikit-learn, a shell script), each target called over HTTP, the live
-# /metrics checked by promtool, SIGTERM, and the decision log replayed. Loopback only; every
-# process it starts is stopped on exit.
+# /metrics checked by promtool (the audit log's counters included), SIGTERM, the audit log
+# verified and the decision log replayed. Loopback only; every process it starts is stopped
+# on exit.
 #
 #   Scripts/serve-smoke.sh [PLAN] [HEADROOM]    (default: reserved, .build/debug/headroom)
 set -euo pipefail
@@ -15,7 +16,8 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$out"; }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$headroom" serve Scenarios/serve-demo.json --plan "$plan" --listen "127.0.0.1:$port" --decision-log "$out/decisions.jsonl" > "$out/serve.log" 2>"$out/serve.err" &
+"$headroom" serve Scenarios/serve-demo.json --plan "$plan" --listen "127.0.0.1:$port" --decision-log "$out/decisions.jsonl" \
+  --audit-log "$out/audit.jsonl" > "$out/serve.log" 2>"$out/serve.err" &
 pid=$!
 for _ in $(seq 1 600); do grep -q "^serving " "$out/serve.log" 2>/dev/null && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 grep -q "^serving " "$out/serve.log" || { echo "serve-smoke: serve did not start"; cat "$out/serve.log" "$out/serve.err"; exit 1; }
@@ -45,6 +47,8 @@ wait "$pid" && status=0 || status=$?
 pid=""
 [ "$status" = 0 ] && echo "ok    SIGTERM -> drained, exit 0 ($(grep -E '^stopped [0-9]+ worker' "$out/serve.log"))" || { echo "FAIL  serve exited $status"; fail=1; }
 grep -E "ready in" "$out/serve.log" | sed 's/^/      /'
+# Every request above (the 404 too) has its record, and the chain holds.
+if "$headroom" audit verify "$out/audit.jsonl" > "$out/verify.txt" 2>&1; then echo "ok    audit: $(head -1 "$out/verify.txt")"; else echo "FAIL  audit: $(cat "$out/verify.txt")"; fail=1; fi
 if "$headroom" replay "$out/decisions.jsonl" > "$out/replay.txt"; then echo "ok    $(cat "$out/replay.txt")"; else echo "FAIL  $(cat "$out/replay.txt")"; fail=1; fi
 leftover=""
 for c in $children; do kill -0 "$c" 2>/dev/null && leftover="$leftover $c"; done

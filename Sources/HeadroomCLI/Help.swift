@@ -284,7 +284,9 @@ enum Help {
                                   key, 403 for a target or version the caller may not call.
           --audit-log <path>      Append one JSON record per request (refused ones too): who,
                                   which version, when, SHA-256 of body and answer, where it
-                                  ran; hash-chained, rotated at 64 MiB.
+                                  ran; hash-chained, rotated at 64 MiB. A write that
+                                  fails (a full disk) is said on stderr and counted in
+                                  headroom_audit_write_failures_total.
           --audit-key <file>      HMAC key for the log's digests (created when missing; keep it
                                   apart from the log).
           --audit-payloads        Also record request and response bodies (base64).
@@ -294,7 +296,8 @@ enum Help {
                                   How long in-flight requests may take at shutdown. (default: 30s)
           -h, --help              Show help information.
 
-        EXIT STATUS: 0 after a clean shutdown, 1 the scenario cannot be served, 64 usage error.
+        EXIT STATUS: 0 after a clean shutdown, 1 the scenario cannot be served or the audit
+        log lost records, 64 usage error.
 
         """)
 

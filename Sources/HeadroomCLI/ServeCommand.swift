@@ -98,6 +98,13 @@ struct ServeCommand {
         options.say("stopping: draining \(server.inFlight) request(s) in flight (at most \(Int(drain)) s)")
         server.stop()
         options.say("stopped")
+        let audit = server.auditFailures
+        if audit.count > 0 {
+            // The trail has a gap: a supervisor or CI job must see it, not only the log's reader.
+            err.write("Error: the audit log lost records: \(audit.count) write(s) of \(auditLog ?? "") failed (last: \(audit.last ?? "")); "
+                      + "'headroom audit verify' shows where the chain breaks\n")
+            return 1
+        }
         return 0
     }
 }

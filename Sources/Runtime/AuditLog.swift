@@ -76,6 +76,13 @@ public struct AuditRecord: Sendable {
 /// Records are written by one thread in batches: flushed and fsync'ed every `flushInterval`.
 /// A file rotates at `rotateBytes`: `PATH` is renamed `PATH.N` and a new `PATH` continues
 /// the chain.
+///
+/// A write, flush or fsync the system refuses (a full disk, an I/O error) is never silent:
+/// the first of a run of failures is said on standard error, every one is counted
+/// (`failures`, `headroom_audit_write_failures_total` in `/metrics`), and `serve` exits 1 at
+/// its stop when any occurred. The records that failed are missing from the file, so
+/// `audit verify` finds the break in the chain where they should be. At start, a log whose
+/// header cannot be written is an error: the runtime does not serve without its trail.
 public final class AuditLog: @unchecked Sendable {
     public struct Options: Sendable {
         public var path: String
@@ -107,17 +114,50 @@ public final class AuditLog: @unchecked Sendable {
     private var seq: Int64 = 0
     private var sinceDigest = 0
     private var lastDigest = MonotonicClock.nanoseconds()
-    /// Records written so far (for reports).
+    /// Records chained so far (writer thread; `health` reads a copy under `statsLock`).
     public private(set) var written: Int64 = 0
+    /// Opens the log file for appending (a test may hand out a failing device instead).
+    private let openFile: (String) -> UnsafeMutablePointer<FILE>?
+    /// Whether a write has failed since the last sync that wrote everything (writer thread).
+    private var failing = false
+    private var batchFailed = false
+    /// Whether a line has been handed to the file since the last sync.
+    private var wroteSinceSync = false
+    /// Whether the writer thread runs (failures before it are `init`'s error).
+    private var started = false
+    private let statsLock = NSLock()
+    private var recordsShared: Int64 = 0
+    private var failuresShared: Int64 = 0
+    private var lastFailureShared: String?
+
+    /// Records chained so far, writes (or flushes, fsyncs, opens) of the file that failed,
+    /// and what the last failure was. Safe from any thread.
+    public var health: (records: Int64, failures: Int64, lastFailure: String?) {
+        statsLock.lock()
+        defer { statsLock.unlock() }
+        return (recordsShared, failuresShared, lastFailureShared)
+    }
 
     public static let zeros = String(repeating: "0", count: 64)
 
-    public init(options: Options, scenarioSHA256: String, plan: String, version: String) throws {
+    public convenience init(options: Options, scenarioSHA256: String, plan: String, version: String) throws {
+        try self.init(options: options, scenarioSHA256: scenarioSHA256, plan: plan, version: version, openFile: { fopen($0, "a") })
+    }
+
+    init(options: Options, scenarioSHA256: String, plan: String, version: String,
+         openFile: @escaping (String) -> UnsafeMutablePointer<FILE>?) throws {
+        self.openFile = openFile
         self.options = options
         self.scenarioSHA256 = scenarioSHA256
         self.plan = plan
         self.version = version
         head = Self.zeros
+        // The log is renamed at rotation and read back at a restart: it must be a file. (A
+        // device would be read without end, or renamed: /dev/stdout.1.)
+        var info = stat()
+        if stat(options.path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            throw RuntimeError("\(options.path): --audit-log needs a regular file (it is rotated by renaming it); this is a device, pipe or directory")
+        }
         // An existing log (a restart) is moved aside, and the new file continues its chain.
         if let existing = FileManager.default.contents(atPath: options.path), !existing.isEmpty {
             let (number, last) = try Self.tail(of: existing, path: options.path)
@@ -129,6 +169,11 @@ public final class AuditLog: @unchecked Sendable {
             head = last
         }
         try open()
+        if let failure = health.lastFailure {
+            if let f = file { fclose(f) }
+            throw RuntimeError("\(options.path): cannot write the audit log's header (\(failure)); the runtime does not serve without its audit trail")
+        }
+        started = true
         let t = Thread { [self] in run() }
         t.name = "audit-writer"
         t.start()
@@ -147,7 +192,7 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     private func open() throws {
-        guard let f = fopen(options.path, "a") else { throw SystemError("open \(options.path)") }
+        guard let f = openFile(options.path) else { throw SystemError("open \(options.path)") }
         file = f
         bytes = 0
         writeLine("{\"type\":\"header\",\"file\":\(fileNumber),\"prev\":\"\(head)\",\"headroom\":\(JSON.quote(version)),"
@@ -185,6 +230,10 @@ public final class AuditLog: @unchecked Sendable {
             let last = closing
             condition.broadcast()   // appenders waiting on a full queue
             condition.unlock()
+            if file == nil && !batch.isEmpty {
+                // A rotation could not open the next file: try again for this batch.
+                do { try open() } catch { failed("open the log file") }
+            }
             for r in batch { writeRecord(r) }
             if options.key != nil, sinceDigest > 0,
                last || MonotonicClock.nanoseconds() - lastDigest >= Int64(options.digestInterval * 1e9) {
@@ -193,7 +242,7 @@ public final class AuditLog: @unchecked Sendable {
             sync()
             if bytes >= options.rotateBytes && !last { rotate() }
             if last {
-                if let f = file { fclose(f) }
+                if let f = file, fclose(f) != 0 { failed("close the log file") }
                 file = nil
                 finished.signal()
                 return
@@ -202,28 +251,71 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     private func rotate() {
+        guard let f = file else { return }   // the next batch opens a file first
         if options.key != nil && sinceDigest > 0 { writeDigest() }
         sync()
-        fclose(file!)
+        if fclose(f) != 0 { failed("close the log file") }
         file = nil
         let aside = "\(options.path).\(fileNumber)"
         if rename(options.path, aside) != 0 {
-            // write(2), not FileHandle.write: that one traps when stderr is closed.
-            let line = Array("headroom: audit log rotation failed (\(String(cString: strerror(errno)))); continuing in \(options.path)\n".utf8)
-            _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            Self.sayOnStderr("headroom: audit log rotation failed (\(String(cString: strerror(errno)))); continuing in \(options.path)")
         } else {
             fileNumber += 1
         }
-        try? open()
+        do { try open() } catch { failed("open a new log file after rotating") }
     }
 
     private func writeLine(_ line: String) {
-        guard let f = file else { return }
         var bytesOut = Array(line.utf8)
+        // The chain moves on even when the line is lost: the next line written names it as
+        // `prev`, so `audit verify` shows the gap there.
         head = SHA256.hex(bytesOut)
+        guard let f = file else { return failed("write a record: the log file is not open", errno: 0) }
         bytesOut.append(UInt8(ascii: "\n"))
-        fwrite(bytesOut, 1, bytesOut.count, f)
+        if fwrite(bytesOut, 1, bytesOut.count, f) != bytesOut.count {
+            failed("write a record")
+            clearerr(f)
+        } else {
+            wroteSinceSync = true
+        }
         bytes += Int64(bytesOut.count)
+    }
+
+    /// Counts a failed operation on the file and says so on standard error at the start of a
+    /// run of failures. Writer thread (or `init`, before it starts).
+    private func failed(_ what: String, errno code: Int32 = errno) {
+        let reason = code == 0 ? what : "cannot \(what): \(String(cString: strerror(code)))"
+        statsLock.lock()
+        failuresShared += 1
+        lastFailureShared = reason
+        statsLock.unlock()
+        batchFailed = true
+        if !failing {
+            failing = true
+            // Before the writer starts, `init` throws instead: one message, the error's.
+            guard started else { return }
+            Self.sayOnStderr("headroom: audit log \(options.path): \(reason); records are missing from the log until it can be written again")
+        }
+    }
+
+    /// The trail's counters in Prometheus text, for `GET /metrics`.
+    public func metricsText() -> String {
+        let h = health
+        return """
+            # HELP headroom_audit_records_total Records chained into the audit trail (those written when a write failed are missing from the file).
+            # TYPE headroom_audit_records_total counter
+            headroom_audit_records_total \(h.records)
+            # HELP headroom_audit_write_failures_total Writes, flushes, fsyncs or opens of the audit log file that failed.
+            # TYPE headroom_audit_write_failures_total counter
+            headroom_audit_write_failures_total \(h.failures)
+
+            """
+    }
+
+    /// write(2), not FileHandle.write: that one traps when stderr is closed.
+    static func sayOnStderr(_ text: String) {
+        let line = Array((text + "\n").utf8)
+        _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     private func writeDigest() {
@@ -233,10 +325,28 @@ public final class AuditLog: @unchecked Sendable {
         lastDigest = MonotonicClock.nanoseconds()
     }
 
+    /// Flushes and fsyncs; ends a run of failures when lines written since the last sync all
+    /// reached the file.
     private func sync() {
-        guard let f = file else { return }
-        fflush(f)
-        fsync(fileno(f))
+        if let f = file {
+            if fflush(f) != 0 {
+                failed("flush the log file")
+                clearerr(f)
+            } else if fsync(fileno(f)) != 0 && errno != EINVAL && errno != EROFS {
+                // (EINVAL, EROFS: a file that cannot be synced at all, such as a pipe: no loss.)
+                failed("fsync the log file")
+            }
+        }
+        // Recovered only when lines were written and synced since (an empty batch proves nothing).
+        if failing && !batchFailed && wroteSinceSync {
+            failing = false
+            Self.sayOnStderr("headroom: audit log \(options.path): writing again")
+        }
+        batchFailed = false
+        wroteSinceSync = false
+        statsLock.lock()
+        recordsShared = written
+        statsLock.unlock()
     }
 
     private func writeRecord(_ r: AuditRecord) {

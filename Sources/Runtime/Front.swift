@@ -85,7 +85,7 @@ final class Front: @unchecked Sendable {
         switch parts.first {
         case "metrics" where parts.count == 1:
             return only("GET") {
-                HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(host.metricsText().utf8))
+                HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array((host.metricsText() + (audit?.metricsText() ?? "")).utf8))
             }
         case "v2":
             return routeV2(request, Array(parts.dropFirst()), query: query, loop: loop, respond: respond, only: only)

@@ -123,8 +123,11 @@ public final class RuntimeServer: @unchecked Sendable {
         self.audit = audit
     }
 
-    /// Audit records written so far.
-    public var auditRecords: Int64 { audit?.written ?? 0 }
+    /// Audit records chained so far.
+    public var auditRecords: Int64 { audit?.health.records ?? 0 }
+
+    /// The audit log's failed writes (flushes, fsyncs, opens) so far, and the last one.
+    public var auditFailures: (count: Int64, last: String?) { audit.map { ($0.health.failures, $0.health.lastFailure) } ?? (0, nil) }
 
     /// Connections open now, and refused for the connection limit so far.
     public var connectionCounts: (open: Int, refused: Int) { http.connectionCounts }
@@ -141,7 +144,7 @@ public final class RuntimeServer: @unchecked Sendable {
     /// Requests' deadlines the host has filed (held requests' and some ended ones').
     var deadlinesFiled: Int { host.deadlinesFiled }
     /// The metrics text, as `GET /metrics` gives it.
-    public var metricsText: String { host.metricsText() }
+    public var metricsText: String { host.metricsText() + (audit?.metricsText() ?? "") }
 
     /// Stops: no new connection; in-flight requests get `drainGrace` seconds; then every
     /// worker is stopped (SIGTERM, its `stopGrace`, SIGKILL) and the decision log closed.

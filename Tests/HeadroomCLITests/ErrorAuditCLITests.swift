@@ -34,6 +34,7 @@ final class ErrorAuditCLITests: XCTestCase {
         ("Reports/ReportFiles.swift", "move the earlier \\(name) aside", "a rename failing part-way: ReportsTests fails one at every step and checks this message and the folder"),
         ("Reports/ReportFiles.swift", "move \\(name) into place", "a rename failing part-way: ReportsTests fails one at every step and checks this message and the folder"),
         ("Runtime/AuditVerify.swift", "guard let data = FileManager.default.contents(atPath: order[k].path)", "a log file of the set vanishing between two reads of the same verify"),
+        ("Runtime/AuditLog.swift", "cannot write the audit log's header", "the header is the first write to a file just opened: it fails only on a full disk (AuditFailureTests fails it on /dev/full)"),
     ]
 
     /// The other modules whose errors the command line prints (besides the scenario and
@@ -324,6 +325,7 @@ final class ErrorAuditCLITests: XCTestCase {
         // serve's logs, opened before any worker starts
         Case(name: "audit log not a log", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/file"], expect: "exists and is not a Headroom audit log"),
         Case(name: "audit log aside taken", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/old.log"], expect: "cannot be moved to"),
+        Case(name: "audit log a folder", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/folder"], expect: "--audit-log needs a regular file"),
         Case(name: "audit log nowhere", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/nodir/a.log"], expect: "nodir/a.log: No such file or directory"),
         Case(name: "decision log nowhere", args: ["serve", "$S", "--plan", "reserved", "--decision-log", "$D/nodir/d.log"], expect: "No such file or directory"),
         // audit and replay files

@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+import Glibc
+@testable import Runtime
+
+/// An audit log the system refuses to write (a full disk: `/dev/full`, which takes an open and
+/// fails every write with ENOSPC) is never silent: the start fails, or the failures are
+/// counted and the gap shows in `audit verify`.
+final class AuditFailureTests: XCTestCase {
+    var folder = ""
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/dev/full"), "no /dev/full on this system")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-audit-failure-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        if !folder.isEmpty { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    func record(_ k: Int) -> AuditRecord {
+        AuditRecord(id: "r\(k)", caller: "web", target: "echo", stages: [], arrival: 1_764_572_400_000_000 + Int64(k),
+                    end: 1_764_572_400_100_000 + Int64(k), arrivalSeconds: Double(k), endSeconds: Double(k) + 0.1,
+                    outcome: "completed", reason: "", status: 200, requestSHA256: "", responseSHA256: "")
+    }
+
+    /// Waits (at most 10 s) until the writer has chained `count` records.
+    func waitForRecords(_ log: AuditLog, _ count: Int64) {
+        let deadline = Date().addingTimeInterval(10)
+        while log.health.records < count && Date() < deadline { usleep(5_000) }
+    }
+
+    func testAHeaderThatCannotBeWrittenStopsTheStart() throws {
+        let options = AuditLog.Options(path: folder + "/audit.jsonl", key: nil)
+        XCTAssertThrowsError(try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test",
+                                          openFile: { _ in fopen("/dev/full", "a") })) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("cannot write the audit log's header"), text)
+            XCTAssertTrue(text.contains("No space left on device"), text)
+        }
+    }
+
+    func testALogThatIsNotARegularFileIsRefused() throws {
+        for path in ["/dev/full", folder] {
+            XCTAssertThrowsError(try AuditLog(options: AuditLog.Options(path: path, key: nil), scenarioSHA256: AuditLog.zeros,
+                                              plan: "p", version: "test")) { error in
+                XCTAssertTrue("\(error)".contains("--audit-log needs a regular file"), "\(error)")
+            }
+        }
+    }
+
+    func testFailedWritesAreCountedAndTheGapShowsInVerify() throws {
+        let path = folder + "/audit.jsonl"
+        var options = AuditLog.Options(path: path, key: nil)
+        options.flushInterval = 0.01
+        options.rotateBytes = 1   // a new file after every batch
+        // The second file opened is a full disk; every other one is the real path.
+        var opens = 0
+        let log = try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test", openFile: { p in
+            opens += 1
+            return opens == 2 ? fopen("/dev/full", "a") : fopen(p, "a")
+        })
+        XCTAssertEqual(log.health.failures, 0)
+        for k in 0..<3 { log.append(record(k)) }
+        waitForRecords(log, 3)
+        for k in 3..<6 { log.append(record(k)) }
+        waitForRecords(log, 6)
+        for k in 6..<9 { log.append(record(k)) }
+        waitForRecords(log, 9)
+        log.close()
+
+        let health = log.health
+        XCTAssertEqual(health.records, 9)
+        XCTAssertGreaterThan(health.failures, 0)
+        XCTAssertTrue(health.lastFailure?.contains("No space left on device") == true, health.lastFailure ?? "no failure")
+        let metrics = log.metricsText()
+        XCTAssertTrue(metrics.contains("headroom_audit_records_total 9\n"), metrics)
+        XCTAssertTrue(metrics.contains("headroom_audit_write_failures_total \(health.failures)\n"), metrics)
+        // The records written to the full disk are missing, and verify finds where.
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("audit.jsonl") }.map { folder + "/" + $0 }
+        let ids = try files.flatMap { try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n") }
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .compactMap { $0["id"] as? String }
+        XCTAssertLessThan(ids.count, 9, "some records were lost: \(ids)")
+        XCTAssertTrue(ids.contains("r0") && ids.contains("r8"), "\(ids)")
+        let report = try AuditVerifier.verify(files, key: nil)
+        XCTAssertNotNil(report.failure, "verify passed a log with lost records")
+    }
+
+    func testAHealthyLogCountsNoFailure() throws {
+        var options = AuditLog.Options(path: folder + "/audit.jsonl", key: nil)
+        options.flushInterval = 0.01
+        let log = try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test")
+        for k in 0..<5 { log.append(record(k)) }
+        log.close()
+        XCTAssertEqual(log.health.records, 5)
+        XCTAssertEqual(log.health.failures, 0)
+        XCTAssertNil(log.health.lastFailure)
+        XCTAssertTrue(log.metricsText().contains("headroom_audit_write_failures_total 0\n"))
+        XCTAssertNil(try AuditVerifier.verify([folder + "/audit.jsonl"], key: nil).failure)
+    }
+}
