@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Whole-run speed: `headroom run` as a user runs it (start-up, simulation, every report file
 # written) beside a hand-written C loop doing the same M/M/c work (Benchmarks/yardstick/mmc.c,
-# built here with the system C compiler), as whole processes, alternating, three pairs.
+# built here with the system C compiler), as whole processes, alternating, three pairs (or --pairs N).
 # After one untimed run of each, prints each pair's rates and ratio, the median ratio, both mean waits (they agree to three
 # digits: the same random streams) and Headroom's peak resident memory. Then the same for the
 # serverless keep-alive workload (Scenarios/simfaas-reference.json, 5 M requests) beside
 # Benchmarks/yardstick/serverless.c.
 #
-#   Benchmarks/whole-run.sh [HOURS]     simulated hours of M/M/10 at λ 9/s (default 300: ~9.7 M requests)
+#   Benchmarks/whole-run.sh [HOURS] [--pairs N]
+#     HOURS      simulated hours of M/M/10 at λ 9/s (default 300: ~9.7 M requests)
+#     --pairs N  alternating pairs per workload (default 3, the goal's measure). On a shared VM
+#                whose speed drifts by a third within minutes, three pairs resolve a ratio to
+#                about ±0.05; with more, the quartiles of the ratios are printed too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-hours=${1:-300}
+hours=300
+count=3
+while [ $# -gt 0 ]; do
+  case $1 in
+    --pairs) [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || { echo "Error: --pairs needs a count of 1 or more" >&2; exit 64; }
+             count=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) [ "$1" -gt 0 ] 2>/dev/null || { echo "Error: '$1' is not a number of hours; usage: Benchmarks/whole-run.sh [HOURS] [--pairs N]" >&2; exit 64; }
+       hours=$1; shift ;;
+  esac
+done
 swift build -c release --product headroom >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -30,7 +44,7 @@ bin=.build/release/headroom
 now() { date +%s.%N; }
 field() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i } NR == 2 { print $c }' "$1"; }
 
-# pairs NAME SCENARIO DURATION C_COMMAND... : three alternating pairs of whole processes.
+# pairs NAME SCENARIO DURATION C_COMMAND... : $count alternating pairs of whole processes.
 pairs() {
   local name=$1 scenario=$2 duration=$3; shift 3
   local ratios=()
@@ -38,7 +52,7 @@ pairs() {
   # (binary and libraries not yet in the page cache) measured slowest in every session.
   "$bin" run "$scenario" --set "duration=$duration" --out "$work/report" >/dev/null 2>&1 || [ $? -eq 1 ]
   "$@" 1000000 >/dev/null
-  for pair in 1 2 3; do
+  for pair in $(seq "$count"); do
     local start; start=$(now)
     # Exit 1 is a gate of the scenario failing at another duration: the run itself is whole.
     /usr/bin/time -f "%M %U %S" -o "$work/rss" "$bin" run "$scenario" --set "duration=$duration" --out "$work/report" >/dev/null 2>&1 || [ $? -eq 1 ]
@@ -63,7 +77,16 @@ pairs() {
     serverless) echo "  cold starts: headroom $(field "$work/report/summary.csv" cold_starts), C $(awk '/^cold_starts/ { print $2 }' "$work/c.txt");" \
                      "mean instances: headroom $(field "$work/report/summary.csv" instances_mean), C $(awk '/^instances_mean/ { print $2 }' "$work/c.txt")" ;;
   esac
-  printf "%s median ratio (headroom run / C yardstick): %.3f\n" "$name" "$(printf "%s\n" "${ratios[@]}" | sort -g | sed -n 2p)"
+  # The median (the mean of the middle two for an even count); quartiles from four pairs on.
+  printf "%s\n" "${ratios[@]}" | sort -g | awk -v name="$name" '
+    { r[NR] = $1 }
+    END {
+      median = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+      printf "%s median ratio (headroom run / C yardstick) of %d pairs: %.3f", name, NR, median
+      if (NR >= 4) printf " (quartiles %.3f-%.3f)", r[int((NR + 3) / 4)], r[int((3 * NR + 3) / 4)]
+      printf "\n"
+    }'
+
 }
 
 # The C program takes the request count last: the same arrivals as the run's.
