@@ -3,6 +3,18 @@
 // No package dependencies: Foundation, Dispatch and Glibc only, so a clean clone builds offline.
 import PackageDescription
 
+// Release executables carry the Swift runtime and Foundation inside them (`-static-stdlib`,
+// what `swift build --static-swift-stdlib` does): the binary runs on a machine without a Swift
+// toolchain (a CI runner, a container), and calls into the runtime (copy-on-write checks)
+// go direct instead of through the PLT. A 300-hour M/M/10 `headroom run` took a median 0.949
+// of the dynamically linked binary's time (9 alternating pairs) and starts in 16 ms instead
+// of 22; the file is larger (88 MB, 62 MB stripped), and every output is byte-identical.
+// Every module is compiled for it too: the static Foundation's modules name the libraries
+// they need (ICU, CoreFoundation) for the linker. Test targets are not (XCTest has no static
+// module) and run in debug builds, which link dynamically.
+let staticStdlib: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+
 // The engine is compiled with optimisation even in debug builds: the validation tests
 // (Erlang C within 2 % at 95 % confidence) simulate millions of requests, which an unoptimised
 // build does ~15x slower. -enable-testing (for @testable imports) still applies.
@@ -12,7 +24,7 @@ import PackageDescription
 let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
-]
+] + staticStdlib
 
 let package = Package(
     name: "Headroom",
@@ -25,7 +37,7 @@ let package = Package(
         // Pure decision logic: no clock, no I/O, no Foundation.
         .target(name: "SchedulerCore", swiftSettings: engineSettings),
         // The scenario file contract: JSON reader with source positions, typed model, validation.
-        .target(name: "Scenario"),
+        .target(name: "Scenario", swiftSettings: staticStdlib),
         // SHA-256 and HMAC-SHA-256, written here (no package dependency): audit chains, key
         // hashes, report provenance.
         .target(name: "Digest", swiftSettings: engineSettings),
@@ -46,16 +58,17 @@ let package = Package(
                 swiftSettings: engineSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // Live measurement: an open-loop load generator, measured report folders, calibration
         // of a scenario from its real workers, and the simulated-vs-measured accuracy table.
-        .target(name: "Measurement", dependencies: ["Scenario", "SchedulerCore", "Planning", "Simulator", "Runtime", "Reports"]),
+        .target(name: "Measurement", dependencies: ["Scenario", "SchedulerCore", "Planning", "Simulator", "Runtime", "Reports"], swiftSettings: staticStdlib),
         // Summary tables, CSV files and expectation gates.
-        .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Digest"]),
+        .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Digest"], swiftSettings: staticStdlib),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
-        .target(name: "Sweep", dependencies: ["Scenario", "Planning", "Simulator", "Reports"]),
+        .target(name: "Sweep", dependencies: ["Scenario", "Planning", "Simulator", "Reports"], swiftSettings: staticStdlib),
         // Command parsing and help, swift-argument-parser conventions, hand-written.
-        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest", "Measurement"]),
-        .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"]),
+        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest", "Measurement"], swiftSettings: staticStdlib),
+        .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"], swiftSettings: staticStdlib, linkerSettings: staticRuntime),
         // The speed benchmark, with its hand-written yardstick loops.
-        .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports", "Runtime", "Digest"], swiftSettings: engineSettings),
+        .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports", "Runtime", "Digest"], swiftSettings: engineSettings,
+                          linkerSettings: staticRuntime),
 
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
