@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import CEventLoop
 
 /// One request as the audit trail records it. Field names shared with `requests.csv` of a
 /// simulation (`plan`, `id`, `caller`, `target`, `model`, `version`, `arrival_s`, `start_s`,
@@ -174,9 +175,11 @@ public final class AuditLog: @unchecked Sendable {
             throw RuntimeError("\(options.path): cannot write the audit log's header (\(failure)); the runtime does not serve without its audit trail")
         }
         started = true
-        let t = Thread { [self] in run() }
-        t.name = "audit-writer"
-        t.start()
+        // Named from inside: Foundation on Linux does not apply a name set before start.
+        Thread { [self] in
+            cel_set_thread_name("audit-writer")
+            run()
+        }.start()
     }
 
     /// The file number in an existing log's header and the hash of its last complete line.

@@ -63,11 +63,23 @@ final class DrawAhead<Element>: @unchecked Sendable {
         counts.initialize(repeating: 0, count: Self.batches)
         for _ in 0..<Self.batches { free.signal() }
         nonisolated(unsafe) let fill = fill
-        // Named from inside: on Linux, Foundation names only the calling thread.
         Thread { [self] in
-            Thread.current.name = name
+            Self.nameCurrentThread(name)
             self.draw(fill)
         }.start()
+    }
+
+    /// Names the calling thread (as `top -H`, `perf` and /proc show it) by writing
+    /// /proc/thread-self/comm (Linux 3.17+). `Thread.current.name` did not always take:
+    /// Foundation on Linux applies it only once the thread's creator has recorded its handle,
+    /// which races with the thread's first instructions. Naming is for people reading
+    /// process listings; where /proc is missing the thread runs unnamed.
+    static func nameCurrentThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     deinit {

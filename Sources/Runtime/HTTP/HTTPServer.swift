@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import CEventLoop
 
 /// A blocking HTTP/1.1 server: an accept thread and a thread per connection, at most
 /// `maxConnections` at once (beyond that a new connection gets a 503 and is closed, not
@@ -39,12 +40,13 @@ public final class HTTPServer: @unchecked Sendable {
     /// Starts accepting on a thread of its own.
     public func start() {
         done.enter()
-        let t = Thread { [self] in
+        // Named from inside: Foundation on Linux does not apply a name set before start.
+        let port = address.port
+        Thread { [self] in
+            cel_set_thread_name("accept \(port)")
             acceptLoop()
             done.leave()
-        }
-        t.name = "http-accept \(address.port)"
-        t.start()
+        }.start()
     }
 
     private func acceptLoop() {
