@@ -151,6 +151,7 @@ struct CalibrateCommand {
         var calibrated = try ScenarioLoader.decode(text, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
         calibrated.duration = length
         var runOptions = RunOptions()
+        runOptions.drawAhead = true   // one plan at a time: a free core draws ahead
         runOptions.seed = seed
         runOptions.arrivalSpeed = speed
         runOptions.planNames = [planName]

@@ -96,7 +96,9 @@ enum Help {
 
         OPTIONS:
           --junit <file>          Also write the results as JUnit XML.
-          --sequential            Run one plan at a time instead of on all cores.
+          --sequential            Run one plan at a time instead of on all cores. (Then,
+                                  or with fewer plans than cores, arrivals and service-time
+                                  draws are made ahead on a spare core: the same draws.)
           --max-requests <n>      Refuse a scenario estimated to simulate more requests than
                                   this (over all its plans). (default: 1e9)
           -h, --help              Show help information.
@@ -137,7 +139,9 @@ enum Help {
           --shard <I/N>           Run only the I-th of N deterministic slices and write
                                   sweep.shard-I-of-N.csv; 'headroom merge' combines them.
           -o, --out <dir>         Output folder. (default: Reports/<scenario name>-sweep)
-          --sequential            Run one variant at a time instead of on all cores.
+          --sequential            Run one variant at a time instead of on all cores. (Then,
+                                  or with fewer variants than cores, arrivals and service-time
+                                  draws are made ahead on a spare core: the same draws.)
           --max-requests <n>      Refuse a sweep estimated to simulate more requests than this
                                   (all variants and plans), before a variant is made. (default: 1e9)
           -h, --help              Show help information.

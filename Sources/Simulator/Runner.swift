@@ -17,8 +17,8 @@ public struct RunOptions: Sendable {
     public var parallel = true
     /// Draw synthetic arrivals and the service-time stream ahead on threads of their own
     /// when the run's plans leave a core idle (`SourcePrefetch`, `StreamPrefetch`): the same
-    /// draws, sooner. Off for callers that already run several simulations at once (sweeps,
-    /// `check`).
+    /// draws, sooner. `run` applies that rule itself; callers of `runPlan` that run several
+    /// simulations at once (sweeps, `check`) set it from `leavesCoreIdle`.
     public var drawAhead = false
     /// Seeds the draws of service times, cold starts, boots, stock-outs and spot notices
     /// apart from the workload's (nil: the run's seed). Replications with the same arrivals
@@ -92,7 +92,14 @@ public enum Runner {
     /// Whether `plans` plans run with `options` on `cores` cores draw their arrivals ahead:
     /// when asked to, and when the plans running at once leave a core for it.
     static func drawsAhead(_ options: RunOptions, plans: Int, cores: Int) -> Bool {
-        options.drawAhead && (options.parallel ? Swift.min(plans, cores) : 1) < cores
+        options.drawAhead && leavesCoreIdle(plansAtOnce: options.parallel ? Swift.min(plans, cores) : 1, cores: cores)
+    }
+
+    /// Whether `plansAtOnce` simulations running together leave one of `cores` cores free
+    /// for drawing ahead. (`ParallelWork.map` runs min(jobs, cores) at once; one when
+    /// sequential.)
+    public static func leavesCoreIdle(plansAtOnce: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Bool {
+        plansAtOnce < cores
     }
 
     /// Runs one plan.

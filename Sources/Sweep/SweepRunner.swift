@@ -39,9 +39,13 @@ public enum SweepRunner {
         for (k, d) in spec.dimensions.enumerated() { _ = try d.path.setting(all[0][k].json, in: root) }
 
         let counter = Counter()
+        // Fewer variants than cores (or --sequential): each variant's plans run one at a time,
+        // and a free core draws their arrivals ahead.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let drawAhead = Runner.leavesCoreIdle(plansAtOnce: spec.parallel ? Swift.min(mine.count, cores) : 1, cores: cores)
         let results = try ParallelWork.map(mine.count, parallel: spec.parallel) { j in
             defer { progress?(counter.increment(), mine.count) }
-            return try runVariant(mine[j], values: all[mine[j]], spec: spec, root: root, directory: directory)
+            return try runVariant(mine[j], values: all[mine[j]], spec: spec, root: root, directory: directory, drawAhead: drawAhead)
         }
         var rows: [SweepRow] = []
         for (j, fieldsOfPlans) in results.enumerated() {
@@ -50,7 +54,8 @@ public enum SweepRunner {
         return SweepTable(header: SweepTable.header(dimensions: spec.dimensions, engine: base.hasEngine), rows: rows, totalVariants: all.count, scenario: base.name)
     }
 
-    static func runVariant(_ v: Int, values: [Dimension.Value], spec: SweepSpec, root: JSONNode, directory: String) throws -> [[String]] {
+    static func runVariant(_ v: Int, values: [Dimension.Value], spec: SweepSpec, root: JSONNode, directory: String,
+                           drawAhead: Bool) throws -> [[String]] {
         var document = root
         for (k, d) in spec.dimensions.enumerated() { document = try d.path.setting(values[k].json, in: document) }
         let label = zip(spec.dimensions, values).map { "\($0.path.text)=\($1.cell)" }.joined(separator: ", ")
@@ -64,6 +69,7 @@ public enum SweepRunner {
         var options = RunOptions()
         options.interval = 0
         options.parallel = false
+        options.drawAhead = drawAhead
         var rows: [[String]] = []
         for p in scenario.plans.indices {
             let r = try Runner.runPlan(scenario, index: p, seed: scenario.seed, options: options)

@@ -1,0 +1,77 @@
+import Foundation
+import XCTest
+@testable import HeadroomCLI
+import Simulator
+
+/// `check` and `sweep` draw arrivals ahead on a spare core when the simulations it runs at once leave
+/// one (`--sequential`, or fewer plans than cores), and not when every core runs a plan. The
+/// drawing threads are seen by their names in /proc while the command runs.
+final class DrawAheadCLITests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The names of this process's threads.
+    static func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// Runs `headroom ARGUMENTS` in this process while another thread looks for a thread
+    /// drawing arrivals ahead every millisecond; returns the exit status, whether it saw one,
+    /// and every thread name it saw.
+    func checkWatchingThreads(_ arguments: [String]) -> (status: Int32, drewAhead: Bool, names: [String]) {
+        final class Watch: @unchecked Sendable {
+            let lock = NSLock()
+            var running = true, seen = false
+            var names: Set<String> = []
+        }
+        let watch = Watch()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            while watch.lock.withLock({ watch.running }) {
+                let names = Self.threadNames()
+                watch.lock.withLock { watch.names.formUnion(names) }
+                if names.contains("arrivals-ahead") { watch.lock.withLock { watch.seen = true } }
+                usleep(1_000)
+            }
+            done.signal()
+        }
+        let status = Headroom.main(arguments, out: CapturedText(), err: CapturedText())
+        watch.lock.withLock { watch.running = false }
+        done.wait()
+        return watch.lock.withLock { (status, watch.seen, watch.names.sorted()) }
+    }
+
+    func testCheckAndSweepDrawAheadWhenACoreIsFree() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/proc/self/task"), "no /proc on this system")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        try XCTSkipIf(cores < 2, "one core: nothing is drawn ahead")
+        XCTAssertFalse(Self.threadNames().contains("arrivals-ahead"), "no drawing thread outlives a run")
+        // One plan of a million requests (M/M/10, the gates of the bundled scenario).
+        let mmc = root.appendingPathComponent("Scenarios/mmc-validation.json").path
+        var r = checkWatchingThreads(["check", mmc, "--sequential"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.drewAhead, "check --sequential runs one plan at a time: a core is free; threads seen: \(r.names)")
+        r = checkWatchingThreads(["check", mmc])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.drewAhead, "one plan on \(cores) cores: a core is free; threads seen: \(r.names)")
+        // As many plans as cores run at once: none is left to draw ahead.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-draw-ahead-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for k in 0..<cores { try FileManager.default.copyItem(atPath: mmc, toPath: "\(folder)/mmc-\(k).json") }
+        r = checkWatchingThreads(["check", folder])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertFalse(r.drewAhead, "\(cores) plans on \(cores) cores: no core is free; threads seen: \(r.names)")
+        // sweep: one variant at a time, then as many variants as cores at once.
+        r = checkWatchingThreads(["sweep", mmc, "--vary", "plans.c10.nodes.server=11,12", "--sequential", "--out", folder + "/sweep-1"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.drewAhead, "sweep --sequential runs one variant at a time: a core is free; threads seen: \(r.names)")
+        let values = (0..<cores).map { String(11 + $0) }.joined(separator: ",")
+        r = checkWatchingThreads(["sweep", mmc, "--vary", "plans.c10.nodes.server=\(values)", "--out", folder + "/sweep-n"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertFalse(r.drewAhead, "\(cores) variants on \(cores) cores: no core is free; threads seen: \(r.names)")
+        XCTAssertTrue(Runner.leavesCoreIdle(plansAtOnce: 1, cores: 2))
+        XCTAssertFalse(Runner.leavesCoreIdle(plansAtOnce: 2, cores: 2))
+    }
+}
