@@ -301,7 +301,7 @@ enum Help {
           -h, --help              Show help information.
 
         EXIT STATUS: 0 after a clean shutdown, 1 the scenario cannot be served or the audit
-        log lost records, 64 usage error.
+        or decision log lost records (a write failed), 64 usage error.
 
         """)
 

@@ -87,37 +87,70 @@ public enum DecisionCodec {
 
 /// Appends decision lines to a file, buffered; flushed every `flushInterval` lines and on
 /// `close`. Used on the core's serial executor only.
+///
+/// A line the system refuses (a full disk) is not silent: the first failure is said on
+/// standard error, every one is counted (`failures`), and `serve` exits 1 at its stop when any
+/// occurred (a replay of the log would report the lines missing as differences). A header
+/// that cannot be written is an error at start.
 final class DecisionLogWriter: @unchecked Sendable {
     private var file: UnsafeMutablePointer<FILE>?
     private var unflushed = 0
     let path: String
+    private let lock = NSLock()
+    private var failureCount = 0
+    private var lastFailureText: String?
 
     init(path: String, header: String) throws {
         guard let f = fopen(path, "w") else { throw SystemError("open \(path)") }
-        file = f
         self.path = path
-        fputs(header + "\n", f)
-        fflush(f)
+        guard fputs(header + "\n", f) >= 0, fflush(f) == 0 else {
+            let reason = String(cString: strerror(errno))
+            fclose(f)
+            throw RuntimeError("\(path): cannot write the decision log's header (\(reason))")
+        }
+        file = f
+    }
+
+    /// Writes, flushes or closes of the log that failed, and the last failure.
+    var failures: (count: Int, last: String?) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (failureCount, lastFailureText)
     }
 
     func append(_ line: String) {
         guard let file else { return }   // closed: nothing more is recorded
-        fputs(line, file)
+        if fputs(line, file) < 0 { failed("write a line", file) }
         unflushed += 1
         if unflushed >= 256 { flush() }
     }
 
     func flush() {
         guard let file else { return }
-        fflush(file)
+        if fflush(file) != 0 { failed("flush", file) }
         unflushed = 0
     }
 
     /// Flushes and closes; later appends are ignored.
     func close() {
         guard let f = file else { return }
-        fflush(f)
-        fclose(f)
+        if fflush(f) != 0 { failed("flush", f) }
+        if fclose(f) != 0 { failed("close", nil) }
         file = nil
+    }
+
+    private func failed(_ what: String, _ f: UnsafeMutablePointer<FILE>?) {
+        let reason = "cannot \(what): \(String(cString: strerror(errno)))"
+        if let f { clearerr(f) }
+        lock.lock()
+        failureCount += 1
+        lastFailureText = reason
+        let first = failureCount == 1
+        lock.unlock()
+        if first {
+            // write(2), not FileHandle.write: that one traps when stderr is closed.
+            let line = Array("headroom: decision log \(path): \(reason); lines are missing from it\n".utf8)
+            _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        }
     }
 }

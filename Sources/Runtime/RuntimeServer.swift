@@ -64,9 +64,15 @@ public final class RuntimeServer: @unchecked Sendable {
         let plan = scenario.plans[planIndex]
         let scenarioSHA256 = FileManager.default.contents(atPath: scenario.file).map { SHA256.hex([UInt8]($0)) } ?? AuditLog.zeros
         let audit = try options.audit.map { try AuditLog(options: $0, scenarioSHA256: scenarioSHA256, plan: plan.name, version: options.version) }
-        let log = try options.decisionLog.map { path in
-            let absolute = URL(fileURLWithPath: scenario.file).standardizedFileURL.path
-            return try DecisionLogWriter(path: path, header: "{\"headroom\":\"decision-log\",\"version\":1,\"scenario\":\(JSON.quote(absolute)),\"plan\":\(JSON.quote(plan.name))}")
+        let log: DecisionLogWriter?
+        do {
+            log = try options.decisionLog.map { path in
+                let absolute = URL(fileURLWithPath: scenario.file).standardizedFileURL.path
+                return try DecisionLogWriter(path: path, header: "{\"headroom\":\"decision-log\",\"version\":1,\"scenario\":\(JSON.quote(absolute)),\"plan\":\(JSON.quote(plan.name))}")
+            }
+        } catch {
+            audit?.close()   // its writer thread is running
+            throw error
         }
         let provider = provider ?? LocalPartitions(delayScale: options.delayScale)
         struct MakeHost: CoreVisitor {
@@ -108,20 +114,25 @@ public final class RuntimeServer: @unchecked Sendable {
         }
         loop.start(name: "headroom-http")
         http.start()
-        let server = RuntimeServer(host: host, http: http, loop: loop, options: options, audit: audit)
+        let server = RuntimeServer(host: host, http: http, loop: loop, options: options, audit: audit, decisionLog: log)
         options.say("serving \(scenario.name), plan \(plan.name), on http://\(http.address)")
         return server
     }
 
     let audit: AuditLog?
+    let decisionLog: DecisionLogWriter?
 
-    init(host: ServingHost, http: LoopHTTPServer, loop: EventLoop, options: ServeOptions, audit: AuditLog?) {
+    init(host: ServingHost, http: LoopHTTPServer, loop: EventLoop, options: ServeOptions, audit: AuditLog?, decisionLog: DecisionLogWriter?) {
         self.host = host
         self.http = http
         self.loop = loop
         self.options = options
         self.audit = audit
+        self.decisionLog = decisionLog
     }
+
+    /// The decision log's failed writes (flushes, closes) so far, and the last one.
+    public var decisionLogFailures: (count: Int, last: String?) { decisionLog?.failures ?? (0, nil) }
 
     /// Audit records chained so far.
     public var auditRecords: Int64 { audit?.health.records ?? 0 }

@@ -325,6 +325,8 @@ final class ErrorAuditCLITests: XCTestCase {
         // serve's logs, opened before any worker starts
         Case(name: "audit log not a log", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/file"], expect: "exists and is not a Headroom audit log"),
         Case(name: "audit log aside taken", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/old.log"], expect: "cannot be moved to"),
+        Case(name: "decision log on a full disk", args: ["serve", "$S", "--plan", "reserved", "--decision-log", "/dev/full"],
+             expect: "cannot write the decision log's header (No space left on device)"),
         Case(name: "audit log a folder", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/folder"], expect: "--audit-log needs a regular file"),
         Case(name: "audit log nowhere", args: ["serve", "$S", "--plan", "reserved", "--audit-log", "$D/nodir/a.log"], expect: "nodir/a.log: No such file or directory"),
         Case(name: "decision log nowhere", args: ["serve", "$S", "--plan", "reserved", "--decision-log", "$D/nodir/d.log"], expect: "No such file or directory"),

@@ -131,3 +131,35 @@ final class MetricsFormatTests: RuntimeTestCase {
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "", "promtool reports no problem: \(output)")
     }
 }
+
+/// A decision log the system stops taking lines from is not silent: every failed write is
+/// counted (serve exits 1 at its stop), and a header that cannot be written stops the start.
+final class DecisionLogFailureTests: XCTestCase {
+    func testLinesThatCannotBeWrittenAreCounted() throws {
+        signal(SIGPIPE, SIG_IGN)   // a write to a pipe without a reader fails with EPIPE instead
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-decisions-\(UUID().uuidString)").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        defer { unlink(fifo) }
+        // A reader takes the header, then goes away: every later write fails.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        XCTAssertGreaterThanOrEqual(reader, 0)
+        let log = try DecisionLogWriter(path: fifo, header: "{\"headroom\":\"decision-log\",\"version\":1}")
+        XCTAssertEqual(log.failures.count, 0)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let header = read(reader, &buffer, buffer.count)
+        XCTAssertTrue(String(decoding: buffer.prefix(max(0, header)), as: UTF8.self).hasPrefix("{\"headroom\":\"decision-log\""))
+        close(reader)
+        for k in 0..<300 { log.append("{\"t\":\(k)}\n") }   // past 256 lines: a flush
+        log.close()
+        let failures = log.failures
+        XCTAssertGreaterThan(failures.count, 0)
+        XCTAssertTrue(failures.last?.contains("Broken pipe") == true, failures.last ?? "no failure")
+    }
+
+    func testAHeaderThatCannotBeWrittenStopsTheStart() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/dev/full"), "no /dev/full on this system")
+        XCTAssertThrowsError(try DecisionLogWriter(path: "/dev/full", header: "{}")) { error in
+            XCTAssertTrue("\(error)".contains("cannot write the decision log's header (No space left on device)"), "\(error)")
+        }
+    }
+}
