@@ -11,9 +11,11 @@ import PackageDescription
 // of 22; the file is larger (88 MB, 62 MB stripped), and every output is byte-identical.
 // Every module is compiled for it too: the static Foundation's modules name the libraries
 // they need (ICU, CoreFoundation) for the linker. Test targets are not (XCTest has no static
-// module) and run in debug builds, which link dynamically.
+// module) and run in debug builds, which link dynamically. The toolchain's lld links them:
+// GNU gold warns on every build about glibc's mktemp inside the static Foundation, a warning
+// nobody building Headroom can act on.
 let staticStdlib: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
-let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(configuration: .release))]
 
 // The engine is compiled with optimisation even in debug builds: the validation tests
 // (Erlang C within 2 % at 95 % confidence) simulate millions of requests, which an unoptimised
