@@ -273,7 +273,7 @@ public final class AuditLog: @unchecked Sendable {
         // The chain moves on even when the line is lost: the next line written names it as
         // `prev`, so `audit verify` shows the gap there.
         head = SHA256.hex(bytesOut)
-        guard let f = file else { return failed("write a record: the log file is not open", errno: 0) }
+        guard let f = file else { return failed("write a record (no log file is open)", errno: 0) }
         bytesOut.append(UInt8(ascii: "\n"))
         if fwrite(bytesOut, 1, bytesOut.count, f) != bytesOut.count {
             failed("write a record")
@@ -287,7 +287,7 @@ public final class AuditLog: @unchecked Sendable {
     /// Counts a failed operation on the file and says so on standard error at the start of a
     /// run of failures. Writer thread (or `init`, before it starts).
     private func failed(_ what: String, errno code: Int32 = errno) {
-        let reason = code == 0 ? what : "cannot \(what): \(String(cString: strerror(code)))"
+        let reason = code == 0 ? "cannot \(what)" : "cannot \(what): \(String(cString: strerror(code)))"
         statsLock.lock()
         failuresShared += 1
         lastFailureShared = reason

@@ -88,6 +88,32 @@ final class AuditFailureTests: XCTestCase {
         XCTAssertNotNil(report.failure, "verify passed a log with lost records")
     }
 
+    func testARotationThatCannotOpenItsNextFileRecoversAtTheNextBatch() throws {
+        let path = folder + "/audit.jsonl"
+        var options = AuditLog.Options(path: path, key: nil)
+        options.flushInterval = 0.01
+        options.rotateBytes = 1   // a new file after every batch
+        // The second open (the first rotation's new file) fails, as on a vanished folder.
+        var opens = 0
+        let log = try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test", openFile: { p in
+            opens += 1
+            return opens == 2 ? nil : fopen(p, "a")
+        })
+        for k in 0..<3 { log.append(record(k)) }
+        waitForRecords(log, 3)
+        // No file is open now: the next batch opens one first, and nothing is lost.
+        for k in 3..<6 { log.append(record(k)) }
+        waitForRecords(log, 6)
+        log.close()
+        XCTAssertEqual(log.health.records, 6)
+        XCTAssertEqual(log.health.failures, 1, log.health.lastFailure ?? "")
+        XCTAssertTrue(log.health.lastFailure?.contains("open a new log file after rotating") == true, log.health.lastFailure ?? "")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("audit.jsonl") }.map { folder + "/" + $0 }
+        let report = try AuditVerifier.verify(files, key: nil)
+        XCTAssertNil(report.failure?.message)
+        XCTAssertEqual(report.records, 6)
+    }
+
     func testAHealthyLogCountsNoFailure() throws {
         var options = AuditLog.Options(path: folder + "/audit.jsonl", key: nil)
         options.flushInterval = 0.01
