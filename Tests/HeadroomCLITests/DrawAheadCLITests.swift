@@ -7,8 +7,6 @@ import Simulator
 /// one (`--sequential`, or fewer plans than cores), and not when every core runs a plan. The
 /// drawing threads are seen by their names in /proc while the command runs.
 final class DrawAheadCLITests: XCTestCase {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// The names of this process's threads.
     static func threadNames() -> [String] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
@@ -47,8 +45,21 @@ final class DrawAheadCLITests: XCTestCase {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         try XCTSkipIf(cores < 2, "one core: nothing is drawn ahead")
         XCTAssertFalse(Self.threadNames().contains("arrivals-ahead"), "no drawing thread outlives a run")
-        // One plan of a million requests (M/M/10, the gates of the bundled scenario).
-        let mmc = root.appendingPathComponent("Scenarios/mmc-validation.json").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-draw-ahead-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // One plan of about 600,000 requests (M/M/10 at 0.9), with a gate it meets.
+        let mmc = folder + "/mmc.json"
+        try """
+            { "name": "mmc", "seed": 42, "duration": "66666s",
+              "hardware": { "server": { "vcpus": 1, "memoryGiB": 1, "pricePerHour": 0.1 } },
+              "models": { "mm": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": { "dist": "exponential", "mean": "1s" },
+                                  "queueLimit": 1000000 } },
+              "workload": [ { "kind": "poisson", "target": "mm", "rate": 9 } ],
+              "slo": { "timeout": "1d" },
+              "plans": { "c10": { "policy": "traditional", "nodes": { "server": 10 } } },
+              "expect": [ { "plan": "c10", "metric": "completed", "min": 500000 } ] }
+            """.write(toFile: mmc, atomically: true, encoding: .utf8)
         var r = checkWatchingThreads(["check", mmc, "--sequential"])
         XCTAssertEqual(r.status, 0)
         XCTAssertTrue(r.drewAhead, "check --sequential runs one plan at a time: a core is free; threads seen: \(r.names)")
@@ -56,11 +67,10 @@ final class DrawAheadCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0)
         XCTAssertTrue(r.drewAhead, "one plan on \(cores) cores: a core is free; threads seen: \(r.names)")
         // As many plans as cores run at once: none is left to draw ahead.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-draw-ahead-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        for k in 0..<cores { try FileManager.default.copyItem(atPath: mmc, toPath: "\(folder)/mmc-\(k).json") }
-        r = checkWatchingThreads(["check", folder])
+        let many = folder + "/many"
+        try FileManager.default.createDirectory(atPath: many, withIntermediateDirectories: true)
+        for k in 0..<cores { try FileManager.default.copyItem(atPath: mmc, toPath: "\(many)/mmc-\(k).json") }
+        r = checkWatchingThreads(["check", many])
         XCTAssertEqual(r.status, 0)
         XCTAssertFalse(r.drewAhead, "\(cores) plans on \(cores) cores: no core is free; threads seen: \(r.names)")
         // sweep: one variant at a time, then as many variants as cores at once.
