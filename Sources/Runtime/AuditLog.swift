@@ -80,7 +80,7 @@ public struct AuditRecord: Sendable {
 ///
 /// A write, flush or fsync the system refuses (a full disk, an I/O error) is never silent:
 /// the first of a run of failures is said on standard error, every one is counted
-/// (`failures`, `headroom_audit_write_failures_total` in `/metrics`), and `serve` exits 1 at
+/// (`health`, `headroom_audit_write_failures_total` in `/metrics`), and `serve` exits 1 at
 /// its stop when any occurred. The records that failed are missing from the file, so
 /// `audit verify` finds the break in the chain where they should be. At start, a log whose
 /// header cannot be written is an error: the runtime does not serve without its trail.
@@ -336,7 +336,7 @@ public final class AuditLog: @unchecked Sendable {
                 failed("flush the log file")
                 clearerr(f)
             } else if fsync(fileno(f)) != 0 && errno != EINVAL && errno != EROFS {
-                // (EINVAL, EROFS: a file that cannot be synced at all, such as a pipe: no loss.)
+                // (EINVAL, EROFS: a file system that does not sync this file; nothing is lost.)
                 failed("fsync the log file")
             }
         }
