@@ -27,9 +27,10 @@ public enum TerminalTable {
         return out
     }
 
-    /// A duration for people: "850 µs", "42.1 ms", "1.25 s", "3.5 min".
+    /// A duration for people: "0 s", "850 µs", "42.1 ms", "1.25 s", "3.5 min".
     public static func duration(_ seconds: Double?) -> String {
         guard let s = seconds else { return "–" }
+        if s == 0 { return "0 s" }   // (a training job that never waited: not "0 µs")
         if s < 0.001 { return trim(s * 1e6, 0) + " µs" }
         if s < 1 { return trim(s * 1000, s < 0.1 ? 1 : 0) + " ms" }
         if s < 120 { return trim(s, 2) + " s" }

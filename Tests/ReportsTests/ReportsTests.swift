@@ -25,6 +25,15 @@ struct ReportsTests {
                                                              "latency_p99_s", "latency_p999_s", "latency_max_s"])
     }
 
+    @Test func durationsForPeople() {
+        #expect(TerminalTable.duration(nil) == "–")
+        #expect(TerminalTable.duration(0) == "0 s")
+        #expect(TerminalTable.duration(850e-6) == "850 µs")
+        #expect(TerminalTable.duration(0.0421) == "42.1 ms")
+        #expect(TerminalTable.duration(1.25) == "1.25 s")
+        #expect(TerminalTable.duration(210) == "3.5 min")
+    }
+
     @Test func numbersAreFixedAndLocaleFree() {
         #expect(CSVNumber.fixed(0.1 + 0.2, 6) == "0.300000")
         #expect(CSVNumber.fixed(-1.5, 2) == "-1.50")
