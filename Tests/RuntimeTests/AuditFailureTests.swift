@@ -31,6 +31,30 @@ final class AuditFailureTests: XCTestCase {
         while log.health.records < count && Date() < deadline { usleep(5_000) }
     }
 
+    /// A log rotating after every batch whose second file opened is `second(path)` (the
+    /// first, and every later one, is the real path).
+    func rotatingLog(secondOpen second: @escaping (String) -> UnsafeMutablePointer<FILE>?) throws -> AuditLog {
+        var options = AuditLog.Options(path: folder + "/audit.jsonl", key: nil)
+        options.flushInterval = 0.01
+        options.rotateBytes = 1
+        var opens = 0
+        return try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test", openFile: { p in
+            opens += 1
+            return opens == 2 ? second(p) : fopen(p, "a")
+        })
+    }
+
+    /// The records in the folder's log files, by id.
+    func loggedIDs() throws -> [String] {
+        try logFiles().flatMap { try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n") }
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .compactMap { $0["id"] as? String }
+    }
+
+    func logFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("audit.jsonl") }.map { folder + "/" + $0 }
+    }
+
     func testAHeaderThatCannotBeWrittenStopsTheStart() throws {
         let options = AuditLog.Options(path: folder + "/audit.jsonl", key: nil)
         XCTAssertThrowsError(try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test",
@@ -51,16 +75,8 @@ final class AuditFailureTests: XCTestCase {
     }
 
     func testFailedWritesAreCountedAndTheGapShowsInVerify() throws {
-        let path = folder + "/audit.jsonl"
-        var options = AuditLog.Options(path: path, key: nil)
-        options.flushInterval = 0.01
-        options.rotateBytes = 1   // a new file after every batch
-        // The second file opened is a full disk; every other one is the real path.
-        var opens = 0
-        let log = try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test", openFile: { p in
-            opens += 1
-            return opens == 2 ? fopen("/dev/full", "a") : fopen(p, "a")
-        })
+        // The first rotation's new file is a full disk.
+        let log = try rotatingLog(secondOpen: { _ in fopen("/dev/full", "a") })
         XCTAssertEqual(log.health.failures, 0)
         for k in 0..<3 { log.append(record(k)) }
         waitForRecords(log, 3)
@@ -78,27 +94,16 @@ final class AuditFailureTests: XCTestCase {
         XCTAssertTrue(metrics.contains("headroom_audit_records_total 9\n"), metrics)
         XCTAssertTrue(metrics.contains("headroom_audit_write_failures_total \(health.failures)\n"), metrics)
         // The records written to the full disk are missing, and verify finds where.
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("audit.jsonl") }.map { folder + "/" + $0 }
-        let ids = try files.flatMap { try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n") }
-            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .compactMap { $0["id"] as? String }
+        let ids = try loggedIDs()
         XCTAssertLessThan(ids.count, 9, "some records were lost: \(ids)")
         XCTAssertTrue(ids.contains("r0") && ids.contains("r8"), "\(ids)")
-        let report = try AuditVerifier.verify(files, key: nil)
+        let report = try AuditVerifier.verify(try logFiles(), key: nil)
         XCTAssertNotNil(report.failure, "verify passed a log with lost records")
     }
 
     func testARotationThatCannotOpenItsNextFileRecoversAtTheNextBatch() throws {
-        let path = folder + "/audit.jsonl"
-        var options = AuditLog.Options(path: path, key: nil)
-        options.flushInterval = 0.01
-        options.rotateBytes = 1   // a new file after every batch
-        // The second open (the first rotation's new file) fails, as on a vanished folder.
-        var opens = 0
-        let log = try AuditLog(options: options, scenarioSHA256: AuditLog.zeros, plan: "p", version: "test", openFile: { p in
-            opens += 1
-            return opens == 2 ? nil : fopen(p, "a")
-        })
+        // The first rotation's new file cannot be opened, as in a vanished folder.
+        let log = try rotatingLog(secondOpen: { _ in nil })
         for k in 0..<3 { log.append(record(k)) }
         waitForRecords(log, 3)
         // No file is open now: the next batch opens one first, and nothing is lost.
@@ -108,8 +113,8 @@ final class AuditFailureTests: XCTestCase {
         XCTAssertEqual(log.health.records, 6)
         XCTAssertEqual(log.health.failures, 1, log.health.lastFailure ?? "")
         XCTAssertTrue(log.health.lastFailure?.contains("open a new log file after rotating") == true, log.health.lastFailure ?? "")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("audit.jsonl") }.map { folder + "/" + $0 }
-        let report = try AuditVerifier.verify(files, key: nil)
+        XCTAssertEqual(try loggedIDs().sorted(), (0..<6).map { "r\($0)" })
+        let report = try AuditVerifier.verify(try logFiles(), key: nil)
         XCTAssertNil(report.failure?.message)
         XCTAssertEqual(report.records, 6)
     }
