@@ -72,8 +72,10 @@ final class DrawAhead<Element>: @unchecked Sendable {
     /// Names the calling thread (as `top -H`, `perf` and /proc show it) by writing
     /// /proc/thread-self/comm (Linux 3.17+). `Thread.current.name` did not always take:
     /// Foundation on Linux applies it only once the thread's creator has recorded its handle,
-    /// which races with the thread's first instructions. Naming is for people reading
-    /// process listings; where /proc is missing the thread runs unnamed.
+    /// which races with the thread's first instructions. (The runtime calls
+    /// pthread_setname_np through its C module, CEventLoop; the simulator has no C module and
+    /// needs none for this.) Naming is for people reading process listings; where /proc is
+    /// missing the thread runs unnamed.
     static func nameCurrentThread(_ name: String) {
         let fd = open("/proc/thread-self/comm", O_WRONLY)
         guard fd >= 0 else { return }
