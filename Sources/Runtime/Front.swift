@@ -211,6 +211,30 @@ final class Front: @unchecked Sendable {
     static let forwarded = HeaderNames(["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
                                         "x-amzn-trace-id", "inference-header-content-length"])
 
+    /// Records a request the HTTP server refused before it reached `handle` (malformed, too
+    /// large, too slow): no caller or target is known, so those fields are empty; the reason
+    /// names what was wrong and `status` the answer sent.
+    func auditRefusal(_ response: HTTPResponse) {
+        guard let audit else { return }
+        let n = ids.withLock { $0 += 1; return $0 }
+        let now = AuditLog.nowMicros()
+        let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
+        let reason: String
+        switch response.status {
+        case 408: reason = "request_timeout"
+        case 413: reason = "body_too_large"
+        case 414: reason = "uri_too_long"
+        case 431: reason = "headers_too_large"
+        case 501: reason = "not_implemented"
+        case 505: reason = "http_version_not_supported"
+        default: reason = "malformed_request"
+        }
+        audit.append(AuditRecord(id: bootID + "-" + String(n, radix: 16), caller: "", target: "", stages: [], arrival: now, end: now,
+                                 arrivalSeconds: seconds, endSeconds: seconds, outcome: "refused", reason: reason, status: response.status,
+                                 requestSHA256: SHA256.hex([]), responseSHA256: SHA256.hex(response.body),
+                                 requestBody: nil, responseBody: audit.options.payloads ? response.body : nil))
+    }
+
     /// Authenticates, resolves and submits an inference request; `respond` gets its answer.
     func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String,
                loop: EventLoop, respond: @escaping Respond) {

@@ -112,6 +112,7 @@ public final class RuntimeServer: @unchecked Sendable {
             audit?.close()
             throw RuntimeError("cannot listen on \(options.listen): \(error)")
         }
+        if audit != nil { http.onRefused = { front.auditRefusal($0) } }
         loop.start(name: "headroom-http")
         http.start()
         let server = RuntimeServer(host: host, http: http, loop: loop, options: options, audit: audit, decisionLog: log)

@@ -162,6 +162,28 @@ final class AuditTests: RuntimeTestCase {
     }
 
     /// Rotation: files chain into each other; verify takes them in any order.
+    /// Requests the HTTP layer refuses before any target is known are in the trail too, with
+    /// their status and what was wrong; the chain still verifies.
+    func testRequestsRefusedByTheHTTPLayerAreAudited() throws {
+        let (server, path) = try startAudited(try servedScenario(), keys: nil, flush: 0.01)
+        for (bytes, status) in [("HELLO\r\n\r\n", 400), ("GET /v2/health/live HTTP/2.0\r\n\r\n", 505)] {
+            let socket = try Socket.connect(server.address, timeout: 2)
+            try socket.write(Array(bytes.utf8))
+            let reply = try HTTPConnection(socket: socket).readResponse(method: "GET", deadline: MonotonicClock.nanoseconds() + 2_000_000_000)
+            XCTAssertEqual(reply.status, status)
+            socket.close()
+        }
+        XCTAssertEqual(call(server, "/v2/models/echo/infer")?.status, 200)
+        stop(server)
+        let records = try records(path)
+        XCTAssertEqual(records.count, 3, "\(records)")
+        let refused = records.filter { $0["outcome"] as? String == "refused" }
+        XCTAssertEqual(refused.map { $0["status"] as? Int }, [400, 505])
+        XCTAssertEqual(refused.map { $0["reason"] as? String }, ["malformed_request", "http_version_not_supported"])
+        XCTAssertEqual(refused.map { $0["target"] as? String }, ["", ""])
+        XCTAssertNil(try AuditVerifier.verify([path], key: Array(repeating: 7, count: 32)).failure?.message)
+    }
+
     func testRotatedFilesChainAndVerifyTogether() throws {
         let key: [UInt8] = Array(repeating: 9, count: 32)
         let (server, path) = try startAudited(try servedScenario(), keys: nil, key: key, flush: 0.01, rotateBytes: 4000)

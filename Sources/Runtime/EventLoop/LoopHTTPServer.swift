@@ -21,6 +21,10 @@ final class LoopHTTPServer: @unchecked Sendable {
     let limits: HTTPLimits
     let maxConnections: Int
     let handler: Handler
+    /// Told of a request the server itself refused before the handler saw it (malformed,
+    /// too large, too slow), with the answer it sent: the audit trail records those too. Set
+    /// before `start`; called on the loop's thread.
+    var onRefused: ((HTTPResponse) -> Void)?
     private let listener: Socket
     private var acceptor: Acceptor?
 
@@ -198,7 +202,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             close()   // an idle keep-alive connection, or a client that does not read its answer
         case .head, .body:
             // The request began and stalled: a slow (or slowloris) client.
-            answerAndClose(.error(408, "the request was not received in time"))
+            refuse(.error(408, "the request was not received in time"))
         }
     }
 
@@ -237,11 +241,11 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             case let .message(request):
                 begin(request)
             case .incomplete:
-                if http.eof { answerAndClose(.error(400, "the connection closed in the middle of a request")); return }
+                if http.eof { refuse(.error(400, "the connection closed in the middle of a request")); return }
                 if !canRead { return }
             case let .failed(e):
                 switch e {
-                case let .malformed(status, message): answerAndClose(.error(status, message))
+                case let .malformed(status, message): refuse(.error(status, message))
                 default: close()
                 }
                 return
@@ -266,7 +270,9 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
         send(response.serialized(close: close), thenClose: close)
     }
 
-    private func answerAndClose(_ response: HTTPResponse) {
+    /// Answers a request the handler never saw, tells `onRefused`, and closes.
+    private func refuse(_ response: HTTPResponse) {
+        server.onRefused?(response)
         send(response.serialized(close: true), thenClose: true)
     }
 
