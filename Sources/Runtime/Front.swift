@@ -90,12 +90,14 @@ final class Front: @unchecked Sendable {
         case "v2":
             return routeV2(request, Array(parts.dropFirst()), query: query, loop: loop, respond: respond, only: only)
         case "2015-03-31" where parts.count == 4 && parts[1] == "functions" && parts[3] == "invocations":
-            return only("POST") {
+            let refused = only("POST") {
                 let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
                 infer(request, target: Front.decoded(parts[2]), version: version == "$LATEST" ? nil : version,
                       style: .lambdaInvoke, query: "", loop: loop, respond: respond)
                 return nil
             }
+            if let refused { auditRefusal(refused, target: Front.decoded(parts[2]), request: request) }   // a wrong method (405)
+            return refused
         default:
             return .error(404, "no such path: \(path)")
         }
@@ -121,10 +123,12 @@ final class Front: @unchecked Sendable {
         }
         switch rest {
         case ["infer"]:
-            return only("POST") {
+            let refused = only("POST") {
                 infer(request, target: name, version: version, style: .kserve, query: query, loop: loop, respond: respond)
                 return nil
             }
+            if let refused { auditRefusal(refused, target: name, request: request) }   // a wrong method (405)
+            return refused
         case []:
             return only("GET") {
                 switch resolve(name, version: version) {
@@ -211,16 +215,18 @@ final class Front: @unchecked Sendable {
     static let forwarded = HeaderNames(["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
                                         "x-amzn-trace-id", "inference-header-content-length"])
 
-    /// Records a request the HTTP server refused before it reached `handle` (malformed, too
-    /// large, too slow): no caller or target is known, so those fields are empty; the reason
-    /// names what was wrong and `status` the answer sent.
-    func auditRefusal(_ response: HTTPResponse) {
+    /// Records a request refused before any caller was known: by the HTTP server before it
+    /// reached `handle` (malformed, too large, too slow: no target either), or an inference
+    /// path called with the wrong method. The reason names what was wrong and `status` the
+    /// answer sent.
+    func auditRefusal(_ response: HTTPResponse, target: String = "", request: HTTPRequest? = nil) {
         guard let audit else { return }
         let n = ids.withLock { $0 += 1; return $0 }
         let now = AuditLog.nowMicros()
         let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
         let reason: String
         switch response.status {
+        case 405: reason = "method_not_allowed"
         case 408: reason = "request_timeout"
         case 413: reason = "body_too_large"
         case 414: reason = "uri_too_long"
@@ -229,10 +235,11 @@ final class Front: @unchecked Sendable {
         case 505: reason = "http_version_not_supported"
         default: reason = "malformed_request"
         }
-        audit.append(AuditRecord(id: bootID + "-" + String(n, radix: 16), caller: "", target: "", stages: [], arrival: now, end: now,
+        let body = request?.body ?? []
+        audit.append(AuditRecord(id: bootID + "-" + String(n, radix: 16), caller: "", target: target, stages: [], arrival: now, end: now,
                                  arrivalSeconds: seconds, endSeconds: seconds, outcome: "refused", reason: reason, status: response.status,
-                                 requestSHA256: SHA256.hex([]), responseSHA256: SHA256.hex(response.body),
-                                 requestBody: nil, responseBody: audit.options.payloads ? response.body : nil))
+                                 requestSHA256: SHA256.hex(body), responseSHA256: SHA256.hex(response.body),
+                                 requestBody: audit.options.payloads ? body : nil, responseBody: audit.options.payloads ? response.body : nil))
     }
 
     /// Authenticates, resolves and submits an inference request; `respond` gets its answer.

@@ -163,7 +163,8 @@ final class AuditTests: RuntimeTestCase {
 
     /// Rotation: files chain into each other; verify takes them in any order.
     /// Requests the HTTP layer refuses before any target is known are in the trail too, with
-    /// their status and what was wrong; the chain still verifies.
+    /// their status and what was wrong, and so is an inference path called with the wrong
+    /// method; the chain still verifies.
     func testRequestsRefusedByTheHTTPLayerAreAudited() throws {
         let (server, path) = try startAudited(try servedScenario(), keys: nil, flush: 0.01)
         for (bytes, status) in [("HELLO\r\n\r\n", 400), ("GET /v2/health/live HTTP/2.0\r\n\r\n", 505)] {
@@ -173,14 +174,17 @@ final class AuditTests: RuntimeTestCase {
             XCTAssertEqual(reply.status, status)
             socket.close()
         }
+        XCTAssertEqual(call(server, "/v2/models/echo/infer", method: "GET")?.status, 405)
+        XCTAssertEqual(call(server, "/2015-03-31/functions/echo/invocations", method: "PUT")?.status, 405)
         XCTAssertEqual(call(server, "/v2/models/echo/infer")?.status, 200)
+        XCTAssertEqual(call(server, "/v2/health/live", method: "POST")?.status, 405, "not an inference path: no record")
         stop(server)
         let records = try records(path)
-        XCTAssertEqual(records.count, 3, "\(records)")
+        XCTAssertEqual(records.count, 5, "\(records)")
         let refused = records.filter { $0["outcome"] as? String == "refused" }
-        XCTAssertEqual(refused.map { $0["status"] as? Int }, [400, 505])
-        XCTAssertEqual(refused.map { $0["reason"] as? String }, ["malformed_request", "http_version_not_supported"])
-        XCTAssertEqual(refused.map { $0["target"] as? String }, ["", ""])
+        XCTAssertEqual(refused.map { $0["status"] as? Int }, [400, 505, 405, 405])
+        XCTAssertEqual(refused.map { $0["reason"] as? String }, ["malformed_request", "http_version_not_supported", "method_not_allowed", "method_not_allowed"])
+        XCTAssertEqual(refused.map { $0["target"] as? String }, ["", "", "echo", "echo"])
         XCTAssertNil(try AuditVerifier.verify([path], key: Array(repeating: 7, count: 32)).failure?.message)
     }
 
