@@ -261,7 +261,7 @@ public final class AuditLog: @unchecked Sendable {
         file = nil
         let aside = "\(options.path).\(fileNumber)"
         if rename(options.path, aside) != 0 {
-            Self.sayOnStderr("headroom: audit log rotation failed (\(String(cString: strerror(errno)))); continuing in \(options.path)")
+            StandardError.say("headroom: audit log rotation failed (\(String(cString: strerror(errno)))); continuing in \(options.path)")
         } else {
             fileNumber += 1
         }
@@ -297,7 +297,7 @@ public final class AuditLog: @unchecked Sendable {
             failing = true
             // Before the writer starts, `init` throws instead: one message, the error's.
             guard started else { return }
-            Self.sayOnStderr("headroom: audit log \(options.path): \(reason); records are missing from the log until it can be written again")
+            StandardError.say("headroom: audit log \(options.path): \(reason); records are missing from the log until it can be written again")
         }
     }
 
@@ -313,12 +313,6 @@ public final class AuditLog: @unchecked Sendable {
             headroom_audit_write_failures_total \(h.failures)
 
             """
-    }
-
-    /// write(2), not FileHandle.write: that one traps when stderr is closed.
-    static func sayOnStderr(_ text: String) {
-        let line = Array((text + "\n").utf8)
-        _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     private func writeDigest() {
@@ -343,7 +337,7 @@ public final class AuditLog: @unchecked Sendable {
         // Recovered only when lines were written and synced since (an empty batch proves nothing).
         if failing && !batchFailed && wroteSinceSync {
             failing = false
-            Self.sayOnStderr("headroom: audit log \(options.path): writing again")
+            StandardError.say("headroom: audit log \(options.path): writing again")
         }
         batchFailed = false
         wroteSinceSync = false

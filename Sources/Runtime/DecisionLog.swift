@@ -147,10 +147,6 @@ final class DecisionLogWriter: @unchecked Sendable {
         lastFailureText = reason
         let first = failureCount == 1
         lock.unlock()
-        if first {
-            // write(2), not FileHandle.write: that one traps when stderr is closed.
-            let line = Array("headroom: decision log \(path): \(reason); lines are missing from it\n".utf8)
-            _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-        }
+        if first { StandardError.say("headroom: decision log \(path): \(reason); lines are missing from it") }
     }
 }

@@ -132,14 +132,21 @@ public final class RuntimeServer: @unchecked Sendable {
         self.decisionLog = decisionLog
     }
 
-    /// The decision log's failed writes (flushes, closes) so far, and the last one.
-    public var decisionLogFailures: (count: Int, last: String?) { decisionLog?.failures ?? (0, nil) }
-
-    /// Audit records chained so far.
-    public var auditRecords: Int64 { audit?.health.records ?? 0 }
-
-    /// The audit log's failed writes (flushes, fsyncs, opens) so far, and the last one.
-    public var auditFailures: (count: Int64, last: String?) { audit.map { ($0.health.failures, $0.health.lastFailure) } ?? (0, nil) }
+    /// What the audit and decision logs lost so far, one sentence each (none when every
+    /// write reached its file): a log with a gap is an error for whoever runs `serve`, not
+    /// only for the log's reader.
+    public var logLosses: [String] {
+        var losses: [String] = []
+        if let audit, case let h = audit.health, h.failures > 0 {
+            losses.append("the audit log lost records: \(h.failures) write(s) of \(audit.options.path) failed (last: \(h.lastFailure ?? "")); "
+                          + "'headroom audit verify' shows where the chain breaks")
+        }
+        if let decisionLog, case let f = decisionLog.failures, f.count > 0 {
+            losses.append("the decision log lost lines: \(f.count) write(s) of \(decisionLog.path) failed (last: \(f.last ?? "")); "
+                          + "'headroom replay' of it will differ")
+        }
+        return losses
+    }
 
     /// Connections open now, and refused for the connection limit so far.
     public var connectionCounts: (open: Int, refused: Int) { http.connectionCounts }
