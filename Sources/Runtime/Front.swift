@@ -78,7 +78,7 @@ final class Front: @unchecked Sendable {
         let query = String(request.query)
         func only(_ method: String, _ body: () -> HTTPResponse?) -> HTTPResponse? {
             guard request.method == method || (method == "GET" && request.method == "HEAD") else {
-                return .error(405, "\(request.method) is not allowed on \(path); use \(method)", headers: [("Allow", method)])
+                return Front.methodNotAllowed(request, use: method)
             }
             return body()
         }
@@ -90,14 +90,11 @@ final class Front: @unchecked Sendable {
         case "v2":
             return routeV2(request, Array(parts.dropFirst()), query: query, loop: loop, respond: respond, only: only)
         case "2015-03-31" where parts.count == 4 && parts[1] == "functions" && parts[3] == "invocations":
-            let refused = only("POST") {
-                let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
-                infer(request, target: Front.decoded(parts[2]), version: version == "$LATEST" ? nil : version,
-                      style: .lambdaInvoke, query: "", loop: loop, respond: respond)
-                return nil
-            }
-            if let refused { auditRefusal(refused, target: Front.decoded(parts[2]), request: request) }   // a wrong method (405)
-            return refused
+            // Any method: `infer` answers a wrong one (405) with its audit record.
+            let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
+            infer(request, target: Front.decoded(parts[2]), version: version == "$LATEST" ? nil : version,
+                  style: .lambdaInvoke, query: "", loop: loop, respond: respond)
+            return nil
         default:
             return .error(404, "no such path: \(path)")
         }
@@ -123,12 +120,9 @@ final class Front: @unchecked Sendable {
         }
         switch rest {
         case ["infer"]:
-            let refused = only("POST") {
-                infer(request, target: name, version: version, style: .kserve, query: query, loop: loop, respond: respond)
-                return nil
-            }
-            if let refused { auditRefusal(refused, target: name, request: request) }   // a wrong method (405)
-            return refused
+            // Any method (a POST came the fast way, in `route`): `infer` answers a wrong one.
+            infer(request, target: name, version: version, style: .kserve, query: query, loop: loop, respond: respond)
+            return nil
         case []:
             return only("GET") {
                 switch resolve(name, version: version) {
@@ -215,18 +209,27 @@ final class Front: @unchecked Sendable {
     static let forwarded = HeaderNames(["content-type", "accept", "accept-encoding", "content-encoding", "traceparent", "tracestate",
                                         "x-amzn-trace-id", "inference-header-content-length"])
 
-    /// Records a request refused before any caller was known: by the HTTP server before it
-    /// reached `handle` (malformed, too large, too slow: no target either), or an inference
-    /// path called with the wrong method. The reason names what was wrong and `status` the
-    /// answer sent.
-    func auditRefusal(_ response: HTTPResponse, target: String = "", request: HTTPRequest? = nil) {
-        guard let audit else { return }
+    /// 405, naming the method to use.
+    static func methodNotAllowed(_ request: HTTPRequest, use method: String) -> HTTPResponse {
+        .error(405, "\(request.method) is not allowed on \(request.path); use \(method)", headers: [("Allow", method)])
+    }
+
+    /// The next request id: this start-up's id, a dash and a counter. (Concatenated, not
+    /// interpolated: an id of up to 15 bytes stays a small string.)
+    private func nextID() -> String {
         let n = ids.withLock { $0 += 1; return $0 }
+        return bootID + "-" + String(n, radix: 16)
+    }
+
+    /// Records a request the HTTP server refused before it reached `handle` (malformed, too
+    /// large, too slow): no caller or target is known. The reason names what was wrong and
+    /// `status` the answer sent.
+    func auditRefusal(_ response: HTTPResponse) {
+        guard let audit else { return }
         let now = AuditLog.nowMicros()
         let seconds = Double(MonotonicClock.nanoseconds() - started) / 1e9
         let reason: String
         switch response.status {
-        case 405: reason = "method_not_allowed"
         case 408: reason = "request_timeout"
         case 413: reason = "body_too_large"
         case 414: reason = "uri_too_long"
@@ -235,11 +238,10 @@ final class Front: @unchecked Sendable {
         case 505: reason = "http_version_not_supported"
         default: reason = "malformed_request"
         }
-        let body = request?.body ?? []
-        audit.append(AuditRecord(id: bootID + "-" + String(n, radix: 16), caller: "", target: target, stages: [], arrival: now, end: now,
+        audit.append(AuditRecord(id: nextID(), caller: "", target: "", stages: [], arrival: now, end: now,
                                  arrivalSeconds: seconds, endSeconds: seconds, outcome: "refused", reason: reason, status: response.status,
-                                 requestSHA256: SHA256.hex(body), responseSHA256: SHA256.hex(response.body),
-                                 requestBody: audit.options.payloads ? body : nil, responseBody: audit.options.payloads ? response.body : nil))
+                                 requestSHA256: SHA256.hex([]), responseSHA256: SHA256.hex(response.body),
+                                 requestBody: nil, responseBody: audit.options.payloads ? response.body : nil))
     }
 
     /// Authenticates, resolves and submits an inference request; `respond` gets its answer.
@@ -247,9 +249,7 @@ final class Front: @unchecked Sendable {
                loop: EventLoop, respond: @escaping Respond) {
         let arrival = MonotonicClock.nanoseconds()
         let arrivalUnix = audit == nil ? 0 : AuditLog.nowMicros()
-        let n = ids.withLock { $0 += 1; return $0 }
-        // Concatenated, not interpolated: an id of up to 15 bytes stays a small string.
-        let id = bootID + "-" + String(n, radix: 16)
+        let id = nextID()
         let headerCaller = request.header("headroom-caller") ?? ""
         /// The answer, with its audit record when the trail is kept.
         func answer(_ response: HTTPResponse, caller callerName: String, outcome: String, reason: String, stages: [AuditRecord.Stage] = []) -> HTTPResponse {
@@ -262,6 +262,9 @@ final class Front: @unchecked Sendable {
                                      requestSHA256: SHA256.hex(request.body), responseSHA256: SHA256.hex(response.body),
                                      requestBody: audit.options.payloads ? request.body : nil, responseBody: audit.options.payloads ? response.body : nil))
             return response
+        }
+        guard request.method == "POST" else {
+            return respond(answer(Front.methodNotAllowed(request, use: "POST"), caller: headerCaller, outcome: "refused", reason: "method_not_allowed"))
         }
         var entry: AccessKeys.Entry?
         if let keys {
