@@ -116,8 +116,7 @@ struct CheckCommand {
         options.interval = 0
         options.parallel = false
         // One plan at a time (--sequential), or fewer plans than cores: the free core draws ahead.
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        options.drawAhead = Runner.leavesCoreIdle(plansAtOnce: sequential ? 1 : Swift.min(tasks.count, cores), cores: cores)
+        options.drawAhead = Runner.leavesCoreIdle(simulations: tasks.count, parallel: !sequential)
         let fixed = options, loaded = scenarios, work = tasks
         // A plan that fails to run marks its scenario as an error; the others still report.
         let results = try ParallelWork.map(tasks.count, parallel: !sequential) { j -> Result<PlanResult, Error> in

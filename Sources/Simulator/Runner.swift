@@ -92,14 +92,13 @@ public enum Runner {
     /// Whether `plans` plans run with `options` on `cores` cores draw their arrivals ahead:
     /// when asked to, and when the plans running at once leave a core for it.
     static func drawsAhead(_ options: RunOptions, plans: Int, cores: Int) -> Bool {
-        options.drawAhead && leavesCoreIdle(plansAtOnce: options.parallel ? Swift.min(plans, cores) : 1, cores: cores)
+        options.drawAhead && leavesCoreIdle(simulations: plans, parallel: options.parallel, cores: cores)
     }
 
-    /// Whether `plansAtOnce` simulations running together leave one of `cores` cores free
-    /// for drawing ahead. (`ParallelWork.map` runs min(jobs, cores) at once; one when
-    /// sequential.)
-    public static func leavesCoreIdle(plansAtOnce: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Bool {
-        plansAtOnce < cores
+    /// Whether `simulations` run through `ParallelWork.map` (min(simulations, cores) at once,
+    /// or one at a time when not `parallel`) leave one of `cores` cores free for drawing ahead.
+    public static func leavesCoreIdle(simulations: Int, parallel: Bool, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Bool {
+        (parallel ? Swift.min(simulations, cores) : 1) < cores
     }
 
     /// Runs one plan.

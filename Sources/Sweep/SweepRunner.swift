@@ -41,8 +41,7 @@ public enum SweepRunner {
         let counter = Counter()
         // Fewer variants than cores (or --sequential): each variant's plans run one at a time,
         // and a free core draws their arrivals ahead.
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let drawAhead = Runner.leavesCoreIdle(plansAtOnce: spec.parallel ? Swift.min(mine.count, cores) : 1, cores: cores)
+        let drawAhead = Runner.leavesCoreIdle(simulations: mine.count, parallel: spec.parallel)
         let results = try ParallelWork.map(mine.count, parallel: spec.parallel) { j in
             defer { progress?(counter.increment(), mine.count) }
             return try runVariant(mine[j], values: all[mine[j]], spec: spec, root: root, directory: directory, drawAhead: drawAhead)

@@ -81,7 +81,7 @@ final class DrawAheadCLITests: XCTestCase {
         r = checkWatchingThreads(["sweep", mmc, "--vary", "plans.c10.nodes.server=\(values)", "--out", folder + "/sweep-n"])
         XCTAssertEqual(r.status, 0)
         XCTAssertFalse(r.drewAhead, "\(cores) variants on \(cores) cores: no core is free; threads seen: \(r.names)")
-        XCTAssertTrue(Runner.leavesCoreIdle(plansAtOnce: 1, cores: 2))
-        XCTAssertFalse(Runner.leavesCoreIdle(plansAtOnce: 2, cores: 2))
+        XCTAssertTrue(Runner.leavesCoreIdle(simulations: 1, parallel: true, cores: 2))
+        XCTAssertFalse(Runner.leavesCoreIdle(simulations: 2, parallel: true, cores: 2))
     }
 }
