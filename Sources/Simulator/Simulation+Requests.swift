@@ -36,8 +36,10 @@ extension Simulation {
         if deadlines.isFull {
             let table = req
             deadlines.compact { Self.isLive($0, in: table) }
+            nextDeadline = deadlines.nextTime
         }
         deadlines.push(now + timeout, slot: Int32(r), generation: req[r].generation)
+        if nextDeadline == Int64.max { nextDeadline = now + timeout }
         if isGraph[Int(target)] {
             startGraph(r)
         } else {

@@ -18,6 +18,9 @@ struct Simulation<Policy: ScalingPolicy> {
     let events = EventQueue()
     let arrivals = EventQueue(capacity: 16)
     let deadlines = DeadlineQueue()
+    /// `deadlines.nextTime`, kept beside the loop's other state: the loop compares it with the
+    /// next event's time on every event, and the queue's head is three loads away.
+    var nextDeadline = Int64.max
     /// Arrival sources (a slot table: advanced once per arrival without a copy-on-write check).
     let sources: SlotTable<SourceState>
     var activeSources = 0
@@ -240,17 +243,19 @@ struct Simulation<Policy: ScalingPolicy> {
         while true {
             let fromArrivals = arrivals.headPrecedes(events)
             let heapTime = fromArrivals ? arrivals.nextTime : events.nextTime
-            var deadline = deadlines.nextTime
+            var deadline = nextDeadline
             if deadline < heapTime || inFlight == 0 {
                 // Only a due (or, at the end, any) head is checked: entries of requests that
                 // already ended are skipped here rather than removed when they end.
                 while let e = deadlines.first, !Self.isLive(e, in: req) { deadlines.removeFirst() }
                 deadline = deadlines.nextTime
+                nextDeadline = deadline
             }
             if activeSources == 0 && inFlight == 0 && Swift.min(heapTime, deadline) > duration { break }
             if deadline < heapTime {
                 let r = Int(deadlines.first!.slot)   // live: ended requests' entries were dropped above
                 deadlines.removeFirst()
+                nextDeadline = deadlines.nextTime
                 advanceClock(to: deadline)
                 try timeOut(r)
                 if isGraph[Int(req[r].target)] {
