@@ -9,12 +9,12 @@ extension Cluster {
     ///
     /// - Complexity: O(1).
     mutating func takeOff(_ r: Int, into actions: inout [SchedulerAction]) -> RequestID? {
-        let i = Int(requests[r].instance)
-        instances[i].inFlight -= 1
-        if configuration.countsBusySlots || configuration.tracksUtilisation { models[instances[i].model.index].busySlots -= 1 }
-        requests[r].instance = -1
-        guard requests[r].state != .abandonedInService else {
-            requests[r].state = .free
+        let i = Int(requests[slot: r].instance)
+        instanceTable[slot: i].inFlight -= 1
+        if configuration.countsBusySlots || configuration.tracksUtilisation { models[instanceTable[slot: i].model.index].busySlots -= 1 }
+        requests[slot: r].instance = -1
+        guard requests[slot: r].state != .abandonedInService else {
+            requests[slot: r].state = .free
             actions.append(.release(RequestID(r)))
             return nil
         }
@@ -34,14 +34,14 @@ extension Cluster {
         -> (model: ModelID, wanted: Bool, failed: [RequestID])? {
         let i = instance.index
         guard i < instances.count else { return nil }
-        let state = instances[i].state
+        let state = instanceTable[slot: i].state
         guard state == .starting || state == .ready || state == .draining else { return nil }
-        let model = instances[i].model
+        let model = instanceTable[slot: i].model
         integrate(model.index, now: now)
         var failed: [RequestID] = []
-        if instances[i].inFlight > 0 {
-            for r in 0..<requests.count where requests[r].instance == Int32(i)
-                && (requests[r].state == .inService || requests[r].state == .abandonedInService) {
+        if instanceTable[slot: i].inFlight > 0 {
+            for r in 0..<requests.count where requests[slot: r].instance == Int32(i)
+                && (requests[slot: r].state == .inService || requests[slot: r].state == .abandonedInService) {
                 if let cut = takeOff(r, into: &actions) { failed.append(cut) }
             }
         }

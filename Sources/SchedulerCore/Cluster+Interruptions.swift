@@ -10,9 +10,10 @@ extension Cluster {
     ///
     /// - Complexity: O(instances).
     public mutating func replaceInstances(onNode node: NodeID, now: TimePoint, into actions: inout [SchedulerAction]) {
-        for i in 0..<instances.count where Int(instances[i].node) == node.index
-            && instances[i].state != .free && instances[i].state != .draining {
-            let model = instances[i].model
+        prepareToChange()
+        for i in 0..<instances.count where Int(instanceTable[slot: i].node) == node.index
+            && instanceTable[slot: i].state != .free && instanceTable[slot: i].state != .draining {
+            let model = instanceTable[slot: i].model
             stopInstance(InstanceID(i), now: now, into: &actions)
             startInstance(model, warm: false, now: now, into: &actions)
         }
@@ -22,7 +23,8 @@ extension Cluster {
     ///
     /// - Complexity: O(instances).
     public mutating func stopInstances(onNode node: NodeID, now: TimePoint, into actions: inout [SchedulerAction]) {
-        for i in 0..<instances.count where Int(instances[i].node) == node.index && instances[i].state != .free {
+        prepareToChange()
+        for i in 0..<instances.count where Int(instanceTable[slot: i].node) == node.index && instanceTable[slot: i].state != .free {
             stopInstance(InstanceID(i), now: now, into: &actions)
         }
     }
@@ -49,17 +51,17 @@ extension Cluster {
             jobCheckPending = true
         }
         var cutOff: [RequestID] = []
-        for r in 0..<requests.count where requests[r].state == .inService || requests[r].state == .abandonedInService {
-            let i = Int(requests[r].instance)
-            guard i >= 0, Int(instances[i].node) == n else { continue }
+        for r in 0..<requests.count where requests[slot: r].state == .inService || requests[slot: r].state == .abandonedInService {
+            let i = Int(requests[slot: r].instance)
+            guard i >= 0, Int(instanceTable[slot: i].node) == n else { continue }
             actions.append(.interrupt(RequestID(r)))
-            integrate(instances[i].model.index, now: now)
+            integrate(instanceTable[slot: i].model.index, now: now)
             if let cut = takeOff(r, into: &actions) { cutOff.append(cut) }
         }
-        for i in 0..<instances.count where Int(instances[i].node) == n && instances[i].state != .free {
+        for i in 0..<instances.count where Int(instanceTable[slot: i].node) == n && instanceTable[slot: i].state != .free {
             // Nothing is in flight any more: a draining instance goes now, the others stop at once.
-            if instances[i].state == .draining {
-                integrate(instances[i].model.index, now: now)
+            if instanceTable[slot: i].state == .draining {
+                integrate(instanceTable[slot: i].model.index, now: now)
                 release(i, now: now, into: &actions)
             } else {
                 stopInstance(InstanceID(i), now: now, into: &actions)

@@ -10,7 +10,7 @@ extension Cluster {
         guard modelTable[m].queued < configuration.models[m].queueLimit + comingSlots(model) else { return false }
         modelTable[m].queue.append(request.raw)
         modelTable[m].queued += 1
-        requests[request.index].state = .queued
+        requests[slot: request.index].state = .queued
         return true
     }
 
@@ -23,43 +23,43 @@ extension Cluster {
         if callerInFlightTable.count <= c { callerInFlightTable.append(contentsOf: repeatElement(0, count: c + 1 - callerInFlightTable.count)) }
         guard callerInFlightTable[c] < configuration.callerQuotas[c] else { return false }
         callerInFlightTable[c] += 1
-        requests[request.index].quotaCaller = caller.raw
+        requests[slot: request.index].quotaCaller = caller.raw
         return true
     }
 
     /// The request no longer counts against its caller's quota (it ended for the caller).
     @inlinable @inline(__always)
     mutating func callerLeft(_ request: RequestID) {
-        let c = Int(requests[request.index].quotaCaller)
+        let c = Int(requests[slot: request.index].quotaCaller)
         if c > 0 {
             callerInFlightTable[c] -= 1
-            requests[request.index].quotaCaller = 0
+            requests[slot: request.index].quotaCaller = 0
         }
     }
 
     /// Makes the request wait for one starting instance alone.
     @usableFromInline
     mutating func bind(_ request: RequestID, to instance: InstanceID) {
-        requests[request.index].state = .bound
-        instances[instance.index].reservedFor = request.raw
+        requests[slot: request.index].state = .bound
+        instanceTable[slot: instance.index].reservedFor = request.raw
     }
 
     /// Rejects a request; `.reject` also hands its slot back to the host.
     @inlinable
     mutating func turnAway(_ request: RequestID, reason: RejectReason, into actions: inout [SchedulerAction]) {
         callerLeft(request)
-        requests[request.index].state = .free
+        requests[slot: request.index].state = .free
         actions.append(.reject(request, reason: reason))
     }
 
     /// Ends the request's service on its instance; returns the instance.
     @inlinable @inline(__always)
     mutating func endService(_ request: RequestID, now: TimePoint) -> InstanceID {
-        let i = Int(requests[request.index].instance)
+        let i = Int(requests[slot: request.index].instance)
         precondition(i >= 0, "requestFinished for a request that is not in service")
-        let model = instanceTable[i].model.index
+        let model = instanceTable[slot: i].model.index
         integrate(model, now: now)
-        instanceTable[i].inFlight -= 1
+        instanceTable[slot: i].inFlight -= 1
         if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[model].busySlots -= 1 }
         return InstanceID(i)   // `advance` clears the request's instance with its other fields
     }
@@ -69,8 +69,8 @@ extension Cluster {
     @inlinable @inline(__always)
     mutating func afterService(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
         let i = instance.index
-        if instanceTable[i].state == .draining {
-            if instanceTable[i].inFlight == 0 { release(i, now: now, into: &actions) }
+        if instanceTable[slot: i].state == .draining {
+            if instanceTable[slot: i].inFlight == 0 { release(i, now: now, into: &actions) }
             return false
         }
         return refill(instance, now: now, into: &actions)
@@ -81,20 +81,20 @@ extension Cluster {
     @inlinable @inline(__always)
     mutating func advance(_ request: RequestID, into actions: inout [SchedulerAction]) -> Bool {
         let r = request.index
-        requests[r].instance = -1
-        if requests[r].state == .abandonedInService {
-            requests[r].state = .free
+        requests[slot: r].instance = -1
+        if requests[slot: r].state == .abandonedInService {
+            requests[slot: r].state = .free
             actions.append(.release(request))
             return false
         }
-        let stages = configuration.targets[Int(requests[r].target)].stages.count
-        if Int(requests[r].stage) + 1 < stages {
-            requests[r].stage += 1
-            requests[r].model = route(configuration.targets[Int(requests[r].target)].stages[Int(requests[r].stage)]).raw
+        let stages = configuration.targets[Int(requests[slot: r].target)].stages.count
+        if Int(requests[slot: r].stage) + 1 < stages {
+            requests[slot: r].stage += 1
+            requests[slot: r].model = route(configuration.targets[Int(requests[slot: r].target)].stages[Int(requests[slot: r].stage)]).raw
             return true
         }
         callerLeft(request)
-        requests[r].state = .free
+        requests[slot: r].state = .free
         actions.append(.complete(request))   // also hands the slot back to the host
         return false
     }
@@ -104,22 +104,22 @@ extension Cluster {
     mutating func timeOut(_ request: RequestID, into actions: inout [SchedulerAction]) {
         let r = request.index
         guard r < requests.count else { return }
-        switch requests[r].state {
+        switch requests[slot: r].state {
         case .queued:
-            requests[r].state = .abandonedQueued
+            requests[slot: r].state = .abandonedQueued
             let model = currentModel(of: request).index
             models[model].queued -= 1
             if models[model].queued == 0 {
                 // Nothing live is left behind the timed-out entries: release them now.
                 while let raw = models[model].queue.popFirst() {
-                    requests[Int(raw)].state = .free
+                    requests[slot: Int(raw)].state = .free
                     actions.append(.release(RequestID(Int(raw))))
                 }
             }
         case .inService:
-            requests[r].state = .abandonedInService
+            requests[slot: r].state = .abandonedInService
         case .bound:
-            requests[r].state = .abandonedBound
+            requests[slot: r].state = .abandonedBound
         case .free, .abandonedQueued, .abandonedInService, .abandonedBound:
             break
         }
@@ -128,13 +128,13 @@ extension Cluster {
     /// A starting instance finished its cold start. Returns true when it is left idle.
     @usableFromInline
     mutating func beginServing(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
-        guard instances[instance.index].state == .starting else { return false }
+        guard instanceTable[slot: instance.index].state == .starting else { return false }
         return markReady(instance, now: now, into: &actions)
     }
 
     /// Whether the instance's keep-alive timer is set.
     @usableFromInline
     func keepAliveArmed(_ instance: InstanceID) -> Bool {
-        instance.index < instances.count && instances[instance.index].keepAliveArmed
+        instance.index < instances.count && instanceTable[slot: instance.index].keepAliveArmed
     }
 }

@@ -52,6 +52,7 @@ extension Cluster {
 
     /// Makes the node the job's: nothing more is placed on it.
     public mutating func claim(_ node: NodeID, for job: JobID) {
+        prepareToChange()
         nodes[node.index].heldBy = job.raw
         nodeChanged(node.index)
         jobs[job.index].nodes.append(node.raw)
@@ -88,7 +89,7 @@ extension Cluster {
         candidates.sort { ($0.load, $0.instances, $0.node) < ($1.load, $1.instances, $1.node) }
         for c in candidates.prefix(missingNodes(job)) {
             claim(NodeID(c.node), for: job)
-            for i in 0..<instances.count where instances[i].node == Int32(c.node) && instances[i].state != .free {
+            for i in 0..<instances.count where instanceTable[slot: i].node == Int32(c.node) && instanceTable[slot: i].state != .free {
                 stopInstance(InstanceID(i), now: now, into: &actions)
             }
         }

@@ -67,7 +67,8 @@ extension Cluster {
 
     /// Stops every instance of the model (busy ones drain).
     public mutating func stopAll(_ model: ModelID, now: TimePoint, into actions: inout [SchedulerAction]) {
-        for i in 0..<instances.count where instances[i].model == model && instances[i].state != .free {
+        prepareToChange()
+        for i in 0..<instances.count where instanceTable[slot: i].model == model && instanceTable[slot: i].state != .free {
             stopInstance(InstanceID(i), now: now, into: &actions)
         }
     }

@@ -140,10 +140,8 @@ public struct ModelRecord: Sendable {
 public struct Cluster: Sendable {
     public let configuration: ClusterConfiguration
     public internal(set) var nodes: [NodeRecord] = []
-    public internal(set) var instances: [InstanceRecord] {
-        _read { yield instanceTable }
-        _modify { yield &instanceTable }
-    }
+    /// The instance slots (read-only: the core writes them through `instanceTable`).
+    public var instances: RecordTable<InstanceRecord> { instanceTable }
     public internal(set) var models: [ModelRecord] {
         _read { yield modelTable }
         _modify { yield &modelTable }
@@ -151,7 +149,7 @@ public struct Cluster: Sendable {
     /// The storage of `instances` and `models` (and of `callerInFlight` below), named apart so
     /// the inlinable request path can change them: a `public internal(set)` property's setter
     /// cannot be used from inlinable code, and the request path is inlined into the host.
-    @usableFromInline var instanceTable: [InstanceRecord] = []
+    @usableFromInline var instanceTable = RecordTable<InstanceRecord>()
     @usableFromInline var modelTable: [ModelRecord]
     var freeNodes: [Int32] = []
     /// The nodes an instance may go on, grouped for best-fit placement (Cluster+Placement).
@@ -159,7 +157,7 @@ public struct Cluster: Sendable {
     var freeInstances: [Int32] = []
 
     /// Per-request records, indexed by request slot; grown when the host uses a larger slot.
-    @usableFromInline var requests: [RequestRecord] = []
+    @usableFromInline var requests = RecordTable<RequestRecord>()
     /// Requests in flight per caller with a quota (by caller id).
     public internal(set) var callerInFlight: [Int] {
         _read { yield callerInFlightTable }
@@ -210,6 +208,19 @@ public struct Cluster: Sendable {
         preparing = [Bool](repeating: false, count: configuration.models.count)
     }
 
+    // MARK: Copy on write
+
+    /// Gives the record tables storage of their own if a copy of the cluster shares it. Every
+    /// public mutating entry (the scheduler's inputs, and the cluster's methods policies and
+    /// tests call) starts with it; after it, the tables are written without a check per write
+    /// (`RecordTable`).
+    ///
+    /// - Complexity: O(1); O(records) right after the cluster was copied.
+    @inlinable @inline(__always) public mutating func prepareToChange() {
+        requests.makeUnique()
+        instanceTable.makeUnique()
+    }
+
     // MARK: Queries
 
     /// The model a request's current stage runs on (after the traffic split chose a version).
@@ -217,7 +228,7 @@ public struct Cluster: Sendable {
     /// Inlinable, like `availableInstance`: called from the scheduler's request path, where a
     /// call across the module boundary would first copy the cluster.
     @inlinable public func currentModel(of request: RequestID) -> ModelID {
-        ModelID(Int(requests[request.index].model))
+        ModelID(Int(requests[slot: request.index].model))
     }
 
     /// Slots of this model's instances that are on their way (not yet ready).
@@ -250,39 +261,39 @@ public struct Cluster: Sendable {
     @usableFromInline mutating func growRequests(_ index: Int) {
         if index < requests.count { return }
         let newCount = Swift.max(index + 1, requests.count * 2, 64)
-        requests.append(contentsOf: repeatElement(RequestRecord(), count: newCount - requests.count))
+        requests.append(RequestRecord(), times: newCount - requests.count)
     }
 
     @inlinable @inline(__always)
     mutating func beginRequest(_ request: RequestID, target: TargetID, now: TimePoint) {
         ensureRequestCapacity(request.index)
-        precondition(requests[request.index].state == .free, "request slot \(request.index) reused while held by the core")
+        precondition(requests[slot: request.index].state == .free, "request slot \(request.index) reused while held by the core")
         let model = route(configuration.targets[target.index].stages[0]).raw
         // One store of the whole record: one copy-on-write check, not one per field.
-        requests[request.index] = RequestRecord(state: .free, stage: 0, target: target.raw, instance: -1, arrival: now,
+        requests[slot: request.index] = RequestRecord(state: .free, stage: 0, target: target.raw, instance: -1, arrival: now,
                                                 quotaCaller: 0, model: model)
     }
 
     // MARK: The free-slot list
 
     @inlinable @inline(__always) mutating func pushAvailable(_ i: Int) {
-        let model = instanceTable[i].model.index
+        let model = instanceTable[slot: i].model.index
         let head = modelTable[model].availableHead
-        instanceTable[i].previous = -1
-        instanceTable[i].next = head
-        if head >= 0 { instanceTable[Int(head)].previous = Int32(i) }
+        instanceTable[slot: i].previous = -1
+        instanceTable[slot: i].next = head
+        if head >= 0 { instanceTable[slot: Int(head)].previous = Int32(i) }
         modelTable[model].availableHead = Int32(i)
-        instanceTable[i].available = true
+        instanceTable[slot: i].available = true
     }
 
     @inlinable @inline(__always) mutating func unlinkAvailable(_ i: Int) {
-        let model = instanceTable[i].model.index
-        let p = instanceTable[i].previous, n = instanceTable[i].next
-        if p >= 0 { instanceTable[Int(p)].next = n } else { modelTable[model].availableHead = n }
-        if n >= 0 { instanceTable[Int(n)].previous = p }
-        instanceTable[i].previous = -1
-        instanceTable[i].next = -1
-        instanceTable[i].available = false
+        let model = instanceTable[slot: i].model.index
+        let p = instanceTable[slot: i].previous, n = instanceTable[slot: i].next
+        if p >= 0 { instanceTable[slot: Int(p)].next = n } else { modelTable[model].availableHead = n }
+        if n >= 0 { instanceTable[slot: Int(n)].previous = p }
+        instanceTable[slot: i].previous = -1
+        instanceTable[slot: i].next = -1
+        instanceTable[slot: i].available = false
     }
 
     /// The ready instance of the model with a free slot that takes a new request: the most
@@ -301,7 +312,7 @@ public struct Cluster: Sendable {
     /// The instance with the fewest in flight in the free-slot list from `head` (ties: the
     /// first, the most recently used). Static, over the table alone: a method would be handed
     /// a copy of the whole cluster on every arrival.
-    @usableFromInline static func leastLoaded(_ table: [InstanceRecord], from head: Int32) -> InstanceID {
+    @usableFromInline static func leastLoaded(_ table: RecordTable<InstanceRecord>, from head: Int32) -> InstanceID {
         var best = head
         var i = table[Int(best)].next
         while i >= 0 {
@@ -317,16 +328,16 @@ public struct Cluster: Sendable {
     @inlinable @inline(__always) mutating func dispatch(_ request: RequestID, to instance: InstanceID, now: TimePoint,
                                       into actions: inout [SchedulerAction]) {
         let i = instance.index
-        let model = instanceTable[i].model.index
+        let model = instanceTable[slot: i].model.index
         integrate(model, now: now)
-        instanceTable[i].inFlight += 1
+        instanceTable[slot: i].inFlight += 1
         if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[model].busySlots += 1 }
-        if Int(instanceTable[i].inFlight) >= configuration.models[model].concurrency, instanceTable[i].available {
+        if Int(instanceTable[slot: i].inFlight) >= configuration.models[model].concurrency, instanceTable[slot: i].available {
             unlinkAvailable(i)
         }
-        requests[request.index].state = .inService
-        requests[request.index].instance = instance.raw
-        let cold = requests[request.index].arrival < instanceTable[i].readyAt
+        requests[slot: request.index].state = .inService
+        requests[slot: request.index].instance = instance.raw
+        let cold = requests[slot: request.index].arrival < instanceTable[slot: i].readyAt
         actions.append(.dispatch(request, instance: instance, cold: cold))
     }
 
@@ -334,11 +345,11 @@ public struct Cluster: Sendable {
     @inlinable @inline(__always) mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
         while let raw = modelTable[model].queue.popFirst() {
             let r = Int(raw)
-            if requests[r].state == .queued {
+            if requests[slot: r].state == .queued {
                 modelTable[model].queued -= 1
                 return RequestID(r)
             }
-            requests[r].state = .free
+            requests[slot: r].state = .free
             actions.append(.release(RequestID(r)))
         }
         return nil
@@ -348,14 +359,14 @@ public struct Cluster: Sendable {
     /// Returns true when the instance is left idle (no request in flight).
     @inlinable @inline(__always) mutating func refill(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
         let i = instance.index
-        let model = instanceTable[i].model.index
+        let model = instanceTable[slot: i].model.index
         let k = configuration.models[model].concurrency
-        while Int(instanceTable[i].inFlight) < k, modelTable[model].queued > 0, let r = dequeue(model, into: &actions) {
+        while Int(instanceTable[slot: i].inFlight) < k, modelTable[model].queued > 0, let r = dequeue(model, into: &actions) {
             dispatch(r, to: instance, now: now, into: &actions)
         }
-        if Int(instanceTable[i].inFlight) < k, !instanceTable[i].available { pushAvailable(i) }
-        if instanceTable[i].inFlight == 0 {
-            instanceTable[i].idleSince = now
+        if Int(instanceTable[slot: i].inFlight) < k, !instanceTable[slot: i].available { pushAvailable(i) }
+        if instanceTable[slot: i].inFlight == 0 {
+            instanceTable[slot: i].idleSince = now
             return true
         }
         return false
@@ -369,11 +380,11 @@ public struct Cluster: Sendable {
                                     available: false, keepAliveArmed: false)
         liveInstances += 1
         if let slot = freeInstances.popLast() {
-            instances[Int(slot)] = record
+            instanceTable[slot: Int(slot)] = record
             return Int(slot)
         }
-        instances.append(record)
-        return instances.count - 1
+        instanceTable.append(record)
+        return instanceTable.count - 1
     }
 
     /// Starts an instance of `model`: on a node with room (best fit) when the plan has nodes,
@@ -382,6 +393,7 @@ public struct Cluster: Sendable {
     @discardableResult
     public mutating func startInstance(_ model: ModelID, warm: Bool, now: TimePoint,
                                        into actions: inout [SchedulerAction]) -> InstanceID {
+        prepareToChange()
         integrate(model.index, now: now)
         let i = allocateInstance(model: model, now: now)
         models[model.index].replicas += 1
@@ -398,20 +410,20 @@ public struct Cluster: Sendable {
 
     /// Emits the host action that starts an instance that has its node (or needs none).
     mutating func launch(_ i: Int, warm: Bool, now: TimePoint, into actions: inout [SchedulerAction]) {
-        let node: NodeID? = instances[i].node >= 0 ? NodeID(Int(instances[i].node)) : nil
-        actions.append(.startInstance(InstanceID(i), model: instances[i].model, node: node, warm: warm))
+        let node: NodeID? = instanceTable[slot: i].node >= 0 ? NodeID(Int(instanceTable[slot: i].node)) : nil
+        actions.append(.startInstance(InstanceID(i), model: instanceTable[slot: i].model, node: node, warm: warm))
         if warm {
-            instances[i].state = .starting
+            instanceTable[slot: i].state = .starting
             _ = markReady(InstanceID(i), now: now, into: &actions)
         } else {
-            instances[i].state = .starting
+            instanceTable[slot: i].state = .starting
         }
     }
 
     /// Tries to place a pending instance on a node with room. Ready nodes first, then booting
     /// ones; among those the best fit (least room left), then the lowest node index.
     mutating func place(_ i: Int, warm: Bool, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
-        let model = instances[i].model.index
+        let model = instanceTable[slot: i].model.index
         let spec = configuration.models[model]
         let best = bestNode(for: model)
         #if HEADROOM_INVARIANTS
@@ -421,13 +433,13 @@ public struct Cluster: Sendable {
         nodes[best].free = nodes[best].free - spec.requires
         nodes[best].instances += 1
         nodeChanged(best)
-        instances[i].node = Int32(best)
+        instanceTable[slot: i].node = Int32(best)
         pendingInstances -= 1
         if nodes[best].state == .ready {
             models[model].unplaced -= 1
             launch(i, warm: warm, now: now, into: &actions)
         } else {
-            instances[i].state = .waitingForNode
+            instanceTable[slot: i].state = .waitingForNode
         }
         return true
     }
@@ -435,8 +447,9 @@ public struct Cluster: Sendable {
     /// Places pending instances on nodes with room, in slot order. Returns how many remain pending.
     @discardableResult
     public mutating func placePending(now: TimePoint, into actions: inout [SchedulerAction]) -> Int {
+        prepareToChange()
         if pendingInstances == 0 { return 0 }
-        for i in 0..<instances.count where instances[i].state == .pending {
+        for i in 0..<instances.count where instanceTable[slot: i].state == .pending {
             _ = place(i, warm: false, now: now, into: &actions)
         }
         return pendingInstances
@@ -445,18 +458,18 @@ public struct Cluster: Sendable {
     /// Marks a starting instance ready and fills it from the queue.
     mutating func markReady(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) -> Bool {
         let i = instance.index
-        let model = instances[i].model.index
+        let model = instanceTable[slot: i].model.index
         integrate(model, now: now)
-        instances[i].state = .ready
-        instances[i].readyAt = now
+        instanceTable[slot: i].state = .ready
+        instanceTable[slot: i].readyAt = now
         models[model].ready += 1
-        let reserved = instances[i].reservedFor
+        let reserved = instanceTable[slot: i].reservedFor
         if reserved >= 0 {
-            instances[i].reservedFor = -1
-            if requests[Int(reserved)].state == .bound {
+            instanceTable[slot: i].reservedFor = -1
+            if requests[slot: Int(reserved)].state == .bound {
                 dispatch(RequestID(Int(reserved)), to: instance, now: now, into: &actions)
             } else {
-                requests[Int(reserved)].state = .free
+                requests[slot: Int(reserved)].state = .free
                 actions.append(.release(RequestID(Int(reserved))))
             }
         }
@@ -466,18 +479,19 @@ public struct Cluster: Sendable {
     /// Stops an instance: at once when it serves nothing, otherwise after its requests finish
     /// (it drains). Instances not yet started on the host are simply forgotten.
     public mutating func stopInstance(_ instance: InstanceID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        prepareToChange()
         let i = instance.index
-        let model = instances[i].model.index
+        let model = instanceTable[slot: i].model.index
         integrate(model, now: now)
-        let state = instances[i].state
+        let state = instanceTable[slot: i].state
         if state == .free || state == .draining { return }
         models[model].replicas -= 1
         if state == .ready { models[model].ready -= 1 }
         if state == .pending || state == .waitingForNode { models[model].unplaced -= 1 }
         if state == .pending { pendingInstances -= 1 }
-        if instances[i].available { unlinkAvailable(i) }
-        if instances[i].inFlight > 0 {
-            instances[i].state = .draining
+        if instanceTable[slot: i].available { unlinkAvailable(i) }
+        if instanceTable[slot: i].inFlight > 0 {
+            instanceTable[slot: i].state = .draining
             models[model].draining += 1
             return
         }
@@ -488,6 +502,7 @@ public struct Cluster: Sendable {
     /// not yet serving first (pending, waiting for a node, starting), then idle ones, then the
     /// least busy (which drain), newest first within each group.
     public mutating func scaleDown(_ model: ModelID, by count: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
+        prepareToChange()
         var candidates: [(rank: Int, load: Int32, slot: Int)] = []
         for (i, instance) in instances.enumerated() where instance.model == model {
             let rank: Int
@@ -506,17 +521,17 @@ public struct Cluster: Sendable {
 
     /// Frees an instance slot and its node resources.
     @usableFromInline mutating func release(_ i: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
-        let state = instances[i].state
-        let model = instances[i].model.index
+        let state = instanceTable[slot: i].state
+        let model = instanceTable[slot: i].model.index
         if state == .draining { models[model].draining -= 1 }
         if state == .starting || state == .ready || state == .draining {
             actions.append(.stopInstance(InstanceID(i)))
         }
-        if instances[i].keepAliveArmed {
+        if instanceTable[slot: i].keepAliveArmed {
             actions.append(.cancelTimer(.keepAlive(InstanceID(i))))
-            instances[i].keepAliveArmed = false
+            instanceTable[slot: i].keepAliveArmed = false
         }
-        let n = Int(instances[i].node)
+        let n = Int(instanceTable[slot: i].node)
         if n >= 0 {
             nodes[n].free = nodes[n].free + configuration.models[model].requires
             nodes[n].instances -= 1
@@ -526,35 +541,37 @@ public struct Cluster: Sendable {
                 if nodes[n].heldBy >= 0 { jobCheckPending = true }
             }
         }
-        let reserved = instances[i].reservedFor
+        let reserved = instanceTable[slot: i].reservedFor
         if reserved >= 0 {
             // Stopped before it served the request it was started for: that request queues.
-            instances[i].reservedFor = -1
+            instanceTable[slot: i].reservedFor = -1
             let r = Int(reserved)
-            if requests[r].state == .bound {
-                requests[r].state = .queued
+            if requests[slot: r].state == .bound {
+                requests[slot: r].state = .queued
                 models[model].queue.append(reserved)
                 models[model].queued += 1
             } else {
-                requests[r].state = .free
+                requests[slot: r].state = .free
                 actions.append(.release(RequestID(r)))
             }
         }
-        instances[i].state = .free
-        instances[i].node = -1
+        instanceTable[slot: i].state = .free
+        instanceTable[slot: i].node = -1
         liveInstances -= 1
         freeInstances.append(Int32(i))
     }
 
     /// Sets the keep-alive timer of an instance.
     public mutating func armKeepAlive(_ instance: InstanceID, at deadline: TimePoint, into actions: inout [SchedulerAction]) {
-        instances[instance.index].keepAliveArmed = true
+        prepareToChange()
+        instanceTable[slot: instance.index].keepAliveArmed = true
         actions.append(.setTimer(.keepAlive(instance), at: deadline))
     }
 
     /// Notes that the keep-alive timer of an instance fired.
     public mutating func disarmKeepAlive(_ instance: InstanceID) {
-        instances[instance.index].keepAliveArmed = false
+        prepareToChange()
+        instanceTable[slot: instance.index].keepAliveArmed = false
     }
 
     // MARK: Nodes
@@ -563,6 +580,7 @@ public struct Cluster: Sendable {
     @discardableResult
     public mutating func startNode(_ type: NodeTypeID, warm: Bool, now: TimePoint,
                                    into actions: inout [SchedulerAction]) -> NodeID {
+        prepareToChange()
         var record = NodeRecord(type: type, state: warm ? .ready : .booting,
                                 free: configuration.nodeTypes[type.index].capacity,
                                 instances: 0, emptySince: now)
@@ -585,15 +603,16 @@ public struct Cluster: Sendable {
     /// instances placed on it wait for a node again, a job that claimed it loses the claim,
     /// and the host releases the request.
     public mutating func abandonNode(_ node: NodeID, now: TimePoint, into actions: inout [SchedulerAction]) {
+        prepareToChange()
         let n = node.index
         guard nodes[n].state == .booting else { return }
-        for i in 0..<instances.count where Int(instances[i].node) == n && instances[i].state != .free {
-            precondition(instances[i].state == .waitingForNode, "an instance runs on a node that is not ready")
-            nodes[n].free = nodes[n].free + configuration.models[instances[i].model.index].requires
+        for i in 0..<instances.count where Int(instanceTable[slot: i].node) == n && instanceTable[slot: i].state != .free {
+            precondition(instanceTable[slot: i].state == .waitingForNode, "an instance runs on a node that is not ready")
+            nodes[n].free = nodes[n].free + configuration.models[instanceTable[slot: i].model.index].requires
             nodes[n].instances -= 1
             nodeChanged(n)
-            instances[i].node = -1
-            instances[i].state = .pending
+            instanceTable[slot: i].node = -1
+            instanceTable[slot: i].state = .pending
             pendingInstances += 1
         }
         let job = Int(nodes[n].heldBy)
@@ -616,12 +635,14 @@ public struct Cluster: Sendable {
 
     /// Cordons a node (nothing new is placed on it).
     public mutating func cordon(_ node: NodeID) {
+        prepareToChange()
         nodes[node.index].cordoned = true
         nodeChanged(node.index)
     }
 
     /// Releases an empty node.
     public mutating func stopNode(_ node: NodeID, into actions: inout [SchedulerAction]) {
+        prepareToChange()
         let n = node.index
         precondition(nodes[n].instances == 0, "stopping a node that holds instances")
         liveNodes[nodes[n].type.index] -= 1
@@ -639,8 +660,8 @@ public struct Cluster: Sendable {
         nodes[n].state = .ready
         nodeChanged(n)
         if nodes[n].heldBy >= 0 { jobCheckPending = true }
-        for i in 0..<instances.count where instances[i].state == .waitingForNode && Int(instances[i].node) == n {
-            models[instances[i].model.index].unplaced -= 1
+        for i in 0..<instances.count where instanceTable[slot: i].state == .waitingForNode && Int(instanceTable[slot: i].node) == n {
+            models[instanceTable[slot: i].model.index].unplaced -= 1
             launch(i, warm: false, now: now, into: &actions)
         }
     }

@@ -33,6 +33,7 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     ///   the request; policy ticks and node events are linear in the instances.
     @inlinable
     public mutating func handle(_ input: SchedulerInput, at now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.prepareToChange()
         switch input {
         case .start:
             policy.start(&cluster, now: now, into: &actions)
@@ -94,6 +95,7 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     @inlinable @inline(__always)
     public mutating func requestArrived(_ request: RequestID, target: TargetID, caller: CallerID = CallerID(0),
                                         at now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.prepareToChange()
         cluster.beginRequest(request, target: target, now: now)
         if cluster.admitCaller(request, caller) {
             admit(request, now: now, into: &actions)
@@ -109,6 +111,7 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     /// - Complexity: O(1) amortized when the instance refills from its queue.
     @inlinable @inline(__always)
     public mutating func requestFinished(_ request: RequestID, at now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.prepareToChange()
         finish(request, now: now, into: &actions)
         if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
     }

@@ -1,0 +1,116 @@
+import XCTest
+@testable import SchedulerCore
+
+/// `RecordTable` against an array (the trivially correct reference), and the value semantics
+/// of a core whose tables are written without a check per write.
+final class RecordTableTests: XCTestCase {
+    struct SplitMix { var x: UInt64
+        mutating func next() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    /// Random appends (one or many, through growth), writes in place and copies: after every
+    /// step the table reads as its array, and every copy taken earlier still reads as the array
+    /// it was taken with.
+    func testTableReadsAsAnArrayThroughWritesGrowthAndCopies() {
+        for seed in 1...60 {
+            var rng = SplitMix(x: UInt64(seed))
+            var table = RecordTable<RequestRecord>()
+            var reference: [RequestRecord] = []
+            var copies: [(RecordTable<RequestRecord>, [RequestRecord])] = []
+            for step in 0..<200 {
+                switch rng.below(8) {
+                case 0:
+                    let record = RequestRecord(state: .queued, stage: 0, target: Int32(step), instance: -1,
+                                               arrival: .zero, quotaCaller: 0, model: Int32(seed))
+                    table.append(record)
+                    reference.append(record)
+                case 1:
+                    let times = rng.below(12)
+                    table.append(RequestRecord(), times: times)
+                    reference.append(contentsOf: repeatElement(RequestRecord(), count: times))
+                case 2:
+                    copies.append((table, reference))
+                    if copies.count > 4 { copies.removeFirst() }
+                default:
+                    guard !reference.isEmpty else { continue }
+                    let i = rng.below(reference.count)
+                    table.makeUnique()
+                    table[slot: i].instance = Int32(step)
+                    table[slot: i].state = .inService
+                    reference[i].instance = Int32(step)
+                    reference[i].state = .inService
+                }
+                XCTAssertEqual(table.count, reference.count)
+                XCTAssertTrue(table.elementsEqual(reference, by: Self.same), "seed \(seed), step \(step)")
+                for (k, copy) in copies.enumerated() {
+                    XCTAssertTrue(copy.0.elementsEqual(copy.1, by: Self.same), "seed \(seed), step \(step): copy \(k) changed")
+                }
+            }
+        }
+    }
+
+    static func same(_ a: RequestRecord, _ b: RequestRecord) -> Bool {
+        a.state == b.state && a.stage == b.stage && a.target == b.target && a.instance == b.instance
+            && a.arrival == b.arrival && a.quotaCaller == b.quotaCaller && a.model == b.model
+    }
+
+    /// A copy of a running core is a core of its own: driving the original on does not change
+    /// the copy, and the copy then answers exactly as a core that was never copied.
+    func testACopiedSchedulerIsIndependentOfItsOriginal() {
+        func core() -> Scheduler<TraditionalPolicy> {
+            let small = Resources(milliCPU: 1000, memoryMiB: 1024, gpus: 0)
+            let config = ClusterConfiguration(
+                nodeTypes: [NodeTypeSpec(capacity: Resources(milliCPU: 8000, memoryMiB: 32768, gpus: 0))],
+                models: [ModelSpec(requires: small, allowedNodeTypes: [NodeTypeID(0)], concurrency: 2, queueLimit: 50)],
+                targets: [TargetSpec(stages: [ModelID(0)])], usesNodes: true)
+            var core = Scheduler(configuration: config, policy: TraditionalPolicy(nodes: [1], instances: [3], packable: [true]))
+            var actions: [SchedulerAction] = []
+            core.handle(.start, at: .zero, into: &actions)
+            return core
+        }
+        func t(_ k: Int) -> TimePoint { TimePoint(nanoseconds: Int64(k) * 1_000_000) }
+        // Twelve requests arrive (six served, six queued), then the first four finish.
+        func drive(_ core: inout Scheduler<TraditionalPolicy>, from first: Int, count: Int) -> [SchedulerAction] {
+            var actions: [SchedulerAction] = []
+            for r in first..<(first + count) {
+                core.requestArrived(RequestID(r), target: TargetID(0), at: t(r), into: &actions)
+            }
+            return actions
+        }
+        var original = core()
+        _ = drive(&original, from: 0, count: 12)
+        var copy = original
+        let instancesThen = Array(copy.cluster.instances).map { ($0.inFlight, $0.state) }
+        let requestsThen = Array(copy.cluster.requests).map { ($0.state, $0.instance) }
+
+        // The original finishes requests and takes new ones.
+        var actions: [SchedulerAction] = []
+        for r in 0..<4 { original.requestFinished(RequestID(r), at: t(20 + r), into: &actions) }
+        _ = drive(&original, from: 12, count: 6)
+        XCTAssertTrue(Array(copy.cluster.instances).map { ($0.inFlight, $0.state) }.elementsEqual(instancesThen, by: ==))
+        XCTAssertTrue(Array(copy.cluster.requests).map { ($0.state, $0.instance) }.elementsEqual(requestsThen, by: ==))
+        XCTAssertNotEqual(Array(original.cluster.requests).map(\.state), Array(copy.cluster.requests).map(\.state))
+
+        // The copy, driven on differently, answers as a core that was never copied.
+        var never = core()
+        _ = drive(&never, from: 0, count: 12)
+        var fromCopy: [SchedulerAction] = [], fromNever: [SchedulerAction] = []
+        for r in [5, 0, 2] {
+            copy.requestFinished(RequestID(r), at: t(30 + r), into: &fromCopy)
+            never.requestFinished(RequestID(r), at: t(30 + r), into: &fromNever)
+        }
+        copy.handle(.requestTimedOut(RequestID(11)), at: t(40), into: &fromCopy)
+        never.handle(.requestTimedOut(RequestID(11)), at: t(40), into: &fromNever)
+        XCTAssertEqual(fromCopy, fromNever)
+        XCTAssertEqual(fromCopy.count, 6, "three completions and the three queued requests they let in")
+        XCTAssertTrue(Array(copy.cluster.instances).map { ($0.inFlight, $0.state) }
+            .elementsEqual(Array(never.cluster.instances).map { ($0.inFlight, $0.state) }, by: ==))
+    }
+}
