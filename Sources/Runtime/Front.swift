@@ -236,6 +236,7 @@ final class Front: @unchecked Sendable {
         case 431: reason = "headers_too_large"
         case 501: reason = "not_implemented"
         case 505: reason = "http_version_not_supported"
+        case 503: reason = "too_many_connections"   // the connection limit: refused before a request was read
         default: reason = "malformed_request"
         }
         audit.append(AuditRecord(id: nextID(), caller: "", target: "", stages: [], arrival: now, end: now,

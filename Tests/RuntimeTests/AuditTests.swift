@@ -13,8 +13,9 @@ final class AuditTests: RuntimeTestCase {
     }
 
     func startAudited(_ s: Scenario, keys: AccessKeys?, key: [UInt8]? = Array(repeating: 7, count: 32), flush: Double = 0.05,
-                      rotateBytes: Int64 = 64 << 20, digestInterval: Double = 10) throws -> (RuntimeServer, String) {
+                      rotateBytes: Int64 = 64 << 20, digestInterval: Double = 10, maxConnections: Int = 1024) throws -> (RuntimeServer, String) {
         var options = ServeOptions()
+        options.maxConnections = maxConnections
         options.listen = SocketAddress(host: "127.0.0.1", port: 0)
         options.delayScale = 0
         options.keys = keys
@@ -185,6 +186,38 @@ final class AuditTests: RuntimeTestCase {
         XCTAssertEqual(refused.map { $0["status"] as? Int }, [400, 505, 405, 405])
         XCTAssertEqual(refused.map { $0["reason"] as? String }, ["malformed_request", "http_version_not_supported", "method_not_allowed", "method_not_allowed"])
         XCTAssertEqual(refused.map { $0["target"] as? String }, ["", "", "echo", "echo"])
+        XCTAssertNil(try AuditVerifier.verify([path], key: Array(repeating: 7, count: 32)).failure?.message)
+    }
+
+    /// A connection beyond the limit is answered 503 before any request is read; the trail
+    /// records it as refused, `too_many_connections`, and the chain still verifies.
+    func testConnectionsRefusedAtTheLimitAreAudited() throws {
+        let (server, path) = try startAudited(try servedScenario(), keys: nil, flush: 0.01, maxConnections: 1)
+        let held = try Socket.connect(server.address, timeout: 2)
+        // The held connection is open once a request on it was answered.
+        try held.write(Array("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let connection = HTTPConnection(socket: held)
+        XCTAssertEqual(try connection.readResponse(method: "GET", deadline: MonotonicClock.nanoseconds() + 2_000_000_000).status, 200)
+        let extra = try Socket.connect(server.address, timeout: 2)
+        try extra.write(Array("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let refused = try HTTPConnection(socket: extra).readResponse(method: "GET", deadline: MonotonicClock.nanoseconds() + 2_000_000_000)
+        XCTAssertEqual(refused.status, 503)
+        extra.close()
+        held.close()
+        // Once the held connection is gone, an inference call gets in.
+        var status: Int?
+        for _ in 0..<100 where status != 200 {
+            status = call(server, "/v2/models/echo/infer")?.status
+            if status != 200 { usleep(10_000) }
+        }
+        XCTAssertEqual(status, 200)
+        stop(server)
+        let records = try records(path)
+        let outcomes = records.map { "\($0["outcome"] as? String ?? "?") \($0["status"] as? Int ?? 0) \($0["reason"] as? String ?? "")" }
+        XCTAssertEqual(outcomes.first, "refused 503 too_many_connections", "\(outcomes)")
+        XCTAssertEqual(outcomes.last, "completed 200 ", "\(outcomes)")
+        XCTAssertEqual(records.first?["caller"] as? String, "")
+        XCTAssertEqual(records.first?["target"] as? String, "")
         XCTAssertNil(try AuditVerifier.verify([path], key: Array(repeating: 7, count: 32)).failure?.message)
     }
 

@@ -75,8 +75,11 @@ final class LoopHTTPServer: @unchecked Sendable {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let socket = Socket(fd: fd)
             if stopping || open.count >= maxConnections {
-                if !stopping { counts.withLock { $0.refused += 1 } }
                 let busy = HTTPResponse.error(503, stopping ? "the server is shutting down" : "too many connections (the limit is \(maxConnections))")
+                if !stopping {
+                    counts.withLock { $0.refused += 1 }
+                    onRefused?(busy)   // no request was read: refused before any
+                }
                 try? socket.write(busy.serialized(close: true))
                 socket.close()
                 continue
