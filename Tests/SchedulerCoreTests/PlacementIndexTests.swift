@@ -6,17 +6,6 @@ import XCTest
 /// made ready, cordoned, given up while booting, stopped; instances of several sizes started and
 /// stopped. After every step, for every model, both must choose the same node.
 final class PlacementIndexTests: XCTestCase {
-    struct SplitMix { var x: UInt64
-        mutating func next() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     func testIndexChoosesWhatAFullScanChooses() {
         let types = [Resources(milliCPU: 4000, memoryMiB: 16384, gpus: 0), Resources(milliCPU: 8000, memoryMiB: 32768, gpus: 1),
                      Resources(milliCPU: 2000, memoryMiB: 4096, gpus: 0)]
@@ -67,4 +56,3 @@ final class PlacementIndexTests: XCTestCase {
     }
 }
 
-extension PlacementIndexTests.SplitMix: RandomNumberGenerator {}

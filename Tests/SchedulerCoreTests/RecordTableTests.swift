@@ -4,17 +4,6 @@ import XCTest
 /// `RecordTable` against an array (the trivially correct reference), and the value semantics
 /// of a core whose tables are written without a check per write.
 final class RecordTableTests: XCTestCase {
-    struct SplitMix { var x: UInt64
-        mutating func next() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Random appends (one or many, through growth), writes in place and copies: after every
     /// step the table reads as its array, and every copy taken earlier still reads as the array
     /// it was taken with.
