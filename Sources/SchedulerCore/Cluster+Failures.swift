@@ -11,7 +11,7 @@ extension Cluster {
     mutating func takeOff(_ r: Int, into actions: inout [SchedulerAction]) -> RequestID? {
         let i = Int(requests[slot: r].instance)
         instanceTable[slot: i].inFlight -= 1
-        if configuration.countsBusySlots || configuration.tracksUtilisation { models[instanceTable[slot: i].model.index].busySlots -= 1 }
+        if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[slot: instanceTable[slot: i].model.index].busySlots -= 1 }
         requests[slot: r].instance = -1
         guard requests[slot: r].state != .abandonedInService else {
             requests[slot: r].state = .free

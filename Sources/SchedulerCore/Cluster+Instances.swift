@@ -25,13 +25,13 @@ extension Cluster {
         prepareToChange()
         integrate(model.index, now: now)
         let i = allocateInstance(model: model, now: now)
-        models[model.index].replicas += 1
-        models[model.index].unplaced += 1
+        modelTable[slot: model.index].replicas += 1
+        modelTable[slot: model.index].unplaced += 1
         if configuration.usesNodes {
             pendingInstances += 1
             _ = place(i, warm: warm, now: now, into: &actions)
         } else {
-            models[model.index].unplaced -= 1
+            modelTable[slot: model.index].unplaced -= 1
             launch(i, warm: warm, now: now, into: &actions)
         }
         return InstanceID(i)
@@ -65,7 +65,7 @@ extension Cluster {
         instanceTable[slot: i].node = Int32(best)
         pendingInstances -= 1
         if nodes[best].state == .ready {
-            models[model].unplaced -= 1
+            modelTable[slot: model].unplaced -= 1
             launch(i, warm: warm, now: now, into: &actions)
         } else {
             instanceTable[slot: i].state = .waitingForNode
@@ -91,7 +91,7 @@ extension Cluster {
         integrate(model, now: now)
         instanceTable[slot: i].state = .ready
         instanceTable[slot: i].readyAt = now
-        models[model].ready += 1
+        modelTable[slot: model].ready += 1
         let reserved = instanceTable[slot: i].reservedFor
         if reserved >= 0 {
             instanceTable[slot: i].reservedFor = -1
@@ -114,14 +114,14 @@ extension Cluster {
         integrate(model, now: now)
         let state = instanceTable[slot: i].state
         if state == .free || state == .draining { return }
-        models[model].replicas -= 1
-        if state == .ready { models[model].ready -= 1 }
-        if state == .pending || state == .waitingForNode { models[model].unplaced -= 1 }
+        modelTable[slot: model].replicas -= 1
+        if state == .ready { modelTable[slot: model].ready -= 1 }
+        if state == .pending || state == .waitingForNode { modelTable[slot: model].unplaced -= 1 }
         if state == .pending { pendingInstances -= 1 }
         if instanceTable[slot: i].available { unlinkAvailable(i) }
         if instanceTable[slot: i].inFlight > 0 {
             instanceTable[slot: i].state = .draining
-            models[model].draining += 1
+            modelTable[slot: model].draining += 1
             return
         }
         release(i, now: now, into: &actions)
@@ -152,7 +152,7 @@ extension Cluster {
     @usableFromInline mutating func release(_ i: Int, now: TimePoint, into actions: inout [SchedulerAction]) {
         let state = instanceTable[slot: i].state
         let model = instanceTable[slot: i].model.index
-        if state == .draining { models[model].draining -= 1 }
+        if state == .draining { modelTable[slot: model].draining -= 1 }
         if state == .starting || state == .ready || state == .draining {
             actions.append(.stopInstance(InstanceID(i)))
         }
@@ -177,8 +177,8 @@ extension Cluster {
             let r = Int(reserved)
             if requests[slot: r].state == .bound {
                 requests[slot: r].state = .queued
-                models[model].queue.append(reserved)
-                models[model].queued += 1
+                modelTable[slot: model].queue.append(reserved)
+                modelTable[slot: model].queued += 1
             } else {
                 requests[slot: r].state = .free
                 actions.append(.release(RequestID(r)))

@@ -87,7 +87,7 @@ extension Cluster {
         nodeChanged(n)
         if nodes[n].heldBy >= 0 { jobCheckPending = true }
         for i in 0..<instances.count where instanceTable[slot: i].state == .waitingForNode && Int(instanceTable[slot: i].node) == n {
-            models[instanceTable[slot: i].model.index].unplaced -= 1
+            modelTable[slot: instanceTable[slot: i].model.index].unplaced -= 1
             launch(i, warm: false, now: now, into: &actions)
         }
     }

@@ -7,9 +7,9 @@ extension Cluster {
     @inlinable @inline(__always)
     mutating func enqueue(_ request: RequestID, model: ModelID) -> Bool {
         let m = model.index
-        guard modelTable[m].queued < configuration.models[m].queueLimit + comingSlots(model) else { return false }
-        modelTable[m].queue.append(request.raw)
-        modelTable[m].queued += 1
+        guard modelTable[slot: m].queued < configuration.models[m].queueLimit + comingSlots(model) else { return false }
+        modelTable[slot: m].queue.append(request.raw)
+        modelTable[slot: m].queued += 1
         requests[slot: request.index].state = .queued
         return true
     }
@@ -60,7 +60,7 @@ extension Cluster {
         let model = instanceTable[slot: i].model.index
         integrate(model, now: now)
         instanceTable[slot: i].inFlight -= 1
-        if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[model].busySlots -= 1 }
+        if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[slot: model].busySlots -= 1 }
         return InstanceID(i)   // `advance` clears the request's instance with its other fields
     }
 
@@ -108,10 +108,10 @@ extension Cluster {
         case .queued:
             requests[slot: r].state = .abandonedQueued
             let model = currentModel(of: request).index
-            models[model].queued -= 1
-            if models[model].queued == 0 {
+            modelTable[slot: model].queued -= 1
+            if modelTable[slot: model].queued == 0 {
                 // Nothing live is left behind the timed-out entries: release them now.
-                while let raw = models[model].queue.popFirst() {
+                while let raw = modelTable[slot: model].queue.popFirst() {
                     requests[slot: Int(raw)].state = .free
                     actions.append(.release(RequestID(Int(raw))))
                 }

@@ -75,7 +75,7 @@ extension Cluster {
 
     /// Replicas of the group's members that take traffic.
     public func liveReplicas(ofGroupOf model: ModelID) -> Int {
-        members(ofGroupOf: model).reduce(0) { $0 + (weights[$1.index] > 0 ? models[$1.index].replicas : 0) }
+        members(ofGroupOf: model).reduce(0) { $0 + (weights[$1.index] > 0 ? modelTable[slot: $1.index].replicas : 0) }
     }
 
     /// Records a rollout step waiting for its version's instances: the weight takes effect
@@ -93,7 +93,7 @@ extension Cluster {
         var waiting: [(rollout: Int, weight: Int, needed: Int)] = []
         for entry in pendingShifts {
             let variant = configuration.rollouts[entry.rollout].variant
-            if models[variant.index].ready >= entry.needed {
+            if modelTable[slot: variant.index].ready >= entry.needed {
                 setWeight(variant, entry.weight)
                 preparing[variant.index] = false
                 shifted.append(variant)

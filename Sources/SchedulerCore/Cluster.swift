@@ -142,15 +142,12 @@ public struct Cluster: Sendable {
     public internal(set) var nodes: [NodeRecord] = []
     /// The instance slots (read-only: the core writes them through `instanceTable`).
     public var instances: RecordTable<InstanceRecord> { instanceTable }
-    public internal(set) var models: [ModelRecord] {
-        _read { yield modelTable }
-        _modify { yield &modelTable }
-    }
-    /// The storage of `instances` and `models` (and of `callerInFlight` below), named apart so
-    /// the inlinable request path can change them: a `public internal(set)` property's setter
-    /// cannot be used from inlinable code, and the request path is inlined into the host.
+    /// The per-model records (read-only: the core writes them through `modelTable`).
+    public var models: RecordTable<ModelRecord> { modelTable }
+    /// The storage behind `instances` and `models`: the core writes it (`subscript(slot:)`,
+    /// after `prepareToChange`), the public views only read it.
     @usableFromInline var instanceTable = RecordTable<InstanceRecord>()
-    @usableFromInline var modelTable: [ModelRecord]
+    @usableFromInline var modelTable: RecordTable<ModelRecord>
     var freeNodes: [Int32] = []
     /// The nodes an instance may go on, grouped for best-fit placement (Cluster+Placement).
     @usableFromInline var roomIndex = RoomIndex()
@@ -163,6 +160,8 @@ public struct Cluster: Sendable {
         _read { yield callerInFlightTable }
         _modify { yield &callerInFlightTable }
     }
+    /// The storage of `callerInFlight`, named apart so the inlinable request path can change
+    /// it: a `public internal(set)` property's setter cannot be used from inlinable code.
     @usableFromInline var callerInFlightTable: [Int] = []
 
     /// Nodes per type that are booting or ready.
@@ -190,8 +189,8 @@ public struct Cluster: Sendable {
 
     public init(configuration: ClusterConfiguration) {
         self.configuration = configuration
-        modelTable = [ModelRecord](repeating: ModelRecord(), count: configuration.models.count)
-        for (m, spec) in configuration.models.enumerated() { modelTable[m].leastLoaded = spec.routing == .leastLoaded }
+        modelTable = RecordTable(repeating: ModelRecord(), count: configuration.models.count)
+        for (m, spec) in configuration.models.enumerated() { modelTable[slot: m].leastLoaded = spec.routing == .leastLoaded }
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
         jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)
         var groupOf = [Int32](repeating: -1, count: configuration.models.count)
@@ -219,6 +218,7 @@ public struct Cluster: Sendable {
     @inlinable @inline(__always) public mutating func prepareToChange() {
         requests.makeUnique()
         instanceTable.makeUnique()
+        modelTable.makeUnique()
     }
 
     // MARK: Queries
@@ -233,7 +233,7 @@ public struct Cluster: Sendable {
 
     /// Slots of this model's instances that are on their way (not yet ready).
     @inlinable @inline(__always) public func comingSlots(_ model: ModelID) -> Int {
-        let m = modelTable[model.index]
+        let m = modelTable[slot: model.index]
         return (m.replicas - m.ready) * configuration.models[model.index].concurrency
     }
 
@@ -242,12 +242,12 @@ public struct Cluster: Sendable {
     /// Brings the model's utilisation integrals up to `now`.
     @inlinable @inline(__always) mutating func integrate(_ model: Int, now: TimePoint) {
         guard configuration.tracksUtilisation else { return }
-        let dt = Double(now.nanoseconds - modelTable[model].lastIntegration.nanoseconds)
+        let dt = Double(now.nanoseconds - modelTable[slot: model].lastIntegration.nanoseconds)
         if dt > 0 {
             let k = Double(configuration.models[model].concurrency)
-            modelTable[model].busySlotTime += Double(modelTable[model].busySlots) * dt
-            modelTable[model].readySlotTime += Double(modelTable[model].ready + modelTable[model].draining) * k * dt
-            modelTable[model].lastIntegration = now
+            modelTable[slot: model].busySlotTime += Double(modelTable[slot: model].busySlots) * dt
+            modelTable[slot: model].readySlotTime += Double(modelTable[slot: model].ready + modelTable[slot: model].draining) * k * dt
+            modelTable[slot: model].lastIntegration = now
         }
     }
 
@@ -278,18 +278,18 @@ public struct Cluster: Sendable {
 
     @inlinable @inline(__always) mutating func pushAvailable(_ i: Int) {
         let model = instanceTable[slot: i].model.index
-        let head = modelTable[model].availableHead
+        let head = modelTable[slot: model].availableHead
         instanceTable[slot: i].previous = -1
         instanceTable[slot: i].next = head
         if head >= 0 { instanceTable[slot: Int(head)].previous = Int32(i) }
-        modelTable[model].availableHead = Int32(i)
+        modelTable[slot: model].availableHead = Int32(i)
         instanceTable[slot: i].available = true
     }
 
     @inlinable @inline(__always) mutating func unlinkAvailable(_ i: Int) {
         let model = instanceTable[slot: i].model.index
         let p = instanceTable[slot: i].previous, n = instanceTable[slot: i].next
-        if p >= 0 { instanceTable[slot: Int(p)].next = n } else { modelTable[model].availableHead = n }
+        if p >= 0 { instanceTable[slot: Int(p)].next = n } else { modelTable[slot: model].availableHead = n }
         if n >= 0 { instanceTable[slot: Int(n)].previous = p }
         instanceTable[slot: i].previous = -1
         instanceTable[slot: i].next = -1
@@ -303,9 +303,9 @@ public struct Cluster: Sendable {
     ///
     /// - Complexity: O(1); O(instances with a free slot) for `leastLoaded`.
     @inlinable @inline(__always) public func availableInstance(_ model: ModelID) -> InstanceID? {
-        let head = modelTable[model.index].availableHead
+        let head = modelTable[slot: model.index].availableHead
         guard head >= 0 else { return nil }
-        if modelTable[model.index].leastLoaded { return Self.leastLoaded(instanceTable, from: head) }
+        if modelTable[slot: model.index].leastLoaded { return Self.leastLoaded(instanceTable, from: head) }
         return InstanceID(Int(head))
     }
 
@@ -331,7 +331,7 @@ public struct Cluster: Sendable {
         let model = instanceTable[slot: i].model.index
         integrate(model, now: now)
         instanceTable[slot: i].inFlight += 1
-        if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[model].busySlots += 1 }
+        if configuration.countsBusySlots || configuration.tracksUtilisation { modelTable[slot: model].busySlots += 1 }
         if Int(instanceTable[slot: i].inFlight) >= configuration.models[model].concurrency, instanceTable[slot: i].available {
             unlinkAvailable(i)
         }
@@ -343,10 +343,10 @@ public struct Cluster: Sendable {
 
     /// Takes the next live request off the model's queue, releasing timed-out entries it skips.
     @inlinable @inline(__always) mutating func dequeue(_ model: Int, into actions: inout [SchedulerAction]) -> RequestID? {
-        while let raw = modelTable[model].queue.popFirst() {
+        while let raw = modelTable[slot: model].queue.popFirst() {
             let r = Int(raw)
             if requests[slot: r].state == .queued {
-                modelTable[model].queued -= 1
+                modelTable[slot: model].queued -= 1
                 return RequestID(r)
             }
             requests[slot: r].state = .free
@@ -361,7 +361,7 @@ public struct Cluster: Sendable {
         let i = instance.index
         let model = instanceTable[slot: i].model.index
         let k = configuration.models[model].concurrency
-        while Int(instanceTable[slot: i].inFlight) < k, modelTable[model].queued > 0, let r = dequeue(model, into: &actions) {
+        while Int(instanceTable[slot: i].inFlight) < k, modelTable[slot: model].queued > 0, let r = dequeue(model, into: &actions) {
             dispatch(r, to: instance, now: now, into: &actions)
         }
         if Int(instanceTable[slot: i].inFlight) < k, !instanceTable[slot: i].available { pushAvailable(i) }

@@ -1,6 +1,6 @@
-/// The core's table of plain records by dense slot index (its requests and its instances):
-/// value semantics, copy on write, like an array, but with the copy-on-write check made once
-/// per input instead of on every write.
+/// The core's table of records by dense slot index (its requests, instances and models): value
+/// semantics, copy on write, like an array, but with the copy-on-write check made once per
+/// input instead of on every write.
 ///
 /// An array checks that its buffer is uniquely referenced on every element write, out of
 /// line. The core's request path writes the request and instance tables a dozen times per
@@ -13,21 +13,26 @@
 /// on every write that the table is not shared, so a path that forgot `prepareToChange` fails
 /// in the tests rather than writing into a copy.
 ///
-/// Elements are plain values (no references): the storage is raw memory, copied as bytes and
-/// never deinitialised element by element.
 public struct RecordTable<Element>: @unchecked Sendable {
     // Sendable as an array is: copies share `owner` until one of them is written, and writes
     // happen only after `makeUnique`.
 
-    /// Owns the memory; its identity is what the copy-on-write check looks at.
+    /// Owns the memory and the records in it; its identity is what the copy-on-write check
+    /// looks at.
     @usableFromInline final class Owner {
         @usableFromInline let base: UnsafeMutablePointer<Element>
+        /// The records initialised in `base` (kept here for `deinit`; the table's own `_count`
+        /// is what reads use).
+        @usableFromInline var count = 0
 
         @usableFromInline init(capacity: Int) {
             base = .allocate(capacity: capacity)
         }
 
-        deinit { base.deallocate() }
+        deinit {
+            base.deinitialize(count: count)
+            base.deallocate()
+        }
     }
 
     @usableFromInline var owner: Owner
@@ -38,7 +43,6 @@ public struct RecordTable<Element>: @unchecked Sendable {
 
     /// An empty table.
     public init() {
-        precondition(_isPOD(Element.self), "RecordTable holds plain values only (its storage is copied as bytes)")
         capacity = 16
         owner = Owner(capacity: capacity)
         base = owner.base
@@ -94,12 +98,15 @@ public struct RecordTable<Element>: @unchecked Sendable {
         }
         (base + _count).initialize(repeating: element, count: times)
         _count += times
+        owner.count = _count
     }
 
-    /// Copies the records into fresh storage of `capacity`.
+    /// Copies the records into fresh storage of `capacity` (the old storage keeps its own
+    /// until its last table lets it go).
     @usableFromInline mutating func moveStorage(capacity: Int) {
         let fresh = Owner(capacity: capacity)
         fresh.base.initialize(from: base, count: _count)
+        fresh.count = _count
         owner = fresh
         base = fresh.base
         self.capacity = capacity

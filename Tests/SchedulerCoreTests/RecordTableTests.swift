@@ -45,6 +45,34 @@ final class RecordTableTests: XCTestCase {
         }
     }
 
+    /// Records holding references (the model table's queues hold arrays): copies share them
+    /// until written, a write to one copy leaves the other alone, and every record is released
+    /// with the last table that holds it.
+    func testRecordsWithReferencesAreCopiedAndReleased() {
+        final class Token {}
+        struct Record { var token: Token; var queue: [Int] }
+        weak var firstToken: Token?
+        do {
+            var table = RecordTable<Record>()
+            for k in 0..<40 {
+                let token = Token()
+                if k == 0 { firstToken = token }
+                table.append(Record(token: token, queue: [k]))   // grows past 16 twice
+            }
+            var copy = table
+            copy.makeUnique()
+            copy[slot: 3].queue.append(99)
+            copy[slot: 0].token = Token()
+            XCTAssertEqual(table[3].queue, [3])
+            XCTAssertEqual(copy[3].queue, [3, 99])
+            XCTAssertTrue(table[0].token === firstToken)
+            XCTAssertNotNil(firstToken, "the original still holds it")
+            table = RecordTable()
+            XCTAssertNil(firstToken, "released with the last table holding it")
+            XCTAssertEqual(copy.count, 40)
+        }
+    }
+
     static func same(_ a: RequestRecord, _ b: RequestRecord) -> Bool {
         a.state == b.state && a.stage == b.stage && a.target == b.target && a.instance == b.instance
             && a.arrival == b.arrival && a.quotaCaller == b.quotaCaller && a.model == b.model
