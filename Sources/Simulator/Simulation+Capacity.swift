@@ -11,6 +11,8 @@ extension Simulation {
         inst[i].model = Int32(m)
         inst[i].node = Int32(n)
         inst[i].inFlight = 0
+        // Worked out once here rather than at every service start: the node's type is fixed.
+        inst[i].sampler = physics.providerHosted ? Int32(m) : n >= 0 ? Int32(m * hardwareCount + Int(nodeType[n])) : -1
         if anyEngine { engineInstanceStarted(i, model: m) }
         bookCapacity()
         liveInstances += 1

@@ -210,7 +210,8 @@ extension Simulation {
             engineAccept(r, on: i, engine)
             return
         }
-        let k = physics.providerHosted ? m : m * hardwareCount + Int(nodeType[Int(e.pointee.node)])
+        let k = Int(e.pointee.sampler)
+        precondition(k >= 0, "instance \(i) serves with no service-time sampler (no node outside provider hosting)")
         // A trace may give the request's own service time (Azure Functions 2021 durations).
         let service: Int64
         if q.pointee.service >= 0 {

@@ -56,4 +56,8 @@ struct InstanceSlot {
     var inFlight: Int32 = 0
     var readyAt: Int64 = 0
     var ready = false
+    /// Its service-time sampler (`serviceSamplers`: by model, and by node type unless the
+    /// provider hosts it), or -1 when it has none (an instance on no node, outside provider
+    /// hosting).
+    var sampler: Int32 = -1
 }
