@@ -3,16 +3,15 @@
 /// input instead of on every write.
 ///
 /// An array checks that its buffer is uniquely referenced on every element write, out of
-/// line. The core's request path writes the request and instance tables a dozen times per
-/// request; those checks and their calls were about a tenth of the simulator's instructions
+/// line. The core's request path writes the request, instance and model tables a dozen times
+/// per request; those checks and their calls were about a tenth of the simulator's instructions
 /// per request (callgrind, M/M/10). Here a write through `subscript(slot:)` is a bounds check
 /// and a store: the core makes its tables unique when an input arrives (`makeUnique`, which
 /// `Cluster.prepareToChange` calls for every table), and nothing shares them until it returns.
 ///
-/// Reads are public (`Cluster.instances`); writes are the core's own. Debug builds check
-/// on every write that the table is not shared, so a path that forgot `prepareToChange` fails
-/// in the tests rather than writing into a copy.
-///
+/// Reads are public (`Cluster.instances`, `Cluster.models`); writes are the core's own. Debug
+/// builds check on every write that the table is not shared, so a path that forgot
+/// `prepareToChange` fails in the tests rather than writing into a copy.
 public struct RecordTable<Element>: @unchecked Sendable {
     // Sendable as an array is: copies share `owner` until one of them is written, and writes
     // happen only after `makeUnique`.

@@ -38,11 +38,9 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         case .start:
             policy.start(&cluster, now: now, into: &actions)
         case let .requestArrived(request, target, caller):
-            requestArrived(request, target: target, caller: caller, at: now, into: &actions)
-            return
+            arrived(request, target: target, caller: caller, now: now, into: &actions)
         case let .requestFinished(request):
-            requestFinished(request, at: now, into: &actions)
-            return
+            finish(request, now: now, into: &actions)
         case let .requestTimedOut(request):
             cluster.callerLeft(request)
             cluster.timeOut(request, into: &actions)
@@ -96,13 +94,21 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     public mutating func requestArrived(_ request: RequestID, target: TargetID, caller: CallerID = CallerID(0),
                                         at now: TimePoint, into actions: inout [SchedulerAction]) {
         cluster.prepareToChange()
+        arrived(request, target: target, caller: caller, now: now, into: &actions)
+        if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
+    }
+
+    /// A request arrived: admitted (served, bound to a starting instance or queued) or turned
+    /// away. The body of `requestArrived`, which `handle` calls after its own `prepareToChange`.
+    @inlinable @inline(__always)
+    mutating func arrived(_ request: RequestID, target: TargetID, caller: CallerID, now: TimePoint,
+                          into actions: inout [SchedulerAction]) {
         cluster.beginRequest(request, target: target, now: now)
         if cluster.admitCaller(request, caller) {
             admit(request, now: now, into: &actions)
         } else {
             cluster.turnAway(request, reason: .quota, into: &actions)
         }
-        if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
     }
 
     /// `handle(.requestFinished(request), at: now, into: &actions)`, as a method of its own
