@@ -22,7 +22,7 @@ final class ErrorAuditTests: XCTestCase {
         "Scenario/ScenarioDecoder.swift", "Scenario/ScenarioDecoder+Models.swift", "Scenario/ScenarioDecoder+Workload.swift",
         "Scenario/ScenarioDecoder+Plans.swift", "Scenario/ScenarioDecoder+Checks.swift", "Scenario/ScenarioDecoder+Engine.swift",
         "Scenario/ObjectReader.swift", "Scenario/JSONReader.swift", "Scenario/WorkerSpec.swift",
-        "Simulator/TraceReader.swift", "Simulator/FunctionCountsTrace.swift", "Simulator/Runner.swift", "Simulator/RunBudget.swift",
+        "Simulator/TraceReader.swift", "Simulator/TraceReader+Azure.swift", "Simulator/FunctionCountsTrace.swift", "Simulator/Runner.swift", "Simulator/RunBudget.swift",
         "Planning/PlanBuilder.swift",
     ]
 
