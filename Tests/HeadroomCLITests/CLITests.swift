@@ -277,7 +277,18 @@ final class CheckCommandTests: XCTestCase {
     }
 
     func testChecksEveryBundledScenarioInAStableOrder() throws {
-        let r = headroom(["check", root.appendingPathComponent("Scenarios").path])
+        // Two scenarios replay the real trace in ../shared/traces, which CI has beside the
+        // checkout. A clone elsewhere checks the others and says which it left out.
+        let folder = root.appendingPathComponent("Scenarios")
+        var arguments = ["check", folder.path]
+        let traces = root.deletingLastPathComponent().appendingPathComponent("shared/traces").path
+        if !FileManager.default.fileExists(atPath: traces) {
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+            let needTraces = try files.filter { try String(contentsOfFile: folder.appendingPathComponent($0).path, encoding: .utf8).contains("shared/traces/") }
+            print("shared/traces is not beside the checkout: checked without \(needTraces.joined(separator: ", "))")
+            arguments = ["check"] + files.filter { !needTraces.contains($0) }.map { folder.appendingPathComponent($0).path }
+        }
+        let r = headroom(arguments)
         XCTAssertEqual(r.status, 0, r.out + r.err)
         let lines = r.out.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.last!.hasSuffix(" passed, 0 failed"), r.out)
