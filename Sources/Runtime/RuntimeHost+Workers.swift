@@ -97,7 +97,7 @@ extension RuntimeHost {
             let endpoint: WorkerEndpoint
             switch spec.contract {
             case .http:
-                let port = try freeLoopbackPort()
+                let port = try WorkerPorts.shared.take()
                 env.append(("PORT", String(port)))
                 endpoint = HTTPWorkerEndpoint(port: port)
             case .lambda:

@@ -236,7 +236,7 @@ final class LoadGeneratorTests: XCTestCase {
         let file = try scenario(rate: 10, duration: "1s")
         let out = folder + "/never"
         // Nothing listens on this port.
-        let port = try Runtime.freeLoopbackPort()
+        let port = try Runtime.WorkerPorts.shared.take()
         var r = runHeadroom(["loadgen", "http://127.0.0.1:\(port)", "--scenario", file, "--out", out])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.contains("cannot reach http://127.0.0.1:\(port)"), r.err)

@@ -256,7 +256,7 @@ final class AuditTests: RuntimeTestCase {
             throw XCTSkip("the headroom executable is not built beside the tests (swift build builds it): kill -9 not tried")
         }
         let s = try servedScenario()
-        let port = try freeLoopbackPort()
+        let port = try WorkerPorts.shared.take()
         let log = folder + "/killed.jsonl"
         let key = folder + "/audit.key"
         // The project's own spawn (posix_spawn, a waitpid watcher): Foundation's Process did

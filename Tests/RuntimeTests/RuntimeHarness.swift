@@ -73,8 +73,6 @@ class RuntimeTestCase: XCTestCase {
         "{\"requires\": {\"vcpus\": 0.5, \"memoryGiB\": 0.5}, \"service\": \"10ms\", \"concurrency\": \(concurrency), \"queueLimit\": \(queueLimit), \"worker\": \(worker)}"
     }
 
-    func freeLoopbackPort() throws -> Int { try Runtime.freeLoopbackPort() }
-
     func start(_ s: Scenario, plan: String, decisionLog: String? = nil, limits: HTTPLimits = HTTPLimits(), maxConnections: Int? = nil) throws -> RuntimeServer {
         var options = ServeOptions()
         if let maxConnections { options.maxConnections = maxConnections }

@@ -114,10 +114,3 @@ public final class WorkerProcess: @unchecked Sendable {
         return "killed by signal \(signal)"
     }
 }
-
-/// A free TCP port on the loopback interface (bound, read, released).
-func freeLoopbackPort() throws -> Int {
-    let s = try Socket.listen(SocketAddress(host: "127.0.0.1", port: 0), backlog: 1)
-    defer { s.close() }
-    return s.localPort
-}
