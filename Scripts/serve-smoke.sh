@@ -15,12 +15,15 @@ out=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$out"; }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$headroom" serve Scenarios/serve-demo.json --plan "$plan" --listen "127.0.0.1:$port" --decision-log "$out/decisions.jsonl" \
+# Port 0: serve binds a port of the kernel's choice and says which (a port chosen here and
+# bound later could be taken in between).
+"$headroom" serve Scenarios/serve-demo.json --plan "$plan" --listen "127.0.0.1:0" --decision-log "$out/decisions.jsonl" \
   --audit-log "$out/audit.jsonl" > "$out/serve.log" 2>"$out/serve.err" &
 pid=$!
 for _ in $(seq 1 600); do grep -q "^serving " "$out/serve.log" 2>/dev/null && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 grep -q "^serving " "$out/serve.log" || { echo "serve-smoke: serve did not start"; cat "$out/serve.log" "$out/serve.err"; exit 1; }
+port=$(sed -n 's|^serving .* on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$out/serve.log" | head -1)
+[ -n "$port" ] || { echo "serve-smoke: serve did not say its port"; cat "$out/serve.log"; exit 1; }
 fail=0
 call() {  # path body expected-substring
   local got

@@ -64,9 +64,8 @@ final class ServeCommandTests: XCTestCase {
           "slo": { "timeout": "5s" },
           "plans": { "reserved": { "policy": "traditional", "nodes": { "cpu": 1 }, "instances": { "echo": 1 } } } }
         """.write(toFile: file, atomically: true, encoding: .utf8)
-        let probe = try Socket.listen(SocketAddress(host: "127.0.0.1", port: 0))
-        let port = probe.localPort
-        probe.close()
+        // Not the kernel's port-0 choice: something else may take that before serve binds it.
+        let port = try WorkerPorts.shared.take()
         let out = CapturedText(), err = CapturedText()
         let status = LockedValue<Int32?>(nil)
         let log = folder + "/decisions.jsonl"
