@@ -27,7 +27,7 @@ cat > "$out/cold.json" <<JSON
   "slo": { "timeout": "30s" },
   "plans": { "sls": { "policy": "serverless", "hosting": "self", "keepAlive": "1s", "nodes": { "cpu": { "min": 1, "max": 1 } } } } }
 JSON
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 Scripts/free-port.py)
 .build/release/headroom serve "$out/cold.json" --plan sls --listen "127.0.0.1:$port" > "$out/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do grep -q "^serving " "$out/serve.log" && break; sleep 0.1; done

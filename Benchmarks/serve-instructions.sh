@@ -24,7 +24,7 @@ wrk.method = "POST"
 wrk.body = '{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1.0]}]}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 Scripts/free-port.py; }
 measure() {   # seconds -> "requests instructions"
   local port; port=$(free_port)
   valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" .build/release/headroom serve Benchmarks/serve-bench.json \

@@ -15,7 +15,7 @@ out=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; if [ -n "${KEEP:-}" ]; then echo "logs kept in $out"; else rm -rf "$out"; fi; }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 Scripts/free-port.py)
 # serve-demo's echo model, serverless with a 5 s keep-alive so instances come and go.
 sed -e 's/"keepAlive": "30s"/"keepAlive": "5s"/' -e "s|\"workers/|\"$PWD/Scenarios/workers/|g" -e "s|\"../.venv/|\"$PWD/.venv/|g" -e "s|\"directory\": \"workers\"|\"directory\": \"$PWD/Scenarios/workers\"|" \
   Scenarios/serve-demo.json > "$out/soak.json"
