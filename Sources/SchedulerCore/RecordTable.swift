@@ -39,9 +39,13 @@ public struct RecordTable<Element>: @unchecked Sendable {
     @usableFromInline var base: UnsafeMutablePointer<Element>
     @usableFromInline var _count = 0
     @usableFromInline var capacity: Int
+    /// What a read-only view handed out by its owner keeps alive, so the owner can tell that
+    /// one exists (`Cluster.instances`, `Cluster.models`; nil in the owner's own tables).
+    @usableFromInline var pin: AnyObject?
 
     /// An empty table.
     public init() {
+        pin = nil
         capacity = 16
         owner = Owner(capacity: capacity)
         base = owner.base
@@ -77,6 +81,15 @@ public struct RecordTable<Element>: @unchecked Sendable {
     /// - Complexity: O(1); O(n) when the storage is shared.
     @inlinable @inline(__always) mutating func makeUnique() {
         if _slowPath(!isKnownUniquelyReferenced(&owner)) { moveStorage(capacity: capacity) }
+    }
+
+    /// This table as a read-only view that keeps `token` alive while it lives.
+    ///
+    /// - Complexity: O(1).
+    @inlinable func pinned(by token: AnyObject) -> RecordTable {
+        var view = self
+        view.pin = token
+        return view
     }
 
     /// Appends a record.

@@ -78,29 +78,57 @@ final class RecordTableTests: XCTestCase {
             && a.arrival == b.arrival && a.quotaCaller == b.quotaCaller && a.model == b.model
     }
 
+    private func core() -> Scheduler<TraditionalPolicy> {
+        let small = Resources(milliCPU: 1000, memoryMiB: 1024, gpus: 0)
+        let config = ClusterConfiguration(
+            nodeTypes: [NodeTypeSpec(capacity: Resources(milliCPU: 8000, memoryMiB: 32768, gpus: 0))],
+            models: [ModelSpec(requires: small, allowedNodeTypes: [NodeTypeID(0)], concurrency: 2, queueLimit: 50)],
+            targets: [TargetSpec(stages: [ModelID(0)])], usesNodes: true)
+        var core = Scheduler(configuration: config, policy: TraditionalPolicy(nodes: [1], instances: [3], packable: [true]))
+        var actions: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &actions)
+        return core
+    }
+
+    private func t(_ k: Int) -> TimePoint { TimePoint(nanoseconds: Int64(k) * 1_000_000) }
+
+    /// `count` requests arrive, from request `first` on (the first six are served, the rest queued).
+    private func drive(_ core: inout Scheduler<TraditionalPolicy>, from first: Int, count: Int) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        for r in first..<(first + count) {
+            core.requestArrived(RequestID(r), target: TargetID(0), at: t(r), into: &actions)
+        }
+        return actions
+    }
+
+    /// A view of the core's tables (`cluster.instances`, `cluster.models`) is a value: it keeps
+    /// what it showed while the core goes on. Once no view is left, the core writes its tables
+    /// in place again (no copy per input).
+    func testAViewOfTheTablesKeepsItsValuesWhileTheCoreGoesOn() {
+        var core = core()
+        _ = drive(&core, from: 0, count: 12)
+        do {
+            let instances = core.cluster.instances, models = core.cluster.models
+            let inFlightThen = instances.map(\.inFlight), queuedThen = models.map(\.queued)
+            XCTAssertEqual(queuedThen, [6])
+            var actions: [SchedulerAction] = []
+            for r in 0..<4 { core.requestFinished(RequestID(r), at: t(20 + r), into: &actions) }
+            _ = drive(&core, from: 12, count: 6)
+            XCTAssertEqual(instances.map(\.inFlight), inFlightThen)
+            XCTAssertEqual(models.map(\.queued), queuedThen)
+            XCTAssertEqual(core.cluster.models.map(\.queued), [8])
+        }
+        let storage = core.cluster.instanceTable.base
+        var actions: [SchedulerAction] = []
+        for r in 4..<8 { core.requestFinished(RequestID(r), at: t(40 + r), into: &actions) }
+        XCTAssertEqual(core.cluster.instanceTable.base, storage, "the tables were copied with no view or copy alive")
+        XCTAssertEqual(core.cluster.models.map(\.queued), [4])
+    }
+
     /// A copy of a running core is a core of its own: driving the original on does not change
     /// the copy, and the copy then answers exactly as a core that was never copied.
     func testACopiedSchedulerIsIndependentOfItsOriginal() {
-        func core() -> Scheduler<TraditionalPolicy> {
-            let small = Resources(milliCPU: 1000, memoryMiB: 1024, gpus: 0)
-            let config = ClusterConfiguration(
-                nodeTypes: [NodeTypeSpec(capacity: Resources(milliCPU: 8000, memoryMiB: 32768, gpus: 0))],
-                models: [ModelSpec(requires: small, allowedNodeTypes: [NodeTypeID(0)], concurrency: 2, queueLimit: 50)],
-                targets: [TargetSpec(stages: [ModelID(0)])], usesNodes: true)
-            var core = Scheduler(configuration: config, policy: TraditionalPolicy(nodes: [1], instances: [3], packable: [true]))
-            var actions: [SchedulerAction] = []
-            core.handle(.start, at: .zero, into: &actions)
-            return core
-        }
-        func t(_ k: Int) -> TimePoint { TimePoint(nanoseconds: Int64(k) * 1_000_000) }
         // Twelve requests arrive (six served, six queued), then the first four finish.
-        func drive(_ core: inout Scheduler<TraditionalPolicy>, from first: Int, count: Int) -> [SchedulerAction] {
-            var actions: [SchedulerAction] = []
-            for r in first..<(first + count) {
-                core.requestArrived(RequestID(r), target: TargetID(0), at: t(r), into: &actions)
-            }
-            return actions
-        }
         var original = core()
         _ = drive(&original, from: 0, count: 12)
         var copy = original
