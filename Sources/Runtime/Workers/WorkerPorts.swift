@@ -13,7 +13,7 @@ import Glibc
 /// So the ports come from a range the kernel never hands out by itself: the 8,192 ports just
 /// below the ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 32768–60999 by
 /// default, so 24576–32767). Each process starts at its own place in the range (from its
-/// pid) and goes round it, so two servers on one machine, or one worker and its successor,
+/// pid, scattered) and goes round it, so two servers on one machine, or one worker and its successor,
 /// do not meet on a port. A port is handed out only when a plain bind to it on every
 /// interface, without `SO_REUSEADDR`, succeeds: nothing listens on it, holds it, or waits in
 /// TIME_WAIT on it, so a worker that does not set `SO_REUSEADDR` can bind it too.
@@ -25,7 +25,11 @@ public final class WorkerPorts: @unchecked Sendable {
     private let next: Atomic<Int>
 
     /// The allocator that `serve` uses for its workers.
-    public static let shared = WorkerPorts(range: WorkerPorts.rangeBelowEphemeral(), start: Int(getpid()))
+    /// Its start is the pid scattered over the range (Knuth's multiplicative hash), so
+    /// processes started one after another (a test and the server it starts) do not walk
+    /// the range a port apart.
+    public static let shared = WorkerPorts(range: WorkerPorts.rangeBelowEphemeral(),
+                                           start: Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: getpid()) &* 2_654_435_761) & 0x7fff_ffff)
 
     /// - Parameters:
     ///   - range: the ports to hand out; nil means the kernel's choice each time.
