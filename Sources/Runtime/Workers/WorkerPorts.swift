@@ -13,18 +13,19 @@ import Glibc
 /// So the ports come from a range the kernel never hands out by itself: the 8,192 ports just
 /// below the ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 32768–60999 by
 /// default, so 24576–32767). Each process starts at its own place in the range (from its
-/// pid, scattered) and goes round it, so two servers on one machine, or one worker and its successor,
-/// do not meet on a port. A port is handed out only when a plain bind to it on every
+/// pid, scattered) and goes round it, so two servers on one machine, or one worker and its
+/// successor, do not meet on a port. A port is handed out only when a plain bind to it on every
 /// interface, without `SO_REUSEADDR`, succeeds: nothing listens on it, holds it, or waits in
 /// TIME_WAIT on it, so a worker that does not set `SO_REUSEADDR` can bind it too.
 ///
 /// When the ephemeral range leaves no such room, the kernel's choice (port 0) is used.
 public final class WorkerPorts: @unchecked Sendable {
-    /// The ports this allocator goes round.
-    public let range: ClosedRange<Int>
+    /// The ports this allocator goes round; nil: the kernel's choice each time.
+    public let range: ClosedRange<Int>?
     private let next: Atomic<Int>
 
     /// The allocator that `serve` uses for its workers.
+    ///
     /// Its start is the pid scattered over the range (Knuth's multiplicative hash), so
     /// processes started one after another (a test and the server it starts) do not walk
     /// the range a port apart.
@@ -35,9 +36,9 @@ public final class WorkerPorts: @unchecked Sendable {
     ///   - range: the ports to hand out; nil means the kernel's choice each time.
     ///   - start: where in the range to begin (taken modulo its size).
     public init(range: ClosedRange<Int>?, start: Int) {
-        self.range = range ?? 0...0
-        let size = self.range.count
-        next = Atomic(self.range.lowerBound + ((start % size) + size) % size)
+        self.range = range
+        let size = range?.count ?? 1
+        next = Atomic((range?.lowerBound ?? 0) + ((start % size) + size) % size)
     }
 
     /// The port the next `take()` tries first.
@@ -48,7 +49,7 @@ public final class WorkerPorts: @unchecked Sendable {
     /// - Complexity: O(1) bind attempts while the range is mostly free; at worst one per
     ///   port of the range, then the kernel's choice.
     public func take() throws -> Int {
-        if range.lowerBound > 0 {
+        if let range {
             for _ in 0..<range.count {
                 let port = next.withLock { (value: inout Int) -> Int in
                     let p = value
