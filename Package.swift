@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Headroom: a discrete-event capacity simulator for ML serving.
 // No package dependencies: Foundation, Dispatch and Glibc only, so a clean clone builds offline.
+import Foundation
 import PackageDescription
 
 // Release executables carry the Swift runtime and Foundation inside them (`-static-stdlib`,
@@ -23,6 +24,27 @@ let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-use-ld=l
 // Release builds also optimise across the core/simulator boundary: the core's per-request
 // bookkeeping is then inlined into the host's loop (callgrind, 300k M/M/10 requests: 713 M ->
 // 706 M instructions; headroom-bench mmc ratio 0.47-0.48 -> 0.48-0.49).
+// Release builds of the engine (SchedulerCore, Planning, Simulator) are optimised with an
+// execution profile: LLVM's IR-level profile-guided optimisation, which lays out and inlines
+// the request path as the bundled scenarios run it. The 300-hour M/M/10 `headroom run` took a
+// median 0.889 of the time (21 alternating pairs), the other scenarios 0.92-0.96; every output
+// is byte-identical. The profile, Benchmarks/profile/headroom.profdata, is taken by
+// Benchmarks/profile.sh from every bundled scenario and the whole-run benchmark workloads; a
+// function changed since is compiled as without one (`Benchmarks/profile.sh --check` says
+// whether the engine changed since). Swift 6.3's LLVM wrote it and older compilers cannot read
+// it, so they build without it, as does HEADROOM_PROFILE_USE=0 (set while taking a profile).
+// (Swift's own SIL-level -profile-use crashes the 6.3.1 compiler on this code:
+// swiftlang/swift pull request 84432.)
+#if compiler(>=6.3)
+let profileReadable = true
+#else
+let profileReadable = false
+#endif
+let profilePath = Context.packageDirectory + "/Benchmarks/profile/headroom.profdata"
+let profileGuided: [SwiftSetting] =
+    profileReadable && Context.environment["HEADROOM_PROFILE_USE"] != "0" && FileManager.default.fileExists(atPath: profilePath)
+    ? [.unsafeFlags(["-Xfrontend", "-ir-profile-use=" + profilePath], .when(configuration: .release))] : []
+
 let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
@@ -37,16 +59,16 @@ let package = Package(
     ],
     targets: [
         // Pure decision logic: no clock, no I/O, no Foundation.
-        .target(name: "SchedulerCore", swiftSettings: engineSettings),
+        .target(name: "SchedulerCore", swiftSettings: engineSettings + profileGuided),
         // The scenario file contract: JSON reader with source positions, typed model, validation.
         .target(name: "Scenario", swiftSettings: staticStdlib),
         // SHA-256 and HMAC-SHA-256, written here (no package dependency): audit chains, key
         // hashes, report provenance.
         .target(name: "Digest", swiftSettings: engineSettings),
         // Scenario + plan -> the core's configuration and policy: used by both hosts.
-        .target(name: "Planning", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings),
+        .target(name: "Planning", dependencies: ["SchedulerCore", "Scenario"], swiftSettings: engineSettings + profileGuided),
         // Virtual clock, event queue, hardware, workloads, billing and the run loop.
-        .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings),
+        .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings + profileGuided),
         // epoll, eventfd and thread names for the runtime's event loop (Glibc's module lacks them).
         .target(name: "CEventLoop"),
         // The same core on the wall clock: worker processes, HTTP front, metrics, decision log.
