@@ -18,12 +18,6 @@ import PackageDescription
 let staticStdlib: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
 let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(configuration: .release))]
 
-// The engine is compiled with optimisation even in debug builds: the validation tests
-// (Erlang C within 2 % at 95 % confidence) simulate millions of requests, which an unoptimised
-// build does ~15x slower. -enable-testing (for @testable imports) still applies.
-// Release builds also optimise across the core/simulator boundary: the core's per-request
-// bookkeeping is then inlined into the host's loop (callgrind, 300k M/M/10 requests: 713 M ->
-// 706 M instructions; headroom-bench mmc ratio 0.47-0.48 -> 0.48-0.49).
 // Release builds of the engine (SchedulerCore, Planning, Simulator) are optimised with an
 // execution profile: LLVM's IR-level profile-guided optimisation, which lays out and inlines
 // the request path as the bundled scenarios run it. The 300-hour M/M/10 `headroom run` took a
@@ -36,15 +30,20 @@ let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-use-ld=l
 // (Swift's own SIL-level -profile-use crashes the 6.3.1 compiler on this code:
 // swiftlang/swift pull request 84432.)
 #if compiler(>=6.3)
-let profileReadable = true
-#else
-let profileReadable = false
-#endif
 let profilePath = Context.packageDirectory + "/Benchmarks/profile/headroom.profdata"
 let profileGuided: [SwiftSetting] =
-    profileReadable && Context.environment["HEADROOM_PROFILE_USE"] != "0" && FileManager.default.fileExists(atPath: profilePath)
+    Context.environment["HEADROOM_PROFILE_USE"] != "0" && FileManager.default.fileExists(atPath: profilePath)
     ? [.unsafeFlags(["-Xfrontend", "-ir-profile-use=" + profilePath], .when(configuration: .release))] : []
+#else
+let profileGuided: [SwiftSetting] = []
+#endif
 
+// The engine is compiled with optimisation even in debug builds: the validation tests
+// (Erlang C within 2 % at 95 % confidence) simulate millions of requests, which an unoptimised
+// build does ~15x slower. -enable-testing (for @testable imports) still applies.
+// Release builds also optimise across the core/simulator boundary: the core's per-request
+// bookkeeping is then inlined into the host's loop (callgrind, 300k M/M/10 requests: 713 M ->
+// 706 M instructions; headroom-bench mmc ratio 0.47-0.48 -> 0.48-0.49).
 let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
