@@ -11,13 +11,19 @@ public struct OutcomeStats: Sendable {
     public var latency = LatencyHistogram()
     /// Requests that waited on an instance start.
     public var coldStarts: Int64 = 0
-    /// Sum of queue waits of completed requests (nanoseconds).
-    public var waitNanoseconds: Int64 = 0
+    /// Sum of queue waits of completed requests (nanoseconds). 128 bits, so no sum overflows
+    /// within the bounds the decoder accepts: each wait is below `Sampler.never` (< 2⁶³ ns)
+    /// and a run has fewer than 2⁶³ requests, so the sum is below 2¹²⁶. An Int64 sum
+    /// overflowed after ~10³ requests that each waited 100 days (a 10⁹ queue limit and a
+    /// 100-day timeout under 100× overload). Below 2⁶³ the figures are those of the former
+    /// Int64 sum to the bit.
+    public var waitNanoseconds: Int128 = 0
     /// Requests completed within the SLO latency (0 when there is none).
     public var withinSLO: Int64 = 0
     /// Service time consumed on instances (nanoseconds, every stage, timed-out work included):
     /// the basis of cost attribution.
-    public var serviceNanoseconds: Int64 = 0
+    /// 128 bits, as `waitNanoseconds`.
+    public var serviceNanoseconds: Int128 = 0
 
     public init() {}
 
@@ -31,7 +37,7 @@ public struct OutcomeStats: Sendable {
         coldStarts += other.coldStarts
         waitNanoseconds += other.waitNanoseconds
         withinSLO += other.withinSLO
-        serviceNanoseconds = serviceNanoseconds.saturatingSum(other.serviceNanoseconds)
+        serviceNanoseconds += other.serviceNanoseconds
     }
 }
 
@@ -242,14 +248,5 @@ extension TimeseriesRow {
     public init(time: Double) {
         self.init(time: time, arrivals: 0, completions: 0, rejections: 0, timeouts: 0, queued: 0, instancesBusy: 0, instancesIdle: 0,
                   instancesStarting: 0, nodesReady: 0, nodesBooting: 0, costSoFar: 0, coldStarts: 0)
-    }
-}
-
-extension Int64 {
-    /// `self + other`, held at Int64.max: a total of service times, each held below
-    /// `Sampler.never`, can still pass 64 bits when thousands of them are decades long.
-    @inlinable @inline(__always) public func saturatingSum(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? Int64.max : Int64.min) : sum
     }
 }

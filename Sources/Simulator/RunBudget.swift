@@ -11,8 +11,8 @@ public struct WorkEstimate: Sendable, Equatable {
     public var plans: Int
     /// `timeseries.csv` rows of all plans (held in memory until the files are written).
     public var timeseriesRows: Double
-    /// Sources whose count is not known before reading them (an Azure Functions 2019 trace,
-    /// and a looping trace that cannot be read).
+    /// Sources whose count is not known before reading them: a function-count or looping
+    /// trace that cannot be read (the run then says why).
     public var uncounted: [String] = []
 
     /// Arrivals over every plan.
@@ -42,7 +42,17 @@ public struct WorkEstimate: Sendable, Equatable {
                 let stay = states.reduce(0) { $0 + $1.meanStay }
                 perPlan += stay > 0 ? states.reduce(0) { $0 + $1.rate * $1.meanStay } / stay * span : 0
             case let .trace(spec):
-                if spec.format == .azureFunctions2019 { uncounted.append(source.jsonPath); continue }
+                if spec.format == .azureFunctions2019 {
+                    // Read and summed before anything is allocated for it: a file asking for
+                    // more than the budget is refused here (one that cannot be read is
+                    // refused by the run itself, with the line at fault).
+                    guard let minutes = try? FunctionCountsTrace.minuteTotals(spec) else {
+                        uncounted.append(source.jsonPath)
+                        continue
+                    }
+                    perPlan += functionCountsReplayed(minutes, spec: spec, span: span)
+                    continue
+                }
                 if spec.loop {
                     // A looping trace replays until the source ends: its passes are counted
                     // from one read of it (rows and span), as the replay spaces them.
@@ -58,6 +68,23 @@ public struct WorkEstimate: Sendable, Equatable {
         }
         let rows = interval > 0 ? (scenario.duration / interval).rounded(.up) * Double(plans) : 0
         return WorkEstimate(requestsPerPlan: perPlan, plans: plans, timeseriesRows: rows, uncounted: uncounted)
+    }
+
+    /// Invocations a replay of a function-count file makes over `span` seconds: the minutes
+    /// from the trace offset on, at the replay speed, passes repeated when it loops.
+    static func functionCountsReplayed(_ minutes: [Int64], spec: TraceSpec, span: Double) -> Double {
+        var replayed = 0.0, day = 0.0
+        for (m, count) in minutes.enumerated() {
+            let at = (Double(m) * 60 - spec.offset) / spec.speed
+            guard at >= -60 / spec.speed else { continue }
+            day += Double(count)
+            if at < span { replayed += Double(count) }
+        }
+        if spec.loop, day > 0 {
+            let pass = (86_400 - spec.offset) / spec.speed
+            return pass > 0 ? Swift.max(replayed, day * (span / pass).rounded(.up)) : replayed
+        }
+        return replayed
     }
 
     /// One pass of a looping trace: its rows, and the seconds from one pass's start to the

@@ -249,7 +249,7 @@ extension Simulation {
                 core.handle(.requestTimedOut(RequestID(r)), at: TimePoint(nanoseconds: now), into: &actions)
             }
         } else {
-            tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(now - s.dispatched) }
+            tally(owner) { $0.serviceNanoseconds += Int128(now - s.dispatched) }
             // On provider capacity (one request per instance) the invocation is billed now.
             if physics.providerHosted {
                 let i = Int(req[r].instance)
@@ -325,7 +325,7 @@ extension Simulation {
         // Time in the engine counts as service until the cut.
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
         let served = now - seq[r].dispatched
-        tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(served) }
+        tally(owner) { $0.serviceNanoseconds += Int128(served) }
     }
 
     /// Request `r` timed out: its sequences still in an engine (its own, or for a graph

@@ -221,7 +221,7 @@ extension Simulation {
         } else {
             service = serviceSamplers[k].nanoseconds(&serviceRNG, inputTokens: q.pointee.input, outputTokens: q.pointee.output)
         }
-        tally(owner) { $0.serviceNanoseconds = $0.serviceNanoseconds.saturatingSum(service) }
+        tally(owner) { $0.serviceNanoseconds += Int128(service) }
         if physics.providerHosted { billInvocation(service, on: i, model: m) }
         q.pointee.serviceEnd = now + service
         events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: q.pointee.generation)
@@ -250,7 +250,7 @@ extension Simulation {
         tallyEnd(r) {
             $0.completed += 1
             $0.latency.record(latency)
-            $0.waitNanoseconds += wait
+            $0.waitNanoseconds += Int128(wait)
             $0.withinSLO += within
         }
         intervalCompletions += 1

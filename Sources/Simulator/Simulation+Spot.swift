@@ -51,7 +51,7 @@ extension Simulation {
         }
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
         let unserved = Swift.max(0, req[r].serviceEnd - now)
-        tally(owner) { $0.serviceNanoseconds -= unserved }
+        tally(owner) { $0.serviceNanoseconds -= Int128(unserved) }
         // `instance` still names where it was cut off (requests.csv) until it is dispatched again.
         req[r].serviceEnd = -1
         // A retry's queueing and cold start count from now.

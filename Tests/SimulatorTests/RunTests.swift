@@ -131,7 +131,7 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(r.stageLatency[g].map(\.count), [r.totals.completed, r.totals.completed, r.totals.completed, r.totals.completed])
         XCTAssertEqual(r.perTarget[g].requests, r.totals.requests, "stages are not counted as requests of their models")
         XCTAssertEqual(r.perTarget[0].requests, 0)
-        XCTAssertEqual(r.perTarget[g].serviceNanoseconds, r.totals.completed * 650_000_000, "service of all four stages")
+        XCTAssertEqual(r.perTarget[g].serviceNanoseconds, Int128(r.totals.completed * 650_000_000), "service of all four stages")
     }
 
     /// A stage that is turned away fails its request; one that times out times it out; its
