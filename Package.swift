@@ -70,6 +70,9 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["SchedulerCore", "Scenario", "Planning"], swiftSettings: engineSettings + profileGuided),
         // epoll, eventfd and thread names for the runtime's event loop (Glibc's module lacks them).
         .target(name: "CEventLoop"),
+        // fork + exec of a worker tied to the runtime's life (PR_SET_PDEATHSIG), which
+        // posix_spawn cannot set up.
+        .target(name: "CWorkerSpawn"),
         // The same core on the wall clock: worker processes, HTTP front, metrics, decision log.
         // Built like the engine: across the module boundary the core's generic request path is
         // specialised into the host (wrk, 64 connections, four alternating 6 s pairs: 32.9-39.0 k
@@ -77,7 +80,7 @@ let package = Package(
         // Release builds also drop the dynamic exclusivity checks (debug builds, which the
         // tests use, keep them): every access to a connection's or the host's stored
         // properties paid one, 12 % of `serve`'s instructions per request (callgrind).
-        .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning", "Digest", "CEventLoop"],
+        .target(name: "Runtime", dependencies: ["SchedulerCore", "Scenario", "Planning", "Digest", "CEventLoop", "CWorkerSpawn"],
                 swiftSettings: engineSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // Live measurement: an open-loop load generator, measured report folders, calibration
         // of a scenario from its real workers, and the simulated-vs-measured accuracy table.
