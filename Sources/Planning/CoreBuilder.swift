@@ -65,3 +65,44 @@ extension PlanBuilder {
         }
     }
 }
+
+extension PlanBuilder {
+    /// A model the plan can never serve, and why.
+    public struct NoCapacity: Sendable, Equatable {
+        public var model: Int
+        public var why: String
+    }
+
+    /// The models that plan `planIndex` gives no capacity at all, as the core decides at its
+    /// start: a reserved plan that places no instance of a model (its instances are shared out
+    /// by the workload, and no workload source calls it), or an autoscaler whose instance
+    /// range for it is 0…0. Each such model answers every request with "no capacity".
+    public static func modelsWithoutCapacity(_ s: Scenario, planIndex: Int) -> [NoCapacity] {
+        struct Probe: CoreVisitor {
+            let s: Scenario
+            func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> [NoCapacity] {
+                var core = core
+                var actions: [SchedulerAction] = []
+                core.handle(.start, at: .zero, into: &actions)
+                let used = PlanBuilder.usedModels(s)
+                var none: [NoCapacity] = []
+                for m in s.models.indices where !core.cluster.isRetired(ModelID(m)) {
+                    let reason: String
+                    if let range = core.policy as? any InstanceRangePolicy {
+                        guard range.maxInstances[m] == 0 else { continue }
+                        reason = used[m] ? "the plan allows it no instance" : "no workload source calls it, so the plan's instance range for it is 0"
+                    } else if core.policy is TraditionalPolicy {
+                        guard core.cluster.models[m].replicas == 0 else { continue }
+                        reason = used[m] ? "no node of the plan has room for it"
+                            : "the plan reserves no instance for it: reserved instances are shared out by the workload, and no workload source calls it"
+                    } else {
+                        continue
+                    }
+                    none.append(NoCapacity(model: m, why: reason))
+                }
+                return none
+            }
+        }
+        return (try? withCore(s, planIndex: planIndex, callerQuotas: CallerDirectory(s).quotas, Probe(s: s))) ?? []
+    }
+}

@@ -173,6 +173,12 @@ public enum AuditQuery {
         var rows: [[String]] = []
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else { throw RuntimeError("\(path): cannot read the audit log") }
+            // As `verify` does: a file without the header line is not an audit log (answering
+            // "0 requests" for random bytes would read as an empty log).
+            let first = data.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? Data()
+            guard let header = try? JSONSerialization.jsonObject(with: Data(first)) as? [String: Any], header["type"] as? String == "header" else {
+                throw RuntimeError("\(path):1: not a Headroom audit log (no header line; expected a file written by serve --audit-log)")
+            }
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], o["type"] as? String == "request" else { continue }
                 func text(_ k: String) -> String {

@@ -61,7 +61,22 @@ public final class RuntimeServer: @unchecked Sendable {
             throw RuntimeError("refusing to listen on \(options.listen) without --keys: anyone who can reach it could call every model as anyone. "
                                + "Create keys with `headroom keys add CALLER --targets … --file keys.json` and pass --keys keys.json, or listen on 127.0.0.1 or [::1]")
         }
+        // What a killed runtime left running (its workers' own children, which the kernel
+        // does not kill with it) holds ports and memory: stopped before any worker of ours starts.
+        let orphans = OrphanedWorkers.reap()
+        if !orphans.isEmpty {
+            let runtimes = Array(Set(orphans.map { String($0.runtime.prefix { $0 != ":" }) })).sorted()
+            options.say("stopped \(orphans.count) worker process(es) left by a runtime that was killed (pid \(runtimes.joined(separator: ", "))): "
+                        + orphans.map { String($0.pid) }.joined(separator: ", "))
+        }
         let plan = scenario.plans[planIndex]
+        // A served model the plan never gives an instance answers 503 "no capacity" forever:
+        // said at start, with why, rather than found from the 503s.
+        for none in PlanBuilder.modelsWithoutCapacity(scenario, planIndex: planIndex) where scenario.models[none.model].worker != nil {
+            options.say("warning: model \"\(scenario.models[none.model].name)\" has no capacity under plan \"\(plan.name)\": \(none.why); "
+                        + "every request to it is answered 503 (no capacity)"
+                        + (plan.policy.family == "traditional" ? ". Pin instances with \"instances\": {\"\(scenario.models[none.model].name)\": 1} in the plan" : ""))
+        }
         let scenarioSHA256 = FileManager.default.contents(atPath: scenario.file).map { SHA256.hex([UInt8]($0)) } ?? AuditLog.zeros
         let audit = try options.audit.map { try AuditLog(options: $0, scenarioSHA256: scenarioSHA256, plan: plan.name, version: options.version) }
         let log: DecisionLogWriter?

@@ -148,6 +148,11 @@ extension PlanBuilder {
         }
         explainEngines(&e, s, used: used)
         explainSpot(&e, s, plan)
+        // A model the plan can never serve answers every request it gets with "no capacity":
+        // said here, and by `serve` at start, rather than found from 503s.
+        for none in modelsWithoutCapacity(s, planIndex: planIndex) {
+            e.add("capacity", "no capacity for \"\(s.models[none.model].name)\"", "every request to it is rejected (no_capacity)", none.why)
+        }
         return e
     }
 

@@ -67,6 +67,22 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(wrong.status, 64)
         XCTAssertTrue(wrong.err.contains("did you mean 'autoscaled'?"), wrong.err)
         XCTAssertEqual(headroom("help", "explain-plan").status, 0)
+        // A model the plan gives no capacity (reserved instances follow the workload, which
+        // never calls it) is named, with why.
+        let file = NSTemporaryDirectory() + "headroom-uncalled-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try? """
+        { "name": "uncalled", "duration": "1m",
+          "hardware": { "cpu": { "vcpus": 2, "memoryGiB": 8, "pricePerHour": 0.1 } },
+          "models": { "echo": { "requires": { "vcpus": 0.5, "memoryGiB": 0.5 }, "service": "10ms" },
+                      "spare": { "requires": { "vcpus": 0.5, "memoryGiB": 0.5 }, "service": "10ms" } },
+          "workload": [ { "kind": "poisson", "target": "echo", "rate": 1 } ],
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "cpu": 1 } } } }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let uncalled = headroom("explain-plan", file)
+        XCTAssertEqual(uncalled.status, 0, uncalled.err)
+        XCTAssertTrue(uncalled.out.contains("no capacity for \"spare\"") && uncalled.out.contains("no workload source calls it"), uncalled.out)
+        XCTAssertFalse(uncalled.out.contains("no capacity for \"echo\""), uncalled.out)
     }
 
     func testUsageErrorsExit64WithUsageOnStandardError() {

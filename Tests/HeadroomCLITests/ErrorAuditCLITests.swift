@@ -335,6 +335,8 @@ final class ErrorAuditCLITests: XCTestCase {
         Case(name: "audit verify a folder", args: ["audit", "verify", "$D/folder"], expect: "cannot read the audit log"),
         Case(name: "check a schema named directly", args: ["check", "$D/schema-copy.json"], expect: "no scenario file found (only the JSON Schema"),
         Case(name: "audit query missing", args: ["audit", "query", "$D/missing.log"], expect: "cannot read the audit log"),
+        Case(name: "audit query random bytes", args: ["audit", "query", "$D/short.key"], expect: "short.key:1: not a Headroom audit log"),
+        Case(name: "audit query no header", args: ["audit", "query", "$D/audit.log"], expect: "audit.log:1: not a Headroom audit log"),
         Case(name: "replay missing", args: ["replay", "$D/missing.log"], expect: "cannot read the decision log"),
         Case(name: "replay not a log", args: ["replay", "$D/file"], expect: "not a Headroom decision log"),
         Case(name: "replay other plan", args: ["replay", "$D/other-plan.log"], expect: "plan \"nope\" is not in"),
