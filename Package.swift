@@ -93,6 +93,8 @@ let package = Package(
         .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest", "Measurement"], swiftSettings: staticStdlib),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"], swiftSettings: staticStdlib, linkerSettings: staticRuntime),
         // The speed benchmark, with its hand-written yardstick loops.
+        // The runtime's HTTP parser on inputs from stdin, beside h11 (Scripts/http-differential.py).
+        .executableTarget(name: "headroom-http-oracle", dependencies: ["Runtime"], swiftSettings: engineSettings),
         .executableTarget(name: "headroom-bench", dependencies: ["Scenario", "Simulator", "Reports", "Runtime", "Digest"], swiftSettings: engineSettings,
                           linkerSettings: staticRuntime),
 

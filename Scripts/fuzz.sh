@@ -26,17 +26,17 @@ if [ -z "$target" ] || [ "$target" = list ]; then echo "$targets"; [ -n "$target
 case " $targets " in *" $target "*) ;; *) echo "fuzz: unknown target '$target' (one of: $targets)" >&2; exit 64 ;; esac
 
 # Module build order, and each module's dependencies among them.
-order="SchedulerCore Scenario Digest Planning Simulator Reports Sweep CEventLoop Runtime"
+order="SchedulerCore Scenario Digest Planning Simulator Reports Sweep CEventLoop CWorkerSpawn Runtime"
 case "$target" in
   scenario|durations) needs="Scenario" ;;
   set) needs="SchedulerCore Scenario Digest Planning Simulator Reports Sweep" ;;
   traces) needs="SchedulerCore Scenario Planning Simulator" ;;
-  http|keys) needs="SchedulerCore Scenario Digest Planning CEventLoop Runtime" ;;
+  http|keys) needs="SchedulerCore Scenario Digest Planning CEventLoop CWorkerSpawn Runtime" ;;
 esac
 
 out=.build/fuzz
 mkdir -p "$out/lib" "$out/artifacts/$target" "$out/corpus/$target"
-flags=(-O -parse-as-library -enable-testing -sanitize=fuzzer,address -I "$out/lib")
+flags=(-O -parse-as-library -enable-testing -sanitize=fuzzer,address -I "$out/lib" -I "$out/lib/CEventLoop" -I "$out/lib/CWorkerSpawn")
 libs=()
 built=""
 for m in $order; do
@@ -48,10 +48,12 @@ for m in $order; do
   sum=$(find $built -type f | sort | xargs cat | cksum | cut -d" " -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     echo "fuzz: compiling $m" >&2
-    if [ "$m" = CEventLoop ]; then
-      clang -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/CEventLoop/include -c Sources/CEventLoop/CEventLoop.c -o "$out/lib/CEventLoop.o"
-      ar rcs "$out/lib/libCEventLoop.a" "$out/lib/CEventLoop.o"
-      printf 'module CEventLoop {\n  header "%s/Sources/CEventLoop/include/CEventLoop.h"\n  export *\n}\n' "$PWD" > "$out/lib/module.modulemap"
+    if [ "$m" = CEventLoop ] || [ "$m" = CWorkerSpawn ]; then
+      clang -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/$m/include -c Sources/$m/$m.c -o "$out/lib/$m.o"
+      ar rcs "$out/lib/lib$m.a" "$out/lib/$m.o"
+      # A folder of its own for each C module's map (swiftc reads module.modulemap there).
+      mkdir -p "$out/lib/$m"
+      printf 'module %s {\n  header "%s/Sources/%s/include/%s.h"\n  export *\n}\n' "$m" "$PWD" "$m" "$m" > "$out/lib/$m/module.modulemap"
     else
       rm -f "$out/lib/lib$m.a"
       swiftc "${flags[@]}" -module-name "$m" -emit-module -emit-module-path "$out/lib/$m.swiftmodule" -emit-library -static \

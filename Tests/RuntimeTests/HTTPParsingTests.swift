@@ -24,7 +24,7 @@ final class HTTPParsingTests: XCTestCase {
         XCTAssertEqual(r.path, "/v2/models/a/infer")
         XCTAssertEqual(String(decoding: r.body, as: UTF8.self), "hello")
         XCTAssertTrue(r.keepAlive)
-        let c = try read("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n").get()
+        let c = try read("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n").get()
         XCTAssertEqual(String(decoding: c.body, as: UTF8.self), "abcde")
         let old = try read("GET / HTTP/1.0\r\n\r\n").get()
         XCTAssertFalse(old.keepAlive, "HTTP/1.0 closes unless asked")
@@ -39,23 +39,23 @@ final class HTTPParsingTests: XCTestCase {
             if case let .failure(.malformed(status, _)) = read(text, limits: limits) { return status }
             return nil
         }
-        XCTAssertEqual(status("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"), 413)
-        XCTAssertEqual(status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), 413)
-        XCTAssertEqual(status("GET /\(String(repeating: "a", count: 100)) HTTP/1.1\r\n\r\n"), 414)
-        XCTAssertEqual(status("GET / HTTP/1.1\r\na: 1\r\nb: 2\r\nc: 3\r\nd: 4\r\n\r\n"), 431)
+        XCTAssertEqual(status("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"), 413)
+        XCTAssertEqual(status("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), 413)
+        XCTAssertEqual(status("GET /\(String(repeating: "a", count: 100)) HTTP/1.1\r\nHost: h\r\n\r\n"), 414)
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: h\r\na: 1\r\nb: 2\r\nc: 3\r\nd: 4\r\n\r\n"), 431)
         XCTAssertEqual(status("GET / HTTP/2.0\r\n\r\n"), 505)
-        XCTAssertEqual(status("get / HTTP/1.1\r\n\r\n"), 400)
-        XCTAssertEqual(status("GET / HTTP/1.1\r\nbad header\r\n\r\n"), 400)
-        XCTAssertEqual(status("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400)
-        XCTAssertEqual(status("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"), 400)
-        XCTAssertEqual(status("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), 501)
-        XCTAssertEqual(status("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nab"), 400, "the body ends early")
+        XCTAssertEqual(status("G T / HTTP/1.1\r\nHost: h\r\n\r\n"), 400)
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: h\r\nbad header\r\n\r\n"), 400)
+        XCTAssertEqual(status("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n"), 400)
+        XCTAssertEqual(status("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"), 400)
+        XCTAssertEqual(status("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n"), 501)
+        XCTAssertEqual(status("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab"), 400, "the body ends early")
         if case .failure(.closed) = read("") {} else { XCTFail("an empty connection is a clean close") }
     }
 
     func testExpectContinueGetsAnInterimAnswer() throws {
         let (writer, reader) = pair()
-        try writer.write(Array("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok".utf8))
+        try writer.write(Array("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok".utf8))
         let r = try reader.readRequest(limits: HTTPLimits())
         XCTAssertEqual(r.body, Array("ok".utf8))
         var buffer = [UInt8](repeating: 0, count: 64)
@@ -65,7 +65,7 @@ final class HTTPParsingTests: XCTestCase {
 
     func testPipelinedRequestsOnOneConnection() throws {
         let (writer, reader) = pair()
-        try writer.write(Array("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nokGET /c HTTP/1.1\r\nConnection: close\r\n\r\n".utf8))
+        try writer.write(Array("GET /a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nokGET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8))
         XCTAssertEqual(try reader.readRequest(limits: HTTPLimits()).target, "/a")
         let b = try reader.readRequest(limits: HTTPLimits())
         XCTAssertEqual(b.target, "/b")
@@ -103,11 +103,11 @@ final class HTTPParsingTests: XCTestCase {
     /// too long depended on where the reads cut it (a CR whose LF had not come yet counted).
     /// Now the verdict is the same however the bytes arrive.
     func testVerdictsDoNotDependOnHowTheBytesArrive() throws {
-        let wrongSize = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n0\r\n\r\n"
+        let wrongSize = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n0\r\n\r\n"
         var limits = HTTPLimits()
         limits.requestLine = 16
-        let exact = "GET /0123456789 HTTP/1.1\r\n\r\n"   // a request line of 25 bytes: over 16
-        let fits = "GET /0 HTTP/1.1\r\n\r\n"            // exactly 15 bytes, then CR LF
+        let exact = "GET /0123456789 HTTP/1.1\r\nHost: h\r\n\r\n"   // a request line of 25 bytes: over 16
+        let fits = "GET /0 HTTP/1.1\r\nHost: h\r\n\r\n"            // exactly 15 bytes, then CR LF
         for (text, limits) in [(wrongSize, HTTPLimits()), (exact, limits), (fits, limits)] {
             var verdicts: Set<String> = []
             for cut in 1..<text.utf8.count {

@@ -61,7 +61,8 @@ public final class HTTPClient: @unchecked Sendable {
     public func keepWaiting(_ pending: Pending, deadline: Int64) -> Outcome {
         do {
             let response = try pending.connection.readResponse(method: pending.method, deadline: deadline)
-            if response.asksToClose {
+            // Bytes after the answer are nobody's: the connection is out of step, not reused.
+            if response.asksToClose || pending.connection.buffered > 0 {
                 pending.connection.socket.close()
             } else {
                 let kept = idle.withLock { list -> Bool in

@@ -150,10 +150,19 @@ public final class HTTPConnection: @unchecked Sendable {
         return out
     }
 
-    private func readHeaders(limits: HTTPLimits, deadline: Int64) throws -> [(name: String, value: String)] {
+    /// Header (or trailer) fields up to the empty line. Each line is `name ":" OWS value OWS`
+    /// with a token for a name and no NUL, CR, LF, VT or FF in the value (RFC 9110 §5.5,
+    /// RFC 9112 §5); a line that begins with a space or a tab continues the field before it
+    /// (obs-fold, RFC 9112 §5.2: replaced by one space, as h11 does), and is an error before
+    /// any field. `status` is the answer to a malformed line (400 from a client, 502 from a
+    /// worker).
+    private func readHeaders(limits: HTTPLimits, deadline: Int64, status: Int = 400) throws -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(8)
         var total = 0
+        // The white space at the end of the last field's line, which a continuation line keeps
+        // (h11 joins the raw lines, then trims the whole).
+        var lastTrailing = ""
         while true {
             let line = try readLineRange(limit: limits.headerBytes, deadline: deadline,
                                          tooLong: .malformed(status: 431, message: "header fields larger than \(limits.headerBytes) bytes"))
@@ -162,78 +171,122 @@ public final class HTTPConnection: @unchecked Sendable {
             guard total <= limits.headerBytes, headers.count < limits.headerCount else {
                 throw HTTPReadError.malformed(status: 431, message: "more than \(limits.headerCount) header fields or \(limits.headerBytes) bytes of them")
             }
-            // name ":" OWS value OWS, with no white space in the name (RFC 9112 §5). Scanned
-            // in the buffer's storage: indexing the buffer, a class's property, byte by byte
-            // costs an exclusivity check per byte.
+            // Scanned in the buffer's storage: indexing the buffer, a class's property, byte
+            // by byte costs an exclusivity check per byte.
             let (colon, from, to) = buffer.withUnsafeBufferPointer { b -> (Int, Int, Int) in
-                var colon = -1
-                for i in line {
-                    if b[i] == 58 { colon = i; break }
-                    if Self.isSpace(b[i]) { break }
+                var colon = -3   // a continuation line
+                if !Self.isSpace(b[line.lowerBound]) {
+                    colon = -1
+                    for i in line {
+                        if b[i] == 58 { colon = i; break }
+                        if !HTTPFraming.isTokenByte(b[i]) { break }
+                    }
+                    guard colon > line.lowerBound else { return (-1, 0, 0) }
                 }
-                guard colon > line.lowerBound else { return (-1, 0, 0) }
-                var from = colon + 1, to = line.upperBound
+                var from = colon == -3 ? line.lowerBound : colon + 1, to = line.upperBound
                 while from < to && Self.isSpace(b[from]) { from += 1 }
                 while to > from && Self.isSpace(b[to - 1]) { to -= 1 }
+                for i in from..<to where !HTTPFraming.isFieldValueByte(b[i]) { return (-2, 0, 0) }
                 return (colon, from, to)
             }
-            guard colon > line.lowerBound else { throw HTTPReadError.malformed(status: 400, message: "malformed header line") }
+            if colon == -2 {
+                throw HTTPReadError.malformed(status: status, message: "a header field value with a NUL, CR, LF, VT or FF byte")
+            }
+            if colon == -3 {
+                // obs-fold: the line continues the field before it.
+                guard let last = headers.indices.last else {
+                    throw HTTPReadError.malformed(status: status, message: "a continuation line (starting with white space) before any header field")
+                }
+                if from == to {
+                    // Only white space: the join's space stays at the end, for a later line.
+                    lastTrailing += " "
+                } else {
+                    let joined = headers[last].value + lastTrailing + " " + text(from..<to)
+                    headers[last].value = String(joined.trimmingSpacesSubstring)
+                    lastTrailing = to < line.upperBound ? text(to..<line.upperBound) : ""
+                }
+                continue
+            }
+            guard colon > line.lowerBound else { throw HTTPReadError.malformed(status: status, message: "malformed header line") }
             headers.append((text(line.lowerBound..<colon), text(from..<to)))
+            if to < line.upperBound || !lastTrailing.isEmpty { lastTrailing = to < line.upperBound ? text(to..<line.upperBound) : "" }
         }
     }
 
-    private func readBody(headers: [(name: String, value: String)], limit: Int, deadline: Int64, untilClose: Bool) throws -> [UInt8] {
-        let te = headers.first { HTTPRequest.sameName($0.name, "transfer-encoding") }?.value.lowercased()
-        if let te, te != "identity" {
-            guard te.hasSuffix("chunked") else { throw HTTPReadError.malformed(status: 501, message: "transfer coding \"\(te)\" is not supported") }
+    /// The body as `framing` delimits it; `status` answers a malformed chunk (400 from a
+    /// client, 502 from a worker).
+    private func readBody(_ framing: HTTPFraming, headerLimits: HTTPLimits, limit: Int, deadline: Int64, status: Int) throws -> [UInt8] {
+        switch framing {
+        case let .length(n):
+            return n == 0 ? [] : try readBytes(n, deadline: deadline, whole: true)
+        case .chunked:
             var body: [UInt8] = []
             while true {
-                let sizeLine = try readLine(limit: 1024, deadline: deadline, tooLong: .malformed(status: 400, message: "chunk size line too long"))
-                let hex = sizeLine.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces } ?? ""
-                guard let size = Int(hex, radix: 16), size >= 0 else { throw HTTPReadError.malformed(status: 400, message: "bad chunk size \"\(sizeLine)\"") }
+                let size = try readChunkSize(limit: headerLimits.headerBytes, deadline: deadline, status: status)
                 if size == 0 {
-                    // Trailer fields up to the empty line.
-                    while try !readLine(limit: 8192, deadline: deadline, tooLong: .malformed(status: 400, message: "trailer too long")).isEmpty {}
+                    // Trailer fields up to the empty line, held to the header rules.
+                    let trailer = try readHeaders(limits: headerLimits, deadline: deadline, status: status)
+                    _ = try HTTPFraming.of(trailer, response: false, http10: false, limit: .max, malformed: status, unsupported: status, tooLarge: status)
                     return body
                 }
-                guard body.count + size <= limit else { throw HTTPReadError.malformed(status: 413, message: "body larger than \(limit) bytes") }
+                guard size <= limit - body.count else { throw HTTPReadError.malformed(status: status == 400 ? 413 : status, message: "body larger than \(limit) bytes") }
                 body += try readBytes(size, deadline: deadline)
                 // The chunk's data ends with CRLF and nothing else (a wrong chunk size lands
-                // here; "bc" used to pass as the line end).
-                _ = try readLineRange(limit: 0, deadline: deadline, tooLong: .malformed(status: 400, message: "missing CRLF after a chunk"))
+                // here).
+                let crlf = try readBytes(2, deadline: deadline)
+                guard crlf == [13, 10] else { throw HTTPReadError.malformed(status: status, message: "missing CRLF after a chunk") }
+            }
+        case .untilClose:
+            if nonblocking {
+                // The body ends where the stream does.
+                guard eof else {
+                    if end - start > limit { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
+                    throw NeedMore.untilClose
+                }
+                let body = Array(buffer[start..<end])
+                start = end
+                guard body.count <= limit else { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
+                return body
+            }
+            var body: [UInt8] = []
+            while true {
+                body.append(contentsOf: buffer[start..<end])
+                start = end
+                guard body.count <= limit else { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
+                guard try fill(deadline: deadline) else { return body }
             }
         }
-        // Every Content-Length must agree (RFC 9112 §6.3); found without making arrays.
-        var first: String?
-        var agree = true
-        for h in headers where HTTPRequest.sameName(h.name, "content-length") {
-            if let f = first { agree = agree && f == h.value } else { first = h.value }
-        }
-        if let first {
-            guard agree, let n = Int(first), n >= 0 else {
-                throw HTTPReadError.malformed(status: 400, message: "bad Content-Length \"\(first)\"")
+    }
+
+    /// A chunk-size line: 1 to 20 hex digits, an optional extension from ";" to the line's
+    /// end, optional spaces or tabs, then CRLF (a bare LF is not a chunk line's end, as in
+    /// h11). A size past 2⁶² is more than any limit: Int.max.
+    private func readChunkSize(limit: Int, deadline: Int64, status: Int) throws -> Int {
+        let bad = HTTPReadError.malformed(status: status, message: "bad chunk size line")
+        let line = try readLineRange(limit: limit, deadline: deadline, tooLong: .malformed(status: status, message: "chunk size line too long"))
+        return try buffer.withUnsafeBufferPointer { b -> Int in
+            // The line must have ended with CRLF: its range stops before the CR.
+            guard b[line.upperBound] == 13 else { throw bad }
+            var size = 0, digits = 0, i = line.lowerBound
+            while i < line.upperBound, let d = Self.hexValue(b[i]) {
+                size = size >= 1 << 58 ? Int.max : size * 16 + d   // past 2⁶², more than any limit (leading zeros count for nothing)
+                digits += 1
+                i += 1
             }
-            guard n <= limit else { throw HTTPReadError.malformed(status: 413, message: "body of \(n) bytes; the limit is \(limit)") }
-            return try readBytes(n, deadline: deadline, whole: true)
+            guard digits >= 1 && digits <= 20 else { throw bad }
+            if i < line.upperBound && b[i] == 59 { return size }   // ";" extension: anything to the line's end
+            while i < line.upperBound && Self.isSpace(b[i]) { i += 1 }
+            guard i == line.upperBound else { throw bad }
+            return size
         }
-        guard untilClose else { return [] }
-        if nonblocking {
-            // The body ends where the stream does.
-            guard eof else {
-                if end - start > limit { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
-                throw NeedMore.untilClose
-            }
-            let body = Array(buffer[start..<end])
-            start = end
-            guard body.count <= limit else { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
-            return body
-        }
-        var body: [UInt8] = []
-        while true {
-            body.append(contentsOf: buffer[start..<end])
-            start = end
-            guard body.count <= limit else { throw HTTPReadError.malformed(status: 502, message: "body larger than \(limit) bytes") }
-            guard try fill(deadline: deadline) else { return body }
+    }
+
+    private static func hexValue(_ b: UInt8) -> Int? {
+        switch b {
+        case 48...57: return Int(b - 48)
+        case 65...70: return Int(b - 55)
+        case 97...102: return Int(b - 87)
+        default: return nil
         }
     }
 
@@ -257,24 +310,26 @@ public final class HTTPConnection: @unchecked Sendable {
 
     private func readRequestBegun(limits: HTTPLimits, headDeadline: Int64) throws -> HTTPRequest {
         func tooLong() -> HTTPReadError { .malformed(status: 414, message: "request line longer than \(limits.requestLine) bytes") }
-        var line = try readLineRange(limit: limits.requestLine, deadline: headDeadline, tooLong: tooLong())
-        if line.isEmpty {   // RFC 9112 §2.2: ignore one empty line before the request line
-            line = try readLineRange(limit: limits.requestLine, deadline: headDeadline, tooLong: tooLong())
-        }
-        // method SP request-target SP HTTP-version, single spaces (RFC 9112 §3).
+        // No empty line is skipped before the request line: h11 refuses one too (RFC 9112
+        // §2.2 lets a server ignore it; refusing is the choice that cannot be framed two ways).
+        let line = try readLineRange(limit: limits.requestLine, deadline: headDeadline, tooLong: tooLong())
+        // method SP request-target SP HTTP-version (RFC 9112 §3): a token, visible ASCII,
+        // HTTP/d.d, single spaces.
         let malformed = HTTPReadError.malformed(status: 400, message: "malformed request line")
         let valid = buffer.withUnsafeBufferPointer { b -> (Int, Int)? in
-            var spaces = (-1, -1)
-            for i in line where b[i] == 32 {
-                if spaces.0 < 0 { spaces.0 = i } else if spaces.1 < 0 { spaces.1 = i } else { return nil }
-            }
-            let (s1, s2) = spaces
-            guard s1 > line.lowerBound, s2 > s1 + 1, s2 < line.upperBound,
-                  b[line.lowerBound..<s1].allSatisfy({ $0 >= 65 && $0 <= 90 }),   // an upper-case token
-                  b[s1 + 1] == 47 || (s2 == s1 + 2 && b[s1 + 1] == 42) else {   // "/…" or "*"
-                return nil
-            }
-            return spaces
+            var s1 = -1
+            var i = line.lowerBound
+            while i < line.upperBound && HTTPFraming.isTokenByte(b[i]) { i += 1 }
+            guard i > line.lowerBound, i < line.upperBound, b[i] == 32 else { return nil }
+            s1 = i
+            i += 1
+            while i < line.upperBound && b[i] >= 0x21 && b[i] <= 0x7e { i += 1 }
+            guard i > s1 + 1, i < line.upperBound, b[i] == 32 else { return nil }
+            let s2 = i
+            let v = s2 + 1
+            guard line.upperBound - v == 8, b[v] == 72, b[v + 1] == 84, b[v + 2] == 84, b[v + 3] == 80, b[v + 4] == 47,   // "HTTP/"
+                  b[v + 5] >= 48 && b[v + 5] <= 57, b[v + 6] == 46, b[v + 7] >= 48 && b[v + 7] <= 57 else { return nil }
+            return (s1, s2)
         }
         guard let (s1, s2) = valid else { throw malformed }
         let version = text(s2 + 1..<line.upperBound)
@@ -284,6 +339,15 @@ public final class HTTPConnection: @unchecked Sendable {
         let method = text(line.lowerBound..<s1)
         let target = text(s1 + 1..<s2)
         let headers = try readHeaders(limits: limits, deadline: headDeadline)
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host, or any request with two, is
+        // answered 400.
+        var hosts = 0
+        for h in headers where HTTPRequest.sameName(h.name, "host") { hosts += 1 }
+        guard hosts == 1 || (hosts == 0 && version == "HTTP/1.0") else {
+            throw HTTPReadError.malformed(status: 400, message: hosts == 0 ? "no Host header field (HTTP/1.1 requires one)" : "more than one Host header field")
+        }
+        let (framing, mustClose) = try HTTPFraming.of(headers, response: false, http10: version == "HTTP/1.0", limit: limits.body,
+                                                      malformed: 400, unsupported: 501, tooLarge: 413)
         // RFC 9110 §10.1.1: a client that sent Expect: 100-continue (curl does above 1 KiB)
         // waits for the interim answer before sending the body.
         if version == "HTTP/1.1", !continueSent,
@@ -291,9 +355,12 @@ public final class HTTPConnection: @unchecked Sendable {
             continueSent = true
             try? socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
-        let body = try readBody(headers: headers, limit: limits.body, deadline: nonblocking ? 0 : MonotonicClock.nanoseconds() + Int64(limits.bodyTimeout * 1e9), untilClose: false)
+        let body = try readBody(framing, headerLimits: limits, limit: limits.body,
+                                deadline: nonblocking ? 0 : MonotonicClock.nanoseconds() + Int64(limits.bodyTimeout * 1e9), status: 400)
         continueSent = false
-        return HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
+        var request = HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
+        request.framingFaulty = mustClose
+        return request
     }
 
     /// Reads one response to a request with `method`, all of it before `deadline`.
@@ -301,13 +368,16 @@ public final class HTTPConnection: @unchecked Sendable {
         if start == end {
             guard try fill(deadline: deadline) else { throw HTTPReadError.closed }
         }
-        // HTTP-version SP 3DIGIT SP [reason] (RFC 9112 §4).
+        // HTTP/d.d SP 3DIGIT [SP reason], the reason without NUL, CR, LF, VT or FF (RFC 9112
+        // §4; h11's grammar, which lets the reason be left out).
         let line = try readLineRange(limit: limits.requestLine, deadline: deadline, tooLong: .malformed(status: 502, message: "status line too long"))
         let l = line.lowerBound
         var status = 0
         let valid = line.count >= 12 && buffer.withUnsafeBufferPointer { b in
-            let prefix: StaticString = "HTTP/1."
-            guard memcmp(b.baseAddress! + l, prefix.utf8Start, 7) == 0, b[l + 8] == 32, line.count == 12 || b[l + 12] == 32 else { return false }
+            let prefix: StaticString = "HTTP/"
+            guard memcmp(b.baseAddress! + l, prefix.utf8Start, 5) == 0, b[l + 5] >= 48 && b[l + 5] <= 57, b[l + 6] == 46,
+                  b[l + 7] >= 48 && b[l + 7] <= 57, b[l + 8] == 32, line.count == 12 || b[l + 12] == 32 else { return false }
+            for i in (l + 12)..<line.upperBound where !(Self.isSpace(b[i]) || HTTPFraming.isFieldValueByte(b[i])) { return false }
             return b[l + 9..<l + 12].allSatisfy { d in
                 guard d >= 48 && d <= 57 else { return false }
                 status = status * 10 + Int(d - 48)
@@ -317,11 +387,24 @@ public final class HTTPConnection: @unchecked Sendable {
         guard valid, status >= 100 else {
             throw HTTPReadError.malformed(status: 502, message: "malformed status line \"\(text(line).prefix(80))\"")
         }
-        let headers = try readHeaders(limits: limits, deadline: deadline)
-        if status < 200 { return try readResponse(method: method, deadline: deadline, limits: limits) }   // 1xx: the real one follows
+        let headers = try readHeaders(limits: limits, deadline: deadline, status: 502)
+        if status < 200 {
+            // 101 switches protocols, which is only an answer to a request that asked (the
+            // runtime never does): anything after it is not HTTP/1.1.
+            guard status != 101 else { throw HTTPReadError.malformed(status: 502, message: "101 Switching Protocols to a request that asked for no upgrade") }
+            _ = try HTTPFraming.of(headers, response: true, http10: false, limit: limits.body, malformed: 502, unsupported: 502, tooLarge: 502)
+            return try readResponse(method: method, deadline: deadline, limits: limits)   // 1xx: the real one follows
+        }
+        let http10 = buffer[l + 5] == 49 && buffer[l + 7] == 48 || buffer[l + 5] == 48
+        // Without a body (RFC 9112 §6.3 item 1) the framing fields are still checked, not
+        // their size.
         let noBody = method == "HEAD" || status == 204 || status == 304
-        let body = noBody ? [] : try readBody(headers: headers, limit: limits.body, deadline: deadline, untilClose: true)
-        return HTTPResponse(status: status, headers: headers, body: body)
+        let (framing, mustClose) = try HTTPFraming.of(headers, response: true, http10: http10, limit: noBody ? .max : limits.body,
+                                                      malformed: 502, unsupported: 502, tooLarge: 502)
+        let body = noBody ? [] : try readBody(framing, headerLimits: limits, limit: limits.body, deadline: deadline, status: 502)
+        var response = HTTPResponse(status: status, headers: headers, body: body)
+        response.framingFaulty = mustClose
+        return response
     }
 }
 

@@ -11,6 +11,9 @@ public struct HTTPRequest: Sendable {
     /// Header fields in order, names as sent.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The message's framing was doubtful (Transfer-Encoding with Content-Length, or chunked
+    /// in HTTP/1.0): the connection closes after the answer (RFC 9112 §6.1, §6.3).
+    public var framingFaulty = false
 
     public init(method: String, target: String, version: String = "HTTP/1.1", headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method
@@ -83,6 +86,7 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the connection stays open after the answer (HTTP/1.1 default; 1.0 asks).
     public var keepAlive: Bool {
+        if framingFaulty { return false }
         let c = header("connection") ?? ""
         if version == "HTTP/1.0" { return HTTPRequest.hasToken(c, "keep-alive") }
         return !HTTPRequest.hasToken(c, "close")
@@ -139,6 +143,8 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// As `HTTPRequest.framingFaulty`: the connection is not used again after this answer.
+    public var framingFaulty = false
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -186,7 +192,7 @@ public struct HTTPResponse: Sendable {
     static let framing = HeaderNames(["content-length", "transfer-encoding", "connection", "keep-alive"])
 
     /// Whether the sender asked to close the connection after this message.
-    var asksToClose: Bool { header("connection").map { HTTPRequest.hasToken($0, "close") } ?? false }
+    var asksToClose: Bool { framingFaulty || (header("connection").map { HTTPRequest.hasToken($0, "close") } ?? false) }
 
     public static func reason(_ status: Int) -> String {
         switch status {
