@@ -440,5 +440,13 @@ extension ErrorAuditTests {
         Case(name: "2019 bad count", traces: ["functions.csv": "HashOwner,HashApp,HashFunction,Trigger," + (1...1440).map(String.init).joined(separator: ",") + "\n"
                                                 + "o,a,9a3e4e0b,http,x" + String(repeating: ",1", count: 1439) + "\n"],
              expect: "expected a whole number of invocations, found \"x\""),
+        Case(name: "2019 twenty digits", traces: ["functions.csv": "HashOwner,HashApp,HashFunction,Trigger," + (1...1440).map(String.init).joined(separator: ",") + "\n"
+                                                     + "o,a,9a3e4e0b,http,98765432109876543210" + String(repeating: ",1", count: 1439) + "\n"],
+             expect: "a 20-digit count of invocations in one minute"),
+        Case(name: "2019 minute too full", traces: ["functions.csv": "HashOwner,HashApp,HashFunction,Trigger," + (1...1440).map(String.init).joined(separator: ",") + "\n"
+                                                       + "o,a,9a3e4e0b,http,6000000" + String(repeating: ",1", count: 1439) + "\n"
+                                                       + "o,a,0b0b0b0b,http,6000000" + String(repeating: ",1", count: 1439) + "\n"],
+             expect: "minute 1 of the day asks for more than"),
+        Case(name: "limit below request", edits: [("models/chat/limits", "{\"vcpus\": 1}")], expect: "at least the request of 4 vCPU, found 1"),
     ]
 }
