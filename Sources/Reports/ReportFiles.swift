@@ -138,8 +138,8 @@ public final class ReportStaging: @unchecked Sendable {
 
 /// The standard set of report files of a run.
 public enum ReportFiles {
-    public static let all = ["summary.csv", "targets.csv", "callers.csv", "versions.csv", "timeseries.csv", "requests.csv", "report.html",
-                             "manifest.json"]
+    public static let all = ["summary.csv", "targets.csv", "callers.csv", "versions.csv", "timeseries.csv", "contention.csv", "requests.csv",
+                             "report.html", "manifest.json"]
 
     /// Writes summary, targets, timeseries (and requests when logged) through the staging.
     public static func write(_ run: RunResult, staging: ReportStaging, interval: Double, manifest: Manifest? = nil) throws -> [String] {
@@ -148,6 +148,7 @@ public enum ReportFiles {
         try staging.write("callers.csv", CSVReports.callers(run))
         if run.plans.contains(where: { !$0.perModel.isEmpty }) { try staging.write("versions.csv", CSVReports.versions(run)) }
         if interval > 0 { try staging.write("timeseries.csv", CSVReports.timeseries(run)) }
+        if ContentionReport.applies(run) { try staging.write("contention.csv", ContentionReport.csv(run)) }
         try staging.write("report.html", HTMLReport.run(run, gates: Gates.evaluate(run), manifest: manifest))
         if let manifest { try staging.write("manifest.json", manifest.json) }
         if !run.requestLogs.isEmpty {

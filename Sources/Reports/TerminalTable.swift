@@ -69,6 +69,7 @@ public enum TerminalTable {
         if run.plans.contains(where: { $0.training.jobs > 0 }) { text += "\n" + training(run) }
         if run.plans.contains(where: { $0.coldPhases.reduce(0, +) > 0 }) { text += "\n" + coldStartPhases(run) }
         if run.scenario.hasEngine { text += "\n" + engines(run) }
+        if ContentionReport.applies(run) { text += "\n" + ContentionReport.table(run) }
         return text
     }
 

@@ -83,6 +83,19 @@ extension ScenarioDecoder {
             base.weightsGB = try o.optional("weightsGB").map { try v.number($0, o.childPath("weightsGB"), min: 0) }
             base.warmup = try o.optional("warmup").map { try v.distribution($0, o.childPath("warmup")) } ?? .constant(0)
             base.worker = try o.optional("worker").map { try decodeWorker($0, path: o.childPath("worker")) }
+            base.cpu = try o.optional("cpu").map { try decodeCPUWork($0, path: o.childPath("cpu")) }
+            if let l = o.optional("limits") {
+                var lo = try ObjectReader(l, path: o.childPath("limits"), file: file)
+                if let c = lo.optional("vcpus") {
+                    let limit = try v.number(c, lo.childPath("vcpus"), min: 0, exclusiveMin: true, max: Bounds.vcpus)
+                    if limit < requires.vcpus {
+                        throw v.error(c, lo.childPath("vcpus"), "expected a CPU limit of at least the request of \(ValueReader.show(requires.vcpus)) vCPU, found \(ValueReader.show(limit))",
+                                      suggestion: "set limits.vcpus to at least requires.vcpus (Kubernetes refuses a limit below the request)")
+                    }
+                    base.limitVCPUs = limit
+                }
+                try lo.finish()
+            }
             base.engine = engine
             var variants: [ModelDefinition] = []
             if let vNode = o.optional("versions") {
@@ -305,5 +318,27 @@ extension ScenarioDecoder {
                           suggestion: "remove one of the dependencies between them")
         }
         return Pipeline(name: name, stages: stages, dependencies: dependencies)
+    }
+}
+
+extension ScenarioDecoder {
+    /// `cpu`: `{"fraction": 0.9, "threads": 1, "init": 1, "load": 0.5, "warmup": 1, "startupThreads": 1}`.
+    func decodeCPUWork(_ node: JSONNode, path: String) throws -> CPUWork {
+        var o = try ObjectReader(node, path: path, file: file)
+        var cpu = CPUWork()
+        func share(_ key: String) throws -> Double? {
+            try o.optional(key).map { try v.number($0, o.childPath(key), min: 0, max: 1) }
+        }
+        func cores(_ key: String) throws -> Double? {
+            try o.optional(key).map { try v.number($0, o.childPath(key), min: 0, exclusiveMin: true, max: Bounds.vcpus) }
+        }
+        if let f = try share("fraction") { cpu.fraction = f }
+        if let t = try cores("threads") { cpu.threads = t }
+        if let f = try share("init") { cpu.initFraction = f }
+        if let f = try share("load") { cpu.loadFraction = f }
+        if let f = try share("warmup") { cpu.warmupFraction = f }
+        if let t = try cores("startupThreads") { cpu.startupThreads = t }
+        try o.finish()
+        return cpu
     }
 }

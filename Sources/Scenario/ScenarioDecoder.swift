@@ -169,6 +169,13 @@ struct ScenarioDecoder {
                 try sr.finish()
             }
             let spot = try o.optional("spot").map { try decodeSpot($0, path: o.childPath("spot")) }
+            var contention = NodeContention()
+            if let c = o.optional("contention") {
+                var co = try ObjectReader(c, path: o.childPath("contention"), file: file)
+                if let b = co.optional("backgroundVCPUs") { contention.backgroundVCPUs = try v.number(b, co.childPath("backgroundVCPUs"), min: 0, max: vcpus) }
+                if let a = co.optional("interference") { contention.interference = try v.number(a, co.childPath("interference"), min: 0, max: 100) }
+                try co.finish()
+            }
             try o.finish()
             var type = HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
             type.pullMBps = pullMBps
@@ -176,6 +183,7 @@ struct ScenarioDecoder {
             type.stockoutProbability = stockoutProbability
             type.stockoutWindows = stockoutWindows
             type.spot = spot
+            type.contention = contention
             return type
         }
     }

@@ -79,6 +79,8 @@ public struct HardwareType: Sendable, Equatable {
     public var stockoutWindows: [ClosedRange<Double>] = []
     /// Spot capacity: nodes the cloud takes back after a notice; nil for on-demand nodes.
     public var spot: SpotSpec? = nil
+    /// Background load and interference of its shared cores.
+    public var contention = NodeContention()
 }
 
 /// How the cloud takes back spot nodes of a type. The node type's `pricePerHour` is the spot
@@ -133,6 +135,12 @@ public struct ModelDefinition: Sendable, Equatable {
     public var weightsGB: Double? = nil
     /// Warm-up after the load (first inferences, graph compilation), before it serves.
     public var warmup: DistributionSpec = .constant(0)
+    /// The CPU work in its service and start-up times, shared with the node's other work;
+    /// nil: it shares nothing (every instance an island, as before `cpu` existed).
+    public var cpu: CPUWork? = nil
+    /// `limits.vcpus`: the cores one instance may use at once, all its requests and its
+    /// start-up together (a container's CPU limit, its cgroup's cpu.max); nil: none.
+    public var limitVCPUs: Double? = nil
     /// How `headroom serve` runs it (a real worker process); nil: it cannot be served.
     /// The simulator ignores it.
     public var worker: WorkerSpec? = nil

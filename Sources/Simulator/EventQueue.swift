@@ -16,6 +16,10 @@ public enum EventKind: UInt8, Sendable {
     case interruptionWave
     /// An engine instance's iteration ended, or it has work to start (subject: instance).
     case engineStep
+    /// The next CPU activity on a node's shared cores is done (subject: node; generation: the
+    /// node's share version), and a start-up's next segment begins (subject: instance).
+    case shareDone
+    case startupSegment
 }
 
 /// An element of a binary min-heap: `precedes` is a strict total order.

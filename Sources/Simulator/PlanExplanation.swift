@@ -148,12 +148,44 @@ extension PlanBuilder {
         }
         explainEngines(&e, s, used: used)
         explainSpot(&e, s, plan)
+        explainContention(&e, s, plan, used: used)
         // A model the plan can never serve answers every request it gets with "no capacity":
         // said here, and by `serve` at start, rather than found from 503s.
         for none in modelsWithoutCapacity(s, planIndex: planIndex) {
             e.add("capacity", "no capacity for \"\(s.models[none.model].name)\"", "every request to it is rejected (no_capacity)", none.why)
         }
         return e
+    }
+
+    /// Shared cores: each model's CPU work, cap and weight as the simulator uses them, and
+    /// each node type's cores, background load and interference.
+    static func explainContention(_ e: inout PlanExplanation, _ s: Scenario, _ plan: Plan, used: [Bool]) {
+        guard s.models.contains(where: { $0.cpu != nil }) else { return }
+        if case let .serverless(sv) = plan.policy, sv.hosting == .provider {
+            e.add("shared cores", "all models", "not shared", "provider hosting: the provider's capacity, no node of the plan's")
+            return
+        }
+        func percent(_ x: Double) -> String { show((x * 100 * 10).rounded() / 10) + " %" }
+        for (m, model) in s.models.enumerated() where used[m] {
+            guard let cpu = model.cpu else {
+                e.add("shared cores", "\(model.name): CPU work", "none declared: an island (its times as given, whatever its neighbours do)", "default")
+                continue
+            }
+            e.add("shared cores", "\(model.name): CPU work per request", "\(percent(cpu.fraction)) of the service time, at up to \(show(cpu.threads)) core(s)", "set")
+            let phases = [("init", cpu.initFraction), ("load", cpu.loadFraction), ("warmup", cpu.warmupFraction)].filter { $0.1 > 0 }
+            e.add("shared cores", "\(model.name): CPU work per start-up",
+                  phases.isEmpty ? "none" : phases.map { "\($0.0) \(percent($0.1))" }.joined(separator: ", ") + ", at up to \(show(cpu.startupThreads)) core(s)",
+                  phases.isEmpty ? "default: start-ups share nothing" : "set")
+            e.add("shared cores", "\(model.name): weight", "\(show(Swift.max(model.requires.vcpus, 2.0 / 1024)))",
+                  "requires.vcpus, as Kubernetes turns a CPU request into CFS shares (at least 2 shares)")
+            e.add("shared cores", "\(model.name): limit", model.limitVCPUs.map { "\(show($0)) vCPU per instance (its requests and start-up together)" } ?? "none",
+                  model.limitVCPUs == nil ? "default" : "set")
+        }
+        for hw in s.hardware {
+            let c = hw.contention
+            e.add("shared cores", "\(hw.name): cores", "\(show(hw.vcpus)), background \(show(c.backgroundVCPUs)), interference α \(show(c.interference))",
+                  c == NodeContention() ? "default: no background load or interference" : "set")
+        }
     }
 
     /// LLM models' engines: their limits, the KV cache as sized, and how requests reach them.

@@ -175,6 +175,8 @@ public struct PlanResult: Sendable {
     /// run and by target (empty then).
     public var engine: EngineStats? = nil
     public var enginePerTarget: [EngineStats] = []
+    /// By node type, what sharing the cores did (empty when no model declares CPU work).
+    public var contention: [ContentionStats] = []
 
     /// Sum of queue waits of completed requests (seconds).
     public var waitSum: Double { Double(totals.waitNanoseconds) / 1e9 }

@@ -57,6 +57,9 @@ extension Simulation {
             providerCost += initCost
             providerInitCost += initCost
         }
+        if sharesCPU, n >= 0, let cpu = modelCPU[m], cpu.sharesStartup {
+            return shareStartup(i, node: n, cpu: cpu, pulled: now + pullWait, initTime: initTime, load: load, warmup: warmup)
+        }
         events.push(time: ready, kind: .instanceReady, subject: Int32(i), generation: inst[i].generation)
     }
 
@@ -93,6 +96,7 @@ extension Simulation {
 
     mutating func stopInstance(_ i: Int) {
         if anyEngine { engineInstanceStopped(i) }
+        if sharesCPU && !inst[i].ready { shareDrop(startupOf: i) }
         inst[i].generation &+= 1
         bookCapacity()
         liveInstances -= 1
@@ -152,6 +156,7 @@ extension Simulation {
         }
         if warm {
             nodeReady[n] = true
+            if sharesCPU { _ = shareNode(n) }   // its cores count from now
         } else {
             nodeReady[n] = false
             bootingNodes += 1
@@ -191,6 +196,7 @@ extension Simulation {
             return
         }
         if nodeIdle[n].busy == 0 { bookNodeIdle(n) }
+        if sharesCPU { shareClose(n) }
         nodeGeneration[n] &+= 1
         nodeLive[n] = false
         let hw = physics.hardware[Int(nodeType[n])]

@@ -105,6 +105,7 @@ extension Simulation {
         bookCapacity()
         for j in jobStartedAt.indices where jobStartedAt[j] >= 0 { endJobRun(j) }   // still running at the end
         for n in 0..<nodeGeneration.count where nodeLive[n] && nodeIdle[n].busy == 0 { bookNodeIdle(n) }
+        if sharesCPU { for n in 0..<nodeGeneration.count where nodeLive[n] { shareClose(n) } }
         // Provider hosting: INIT charges and the provisioned-concurrency capacity fee buy no request's service.
         idleCost += providerInitCost + provisionedCost(seconds: Double(end) / 1e9)
         if interval > 0, (timeseries.last?.time ?? 0) * 1e9 < Double(end) - 0.5 { sample() }
@@ -126,6 +127,6 @@ extension Simulation {
             stageLatency: stageLatency, training: training, coldPhases: coldPhases.array, idleCost: idleCost,
             nodeRequestFailures: nodeRequestFailures, perModel: perModel,
             spotInterruptions: spotInterruptions, requestsInterrupted: requestsInterrupted,
-            engine: anyEngine ? engineResult(end: end) : nil, enginePerTarget: enginePerTarget)
+            engine: anyEngine ? engineResult(end: end) : nil, enginePerTarget: enginePerTarget, contention: contention)
     }
 }

@@ -21,6 +21,15 @@ extension Simulation {
         sloTTFT = scenario.slo.ttft.map { Int64(($0 * 1e9).rounded()) }
         sloTPOT = scenario.slo.tpot.map { Int64(($0 * 1e9).rounded()) }
         tokenSLO = sloTTFT != nil || sloTPOT != nil
+        sharesCPU = !physics.providerHosted && scenario.models.contains { $0.cpu != nil }
+        modelCPU = scenario.models.map(\.cpu)
+        modelCPULimit = scenario.models.map { $0.limitVCPUs ?? .infinity }
+        // Kubernetes gives a container at least 2 CPU shares (2/1024 of a core) as its weight.
+        modelCPUWeight = scenario.models.map { Swift.max($0.requires.vcpus, 2.0 / 1024) }
+        contention = [ContentionStats](repeating: ContentionStats(), count: sharesCPU ? physics.hardware.count : 0)
+        nodeCores = scenario.hardware.map(\.vcpus)
+        nodeBackground = scenario.hardware.map(\.contention.backgroundVCPUs)
+        nodeInterference = scenario.hardware.map(\.contention.interference)
         engineModels = scenario.models.map { $0.engine.map(EngineModel.init) }
         anyEngine = engineModels.contains { $0 != nil }
         enginePerTarget = anyEngine ? [EngineStats](repeating: EngineStats(), count: scenario.targetNames.count) : []

@@ -199,6 +199,25 @@ struct Simulation<Policy: ScalingPolicy> {
     /// Whether an SLO bound on tokens (TTFT, TPOT) applies.
     let tokenSLO: Bool
 
+    // Shared cores (see Simulation+Contention.swift). Untouched by runs in which no model
+    // declares `cpu` work, or that run on provider capacity.
+    let sharesCPU: Bool
+    /// By model: its CPU work (nil: it shares nothing), its instances' CPU limit (infinity:
+    /// none) and their weight (the CPU request, at least Kubernetes' minimum of 2 shares).
+    let modelCPU: [CPUWork?]
+    let modelCPULimit: [Double]
+    let modelCPUWeight: [Double]
+    /// By node type: its vCPUs, background load (cores) and interference factor α.
+    let nodeCores: [Double]
+    let nodeBackground: [Double]
+    let nodeInterference: [Double]
+    /// By node slot, and by instance slot for start-ups that share the cores.
+    var shares: [NodeShare] = []
+    var startupPlans: [StartupPlan] = []
+    var shareScratch = ShareScratch()
+    /// By node type.
+    var contention: [ContentionStats]
+
     // The setup (`init`) is in Simulation+Setup.swift.
 
     let rolloutSteps: [(time: Int64, rollout: Int, step: Int)]
@@ -334,6 +353,7 @@ struct Simulation<Policy: ScalingPolicy> {
             guard nodeGeneration[n] == event.generation else { return }
             nodeReady[n] = true
             bootingNodes -= 1
+            if sharesCPU { _ = shareNode(n) }
             core.handle(.nodeReady(NodeID(n)), at: at, into: &actions)
             try perform()
         case .timer:
@@ -363,6 +383,12 @@ struct Simulation<Policy: ScalingPolicy> {
             try interruptionWave(type: Int(event.subject))
         case .engineStep:
             try engineStep(event)
+        case .shareDone:
+            try shareDone(event)
+        case .startupSegment:
+            let i = Int(event.subject)
+            guard inst[i].generation == event.generation else { return }
+            startupAdvance(i)
         case .jobDone:
             let j = Int(event.subject)
             guard jobGeneration[j] == event.generation else { return }

@@ -44,6 +44,34 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(headroom("validate", "-h").out.contains("USAGE: headroom validate"))
     }
 
+    /// The packing scenario as a user runs it: contention.csv, the table, explain-plan's shared
+    /// cores, and the same bytes from the same seed.
+    func testSharedCoresFromTheCommandLine() throws {
+        let out = NSTemporaryDirectory() + "headroom-packing-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: out + "-again") }
+        let r = headroom("run", scenario("node-packing.json"), "--out", out)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("shared cores") && r.out.contains("service lost"), r.out)
+        let csv = try String(contentsOfFile: out + "/contention.csv", encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.first, "scenario,plan,node_type,demand_over_capacity,service_lost_share,startup_stretch,request_cpu_s,request_cpu_uncontended_s,startup_cpu_s,startup_cpu_uncontended_s")
+        XCTAssertEqual(lines.count, 4, csv)
+        let lost = lines.dropFirst().map { Double($0.split(separator: ",")[4])! }
+        XCTAssertTrue(lost[0] < lost[1] && lost[1] < lost[2], "the smaller the nodes, the more service time lost: \(lost)")
+        XCTAssertEqual(headroom("run", scenario("node-packing.json"), "--out", out + "-again").status, 0)
+        XCTAssertEqual(try String(contentsOfFile: out + "-again/contention.csv", encoding: .utf8), csv, "same seed, same bytes")
+        XCTAssertEqual(try String(contentsOfFile: out + "-again/summary.csv", encoding: .utf8), try String(contentsOfFile: out + "/summary.csv", encoding: .utf8))
+        let plan = headroom("explain-plan", scenario("node-packing.json"), "eight-2-vcpu")
+        XCTAssertTrue(plan.out.contains("api: CPU work per request") && plan.out.contains("85.7 % of the service time, at up to 1 core(s)"), plan.out)
+        XCTAssertTrue(plan.out.contains("api: CPU work per start-up") && plan.out.contains("init 100 %"), plan.out)
+        // Without CPU work nothing is shared and no contention.csv is written.
+        let quick = headroom("run", scenario("quickstart.json"), "--out", out + "-quick")
+        defer { try? FileManager.default.removeItem(atPath: out + "-quick") }
+        XCTAssertEqual(quick.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "-quick/contention.csv"))
+        XCTAssertFalse(quick.out.contains("shared cores"))
+    }
+
     /// explain-plan resolves every parameter and says where it comes from.
     func testExplainPlanShowsResolvedParametersAndTheirOrigin() {
         let all = headroom("explain-plan", scenario("quickstart.json"))

@@ -146,6 +146,49 @@ final class ScenarioDecodingTests: XCTestCase {
         XCTAssertNil(ok.hardware[1].spot)
     }
 
+    /// `cpu`, `limits` and `hardware.<t>.contention`: values, defaults, and bad values with
+    /// the line, the JSON path and what was expected.
+    func testContentionKeys() throws {
+        let small = "\"service\": { \"cpu\": \"40ms\" }, \"concurrency\": 2 }"
+        func model(_ extra: String) -> String { fixture(replacing: small, with: "\"service\": { \"cpu\": \"40ms\" }, \"concurrency\": 2, \(extra) }") }
+        let ok = try ScenarioLoader.decode(model("\"cpu\": { \"fraction\": 0.8, \"init\": 1, \"startupThreads\": 2 }, \"limits\": { \"vcpus\": 1.5 }"), file: "t.json")
+        let cpu = try XCTUnwrap(ok.models[0].cpu)
+        XCTAssertEqual(cpu.fraction, 0.8)
+        XCTAssertEqual(cpu.threads, 1, "one thread by default")
+        XCTAssertEqual(cpu.initFraction, 1)
+        XCTAssertEqual(cpu.loadFraction, 0)
+        XCTAssertEqual(cpu.startupThreads, 2)
+        XCTAssertEqual(ok.models[0].limitVCPUs, 1.5)
+        XCTAssertNil(ok.models[1].cpu)
+        let cases: [(String, String, String)] = [
+            ("\"cpu\": { \"fraction\": -0.1 }", "$.models.small.cpu.fraction", "expected a number ≥ 0"),
+            ("\"cpu\": { \"fraction\": 1.5 }", "$.models.small.cpu.fraction", "≤ 1"),
+            ("\"cpu\": { \"threads\": 0 }", "$.models.small.cpu.threads", "> 0"),
+            ("\"cpu\": { \"therads\": 2 }", "$.models.small.cpu.therads", "did you mean 'threads'"),
+            ("\"limits\": { \"vcpus\": -1 }", "$.models.small.limits.vcpus", "> 0"),
+            ("\"limits\": { \"vcpus\": 0.5 }", "$.models.small.limits.vcpus", "at least the request of 1 vCPU, found 0.5"),
+            ("\"limits\": { \"memoryGiB\": 1 }", "$.models.small.limits.memoryGiB", "unknown key"),
+        ]
+        for (extra, path, message) in cases {
+            let e = try XCTUnwrap(decodeError(model(extra)), extra)
+            XCTAssertEqual(e.path, path, extra)
+            XCTAssertTrue(e.message.contains(message) || (e.suggestion ?? "").contains(message), "\(extra): \(e.message) / \(e.suggestion ?? "")")
+            XCTAssertNotNil(e.line, "a line to point at")
+        }
+        let cpuType = "\"cpu\": { \"vcpus\": 4, \"memoryGiB\": 8, \"pricePerHour\": 0.17 }"
+        func hardware(_ body: String) -> String {
+            fixture(replacing: cpuType, with: "\"cpu\": { \"vcpus\": 4, \"memoryGiB\": 8, \"pricePerHour\": 0.17, \"contention\": \(body) }")
+        }
+        let h = try ScenarioLoader.decode(hardware("{ \"backgroundVCPUs\": 0.5, \"interference\": 0.3 }"), file: "t.json")
+        XCTAssertEqual(h.hardware[0].contention.backgroundVCPUs, 0.5)
+        XCTAssertEqual(h.hardware[0].contention.interference, 0.3)
+        var e = try XCTUnwrap(decodeError(hardware("{ \"backgroundVCPUs\": 5 }")))
+        XCTAssertEqual(e.path, "$.hardware.cpu.contention.backgroundVCPUs")
+        XCTAssertTrue(e.message.contains("≤ 4"), e.message)
+        e = try XCTUnwrap(decodeError(hardware("{ \"interference\": -1 }")))
+        XCTAssertEqual(e.path, "$.hardware.cpu.contention.interference")
+    }
+
     func testSimpleScalingAlarmsTakeOneAdjustment() throws {
         let pools = "\"nodes\": { \"cpu\": { \"min\": 1, \"max\": 2 }, \"gpu\": { \"min\": 0, \"max\": 1 } }"
         func plan(_ body: String) -> String {

@@ -1,0 +1,39 @@
+/// How much of a model's work runs on its node's shared cores (`models.<m>.cpu`), and how
+/// many it can use at once: what the simulator shares between co-located instances and
+/// start-ups (`../shared/reference/contention.md`).
+///
+/// The service and start-up times a scenario gives are times on an otherwise idle node. A
+/// `fraction` of each is CPU work done at up to `threads` cores; the rest (waiting on I/O, on
+/// a GPU, on sleep) is not shared. When the node's demand is within its cores, every activity
+/// runs at its cap and the times are exactly the ones given.
+public struct CPUWork: Sendable, Equatable {
+    /// Share of a request's service time that is CPU work (0…1).
+    public var fraction: Double = 1
+    /// Cores one request can use at once (its threads).
+    public var threads: Double = 1
+    /// Share of each start-up phase that is CPU work (0…1): `init` (an interpreter importing
+    /// its libraries), `load` (deserialising weights), `warmup`. 0: the phase shares nothing.
+    public var initFraction: Double = 0
+    public var loadFraction: Double = 0
+    public var warmupFraction: Double = 0
+    /// Cores a start-up can use at once.
+    public var startupThreads: Double = 1
+
+    public init() {}
+
+    /// Whether a start-up burns any CPU that others need.
+    public var sharesStartup: Bool { initFraction > 0 || loadFraction > 0 || warmupFraction > 0 }
+}
+
+/// How a node type's cores are shared (`hardware.<t>.contention`).
+public struct NodeContention: Sendable, Equatable {
+    /// Cores busy with work outside the plan (system daemons, other tenants): an activity of
+    /// its own that never ends, weighted by its cores.
+    public var backgroundVCPUs: Double = 0
+    /// The slowdown fair sharing misses (caches, memory bandwidth): progress is scaled by
+    /// 1 / (1 + α · max(0, demand ÷ cores − 1)) while the node is oversubscribed (OpenDC's
+    /// load-triggered interference, contention.md §1). Fitted by calibration; 0 by default.
+    public var interference: Double = 0
+
+    public init() {}
+}

@@ -1,0 +1,164 @@
+import Foundation
+import XCTest
+import Scenario
+@testable import Simulator
+
+/// Shared cores: weighted max-min fair sharing against a trivially correct reference, the
+/// processor-sharing queue against theory, and the model's promises (an uncontended node is
+/// exactly the island model; limits hold; concurrent start-ups slow each other).
+final class ContentionTests: XCTestCase {
+    /// Reference: the level θ found by bisection on Σ min(bᵢ, wᵢθ) = min(C, Σ bᵢ).
+    func referenceRates(capacity: Double, caps: [Double], weights: [Double]) -> [Double] {
+        let total = caps.reduce(0, +)
+        if total <= capacity { return caps }
+        var low = 0.0, high = 1.0
+        func used(_ theta: Double) -> Double { zip(caps, weights).reduce(0) { $0 + Swift.min($1.0, $1.1 * theta) } }
+        while used(high) < capacity { high *= 2 }
+        for _ in 0..<200 {
+            let mid = (low + high) / 2
+            if used(mid) < capacity { low = mid } else { high = mid }
+        }
+        return zip(caps, weights).map { Swift.min($0.0, $0.1 * high) }
+    }
+
+    func testFairShareAgainstAReferenceOverManySeeds() {
+        var rng = RandomSource(seed: 42, stream: 9)
+        var order: [Int32] = []
+        for trial in 0..<5000 {
+            let n = 1 + Int(UInt64(rng.uniform() * 1e9) % 24)
+            let capacity = [0.5, 1, 2, 4, 7.5, 16][Int(UInt64(rng.uniform() * 1e9) % 6)]
+            // Caps and weights from a few values, so ties (equal cap per weight) come up often.
+            let caps = (0..<n).map { _ in [0.1, 0.25, 0.5, 1, 1, 2, 4, 3.3][Int(UInt64(rng.uniform() * 1e9) % 8)] }
+            let weights = (0..<n).map { _ in [0.002, 0.1, 0.5, 1, 1, 2][Int(UInt64(rng.uniform() * 1e9) % 6)] }
+            var rates = [Double](repeating: -1, count: n)
+            caps.withUnsafeBufferPointer { c in
+                weights.withUnsafeBufferPointer { w in
+                    rates.withUnsafeMutableBufferPointer { r in
+                        FairShare.fill(capacity: capacity, count: n, caps: c.baseAddress!, weights: w.baseAddress!, rates: r.baseAddress!, order: &order)
+                    }
+                }
+            }
+            let expected = referenceRates(capacity: capacity, caps: caps, weights: weights)
+            for k in 0..<n {
+                XCTAssertEqual(rates[k], expected[k], accuracy: 1e-9 * Swift.max(1, expected[k]), "trial \(trial), claimant \(k)")
+                XCTAssertLessThanOrEqual(rates[k], caps[k] + 1e-12)
+            }
+            XCTAssertEqual(rates.reduce(0, +), Swift.min(capacity, caps.reduce(0, +)), accuracy: 1e-9, "trial \(trial): work-conserving")
+        }
+    }
+
+    /// One core shared by every request in service (one instance that takes them all): an
+    /// M/M/1-PS queue, whose mean sojourn is M/M/1's, 1 / (μ − λ); and an M/G/1-PS queue's
+    /// depends on the mean service only (insensitivity): lognormal with a CV of 3 gives the
+    /// same.
+    func testProcessorSharingMatchesTheory() throws {
+        for service in ["{\"dist\": \"exponential\", \"mean\": \"100ms\"}", "{\"dist\": \"lognormal\", \"mean\": \"100ms\", \"cv\": 3}"] {
+            let results = try replications(8) { seed in
+                try scenario("""
+                { "name": "ps", "seed": \(seed), "duration": "3h",
+                  "hardware": { "one": { "vcpus": 1, "memoryGiB": 64, "pricePerHour": 1 } },
+                  "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": \(service),
+                                     "concurrency": 100000, "queueLimit": 100000, "cpu": { "fraction": 1 } } },
+                  "workload": [ { "kind": "poisson", "target": "m", "rate": 7 } ],
+                  "slo": { "timeout": "10h" },
+                  "plans": { "fixed": { "policy": "traditional", "nodes": { "one": 1 }, "instances": { "m": 1 } } } }
+                """)
+            }
+            let means = results.map { $0.totals.latency.mean! / 1e9 }
+            let (mean, half) = meanAndHalfWidth(means)
+            let theory = 0.1 / (1 - 0.7)
+            XCTAssertEqual(mean, theory, accuracy: Swift.max(half, 0.01 * theory) * 1.5, "\(service): \(mean) ± \(half) vs \(theory)")
+            print("PS \(service): mean sojourn \(mean) ± \(half) s, theory \(theory) s")
+        }
+    }
+
+    func twoModels(cpu: String, limit: String = "", vcpus: Int = 8) -> String {
+        """
+        { "name": "island", "seed": 9, "duration": "1h",
+          "hardware": { "n": { "vcpus": \(vcpus), "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "a": { "requires": { "vcpus": 0.5, "memoryGiB": 1 }, "service": { "dist": "lognormal", "mean": "50ms", "cv": 0.8 },
+                             "concurrency": 2 \(cpu) \(limit) },
+                      "b": { "requires": { "vcpus": 0.5, "memoryGiB": 1 }, "service": { "dist": "exponential", "mean": "20ms" }, "concurrency": 1 \(cpu) } },
+          "workload": [ { "kind": "poisson", "target": "a", "rate": 30 }, { "kind": "poisson", "target": "b", "rate": 20 } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "a": 2, "b": 2 } } } }
+        """
+    }
+
+    /// A node whose demand stays within its cores runs every activity at its cap: the results
+    /// are exactly those of the island model.
+    func testAnUncontendedNodeIsExactlyTheIslandModel() throws {
+        let island = try Runner.run(try scenario(twoModels(cpu: "")), options: RunOptions()).plans[0]
+        let shared = try Runner.run(try scenario(twoModels(cpu: ", \"cpu\": { \"fraction\": 0.6, \"threads\": 1 }")), options: RunOptions()).plans[0]
+        XCTAssertEqual(shared.totals.completed, island.totals.completed)
+        XCTAssertEqual(shared.totals.latency.mean, island.totals.latency.mean)
+        XCTAssertEqual(shared.totals.latency.percentile(99), island.totals.latency.percentile(99))
+        XCTAssertEqual(shared.totals.waitNanoseconds, island.totals.waitNanoseconds)
+        XCTAssertEqual(shared.contention[0].serviceLostShare, 0, accuracy: 1e-12)
+        XCTAssertLessThan(shared.contention[0].demandOverCapacity, 0.75)
+        XCTAssertTrue(island.contention.isEmpty, "nothing is kept when no model declares CPU work")
+        // On 2 cores the same work is oversubscribed at times: slower, and said so.
+        let tight = try Runner.run(try scenario(twoModels(cpu: ", \"cpu\": { \"fraction\": 0.6, \"threads\": 1 }", vcpus: 2)), options: RunOptions()).plans[0]
+        XCTAssertGreaterThan(tight.totals.latency.mean!, island.totals.latency.mean!)
+        XCTAssertGreaterThan(tight.contention[0].serviceLostShare, 0)
+    }
+
+    /// A CPU limit caps the instance: a CPU-bound 100 ms request on a 0.5-core limit takes
+    /// 200 ms on an idle node, and two in service at once share the limit.
+    func testALimitHoldsTheInstanceOnAnIdleNode() throws {
+        let text = """
+        { "name": "limit", "seed": 1, "duration": "10m",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "100ms", "concurrency": 1,
+                             "cpu": { "fraction": 1 }, "limits": { "vcpus": 0.5 } } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 0.5 } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
+        """
+        let r = try Runner.run(try scenario(text), options: RunOptions()).plans[0]
+        let waits: Double = Double(r.totals.waitNanoseconds) / 1e9
+        let completed = Double(r.totals.completed)
+        let latencies: Double = r.totals.latency.mean! * completed / 1e9
+        // Service 200 ms each (plus the waits of the few that queued).
+        XCTAssertEqual((latencies - waits) / completed, 0.2, accuracy: 1e-6)
+        XCTAssertEqual(r.contention[0].requestCPUActual / r.contention[0].requestCPUNominal, 2, accuracy: 1e-9)
+    }
+
+    /// Five CPU-bound start-ups and a warm instance's requests on two cores: six activities,
+    /// a third of a core each while they all run (processor sharing predicts 31 ms → 93 ms,
+    /// contention.md). The island model does not slow anyone.
+    func testConcurrentStartupsSlowTheirWarmNeighbour() throws {
+        let folder = NSTemporaryDirectory() + "headroom-contention-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Five requests at once for five cold instances of `cold`; `warm` serves one request
+        // at a time throughout.
+        var rows = "time,target\n0.5,warm\n"
+        for k in 0..<5 { rows += "1.000\(k),cold\n" }
+        rows += "1.1,warm\n"
+        try rows.write(toFile: folder + "/burst.csv", atomically: true, encoding: .utf8)
+        func run(_ cpu: Bool) throws -> PlanResult {
+            let share = cpu ? ", \"cpu\": { \"fraction\": 1, \"init\": 1 }" : ""
+            let text = """
+            { "name": "burst", "seed": 1, "duration": "30s",
+              "hardware": { "n": { "vcpus": 2, "memoryGiB": 64, "pricePerHour": 1 } },
+              "models": { "warm": { "requires": { "vcpus": 0.2, "memoryGiB": 1 }, "service": "31ms", "concurrency": 1 \(share) },
+                          "cold": { "requires": { "vcpus": 0.2, "memoryGiB": 1 }, "init": "400ms", "service": "31ms", "concurrency": 1 \(share) } },
+              "workload": [ { "kind": "trace", "format": "csv", "path": "burst.csv" } ],
+              "plans": { "knative": { "policy": "serverless", "hosting": "self", "keepAlive": "60s", "nodes": { "n": { "min": 1, "max": 1 } } } } }
+            """
+            return try Runner.run(try scenario(text, directory: folder), options: RunOptions()).plans[0]
+        }
+        let island = try run(false), shared = try run(true)
+        // Island: each cold request waits its 400 ms start, then 31 ms; the warm instance
+        // answers in 31 ms both times.
+        XCTAssertEqual(island.perTarget[1].latency.mean! / 1e9, 0.431, accuracy: 0.002)
+        XCTAssertEqual(island.perTarget[0].latency.mean! / 1e9, 0.031, accuracy: 0.0005)
+        // Shared: the warm request at 1.1 s is one of six activities on two cores, a third of
+        // a core each: 93 ms (the first, alone, 31 ms). The five starts (2 core-seconds, plus
+        // that request's 31 ms) take about 1.02 s on two cores, then 31 ms each (five requests,
+        // two cores: 77.5 ms on average).
+        XCTAssertEqual(shared.perTarget[0].latency.mean! / 1e9, (0.031 + 0.093) / 2, accuracy: 0.001)
+        XCTAssertEqual(shared.perTarget[1].latency.mean! / 1e9, 1.0155 + 0.0775, accuracy: 0.01)
+        XCTAssertEqual(shared.contention[0].startupStretch, 1.5, accuracy: 0.05)
+        print("contention: warm mean \(shared.perTarget[0].latency.mean! / 1e9) s, cold mean \(shared.perTarget[1].latency.mean! / 1e9) s, start-up stretch \(shared.contention[0].startupStretch)")
+    }
+}
