@@ -3,11 +3,23 @@
 Listens on $PORT; GET / (and /healthz) answers 200 once started; POST answers the JSON body
 back with a sleep drawn from an exponential distribution of mean $MEAN_MS milliseconds
 (0: none), as a stand-in for inference. STARTUP_MS delays readiness (a model load).
+BURN_MS burns that many milliseconds of CPU per request (measured on the thread's own CPU
+clock, so under contention it takes longer, as real work does), before the sleep;
+STARTUP_BURN_MS burns CPU at start-up (an interpreter importing its libraries).
 """
 import json, os, random, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+def burn(ms, clock):
+    """Spins until `clock` (a CPU clock) has advanced `ms` milliseconds."""
+    end = clock() + ms / 1000
+    while clock() < end:
+        pass
+
+
+burn(float(os.environ.get("STARTUP_BURN_MS", "0")), time.process_time)
 time.sleep(float(os.environ.get("STARTUP_MS", "0")) / 1000)
+BURN = float(os.environ.get("BURN_MS", "0"))
 MEAN = float(os.environ.get("MEAN_MS", "0")) / 1000
 NAME = os.environ.get("HEADROOM_MODEL", "echo")
 
@@ -35,6 +47,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n) if n else b""
+        if BURN > 0:
+            burn(BURN, time.thread_time)
         if MEAN > 0:
             time.sleep(random.expovariate(1 / MEAN))
         try:

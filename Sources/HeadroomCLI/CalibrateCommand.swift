@@ -121,6 +121,8 @@ struct CalibrateCommand {
             do {
                 var lastLine = Date()
                 let arrivals = run == 0 ? stream : try ArrivalStream(scenario: scenario, seed: seed)
+                if run == 0 { recorder.beginMachine() }
+                defer { recorder.endMachine() }
                 load = try generator.run(arrivals, targetName: { arrivals.targetName($0) }) { sent, at in
                     if Date().timeIntervalSince(lastLine) >= 5 {
                         lastLine = Date()
@@ -146,8 +148,10 @@ struct CalibrateCommand {
         let samples = Calibration.samples(recorder, scenario: scenario)
         let provenance = "Calibrated by headroom calibrate \(Help.version) on \(ISO8601DateFormatter().string(from: started)) from \(load.requests.count) requests "
             + "served by plan \(planName) of \(file) (seed \(seed ?? scenario.seed)): service and init times are those measured of its workers."
+            + (scenario.models.contains { $0.cpu != nil } ? " CPU work per request and per start from the workers' own accounting (/proc/PID/stat, schedstat); background load from /proc/stat." : "")
         let (text, notes) = try Calibration.calibrated(Calibration.absolutePaths(root, folder: folder.isEmpty ? "." : folder),
-                                                       samples: samples, provenance: provenance)
+                                                       samples: samples, provenance: provenance,
+                                                       background: Calibration.background(recorder, samples: samples))
         var calibrated = try ScenarioLoader.decode(text, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
         calibrated.duration = length
         var runOptions = RunOptions()
@@ -168,6 +172,7 @@ struct CalibrateCommand {
             replicas.append(try Runner.run(calibrated, options: runOptions).plans[0])
         }
         let rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
+            + Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
         let gates = Gates.evaluate(simulated, accuracy: { Calibration.gateValue($0, rows: rows, scenario: calibrated) })
             .filter { $0.metric.hasPrefix("accuracy_") }
 

@@ -47,13 +47,26 @@ public enum Calibration {
         public var model: String
         public var service: [Double]
         public var start: [Double]
+        /// The workers' CPU over their starts (where /proc said), and while they served.
+        public var startCPU: [ProcessCPU] = []
+        public var servingCPU = ProcessCPU(running: 0, waiting: 0)
+        /// Instances whose serving CPU was read.
+        public var servingInstances = 0
     }
 
     /// The runtime's records grouped by model (models in scenario order, those with any).
     public static func samples(_ recorder: RuntimeRecorder, scenario: Scenario) -> [ModelSamples] {
         var out = scenario.models.map { ModelSamples(model: $0.name, service: [], start: []) }
         for s in recorder.stagesServed where out.indices.contains(s.model) { out[s.model].service.append(s.seconds) }
-        for s in recorder.instanceStarts where out.indices.contains(s.model) { out[s.model].start.append(s.processStart) }
+        for s in recorder.instanceStarts where out.indices.contains(s.model) {
+            out[s.model].start.append(s.processStart)
+            if let cpu = s.cpu { out[s.model].startCPU.append(cpu) }
+        }
+        for s in recorder.instancesServed where out.indices.contains(s.model) {
+            out[s.model].servingCPU.running += s.cpu.running
+            out[s.model].servingCPU.waiting += s.cpu.waiting
+            out[s.model].servingInstances += 1
+        }
         return out.filter { !$0.service.isEmpty || !$0.start.isEmpty }
     }
 
@@ -65,7 +78,7 @@ public enum Calibration {
     /// `load` and `warmup` removed, since the measurement covers them). Image pulls and node
     /// boots stay as declared: the runtime models them from the same keys. Returns the text
     /// and one line per model saying what changed.
-    public static func calibrated(_ root: JSONNode, samples: [ModelSamples], provenance: String) throws -> (text: String, notes: [String]) {
+    public static func calibrated(_ root: JSONNode, samples: [ModelSamples], provenance: String, background: Double? = nil) throws -> (text: String, notes: [String]) {
         guard case var .object(top) = root.value, let mk = top.firstIndex(where: { $0.key == "models" }),
               case var .object(models) = top[mk].value.value else {
             throw LoadError.data("the scenario has no \"models\" object to calibrate")
@@ -80,15 +93,34 @@ public enum Calibration {
                 if let j = fields.firstIndex(where: { $0.key == key }) { fields[j].value = node } else { fields.append(JSONMember(key: key, value: node)) }
             }
             var changed: [String] = []
+            // The CPU the workers burned: a share of each (uncontended) service and start-up
+            // time, which the simulator then shares between neighbours; the measured times are
+            // taken back to uncontended by the time the workers waited for a core.
+            let fit = cpuFit(s)
+            let serviceScale = fit?.serviceScale ?? 1, startScale = fit?.startScale ?? 1
+            if let fit {
+                var cpu: [JSONMember] = []
+                if let j = fields.firstIndex(where: { $0.key == "cpu" }), case let .object(old) = fields[j].value.value {
+                    cpu = old.filter { $0.key == "threads" || $0.key == "startupThreads" || $0.key == "load" || $0.key == "warmup" }
+                }
+                func number(_ x: Double) -> JSONNode { JSONNode(value: .number((x * 1e4).rounded() / 1e4), line: 0, column: 0) }
+                cpu.insert(JSONMember(key: "fraction", value: number(fit.fraction)), at: 0)
+                if let f = fit.initFraction { cpu.append(JSONMember(key: "init", value: number(f))) }
+                put("cpu", JSONNode(value: .object(cpu), line: 0, column: 0))
+                changed.append("CPU work \(ValueFormat.seconds(fit.perRequest)) per request (\(Int((fit.fraction * 100).rounded())) % of the uncontended service time)"
+                               + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start (\(Int(((fit.initFraction ?? 0) * 100).rounded())) % of it)" } ?? "")
+                               + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core" : ""))
+            }
             if s.service.count >= minimumSamples {
-                put("service", empirical(s.service))
-                changed.append("service from \(s.service.count) requests (median \(ValueFormat.seconds(quantile(s.service.sorted(), 50))))")
+                put("service", empirical(s.service.map { $0 * serviceScale }))
+                changed.append("service from \(s.service.count) requests (median \(ValueFormat.seconds(quantile(s.service.sorted(), 50) * serviceScale)))")
             } else if !s.service.isEmpty {
                 changed.append("service kept: only \(s.service.count) requests measured")
             }
             if s.start.count >= 1 {
-                put("init", s.start.count >= minimumSamples ? empirical(s.start)
-                    : JSONNode(value: .number((s.start.reduce(0, +) / Double(s.start.count) * 1e6).rounded() / 1e6), line: 0, column: 0))
+                let start = s.start.map { $0 * startScale }
+                put("init", start.count >= minimumSamples ? empirical(start)
+                    : JSONNode(value: .number((start.reduce(0, +) / Double(start.count) * 1e6).rounded() / 1e6), line: 0, column: 0))
                 fields.removeAll { $0.key == "load" || $0.key == "warmup" }
                 changed.append("init from \(s.start.count) worker start\(s.start.count == 1 ? "" : "s") (median \(ValueFormat.seconds(quantile(s.start.sorted(), 50))))\(s.start.count < minimumSamples ? ", as their mean" : "")")
             }
@@ -96,6 +128,26 @@ public enum Calibration {
             notes.append("\(s.model): " + changed.joined(separator: "; "))
         }
         top[mk].value.value = .object(models)
+        // The load beside the workers (the runtime, the load generator): on every node type,
+        // as the measuring machine was each of them.
+        if let background, background > 0.005, let hk = top.firstIndex(where: { $0.key == "hardware" }), case var .object(types) = top[hk].value.value {
+            for k in types.indices {
+                guard case var .object(fields) = types[k].value.value else { continue }
+                var cores = 1.0
+                if let v = fields.first(where: { $0.key == "vcpus" }), case let .number(x) = v.value.value { cores = x }
+                let value = JSONNode(value: .number((Swift.min(background, cores * 0.9) * 1e3).rounded() / 1e3), line: 0, column: 0)
+                var contention: [JSONMember] = []
+                if let j = fields.firstIndex(where: { $0.key == "contention" }), case let .object(old) = fields[j].value.value {
+                    contention = old.filter { $0.key != "backgroundVCPUs" }
+                    fields.remove(at: j)
+                }
+                contention.insert(JSONMember(key: "backgroundVCPUs", value: value), at: 0)
+                fields.append(JSONMember(key: "contention", value: JSONNode(value: .object(contention), line: 0, column: 0)))
+                types[k].value.value = .object(fields)
+            }
+            top[hk].value.value = .object(types)
+            notes.append("background load: \(ValueFormat.number(background)) cores busy beside the workers on average (/proc/stat less the workers' CPU)")
+        }
         let description = JSONNode(value: .string(provenance), line: 0, column: 0)
         if let d = top.firstIndex(where: { $0.key == "description" }) {
             if case let .string(old) = top[d].value.value { top[d].value.value = .string(provenance + " Original description: " + old) }
@@ -254,6 +306,8 @@ enum ValueFormat {
         if s < 1 { return CSVNumber.fixed(s * 1000, 1) + " ms" }
         return CSVNumber.fixed(s, 2) + " s"
     }
+
+    static func number(_ x: Double) -> String { CSVNumber.fixed(x, 2) }
 }
 
 extension Calibration {
@@ -298,5 +352,67 @@ extension Calibration {
             }
         }
         return JSONNode(value: .object(top), line: root.line, column: root.column)
+    }
+}
+
+extension Calibration {
+    /// What was measured of a model's CPU: its work per request and per start, the shares of
+    /// its uncontended service and start-up times that work is, and the factors that take the
+    /// measured times back to uncontended (less the time the workers waited for a core).
+    public struct CPUFit: Sendable, Equatable {
+        public var perRequest: Double
+        public var fraction: Double
+        public var serviceScale: Double
+        public var perStart: Double?
+        public var initFraction: Double?
+        public var startScale: Double
+    }
+
+    /// The fit, or nil when too little was measured.
+    public static func cpuFit(_ s: ModelSamples) -> CPUFit? {
+        guard s.service.count >= minimumSamples, s.servingInstances > 0 else { return nil }
+        let n = Double(s.service.count)
+        let meanService = s.service.reduce(0, +) / n
+        let perRequest = s.servingCPU.running / n
+        // Uncontended: the measured time less the time spent runnable without a core; never
+        // below the CPU work itself, nor below half the measured time.
+        let uncontended = Swift.max(perRequest, meanService * 0.5, meanService - s.servingCPU.waiting / n)
+        var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / uncontended), serviceScale: uncontended / meanService,
+                         perStart: nil, initFraction: nil, startScale: 1)
+        if !s.startCPU.isEmpty, !s.start.isEmpty {
+            let k = Double(s.startCPU.count)
+            let meanStart = s.start.reduce(0, +) / Double(s.start.count)
+            let perStart = s.startCPU.reduce(0) { $0 + $1.running } / k
+            let waiting = s.startCPU.reduce(0) { $0 + $1.waiting } / k
+            let start0 = Swift.max(perStart, meanStart * 0.5, meanStart - waiting)
+            fit.perStart = perStart
+            fit.initFraction = Swift.min(1, perStart / start0)
+            fit.startScale = start0 / meanStart
+        }
+        return fit
+    }
+
+    /// Cores busy beside the workers on average while the load ran (the runtime, the load
+    /// generator, everything else), or nil when /proc could not say.
+    public static func background(_ recorder: RuntimeRecorder, samples: [ModelSamples]) -> Double? {
+        guard let busy = recorder.machineBusyCores, recorder.machineSeconds > 0 else { return nil }
+        let workers = samples.reduce(0) { $0 + $1.servingCPU.running + $1.startCPU.reduce(0) { $0 + $1.running } }
+        return Swift.max(0, busy - workers / recorder.machineSeconds)
+    }
+}
+
+extension Calibration {
+    /// The CPU figures measured, for accuracy.csv (measured only: the calibrated copy uses
+    /// them as they are): each model's CPU work per request (`cpu_per_request_s`) and per
+    /// start (`cpu_per_start_s`), and the cores busy beside the workers (`background_vcpus`).
+    public static func cpuRows(_ samples: [ModelSamples], plan: String, background: Double?) -> [Row] {
+        var rows: [Row] = []
+        for s in samples {
+            guard let fit = cpuFit(s) else { continue }
+            rows.append(Row(plan: plan, target: s.model, metric: "cpu_per_request_s", simulated: nil, measured: fit.perRequest))
+            if let start = fit.perStart { rows.append(Row(plan: plan, target: s.model, metric: "cpu_per_start_s", simulated: nil, measured: start)) }
+        }
+        if let background { rows.append(Row(plan: plan, target: "", metric: "background_vcpus", simulated: nil, measured: background)) }
+        return rows
     }
 }

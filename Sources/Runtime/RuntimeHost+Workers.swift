@@ -212,8 +212,10 @@ extension RuntimeHost {
             // readiness, less the modelled sleep (thread start and spawn included, as they are
             // part of what a real start costs).
             let measured = max(start, Double(MonotonicClock.nanoseconds() - record.started) / 1e9 - record.delaySeconds)
+            let cpu = recorder == nil ? nil : record.process.flatMap { ProcessCPU.of($0.pid) }
+            instances[i]!.readyCPU = cpu
             recorder?.instanceReady(RuntimeRecorder.InstanceStart(model: record.model, processStart: measured,
-                                                                  modelled: record.bootSeconds + record.pullSeconds, warm: record.warm))
+                                                                  modelled: record.bootSeconds + record.pullSeconds, warm: record.warm, cpu: cpu))
             if record.awaitedAtStart {
                 instances[i]!.awaitedAtStart = false
                 warmStarts.leave()
@@ -266,6 +268,7 @@ extension RuntimeHost {
         guard i < instances.count, let record = instances[i] else { return }
         instances[i] = nil   // the core may reuse the slot at once
         closedInstanceSeconds[record.model] += Double(MonotonicClock.nanoseconds() - record.started) / 1e9
+        recordServingCPU(record)
         if record.awaitedAtStart { warmStarts.leave() }
         let name = scenario.models[record.model].name
         let grace = scenario.models[record.model].worker?.stopGrace ?? 5
@@ -278,6 +281,12 @@ extension RuntimeHost {
             say("instance \(i) \(name) stopped")
             stopping.leave()
         }
+    }
+
+    /// With a recorder: the worker's CPU from readiness to now, read before it is stopped.
+    func recordServingCPU(_ record: InstanceRuntime) {
+        guard let recorder, let ready = record.readyCPU, let pid = record.process?.pid, let now = ProcessCPU.of(pid) else { return }
+        recorder.instanceServed(RuntimeRecorder.InstanceCPU(model: record.model, cpu: now.since(ready)))
     }
 
     // MARK: Reading the state
@@ -365,6 +374,7 @@ extension RuntimeHost {
         let records: [InstanceRuntime] = executor.sync {
             stopped = true
             let all = instances.compactMap { $0 }
+            for record in all { recordServingCPU(record) }
             instances = instances.map { _ in nil }
             decisionLog?.close()
             return all

@@ -265,6 +265,8 @@ struct InstanceRuntime {
     /// Started warm with the plan: start-up waits for it.
     var awaitedAtStart = false
     var startTimedOut = false
+    /// The worker's CPU when it became ready (nil until then, or where /proc cannot say).
+    var readyCPU: ProcessCPU?
 }
 
 /// What the host keeps of a node beside the core.

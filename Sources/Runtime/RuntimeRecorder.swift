@@ -18,6 +18,14 @@ public final class RuntimeRecorder: @unchecked Sendable {
         public var modelled: Double
         /// Started with the plan (warm at t = 0 in a simulation).
         public var warm: Bool
+        /// The worker's CPU from its spawn to readiness (nil where /proc cannot say).
+        public var cpu: ProcessCPU? = nil
+    }
+
+    /// One instance's CPU while it served, from readiness to its stop.
+    public struct InstanceCPU: Sendable {
+        public var model: Int
+        public var cpu: ProcessCPU
     }
 
     /// One stage served by a worker.
@@ -31,8 +39,45 @@ public final class RuntimeRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var starts: [InstanceStart] = []
     private var stages: [Stage] = []
+    private var served: [InstanceCPU] = []
+    private var machineFrom: (busy: Double, at: Int64)?
+    private var machineTo: (busy: Double, at: Int64)?
 
     public init() {}
+
+    func instanceServed(_ s: InstanceCPU) {
+        lock.lock(); served.append(s); lock.unlock()
+    }
+
+    /// Marks the start and the end of the measured run: the machine's busy CPU between them,
+    /// less the workers', is the load the workers shared their cores with.
+    public func beginMachine() {
+        guard let busy = ProcessCPU.machineBusy() else { return }
+        lock.withLock { machineFrom = (busy, MonotonicClock.nanoseconds()) }
+    }
+
+    public func endMachine() {
+        guard let busy = ProcessCPU.machineBusy() else { return }
+        lock.withLock { machineTo = (busy, MonotonicClock.nanoseconds()) }
+    }
+
+    /// Cores busy on average between `beginMachine` and `endMachine` (nil without both).
+    public var machineBusyCores: Double? {
+        lock.withLock {
+            guard let a = machineFrom, let b = machineTo, b.at > a.at else { return nil }
+            return (b.busy - a.busy) / (Double(b.at - a.at) / 1e9)
+        }
+    }
+
+    /// The seconds between `beginMachine` and `endMachine` (0 without both).
+    public var machineSeconds: Double {
+        lock.withLock {
+            guard let a = machineFrom, let b = machineTo else { return 0 }
+            return Double(b.at - a.at) / 1e9
+        }
+    }
+
+    public var instancesServed: [InstanceCPU] { lock.withLock { served } }
 
     func instanceReady(_ s: InstanceStart) {
         lock.lock(); starts.append(s); lock.unlock()

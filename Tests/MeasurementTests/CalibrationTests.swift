@@ -121,6 +121,38 @@ final class CalibrationTests: XCTestCase {
         XCTAssertFalse(compare.out.contains("only in"), compare.out)
     }
 
+    /// Calibration measures the CPU its workers burn: a worker that burns 20 ms of CPU per
+    /// request (on its thread's CPU clock) is measured within 10 % of that, from its own
+    /// accounting; the calibrated copy declares the work and the load beside it.
+    func testCalibrationMeasuresTheCPUTheWorkersBurn() throws {
+        guard system("command -v python3 >/dev/null 2>&1") == 0 else { throw XCTSkip("python3 is not installed: calibrate starts a Python worker") }
+        guard FileManager.default.fileExists(atPath: "/proc/self/stat") else { throw XCTSkip("no /proc: CPU accounting cannot be read") }
+        let file = folder + "/burn.json"
+        try """
+        { "name": "burn", "seed": 5, "duration": "12s",
+          "hardware": { "cpu.local": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.085 } },
+          "models": { "burn": { "requires": { "vcpus": 0.5, "memoryGiB": 0.5 }, "service": "25ms", "concurrency": 1, "queueLimit": 64,
+                                "worker": { "contract": "http", "command": ["python3", "\(Self.repository)/Scenarios/workers/echo.py"],
+                                            "env": { "BURN_MS": 20, "MEAN_MS": 5, "STARTUP_BURN_MS": 100 }, "readiness": "/healthz" } } },
+          "workload": [ { "kind": "poisson", "target": "burn", "rate": 10 } ],
+          "slo": { "timeout": "10s" },
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "cpu.local": 1 }, "instances": { "burn": 1 } } } }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let out = folder + "/cal"
+        let r = runHeadroom(["calibrate", file, "--out", out, "--replications", "2"])
+        XCTAssertTrue(r.status == 0 || r.status == 1, r.out + r.err)
+        let accuracy = try String(contentsOfFile: out + "/accuracy.csv", encoding: .utf8).split(separator: "\n").map { CompareCommand.fields($0) }
+        let perRequest = try XCTUnwrap(accuracy.first { $0[2] == "cpu_per_request_s" })
+        XCTAssertEqual(Double(perRequest[4])!, 0.020, accuracy: 0.002, "measured CPU per request within 10 % of the 20 ms burned: \(perRequest)")
+        let perStart = try XCTUnwrap(accuracy.first { $0[2] == "cpu_per_start_s" })
+        XCTAssertGreaterThan(Double(perStart[4])!, 0.09, "at least the 100 ms burned at start-up: \(perStart)")
+        XCTAssertNotNil(accuracy.first { $0[2] == "background_vcpus" })
+        let calibrated = try ScenarioLoader.load(path: out + "/calibrated.json")
+        let cpu = try XCTUnwrap(calibrated.models[0].cpu, "the calibrated copy declares the CPU work")
+        XCTAssertGreaterThan(cpu.fraction, 0.5, "20 ms of CPU in about 25 ms of service")
+        XCTAssertTrue(r.out.contains("CPU work") && r.out.contains("per request"), r.out)
+    }
+
     /// Processes whose environment holds `marker` (the workers a test started).
     static func processes(marked marker: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -1,0 +1,61 @@
+import Foundation
+import Glibc
+
+/// The CPU a process has run for, and waited for while runnable, from the kernel's own
+/// accounting (`../shared/reference/contention.md` §5).
+///
+/// Running time is `/proc/PID/stat`'s utime + stime: every thread's, the ended ones' too, in
+/// clock ticks (10 ms), precise enough summed over many requests. Waiting time — runnable but
+/// without a core, the direct evidence of contention — is in `/proc/PID/task/TID/schedstat`
+/// (second field, ns) of the threads still alive only; it is scaled up by the running time
+/// of the threads that have ended (a server's per-connection threads), assuming they waited in
+/// the same proportion as the live ones.
+public struct ProcessCPU: Sendable, Equatable {
+    /// Seconds on a CPU, all threads.
+    public var running: Double
+    /// Seconds runnable but waiting for a CPU.
+    public var waiting: Double
+
+    public init(running: Double, waiting: Double) {
+        self.running = running
+        self.waiting = waiting
+    }
+
+    /// Clock ticks per second (sysconf(_SC_CLK_TCK), 100 on Linux).
+    static let ticks = Double(max(1, sysconf(Int32(_SC_CLK_TCK))))
+
+    /// The process's CPU so far, or nil when it is not running (or /proc is not there).
+    public static func of(_ pid: pid_t) -> ProcessCPU? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command: 3 (state) onward; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let running = (user + system) / ticks
+        var liveRunning = 0.0, liveWaiting = 0.0
+        for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8) else { continue }
+            let parts = text.split(separator: " ")
+            guard parts.count >= 2, let run = Double(parts[0]), let wait = Double(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { continue }
+            liveRunning += run / 1e9
+            liveWaiting += wait / 1e9
+        }
+        let waiting = liveRunning > 0 ? liveWaiting * Swift.max(1, running / liveRunning) : 0
+        return ProcessCPU(running: Swift.max(running, liveRunning), waiting: waiting)
+    }
+
+    /// What was used between `earlier` and this reading.
+    public func since(_ earlier: ProcessCPU) -> ProcessCPU {
+        ProcessCPU(running: Swift.max(0, running - earlier.running), waiting: Swift.max(0, waiting - earlier.waiting))
+    }
+
+    /// The machine's busy CPU seconds so far (every core; /proc/stat's first line less idle
+    /// and iowait), or nil.
+    public static func machineBusy() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first,
+              line.hasPrefix("cpu ") else { return nil }
+        let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard values.count >= 8 else { return nil }
+        // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+        return (values[0] + values[1] + values[2] + values[5] + values[6] + values[7]) / ticks
+    }
+}
