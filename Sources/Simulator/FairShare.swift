@@ -8,11 +8,11 @@
 /// (Σ bᵢ ≤ C), every claimant runs at its cap.
 enum FairShare {
     /// Fills `rates[k]` for the claimants `caps[k]`, `weights[k]` (k < count) on `capacity`.
-    /// `order` is scratch space of at least `count` entries (no allocation when it has them).
+    /// `order` is scratch space of at least `count` entries.
     ///
     /// - Complexity: O(n) when the caps fit, O(n log n) otherwise (n = `count`).
     static func fill(capacity: Double, count: Int, caps: UnsafePointer<Double>, weights: UnsafePointer<Double>,
-                     rates: UnsafeMutablePointer<Double>, order: inout [Int32]) {
+                     rates: UnsafeMutablePointer<Double>, order: UnsafeMutablePointer<Int32>) {
         var demand = 0.0
         for k in 0..<count { demand += caps[k] }
         if demand <= capacity {
@@ -22,13 +22,11 @@ enum FairShare {
         // The claimants that saturate first are those with the smallest cap per weight: in
         // that order, each either fits at its cap under the level the rest could share, or
         // the level is found and every claimant left gets its weight's share of it.
-        if order.count < count { order.append(contentsOf: repeatElement(0, count: count - order.count)) }
         for k in 0..<count { order[k] = Int32(k) }
-        order.withUnsafeMutableBufferPointer { o in
-            o[0..<count].sort { a, b in
-                let x = caps[Int(a)] * weights[Int(b)], y = caps[Int(b)] * weights[Int(a)]
-                return x < y || (x == y && a < b)
-            }
+        var sorted = UnsafeMutableBufferPointer(start: order, count: count)
+        sorted.sort { a, b in
+            let x = caps[Int(a)] * weights[Int(b)], y = caps[Int(b)] * weights[Int(a)]
+            return x < y || (x == y && a < b)
         }
         var left = capacity
         var weight = 0.0

@@ -37,26 +37,20 @@ struct NodeShare {
     var activities: [ShareActivity] = []
     /// Progress is booked up to here.
     var since: Int64 = 0
-    /// Bumped at every change: completion events of older versions are stale.
+    /// The version of the one live completion event: events of other versions are stale.
     var version: UInt32 = 0
+    /// When the live completion event is due (Int64.max: none). A change that only moves the
+    /// next completion later keeps it (it then wakes early and finds nothing done), so most
+    /// changes push no event.
+    var pendingAt = Int64.max
     /// The node generation this state belongs to.
     var nodeGeneration: UInt32 = 0
     /// Demand in force since `since` (Σ of the groups' caps, background included), in cores.
     var demand: Double = 0
 }
 
-/// Scratch space for one solve, reused (no allocation per event).
-struct ShareScratch {
-    var groupOf: [Int32] = []
-    var groupInstance: [Int32] = []
-    var groupCap: [Double] = []
-    var groupWeight: [Double] = []
-    var groupRate: [Double] = []
-    var caps: [Double] = []
-    var weights: [Double] = []
-    var rates: [Double] = []
-    var order: [Int32] = []
-    var members: [Int32] = []
+/// The activities a completion event found done, reused between events.
+final class ShareScratch {
     var done: [ShareActivity] = []
 }
 
@@ -112,6 +106,7 @@ extension Simulation {
             shares[n].nodeGeneration = nodeGeneration[n]
             shares[n].since = now
             shares[n].version &+= 1
+            shares[n].pendingAt = Int64.max
             shares[n].demand = nodeBackground[Int(nodeType[n])]
         }
         return n
@@ -159,128 +154,125 @@ extension Simulation {
     }
 
     /// Solves node `n`'s rates and schedules its next completion.
+    ///
+    /// Scratch space is on the stack for the solve (`withUnsafeTemporaryAllocation`): no
+    /// allocation, retain or exclusivity check per element, which a class or struct of arrays
+    /// cost (29 % and 28 % of a contended run's time when tried).
+    ///
+    /// - Complexity: O(a·g + a log a) for a activities in g instances on the node.
     mutating func shareSolve(_ n: Int) {
         let type = Int(nodeType[n])
         let capacity = nodeCores[type]
         let background = nodeBackground[type]
         let count = shares[n].activities.count
-        shares[n].version &+= 1
         guard count > 0 else {
             shares[n].demand = background
             return
         }
-        var s = shareScratch
-        shareScratch = ShareScratch()   // held apart while in use: no copy-on-write of its arrays
-        defer { shareScratch = s }
-        // Groups: one per instance (its activities' caps together, under its limit), and the
-        // background load.
-        s.groupInstance.removeAll(keepingCapacity: true)
-        s.groupCap.removeAll(keepingCapacity: true)
-        s.groupWeight.removeAll(keepingCapacity: true)
-        s.groupOf.removeAll(keepingCapacity: true)
-        shares[n].activities.withUnsafeBufferPointer { a in
-            for k in 0..<count {
-                let i = a[k].instance
-                var g = 0
-                while g < s.groupInstance.count && s.groupInstance[g] != i { g += 1 }
-                if g == s.groupInstance.count {
-                    s.groupInstance.append(i)
-                    s.groupCap.append(0)
-                    s.groupWeight.append(modelCPUWeight[Int(inst[Int(i)].model)])
-                }
-                s.groupCap[g] += a[k].cap
-                s.groupOf.append(Int32(g))
-            }
-        }
-        let groups = s.groupInstance.count
+        let interference = nodeInterference[type]
+        let limits = modelCPULimit, weights = modelCPUWeight
+        let instances = inst
         var demand = background
-        var limited = false
-        for g in 0..<groups {
-            let limit = modelCPULimit[Int(inst[Int(s.groupInstance[g])].model)]
-            if limit < s.groupCap[g] {
-                s.groupCap[g] = limit
-                limited = true
-            }
-            demand += s.groupCap[g]
-        }
-        shares[n].demand = demand
-        let acts = shares[n].activities.count
-        if demand <= capacity {
-            // Within the node's cores: every activity at its cap, unless its instance's limit
-            // holds it (then the instance's activities share the limit).
-            shares[n].activities.withUnsafeMutableBufferPointer { a in
-                for k in 0..<acts { a[k].speed = 1 }
-            }
-            if limited { shareWithinGroups(n, &s, groupRates: s.groupCap, factor: 1) }
-        } else {
-            // Oversubscribed: the groups (and the background) share the cores by weight.
-            let total = groups + (background > 0 ? 1 : 0)
-            s.caps.removeAll(keepingCapacity: true)
-            s.weights.removeAll(keepingCapacity: true)
-            s.caps.append(contentsOf: s.groupCap)
-            s.weights.append(contentsOf: s.groupWeight)
-            if background > 0 { s.caps.append(background); s.weights.append(background) }
-            if s.groupRate.count < total { s.groupRate.append(contentsOf: repeatElement(0, count: total - s.groupRate.count)) }
-            s.caps.withUnsafeBufferPointer { caps in
-                s.weights.withUnsafeBufferPointer { weights in
-                    s.groupRate.withUnsafeMutableBufferPointer { rates in
-                        FairShare.fill(capacity: capacity, count: total, caps: caps.baseAddress!, weights: weights.baseAddress!,
-                                       rates: rates.baseAddress!, order: &s.order)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * count + 3) { d in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * count + 1) { k in
+                let groupCap = d.baseAddress!, groupWeight = groupCap + count + 1, groupRate = groupWeight + count + 1
+                let caps = groupRate + count + 1, ones = caps + count, rates = ones + count
+                let groupOf = k.baseAddress!, groupInstance = groupOf + count, order = groupInstance + count, members = order + count + 1
+                shares[n].activities.withUnsafeMutableBufferPointer { a in
+                    // Groups: one per instance (its activities' caps together, under its limit).
+                    var groups = 0
+                    for x in 0..<count {
+                        let i = a[x].instance
+                        var g = 0
+                        while g < groups && groupInstance[g] != i { g += 1 }
+                        if g == groups {
+                            groupInstance[g] = i
+                            groupCap[g] = 0
+                            groupWeight[g] = weights[Int(instances[Int(i)].model)]
+                            groups += 1
+                        }
+                        groupCap[g] += a[x].cap
+                        groupOf[x] = Int32(g)
+                    }
+                    var limited = false
+                    for g in 0..<groups {
+                        let limit = limits[Int(instances[Int(groupInstance[g])].model)]
+                        if limit < groupCap[g] {
+                            groupCap[g] = limit
+                            limited = true
+                        }
+                        demand += groupCap[g]
+                    }
+                    let factor: Double
+                    if demand <= capacity {
+                        // Within the node's cores: every activity at its cap, unless its
+                        // instance's limit holds it (then the instance's activities share it).
+                        for x in 0..<count { a[x].speed = 1 }
+                        guard limited else { return }
+                        for g in 0..<groups { groupRate[g] = groupCap[g] }
+                        factor = 1
+                    } else {
+                        // Oversubscribed: the instances (and the background) share the cores by
+                        // weight; then interference, what fair sharing misses (caches, memory
+                        // bandwidth), slows every activity (contention.md, OpenDC's model).
+                        var total = groups
+                        if background > 0 {
+                            groupCap[total] = background
+                            groupWeight[total] = background
+                            total += 1
+                        }
+                        FairShare.fill(capacity: capacity, count: total, caps: groupCap, weights: groupWeight, rates: groupRate, order: order)
+                        let excess: Double = Swift.max(0, demand / capacity - 1)
+                        factor = 1 / (1 + interference * excess)
+                    }
+                    // Within each instance, its rate shared equally by its activities, each up
+                    // to its cap.
+                    for g in 0..<groups {
+                        var m = 0
+                        for x in 0..<count where Int(groupOf[x]) == g {
+                            members[m] = Int32(x)
+                            caps[m] = a[x].cap
+                            ones[m] = 1
+                            m += 1
+                        }
+                        FairShare.fill(capacity: groupRate[g], count: m, caps: caps, weights: ones, rates: rates, order: order)
+                        for j in 0..<m {
+                            let x = Int(members[j])
+                            a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * factor
+                        }
                     }
                 }
             }
-            // Interference: what fair sharing misses (caches, memory bandwidth) slows every
-            // activity while the node is oversubscribed (contention.md, OpenDC's model).
-            let excess: Double = Swift.max(0, demand / capacity - 1)
-            let factor: Double = 1 / (1 + nodeInterference[type] * excess)
-            shareWithinGroups(n, &s, groupRates: s.groupRate, factor: factor)
         }
-        // The next completion on this node.
+        shares[n].demand = demand
+        shareSchedule(n)
+    }
+
+    /// Makes sure a completion event is due no later than node `n`'s next completion at the
+    /// current rates: a new one only when the next completion is earlier than the live one.
+    mutating func shareSchedule(_ n: Int) {
         var next = Int64.max
         shares[n].activities.withUnsafeBufferPointer { a in
-            for k in 0..<acts where a[k].speed > 0 {
+            for k in a.indices where a[k].speed > 0 {
                 let left: Double = Swift.max(0, a[k].remaining) / a[k].speed
                 let due = now + Int64(left.rounded(.up))
                 if due < next { next = due }
             }
         }
-        if next < Int64.max {
-            events.push(time: next, kind: .shareDone, subject: Int32(n), generation: shares[n].version)
-        }
-    }
-
-    /// Within each group, its rate shared equally by its activities, each up to its cap.
-    mutating func shareWithinGroups(_ n: Int, _ s: inout ShareScratch, groupRates: [Double], factor: Double) {
-        let acts = shares[n].activities.count
-        for g in 0..<s.groupInstance.count {
-            s.members.removeAll(keepingCapacity: true)
-            for k in 0..<acts where Int(s.groupOf[k]) == g { s.members.append(Int32(k)) }
-            let m = s.members.count
-            s.caps.removeAll(keepingCapacity: true)
-            s.weights.removeAll(keepingCapacity: true)
-            for k in s.members { s.caps.append(shares[n].activities[Int(k)].cap); s.weights.append(1) }
-            if s.rates.count < m { s.rates.append(contentsOf: repeatElement(0, count: m - s.rates.count)) }
-            s.caps.withUnsafeBufferPointer { caps in
-                s.weights.withUnsafeBufferPointer { weights in
-                    s.rates.withUnsafeMutableBufferPointer { rates in
-                        FairShare.fill(capacity: groupRates[g], count: m, caps: caps.baseAddress!, weights: weights.baseAddress!,
-                                       rates: rates.baseAddress!, order: &s.order)
-                    }
-                }
-            }
-            for j in 0..<m {
-                let k = Int(s.members[j])
-                let cap = shares[n].activities[k].cap
-                shares[n].activities[k].speed = (s.rates[j] >= cap ? 1 : s.rates[j] / cap) * factor
-            }
-        }
+        guard next < shares[n].pendingAt else { return }
+        // The live event, if any, is superseded.
+        if shares[n].pendingAt != Int64.max { shares[n].version &+= 1 }
+        shares[n].pendingAt = next
+        events.push(time: next, kind: .shareDone, subject: Int32(n), generation: shares[n].version)
     }
 
     /// Node `n`'s next completion came: activities whose work is done leave, and what follows
     /// them happens (a request's rest of service, or its end; a start-up's next segment).
     mutating func shareDone(_ event: Event) throws {
         let n = Int(event.subject)
-        guard n < shares.count, shares[n].version == event.generation, shares[n].nodeGeneration == nodeGeneration[n] else { return }
+        guard n < shares.count, shares[n].version == event.generation, shares[n].nodeGeneration == nodeGeneration[n],
+              shares[n].pendingAt == event.time else { return }
+        shares[n].pendingAt = Int64.max   // consumed
         shareAdvance(n)
         var done = shareScratch.done
         shareScratch.done = []
@@ -295,6 +287,12 @@ extension Simulation {
             } else {
                 k += 1
             }
+        }
+        // Nothing done (the event was kept from before a change that made the next completion
+        // later): the rates stand, only the next completion is due again.
+        if done.isEmpty {
+            shareScratch.done = done
+            return shareSchedule(n)
         }
         shareSolve(n)
         let t = Int(nodeType[n])

@@ -214,7 +214,7 @@ struct Simulation<Policy: ScalingPolicy> {
     /// By node slot, and by instance slot for start-ups that share the cores.
     var shares: [NodeShare] = []
     var startupPlans: [StartupPlan] = []
-    var shareScratch = ShareScratch()
+    let shareScratch = ShareScratch()
     /// By node type.
     var contention: [ContentionStats]
 

@@ -23,7 +23,7 @@ final class ContentionTests: XCTestCase {
 
     func testFairShareAgainstAReferenceOverManySeeds() {
         var rng = RandomSource(seed: 42, stream: 9)
-        var order: [Int32] = []
+        var order = [Int32](repeating: 0, count: 32)
         for trial in 0..<5000 {
             let n = 1 + Int(UInt64(rng.uniform() * 1e9) % 24)
             let capacity = [0.5, 1, 2, 4, 7.5, 16][Int(UInt64(rng.uniform() * 1e9) % 6)]
@@ -34,7 +34,9 @@ final class ContentionTests: XCTestCase {
             caps.withUnsafeBufferPointer { c in
                 weights.withUnsafeBufferPointer { w in
                     rates.withUnsafeMutableBufferPointer { r in
-                        FairShare.fill(capacity: capacity, count: n, caps: c.baseAddress!, weights: w.baseAddress!, rates: r.baseAddress!, order: &order)
+                        order.withUnsafeMutableBufferPointer { o in
+                            FairShare.fill(capacity: capacity, count: n, caps: c.baseAddress!, weights: w.baseAddress!, rates: r.baseAddress!, order: o.baseAddress!)
+                        }
                     }
                 }
             }
