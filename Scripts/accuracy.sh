@@ -29,6 +29,13 @@ for s in "${scenarios[@]}"; do
     function num(x) { return x == "" ? "–" : (x == int(x) ? sprintf("%d", x) : sprintf("%.1f", x)) }
     function pct(x) { return x == "" ? "–" : sprintf("%+.1f %%", x * 100) }
     function abs(x) { return x < 0 ? -x : x }
+    # The CPU measured of each model (and the load beside the workers): measured only.
+    NR > 1 && ($3 == "cpu_per_request_s" || $3 == "cpu_per_start_s" || $3 == "background_vcpus") {
+      what = $3 == "background_vcpus" ? "background_vcpus" : $3 " (" $2 ")"
+      shown = $3 == "background_vcpus" ? sprintf("%.2f cores", $5) : ms($5)
+      printf "| %s | %s | – | %s | | | | measured |\n", scenario, what, shown
+      next
+    }
     NR == 1 || $2 != "" { next }
     $3 == "requests" || $3 == "cold_starts" || $3 ~ /^latency_p/ || $3 == "instance_seconds" {
       bound = ""; verdict = ""
