@@ -156,7 +156,7 @@ extension Simulation {
         }
         if warm {
             nodeReady[n] = true
-            if sharesCPU { _ = shareNode(n) }   // its cores count from now
+            if sharesCPU { shareOpen(n) }   // its cores count from now
         } else {
             nodeReady[n] = false
             bootingNodes += 1

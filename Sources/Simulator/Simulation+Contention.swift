@@ -79,27 +79,18 @@ public struct ContentionStats: Sendable, Equatable {
     public var startupStretch: Double { startupCPUNominal > 0 ? startupCPUActual / startupCPUNominal - 1 : 0 }
 }
 
-/// An instance's start-up as CPU and non-CPU segments: (init, load, warmup) × (CPU part, rest).
+/// An instance's start-up as CPU and non-CPU segments, in order: (init, load, warmup) ×
+/// (CPU part, rest). Its array is refilled in place at each start of the slot.
 struct StartupPlan {
-    var segments: (Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0)
+    var segments: [Int64] = []
     var next = 0
     var generation: UInt32 = 0
-
-    func segment(_ k: Int) -> Int64 {
-        switch k {
-        case 0: return segments.0
-        case 1: return segments.1
-        case 2: return segments.2
-        case 3: return segments.3
-        case 4: return segments.4
-        default: return segments.5
-        }
-    }
 }
 
 extension Simulation {
-    /// The share state of node `n`, made fresh for the node's current generation.
-    @inline(__always) mutating func shareNode(_ n: Int) -> Int {
+    /// Makes node `n`'s share state fresh for the node's current generation (its cores count
+    /// from now).
+    @inline(__always) mutating func shareOpen(_ n: Int) {
         if n >= shares.count { shares.append(contentsOf: repeatElement(NodeShare(), count: n + 1 - shares.count)) }
         if shares[n].nodeGeneration != nodeGeneration[n] {
             shares[n].activities.removeAll(keepingCapacity: true)
@@ -109,7 +100,6 @@ extension Simulation {
             shares[n].pendingAt = Int64.max
             shares[n].demand = nodeBackground[Int(nodeType[n])]
         }
-        return n
     }
 
     /// Books progress and the node's figures up to now.
@@ -128,29 +118,26 @@ extension Simulation {
 
     /// Adds an activity to node `n` (brought up to date first) and re-solves it.
     mutating func shareAdd(_ n: Int, _ activity: ShareActivity) {
-        _ = shareNode(n)
+        shareOpen(n)
         shareAdvance(n)
         shares[n].activities.append(activity)
         shareSolve(n)
     }
 
     /// Request `r` starts its service of `service` ns on instance `i` of node `n`: its CPU part
-    /// goes to the node's cores, the rest follows it.
-    mutating func shareRequest(_ r: Int, on i: Int, node n: Int, service: Int64, cpu: CPUWork) {
+    /// goes to the node's cores, the rest follows it. False when it has no CPU part (its end
+    /// of service is then scheduled as without sharing).
+    mutating func shareRequest(_ r: Int, on i: Int, node n: Int, service: Int64, cpu: CPUWork) -> Bool {
         let part = Int64((Double(service) * cpu.fraction).rounded())
-        let t = Int(nodeType[n])
-        contention[t].requestService += Double(service) / 1e9
-        guard part > 0 else {
-            req[r].serviceEnd = now + service
-            events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
-            return
-        }
+        contention[Int(nodeType[n])].requestService += Double(service) / 1e9
+        guard part > 0 else { return false }
         // Until its CPU part is done, no end of service is known (and none is pending).
         req[r].serviceEnd = Int64.max
         // Its cap is its threads: the time given is its time at that many cores. A CPU limit
         // holds the instance as a whole (its group), not each request.
         shareAdd(n, ShareActivity(instance: Int32(i), request: Int32(r), generation: req[r].generation, remaining: Double(part),
                                   cap: cpu.threads, rest: service - part, began: now, nominal: part))
+        return true
     }
 
     /// Solves node `n`'s rates and schedules its next completion.
@@ -274,8 +261,10 @@ extension Simulation {
               shares[n].pendingAt == event.time else { return }
         shares[n].pendingAt = Int64.max   // consumed
         shareAdvance(n)
+        // Taken out of the scratch while the handlers below may add activities, put back after.
         var done = shareScratch.done
         shareScratch.done = []
+        defer { shareScratch.done = done }
         done.removeAll(keepingCapacity: true)
         var k = 0
         while k < shares[n].activities.count {
@@ -290,10 +279,7 @@ extension Simulation {
         }
         // Nothing done (the event was kept from before a change that made the next completion
         // later): the rates stand, only the next completion is due again.
-        if done.isEmpty {
-            shareScratch.done = done
-            return shareSchedule(n)
-        }
+        if done.isEmpty { return shareSchedule(n) }
         shareSolve(n)
         let t = Int(nodeType[n])
         for a in done {
@@ -317,7 +303,6 @@ extension Simulation {
                 startupAdvance(i)
             }
         }
-        shareScratch.done = done
     }
 
     /// Takes request `r`'s CPU part off its node (its service was cut off); returns the
@@ -354,13 +339,15 @@ extension Simulation {
     /// Instance `i` (on node `n`) starts after its image is on the node at `pulled`: its init,
     /// load and warm-up run as CPU parts on the node's cores and rests that are not.
     mutating func shareStartup(_ i: Int, node n: Int, cpu: CPUWork, pulled: Int64, initTime: Int64, load: Int64, warmup: Int64) {
-        func split(_ t: Int64, _ f: Double) -> (Int64, Int64) {
-            let part = Int64((Double(t) * f).rounded())
-            return (part, t - part)
-        }
-        let a = split(initTime, cpu.initFraction), b = split(load, cpu.loadFraction), c = split(warmup, cpu.warmupFraction)
         while i >= startupPlans.count { startupPlans.append(StartupPlan()) }
-        startupPlans[i] = StartupPlan(segments: (a.0, a.1, b.0, b.1, c.0, c.1), next: 0, generation: inst[i].generation)
+        startupPlans[i].segments.removeAll(keepingCapacity: true)
+        for (t, f) in [(initTime, cpu.initFraction), (load, cpu.loadFraction), (warmup, cpu.warmupFraction)] {
+            let part = Int64((Double(t) * f).rounded())
+            startupPlans[i].segments.append(part)
+            startupPlans[i].segments.append(t - part)
+        }
+        startupPlans[i].next = 0
+        startupPlans[i].generation = inst[i].generation
         if pulled > now {
             events.push(time: pulled, kind: .startupSegment, subject: Int32(i), generation: inst[i].generation)
         } else {
@@ -371,9 +358,9 @@ extension Simulation {
     /// The start-up's next segment begins (or, after the last, the instance is ready).
     mutating func startupAdvance(_ i: Int) {
         guard i < startupPlans.count, startupPlans[i].generation == inst[i].generation else { return }
-        while startupPlans[i].next < 6 {
+        while startupPlans[i].next < startupPlans[i].segments.count {
             let k = startupPlans[i].next
-            let length = startupPlans[i].segment(k)
+            let length = startupPlans[i].segments[k]
             startupPlans[i].next += 1
             guard length > 0 else { continue }
             if k % 2 == 0 {

@@ -223,8 +223,8 @@ extension Simulation {
         }
         tally(owner) { $0.serviceNanoseconds += Int128(service) }
         if physics.providerHosted { billInvocation(service, on: i, model: m) }
-        if sharesCPU, let cpu = modelCPU[m], e.pointee.node >= 0 {
-            return shareRequest(r, on: i, node: Int(e.pointee.node), service: service, cpu: cpu)
+        if sharesCPU, let cpu = modelCPU[m], e.pointee.node >= 0, shareRequest(r, on: i, node: Int(e.pointee.node), service: service, cpu: cpu) {
+            return
         }
         q.pointee.serviceEnd = now + service
         events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: q.pointee.generation)

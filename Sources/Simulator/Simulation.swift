@@ -353,7 +353,7 @@ struct Simulation<Policy: ScalingPolicy> {
             guard nodeGeneration[n] == event.generation else { return }
             nodeReady[n] = true
             bootingNodes -= 1
-            if sharesCPU { _ = shareNode(n) }
+            if sharesCPU { shareOpen(n) }
             core.handle(.nodeReady(NodeID(n)), at: at, into: &actions)
             try perform()
         case .timer:
