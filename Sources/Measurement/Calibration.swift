@@ -97,7 +97,7 @@ public enum Calibration {
             // time, which the simulator then shares between neighbours; the measured times are
             // taken back to uncontended by the time the workers waited for a core.
             let fit = cpuFit(s)
-            let serviceScale = fit?.serviceScale ?? 1, startScale = fit?.startScale ?? 1
+            let serviceScale = fit?.serviceScale ?? 1
             if let fit {
                 var cpu: [JSONMember] = []
                 if let j = fields.firstIndex(where: { $0.key == "cpu" }), case let .object(old) = fields[j].value.value {
@@ -106,10 +106,9 @@ public enum Calibration {
                 }
                 func number(_ x: Double) -> JSONNode { JSONNode(value: .number((x * 1e4).rounded() / 1e4), line: 0, column: 0) }
                 cpu.insert(JSONMember(key: "fraction", value: number(fit.fraction)), at: 0)
-                if let f = fit.initFraction { cpu.append(JSONMember(key: "init", value: number(f))) }
                 put("cpu", JSONNode(value: .object(cpu), line: 0, column: 0))
                 changed.append("CPU work \(ValueFormat.seconds(fit.perRequest)) per request (\(Int((fit.fraction * 100).rounded())) % of the uncontended service time)"
-                               + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start" + (fit.initFraction.map { " (\(Int(($0 * 100).rounded())) % of it)" } ?? " (starts kept as measured)") } ?? "")
+                               + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start (starts kept as measured)" } ?? "")
                                + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core" : ""))
             }
             if s.service.count >= minimumSamples {
@@ -119,9 +118,8 @@ public enum Calibration {
                 changed.append("service kept: only \(s.service.count) requests measured")
             }
             if s.start.count >= 1 {
-                let start = s.start.map { $0 * startScale }
-                put("init", start.count >= minimumSamples ? empirical(start)
-                    : JSONNode(value: .number((start.reduce(0, +) / Double(start.count) * 1e6).rounded() / 1e6), line: 0, column: 0))
+                put("init", s.start.count >= minimumSamples ? empirical(s.start)
+                    : JSONNode(value: .number((s.start.reduce(0, +) / Double(s.start.count) * 1e6).rounded() / 1e6), line: 0, column: 0))
                 fields.removeAll { $0.key == "load" || $0.key == "warmup" }
                 changed.append("init from \(s.start.count) worker start\(s.start.count == 1 ? "" : "s") (median \(ValueFormat.seconds(quantile(s.start.sorted(), 50))))\(s.start.count < minimumSamples ? ", as their mean" : "")")
             }
@@ -357,16 +355,14 @@ extension Calibration {
 }
 
 extension Calibration {
-    /// What was measured of a model's CPU: its work per request and per start, the shares of
-    /// its uncontended service and start-up times that work is, and the factors that take the
-    /// measured times back to uncontended (less the time the workers waited for a core).
+    /// What was measured of a model's CPU: its work per request, the share of its uncontended
+    /// service time that work is, the factor that takes the measured service times back to
+    /// uncontended (less the time the workers waited for a core), and its work per start.
     public struct CPUFit: Sendable, Equatable {
         public var perRequest: Double
         public var fraction: Double
         public var serviceScale: Double
         public var perStart: Double?
-        public var initFraction: Double?
-        public var startScale: Double
     }
 
     /// The fit, or nil when too little was measured.
@@ -379,14 +375,13 @@ extension Calibration {
         // below the CPU work itself, nor below half the measured time.
         let uncontended = Swift.max(perRequest, meanService * 0.5, meanService - s.servingCPU.waiting / n)
         var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / uncontended), serviceScale: uncontended / meanService,
-                         perStart: nil, initFraction: nil, startScale: 1)
+                         perStart: nil)
         // Start-ups: their CPU is measured and reported, but the measured start times are kept
         // as they are and no start-up CPU share is declared. Under the scenario's own load the
         // starts already carry their contention, and fair sharing alone falls short of what
         // concurrent starts do to each other (contention.md §4: parallel JVM starts doubled;
         // 5-8x under overcommit): taking the starts back to uncontended and letting sharing
-        // put the contention back made the bursty scenarios' tails 14-30 % short (accuracy.md).
-        // An interference term fitted from concurrent starts is what would let the simulator
+        // put the contention back leaves bursty scenarios' tails short. An interference term fitted from concurrent starts is what would let the simulator
         // add it back.
         if !s.startCPU.isEmpty {
             fit.perStart = s.startCPU.reduce(0) { $0 + $1.running } / Double(s.startCPU.count)

@@ -209,7 +209,7 @@ public final class HTTPConnection: @unchecked Sendable {
             }
             guard colon > line.lowerBound else { throw HTTPReadError.malformed(status: status, message: "malformed header line") }
             headers.append((text(line.lowerBound..<colon), text(from..<to)))
-            if to < line.upperBound || !lastTrailing.isEmpty { lastTrailing = to < line.upperBound ? text(to..<line.upperBound) : "" }
+            lastTrailing = to < line.upperBound ? text(to..<line.upperBound) : ""
         }
     }
 
@@ -409,10 +409,5 @@ public final class HTTPConnection: @unchecked Sendable {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
-    }
+    var trimmingSpaces: String { String(trimmingSpacesSubstring) }
 }

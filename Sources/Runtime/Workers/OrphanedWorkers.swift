@@ -18,12 +18,8 @@ public enum OrphanedWorkers {
 
     /// "pid:start time" of a running process, or nil when it is not running.
     static func identity(of pid: pid_t) -> String? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // After the command's closing parenthesis come fields 3 (state) onward: 22 is the
-        // 20th of them.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19 else { return nil }
+        // The start time is field 22.
+        guard let fields = ProcessCPU.statFields(pid), fields.count > 19 else { return nil }
         return "\(pid):\(fields[19])"
     }
 

@@ -24,12 +24,18 @@ public struct ProcessCPU: Sendable, Equatable {
     /// Clock ticks per second (sysconf(_SC_CLK_TCK), 100 on Linux).
     static let ticks = Double(max(1, sysconf(Int32(_SC_CLK_TCK))))
 
+    /// The fields of `/proc/PID/stat` from field 3 (the state) on — those after the command,
+    /// which may itself hold spaces and parentheses — or nil when the process is not running.
+    /// Field k of proc_pid_stat(5) is at index k − 3.
+    static func statFields(_ pid: pid_t) -> [Substring]? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")
+    }
+
     /// The process's CPU so far, or nil when it is not running (or /proc is not there).
     public static func of(_ pid: pid_t) -> ProcessCPU? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
-        // Fields after the command: 3 (state) onward; utime and stime are fields 14 and 15.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        // utime and stime are fields 14 and 15.
+        guard let fields = statFields(pid), fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         let running = (user + system) / ticks
         var liveRunning = 0.0, liveWaiting = 0.0
         for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
