@@ -18,11 +18,35 @@ public struct CPUWork: Sendable, Equatable {
     public var warmupFraction: Double = 0
     /// Cores a start-up can use at once.
     public var startupThreads: Double = 1
+    /// Cores all of one instance's work can use at once, however many threads it has: a
+    /// Python process is held to one by its GIL. Infinity: no bound beyond the threads. A
+    /// steady cap, unlike a CPU limit, which the scheduler enforces per period.
+    public var instanceThreads: Double = .infinity
+    /// A start-up CPU boost, if any (`cpu.startupBoost`).
+    public var startupBoost: StartupBoost? = nil
 
     public init() {}
 
     /// Whether a start-up burns any CPU that others need.
     public var sharesStartup: Bool { initFraction > 0 || loadFraction > 0 || warmupFraction > 0 }
+}
+
+/// A start-up CPU boost: while an instance starts, and for `afterReady` seconds once it is
+/// ready, its CPU request (its weight) and its CPU limit are multiplied by `factor`.
+///
+/// Cloud Run's startup CPU boost doubles an instance's CPU through its start-up and about
+/// 10 s after (factor 2, afterReady 10: Google Cloud blog "New startup CPU boost improves
+/// cold starts in Cloud Run, Cloud Functions", 2022-09-26; contention.md [17, 18]);
+/// `kube-startup-cpu-boost` raises requests and limits by a percentage and reverts them at
+/// Ready or after a duration (contention.md [19]).
+public struct StartupBoost: Sendable, Equatable {
+    public var factor: Double
+    public var afterReady: Double
+
+    public init(factor: Double, afterReady: Double) {
+        self.factor = factor
+        self.afterReady = afterReady
+    }
 }
 
 /// How a node type's cores are shared (`hardware.<t>.contention`).

@@ -94,6 +94,19 @@ extension ScenarioDecoder {
                     }
                     base.limitVCPUs = limit
                 }
+                if let pNode = lo.optional("period") {
+                    // cpu.max accepts periods from 1 ms to 1 s (sched-bwc.rst).
+                    let period = try v.duration(pNode, lo.childPath("period"), positive: true)
+                    guard period >= 0.001 - 1e-12, period <= 1 + 1e-12 else {
+                        throw v.error(pNode, lo.childPath("period"), "expected a CFS period from 1 ms to 1 s (the kernel's bounds for cpu.max), found \(ValueReader.show(period)) s",
+                                      suggestion: "leave it out for the kernel's default of 100 ms")
+                    }
+                    guard base.limitVCPUs != nil else {
+                        throw v.error(pNode, lo.childPath("period"), "expected limits.vcpus beside the CFS period: a period without a CPU limit has nothing to enforce",
+                                      suggestion: "add limits.vcpus, or leave the period out")
+                    }
+                    base.limitPeriod = period
+                }
                 try lo.finish()
             }
             base.engine = engine
@@ -338,6 +351,15 @@ extension ScenarioDecoder {
         if let f = try share("load") { cpu.loadFraction = f }
         if let f = try share("warmup") { cpu.warmupFraction = f }
         if let t = try cores("startupThreads") { cpu.startupThreads = t }
+        if let t = try cores("instanceThreads") { cpu.instanceThreads = t }
+        if let b = o.optional("startupBoost") {
+            var bo = try ObjectReader(b, path: o.childPath("startupBoost"), file: file)
+            let fNode = try bo.required("factor", expected: "how many times its CPU request and limit an instance gets while it starts (Cloud Run's boost: 2)")
+            let factor = try v.number(fNode, bo.childPath("factor"), min: 1, max: 100)
+            let after = try bo.optional("afterReady").map { try v.duration($0, bo.childPath("afterReady")) } ?? 0
+            try bo.finish()
+            cpu.startupBoost = StartupBoost(factor: factor, afterReady: after)
+        }
         try o.finish()
         return cpu
     }

@@ -138,9 +138,13 @@ public struct ModelDefinition: Sendable, Equatable {
     /// The CPU work in its service and start-up times, shared with the node's other work;
     /// nil: it shares nothing (every instance an island, as before `cpu` existed).
     public var cpu: CPUWork? = nil
-    /// `limits.vcpus`: the cores one instance may use at once, all its requests and its
-    /// start-up together (a container's CPU limit, its cgroup's cpu.max); nil: none.
+    /// `limits.vcpus`: the CPU one instance may use, all its requests and its start-up
+    /// together (a container's CPU limit, its cgroup's cpu.max): a quota of this many cores ×
+    /// the period per period, which CFS bandwidth control enforces by throttling; nil: none.
     public var limitVCPUs: Double? = nil
+    /// `limits.period`: the CFS bandwidth period in which the limit is enforced (cgroup
+    /// `cpu.max`'s period; the kernel's default is 100 ms, sched-bwc.rst), in seconds.
+    public var limitPeriod: Double = 0.1
     /// How `headroom serve` runs it (a real worker process); nil: it cannot be served.
     /// The simulator ignores it.
     public var worker: WorkerSpec? = nil

@@ -178,8 +178,16 @@ extension PlanBuilder {
                   phases.isEmpty ? "default: start-ups share nothing" : "set")
             e.add("shared cores", "\(model.name): weight", "\(show(Swift.max(model.requires.vcpus, 2.0 / 1024)))",
                   "requires.vcpus, as Kubernetes turns a CPU request into CFS shares (at least 2 shares)")
-            e.add("shared cores", "\(model.name): limit", model.limitVCPUs.map { "\(show($0)) vCPU per instance (its requests and start-up together)" } ?? "none",
-                  model.limitVCPUs == nil ? "default" : "set")
+            if cpu.instanceThreads < .infinity {
+                e.add("shared cores", "\(model.name): cores per instance", "at most \(show(cpu.instanceThreads)) at once, whatever its threads (a steady bound)", "set")
+            }
+            e.add("shared cores", "\(model.name): limit",
+                  model.limitVCPUs.map { "\(show($0)) vCPU per instance (its requests and start-up together): a quota of \(show($0 * model.limitPeriod * 1000)) ms of CPU per \(show(model.limitPeriod * 1000)) ms period, throttled to the period's end once spent" } ?? "none",
+                  model.limitVCPUs == nil ? "default" : "set; CFS bandwidth control (sched-bwc.rst)")
+            if let boost = cpu.startupBoost {
+                e.add("shared cores", "\(model.name): start-up boost",
+                      "×\(show(boost.factor)) request and limit while starting and \(show(boost.afterReady)) s after ready", "set")
+            }
         }
         for hw in s.hardware {
             let c = hw.contention

@@ -14,6 +14,7 @@ extension Simulation {
         // Worked out once here rather than at every service start: the node's type is fixed.
         inst[i].sampler = physics.providerHosted ? Int32(m) : n >= 0 ? Int32(m * hardwareCount + Int(nodeType[n])) : -1
         if anyEngine { engineInstanceStarted(i, model: m) }
+        if sharesCPU { quotaStart(i, model: m, warm: warm) }
         bookCapacity()
         liveInstances += 1
         if liveInstances > instancesMax { instancesMax = liveInstances }

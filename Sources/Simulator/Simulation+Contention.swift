@@ -25,6 +25,8 @@ struct ShareActivity {
     var cap: Double
     /// Progress per nanosecond: its rate ÷ its cap, times the interference factor.
     var speed: Double = 1
+    /// Cores it uses (what a CPU limit's quota counts).
+    var rate: Double = 0
     /// The service time's part that does not use the cores, which follows the CPU part.
     var rest: Int64
     /// When it began, and its CPU part's uncontended length (for the contention figures).
@@ -47,6 +49,25 @@ struct NodeShare {
     var nodeGeneration: UInt32 = 0
     /// Demand in force since `since` (Σ of the groups' caps, background included), in cores.
     var demand: Double = 0
+    /// When the rates change other than by an activity's completion: a limited instance's
+    /// quota spent or its period ending, a boost ending (Int64.max: never).
+    var changeAt = Int64.max
+    /// Instances throttled since `since`, and whether any instance on it has a CPU limit.
+    var throttled: Int32 = 0
+    var metered = false
+}
+
+/// An instance's CPU-limit quota and start-up boost.
+struct InstanceQuota {
+    /// Its periods start at `anchor` (when it started), one every `limits.period`.
+    var anchor: Int64 = 0
+    /// The period `used` belongs to, and the core-nanoseconds its activities used in it.
+    var period: Int64 = 0
+    var used: Double = 0
+    /// The last period in which it was throttled (counted once).
+    var counted: Int64 = -1
+    /// Its boost lasts until then (Int64.max: until ready and beyond; Int64.min: none).
+    var boostUntil = Int64.min
 }
 
 /// The activities a completion event found done, reused between events.
@@ -67,6 +88,10 @@ public struct ContentionStats: Sendable, Equatable {
     /// Start-ups' CPU parts: uncontended and actual (seconds).
     public var startupCPUNominal = 0.0
     public var startupCPUActual = 0.0
+    /// Time instances with work in progress were throttled by their CPU limit (instance-
+    /// seconds, cgroup `cpu.stat`'s throttled time), and in how many periods.
+    public var throttledSeconds = 0.0
+    public var throttledPeriods = 0
 
     public init() {}
 
@@ -113,6 +138,10 @@ extension Simulation {
         shares[n].activities.withUnsafeMutableBufferPointer { a in
             for k in a.indices { a[k].remaining -= a[k].speed * d }
         }
+        if shares[n].metered {
+            quotaSpend(n)
+            contention[t].throttledSeconds += Double(shares[n].throttled) * Double(dt) / 1e9
+        }
         shares[n].since = now
     }
 
@@ -142,6 +171,15 @@ extension Simulation {
 
     /// Solves node `n`'s rates and schedules its next completion.
     ///
+    /// An instance's group cap is its activities' caps together, held to its `instanceThreads`
+    /// (a steady bound). A CPU limit is not a steady cap: it is CFS bandwidth control, a quota
+    /// of limit × period core-time per period that the group may spend at any pace; once it
+    /// is spent, the group is throttled (rate 0) until the period ends (sched-bwc.rst,
+    /// contention.md §2). So a group under a limit runs uncapped while it has quota, and the
+    /// node's next change is the earliest of a group spending its quota and a throttled (or
+    /// over-limit) group's period ending. A start-up boost multiplies the instance's weight
+    /// and limit while it lasts.
+    ///
     /// Scratch space is on the stack for the solve (`withUnsafeTemporaryAllocation`): no
     /// allocation, retain or exclusivity check per element, which a class or struct of arrays
     /// cost (29 % and 28 % of a contended run's time when tried).
@@ -152,21 +190,31 @@ extension Simulation {
         let capacity = nodeCores[type]
         let background = nodeBackground[type]
         let count = shares[n].activities.count
+        shares[n].changeAt = Int64.max
+        shares[n].throttled = 0
+        shares[n].metered = false
         guard count > 0 else {
             shares[n].demand = background
             return
         }
         let interference = nodeInterference[type]
-        let limits = modelCPULimit, weights = modelCPUWeight
+        let limits = modelCPULimit, weights = modelCPUWeight, bounds = modelInstanceThreads
+        let periods = modelCPUPeriod, boostFactor = modelBoostFactor, quotaModels = self.quotaModels
         let instances = inst
         var demand = background
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * count + 3) { d in
+        var changeAt = Int64.max
+        var throttled: Int32 = 0
+        var metered = false
+        var newlyThrottled = 0
+        let now = self.now
+        quotas.withUnsafeMutableBufferPointer { q in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 7 * count + 3) { d in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * count + 1) { k in
                 let groupCap = d.baseAddress!, groupWeight = groupCap + count + 1, groupRate = groupWeight + count + 1
-                let caps = groupRate + count + 1, ones = caps + count, rates = ones + count
+                let caps = groupRate + count + 1, ones = caps + count, rates = ones + count, groupLimit = rates + count
                 let groupOf = k.baseAddress!, groupInstance = groupOf + count, order = groupInstance + count, members = order + count + 1
                 shares[n].activities.withUnsafeMutableBufferPointer { a in
-                    // Groups: one per instance (its activities' caps together, under its limit).
+                    // Groups: one per instance (its activities' caps together).
                     var groups = 0
                     for x in 0..<count {
                         let i = a[x].instance
@@ -175,27 +223,59 @@ extension Simulation {
                         if g == groups {
                             groupInstance[g] = i
                             groupCap[g] = 0
-                            groupWeight[g] = weights[Int(instances[Int(i)].model)]
                             groups += 1
                         }
                         groupCap[g] += a[x].cap
                         groupOf[x] = Int32(g)
                     }
-                    var limited = false
+                    var held = false
                     for g in 0..<groups {
-                        let limit = limits[Int(instances[Int(groupInstance[g])].model)]
-                        if limit < groupCap[g] {
-                            groupCap[g] = limit
-                            limited = true
+                        let i = Int(groupInstance[g])
+                        let m = Int(instances[i].model)
+                        var weight = weights[m], limit = limits[m]
+                        if quotaModels, q[i].boostUntil > now {
+                            weight *= boostFactor[m]
+                            limit *= boostFactor[m]
+                            if q[i].boostUntil < changeAt { changeAt = q[i].boostUntil }
+                        }
+                        groupWeight[g] = weight
+                        groupLimit[g] = limit
+                        if bounds[m] < groupCap[g] {
+                            groupCap[g] = bounds[m]
+                            held = true
+                        }
+                        if quotaModels, limit < .infinity {
+                            metered = true
+                            let period = periods[m]
+                            let p = (now - q[i].anchor) / period
+                            if p != q[i].period {
+                                q[i].period = p
+                                q[i].used = 0
+                            }
+                            // Spent (to within half a nanosecond at one core): throttled to the
+                            // period's end.
+                            if q[i].used >= limit * Double(period) - 0.5 {
+                                groupCap[g] = 0
+                                held = true
+                                throttled += 1
+                                let end = q[i].anchor + (p + 1) * period
+                                if end < changeAt { changeAt = end }
+                                if q[i].counted != p {
+                                    q[i].counted = p
+                                    newlyThrottled += 1
+                                }
+                            }
                         }
                         demand += groupCap[g]
                     }
                     let factor: Double
                     if demand <= capacity {
                         // Within the node's cores: every activity at its cap, unless its
-                        // instance's limit holds it (then the instance's activities share it).
-                        for x in 0..<count { a[x].speed = 1 }
-                        guard limited else { return }
+                        // instance is held (its bound, or throttled).
+                        for x in 0..<count {
+                            a[x].speed = 1
+                            if quotaModels { a[x].rate = a[x].cap }
+                        }
                         for g in 0..<groups { groupRate[g] = groupCap[g] }
                         factor = 1
                     } else {
@@ -211,34 +291,60 @@ extension Simulation {
                         FairShare.fill(capacity: capacity, count: total, caps: groupCap, weights: groupWeight, rates: groupRate, order: order)
                         let excess: Double = Swift.max(0, demand / capacity - 1)
                         factor = 1 / (1 + interference * excess)
+                        held = true
                     }
                     // Within each instance, its rate shared equally by its activities, each up
                     // to its cap.
-                    for g in 0..<groups {
-                        var m = 0
-                        for x in 0..<count where Int(groupOf[x]) == g {
-                            members[m] = Int32(x)
-                            caps[m] = a[x].cap
-                            ones[m] = 1
-                            m += 1
+                    if held {
+                        for g in 0..<groups {
+                            var m = 0
+                            for x in 0..<count where Int(groupOf[x]) == g {
+                                members[m] = Int32(x)
+                                caps[m] = a[x].cap
+                                ones[m] = 1
+                                m += 1
+                            }
+                            FairShare.fill(capacity: groupRate[g], count: m, caps: caps, weights: ones, rates: rates, order: order)
+                            for j in 0..<m {
+                                let x = Int(members[j])
+                                a[x].rate = rates[j]
+                                a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * factor
+                            }
                         }
-                        FairShare.fill(capacity: groupRate[g], count: m, caps: caps, weights: ones, rates: rates, order: order)
-                        for j in 0..<m {
-                            let x = Int(members[j])
-                            a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * factor
+                    }
+                    // A group under a limit spends its quota at its rate: the node changes when
+                    // it is spent, or, for a group over its limit, when the period ends (the
+                    // next period would be spent too).
+                    if metered {
+                        for g in 0..<groups where groupLimit[g] < .infinity && groupRate[g] > 0 {
+                            let i = Int(groupInstance[g])
+                            let period = periods[Int(instances[i].model)]
+                            let end = q[i].anchor + (q[i].period + 1) * period
+                            let left = groupLimit[g] * Double(period) - q[i].used
+                            let spent = now + Int64((left / groupRate[g]).rounded(.up))
+                            if spent < end {
+                                if spent < changeAt { changeAt = spent }
+                            } else if groupRate[g] > groupLimit[g], end < changeAt {
+                                changeAt = end
+                            }
                         }
                     }
                 }
             }
         }
+        }
         shares[n].demand = demand
+        shares[n].changeAt = changeAt
+        shares[n].throttled = throttled
+        shares[n].metered = metered
+        if newlyThrottled > 0 { contention[type].throttledPeriods += newlyThrottled }
         shareSchedule(n)
     }
 
     /// Makes sure a completion event is due no later than node `n`'s next completion at the
     /// current rates: a new one only when the next completion is earlier than the live one.
     mutating func shareSchedule(_ n: Int) {
-        var next = Int64.max
+        var next = shares[n].changeAt
         shares[n].activities.withUnsafeBufferPointer { a in
             for k in a.indices where a[k].speed > 0 {
                 let left: Double = Swift.max(0, a[k].remaining) / a[k].speed
@@ -278,8 +384,9 @@ extension Simulation {
             }
         }
         // Nothing done (the event was kept from before a change that made the next completion
-        // later): the rates stand, only the next completion is due again.
-        if done.isEmpty { return shareSchedule(n) }
+        // later) and no quota or boost change due: the rates stand, only the next completion
+        // is due again.
+        if done.isEmpty && now < shares[n].changeAt { return shareSchedule(n) }
         shareSolve(n)
         let t = Int(nodeType[n])
         for a in done {
@@ -332,6 +439,48 @@ extension Simulation {
     mutating func shareClose(_ n: Int) {
         guard n < shares.count, shares[n].nodeGeneration == nodeGeneration[n] else { return }
         shareAdvance(n)
+    }
+
+    // MARK: CPU limits and boosts
+
+    /// Instance `i` of model `m` starts on a node: its quota's periods start now; a cold
+    /// start is boosted until it is ready (and then for the model's `afterReady`).
+    mutating func quotaStart(_ i: Int, model m: Int, warm: Bool) {
+        guard quotaModels else { return }
+        while i >= quotas.count { quotas.append(InstanceQuota()) }
+        quotas[i] = InstanceQuota(anchor: now, boostUntil: !warm && modelBoostFactor[m] > 1 ? Int64.max : Int64.min)
+    }
+
+    /// Instance `i` is ready: its boost lasts `afterReady` more. Nothing of it is on the
+    /// node's cores now (its start-up is done), so no rate changes yet.
+    mutating func boostReady(_ i: Int) {
+        guard i < quotas.count, quotas[i].boostUntil == Int64.max else { return }
+        quotas[i].boostUntil = now + modelBoostAfter[Int(inst[i].model)]
+    }
+
+    /// Books what node `n`'s limited instances used of their quota since the last booking.
+    /// Rates were constant over it, so usage in a period that began within it counts from
+    /// the period's start.
+    mutating func quotaSpend(_ n: Int) {
+        let since = shares[n].since, now = self.now
+        let limits = modelCPULimit, periods = modelCPUPeriod, instances = inst
+        quotas.withUnsafeMutableBufferPointer { q in
+            shares[n].activities.withUnsafeBufferPointer { a in
+                for k in a.indices {
+                    let i = Int(a[k].instance)
+                    let m = Int(instances[i].model)
+                    guard limits[m] < .infinity else { continue }
+                    let period = periods[m]
+                    let p = (now - q[i].anchor) / period
+                    if p != q[i].period {
+                        q[i].period = p
+                        q[i].used = 0
+                    }
+                    let from = Swift.max(since, q[i].anchor + p * period)
+                    q[i].used += a[k].rate * Double(now - from)
+                }
+            }
+        }
     }
 
     // MARK: Start-ups

@@ -26,6 +26,11 @@ extension Simulation {
         modelCPULimit = scenario.models.map { $0.limitVCPUs ?? .infinity }
         // Kubernetes gives a container at least 2 CPU shares (2/1024 of a core) as its weight.
         modelCPUWeight = scenario.models.map { Swift.max($0.requires.vcpus, 2.0 / 1024) }
+        modelInstanceThreads = scenario.models.map { $0.cpu?.instanceThreads ?? .infinity }
+        modelCPUPeriod = scenario.models.map { Int64(($0.limitPeriod * 1e9).rounded()) }
+        modelBoostFactor = scenario.models.map { $0.cpu?.startupBoost?.factor ?? 1 }
+        modelBoostAfter = scenario.models.map { Int64((($0.cpu?.startupBoost?.afterReady ?? 0) * 1e9).rounded()) }
+        quotaModels = scenario.models.contains { $0.cpu != nil && ($0.limitVCPUs != nil || $0.cpu?.startupBoost != nil) }
         contention = [ContentionStats](repeating: ContentionStats(), count: sharesCPU ? physics.hardware.count : 0)
         nodeCores = scenario.hardware.map(\.vcpus)
         nodeBackground = scenario.hardware.map(\.contention.backgroundVCPUs)

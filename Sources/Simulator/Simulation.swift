@@ -207,6 +207,15 @@ struct Simulation<Policy: ScalingPolicy> {
     let modelCPU: [CPUWork?]
     let modelCPULimit: [Double]
     let modelCPUWeight: [Double]
+    /// By model: cores all of an instance's work can use at once (infinity: no bound), its
+    /// limit's CFS period (ns), and its start-up boost's factor (1: none) and length after
+    /// ready (ns).
+    let modelInstanceThreads: [Double]
+    let modelCPUPeriod: [Int64]
+    let modelBoostFactor: [Double]
+    let modelBoostAfter: [Int64]
+    /// Whether any model has a CPU limit or a start-up boost: only then are quotas kept.
+    let quotaModels: Bool
     /// By node type: its vCPUs, background load (cores) and interference factor α.
     let nodeCores: [Double]
     let nodeBackground: [Double]
@@ -214,6 +223,8 @@ struct Simulation<Policy: ScalingPolicy> {
     /// By node slot, and by instance slot for start-ups that share the cores.
     var shares: [NodeShare] = []
     var startupPlans: [StartupPlan] = []
+    /// By instance slot: its CPU limit's quota in the current period, and its boost.
+    var quotas: [InstanceQuota] = []
     let shareScratch = ShareScratch()
     /// By node type.
     var contention: [ContentionStats]
@@ -346,6 +357,7 @@ struct Simulation<Policy: ScalingPolicy> {
             inst[i].ready = true
             inst[i].readyAt = now
             startingInstances -= 1
+            if sharesCPU { boostReady(i) }
             core.handle(.instanceReady(InstanceID(i)), at: at, into: &actions)
             try perform()
         case .nodeReady:

@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.out.contains("shared cores") && r.out.contains("service lost"), r.out)
         let csv = try String(contentsOfFile: out + "/contention.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "scenario,plan,node_type,demand_over_capacity,service_lost_share,startup_stretch,request_cpu_s,request_cpu_uncontended_s,startup_cpu_s,startup_cpu_uncontended_s")
+        XCTAssertEqual(lines.first, "scenario,plan,node_type,demand_over_capacity,service_lost_share,startup_stretch,request_cpu_s,request_cpu_uncontended_s,startup_cpu_s,startup_cpu_uncontended_s,throttled_s,throttled_periods")
         XCTAssertEqual(lines.count, 4, csv)
         let lost = lines.dropFirst().map { Double($0.split(separator: ",")[4])! }
         XCTAssertTrue(lost[0] < lost[1] && lost[1] < lost[2], "the smaller the nodes, the more service time lost: \(lost)")

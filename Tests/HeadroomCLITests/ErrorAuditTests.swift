@@ -448,5 +448,8 @@ extension ErrorAuditTests {
                                                        + "o,a,0b0b0b0b,http,6000000" + String(repeating: ",1", count: 1439) + "\n"],
              expect: "minute 1 of the day asks for more than"),
         Case(name: "limit below request", edits: [("models/chat/limits", "{\"vcpus\": 1}")], expect: "at least the request of 4 vCPU, found 1"),
+        Case(name: "CFS period too long", edits: [("models/chat/limits", "{\"vcpus\": 6, \"period\": \"2s\"}")], expect: "expected a CFS period from 1 ms to 1 s"),
+        Case(name: "CFS period without a limit", edits: [("models/chat/limits", "{\"period\": \"50ms\"}")], expect: "a period without a CPU limit has nothing to enforce"),
+        Case(name: "boost without factor", edits: [("models/chat/cpu", "{\"startupBoost\": {}}")], expect: "factor"),
     ]
 }

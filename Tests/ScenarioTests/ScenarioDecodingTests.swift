@@ -151,7 +151,7 @@ final class ScenarioDecodingTests: XCTestCase {
     func testContentionKeys() throws {
         let small = "\"service\": { \"cpu\": \"40ms\" }, \"concurrency\": 2 }"
         func model(_ extra: String) -> String { fixture(replacing: small, with: "\"service\": { \"cpu\": \"40ms\" }, \"concurrency\": 2, \(extra) }") }
-        let ok = try ScenarioLoader.decode(model("\"cpu\": { \"fraction\": 0.8, \"init\": 1, \"startupThreads\": 2 }, \"limits\": { \"vcpus\": 1.5 }"), file: "t.json")
+        let ok = try ScenarioLoader.decode(model("\"cpu\": { \"fraction\": 0.8, \"init\": 1, \"startupThreads\": 2, \"instanceThreads\": 1, \"startupBoost\": { \"factor\": 2, \"afterReady\": \"10s\" } }, \"limits\": { \"vcpus\": 1.5, \"period\": \"50ms\" }"), file: "t.json")
         let cpu = try XCTUnwrap(ok.models[0].cpu)
         XCTAssertEqual(cpu.fraction, 0.8)
         XCTAssertEqual(cpu.threads, 1, "one thread by default")
@@ -159,7 +159,11 @@ final class ScenarioDecodingTests: XCTestCase {
         XCTAssertEqual(cpu.loadFraction, 0)
         XCTAssertEqual(cpu.startupThreads, 2)
         XCTAssertEqual(ok.models[0].limitVCPUs, 1.5)
+        XCTAssertEqual(ok.models[0].limitPeriod, 0.05)
+        XCTAssertEqual(cpu.instanceThreads, 1)
+        XCTAssertEqual(cpu.startupBoost, StartupBoost(factor: 2, afterReady: 10))
         XCTAssertNil(ok.models[1].cpu)
+        XCTAssertEqual(ok.models[1].limitPeriod, 0.1, "the kernel's default period")
         let cases: [(String, String, String)] = [
             ("\"cpu\": { \"fraction\": -0.1 }", "$.models.small.cpu.fraction", "expected a number ≥ 0"),
             ("\"cpu\": { \"fraction\": 1.5 }", "$.models.small.cpu.fraction", "≤ 1"),
@@ -168,6 +172,13 @@ final class ScenarioDecodingTests: XCTestCase {
             ("\"limits\": { \"vcpus\": -1 }", "$.models.small.limits.vcpus", "> 0"),
             ("\"limits\": { \"vcpus\": 0.5 }", "$.models.small.limits.vcpus", "at least the request of 1 vCPU, found 0.5"),
             ("\"limits\": { \"memoryGiB\": 1 }", "$.models.small.limits.memoryGiB", "unknown key"),
+            ("\"limits\": { \"vcpus\": 2, \"period\": \"2s\" }", "$.models.small.limits.period", "from 1 ms to 1 s"),
+            ("\"limits\": { \"vcpus\": 2, \"period\": 0 }", "$.models.small.limits.period", "positive"),
+            ("\"limits\": { \"period\": \"100ms\" }", "$.models.small.limits.period", "without a CPU limit"),
+            ("\"cpu\": { \"instanceThreads\": 0 }", "$.models.small.cpu.instanceThreads", "> 0"),
+            ("\"cpu\": { \"startupBoost\": { } }", "$.models.small.cpu.startupBoost", "factor"),
+            ("\"cpu\": { \"startupBoost\": { \"factor\": 0.5 } }", "$.models.small.cpu.startupBoost.factor", "≥ 1"),
+            ("\"cpu\": { \"startupBoost\": { \"factor\": 2, \"afterReady\": \"-1s\" } }", "$.models.small.cpu.startupBoost.afterReady", "duration"),
         ]
         for (extra, path, message) in cases {
             let e = try XCTUnwrap(decodeError(model(extra)), extra)

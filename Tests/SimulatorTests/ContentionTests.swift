@@ -104,24 +104,79 @@ final class ContentionTests: XCTestCase {
         XCTAssertGreaterThan(tight.contention[0].serviceLostShare, 0)
     }
 
-    /// A CPU limit caps the instance: a CPU-bound 100 ms request on a 0.5-core limit takes
-    /// 200 ms on an idle node, and two in service at once share the limit.
-    func testALimitHoldsTheInstanceOnAnIdleNode() throws {
-        let text = """
-        { "name": "limit", "seed": 1, "duration": "10m",
+    /// Runs `json` with the trace `rows` (time,target) beside it.
+    func runWithTrace(_ rows: String, _ json: String) throws -> PlanResult {
+        let folder = NSTemporaryDirectory() + "headroom-contention-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try ("time,target\n" + rows).write(toFile: folder + "/t.csv", atomically: true, encoding: .utf8)
+        return try Runner.run(try scenario(json, directory: folder), options: RunOptions()).plans[0]
+    }
+
+    /// A CPU limit is CFS bandwidth control: a quota of limit × 100 ms per 100 ms period,
+    /// spent at any pace, then throttled to the period's end (sched-bwc.rst). Periods start
+    /// when the instance does (t = 0 here). Hand-computed:
+    /// - `half` (one thread, limit 0.5: 50 ms of quota), 100 ms of CPU from t = 1.00: runs
+    ///   1.00–1.05, throttled to 1.10, runs 1.10–1.15: 150 ms (a steady cap would say 200);
+    /// - the same from t = 2.07: runs 2.07–2.10 (30 ms, quota left), 2.10–2.15, throttled to
+    ///   2.20, runs 2.20–2.22: 150 ms;
+    /// - `wide` (four threads, limit 1: 100 core-ms), 400 core-ms from t = 3.00: 25 ms at four
+    ///   cores per period, throttled 75 ms in three of them: 325 ms (steady cap: 400).
+    func testALimitThrottlesByPeriodAsCFSDoes() throws {
+        let r = try runWithTrace("1.0,half\n2.07,half\n3.0,wide\n", """
+        { "name": "throttle", "seed": 1, "duration": "10s",
           "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
-          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "100ms", "concurrency": 1,
-                             "cpu": { "fraction": 1 }, "limits": { "vcpus": 0.5 } } },
-          "workload": [ { "kind": "poisson", "target": "m", "rate": 0.5 } ],
+          "models": { "half": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "100ms", "concurrency": 1,
+                                "cpu": { "fraction": 1 }, "limits": { "vcpus": 0.5 } },
+                      "wide": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "100ms", "concurrency": 1,
+                                "cpu": { "fraction": 1, "threads": 4 }, "limits": { "vcpus": 1, "period": "100ms" } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "half": 1, "wide": 1 } } } }
+        """)
+        XCTAssertEqual(r.perTarget[0].latency.mean! / 1e9, 0.150, accuracy: 1e-6)
+        XCTAssertEqual(r.perTarget[1].latency.mean! / 1e9, 0.325, accuracy: 1e-6)
+        XCTAssertEqual(r.contention[0].throttledSeconds, 0.05 + 0.05 + 3 * 0.075, accuracy: 1e-6)
+        XCTAssertEqual(r.contention[0].throttledPeriods, 1 + 1 + 3)
+        XCTAssertEqual(r.totals.waitNanoseconds, 0)
+    }
+
+    /// `instanceThreads` is a steady bound: two CPU-bound 100 ms requests in one process held
+    /// to one core (Python's GIL) take 200 ms together, 150 ms on average.
+    func testInstanceThreadsHoldAProcessToItsCores() throws {
+        let r = try runWithTrace("1.0,m\n1.0,m\n", """
+        { "name": "gil", "seed": 1, "duration": "5s",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "100ms", "concurrency": 2,
+                             "cpu": { "fraction": 1, "instanceThreads": 1 } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
           "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
-        """
-        let r = try Runner.run(try scenario(text), options: RunOptions()).plans[0]
-        let waits: Double = Double(r.totals.waitNanoseconds) / 1e9
-        let completed = Double(r.totals.completed)
-        let latencies: Double = r.totals.latency.mean! * completed / 1e9
-        // Service 200 ms each (plus the waits of the few that queued).
-        XCTAssertEqual((latencies - waits) / completed, 0.2, accuracy: 1e-6)
-        XCTAssertEqual(r.contention[0].requestCPUActual / r.contention[0].requestCPUNominal, 2, accuracy: 1e-9)
+        """)
+        XCTAssertEqual(r.perTarget[0].latency.mean! / 1e9, 0.2, accuracy: 1e-6)
+        XCTAssertEqual(r.contention[0].throttledSeconds, 0)
+    }
+
+    /// A start-up boost raises the limit (and weight) while the instance starts. A start-up of
+    /// 800 core-ms at two threads under a 1-core limit: 50 ms per period, throttled 50 ms in
+    /// seven periods, ready after 750 ms; the request that woke it, 10 ms of CPU, finds the
+    /// quota of the period spent and waits to its end (1.80), done at 1.81. Boosted ×2 the
+    /// start-up never throttles: ready at 1.40, done at 1.41. With `afterReady` the boost also
+    /// covers a 200 core-ms request at two threads just after ready (100 ms, not 150).
+    func testAStartupBoostLiftsTheLimitUntilReady() throws {
+        func run(boost: String, service: String, threads: Int) throws -> Double {
+            let r = try runWithTrace("1.0,m\n", """
+            { "name": "boost", "seed": 1, "duration": "10s",
+              "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
+              "models": { "m": { "requires": { "vcpus": 0.5, "memoryGiB": 1 }, "init": "400ms", "service": "\(service)", "concurrency": 1,
+                                 "cpu": { "fraction": 1, "threads": \(threads), "init": 1, "startupThreads": 2 \(boost) }, "limits": { "vcpus": 1 } } },
+              "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+              "plans": { "knative": { "policy": "serverless", "hosting": "self", "keepAlive": "60s", "nodes": { "n": { "min": 1, "max": 1 } } } } }
+            """)
+            return r.perTarget[0].latency.mean! / 1e9
+        }
+        XCTAssertEqual(try run(boost: "", service: "10ms", threads: 1), 0.81, accuracy: 1e-6)
+        XCTAssertEqual(try run(boost: ", \"startupBoost\": { \"factor\": 2 }", service: "10ms", threads: 1), 0.41, accuracy: 1e-6)
+        XCTAssertEqual(try run(boost: ", \"startupBoost\": { \"factor\": 2 }", service: "100ms", threads: 2), 0.4 + 0.15, accuracy: 1e-6)
+        XCTAssertEqual(try run(boost: ", \"startupBoost\": { \"factor\": 2, \"afterReady\": \"10s\" }", service: "100ms", threads: 2), 0.4 + 0.1, accuracy: 1e-6)
     }
 
     /// Five CPU-bound start-ups and a warm instance's requests on two cores: six activities,
