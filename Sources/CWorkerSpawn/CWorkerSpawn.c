@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 int cws_spawn(const char *file, char *const argv[], char *const envp[], const char *directory,
-              const int *cpus, int cpu_count, pid_t *pid_out) {
+              const int *cpus, int cpu_count, const char *cgroup_procs, pid_t *pid_out) {
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return errno;
     pid_t parent = getpid();
@@ -44,6 +44,13 @@ int cws_spawn(const char *file, char *const argv[], char *const envp[], const ch
                 if (cpus[k] >= 0 && cpus[k] < CPU_SETSIZE) CPU_SET(cpus[k], &set);
             }
             (void)sched_setaffinity(0, sizeof set, &set);   // pinning is best effort
+        }
+        if (cgroup_procs != NULL) {
+            // "0" names the writing process, in cgroup v1 and v2 alike.
+            int fd = open(cgroup_procs, O_WRONLY | O_CLOEXEC);
+            if (fd < 0) goto failed;
+            if (write(fd, "0\n", 2) != 2) { error = errno; close(fd); errno = error; goto failed; }
+            close(fd);
         }
         sigset_t none;
         sigemptyset(&none);

@@ -149,6 +149,7 @@ struct CalibrateCommand {
         let provenance = "Calibrated by headroom calibrate \(Help.version) on \(ISO8601DateFormatter().string(from: started)) from \(load.requests.count) requests "
             + "served by plan \(planName) of \(file) (seed \(seed ?? scenario.seed)): service and init times are those measured of its workers."
             + (scenario.models.contains { $0.cpu != nil } ? " CPU work per request and per start from the workers' own accounting (/proc/PID/stat, schedstat); background load from /proc/stat." : "")
+            + (samples.contains { $0.limited } ? " CPU limits applied with a cgroup per worker; the time they throttled (cpu.stat) is in the waiting taken off the service times." : "")
         let (text, notes) = try Calibration.calibrated(Calibration.absolutePaths(root, folder: folder.isEmpty ? "." : folder),
                                                        samples: samples, provenance: provenance,
                                                        background: Calibration.background(recorder, samples: samples))
@@ -173,6 +174,7 @@ struct CalibrateCommand {
         }
         let rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
             + Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
+            + [Calibration.throttleRow(samples, requests: loads.reduce(0) { $0 + $1.requests.count }, simulated: replicas, plan: planName)].compactMap { $0 }
         let gates = Gates.evaluate(simulated, accuracy: { Calibration.gateValue($0, rows: rows, scenario: calibrated) })
             .filter { $0.metric.hasPrefix("accuracy_") }
 

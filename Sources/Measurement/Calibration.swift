@@ -52,6 +52,11 @@ public enum Calibration {
         public var servingCPU = ProcessCPU(running: 0, waiting: 0)
         /// Instances whose serving CPU was read.
         public var servingInstances = 0
+        /// Seconds the workers' cgroups were throttled by their CPU limit while they served
+        /// and while they started, and whether any worker had such a cgroup.
+        public var servingThrottled = 0.0
+        public var startThrottled = 0.0
+        public var limited = false
     }
 
     /// The runtime's records grouped by model (models in scenario order, those with any).
@@ -61,11 +66,19 @@ public enum Calibration {
         for s in recorder.instanceStarts where out.indices.contains(s.model) {
             out[s.model].start.append(s.processStart)
             if let cpu = s.cpu { out[s.model].startCPU.append(cpu) }
+            if let t = s.throttle {
+                out[s.model].startThrottled += t.throttledSeconds
+                out[s.model].limited = true
+            }
         }
         for s in recorder.instancesServed where out.indices.contains(s.model) {
             out[s.model].servingCPU.running += s.cpu.running
             out[s.model].servingCPU.waiting += s.cpu.waiting
             out[s.model].servingInstances += 1
+            if let t = s.throttle {
+                out[s.model].servingThrottled += t.throttledSeconds
+                out[s.model].limited = true
+            }
         }
         return out.filter { !$0.service.isEmpty || !$0.start.isEmpty }
     }
@@ -98,22 +111,24 @@ public enum Calibration {
             // taken back to uncontended by the time the workers waited for a core.
             let fit = cpuFit(s)
             let serviceScale = fit?.serviceScale ?? 1
+            let uncontendedService = fit.map { f in s.service.map { Swift.min($0, f.serviceLevel) } } ?? s.service
             if let fit {
                 var cpu: [JSONMember] = []
                 if let j = fields.firstIndex(where: { $0.key == "cpu" }), case let .object(old) = fields[j].value.value {
                     // The measured starts replace init, load and warm-up: their shares go too.
-                    cpu = old.filter { $0.key == "threads" || $0.key == "startupThreads" }
+                    // Threads, the instance's bound and a boost are the worker's, kept.
+                    cpu = old.filter { !["fraction", "init", "load", "warmup"].contains($0.key) }
                 }
                 func number(_ x: Double) -> JSONNode { JSONNode(value: .number((x * 1e4).rounded() / 1e4), line: 0, column: 0) }
                 cpu.insert(JSONMember(key: "fraction", value: number(fit.fraction)), at: 0)
                 put("cpu", JSONNode(value: .object(cpu), line: 0, column: 0))
                 changed.append("CPU work \(ValueFormat.seconds(fit.perRequest)) per request (\(Int((fit.fraction * 100).rounded())) % of the uncontended service time)"
                                + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start (starts kept as measured)" } ?? "")
-                               + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core" : ""))
+                               + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core\(s.limited ? " or throttled by the CPU limit" : "")" : ""))
             }
             if s.service.count >= minimumSamples {
-                put("service", empirical(s.service.map { $0 * serviceScale }))
-                changed.append("service from \(s.service.count) requests (median \(ValueFormat.seconds(quantile(s.service.sorted(), 50) * serviceScale)))")
+                put("service", empirical(uncontendedService))
+                changed.append("service from \(s.service.count) requests (median \(ValueFormat.seconds(quantile(uncontendedService.sorted(), 50))))")
             } else if !s.service.isEmpty {
                 changed.append("service kept: only \(s.service.count) requests measured")
             }
@@ -362,6 +377,9 @@ extension Calibration {
         public var perRequest: Double
         public var fraction: Double
         public var serviceScale: Double
+        /// The measured service times are cut to this level (seconds) to take them back to
+        /// uncontended: see `cpuFit`.
+        public var serviceLevel: Double
         public var perStart: Double?
     }
 
@@ -371,11 +389,18 @@ extension Calibration {
         let n = Double(s.service.count)
         let meanService = s.service.reduce(0, +) / n
         let perRequest = s.servingCPU.running / n
-        // Uncontended: the measured time less the time spent runnable without a core; never
-        // below the CPU work itself, nor below half the measured time.
-        let uncontended = Swift.max(perRequest, meanService * 0.5, meanService - s.servingCPU.waiting / n)
+        // Uncontended: the measured times less the time spent runnable without a core — which
+        // includes the time a cgroup was throttled by a CPU limit (a throttled task stays
+        // queued: schedstat's run delay counts it; the simulator throttles it again). That
+        // waiting is known per instance, not per request, and it fell on the requests that met
+        // contention, which are the longest: it is taken off the top of the distribution (the
+        // times are cut to the level at which the cut-off parts add up to the waiting), so the
+        // requests that met none keep their times. Never cut below the CPU work itself, nor
+        // below half the mean.
+        let level = cutLevel(s.service, removing: s.servingCPU.waiting, floor: Swift.max(perRequest, meanService * 0.5))
+        let uncontended = s.service.reduce(0) { $0 + Swift.min($1, level) } / n
         var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / uncontended), serviceScale: uncontended / meanService,
-                         perStart: nil)
+                         serviceLevel: level, perStart: nil)
         // Start-ups: their CPU is measured and reported, but the measured start times are kept
         // as they are and no start-up CPU share is declared. Under the scenario's own load the
         // starts already carry their contention, and fair sharing alone falls short of what
@@ -387,6 +412,24 @@ extension Calibration {
             fit.perStart = s.startCPU.reduce(0) { $0 + $1.running } / Double(s.startCPU.count)
         }
         return fit
+    }
+
+    /// The level L at which Σ max(0, xᵢ − L) = `removing` (the water level that takes that
+    /// much off the top of the samples), at least `floor`.
+    ///
+    /// - Complexity: O(n log n).
+    static func cutLevel(_ samples: [Double], removing: Double, floor: Double) -> Double {
+        let sorted = samples.sorted(by: >)
+        guard removing > 0, let top = sorted.first else { return sorted.first ?? floor }
+        var above = 0.0   // Σ of the k largest
+        for k in 0..<sorted.count {
+            above += sorted[k]
+            // Cutting the k+1 largest to L removes above − (k+1)·L; L must not pass the next.
+            let level = (above - removing) / Double(k + 1)
+            let next = k + 1 < sorted.count ? sorted[k + 1] : -Double.infinity
+            if level >= next { return Swift.max(floor, Swift.min(top, level)) }
+        }
+        return floor
     }
 
     /// Cores busy beside the workers on average while the load ran (the runtime, the load
@@ -411,5 +454,18 @@ extension Calibration {
         }
         if let background { rows.append(Row(plan: plan, target: "", metric: "background_vcpus", simulated: nil, measured: background)) }
         return rows
+    }
+
+    /// Time throttled by CPU limits per request served (instance-seconds, starts included):
+    /// the simulated replications' mean (`contention.csv`'s throttled time) against what the
+    /// workers' cgroups counted (`cpu.stat`). Nil when no worker ran in a cgroup.
+    public static func throttleRow(_ samples: [ModelSamples], requests: Int, simulated: [PlanResult], plan: String) -> Row? {
+        guard samples.contains(where: \.limited), requests > 0, !simulated.isEmpty else { return nil }
+        let measured = samples.reduce(0) { $0 + $1.servingThrottled + $1.startThrottled } / Double(requests)
+        let perRun = simulated.map { p in
+            p.contention.reduce(0) { $0 + $1.throttledSeconds } / Double(Swift.max(1, p.totals.completed))
+        }
+        return Row(plan: plan, target: "", metric: "throttled_per_request_s", simulated: perRun.reduce(0, +) / Double(perRun.count), measured: measured,
+                   simulatedLow: perRun.min(), simulatedHigh: perRun.max())
     }
 }

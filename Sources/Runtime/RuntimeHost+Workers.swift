@@ -92,6 +92,19 @@ extension RuntimeHost {
         // Made before the process and closed if the process cannot be started: a Lambda
         // endpoint is a listening socket with a thread (each failed start leaked both).
         var made: WorkerEndpoint?
+        // Its CPU limit, as a container runtime applies it: a cgroup of its own, joined before
+        // exec. A start-up boost starts it at the boosted request and limit (reverted once it
+        // is ready and the boost's afterReady has passed).
+        let cgroup: WorkerCgroup? = {
+            guard let limit = model.limitVCPUs, let cgroups else { return nil }
+            let boost = model.cpu?.startupBoost?.factor ?? 1
+            do {
+                return try cgroups.make(limit: limit * boost, period: model.limitPeriod, vcpus: model.requires.vcpus * boost)
+            } catch {
+                say("instance \(i) \(model.name): \(error); it runs without its CPU limit")
+                return nil
+            }
+        }()
         let spawnedAt = MonotonicClock.nanoseconds()
         do {
             let endpoint: WorkerEndpoint
@@ -113,10 +126,14 @@ extension RuntimeHost {
             made = endpoint
             env.append(contentsOf: spec.environment)
             let process = try WorkerProcess(command: resolvedCommand(spec), environment: env, directory: workingDirectory(spec),
-                                            cpus: placement.cpus) { [self] status in workerExited(i, generation: generation, status: status) }
+                                            cpus: placement.cpus, cgroup: cgroup) { [self] status in
+                workerExited(i, generation: generation, status: status)
+                cgroup?.remove()
+            }
             let keep: Bool = executor.sync {
                 guard isCurrent(i, generation) else { return false }
                 instances[i]!.process = process
+                instances[i]!.cgroup = cgroup
                 instances[i]!.endpoint = endpoint
                 instances[i]!.spawnedAt = spawnedAt
                 return true
@@ -136,6 +153,7 @@ extension RuntimeHost {
             }
         } catch {
             made?.close()
+            cgroup?.remove()
             executor.async { [self] in
                 guard isCurrent(i, generation) else { return }
                 say("instance \(i) \(model.name): the worker could not be started: \(error)")
@@ -214,8 +232,23 @@ extension RuntimeHost {
             let measured = max(start, Double(MonotonicClock.nanoseconds() - record.started) / 1e9 - record.delaySeconds)
             let cpu = recorder == nil ? nil : record.process.flatMap { ProcessCPU.of($0.pid) }
             instances[i]!.readyCPU = cpu
+            let throttle = record.cgroup?.stat()
+            instances[i]!.readyThrottle = throttle
             recorder?.instanceReady(RuntimeRecorder.InstanceStart(model: record.model, processStart: measured,
-                                                                  modelled: record.bootSeconds + record.pullSeconds, warm: record.warm, cpu: cpu))
+                                                                  modelled: record.bootSeconds + record.pullSeconds, warm: record.warm, cpu: cpu,
+                                                                  throttle: throttle))
+            let spec = scenario.models[record.model]
+            if let group = record.cgroup, let boost = spec.cpu?.startupBoost, let limit = spec.limitVCPUs {
+                DispatchTimer.after(seconds: boost.afterReady) { [self] in
+                    // Only while the same worker runs (a stopped one's group is gone).
+                    guard executor.sync(execute: { isCurrent(i, generation) }) else { return }
+                    do {
+                        try group.set(limit: limit, period: spec.limitPeriod, vcpus: spec.requires.vcpus)
+                    } catch {
+                        say("instance \(i) \(spec.name): its start-up boost could not be reverted: \(error)")
+                    }
+                }
+            }
             if record.awaitedAtStart {
                 instances[i]!.awaitedAtStart = false
                 warmStarts.leave()
@@ -286,7 +319,8 @@ extension RuntimeHost {
     /// With a recorder: the worker's CPU from readiness to now, read before it is stopped.
     func recordServingCPU(_ record: InstanceRuntime) {
         guard let recorder, let ready = record.readyCPU, let pid = record.process?.pid, let now = ProcessCPU.of(pid) else { return }
-        recorder.instanceServed(RuntimeRecorder.InstanceCPU(model: record.model, cpu: now.since(ready)))
+        let throttle = record.readyThrottle.flatMap { earlier in record.cgroup?.stat().map { $0.since(earlier) } }
+        recorder.instanceServed(RuntimeRecorder.InstanceCPU(model: record.model, cpu: now.since(ready), throttle: throttle))
     }
 
     // MARK: Reading the state
@@ -385,6 +419,7 @@ extension RuntimeHost {
             record.endpoint?.close()
         }
         _ = stopping.wait(timeout: .now() + 60)
+        cgroups?.close()
         let n = records.count
         say("stopped \(n) worker\(n == 1 ? "" : "s")")
     }

@@ -102,6 +102,8 @@ final class RuntimeHost<Policy: ScalingPolicy>: ServingHost, @unchecked Sendable
     var workers: [WorkerProcess] { instances.compactMap { $0?.process } }
     /// Measured starts and service times, when a calibration wants them.
     var recorder: RuntimeRecorder?
+    /// Where workers of models with a CPU limit get their cgroups (nil: limits not applied).
+    var cgroups: WorkerCgroups?
     /// Per model: instance-seconds of instances already stopped (from the core's start
     /// action to its stop action, as the simulator counts them), and starts after t = 0.
     var closedInstanceSeconds: [Double]
@@ -267,6 +269,10 @@ struct InstanceRuntime {
     var startTimedOut = false
     /// The worker's CPU when it became ready (nil until then, or where /proc cannot say).
     var readyCPU: ProcessCPU?
+    /// The cgroup holding it to its model's CPU limit (nil: none), and its throttling
+    /// counters when it became ready.
+    var cgroup: WorkerCgroup?
+    var readyThrottle: CgroupCPUStat?
 }
 
 /// What the host keeps of a node beside the core.

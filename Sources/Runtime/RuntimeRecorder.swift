@@ -20,12 +20,16 @@ public final class RuntimeRecorder: @unchecked Sendable {
         public var warm: Bool
         /// The worker's CPU from its spawn to readiness (nil where /proc cannot say).
         public var cpu: ProcessCPU? = nil
+        /// Its cgroup's throttling from its spawn to readiness (nil: no cgroup).
+        public var throttle: CgroupCPUStat? = nil
     }
 
     /// One instance's CPU while it served, from readiness to its stop.
     public struct InstanceCPU: Sendable {
         public var model: Int
         public var cpu: ProcessCPU
+        /// Its cgroup's throttling from readiness to its stop (nil: no cgroup).
+        public var throttle: CgroupCPUStat? = nil
     }
 
     /// One stage served by a worker.

@@ -69,6 +69,20 @@ public final class RuntimeServer: @unchecked Sendable {
             options.say("stopped \(orphans.count) worker process(es) left by a runtime that was killed (pid \(runtimes.joined(separator: ", "))): "
                         + orphans.map { String($0.pid) }.joined(separator: ", "))
         }
+        // Workers of a model with a CPU limit run in cgroups that hold them to it, as a
+        // container runtime would; without a writable cpu controller they run unlimited, said.
+        var cgroups: WorkerCgroups?
+        let limited = scenario.models.filter { $0.limitVCPUs != nil && $0.worker != nil }.map(\.name)
+        if !limited.isEmpty {
+            switch WorkerCgroups.open() {
+            case let .success(g):
+                cgroups = g
+                options.say("CPU limits of \(limited.joined(separator: ", ")) applied with cgroup \(g.kind == .v1 ? "v1" : "v2") at \(g.directory)")
+            case let .failure(why):
+                options.say("warning: limits.vcpus of \(limited.joined(separator: ", ")) is not applied: \(why.description); "
+                            + "the workers run without a CPU limit (run serve as root, or with a delegated cgroup, to apply it)")
+            }
+        }
         let plan = scenario.plans[planIndex]
         // A served model the plan never gives an instance answers 503 "no capacity" forever:
         // said at start, with why, rather than found from the 503s.
@@ -91,11 +105,12 @@ public final class RuntimeServer: @unchecked Sendable {
         }
         let provider = provider ?? LocalPartitions(delayScale: options.delayScale)
         struct MakeHost: CoreVisitor {
-            let s: Scenario, plan: String, provider: NodeProvider, log: DecisionLogWriter?, options: ServeOptions
+            let s: Scenario, plan: String, provider: NodeProvider, log: DecisionLogWriter?, options: ServeOptions, cgroups: WorkerCgroups?
             func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> ServingHost {
                 let host = RuntimeHost(core: core, scenario: s, planName: plan, provider: provider, decisionLog: log,
                                        delayScale: options.delayScale, say: options.say)
                 host.recorder = options.recorder
+                host.cgroups = cgroups
                 let startTimeout = s.models.compactMap { $0.worker?.startTimeout }.max() ?? 30
                 do {
                     try host.start(startTimeout: startTimeout + s.hardware.map { $0.boot.mean * options.delayScale }.max()! + 5)
@@ -109,8 +124,9 @@ public final class RuntimeServer: @unchecked Sendable {
         let host: ServingHost
         do {
             host = try PlanBuilder.withCore(scenario, planIndex: planIndex, callerQuotas: CallerDirectory(scenario).quotas,
-                                            MakeHost(s: scenario, plan: plan.name, provider: provider, log: log, options: options))
+                                            MakeHost(s: scenario, plan: plan.name, provider: provider, log: log, options: options, cgroups: cgroups))
         } catch {
+            cgroups?.close()
             audit?.close()
             throw error
         }

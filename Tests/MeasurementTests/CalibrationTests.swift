@@ -4,6 +4,7 @@ import Glibc
 @testable import Measurement
 @testable import HeadroomCLI
 import Scenario
+import Runtime
 import Simulator
 import Reports
 
@@ -151,6 +152,53 @@ final class CalibrationTests: XCTestCase {
         let cpu = try XCTUnwrap(calibrated.models[0].cpu, "the calibrated copy declares the CPU work")
         XCTAssertGreaterThan(cpu.fraction, 0.5, "20 ms of CPU in about 25 ms of service")
         XCTAssertTrue(r.out.contains("CPU work") && r.out.contains("per request"), r.out)
+    }
+
+    /// Waiting known per instance is taken off the top of the service times: the requests
+    /// that met no contention keep their times.
+    func testWaitingIsTakenOffTheLongestTimes() {
+        // 41 ms four times and 141 ms once, 100 ms of waiting: all cut to 41 ms.
+        XCTAssertEqual(Calibration.cutLevel([0.041, 0.041, 0.141, 0.041, 0.041], removing: 0.1, floor: 0.03), 0.041, accuracy: 1e-12)
+        // 50 ms of waiting over two long ones (100 and 80 ms): both cut to 65 ms.
+        XCTAssertEqual(Calibration.cutLevel([0.04, 0.1, 0.08, 0.04], removing: 0.05, floor: 0.01), 0.065, accuracy: 1e-12)
+        // Never below the floor (the CPU work itself), and no waiting cuts nothing.
+        XCTAssertEqual(Calibration.cutLevel([0.04, 0.1], removing: 1, floor: 0.04), 0.04)
+        XCTAssertEqual(Calibration.cutLevel([0.04, 0.1], removing: 0, floor: 0.01), 0.1)
+    }
+
+    /// A model with a CPU limit served for real: its workers run in cgroups holding them to
+    /// half a core, the kernel throttles them, calibration reports the throttled time beside
+    /// the simulated, and the calibrated copy keeps the limit.
+    func testCalibrationAppliesAndMeasuresACPULimit() throws {
+        guard system("command -v python3 >/dev/null 2>&1") == 0 else { throw XCTSkip("python3 is not installed: calibrate starts a Python worker") }
+        guard case let .success(probe) = WorkerCgroups.open() else { throw XCTSkip("no writable cpu cgroup controller here: serve cannot apply CPU limits") }
+        probe.close()
+        let file = folder + "/limit.json"
+        try """
+        { "name": "limit", "seed": 5, "duration": "8s",
+          "hardware": { "cpu.local": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0.085 } },
+          "models": { "burn": { "requires": { "vcpus": 0.25, "memoryGiB": 0.5 }, "limits": { "vcpus": 0.5 }, "service": "41ms", "concurrency": 1, "queueLimit": 64,
+                                "cpu": { "fraction": 1 },
+                                "worker": { "contract": "http", "command": ["python3", "\(Self.repository)/Scenarios/workers/echo.py"],
+                                            "env": { "BURN_MS": 40 }, "readiness": "/healthz" } } },
+          "workload": [ { "kind": "poisson", "target": "burn", "rate": 8 } ],
+          "slo": { "timeout": "10s" },
+          "plans": { "reserved": { "policy": "traditional", "nodes": { "cpu.local": 1 }, "instances": { "burn": 1 } } } }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let out = folder + "/cal"
+        let r = runHeadroom(["calibrate", file, "--out", out, "--replications", "2"])
+        XCTAssertTrue(r.status == 0 || r.status == 1, r.out + r.err)
+        let log = try String(contentsOfFile: out + "/serve.log", encoding: .utf8)
+        XCTAssertTrue(log.contains("CPU limits of burn applied with cgroup"), log)
+        let accuracy = try String(contentsOfFile: out + "/accuracy.csv", encoding: .utf8).split(separator: "\n").map { CompareCommand.fields($0) }
+        let throttled = try XCTUnwrap(accuracy.first { $0[2] == "throttled_per_request_s" }, "\(accuracy)")
+        // Each 40 ms request under a 50 ms quota per 100 ms: a good part of them run into the
+        // period's end (8/s: 0.32 of a core asked for on average).
+        XCTAssertGreaterThan(Double(throttled[4])!, 0.002, "measured: \(throttled)")
+        XCTAssertGreaterThan(Double(throttled[3])!, 0.002, "simulated: \(throttled)")
+        let calibrated = try ScenarioLoader.load(path: out + "/calibrated.json")
+        XCTAssertEqual(calibrated.models[0].limitVCPUs, 0.5)
+        XCTAssertTrue(r.out.contains("throttled by the CPU limit"), r.out)
     }
 
     /// Processes whose environment holds `marker` (the workers a test started).

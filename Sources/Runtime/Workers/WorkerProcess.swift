@@ -18,15 +18,16 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Spawns `command` (a first element without "/" is looked up on PATH) in `directory`,
     /// with `environment` added to this process's own, its output sent to this process's
-    /// standard error. `onExit` runs on the watcher thread with the wait status.
+    /// standard error, in `cgroup` when given (from before it execs). `onExit` runs on the watcher thread with the wait status.
     public init(command: [String], environment: [(key: String, value: String)], directory: String, cpus: [Int],
-                onExit: @escaping @Sendable (Int32) -> Void) throws {
+                cgroup: WorkerCgroup? = nil, onExit: @escaping @Sendable (Int32) -> Void) throws {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         // Marks the worker as this runtime's, so that a later `serve` finds what a killed one left.
         env[OrphanedWorkers.variable] = OrphanedWorkers.runtimeIdentity
         let envStrings = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
-        self.pid = try WorkerSpawner.shared.spawn(command: command, environment: envStrings, directory: directory, cpus: cpus)
+        self.pid = try WorkerSpawner.shared.spawn(command: command, environment: envStrings, directory: directory, cpus: cpus,
+                                                       cgroupProcs: cgroup?.procsFile)
         exitGroup.enter()
         let spawned = pid
         let watcher = Thread { [exited, exitGroup] in

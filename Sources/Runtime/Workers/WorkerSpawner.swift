@@ -17,6 +17,7 @@ final class WorkerSpawner: @unchecked Sendable {
         var environment: [String]
         var directory: String
         var cpus: [Int32]
+        var cgroupProcs: String?
         var result: Result<pid_t, SystemError>?
     }
 
@@ -33,13 +34,13 @@ final class WorkerSpawner: @unchecked Sendable {
     }
 
     /// Spawns `command` as `cws_spawn` does and returns its pid; throws with the spawn's or
-    /// the exec's error.
-    func spawn(command: [String], environment: [String], directory: String, cpus: [Int]) throws -> pid_t {
+    /// the exec's error. With `cgroupProcs`, the worker joins that cgroup before it execs.
+    func spawn(command: [String], environment: [String], directory: String, cpus: [Int], cgroupProcs: String? = nil) throws -> pid_t {
         guard !command.isEmpty else { throw SystemError("spawn", code: EINVAL) }
         condition.lock()
         let id = nextJob
         nextJob += 1
-        jobs[id] = Job(command: command, environment: environment, directory: directory, cpus: cpus.map(Int32.init), result: nil)
+        jobs[id] = Job(command: command, environment: environment, directory: directory, cpus: cpus.map(Int32.init), cgroupProcs: cgroupProcs, result: nil)
         order.append(id)
         condition.broadcast()
         while jobs[id]!.result == nil { condition.wait() }
@@ -68,9 +69,11 @@ final class WorkerSpawner: @unchecked Sendable {
         let envp = job.environment.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) }; for p in envp { free(p) } }
         var pid: pid_t = 0
+        let procs = job.cgroupProcs.map { strdup($0) } ?? nil
+        defer { free(procs) }
         let rc = job.directory.withCString { directory in
             job.cpus.withUnsafeBufferPointer { cpus in
-                cws_spawn(job.command[0], argv, envp, directory, cpus.baseAddress, Int32(cpus.count), &pid)
+                cws_spawn(job.command[0], argv, envp, directory, cpus.baseAddress, Int32(cpus.count), procs, &pid)
             }
         }
         return rc == 0 ? .success(pid) : .failure(SystemError("spawn \(job.command[0])", code: rc))
