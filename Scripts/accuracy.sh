@@ -37,7 +37,7 @@ for s in "${scenarios[@]}"; do
       next
     }
     NR == 1 || $2 != "" { next }
-    $3 == "requests" || $3 == "cold_starts" || $3 ~ /^latency_p/ || $3 == "instance_seconds" {
+    $3 == "requests" || $3 == "cold_starts" || $3 ~ /^latency_p/ || $3 == "instance_seconds" || $3 == "throttled_per_request_s" {
       bound = ""; verdict = ""
       if ($3 == "latency_p50_s") bound = 0.05
       else if ($3 == "latency_p95_s") bound = 0.10

@@ -27,7 +27,7 @@ public enum PlanBuilder {
     public static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false, callerQuotas: [Int] = []) -> ClusterConfiguration {
         let nodeTypes = s.hardware.map { hw -> NodeTypeSpec in
             var spec = NodeTypeSpec(capacity: Resources(milliCPU: Int64((hw.vcpus * 1000).rounded()),
-                                                        memoryMiB: Int64((hw.memoryGiB * 1024).rounded()), gpus: Int64(hw.gpus)))
+                                                        memoryMiB: Int64((hw.memoryGiB * 1024).rounded()), gpus: Int64(hw.gpuSlots)))
             spec.retriesInterrupted = hw.spot?.retryInterrupted ?? true
             return spec
         }

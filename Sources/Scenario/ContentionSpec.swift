@@ -61,3 +61,56 @@ public struct NodeContention: Sendable, Equatable {
 
     public init() {}
 }
+
+/// How instances share a node type's GPUs (`hardware.<t>.gpuSharing`): several instances
+/// that each require one GPU are placed on one physical GPU, as NVIDIA's device plugin
+/// advertises a shared GPU as `replicas` GPUs (docs.nvidia.com gpu-operator "GPU sharing";
+/// contention.md §3).
+///
+/// - `time-slicing`: the instances' kernels take turns (temporal processor sharing): while k
+///   instances have GPU work in progress, each progresses at 1/k. No memory or fault
+///   isolation.
+/// - `mps`: NVIDIA's Multi-Process Service runs their kernels at once; each is slowed by the
+///   others, by `mpsSlowdown` per other instance with GPU work in progress — 0.195 by
+///   default: two vLLM instances on one A100 under MPS took 19.5 % longer per output token
+///   (Pebble, "NVIDIA MPS vs dedicated GPU allocation for LLM inference"; contention.md [25]).
+/// - `mig`: Multi-Instance GPU slices, isolated in hardware: an instance on a slice is not
+///   slowed by its neighbours at all. Its service time is declared for the slice (the node
+///   type stands for GPUs partitioned into `replicas` slices, up to 7: NVIDIA, "Minimizing
+///   deep learning inference latency with MIG"; contention.md [27]).
+public struct GPUSharing: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        case timeSlicing = "time-slicing"
+        case mps
+        case mig
+    }
+
+    public var mode: Mode
+    /// Instances per physical GPU (MIG: slices per GPU).
+    public var replicas: Int
+    /// MPS only: the slowdown per other instance with GPU work in progress.
+    public var mpsSlowdown: Double
+
+    /// Two vLLM instances per A100 under MPS: TPOT +19.5 % (contention.md [25]).
+    public static let publishedMPSSlowdown = 0.195
+    /// MIG: at most 7 slices per GPU (A100, H100; contention.md [27]).
+    public static let migSlicesMax = 7
+    /// MPS: at most 48 client contexts per GPU on Volta and later (NVIDIA MPS documentation,
+    /// contention.md [24]).
+    public static let mpsClientsMax = 48
+
+    public init(mode: Mode, replicas: Int, mpsSlowdown: Double = GPUSharing.publishedMPSSlowdown) {
+        self.mode = mode
+        self.replicas = replicas
+        self.mpsSlowdown = mpsSlowdown
+    }
+
+    /// How fast each instance's GPU work progresses while `k` instances on the GPU have some.
+    @inline(__always) public func speed(active k: Int) -> Double {
+        switch mode {
+        case .timeSlicing: return 1 / Double(Swift.max(1, k))
+        case .mps: return 1 / (1 + mpsSlowdown * Double(Swift.max(0, k - 1)))
+        case .mig: return 1
+        }
+    }
+}

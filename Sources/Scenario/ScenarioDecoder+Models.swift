@@ -34,6 +34,7 @@ extension ScenarioDecoder {
             if let sNode { (service, serverlessService, keyed) = try decodeService(sNode, sPath, hardware: hardware) }
 
             var runsOn: [Int]
+            let explicitRunsOn = o.optional("runsOn") != nil
             if let rn = o.optional("runsOn") {
                 guard case let .array(items) = rn.value, !items.isEmpty else {
                     throw v.error(rn, o.childPath("runsOn"), "expected a non-empty array of node type names")
@@ -84,6 +85,39 @@ extension ScenarioDecoder {
             base.warmup = try o.optional("warmup").map { try v.distribution($0, o.childPath("warmup")) } ?? .constant(0)
             base.worker = try o.optional("worker").map { try decodeWorker($0, path: o.childPath("worker")) }
             base.cpu = try o.optional("cpu").map { try decodeCPUWork($0, path: o.childPath("cpu")) }
+            if let g = o.optional("gpu") {
+                var go = try ObjectReader(g, path: o.childPath("gpu"), file: file)
+                let fNode = try go.required("fraction", expected: "the share of the service time that is GPU work (0 to 1)")
+                let fraction = try v.number(fNode, go.childPath("fraction"), min: 0, max: 1)
+                try go.finish()
+                if let cpu = base.cpu, cpu.fraction + fraction > 1 + 1e-9 {
+                    throw v.error(fNode, go.childPath("fraction"), "expected CPU and GPU work to fit in the service time: cpu.fraction \(ValueReader.show(cpu.fraction)) + gpu.fraction \(ValueReader.show(fraction)) is more than 1",
+                                  suggestion: "the service time is CPU work, then GPU work, then the rest: lower one of the fractions")
+                }
+                guard requires.gpus > 0 else {
+                    throw v.error(fNode, go.childPath("fraction"), "expected a model with GPU work to require a GPU, found requires.gpus 0", suggestion: "set requires.gpus to 1")
+                }
+                base.gpuFraction = fraction
+            }
+            // Instances on shared GPUs take one GPU's share each: an instance needing several
+            // GPUs, or an LLM engine (whose iteration times are a whole GPU's), cannot share.
+            // Listed in runsOn, such a type is refused; by default, it is left out (as a type
+            // the model does not fit is), and said by explain-plan's runsOn.
+            if !explicitRunsOn {
+                let sharing = runsOn.filter { hardware[$0].gpuSharing != nil && requires.gpus > 0 && (requires.gpus > 1 || engine != nil) }
+                if !sharing.isEmpty && sharing.count < runsOn.count { runsOn.removeAll { sharing.contains($0) } }
+            }
+            for h in runsOn {
+                guard let sharing = hardware[h].gpuSharing, requires.gpus > 0 else { continue }
+                if requires.gpus > 1 {
+                    throw v.error(rNode, o.childPath("requires") + ".gpus", "expected at most 1 GPU for a model on node type \"\(hardwareNames[h])\", whose GPUs are shared (\(sharing.mode.rawValue)): each instance takes one share of one GPU, found \(requires.gpus)",
+                                  suggestion: "set requires.gpus to 1, or run the model on a node type without gpuSharing")
+                }
+                if engine != nil {
+                    throw v.error(rNode, o.childPath("requires") + ".gpus", "an LLM engine's iteration times are those of whole GPUs, so it cannot run on node type \"\(hardwareNames[h])\", whose GPUs are shared (\(sharing.mode.rawValue))",
+                                  suggestion: "run the engine model on a node type without gpuSharing")
+                }
+            }
             if let l = o.optional("limits") {
                 var lo = try ObjectReader(l, path: o.childPath("limits"), file: file)
                 if let c = lo.optional("vcpus") {

@@ -176,6 +176,10 @@ struct ScenarioDecoder {
                 if let a = co.optional("interference") { contention.interference = try v.number(a, co.childPath("interference"), min: 0, max: 100) }
                 try co.finish()
             }
+            var gpuSharing: GPUSharing?
+            if let g = o.optional("gpuSharing") {
+                gpuSharing = try decodeGPUSharing(g, path: o.childPath("gpuSharing"), gpus: gpus)
+            }
             try o.finish()
             var type = HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
             type.pullMBps = pullMBps
@@ -184,8 +188,39 @@ struct ScenarioDecoder {
             type.stockoutWindows = stockoutWindows
             type.spot = spot
             type.contention = contention
+            type.gpuSharing = gpuSharing
             return type
         }
+    }
+
+    func decodeGPUSharing(_ node: JSONNode, path: String, gpus: Int) throws -> GPUSharing {
+        var o = try ObjectReader(node, path: path, file: file)
+        let modes = GPUSharing.Mode.allCases.map(\.rawValue)
+        let mNode = try o.required("mode", expected: "how instances share a GPU: " + modes.map { "\"\($0)\"" }.joined(separator: ", "))
+        let text = try v.string(mNode, o.childPath("mode"))
+        guard let mode = GPUSharing.Mode(rawValue: text) else {
+            throw v.error(mNode, o.childPath("mode"), "unknown GPU sharing mode \"\(text)\": expected one of " + modes.map { "\"\($0)\"" }.joined(separator: ", "),
+                          suggestion: Suggest.hint(for: text, in: modes))
+        }
+        guard gpus > 0 else {
+            throw v.error(mNode, o.childPath("mode"), "expected GPUs to share: the node type has none", suggestion: "set \"gpus\" on the node type, or remove gpuSharing")
+        }
+        let most = mode == .mig ? GPUSharing.migSlicesMax : mode == .mps ? GPUSharing.mpsClientsMax : 1000
+        let why = mode == .mig ? "MIG makes at most 7 slices of a GPU" : mode == .mps ? "MPS serves at most 48 clients per GPU" : "a bound on instances per GPU"
+        let rNode = try o.required("replicas", expected: "instances per GPU (MIG: slices per GPU)")
+        let replicas = try v.integer(rNode, o.childPath("replicas"), min: 1, max: 1000)
+        guard replicas <= most else {
+            throw v.error(rNode, o.childPath("replicas"), "expected at most \(most) instances per GPU with \(mode.rawValue) (\(why)), found \(replicas)")
+        }
+        var sharing = GPUSharing(mode: mode, replicas: replicas)
+        if let s = o.optional("mpsSlowdown") {
+            guard mode == .mps else {
+                throw v.error(s, o.childPath("mpsSlowdown"), "expected mpsSlowdown only with \"mode\": \"mps\", found mode \"\(mode.rawValue)\"")
+            }
+            sharing.mpsSlowdown = try v.number(s, o.childPath("mpsSlowdown"), min: 0, max: 10)
+        }
+        try o.finish()
+        return sharing
     }
 
     func decodeSpot(_ node: JSONNode, path: String) throws -> SpotSpec {

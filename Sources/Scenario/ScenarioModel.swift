@@ -81,6 +81,11 @@ public struct HardwareType: Sendable, Equatable {
     public var spot: SpotSpec? = nil
     /// Background load and interference of its shared cores.
     public var contention = NodeContention()
+    /// How instances share its GPUs; nil: each instance has whole GPUs of its own.
+    public var gpuSharing: GPUSharing? = nil
+
+    /// GPUs one node offers instances: its GPUs times the instances each may hold.
+    public var gpuSlots: Int { gpus * (gpuSharing?.replicas ?? 1) }
 }
 
 /// How the cloud takes back spot nodes of a type. The node type's `pricePerHour` is the spot
@@ -138,6 +143,10 @@ public struct ModelDefinition: Sendable, Equatable {
     /// The CPU work in its service and start-up times, shared with the node's other work;
     /// nil: it shares nothing (every instance an island, as before `cpu` existed).
     public var cpu: CPUWork? = nil
+    /// `gpu.fraction`: the share of its service time that is GPU work, shared with the other
+    /// instances on its GPU where the node type shares GPUs (`gpuSharing`); nil: none declared
+    /// (its times are as given whatever shares its GPU).
+    public var gpuFraction: Double? = nil
     /// `limits.vcpus`: the CPU one instance may use, all its requests and its start-up
     /// together (a container's CPU limit, its cgroup's cpu.max): a quota of this many cores ×
     /// the period per period, which CFS bandwidth control enforces by throttling; nil: none.

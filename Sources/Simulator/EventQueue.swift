@@ -20,6 +20,9 @@ public enum EventKind: UInt8, Sendable {
     /// node's share version), and a start-up's next segment begins (subject: instance).
     case shareDone
     case startupSegment
+    /// The next GPU part on a shared GPU is done (subject: the GPU's slot; generation: its
+    /// version).
+    case gpuDone
 }
 
 /// An element of a binary min-heap: `precedes` is a strict total order.

@@ -160,6 +160,7 @@ extension PlanBuilder {
     /// Shared cores: each model's CPU work, cap and weight as the simulator uses them, and
     /// each node type's cores, background load and interference.
     static func explainContention(_ e: inout PlanExplanation, _ s: Scenario, _ plan: Plan, used: [Bool]) {
+        explainGPUSharing(&e, s, plan, used: used)
         guard s.models.contains(where: { $0.cpu != nil }) else { return }
         if case let .serverless(sv) = plan.policy, sv.hosting == .provider {
             e.add("shared cores", "all models", "not shared", "provider hosting: the provider's capacity, no node of the plan's")
@@ -193,6 +194,31 @@ extension PlanBuilder {
             let c = hw.contention
             e.add("shared cores", "\(hw.name): cores", "\(show(hw.vcpus)), background \(show(c.backgroundVCPUs)), interference α \(show(c.interference))",
                   c == NodeContention() ? "default: no background load or interference" : "set")
+        }
+    }
+
+    /// Shared GPUs: each node type's sharing mode and the slowdown it brings, and each model's
+    /// GPU work.
+    static func explainGPUSharing(_ e: inout PlanExplanation, _ s: Scenario, _ plan: Plan, used: [Bool]) {
+        guard s.hardware.contains(where: { $0.gpuSharing != nil }) else { return }
+        if case let .serverless(sv) = plan.policy, sv.hosting == .provider { return }
+        for hw in s.hardware {
+            guard let g = hw.gpuSharing else { continue }
+            let how: String
+            switch g.mode {
+            case .timeSlicing: how = "time-slicing: instances with GPU work take turns, each at 1/k of the GPU while k have some"
+            case .mps: how = "MPS: kernels run at once, each slowed by \(show(g.mpsSlowdown * 100)) % per other instance with GPU work"
+            case .mig: how = "MIG: isolated slices, no instance slowed by its neighbours (service times are the slice's)"
+            }
+            e.add("shared GPUs", "\(hw.name): GPUs", "\(hw.gpus) × \(g.replicas) \(g.mode == .mig ? "slices" : "instances") per GPU; \(how)",
+                  g.mode == .mps && g.mpsSlowdown == GPUSharing.publishedMPSSlowdown
+                    ? "set; slowdown default: two vLLM per A100 under MPS, TPOT +19.5 % (contention.md [25])" : "set")
+        }
+        for (m, model) in s.models.enumerated() where used[m] && model.requires.gpus > 0 {
+            guard model.runsOn.contains(where: { s.hardware[$0].gpuSharing != nil }) else { continue }
+            e.add("shared GPUs", "\(model.name): GPU work per request",
+                  model.gpuFraction.map { "\(show(($0 * 1000).rounded() / 10)) % of the service time (after its CPU part)" } ?? "none declared: its times are as given on a shared GPU",
+                  model.gpuFraction == nil ? "default" : "set")
         }
     }
 

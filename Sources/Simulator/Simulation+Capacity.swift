@@ -15,6 +15,7 @@ extension Simulation {
         inst[i].sampler = physics.providerHosted ? Int32(m) : n >= 0 ? Int32(m * hardwareCount + Int(nodeType[n])) : -1
         if anyEngine { engineInstanceStarted(i, model: m) }
         if sharesCPU { quotaStart(i, model: m, warm: warm) }
+        if sharesGPU { gpuPlace(i, model: m, node: n) }
         bookCapacity()
         liveInstances += 1
         if liveInstances > instancesMax { instancesMax = liveInstances }
@@ -98,6 +99,7 @@ extension Simulation {
     mutating func stopInstance(_ i: Int) {
         if anyEngine { engineInstanceStopped(i) }
         if sharesCPU && !inst[i].ready { shareDrop(startupOf: i) }
+        if sharesGPU { gpuRelease(i) }
         inst[i].generation &+= 1
         bookCapacity()
         liveInstances -= 1

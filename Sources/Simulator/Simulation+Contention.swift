@@ -27,7 +27,9 @@ struct ShareActivity {
     var speed: Double = 1
     /// Cores it uses (what a CPU limit's quota counts).
     var rate: Double = 0
-    /// The service time's part that does not use the cores, which follows the CPU part.
+    /// The service time's GPU part, which follows the CPU part (0: none shared), and the
+    /// part that uses neither, which follows that.
+    var gpu: Int64 = 0
     var rest: Int64
     /// When it began, and its CPU part's uncontended length (for the contention figures).
     var began: Int64
@@ -73,6 +75,7 @@ struct InstanceQuota {
 /// The activities a completion event found done, reused between events.
 final class ShareScratch {
     var done: [ShareActivity] = []
+    var gpuDone: [GPUActivity] = []
 }
 
 /// What contention did on one node type over a run.
@@ -92,6 +95,9 @@ public struct ContentionStats: Sendable, Equatable {
     /// seconds, cgroup `cpu.stat`'s throttled time), and in how many periods.
     public var throttledSeconds = 0.0
     public var throttledPeriods = 0
+    /// Requests' GPU parts on shared GPUs: uncontended and actual (seconds).
+    public var gpuNominal = 0.0
+    public var gpuActual = 0.0
 
     public init() {}
 
@@ -102,6 +108,8 @@ public struct ContentionStats: Sendable, Equatable {
     public var serviceLostShare: Double { requestService > 0 ? (requestCPUActual - requestCPUNominal) / requestService : 0 }
     /// How much longer start-ups' CPU parts took than uncontended (0: not at all).
     public var startupStretch: Double { startupCPUNominal > 0 ? startupCPUActual / startupCPUNominal - 1 : 0 }
+    /// How much longer requests' GPU parts took on shared GPUs than on a GPU of their own.
+    public var gpuStretch: Double { gpuNominal > 0 ? gpuActual / gpuNominal - 1 : 0 }
 }
 
 /// An instance's start-up as CPU and non-CPU segments, in order: (init, load, warmup) ×
@@ -160,12 +168,13 @@ extension Simulation {
         let part = Int64((Double(service) * cpu.fraction).rounded())
         contention[Int(nodeType[n])].requestService += Double(service) / 1e9
         guard part > 0 else { return false }
+        let gpu = sharesGPU ? gpuPart(service, on: i) : 0
         // Until its CPU part is done, no end of service is known (and none is pending).
         req[r].serviceEnd = Int64.max
         // Its cap is its threads: the time given is its time at that many cores. A CPU limit
         // holds the instance as a whole (its group), not each request.
         shareAdd(n, ShareActivity(instance: Int32(i), request: Int32(r), generation: req[r].generation, remaining: Double(part),
-                                  cap: cpu.threads, rest: service - part, began: now, nominal: part))
+                                  cap: cpu.threads, gpu: gpu, rest: service - part - gpu, began: now, nominal: part))
         return true
     }
 
@@ -395,9 +404,10 @@ extension Simulation {
                 guard req[r].generation == a.generation, req[r].serviceEnd == Int64.max, req[r].instance == a.instance else { continue }
                 contention[t].requestCPUNominal += Double(a.nominal) / 1e9
                 contention[t].requestCPUActual += Double(now - a.began) / 1e9
-                if a.rest > 0 {
-                    req[r].serviceEnd = now + a.rest
-                    events.push(time: now + a.rest, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
+                if a.gpu > 0, gpuRequest(r, on: Int(a.instance), part: a.gpu, rest: a.rest) { continue }
+                if a.gpu + a.rest > 0 {
+                    req[r].serviceEnd = now + a.gpu + a.rest
+                    events.push(time: now + a.gpu + a.rest, kind: .serviceDone, subject: Int32(r), generation: req[r].generation)
                 } else {
                     req[r].serviceEnd = now
                     try endService(r)
@@ -422,7 +432,7 @@ extension Simulation {
         guard let k = shares[n].activities.firstIndex(where: { $0.request == Int32(r) && $0.generation == req[r].generation }) else { return 0 }
         let a = shares[n].activities.remove(at: k)
         shareSolve(n)
-        return Int64(Swift.max(0, a.remaining).rounded()) + a.rest
+        return Int64(Swift.max(0, a.remaining).rounded()) + a.gpu + a.rest
     }
 
     /// Takes instance `i`'s start-up off its node (it was stopped before it was ready).
@@ -439,6 +449,13 @@ extension Simulation {
     mutating func shareClose(_ n: Int) {
         guard n < shares.count, shares[n].nodeGeneration == nodeGeneration[n] else { return }
         shareAdvance(n)
+    }
+
+    /// The GPU part of a `service` of ns on instance `i`: its model's GPU fraction when the
+    /// instance is on a shared GPU, else 0.
+    @inline(__always) func gpuPart(_ service: Int64, on i: Int) -> Int64 {
+        guard i < instanceGPU.count, instanceGPU[i] >= 0 else { return 0 }
+        return Int64((Double(service) * modelGPUFraction[Int(inst[i].model)]).rounded())
     }
 
     // MARK: CPU limits and boosts

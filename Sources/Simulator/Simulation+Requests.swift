@@ -226,6 +226,11 @@ extension Simulation {
         if sharesCPU, let cpu = modelCPU[m], e.pointee.node >= 0, shareRequest(r, on: i, node: Int(e.pointee.node), service: service, cpu: cpu) {
             return
         }
+        if sharesGPU, modelGPUFraction[m] > 0 {
+            let gpu = gpuPart(service, on: i)
+            // No CPU part shared: the GPU part first, then the rest.
+            if gpu > 0, gpuRequest(r, on: i, part: gpu, rest: service - gpu) { return }
+        }
         q.pointee.serviceEnd = now + service
         events.push(time: now + service, kind: .serviceDone, subject: Int32(r), generation: q.pointee.generation)
     }

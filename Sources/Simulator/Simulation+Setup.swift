@@ -31,7 +31,12 @@ extension Simulation {
         modelBoostFactor = scenario.models.map { $0.cpu?.startupBoost?.factor ?? 1 }
         modelBoostAfter = scenario.models.map { Int64((($0.cpu?.startupBoost?.afterReady ?? 0) * 1e9).rounded()) }
         quotaModels = scenario.models.contains { $0.cpu != nil && ($0.limitVCPUs != nil || $0.cpu?.startupBoost != nil) }
-        contention = [ContentionStats](repeating: ContentionStats(), count: sharesCPU ? physics.hardware.count : 0)
+        gpuSharing = scenario.hardware.map(\.gpuSharing)
+        modelGPUFraction = scenario.models.map { $0.gpuFraction ?? 0 }
+        gpusPerNodeMax = Swift.max(1, scenario.hardware.map(\.gpus).max() ?? 1)
+        sharesGPU = !physics.providerHosted && scenario.hardware.contains { $0.gpuSharing.map { $0.mode != .mig } ?? false }
+            && scenario.models.contains { ($0.gpuFraction ?? 0) > 0 }
+        contention = [ContentionStats](repeating: ContentionStats(), count: sharesCPU || sharesGPU ? physics.hardware.count : 0)
         nodeCores = scenario.hardware.map(\.vcpus)
         nodeBackground = scenario.hardware.map(\.contention.backgroundVCPUs)
         nodeInterference = scenario.hardware.map(\.contention.interference)

@@ -50,7 +50,7 @@ extension Simulation {
             nodeWentIdleMaybe(Int(inst[i].node))
         }
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
-        let unserved = sharesCPU && req[r].serviceEnd == Int64.max ? shareDrop(request: r) : Swift.max(0, req[r].serviceEnd - now)
+        let unserved = (sharesCPU || sharesGPU) && req[r].serviceEnd == Int64.max ? dropShared(request: r) : Swift.max(0, req[r].serviceEnd - now)
         tally(owner) { $0.serviceNanoseconds -= Int128(unserved) }
         // `instance` still names where it was cut off (requests.csv) until it is dispatched again.
         req[r].serviceEnd = -1

@@ -225,6 +225,19 @@ struct Simulation<Policy: ScalingPolicy> {
     var startupPlans: [StartupPlan] = []
     /// By instance slot: its CPU limit's quota in the current period, and its boost.
     var quotas: [InstanceQuota] = []
+
+    // Shared GPUs (see Simulation+GPUSharing.swift). Untouched unless a node type shares its
+    // GPUs by time-slicing or MPS and a model declares GPU work.
+    let sharesGPU: Bool
+    /// By node type: how its GPUs are shared (nil: not at all).
+    let gpuSharing: [GPUSharing?]
+    /// By model: the share of its service time that is GPU work (0: none declared).
+    let modelGPUFraction: [Double]
+    /// The most GPUs of any node type: a node's GPUs are `gpuShares[n * gpusPerNodeMax + g]`.
+    let gpusPerNodeMax: Int
+    var gpuShares: [GPUShare] = []
+    /// By instance slot: its GPU's slot in `gpuShares` (-1: none shared).
+    var instanceGPU: [Int32] = []
     let shareScratch = ShareScratch()
     /// By node type.
     var contention: [ContentionStats]
@@ -397,6 +410,8 @@ struct Simulation<Policy: ScalingPolicy> {
             try engineStep(event)
         case .shareDone:
             try shareDone(event)
+        case .gpuDone:
+            try gpuDone(event)
         case .startupSegment:
             let i = Int(event.subject)
             guard inst[i].generation == event.generation else { return }

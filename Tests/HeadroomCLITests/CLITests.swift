@@ -51,10 +51,10 @@ final class CLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: out + "-again") }
         let r = headroom("run", scenario("node-packing.json"), "--out", out)
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertTrue(r.out.contains("shared cores") && r.out.contains("service lost"), r.out)
+        XCTAssertTrue(r.out.contains("shared nodes") && r.out.contains("service lost"), r.out)
         let csv = try String(contentsOfFile: out + "/contention.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "scenario,plan,node_type,demand_over_capacity,service_lost_share,startup_stretch,request_cpu_s,request_cpu_uncontended_s,startup_cpu_s,startup_cpu_uncontended_s,throttled_s,throttled_periods")
+        XCTAssertEqual(lines.first, "scenario,plan,node_type,demand_over_capacity,service_lost_share,startup_stretch,request_cpu_s,request_cpu_uncontended_s,startup_cpu_s,startup_cpu_uncontended_s,throttled_s,throttled_periods,gpu_s,gpu_uncontended_s,gpu_stretch")
         XCTAssertEqual(lines.count, 4, csv)
         let lost = lines.dropFirst().map { Double($0.split(separator: ",")[4])! }
         XCTAssertTrue(lost[0] < lost[1] && lost[1] < lost[2], "the smaller the nodes, the more service time lost: \(lost)")
@@ -69,7 +69,25 @@ final class CLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: out + "-quick") }
         XCTAssertEqual(quick.status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "-quick/contention.csv"))
-        XCTAssertFalse(quick.out.contains("shared cores"))
+        XCTAssertFalse(quick.out.contains("shared nodes"))
+    }
+
+    /// The GPU-sharing scenario as a user runs it: a quarter of the cost, GPU work slower by
+    /// the mode's slowdown in contention.csv, and explain-plan saying how the GPU is shared.
+    func testSharedGPUsFromTheCommandLine() throws {
+        let out = NSTemporaryDirectory() + "headroom-gpu-sharing-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = headroom("run", scenario("gpu-sharing.json"), "--out", out)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("GPU work slower by"), r.out)
+        let rows = try String(contentsOfFile: out + "/contention.csv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        XCTAssertEqual(rows.map { String($0[1]) }, ["time-sliced", "mps"], "a row per plan that shares GPUs")
+        let stretch = rows.map { Double($0[14])! }
+        XCTAssertTrue(stretch[0] > stretch[1] && stretch[1] > 0, "time-slicing slows GPU work more than MPS: \(stretch)")
+        let plan = headroom("explain-plan", scenario("gpu-sharing.json"), "mps")
+        XCTAssertTrue(plan.out.contains("g5.xlarge-mps: GPUs") && plan.out.contains("1 × 4 instances per GPU; MPS"), plan.out)
+        XCTAssertTrue(plan.out.contains("TPOT +19.5 %"), "the published figure, cited: \(plan.out)")
+        XCTAssertTrue(plan.out.contains("embed: GPU work per request") && plan.out.contains("80 % of the service time"), plan.out)
     }
 
     /// explain-plan resolves every parameter and says where it comes from.

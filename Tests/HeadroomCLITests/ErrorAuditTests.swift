@@ -450,6 +450,16 @@ extension ErrorAuditTests {
         Case(name: "limit below request", edits: [("models/chat/limits", "{\"vcpus\": 1}")], expect: "at least the request of 4 vCPU, found 1"),
         Case(name: "CFS period too long", edits: [("models/chat/limits", "{\"vcpus\": 6, \"period\": \"2s\"}")], expect: "expected a CFS period from 1 ms to 1 s"),
         Case(name: "CFS period without a limit", edits: [("models/chat/limits", "{\"period\": \"50ms\"}")], expect: "a period without a CPU limit has nothing to enforce"),
+        Case(name: "GPU sharing mode unknown", edits: [("hardware/gpu.mps/gpuSharing/mode", "\"mpx\"")], expect: "unknown GPU sharing mode \"mpx\""),
+        Case(name: "GPU sharing without GPUs", edits: [("hardware/gpu.mps/gpus", "0")], expect: "expected GPUs to share: the node type has none"),
+        Case(name: "MIG slices above 7", edits: [("hardware/gpu.mps/gpuSharing", "{\"mode\": \"mig\", \"replicas\": 8}")], expect: "expected at most 7 instances per GPU with mig"),
+        Case(name: "MPS slowdown without MPS", edits: [("hardware/gpu.mps/gpuSharing", "{\"mode\": \"time-slicing\", \"replicas\": 2, \"mpsSlowdown\": 0.1}")],
+             expect: "expected mpsSlowdown only with \"mode\": \"mps\""),
+        Case(name: "two GPUs on a shared GPU", edits: [("hardware/gpu.mps/gpus", "2"), ("models/chat/requires", "{\"vcpus\": 4, \"memoryGiB\": 16, \"gpus\": 2}")],
+             expect: "expected at most 1 GPU for a model on node type \"gpu.mps\""),
+        Case(name: "engine on a shared GPU", edits: [("models/llm-a/runsOn", "[\"gpu.mps\"]")], expect: "an LLM engine's iteration times are those of whole GPUs"),
+        Case(name: "CPU and GPU work above the service", edits: [("models/chat/gpu", "{\"fraction\": 0.95}")], expect: "expected CPU and GPU work to fit in the service time"),
+        Case(name: "GPU work without a GPU", edits: [("models/embed/gpu", "{\"fraction\": 0.5}")], expect: "expected a model with GPU work to require a GPU"),
         Case(name: "boost without factor", edits: [("models/chat/cpu", "{\"startupBoost\": {}}")], expect: "factor"),
     ]
 }
