@@ -150,16 +150,42 @@ struct CalibrateCommand {
             + "served by plan \(planName) of \(file) (seed \(seed ?? scenario.seed)): service and init times are those measured of its workers."
             + (scenario.models.contains { $0.cpu != nil } ? " CPU work per request and per start from the workers' own accounting (/proc/PID/stat, schedstat); background load from /proc/stat." : "")
             + (samples.contains { $0.limited } ? " CPU limits applied with a cgroup per worker; the time they throttled (cpu.stat) is in the waiting taken off the service times." : "")
-        let (text, notes) = try Calibration.calibrated(Calibration.absolutePaths(root, folder: folder.isEmpty ? "." : folder),
-                                                       samples: samples, provenance: provenance,
-                                                       background: Calibration.background(recorder, samples: samples))
-        var calibrated = try ScenarioLoader.decode(text, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
-        calibrated.duration = length
+        let absoluteRoot = Calibration.absolutePaths(root, folder: folder.isEmpty ? "." : folder)
+        let background = Calibration.background(recorder, samples: samples)
         var runOptions = RunOptions()
         runOptions.drawAhead = true   // one plan at a time: a free core draws ahead
         runOptions.seed = seed
         runOptions.arrivalSpeed = speed
         runOptions.planNames = [planName]
+        // Concurrent starts on shared cores: the starts are taken back to uncontended and the
+        // start-up interference α fitted so that the simulated cold starts take as long on
+        // average as the measured ones (contention.md, "Calibrate", step 3): fair sharing
+        // alone falls short of what concurrent starts do to each other, and a term on every
+        // activity would slow the warm requests beside them, which were not (their measured
+        // waiting for a core is what it is).
+        var alpha: Double?
+        if Calibration.fitsStartInterference(samples), let target = Calibration.meanColdStart(samples) {
+            var fitOptions = runOptions
+            fitOptions.interval = 0
+            fitOptions.parallel = false
+            alpha = try Calibration.fitInterference(target: target) { a in
+                let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, startInterference: a)
+                var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
+                s.duration = length
+                var means: [Double] = []
+                for r in 0..<3 {
+                    fitOptions.physicsSeed = r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
+                    if let m = Calibration.meanColdStart(try Runner.run(s, options: fitOptions).plans[0]) { means.append(m) }
+                }
+                return means.isEmpty ? 0 : means.reduce(0, +) / Double(means.count)
+            }
+        }
+        var (text, notes) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, startInterference: alpha)
+        if let alpha, let target = Calibration.meanColdStart(samples) {
+            notes.append("start-up interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated cold starts average the measured \(ValueFormat.seconds(target))")
+        }
+        var calibrated = try ScenarioLoader.decode(text, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
+        calibrated.duration = length
         runOptions.interval = interval
         runOptions.requestLogDirectory = writer.simulatedStaging.stagingDirectory
         let simulated = try Runner.run(calibrated, options: runOptions)
@@ -174,7 +200,8 @@ struct CalibrateCommand {
         }
         let rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
             + Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
-            + [Calibration.throttleRow(samples, requests: loads.reduce(0) { $0 + $1.requests.count }, simulated: replicas, plan: planName)].compactMap { $0 }
+            + [Calibration.coldStartRow(samples, simulated: replicas, plan: planName),
+               Calibration.throttleRow(samples, requests: loads.reduce(0) { $0 + $1.requests.count }, simulated: replicas, plan: planName)].compactMap { $0 }
         let gates = Gates.evaluate(simulated, accuracy: { Calibration.gateValue($0, rows: rows, scenario: calibrated) })
             .filter { $0.metric.hasPrefix("accuracy_") }
 

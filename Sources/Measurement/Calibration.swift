@@ -57,15 +57,66 @@ public enum Calibration {
         public var servingThrottled = 0.0
         public var startThrottled = 0.0
         public var limited = false
+        /// Starts whose CPU was read, each with its time (process start → ready); and the
+        /// times of the cold ones (started after t = 0, as the simulator counts them).
+        public var startsWithCPU: [(seconds: Double, cpu: ProcessCPU)] = []
+        public var coldStarts: [Double] = []
+        /// The service times of the requests that had their worker process to themselves (no
+        /// other request in service on the same instance at any moment of theirs).
+        public var aloneService: [Double] = []
+        /// Whether the scenario models sharing within one process (`cpu.instanceThreads` below
+        /// what its concurrent requests could use): the simulator then puts that contention
+        /// back, so the calibrated times must be those of requests alone in their process.
+        public var sharedProcess = false
+
+        /// The service times calibration takes the model's times from: those of requests alone
+        /// in their process when the scenario models sharing within it (and enough were),
+        /// else all.
+        public var basis: [Double] {
+            sharedProcess && aloneService.count >= Calibration.minimumSamples ? aloneService : service
+        }
     }
 
     /// The runtime's records grouped by model (models in scenario order, those with any).
     public static func samples(_ recorder: RuntimeRecorder, scenario: Scenario) -> [ModelSamples] {
-        var out = scenario.models.map { ModelSamples(model: $0.name, service: [], start: []) }
-        for s in recorder.stagesServed where out.indices.contains(s.model) { out[s.model].service.append(s.seconds) }
+        var out = scenario.models.map { m in
+            var s = ModelSamples(model: m.name, service: [], start: [])
+            if let cpu = m.cpu { s.sharedProcess = cpu.instanceThreads < Double(m.concurrency) * cpu.threads }
+            return s
+        }
+        let stages = recorder.stagesServed
+        for s in stages where out.indices.contains(s.model) { out[s.model].service.append(s.seconds) }
+        // Stages alone on their instance: sorted by instance and start, each overlaps the
+        // stages before it that are still in service when it starts, and after it those that
+        // start before it ends.
+        let order = stages.indices.filter { stages[$0].instance >= 0 && out.indices.contains(stages[$0].model) }.sorted {
+            let a = stages[$0], b = stages[$1]
+            return (a.instance, a.generation, a.sent, $0) < (b.instance, b.generation, b.sent, $1)
+        }
+        var alone = [Bool](repeating: true, count: stages.count)
+        var k = 0
+        while k < order.count {
+            var j = k
+            var end = Int64.min, endIndex = -1
+            while j < order.count, stages[order[j]].instance == stages[order[k]].instance, stages[order[j]].generation == stages[order[k]].generation {
+                let s = stages[order[j]]
+                if s.sent < end {
+                    alone[order[j]] = false
+                    if endIndex >= 0 { alone[endIndex] = false }
+                }
+                if s.answered > end { end = s.answered; endIndex = order[j] }
+                j += 1
+            }
+            k = j
+        }
+        for k in order where alone[k] { out[stages[k].model].aloneService.append(stages[k].seconds) }
         for s in recorder.instanceStarts where out.indices.contains(s.model) {
             out[s.model].start.append(s.processStart)
-            if let cpu = s.cpu { out[s.model].startCPU.append(cpu) }
+            if let cpu = s.cpu {
+                out[s.model].startCPU.append(cpu)
+                out[s.model].startsWithCPU.append((s.processStart, cpu))
+            }
+            if !s.warm { out[s.model].coldStarts.append(s.processStart) }
             if let t = s.throttle {
                 out[s.model].startThrottled += t.throttledSeconds
                 out[s.model].limited = true
@@ -91,7 +142,8 @@ public enum Calibration {
     /// `load` and `warmup` removed, since the measurement covers them). Image pulls and node
     /// boots stay as declared: the runtime models them from the same keys. Returns the text
     /// and one line per model saying what changed.
-    public static func calibrated(_ root: JSONNode, samples: [ModelSamples], provenance: String, background: Double? = nil) throws -> (text: String, notes: [String]) {
+    public static func calibrated(_ root: JSONNode, samples: [ModelSamples], provenance: String, background: Double? = nil,
+                                  startInterference: Double? = nil) throws -> (text: String, notes: [String]) {
         guard case var .object(top) = root.value, let mk = top.firstIndex(where: { $0.key == "models" }),
               case var .object(models) = top[mk].value.value else {
             throw LoadError.data("the scenario has no \"models\" object to calibrate")
@@ -111,7 +163,7 @@ public enum Calibration {
             // taken back to uncontended by the time the workers waited for a core.
             let fit = cpuFit(s)
             let serviceScale = fit?.serviceScale ?? 1
-            let uncontendedService = fit.map { f in s.service.map { Swift.min($0, f.serviceLevel) } } ?? s.service
+            let uncontendedService = fit.map { f in s.basis.map { Swift.min($0 * f.proportional, f.serviceLevel) } } ?? s.service
             if let fit {
                 var cpu: [JSONMember] = []
                 if let j = fields.firstIndex(where: { $0.key == "cpu" }), case let .object(old) = fields[j].value.value {
@@ -121,18 +173,31 @@ public enum Calibration {
                 }
                 func number(_ x: Double) -> JSONNode { JSONNode(value: .number((x * 1e4).rounded() / 1e4), line: 0, column: 0) }
                 cpu.insert(JSONMember(key: "fraction", value: number(fit.fraction)), at: 0)
+                let shared = startInterference != nil ? startFit(s) : nil
+                if let shared {
+                    cpu.insert(JSONMember(key: "init", value: number(shared.fraction)), at: 1)
+                }
                 put("cpu", JSONNode(value: .object(cpu), line: 0, column: 0))
                 changed.append("CPU work \(ValueFormat.seconds(fit.perRequest)) per request (\(Int((fit.fraction * 100).rounded())) % of the uncontended service time)"
-                               + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start (starts kept as measured)" } ?? "")
+                               + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start" + (shared == nil ? " (starts kept as measured)" : "") } ?? "")
                                + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core\(s.limited ? " or throttled by the CPU limit" : "")" : ""))
             }
             if s.service.count >= minimumSamples {
                 put("service", empirical(uncontendedService))
-                changed.append("service from \(s.service.count) requests (median \(ValueFormat.seconds(quantile(uncontendedService.sorted(), 50))))")
+                changed.append("service from \(uncontendedService.count) requests\(uncontendedService.count < s.service.count ? " that had their worker process to themselves (of \(s.service.count))" : "") (median \(ValueFormat.seconds(quantile(uncontendedService.sorted(), 50))))")
             } else if !s.service.isEmpty {
                 changed.append("service kept: only \(s.service.count) requests measured")
             }
-            if s.start.count >= 1 {
+            if startInterference != nil, fit != nil, let shared = startFit(s) {
+                // The starts taken back to uncontended (less the time they waited for a core),
+                // their CPU share declared: the simulator puts the contention back by fair
+                // sharing, and the interference fitted from the concurrent starts the rest.
+                let starts = shared.uncontended
+                put("init", starts.count >= minimumSamples ? empirical(starts)
+                    : JSONNode(value: .number((starts.reduce(0, +) / Double(starts.count) * 1e6).rounded() / 1e6), line: 0, column: 0))
+                fields.removeAll { $0.key == "load" || $0.key == "warmup" }
+                changed.append("init from \(starts.count) worker start\(starts.count == 1 ? "" : "s") less the time they waited for a core (median \(ValueFormat.seconds(quantile(starts.sorted(), 50))), \(Int((shared.fraction * 100).rounded())) % CPU work)")
+            } else if s.start.count >= 1 {
                 put("init", s.start.count >= minimumSamples ? empirical(s.start)
                     : JSONNode(value: .number((s.start.reduce(0, +) / Double(s.start.count) * 1e6).rounded() / 1e6), line: 0, column: 0))
                 fields.removeAll { $0.key == "load" || $0.key == "warmup" }
@@ -161,6 +226,22 @@ public enum Calibration {
             }
             top[hk].value.value = .object(types)
             notes.append("background load: \(ValueFormat.number(background)) cores busy beside the workers on average (/proc/stat less the workers' CPU)")
+        }
+        // The start-up interference fitted from concurrent starts, on every node type (the
+        // measuring machine was each of them).
+        if let alpha = startInterference, let hk = top.firstIndex(where: { $0.key == "hardware" }), case var .object(types) = top[hk].value.value {
+            for k in types.indices {
+                guard case var .object(fields) = types[k].value.value else { continue }
+                var contention: [JSONMember] = []
+                if let j = fields.firstIndex(where: { $0.key == "contention" }), case let .object(old) = fields[j].value.value {
+                    contention = old.filter { $0.key != "startupInterference" }
+                    fields.remove(at: j)
+                }
+                contention.append(JSONMember(key: "startupInterference", value: JSONNode(value: .number((alpha * 1e3).rounded() / 1e3), line: 0, column: 0)))
+                fields.append(JSONMember(key: "contention", value: JSONNode(value: .object(contention), line: 0, column: 0)))
+                types[k].value.value = .object(fields)
+            }
+            top[hk].value.value = .object(types)
         }
         let description = JSONNode(value: .string(provenance), line: 0, column: 0)
         if let d = top.firstIndex(where: { $0.key == "description" }) {
@@ -315,13 +396,13 @@ public enum Calibration {
 }
 
 /// Seconds as people read them, for notes.
-enum ValueFormat {
-    static func seconds(_ s: Double) -> String {
+public enum ValueFormat {
+    public static func seconds(_ s: Double) -> String {
         if s < 1 { return CSVNumber.fixed(s * 1000, 1) + " ms" }
         return CSVNumber.fixed(s, 2) + " s"
     }
 
-    static func number(_ x: Double) -> String { CSVNumber.fixed(x, 2) }
+    public static func number(_ x: Double) -> String { CSVNumber.fixed(x, 2) }
 }
 
 extension Calibration {
@@ -377,30 +458,45 @@ extension Calibration {
         public var perRequest: Double
         public var fraction: Double
         public var serviceScale: Double
-        /// The measured service times are cut to this level (seconds) to take them back to
-        /// uncontended: see `cpuFit`.
+        /// The measured service times are scaled by `proportional`, then cut to this level
+        /// (seconds), to take them back to uncontended: see `cpuFit`.
         public var serviceLevel: Double
+        public var proportional = 1.0
         public var perStart: Double?
     }
 
     /// The fit, or nil when too little was measured.
     public static func cpuFit(_ s: ModelSamples) -> CPUFit? {
         guard s.service.count >= minimumSamples, s.servingInstances > 0 else { return nil }
-        let n = Double(s.service.count)
-        let meanService = s.service.reduce(0, +) / n
-        let perRequest = s.servingCPU.running / n
-        // Uncontended: the measured times less the time spent runnable without a core — which
-        // includes the time a cgroup was throttled by a CPU limit (a throttled task stays
-        // queued: schedstat's run delay counts it; the simulator throttles it again). That
-        // waiting is known per instance, not per request, and it fell on the requests that met
-        // contention, which are the longest: it is taken off the top of the distribution (the
-        // times are cut to the level at which the cut-off parts add up to the waiting), so the
-        // requests that met none keep their times. Never cut below the CPU work itself, nor
-        // below half the mean.
-        let level = cutLevel(s.service, removing: s.servingCPU.waiting, floor: Swift.max(perRequest, meanService * 0.5))
-        let uncontended = s.service.reduce(0) { $0 + Swift.min($1, level) } / n
+        let perRequest = s.servingCPU.running / Double(s.service.count)
+        let basis = s.basis
+        let n = Double(basis.count)
+        let meanService = basis.reduce(0, +) / n
+        // The waiting for a core, of all requests, in proportion to the basis's share: the
+        // part a CPU limit's throttling accounts for (cgroup cpu.stat), and the rest, the run
+        // queue's.
+        let share = n / Double(s.service.count)
+        let waiting = s.servingCPU.waiting * share
+        let throttled = Swift.min(waiting, s.servingThrottled * share)
+        let queued = waiting - throttled
+        // Uncontended: the measured times less the time spent runnable without a core, which
+        // is known per instance, not per request; never below the CPU work itself, nor below
+        // half the mean. Its two parts fell differently:
+        // - waiting in the run queue for a shared core stretched every request in service at
+        //   the time alike (processor sharing), so it is taken off every time in proportion;
+        // - the time a cgroup was throttled by a CPU limit (schedstat's run delay counts it
+        //   too: a throttled task stays queued) stalled only the requests that ran into a
+        //   period's end, so it is taken off the top of the distribution (the times are cut to
+        //   the level at which the cut-off parts add up to it) and the requests that met none
+        //   keep their times.
+        // The simulator puts both back where the load puts them.
+        let floor = Swift.max(perRequest, meanService * 0.5)
+        let scale = Swift.max(floor / meanService, (meanService * n - queued) / (meanService * n))
+        let level = cutLevel(basis.map { $0 * scale }, removing: throttled, floor: floor)
+        let uncontended = basis.reduce(0) { $0 + Swift.min($1 * scale, level) } / n
         var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / uncontended), serviceScale: uncontended / meanService,
                          serviceLevel: level, perStart: nil)
+        fit.proportional = scale
         // Start-ups: their CPU is measured and reported, but the measured start times are kept
         // as they are and no start-up CPU share is declared. Under the scenario's own load the
         // starts already carry their contention, and fair sharing alone falls short of what
@@ -412,6 +508,67 @@ extension Calibration {
             fit.perStart = s.startCPU.reduce(0) { $0 + $1.running } / Double(s.startCPU.count)
         }
         return fit
+    }
+
+    /// A model's starts taken back to uncontended: each start's time less the time it waited
+    /// for a core (never below its CPU time), and the share of that which is CPU work. Nil
+    /// without cold starts whose CPU was read: concurrent starts are what an interference
+    /// term is fitted from.
+    public static func startFit(_ s: ModelSamples) -> (uncontended: [Double], fraction: Double)? {
+        guard !s.coldStarts.isEmpty, !s.startsWithCPU.isEmpty else { return nil }
+        let uncontended = s.startsWithCPU.map { Swift.max($0.cpu.running, $0.seconds - $0.cpu.waiting) }
+        let total = uncontended.reduce(0, +)
+        guard total > 0 else { return nil }
+        let cpu = s.startsWithCPU.reduce(0) { $0 + $1.cpu.running }
+        return (uncontended, Swift.min(1, cpu / total))
+    }
+
+    /// Whether the starts can be calibrated with a fitted interference term (some model has
+    /// cold starts whose CPU was read, and a CPU fit).
+    public static func fitsStartInterference(_ samples: [ModelSamples]) -> Bool {
+        samples.contains { startFit($0) != nil && cpuFit($0) != nil }
+    }
+
+    /// The measured cold starts' mean (seconds), over every model.
+    public static func meanColdStart(_ samples: [ModelSamples]) -> Double? {
+        let all = samples.flatMap(\.coldStarts)
+        return all.isEmpty ? nil : all.reduce(0, +) / Double(all.count)
+    }
+
+    /// A simulated run's mean cold start (the process part: init, load and warm-up as they
+    /// took, stretched by shared cores), or nil without starts.
+    public static func meanColdStart(_ p: PlanResult) -> Double? {
+        guard p.instanceStarts > 0 else { return nil }
+        let given = p.coldPhases[ColdStartPhase.initialise.rawValue] + p.coldPhases[ColdStartPhase.load.rawValue] + p.coldPhases[ColdStartPhase.warmup.rawValue]
+        let stretch = p.contention.reduce(0) { $0 + $1.startupCPUActual - $1.startupCPUNominal }
+        return (given + stretch) / Double(p.instanceStarts)
+    }
+
+    /// The interference α at which `simulate(α)` (a simulated mean cold start) meets
+    /// `target`: the first of a rising grid (0, 0.01 … 5) at which it reaches the target, then
+    /// bisection down to the grid point before; 0 when even none is too slow. A node slowed
+    /// too far saturates (its starts then stop finishing, and their mean falls), so the curve
+    /// is not monotone beyond the point that matters: when no grid point reaches the target,
+    /// the one that came closest.
+    public static func fitInterference(target: Double, steps: Int = 10, _ simulate: (Double) throws -> Double) rethrows -> Double {
+        let grid = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+        var best = (alpha: 0.0, miss: Double.infinity)
+        var previous = 0.0
+        for alpha in grid {
+            let value = try simulate(alpha)
+            if value >= target {
+                if alpha == 0 { return 0 }
+                var low = previous, high = alpha
+                for _ in 0..<steps {
+                    let mid = (low + high) / 2
+                    if try simulate(mid) < target { low = mid } else { high = mid }
+                }
+                return (low + high) / 2
+            }
+            if target - value < best.miss { best = (alpha, target - value) }
+            previous = alpha
+        }
+        return best.alpha
     }
 
     /// The level L at which Σ max(0, xᵢ − L) = `removing` (the water level that takes that
@@ -454,6 +611,16 @@ extension Calibration {
         }
         if let background { rows.append(Row(plan: plan, target: "", metric: "background_vcpus", simulated: nil, measured: background)) }
         return rows
+    }
+
+    /// The mean cold start (process start → ready), simulated against measured. Nil without
+    /// measured cold starts.
+    public static func coldStartRow(_ samples: [ModelSamples], simulated: [PlanResult], plan: String) -> Row? {
+        guard let measured = meanColdStart(samples) else { return nil }
+        let perRun = simulated.compactMap { meanColdStart($0) }
+        guard !perRun.isEmpty else { return Row(plan: plan, target: "", metric: "cold_start_mean_s", simulated: nil, measured: measured) }
+        return Row(plan: plan, target: "", metric: "cold_start_mean_s", simulated: perRun.reduce(0, +) / Double(perRun.count), measured: measured,
+                   simulatedLow: perRun.min(), simulatedHigh: perRun.max())
     }
 
     /// Time throttled by CPU limits per request served (instance-seconds, starts included):

@@ -340,7 +340,9 @@ final class Front: @unchecked Sendable {
                 case let .answered(response, functionError):
                     if let recorder, call.lastModel >= 0 {
                         let model = call.lastModel
-                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
+                        let answered = MonotonicClock.nanoseconds()
+                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
+                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered))
                     }
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):
@@ -380,7 +382,9 @@ final class Front: @unchecked Sendable {
                 case let .answered(response, functionError):
                     if let recorder, call.lastModel >= 0 {
                         let model = call.lastModel
-                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(MonotonicClock.nanoseconds() - sent) / 1e9, cold: call.cold))
+                        let answered = MonotonicClock.nanoseconds()
+                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
+                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered))
                     }
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):

@@ -38,6 +38,22 @@ public final class RuntimeRecorder: @unchecked Sendable {
         public var seconds: Double
         /// The request waited for this instance's start.
         public var cold: Bool
+        /// The instance (slot and generation) that served it, and when (monotonic ns, sent to
+        /// the worker → answered): which stages shared a worker process at once.
+        public var instance: Int = -1
+        public var generation: UInt64 = 0
+        public var sent: Int64 = 0
+        public var answered: Int64 = 0
+
+        public init(model: Int, seconds: Double, cold: Bool, instance: Int = -1, generation: UInt64 = 0, sent: Int64 = 0, answered: Int64 = 0) {
+            self.model = model
+            self.seconds = seconds
+            self.cold = cold
+            self.instance = instance
+            self.generation = generation
+            self.sent = sent
+            self.answered = answered
+        }
     }
 
     private let lock = NSLock()

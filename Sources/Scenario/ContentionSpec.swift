@@ -58,6 +58,11 @@ public struct NodeContention: Sendable, Equatable {
     /// 1 / (1 + α · max(0, demand ÷ cores − 1)) while the node is oversubscribed (OpenDC's
     /// load-triggered interference, contention.md §1). Fitted by calibration; 0 by default.
     public var interference: Double = 0
+    /// What concurrent start-ups do to each other beyond fair sharing (contention.md §4:
+    /// parallel JVM starts doubled; namespace creation and imports hit kernel bottlenecks): a
+    /// start-up's progress is further scaled by 1 / (1 + α · max(0, demand ÷ cores − 1)) while
+    /// the node is oversubscribed. Fitted by calibration from concurrent starts; 0 by default.
+    public var startupInterference: Double = 0
 
     public init() {}
 }

@@ -174,6 +174,7 @@ struct ScenarioDecoder {
                 var co = try ObjectReader(c, path: o.childPath("contention"), file: file)
                 if let b = co.optional("backgroundVCPUs") { contention.backgroundVCPUs = try v.number(b, co.childPath("backgroundVCPUs"), min: 0, max: vcpus) }
                 if let a = co.optional("interference") { contention.interference = try v.number(a, co.childPath("interference"), min: 0, max: 100) }
+                if let a = co.optional("startupInterference") { contention.startupInterference = try v.number(a, co.childPath("startupInterference"), min: 0, max: 100) }
                 try co.finish()
             }
             var gpuSharing: GPUSharing?

@@ -207,6 +207,7 @@ extension Simulation {
             return
         }
         let interference = nodeInterference[type]
+        let startupInterference = nodeStartupInterference[type]
         let limits = modelCPULimit, weights = modelCPUWeight, bounds = modelInstanceThreads
         let periods = modelCPUPeriod, boostFactor = modelBoostFactor, quotaModels = self.quotaModels
         let instances = inst
@@ -277,7 +278,7 @@ extension Simulation {
                         }
                         demand += groupCap[g]
                     }
-                    let factor: Double
+                    let factor: Double, startupFactor: Double
                     if demand <= capacity {
                         // Within the node's cores: every activity at its cap, unless its
                         // instance is held (its bound, or throttled).
@@ -287,6 +288,7 @@ extension Simulation {
                         }
                         for g in 0..<groups { groupRate[g] = groupCap[g] }
                         factor = 1
+                        startupFactor = 1
                     } else {
                         // Oversubscribed: the instances (and the background) share the cores by
                         // weight; then interference, what fair sharing misses (caches, memory
@@ -300,6 +302,7 @@ extension Simulation {
                         FairShare.fill(capacity: capacity, count: total, caps: groupCap, weights: groupWeight, rates: groupRate, order: order)
                         let excess: Double = Swift.max(0, demand / capacity - 1)
                         factor = 1 / (1 + interference * excess)
+                        startupFactor = factor / (1 + startupInterference * excess)
                         held = true
                     }
                     // Within each instance, its rate shared equally by its activities, each up
@@ -317,7 +320,7 @@ extension Simulation {
                             for j in 0..<m {
                                 let x = Int(members[j])
                                 a[x].rate = rates[j]
-                                a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * factor
+                                a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * (a[x].request < 0 ? startupFactor : factor)
                             }
                         }
                     }

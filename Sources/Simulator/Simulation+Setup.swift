@@ -40,6 +40,7 @@ extension Simulation {
         nodeCores = scenario.hardware.map(\.vcpus)
         nodeBackground = scenario.hardware.map(\.contention.backgroundVCPUs)
         nodeInterference = scenario.hardware.map(\.contention.interference)
+        nodeStartupInterference = scenario.hardware.map(\.contention.startupInterference)
         engineModels = scenario.models.map { $0.engine.map(EngineModel.init) }
         anyEngine = engineModels.contains { $0 != nil }
         enginePerTarget = anyEngine ? [EngineStats](repeating: EngineStats(), count: scenario.targetNames.count) : []

@@ -220,6 +220,8 @@ struct Simulation<Policy: ScalingPolicy> {
     let nodeCores: [Double]
     let nodeBackground: [Double]
     let nodeInterference: [Double]
+    /// By node type: the interference that slows start-ups only (α for start-ups).
+    let nodeStartupInterference: [Double]
     /// By node slot, and by instance slot for start-ups that share the cores.
     var shares: [NodeShare] = []
     var startupPlans: [StartupPlan] = []

@@ -4,7 +4,7 @@ import Glibc
 @testable import Measurement
 @testable import HeadroomCLI
 import Scenario
-import Runtime
+@testable import Runtime
 import Simulator
 import Reports
 
@@ -164,6 +164,43 @@ final class CalibrationTests: XCTestCase {
         // Never below the floor (the CPU work itself), and no waiting cuts nothing.
         XCTAssertEqual(Calibration.cutLevel([0.04, 0.1], removing: 1, floor: 0.04), 0.04)
         XCTAssertEqual(Calibration.cutLevel([0.04, 0.1], removing: 0, floor: 0.01), 0.1)
+    }
+
+    /// The start-up interference is the first α of the grid whose simulated mean start
+    /// reaches the measured, refined by bisection; 0 when none is needed; the closest when a
+    /// saturating node never reaches it.
+    func testStartupInterferenceFit() {
+        XCTAssertEqual(Calibration.fitInterference(target: 1.5) { 1 + $0 }, 0.5, accuracy: 0.001)
+        XCTAssertEqual(Calibration.fitInterference(target: 1.03) { 1 + $0 }, 0.03, accuracy: 0.0001)
+        XCTAssertEqual(Calibration.fitInterference(target: 0.9) { 1 + $0 }, 0)
+        XCTAssertEqual(Calibration.fitInterference(target: 3) { $0 < 1 ? 1 + $0 : 0.5 }, 0.5, "the closest before the node saturates")
+    }
+
+    /// A request had its worker process to itself when no other was in service on the same
+    /// instance (slot and generation) at any moment of its own.
+    func testRequestsAloneInTheirProcessAreFound() throws {
+        let scenario = try ScenarioLoader.decode("""
+        { "name": "alone", "duration": "1s", "hardware": { "h": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms", "concurrency": 2, "cpu": { "instanceThreads": 1 } } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 1 } ],
+          "plans": { "p": { "policy": "traditional", "nodes": { "h": 1 } } } }
+        """, file: "a.json")
+        let recorder = RuntimeRecorder()
+        func stage(_ instance: Int, _ generation: UInt64, _ from: Int64, _ to: Int64) {
+            recorder.stageServed(RuntimeRecorder.Stage(model: 0, seconds: Double(to - from) / 1e3, cold: false, instance: instance, generation: generation, sent: from, answered: to))
+        }
+        stage(0, 1, 0, 10)     // overlaps the next
+        stage(0, 1, 5, 15)
+        stage(0, 1, 20, 30)    // alone
+        stage(1, 1, 2, 8)      // alone: another instance
+        stage(0, 2, 12, 14)    // alone: the slot's next worker
+        stage(0, 1, 40, 100)   // overlaps the two inside it
+        stage(0, 1, 50, 60)
+        stage(0, 1, 70, 80)
+        let samples = Calibration.samples(recorder, scenario: scenario)
+        XCTAssertEqual(samples[0].aloneService.sorted(), [0.002, 0.006, 0.010])
+        XCTAssertTrue(samples[0].sharedProcess, "two requests at once in a process held to one core")
+        XCTAssertEqual(samples[0].service.count, 8)
     }
 
     /// A model with a CPU limit served for real: its workers run in cgroups holding them to

@@ -190,9 +190,11 @@ final class ScenarioDecodingTests: XCTestCase {
         func hardware(_ body: String) -> String {
             fixture(replacing: cpuType, with: "\"cpu\": { \"vcpus\": 4, \"memoryGiB\": 8, \"pricePerHour\": 0.17, \"contention\": \(body) }")
         }
-        let h = try ScenarioLoader.decode(hardware("{ \"backgroundVCPUs\": 0.5, \"interference\": 0.3 }"), file: "t.json")
+        let h = try ScenarioLoader.decode(hardware("{ \"backgroundVCPUs\": 0.5, \"interference\": 0.3, \"startupInterference\": 0.08 }"), file: "t.json")
         XCTAssertEqual(h.hardware[0].contention.backgroundVCPUs, 0.5)
         XCTAssertEqual(h.hardware[0].contention.interference, 0.3)
+        XCTAssertEqual(h.hardware[0].contention.startupInterference, 0.08)
+        XCTAssertEqual(try XCTUnwrap(decodeError(hardware("{ \"startupInterference\": -0.1 }"))).path, "$.hardware.cpu.contention.startupInterference")
         var e = try XCTUnwrap(decodeError(hardware("{ \"backgroundVCPUs\": 5 }")))
         XCTAssertEqual(e.path, "$.hardware.cpu.contention.backgroundVCPUs")
         XCTAssertTrue(e.message.contains("≤ 4"), e.message)

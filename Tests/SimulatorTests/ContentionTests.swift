@@ -140,6 +140,27 @@ final class ContentionTests: XCTestCase {
         XCTAssertEqual(r.totals.waitNanoseconds, 0)
     }
 
+    /// Start-up interference slows start-ups only, beyond fair sharing: two CPU-bound 100 ms
+    /// starts and a warm CPU-bound 100 ms request on one core (demand 3, excess 2), α 0.5: the
+    /// starts progress at a third of the core × 1 / (1 + 0.5 × 2) = a sixth, the request at a
+    /// third. The request ends first (300 ms); then two starts on one core (excess 1, factor
+    /// 1/1.5): each had 50 ms done, 50 ms left at a third → 150 ms more: ready at 1.45 s,
+    /// answered at 1.55 s.
+    func testStartupInterferenceSlowsStartsOnly() throws {
+        let r = try runWithTrace("1.0,warm\n1.0,cold\n1.0,cold\n", """
+        { "name": "starts", "seed": 1, "duration": "10s",
+          "hardware": { "n": { "vcpus": 1, "memoryGiB": 64, "pricePerHour": 1, "contention": { "startupInterference": 0.5 } } },
+          "models": { "warm": { "requires": { "vcpus": 0.1, "memoryGiB": 1 }, "service": "100ms", "concurrency": 1, "cpu": { "fraction": 1 } },
+                      "cold": { "requires": { "vcpus": 0.1, "memoryGiB": 1 }, "init": "100ms", "service": "100ms", "concurrency": 1,
+                                "cpu": { "fraction": 1, "init": 1 } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "knative": { "policy": "serverless", "hosting": "self", "keepAlive": "60s", "nodes": { "n": { "min": 1, "max": 1 } } } } }
+        """)
+        XCTAssertEqual(r.perTarget[0].latency.mean! / 1e9, 0.3, accuracy: 1e-6, "the warm request: a third of the core, no interference")
+        // Two cold requests, each answered once its instance is ready, sharing the core.
+        XCTAssertEqual(r.perTarget[1].latency.mean! / 1e9, 0.45 + 0.2, accuracy: 1e-6)
+    }
+
     /// `instanceThreads` is a steady bound: two CPU-bound 100 ms requests in one process held
     /// to one core (Python's GIL) take 200 ms together, 150 ms on average.
     func testInstanceThreadsHoldAProcessToItsCores() throws {
