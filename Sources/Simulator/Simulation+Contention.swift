@@ -59,19 +59,6 @@ struct NodeShare {
     var metered = false
 }
 
-/// An instance's CPU-limit quota and start-up boost.
-struct InstanceQuota {
-    /// Its periods start at `anchor` (when it started), one every `limits.period`.
-    var anchor: Int64 = 0
-    /// The period `used` belongs to, and the core-nanoseconds its activities used in it.
-    var period: Int64 = 0
-    var used: Double = 0
-    /// The last period in which it was throttled (counted once).
-    var counted: Int64 = -1
-    /// Its boost lasts until then (Int64.max: until ready and beyond; Int64.min: none).
-    var boostUntil = Int64.min
-}
-
 /// The activities a completion event found done, reused between events.
 final class ShareScratch {
     var done: [ShareActivity] = []
@@ -110,14 +97,6 @@ public struct ContentionStats: Sendable, Equatable {
     public var startupStretch: Double { startupCPUNominal > 0 ? startupCPUActual / startupCPUNominal - 1 : 0 }
     /// How much longer requests' GPU parts took on shared GPUs than on a GPU of their own.
     public var gpuStretch: Double { gpuNominal > 0 ? gpuActual / gpuNominal - 1 : 0 }
-}
-
-/// An instance's start-up as CPU and non-CPU segments, in order: (init, load, warmup) ×
-/// (CPU part, rest). Its array is refilled in place at each start of the slot.
-struct StartupPlan {
-    var segments: [Int64] = []
-    var next = 0
-    var generation: UInt32 = 0
 }
 
 extension Simulation {
@@ -459,90 +438,5 @@ extension Simulation {
     @inline(__always) func gpuPart(_ service: Int64, on i: Int) -> Int64 {
         guard i < instanceGPU.count, instanceGPU[i] >= 0 else { return 0 }
         return Int64((Double(service) * modelGPUFraction[Int(inst[i].model)]).rounded())
-    }
-
-    // MARK: CPU limits and boosts
-
-    /// Instance `i` of model `m` starts on a node: its quota's periods start now; a cold
-    /// start is boosted until it is ready (and then for the model's `afterReady`).
-    mutating func quotaStart(_ i: Int, model m: Int, warm: Bool) {
-        guard quotaModels else { return }
-        while i >= quotas.count { quotas.append(InstanceQuota()) }
-        quotas[i] = InstanceQuota(anchor: now, boostUntil: !warm && modelBoostFactor[m] > 1 ? Int64.max : Int64.min)
-    }
-
-    /// Instance `i` is ready: its boost lasts `afterReady` more. Nothing of it is on the
-    /// node's cores now (its start-up is done), so no rate changes yet.
-    mutating func boostReady(_ i: Int) {
-        guard i < quotas.count, quotas[i].boostUntil == Int64.max else { return }
-        quotas[i].boostUntil = now + modelBoostAfter[Int(inst[i].model)]
-    }
-
-    /// Books what node `n`'s limited instances used of their quota since the last booking.
-    /// Rates were constant over it, so usage in a period that began within it counts from
-    /// the period's start.
-    mutating func quotaSpend(_ n: Int) {
-        let since = shares[n].since, now = self.now
-        let limits = modelCPULimit, periods = modelCPUPeriod, instances = inst
-        quotas.withUnsafeMutableBufferPointer { q in
-            shares[n].activities.withUnsafeBufferPointer { a in
-                for k in a.indices {
-                    let i = Int(a[k].instance)
-                    let m = Int(instances[i].model)
-                    guard limits[m] < .infinity else { continue }
-                    let period = periods[m]
-                    let p = (now - q[i].anchor) / period
-                    if p != q[i].period {
-                        q[i].period = p
-                        q[i].used = 0
-                    }
-                    let from = Swift.max(since, q[i].anchor + p * period)
-                    q[i].used += a[k].rate * Double(now - from)
-                }
-            }
-        }
-    }
-
-    // MARK: Start-ups
-
-    /// Instance `i` (on node `n`) starts after its image is on the node at `pulled`: its init,
-    /// load and warm-up run as CPU parts on the node's cores and rests that are not.
-    mutating func shareStartup(_ i: Int, node n: Int, cpu: CPUWork, pulled: Int64, initTime: Int64, load: Int64, warmup: Int64) {
-        while i >= startupPlans.count { startupPlans.append(StartupPlan()) }
-        startupPlans[i].segments.removeAll(keepingCapacity: true)
-        for (t, f) in [(initTime, cpu.initFraction), (load, cpu.loadFraction), (warmup, cpu.warmupFraction)] {
-            let part = Int64((Double(t) * f).rounded())
-            startupPlans[i].segments.append(part)
-            startupPlans[i].segments.append(t - part)
-        }
-        startupPlans[i].next = 0
-        startupPlans[i].generation = inst[i].generation
-        if pulled > now {
-            events.push(time: pulled, kind: .startupSegment, subject: Int32(i), generation: inst[i].generation)
-        } else {
-            startupAdvance(i)
-        }
-    }
-
-    /// The start-up's next segment begins (or, after the last, the instance is ready).
-    mutating func startupAdvance(_ i: Int) {
-        guard i < startupPlans.count, startupPlans[i].generation == inst[i].generation else { return }
-        while startupPlans[i].next < startupPlans[i].segments.count {
-            let k = startupPlans[i].next
-            let length = startupPlans[i].segments[k]
-            startupPlans[i].next += 1
-            guard length > 0 else { continue }
-            if k % 2 == 0 {
-                let n = Int(inst[i].node)
-                let m = Int(inst[i].model)
-                let cap = modelCPU[m]?.startupThreads ?? 1
-                shareAdd(n, ShareActivity(instance: Int32(i), request: -1, generation: inst[i].generation, remaining: Double(length),
-                                          cap: cap, rest: 0, began: now, nominal: length))
-            } else {
-                events.push(time: now + length, kind: .startupSegment, subject: Int32(i), generation: inst[i].generation)
-            }
-            return
-        }
-        events.push(time: now, kind: .instanceReady, subject: Int32(i), generation: inst[i].generation)
     }
 }

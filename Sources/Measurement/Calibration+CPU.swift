@@ -1,0 +1,196 @@
+import Foundation
+import Scenario
+import Simulator
+import Runtime
+import Reports
+
+// What calibration makes of the workers' CPU: the work per request and per start, the
+// service and start times taken back to uncontended, the start-up interference fitted from
+// concurrent starts, the load beside the workers, and their rows in accuracy.csv.
+
+extension Calibration {
+    /// What was measured of a model's CPU: its work per request, the share of its uncontended
+    /// service time that work is, the factor that takes the measured service times back to
+    /// uncontended (less the time the workers waited for a core), and its work per start.
+    public struct CPUFit: Sendable, Equatable {
+        public var perRequest: Double
+        public var fraction: Double
+        public var serviceScale: Double
+        /// The measured service times are scaled by `proportional`, then cut to this level
+        /// (seconds), to take them back to uncontended: see `cpuFit`.
+        public var serviceLevel: Double
+        public var proportional = 1.0
+        public var perStart: Double?
+    }
+
+    /// The fit, or nil when too little was measured.
+    public static func cpuFit(_ s: ModelSamples) -> CPUFit? {
+        guard s.service.count >= minimumSamples, s.servingInstances > 0 else { return nil }
+        let perRequest = s.servingCPU.running / Double(s.service.count)
+        let basis = s.basis
+        let n = Double(basis.count)
+        let meanService = basis.reduce(0, +) / n
+        // The waiting for a core, of all requests, in proportion to the basis's share: the
+        // part a CPU limit's throttling accounts for (cgroup cpu.stat), and the rest, the run
+        // queue's.
+        let share = n / Double(s.service.count)
+        let waiting = s.servingCPU.waiting * share
+        let throttled = Swift.min(waiting, s.servingThrottled * share)
+        let queued = waiting - throttled
+        // Uncontended: the measured times less the time spent runnable without a core, which
+        // is known per instance, not per request; never below the CPU work itself, nor below
+        // half the mean. Its two parts fell differently:
+        // - waiting in the run queue for a shared core stretched every request in service at
+        //   the time alike (processor sharing), so it is taken off every time in proportion;
+        // - the time a cgroup was throttled by a CPU limit (schedstat's run delay counts it
+        //   too: a throttled task stays queued) stalled only the requests that ran into a
+        //   period's end, so it is taken off the top of the distribution (the times are cut to
+        //   the level at which the cut-off parts add up to it) and the requests that met none
+        //   keep their times.
+        // The simulator puts both back where the load puts them.
+        let floor = Swift.max(perRequest, meanService * 0.5)
+        let scale = Swift.max(floor / meanService, (meanService * n - queued) / (meanService * n))
+        let level = cutLevel(basis.map { $0 * scale }, removing: throttled, floor: floor)
+        let uncontended = basis.reduce(0) { $0 + Swift.min($1 * scale, level) } / n
+        var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / uncontended), serviceScale: uncontended / meanService,
+                         serviceLevel: level, perStart: nil)
+        fit.proportional = scale
+        // Start-ups: their CPU is measured and reported, but the measured start times are kept
+        // as they are and no start-up CPU share is declared. Under the scenario's own load the
+        // starts already carry their contention, and fair sharing alone falls short of what
+        // concurrent starts do to each other (contention.md §4: parallel JVM starts doubled;
+        // 5-8x under overcommit): taking the starts back to uncontended and letting sharing
+        // put the contention back leaves bursty scenarios' tails short. An interference term fitted from concurrent starts is what would let the simulator
+        // add it back.
+        if !s.startCPU.isEmpty {
+            fit.perStart = s.startCPU.reduce(0) { $0 + $1.running } / Double(s.startCPU.count)
+        }
+        return fit
+    }
+
+    /// A model's starts taken back to uncontended: each start's time less the time it waited
+    /// for a core (never below its CPU time), and the share of that which is CPU work. Nil
+    /// without cold starts whose CPU was read: concurrent starts are what an interference
+    /// term is fitted from.
+    public static func startFit(_ s: ModelSamples) -> (uncontended: [Double], fraction: Double)? {
+        guard !s.coldStarts.isEmpty, !s.startsWithCPU.isEmpty else { return nil }
+        let uncontended = s.startsWithCPU.map { Swift.max($0.cpu.running, $0.seconds - $0.cpu.waiting) }
+        let total = uncontended.reduce(0, +)
+        guard total > 0 else { return nil }
+        let cpu = s.startsWithCPU.reduce(0) { $0 + $1.cpu.running }
+        return (uncontended, Swift.min(1, cpu / total))
+    }
+
+    /// Whether the starts can be calibrated with a fitted interference term (some model has
+    /// cold starts whose CPU was read, and a CPU fit).
+    public static func fitsStartInterference(_ samples: [ModelSamples]) -> Bool {
+        samples.contains { startFit($0) != nil && cpuFit($0) != nil }
+    }
+
+    /// The measured cold starts' mean (seconds), over every model.
+    public static func meanColdStart(_ samples: [ModelSamples]) -> Double? {
+        let all = samples.flatMap(\.coldStarts)
+        return all.isEmpty ? nil : all.reduce(0, +) / Double(all.count)
+    }
+
+    /// A simulated run's mean cold start (the process part: init, load and warm-up as they
+    /// took, stretched by shared cores), or nil without starts.
+    public static func meanColdStart(_ p: PlanResult) -> Double? {
+        guard p.instanceStarts > 0 else { return nil }
+        let given = p.coldPhases[ColdStartPhase.initialise.rawValue] + p.coldPhases[ColdStartPhase.load.rawValue] + p.coldPhases[ColdStartPhase.warmup.rawValue]
+        let stretch = p.contention.reduce(0) { $0 + $1.startupCPUActual - $1.startupCPUNominal }
+        return (given + stretch) / Double(p.instanceStarts)
+    }
+
+    /// The interference α at which `simulate(α)` (a simulated mean cold start) meets
+    /// `target`: the first of a rising grid (0, 0.01 … 5) at which it reaches the target, then
+    /// bisection down to the grid point before; 0 when even none is too slow. A node slowed
+    /// too far saturates (its starts then stop finishing, and their mean falls), so the curve
+    /// is not monotone beyond the point that matters: when no grid point reaches the target,
+    /// the one that came closest.
+    public static func fitInterference(target: Double, steps: Int = 10, _ simulate: (Double) throws -> Double) rethrows -> Double {
+        let grid = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+        var best = (alpha: 0.0, miss: Double.infinity)
+        var previous = 0.0
+        for alpha in grid {
+            let value = try simulate(alpha)
+            if value >= target {
+                if alpha == 0 { return 0 }
+                var low = previous, high = alpha
+                for _ in 0..<steps {
+                    let mid = (low + high) / 2
+                    if try simulate(mid) < target { low = mid } else { high = mid }
+                }
+                return (low + high) / 2
+            }
+            if target - value < best.miss { best = (alpha, target - value) }
+            previous = alpha
+        }
+        return best.alpha
+    }
+
+    /// The level L at which Σ max(0, xᵢ − L) = `removing` (the water level that takes that
+    /// much off the top of the samples), at least `floor`.
+    ///
+    /// - Complexity: O(n log n).
+    static func cutLevel(_ samples: [Double], removing: Double, floor: Double) -> Double {
+        let sorted = samples.sorted(by: >)
+        guard removing > 0, let top = sorted.first else { return sorted.first ?? floor }
+        var above = 0.0   // Σ of the k largest
+        for k in 0..<sorted.count {
+            above += sorted[k]
+            // Cutting the k+1 largest to L removes above − (k+1)·L; L must not pass the next.
+            let level = (above - removing) / Double(k + 1)
+            let next = k + 1 < sorted.count ? sorted[k + 1] : -Double.infinity
+            if level >= next { return Swift.max(floor, Swift.min(top, level)) }
+        }
+        return floor
+    }
+
+    /// Cores busy beside the workers on average while the load ran (the runtime, the load
+    /// generator, everything else), or nil when /proc could not say.
+    public static func background(_ recorder: RuntimeRecorder, samples: [ModelSamples]) -> Double? {
+        guard let busy = recorder.machineBusyCores, recorder.machineSeconds > 0 else { return nil }
+        let workers = samples.reduce(0) { $0 + $1.servingCPU.running + $1.startCPU.reduce(0) { $0 + $1.running } }
+        return Swift.max(0, busy - workers / recorder.machineSeconds)
+    }
+}
+
+extension Calibration {
+    /// The CPU figures measured, for accuracy.csv (measured only: the calibrated copy uses
+    /// them as they are): each model's CPU work per request (`cpu_per_request_s`) and per
+    /// start (`cpu_per_start_s`), and the cores busy beside the workers (`background_vcpus`).
+    public static func cpuRows(_ samples: [ModelSamples], plan: String, background: Double?) -> [Row] {
+        var rows: [Row] = []
+        for s in samples {
+            guard let fit = cpuFit(s) else { continue }
+            rows.append(Row(plan: plan, target: s.model, metric: "cpu_per_request_s", simulated: nil, measured: fit.perRequest))
+            if let start = fit.perStart { rows.append(Row(plan: plan, target: s.model, metric: "cpu_per_start_s", simulated: nil, measured: start)) }
+        }
+        if let background { rows.append(Row(plan: plan, target: "", metric: "background_vcpus", simulated: nil, measured: background)) }
+        return rows
+    }
+
+    /// The mean cold start (process start → ready), simulated against measured. Nil without
+    /// measured cold starts.
+    public static func coldStartRow(_ samples: [ModelSamples], simulated: [PlanResult], plan: String) -> Row? {
+        guard let measured = meanColdStart(samples) else { return nil }
+        let perRun = simulated.compactMap { meanColdStart($0) }
+        guard !perRun.isEmpty else { return Row(plan: plan, target: "", metric: "cold_start_mean_s", simulated: nil, measured: measured) }
+        return Row(plan: plan, target: "", metric: "cold_start_mean_s", simulated: perRun.reduce(0, +) / Double(perRun.count), measured: measured,
+                   simulatedLow: perRun.min(), simulatedHigh: perRun.max())
+    }
+
+    /// Time throttled by CPU limits per request served (instance-seconds, starts included):
+    /// the simulated replications' mean (`contention.csv`'s throttled time) against what the
+    /// workers' cgroups counted (`cpu.stat`). Nil when no worker ran in a cgroup.
+    public static func throttleRow(_ samples: [ModelSamples], requests: Int, simulated: [PlanResult], plan: String) -> Row? {
+        guard samples.contains(where: \.limited), requests > 0, !simulated.isEmpty else { return nil }
+        let measured = samples.reduce(0) { $0 + $1.servingThrottled + $1.startThrottled } / Double(requests)
+        let perRun = simulated.map { p in
+            p.contention.reduce(0) { $0 + $1.throttledSeconds } / Double(Swift.max(1, p.totals.completed))
+        }
+        return Row(plan: plan, target: "", metric: "throttled_per_request_s", simulated: perRun.reduce(0, +) / Double(perRun.count), measured: measured,
+                   simulatedLow: perRun.min(), simulatedHigh: perRun.max())
+    }
+}
