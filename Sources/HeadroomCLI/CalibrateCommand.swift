@@ -168,10 +168,12 @@ struct CalibrateCommand {
             var fitOptions = runOptions
             fitOptions.interval = 0
             fitOptions.parallel = false
+            // The calibrated copy with the starts uncontended, decoded once; each trial sets α.
+            let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, startInterference: 0)
+            var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
+            s.duration = length
             alpha = try Calibration.fitInterference(target: target) { a in
-                let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, startInterference: a)
-                var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
-                s.duration = length
+                for k in s.hardware.indices { s.hardware[k].contention.startupInterference = a }
                 var means: [Double] = []
                 for r in 0..<3 {
                     fitOptions.physicsSeed = r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15

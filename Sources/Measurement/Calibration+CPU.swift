@@ -62,8 +62,8 @@ extension Calibration {
         // 5-8x under overcommit): taking the starts back to uncontended and letting sharing
         // put the contention back leaves bursty scenarios' tails short. An interference term fitted from concurrent starts is what would let the simulator
         // add it back.
-        if !s.startCPU.isEmpty {
-            fit.perStart = s.startCPU.reduce(0) { $0 + $1.running } / Double(s.startCPU.count)
+        if !s.startsWithCPU.isEmpty {
+            fit.perStart = s.startsWithCPU.reduce(0) { $0 + $1.cpu.running } / Double(s.startsWithCPU.count)
         }
         return fit
     }
@@ -151,7 +151,7 @@ extension Calibration {
     /// generator, everything else), or nil when /proc could not say.
     public static func background(_ recorder: RuntimeRecorder, samples: [ModelSamples]) -> Double? {
         guard let busy = recorder.machineBusyCores, recorder.machineSeconds > 0 else { return nil }
-        let workers = samples.reduce(0) { $0 + $1.servingCPU.running + $1.startCPU.reduce(0) { $0 + $1.running } }
+        let workers = samples.reduce(0) { $0 + $1.servingCPU.running + $1.startsWithCPU.reduce(0) { $0 + $1.cpu.running } }
         return Swift.max(0, busy - workers / recorder.machineSeconds)
     }
 }

@@ -47,8 +47,7 @@ public enum Calibration {
         public var model: String
         public var service: [Double]
         public var start: [Double]
-        /// The workers' CPU over their starts (where /proc said), and while they served.
-        public var startCPU: [ProcessCPU] = []
+        /// The workers' CPU while they served.
         public var servingCPU = ProcessCPU(running: 0, waiting: 0)
         /// Instances whose serving CPU was read.
         public var servingInstances = 0
@@ -57,7 +56,8 @@ public enum Calibration {
         public var servingThrottled = 0.0
         public var startThrottled = 0.0
         public var limited = false
-        /// Starts whose CPU was read, each with its time (process start → ready); and the
+        /// Starts whose CPU was read (where /proc said), each with its time (process start →
+        /// ready) and its CPU over it; and the
         /// times of the cold ones (started after t = 0, as the simulator counts them).
         public var startsWithCPU: [(seconds: Double, cpu: ProcessCPU)] = []
         public var coldStarts: [Double] = []
@@ -113,7 +113,6 @@ public enum Calibration {
         for s in recorder.instanceStarts where out.indices.contains(s.model) {
             out[s.model].start.append(s.processStart)
             if let cpu = s.cpu {
-                out[s.model].startCPU.append(cpu)
                 out[s.model].startsWithCPU.append((s.processStart, cpu))
             }
             if !s.warm { out[s.model].coldStarts.append(s.processStart) }

@@ -62,7 +62,6 @@ struct NodeShare {
 /// The activities a completion event found done, reused between events.
 final class ShareScratch {
     var done: [ShareActivity] = []
-    var gpuDone: [GPUActivity] = []
 }
 
 /// What contention did on one node type over a run.

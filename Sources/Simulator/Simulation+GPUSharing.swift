@@ -10,22 +10,12 @@ import Scenario
 // isolated: nothing of theirs is shared, so they never come here. Runs in which no model
 // declares GPU work on a shared GPU never come here.
 
-/// A request's GPU part in progress on a physical GPU.
-struct GPUActivity {
-    var instance: Int32
-    var request: Int32
-    var generation: UInt32
-    /// Work left, in nanoseconds at the GPU's full speed.
-    var remaining: Double
-    /// The service time's part after it (not shared).
-    var rest: Int64
-    var began: Int64
-    var nominal: Int64
-}
-
 /// A physical GPU's shared time.
 struct GPUShare {
-    var activities: [GPUActivity] = []
+    /// Requests' GPU parts in progress (`ShareActivity` as on the cores; `remaining` is in
+    /// nanoseconds at the GPU's full speed, `rest` follows; cap and rate are unused: every
+    /// activity on a GPU progresses at the GPU's one `speed`).
+    var activities: [ShareActivity] = []
     var since: Int64 = 0
     var version: UInt32 = 0
     var pendingAt = Int64.max
@@ -87,8 +77,8 @@ extension Simulation {
         let k = Int(instanceGPU[i])
         gpuAdvance(k)
         req[r].serviceEnd = Int64.max
-        gpuShares[k].activities.append(GPUActivity(instance: Int32(i), request: Int32(r), generation: req[r].generation,
-                                                   remaining: Double(part), rest: rest, began: now, nominal: part))
+        gpuShares[k].activities.append(ShareActivity(instance: Int32(i), request: Int32(r), generation: req[r].generation,
+                                                     remaining: Double(part), cap: 1, rest: rest, began: now, nominal: part))
         gpuSolve(k)
         return true
     }
@@ -139,9 +129,9 @@ extension Simulation {
         guard gpuShares[k].nodeGeneration == nodeGeneration[n] else { return }
         gpuShares[k].pendingAt = Int64.max
         gpuAdvance(k)
-        var done = shareScratch.gpuDone
-        shareScratch.gpuDone = []
-        defer { shareScratch.gpuDone = done }
+        var done = shareScratch.done
+        shareScratch.done = []
+        defer { shareScratch.done = done }
         done.removeAll(keepingCapacity: true)
         let speed = gpuShares[k].speed
         var x = 0
