@@ -157,6 +157,40 @@ struct CalibrateCommand {
         runOptions.seed = seed
         runOptions.arrivalSpeed = speed
         runOptions.planNames = [planName]
+        var fitOptions = runOptions
+        fitOptions.interval = 0
+        fitOptions.parallel = false
+        /// The mean of `metric` over three replications of `s` (the seed's and two others).
+        func replicated(_ s: Scenario, _ metric: (PlanResult) -> Double?) throws -> Double {
+            var values: [Double] = []
+            for r in 0..<3 {
+                fitOptions.physicsSeed = r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
+                if let m = metric(try Runner.run(s, options: fitOptions).plans[0]) { values.append(m) }
+            }
+            return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+        }
+        // What fair sharing of the cores misses (contention.md §4: caches, memory bandwidth,
+        // the scheduler's time slices): the interference α fitted so that the simulated
+        // requests wait for a core as long in all as the measured ones did, each request's
+        // wait read from its worker as it was sent and answered.
+        var requestAlpha: Double?
+        var interferenceNote: String?
+        if let target = Calibration.servingWaiting(samples, runs: runs), target > 0 {
+            let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, interference: 0)
+            var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
+            s.duration = length
+            let shared = try replicated(s) { Calibration.servingWaiting($0) }
+            if shared >= Calibration.interferenceBasis * target {
+                let alpha = try Calibration.fitInterference(target: target) { a in
+                    for k in s.hardware.indices { s.hardware[k].contention.interference = a }
+                    return try replicated(s) { Calibration.servingWaiting($0) }
+                }
+                requestAlpha = alpha
+                interferenceNote = "interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated requests wait for a core as long as the measured ones (\(ValueFormat.seconds(target)) a run, each request's wait read from its worker's schedstat; fair sharing alone gives \(ValueFormat.seconds(shared)))"
+            } else {
+                interferenceNote = "no interference fitted: the requests waited \(ValueFormat.seconds(target)) a run for a core beyond any throttling, while fair sharing of the cores gives \(ValueFormat.seconds(shared)) (under \(Int(Calibration.interferenceBasis * 100)) % of it: the waiting came from beside the model, not from oversubscribed nodes)"
+            }
+        }
         // Concurrent starts on shared cores: the starts are taken back to uncontended and the
         // start-up interference α fitted so that the simulated cold starts take as long on
         // average as the measured ones (contention.md, "Calibrate", step 3): fair sharing
@@ -165,24 +199,19 @@ struct CalibrateCommand {
         // waiting for a core is what it is).
         var alpha: Double?
         if Calibration.fitsStartInterference(samples), let target = Calibration.meanColdStart(samples) {
-            var fitOptions = runOptions
-            fitOptions.interval = 0
-            fitOptions.parallel = false
             // The calibrated copy with the starts uncontended, decoded once; each trial sets α.
-            let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, startInterference: 0)
+            let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background,
+                                                    interference: requestAlpha, startInterference: 0)
             var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
             s.duration = length
             alpha = try Calibration.fitInterference(target: target) { a in
                 for k in s.hardware.indices { s.hardware[k].contention.startupInterference = a }
-                var means: [Double] = []
-                for r in 0..<3 {
-                    fitOptions.physicsSeed = r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
-                    if let m = Calibration.meanColdStart(try Runner.run(s, options: fitOptions).plans[0]) { means.append(m) }
-                }
-                return means.isEmpty ? 0 : means.reduce(0, +) / Double(means.count)
+                return try replicated(s) { Calibration.meanColdStart($0) }
             }
         }
-        var (text, notes) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, startInterference: alpha)
+        var (text, notes) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background,
+                                                       interference: requestAlpha, startInterference: alpha)
+        if let interferenceNote { notes.append(interferenceNote) }
         if let alpha, let target = Calibration.meanColdStart(samples) {
             notes.append("start-up interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated cold starts average the measured \(ValueFormat.seconds(target))")
         }

@@ -15,11 +15,13 @@ extension Calibration {
     public struct CPUFit: Sendable, Equatable {
         public var perRequest: Double
         public var fraction: Double
+        /// The basis's service times taken back to uncontended (seconds), and their mean over
+        /// the measured mean.
+        public var service: [Double]
         public var serviceScale: Double
-        /// The measured service times are scaled by `proportional`, then cut to this level
-        /// (seconds), to take them back to uncontended: see `cpuFit`.
-        public var serviceLevel: Double
-        public var proportional = 1.0
+        /// Whether each request's own wait for a core was read (else the instance totals were
+        /// spread over the requests: see `cpuFit`).
+        public var perRequestWaiting: Bool
         public var perStart: Double?
     }
 
@@ -30,42 +32,49 @@ extension Calibration {
         let basis = s.basis
         let n = Double(basis.count)
         let meanService = basis.reduce(0, +) / n
-        // The waiting for a core, of all requests, in proportion to the basis's share: the
-        // part a CPU limit's throttling accounts for (cgroup cpu.stat), and the rest, the run
-        // queue's.
-        let share = n / Double(s.service.count)
-        let waiting = s.servingCPU.waiting * share
-        let throttled = Swift.min(waiting, s.servingThrottled * share)
-        let queued = waiting - throttled
-        // Uncontended: the measured times less the time spent runnable without a core, which
-        // is known per instance, not per request; never below the CPU work itself, nor below
-        // half the mean. Its two parts fell differently:
-        // - waiting in the run queue for a shared core stretched every request in service at
-        //   the time alike (processor sharing), so it is taken off every time in proportion;
-        // - the time a cgroup was throttled by a CPU limit (schedstat's run delay counts it
-        //   too: a throttled task stays queued) stalled only the requests that ran into a
-        //   period's end, so it is taken off the top of the distribution (the times are cut to
-        //   the level at which the cut-off parts add up to it) and the requests that met none
-        //   keep their times.
-        // The simulator puts both back where the load puts them.
-        let floor = Swift.max(perRequest, meanService * 0.5)
-        let scale = Swift.max(floor / meanService, (meanService * n - queued) / (meanService * n))
-        let level = cutLevel(basis.map { $0 * scale }, removing: throttled, floor: floor)
-        let uncontended = basis.reduce(0) { $0 + Swift.min($1 * scale, level) } / n
-        var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / uncontended), serviceScale: uncontended / meanService,
-                         serviceLevel: level, perStart: nil)
-        fit.proportional = scale
-        // Start-ups: their CPU is measured and reported, but the measured start times are kept
-        // as they are and no start-up CPU share is declared. Under the scenario's own load the
-        // starts already carry their contention, and fair sharing alone falls short of what
-        // concurrent starts do to each other (contention.md §4: parallel JVM starts doubled;
-        // 5-8x under overcommit): taking the starts back to uncontended and letting sharing
-        // put the contention back leaves bursty scenarios' tails short. An interference term fitted from concurrent starts is what would let the simulator
-        // add it back.
+        let uncontended: [Double]
+        if let own = s.basisWaiting {
+            // Each request less its own wait for a core (and any throttling by a CPU limit,
+            // which schedstat's run delay counts too: a throttled task stays queued), read from
+            // its worker as it was sent and answered: the requests that met no contention keep
+            // their times, and those that met it lose exactly what they waited.
+            uncontended = zip(basis, own).map { Swift.max($0 - $1, $0 * 0.01) }
+        } else {
+            uncontended = spreadWaiting(s, basis: basis, perRequest: perRequest)
+        }
+        let mean = uncontended.reduce(0, +) / n
+        var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / mean), service: uncontended, serviceScale: mean / meanService,
+                         perRequestWaiting: s.basisWaiting != nil, perStart: nil)
+        // The CPU per start is reported here; `startFit` takes the starts themselves back to
+        // uncontended when an interference term is fitted from them.
         if !s.startsWithCPU.isEmpty {
             fit.perStart = s.startsWithCPU.reduce(0) { $0 + $1.cpu.running } / Double(s.startsWithCPU.count)
         }
         return fit
+    }
+
+    /// The basis taken back to uncontended when only each instance's total wait for a core
+    /// is known (its worker's run delay from readiness to stop), not each request's. Its two
+    /// parts fell differently:
+    /// - waiting in the run queue for a shared core stretched every request in service at the
+    ///   time alike (processor sharing), so it is taken off every time in proportion;
+    /// - the time a cgroup was throttled by a CPU limit stalled only the requests that ran
+    ///   into a period's end, so it is taken off the top of the distribution (the times are
+    ///   cut to the level at which the cut-off parts add up to it).
+    /// Never below the CPU work itself, nor below half the mean. The proportional part also
+    /// shrinks the requests that met no contention, so the per-request readings are preferred.
+    static func spreadWaiting(_ s: ModelSamples, basis: [Double], perRequest: Double) -> [Double] {
+        let n = Double(basis.count)
+        let meanService = basis.reduce(0, +) / n
+        // The waiting of all requests, in proportion to the basis's share.
+        let share = n / Double(s.service.count)
+        let waiting = s.servingCPU.waiting * share
+        let throttled = Swift.min(waiting, s.servingThrottled * share)
+        let queued = waiting - throttled
+        let floor = Swift.max(perRequest, meanService * 0.5)
+        let scale = Swift.max(floor / meanService, (meanService * n - queued) / (meanService * n))
+        let level = cutLevel(basis.map { $0 * scale }, removing: throttled, floor: floor)
+        return basis.map { Swift.min($0 * scale, level) }
     }
 
     /// A model's starts taken back to uncontended: each start's time less the time it waited
@@ -86,6 +95,40 @@ extension Calibration {
     public static func fitsStartInterference(_ samples: [ModelSamples]) -> Bool {
         samples.contains { startFit($0) != nil && cpuFit($0) != nil }
     }
+
+    /// The time the workers waited in the run queue for a core while they served, per
+    /// measured run (seconds): each request's wait as read from its worker, less the time
+    /// their cgroups were throttled by a CPU limit (which the simulator models as such). The
+    /// target the interference α is fitted to. Nil when some model's waits were not read
+    /// per request, or when a model shares its process between requests
+    /// (`cpu.instanceThreads`): the simulator counts that sharing as contention, while a
+    /// thread waiting for a Python GIL sleeps and no counter sees it, so the two would not be
+    /// the same quantity.
+    public static func servingWaiting(_ samples: [ModelSamples], runs: Int) -> Double? {
+        var total = 0.0
+        for s in samples where !s.service.isEmpty {
+            guard !s.sharedProcess, s.servingInstances > 0 else { return nil }
+            let read = s.serviceWaiting.compactMap { $0 }
+            guard read.count == s.service.count else { return nil }
+            total += Swift.max(0, read.reduce(0, +) - s.servingThrottled)
+        }
+        return total / Double(Swift.max(1, runs))
+    }
+
+    /// A simulated run's time waiting for a core while serving (seconds): its requests' CPU
+    /// phases as they took (shared, interfered with) less as they would have alone, less the
+    /// time instances were throttled by a CPU limit.
+    public static func servingWaiting(_ p: PlanResult) -> Double {
+        Swift.max(0, p.contention.reduce(0) { $0 + $1.requestCPUActual - $1.requestCPUNominal - $1.throttledSeconds })
+    }
+
+    /// Fair sharing must account for this share of the measured waiting at α = 0 for an
+    /// interference term to be fitted: α scales the slowdown of an oversubscribed node, so it
+    /// can correct what sharing already produces, but where the model's nodes are hardly ever
+    /// oversubscribed the measured waiting came from elsewhere (the runtime's and the load
+    /// generator's own threads, wake-up latency) and α would be fitted to the noise of a
+    /// sliver of excess demand.
+    public static let interferenceBasis = 0.25
 
     /// The measured cold starts' mean (seconds), over every model.
     public static func meanColdStart(_ samples: [ModelSamples]) -> Double? {
@@ -127,6 +170,45 @@ extension Calibration {
             previous = alpha
         }
         return best.alpha
+    }
+
+    /// Each stage's own wait for a core (seconds; nil where its worker's run delay was not
+    /// read), from the readings taken as each stage was sent and answered. `order` lists the
+    /// stages with an instance, sorted by instance, generation and send time.
+    ///
+    /// On one worker process, the run delay between two consecutive readings (of any of its
+    /// stages) fell on the stages in service over that interval, and is shared equally between
+    /// them; between an answer and the next send there is none in service and it is nobody's.
+    /// A negative difference (a thread ended and took its count along) counts as none.
+    ///
+    /// - Complexity: O(n log n) for n stages (at most a worker's concurrency in service).
+    static func stageWaiting(_ stages: [RuntimeRecorder.Stage], order: [Int]) -> [Double?] {
+        var waiting = [Double?](repeating: nil, count: stages.count)
+        var k = 0
+        while k < order.count {
+            var j = k
+            while j < order.count, stages[order[j]].instance == stages[order[k]].instance, stages[order[j]].generation == stages[order[k]].generation { j += 1 }
+            // One process: its readings in time order (an answer before a send at the same instant).
+            var events: [(at: Int64, send: Bool, reading: Int64, stage: Int)] = []
+            for i in order[k..<j] {
+                let s = stages[i]
+                guard s.runDelay.sent >= 0, s.runDelay.answered >= 0 else { continue }
+                events.append((s.sent, true, s.runDelay.sent, i))
+                events.append((s.answered, false, s.runDelay.answered, i))
+                waiting[i] = 0
+            }
+            events.sort { ($0.at, $0.send ? 1 : 0, $0.stage) < ($1.at, $1.send ? 1 : 0, $1.stage) }
+            var active: [Int] = []
+            for e in events.indices {
+                if e > 0, !active.isEmpty {
+                    let delta = Double(Swift.max(0, events[e].reading - events[e - 1].reading)) / 1e9 / Double(active.count)
+                    for i in active { waiting[i]! += delta }
+                }
+                if events[e].send { active.append(events[e].stage) } else { active.removeAll { $0 == events[e].stage } }
+            }
+            k = j
+        }
+        return waiting
     }
 
     /// The level L at which Σ max(0, xᵢ − L) = `removing` (the water level that takes that

@@ -64,6 +64,11 @@ public enum Calibration {
         /// The service times of the requests that had their worker process to themselves (no
         /// other request in service on the same instance at any moment of theirs).
         public var aloneService: [Double] = []
+        /// Each service time's own wait for a core (seconds), aligned with `service` and
+        /// `aloneService`: its worker's run delay over the stage, shared equally with the
+        /// stages in service beside it on the same process (nil where it was not read).
+        public var serviceWaiting: [Double?] = []
+        public var aloneWaiting: [Double?] = []
         /// Whether the scenario models sharing within one process (`cpu.instanceThreads` below
         /// what its concurrent requests could use): the simulator then puts that contention
         /// back, so the calibrated times must be those of requests alone in their process.
@@ -73,8 +78,18 @@ public enum Calibration {
         /// in their process when the scenario models sharing within it (and enough were),
         /// else all.
         public var basis: [Double] {
-            sharedProcess && aloneService.count >= Calibration.minimumSamples ? aloneService : service
+            usesAlone ? aloneService : service
         }
+
+        /// The basis's own waits for a core, when every one was read.
+        public var basisWaiting: [Double]? {
+            let w = usesAlone ? aloneWaiting : serviceWaiting
+            guard w.count == basis.count, !w.isEmpty else { return nil }
+            let read = w.compactMap { $0 }
+            return read.count == w.count ? read : nil
+        }
+
+        private var usesAlone: Bool { sharedProcess && aloneService.count >= Calibration.minimumSamples }
     }
 
     /// The runtime's records grouped by model (models in scenario order, those with any).
@@ -85,7 +100,6 @@ public enum Calibration {
             return s
         }
         let stages = recorder.stagesServed
-        for s in stages where out.indices.contains(s.model) { out[s.model].service.append(s.seconds) }
         // Stages alone on their instance: sorted by instance and start, each overlaps the
         // stages before it that are still in service when it starts, and after it those that
         // start before it ends.
@@ -109,7 +123,15 @@ public enum Calibration {
             }
             k = j
         }
-        for k in order where alone[k] { out[stages[k].model].aloneService.append(stages[k].seconds) }
+        let waiting = stageWaiting(stages, order: order)
+        for (k, s) in stages.enumerated() where out.indices.contains(s.model) {
+            out[s.model].service.append(s.seconds)
+            out[s.model].serviceWaiting.append(waiting[k])
+        }
+        for k in order where alone[k] {
+            out[stages[k].model].aloneService.append(stages[k].seconds)
+            out[stages[k].model].aloneWaiting.append(waiting[k])
+        }
         for s in recorder.instanceStarts where out.indices.contains(s.model) {
             out[s.model].start.append(s.processStart)
             if let cpu = s.cpu {
@@ -142,7 +164,7 @@ public enum Calibration {
     /// boots stay as declared: the runtime models them from the same keys. Returns the text
     /// and one line per model saying what changed.
     public static func calibrated(_ root: JSONNode, samples: [ModelSamples], provenance: String, background: Double? = nil,
-                                  startInterference: Double? = nil) throws -> (text: String, notes: [String]) {
+                                  interference: Double? = nil, startInterference: Double? = nil) throws -> (text: String, notes: [String]) {
         guard case var .object(top) = root.value, let mk = top.firstIndex(where: { $0.key == "models" }),
               case var .object(models) = top[mk].value.value else {
             throw LoadError.data("the scenario has no \"models\" object to calibrate")
@@ -162,7 +184,7 @@ public enum Calibration {
             // taken back to uncontended by the time the workers waited for a core.
             let fit = cpuFit(s)
             let serviceScale = fit?.serviceScale ?? 1
-            let uncontendedService = fit.map { f in s.basis.map { Swift.min($0 * f.proportional, f.serviceLevel) } } ?? s.service
+            let uncontendedService = fit?.service ?? s.service
             if let fit {
                 var cpu: [JSONMember] = []
                 if let j = fields.firstIndex(where: { $0.key == "cpu" }), case let .object(old) = fields[j].value.value {
@@ -179,7 +201,8 @@ public enum Calibration {
                 put("cpu", JSONNode(value: .object(cpu), line: 0, column: 0))
                 changed.append("CPU work \(ValueFormat.seconds(fit.perRequest)) per request (\(Int((fit.fraction * 100).rounded())) % of the uncontended service time)"
                                + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start" + (shared == nil ? " (starts kept as measured)" : "") } ?? "")
-                               + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core\(s.limited ? " or throttled by the CPU limit" : "")" : ""))
+                               + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core\(s.limited ? " or throttled by the CPU limit" : "")"
+                                  + (fit.perRequestWaiting ? " (each request's own wait, read from its worker's schedstat as it was sent and answered)" : " (the workers' totals, spread over their requests)") : ""))
             }
             if s.service.count >= minimumSamples {
                 put("service", empirical(uncontendedService))
@@ -226,17 +249,19 @@ public enum Calibration {
             top[hk].value.value = .object(types)
             notes.append("background load: \(ValueFormat.number(background)) cores busy beside the workers on average (/proc/stat less the workers' CPU)")
         }
-        // The start-up interference fitted from concurrent starts, on every node type (the
-        // measuring machine was each of them).
-        if let alpha = startInterference, let hk = top.firstIndex(where: { $0.key == "hardware" }), case var .object(types) = top[hk].value.value {
+        // The interference fitted from the requests' own waits for a core, and the start-up
+        // interference fitted from concurrent starts, on every node type (the measuring
+        // machine was each of them).
+        for (key, alpha) in [("interference", interference), ("startupInterference", startInterference)] {
+            guard let alpha, let hk = top.firstIndex(where: { $0.key == "hardware" }), case var .object(types) = top[hk].value.value else { continue }
             for k in types.indices {
                 guard case var .object(fields) = types[k].value.value else { continue }
                 var contention: [JSONMember] = []
                 if let j = fields.firstIndex(where: { $0.key == "contention" }), case let .object(old) = fields[j].value.value {
-                    contention = old.filter { $0.key != "startupInterference" }
+                    contention = old.filter { $0.key != key }
                     fields.remove(at: j)
                 }
-                contention.append(JSONMember(key: "startupInterference", value: JSONNode(value: .number((alpha * 1e3).rounded() / 1e3), line: 0, column: 0)))
+                contention.append(JSONMember(key: key, value: JSONNode(value: .number((alpha * 1e3).rounded() / 1e3), line: 0, column: 0)))
                 fields.append(JSONMember(key: "contention", value: JSONNode(value: .object(contention), line: 0, column: 0)))
                 types[k].value.value = .object(fields)
             }

@@ -332,7 +332,8 @@ final class Front: @unchecked Sendable {
         case .completed:
             call.onAnswer = nil
             done(call.clientAnswer())
-        case let .dispatch(instance, generation, endpoint, stage):
+        case let .dispatch(instance, generation, endpoint, stage, pid):
+            let delayAtSent = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
             let sent = MonotonicClock.nanoseconds()
             let host = self.host
             endpoint.invokeAsync(stage, deadline: call.deadline, loop: loop) { [self] outcome in
@@ -341,8 +342,10 @@ final class Front: @unchecked Sendable {
                     if let recorder, call.lastModel >= 0 {
                         let model = call.lastModel
                         let answered = MonotonicClock.nanoseconds()
+                        let delayAtAnswer = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
-                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered))
+                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered,
+                                                                   runDelay: (delayAtSent, delayAtAnswer)))
                     }
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):
@@ -376,15 +379,18 @@ final class Front: @unchecked Sendable {
                 return response
             case .completed:
                 return call.clientAnswer()
-            case let .dispatch(instance, generation, endpoint, stage):
+            case let .dispatch(instance, generation, endpoint, stage, pid):
+                let delayAtSent = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
                 let sent = MonotonicClock.nanoseconds()
                 switch endpoint.invoke(stage, deadline: call.deadline) {
                 case let .answered(response, functionError):
                     if let recorder, call.lastModel >= 0 {
                         let model = call.lastModel
                         let answered = MonotonicClock.nanoseconds()
+                        let delayAtAnswer = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
-                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered))
+                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered,
+                                                                   runDelay: (delayAtSent, delayAtAnswer)))
                     }
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):

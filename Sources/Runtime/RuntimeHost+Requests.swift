@@ -119,7 +119,8 @@ extension RuntimeHost {
         let stage = StageCall(id: call.id, path: path, headers: call.headers, body: call.body,
                               function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs)
         if !call.answered {
-            call.post(.dispatch(instance: i, generation: inst.generation, endpoint: endpoint, stage: stage))
+            call.post(.dispatch(instance: i, generation: inst.generation, endpoint: endpoint, stage: stage,
+                                pid: recorder == nil ? 0 : inst.process?.pid ?? 0))
         } else {
             // Timed out while bound to a starting instance, then dispatched: no one waits, so
             // the host ends the stage at once on the client's behalf.

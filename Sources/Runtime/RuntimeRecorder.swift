@@ -44,8 +44,14 @@ public final class RuntimeRecorder: @unchecked Sendable {
         public var generation: UInt64 = 0
         public var sent: Int64 = 0
         public var answered: Int64 = 0
+        /// The worker process's run delay (ns runnable without a core, every live thread:
+        /// `ProcessCPU.runDelay`) read as the stage was sent and as it was answered; −1 where
+        /// it could not be read. The difference is the time the process waited for a core
+        /// while this stage (and any other in service on it at the time) was served.
+        public var runDelay: (sent: Int64, answered: Int64) = (-1, -1)
 
-        public init(model: Int, seconds: Double, cold: Bool, instance: Int = -1, generation: UInt64 = 0, sent: Int64 = 0, answered: Int64 = 0) {
+        public init(model: Int, seconds: Double, cold: Bool, instance: Int = -1, generation: UInt64 = 0, sent: Int64 = 0, answered: Int64 = 0,
+                    runDelay: (sent: Int64, answered: Int64) = (-1, -1)) {
             self.model = model
             self.seconds = seconds
             self.cold = cold
@@ -53,6 +59,7 @@ public final class RuntimeRecorder: @unchecked Sendable {
             self.generation = generation
             self.sent = sent
             self.answered = answered
+            self.runDelay = runDelay
         }
     }
 

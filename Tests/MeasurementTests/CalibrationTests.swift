@@ -166,6 +166,51 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(Calibration.cutLevel([0.04, 0.1], removing: 0, floor: 0.01), 0.1)
     }
 
+    /// Each stage's own wait for a core comes from its worker's run delay read as it was sent
+    /// and answered: alone, all of it; shared equally with a stage in service beside it on the
+    /// same process; between stages, nobody's; a reading that fell (a thread ended), none.
+    func testEachStageGetsItsOwnWaitForACore() throws {
+        func stage(_ instance: Int, _ from: Int64, _ to: Int64, _ delay: (Int64, Int64)) -> RuntimeRecorder.Stage {
+            RuntimeRecorder.Stage(model: 0, seconds: Double(to - from) / 1e3, cold: false, instance: instance, generation: 1, sent: from, answered: to,
+                                  runDelay: delay)
+        }
+        let ms: Int64 = 1_000_000
+        let stages = [
+            stage(0, 0, 10, (0, 4 * ms)),                 // alone: 4 ms
+            stage(0, 20, 40, (10 * ms, 30 * ms)),         // 20 ms from t 20 to 40: alone 20–25, shared 25–40
+            stage(0, 25, 50, (12 * ms, 33 * ms)),         // in service 25–50: shared 25–40, alone 40–50
+            stage(1, 0, 10, (5 * ms, 2 * ms)),            // fell: none
+            stage(1, 20, 30, (-1, -1)),                   // not read
+        ]
+        let order = stages.indices.sorted { (stages[$0].instance, stages[$0].sent) < (stages[$1].instance, stages[$1].sent) }
+        let w = Calibration.stageWaiting(stages, order: order)
+        XCTAssertEqual(w[0]!, 0.004, accuracy: 1e-12)
+        // 20 → 25: 2 ms, stage 1 alone; 25 → 40: 18 ms shared; 40 → 50: 3 ms, stage 2 alone.
+        XCTAssertEqual(w[1]!, 0.002 + 0.009, accuracy: 1e-12)
+        XCTAssertEqual(w[2]!, 0.009 + 0.003, accuracy: 1e-12)
+        XCTAssertEqual(w[3]!, 0)
+        XCTAssertNil(w[4])
+    }
+
+    /// With each request's wait read, calibration takes exactly that off each time: the
+    /// requests that met no contention keep their times (spreading the instance's total over
+    /// every request in proportion shrank them below the CPU work they did).
+    func testOwnWaitsTakeBackOnlyTheRequestsThatWaited() throws {
+        var s = Calibration.ModelSamples(model: "m", service: [0.030, 0.030, 0.030, 0.060, 0.090, 0.030], start: [])
+        s.serviceWaiting = [0, 0, 0, 0.030, 0.060, 0]
+        s.servingCPU = ProcessCPU(running: 6 * 0.020, waiting: 0.090)
+        s.servingInstances = 1
+        let fit = try XCTUnwrap(Calibration.cpuFit(s))
+        XCTAssertTrue(fit.perRequestWaiting)
+        XCTAssertEqual(fit.service, [0.030, 0.030, 0.030, 0.030, 0.030, 0.030])
+        XCTAssertEqual(fit.fraction, 0.020 / 0.030, accuracy: 1e-12)
+        // Without the readings, the totals are spread: every time shrinks, the 30 ms ones too.
+        s.serviceWaiting = []
+        let spread = try XCTUnwrap(Calibration.cpuFit(s))
+        XCTAssertFalse(spread.perRequestWaiting)
+        XCTAssertLessThan(spread.service[0], 0.030)
+    }
+
     /// The start-up interference is the first α of the grid whose simulated mean start
     /// reaches the measured, refined by bisection; 0 when none is needed; the closest when a
     /// saturating node never reaches it.

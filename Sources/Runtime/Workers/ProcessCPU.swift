@@ -49,6 +49,41 @@ public struct ProcessCPU: Sendable, Equatable {
         return ProcessCPU(running: Swift.max(running, liveRunning), waiting: waiting)
     }
 
+    /// Nanoseconds the live threads of `pid` have spent runnable without a core, summed
+    /// (`/proc/PID/task/TID/schedstat`'s second field; time a cgroup was throttled counts too),
+    /// or nil when /proc cannot say.
+    ///
+    /// Read twice per request while the runtime records for calibration, so it goes straight
+    /// to the system calls (a directory scan and one small read per thread) rather than
+    /// through Foundation's strings. A thread that ends between two readings takes its count
+    /// with it, so a difference can come out negative: callers clamp at zero.
+    public static func runDelay(_ pid: pid_t) -> Int64? {
+        guard let dir = opendir("/proc/\(pid)/task") else { return nil }
+        defer { closedir(dir) }
+        var total: Int64 = 0
+        var found = false
+        var buffer = [UInt8](repeating: 0, count: 128)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let first = name.utf8.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { continue }
+            let fd = open("/proc/\(pid)/task/\(name)/schedstat", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            guard n > 0 else { continue }
+            // "<ns on a CPU> <ns runnable waiting> <timeslices>\n": the second number.
+            var field = 0, value: Int64 = 0
+            for k in 0..<n {
+                let c = buffer[k]
+                if c == UInt8(ascii: " ") { field += 1; if field == 2 { break }; continue }
+                if field == 1, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") { value = value * 10 + Int64(c - UInt8(ascii: "0")) }
+            }
+            total += value
+            found = true
+        }
+        return found ? total : nil
+    }
+
     /// What was used between `earlier` and this reading.
     public func since(_ earlier: ProcessCPU) -> ProcessCPU {
         ProcessCPU(running: Swift.max(0, running - earlier.running), waiting: Swift.max(0, waiting - earlier.waiting))
