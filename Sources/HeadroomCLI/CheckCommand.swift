@@ -51,8 +51,8 @@ struct CheckCommand {
     }
 
     /// Scenario files under the paths: directories are searched recursively for `.json`
-    /// files, in path order; JSON Schema documents (recognised by their content, not their
-    /// name) are left out and listed in `skipped`. Finding no scenario is an error: a check
+    /// files, in path order; JSON Schema documents and model configs (recognised by their
+    /// content, not their name) are left out and listed in `skipped`. Finding no scenario is an error: a check
     /// that checks nothing must not pass.
     static func scenarioFiles(_ paths: [String], skipped: inout [String]) throws -> [String] {
         var files: [String] = []
@@ -77,7 +77,7 @@ struct CheckCommand {
             }
         }
         guard !files.isEmpty else {
-            throw ScenarioError(file: paths.joined(separator: ", "), message: "no scenario file found (\(skipped.isEmpty ? "no .json file" : "only the JSON Schema \(skipped.joined(separator: ", "))")): nothing would be checked",
+            throw ScenarioError(file: paths.joined(separator: ", "), message: "no scenario file found (\(skipped.isEmpty ? "no .json file" : "only " + skipped.map { "\(JSONSchemaFile.kind($0) ?? "a file that is not a scenario") \($0)" }.joined(separator: ", "))): nothing would be checked",
                                 suggestion: "name a scenario file or a folder that holds some")
         }
         return files
@@ -160,7 +160,7 @@ struct CheckCommand {
         if !errors.isEmpty { text += "\n" + errors.joined(separator: "\n") + "\n" }
         let wall = Date().timeIntervalSince(started)
         text += "\n\(files.count) scenario\(files.count == 1 ? "" : "s"), \(tasks.count) plan runs in \(CSVNumber.fixed(wall, 2)) s\n"
-        for file in skipped { text += "skipped \(file): a JSON Schema document, not a scenario\n" }
+        for file in skipped { text += "skipped \(file): \(JSONSchemaFile.kind(file) ?? "a file"), not a scenario\n" }
         text += "\(passed) passed, \(failed) failed\n"
         out.write(text)
         if let junit { try JUnitReport.write(outcomes, to: junit, seconds: wall, command: invocation) }
@@ -240,11 +240,27 @@ enum JUnitReport {
 /// json-schema.org meta-schema. (A scenario's own `$schema` points at the schema file,
 /// e.g. "schema.json", so a scenario is never mistaken for one, whatever its name.)
 enum JSONSchemaFile {
-    static func isSchema(_ path: String) -> Bool {
+    static func isSchema(_ path: String) -> Bool { notAScenario(path) != nil }
+
+    /// The short name of what `notAScenario` found.
+    static func kind(_ path: String) -> String? {
+        notAScenario(path).map { $0.hasPrefix("a JSON Schema") ? "a JSON Schema document" : "a model config" }
+    }
+
+    /// What a JSON file beside the scenarios is when it is not one, recognised by its content
+    /// (never its name): a JSON Schema document (its `$schema` a json-schema.org
+    /// meta-schema), or a Hugging Face model config an engine's `model` names (layers and a
+    /// hidden size, and no `models`). Nil for anything else, scenarios and broken files alike.
+    static func notAScenario(_ path: String) -> String? {
         // Only regular files: a folder is not a schema, and a pipe must not be consumed here.
-        guard let head = FileSystem.head(of: path, limit: 1 << 20) else { return false }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(head)) as? [String: Any],
-              let schema = object["$schema"] as? String else { return false }
-        return schema.contains("json-schema.org/")
+        guard let head = FileSystem.head(of: path, limit: 1 << 20),
+              let object = try? JSONSerialization.jsonObject(with: Data(head)) as? [String: Any] else { return nil }
+        if let schema = object["$schema"] as? String, schema.contains("json-schema.org/") {
+            return "a JSON Schema document (its $schema is a json-schema.org meta-schema)"
+        }
+        if object["num_hidden_layers"] != nil, object["hidden_size"] != nil, object["models"] == nil {
+            return "a model config (a Hugging Face config.json, for an engine's model)"
+        }
+        return nil
     }
 }

@@ -203,8 +203,8 @@ public enum Headroom {
         }
         var failed = 0
         for file in files {
-            if JSONSchemaFile.isSchema(file) {
-                out.write("\(file): skipped — a JSON Schema document (its $schema is a json-schema.org meta-schema), not a scenario\n")
+            if let what = JSONSchemaFile.notAScenario(file) {
+                out.write("\(file): skipped — \(what), not a scenario\n")
                 continue
             }
             do {

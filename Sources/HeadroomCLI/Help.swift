@@ -84,8 +84,9 @@ enum Help {
         files), all plans on all cores, and prints one line per gate (scenario, plan,
         metric, measured value, bound, PASS/FAIL) in a stable order, then a closing line
         'N passed, N failed'. A scenario that does not load counts as one failure. A JSON
-        Schema document (its $schema a json-schema.org meta-schema) is skipped, and said to
-        be; finding no scenario at all is an error, not a pass. No report files are written
+        Schema document (its $schema a json-schema.org meta-schema) and a model config (a
+        Hugging Face config.json for an engine's model) are skipped, and said to be;
+        finding no scenario at all is an error, not a pass. No report files are written
         (the JUnit file records the scenario's SHA-256 and the command); use 'headroom run'
         for reports.
 

@@ -15,6 +15,9 @@ public struct EngineSpec: Sendable, Equatable {
     }
 
     public var profile: IterationProfile
+    /// The model shape and GPU the profile was derived from (`engine.model` + `engine.gpu`),
+    /// nil for a measured or inline profile.
+    public var roofline: Roofline?
     /// Sequences in the running batch at most (vLLM `max_num_seqs`).
     public var maxSequences: Int
     /// Tokens processed in one iteration at most (vLLM `max_num_batched_tokens`).
@@ -35,8 +38,9 @@ public struct EngineSpec: Sendable, Equatable {
     public static let watermark = 0.01
 
     public init(profile: IterationProfile, maxSequences: Int = 256, maxBatchTokens: Int = 4096, kvCacheTokens: Int? = nil,
-                blockTokens: Int = 16, chunkedPrefill: Bool = false, preemption: Preemption = .recompute) {
+                blockTokens: Int = 16, chunkedPrefill: Bool = false, preemption: Preemption = .recompute, roofline: Roofline? = nil) {
         self.profile = profile
+        self.roofline = roofline
         self.maxSequences = maxSequences
         self.maxBatchTokens = maxBatchTokens
         self.kvCacheTokens = kvCacheTokens

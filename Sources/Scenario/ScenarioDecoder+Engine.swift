@@ -10,18 +10,47 @@ extension ScenarioDecoder {
             throw v.error(kindNode, o.childPath("kind"), "unknown engine kind \"\(kind)\"; expected \"continuous-batching\"",
                           suggestion: Suggest.hint(for: kind, in: ["continuous-batching"]))
         }
-        let profileNode = try o.required("profile", expected: "a bundled profile's name (\(IterationProfile.bundled.map { "\"\($0.name)\"" }.joined(separator: ", "))) or an inline profile object")
+        // The iteration times: a measured (bundled or inline) profile, or a roofline from the
+        // model's shape and its GPU.
+        let profileNode = o.optional("profile")
+        let modelNode = o.optional("model"), gpuNode = o.optional("gpu"), tpNode = o.optional("tensorParallel")
         let profile: IterationProfile
-        if case let .string(name) = profileNode.value {
-            guard let p = IterationProfile.named(name) else {
-                throw v.error(profileNode, o.childPath("profile"), "unknown engine profile \"\(name)\"",
-                              suggestion: Suggest.hint(for: name, in: IterationProfile.bundled.map(\.name), noun: "bundled profiles are"))
+        var roofline: Roofline?
+        if let profileNode {
+            if let other = modelNode ?? gpuNode ?? tpNode {
+                throw v.error(other, path, "found a profile and \(modelNode != nil ? "a model" : gpuNode != nil ? "a gpu" : "a tensorParallel") too: a profile's measured times are its own model's on its own GPUs",
+                              suggestion: "give either \"profile\" (measured iteration times) or \"model\" and \"gpu\" (a roofline), not both")
             }
-            profile = p
+            if case let .string(name) = profileNode.value {
+                guard let p = IterationProfile.named(name) else {
+                    throw v.error(profileNode, o.childPath("profile"), "unknown engine profile \"\(name)\"",
+                                  suggestion: Suggest.hint(for: name, in: IterationProfile.bundled.map(\.name), noun: "bundled profiles are"))
+                }
+                profile = p
+            } else {
+                profile = try decodeProfile(profileNode, path: o.childPath("profile"))
+            }
         } else {
-            profile = try decodeProfile(profileNode, path: o.childPath("profile"))
+            guard let modelNode else {
+                throw v.error(node, path, "missing key \"profile\" (a bundled profile's name: \(IterationProfile.bundled.map { "\"\($0.name)\"" }.joined(separator: ", ")); or an inline profile object), or \"model\" and \"gpu\" for a roofline",
+                              suggestion: "for example \"model\": \"config.json\" (a Hugging Face config) and \"gpu\": \"h100-sxm\"")
+            }
+            let shape = try decodeModelShape(modelNode, path: o.childPath("model"))
+            let gpuNode = try o.required("gpu", expected: "a catalogue GPU (\(GPUSpec.catalogue.map { "\"\($0.name)\"" }.joined(separator: ", "))) or an inline one")
+            let gpu = try decodeGPU(gpuNode, path: o.childPath("gpu"))
+            let tp = try tpNode.map { try v.integer($0, o.childPath("tensorParallel"), min: 1, max: 64) } ?? 1
+            // vLLM's checks: the attention heads split evenly over the GPUs, and so do the KV
+            // heads (or each is replicated to a whole number of GPUs).
+            if shape.heads % tp != 0 || (tp <= shape.kvHeads ? shape.kvHeads % tp : tp % shape.kvHeads) != 0 {
+                throw v.error(tpNode!, o.childPath("tensorParallel"),
+                              "tensor parallel \(tp) does not split \(shape.heads) attention heads and \(shape.kvHeads) KV heads evenly (vLLM requires both to divide, or the GPUs to be a multiple of the KV heads)",
+                              suggestion: "use a tensorParallel that divides \(shape.heads), such as \(Self.divisors(shape.heads, of: shape.kvHeads).map(String.init).joined(separator: ", "))")
+            }
+            let r = Roofline(model: shape, gpu: gpu, tensorParallel: tp)
+            roofline = r
+            profile = r.profile
         }
-        var engine = EngineSpec(profile: profile)
+        var engine = EngineSpec(profile: profile, roofline: roofline)
         // Defaults are vLLM's: max_num_seqs 256; max_num_batched_tokens max(max_model_len,
         // 2048), 4,096 for Llama-2's context; block_size 16 (vllm/config.py, v0.4–0.6).
         if let n = o.optional("maxSequences") { engine.maxSequences = try v.integer(n, o.childPath("maxSequences"), min: 1, max: 65_536) }
@@ -54,9 +83,14 @@ extension ScenarioDecoder {
         if engine.kvBlocks == 0 {
             let p = engine.profile
             throw v.error(node, path, "the KV cache would hold no block: \(p.gpus) GPU(s) × \(ValueReader.show(p.gpuMemoryGiB)) GiB × \(EngineSpec.gpuMemoryUtilization) leaves nothing beside \(ValueReader.show(p.weightsGiB)) GiB of weights",
-                          suggestion: "give kvCacheTokens, or a profile with more GPU memory")
+                          suggestion: engine.roofline == nil ? "give kvCacheTokens, or a profile with more GPU memory" : "raise tensorParallel, or choose a GPU with more memory")
         }
         return engine
+    }
+
+    /// Tensor-parallel degrees vLLM accepts for `heads` attention and `kv` KV heads, up to 16.
+    static func divisors(_ heads: Int, of kv: Int) -> [Int] {
+        (1...16).filter { t in heads % t == 0 && (t <= kv ? kv % t == 0 : t % kv == 0) }
     }
 
     /// An inline profile: `prefill` and `decode` as coefficients or measured points, and the

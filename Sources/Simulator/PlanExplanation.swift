@@ -228,6 +228,7 @@ extension PlanBuilder {
             guard let engine = model.engine else { continue }
             let name = model.name, p = engine.profile
             e.add("LLM engine", "\(name): profile", p.name, p.source)
+            for d in engine.roofline?.derivation ?? [] { e.add("LLM engine", "\(name): \(d.what)", d.value, d.arithmetic) }
             e.add("LLM engine", "\(name): max sequences", String(engine.maxSequences), "set or default 256 (vLLM max_num_seqs); the instance's concurrency")
             e.add("LLM engine", "\(name): max batch tokens", String(engine.maxBatchTokens), "set or default 4,096 (vLLM max_num_batched_tokens for a 4k context)")
             let blocks = engine.kvBlocks

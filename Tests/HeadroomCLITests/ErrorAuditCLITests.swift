@@ -333,7 +333,7 @@ final class ErrorAuditCLITests: XCTestCase {
         // audit and replay files
         Case(name: "audit verify missing", args: ["audit", "verify", "$D/missing.log"], expect: "cannot read the audit log"),
         Case(name: "audit verify a folder", args: ["audit", "verify", "$D/folder"], expect: "cannot read the audit log"),
-        Case(name: "check a schema named directly", args: ["check", "$D/schema-copy.json"], expect: "no scenario file found (only the JSON Schema"),
+        Case(name: "check a schema named directly", args: ["check", "$D/schema-copy.json"], expect: "no scenario file found (only a JSON Schema document"),
         Case(name: "audit query missing", args: ["audit", "query", "$D/missing.log"], expect: "cannot read the audit log"),
         Case(name: "audit query random bytes", args: ["audit", "query", "$D/short.key"], expect: "short.key:1: not a Headroom audit log"),
         Case(name: "audit query no header", args: ["audit", "query", "$D/audit.log"], expect: "audit.log:1: not a Headroom audit log"),

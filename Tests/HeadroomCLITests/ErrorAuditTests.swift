@@ -21,6 +21,7 @@ final class ErrorAuditTests: XCTestCase {
     static let audited = [
         "Scenario/ScenarioDecoder.swift", "Scenario/ScenarioDecoder+Models.swift", "Scenario/ScenarioDecoder+Workload.swift",
         "Scenario/ScenarioDecoder+Plans.swift", "Scenario/ScenarioDecoder+Checks.swift", "Scenario/ScenarioDecoder+Engine.swift",
+        "Scenario/ScenarioDecoder+EngineModel.swift",
         "Scenario/ObjectReader.swift", "Scenario/JSONReader.swift", "Scenario/WorkerSpec.swift",
         "Simulator/TraceReader.swift", "Simulator/TraceReader+Azure.swift", "Simulator/FunctionCountsTrace.swift", "Simulator/Runner.swift", "Simulator/RunBudget.swift",
         "Planning/PlanBuilder.swift",
@@ -36,6 +37,8 @@ final class ErrorAuditTests: XCTestCase {
         var text: String? = nil
         /// Trace files of the kitchen sink's folder replaced.
         var traces: [String: String] = [:]
+        /// Other files put beside the scenario, as bytes (a model config that is not UTF-8).
+        var files: [String: [UInt8]] = [:]
         /// `--plan` names, checked as `run` does.
         var plans: [String] = []
         /// Budget: a run over this many requests (or timeseries rows) is refused.
@@ -98,6 +101,7 @@ final class ErrorAuditTests: XCTestCase {
         for (name, text) in Self.traces.merging(c.traces, uniquingKeysWith: { $1 }) {
             try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
         }
+        for (name, bytes) in c.files { try Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + name)) }
         var text = try c.text ?? String(contentsOfFile: root.appendingPathComponent("Tests/ScenarioTests/Fixtures/kitchen-sink.json").path, encoding: .utf8)
         if !c.edits.isEmpty {
             var node = try JSONReader.parse(text, file: "kitchen-sink.json")
@@ -372,9 +376,45 @@ extension ErrorAuditTests {
         Case(name: "engine version concurrency", edits: [("models/llm-a/version", "\"1\""), ("models/llm-a/versions", "{\"2\": {\"concurrency\": 4}}")],
              expect: "an engine model's concurrency is its engine's maxSequences (128), for every version"),
         Case(name: "engine metric without engine",
-             edits: [("models/llm-a", nil), ("models/llm-b", nil), ("models/llm-c", nil), ("expect/6", nil), ("expect/5", nil),
+             edits: [("models/llm-a", nil), ("models/llm-b", nil), ("models/llm-c", nil), ("models/llm-d", nil), ("models/llm-e", nil), ("models/llm-f", nil),
+                     ("expect/6", nil), ("expect/5", nil),
                      ("expect/0/metric", "\"ttft_p90_s\"")],
              expect: "\"ttft_p90_s\" is measured on engine models, and no model here has an \"engine\""),
+        // A roofline from the model's shape and its GPU (llm-d: inline shape and GPU; llm-e: a
+        // Mixtral-shaped MoE on the catalogue's H100; llm-f: a Qwen-MoE shape).
+        Case(name: "profile and model", edits: [("models/llm-a/engine/model", "\"config.json\"")],
+             expect: "found a profile and a model too"),
+        Case(name: "neither profile nor model", edits: [("models/llm-d/engine/model", nil)],
+             expect: "missing key \"profile\""),
+        Case(name: "model config missing", edits: [("models/llm-d/engine/model", "\"no-such-config.json\"")],
+             expect: "the model config \"no-such-config.json\" does not exist"),
+        Case(name: "model config not UTF-8", edits: [("models/llm-d/engine/model", "\"config.json\"")], files: ["config.json": [0x7B, 0xFF, 0xFE, 0x7D]],
+             expect: "the model config \"config.json\" is not UTF-8 text"),
+        Case(name: "model config not JSON", edits: [("models/llm-d/engine/model", "\"config.json\"")], traces: ["config.json": "{ \"num_hidden_layers\": 32,"],
+             expect: "config.json:1:"),
+        Case(name: "model config zero heads", edits: [("models/llm-d/engine/model", "\"config.json\"")],
+             traces: ["config.json": "{ \"num_hidden_layers\": 32, \"hidden_size\": 4096, \"num_attention_heads\": 0, \"intermediate_size\": 11008, \"vocab_size\": 32000, \"architectures\": [\"LlamaForCausalLM\"] }"],
+             expect: "$.num_attention_heads"),
+        Case(name: "model config missing key", edits: [("models/llm-d/engine/model", "\"config.json\"")],
+             traces: ["config.json": "{ \"num_hidden_layers\": 32, \"hidden_size\": 4096, \"num_attention_heads\": 32, \"intermediate_size\": 11008 }"],
+             expect: "missing key \"vocab_size\""),
+        Case(name: "kv heads do not divide", edits: [("models/llm-d/engine/model/num_key_value_heads", "5")],
+             expect: "5 KV heads do not divide 32 attention heads"),
+        Case(name: "heads do not divide hidden", edits: [("models/llm-e/engine/model/num_attention_heads", "30"), ("models/llm-e/engine/model/num_key_value_heads", "6")],
+             expect: "30 attention heads do not divide hidden_size 4096, and there is no head_dim"),
+        Case(name: "tied not bool", edits: [("models/llm-d/engine/model/tie_word_embeddings", "\"no\"")], expect: "expected true or false, found"),
+        Case(name: "dtype fp8", edits: [("models/llm-d/engine/model/torch_dtype", "\"float8_e4m3fn\"")],
+             expect: "dtype \"float8_e4m3fn\" is not modelled"),
+        Case(name: "experts per token without experts", edits: [("models/llm-d/engine/model/num_experts_per_tok", "2")],
+             expect: "num_experts_per_tok needs num_local_experts (or num_experts) above 1"),
+        Case(name: "model misspelt key", edits: [("models/llm-d/engine/model/num_key_value_head", "8")],
+             expect: "unknown key \"num_key_value_head\""),
+        Case(name: "gpu unknown", edits: [("models/llm-e/engine/gpu", "\"h100\"")], expect: "unknown GPU \"h100\""),
+        Case(name: "gpu figure zero", edits: [("models/llm-d/engine/gpu/tflops", "0")], expect: "engine.gpu.tflops: expected a number > 0"),
+        Case(name: "tensor parallel uneven", edits: [("models/llm-e/engine/tensorParallel", "3")],
+             expect: "tensor parallel 3 does not split 32 attention heads and 8 KV heads evenly"),
+        Case(name: "roofline weights too big", edits: [("models/llm-e/engine/gpu", "\"l4\"")],
+             expect: "raise tensorParallel, or choose a GPU with more memory"),
     ]
 
     static let gates: [Case] = [
@@ -390,7 +430,7 @@ extension ErrorAuditTests {
         Case(name: "tokens missing", edits: [("workload/0/tokens", nil)], expect: "has a token-driven service time, which needs token counts, but this source carries none"),
         Case(name: "provider without GPUs", edits: [("plans/lambda/pricing/perGPUSecond", nil)], expect: "needs GPUs, and provider-hosted serverless (Lambda) has none"),
         Case(name: "no pool of the type", edits: [("plans/knative/nodes", "{\"cpu\": {\"max\": 4}}")], expect: "has no pool of those types"),
-        Case(name: "pinned do not fit", edits: [("plans/reserved/instances/chat", "5")], expect: "the pinned instances do not fit on the plan's nodes"),
+        Case(name: "pinned do not fit", edits: [("plans/reserved/instances/chat", "9")], expect: "the pinned instances do not fit on the plan's nodes"),
         Case(name: "no room at all", edits: [("plans/reserved/nodes", "{\"cpu\": 2}"), ("plans/reserved/instances", nil), ("plans/reserved/commitments", nil)],
              expect: "model \"chat\" gets no instance"),
     ]

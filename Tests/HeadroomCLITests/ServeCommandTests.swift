@@ -233,15 +233,22 @@ final class FailClosedTests: XCTestCase {
         try FileManager.default.copyItem(atPath: schema, toPath: folder + "/contract.json")
         r = headroom(["check", folder])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.err.contains("only the JSON Schema"), r.err)
+        XCTAssertTrue(r.err.contains("only a JSON Schema document"), r.err)
         // A scenario named like a schema is checked, not skipped.
         try FileManager.default.copyItem(atPath: root.appendingPathComponent("Scenarios/mmc-validation.json").path, toPath: folder + "/my-schema.json")
         r = headroom(["check", folder])
         XCTAssertEqual(r.status, 0, r.out + r.err)
         XCTAssertTrue(r.out.contains("1 scenario,") && r.out.contains("skipped \(folder)/contract.json: a JSON Schema document"), r.out)
-        r = headroom(["validate", schema, root.appendingPathComponent("Scenarios/mmc-validation.json").path])
+        // So is a model config an engine names (Scenarios/models holds two).
+        let config = root.appendingPathComponent("Scenarios/models/llama-3-8b.json").path
+        try FileManager.default.copyItem(atPath: config, toPath: folder + "/shape.json")
+        r = headroom(["check", folder])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("skipped \(folder)/shape.json: a model config, not a scenario"), r.out)
+        r = headroom(["validate", schema, config, root.appendingPathComponent("Scenarios/mmc-validation.json").path])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("schema.json: skipped — a JSON Schema document"), r.out)
+        XCTAssertTrue(r.out.contains("llama-3-8b.json: skipped — a model config (a Hugging Face config.json, for an engine's model), not a scenario"), r.out)
     }
 
     func testTraceStatsOnAFolderIsAnErrorNotATrap() throws {
