@@ -120,6 +120,9 @@ public enum HTMLReport {
             body += "<div class=\"card\" style=\"border-top: 4px \(style.dash == nil ? "solid" : "dashed") \(style.color)\"><span class=\"name\">\(esc(r.plan))</span><span class=\"policy\">\(esc(r.policy))</span>"
             body += "<div class=\"big\">\(esc(TerminalTable.money(r.value("cost_usd"))))</div>"
             body += "<div class=\"sub\">\(esc(TerminalTable.money(r.value("cost_per_1k_requests_usd")))) per 1,000 requests</div>"
+            if let perMillion = r.value("usd_per_million_output_tokens") {
+                body += "<div class=\"sub\">\(esc(TerminalTable.money(perMillion))) per million output tokens</div>"
+            }
             body += "<div class=\"sub\">p99 \(esc(TerminalTable.duration(r.value("latency_p99_s"))))"
             if let a = r.value("slo_attainment") { body += " · \(CSVNumber.fixed(a * 100, 1)) % within SLO" }
             if let ttft = r.value("ttft_p90_s") {

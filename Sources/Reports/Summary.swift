@@ -75,7 +75,7 @@ public enum Summary {
         values += [Double(r.spotInterruptions), Double(r.requestsInterrupted)]
         precondition(values.count == SummaryMetric.names.count)
         return SummaryRow(plan: r.plan, policy: r.policy, values: values, rejectedByReason: r.rejectedByReason, endTime: r.endTime,
-                          engineValues: r.engine.map { $0.columns(seconds: r.endTime, planWide: true) })
+                          engineValues: r.engine.map { $0.columns(seconds: r.endTime, planWide: true, cost: r.cost) })
     }
 }
 

@@ -58,6 +58,9 @@ public enum EngineMetric {
         // Beyond SCENARIO.md's list: requests the engine refused as longer than its KV cache
         // (or, without chunked prefill, its token budget) allows.
         "rejected_too_long",
+        // The plan's cost (cost_usd) per million prompt and generated tokens of its completed
+        // engine requests: summary.csv only (a target's share of the cost is not defined).
+        "usd_per_million_input_tokens", "usd_per_million_output_tokens",
     ]
     public static let integers: Set<String> = ["preemptions", "rejected_too_long"]
 }

@@ -136,6 +136,8 @@ public struct EngineStats: Sendable {
     public var ttft = LatencyHistogram()
     public var tpot = LatencyHistogram()
     public var outputTokens: Int64 = 0
+    /// Prompt tokens of the completed requests.
+    public var inputTokens: Int64 = 0
     /// Sequences preempted (their KV freed, to be recomputed).
     public var preemptions: Int64 = 0
     /// Requests the engine refused as too long for its cache or token budget.
@@ -155,12 +157,14 @@ public struct EngineStats: Sendable {
 
     /// The report columns (`EngineMetric.names` order): output tokens per second over
     /// `seconds`; the KV and batch columns only `planWide` (they are the instances', not a
-    /// target's).
-    public func columns(seconds: Double, planWide: Bool) -> [Double?] {
+    /// target's); the cost per million tokens only with the plan's `cost` (USD), which is the
+    /// whole plan's: a target's or an interval's share of it is not defined.
+    public func columns(seconds: Double, planWide: Bool, cost: Double? = nil) -> [Double?] {
+        let perMillion = { (tokens: Int64) -> Double? in cost.flatMap { tokens > 0 ? $0 / Double(tokens) * 1e6 : nil } }
         let p = { (h: LatencyHistogram, q: Double) -> Double? in h.percentile(q).map { Double($0) / 1e9 } }
         return [p(ttft, 50), p(ttft, 90), p(ttft, 99), p(tpot, 50), p(tpot, 90), p(tpot, 99),
                 seconds > 0 ? Double(outputTokens) / seconds : nil,
                 planWide ? kvUtilisation : nil, planWide ? batchSizeMean : nil,
-                Double(preemptions), Double(refused)]
+                Double(preemptions), Double(refused), perMillion(inputTokens), perMillion(outputTokens)]
     }
 }

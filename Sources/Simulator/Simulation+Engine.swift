@@ -262,6 +262,7 @@ extension Simulation {
                     $0.ttft.record(ttft)
                     if tpot >= 0 { $0.tpot.record(tpot) }
                     $0.outputTokens += Int64(s.output)
+                    $0.inputTokens += Int64(s.prompt)
                 }
             }
             // Kept on the request that completes, for its SLO check.

@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+import Scenario
+@testable import Simulator
+import Reports
+
+/// An engine whose iteration times come from a model's shape and a catalogued GPU: a lone
+/// request's time to first token and time per output token are the roofline's prefill and
+/// decode steps.
+final class RooflineEngineTests: XCTestCase {
+    func run(gpu: String, tensorParallel: Int, prompt: Int, output: Int) throws -> PlanResult {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Three requests a minute apart: each alone in the engine.
+        let trace = "TIMESTAMP,ContextTokens,GeneratedTokens\n" + (1...3).map { "2023-11-16 18:0\($0):00.0000000,\(prompt),\(output)\n" }.joined()
+        try trace.write(to: folder.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        let s = try scenario("""
+        { "name": "roofline", "seed": 1, "duration": "5m",
+          "hardware": { "g": { "vcpus": 32, "memoryGiB": 512, "gpus": 8, "pricePerHour": 30 } },
+          "models": { "llm": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": \(tensorParallel) },
+                               "engine": { "kind": "continuous-batching", "gpu": "\(gpu)", "tensorParallel": \(tensorParallel),
+                                           "model": { "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32, "num_key_value_heads": 8,
+                                                      "intermediate_size": 14336, "vocab_size": 128256 } } } },
+          "workload": [ { "kind": "trace", "format": "azure-llm", "path": "t.csv", "target": "llm" } ],
+          "slo": { "timeout": "1h" },
+          "plans": { "one": { "policy": "traditional", "nodes": { "g": 1 }, "instances": { "llm": 1 } } } }
+        """, directory: folder.path)
+        return try Runner.run(s, options: RunOptions()).plans[0]
+    }
+
+    func testALoneRequestTakesTheRooflinesPrefillAndDecodeSteps() throws {
+        for (gpu, tp) in [("h100-sxm", 1), ("l40s", 2), ("mi300x", 1)] {
+            let prompt = 1000, output = 101
+            let r = try run(gpu: gpu, tensorParallel: tp, prompt: prompt, output: output)
+            let e = try XCTUnwrap(r.engine)
+            let model = ModelShape(source: "inline", layers: 32, hidden: 4096, heads: 32, kvHeads: 8, intermediate: 14336, vocab: 128_256)
+            let roofline = Roofline(model: model, gpu: GPUSpec.named(gpu)!, tensorParallel: tp)
+            // TTFT: the prefill of the whole prompt, matmuls, all-reduces and attention.
+            let p = Double(prompt)
+            let prefill = roofline.matmuls(p) + roofline.allReduces(p) + roofline.attentionPerTokenSquared * p * p
+            XCTAssertEqual(Double(try XCTUnwrap(e.ttft.percentile(50))) / 1e9, prefill, accuracy: prefill * 0.015, gpu)
+            // TPOT: one decode step per further token, reading the weights and a KV cache of
+            // 1,000 to 1,100 tokens.
+            let step = roofline.matmuls(1) + roofline.allReduces(1) + roofline.perKVToken * (p + Double(output) / 2)
+            XCTAssertEqual(Double(try XCTUnwrap(e.tpot.percentile(50))) / 1e9, step, accuracy: step * 0.015, gpu)
+            XCTAssertEqual(r.totals.completed, 3)
+        }
+    }
+
+    /// The cost per million tokens is the plan's whole cost over its completed requests'
+    /// prompt and generated tokens; absent per target.
+    func testCostPerMillionTokens() throws {
+        let r = try run(gpu: "h100-sxm", tensorParallel: 1, prompt: 1000, output: 101)
+        let row = Summary.row(r)
+        XCTAssertGreaterThan(r.cost, 0)
+        XCTAssertEqual(try XCTUnwrap(row.value("usd_per_million_output_tokens")), r.cost / 303 * 1e6, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(row.value("usd_per_million_input_tokens")), r.cost / 3000 * 1e6, accuracy: 1e-9)
+        let target = r.enginePerTarget[0].columns(seconds: r.endTime, planWide: false)
+        XCTAssertNil(target[EngineMetric.names.firstIndex(of: "usd_per_million_output_tokens")!])
+    }
+}
