@@ -124,6 +124,8 @@ final class RooflineTests: XCTestCase {
         XCTAssertEqual(lines["parameters"]?.value, "46.70 B")
         XCTAssertEqual(lines["active parameters per token"]?.value, "12.88 B")
         XCTAssertNotNil(lines["all-reduces"])
+        // Its weights' size is known, so a node type's loadGBps times its load.
+        XCTAssertEqual(try XCTUnwrap(s.models[0].weightsGB), 93.405585408, accuracy: 1e-9)
     }
 }
 
