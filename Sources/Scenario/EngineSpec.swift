@@ -18,6 +18,11 @@ public struct EngineSpec: Sendable, Equatable {
     /// The model shape and GPU the profile was derived from (`engine.model` + `engine.gpu`),
     /// nil for a measured or inline profile.
     public var roofline: Roofline?
+    /// With `engine.model` and no `engine.gpu`: the roofline and its profile on each node type
+    /// (by hardware index) whose `gpuModel` is known; `profile` and `roofline` are then those
+    /// of the first type the model runs on. Empty otherwise.
+    public var profileByType: [IterationProfile?] = []
+    public var rooflineByType: [Roofline?] = []
     /// Sequences in the running batch at most (vLLM `max_num_seqs`).
     public var maxSequences: Int
     /// Tokens processed in one iteration at most (vLLM `max_num_batched_tokens`).
@@ -49,11 +54,18 @@ public struct EngineSpec: Sendable, Equatable {
         self.preemption = preemption
     }
 
+    /// The profile an instance on node type `t` runs with.
+    public func profile(onType t: Int) -> IterationProfile {
+        t < profileByType.count ? profileByType[t] ?? profile : profile
+    }
+
     /// KV blocks of the cache: `kvCacheTokens` ÷ `blockTokens`, or for "auto" the GPUs' memory
     /// × 0.9 less the profile's reserved memory, ÷ the KV bytes per token, in whole blocks.
-    public var kvBlocks: Int {
+    public var kvBlocks: Int { kvBlocks(for: profile) }
+
+    /// The same for an instance running with profile `p`.
+    public func kvBlocks(for p: IterationProfile) -> Int {
         if let tokens = kvCacheTokens { return tokens / blockTokens }
-        let p = profile
         let usable = Double(p.gpus) * p.gpuMemoryGiB * Self.gpuMemoryUtilization - p.weightsGiB
         let tokens = usable * 1_073_741_824 / p.kvBytesPerToken
         return tokens > 0 ? Int(tokens) / blockTokens : 0

@@ -31,6 +31,8 @@ public struct GPUSpec: Sendable, Equatable {
     public static let catalogue: [GPUSpec] = [
         GPUSpec(name: "a100-80g", flops: 312e12, memoryBandwidth: 2.039e12, memoryGiB: 80, interconnect: 600e9, interconnectName: "NVLink 3",
                 source: "NVIDIA A100 80GB SXM datasheet: 312 TFLOP/s dense BF16, 2,039 GB/s HBM2e, 80 GB, NVLink 600 GB/s"),
+        GPUSpec(name: "a100-40g", flops: 312e12, memoryBandwidth: 1.555e12, memoryGiB: 40, interconnect: 600e9, interconnectName: "NVLink 3",
+                source: "NVIDIA A100 40GB SXM datasheet: 312 TFLOP/s dense BF16, 1,555 GB/s HBM2, 40 GB, NVLink 600 GB/s (AWS p4d.24xlarge's GPU)"),
         GPUSpec(name: "h100-sxm", flops: 989e12, memoryBandwidth: 3.35e12, memoryGiB: 80, interconnect: 900e9, interconnectName: "NVLink 4",
                 source: "NVIDIA H100 SXM datasheet: 989 TFLOP/s dense BF16 (1,979 with sparsity), 3.35 TB/s HBM3, 80 GB, NVLink 900 GB/s"),
         GPUSpec(name: "h200", flops: 989e12, memoryBandwidth: 4.8e12, memoryGiB: 141, interconnect: 900e9, interconnectName: "NVLink 4",

@@ -2,7 +2,7 @@
 // profile (bundled by name, or inline).
 
 extension ScenarioDecoder {
-    func decodeEngine(_ node: JSONNode, path: String) throws -> EngineSpec {
+    func decodeEngine(_ node: JSONNode, path: String, hardware: [HardwareType]) throws -> EngineSpec {
         var o = try ObjectReader(node, path: path, file: file)
         let kindNode = try o.required("kind", expected: "\"continuous-batching\"")
         let kind = try v.string(kindNode, o.childPath("kind"))
@@ -16,6 +16,7 @@ extension ScenarioDecoder {
         let modelNode = o.optional("model"), gpuNode = o.optional("gpu"), tpNode = o.optional("tensorParallel")
         let profile: IterationProfile
         var roofline: Roofline?
+        var byType: [Roofline?] = []
         if let profileNode {
             if let other = modelNode ?? gpuNode ?? tpNode {
                 throw v.error(other, path, "found a profile and \(modelNode != nil ? "a model" : gpuNode != nil ? "a gpu" : "a tensorParallel") too: a profile's measured times are its own model's on its own GPUs",
@@ -36,8 +37,18 @@ extension ScenarioDecoder {
                               suggestion: "for example \"model\": \"config.json\" (a Hugging Face config) and \"gpu\": \"h100-sxm\"")
             }
             let shape = try decodeModelShape(modelNode, path: o.childPath("model"))
-            let gpuNode = try o.required("gpu", expected: "a catalogue GPU (\(GPUSpec.catalogue.map { "\"\($0.name)\"" }.joined(separator: ", "))) or an inline one")
-            let gpu = try decodeGPU(gpuNode, path: o.childPath("gpu"))
+            // The GPU: the engine's own, or each node type's (hardware.<type>.gpuModel), so that
+            // plans on different node types compare GPUs.
+            let gpu: GPUSpec
+            if let gpuNode {
+                gpu = try decodeGPU(gpuNode, path: o.childPath("gpu"))
+            } else {
+                guard let first = hardware.first(where: { $0.gpuModel != nil })?.gpuModel else {
+                    throw v.error(node, path, "missing key \"gpu\" (a catalogue GPU: \(GPUSpec.catalogue.map { "\"\($0.name)\"" }.joined(separator: ", ")); or an inline one), and no node type names its gpuModel",
+                                  suggestion: "give engine.gpu, or hardware.<type>.gpuModel for the node types the model runs on")
+                }
+                gpu = first
+            }
             let tp = try tpNode.map { try v.integer($0, o.childPath("tensorParallel"), min: 1, max: 64) } ?? 1
             // vLLM's checks: the attention heads split evenly over the GPUs, and so do the KV
             // heads (or each is replicated to a whole number of GPUs).
@@ -49,8 +60,13 @@ extension ScenarioDecoder {
             let r = Roofline(model: shape, gpu: gpu, tensorParallel: tp)
             roofline = r
             profile = r.profile
+            if gpuNode == nil {
+                byType = hardware.map { h in h.gpuModel.map { Roofline(model: shape, gpu: $0, tensorParallel: tp) } }
+            }
         }
         var engine = EngineSpec(profile: profile, roofline: roofline)
+        engine.rooflineByType = byType
+        engine.profileByType = byType.map { $0?.profile }
         // Defaults are vLLM's: max_num_seqs 256; max_num_batched_tokens max(max_model_len,
         // 2048), 4,096 for Llama-2's context; block_size 16 (vllm/config.py, v0.4–0.6).
         if let n = o.optional("maxSequences") { engine.maxSequences = try v.integer(n, o.childPath("maxSequences"), min: 1, max: 65_536) }
@@ -80,7 +96,8 @@ extension ScenarioDecoder {
             engine.preemption = p
         }
         try o.finish()
-        if engine.kvBlocks == 0 {
+        // Per node type, the cache is checked once the types the model runs on are known.
+        if engine.profileByType.isEmpty, engine.kvBlocks == 0 {
             let p = engine.profile
             throw v.error(node, path, "the KV cache would hold no block: \(p.gpus) GPU(s) × \(ValueReader.show(p.gpuMemoryGiB)) GiB × \(EngineSpec.gpuMemoryUtilization) leaves nothing beside \(ValueReader.show(p.weightsGiB)) GiB of weights",
                           suggestion: engine.roofline == nil ? "give kvCacheTokens, or a profile with more GPU memory" : "raise tensorParallel, or choose a GPU with more memory")

@@ -25,7 +25,7 @@ extension ScenarioDecoder {
                 gpus: try ro.optional("gpus").map { try v.integer($0, ro.childPath("gpus"), max: Bounds.gpus) } ?? 0)
             try ro.finish()
 
-            let engine = try o.optional("engine").map { try decodeEngine($0, path: o.childPath("engine")) }
+            var engine = try o.optional("engine").map { try decodeEngine($0, path: o.childPath("engine"), hardware: hardware) }
             // An engine model's time comes from its iterations: a service time is optional.
             let sNode = engine == nil ? try o.required("service", expected: "the service time, or service times by node type (or an \"engine\" for an LLM)")
                                       : o.optional("service")
@@ -120,6 +120,28 @@ extension ScenarioDecoder {
                     throw v.error(rNode, o.childPath("requires") + ".gpus", "an LLM engine's iteration times are those of whole GPUs, so it cannot run on node type \"\(hardwareNames[h])\", whose GPUs are shared (\(sharing.mode.rawValue))",
                                   suggestion: "run the engine model on a node type without gpuSharing")
                 }
+            }
+            if var e = engine, !e.profileByType.isEmpty, let eNode = o.optional("engine") {
+                // Its GPU is each node type's: by default the types that name one (as types whose
+                // GPUs are shared are left out); every type it runs on must name one and hold
+                // its weights. It is explained, and its defaults taken, as on the first.
+                if !explicitRunsOn {
+                    let named = runsOn.filter { e.profileByType[$0] != nil }
+                    if !named.isEmpty { runsOn = named }
+                }
+                for h in runsOn {
+                    guard let p = e.profileByType[h] else {
+                        throw v.error(eNode, o.childPath("engine"), "the engine takes its GPU from the node type, and node type \"\(hardwareNames[h])\", which the model runs on, names no gpuModel",
+                                      suggestion: "give hardware.\(hardwareNames[h]).gpuModel, or engine.gpu, or list in runsOn only the types with a gpuModel")
+                    }
+                    if e.kvBlocks(for: p) == 0 {
+                        throw v.error(eNode, o.childPath("engine"), "on node type \"\(hardwareNames[h])\" (\(e.rooflineByType[h]!.gpu.name)) the KV cache would hold no block: \(p.gpus) GPU(s) × \(ValueReader.show(p.gpuMemoryGiB)) GiB × \(EngineSpec.gpuMemoryUtilization) leaves nothing beside \(ValueReader.show(p.weightsGiB)) GiB of weights",
+                                      suggestion: "raise tensorParallel, or leave \"\(hardwareNames[h])\" out of runsOn")
+                    }
+                }
+                e.profile = e.profileByType[runsOn[0]]!
+                e.roofline = e.rooflineByType[runsOn[0]]
+                engine = e
             }
             if let l = o.optional("limits") {
                 var lo = try ObjectReader(l, path: o.childPath("limits"), file: file)

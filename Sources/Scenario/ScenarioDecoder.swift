@@ -181,6 +181,13 @@ struct ScenarioDecoder {
             if let g = o.optional("gpuSharing") {
                 gpuSharing = try decodeGPUSharing(g, path: o.childPath("gpuSharing"), gpus: gpus)
             }
+            var gpuModel: GPUSpec?
+            if let g = o.optional("gpuModel") {
+                guard gpus > 0 else {
+                    throw v.error(g, o.childPath("gpuModel"), "a gpuModel needs GPUs to name, and the type has none (gpus is 0)", suggestion: "give the type its gpus")
+                }
+                gpuModel = try decodeGPU(g, path: o.childPath("gpuModel"))
+            }
             try o.finish()
             var type = HardwareType(name: m.key, vcpus: vcpus, memoryGiB: memory, gpus: gpus, pricePerHour: price, boot: boot, billing: billing)
             type.pullMBps = pullMBps
@@ -190,6 +197,7 @@ struct ScenarioDecoder {
             type.spot = spot
             type.contention = contention
             type.gpuSharing = gpuSharing
+            type.gpuModel = gpuModel
             return type
         }
     }

@@ -83,6 +83,9 @@ public struct HardwareType: Sendable, Equatable {
     public var contention = NodeContention()
     /// How instances share its GPUs; nil: each instance has whole GPUs of its own.
     public var gpuSharing: GPUSharing? = nil
+    /// The GPU model its GPUs are (`gpuModel`): an engine with a `model` and no `gpu` of its
+    /// own takes its iteration times from the GPU of the node type an instance runs on.
+    public var gpuModel: GPUSpec? = nil
 
     /// GPUs one node offers instances: its GPUs times the instances each may hold.
     public var gpuSlots: Int { gpus * (gpuSharing?.replicas ?? 1) }

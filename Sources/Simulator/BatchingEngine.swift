@@ -18,16 +18,17 @@ struct EngineModel {
     /// B must not make a step of many short sequences cheaper than reading the weights once).
     let decodeFloor: Double
 
-    init(_ spec: EngineSpec) {
-        profile = spec.profile
+    /// The engine of `spec` running with `profile` (its own, or its node type's GPU's).
+    init(_ spec: EngineSpec, profile: IterationProfile) {
+        self.profile = profile
         maxSequences = spec.maxSequences
         maxBatchTokens = spec.maxBatchTokens
         blockTokens = spec.blockTokens
-        kvBlocks = spec.kvBlocks
-        watermarkBlocks = Int((EngineSpec.watermark * Double(spec.kvBlocks)).rounded(.down))
+        kvBlocks = spec.kvBlocks(for: profile)
+        watermarkBlocks = Int((EngineSpec.watermark * Double(kvBlocks)).rounded(.down))
         chunkedPrefill = spec.chunkedPrefill
-        prefillBase = spec.profile.prefill(0)
-        decodeFloor = Swift.max(0, spec.profile.decode(1) - spec.profile.perKVToken * spec.profile.decodeKV(1))
+        prefillBase = profile.prefill(0)
+        decodeFloor = Swift.max(0, profile.decode(1) - profile.perKVToken * profile.decodeKV(1))
     }
 
     /// KV blocks holding `tokens` tokens.
@@ -61,6 +62,8 @@ struct EngineModel {
 /// and reused: an iteration allocates nothing.
 final class EngineInstance {
     var model: Int
+    /// Its engine in `Simulation.engineModels` (the model's, on its node's type).
+    var engineIndex: Int
     /// Request slots admitted (holding KV blocks), oldest first.
     var running: [Int32] = []
     /// Request slots dispatched to the instance and not admitted yet (preempted ones first).
@@ -76,8 +79,9 @@ final class EngineInstance {
     /// Bumped when the instance stops: its queued step event is then stale.
     var generation: UInt32 = 0
 
-    init(model: Int, engine: EngineModel) {
+    init(model: Int, engine: EngineModel, index: Int) {
         self.model = model
+        engineIndex = index
         freeBlocks = engine.kvBlocks
         reserve(engine.maxSequences)
     }
@@ -90,8 +94,9 @@ final class EngineInstance {
     }
 
     /// Empties the instance for a new start of `model` (its slot reused).
-    func reset(model: Int, engine: EngineModel) {
+    func reset(model: Int, engine: EngineModel, index: Int) {
         self.model = model
+        engineIndex = index
         running.removeAll(keepingCapacity: true)
         waiting.removeAll(keepingCapacity: true)
         refusedLine.removeAll(keepingCapacity: true)

@@ -227,8 +227,21 @@ extension PlanBuilder {
         for (m, model) in s.models.enumerated() where used[m] {
             guard let engine = model.engine else { continue }
             let name = model.name, p = engine.profile
-            e.add("LLM engine", "\(name): profile", p.name, p.source)
-            for d in engine.roofline?.derivation ?? [] { e.add("LLM engine", "\(name): \(d.what)", d.value, d.arithmetic) }
+            if engine.rooflineByType.isEmpty {
+                e.add("LLM engine", "\(name): profile", p.name, p.source)
+                for d in engine.roofline?.derivation ?? [] { e.add("LLM engine", "\(name): \(d.what)", d.value, d.arithmetic) }
+            } else {
+                // Its GPU is the node type's: the roofline on each type it runs on.
+                for t in model.runsOn {
+                    guard let r = engine.rooflineByType[t] else { continue }
+                    let on = "\(name) on \(s.hardware[t].name)"
+                    e.add("LLM engine", "\(on): profile", r.profile.name, "the node type's gpuModel; " + r.profile.source)
+                    for d in r.derivation { e.add("LLM engine", "\(on): \(d.what)", d.value, d.arithmetic) }
+                    let blocks = engine.kvBlocks(for: r.profile)
+                    e.add("LLM engine", "\(on): KV cache", "\(blocks * engine.blockTokens) tokens (\(blocks) blocks of \(engine.blockTokens))",
+                          engine.kvCacheTokens != nil ? "set" : "auto, on this type's GPUs")
+                }
+            }
             e.add("LLM engine", "\(name): max sequences", String(engine.maxSequences), "set or default 256 (vLLM max_num_seqs); the instance's concurrency")
             e.add("LLM engine", "\(name): max batch tokens", String(engine.maxBatchTokens), "set or default 4,096 (vLLM max_num_batched_tokens for a 4k context)")
             let blocks = engine.kvBlocks

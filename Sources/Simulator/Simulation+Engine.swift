@@ -52,7 +52,7 @@ extension Simulation {
     mutating func engineStep(_ event: Event) throws {
         let i = Int(event.subject)
         guard i < engines.count, let e = engines[i], e.generation == event.generation, e.busy else { return }
-        let engine = engineModels[e.model]!
+        let engine = engineModels[e.engineIndex]!
         bookKV()
         engineEnded.removeAll(keepingCapacity: true)
         if !e.batch.isEmpty { applyIteration(e) }
@@ -355,23 +355,29 @@ extension Simulation {
     /// with its whole KV cache.
     mutating func engineInstanceStarted(_ i: Int, model m: Int) {
         while i >= engines.count { engines.append(nil) }
-        guard let engine = engineModels[m] else {
+        let k = engineIndex(m, node: Int(inst[i].node))
+        guard let engine = engineModels[k] else {
             engines[i] = nil
             return
         }
         bookKV()
-        if let e = engines[i] { e.reset(model: m, engine: engine) } else { engines[i] = EngineInstance(model: m, engine: engine) }
+        if let e = engines[i] { e.reset(model: m, engine: engine, index: k) } else { engines[i] = EngineInstance(model: m, engine: engine, index: k) }
         kvCapacity += engine.kvBlocks
     }
 
     mutating func engineInstanceStopped(_ i: Int) {
         guard i < engines.count, let e = engines[i] else { return }
         bookKV()
-        let engine = engineModels[e.model]!
+        let engine = engineModels[e.engineIndex]!
         kvCapacity -= engine.kvBlocks
         kvUsed -= engine.kvBlocks - e.freeBlocks
         // Emptied (its queued step now stale) and kept for the slot's next start.
-        e.reset(model: e.model, engine: engine)
+        e.reset(model: e.model, engine: engine, index: e.engineIndex)
+    }
+
+    /// Where model `m`'s engine on node `n`'s type is in `engineModels` (type 0 without a node).
+    @inline(__always) func engineIndex(_ m: Int, node n: Int) -> Int {
+        m * hardwareCount + (n >= 0 ? Int(nodeType[n]) : 0)
     }
 
     /// Books the KV areas up to now; called before blocks are taken or freed.

@@ -204,7 +204,7 @@ extension Simulation {
         }
         e.pointee.inFlight += 1
         busyCapacity += inverseConcurrency[m]
-        if anyEngine, let engine = engineModels[m] {
+        if anyEngine, let engine = engineModels[engineIndex(m, node: Int(e.pointee.node))] {
             // Its time comes from the engine's iterations, not from a service-time draw.
             q.pointee.serviceEnd = now
             engineAccept(r, on: i, engine)

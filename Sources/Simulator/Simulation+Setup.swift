@@ -41,7 +41,11 @@ extension Simulation {
         nodeBackground = scenario.hardware.map(\.contention.backgroundVCPUs)
         nodeInterference = scenario.hardware.map(\.contention.interference)
         nodeStartupInterference = scenario.hardware.map(\.contention.startupInterference)
-        engineModels = scenario.models.map { $0.engine.map(EngineModel.init) }
+        // By model and node type (`engineIndex`): an engine that takes its GPU from the node
+        // type runs with that type's profile.
+        engineModels = scenario.models.flatMap { m in
+            scenario.hardware.indices.map { t in m.engine.map { EngineModel($0, profile: $0.profile(onType: t)) } }
+        }
         anyEngine = engineModels.contains { $0 != nil }
         enginePerTarget = anyEngine ? [EngineStats](repeating: EngineStats(), count: scenario.targetNames.count) : []
         if anyEngine { engineEnded.reserveCapacity(engineModels.reduce(0) { Swift.max($0, $1?.maxSequences ?? 0) }) }

@@ -178,6 +178,8 @@ struct Simulation<Policy: ScalingPolicy> {
     // without an engine model but for one test of `anyEngine` where a request starts,
     // completes or is cut off.
     /// By model: the engine's limits and iteration times (nil: a service-time model).
+    /// LLM engines by model and node type (`engineIndex`: model × node types + type), nil for
+    /// models without one.
     let engineModels: [EngineModel?]
     let anyEngine: Bool
     /// By instance slot: the engine's state (nil for service-time instances).
@@ -328,7 +330,7 @@ struct Simulation<Policy: ScalingPolicy> {
     var drawsServiceTimes: Bool {
         let perModel = physics.providerHosted ? 1 : Swift.max(1, hardwareCount)
         return serviceSamplers.indices.contains { k in
-            serviceSamplers[k].drawsUniforms && engineModels[k / perModel] == nil
+            serviceSamplers[k].drawsUniforms && engineModels[(k / perModel) * hardwareCount] == nil
         }
     }
 

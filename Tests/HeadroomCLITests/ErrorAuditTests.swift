@@ -415,6 +415,16 @@ extension ErrorAuditTests {
              expect: "tensor parallel 3 does not split 32 attention heads and 8 KV heads evenly"),
         Case(name: "roofline weights too big", edits: [("models/llm-e/engine/gpu", "\"l4\"")],
              expect: "raise tensorParallel, or choose a GPU with more memory"),
+        // The GPU taken from the node type (hardware.gpu names an L4).
+        Case(name: "gpu model on a type without GPUs", edits: [("hardware/cpu/gpuModel", "\"l4\"")],
+             expect: "a gpuModel needs GPUs to name, and the type has none (gpus is 0)"),
+        Case(name: "no gpu anywhere", edits: [("models/llm-e/engine/gpu", nil), ("hardware/gpu/gpuModel", nil)],
+             expect: "missing key \"gpu\""),
+        Case(name: "runs on a type without a gpu model",
+             edits: [("models/llm-e/engine/gpu", nil), ("hardware/gpu/gpuModel", nil), ("hardware/gpu.mps/gpuModel", "\"l4\""), ("models/llm-e/runsOn", "[\"gpu\"]")],
+             expect: "node type \"gpu\", which the model runs on, names no gpuModel"),
+        Case(name: "node type's gpu too small", edits: [("models/llm-e/engine/gpu", nil)],
+             expect: "on node type \"gpu\" (l4) the KV cache would hold no block"),
     ]
 
     static let gates: [Case] = [

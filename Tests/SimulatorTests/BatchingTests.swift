@@ -214,11 +214,13 @@ final class BatchingTests: XCTestCase {
 
     func testBundledProfilesAreSizedAndOrdered() throws {
         func step(_ name: String, _ b: Int, context: Int = 1000) -> Double {
-            let m = EngineModel(EngineSpec(profile: IterationProfile.named(name)!, maxSequences: 1024))
+            let spec = EngineSpec(profile: IterationProfile.named(name)!, maxSequences: 1024)
+            let m = EngineModel(spec, profile: spec.profile)
             return Double(m.iterationNanoseconds(prefillTokens: 0, attention: 0, sequences: b, kvTokens: b * context)) / 1e6
         }
         func prefill(_ name: String, _ tokens: Int) -> Double {
-            let m = EngineModel(EngineSpec(profile: IterationProfile.named(name)!))
+            let spec = EngineSpec(profile: IterationProfile.named(name)!)
+            let m = EngineModel(spec, profile: spec.profile)
             return Double(m.iterationNanoseconds(prefillTokens: tokens, attention: Double(tokens * tokens), sequences: 0, kvTokens: 0)) / 1e6
         }
         // The auto KV cache: Vidur's 7,424 blocks; 70B over four GPUs: (4 × 80 × 0.9 − 134) GiB ÷ 327,680 bytes.

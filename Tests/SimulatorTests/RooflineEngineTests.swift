@@ -48,6 +48,40 @@ final class RooflineEngineTests: XCTestCase {
         }
     }
 
+    /// An engine without a GPU of its own runs with its node type's `gpuModel`: the same model
+    /// on an H100 node and on an L40S node, one plan each, takes each GPU's roofline.
+    func testTheGPUComesFromTheNodeType() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trace = "TIMESTAMP,ContextTokens,GeneratedTokens\n" + (1...3).map { "2023-11-16 18:0\($0):00.0000000,1000,101\n" }.joined()
+        try trace.write(to: folder.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        let s = try scenario("""
+        { "name": "gpu-by-type", "seed": 1, "duration": "5m",
+          "hardware": { "h100": { "vcpus": 32, "memoryGiB": 512, "gpus": 8, "pricePerHour": 55.04, "gpuModel": "h100-sxm" },
+                        "l40s": { "vcpus": 32, "memoryGiB": 512, "gpus": 4, "pricePerHour": 10, "gpuModel": "l40s" } },
+          "models": { "llm": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": 1 },
+                               "engine": { "kind": "continuous-batching",
+                                           "model": { "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32, "num_key_value_heads": 8,
+                                                      "intermediate_size": 14336, "vocab_size": 128256 } } } },
+          "workload": [ { "kind": "trace", "format": "azure-llm", "path": "t.csv", "target": "llm" } ],
+          "slo": { "timeout": "1h" },
+          "plans": { "on-h100": { "policy": "traditional", "nodes": { "h100": 1 }, "instances": { "llm": 1 } },
+                     "on-l40s": { "policy": "traditional", "nodes": { "l40s": 1 }, "instances": { "llm": 1 } } } }
+        """, directory: folder.path)
+        XCTAssertEqual(s.models[0].engine?.rooflineByType.compactMap { $0?.gpu.name }, ["h100-sxm", "l40s"])
+        let run = try Runner.run(s, options: RunOptions())
+        let model = ModelShape(source: "inline", layers: 32, hidden: 4096, heads: 32, kvHeads: 8, intermediate: 14336, vocab: 128_256)
+        for (plan, gpu) in zip(run.plans, ["h100-sxm", "l40s"]) {
+            let r = Roofline(model: model, gpu: GPUSpec.named(gpu)!)
+            let prefill = r.matmuls(1000) + r.attentionPerTokenSquared * 1e6
+            let ttft = Double(try XCTUnwrap(plan.engine?.ttft.percentile(50))) / 1e9
+            XCTAssertEqual(ttft, prefill, accuracy: prefill * 0.015, "\(plan.plan) runs on \(gpu)")
+        }
+        XCTAssertGreaterThan(Double(run.plans[1].engine!.ttft.percentile(50)!), 2 * Double(run.plans[0].engine!.ttft.percentile(50)!),
+                             "an L40S prefills at about a third of an H100's pace")
+    }
+
     /// The cost per million tokens is the plan's whole cost over its completed requests'
     /// prompt and generated tokens; absent per target.
     func testCostPerMillionTokens() throws {
