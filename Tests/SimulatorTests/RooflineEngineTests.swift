@@ -8,13 +8,19 @@ import Reports
 /// request's time to first token and time per output token are the roofline's prefill and
 /// decode steps.
 final class RooflineEngineTests: XCTestCase {
-    func run(gpu: String, tensorParallel: Int, prompt: Int, output: Int) throws -> PlanResult {
+    /// A fresh folder holding `t.csv`: three requests of these token counts a minute apart,
+    /// each alone in the engine (the caller removes the folder).
+    func lonelyRequests(prompt: Int, output: Int) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        // Three requests a minute apart: each alone in the engine.
         let trace = "TIMESTAMP,ContextTokens,GeneratedTokens\n" + (1...3).map { "2023-11-16 18:0\($0):00.0000000,\(prompt),\(output)\n" }.joined()
         try trace.write(to: folder.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    func run(gpu: String, tensorParallel: Int, prompt: Int, output: Int) throws -> PlanResult {
+        let folder = try lonelyRequests(prompt: prompt, output: output)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let s = try scenario("""
         { "name": "roofline", "seed": 1, "duration": "5m",
           "hardware": { "g": { "vcpus": 32, "memoryGiB": 512, "gpus": 8, "pricePerHour": 30 } },
@@ -51,11 +57,8 @@ final class RooflineEngineTests: XCTestCase {
     /// An engine without a GPU of its own runs with its node type's `gpuModel`: the same model
     /// on an H100 node and on an L40S node, one plan each, takes each GPU's roofline.
     func testTheGPUComesFromTheNodeType() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try lonelyRequests(prompt: 1000, output: 101)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let trace = "TIMESTAMP,ContextTokens,GeneratedTokens\n" + (1...3).map { "2023-11-16 18:0\($0):00.0000000,1000,101\n" }.joined()
-        try trace.write(to: folder.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
         let s = try scenario("""
         { "name": "gpu-by-type", "seed": 1, "duration": "5m",
           "hardware": { "h100": { "vcpus": 32, "memoryGiB": 512, "gpus": 8, "pricePerHour": 55.04, "gpuModel": "h100-sxm" },
