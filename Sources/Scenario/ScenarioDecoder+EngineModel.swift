@@ -113,7 +113,7 @@ extension ScenarioDecoder {
             guard let gpu = GPUSpec.named(name) else {
                 throw v.error(node, path, "unknown GPU \"\(name)\"",
                               suggestion: Suggest.hint(for: name, in: GPUSpec.catalogue.map(\.name), noun: "the catalogue has")
-                                  ?? "the catalogue has \(GPUSpec.catalogue.map(\.name).joined(separator: ", ")); or give {\"tflops\", \"memoryTBps\", \"memoryGiB\", \"interconnectGBps\"}")
+                                  + " (or give an inline entry: {\"tflops\", \"memoryTBps\", \"memoryGiB\", \"interconnectGBps\"})")
             }
             return gpu
         }
