@@ -18,10 +18,9 @@ public struct EngineSpec: Sendable, Equatable {
     /// The model shape and GPU the profile was derived from (`engine.model` + `engine.gpu`),
     /// nil for a measured or inline profile.
     public var roofline: Roofline?
-    /// With `engine.model` and no `engine.gpu`: the roofline and its profile on each node type
-    /// (by hardware index) whose `gpuModel` is known; `profile` and `roofline` are then those
-    /// of the first type the model runs on. Empty otherwise.
-    public var profileByType: [IterationProfile?] = []
+    /// With `engine.model` and no `engine.gpu`: the roofline on each node type (by hardware
+    /// index) whose `gpuModel` is known; `profile` and `roofline` are then those of the first
+    /// type the model runs on. Empty otherwise.
     public var rooflineByType: [Roofline?] = []
     /// Sequences in the running batch at most (vLLM `max_num_seqs`).
     public var maxSequences: Int
@@ -56,7 +55,7 @@ public struct EngineSpec: Sendable, Equatable {
 
     /// The profile an instance on node type `t` runs with.
     public func profile(onType t: Int) -> IterationProfile {
-        t < profileByType.count ? profileByType[t] ?? profile : profile
+        t < rooflineByType.count ? rooflineByType[t]?.profile ?? profile : profile
     }
 
     /// KV blocks of the cache: `kvCacheTokens` ÷ `blockTokens`, or for "auto" the GPUs' memory

@@ -90,11 +90,12 @@ public struct ModelShape: Sendable, Equatable {
         Double(layers) * (layerSharedParameters + Double(expertsPerToken) * expertParameters) + outerParameters
     }
 
-    /// The weights one token multiplies by: the active parameters less the embedding table,
-    /// which is looked up, not multiplied (with tied embeddings the head still multiplies).
-    public var matmulParametersPerToken: Double {
-        activeParameters - Double(vocab) * Double(hidden) * (tiedEmbeddings ? 0 : 1)
-    }
+    /// The input embedding table when it is a table of its own: looked up a row per token,
+    /// never read whole nor multiplied (tied to the head, it is the head's weights and is).
+    public var lookedUpParameters: Double { tiedEmbeddings ? 0 : Double(vocab) * Double(hidden) }
+
+    /// The weights one token multiplies by: the active parameters less the looked-up table.
+    public var matmulParametersPerToken: Double { activeParameters - lookedUpParameters }
 
     public var weightBytes: Double { totalParameters * Double(bytesPerElement) }
 

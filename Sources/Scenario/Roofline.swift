@@ -77,8 +77,7 @@ public struct Roofline: Sendable, Equatable {
     /// Bytes of weights a step over `tokens` tokens reads, all GPUs together.
     public func weightsRead(_ tokens: Double) -> Double {
         let m = model
-        let lookedUp = m.tiedEmbeddings ? 0 : Double(m.vocab) * Double(m.hidden)   // the embedding table
-        let dense = Double(m.layers) * m.layerSharedParameters + m.outerParameters - lookedUp
+        let dense = Double(m.layers) * m.layerSharedParameters + m.outerParameters - m.lookedUpParameters
         let experts = Double(m.layers) * (m.isMoE ? expertsTouched(tokens) : 1) * m.expertParameters
         return (dense + experts) * Double(m.bytesPerElement)
     }

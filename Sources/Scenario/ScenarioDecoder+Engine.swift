@@ -66,7 +66,6 @@ extension ScenarioDecoder {
         }
         var engine = EngineSpec(profile: profile, roofline: roofline)
         engine.rooflineByType = byType
-        engine.profileByType = byType.map { $0?.profile }
         // Defaults are vLLM's: max_num_seqs 256; max_num_batched_tokens max(max_model_len,
         // 2048), 4,096 for Llama-2's context; block_size 16 (vllm/config.py, v0.4–0.6).
         if let n = o.optional("maxSequences") { engine.maxSequences = try v.integer(n, o.childPath("maxSequences"), min: 1, max: 65_536) }
@@ -97,7 +96,7 @@ extension ScenarioDecoder {
         }
         try o.finish()
         // Per node type, the cache is checked once the types the model runs on are known.
-        if engine.profileByType.isEmpty, engine.kvBlocks == 0 {
+        if engine.rooflineByType.isEmpty, engine.kvBlocks == 0 {
             let p = engine.profile
             throw v.error(node, path, "the KV cache would hold no block: \(p.gpus) GPU(s) × \(ValueReader.show(p.gpuMemoryGiB)) GiB × \(EngineSpec.gpuMemoryUtilization) leaves nothing beside \(ValueReader.show(p.weightsGiB)) GiB of weights",
                           suggestion: engine.roofline == nil ? "give kvCacheTokens, or a profile with more GPU memory" : "raise tensorParallel, or choose a GPU with more memory")

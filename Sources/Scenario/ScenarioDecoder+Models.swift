@@ -121,26 +121,27 @@ extension ScenarioDecoder {
                                   suggestion: "run the engine model on a node type without gpuSharing")
                 }
             }
-            if var e = engine, !e.profileByType.isEmpty, let eNode = o.optional("engine") {
+            if var e = engine, !e.rooflineByType.isEmpty, let eNode = o.optional("engine") {
                 // Its GPU is each node type's: by default the types that name one (as types whose
                 // GPUs are shared are left out); every type it runs on must name one and hold
                 // its weights. It is explained, and its defaults taken, as on the first.
                 if !explicitRunsOn {
-                    let named = runsOn.filter { e.profileByType[$0] != nil }
+                    let named = runsOn.filter { e.rooflineByType[$0] != nil }
                     if !named.isEmpty { runsOn = named }
                 }
                 for h in runsOn {
-                    guard let p = e.profileByType[h] else {
+                    guard let r = e.rooflineByType[h] else {
                         throw v.error(eNode, o.childPath("engine"), "the engine takes its GPU from the node type, and node type \"\(hardwareNames[h])\", which the model runs on, names no gpuModel",
                                       suggestion: "give hardware.\(hardwareNames[h]).gpuModel, or engine.gpu, or list in runsOn only the types with a gpuModel")
                     }
+                    let p = r.profile
                     if e.kvBlocks(for: p) == 0 {
-                        throw v.error(eNode, o.childPath("engine"), "on node type \"\(hardwareNames[h])\" (\(e.rooflineByType[h]!.gpu.name)) the KV cache would hold no block: \(p.gpus) GPU(s) × \(ValueReader.show(p.gpuMemoryGiB)) GiB × \(EngineSpec.gpuMemoryUtilization) leaves nothing beside \(ValueReader.show(p.weightsGiB)) GiB of weights",
+                        throw v.error(eNode, o.childPath("engine"), "on node type \"\(hardwareNames[h])\" (\(r.gpu.name)) the KV cache would hold no block: \(p.gpus) GPU(s) × \(ValueReader.show(p.gpuMemoryGiB)) GiB × \(EngineSpec.gpuMemoryUtilization) leaves nothing beside \(ValueReader.show(p.weightsGiB)) GiB of weights",
                                       suggestion: "raise tensorParallel, or leave \"\(hardwareNames[h])\" out of runsOn")
                     }
                 }
-                e.profile = e.profileByType[runsOn[0]]!
                 e.roofline = e.rooflineByType[runsOn[0]]
+                e.profile = e.roofline!.profile
                 engine = e
             }
             if let l = o.optional("limits") {

@@ -37,30 +37,28 @@ public struct ProcessCPU: Sendable, Equatable {
         // utime and stime are fields 14 and 15.
         guard let fields = statFields(pid), fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         let running = (user + system) / ticks
-        var liveRunning = 0.0, liveWaiting = 0.0
-        for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8) else { continue }
-            let parts = text.split(separator: " ")
-            guard parts.count >= 2, let run = Double(parts[0]), let wait = Double(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { continue }
-            liveRunning += run / 1e9
-            liveWaiting += wait / 1e9
-        }
+        let live = schedstat(pid)
+        let liveRunning = Double(live?.running ?? 0) / 1e9, liveWaiting = Double(live?.waiting ?? 0) / 1e9
         let waiting = liveRunning > 0 ? liveWaiting * Swift.max(1, running / liveRunning) : 0
         return ProcessCPU(running: Swift.max(running, liveRunning), waiting: waiting)
     }
 
     /// Nanoseconds the live threads of `pid` have spent runnable without a core, summed
-    /// (`/proc/PID/task/TID/schedstat`'s second field; time a cgroup was throttled counts too),
-    /// or nil when /proc cannot say.
+    /// (schedstat's second field; time a cgroup was throttled counts too), or nil when /proc
+    /// cannot say. A thread that ends between two readings takes its count with it, so a
+    /// difference can come out negative: callers clamp at zero.
+    public static func runDelay(_ pid: pid_t) -> Int64? { schedstat(pid)?.waiting }
+
+    /// `/proc/PID/task/TID/schedstat`'s first two fields (ns on a CPU, ns runnable waiting),
+    /// summed over the live threads, or nil when /proc cannot say.
     ///
     /// Read twice per request while the runtime records for calibration, so it goes straight
     /// to the system calls (a directory scan and one small read per thread) rather than
-    /// through Foundation's strings. A thread that ends between two readings takes its count
-    /// with it, so a difference can come out negative: callers clamp at zero.
-    public static func runDelay(_ pid: pid_t) -> Int64? {
+    /// through Foundation's strings.
+    static func schedstat(_ pid: pid_t) -> (running: Int64, waiting: Int64)? {
         guard let dir = opendir("/proc/\(pid)/task") else { return nil }
         defer { closedir(dir) }
-        var total: Int64 = 0
+        var running: Int64 = 0, waiting: Int64 = 0
         var found = false
         var buffer = [UInt8](repeating: 0, count: 128)
         while let entry = readdir(dir) {
@@ -71,17 +69,20 @@ public struct ProcessCPU: Sendable, Equatable {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             close(fd)
             guard n > 0 else { continue }
-            // "<ns on a CPU> <ns runnable waiting> <timeslices>\n": the second number.
-            var field = 0, value: Int64 = 0
+            // "<ns on a CPU> <ns runnable waiting> <timeslices>\n"
+            var field = 0, values: (Int64, Int64) = (0, 0)
             for k in 0..<n {
                 let c = buffer[k]
                 if c == UInt8(ascii: " ") { field += 1; if field == 2 { break }; continue }
-                if field == 1, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") { value = value * 10 + Int64(c - UInt8(ascii: "0")) }
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { continue }
+                let digit = Int64(c - UInt8(ascii: "0"))
+                if field == 0 { values.0 = values.0 * 10 + digit } else { values.1 = values.1 * 10 + digit }
             }
-            total += value
+            running += values.0
+            waiting += values.1
             found = true
         }
-        return found ? total : nil
+        return found ? (running, waiting) : nil
     }
 
     /// What was used between `earlier` and this reading.
