@@ -89,8 +89,11 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Digest"], swiftSettings: staticStdlib),
         // Design-space exploration: sweeps over scenario fields, Pareto fronts, shards.
         .target(name: "Sweep", dependencies: ["Scenario", "Planning", "Simulator", "Reports"], swiftSettings: staticStdlib),
+        // Kubernetes objects <-> plans: import of Deployments, HPAs, Knative, KServe and KEDA
+        // objects as they run, export of a plan as the manifests that run it.
+        .target(name: "Kubernetes", dependencies: ["Scenario", "SchedulerCore", "Planning"], swiftSettings: staticStdlib),
         // Command parsing and help, swift-argument-parser conventions, hand-written.
-        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest", "Measurement"], swiftSettings: staticStdlib),
+        .target(name: "HeadroomCLI", dependencies: ["Scenario", "Planning", "Simulator", "Runtime", "Reports", "Sweep", "Digest", "Measurement", "Kubernetes"], swiftSettings: staticStdlib),
         .executableTarget(name: "headroom", dependencies: ["HeadroomCLI"], swiftSettings: staticStdlib, linkerSettings: staticRuntime),
         // The speed benchmark, with its hand-written yardstick loops.
         // The runtime's HTTP parser on inputs from stdin, beside h11 (Scripts/http-differential.py).
@@ -104,6 +107,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Reports"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
+        .testTarget(name: "KubernetesTests", dependencies: ["Kubernetes", "Scenario", "Planning"]),
         .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI", "Runtime", "Digest", "Scenario", "Simulator"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Runtime", "Simulator", "Scenario", "Reports", "HeadroomCLI"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Planning", "Scenario", "SchedulerCore"], exclude: ["Workers"]),

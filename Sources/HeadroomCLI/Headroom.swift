@@ -129,6 +129,10 @@ public enum Headroom {
             return try CompareCommand.execute(rest, out: out)
         case "init":
             return try InitCommand.execute(rest, out: out)
+        case "import":
+            return try ImportCommand.execute(rest, out: out)
+        case "export":
+            return try ExportCommand.execute(rest, out: out)
         case "trace":
             return try TraceCommand.execute(rest, out: out)
         case "validate":

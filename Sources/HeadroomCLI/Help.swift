@@ -256,7 +256,8 @@ enum Help {
 
         """)
 
-    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace, serve, replay, keys, audit, loadgen, calibrate]
+    static let subcommands = [run, check, sweep, merge, compare, validate, explainPlan, initCommand, trace, serve, replay, keys, audit, loadgen, calibrate,
+                              importCommand, exportCommand]
 
     static let main = """
     OVERVIEW: Headroom — a discrete-event capacity simulator for ML serving.
@@ -286,6 +287,8 @@ enum Help {
       audit                   \(audit.abstract)
       loadgen                 \(loadgen.abstract)
       calibrate               \(calibrate.abstract)
+      import kubernetes       \(importCommand.abstract)
+      export kubernetes       \(exportCommand.abstract)
       help                    Show subcommand help information.
 
       See 'headroom help <subcommand>' for detailed help.
