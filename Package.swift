@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Scenario", "SchedulerCore", "Reports"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Simulator", "Scenario", "SchedulerCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario"]),
-        .testTarget(name: "KubernetesTests", dependencies: ["Kubernetes", "Scenario", "Planning"]),
+        .testTarget(name: "KubernetesTests", dependencies: ["Kubernetes", "Scenario", "Planning"], exclude: ["Fixtures"]),
         .testTarget(name: "HeadroomCLITests", dependencies: ["HeadroomCLI", "Runtime", "Digest", "Scenario", "Simulator"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "Runtime", "Simulator", "Scenario", "Reports", "HeadroomCLI"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Planning", "Scenario", "SchedulerCore"], exclude: ["Workers"]),

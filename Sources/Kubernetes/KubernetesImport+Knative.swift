@@ -203,7 +203,8 @@ extension KubernetesImport {
             let modelConcurrency = concurrency(of: m)
             if target != nil || cc == 0 {
                 let base = target ?? defaultTarget
-                let effective = base * (reading.targetUtilisation ?? 0.7) / Double(modelConcurrency)
+                // To 1e-9: a target read back from an export is the same number, not 0.4800000000000001.
+                let effective = (base * (reading.targetUtilisation ?? 0.7) / Double(modelConcurrency) * 1e9).rounded() / 1e9
                 guard effective > 0, effective <= 1 else {
                     throw o.error(ann, "a per-pod target of \(show(base)) × \(show((reading.targetUtilisation ?? 0.7) * 100)) % is above the model's concurrency of \(modelConcurrency), which Headroom's KPA cannot express",
                                   suggestion: "set containerConcurrency to at least the target, or lower the target")

@@ -239,11 +239,11 @@ public struct KubernetesImport {
             if model.limitVCPUs.map({ abs($0 - limit) > 1e-9 }) ?? true {
                 change(["limits", "vcpus"], J.number(limit), "\(model.limitVCPUs.map(show) ?? "none") → \(show(limit))")
             }
-        } else if model.limitVCPUs != nil {
+        } else {
             if cpuLimits > 0 {
                 result.notHonoured.append("\(o.title): \(cpuLimits) of \(paths.count) containers have a CPU limit; a pod-wide limit needs all of them, so none is read")
             }
-            change(["limits"], nil, "the CPU limit goes, as the pod has none")
+            if model.limitVCPUs != nil { change(["limits"], nil, "the CPU limit goes, as the pod has none") }
         }
     }
 
