@@ -8,7 +8,7 @@ extension ScenarioDecoder {
             throw v.error(node, "$.workload", "expected an array of workload sources, found \(node.value.kindDescription)")
         }
         guard !items.isEmpty else { throw v.error(node, "$.workload", "define at least one workload source") }
-        let kinds = ["poisson", "bursts", "diurnal", "flash-crowd", "mmpp", "trace", "training"]
+        let kinds = ["poisson", "bursts", "diurnal", "flash-crowd", "mmpp", "counts", "trace", "training"]
         var sources: [WorkloadSource] = [], training: [TrainingJob] = []
         for (k, item) in items.enumerated() {
             let path = "$.workload[\(k)]"
@@ -80,6 +80,27 @@ extension ScenarioDecoder {
                     return MMPPState(rate: r, meanStay: stay)
                 }
                 workloadKind = .mmpp(states: states)
+            case "counts":
+                targetRef = try target(required: true)
+                let interval = try o.optional("interval").map { try v.duration($0, o.childPath("interval"), positive: true) } ?? 60
+                let cNode = try o.required("counts", expected: "arrivals per interval, an array of whole numbers")
+                guard case let .array(items) = cNode.value, !items.isEmpty else {
+                    throw v.error(cNode, o.childPath("counts"), "expected a non-empty array of arrivals per interval, found \(cNode.value.kindDescription)")
+                }
+                // At most 10 million arrivals in one interval: the bound of the function-count
+                // traces, whose even spacing this shares.
+                let counts = try items.enumerated().map { k, item in
+                    Int64(try v.integer(item, o.childPath("counts") + "[\(k)]", max: 10_000_000))
+                }
+                var spread = TraceSpec.Spread.uniform
+                if let sp = o.optional("spread") {
+                    let name = try v.string(sp, o.childPath("spread"))
+                    guard let s = TraceSpec.Spread(rawValue: name) else {
+                        throw v.error(sp, o.childPath("spread"), "unknown spread \"\(name)\"", suggestion: Suggest.hint(for: name, in: TraceSpec.Spread.allCases.map(\.rawValue)))
+                    }
+                    spread = s
+                }
+                workloadKind = .counts(CountsSpec(interval: interval, counts: counts, spread: spread))
             case "trace":
                 let formatNode = try o.required("format", expected: TraceSpec.Format.allCases.map(\.rawValue).joined(separator: " or "))
                 let formatName = try v.string(formatNode, o.childPath("format"))

@@ -134,6 +134,22 @@ public enum WorkloadKind: Sendable, Equatable {
     /// A Markov-modulated Poisson process: each state has a rate and a mean stay
     /// (exponential); on leaving, the next state is drawn uniformly from the others.
     case mmpp(states: [MMPPState])
+    /// Counts of arrivals per interval (`counts[j]` in [start + j × interval, start + (j + 1) ×
+    /// interval)), each interval's placed evenly or at uniform random times: a request-rate
+    /// series from a monitoring system replayed (`headroom import prometheus`).
+    case counts(CountsSpec)
+}
+
+/// A `counts` source: arrivals per interval, and how they are spread within it.
+public struct CountsSpec: Sendable, Equatable {
+    public var interval: Double
+    public var counts: [Int64]
+    public var spread: TraceSpec.Spread
+    public init(interval: Double, counts: [Int64], spread: TraceSpec.Spread) {
+        self.interval = interval
+        self.counts = counts
+        self.spread = spread
+    }
 }
 
 public struct MMPPState: Sendable, Equatable {

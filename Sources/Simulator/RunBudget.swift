@@ -38,6 +38,12 @@ public struct WorkEstimate: Sendable, Equatable {
                 perPlan += mean * span
             case let .flashCrowd(base, peak, _, rampUp, hold, decay):
                 perPlan += base * span + Swift.max(0, peak - base) * (rampUp / 2 + hold + decay)
+            case let .counts(spec):
+                // The whole intervals before the source ends, and the part of the one it cuts.
+                let covered = Swift.min(span / spec.interval, Double(spec.counts.count))
+                let whole = Int(covered)
+                perPlan += Double(spec.counts.prefix(whole).reduce(0, +))
+                if whole < spec.counts.count { perPlan += Double(spec.counts[whole]) * (covered - Double(whole)) }
             case let .mmpp(states):
                 let stay = states.reduce(0) { $0 + $1.meanStay }
                 perPlan += stay > 0 ? states.reduce(0) { $0 + $1.rate * $1.meanStay } / stay * span : 0

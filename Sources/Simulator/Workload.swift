@@ -10,6 +10,50 @@ enum ArrivalProcess {
     /// A rate that varies continuously, sampled by thinning under its maximum.
     case varying(RateProfile)
     case mmpp([MMPPState])
+    case counts(StepCounts)
+}
+
+/// A `counts` source's place while it is replayed: the interval, the arrival within it, and
+/// (random spread) how far into the interval the last arrival fell.
+final class StepCounts {
+    let counts: [Int64]
+    let interval: Double
+    let random: Bool
+    var step = 0
+    var index: Int64 = 0
+    var position = 0.0
+
+    init(_ spec: CountsSpec) {
+        counts = spec.counts
+        interval = spec.interval
+        random = spec.spread == .random
+    }
+
+    /// The next arrival's time in seconds after the source's start, or nil after the last.
+    ///
+    /// Evenly spaced, the i-th of k falls at (i + ½) / k of its interval; at random, the
+    /// arrivals are k sorted uniforms drawn in order: after position p, the next of the
+    /// remaining m is p + (1 − p)(1 − U^(1/m)) (the minimum of m uniforms on [p, 1)).
+    ///
+    /// - Complexity: O(1) amortised; empty intervals are skipped one by one.
+    func next(_ rng: inout RandomSource) -> Double? {
+        while step < counts.count && index >= counts[step] {
+            step += 1
+            index = 0
+            position = 0
+        }
+        guard step < counts.count else { return nil }
+        let k = counts[step]
+        let fraction: Double
+        if random {
+            position += (1 - position) * (1 - Foundation.pow(rng.uniform(), 1 / Double(k - index)))
+            fraction = position
+        } else {
+            fraction = (Double(2 * index + 1)) / Double(2 * k)
+        }
+        index += 1
+        return (Double(step) + fraction) * interval
+    }
 }
 
 /// A time-varying arrival rate (requests per second at time t, in seconds).
@@ -141,6 +185,9 @@ struct SourceState {
                 mmppState = next
                 mmppStateEnd = clock + rng.exponential(mean: states[next].meanStay)
             }
+        case let .counts(c):
+            guard let t = c.next(&rng) else { exhausted = true; return }
+            clock = start + t
         case .trace, .functionCounts:
             var row: TraceRow
             var replay: Int64
@@ -254,6 +301,8 @@ extension SourceState {
                 process = .varying(.flashCrowd(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay))
             case let .mmpp(states):
                 process = .mmpp(states)
+            case let .counts(spec):
+                process = .counts(StepCounts(spec))
             case let .trace(spec) where spec.format == .azureFunctions2019:
                 process = .functionCounts(try FunctionCountsTrace(spec: spec, defaultTarget: Int32(source.target?.index ?? 0),
                                                                   targetCount: scenario.targetNames.count, seed: seed, stream: 4000 + UInt64(k)))

@@ -318,6 +318,9 @@ extension ErrorAuditTests {
         Case(name: "top on 2021", edits: [("workload/7/top", "5")], expect: "\"top\""),
         Case(name: "spread on 2021", edits: [("workload/7/spread", "\"random\"")], expect: "\"spread\""),
         Case(name: "spread odd", edits: [("workload/9/spread", "\"smear\"")], expect: "unknown spread \"smear\""),
+        Case(name: "counts not an array", edits: [("workload/10/counts", "[]")], expect: "expected a non-empty array of arrivals per interval, found an array"),
+        Case(name: "counts spread odd", edits: [("workload/10/spread", "\"even\"")], expect: "unknown spread \"even\""),
+        Case(name: "count negative", edits: [("workload/10/counts", "[3, -1]")], expect: "$.workload[10].counts[1]"),
         Case(name: "unknown kind", edits: [("workload/0/kind", "\"poison\"")], expect: "unknown workload kind \"poison\""),
         Case(name: "mix empty", edits: [("workload/2/mix", "[]")], expect: "expected a non-empty array of {\"target\": name, \"weight\": w}"),
     ]
