@@ -2,10 +2,14 @@
 extension Help {
     static let importCommand = Subcommand(
         name: "import",
-        abstract: "Read a plan from the Kubernetes objects a cluster runs.",
-        usage: "headroom import kubernetes <file> ... --into <scenario> [--plan <name>] [--out <file>] [--model <name>] [--nodes <type=min:max> ...]",
+        abstract: "Read a plan from Kubernetes objects, or traffic from Prometheus.",
+        usage: "headroom import kubernetes <file> ... --into <scenario> [--plan <name>] [--out <file>] [--model <name>] [--nodes <type=min:max> ...]\n"
+            + "       headroom import prometheus <url> --target <name> --requests <promql> [--latency <promql>] --start <time> --end <time> [--step <duration>] [--spread uniform|random] --into <scenario> [--out <file>]",
         text: """
-        OVERVIEW: Read the plan a cluster runs today from its Kubernetes objects, as
+        OVERVIEW: Read what production runs into a scenario: the plan from Kubernetes
+        objects, or a target's traffic (and latency) from a Prometheus server.
+
+        KUBERNETES: Read the plan a cluster runs today from its Kubernetes objects, as
         `kubectl get deploy,hpa -o json` prints them (a List or single objects), and add it
         to a scenario (or replace the plan of the same name).
 
@@ -35,7 +39,27 @@ extension Help {
                                   traditional plan takes max nodes of each type.
           -h, --help              Show help information.
 
-        EXIT STATUS: 0 imported, 1 bad objects or scenario (nothing written), 64 usage error.
+        PROMETHEUS: Read a target's requests per second (one series: aggregate it, e.g.
+        sum(rate(http_requests_total{job="chat"}[1m]))) from /api/v1/query_range, every
+        --step from --start to --end, into a counts workload source that replays each step's
+        requests (replacing the sources of that target); the scenario's duration becomes
+        the range's. With --latency, a histogram's buckets summed by le (e.g.
+        sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) become the model's
+        service time, an empirical distribution interpolated as histogram_quantile does.
+
+        USAGE: headroom import prometheus <url> --target <name> --requests <promql> [--latency <promql>] --start <time> --end <time> [--step <duration>] [--spread uniform|random] --into <scenario> [--out <file>]
+
+          <url>                   The Prometheus server, http://HOST:PORT (an IP address or
+                                  localhost).
+          --target <name>         The model or pipeline whose traffic it is.
+          --requests <promql>     Requests per second, one series.
+          --latency <promql>      Latency histogram buckets, by le (optional).
+          --start, --end <time>   The range: RFC 3339 (2026-12-01T09:00:00Z) or Unix seconds.
+          --step <duration>       Whole seconds per counted interval. (default: 60s)
+          --spread <how>          Arrivals within a step: random (default) or uniform.
+
+        EXIT STATUS: 0 imported, 1 bad objects, answers or scenario (nothing written), 64
+        usage error.
 
         """)
 

@@ -2,6 +2,7 @@ import Foundation
 import Scenario
 import Planning
 import Kubernetes
+import Measurement
 
 /// `headroom import kubernetes FILE... --into SCENARIO [--plan NAME] [--out FILE] [--model NAME]
 /// [--nodes TYPE=MIN:MAX ...]`: a plan from the objects a cluster runs.
@@ -11,9 +12,10 @@ enum ImportCommand {
     }
 
     static func execute(_ arguments: [String], out: TextSink) throws -> Int32 {
-        guard let source = arguments.first else { throw usage("Missing expected argument '<source>' (kubernetes)") }
+        guard let source = arguments.first else { throw usage("Missing expected argument '<source>' (kubernetes or prometheus)") }
+        if source == "prometheus" { return try prometheus(Array(arguments.dropFirst()), out: out) }
         guard source == "kubernetes" else {
-            throw usage("Unknown source '\(source)'" + Headroom.suggestion(source, ["kubernetes"]) + "; expected kubernetes")
+            throw usage("Unknown source '\(source)'" + Headroom.suggestion(source, ["kubernetes", "prometheus"]) + "; expected kubernetes or prometheus")
         }
         var files: [String] = []
         var into: String?
@@ -97,6 +99,83 @@ enum ImportCommand {
             throw ScenarioError(file: target, message: "cannot be written: \(why)")
         }
         text += "wrote \(target) — try: headroom explain-plan \(target) \(name)\n"
+        out.write(text)
+        return 0
+    }
+
+    /// `headroom import prometheus URL --target NAME --requests PROMQL [--latency PROMQL]
+    /// --start T --end T [--step D] [--spread uniform|random] --into SCENARIO [--out FILE]`.
+    static func prometheus(_ arguments: [String], out: TextSink) throws -> Int32 {
+        var url: String?
+        var values: [String: String] = [:]
+        let options = ["--target", "--requests", "--latency", "--start", "--end", "--step", "--spread", "--into", "--out"]
+        var k = 0
+        while k < arguments.count {
+            let a = arguments[k]
+            k += 1
+            guard a.hasPrefix("-") else {
+                guard url == nil else { throw usage("Unexpected argument '\(a)'") }
+                url = a
+                continue
+            }
+            let name = a == "-o" ? "--out" : a
+            guard options.contains(name) else { throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, options)) }
+            guard k < arguments.count else { throw usage("Missing value for '\(a)'") }
+            values[name] = arguments[k]
+            k += 1
+        }
+        guard let url else { throw usage("Missing expected argument '<url>': the Prometheus server, e.g. http://127.0.0.1:9090") }
+        for required in ["--target", "--requests", "--start", "--end", "--into"] where values[required] == nil {
+            throw usage("Missing '\(required)'" + ["--target": ": the model or pipeline whose traffic this is", "--requests": ": a PromQL query of its requests per second",
+                                                  "--start": ": the range's start (RFC 3339 or Unix seconds)", "--end": ": the range's end",
+                                                  "--into": ": the scenario the traffic goes into"][required]!)
+        }
+        guard let start = PrometheusImport.time(values["--start"]!) else {
+            throw usage("The value '\(values["--start"]!)' is invalid for '--start': expected an RFC 3339 time (2026-12-01T09:00:00Z) or Unix seconds")
+        }
+        guard let end = PrometheusImport.time(values["--end"]!), end > start else {
+            throw usage("The value '\(values["--end"]!)' is invalid for '--end': expected an RFC 3339 time or Unix seconds after --start")
+        }
+        let step = try values["--step"].map { try OptionValue.duration($0, option: "--step") { usage($0, $1, $2) } } ?? 60
+        guard step == step.rounded(), (end - start) >= step else {
+            throw usage("The value '\(values["--step"] ?? "60s")' is invalid for '--step': expected whole seconds, at most the range (\(Int(end - start)) s)")
+        }
+        let spread = values["--spread"] ?? "random"
+        guard ["uniform", "random"].contains(spread) else {
+            throw usage("The value '\(spread)' is invalid for '--spread'" + Headroom.suggestion(spread, ["uniform", "random"]) + "; expected uniform or random")
+        }
+        let into = values["--into"]!, target = values["--target"]!
+        let scenario = try ScenarioLoader.load(path: into)
+        let (root, directory) = try ScenarioLoader.read(path: into)
+        guard scenario.target(named: target) != nil else {
+            throw usage("Unknown target '\(target)'" + Headroom.suggestion(target, scenario.targetNames) + "; \(into) has " + scenario.targetNames.joined(separator: ", "))
+        }
+        // Everything is read and checked before anything is written.
+        let prometheus = try PrometheusImport(url: url)
+        let series = try prometheus.queryRange(values["--requests"]!, start: start, end: end, step: step, what: "--requests")
+        guard series.count == 1 else {
+            throw LoadError.data(series.isEmpty ? "the --requests query returned no series from \(url) between \(values["--start"]!) and \(values["--end"]!): check its metric name and labels"
+                                                : "the --requests query returned \(series.count) series where one was expected: aggregate them, e.g. sum(rate(x_total[1m]))")
+        }
+        let (counts, missing) = PrometheusImport.counts(series[0], start: start, end: end, step: step)
+        var latency: [EmpiricalPoint]?
+        if let q = values["--latency"] {
+            let buckets = try prometheus.queryRange(q, start: start, end: end, step: step, what: "--latency")
+            guard !buckets.isEmpty else { throw LoadError.data("the --latency query returned no series from \(url): expected a histogram's _bucket series summed by le") }
+            latency = try PrometheusImport.distribution(buckets, what: "--latency")
+        }
+        var edit = try PrometheusImport.edit(root, scenario: scenario, target: target, counts: counts, step: step, spread: spread, latency: latency)
+        if missing > 0 { edit.notes.append("\(missing) of \(counts.count) steps had no value (a gap or NaN): counted as 0 requests") }
+        let target_ = values["--out"] ?? into
+        _ = try ScenarioLoader.decode(root: edit.root, file: target_, directory: directory)
+        let total = counts.reduce(0, +)
+        var text = "imported \(total) requests of \(target) in \(counts.count) steps of \(Int(step)) s (mean \(String(format: "%.3g", Double(total) / (Double(counts.count) * step))) req/s, busiest step \(counts.max() ?? 0)) from \(url)\n"
+        for c in edit.changes { text += "  \(c)\n" }
+        for n in edit.notes { text += "note: \(n)\n" }
+        if let why = FileSystem.writeWhole(Array((edit.root.text() + "\n").utf8), to: target_) {
+            throw ScenarioError(file: target_, message: "cannot be written: \(why)")
+        }
+        text += "wrote \(target_) — try: headroom run \(target_)\n"
         out.write(text)
         return 0
     }

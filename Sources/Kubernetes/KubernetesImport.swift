@@ -337,12 +337,5 @@ enum Annotation {
 }
 
 extension J {
-    /// `root` without the member at `path` (nothing when absent).
-    static func removing(_ path: ArraySlice<String>, in root: JSONNode) -> JSONNode {
-        guard let key = path.first, case var .object(members) = root.value, let k = members.firstIndex(where: { $0.key == key }) else { return root }
-        if path.count == 1 { members.remove(at: k) } else { members[k].value = removing(path.dropFirst(), in: members[k].value) }
-        var out = root
-        out.value = .object(members)
-        return out
-    }
+    static func removing(_ path: ArraySlice<String>, in root: JSONNode) -> JSONNode { root.removing(at: path) }
 }

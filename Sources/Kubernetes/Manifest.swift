@@ -134,9 +134,7 @@ public enum Manifest {
 
 /// Building JSON documents for scenarios and manifests, key order as given.
 enum J {
-    static func object(_ members: [(String, JSONNode?)]) -> JSONNode {
-        node(.object(members.compactMap { m in m.1.map { JSONMember(key: m.0, value: $0) } }))
-    }
+    static func object(_ members: [(String, JSONNode?)]) -> JSONNode { JSONNode.object(members) }
     static func string(_ s: String) -> JSONNode { node(.string(s)) }
     static func number(_ x: Double) -> JSONNode { node(.number(x)) }
     static func int(_ i: Int) -> JSONNode { node(.number(Double(i))) }
@@ -148,19 +146,5 @@ enum J {
         s == s.rounded() && abs(s) < 1e15 ? "\(Int64(s))s" : "\(s)s"
     }
 
-    /// `root` with the member at `path` (object keys) set to `value`, objects created on the way
-    /// and an existing key kept in its place.
-    static func setting(_ value: JSONNode, at path: ArraySlice<String>, in root: JSONNode) -> JSONNode {
-        guard let key = path.first else { return value }
-        var members: [JSONMember] = []
-        if case let .object(m) = root.value { members = m }
-        if let k = members.firstIndex(where: { $0.key == key }) {
-            members[k].value = setting(value, at: path.dropFirst(), in: members[k].value)
-        } else {
-            members.append(JSONMember(key: key, value: setting(value, at: path.dropFirst(), in: J.object([]))))
-        }
-        var out = root
-        out.value = .object(members)
-        return out
-    }
+    static func setting(_ value: JSONNode, at path: ArraySlice<String>, in root: JSONNode) -> JSONNode { root.setting(value, at: path) }
 }

@@ -55,3 +55,46 @@ extension JSONMember {
         self.init(key: key, line: value.line, column: value.column, value: value)
     }
 }
+
+/// Building and editing documents a tool writes into a scenario (imports): key order kept,
+/// positions of new values 0.
+extension JSONNode {
+    /// An object of the members whose value is not nil, in the order given.
+    public static func object(_ members: [(String, JSONNode?)]) -> JSONNode {
+        JSONNode(value: .object(members.compactMap { m in m.1.map { JSONMember(key: m.0, value: $0) } }), line: 0, column: 0)
+    }
+    public static func string(_ s: String) -> JSONNode { JSONNode(value: .string(s), line: 0, column: 0) }
+    public static func number(_ x: Double) -> JSONNode { JSONNode(value: .number(x), line: 0, column: 0) }
+    public static func array(_ items: [JSONNode]) -> JSONNode { JSONNode(value: .array(items), line: 0, column: 0) }
+
+    /// The member `key` of an object (nil for other values or when absent).
+    public func member(_ key: String) -> JSONNode? {
+        guard case let .object(members) = value else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    /// This document with the member at `path` (object keys) set to `value`: objects are
+    /// created on the way, and an existing key keeps its place.
+    public func setting(_ value: JSONNode, at path: ArraySlice<String>) -> JSONNode {
+        guard let key = path.first else { return value }
+        var members: [JSONMember] = []
+        if case let .object(m) = self.value { members = m }
+        if let k = members.firstIndex(where: { $0.key == key }) {
+            members[k].value = members[k].value.setting(value, at: path.dropFirst())
+        } else {
+            members.append(JSONMember(key: key, value: JSONNode.object([]).setting(value, at: path.dropFirst())))
+        }
+        var out = self
+        out.value = .object(members)
+        return out
+    }
+
+    /// This document without the member at `path` (unchanged when it is absent).
+    public func removing(at path: ArraySlice<String>) -> JSONNode {
+        guard let key = path.first, case var .object(members) = value, let k = members.firstIndex(where: { $0.key == key }) else { return self }
+        if path.count == 1 { members.remove(at: k) } else { members[k].value = members[k].value.removing(at: path.dropFirst()) }
+        var out = self
+        out.value = .object(members)
+        return out
+    }
+}
