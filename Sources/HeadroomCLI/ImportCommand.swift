@@ -140,6 +140,10 @@ enum ImportCommand {
         guard step == step.rounded(), (end - start) >= step else {
             throw usage("The value '\(values["--step"] ?? "60s")' is invalid for '--step': expected whole seconds, at most the range (\(Int(end - start)) s)")
         }
+        let points = Int(((end - start) / step).rounded(.down)) + 1
+        guard points <= PrometheusImport.maxPoints else {
+            throw usage("The value '\(values["--step"] ?? "60s")' is invalid for '--step': over \(Int(end - start)) s it asks Prometheus for \(points) points, and it answers at most \(PrometheusImport.maxPoints) per series; expected a longer step")
+        }
         let spread = values["--spread"] ?? "random"
         guard ["uniform", "random"].contains(spread) else {
             throw usage("The value '\(spread)' is invalid for '--spread'" + Headroom.suggestion(spread, ["uniform", "random"]) + "; expected uniform or random")
@@ -155,14 +159,14 @@ enum ImportCommand {
         let series = try prometheus.queryRange(values["--requests"]!, start: start, end: end, step: step, what: "--requests")
         guard series.count == 1 else {
             throw LoadError.data(series.isEmpty ? "the --requests query returned no series from \(url) between \(values["--start"]!) and \(values["--end"]!): check its metric name and labels"
-                                                : "the --requests query returned \(series.count) series where one was expected: aggregate them, e.g. sum(rate(x_total[1m]))")
+                                                : "the --requests query to \(url) returned \(series.count) series where one was expected: aggregate them, e.g. sum(rate(x_total[1m]))")
         }
         let (counts, missing) = PrometheusImport.counts(series[0], start: start, end: end, step: step)
         var latency: [EmpiricalPoint]?
         if let q = values["--latency"] {
             let buckets = try prometheus.queryRange(q, start: start, end: end, step: step, what: "--latency")
             guard !buckets.isEmpty else { throw LoadError.data("the --latency query returned no series from \(url): expected a histogram's _bucket series summed by le") }
-            latency = try PrometheusImport.distribution(buckets, what: "--latency")
+            latency = try PrometheusImport.distribution(buckets, what: "--latency (\(url))")
         }
         var edit = try PrometheusImport.edit(root, scenario: scenario, target: target, counts: counts, step: step, spread: spread, latency: latency)
         if missing > 0 { edit.notes.append("\(missing) of \(counts.count) steps had no value (a gap or NaN): counted as 0 requests") }

@@ -36,10 +36,6 @@ public struct PrometheusImport {
 
     /// The series `query` gives from `start` to `end` every `step` seconds (Unix times).
     public func queryRange(_ query: String, start: Double, end: Double, step: Double, what: String) throws -> [Series] {
-        let points = Int(((end - start) / step).rounded(.down)) + 1
-        guard points <= Self.maxPoints else {
-            throw LoadError.usage("'--step \(J.seconds(step))' over \(J.seconds(end - start)) asks Prometheus for \(points) points; it answers at most \(Self.maxPoints) per series — use a longer --step")
-        }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
@@ -62,11 +58,11 @@ public struct PrometheusImport {
             return nil
         }
         guard string("status") == "success" else {
-            throw LoadError.data("Prometheus refused the \(what) query \"\(query)\" (HTTP \(response.status), \(string("errorType") ?? "error")): \(string("error") ?? body.prefix(200).description)")
+            throw LoadError.data("Prometheus at \(url) refused the \(what) query \"\(query)\" (HTTP \(response.status), \(string("errorType") ?? "error")): \(string("error") ?? body.prefix(200).description)")
         }
         guard let data = root.member("data"), case .string("matrix")? = data.member("resultType")?.value,
               case let .array(result)? = data.member("result")?.value else {
-            throw LoadError.data("Prometheus answered the \(what) query without a range result (data.resultType \"matrix\", data.result)")
+            throw LoadError.data("Prometheus at \(url) answered the \(what) query without a range result: expected data.resultType \"matrix\" and data.result")
         }
         return result.map { item in
             var labels: [String: String] = [:]
@@ -124,7 +120,7 @@ public struct PrometheusImport {
                 throw LoadError.data("the \(what) query gave a bucket le=\"\(le)\", which is not a number")
             }
             if let k = buckets.firstIndex(where: { $0.le == bound }) {
-                throw LoadError.data("the \(what) query gave two series for le=\"\(le)\" (\(buckets[k].le)): sum them by le, e.g. sum by (le) (…)")
+                throw LoadError.data("the \(what) query gave two series for le=\"\(le)\": expected one per bucket, as sum by (le) (…) gives")
             }
             buckets.append((bound, s.points.reduce(0) { $1.value.isFinite ? $0 + $1.value : $0 }))
         }

@@ -34,6 +34,10 @@ final class ErrorAuditCLITests: XCTestCase {
         ("Reports/ReportFiles.swift", "move the earlier \\(name) aside", "a rename failing part-way: ReportsTests fails one at every step and checks this message and the folder"),
         ("Reports/ReportFiles.swift", "move \\(name) into place", "a rename failing part-way: ReportsTests fails one at every step and checks this message and the folder"),
         ("Runtime/AuditVerify.swift", "guard let data = FileManager.default.contents(atPath: order[k].path)", "a log file of the set vanishing between two reads of the same verify"),
+        ("HeadroomCLI/ExportCommand.swift", "cannot be removed: \\(error.localizedDescription)", "removing a .json file of a folder this user may write fails only if it vanishes meanwhile (tests run as root, whom permissions do not stop)"),
+        ("HeadroomCLI/ExportCommand.swift", "throw ScenarioError(file: dir + \"/\" + f.name, message: \"cannot be written: \\(why)\")", "a file in the folder just made or emptied cannot be written only on a full disk"),
+        ("Measurement/PrometheusImport.swift", "did not answer the \\(what) query within 60 s", "a server that holds a query for a minute: too slow for the suite"),
+        ("Measurement/PrometheusImport.swift", "message: \"unknown target \\\"\\(target)\\\" in \\(scenario.file)\"", "import prometheus checks the target before it queries, as a usage error"),
         ("Runtime/AuditLog.swift", "cannot write the audit log's header", "the header is the first write to a file just opened: it fails only on a full disk (AuditFailureTests fails it on /dev/full)"),
     ]
 
@@ -42,7 +46,7 @@ final class ErrorAuditCLITests: XCTestCase {
     static let alsoAudited = ["Sweep/Dimension.swift", "Sweep/JSONPath.swift", "Sweep/SweepRunner.swift", "Sweep/SweepTable.swift",
                               "Runtime/AccessKeys.swift", "Runtime/AuditLog.swift", "Runtime/AuditVerify.swift", "Runtime/DecisionReplay.swift",
                               "Runtime/DecisionLog.swift", "Measurement/LoadGenerator.swift", "Measurement/Calibration.swift",
-                              "Measurement/MeasuredRun.swift", "Reports/ReportFiles.swift"]
+                              "Measurement/MeasuredRun.swift", "Reports/ReportFiles.swift", "Measurement/PrometheusImport.swift"]
 
     struct Case {
         var name: String
@@ -66,6 +70,11 @@ final class ErrorAuditCLITests: XCTestCase {
         try "{\"type\":\"header\",\"file\":1}\n".write(toFile: d + "/old.log", atomically: true, encoding: .utf8)
         try "taken".write(toFile: d + "/old.log.1", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: root.appendingPathComponent("Scenarios/schema.json").path, toPath: d + "/schema-copy.json")
+        try Data([0x7B, 0xFF, 0x7D]).write(to: URL(fileURLWithPath: d + "/latin1.json"))
+        try """
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "sentiment"}, "spec": {"replicas": 2, "template": {"spec": {
+          "containers": [{"name": "sentiment", "resources": {"requests": {"cpu": "1", "memory": "2Gi"}}}]}}}}
+        """.write(toFile: d + "/deploy.json", atomically: true, encoding: .utf8)
         let q = root.appendingPathComponent("Scenarios/quickstart.json").path
         let header = "{\"headroom\":\"decision-log\",\"version\":1,\"scenario\":\"\(q)\",\"plan\":"
         try (header + "\"nope\"}\n").write(toFile: d + "/other-plan.log", atomically: true, encoding: .utf8)
@@ -81,6 +90,27 @@ final class ErrorAuditCLITests: XCTestCase {
                              ("keys-targets.json", "{\"keys\": [{\"caller\": \"web\", \"sha256\": \"\(String(repeating: "a", count: 64))\", \"targets\": []}]}"),
                              ("keys-versions.json", "{\"keys\": [{\"caller\": \"web\", \"sha256\": \"\(String(repeating: "a", count: 64))\", \"targets\": [\"*\"], \"versions\": \"1\"}]}")] {
             try text.write(toFile: d + "/" + name, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// A stand-in for Prometheus's range queries: the query names the answer.
+    static func prometheus(_ target: String) -> HTTPResponse {
+        let q = (target.removingPercentEncoding ?? target).split(separator: "&").first { $0.contains("query=") }.map { String($0.split(separator: "=", maxSplits: 1)[1]) } ?? ""
+        func matrix(_ series: [String]) -> HTTPResponse { .json(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\(series.joined(separator: ","))]}}") }
+        func bucket(_ le: String, _ v: String) -> String { "{\"metric\":{\"le\":\"\(le)\"},\"values\":[[1000,\"\(v)\"],[1060,\"\(v)\"]]}" }
+        switch q {
+        case "none": return matrix([])
+        case "html": return HTTPResponse(status: 200, headers: [("Content-Type", "text/html")], body: Array("<html>a dashboard</html>".utf8))
+        case "bad": return .json(400, "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:4: parse error: unexpected end of input\"}")
+        case "vector": return .json(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}")
+        case "nole": return matrix(["{\"metric\":{\"job\":\"x\"},\"values\":[[1000,\"1\"]]}"])
+        case "lex": return matrix([bucket("abc", "1"), bucket("+Inf", "1")])
+        case "dupe": return matrix([bucket("0.1", "1"), bucket("0.1", "1"), bucket("+Inf", "1")])
+        case "noinf": return matrix([bucket("0.1", "1")])
+        case "onlyinf": return matrix([bucket("+Inf", "1")])
+        case "zero": return matrix([bucket("0.1", "0"), bucket("+Inf", "0")])
+        case "histogram": return matrix([bucket("0.1", "3"), bucket("+Inf", "4")])
+        default: return matrix(["{\"metric\":{},\"values\":[[1000,\"2\"],[1060,\"2\"]]}"])
         }
     }
 
@@ -119,7 +149,8 @@ final class ErrorAuditCLITests: XCTestCase {
         XCTAssertGreaterThan(sites.count, 130, "the scan found the throw sites")
         // A server that has no targets, for loadgen's preflight.
         let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0)) { request in
-            request.target == "/v2" ? .json(200, "{\"name\":\"not headroom\"}") : .error(404, "no such model")
+            if request.target.hasPrefix("/api/v1/query_range") { return Self.prometheus(request.target) }
+            return request.target == "/v2" ? .json(200, "{\"name\":\"not headroom\"}") : .error(404, "no such model")
         }
         server.start()
         defer { server.stop() }
@@ -347,5 +378,78 @@ final class ErrorAuditCLITests: XCTestCase {
         Case(name: "loadgen host name", args: ["loadgen", "http://example.com:80", "--scenario", "$Q"], expect: "is a host name", status: 64),
         Case(name: "loadgen nobody there", args: ["loadgen", "http://127.0.0.1:9", "--scenario", "$Q"], expect: "cannot reach http://127.0.0.1:9"),
         Case(name: "loadgen target not served", args: ["loadgen", "http://127.0.0.1:$P", "--scenario", "$Q"], expect: "does not serve the target"),
+        // import kubernetes
+        Case(name: "import no source", args: ["import"], expect: "Missing expected argument '<source>' (kubernetes or prometheus)", status: 64),
+        Case(name: "import source", args: ["import", "kubernets"], expect: "Unknown source 'kubernets' (did you mean 'kubernetes'?)", status: 64),
+        Case(name: "import option", args: ["import", "kubernetes", "a.json", "--plna", "x"], expect: "Unknown option '--plna' (did you mean '--plan'?)", status: 64),
+        Case(name: "import value", args: ["import", "kubernetes", "a.json", "--into"], expect: "Missing value for '--into'", status: 64),
+        Case(name: "import nodes form", args: ["import", "kubernetes", "a.json", "--into", "$Q", "--nodes", "cpu"], expect: "expected TYPE=MIN:MAX, e.g. cpu.m5xl=1:4", status: 64),
+        Case(name: "import nodes range", args: ["import", "kubernetes", "a.json", "--into", "$Q", "--nodes", "cpu=4:2"], expect: "with 0 ≤ MIN ≤ MAX and MAX ≥ 1", status: 64),
+        Case(name: "import no into", args: ["import", "kubernetes", "a.json"], expect: "Missing '--into <scenario>'", status: 64),
+        Case(name: "import no file", args: ["import", "kubernetes", "--into", "$Q"], expect: "Missing expected argument '<file>'", status: 64),
+        Case(name: "import blank plan", args: ["import", "kubernetes", "a.json", "--into", "$Q", "--plan", " "], expect: "The value '' is invalid for '--plan'", status: 64),
+        Case(name: "import missing file", args: ["import", "kubernetes", "$D/none.json", "--into", "$Q"], expect: "none.json: no such file"),
+        Case(name: "import not UTF-8", args: ["import", "kubernetes", "$D/latin1.json", "--into", "$Q"], expect: "latin1.json: is not UTF-8 text"),
+        Case(name: "import unwritable", args: ["import", "kubernetes", "$D/deploy.json", "--into", "$Q", "--nodes", "cpu.c5xl=2:2", "--nodes", "gpu.g4dn=1:1",
+                                               "--out", "$D/no-folder/q.json"], expect: "q.json: cannot be written"),
+        // import prometheus
+        Case(name: "prometheus extra", args: ["import", "prometheus", "http://127.0.0.1:$P", "extra"], expect: "Unexpected argument 'extra'", status: 64),
+        Case(name: "prometheus option", args: ["import", "prometheus", "--targte", "x"], expect: "Unknown option '--targte' (did you mean '--target'?)", status: 64),
+        Case(name: "prometheus value", args: ["import", "prometheus", "http://x", "--target"], expect: "Missing value for '--target'", status: 64),
+        Case(name: "prometheus no url", args: ["import", "prometheus"], expect: "Missing expected argument '<url>'", status: 64),
+        Case(name: "prometheus no target", args: ["import", "prometheus", "http://127.0.0.1:$P"], expect: "Missing '--target': the model or pipeline", status: 64),
+        Case(name: "prometheus start", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--requests", "r", "--start", "yesterday", "--end", "1", "--into", "$Q"],
+             expect: "The value 'yesterday' is invalid for '--start'", status: 64),
+        Case(name: "prometheus end", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--requests", "r", "--start", "2000", "--end", "1000", "--into", "$Q"],
+             expect: "The value '1000' is invalid for '--end'", status: 64),
+        Case(name: "prometheus step", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--requests", "r", "--start", "1000", "--end", "1060", "--step", "1.5s", "--into", "$Q"],
+             expect: "The value '1.5s' is invalid for '--step': expected whole seconds", status: 64),
+        Case(name: "prometheus spread", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--requests", "r", "--start", "1000", "--end", "1060", "--spread", "even", "--into", "$Q"],
+             expect: "The value 'even' is invalid for '--spread'", status: 64),
+        Case(name: "prometheus target", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentimnt", "--requests", "r", "--start", "1000", "--end", "1060", "--into", "$Q"],
+             expect: "Unknown target 'sentimnt' (did you mean 'sentiment'?)", status: 64),
+        Case(name: "prometheus points", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--requests", "r", "--start", "0", "--end", "10000000", "--into", "$Q"],
+             expect: "it answers at most 11000 per series; expected a longer step", status: 64),
+        Case(name: "prometheus down", args: ["import", "prometheus", "http://127.0.0.1:9", "--target", "sentiment", "--requests", "r", "--start", "1000", "--end", "1060", "--into", "$Q"],
+             expect: "cannot reach Prometheus at http://127.0.0.1:9"),
+        Case(name: "prometheus no series", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "none"],
+             expect: "the --requests query returned no series from http://127.0.0.1:"),
+        Case(name: "prometheus no latency", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "none"],
+             expect: "the --latency query returned no series from http://127.0.0.1:"),
+        Case(name: "prometheus html", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "html"],
+             expect: "and no JSON (<html>a dashboard</html>): is it a Prometheus server?"),
+        Case(name: "prometheus refused", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "bad"],
+             expect: "refused the --requests query \"bad\" (HTTP 400, bad_data): 1:4: parse error"),
+        Case(name: "prometheus vector", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "vector"],
+             expect: "answered the --requests query without a range result"),
+        Case(name: "prometheus no le", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "nole"],
+             expect: "gave a series without an \"le\" label (job=\"x\")"),
+        Case(name: "prometheus le text", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "lex"],
+             expect: "gave a bucket le=\"abc\", which is not a number"),
+        Case(name: "prometheus le twice", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "dupe"],
+             expect: "gave two series for le=\"0.1\""),
+        Case(name: "prometheus no inf", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "noinf"],
+             expect: "has no le=\"+Inf\" bucket"),
+        Case(name: "prometheus only inf", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "onlyinf"],
+             expect: "has only the +Inf bucket"),
+        Case(name: "prometheus empty histogram", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "zero"],
+             expect: "is empty over the range: no request was observed"),
+        Case(name: "prometheus pipeline latency", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "scan-sentiment", "--start", "1000", "--end", "1060", "--into", "$Q", "--out", "$D/p.json"] + ["--requests", "r", "--latency", "histogram"],
+             expect: "is a pipeline: a latency histogram becomes one model"),
+        Case(name: "prometheus unwritable", args: ["import", "prometheus", "http://127.0.0.1:$P", "--target", "sentiment", "--requests", "r", "--start", "1000", "--end", "1060",
+                                                    "--into", "$Q", "--out", "$D/no-folder/p.json"], expect: "p.json: cannot be written"),
+        // export kubernetes
+        Case(name: "export no target", args: ["export"], expect: "Missing expected argument '<target>' (kubernetes)", status: 64),
+        Case(name: "export target", args: ["export", "kubernets"], expect: "Unknown target 'kubernets' (did you mean 'kubernetes'?)", status: 64),
+        Case(name: "export extra", args: ["export", "kubernetes", "$Q", "extra"], expect: "Unexpected argument 'extra'", status: 64),
+        Case(name: "export option", args: ["export", "kubernetes", "$Q", "--plna", "x"], expect: "Unknown option '--plna' (did you mean '--plan'?)", status: 64),
+        Case(name: "export value", args: ["export", "kubernetes", "$Q", "--out"], expect: "Missing value for '--out'", status: 64),
+        Case(name: "export prometheus url", args: ["export", "kubernetes", "$Q", "--prometheus-url", "prom:9090"], expect: "The value 'prom:9090' is invalid for '--prometheus-url'", status: 64),
+        Case(name: "export as", args: ["export", "kubernetes", "$Q", "--as", "kedaa"], expect: "The value 'kedaa' is invalid for '--as' (did you mean 'keda'?)", status: 64),
+        Case(name: "export no scenario", args: ["export", "kubernetes", "--plan", "x"], expect: "Missing expected argument '<scenario>'", status: 64),
+        Case(name: "export no out", args: ["export", "kubernetes", "$Q", "--plan", "reserved"], expect: "Missing '--out <dir>'", status: 64),
+        Case(name: "export to a file", args: ["export", "kubernetes", "$Q", "--plan", "reserved", "--out", "$D/file"], expect: "file: is a file, expected a folder for the manifests"),
+        Case(name: "export not empty", args: ["export", "kubernetes", "$Q", "--plan", "reserved", "--out", "$D/empty-report"], expect: "empty-report: is not empty (summary.csv): not written"),
+        Case(name: "export cannot create", args: ["export", "kubernetes", "$Q", "--plan", "reserved", "--out", "$D/file/k8s"], expect: "k8s: cannot be created"),
     ]
 }

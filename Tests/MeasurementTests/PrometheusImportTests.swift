@@ -183,7 +183,7 @@ final class PrometheusImportTests: XCTestCase {
             ("no series", [url, "--requests", "none"], "the --requests query returned no series"),
             ("two series", [url, "--requests", "two"], "returned 2 series where one was expected: aggregate them, e.g. sum(rate(x_total[1m]))"),
             ("no buckets", [url, "--requests", "r", "--latency", "nole"], "a series without an \"le\" label (job=\"x\")"),
-            ("refused", [url, "--requests", "bad"], "Prometheus refused the --requests query \"bad\" (HTTP 400, bad_data): 1:4: parse error"),
+            ("refused", [url, "--requests", "bad"], "refused the --requests query \"bad\" (HTTP 400, bad_data): 1:4: parse error"),
         ]
         for (name, args, fragment) in cases {
             let r = headroom(["import", "prometheus"] + args + ["--target", "chat", "--start", "1000", "--end", "1060", "--into", dir + "/s.json"])
