@@ -26,7 +26,7 @@ extension KubernetesExport {
     /// A duration in whole seconds, or an error naming the key.
     func wholeSeconds(_ s: Double, _ key: String, max: Double) throws -> Int {
         guard s == s.rounded(), s >= 0, s <= max else {
-            throw fail("\(key) of \(J.seconds(s)): Kubernetes takes whole seconds from 0 to \(Int(max))")
+            throw fail("\(key) of \(J.seconds(s)): expected whole seconds from 0 to \(Int(max)), as Kubernetes takes them")
         }
         return Int(s)
     }
@@ -42,10 +42,10 @@ extension KubernetesExport {
         for r in e.instances { ranges[r.model] = (r.min, r.max) }
         let pct = Int((e.target * 100).rounded())
         if e.metric == "utilisation" && abs(Double(pct) - e.target * 100) > 1e-9 {
-            throw fail("a utilisation target of \(e.target): the HPA's averageUtilization is a whole percentage", suggestion: "use \(Double(pct) / 100)")
+            throw fail("a utilisation target of \(e.target): expected a whole percentage, as the HPA's averageUtilization is", suggestion: "use \(Double(pct) / 100)")
         }
         if e.metric != "utilisation" && abs((e.target * 1000).rounded() / 1000 - e.target) > 1e-12 {
-            throw fail("a \(e.metric) target of \(e.target): a quantity holds thousandths", suggestion: "round it to \((e.target * 1000).rounded() / 1000)")
+            throw fail("a \(e.metric) target of \(e.target): expected thousandths at most, as a Kubernetes quantity holds", suggestion: "round it to \((e.target * 1000).rounded() / 1000)")
         }
         let behavior = try e.behavior.map(behaviorJSON)
         let gauge = e.metric == "concurrency" ? KubernetesImport.concurrencyMetrics[0] : KubernetesImport.queueMetrics[0]
@@ -142,7 +142,7 @@ extension KubernetesExport {
         var annotations: [(String, JSONNode?)] = [("autoscaling.knative.dev/class", J.string("kpa.autoscaling.knative.dev")),
                                                   ("autoscaling.knative.dev/metric", J.string("concurrency"))]
         if let u = kpa.targetUtilisation {
-            guard u * 100 >= 1 else { throw fail("a KPA targetUtilisation of \(u): Knative's target-utilization-percentage is 1 to 100") }
+            guard u * 100 >= 1 else { throw fail("a KPA targetUtilisation of \(u): expected 0.01 to 1, as Knative's target-utilization-percentage is 1 to 100") }
             annotations.append(("autoscaling.knative.dev/target-utilization-percentage", J.string(Self.percent(u))))
         }
         if let w = kpa.stableWindow { annotations.append(("autoscaling.knative.dev/window", J.string(J.seconds(w)))) }
@@ -150,7 +150,7 @@ extension KubernetesExport {
         if let t = kpa.panicThreshold {
             // Knative accepts 110 % to 1000 % (k8s-and-batch.md §1, [N1]).
             guard t >= 1.1 - 1e-12, t <= 10 + 1e-12 else {
-                throw fail("a panic threshold of \(Self.percent(t)) %: Knative's panic-threshold-percentage is 110 to 1000", suggestion: "set kpa.panicThreshold from 1.1 to 10")
+                throw fail("a panic threshold of \(Self.percent(t)) %: expected 110 to 1000 %, Knative's panic-threshold-percentage range", suggestion: "set kpa.panicThreshold from 1.1 to 10")
             }
             annotations.append(("autoscaling.knative.dev/panic-threshold-percentage", J.string(Self.percent(t))))
         }

@@ -44,7 +44,7 @@ extension KubernetesImport {
         for o in objects where o.kind == "HorizontalPodAutoscaler" || o.kind == "ScaledObject" {
             let refKind = try o.string("spec.scaleTargetRef.kind") ?? "Deployment"
             guard refKind == "Deployment" else {
-                throw o.error("spec.scaleTargetRef.kind", "\(o.title) scales a \(refKind); Headroom maps autoscalers of Deployments",
+                throw o.error("spec.scaleTargetRef.kind", "\(o.title) scales a \(refKind): expected a Deployment, the workload Headroom maps autoscalers of",
                               suggestion: "point it at the Deployment that serves the model")
             }
             guard let target = try o.string("spec.scaleTargetRef.name") else {
@@ -362,7 +362,7 @@ extension KubernetesImport {
         let a = try knativeAnnotations(o, ann)
         let metric = a["metric"]?.text ?? "cpu"
         guard metric == "cpu" else {
-            throw o.error(ann, "the HPA class scaling on \(metric): Headroom models CPU utilisation", suggestion: "use \"autoscaling.knative.dev/metric\": \"cpu\"")
+            throw o.error(ann, "the HPA class scaling on \(metric): expected cpu, the utilisation Headroom models", suggestion: "use \"autoscaling.knative.dev/metric\": \"cpu\"")
         }
         guard let t = a["target"], let pct = Double(t.text), pct > 0, pct <= 100 else {
             throw o.error(ann, "expected autoscaling.knative.dev/target, the CPU percentage the HPA class aims at (1 to 100)")
@@ -388,7 +388,7 @@ extension KubernetesImport {
         }
         let metric = try o.string("spec.predictor.scaleMetric") ?? "cpu"
         guard metric == "cpu" else {
-            throw o.error("spec.predictor.scaleMetric", "raw deployment scaling on \(metric): the HPA KServe makes scales on cpu or memory, and Headroom models CPU",
+            throw o.error("spec.predictor.scaleMetric", "raw deployment scaling on \(metric): expected cpu (the HPA KServe makes scales on cpu or memory, and Headroom models CPU)",
                           suggestion: metric == "concurrency" || metric == "rps" ? "serverless mode scales on \(metric) with Knative" : "use \"scaleMetric\": \"cpu\"")
         }
         let pct = try o.integer("spec.predictor.scaleTarget", in: 1...100) ?? 80

@@ -185,7 +185,7 @@ extension KubernetesImport {
                 }
             }
             guard metric == "concurrency" else {
-                throw o.error(ann, "\(o.title) scales on \(metric); Headroom's KPA scales on concurrency",
+                throw o.error(ann, "\(o.title) scales on \(metric): expected concurrency, which Headroom's KPA scales on",
                               suggestion: "use the concurrency metric (with containerConcurrency), or import an elastic plan with CPU")
             }
             var reading = cluster

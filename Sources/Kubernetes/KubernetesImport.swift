@@ -152,7 +152,7 @@ public struct KubernetesImport {
         } else if has("Deployment") {
             try importTraditional()
         } else {
-            throw ScenarioError(file: all.first?.file ?? "(no files)",
+            throw ScenarioError(file: all.first?.file ?? "(no files)", line: all.first?.node.line, column: all.first?.node.column,
                                 message: "no workload to import: expected a Deployment, a Knative Service or a KServe InferenceService among \(all.count) object\(all.count == 1 ? "" : "s")",
                                 suggestion: "export them with `kubectl get deploy,hpa -o json > plan.json` (or ksvc, inferenceservice, scaledobject)")
         }

@@ -192,7 +192,7 @@ final class ImportTests: XCTestCase {
              "unknown annotation autoscaling.knative.dev/windw"),
             ("rps", knative.replacingOccurrences(of: "\"metric\": \"concurrency\"", with: "\"metric\": \"rps\"")
                 .replacingOccurrences(of: "autoscaling.knative.dev/metric\": \"concurrency\"", with: "autoscaling.knative.dev/metric\": \"rps\""),
-             "Service/chat scales on rps; Headroom's KPA scales on concurrency"),
+             "Service/chat scales on rps: expected concurrency"),
             ("unknown query", keda.replacingOccurrences(of: "vllm:num_requests_waiting", with: "http_requests_total"),
              "no trigger of ScaledObject/embed is one Headroom can model — spec.triggers[0]: prometheus query"),
             ("no name", deploy.replacingOccurrences(of: "\"name\": \"embed\", \"namespace\"", with: "\"nam\": \"embed\", \"namespace\""),
