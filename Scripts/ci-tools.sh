@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the third-party checkers CI uses, when missing: Debian's chromium (report
-# screenshots), prometheus (promtool check metrics) and wrk (the load benchmark); PyPI's
+# screenshots), prometheus (promtool check metrics, and the server the Prometheus import is
+# tested against), wrk (the load benchmark), and slurmctld, slurmd, slurm-client and munge (a
+# one-node Slurm cluster for the sharded sweep, Scripts/slurm-sweep.sh); PyPI's
 # awslambdaric (the real AWS Lambda runtime interface client), scikit-learn (the demo's real
 # model), h11 (the reference HTTP/1.1 parser, Scripts/http-differential.py), and
 # kubernetes-validate and check-jsonschema (the exported manifests' schemas,
@@ -15,6 +17,10 @@ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v slurmctld >/dev/null 2>&1 || missing+=(slurmctld)
+command -v slurmd >/dev/null 2>&1 || missing+=(slurmd)
+command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
+command -v munged >/dev/null 2>&1 || missing+=(munge)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "ci-tools: installing ${missing[*]} from Debian"

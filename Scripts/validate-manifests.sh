@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Exports every bundled plan that has a Kubernetes form, in every form (headroom export
-# kubernetes --as deployment|knative|kserve|keda), and validates each manifest with the
-# platforms' own schemas: built-in kinds (Deployment, HorizontalPodAutoscaler, ConfigMap) with
+# kubernetes --as deployment|knative|kserve|keda), and a sweep's Indexed Job (--sweep N), and
+# validates each manifest with the
+# platforms' own schemas: built-in kinds (Deployment, HorizontalPodAutoscaler, ConfigMap, Job) with
 # PyPI kubernetes-validate in strict mode (it bundles the upstream schemas; no network), custom
 # resources (Knative Service, KServe InferenceService, KEDA ScaledObject) with PyPI
 # check-jsonschema against ../shared/schemas (datreeio/CRDs-catalog, MIT). Annotation ranges
@@ -34,7 +35,10 @@ for scenario in Scenarios/*.json; do
     done
   done
 done
-mapfile -t builtin < <(grep -lE '"kind": "(Deployment|HorizontalPodAutoscaler|ConfigMap)"' -r "$out" --include '*.json' | sort)
+# The Indexed Job that runs a sharded sweep (headroom export kubernetes --sweep N).
+"$headroom" export kubernetes Scenarios/quickstart.json --sweep 8 --vary 'plans.autoscaled.target=0.3..0.9 step 0.05' \
+  --image registry.example.com/headroom:latest --results-claim headroom-results --out "$out/sweep-job" > /dev/null
+mapfile -t builtin < <(grep -lE '"kind": "(Deployment|HorizontalPodAutoscaler|ConfigMap|Job)"' -r "$out" --include '*.json' | sort)
 mapfile -t ksvc < <(grep -l '"apiVersion": "serving.knative.dev/v1"' -r "$out" --include '*.json' | sort)
 mapfile -t isvc < <(grep -l '"apiVersion": "serving.kserve.io/v1beta1"' -r "$out" --include '*.json' | sort)
 mapfile -t keda < <(grep -l '"apiVersion": "keda.sh/v1alpha1"' -r "$out" --include '*.json' | sort)

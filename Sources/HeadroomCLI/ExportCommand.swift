@@ -1,6 +1,7 @@
 import Foundation
 import Scenario
 import Kubernetes
+import Sweep
 
 /// `headroom export kubernetes SCENARIO --plan NAME --out DIR [--as KIND] [--prometheus-url URL]
 /// [--force]`: the manifests that run a plan, and the companion flags file.
@@ -20,8 +21,13 @@ enum ExportCommand {
         var format: ExportFormat?
         var prometheus: String?
         var force = false
+        var vary: [String] = []
+        var sample: String?
+        var shards: Int?
+        var image: String?
+        var claim: String?
         var k = 1
-        let options = ["--plan", "--out", "--as", "--prometheus-url", "--force"]
+        let options = ["--plan", "--out", "--as", "--prometheus-url", "--force", "--sweep", "--vary", "--sample", "--image", "--results-claim"]
         while k < arguments.count {
             let a = arguments[k]
             k += 1
@@ -37,6 +43,11 @@ enum ExportCommand {
             k += 1
             switch a {
             case "--plan": planName = value
+            case "--sweep": shards = try OptionValue.whole(value, option: "--sweep", in: 1...10_000) { usage($0, $1, $2) }
+            case "--vary": vary.append(value)
+            case "--sample": sample = value
+            case "--image": image = value
+            case "--results-claim": claim = value
             case "--out", "-o": dir = value
             case "--prometheus-url":
                 guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
@@ -54,8 +65,33 @@ enum ExportCommand {
         guard let file else { throw usage("Missing expected argument '<scenario>'") }
         guard let dir else { throw usage("Missing '--out <dir>': the folder the manifests go to") }
         let scenario = try ScenarioLoader.load(path: file)
-        let index = try OptionValue.plan(planName, in: scenario) { usage($0, $1, $2) }
-        let result = try KubernetesExport.export(scenario, planIndex: index, as: format, prometheus: prometheus)
+        let result: ExportResult
+        let what: String
+        if let shards {
+            guard !vary.isEmpty else { throw usage("Missing '--vary': a sweep job varies at least one field, as headroom sweep does") }
+            guard let image else { throw usage("Missing '--image': the container image with the headroom binary the pods run") }
+            guard let claim else { throw usage("Missing '--results-claim': the PersistentVolumeClaim the shards are written to (ReadWriteMany)") }
+            guard planName == nil, format == nil else { throw usage("Unexpected '\(planName != nil ? "--plan" : "--as")' with '--sweep': a sweep job runs every plan") }
+            // The fields and values are read as `headroom sweep` reads them, before anything is written.
+            do {
+                _ = try vary.map(Sweep.Dimension.init)
+                if let sample { _ = try SweepDesign(sample) }
+            } catch let e as SweepError {
+                throw UsageError(message: e.description, usage: Help.exportCommand.usage, subcommand: "export", raisedAt: e.raisedAt)
+            }
+            let text = try String(decoding: Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self)
+            result = try SweepJob.export(scenario, text: text, fileName: (file as NSString).lastPathComponent, vary: vary, sample: sample,
+                                         shards: shards, image: image, resultsClaim: claim)
+            what = "the sweep of \(file) as an Indexed Job of \(shards) pods"
+        } else {
+            if let stray = [("--vary", !vary.isEmpty), ("--sample", sample != nil), ("--image", image != nil), ("--results-claim", claim != nil)].first(where: { $0.1 }) {
+                throw usage("Unexpected '\(stray.0)' without '--sweep N': it belongs to a sweep job")
+            }
+            let index = try OptionValue.plan(planName, in: scenario) { usage($0, $1, $2) }
+            result = try KubernetesExport.export(scenario, planIndex: index, as: format, prometheus: prometheus)
+            let plan = scenario.plans[index]
+            what = "plan \"\(plan.name)\" (\(plan.policy.family))"
+        }
 
         // A folder of one plan's manifests: an earlier export's files would be applied with them.
         let fm = FileManager.default
@@ -82,14 +118,13 @@ enum ExportCommand {
                 throw ScenarioError(file: dir + "/" + f.name, message: "cannot be written: \(why)")
             }
         }
-        let plan = scenario.plans[index]
-        var text = "plan \"\(plan.name)\" (\(plan.policy.family)) as \(result.files.count - 1) object\(result.files.count == 2 ? "" : "s") and cluster.flags in \(dir)/:\n"
+        var text = "\(what) in \(dir)/:\n"
         for f in result.files { text += "  \(f.name)\n" }
         if !result.notes.isEmpty {
             text += "notes:\n"
             for n in result.notes { text += "  \(n)\n" }
         }
-        text += "apply with: kubectl apply -f \(dir)/   (cluster.flags is for the cluster autoscaler and kube-controller-manager)\n"
+        text += "apply with: kubectl apply -f \(dir)/" + (shards == nil ? "   (cluster.flags is for the cluster autoscaler and kube-controller-manager)" : "") + "\n"
         out.write(text)
         return 0
     }

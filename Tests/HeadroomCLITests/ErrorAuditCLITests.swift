@@ -450,6 +450,16 @@ final class ErrorAuditCLITests: XCTestCase {
         Case(name: "export no out", args: ["export", "kubernetes", "$Q", "--plan", "reserved"], expect: "Missing '--out <dir>'", status: 64),
         Case(name: "export to a file", args: ["export", "kubernetes", "$Q", "--plan", "reserved", "--out", "$D/file"], expect: "file: is a file, expected a folder for the manifests"),
         Case(name: "export not empty", args: ["export", "kubernetes", "$Q", "--plan", "reserved", "--out", "$D/empty-report"], expect: "empty-report: is not empty (summary.csv): not written"),
+        Case(name: "sweep job no vary", args: ["export", "kubernetes", "$Q", "--sweep", "4", "--out", "$D/job"], expect: "Missing '--vary'", status: 64),
+        Case(name: "sweep job shards", args: ["export", "kubernetes", "$Q", "--sweep", "0", "--out", "$D/job"], expect: "The value '0' is invalid for '--sweep'", status: 64),
+        Case(name: "sweep job no image", args: ["export", "kubernetes", "$Q", "--sweep", "4", "--vary", "seed=1,2", "--out", "$D/job"], expect: "Missing '--image'", status: 64),
+        Case(name: "sweep job no claim", args: ["export", "kubernetes", "$Q", "--sweep", "4", "--vary", "seed=1,2", "--image", "i", "--out", "$D/job"], expect: "Missing '--results-claim'", status: 64),
+        Case(name: "sweep job with plan", args: ["export", "kubernetes", "$Q", "--sweep", "4", "--vary", "seed=1,2", "--image", "i", "--results-claim", "r", "--plan", "reserved", "--out", "$D/job"],
+             expect: "Unexpected '--plan' with '--sweep'", status: 64),
+        Case(name: "sweep job vary", args: ["export", "kubernetes", "$Q", "--sweep", "4", "--vary", "seed", "--image", "i", "--results-claim", "r", "--out", "$D/job"],
+             expect: "seed", status: 64),
+        Case(name: "vary without sweep", args: ["export", "kubernetes", "$Q", "--plan", "reserved", "--vary", "seed=1,2", "--out", "$D/job"],
+             expect: "Unexpected '--vary' without '--sweep N'", status: 64),
         Case(name: "export cannot create", args: ["export", "kubernetes", "$Q", "--plan", "reserved", "--out", "$D/file/k8s"], expect: "k8s: cannot be created"),
     ]
 }

@@ -118,3 +118,52 @@ final class KubernetesCommandTests: XCTestCase {
         XCTAssertTrue(headroom([]).out.contains("export kubernetes"))
     }
 }
+
+/// `headroom export kubernetes --sweep N`: the Indexed Job's own command, run here for each
+/// completion index as its pods would, gives shards whose merge is the unsharded sweep.
+final class SweepJobTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    var binary: String { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("headroom").path }
+
+    func testTheJobsCommandRunsEachShardAndTheMergeIsTheWholeSweep() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("the headroom binary is not built beside the tests") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headroom-job-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/scenario", withIntermediateDirectories: true)
+        let scenario = root.appendingPathComponent("Scenarios/quickstart.json").path
+        let vary = ["--vary", "plans.autoscaled.target=0.4..0.7 step 0.1", "--vary", "seed=7,8"]
+        let out = CapturedText(), err = CapturedText()
+        let status = Headroom.main(["export", "kubernetes", scenario, "--sweep", "3"] + vary + ["--image", "headroom:test", "--results-claim", "results", "--out", dir + "/k8s"],
+                                   out: out, err: err)
+        XCTAssertEqual(status, 0, err.text)
+        XCTAssertTrue(out.text.contains("headroom merge /results/sweep.shard-*-of-3.csv --out /results"), out.text)
+        // The pods' command, with the image's paths pointed at this folder.
+        let job = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/k8s/headroom-sweep-quickstart-job.json"))) as! [String: Any]
+        let spec = job["spec"] as! [String: Any]
+        XCTAssertEqual(spec["completionMode"] as? String, "Indexed")
+        XCTAssertEqual(spec["completions"] as? Int, 3)
+        let container = (((spec["template"] as! [String: Any])["spec"] as! [String: Any])["containers"] as! [[String: Any]])[0]
+        XCTAssertEqual(container["command"] as? [String], ["sh", "-c"])
+        let command = (container["args"] as! [String])[0]
+            .replacingOccurrences(of: "exec headroom ", with: "exec '\(binary)' ")
+            .replacingOccurrences(of: "/scenario/", with: dir + "/scenario/")
+            .replacingOccurrences(of: "--out /results", with: "--out '\(dir)/results'")
+        let configMap = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/k8s/headroom-sweep-quickstart-configmap.json"))) as! [String: Any]
+        try ((configMap["data"] as! [String: String])["quickstart.json"]!).write(toFile: dir + "/scenario/quickstart.json", atomically: true, encoding: .utf8)
+        for index in 0..<3 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", command]
+            p.environment = ["JOB_COMPLETION_INDEX": "\(index)", "PATH": "/usr/bin:/bin"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, "pod \(index)")
+        }
+        let shards = (1...3).map { "\(dir)/results/sweep.shard-\($0)-of-3.csv" }
+        XCTAssertEqual(Headroom.main(["merge"] + shards + ["--out", dir + "/merged"], out: CapturedText(), err: CapturedText()), 0)
+        XCTAssertEqual(Headroom.main(["sweep", scenario] + vary + ["--out", dir + "/whole"], out: CapturedText(), err: CapturedText()), 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/merged/sweep.csv")), try Data(contentsOf: URL(fileURLWithPath: dir + "/whole/sweep.csv")))
+    }
+}

@@ -18,6 +18,8 @@ final class KubernetesErrorAuditTests: XCTestCase {
         /// Export a plan (JSON) added to the fixture scenario, or a scenario edited by text.
         case export(plan: String, as: ExportFormat?, scenarioEdits: [(String, String)] = [], prometheus: String? = nil)
         case flags(String)
+        /// A sweep job of the fixture scenario with a description this long.
+        case sweepJob(description: Int)
     }
 
     struct Case {
@@ -58,6 +60,11 @@ final class KubernetesErrorAuditTests: XCTestCase {
             _ = try KubernetesExport.export(scenario, planIndex: scenario.plans.count - 1, as: format, prometheus: prometheus)
         case let .flags(text):
             _ = try ClusterFlags.parse(text, file: "cluster.flags")
+        case let .sweepJob(size):
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+                .replacingOccurrences(of: "\"seed\": 1,", with: "\"seed\": 1, \"description\": \"\(String(repeating: "x", count: size))\",")
+            let scenario = try ScenarioLoader.decode(text, file: "scenario.json", directory: Self.fixtures.path)
+            _ = try SweepJob.export(scenario, text: text, fileName: "scenario.json", vary: ["seed=1,2"], sample: nil, shards: 2, image: "i", resultsClaim: "r")
         }
     }
 
@@ -234,6 +241,7 @@ final class KubernetesErrorAuditTests: XCTestCase {
              expect: "a panic threshold of 105 %: expected 110 to 1000 %"),
         Case(name: "KPA concurrency", action: .export(plan: kpa, as: nil, scenarioEdits: [("\"concurrency\": 8", "\"concurrency\": 2000")]),
              expect: "model \"embed\" has concurrency 2000: Knative's containerConcurrency is at most 1000"),
+        Case(name: "sweep job too big", action: .sweepJob(description: 1 << 20), expect: "bytes: expected at most 1 MiB, what a ConfigMap holds"),
         // cluster.flags
         Case(name: "not a flag", action: .flags("# nodes\nnodes=1:2:cpu\n"), expect: "cluster.flags:2:1: expected a flag as --name=value (or a # comment), found \"nodes=1:2:cpu\""),
         Case(name: "unknown flag", action: .flags("--scan-intervall=10s\n"), expect: "unknown flag --scan-intervall"),
