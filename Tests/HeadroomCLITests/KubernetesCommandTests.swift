@@ -89,7 +89,7 @@ final class KubernetesCommandTests: XCTestCase {
     func testUsageErrorsAndRefusals() throws {
         let quickstart = root.appendingPathComponent("Scenarios/quickstart.json").path
         let cases: [([String], Int32, String)] = [
-            (["import"], 64, "Missing expected argument '<source>' (kubernetes)"),
+            (["import"], 64, "Missing expected argument '<source>' (kubernetes or prometheus)"),
             (["import", "kubernets", "a.json"], 64, "Unknown source 'kubernets' (did you mean 'kubernetes'?)"),
             (["import", "kubernetes", "a.json"], 64, "Missing '--into <scenario>'"),
             (["import", "kubernetes", "--into", quickstart], 64, "Missing expected argument '<file>'"),
