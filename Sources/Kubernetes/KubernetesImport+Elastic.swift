@@ -132,7 +132,16 @@ extension KubernetesImport {
 
     // MARK: HorizontalPodAutoscaler
 
+    /// Lists the keys of the object at `path` that the import does not read, with why.
+    mutating func listUnread(_ o: ManifestObject, _ path: String, read: [String], why: String) throws {
+        for m in try o.members(path) where !read.contains(m.key) {
+            result.notHonoured.append("\(o.title) \(path).\(m.key): \(why)")
+        }
+    }
+
     mutating func hpa(_ o: ManifestObject, model m: Int) throws -> Scaling {
+        try listUnread(o, "spec", read: ["scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior", "targetCPUUtilizationPercentage"],
+                       why: "not a field of the HPA Headroom models")
         var minR = try o.integer("spec.minReplicas") ?? 1       // API default 1 [K1]
         if minR == 0 {
             result.notHonoured.append("\(o.title) spec.minReplicas 0: scale to zero needs the HPAScaleToZero alpha gate; Headroom's elastic plans keep at least 1")
@@ -260,6 +269,11 @@ extension KubernetesImport {
     // MARK: KEDA
 
     mutating func scaledObject(_ o: ManifestObject, model m: Int) throws -> Scaling {
+        try listUnread(o, "spec", read: ["scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod", "idleReplicaCount",
+                                          "minReplicaCount", "maxReplicaCount", "fallback", "advanced", "triggers"],
+                       why: "not a field of the ScaledObject Headroom models")
+        try listUnread(o, "spec.advanced", read: ["horizontalPodAutoscalerConfig"],
+                       why: "KEDA's own scaling options (restoring replicas, formulas over triggers) are not modelled")
         // Defaults: minReplicaCount 0, maxReplicaCount 100 (k8s-and-batch.md §1, [E1]).
         var minR = try o.integer("spec.minReplicaCount") ?? 0
         let maxR = try o.integer("spec.maxReplicaCount", in: 1...1_000_000) ?? 100
@@ -401,7 +415,7 @@ extension KubernetesImport {
     }
 
     /// The predictor's container resources: `model.resources` (a model format) or its containers'.
-    func predictorResources(_ o: ManifestObject) throws -> [String] {
+    mutating func predictorResources(_ o: ManifestObject) throws -> [String] {
         if o.field("spec.predictor.model") != nil { return ["spec.predictor.model.resources"] }
         return try containerResources(o, "spec.predictor.containers")
     }

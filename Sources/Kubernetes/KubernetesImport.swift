@@ -247,9 +247,19 @@ public struct KubernetesImport {
         }
     }
 
-    /// The `resources` objects of a pod spec's containers.
-    func containerResources(_ o: ManifestObject, _ containers: String) throws -> [String] {
-        try o.items(containers).indices.map { "\(containers)[\($0)].resources" }
+    /// The `resources` objects of a pod spec's containers; the settings of the pod that shape
+    /// capacity but are not read (probes, a rollout strategy) are listed.
+    mutating func containerResources(_ o: ManifestObject, _ containers: String) throws -> [String] {
+        let items = try o.items(containers)
+        for k in items.indices {
+            for probe in ["startupProbe", "readinessProbe"] where o.field("\(containers)[\(k)].\(probe)") != nil {
+                result.notHonoured.append("\(o.title) \(containers)[\(k)].\(probe): a cold start is the model's init, load and warmup in the scenario, not a probe")
+            }
+        }
+        if o.kind == "Deployment", o.field("spec.strategy.rollingUpdate") != nil {
+            result.notHonoured.append("\(o.title) spec.strategy: rolling updates are the scenario's rollout (models.<m>.rollout), not read from here")
+        }
+        return items.indices.map { "\(containers)[\($0)].resources" }
     }
 
     func show(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? "\(Int64(x))" : "\(x)" }

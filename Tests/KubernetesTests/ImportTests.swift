@@ -55,7 +55,8 @@ final class ImportTests: XCTestCase {
         let notes = r.notHonoured.joined(separator: "\n")
         for fragment in ["ephemeral-storage: Headroom models CPU, memory and GPUs only", "limits.memory: memory limits (OOM kills) are not modelled",
                          "1 of 2 containers have a CPU limit", "spec.metrics[1]: Resource memory: Headroom does not model memory use",
-                         "Deployment/embed: no autoscaler; its 2 replicas become the model's instance range 2…2"] {
+                         "Deployment/embed: no autoscaler; its 2 replicas become the model's instance range 2…2",
+                         "Deployment/chat spec.strategy: rolling updates are the scenario's rollout"] {
             XCTAssertTrue(notes.contains(fragment), "missing \(fragment) in\n\(notes)")
         }
     }
@@ -90,6 +91,9 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(e.target, 2.5)
         XCTAssertEqual(e.instances, [InstanceRange(model: 1, min: 1, max: 8)])
         XCTAssertEqual(e.behavior?.scaleDown?.stabilizationWindow, 60)
+        let unread = try importing(["keda.json"], text: ["keda.json": String(contentsOf: Self.fixtures.appendingPathComponent("keda.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"advanced\": {", with: "\"advanced\": { \"restoreToOriginalReplicaCount\": true,")]).0.notHonoured
+        XCTAssertTrue(unread.contains { $0.contains("spec.advanced.restoreToOriginalReplicaCount: KEDA's own scaling options") }, unread.joined(separator: "\n"))
         XCTAssertNil(e.behavior?.scaleUp)
         XCTAssertTrue(r.modelChanges.isEmpty, r.modelChanges.map(\.description).joined())
         XCTAssertTrue(r.notHonoured.contains { $0.contains("model \"chat\"") }, r.notHonoured.joined())
