@@ -92,8 +92,9 @@ final class Front: @unchecked Sendable {
         case "2015-03-31" where parts.count == 4 && parts[1] == "functions" && parts[3] == "invocations":
             // Any method: `infer` answers a wrong one (405) with its audit record.
             let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
-            infer(request, target: Front.decoded(parts[2]), version: version == "$LATEST" ? nil : version,
-                  style: .lambdaInvoke, query: "", loop: loop, respond: respond)
+            let function = Front.decoded(parts[2])
+            infer(request, target: function, version: version == "$LATEST" ? nil : version,
+                  style: .lambdaInvoke, query: "", loop: loop, respond: { respond(Front.lambdaShaped($0, function: function)) })
             return nil
         default:
             return .error(404, "no such path: \(path)")

@@ -144,6 +144,10 @@ public final class RuntimeServer: @unchecked Sendable {
             throw RuntimeError("cannot listen on \(options.listen): \(error)")
         }
         if audit != nil { http.onRefused = { front.auditRefusal($0) } }
+        http.shapeRefusal = { target, response in
+            guard let function = Front.lambdaFunction(target) else { return response }
+            return Front.lambdaShaped(response, function: function)
+        }
         loop.start(name: "headroom-http")
         http.start()
         let server = RuntimeServer(host: host, http: http, loop: loop, options: options, audit: audit, decisionLog: log)

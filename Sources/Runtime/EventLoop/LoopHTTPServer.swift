@@ -25,6 +25,9 @@ final class LoopHTTPServer: @unchecked Sendable {
     /// too large, too slow), with the answer it sent: the audit trail records those too. Set
     /// before `start`; called on the loop's thread.
     var onRefused: ((HTTPResponse) -> Void)?
+    /// Reshapes the answer to a refused request whose request line was read, by its target
+    /// (the Lambda Invoke API's error shape on its path). Set before `start`.
+    var shapeRefusal: ((String, HTTPResponse) -> HTTPResponse)?
     private let listener: Socket
     private var acceptor: Acceptor?
 
@@ -275,6 +278,8 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     /// Answers a request the handler never saw, tells `onRefused`, and closes.
     private func refuse(_ response: HTTPResponse) {
+        var response = response
+        if let shape = server.shapeRefusal, let target = http.bufferedTarget { response = shape(target, response) }
         server.onRefused?(response)
         send(response.serialized(close: true), thenClose: true)
     }

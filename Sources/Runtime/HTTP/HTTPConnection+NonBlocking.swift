@@ -48,6 +48,19 @@ enum Sent {
 /// body is complete, at end of stream for a body that runs until close, and for a chunked body
 /// when the bytes end with an empty line or have grown by half since the last try.
 extension HTTPConnection {
+    /// The request target of the request line buffered (`POST /path HTTP/1.1`), when a whole
+    /// line is there: for answering a refused request in the shape its API expects.
+    var bufferedTarget: String? {
+        var i = start
+        while i < end && buffer[i] != UInt8(ascii: " ") && buffer[i] != UInt8(ascii: "\n") { i += 1 }
+        guard i < end, buffer[i] == UInt8(ascii: " ") else { return nil }
+        let from = i + 1
+        var j = from
+        while j < end && buffer[j] != UInt8(ascii: " ") && buffer[j] != UInt8(ascii: "\r") && buffer[j] != UInt8(ascii: "\n") { j += 1 }
+        guard j < end, j > from else { return nil }
+        return String(decoding: buffer[from..<j], as: UTF8.self)
+    }
+
     /// Writes `bytes` from offset `written` (advanced) until all are written or the socket is
     /// full.
     func send(_ bytes: [UInt8], written: inout Int) -> Sent {
@@ -156,6 +169,7 @@ extension HTTPConnection {
             }
             return .incomplete
         } catch let e as HTTPReadError {
+            start = saved   // the request line stays readable for the refusal's shape
             return .failed(e)
         } catch {
             return .failed(.failed("\(error)"))

@@ -145,6 +145,9 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// As `HTTPRequest.framingFaulty`: the connection is not used again after this answer.
     public var framingFaulty = false
+    /// The message of an error Headroom itself answered (`error(_:_:)`), so an API with its own
+    /// error shape (the Lambda Invoke API) can reshape it; nil for a worker's answer.
+    public var errorMessage: String?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -157,8 +160,10 @@ public struct HTTPResponse: Sendable {
 
     /// A small JSON error body: `{"error": message}` (KServe v2's error shape).
     public static func error(_ status: Int, _ message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers,
-                     body: Array("{\"error\":\(JSON.quote(message))}".utf8))
+        var r = HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers,
+                             body: Array("{\"error\":\(JSON.quote(message))}".utf8))
+        r.errorMessage = message
+        return r
     }
 
     public static func json(_ status: Int, _ text: String) -> HTTPResponse {

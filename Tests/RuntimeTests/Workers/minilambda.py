@@ -1,7 +1,8 @@
 """A minimal Lambda runtime interface client in the standard library, so the Lambda
 contract is tested even where awslambdaric is not installed: long-poll next, answer with
-the event and the invocation's headers, or post an error for {"fail": true}."""
-import json, os, urllib.request
+the event and the invocation's headers, or post an error for {"fail": true}; {"sleep": s}
+holds the invocation s seconds first."""
+import json, os, time, urllib.request
 
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
 while True:
@@ -11,6 +12,8 @@ while True:
         arn = r.headers["Lambda-Runtime-Invoked-Function-Arn"]
         trace = r.headers["Lambda-Runtime-Trace-Id"]
         event = json.loads(r.read() or b"null")
+    if isinstance(event, dict) and event.get("sleep"):
+        time.sleep(float(event["sleep"]))
     if isinstance(event, dict) and event.get("fail"):
         body = json.dumps({"errorMessage": "asked to fail", "errorType": "Failure"}).encode()
         urllib.request.urlopen(urllib.request.Request(API + "/invocation/" + rid + "/error", data=body, method="POST")).read()
