@@ -16,8 +16,8 @@ final class Call: @unchecked Sendable {
         case completed
     }
 
-    /// How the client called: the KServe v2 paths or the Lambda Invoke API.
-    enum Style { case kserve, lambdaInvoke }
+    /// How the client called: the KServe v2 paths, the Lambda Invoke API or the OpenAI API.
+    enum Style { case kserve, lambdaInvoke, openai }
 
     let target: Int
     let caller: Int
@@ -44,6 +44,10 @@ final class Call: @unchecked Sendable {
     var sink: ((Event) -> Void)?
     /// Gets the client's answer, once (on the driving loop's thread; nil once answered).
     var onAnswer: ((HTTPResponse) -> Void)?
+
+    /// The path the worker is called on instead of its model's KServe infer path (the OpenAI
+    /// API's, which an OpenAI-compatible worker serves). Set before the call is submitted.
+    var workerPath: String?
 
     // Set on the core's executor only.
     var slot = -1
@@ -141,7 +145,7 @@ extension Call {
         for h in response.headers where Call.passedBack.contains(h.name) || Call.isExtension(h.name) { headers.append(h) }
         headers.append(("X-Request-Id", id))
         if cold { headers.append(("Headroom-Cold-Start", "true")) }
-        return HTTPResponse(status: functionError && style == .kserve ? 500 : response.status, headers: headers, body: response.body)
+        return HTTPResponse(status: functionError && style != .lambdaInvoke ? 500 : response.status, headers: headers, body: response.body)
     }
 
     /// A worker's answer headers the client gets, besides `x-…` ones.

@@ -89,6 +89,8 @@ final class Front: @unchecked Sendable {
             }
         case "v2":
             return routeV2(request, Array(parts.dropFirst()), query: query, loop: loop, respond: respond, only: only)
+        case "v1":
+            return routeOpenAI(request, Array(parts.dropFirst()), loop: loop, respond: respond)
         case "2015-03-31" where parts.count == 4 && parts[1] == "functions" && parts[3] == "invocations":
             // Any method: `infer` answers a wrong one (405) with its audit record.
             let version = query.split(separator: "&").first { $0.hasPrefix("Qualifier=") }.map { String($0.dropFirst("Qualifier=".count)) }
@@ -248,7 +250,7 @@ final class Front: @unchecked Sendable {
 
     /// Authenticates, resolves and submits an inference request; `respond` gets its answer.
     func infer(_ request: HTTPRequest, target name: String, version: String?, style: Call.Style, query: String,
-               loop: EventLoop, respond: @escaping Respond) {
+               workerPath: String? = nil, loop: EventLoop, respond: @escaping Respond) {
         let arrival = MonotonicClock.nanoseconds()
         let arrivalUnix = audit == nil ? 0 : AuditLog.nowMicros()
         let id = nextID()
@@ -304,6 +306,7 @@ final class Front: @unchecked Sendable {
         }
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
                         arrival: arrival, timeout: timeout, logsStages: audit != nil)
+        call.workerPath = workerPath
         guard audit != nil else { return drive(call, loop: loop, respond) }   // no record to add: no closure to make
         drive(call, loop: loop) { response in
             respond(answer(response, caller: callerName, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))

@@ -115,7 +115,8 @@ extension RuntimeHost {
         if call.logsStages { call.noteStage(AuditRecord.Stage(model: functionNames[inst.model], version: model.version ?? "", instance: "i\(i)",
                                          node: inst.node >= 0 ? "\(scenario.hardware[nodes[inst.node]?.type ?? 0].name)#\(inst.node)" : "",
                                          cold: cold, start: AuditLog.nowMicros(), end: nil)) }
-        let path = call.query.isEmpty ? stagePaths[inst.model] : stagePaths[inst.model] + "?" + call.query
+        let base = call.workerPath ?? stagePaths[inst.model]
+        let path = call.query.isEmpty ? base : base + "?" + call.query
         let stage = StageCall(id: call.id, path: path, headers: call.headers, body: call.body,
                               function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs)
         if !call.answered {
