@@ -1,3 +1,15 @@
+import Foundation
+
+extension HTTPResponse {
+    /// The message of an error Headroom answered (`{"error": message}`, or OpenAI's
+    /// `{"error": {"message"}}`); nil for any other answer. Read on error paths only.
+    var errorMessage: String? {
+        guard isHeadroomError, let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        if let message = object["error"] as? String { return message }
+        return (object["error"] as? [String: Any])?["message"] as? String
+    }
+}
+
 /// The Lambda Invoke API's error shape, so AWS SDKs see the errors they expect: Headroom's own
 /// refusals on `/2015-03-31/functions/{name}/invocations` carry `x-amzn-ErrorType` and a
 /// `{"Type", "message"}` body (with `Reason` for throttling), which botocore turns into the
@@ -48,7 +60,6 @@ extension Front {
                                       + [("Content-Type", "application/json"), ("x-amzn-ErrorType", type)],
                                   body: Array(body.utf8))
         shaped.framingFaulty = response.framingFaulty
-        shaped.errorMessage = message
         return shaped
     }
 }

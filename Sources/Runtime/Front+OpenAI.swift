@@ -66,7 +66,7 @@ extension Front {
     static func openAIError(_ status: Int, _ message: String, type: String, param: String? = nil, code: String? = nil) -> HTTPResponse {
         func text(_ s: String?) -> String { s.map(JSON.quote) ?? "null" }
         var r = HTTPResponse.json(status, "{\"error\":{\"message\":\(JSON.quote(message)),\"type\":\(JSON.quote(type)),\"param\":\(text(param)),\"code\":\(text(code))}}")
-        r.errorMessage = message
+        r.isHeadroomError = true
         return r
     }
 
