@@ -1,4 +1,5 @@
 import Scenario
+import Planning
 
 /// The kind of objects a plan is exported as (`--as`).
 public enum ExportFormat: String, Sendable, CaseIterable {
@@ -53,11 +54,7 @@ public struct KubernetesExport {
 
     /// The models the plan runs: those the workload reaches, without versions.
     var models: [Int] {
-        var used = [Bool](repeating: false, count: scenario.models.count)
-        for source in scenario.workload {
-            let targets = !source.mix.isEmpty ? source.mix.map(\.target) : source.target.map { [$0] } ?? (0..<scenario.targetNames.count).map { TargetRef(index: $0) }
-            for t in targets { for m in scenario.stages(of: t) { used[m] = true } }
-        }
+        let used = PlanBuilder.usedModels(scenario)
         return scenario.models.indices.filter { used[$0] && scenario.models[$0].variantOf == nil }
     }
 

@@ -1,4 +1,5 @@
 import Scenario
+import Planning
 
 /// One model's autoscaling as an object describes it.
 struct Scaling {
@@ -120,15 +121,7 @@ extension KubernetesImport {
     }
 
     /// The models some workload source sends requests to (with pipeline stages and versions).
-    func usedModels() -> [Bool] {
-        var used = [Bool](repeating: false, count: scenario.models.count)
-        for source in scenario.workload {
-            let targets = !source.mix.isEmpty ? source.mix.map(\.target) : source.target.map { [$0] } ?? (0..<scenario.targetNames.count).map { TargetRef(index: $0) }
-            for t in targets { for m in scenario.stages(of: t) { used[m] = true } }
-        }
-        for m in scenario.models.indices where used[m] { for g in scenario.models[m].variantGroup { used[g] = true } }
-        return used
-    }
+    func usedModels() -> [Bool] { PlanBuilder.usedModels(scenario) }
 
     // MARK: HorizontalPodAutoscaler
 

@@ -84,17 +84,7 @@ final class LambdaErrorTests: RuntimeTestCase {
         slow.join()
         print(json.dumps(out))
         """
-        try script.write(toFile: folder + "/boto3_check.py", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [folder + "/boto3_check.py"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        let o = try JSONSerialization.jsonObject(with: data) as! [String: [String: Any]]
+        let o = try runPython(python, script) as! [String: [String: Any]]
         XCTAssertEqual(o["ok"]?["status"] as? Int, 200)
         XCTAssertEqual((o["ok"]?["payload"] as? [String: Any]).flatMap { $0["event"] as? [String: Any] }?["text"] as? String, "hi")
         XCTAssertEqual(o["missing"]?["exception"] as? String, "ResourceNotFoundException", "\(o["missing"] ?? [:])")
@@ -104,6 +94,5 @@ final class LambdaErrorTests: RuntimeTestCase {
         XCTAssertEqual(o["large"]?["exception"] as? String, "RequestTooLargeException", "\(o["large"] ?? [:])")
         XCTAssertEqual(o["throttled"]?["exception"] as? String, "TooManyRequestsException", "\(o["throttled"] ?? [:])")
         XCTAssertEqual(o["throttled"]?["reason"] as? String, "ConcurrentInvocationLimitExceeded")
-        print("boto3: \(String(decoding: data, as: UTF8.self))")
     }
 }

@@ -81,23 +81,12 @@ final class OpenAIAPITests: RuntimeTestCase {
         out["embedding"] = len(c.embeddings.create(model="tiny", input="x").data[0].embedding)
         print(json.dumps(out))
         """
-        try script.write(toFile: folder + "/openai_check.py", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [folder + "/openai_check.py"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        let o = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let o = try runPython(python, script)
         XCTAssertEqual(o["content"] as? String, "tok0 tok1 tok2")
         XCTAssertEqual(o["usage"] as? Int, 3)
         XCTAssertEqual(o["models"] as? [String], ["tiny", "other"])
         XCTAssertEqual(o["streamed"] as? String, "tok0 tok1 tok2")
         XCTAssertEqual(o["not_found"] as? String, "model_not_found")
         XCTAssertEqual(o["embedding"] as? Int, 3)
-        print("openai: \(String(decoding: data, as: UTF8.self))")
     }
 }

@@ -102,6 +102,24 @@ class RuntimeTestCase: XCTestCase {
         return nil
     }
 
+    /// Runs a Python script (written to the test's folder) with `python` and returns its
+    /// standard output, parsed as a JSON object; fails the test when it exits non-zero.
+    func runPython(_ python: String, _ script: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let path = folder + "/check-\(UInt32.random(in: 0...UInt32.max)).py"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "the script failed", file: file, line: line)
+        print("\(URL(fileURLWithPath: "\(file)").deletingPathExtension().lastPathComponent): \(String(decoding: data, as: UTF8.self))")
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+
     func json(_ r: HTTPResponse?) -> [String: Any] {
         guard let r, let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return [:] }
         return o
