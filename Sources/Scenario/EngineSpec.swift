@@ -30,9 +30,19 @@ public struct EngineSpec: Sendable, Equatable {
     public var kvCacheTokens: Int?
     /// Tokens per KV block (vLLM `block_size`, default 16).
     public var blockTokens: Int
-    /// Sarathi-Serve chunked prefill: prompts are split across iterations under the token
-    /// budget and ride along with the running decodes.
+    /// The scheduler inside the instance (`engine.scheduler`).
+    public enum Scheduler: String, Sendable, CaseIterable {
+        /// vLLM V1 (the default since vLLM 0.8): chunked prefill always on.
+        case vllmV1 = "vllm-v1"
+        /// vLLM V0 (v0.4–0.6), as Vidur implements it: prefill-only admission iterations.
+        case vllmV0 = "vllm-v0"
+    }
+
+    /// Chunked prefill (vLLM V1's scheduling; Sarathi-Serve's): prompts are split across
+    /// iterations under the token budget and ride along with the running decodes. False:
+    /// vLLM V0's prefill-only admission iterations.
     public var chunkedPrefill: Bool
+    public var scheduler: Scheduler { chunkedPrefill ? .vllmV1 : .vllmV0 }
     public var preemption: Preemption
 
     /// vLLM's `gpu_memory_utilization` default: the share of GPU memory the engine may use.

@@ -80,9 +80,26 @@ extension ScenarioDecoder {
                 engine.kvCacheTokens = try v.integer(n, o.childPath("kvCacheTokens"), min: engine.blockTokens, max: 1_000_000_000)
             }
         }
+        // The scheduler: vLLM V1's by default (chunked prefill always on: every running decode
+        // first, prompt chunks in the rest of the token budget; docs/configuration/
+        // optimization.md), V0's for Vidur's configuration. `chunkedPrefill` is the older
+        // spelling of the same choice (true: V1's scheduling, false: V0's).
+        engine.chunkedPrefill = true
+        if let n = o.optional("scheduler") {
+            let text = try v.string(n, o.childPath("scheduler"))
+            guard let s = EngineSpec.Scheduler(rawValue: text) else {
+                throw v.error(n, o.childPath("scheduler"), "unknown scheduler \"\(text)\"",
+                              suggestion: Suggest.hint(for: text, in: EngineSpec.Scheduler.allCases.map(\.rawValue)))
+            }
+            engine.chunkedPrefill = s == .vllmV1
+        }
         if let n = o.optional("chunkedPrefill") {
             guard case let .bool(b) = n.value else {
                 throw v.error(n, o.childPath("chunkedPrefill"), "expected true or false, found \(n.value.kindDescription)")
+            }
+            if o.has("scheduler"), b != engine.chunkedPrefill {
+                throw v.error(n, o.childPath("chunkedPrefill"), "expected chunkedPrefill \(!b) with this scheduler, found \(b): vllm-v1 always chunks prefills, vllm-v0 never does",
+                              suggestion: "give only \"scheduler\"")
             }
             engine.chunkedPrefill = b
         }

@@ -359,6 +359,8 @@ extension ErrorAuditTests {
         Case(name: "engine profile unknown", edits: [("models/llm-a/engine/profile", "\"vidur/llama-2-7b/a10\"")],
              expect: "unknown engine profile \"vidur/llama-2-7b/a10\""),
         Case(name: "kv cache word", edits: [("models/llm-a/engine/kvCacheTokens", "\"all\"")], expect: "expected \"auto\" or a number of tokens, found \"all\""),
+        Case(name: "unknown scheduler", edits: [("models/llm-a/engine/scheduler", "\"vllm-v2\"")], expect: "unknown scheduler \"vllm-v2\""),
+        Case(name: "scheduler contradiction", edits: [("models/llm-a/engine/scheduler", "\"vllm-v0\"")], expect: "expected chunkedPrefill false with this scheduler, found true"),
         Case(name: "chunked prefill not bool", edits: [("models/llm-a/engine/chunkedPrefill", "\"yes\"")], expect: "expected true or false, found"),
         Case(name: "preemption swap", edits: [("models/llm-a/engine/preemption", "\"swap\"")], expect: "swapping to host memory is not modelled"),
         Case(name: "kv cache holds nothing", edits: [("models/llm-b/engine/kvCacheTokens", nil), ("models/llm-b/engine/profile/weightsGiB", "100")],
