@@ -309,7 +309,7 @@ extension Simulation {
     /// Request `r` was cut off on engine instance `i` (a reclaimed node): it leaves the
     /// engine and gives back its blocks.
     mutating func engineDrop(_ r: Int, from i: Int) {
-        guard let e = engines[i] else { return }
+        guard i < engines.count, let e = engines[i] else { return }
         bookKV()
         seq[r].inEngine = false
         let slot = Int32(r)

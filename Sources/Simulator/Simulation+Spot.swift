@@ -42,7 +42,7 @@ extension Simulation {
     /// it in the actions that follow.
     mutating func interrupt(_ r: Int) {
         let i = Int(req[r].instance)
-        if anyEngine, engineModels[engineIndex(Int(inst[i].model), node: -1)] != nil { engineDrop(r, from: i) }
+        if anyEngine { engineDrop(r, from: i) }
         inst[i].inFlight -= 1
         busyCapacity -= inverseConcurrency[Int(inst[i].model)]
         if inst[i].inFlight == 0 {

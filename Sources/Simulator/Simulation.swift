@@ -177,9 +177,8 @@ struct Simulation<Policy: ScalingPolicy> {
     // LLM engines (continuous batching; see Simulation+Engine.swift). Untouched by runs
     // without an engine model but for one test of `anyEngine` where a request starts,
     // completes or is cut off.
-    /// By model: the engine's limits and iteration times (nil: a service-time model).
-    /// LLM engines by model and node type (`engineIndex`: model × node types + type), nil for
-    /// models without one.
+    /// LLM engines' limits and iteration times by model and node type (`engineIndex`: model ×
+    /// node types + type); nil for a service-time model (on every type alike).
     let engineModels: [EngineModel?]
     let anyEngine: Bool
     /// By instance slot: the engine's state (nil for service-time instances).
@@ -330,7 +329,7 @@ struct Simulation<Policy: ScalingPolicy> {
     var drawsServiceTimes: Bool {
         let perModel = physics.providerHosted ? 1 : Swift.max(1, hardwareCount)
         return serviceSamplers.indices.contains { k in
-            serviceSamplers[k].drawsUniforms && engineModels[(k / perModel) * hardwareCount] == nil
+            serviceSamplers[k].drawsUniforms && engineModels[engineIndex(k / perModel, node: -1)] == nil
         }
     }
 
