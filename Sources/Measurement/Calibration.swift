@@ -229,44 +229,6 @@ public enum Calibration {
             notes.append("\(s.model): " + changed.joined(separator: "; "))
         }
         top[mk].value.value = .object(models)
-        // The load beside the workers (the runtime, the load generator): on every node type,
-        // as the measuring machine was each of them.
-        if let background, background > 0.005, let hk = top.firstIndex(where: { $0.key == "hardware" }), case var .object(types) = top[hk].value.value {
-            for k in types.indices {
-                guard case var .object(fields) = types[k].value.value else { continue }
-                var cores = 1.0
-                if let v = fields.first(where: { $0.key == "vcpus" }), case let .number(x) = v.value.value { cores = x }
-                let value = JSONNode(value: .number((Swift.min(background, cores * 0.9) * 1e3).rounded() / 1e3), line: 0, column: 0)
-                var contention: [JSONMember] = []
-                if let j = fields.firstIndex(where: { $0.key == "contention" }), case let .object(old) = fields[j].value.value {
-                    contention = old.filter { $0.key != "backgroundVCPUs" }
-                    fields.remove(at: j)
-                }
-                contention.insert(JSONMember(key: "backgroundVCPUs", value: value), at: 0)
-                fields.append(JSONMember(key: "contention", value: JSONNode(value: .object(contention), line: 0, column: 0)))
-                types[k].value.value = .object(fields)
-            }
-            top[hk].value.value = .object(types)
-            notes.append("background load: \(ValueFormat.number(background)) cores busy beside the workers on average (/proc/stat less the workers' CPU)")
-        }
-        // The interference fitted from the requests' own waits for a core, and the start-up
-        // interference fitted from concurrent starts, on every node type (the measuring
-        // machine was each of them).
-        for (key, alpha) in [("interference", interference), ("startupInterference", startInterference)] {
-            guard let alpha, let hk = top.firstIndex(where: { $0.key == "hardware" }), case var .object(types) = top[hk].value.value else { continue }
-            for k in types.indices {
-                guard case var .object(fields) = types[k].value.value else { continue }
-                var contention: [JSONMember] = []
-                if let j = fields.firstIndex(where: { $0.key == "contention" }), case let .object(old) = fields[j].value.value {
-                    contention = old.filter { $0.key != key }
-                    fields.remove(at: j)
-                }
-                contention.append(JSONMember(key: key, value: JSONNode(value: .number((alpha * 1e3).rounded() / 1e3), line: 0, column: 0)))
-                fields.append(JSONMember(key: "contention", value: JSONNode(value: .object(contention), line: 0, column: 0)))
-                types[k].value.value = .object(fields)
-            }
-            top[hk].value.value = .object(types)
-        }
         let description = JSONNode(value: .string(provenance), line: 0, column: 0)
         if let d = top.firstIndex(where: { $0.key == "description" }) {
             if case let .string(old) = top[d].value.value { top[d].value.value = .string(provenance + " Original description: " + old) }
@@ -274,7 +236,27 @@ public enum Calibration {
         } else {
             top.insert(JSONMember(key: "description", value: description), at: min(1, top.count))
         }
-        return (JSONNode(value: .object(top), line: 1, column: 1).text() + "\n", notes)
+        var calibrated = JSONNode(value: .object(top), line: 1, column: 1)
+        // On every node type, as the measuring machine was each of them: the load beside the
+        // workers (the runtime, the load generator), at most 0.9 of the type's cores; the
+        // interference fitted from the requests' own waits for a core; and the start-up
+        // interference fitted from concurrent starts.
+        var types: [JSONMember] = []
+        if let hardware = calibrated.member("hardware"), case let .object(t) = hardware.value { types = t }
+        for type in types {
+            var cores = 1.0
+            if case let .number(x)? = type.value.member("vcpus")?.value { cores = x }
+            let settings = [("backgroundVCPUs", background.flatMap { $0 > 0.005 ? Swift.min($0, cores * 0.9) : nil }),
+                            ("interference", interference), ("startupInterference", startInterference)]
+            for case let (key, value?) in settings {
+                calibrated = calibrated.setting(JSONNode(value: .number((value * 1e3).rounded() / 1e3), line: 0, column: 0),
+                                                at: ["hardware", type.key, "contention", key])
+            }
+        }
+        if let background, background > 0.005, !types.isEmpty {
+            notes.append("background load: \(ValueFormat.number(background)) cores busy beside the workers on average (/proc/stat less the workers' CPU)")
+        }
+        return (calibrated.text() + "\n", notes)
     }
 
     /// One line of accuracy.csv.
