@@ -52,7 +52,7 @@ public struct EngineSpec: Sendable, Equatable {
     public static let watermark = 0.01
 
     public init(profile: IterationProfile, maxSequences: Int = 256, maxBatchTokens: Int = 4096, kvCacheTokens: Int? = nil,
-                blockTokens: Int = 16, chunkedPrefill: Bool = false, preemption: Preemption = .recompute, roofline: Roofline? = nil) {
+                blockTokens: Int = 16, chunkedPrefill: Bool = true, preemption: Preemption = .recompute, roofline: Roofline? = nil) {
         self.profile = profile
         self.roofline = roofline
         self.maxSequences = maxSequences

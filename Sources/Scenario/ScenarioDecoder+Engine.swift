@@ -83,8 +83,8 @@ extension ScenarioDecoder {
         // The scheduler: vLLM V1's by default (chunked prefill always on: every running decode
         // first, prompt chunks in the rest of the token budget; docs/configuration/
         // optimization.md), V0's for Vidur's configuration. `chunkedPrefill` is the older
-        // spelling of the same choice (true: V1's scheduling, false: V0's).
-        engine.chunkedPrefill = true
+        // spelling of the same choice (true: V1's scheduling, false: V0's). EngineSpec's own
+        // default is V1's.
         if let n = o.optional("scheduler") {
             let text = try v.string(n, o.childPath("scheduler"))
             guard let s = EngineSpec.Scheduler(rawValue: text) else {

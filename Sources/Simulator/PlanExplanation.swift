@@ -254,7 +254,7 @@ extension PlanBuilder {
             }
             e.add("LLM engine", "\(name): admission watermark", "\(Int((EngineSpec.watermark * Double(blocks)).rounded(.down))) blocks kept free",
                   "default: 1 % (vLLM v0 block manager)")
-            e.add("LLM engine", "\(name): scheduling", engine.chunkedPrefill ? "vllm-v1: chunked prefill (decodes first, then prompt chunks)" : "vllm-v0: prefill-only admission iterations",
+            e.add("LLM engine", "\(name): scheduling", engine.scheduler.rawValue + (engine.chunkedPrefill ? ": chunked prefill (decodes first, then prompt chunks)" : ": prefill-only admission iterations"),
                   "set or default: vllm-v1 (vLLM's scheduler since 0.8; vllm-v0 for Vidur's configuration)")
             e.add("LLM engine", "\(name): preemption", engine.preemption.rawValue, "set or default: recompute (vLLM)")
             e.add("LLM engine", "\(name): routing", "least-loaded instance (fewest requests in flight)", "headroom: a least-request balancer in front of LLM servers")
