@@ -151,7 +151,7 @@ enum ImportCommand {
         let into = values["--into"]!, target = values["--target"]!
         let scenario = try ScenarioLoader.load(path: into)
         let (root, directory) = try ScenarioLoader.read(path: into)
-        guard scenario.target(named: target) != nil else {
+        guard let targetRef = scenario.target(named: target) else {
             throw usage("Unknown target '\(target)'" + Headroom.suggestion(target, scenario.targetNames) + "; \(into) has " + scenario.targetNames.joined(separator: ", "))
         }
         // Everything is read and checked before anything is written.
@@ -168,18 +168,18 @@ enum ImportCommand {
             guard !buckets.isEmpty else { throw LoadError.data("the --latency query returned no series from \(url): expected a histogram's _bucket series summed by le") }
             latency = try PrometheusImport.distribution(buckets, what: "--latency (\(url))")
         }
-        var edit = try PrometheusImport.edit(root, scenario: scenario, target: target, counts: counts, step: step, spread: spread, latency: latency)
+        var edit = try PrometheusImport.edit(root, scenario: scenario, target: targetRef, counts: counts, step: step, spread: spread, latency: latency)
         if missing > 0 { edit.notes.append("\(missing) of \(counts.count) steps had no value (a gap or NaN): counted as 0 requests") }
-        let target_ = values["--out"] ?? into
-        _ = try ScenarioLoader.decode(root: edit.root, file: target_, directory: directory)
+        let output = values["--out"] ?? into
+        _ = try ScenarioLoader.decode(root: edit.root, file: output, directory: directory)
         let total = counts.reduce(0, +)
         var text = "imported \(total) requests of \(target) in \(counts.count) steps of \(Int(step)) s (mean \(String(format: "%.3g", Double(total) / (Double(counts.count) * step))) req/s, busiest step \(counts.max() ?? 0)) from \(url)\n"
         for c in edit.changes { text += "  \(c)\n" }
         for n in edit.notes { text += "note: \(n)\n" }
-        if let why = FileSystem.writeWhole(Array((edit.root.text() + "\n").utf8), to: target_) {
-            throw ScenarioError(file: target_, message: "cannot be written: \(why)")
+        if let why = FileSystem.writeWhole(Array((edit.root.text() + "\n").utf8), to: output) {
+            throw ScenarioError(file: output, message: "cannot be written: \(why)")
         }
-        text += "wrote \(target_) — try: headroom run \(target_)\n"
+        text += "wrote \(output) — try: headroom run \(output)\n"
         out.write(text)
         return 0
     }

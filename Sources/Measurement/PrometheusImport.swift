@@ -39,8 +39,8 @@ public struct PrometheusImport {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
-        let target = server.pathPrefix + "/api/v1/query_range?query=" + enc(query) + "&start=" + Self.number(start)
-            + "&end=" + Self.number(end) + "&step=" + Self.number(step)
+        let target = server.pathPrefix + "/api/v1/query_range?query=" + enc(query) + "&start=" + ValueReaderBridge.show(start)
+            + "&end=" + ValueReaderBridge.show(end) + "&step=" + ValueReaderBridge.show(step)
         let client = HTTPClient(address: server.address, keep: 0)
         let outcome = client.call(HTTPRequest(method: "GET", target: target), deadline: MonotonicClock.nanoseconds() + 60_000_000_000, connectTimeout: 5)
         let response: HTTPResponse
@@ -79,8 +79,6 @@ public struct PrometheusImport {
             return Series(labels: labels, points: points)
         }
     }
-
-    static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? "\(Int64(x))" : "\(x)" }
 
     /// Arrivals per step from a rate series: step j, [start + j·step, start + (j + 1)·step),
     /// takes the rate at its end times the step (a `rate(…[step])` at that time covers it);
@@ -159,12 +157,6 @@ public struct PrometheusImport {
     }
 }
 
-/// Durations as a scenario writes them.
-enum J {
-    static func seconds(_ s: Double) -> String { s == s.rounded() && abs(s) < 1e15 ? "\(Int64(s))s" : "\(s)s" }
-}
-
-
 extension PrometheusImport {
     /// What an import changes in a scenario, and what it noticed.
     public struct Edit: Sendable {
@@ -173,17 +165,14 @@ extension PrometheusImport {
         public var notes: [String] = []
     }
 
-    /// The scenario `root` with `target`'s traffic replaced by `counts` (a `counts` source of
-    /// `step` seconds), its duration set to the range's, and — with `latency` — the model's
+    /// The scenario `root` with target `t`'s traffic replaced by `counts` (a `counts` source
+    /// of `step` seconds), its duration set to the range's, and — with `latency` — the model's
     /// service time set to the measured distribution.
-    public static func edit(_ root: JSONNode, scenario: Scenario, target: String, counts: [Int64], step: Double, spread: String,
+    public static func edit(_ root: JSONNode, scenario: Scenario, target t: TargetRef, counts: [Int64], step: Double, spread: String,
                             latency: [EmpiricalPoint]?) throws -> Edit {
-        guard let t = scenario.target(named: target) else {
-            throw ScenarioError(file: scenario.file, path: "--target", message: "unknown target \"\(target)\" in \(scenario.file)",
-                                suggestion: Suggest.hint(for: target, in: scenario.targetNames, noun: "its models and pipelines are"))
-        }
+        let target = scenario.targetNames[t.index]
         var edit = Edit(root: root)
-        let source = JSONNode.object([("kind", .string("counts")), ("target", .string(target)), ("interval", .string(J.seconds(step))),
+        let source = JSONNode.object([("kind", .string("counts")), ("target", .string(target)), ("interval", .string(ValueReaderBridge.seconds(step))),
                                       ("counts", .array(counts.map { .number(Double($0)) })), ("spread", .string(spread))])
         var items: [JSONNode] = []
         if case let .array(a)? = root.member("workload")?.value { items = a }
@@ -209,8 +198,8 @@ extension PrometheusImport {
         edit.root = edit.root.setting(.array(kept), at: ["workload"])
         let duration = Double(counts.count) * step
         if abs(duration - scenario.duration) > 1e-9 {
-            edit.changes.append("duration: \(J.seconds(scenario.duration)) → \(J.seconds(duration)), the range imported")
-            edit.root = edit.root.setting(.string(J.seconds(duration)), at: ["duration"])
+            edit.changes.append("duration: \(ValueReaderBridge.seconds(scenario.duration)) → \(ValueReaderBridge.seconds(duration)), the range imported")
+            edit.root = edit.root.setting(.string(ValueReaderBridge.seconds(duration)), at: ["duration"])
         }
         if let latency {
             guard t.index < scenario.models.count else {
@@ -220,12 +209,12 @@ extension PrometheusImport {
             var percentiles: [(String, JSONNode?)] = []
             for p in latency {
                 let key = p.percentile == p.percentile.rounded() ? "\(Int(p.percentile))" : "\(p.percentile)"
-                percentiles.append((key, .string(J.seconds((p.value * 1e6).rounded() / 1e6))))
+                percentiles.append((key, .string(ValueReaderBridge.seconds((p.value * 1e6).rounded() / 1e6))))
             }
             let dist = JSONNode.object([("dist", .string("empirical")), ("percentiles", .object(percentiles))])
             edit.root = edit.root.setting(dist, at: ["models", target, "service"])
             let median = latency.first { $0.percentile == 50 }!.value
-            edit.changes.append("models.\(target).service: the measured latency distribution (median \(J.seconds((median * 1e6).rounded() / 1e6)))")
+            edit.changes.append("models.\(target).service: the measured latency distribution (median \(ValueReaderBridge.seconds((median * 1e6).rounded() / 1e6)))")
             edit.notes.append("a latency histogram includes queueing and the network: for service time alone, import a histogram the workers record")
         }
         return edit

@@ -1,12 +1,11 @@
 import Foundation
 
 extension HTTPResponse {
-    /// The message of an error Headroom answered (`{"error": message}`, or OpenAI's
-    /// `{"error": {"message"}}`); nil for any other answer. Read on error paths only.
+    /// The message of an error Headroom answered (`{"error": message}`); nil for any other
+    /// answer. Read on error paths only.
     var errorMessage: String? {
         guard isHeadroomError, let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
-        if let message = object["error"] as? String { return message }
-        return (object["error"] as? [String: Any])?["message"] as? String
+        return object["error"] as? String
     }
 }
 

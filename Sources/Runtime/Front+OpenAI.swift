@@ -65,9 +65,7 @@ extension Front {
     /// OpenAI's error object.
     static func openAIError(_ status: Int, _ message: String, type: String, param: String? = nil, code: String? = nil) -> HTTPResponse {
         func text(_ s: String?) -> String { s.map(JSON.quote) ?? "null" }
-        var r = HTTPResponse.json(status, "{\"error\":{\"message\":\(JSON.quote(message)),\"type\":\(JSON.quote(type)),\"param\":\(text(param)),\"code\":\(text(code))}}")
-        r.isHeadroomError = true
-        return r
+        return HTTPResponse.json(status, "{\"error\":{\"message\":\(JSON.quote(message)),\"type\":\(JSON.quote(type)),\"param\":\(text(param)),\"code\":\(text(code))}}")
     }
 
     /// Headroom's own errors on the OpenAI paths in OpenAI's shape (a worker's answer as it is).
