@@ -79,7 +79,7 @@ enum ExportCommand {
             } catch let e as SweepError {
                 throw UsageError(message: e.description, usage: Help.exportCommand.usage, subcommand: "export", raisedAt: e.raisedAt)
             }
-            let text = try String(decoding: Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self)
+            let text = try ScenarioLoader.text(path: file)
             result = try SweepJob.export(scenario, text: text, fileName: (file as NSString).lastPathComponent, vary: vary, sample: sample,
                                          shards: shards, image: image, resultsClaim: claim)
             what = "the sweep of \(file) as an Indexed Job of \(shards) pods"

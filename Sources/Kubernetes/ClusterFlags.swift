@@ -1,3 +1,4 @@
+import Foundation
 import Scenario
 
 /// The settings of a plan that live in no Kubernetes object but in the flags of two cluster
@@ -53,7 +54,7 @@ public struct ClusterFlags: Sendable, Equatable {
         flags.file = file
         for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = k + 1
-            let s = String(raw).trimmingCharacters()
+            let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if s.isEmpty || s.hasPrefix("#") { continue }
             func fail(_ message: String, suggestion: String? = nil, raisedIn f: String = #fileID, at l: Int = #line) -> ScenarioError {
                 ScenarioError(file: file, line: line, column: 1, message: message, suggestion: suggestion, raisedIn: f, at: l)
@@ -110,15 +111,5 @@ public struct ClusterFlags: Sendable, Equatable {
             }
         }
         return flags
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces, tabs and carriage returns.
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
-        return String(s)
     }
 }

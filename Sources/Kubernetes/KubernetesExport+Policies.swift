@@ -5,11 +5,8 @@ import Planning
 /// A traditional plan's instance counts: pinned ones as written, packed ones as the core
 /// packs them at the start (the same core `run` and `serve` build).
 enum PlanReplicas {
-    static func traditional(_ s: Scenario, nodes: [Int], instances: [Int?]) throws -> [Int] {
-        var core = Scheduler(configuration: PlanBuilder.configuration(s, providerHosted: false),
-                             policy: PlanBuilder.traditional(s, nodes: nodes, instances: instances))
-        var actions: [SchedulerAction] = []
-        core.handle(.start, at: .zero, into: &actions)
+    static func traditional(_ s: Scenario, nodes: [Int], instances: [Int?]) -> [Int] {
+        let core = PlanBuilder.startedTraditional(s, nodes: nodes, instances: instances)
         return s.models.indices.map { core.cluster.models[$0].replicas }
     }
 }
@@ -26,7 +23,7 @@ extension KubernetesExport {
     /// A duration in whole seconds, or an error naming the key.
     func wholeSeconds(_ s: Double, _ key: String, max: Double) throws -> Int {
         guard s == s.rounded(), s >= 0, s <= max else {
-            throw fail("\(key) of \(J.seconds(s)): expected whole seconds from 0 to \(Int(max)), as Kubernetes takes them")
+            throw fail("\(key) of \(ValueReaderBridge.seconds(s)): expected whole seconds from 0 to \(Int(max)), as Kubernetes takes them")
         }
         return Int(s)
     }
@@ -58,37 +55,37 @@ extension KubernetesExport {
                 add(deployment(m, replicas: nil))
                 let metric: JSONNode
                 if e.metric == "utilisation" {
-                    metric = J.object([("type", J.string("Resource")), ("resource", J.object([
-                        ("name", J.string("cpu")), ("target", J.object([("type", J.string("Utilization")), ("averageUtilization", J.int(pct))]))]))])
+                    metric = JSONNode.object([("type", JSONNode.string("Resource")), ("resource", JSONNode.object([
+                        ("name", JSONNode.string("cpu")), ("target", JSONNode.object([("type", JSONNode.string("Utilization")), ("averageUtilization", JSONNode.int(pct))]))]))])
                 } else {
-                    metric = J.object([("type", J.string("Pods")), ("pods", J.object([
-                        ("metric", J.object([("name", J.string(gauge))])),
-                        ("target", J.object([("type", J.string("AverageValue")), ("averageValue", J.string(Quantity.value(e.target)))]))]))])
+                    metric = JSONNode.object([("type", JSONNode.string("Pods")), ("pods", JSONNode.object([
+                        ("metric", JSONNode.object([("name", JSONNode.string(gauge))])),
+                        ("target", JSONNode.object([("type", JSONNode.string("AverageValue")), ("averageValue", JSONNode.string(Quantity.value(e.target)))]))]))])
                 }
-                add(J.object([
-                    ("apiVersion", J.string("autoscaling/v2")), ("kind", J.string("HorizontalPodAutoscaler")), ("metadata", metadata(m)),
-                    ("spec", J.object([("scaleTargetRef", J.object([("apiVersion", J.string("apps/v1")), ("kind", J.string("Deployment")), ("name", J.string(k))])),
-                                       ("minReplicas", J.int(lo)), ("maxReplicas", J.int(hi)), ("metrics", J.array([metric])), ("behavior", behavior)])),
+                add(JSONNode.object([
+                    ("apiVersion", JSONNode.string("autoscaling/v2")), ("kind", JSONNode.string("HorizontalPodAutoscaler")), ("metadata", metadata(m)),
+                    ("spec", JSONNode.object([("scaleTargetRef", JSONNode.object([("apiVersion", JSONNode.string("apps/v1")), ("kind", JSONNode.string("Deployment")), ("name", JSONNode.string(k))])),
+                                       ("minReplicas", JSONNode.int(lo)), ("maxReplicas", JSONNode.int(hi)), ("metrics", JSONNode.array([metric])), ("behavior", behavior)])),
                 ]))
             case .keda:
                 add(deployment(m, replicas: nil))
                 let trigger: JSONNode
                 if e.metric == "utilisation" {
-                    trigger = J.object([("type", J.string("cpu")), ("metricType", J.string("Utilization")), ("metadata", J.object([("value", J.string("\(pct)"))]))])
+                    trigger = JSONNode.object([("type", JSONNode.string("cpu")), ("metricType", JSONNode.string("Utilization")), ("metadata", JSONNode.object([("value", JSONNode.string("\(pct)"))]))])
                 } else {
                     guard let prometheus else {
                         throw fail("a \(e.metric) plan becomes a KEDA prometheus trigger, which needs the Prometheus server's address",
                                    suggestion: "give --prometheus-url http://prometheus.monitoring:9090 (your server)")
                     }
                     let selector = e.metric == "queue-length" ? "{model=\(JSONText.quote(name))}" : ""
-                    trigger = J.object([("type", J.string("prometheus")), ("metricType", J.string("AverageValue")), ("metadata", J.object([
-                        ("serverAddress", J.string(prometheus)), ("query", J.string("sum(\(gauge)\(selector))")), ("threshold", J.string(Self.number(e.target)))]))])
+                    trigger = JSONNode.object([("type", JSONNode.string("prometheus")), ("metricType", JSONNode.string("AverageValue")), ("metadata", JSONNode.object([
+                        ("serverAddress", JSONNode.string(prometheus)), ("query", JSONNode.string("sum(\(gauge)\(selector))")), ("threshold", JSONNode.string(Self.number(e.target)))]))])
                 }
-                add(J.object([
-                    ("apiVersion", J.string("keda.sh/v1alpha1")), ("kind", J.string("ScaledObject")), ("metadata", metadata(m, labels: false)),
-                    ("spec", J.object([("scaleTargetRef", J.object([("name", J.string(k))])), ("minReplicaCount", J.int(lo)), ("maxReplicaCount", J.int(hi)),
-                                       ("advanced", behavior.map { J.object([("horizontalPodAutoscalerConfig", J.object([("behavior", $0)]))]) }),
-                                       ("triggers", J.array([trigger]))])),
+                add(JSONNode.object([
+                    ("apiVersion", JSONNode.string("keda.sh/v1alpha1")), ("kind", JSONNode.string("ScaledObject")), ("metadata", metadata(m, labels: false)),
+                    ("spec", JSONNode.object([("scaleTargetRef", JSONNode.object([("name", JSONNode.string(k))])), ("minReplicaCount", JSONNode.int(lo)), ("maxReplicaCount", JSONNode.int(hi)),
+                                       ("advanced", behavior.map { JSONNode.object([("horizontalPodAutoscalerConfig", JSONNode.object([("behavior", $0)]))]) }),
+                                       ("triggers", JSONNode.array([trigger]))])),
                 ]))
             case .knative, .kserve:
                 guard e.metric == "utilisation" else {
@@ -99,14 +96,14 @@ extension KubernetesExport {
                 }
                 if format == .knative {
                     let annotations: [(String, JSONNode?)] = [
-                        ("autoscaling.knative.dev/class", J.string("hpa.autoscaling.knative.dev")), ("autoscaling.knative.dev/metric", J.string("cpu")),
-                        ("autoscaling.knative.dev/target", J.string("\(pct)")),
-                        ("autoscaling.knative.dev/min-scale", J.string("\(lo)")), ("autoscaling.knative.dev/max-scale", J.string("\(hi)"))]
+                        ("autoscaling.knative.dev/class", JSONNode.string("hpa.autoscaling.knative.dev")), ("autoscaling.knative.dev/metric", JSONNode.string("cpu")),
+                        ("autoscaling.knative.dev/target", JSONNode.string("\(pct)")),
+                        ("autoscaling.knative.dev/min-scale", JSONNode.string("\(lo)")), ("autoscaling.knative.dev/max-scale", JSONNode.string("\(hi)"))]
                     add(knativeService(m, annotations: annotations, containerConcurrency: nil))
                 } else {
-                    add(inferenceService(m, annotations: [("serving.kserve.io/deploymentMode", J.string("RawDeployment")),
-                                                          ("serving.kserve.io/autoscalerClass", J.string("hpa"))],
-                                         predictor: [("minReplicas", J.int(lo)), ("maxReplicas", J.int(hi)), ("scaleMetric", J.string("cpu")), ("scaleTarget", J.int(pct))]))
+                    add(inferenceService(m, annotations: [("serving.kserve.io/deploymentMode", JSONNode.string("RawDeployment")),
+                                                          ("serving.kserve.io/autoscalerClass", JSONNode.string("hpa"))],
+                                         predictor: [("minReplicas", JSONNode.int(lo)), ("maxReplicas", JSONNode.int(hi)), ("scaleMetric", JSONNode.string("cpu")), ("scaleTarget", JSONNode.int(pct))]))
                 }
             }
         }
@@ -118,16 +115,16 @@ extension KubernetesExport {
     func behaviorJSON(_ b: BehaviorSpec) throws -> JSONNode {
         func rules(_ r: BehaviorSpec.Rules?, _ side: String) throws -> JSONNode? {
             guard let r else { return nil }
-            return J.object([
-                ("stabilizationWindowSeconds", try r.stabilizationWindow.map { J.int(try wholeSeconds($0, "behavior.\(side).stabilizationWindow", max: 3600)) }),
-                ("selectPolicy", r.selectPolicy.map(J.string)),
-                ("policies", try r.policies.map { ps in J.array(try ps.map { p in
-                    J.object([("type", J.string(p.type)), ("value", J.int(p.value)),
-                              ("periodSeconds", J.int(try wholeSeconds(p.period, "behavior.\(side) policy period", max: 1800)))])
+            return JSONNode.object([
+                ("stabilizationWindowSeconds", try r.stabilizationWindow.map { JSONNode.int(try wholeSeconds($0, "behavior.\(side).stabilizationWindow", max: 3600)) }),
+                ("selectPolicy", r.selectPolicy.map(JSONNode.string)),
+                ("policies", try r.policies.map { ps in JSONNode.array(try ps.map { p in
+                    JSONNode.object([("type", JSONNode.string(p.type)), ("value", JSONNode.int(p.value)),
+                              ("periodSeconds", JSONNode.int(try wholeSeconds(p.period, "behavior.\(side) policy period", max: 1800)))])
                 }) }),
             ])
         }
-        return J.object([("scaleUp", try rules(b.scaleUp, "scaleUp")), ("scaleDown", try rules(b.scaleDown, "scaleDown"))])
+        return JSONNode.object([("scaleUp", try rules(b.scaleUp, "scaleUp")), ("scaleDown", try rules(b.scaleDown, "scaleDown"))])
     }
 
     // MARK: Serverless (KPA)
@@ -137,22 +134,22 @@ extension KubernetesExport {
             throw fail("a KPA plan is exported as Knative Services or KServe InferenceServices, not \(format.rawValue)", suggestion: "use --as knative or --as kserve")
         }
         if sv.keepAlive != 600 {
-            result.notes.append("keepAlive \(J.seconds(sv.keepAlive)): the KPA decides scale-down itself, so the plan's keepAlive has no effect and is not exported")
+            result.notes.append("keepAlive \(ValueReaderBridge.seconds(sv.keepAlive)): the KPA decides scale-down itself, so the plan's keepAlive has no effect and is not exported")
         }
-        var annotations: [(String, JSONNode?)] = [("autoscaling.knative.dev/class", J.string("kpa.autoscaling.knative.dev")),
-                                                  ("autoscaling.knative.dev/metric", J.string("concurrency"))]
+        var annotations: [(String, JSONNode?)] = [("autoscaling.knative.dev/class", JSONNode.string("kpa.autoscaling.knative.dev")),
+                                                  ("autoscaling.knative.dev/metric", JSONNode.string("concurrency"))]
         if let u = kpa.targetUtilisation {
             guard u * 100 >= 1 else { throw fail("a KPA targetUtilisation of \(u): expected 0.01 to 1, as Knative's target-utilization-percentage is 1 to 100") }
-            annotations.append(("autoscaling.knative.dev/target-utilization-percentage", J.string(Self.percent(u))))
+            annotations.append(("autoscaling.knative.dev/target-utilization-percentage", JSONNode.string(Self.percent(u))))
         }
-        if let w = kpa.stableWindow { annotations.append(("autoscaling.knative.dev/window", J.string(J.seconds(w)))) }
-        if let p = kpa.panicWindowPercentage { annotations.append(("autoscaling.knative.dev/panic-window-percentage", J.string(Self.number(p)))) }
+        if let w = kpa.stableWindow { annotations.append(("autoscaling.knative.dev/window", JSONNode.string(ValueReaderBridge.seconds(w)))) }
+        if let p = kpa.panicWindowPercentage { annotations.append(("autoscaling.knative.dev/panic-window-percentage", JSONNode.string(Self.number(p)))) }
         if let t = kpa.panicThreshold {
             // Knative accepts 110 % to 1000 % (k8s-and-batch.md §1, [N1]).
             guard t >= 1.1 - 1e-12, t <= 10 + 1e-12 else {
                 throw fail("a panic threshold of \(Self.percent(t)) %: expected 110 to 1000 %, Knative's panic-threshold-percentage range", suggestion: "set kpa.panicThreshold from 1.1 to 10")
             }
-            annotations.append(("autoscaling.knative.dev/panic-threshold-percentage", J.string(Self.percent(t))))
+            annotations.append(("autoscaling.knative.dev/panic-threshold-percentage", JSONNode.string(Self.percent(t))))
         }
         for m in models {
             let cc = scenario.models[m].concurrency
@@ -160,21 +157,21 @@ extension KubernetesExport {
             if format == .knative {
                 add(knativeService(m, annotations: annotations, containerConcurrency: cc))
             } else {
-                add(inferenceService(m, annotations: [("serving.kserve.io/deploymentMode", J.string("Serverless"))] + annotations,
-                                     predictor: [("minReplicas", J.int(0)), ("scaleMetric", J.string("concurrency")), ("containerConcurrency", J.int(cc))]))
+                add(inferenceService(m, annotations: [("serving.kserve.io/deploymentMode", JSONNode.string("Serverless"))] + annotations,
+                                     predictor: [("minReplicas", JSONNode.int(0)), ("scaleMetric", JSONNode.string("concurrency")), ("containerConcurrency", JSONNode.int(cc))]))
             }
         }
         // Global only (config-autoscaler), k8s-and-batch.md §1 [N1, N4].
         let data: [(String, JSONNode?)] = [
-            ("max-scale-up-rate", kpa.maxScaleUpRate.map { J.string(Self.number($0)) }),
-            ("max-scale-down-rate", kpa.maxScaleDownRate.map { J.string(Self.number($0)) }),
-            ("scale-to-zero-grace-period", kpa.scaleToZeroGrace.map { J.string(J.seconds($0)) }),
+            ("max-scale-up-rate", kpa.maxScaleUpRate.map { JSONNode.string(Self.number($0)) }),
+            ("max-scale-down-rate", kpa.maxScaleDownRate.map { JSONNode.string(Self.number($0)) }),
+            ("scale-to-zero-grace-period", kpa.scaleToZeroGrace.map { JSONNode.string(ValueReaderBridge.seconds($0)) }),
         ]
         if data.contains(where: { $0.1 != nil }) {
-            add(J.object([("apiVersion", J.string("v1")), ("kind", J.string("ConfigMap")),
-                          ("metadata", J.object([("name", J.string("config-autoscaler")), ("namespace", J.string("knative-serving")),
-                                                 ("annotations", J.object([(Annotation.plan, J.string(plan.name))]))])),
-                          ("data", J.object(data))]))
+            add(JSONNode.object([("apiVersion", JSONNode.string("v1")), ("kind", JSONNode.string("ConfigMap")),
+                          ("metadata", JSONNode.object([("name", JSONNode.string("config-autoscaler")), ("namespace", JSONNode.string("knative-serving")),
+                                                 ("annotations", JSONNode.object([(Annotation.plan, JSONNode.string(plan.name))]))])),
+                          ("data", JSONNode.object(data))]))
             result.notes.append("config-autoscaler (namespace knative-serving) is cluster-wide: it sets max-scale-up-rate, max-scale-down-rate and scale-to-zero-grace-period for every Knative Service")
         }
         flags(nodes: sv.nodes.map { (scenario.hardware[$0.hardware].name, $0.min, $0.max) }, scan: sv.nodeScanInterval, unneeded: sv.nodeUnneededTime,
@@ -183,19 +180,19 @@ extension KubernetesExport {
 
     mutating func knativeService(_ m: Int, annotations: [(String, JSONNode?)], containerConcurrency: Int?) -> JSONNode {
         let k = Self.objectName(scenario.models[m].name)
-        return J.object([
-            ("apiVersion", J.string("serving.knative.dev/v1")), ("kind", J.string("Service")), ("metadata", metadata(m)),
-            ("spec", J.object([("template", J.object([
-                ("metadata", J.object([("annotations", J.object(annotations))])),
-                ("spec", J.object([("containerConcurrency", containerConcurrency.map(J.int)), ("containers", J.array([container(m, name: k)]))])),
+        return JSONNode.object([
+            ("apiVersion", JSONNode.string("serving.knative.dev/v1")), ("kind", JSONNode.string("Service")), ("metadata", metadata(m)),
+            ("spec", JSONNode.object([("template", JSONNode.object([
+                ("metadata", JSONNode.object([("annotations", JSONNode.object(annotations))])),
+                ("spec", JSONNode.object([("containerConcurrency", containerConcurrency.map(JSONNode.int)), ("containers", JSONNode.array([container(m, name: k)]))])),
             ]))])),
         ])
     }
 
     mutating func inferenceService(_ m: Int, annotations: [(String, JSONNode?)], predictor: [(String, JSONNode?)]) -> JSONNode {
-        J.object([
-            ("apiVersion", J.string("serving.kserve.io/v1beta1")), ("kind", J.string("InferenceService")), ("metadata", metadata(m, extra: annotations)),
-            ("spec", J.object([("predictor", J.object(predictor + [("containers", J.array([container(m, name: "kserve-container")]))]))])),
+        JSONNode.object([
+            ("apiVersion", JSONNode.string("serving.kserve.io/v1beta1")), ("kind", JSONNode.string("InferenceService")), ("metadata", metadata(m, extra: annotations)),
+            ("spec", JSONNode.object([("predictor", JSONNode.object(predictor + [("containers", JSONNode.array([container(m, name: "kserve-container")]))]))])),
         ])
     }
 
@@ -215,9 +212,9 @@ extension KubernetesExport {
 
         """
         for n in nodes { t += "--nodes=\(n.1):\(n.2):\(n.0)\n" }
-        if let scan { t += "--scan-interval=\(J.seconds(scan))\n" }
-        if let unneeded { t += "--scale-down-unneeded-time=\(J.seconds(unneeded))\n" }
-        if let delay { t += "--scale-down-delay-after-add=\(J.seconds(delay))\n" }
+        if let scan { t += "--scan-interval=\(ValueReaderBridge.seconds(scan))\n" }
+        if let unneeded { t += "--scale-down-unneeded-time=\(ValueReaderBridge.seconds(unneeded))\n" }
+        if let delay { t += "--scale-down-delay-after-add=\(ValueReaderBridge.seconds(delay))\n" }
         if quota.vcpus > 0 { t += "--cores-total=0:\(quota.vcpus)\n" }
         if quota.gpus > 0 {
             t += "# --gpu-total's first field is the GPU type label of your nodes; Headroom's quota counts all GPUs.\n"
@@ -225,9 +222,9 @@ extension KubernetesExport {
         }
         if let hpa, hpa.sync != nil || hpa.tolerance != nil || hpa.stabilization != nil {
             t += "\n# kube-controller-manager flags of the HPA controller (cluster-wide).\n"
-            if let s = hpa.sync { t += "--horizontal-pod-autoscaler-sync-period=\(J.seconds(s))\n" }
+            if let s = hpa.sync { t += "--horizontal-pod-autoscaler-sync-period=\(ValueReaderBridge.seconds(s))\n" }
             if let x = hpa.tolerance { t += "--horizontal-pod-autoscaler-tolerance=\(Self.number(x))\n" }
-            if let d = hpa.stabilization { t += "--horizontal-pod-autoscaler-downscale-stabilization=\(J.seconds(d))\n" }
+            if let d = hpa.stabilization { t += "--horizontal-pod-autoscaler-downscale-stabilization=\(ValueReaderBridge.seconds(d))\n" }
         }
         t += "\n# Prices, from the scenario (USD per node-hour, on demand); for the record, not read back.\n"
         for n in nodes {

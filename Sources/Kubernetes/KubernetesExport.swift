@@ -77,7 +77,7 @@ public struct KubernetesExport {
         switch plan.policy {
         case let .traditional(nodes, instances):
             guard format == .deployment else { throw fail("a traditional plan is exported as Deployments, not \(format.rawValue)", suggestion: "use --as deployment") }
-            let counts = try PlanReplicas.traditional(scenario, nodes: nodes, instances: instances)
+            let counts = PlanReplicas.traditional(scenario, nodes: nodes, instances: instances)
             for m in models { add(deployment(m, replicas: counts[m])) }
             flags(nodes: scenario.hardware.indices.filter { nodes[$0] > 0 }.map { (scenario.hardware[$0].name, nodes[$0], nodes[$0]) },
                   scan: nil, unneeded: nil, delay: nil, quota: NodeQuota(), hpa: nil)
@@ -112,7 +112,7 @@ public struct KubernetesExport {
 
     mutating func add(_ object: JSONNode) {
         let kind: String
-        if case let .string(k)? = Manifest.member(object, "kind")?.value { kind = k } else { kind = "object" }
+        if case let .string(k)? = object.member("kind")?.value { kind = k } else { kind = "object" }
         var name = "object"
         if case let .string(n)? = Manifest.lookup(object, "metadata.name")?.value { name = n }
         // kubectl's short names for the kinds (`kubectl api-resources`).
@@ -126,12 +126,12 @@ public struct KubernetesExport {
     func metadata(_ m: Int, extra: [(String, JSONNode?)] = [], labels: Bool = true) -> JSONNode {
         let name = scenario.models[m].name
         let k = Self.objectName(name)
-        var annotations: [(String, JSONNode?)] = [(Annotation.plan, J.string(plan.name))]
-        if k != name { annotations.append((Annotation.model, J.string(name))) }
+        var annotations: [(String, JSONNode?)] = [(Annotation.plan, JSONNode.string(plan.name))]
+        if k != name { annotations.append((Annotation.model, JSONNode.string(name))) }
         annotations += extra
-        return J.object([("name", J.string(k)),
-                         ("labels", labels ? J.object([("app.kubernetes.io/name", J.string(k))]) : nil),
-                         ("annotations", J.object(annotations))])
+        return JSONNode.object([("name", JSONNode.string(k)),
+                         ("labels", labels ? JSONNode.object([("app.kubernetes.io/name", JSONNode.string(k))]) : nil),
+                         ("annotations", JSONNode.object(annotations))])
     }
 
     /// The model's container: its image when the scenario names one, and its resources.
@@ -142,31 +142,31 @@ public struct KubernetesExport {
         }
         var requests: [(String, JSONNode?)] = []
         var limits: [(String, JSONNode?)] = []
-        if model.requires.vcpus > 0 { requests.append(("cpu", J.string(Quantity.cpu(model.requires.vcpus)))) }
-        if model.requires.memoryGiB > 0 { requests.append(("memory", J.string(Quantity.memory(gib: model.requires.memoryGiB)))) }
-        if let l = model.limitVCPUs { limits.append(("cpu", J.string(Quantity.cpu(l)))) }
+        if model.requires.vcpus > 0 { requests.append(("cpu", JSONNode.string(Quantity.cpu(model.requires.vcpus)))) }
+        if model.requires.memoryGiB > 0 { requests.append(("memory", JSONNode.string(Quantity.memory(gib: model.requires.memoryGiB)))) }
+        if let l = model.limitVCPUs { limits.append(("cpu", JSONNode.string(Quantity.cpu(l)))) }
         if model.limitVCPUs != nil && abs(model.limitPeriod - 0.1) > 1e-12 {
-            result.notes.append("model \"\(model.name)\": its CFS period of \(J.seconds(model.limitPeriod)) is the kubelet's --cpu-cfs-quota-period, not a pod field")
+            result.notes.append("model \"\(model.name)\": its CFS period of \(ValueReaderBridge.seconds(model.limitPeriod)) is the kubelet's --cpu-cfs-quota-period, not a pod field")
         }
         if model.requires.gpus > 0 {
             // Extended resources go in limits (requests default to them). AMD's device plugin
             // names amd.com/gpu; NVIDIA's nvidia.com/gpu.
             let amd = model.runsOn.contains { scenario.hardware[$0].gpuModel?.name.hasPrefix("mi") == true }
-            limits.append((amd ? "amd.com/gpu" : "nvidia.com/gpu", J.int(model.requires.gpus)))
+            limits.append((amd ? "amd.com/gpu" : "nvidia.com/gpu", JSONNode.int(model.requires.gpus)))
         }
-        return J.object([("name", J.string(name)), ("image", model.image.map { J.string($0.name) }),
-                         ("resources", J.object([("requests", requests.isEmpty ? nil : J.object(requests)),
-                                                 ("limits", limits.isEmpty ? nil : J.object(limits))]))])
+        return JSONNode.object([("name", JSONNode.string(name)), ("image", model.image.map { JSONNode.string($0.name) }),
+                         ("resources", JSONNode.object([("requests", requests.isEmpty ? nil : JSONNode.object(requests)),
+                                                 ("limits", limits.isEmpty ? nil : JSONNode.object(limits))]))])
     }
 
     mutating func deployment(_ m: Int, replicas: Int?) -> JSONNode {
         let k = Self.objectName(scenario.models[m].name)
-        let labels = J.object([("app.kubernetes.io/name", J.string(k))])
-        return J.object([
-            ("apiVersion", J.string("apps/v1")), ("kind", J.string("Deployment")), ("metadata", metadata(m)),
-            ("spec", J.object([("replicas", replicas.map(J.int)), ("selector", J.object([("matchLabels", labels)])),
-                               ("template", J.object([("metadata", J.object([("labels", labels)])),
-                                                      ("spec", J.object([("containers", J.array([container(m, name: k)]))]))]))])),
+        let labels = JSONNode.object([("app.kubernetes.io/name", JSONNode.string(k))])
+        return JSONNode.object([
+            ("apiVersion", JSONNode.string("apps/v1")), ("kind", JSONNode.string("Deployment")), ("metadata", metadata(m)),
+            ("spec", JSONNode.object([("replicas", replicas.map(JSONNode.int)), ("selector", JSONNode.object([("matchLabels", labels)])),
+                               ("template", JSONNode.object([("metadata", JSONNode.object([("labels", labels)])),
+                                                      ("spec", JSONNode.object([("containers", JSONNode.array([container(m, name: k)]))]))]))])),
         ])
     }
 }

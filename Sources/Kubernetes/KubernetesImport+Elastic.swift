@@ -101,27 +101,24 @@ extension KubernetesImport {
         }
         var instances: [(String, JSONNode?)] = []
         for s in scalings.sorted(by: { $0.model < $1.model }) where !(s.min == 1 && s.max == 1000) {
-            instances.append((scenario.models[s.model].name, J.object([("min", J.int(s.min)), ("max", J.int(s.max))])))
+            instances.append((scenario.models[s.model].name, JSONNode.object([("min", JSONNode.int(s.min)), ("max", JSONNode.int(s.max))])))
         }
-        let used = usedModels()
+        let used = PlanBuilder.usedModels(scenario)
         for m in scenario.models.indices where used[m] && !models.contains(m) && scenario.models[m].variantOf == nil {
             result.notHonoured.append("model \"\(scenario.models[m].name)\": the workload sends it requests but no manifest serves it; it gets the elastic defaults (1 to 1000 instances)")
         }
         let nodes = try requiredNodePools("elastic")
-        var keys: [(String, JSONNode?)] = [("policy", J.string("elastic"))]
-        if lead.metric != "utilisation" { keys.append(("metric", J.string(lead.metric))) }
-        keys += [("target", J.number(lead.target)), ("behavior", lead.behavior),
-                 ("tolerance", flags.tolerance.map(J.number)),
-                 ("syncPeriod", flags.syncPeriod.map { J.string(J.seconds($0)) }),
-                 ("downscaleStabilization", flags.downscaleStabilization.map { J.string(J.seconds($0)) }),
+        var keys: [(String, JSONNode?)] = [("policy", JSONNode.string("elastic"))]
+        if lead.metric != "utilisation" { keys.append(("metric", JSONNode.string(lead.metric))) }
+        keys += [("target", JSONNode.number(lead.target)), ("behavior", lead.behavior),
+                 ("tolerance", flags.tolerance.map(JSONNode.number)),
+                 ("syncPeriod", flags.syncPeriod.map { JSONNode.string(ValueReaderBridge.seconds($0)) }),
+                 ("downscaleStabilization", flags.downscaleStabilization.map { JSONNode.string(ValueReaderBridge.seconds($0)) }),
                  ("nodes", nodes)]
         keys += nodeLayerKeys()
-        keys.append(("instances", instances.isEmpty ? nil : J.object(instances)))
-        result.plan = J.object(keys)
+        keys.append(("instances", instances.isEmpty ? nil : JSONNode.object(instances)))
+        result.plan = JSONNode.object(keys)
     }
-
-    /// The models some workload source sends requests to (with pipeline stages and versions).
-    func usedModels() -> [Bool] { PlanBuilder.usedModels(scenario) }
 
     // MARK: HorizontalPodAutoscaler
 
@@ -242,7 +239,7 @@ extension KubernetesImport {
             }
             var policies: JSONNode?
             if o.field("\(sp).policies") != nil {
-                policies = J.array(try o.items("\(sp).policies").indices.map { k in
+                policies = JSONNode.array(try o.items("\(sp).policies").indices.map { k in
                     let pp = "\(sp).policies[\(k)]"
                     let type = try o.string("\(pp).type") ?? ""
                     guard ["Pods", "Percent"].contains(type) else {
@@ -251,12 +248,12 @@ extension KubernetesImport {
                     guard let value = try o.integer("\(pp).value", in: 1...1_000_000) else { throw o.error(pp, "expected a value, pods or percent per period") }
                     // periodSeconds is at most 1800 (k8s-and-batch.md §1).
                     guard let period = try o.integer("\(pp).periodSeconds", in: 1...1800) else { throw o.error(pp, "expected periodSeconds, 1 to 1800") }
-                    return J.object([("type", J.string(type)), ("value", J.int(value)), ("period", J.string("\(period)s"))])
+                    return JSONNode.object([("type", JSONNode.string(type)), ("value", JSONNode.int(value)), ("period", JSONNode.string("\(period)s"))])
                 })
             }
-            sides.append((side, J.object([("stabilizationWindow", window.map { J.string("\($0)s") }), ("selectPolicy", select.map(J.string)), ("policies", policies)])))
+            sides.append((side, JSONNode.object([("stabilizationWindow", window.map { JSONNode.string("\($0)s") }), ("selectPolicy", select.map(JSONNode.string)), ("policies", policies)])))
         }
-        return J.object(sides)
+        return JSONNode.object(sides)
     }
 
     // MARK: KEDA
@@ -399,7 +396,7 @@ extension KubernetesImport {
                           suggestion: metric == "concurrency" || metric == "rps" ? "serverless mode scales on \(metric) with Knative" : "use \"scaleMetric\": \"cpu\"")
         }
         let pct = try o.integer("spec.predictor.scaleTarget", in: 1...100) ?? 80
-        if let cls = Manifest.member(o.field("metadata.annotations"), "serving.kserve.io/autoscalerClass"), case let .string(c) = cls.value, c != "hpa" {
+        if let cls = o.field("metadata.annotations")?.member("serving.kserve.io/autoscalerClass"), case let .string(c) = cls.value, c != "hpa" {
             result.notHonoured.append("\(o.title) serving.kserve.io/autoscalerClass \(c): read as the HPA KServe makes by default")
         }
         result.read.append(o.title)

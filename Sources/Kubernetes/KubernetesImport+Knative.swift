@@ -1,4 +1,5 @@
 import Scenario
+import Planning
 
 /// One `autoscaling.knative.dev/…` annotation, with where it stands.
 struct AnnotationValue {
@@ -30,13 +31,13 @@ struct AnnotationValue {
     /// A Go duration ("60s", "1m30s") in `range` seconds.
     func duration(_ o: ManifestObject, _ path: String, _ range: ClosedRange<Double>) throws -> Double {
         guard let d = ValueReaderBridge.duration(text), range.contains(d) else {
-            throw fail(o, path, "expected a duration from \(J.seconds(range.lowerBound)) to \(J.seconds(range.upperBound)) (Knative's limits), found \"\(text)\"",
+            throw fail(o, path, "expected a duration from \(ValueReaderBridge.seconds(range.lowerBound)) to \(ValueReaderBridge.seconds(range.upperBound)) (Knative's limits), found \"\(text)\"",
                        suggestion: "Go durations: 6s, 60s, 1m30s, 1h")
         }
         return d
     }
 
-    func show(_ x: Double) -> String { x == x.rounded() ? "\(Int64(x))" : "\(x)" }
+    func show(_ x: Double) -> String { ValueReaderBridge.show(x) }
 }
 
 /// The Knative Pod Autoscaler's settings as one Service (or the cluster) sets them.
@@ -90,7 +91,7 @@ extension KubernetesImport {
 
     func kserveMode(_ o: ManifestObject) throws -> KServeMode {
         let key = "serving.kserve.io/deploymentMode"
-        guard let n = Manifest.member(o.field("metadata.annotations"), key) else { return .serverless }
+        guard let n = o.field("metadata.annotations")?.member(key) else { return .serverless }
         guard case let .string(mode) = n.value else { throw o.error("metadata.annotations", "expected \(key) as a string, found \(n.value.kindDescription)") }
         switch mode {
         case "Serverless": return .serverless
@@ -107,7 +108,7 @@ extension KubernetesImport {
         if cc == 0 {
             result.notHonoured.append("\(o.title) \(path) 0 (unlimited): Headroom needs a finite concurrency; model \"\(model.name)\" keeps its \(model.concurrency)")
         } else if cc != model.concurrency {
-            result.modelChanges.append(ModelChange(path: ["models", model.name, "concurrency"], value: J.int(cc),
+            result.modelChanges.append(ModelChange(path: ["models", model.name, "concurrency"], value: JSONNode.int(cc),
                                                    description: "models.\(model.name).concurrency: \(model.concurrency) → \(cc) (\(o.title))"))
         }
     }
@@ -137,11 +138,11 @@ extension KubernetesImport {
                 }
                 let v = AnnotationValue(key: m.key, text: text, node: m.value)
                 switch m.key {
-                case "max-scale-up-rate": rates.append(("maxScaleUpRate", J.number(try configNumber(cm, v, 1.000001...1e6))))
-                case "max-scale-down-rate": rates.append(("maxScaleDownRate", J.number(try configNumber(cm, v, 1.000001...1e6))))
+                case "max-scale-up-rate": rates.append(("maxScaleUpRate", JSONNode.number(try configNumber(cm, v, 1.000001...1e6))))
+                case "max-scale-down-rate": rates.append(("maxScaleDownRate", JSONNode.number(try configNumber(cm, v, 1.000001...1e6))))
                 case "scale-to-zero-grace-period":
                     guard let d = ValueReaderBridge.duration(text), d > 0 else { throw cm.error("data", "scale-to-zero-grace-period: expected a positive duration such as 30s, found \"\(text)\"") }
-                    rates.append(("scaleToZeroGrace", J.string(J.seconds(d))))
+                    rates.append(("scaleToZeroGrace", JSONNode.string(ValueReaderBridge.seconds(d))))
                 case "stable-window": cluster.stableWindow = try v.duration(cm, "data", 6...3600)
                 case "panic-window-percentage": cluster.panicWindowPercentage = try v.number(cm, "data", 1...100, what: "a panic window percentage")
                 case "panic-threshold-percentage": cluster.panicThreshold = try v.number(cm, "data", 110...1000, what: "a panic threshold percentage") / 100
@@ -231,22 +232,22 @@ extension KubernetesImport {
         for (o, r) in readings.dropFirst() where r != lead.1 {
             result.notHonoured.append("\(o.title): its KPA settings differ from \(lead.0.title)'s, which the plan takes for every model")
         }
-        let used = usedModels()
+        let used = PlanBuilder.usedModels(scenario)
         for m in scenario.models.indices where used[m] && !served.contains(m) && scenario.models[m].variantOf == nil {
             result.notHonoured.append("model \"\(scenario.models[m].name)\": the workload sends it requests but no manifest serves it; the plan scales it with the same KPA")
         }
         let k = lead.1
         let kpaKeys: [(String, JSONNode?)] = [
-            ("targetUtilisation", k.targetUtilisation.map(J.number)),
-            ("stableWindow", k.stableWindow.map { J.string(J.seconds($0)) }),
-            ("panicWindowPercentage", k.panicWindowPercentage.map(J.number)),
-            ("panicThreshold", k.panicThreshold.map(J.number)),
+            ("targetUtilisation", k.targetUtilisation.map(JSONNode.number)),
+            ("stableWindow", k.stableWindow.map { JSONNode.string(ValueReaderBridge.seconds($0)) }),
+            ("panicWindowPercentage", k.panicWindowPercentage.map(JSONNode.number)),
+            ("panicThreshold", k.panicThreshold.map(JSONNode.number)),
         ] + rates
-        var keys: [(String, JSONNode?)] = [("policy", J.string("serverless")), ("hosting", J.string("self")), ("scaler", J.string("kpa"))]
-        if kpaKeys.contains(where: { $0.1 != nil }) { keys.append(("kpa", J.object(kpaKeys))) }
+        var keys: [(String, JSONNode?)] = [("policy", JSONNode.string("serverless")), ("hosting", JSONNode.string("self")), ("scaler", JSONNode.string("kpa"))]
+        if kpaKeys.contains(where: { $0.1 != nil }) { keys.append(("kpa", JSONNode.object(kpaKeys))) }
         keys.append(("nodes", try requiredNodePools("serverless")))
         keys += nodeLayerKeys()
-        result.plan = J.object(keys)
+        result.plan = JSONNode.object(keys)
     }
 
     func configNumber(_ cm: ManifestObject, _ v: AnnotationValue, _ range: ClosedRange<Double>) throws -> Double {

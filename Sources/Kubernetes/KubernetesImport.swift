@@ -43,9 +43,9 @@ public struct ImportResult: Sendable {
     /// The scenario's JSON with the plan added (or put in the place of the plan of its name)
     /// and the model changes made.
     public func applied(to root: JSONNode) -> JSONNode {
-        var out = J.setting(plan, at: ["plans", planName], in: root)
+        var out = root.setting(plan, at: ["plans", planName])
         for c in modelChanges {
-            out = c.value.map { J.setting($0, at: c.path[...], in: out) } ?? J.removing(c.path[...], in: out)
+            out = c.value.map { out.setting($0, at: c.path[...]) } ?? out.removing(at: c.path[...])
         }
         return out
     }
@@ -74,7 +74,7 @@ public struct KubernetesImport {
     public static func plan(objects: [ManifestObject], flags: [ClusterFlags], scenario: Scenario, root: JSONNode,
                             options: ImportOptions) throws -> ImportResult {
         var importer = KubernetesImport(scenario: scenario, root: root, options: options,
-                                        result: ImportResult(planName: options.planName, family: "", plan: J.object([])))
+                                        result: ImportResult(planName: options.planName, family: "", plan: JSONNode.object([])))
         for f in flags { try importer.merge(f) }
         try importer.run(objects)
         return importer.result
@@ -167,7 +167,7 @@ public struct KubernetesImport {
     /// export writes when a name had to change, or the object's own name.
     func model(for o: ManifestObject) throws -> Int {
         let names = scenario.models.map(\.name)
-        let wanted = options.model ?? Manifest.member(o.field("metadata.annotations"), Annotation.model).flatMap { n -> String? in
+        let wanted = options.model ?? o.field("metadata.annotations")?.member(Annotation.model).flatMap { n -> String? in
             if case let .string(s) = n.value { return s }
             return nil
         } ?? o.name
@@ -223,21 +223,21 @@ public struct KubernetesImport {
             result.modelChanges.append(ModelChange(path: ["models", name] + keys, value: value, description: "models.\(name).\(keys.joined(separator: ".")): \(text) (\(o.title))"))
         }
         if let cpu = sums["requests.cpu"], abs(cpu - model.requires.vcpus) > 1e-9 {
-            change(["requires", "vcpus"], J.number(cpu), "\(show(model.requires.vcpus)) → \(show(cpu))")
+            change(["requires", "vcpus"], JSONNode.number(cpu), "\(show(model.requires.vcpus)) → \(show(cpu))")
         }
         if let mem = sums["requests.memory"].map({ $0 / 0x1p30 }), abs(mem - model.requires.memoryGiB) > 1e-9 {
-            change(["requires", "memoryGiB"], J.number(mem), "\(show(model.requires.memoryGiB)) → \(show(mem)) GiB")
+            change(["requires", "memoryGiB"], JSONNode.number(mem), "\(show(model.requires.memoryGiB)) → \(show(mem)) GiB")
         }
         // Extended resources (GPUs) are requested in limits; requests, when given, must equal them.
         if let gpus = sums["limits.nvidia.com/gpu"] ?? sums["limits.amd.com/gpu"] ?? sums["requests.nvidia.com/gpu"] ?? sums["requests.amd.com/gpu"] {
             guard gpus == gpus.rounded() else {
                 throw o.error(paths[0], "expected whole GPUs, found \(show(gpus))", suggestion: "GPU sharing is a node type's gpuSharing in the scenario, not a fraction here")
             }
-            if Int(gpus) != model.requires.gpus { change(["requires", "gpus"], J.int(Int(gpus)), "\(model.requires.gpus) → \(Int(gpus))") }
+            if Int(gpus) != model.requires.gpus { change(["requires", "gpus"], JSONNode.int(Int(gpus)), "\(model.requires.gpus) → \(Int(gpus))") }
         }
         if cpuLimits == paths.count, let limit = sums["limits.cpu"] {
             if model.limitVCPUs.map({ abs($0 - limit) > 1e-9 }) ?? true {
-                change(["limits", "vcpus"], J.number(limit), "\(model.limitVCPUs.map(show) ?? "none") → \(show(limit))")
+                change(["limits", "vcpus"], JSONNode.number(limit), "\(model.limitVCPUs.map(show) ?? "none") → \(show(limit))")
             }
         } else {
             if cpuLimits > 0 {
@@ -262,7 +262,7 @@ public struct KubernetesImport {
         return items.indices.map { "\(containers)[\($0)].resources" }
     }
 
-    func show(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? "\(Int64(x))" : "\(x)" }
+    func show(_ x: Double) -> String { ValueReaderBridge.show(x) }
 
     // MARK: Nodes
 
@@ -275,10 +275,10 @@ public struct KubernetesImport {
                 throw ScenarioError(file: scenario.file, path: "--nodes \(n.type)", message: "unknown node type \"\(n.type)\"",
                                     suggestion: Suggest.hint(for: n.type, in: hardware, noun: "the node types are"))
             }
-            return J.object(options.nodes.map { ($0.type, J.object([("min", J.int($0.min)), ("max", J.int($0.max))])) })
+            return JSONNode.object(options.nodes.map { ($0.type, JSONNode.object([("min", JSONNode.int($0.min)), ("max", JSONNode.int($0.max))])) })
         }
         if !flags.nodeGroups.isEmpty {
-            return J.object(flags.nodeGroups.map { ($0.type, J.object([("min", J.int($0.min)), ("max", J.int($0.max))])) })
+            return JSONNode.object(flags.nodeGroups.map { ($0.type, JSONNode.object([("min", JSONNode.int($0.min)), ("max", JSONNode.int($0.max))])) })
         }
         return nil
     }
@@ -286,7 +286,7 @@ public struct KubernetesImport {
     /// The node pools, or an error saying where they could come from.
     func requiredNodePools(_ family: String) throws -> JSONNode {
         if let n = try nodePools() { return n }
-        if let old = Manifest.lookup(root, "plans"), let existing = Manifest.member(old, options.planName), let n = Manifest.member(existing, "nodes"),
+        if let n = root.member("plans")?.member(options.planName)?.member("nodes"),
            case .object = n.value {
             return n
         }
@@ -299,11 +299,11 @@ public struct KubernetesImport {
     func nodeLayerKeys() -> [(String, JSONNode?)] {
         var quota: JSONNode?
         if flags.coresTotal != nil || flags.gpusTotal != nil {
-            quota = J.object([("vcpus", flags.coresTotal.map(J.int)), ("gpus", flags.gpusTotal.map(J.int))])
+            quota = JSONNode.object([("vcpus", flags.coresTotal.map(JSONNode.int)), ("gpus", flags.gpusTotal.map(JSONNode.int))])
         }
-        return [("nodeScanInterval", flags.scanInterval.map { J.string(J.seconds($0)) }),
-                ("nodeUnneededTime", flags.unneededTime.map { J.string(J.seconds($0)) }),
-                ("scaleDownDelayAfterAdd", flags.delayAfterAdd.map { J.string(J.seconds($0)) }),
+        return [("nodeScanInterval", flags.scanInterval.map { JSONNode.string(ValueReaderBridge.seconds($0)) }),
+                ("nodeUnneededTime", flags.unneededTime.map { JSONNode.string(ValueReaderBridge.seconds($0)) }),
+                ("scaleDownDelayAfterAdd", flags.delayAfterAdd.map { JSONNode.string(ValueReaderBridge.seconds($0)) }),
                 ("quota", quota)]
     }
 
@@ -316,7 +316,7 @@ public struct KubernetesImport {
             let m = try model(for: o)
             try readResources(o, resources: try containerResources(o, "spec.template.spec.containers"), model: m)
             // spec.replicas defaults to 1 (k8s-and-batch.md §1, [K1]).
-            instances.append((scenario.models[m].name, J.int(try o.integer("spec.replicas") ?? 1)))
+            instances.append((scenario.models[m].name, JSONNode.int(try o.integer("spec.replicas") ?? 1)))
             result.read.append(o.title)
         }
         var nodes: JSONNode
@@ -326,15 +326,15 @@ public struct KubernetesImport {
             for p in pools where p.1 != p.2 {
                 result.notHonoured.append("node group \(p.0) \(p.1):\(p.2): a traditional plan has a fixed node count; it takes the maximum, \(p.2)")
             }
-            nodes = J.object(pools.map { ($0.0, J.int($0.2)) })
-        } else if let old = Manifest.lookup(root, "plans"), let existing = Manifest.member(old, options.planName), let n = Manifest.member(existing, "nodes") {
+            nodes = JSONNode.object(pools.map { ($0.0, JSONNode.int($0.2)) })
+        } else if let n = root.member("plans")?.member(options.planName)?.member("nodes") {
             nodes = n
         } else {
             throw ScenarioError(file: scenario.file, path: "$.plans.\(options.planName).nodes",
                                 message: "the manifests do not say how many nodes the traditional plan has (node groups are cloud configuration, not Kubernetes objects)",
                                 suggestion: "give --nodes TYPE=N:N (e.g. --nodes \(scenario.hardware[0].name)=3:3), or the cluster.flags file that `headroom export kubernetes` writes")
         }
-        result.plan = J.object([("policy", J.string("traditional")), ("nodes", nodes), ("instances", J.object(instances))])
+        result.plan = JSONNode.object([("policy", JSONNode.string("traditional")), ("nodes", nodes), ("instances", JSONNode.object(instances))])
     }
 }
 
@@ -344,8 +344,4 @@ enum Annotation {
     static let model = "headroom/model"
     /// The plan an object was exported from.
     static let plan = "headroom/plan"
-}
-
-extension J {
-    static func removing(_ path: ArraySlice<String>, in root: JSONNode) -> JSONNode { root.removing(at: path) }
 }

@@ -105,7 +105,7 @@ public enum Manifest {
     }
 
     /// The value at a dotted path with array indices (`spec.containers[0].resources`), or nil.
-    /// Keys holding dots (annotation names) are read with `member(_:_:)` instead.
+    /// Keys holding dots (annotation names) are read with `JSONNode.member(_:)` instead.
     public static func lookup(_ node: JSONNode, _ path: String) -> JSONNode? {
         var current = node
         for part in path.split(separator: ".") {
@@ -125,26 +125,4 @@ public enum Manifest {
         return current
     }
 
-    /// The member `key` of an object node (keys may hold dots), or nil.
-    public static func member(_ node: JSONNode?, _ key: String) -> JSONNode? {
-        guard let node, case let .object(members) = node.value else { return nil }
-        return members.first { $0.key == key }?.value
-    }
-}
-
-/// Building JSON documents for scenarios and manifests, key order as given.
-enum J {
-    static func object(_ members: [(String, JSONNode?)]) -> JSONNode { JSONNode.object(members) }
-    static func string(_ s: String) -> JSONNode { node(.string(s)) }
-    static func number(_ x: Double) -> JSONNode { node(.number(x)) }
-    static func int(_ i: Int) -> JSONNode { node(.number(Double(i))) }
-    static func array(_ items: [JSONNode]) -> JSONNode { node(.array(items)) }
-    static func node(_ v: JSONValue) -> JSONNode { JSONNode(value: v, line: 0, column: 0) }
-
-    /// A duration as a scenario writes it: "300s", "1.5s".
-    static func seconds(_ s: Double) -> String {
-        s == s.rounded() && abs(s) < 1e15 ? "\(Int64(s))s" : "\(s)s"
-    }
-
-    static func setting(_ value: JSONNode, at path: ArraySlice<String>, in root: JSONNode) -> JSONNode { root.setting(value, at: path) }
 }

@@ -174,15 +174,21 @@ public enum PlanBuilder {
                       used: usedModels(s))
     }
 
+    /// A traditional plan's core after its start: its nodes up and its instances placed
+    /// (pinned counts as written, the rest packed).
+    public static func startedTraditional(_ s: Scenario, nodes: [Int], instances: [Int?]) -> Scheduler<TraditionalPolicy> {
+        var core = Scheduler(configuration: configuration(s, providerHosted: false), policy: traditional(s, nodes: nodes, instances: instances))
+        var actions: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &actions)
+        return core
+    }
+
     /// Checks that a plan's starting capacity makes sense: a traditional plan gives every used
     /// model at least one instance and every pinned instance a place. Throws a scenario error.
     public static func checkPlan(_ s: Scenario, planIndex: Int) throws {
         let plan = s.plans[planIndex]
         guard case let .traditional(nodes, instances) = plan.policy else { return }
-        var core = Scheduler(configuration: configuration(s, providerHosted: false),
-                             policy: traditional(s, nodes: nodes, instances: instances))
-        var actions: [SchedulerAction] = []
-        core.handle(.start, at: .zero, into: &actions)
+        let core = startedTraditional(s, nodes: nodes, instances: instances)
         if core.cluster.pendingInstances > 0 {
             let over = s.models.indices.filter { m in core.cluster.instances.contains { $0.model == ModelID(m) && $0.state == .pending } }
             throw ScenarioError(file: s.file, path: plan.jsonPath + ".instances",

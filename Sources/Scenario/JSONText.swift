@@ -65,6 +65,7 @@ extension JSONNode {
     }
     public static func string(_ s: String) -> JSONNode { JSONNode(value: .string(s), line: 0, column: 0) }
     public static func number(_ x: Double) -> JSONNode { JSONNode(value: .number(x), line: 0, column: 0) }
+    public static func int(_ i: Int) -> JSONNode { number(Double(i)) }
     public static func array(_ items: [JSONNode]) -> JSONNode { JSONNode(value: .array(items), line: 0, column: 0) }
 
     /// The member `key` of an object (nil for other values or when absent).

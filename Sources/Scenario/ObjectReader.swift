@@ -270,6 +270,12 @@ extension String {
 public enum ValueReaderBridge {
     /// Seconds for "250ms", "30s", "10m", "2h", "1d", "1h30m" or a plain number; nil when malformed.
     public static func duration(_ text: String) -> Double? { ValueReader.parseDuration(text) }
+
+    /// A number as a scenario file writes it: whole numbers without a decimal point.
+    public static func show(_ x: Double) -> String { ValueReader.show(x) }
+
+    /// A duration as a scenario file (and Kubernetes, and Go) writes it: "300s", "1.5s".
+    public static func seconds(_ s: Double) -> String { ValueReader.show(s) + "s" }
 }
 
 /// Upper bounds of a node's or a request's size: far above any machine sold (the largest

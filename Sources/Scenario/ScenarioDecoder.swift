@@ -8,7 +8,7 @@ public enum ScenarioLoader {
     }
 
     /// The scenario file's text, or an error saying why there is none.
-    static func text(path: String) throws -> String {
+    public static func text(path: String) throws -> String {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ScenarioError(file: path, message: "is a folder, expected a scenario file (.json)")

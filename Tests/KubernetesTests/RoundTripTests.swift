@@ -31,7 +31,7 @@ final class RoundTripTests: XCTestCase {
         p.commitments = []
         switch p.policy {
         case let .traditional(nodes, instances):
-            let counts = try PlanReplicas.traditional(s, nodes: nodes, instances: instances)
+            let counts = PlanReplicas.traditional(s, nodes: nodes, instances: instances)
             let used = PlanBuilder.usedModels(s)
             p.policy = .traditional(nodes: nodes, instances: s.models.indices.map { m in
                 used[m] && s.models[m].variantOf == nil ? counts[m] : instances[m] })
