@@ -19,6 +19,9 @@ out=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"; }
 trap cleanup EXIT
+# Valgrind 3.19 cannot read the DWARF 5 of the statically linked release binary ("possibly
+# corrupted debuginfo"): it runs a copy without debug information, the same code.
+strip --strip-debug -o "$out/headroom" .build/release/headroom
 cat > "$out/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1.0]}]}'
@@ -27,7 +30,7 @@ LUA
 free_port() { python3 Scripts/free-port.py; }
 measure() {   # seconds -> "requests instructions"
   local port; port=$(free_port)
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" .build/release/headroom serve Benchmarks/serve-bench.json \
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" "$out/headroom" serve Benchmarks/serve-bench.json \
     --plan reserved --listen "127.0.0.1:$port" > "$out/serve.$1.log" 2>&1 & pid=$!
   for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   sleep 1
