@@ -15,56 +15,30 @@ enum ExportCommand {
         guard target == "kubernetes" else {
             throw usage("Unknown target '\(target)'" + Headroom.suggestion(target, ["kubernetes"]) + "; expected kubernetes")
         }
-        var file: String?
-        var planName: String?
-        var dir: String?
-        var format: ExportFormat?
-        var prometheus: String?
-        var force = false
-        var vary: [String] = []
-        var sample: String?
-        var shards: Int?
-        var image: String?
-        var claim: String?
-        var k = 1
-        let options = ["--plan", "--out", "--as", "--prometheus-url", "--force", "--sweep", "--vary", "--sample", "--image", "--results-claim"]
-        while k < arguments.count {
-            let a = arguments[k]
-            k += 1
-            if a == "--force" { force = true; continue }
-            guard a.hasPrefix("-") else {
-                guard file == nil else { throw usage("Unexpected argument '\(a)'") }
-                file = a
-                continue
+        let parsed = try OptionPairs.parse(arguments.dropFirst(), options: ["--plan", "--out", "--as", "--prometheus-url", "--sweep", "--vary", "--sample", "--image", "--results-claim"],
+                                           flags: ["--force"]) { usage($0, $1, $2) }
+        if parsed.positional.count > 1 { throw usage("Unexpected argument '\(parsed.positional[1])'") }
+        let file = parsed.positional.first, planName = parsed.last("--plan"), dir = parsed.last("--out")
+        let vary = parsed.all("--vary"), sample = parsed.last("--sample"), image = parsed.last("--image"), claim = parsed.last("--results-claim")
+        let force = parsed.flags.contains("--force")
+        let shards = try parsed.last("--sweep").map { try OptionValue.whole($0, option: "--sweep", in: 1...10_000) { usage($0, $1, $2) } }
+        let prometheus = try parsed.last("--prometheus-url").map { value -> String in
+            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                throw usage("The value '\(value)' is invalid for '--prometheus-url': expected an http:// or https:// address")
             }
-            guard options.contains(a) || a == "-o" else { throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, options)) }
-            guard k < arguments.count else { throw usage("Missing value for '\(a)'") }
-            let value = arguments[k]
-            k += 1
-            switch a {
-            case "--plan": planName = value
-            case "--sweep": shards = try OptionValue.whole(value, option: "--sweep", in: 1...10_000) { usage($0, $1, $2) }
-            case "--vary": vary.append(value)
-            case "--sample": sample = value
-            case "--image": image = value
-            case "--results-claim": claim = value
-            case "--out", "-o": dir = value
-            case "--prometheus-url":
-                guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
-                    throw usage("The value '\(value)' is invalid for '--prometheus-url': expected an http:// or https:// address")
-                }
-                prometheus = value
-            default:
-                guard let f = ExportFormat(rawValue: value) else {
-                    let names = ExportFormat.allCases.map(\.rawValue)
-                    throw usage("The value '\(value)' is invalid for '--as'" + Headroom.suggestion(value, names) + "; expected one of " + names.joined(separator: ", "))
-                }
-                format = f
+            return value
+        }
+        let format = try parsed.last("--as").map { value -> ExportFormat in
+            guard let f = ExportFormat(rawValue: value) else {
+                let names = ExportFormat.allCases.map(\.rawValue)
+                throw usage("The value '\(value)' is invalid for '--as'" + Headroom.suggestion(value, names) + "; expected one of " + names.joined(separator: ", "))
             }
+            return f
         }
         guard let file else { throw usage("Missing expected argument '<scenario>'") }
         guard let dir else { throw usage("Missing '--out <dir>': the folder the manifests go to") }
-        let scenario = try ScenarioLoader.load(path: file)
+        let text = try ScenarioLoader.text(path: file)
+        let scenario = try ScenarioLoader.decode(text, file: file, directory: (file as NSString).deletingLastPathComponent)
         let result: ExportResult
         let what: String
         if let shards {
@@ -79,7 +53,6 @@ enum ExportCommand {
             } catch let e as SweepError {
                 throw UsageError(message: e.description, usage: Help.exportCommand.usage, subcommand: "export", raisedAt: e.raisedAt)
             }
-            let text = try ScenarioLoader.text(path: file)
             result = try SweepJob.export(scenario, text: text, fileName: (file as NSString).lastPathComponent, vary: vary, sample: sample,
                                          shards: shards, image: image, resultsClaim: claim)
             what = "the sweep of \(file) as an Indexed Job of \(shards) pods"
@@ -118,14 +91,14 @@ enum ExportCommand {
                 throw ScenarioError(file: dir + "/" + f.name, message: "cannot be written: \(why)")
             }
         }
-        var text = "\(what) in \(dir)/:\n"
-        for f in result.files { text += "  \(f.name)\n" }
+        var report = "\(what) in \(dir)/:\n"
+        for f in result.files { report += "  \(f.name)\n" }
         if !result.notes.isEmpty {
-            text += "notes:\n"
-            for n in result.notes { text += "  \(n)\n" }
+            report += "notes:\n"
+            for n in result.notes { report += "  \(n)\n" }
         }
-        text += "apply with: kubectl apply -f \(dir)/" + (shards == nil ? "   (cluster.flags is for the cluster autoscaler and kube-controller-manager)" : "") + "\n"
-        out.write(text)
+        report += "apply with: kubectl apply -f \(dir)/" + (shards == nil ? "   (cluster.flags is for the cluster autoscaler and kube-controller-manager)" : "") + "\n"
+        out.write(report)
         return 0
     }
 }

@@ -17,47 +17,29 @@ enum ImportCommand {
         guard source == "kubernetes" else {
             throw usage("Unknown source '\(source)'" + Headroom.suggestion(source, ["kubernetes", "prometheus"]) + "; expected kubernetes or prometheus")
         }
-        var files: [String] = []
-        var into: String?
-        var outFile: String?
-        var planName: String?
-        var model: String?
+        let parsed = try OptionPairs.parse(arguments.dropFirst(), options: ["--into", "--plan", "--out", "--model", "--nodes"]) { usage($0, $1, $2) }
         var nodes: [(type: String, min: Int, max: Int)] = []
-        var k = 1
-        let options = ["--into", "--plan", "--out", "--model", "--nodes"]
-        while k < arguments.count {
-            let a = arguments[k]
-            k += 1
-            guard a.hasPrefix("-") else { files.append(a); continue }
-            guard options.contains(a) || a == "-o" else { throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, options)) }
-            guard k < arguments.count else { throw usage("Missing value for '\(a)'") }
-            let value = arguments[k]
-            k += 1
-            switch a {
-            case "--into": into = value
-            case "--plan": planName = value
-            case "--out", "-o": outFile = value
-            case "--model": model = value
-            default:
-                // TYPE=MIN:MAX, or TYPE=N for a fixed count.
-                guard let eq = value.lastIndex(of: "="), eq != value.startIndex else {
-                    throw usage("The value '\(value)' is invalid for '--nodes': expected TYPE=MIN:MAX, e.g. cpu.m5xl=1:4")
-                }
-                let type = String(value[..<eq])
-                let range = value[value.index(after: eq)...].split(separator: ":", omittingEmptySubsequences: false)
-                guard (1...2).contains(range.count), let lo = Int(range[0]), let hi = Int(range.last!), lo >= 0, hi >= max(lo, 1), hi <= 1_000_000 else {
-                    throw usage("The value '\(value)' is invalid for '--nodes': expected TYPE=MIN:MAX with 0 ≤ MIN ≤ MAX and MAX ≥ 1, e.g. cpu.m5xl=1:4")
-                }
-                nodes.append((type, lo, hi))
+        for value in parsed.all("--nodes") {
+            // TYPE=MIN:MAX, or TYPE=N for a fixed count.
+            guard let eq = value.lastIndex(of: "="), eq != value.startIndex else {
+                throw usage("The value '\(value)' is invalid for '--nodes': expected TYPE=MIN:MAX, e.g. cpu.m5xl=1:4")
             }
+            let type = String(value[..<eq])
+            let range = value[value.index(after: eq)...].split(separator: ":", omittingEmptySubsequences: false)
+            guard (1...2).contains(range.count), let lo = Int(range[0]), let hi = Int(range.last!), lo >= 0, hi >= max(lo, 1), hi <= 1_000_000 else {
+                throw usage("The value '\(value)' is invalid for '--nodes': expected TYPE=MIN:MAX with 0 ≤ MIN ≤ MAX and MAX ≥ 1, e.g. cpu.m5xl=1:4")
+            }
+            nodes.append((type, lo, hi))
         }
+        let files = parsed.positional, into = parsed.last("--into"), outFile = parsed.last("--out")
+        let planName = parsed.last("--plan"), model = parsed.last("--model")
         guard let into else { throw usage("Missing '--into <scenario>': the scenario the plan goes into") }
         guard !files.isEmpty else { throw usage("Missing expected argument '<file>': the objects, as `kubectl get deploy,hpa -o json` prints them") }
         let name = planName ?? "imported"
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw usage("The value '' is invalid for '--plan': expected a plan name") }
 
-        let scenario = try ScenarioLoader.load(path: into)
         let (root, directory) = try ScenarioLoader.read(path: into)
+        let scenario = try ScenarioLoader.decode(root: root, file: into, directory: directory)
         var objects: [ManifestObject] = []
         var flags: [ClusterFlags] = []
         for file in files {
@@ -106,24 +88,13 @@ enum ImportCommand {
     /// `headroom import prometheus URL --target NAME --requests PROMQL [--latency PROMQL]
     /// --start T --end T [--step D] [--spread uniform|random] --into SCENARIO [--out FILE]`.
     static func prometheus(_ arguments: [String], out: TextSink) throws -> Int32 {
-        var url: String?
-        var values: [String: String] = [:]
-        let options = ["--target", "--requests", "--latency", "--start", "--end", "--step", "--spread", "--into", "--out"]
-        var k = 0
-        while k < arguments.count {
-            let a = arguments[k]
-            k += 1
-            guard a.hasPrefix("-") else {
-                guard url == nil else { throw usage("Unexpected argument '\(a)'") }
-                url = a
-                continue
-            }
-            let name = a == "-o" ? "--out" : a
-            guard options.contains(name) else { throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, options)) }
-            guard k < arguments.count else { throw usage("Missing value for '\(a)'") }
-            values[name] = arguments[k]
-            k += 1
+        let parsed = try OptionPairs.parse(arguments[...], options: ["--target", "--requests", "--latency", "--start", "--end", "--step", "--spread", "--into", "--out"]) {
+            usage($0, $1, $2)
         }
+        if parsed.positional.count > 1 { throw usage("Unexpected argument '\(parsed.positional[1])'") }
+        let url = parsed.positional.first
+        var values: [String: String] = [:]
+        for (option, value) in parsed.values { values[option] = value }
         guard let url else { throw usage("Missing expected argument '<url>': the Prometheus server, e.g. http://127.0.0.1:9090") }
         for required in ["--target", "--requests", "--start", "--end", "--into"] where values[required] == nil {
             throw usage("Missing '\(required)'" + ["--target": ": the model or pipeline whose traffic this is", "--requests": ": a PromQL query of its requests per second",
@@ -149,8 +120,8 @@ enum ImportCommand {
             throw usage("The value '\(spread)' is invalid for '--spread'" + Headroom.suggestion(spread, ["uniform", "random"]) + "; expected uniform or random")
         }
         let into = values["--into"]!, target = values["--target"]!
-        let scenario = try ScenarioLoader.load(path: into)
         let (root, directory) = try ScenarioLoader.read(path: into)
+        let scenario = try ScenarioLoader.decode(root: root, file: into, directory: directory)
         guard let targetRef = scenario.target(named: target) else {
             throw usage("Unknown target '\(target)'" + Headroom.suggestion(target, scenario.targetNames) + "; \(into) has " + scenario.targetNames.joined(separator: ", "))
         }

@@ -46,3 +46,34 @@ enum OptionValue {
         return 0
     }
 }
+
+/// A command's arguments split into positional ones, `--option value` pairs (in order, an
+/// option repeatable; `-o` is `--out`) and flags, checked against what the command takes.
+struct OptionPairs {
+    var positional: [String] = []
+    var values: [(option: String, value: String)] = []
+    var flags: Set<String> = []
+
+    /// The last value given for `option`.
+    func last(_ option: String) -> String? { values.last { $0.option == option }?.value }
+    /// Every value given for `option`, in order.
+    func all(_ option: String) -> [String] { values.filter { $0.option == option }.map(\.value) }
+
+    static func parse(_ arguments: ArraySlice<String>, options: [String], flags: [String] = [],
+                      usage: (String, String, Int) -> UsageError) throws -> OptionPairs {
+        var parsed = OptionPairs()
+        var k = arguments.startIndex
+        while k < arguments.endIndex {
+            let a = arguments[k]
+            k += 1
+            guard a.hasPrefix("-") else { parsed.positional.append(a); continue }
+            if flags.contains(a) { parsed.flags.insert(a); continue }
+            let name = a == "-o" ? "--out" : a
+            guard options.contains(name) else { throw usage("Unknown option '\(a)'" + Headroom.suggestion(a, options + flags), #fileID, #line) }
+            guard k < arguments.endIndex else { throw usage("Missing value for '\(a)'", #fileID, #line) }
+            parsed.values.append((name, arguments[k]))
+            k += 1
+        }
+        return parsed
+    }
+}
