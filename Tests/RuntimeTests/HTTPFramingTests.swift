@@ -125,10 +125,7 @@ final class HTTPFramingTests: RuntimeTestCase {
     /// A few thousand fuzzed inputs each way against h11 itself, when it is installed in
     /// .venv (Scripts/ci-tools.sh puts it there; .ci/run runs 100,000 each way).
     func testNoFramingDifferenceFromH11() throws {
-        let python = Self.repository + "/.venv/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python), system("\(python) -c 'import h11' 2>/dev/null") == 0 else {
-            throw XCTSkip("h11 is not installed in .venv: the differential check is skipped")
-        }
+        let python = try venvPython(importing: "h11", what: "the differential check against h11")
         let oracle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("headroom-http-oracle").path
         guard FileManager.default.isExecutableFile(atPath: oracle) else { throw XCTSkip("no headroom-http-oracle beside the tests at \(oracle)") }
         for mode in ["", "--responses"] {

@@ -55,10 +55,7 @@ final class LambdaErrorTests: RuntimeTestCase {
 
     /// boto3 (PyPI, in .venv as Scripts/ci-tools.sh installs it): the exceptions it raises.
     func testBoto3SeesTheExceptionsItModels() throws {
-        let python = Self.repository + "/.venv/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python), system("\(python) -c 'import boto3' 2>/dev/null") == 0 else {
-            throw XCTSkip("boto3 is not installed in .venv (Scripts/ci-tools.sh installs it): the real AWS SDK was not tried")
-        }
+        let python = try venvPython(importing: "boto3", what: "the real AWS SDK")
         let server = try startServer()
         let script = """
         import json, sys, threading, time, boto3, botocore.config

@@ -59,10 +59,7 @@ final class OpenAIAPITests: RuntimeTestCase {
 
     /// The `openai` package (PyPI, in .venv as Scripts/ci-tools.sh installs it).
     func testTheOpenAIClient() throws {
-        let python = Self.repository + "/.venv/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python), system("\(python) -c 'import openai' 2>/dev/null") == 0 else {
-            throw XCTSkip("openai is not installed in .venv (Scripts/ci-tools.sh installs it): the real client was not tried")
-        }
+        let python = try venvPython(importing: "openai", what: "the real OpenAI client")
         let server = try startServer()
         let script = """
         import json, openai

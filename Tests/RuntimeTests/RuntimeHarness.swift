@@ -102,6 +102,17 @@ class RuntimeTestCase: XCTestCase {
         return nil
     }
 
+    /// The virtual environment's Python when it can import `module` (Scripts/ci-tools.sh
+    /// installs the third-party clients there); else the test is skipped, saying `what` was
+    /// not tried.
+    func venvPython(importing module: String, what: String) throws -> String {
+        let python = Self.repository + "/.venv/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python), system("\(python) -c 'import \(module)' 2>/dev/null") == 0 else {
+            throw XCTSkip("\(module) is not installed in .venv (Scripts/ci-tools.sh installs it): \(what) was not tried")
+        }
+        return python
+    }
+
     /// Runs a Python script (written to the test's folder) with `python` and returns its
     /// standard output, parsed as a JSON object; fails the test when it exits non-zero.
     func runPython(_ python: String, _ script: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {

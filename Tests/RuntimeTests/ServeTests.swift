@@ -101,11 +101,7 @@ final class ServeTests: RuntimeTestCase {
     /// The real AWS Lambda runtime interface client (PyPI awslambdaric), from the virtual
     /// environment `.ci/run` makes.
     func testLambdaContractThroughAwslambdaric() throws {
-        let python = Self.repository + "/.venv/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python),
-              system("\(python) -c 'import awslambdaric' 2>/dev/null") == 0 else {
-            throw XCTSkip("awslambdaric is not installed in .venv (bash .ci/run installs it): the real Lambda client was not tried")
-        }
+        let python = try venvPython(importing: "awslambdaric", what: "the real Lambda client")
         let worker = "{\"contract\": \"lambda\", \"command\": [\"\(python)\", \"-m\", \"awslambdaric\", \"lambda_handler.handler\"], \"directory\": \"\(Self.repository)/Scenarios/workers\", \"startTimeout\": \"30s\", \"stopGrace\": \"2s\"}"
         let s = try scenario(models: [("upper", model(worker, concurrency: 1))],
                              plans: "\"sls\": {\"policy\": \"serverless\", \"hosting\": \"self\", \"keepAlive\": \"30s\", \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 1}}}")
