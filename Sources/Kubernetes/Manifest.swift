@@ -8,8 +8,6 @@ public struct ManifestObject: Sendable {
     public var apiVersion: String
     public var kind: String
     public var name: String
-    /// Its place in the file: "" for a whole-file object, "items[3]" inside a List.
-    public var place: String
 
     /// `Kind/name`, as kubectl names objects.
     public var title: String { "\(kind)/\(name)" }
@@ -101,7 +99,7 @@ public enum Manifest {
                                 message: "expected a Kubernetes object, found \(node.value.kindDescription)")
         }
         return ManifestObject(file: file, node: node, apiVersion: try text("apiVersion", "an apiVersion"), kind: try text("kind", "a kind"),
-                              name: try text("metadata.name", "a metadata.name"), place: place)
+                              name: try text("metadata.name", "a metadata.name"))
     }
 
     /// The value at a dotted path with array indices (`spec.containers[0].resources`), or nil.
