@@ -110,6 +110,13 @@ struct ScenarioDecoder {
                 callerQuotas.append(CallerQuota(caller: m.key, maxConcurrent: limit))
             }
         }
+        var roundTrip = 0.0
+        if let n = o.optional("network") {
+            var no = try ObjectReader(n, path: "$.network", file: file)
+            roundTrip = try v.duration(try no.required("roundTrip", expected: "the time between a client and the platform, there and back, e.g. \"2ms\""),
+                                       no.childPath("roundTrip"))
+            try no.finish()
+        }
         let expectations = try o.optional("expect").map { try decodeExpect($0, planNames: plans.map(\.name), targetNames: targetNames, slo: slo,
                                                                         hasEngine: models.contains { $0.engine != nil }) } ?? []
         try o.finish()
@@ -121,6 +128,7 @@ struct ScenarioDecoder {
         scenario.callerQuotas = callerQuotas
         scenario.training = training
         scenario.rollouts = rollouts
+        scenario.networkRoundTrip = roundTrip
         try check(&scenario, root: root)
         return scenario
     }

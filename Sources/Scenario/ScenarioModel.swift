@@ -224,6 +224,10 @@ public struct Scenario: Sendable, Equatable {
     public var training: [TrainingJob] = []
     /// Version rollouts (a model's `rollout`).
     public var rollouts: [RolloutSpec] = []
+    /// Seconds each request spends between its client and the platform, there and back
+    /// (`network.roundTrip`): added to every request's latency as its client sees it; the
+    /// platform's scheduling does not see it.
+    public var networkRoundTrip: Double = 0
     /// The file as the user named it.
     public var file: String
 

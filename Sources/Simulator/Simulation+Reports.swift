@@ -68,7 +68,7 @@ extension Simulation {
         log.byte(0x2C); log.append(CSVNumber.field(servedVersion(r)))
         log.byte(0x2C); log.append(CSVNumber.seconds(req[r].arrival))
         log.byte(0x2C); if req[r].firstStart >= 0 { log.append(CSVNumber.seconds(req[r].firstStart)) }
-        log.byte(0x2C); log.append(CSVNumber.seconds(now))
+        log.byte(0x2C); log.append(CSVNumber.seconds(now + roundTrip))   // when its client has the answer
         log.byte(0x2C); log.append(outcome)
         log.byte(0x2C); log.append(req[r].cold ? "true" : "false")
         log.byte(0x2C); log.append(CSVNumber.field(nodeName))

@@ -251,7 +251,7 @@ extension Simulation {
         if q.pointee.parent >= 0 { return try stageFinished(r) }
         guard !q.pointee.ended else { return }
         endRequest(r)
-        let latency = now - q.pointee.arrival
+        let latency = now - q.pointee.arrival + roundTrip
         let wait = q.pointee.wait
         var within: Int64 = sloLatency.map { latency <= $0 ? 1 : 0 } ?? (tokenSLO ? 1 : 0)
         if tokenSLO, within == 1, r < seq.count, seq[r].stamp == q.pointee.id { within = meetsTokenSLO(seq[r]) ? 1 : 0 }

@@ -18,6 +18,7 @@ extension Simulation {
         drainHorizon = duration + Int64(Sampler.never * 1e9)
         timeout = Int64((scenario.slo.timeout * 1e9).rounded())
         sloLatency = scenario.slo.latency.map { Int64(($0 * 1e9).rounded()) }
+        roundTrip = Int64((scenario.networkRoundTrip * 1e9).rounded())
         sloTTFT = scenario.slo.ttft.map { Int64(($0 * 1e9).rounded()) }
         sloTPOT = scenario.slo.tpot.map { Int64(($0 * 1e9).rounded()) }
         tokenSLO = sloTTFT != nil || sloTPOT != nil

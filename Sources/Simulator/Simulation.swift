@@ -45,6 +45,8 @@ struct Simulation<Policy: ScalingPolicy> {
     let drainHorizon: Int64
     let timeout: Int64
     let sloLatency: Int64?
+    /// `network.roundTrip` (ns): added to each request's latency as its client sees it.
+    let roundTrip: Int64
     let interval: Int64
     var serviceRNG: RandomSource
     var coldRNG: RandomSource

@@ -433,6 +433,10 @@ extension ErrorAuditTests {
     ]
 
     static let gates: [Case] = [
+        Case(name: "network without round trip", edits: [("network", "{}")], expect: "the time between a client and the platform, there and back"),
+        Case(name: "round trip not a duration", edits: [("network/roundTrip", "\"fast\"")], expect: "expected a duration such as"),
+        Case(name: "round trip below zero", edits: [("network/roundTrip", "-0.001")], expect: "expected a non-negative duration"),
+        Case(name: "unknown network key", edits: [("network/latency", "\"1ms\"")], expect: "latency"),
         Case(name: "expect not array", edits: [("expect", "{}")], expect: "expected an array of gates, found"),
         Case(name: "cheapest without SLO", edits: [("slo/latency", nil), ("slo/ttft", nil), ("slo/tpot", nil), ("expect", "[{\"cheapestMeetingSLO\": \"hpa\"}]")], expect: "this gate needs an SLO"),
         Case(name: "target and caller", edits: [("expect/4/target", "\"rag\"")], expect: "a gate looks at a target or a caller, not both"),
