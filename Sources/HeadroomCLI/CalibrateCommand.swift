@@ -152,6 +152,7 @@ struct CalibrateCommand {
             + (samples.contains { $0.limited } ? " CPU limits applied with a cgroup per worker; the time they throttled (cpu.stat) is in the waiting taken off the service times." : "")
         let absoluteRoot = Calibration.absolutePaths(root, folder: folder.isEmpty ? "." : folder)
         let background = Calibration.background(recorder, samples: samples)
+        let roundTrip = Calibration.networkRoundTrip(loads, recorder: recorder)
         var runOptions = RunOptions()
         runOptions.drawAhead = true   // one plan at a time: a free core draws ahead
         runOptions.seed = seed
@@ -169,27 +170,21 @@ struct CalibrateCommand {
             }
             return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
         }
-        // What fair sharing of the cores misses (contention.md §4: caches, memory bandwidth,
-        // the scheduler's time slices): the interference α fitted so that the simulated
-        // requests wait for a core as long in all as the measured ones did, each request's
-        // wait read from its worker as it was sent and answered.
-        var requestAlpha: Double?
-        var interferenceNote: String?
+        // What fair sharing of the cores does not place (contention.md §4: the scheduler's time
+        // slices and wake-up placement, the runtime's and the load generator's own threads):
+        // the measured waiting for a core, each request's own read from its worker as it was
+        // sent and answered, against what the simulator's sharing gives with every wait taken
+        // off. The share it does not give back stays in each request's service time.
+        var keep = 0.0
+        var waitingNote: String?
         if let target = Calibration.servingWaiting(samples, runs: runs), target > 0 {
-            let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background, interference: 0)
+            let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background)
             var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
             s.duration = length
             let shared = try replicated(s) { Calibration.servingWaiting($0) }
-            if shared >= Calibration.interferenceBasis * target {
-                let alpha = try Calibration.fitInterference(target: target) { a in
-                    for k in s.hardware.indices { s.hardware[k].contention.interference = a }
-                    return try replicated(s) { Calibration.servingWaiting($0) }
-                }
-                requestAlpha = alpha
-                interferenceNote = "interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated requests wait for a core as long as the measured ones (\(ValueFormat.seconds(target)) a run, each request's wait read from its worker's schedstat; fair sharing alone gives \(ValueFormat.seconds(shared)))"
-            } else {
-                interferenceNote = "no interference fitted: the requests waited \(ValueFormat.seconds(target)) a run for a core beyond any throttling, while fair sharing of the cores gives \(ValueFormat.seconds(shared)) (under \(Int(Calibration.interferenceBasis * 100)) % of it: the waiting came from beside the model, not from oversubscribed nodes)"
-            }
+            keep = Calibration.keptShare(measured: target, shared: shared)
+            waitingNote = "the requests waited \(ValueFormat.seconds(target)) a run for a core beyond any throttling (each request's own wait, read from its worker's schedstat less its cgroup's throttled time); sharing the cores as the simulator does gives \(ValueFormat.seconds(shared))"
+                + (keep > 0 ? ", so \(Int((keep * 100).rounded())) % of each request's own wait stays in its service time" : ", so every wait is taken off")
         }
         // Concurrent starts on shared cores: the starts are taken back to uncontended and the
         // start-up interference α fitted so that the simulated cold starts take as long on
@@ -201,7 +196,7 @@ struct CalibrateCommand {
         if Calibration.fitsStartInterference(samples), let target = Calibration.meanColdStart(samples) {
             // The calibrated copy with the starts uncontended, decoded once; each trial sets α.
             let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background,
-                                                    interference: requestAlpha, startInterference: 0)
+                                                    keep: keep, startInterference: 0)
             var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
             s.duration = length
             alpha = try Calibration.fitInterference(target: target) { a in
@@ -210,8 +205,8 @@ struct CalibrateCommand {
             }
         }
         var (text, notes) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background,
-                                                       interference: requestAlpha, startInterference: alpha)
-        if let interferenceNote { notes.append(interferenceNote) }
+                                                       keep: keep, startInterference: alpha, roundTrip: roundTrip)
+        if let waitingNote { notes.append(waitingNote) }
         if let alpha, let target = Calibration.meanColdStart(samples) {
             notes.append("start-up interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated cold starts average the measured \(ValueFormat.seconds(target))")
         }

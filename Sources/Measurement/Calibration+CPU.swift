@@ -22,29 +22,49 @@ extension Calibration {
         /// Whether each request's own wait for a core was read (else the instance totals were
         /// spread over the requests: see `cpuFit`).
         public var perRequestWaiting: Bool
+        /// The wait for a core kept in the service times, per request on average (seconds):
+        /// the share `keep` of each request's own run-queue wait that the simulator does not
+        /// put back (`cpuFit`).
+        public var kept: Double
         public var perStart: Double?
     }
 
     /// The fit, or nil when too little was measured.
-    public static func cpuFit(_ s: ModelSamples) -> CPUFit? {
+    ///
+    /// `keep` is the share of each request's own wait in the run queue (beyond any throttling)
+    /// that stays in its service time: the part of the measured waiting that the simulator's
+    /// sharing of the cores does not put back (time slices, wake-up placement, the runtime's
+    /// own threads), so that it is neither lost nor counted twice. It needs the throttled
+    /// part of each wait where the model has a CPU limit, else nothing is kept.
+    public static func cpuFit(_ s: ModelSamples, keep: Double = 0) -> CPUFit? {
         guard s.service.count >= minimumSamples, s.servingInstances > 0 else { return nil }
         let perRequest = s.servingCPU.running / Double(s.service.count)
         let basis = s.basis
         let n = Double(basis.count)
         let meanService = basis.reduce(0, +) / n
         let uncontended: [Double]
+        var kept = 0.0
         if let own = s.basisWaiting {
             // Each request less its own wait for a core (and any throttling by a CPU limit,
             // which schedstat's run delay counts too: a throttled task stays queued), read from
             // its worker as it was sent and answered: the requests that met no contention keep
-            // their times, and those that met it lose exactly what they waited.
-            uncontended = zip(basis, own).map { Swift.max($0 - $1, $0 * 0.01) }
+            // their times, and those that met it lose exactly what they waited, less the share
+            // of the run-queue wait the simulator will not put back.
+            let throttled = keep > 0 ? s.basisThrottled : nil
+            let share = throttled == nil ? 0 : Swift.min(1, Swift.max(0, keep))
+            let theta = throttled ?? own
+            uncontended = basis.indices.map { i in
+                let queued = Swift.max(0, own[i] - theta[i])
+                kept += share * queued
+                return Swift.max(basis[i] - theta[i] - (1 - share) * queued, basis[i] * 0.01)
+            }
+            kept /= n
         } else {
             uncontended = spreadWaiting(s, basis: basis, perRequest: perRequest)
         }
         let mean = uncontended.reduce(0, +) / n
         var fit = CPUFit(perRequest: perRequest, fraction: Swift.min(1, perRequest / mean), service: uncontended, serviceScale: mean / meanService,
-                         perRequestWaiting: s.basisWaiting != nil, perStart: nil)
+                         perRequestWaiting: s.basisWaiting != nil, kept: kept, perStart: nil)
         // The CPU per start is reported here; `startFit` takes the starts themselves back to
         // uncontended when an interference term is fitted from them.
         if !s.startsWithCPU.isEmpty {
@@ -122,13 +142,30 @@ extension Calibration {
         Swift.max(0, p.contention.reduce(0) { $0 + $1.requestCPUActual - $1.requestCPUNominal - $1.throttledSeconds })
     }
 
-    /// Fair sharing must account for this share of the measured waiting at α = 0 for an
-    /// interference term to be fitted: α scales the slowdown of an oversubscribed node, so it
-    /// can correct what sharing already produces, but where the model's nodes are hardly ever
-    /// oversubscribed the measured waiting came from elsewhere (the runtime's and the load
-    /// generator's own threads, wake-up latency) and α would be fitted to the noise of a
-    /// sliver of excess demand.
-    public static let interferenceBasis = 0.25
+    /// The share of each request's own wait for a core that stays in its service time: what
+    /// the simulator's sharing of the cores (`shared`, with every wait taken off) does not
+    /// give back of the `measured` waiting, 0 when it gives back all of it.
+    public static func keptShare(measured: Double, shared: Double) -> Double {
+        guard measured > 0 else { return 0 }
+        return Swift.min(1, Swift.max(0, 1 - shared / measured))
+    }
+
+    /// The network leg of the measured requests (seconds, `network.roundTrip`): the load
+    /// generator's mean latency of its completed requests (due → answer, so late sends count
+    /// as a client saw them) less the runtime's mean time with each request it answered 2xx
+    /// (arrival at its front → answer). Nil when either side has none; never below 0.
+    public static func networkRoundTrip(_ loads: [LoadRun], recorder: RuntimeRecorder) -> Double? {
+        var sum = 0.0, count = 0
+        for load in loads {
+            for r in load.requests where r.outcome == .completed {
+                sum += Double(r.end - r.due) / 1e9
+                count += 1
+            }
+        }
+        let platform = recorder.callsAnswered
+        guard count > 0, platform.count > 0 else { return nil }
+        return Swift.max(0, sum / Double(count) - platform.seconds / Double(platform.count))
+    }
 
     /// The measured cold starts' mean (seconds), over every model.
     public static func meanColdStart(_ samples: [ModelSamples]) -> Double? {
@@ -173,7 +210,8 @@ extension Calibration {
     }
 
     /// Each stage's own wait for a core (seconds; nil where its worker's run delay was not
-    /// read), from the readings taken as each stage was sent and answered. `order` lists the
+    /// read), from the readings taken as each stage was sent and answered; with `reading`
+    /// `\.throttled`, the time its worker's cgroup was throttled, shared the same way. `order` lists the
     /// stages with an instance, sorted by instance, generation and send time.
     ///
     /// On one worker process, the run delay between two consecutive readings (of any of its
@@ -182,7 +220,8 @@ extension Calibration {
     /// A negative difference (a thread ended and took its count along) counts as none.
     ///
     /// - Complexity: O(n log n) for n stages (at most a worker's concurrency in service).
-    static func stageWaiting(_ stages: [RuntimeRecorder.Stage], order: [Int]) -> [Double?] {
+    static func stageWaiting(_ stages: [RuntimeRecorder.Stage], order: [Int],
+                             reading: (RuntimeRecorder.Stage) -> (sent: Int64, answered: Int64) = { $0.runDelay }) -> [Double?] {
         var waiting = [Double?](repeating: nil, count: stages.count)
         var k = 0
         while k < order.count {
@@ -192,9 +231,10 @@ extension Calibration {
             var events: [(at: Int64, send: Bool, reading: Int64, stage: Int)] = []
             for i in order[k..<j] {
                 let s = stages[i]
-                guard s.runDelay.sent >= 0, s.runDelay.answered >= 0 else { continue }
-                events.append((s.sent, true, s.runDelay.sent, i))
-                events.append((s.answered, false, s.runDelay.answered, i))
+                let r = reading(s)
+                guard r.sent >= 0, r.answered >= 0 else { continue }
+                events.append((s.sent, true, r.sent, i))
+                events.append((s.answered, false, r.answered, i))
                 waiting[i] = 0
             }
             events.sort { ($0.at, $0.send ? 1 : 0, $0.stage) < ($1.at, $1.send ? 1 : 0, $1.stage) }

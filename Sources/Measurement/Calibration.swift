@@ -69,6 +69,11 @@ public enum Calibration {
         /// stages in service beside it on the same process (nil where it was not read).
         public var serviceWaiting: [Double?] = []
         public var aloneWaiting: [Double?] = []
+        /// The part of each wait that its worker's cgroup was throttled by a CPU limit
+        /// (seconds), read and shared the same way (nil where the worker had no cgroup or it
+        /// was not read).
+        public var serviceThrottled: [Double?] = []
+        public var aloneThrottled: [Double?] = []
         /// Whether the scenario models sharing within one process (`cpu.instanceThreads` below
         /// what its concurrent requests could use): the simulator then puts that contention
         /// back, so the calibrated times must be those of requests alone in their process.
@@ -87,6 +92,16 @@ public enum Calibration {
             guard w.count == basis.count, !w.isEmpty else { return nil }
             let read = w.compactMap { $0 }
             return read.count == w.count ? read : nil
+        }
+
+        /// The basis's own throttled times: zeros for a model without a CPU limit, nil for
+        /// one with a limit when some were not read.
+        public var basisThrottled: [Double]? {
+            guard limited else { return [Double](repeating: 0, count: basis.count) }
+            let t = usesAlone ? aloneThrottled : serviceThrottled
+            guard t.count == basis.count else { return nil }
+            let read = t.compactMap { $0 }
+            return read.count == t.count ? read : nil
         }
 
         private var usesAlone: Bool { sharedProcess && aloneService.count >= Calibration.minimumSamples }
@@ -124,13 +139,16 @@ public enum Calibration {
             k = j
         }
         let waiting = stageWaiting(stages, order: order)
+        let throttled = stageWaiting(stages, order: order) { $0.throttled }
         for (k, s) in stages.enumerated() where out.indices.contains(s.model) {
             out[s.model].service.append(s.seconds)
             out[s.model].serviceWaiting.append(waiting[k])
+            out[s.model].serviceThrottled.append(throttled[k])
         }
         for k in order where alone[k] {
             out[stages[k].model].aloneService.append(stages[k].seconds)
             out[stages[k].model].aloneWaiting.append(waiting[k])
+            out[stages[k].model].aloneThrottled.append(throttled[k])
         }
         for s in recorder.instanceStarts where out.indices.contains(s.model) {
             out[s.model].start.append(s.processStart)
@@ -164,7 +182,7 @@ public enum Calibration {
     /// boots stay as declared: the runtime models them from the same keys. Returns the text
     /// and one line per model saying what changed.
     public static func calibrated(_ root: JSONNode, samples: [ModelSamples], provenance: String, background: Double? = nil,
-                                  interference: Double? = nil, startInterference: Double? = nil) throws -> (text: String, notes: [String]) {
+                                  keep: Double = 0, startInterference: Double? = nil, roundTrip: Double? = nil) throws -> (text: String, notes: [String]) {
         guard case var .object(top) = root.value, let mk = top.firstIndex(where: { $0.key == "models" }),
               case var .object(models) = top[mk].value.value else {
             throw LoadError.data("the scenario has no \"models\" object to calibrate")
@@ -182,7 +200,7 @@ public enum Calibration {
             // The CPU the workers burned: a share of each (uncontended) service and start-up
             // time, which the simulator then shares between neighbours; the measured times are
             // taken back to uncontended by the time the workers waited for a core.
-            let fit = cpuFit(s)
+            let fit = cpuFit(s, keep: keep)
             let serviceScale = fit?.serviceScale ?? 1
             let uncontendedService = fit?.service ?? s.service
             if let fit {
@@ -202,7 +220,8 @@ public enum Calibration {
                 changed.append("CPU work \(ValueFormat.seconds(fit.perRequest)) per request (\(Int((fit.fraction * 100).rounded())) % of the uncontended service time)"
                                + (fit.perStart.map { " and \(ValueFormat.seconds($0)) per start" + (shared == nil ? " (starts kept as measured)" : "") } ?? "")
                                + (serviceScale < 0.999 ? "; measured times less the \(Int(((1 - serviceScale) * 100).rounded())) % spent waiting for a core\(s.limited ? " or throttled by the CPU limit" : "")"
-                                  + (fit.perRequestWaiting ? " (each request's own wait, read from its worker's schedstat as it was sent and answered)" : " (the workers' totals, spread over their requests)") : ""))
+                                  + (fit.perRequestWaiting ? " (each request's own wait, read from its worker's schedstat as it was sent and answered)" : " (the workers' totals, spread over their requests)") : "")
+                               + (fit.kept > 0 ? "; \(ValueFormat.seconds(fit.kept)) a request of waiting for a core kept in the service times (\(Int((keep * 100).rounded())) % of each request's own)" : ""))
             }
             if s.service.count >= minimumSamples {
                 put("service", empirical(uncontendedService))
@@ -237,17 +256,21 @@ public enum Calibration {
             top.insert(JSONMember(key: "description", value: description), at: min(1, top.count))
         }
         var calibrated = JSONNode(value: .object(top), line: 1, column: 1)
+        if let roundTrip {
+            // The client's leg, which the runtime's records of service times do not hold.
+            calibrated = calibrated.setting(JSONNode(value: .number((roundTrip * 1e6).rounded() / 1e6), line: 0, column: 0), at: ["network", "roundTrip"])
+            notes.append("network round trip \(ValueFormat.seconds(roundTrip)): the load generator's mean latency less the runtime's mean time with each request (sending, the loopback network, reading the answer), which the simulator adds to every request's latency")
+        }
         // On every node type, as the measuring machine was each of them: the load beside the
-        // workers (the runtime, the load generator), at most 0.9 of the type's cores; the
-        // interference fitted from the requests' own waits for a core; and the start-up
-        // interference fitted from concurrent starts.
+        // workers (the runtime, the load generator), at most 0.9 of the type's cores, and the
+        // start-up interference fitted from concurrent starts.
         var types: [JSONMember] = []
         if let hardware = calibrated.member("hardware"), case let .object(t) = hardware.value { types = t }
         for type in types {
             var cores = 1.0
             if case let .number(x)? = type.value.member("vcpus")?.value { cores = x }
             let settings = [("backgroundVCPUs", background.flatMap { $0 > 0.005 ? Swift.min($0, cores * 0.9) : nil }),
-                            ("interference", interference), ("startupInterference", startInterference)]
+                            ("startupInterference", startInterference)]
             for case let (key, value?) in settings {
                 calibrated = calibrated.setting(JSONNode(value: .number((value * 1e3).rounded() / 1e3), line: 0, column: 0),
                                                 at: ["hardware", type.key, "contention", key])

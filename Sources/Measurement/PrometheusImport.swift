@@ -117,7 +117,7 @@ public struct PrometheusImport {
             guard let bound = le == "+Inf" ? Double.infinity : Double(le) else {
                 throw LoadError.data("the \(what) query gave a bucket le=\"\(le)\", which is not a number")
             }
-            if let k = buckets.firstIndex(where: { $0.le == bound }) {
+            if buckets.contains(where: { $0.le == bound }) {
                 throw LoadError.data("the \(what) query gave two series for le=\"\(le)\": expected one per bucket, as sum by (le) (…) gives")
             }
             buckets.append((bound, s.points.reduce(0) { $1.value.isFinite ? $0 + $1.value : $0 }))

@@ -6,10 +6,9 @@ import Glibc
 /// connection's thread (which calls the workers).
 final class Call: @unchecked Sendable {
     enum Event {
-        /// Serve the current stage on a worker. `pid` is the worker's process when the runtime
-        /// records for calibration (its run delay is read as the stage is sent and answered),
-        /// else 0.
-        case dispatch(instance: Int, generation: UInt64, endpoint: WorkerEndpoint, stage: StageCall, pid: pid_t)
+        /// Serve the current stage on a worker. `meter` reads the worker as the stage is sent
+        /// and answered when the runtime records for calibration, else nil.
+        case dispatch(instance: Int, generation: UInt64, endpoint: WorkerEndpoint, stage: StageCall, meter: WorkerMeter?)
         /// The client's answer.
         case finished(HTTPResponse)
         /// The last stage completed: the answer is made from the stages' responses.

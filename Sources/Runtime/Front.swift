@@ -332,12 +332,15 @@ final class Front: @unchecked Sendable {
         switch event {
         case let .finished(response):
             call.onAnswer = nil
+            recorder?.callAnswered(nanoseconds: MonotonicClock.nanoseconds() - call.arrival, status: response.status)
             done(response)
         case .completed:
             call.onAnswer = nil
-            done(call.clientAnswer())
-        case let .dispatch(instance, generation, endpoint, stage, pid):
-            let delayAtSent = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
+            let response = call.clientAnswer()
+            recorder?.callAnswered(nanoseconds: MonotonicClock.nanoseconds() - call.arrival, status: response.status)
+            done(response)
+        case let .dispatch(instance, generation, endpoint, stage, meter):
+            let atSent = meter?.read() ?? WorkerMeter.unread
             let sent = MonotonicClock.nanoseconds()
             let host = self.host
             endpoint.invokeAsync(stage, deadline: call.deadline, loop: loop) { [self] outcome in
@@ -346,10 +349,11 @@ final class Front: @unchecked Sendable {
                     if let recorder, call.lastModel >= 0 {
                         let model = call.lastModel
                         let answered = MonotonicClock.nanoseconds()
-                        let delayAtAnswer = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
+                        let atAnswer = meter?.read() ?? WorkerMeter.unread
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
                                                                    instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered,
-                                                                   runDelay: (delayAtSent, delayAtAnswer)))
+                                                                   runDelay: (atSent.runDelay, atAnswer.runDelay),
+                                                                   throttled: (atSent.throttled, atAnswer.throttled)))
                     }
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):
@@ -383,18 +387,19 @@ final class Front: @unchecked Sendable {
                 return response
             case .completed:
                 return call.clientAnswer()
-            case let .dispatch(instance, generation, endpoint, stage, pid):
-                let delayAtSent = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
+            case let .dispatch(instance, generation, endpoint, stage, meter):
+                let atSent = meter?.read() ?? WorkerMeter.unread
                 let sent = MonotonicClock.nanoseconds()
                 switch endpoint.invoke(stage, deadline: call.deadline) {
                 case let .answered(response, functionError):
                     if let recorder, call.lastModel >= 0 {
                         let model = call.lastModel
                         let answered = MonotonicClock.nanoseconds()
-                        let delayAtAnswer = pid > 0 ? ProcessCPU.runDelay(pid) ?? -1 : -1
+                        let atAnswer = meter?.read() ?? WorkerMeter.unread
                         recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
                                                                    instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered,
-                                                                   runDelay: (delayAtSent, delayAtAnswer)))
+                                                                   runDelay: (atSent.runDelay, atAnswer.runDelay),
+                                                                   throttled: (atSent.throttled, atAnswer.throttled)))
                     }
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):

@@ -121,7 +121,7 @@ extension RuntimeHost {
                               function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs)
         if !call.answered {
             call.post(.dispatch(instance: i, generation: inst.generation, endpoint: endpoint, stage: stage,
-                                pid: recorder == nil ? 0 : inst.process?.pid ?? 0))
+                                meter: recorder == nil ? nil : WorkerMeter(pid: inst.process?.pid ?? 0, cgroup: inst.cgroup)))
         } else {
             // Timed out while bound to a starting instance, then dispatched: no one waits, so
             // the host ends the stage at once on the client's behalf.

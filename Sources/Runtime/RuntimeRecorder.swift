@@ -49,9 +49,13 @@ public final class RuntimeRecorder: @unchecked Sendable {
         /// it could not be read. The difference is the time the process waited for a core
         /// while this stage (and any other in service on it at the time) was served.
         public var runDelay: (sent: Int64, answered: Int64) = (-1, -1)
+        /// The worker's cgroup's throttled time (ns, `cpu.stat`) read at the same moments; −1
+        /// where it has no cgroup (no CPU limit) or it could not be read. Run delay counts
+        /// throttled time too: the difference of the two is the wait for a core.
+        public var throttled: (sent: Int64, answered: Int64) = (-1, -1)
 
         public init(model: Int, seconds: Double, cold: Bool, instance: Int = -1, generation: UInt64 = 0, sent: Int64 = 0, answered: Int64 = 0,
-                    runDelay: (sent: Int64, answered: Int64) = (-1, -1)) {
+                    runDelay: (sent: Int64, answered: Int64) = (-1, -1), throttled: (sent: Int64, answered: Int64) = (-1, -1)) {
             self.model = model
             self.seconds = seconds
             self.cold = cold
@@ -60,6 +64,7 @@ public final class RuntimeRecorder: @unchecked Sendable {
             self.sent = sent
             self.answered = answered
             self.runDelay = runDelay
+            self.throttled = throttled
         }
     }
 
@@ -67,6 +72,7 @@ public final class RuntimeRecorder: @unchecked Sendable {
     private var starts: [InstanceStart] = []
     private var stages: [Stage] = []
     private var served: [InstanceCPU] = []
+    private var answered: (calls: Int, nanoseconds: Int64) = (0, 0)
     private var machineFrom: (busy: Double, at: Int64)?
     private var machineTo: (busy: Double, at: Int64)?
 
@@ -113,6 +119,16 @@ public final class RuntimeRecorder: @unchecked Sendable {
     func stageServed(_ s: Stage) {
         lock.lock(); stages.append(s); lock.unlock()
     }
+
+    /// A request answered 2xx by the front, `nanoseconds` after it arrived there: the
+    /// platform's own time with it, which the client's latency adds its network leg to.
+    func callAnswered(nanoseconds: Int64, status: Int) {
+        guard (200..<300).contains(status) else { return }
+        lock.lock(); answered.calls += 1; answered.nanoseconds += nanoseconds; lock.unlock()
+    }
+
+    /// Requests answered 2xx, and their time in the platform in all (seconds).
+    public var callsAnswered: (count: Int, seconds: Double) { lock.withLock { (answered.calls, Double(answered.nanoseconds) / 1e9) } }
 
     /// The records so far.
     public var instanceStarts: [InstanceStart] { lock.withLock { starts } }

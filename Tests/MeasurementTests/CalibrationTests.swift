@@ -117,6 +117,11 @@ final class CalibrationTests: XCTestCase {
         let rerun = runHeadroom(["run", out + "/calibrated.json", "--out", folder + "/rerun"])
         XCTAssertTrue(rerun.status == 0 || rerun.status == 1, rerun.err)
         XCTAssertTrue(try String(contentsOfFile: out + "/calibrated.json", encoding: .utf8).contains("\"dist\": \"empirical\""))
+        // The client's leg to the front and back, measured on loopback: under 20 ms, not 0.
+        let calibrated = try ScenarioLoader.load(path: out + "/calibrated.json")
+        XCTAssertGreaterThan(calibrated.networkRoundTrip, 0, r.out)
+        XCTAssertLessThan(calibrated.networkRoundTrip, 0.02, r.out)
+        XCTAssertTrue(r.out.contains("network round trip"), r.out)
         let compare = runHeadroom(["compare", out + "/simulated", out + "/measured"])
         XCTAssertEqual(compare.status, 0)
         XCTAssertFalse(compare.out.contains("only in"), compare.out)
@@ -211,6 +216,66 @@ final class CalibrationTests: XCTestCase {
         XCTAssertLessThan(spread.service[0], 0.030)
     }
 
+    /// With `keep`, the share of each request's run-queue wait that the simulator does not put
+    /// back stays in its time; the time its worker's cgroup was throttled goes in full (the
+    /// CPU-limit model puts it back), and without per-request throttle readings nothing is
+    /// kept for a limited model.
+    func testKeptWaitingStaysInTheServiceTimes() throws {
+        var s = Calibration.ModelSamples(model: "m", service: [0.040, 0.050, 0.100, 0.040, 0.040], start: [])
+        s.serviceWaiting = [0, 0.010, 0.060, 0, 0]      // run delay over each stage, throttling included
+        s.servingCPU = ProcessCPU(running: 5 * 0.040, waiting: 0.070)
+        s.servingInstances = 1
+        // No CPU limit: the whole wait is the run queue's; half of it stays.
+        var fit = try XCTUnwrap(Calibration.cpuFit(s, keep: 0.5))
+        XCTAssertEqual(fit.service[0], 0.040, accuracy: 1e-12)
+        XCTAssertEqual(fit.service[1], 0.045, accuracy: 1e-12)
+        XCTAssertEqual(fit.service[2], 0.070, accuracy: 1e-12)
+        XCTAssertEqual(fit.kept, (0.005 + 0.030) / 5, accuracy: 1e-12)
+        XCTAssertEqual(fit.fraction, 0.040 / ((0.040 + 0.045 + 0.070 + 0.040 + 0.040) / 5), accuracy: 1e-12)
+        // keep 0 is the old fit: every wait off.
+        fit = try XCTUnwrap(Calibration.cpuFit(s, keep: 0))
+        for t in fit.service { XCTAssertEqual(t, 0.040, accuracy: 1e-12) }
+        XCTAssertEqual(fit.kept, 0)
+        // A CPU limit: 50 ms of the third request's 60 ms wait was throttling, 10 ms the run
+        // queue. The throttling goes; half the run queue's 10 ms stays.
+        s.limited = true
+        s.serviceThrottled = [0, 0, 0.050, 0, 0]
+        fit = try XCTUnwrap(Calibration.cpuFit(s, keep: 0.5))
+        XCTAssertEqual(fit.service[1], 0.045, accuracy: 1e-12)
+        XCTAssertEqual(fit.service[2], 0.045, accuracy: 1e-12)
+        XCTAssertEqual(fit.kept, (0.005 + 0.005) / 5, accuracy: 1e-12)
+        // Limited, throttling not read per request: nothing kept.
+        s.serviceThrottled = [0, nil, 0.050, 0, 0]
+        fit = try XCTUnwrap(Calibration.cpuFit(s, keep: 0.5))
+        XCTAssertEqual(fit.kept, 0)
+        XCTAssertEqual(fit.service[2], 0.040, accuracy: 1e-12)
+        // What is kept is what the simulator's sharing does not give back.
+        XCTAssertEqual(Calibration.keptShare(measured: 1.0, shared: 0.1), 0.9, accuracy: 1e-12)
+        XCTAssertEqual(Calibration.keptShare(measured: 1.0, shared: 1.3), 0)
+        XCTAssertEqual(Calibration.keptShare(measured: 0, shared: 0.1), 0)
+    }
+
+    /// A worker's cgroup throttled time is shared among the stages in service on it between two
+    /// readings, as its run delay is.
+    func testEachStageGetsItsOwnThrottledTime() {
+        let ms: Int64 = 1_000_000
+        let stages = [
+            RuntimeRecorder.Stage(model: 0, seconds: 0.08, cold: false, instance: 0, generation: 1, sent: 0, answered: 80,
+                                  runDelay: (0, 35 * ms), throttled: (100 * ms, 130 * ms)),
+            RuntimeRecorder.Stage(model: 0, seconds: 0.04, cold: false, instance: 0, generation: 1, sent: 100, answered: 140,
+                                  runDelay: (35 * ms, 36 * ms), throttled: (130 * ms, 130 * ms)),
+            RuntimeRecorder.Stage(model: 0, seconds: 0.04, cold: false, instance: 1, generation: 1, sent: 0, answered: 40),
+        ]
+        let order = [0, 1, 2]
+        let throttled = Calibration.stageWaiting(stages, order: order) { $0.throttled }
+        let waiting = Calibration.stageWaiting(stages, order: order)
+        XCTAssertEqual(throttled[0]!, 0.030, accuracy: 1e-12)
+        XCTAssertEqual(throttled[1]!, 0)
+        XCTAssertNil(throttled[2], "no cgroup: not read")
+        XCTAssertEqual(waiting[0]! - throttled[0]!, 0.005, accuracy: 1e-12, "5 ms of the 35 waited in the run queue")
+        XCTAssertEqual(waiting[1]!, 0.001, accuracy: 1e-12)
+    }
+
     /// The start-up interference is the first α of the grid whose simulated mean start
     /// reaches the measured, refined by bisection; 0 when none is needed; the closest when a
     /// saturating node never reaches it.
@@ -281,6 +346,18 @@ final class CalibrationTests: XCTestCase {
         let calibrated = try ScenarioLoader.load(path: out + "/calibrated.json")
         XCTAssertEqual(calibrated.models[0].limitVCPUs, 0.5)
         XCTAssertTrue(r.out.contains("throttled by the CPU limit"), r.out)
+        // Each request's throttled time is read from its worker's cgroup and told apart from
+        // its wait for a core: the calibrated service times keep none of the throttling (the
+        // CPU-limit model puts it back), so their median stays near the 40 ms of work, where
+        // the throttled requests took 50–100 ms.
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/calibrated.json"))) as? [String: Any]
+        let service = ((json?["models"] as? [String: Any])?["burn"] as? [String: Any])?["service"] as? [String: Any]
+        let median = try XCTUnwrap((service?["percentiles"] as? [String: Any])?["50"] as? Double, "\(String(describing: service))")
+        XCTAssertLessThan(median, 0.047, r.out)
+        XCTAssertGreaterThan(median, 0.035, r.out)
+        // Its run-queue waits are known apart from the throttling only where the cgroup was
+        // read as each request was sent and answered: then what sharing does not place is kept.
+        XCTAssertTrue(r.out.contains("of waiting for a core kept in the service times"), r.out)
     }
 
     /// Processes whose environment holds `marker` (the workers a test started).
