@@ -118,8 +118,9 @@ extension Calibration {
 
     /// The time the workers waited in the run queue for a core while they served, per
     /// measured run (seconds): each request's wait as read from its worker, less the time
-    /// their cgroups were throttled by a CPU limit (which the simulator models as such). The
-    /// target the interference α is fitted to. Nil when some model's waits were not read
+    /// their cgroups were throttled by a CPU limit (which the simulator models as such): what
+    /// the simulator's sharing is compared with to find the share kept (`keptShare`). Nil
+    /// when some model's waits were not read
     /// per request, or when a model shares its process between requests
     /// (`cpu.instanceThreads`): the simulator counts that sharing as contention, while a
     /// thread waiting for a Python GIL sleeps and no counter sees it, so the two would not be
