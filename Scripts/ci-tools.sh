@@ -6,8 +6,8 @@
 # awslambdaric (the real AWS Lambda runtime interface client), scikit-learn (the demo's real
 # model), h11 (the reference HTTP/1.1 parser, Scripts/http-differential.py), and
 # kubernetes-validate and check-jsonschema (the exported manifests' schemas,
-# Scripts/validate-manifests.sh), boto3 and openai (the AWS and OpenAI clients, against the
-# Lambda Invoke and /v1 paths) into .venv/
+# Scripts/validate-manifests.sh), boto3, openai and tritonclient[http] (the AWS, OpenAI and
+# KServe v2 clients, against the Lambda Invoke, /v1 and /v2 paths) into .venv/
 # (git-ignored). Idempotent and quiet; a tool that cannot be had is
 # reported, and the tests that need it say they were skipped.
 set -uo pipefail
@@ -32,10 +32,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if ! .venv/bin/python3 -c 'import awslambdaric, sklearn, h11, kubernetes_validate, check_jsonschema, boto3, openai' >/dev/null 2>&1; then
-  echo "ci-tools: installing awslambdaric, scikit-learn, h11, kubernetes-validate, check-jsonschema, boto3 and openai into .venv"
+if ! .venv/bin/python3 -c 'import awslambdaric, sklearn, h11, kubernetes_validate, check_jsonschema, boto3, openai, tritonclient.http' >/dev/null 2>&1; then
+  echo "ci-tools: installing awslambdaric, scikit-learn, h11, kubernetes-validate, check-jsonschema, boto3, openai and tritonclient[http] into .venv"
   { [ -x .venv/bin/python3 ] || python3 -m venv .venv; } >/tmp/headroom-pip.log 2>&1
-  .venv/bin/pip install -q awslambdaric scikit-learn h11 kubernetes-validate check-jsonschema boto3 openai >>/tmp/headroom-pip.log 2>&1 \
-    || echo "ci-tools: pip could not install awslambdaric / scikit-learn / h11 / kubernetes-validate / check-jsonschema (see /tmp/headroom-pip.log); the checks that need them are skipped"
+  .venv/bin/pip install -q awslambdaric scikit-learn h11 kubernetes-validate check-jsonschema boto3 openai 'tritonclient[http]' >>/tmp/headroom-pip.log 2>&1 \
+    || echo "ci-tools: pip could not install the PyPI checkers (see /tmp/headroom-pip.log); the checks that need them are skipped"
 fi
 exit 0

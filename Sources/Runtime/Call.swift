@@ -148,7 +148,9 @@ extension Call {
     }
 
     /// A worker's answer headers the client gets, besides `x-…` ones.
-    static let passedBack = HeaderNames(["content-type", "cache-control", "content-encoding"])
+    /// `inference-header-content-length` is KServe v2's binary tensor extension: without it
+    /// a client cannot tell the JSON header of a binary answer from its tensor data.
+    static let passedBack = HeaderNames(["content-type", "cache-control", "content-encoding", "inference-header-content-length"])
 
     /// Whether a header name is an `x-…` extension (ASCII case-insensitive).
     static func isExtension(_ name: String) -> Bool {

@@ -2,10 +2,12 @@
 
 The JSON body steers it: {"sleep": seconds} answers after a sleep, {"crash": true} exits at
 once without answering, {"nolength": true} answers without Content-Length and closes (the
-body runs until the connection ends). NEVER_READY=1 makes the readiness path answer 503
-forever.
+body runs until the connection ends). A KServe v2 inference request (an "inputs" array, in
+JSON or with the binary tensor extension) is answered as a model doubling its first FP32
+input would answer it, in the form the request asked for. NEVER_READY=1 makes the readiness
+path answer 503 forever.
 """
-import json, os, sys, time
+import json, os, struct, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NEVER_READY = os.environ.get("NEVER_READY") == "1"
@@ -31,9 +33,56 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.reply(503 if NEVER_READY else 200, {"ready": not NEVER_READY})
 
+    def infer_v2(self, raw):
+        """A KServe v2 inference: OUT = 2 × the first input (FP32), as JSON data or, where the
+        request asks for it, with the binary tensor extension (a JSON header whose length is in
+        Inference-Header-Content-Length, then the raw little-endian values). None when the body
+        is not a v2 inference request."""
+        length = self.headers.get("Inference-Header-Content-Length")
+        try:
+            head = json.loads(raw[:int(length)] if length is not None else raw)
+        except ValueError:
+            return None
+        if not isinstance(head, dict) or not isinstance(head.get("inputs"), list) or not head["inputs"]:
+            return None
+        first = head["inputs"][0]
+        if "data" in first:
+            values = first["data"]
+            while values and isinstance(values[0], list):
+                values = [v for row in values for v in row]
+        else:
+            size = first["parameters"]["binary_data_size"]
+            tail = raw[int(length):]
+            values = list(struct.unpack("<%df" % (size // 4), tail[:size]))
+        doubled = [2 * v for v in values]
+        asked = head.get("outputs") or [{}]
+        binary = bool(asked[0].get("parameters", {}).get("binary_data")) or bool(head.get("parameters", {}).get("binary_data_output"))
+        output = {"name": "OUT", "datatype": "FP32", "shape": first["shape"]}
+        answer = {"model_name": os.environ.get("HEADROOM_MODEL"), "outputs": [output]}
+        if "id" in head:
+            answer["id"] = head["id"]
+        if not binary:
+            output["data"] = doubled
+            return json.dumps(answer).encode(), None
+        blob = struct.pack("<%df" % len(doubled), *doubled)
+        output["parameters"] = {"binary_data_size": len(blob)}
+        header = json.dumps(answer).encode()
+        return header + blob, len(header)
+
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n) if n else b"{}"
+        inferred = self.infer_v2(raw) if self.path.endswith("/infer") else None
+        if inferred is not None:
+            data, header_length = inferred
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json" if header_length is None else "application/octet-stream")
+            if header_length is not None:
+                self.send_header("Inference-Header-Content-Length", str(header_length))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         try:
             body = json.loads(raw)
         except ValueError:
