@@ -157,6 +157,10 @@ public final class RuntimeServer: @unchecked Sendable {
 
     let audit: AuditLog?
     let decisionLog: DecisionLogWriter?
+    /// Set by the first `stop`: a second one (a signal handler and a `defer`, say) returns at
+    /// once instead of waiting on a loop that has ended.
+    private let stopped = NSLock()
+    private var stopCalled = false
 
     init(host: ServingHost, http: LoopHTTPServer, loop: EventLoop, options: ServeOptions, audit: AuditLog?, decisionLog: DecisionLogWriter?) {
         self.host = host
@@ -202,7 +206,13 @@ public final class RuntimeServer: @unchecked Sendable {
 
     /// Stops: no new connection; in-flight requests get `drainGrace` seconds; then every
     /// worker is stopped (SIGTERM, its `stopGrace`, SIGKILL) and the decision log closed.
+    /// A second call returns at once.
     public func stop() {
+        let first = stopped.withLock { () -> Bool in
+            defer { stopCalled = true }
+            return !stopCalled
+        }
+        guard first else { return }
         http.stop(grace: options.drainGrace)
         loop.stop()
         host.shutdown()

@@ -323,4 +323,20 @@ final class ServeTests: RuntimeTestCase {
         while Call.live.load > before && Date() < until { usleep(10_000) }
         XCTAssertEqual(Call.live.load, before, "calls still alive after every answer")
     }
+
+    /// Stopping a stopped runtime returns at once (a signal handler and a `defer` may both
+    /// stop it); it used to wait forever on the event loop the first stop had ended.
+    func testStoppingTwiceReturns() throws {
+        let s = try scenario(models: [("m", model(httpWorker()))],
+                             plans: "\"reserved\": {\"policy\": \"traditional\", \"nodes\": {\"cpu\": 1}, \"instances\": {\"m\": 1}}")
+        let server = try start(s, plan: "reserved")
+        XCTAssertEqual(call(server, "/v2/models/m/infer", body: "{}")?.status, 200)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.stop()
+            server.stop()
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the second stop returned")
+    }
 }
