@@ -50,15 +50,17 @@ extension Calibration {
             // its worker as it was sent and answered: the requests that met no contention keep
             // their times, and those that met it lose exactly what they waited, less the share
             // of the run-queue wait the simulator will not put back.
-            let throttled = keep > 0 ? s.basisThrottled : nil
-            let share = throttled == nil ? 0 : Swift.min(1, Swift.max(0, keep))
-            let theta = throttled ?? own
-            uncontended = basis.indices.map { i in
-                let queued = Swift.max(0, own[i] - theta[i])
-                kept += share * queued
-                return Swift.max(basis[i] - theta[i] - (1 - share) * queued, basis[i] * 0.01)
+            if keep > 0, let throttled = s.basisThrottled {
+                let share = Swift.min(1, keep)
+                uncontended = basis.indices.map { i in
+                    let queued = Swift.max(0, own[i] - throttled[i])
+                    kept += share * queued
+                    return Swift.max(basis[i] - throttled[i] - (1 - share) * queued, basis[i] * 0.01)
+                }
+                kept /= n
+            } else {
+                uncontended = zip(basis, own).map { Swift.max($0 - $1, $0 * 0.01) }
             }
-            kept /= n
         } else {
             uncontended = spreadWaiting(s, basis: basis, perRequest: perRequest)
         }
@@ -149,23 +151,6 @@ extension Calibration {
     public static func keptShare(measured: Double, shared: Double) -> Double {
         guard measured > 0 else { return 0 }
         return Swift.min(1, Swift.max(0, 1 - shared / measured))
-    }
-
-    /// The network leg of the measured requests (seconds, `network.roundTrip`): the load
-    /// generator's mean latency of its completed requests (due → answer, so late sends count
-    /// as a client saw them) less the runtime's mean time with each request it answered 2xx
-    /// (arrival at its front → answer). Nil when either side has none; never below 0.
-    public static func networkRoundTrip(_ loads: [LoadRun], recorder: RuntimeRecorder) -> Double? {
-        var sum = 0.0, count = 0
-        for load in loads {
-            for r in load.requests where r.outcome == .completed {
-                sum += Double(r.end - r.due) / 1e9
-                count += 1
-            }
-        }
-        let platform = recorder.callsAnswered
-        guard count > 0, platform.count > 0 else { return nil }
-        return Swift.max(0, sum / Double(count) - platform.seconds / Double(platform.count))
     }
 
     /// The measured cold starts' mean (seconds), over every model.

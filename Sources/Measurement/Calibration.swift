@@ -173,6 +173,23 @@ public enum Calibration {
         return out.filter { !$0.service.isEmpty || !$0.start.isEmpty }
     }
 
+    /// The network leg of the measured requests (seconds, `network.roundTrip`): the load
+    /// generator's mean latency of its completed requests (due → answer, so late sends count
+    /// as a client saw them) less the runtime's mean time with each request it answered 2xx
+    /// (arrival at its front → answer). Nil when either side has none; never below 0.
+    public static func networkRoundTrip(_ loads: [LoadRun], recorder: RuntimeRecorder) -> Double? {
+        var sum = 0.0, count = 0
+        for load in loads {
+            for r in load.requests where r.outcome == .completed {
+                sum += Double(r.end - r.due) / 1e9
+                count += 1
+            }
+        }
+        let platform = recorder.callsAnswered
+        guard count > 0, platform.count > 0 else { return nil }
+        return Swift.max(0, sum / Double(count) - platform.seconds / Double(platform.count))
+    }
+
     /// Fewer samples than this and the declared distribution is kept.
     public static let minimumSamples = 5
 

@@ -330,13 +330,10 @@ final class Front: @unchecked Sendable {
     private func step(_ call: Call, _ event: Call.Event, loop: EventLoop) {
         guard let done = call.onAnswer else { return }   // answered already: a late event
         switch event {
-        case let .finished(response):
+        case .finished, .completed:
             call.onAnswer = nil
-            recorder?.callAnswered(nanoseconds: MonotonicClock.nanoseconds() - call.arrival, status: response.status)
-            done(response)
-        case .completed:
-            call.onAnswer = nil
-            let response = call.clientAnswer()
+            let response: HTTPResponse
+            if case let .finished(r) = event { response = r } else { response = call.clientAnswer() }
             recorder?.callAnswered(nanoseconds: MonotonicClock.nanoseconds() - call.arrival, status: response.status)
             done(response)
         case let .dispatch(instance, generation, endpoint, stage, meter):
@@ -346,15 +343,7 @@ final class Front: @unchecked Sendable {
             endpoint.invokeAsync(stage, deadline: call.deadline, loop: loop) { [self] outcome in
                 switch outcome {
                 case let .answered(response, functionError):
-                    if let recorder, call.lastModel >= 0 {
-                        let model = call.lastModel
-                        let answered = MonotonicClock.nanoseconds()
-                        let atAnswer = meter?.read() ?? WorkerMeter.unread
-                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
-                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered,
-                                                                   runDelay: (atSent.runDelay, atAnswer.runDelay),
-                                                                   throttled: (atSent.throttled, atAnswer.throttled)))
-                    }
+                    recordStage(call, instance: instance, generation: generation, meter: meter, sent: sent, atSent: atSent)
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):
                     // The host's deadline timer answers 504; the worker keeps the slot until
@@ -377,6 +366,19 @@ final class Front: @unchecked Sendable {
         }
     }
 
+    /// Books a stage a worker has just answered for the recorder (when there is one): its
+    /// time, and its worker's readings as it was sent and now.
+    private func recordStage(_ call: Call, instance: Int, generation: UInt64, meter: WorkerMeter?, sent: Int64,
+                             atSent: (runDelay: Int64, throttled: Int64)) {
+        guard let recorder, call.lastModel >= 0 else { return }
+        let answered = MonotonicClock.nanoseconds()
+        let atAnswer = meter?.read() ?? WorkerMeter.unread
+        recorder.stageServed(RuntimeRecorder.Stage(model: call.lastModel, seconds: Double(answered - sent) / 1e9, cold: call.cold,
+                                                   instance: instance, generation: generation, sent: sent, answered: answered,
+                                                   runDelay: (atSent.runDelay, atAnswer.runDelay),
+                                                   throttled: (atSent.throttled, atAnswer.throttled)))
+    }
+
     /// Submits the call and serves its stages on this thread until it has an answer (a graph
     /// pipeline's stage, on a thread of its own).
     func drive(_ call: Call) -> HTTPResponse {
@@ -392,15 +394,7 @@ final class Front: @unchecked Sendable {
                 let sent = MonotonicClock.nanoseconds()
                 switch endpoint.invoke(stage, deadline: call.deadline) {
                 case let .answered(response, functionError):
-                    if let recorder, call.lastModel >= 0 {
-                        let model = call.lastModel
-                        let answered = MonotonicClock.nanoseconds()
-                        let atAnswer = meter?.read() ?? WorkerMeter.unread
-                        recorder.stageServed(RuntimeRecorder.Stage(model: model, seconds: Double(answered - sent) / 1e9, cold: call.cold,
-                                                                   instance: Int(instance), generation: UInt64(generation), sent: sent, answered: answered,
-                                                                   runDelay: (atSent.runDelay, atAnswer.runDelay),
-                                                                   throttled: (atSent.throttled, atAnswer.throttled)))
-                    }
+                    recordStage(call, instance: instance, generation: generation, meter: meter, sent: sent, atSent: atSent)
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):
                     // The host's deadline timer answers 504; the worker keeps the slot until

@@ -152,7 +152,6 @@ public struct HTTPResponse: Sendable {
     /// instructions of a proxied request under callgrind).
     public var isHeadroomError = false
 
-
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
