@@ -45,6 +45,16 @@ public struct AuditRecord: Sendable {
     public var responseSHA256: String
     public var requestBody: [UInt8]?
     public var responseBody: [UInt8]?
+    /// A streamed answer's timing: seconds from arrival to its first body byte and to its
+    /// first server-sent event's end (nil: none came), its events and bytes.
+    public var stream: StreamFacts?
+
+    public struct StreamFacts: Sendable {
+        public var firstByteSeconds: Double?
+        public var firstEventSeconds: Double?
+        public var events: Int
+        public var bytes: Int
+    }
 
     public init(id: String, caller: String, target: String, stages: [Stage], arrival: Int64, end: Int64, arrivalSeconds: Double,
                 endSeconds: Double, outcome: String, reason: String, status: Int, requestSHA256: String, responseSHA256: String,
@@ -362,6 +372,10 @@ public final class AuditLog: @unchecked Sendable {
                 + "\"cold\":\(st.cold),\"start\":\"\(Self.utc(st.start))\",\"end\":" + (st.end.map { "\"\(Self.utc($0))\"" } ?? "null") + "}"
         }.joined(separator: ",") + "],"
         s += "\"request_sha256\":\"\(r.requestSHA256)\",\"response_sha256\":\"\(r.responseSHA256)\""
+        if let f = r.stream {
+            s += ",\"stream\":{\"first_byte_s\":" + (f.firstByteSeconds.map(Self.seconds) ?? "null")
+                + ",\"first_event_s\":" + (f.firstEventSeconds.map(Self.seconds) ?? "null") + ",\"events\":\(f.events),\"bytes\":\(f.bytes)}"
+        }
         if options.payloads {
             s += ",\"request_body\":\(JSON.quote(Data(r.requestBody ?? []).base64EncodedString())),\"response_body\":\(JSON.quote(Data(r.responseBody ?? []).base64EncodedString()))"
         }

@@ -47,12 +47,17 @@ final class Call: @unchecked Sendable {
     /// The path the worker is called on instead of its model's KServe infer path (the OpenAI
     /// API's, which an OpenAI-compatible worker serves). Set before the call is submitted.
     var workerPath: String?
+    /// Whether a worker's streamed answer is relayed to the client as it comes (a request for
+    /// one model, from an event loop, not through the Lambda API). Set before submission.
+    var streams = false
 
     // Set on the core's executor only.
     var slot = -1
     var body: [UInt8]
     /// The client has its answer (a 504 may come before the core lets go of the slot).
     var answered = false
+    /// The client is being sent its answer as it streams: no deadline cuts it any more.
+    var streaming = false
     var cold = false
     var lastStage: (response: HTTPResponse, functionError: Bool)?
     /// The first stage that answered with an error status, which becomes the client's answer.
@@ -135,6 +140,18 @@ final class Call: @unchecked Sendable {
 }
 
 extension Call {
+    /// The head of a streamed answer as the client gets it: the worker's status and the
+    /// header fields passed back, with the stream that carries its body.
+    func clientStreamHead(_ response: HTTPResponse) -> HTTPResponse {
+        var headers: [(name: String, value: String)] = []
+        for h in response.headers where Call.passedBack.contains(h.name) || Call.isExtension(h.name) { headers.append(h) }
+        headers.append(("X-Request-Id", id))
+        if cold { headers.append(("Headroom-Cold-Start", "true")) }
+        var head = HTTPResponse(status: response.status, headers: headers)
+        head.stream = response.stream
+        return head
+    }
+
     /// The client's answer: the first stage that failed, else the last stage's.
     func clientAnswer() -> HTTPResponse {
         guard let (response, functionError) = stageError ?? lastStage else { return .error(502, "no stage answered") }

@@ -307,9 +307,30 @@ final class Front: @unchecked Sendable {
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
                         arrival: arrival, timeout: timeout, logsStages: audit != nil)
         call.workerPath = workerPath
-        guard audit != nil else { return drive(call, loop: loop, respond) }   // no record to add: no closure to make
+        // One model's answer may stream to its client; a pipeline's stages hand whole bodies
+        // on, and the Lambda API answers whole.
+        call.streams = target < scenario.models.count && style != .lambdaInvoke
+        guard let audit else { return drive(call, loop: loop, respond) }   // no record to add: no closure to make
         drive(call, loop: loop) { response in
-            respond(answer(response, caller: callerName, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))
+            guard let stream = response.stream else {
+                return respond(answer(response, caller: callerName, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))
+            }
+            // A streamed answer's record is made at its end, with how it ended, its body's
+            // digest and its timing.
+            stream.whenEnded { [self] _ in
+                let end = AuditLog.nowMicros()
+                let endMono = MonotonicClock.nanoseconds()
+                var record = AuditRecord(id: id, caller: callerName, target: name, stages: call.stages, arrival: arrivalUnix, end: end,
+                                         arrivalSeconds: Double(arrival - started) / 1e9, endSeconds: Double(endMono - started) / 1e9,
+                                         outcome: call.outcome.isEmpty ? "completed" : call.outcome, reason: call.reason, status: response.status,
+                                         requestSHA256: SHA256.hex(request.body), responseSHA256: stream.bodyDigest(),
+                                         requestBody: audit.options.payloads ? request.body : nil, responseBody: nil)
+                let timing = StreamTiming(stream, arrival: arrival)
+                record.stream = AuditRecord.StreamFacts(firstByteSeconds: timing.firstByte, firstEventSeconds: timing.firstEvent,
+                                                        events: stream.events, bytes: stream.bytes)
+                audit.append(record)
+            }
+            respond(response)
         }
     }
 
@@ -343,6 +364,22 @@ final class Front: @unchecked Sendable {
             endpoint.invokeAsync(stage, deadline: call.deadline, loop: loop) { [self] outcome in
                 switch outcome {
                 case let .answered(response, functionError):
+                    if let stream = response.stream {
+                        // The worker streams its answer: the client is answered now, and the
+                        // stage ends (its slot frees) when the stream does.
+                        host.streamBegan(call)
+                        stream.whenEnded { [self] end in
+                            host.streamEnded(call, end, timing: StreamTiming(stream, arrival: call.arrival))
+                            guard case .finished = end else { return }
+                            recordStage(call, instance: instance, generation: generation, meter: meter, sent: sent, atSent: atSent)
+                            var whole = response
+                            whole.stream = nil
+                            requestPath.stageAnswered(call, whole, functionError)
+                        }
+                        guard let done = call.onAnswer else { return stream.cancel("the request had been answered") }
+                        call.onAnswer = nil
+                        return done(call.clientStreamHead(response))
+                    }
                     recordStage(call, instance: instance, generation: generation, meter: meter, sent: sent, atSent: atSent)
                     requestPath.stageAnswered(call, response, functionError)
                 case let .timedOut(resume):

@@ -1,5 +1,19 @@
 import Foundation
 
+/// A streamed answer's timing, from the request's arrival at the front (seconds).
+struct StreamTiming {
+    var firstByte: Double?
+    var firstEvent: Double?
+    /// Gaps between consecutive events.
+    var gaps: [Double]
+
+    init(_ s: ResponseStream, arrival: Int64) {
+        firstByte = s.firstByte > 0 ? Double(s.firstByte - arrival) / 1e9 : nil
+        firstEvent = s.firstEvent > 0 ? Double(s.firstEvent - arrival) / 1e9 : nil
+        gaps = s.gaps
+    }
+}
+
 /// The runtime's counters, kept on the core's executor and rendered in the Prometheus text
 /// exposition format (version 0.0.4).
 struct Metrics {
@@ -7,14 +21,33 @@ struct Metrics {
     /// cold starts reach tens of seconds.
     static let buckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
+    /// Buckets for the gaps between a stream's events (seconds): an LLM's time per output
+    /// token is milliseconds to tens of them.
+    static let gapBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5]
+
     struct Histogram {
-        var counts = [Int](repeating: 0, count: Metrics.buckets.count)
+        let bounds: [Double]
+        var counts: [Int]
         var sum = 0.0
         var count = 0
+        init(bounds: [Double] = Metrics.buckets) {
+            self.bounds = bounds
+            counts = [Int](repeating: 0, count: bounds.count)
+        }
         mutating func observe(_ x: Double) {
-            for (k, b) in Metrics.buckets.enumerated() where x <= b { counts[k] += 1 }
+            for (k, b) in bounds.enumerated() where x <= b { counts[k] += 1 }
             sum += x
             count += 1
+        }
+
+        /// The histogram's lines (`_bucket`, `_sum`, `_count`) for one label set.
+        func render(_ name: String, labels: [String], _ values: [String], into out: inout String) {
+            for (k, b) in bounds.enumerated() {
+                out += "\(name)_bucket\(Metrics.labels(labels + ["le"], values + [Metrics.number(b)])) \(counts[k])\n"
+            }
+            out += "\(name)_bucket\(Metrics.labels(labels + ["le"], values + ["+Inf"])) \(count)\n"
+            out += "\(name)_sum\(Metrics.labels(labels, values)) \(sum)\n"
+            out += "\(name)_count\(Metrics.labels(labels, values)) \(count)\n"
         }
     }
 
@@ -27,8 +60,10 @@ struct Metrics {
         var caller: Int32
         var outcome: Outcome
     }
-    enum Outcome: UInt8, CaseIterable { case completed, rejected, timedOut
-        var label: String { ["completed", "rejected", "timed_out"][Int(rawValue)] }
+    /// `failed` and `cancelled`: a streamed answer that broke off (its worker failed or
+    /// stalled) or whose client went away.
+    enum Outcome: UInt8, CaseIterable { case completed, rejected, timedOut, failed, cancelled
+        var label: String { ["completed", "rejected", "timed_out", "failed", "cancelled"][Int(rawValue)] }
     }
     struct RejectionKey: Hashable { var target: Int32; var reason: UInt8 }
 
@@ -37,8 +72,32 @@ struct Metrics {
     /// By target index: latency of completed requests.
     var latency: [Histogram]
 
+    /// By target index, of streamed answers: arrival to the first body byte, arrival to the
+    /// end of the first server-sent event, and the gaps between consecutive events.
+    var firstByte: [Histogram]
+    var firstEvent: [Histogram]
+    var eventGaps: [Histogram]
+    /// By target index: streams that finished, failed, were cancelled.
+    var streamEnds: [[Int]]
+
     init(targets: Int) {
         latency = [Histogram](repeating: Histogram(), count: targets)
+        firstByte = latency
+        firstEvent = latency
+        eventGaps = [Histogram](repeating: Histogram(bounds: Metrics.gapBuckets), count: targets)
+        streamEnds = [[Int]](repeating: [0, 0, 0], count: targets)
+    }
+
+    /// Books a streamed answer that ended.
+    mutating func observeStream(target t: Int, timing: StreamTiming, end: ResponseStream.End) {
+        if let x = timing.firstByte { firstByte[t].observe(x) }
+        if let x = timing.firstEvent { firstEvent[t].observe(x) }
+        for g in timing.gaps { eventGaps[t].observe(g) }
+        switch end {
+        case .finished: streamEnds[t][0] += 1
+        case .failed: streamEnds[t][1] += 1
+        case .cancelled: streamEnds[t][2] += 1
+        }
     }
     /// model → cold starts (instances that became ready after a cold start).
     var coldStarts: [String: Int] = [:]
@@ -75,7 +134,7 @@ struct Metrics {
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
-        family("headroom_requests_total", "counter", "Requests that ended, by target, version that answered, caller and outcome (completed, rejected, timed_out).")
+        family("headroom_requests_total", "counter", "Requests that ended, by target, version that answered, caller and outcome (completed, rejected, timed_out; failed and cancelled: streamed answers that broke off or whose client went away).")
         let requestRows = requests.map { (k, v) in
             ([names.targets[Int(k.target)], k.version >= 0 ? names.versions[Int(k.version)] : "", names.callers[Int(k.caller)], k.outcome.label], v)
         }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
@@ -88,15 +147,27 @@ struct Metrics {
         for (key, value) in rejectionRows {
             out += "headroom_rejections_total\(Self.labels(["target", "reason"], key)) \(value)\n"
         }
-        family("headroom_request_duration_seconds", "histogram", "Arrival to answer of completed requests, by target.")
+        family("headroom_request_duration_seconds", "histogram", "Arrival to answer of completed requests, by target (a streamed answer: to its end).")
         for (t, h) in latency.enumerated() where h.count > 0 {
-            let target = names.targets[t]
-            for (k, b) in Self.buckets.enumerated() {
-                out += "headroom_request_duration_seconds_bucket\(Self.labels(["target", "le"], [target, Self.number(b)])) \(h.counts[k])\n"
+            h.render("headroom_request_duration_seconds", labels: ["target"], [names.targets[t]], into: &out)
+        }
+        family("headroom_time_to_first_byte_seconds", "histogram", "Arrival to the first byte of a streamed answer's body, by target.")
+        for (t, h) in firstByte.enumerated() where h.count > 0 {
+            h.render("headroom_time_to_first_byte_seconds", labels: ["target"], [names.targets[t]], into: &out)
+        }
+        family("headroom_time_to_first_event_seconds", "histogram", "Arrival to the end of a streamed answer's first server-sent event (an LLM's time to first token), by target.")
+        for (t, h) in firstEvent.enumerated() where h.count > 0 {
+            h.render("headroom_time_to_first_event_seconds", labels: ["target"], [names.targets[t]], into: &out)
+        }
+        family("headroom_inter_event_seconds", "histogram", "Gaps between consecutive server-sent events of a streamed answer (an LLM's time per output token), by target.")
+        for (t, h) in eventGaps.enumerated() where h.count > 0 {
+            h.render("headroom_inter_event_seconds", labels: ["target"], [names.targets[t]], into: &out)
+        }
+        family("headroom_streams_total", "counter", "Streamed answers that ended, by target and end (finished, failed: the worker broke off or stalled, cancelled: the client went away or read too slowly).")
+        for (t, ends) in streamEnds.enumerated() where ends.contains(where: { $0 > 0 }) {
+            for (k, label) in ["finished", "failed", "cancelled"].enumerated() {
+                out += "headroom_streams_total\(Self.labels(["target", "end"], [names.targets[t], label])) \(ends[k])\n"
             }
-            out += "headroom_request_duration_seconds_bucket\(Self.labels(["target", "le"], [target, "+Inf"])) \(h.count)\n"
-            out += "headroom_request_duration_seconds_sum\(Self.labels(["target"], [target])) \(h.sum)\n"
-            out += "headroom_request_duration_seconds_count\(Self.labels(["target"], [target])) \(h.count)\n"
         }
         family("headroom_cold_starts_total", "counter", "Instances that became ready after a cold start, by model.")
         for model in coldStarts.keys.sorted() { out += "headroom_cold_starts_total\(Self.labels(["model"], [model])) \(coldStarts[model]!)\n" }

@@ -99,7 +99,7 @@ extension RuntimeHost {
     /// The request's `slo.timeout` passed: the client gets a 504 now; the core releases the
     /// slot when the request leaves its queue or its worker.
     func deadlinePassed(_ call: Call) {
-        guard call.slot >= 0, calls[call.slot] === call, !call.answered else { return }
+        guard call.slot >= 0, calls[call.slot] === call, !call.answered, !call.streaming else { return }
         call.answered = true
         call.outcome = "timed_out"
         count(call, .timedOut)
@@ -118,7 +118,8 @@ extension RuntimeHost {
         let base = call.workerPath ?? stagePaths[inst.model]
         let path = call.query.isEmpty ? base : base + "?" + call.query
         let stage = StageCall(id: call.id, path: path, headers: call.headers, body: call.body,
-                              function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs)
+                              function: functionNames[inst.model], deadlineUnixMs: call.deadlineUnixMs,
+                              stream: call.streams ? StreamOptions(stall: timeout, hashes: call.logsStages) : nil)
         if !call.answered {
             call.post(.dispatch(instance: i, generation: inst.generation, endpoint: endpoint, stage: stage,
                                 meter: recorder == nil ? nil : WorkerMeter(pid: inst.process?.pid ?? 0, cgroup: inst.cgroup)))
@@ -140,6 +141,36 @@ extension RuntimeHost {
             call.lastStage = (response, functionError)
             if (functionError || response.status >= 400), call.stageError == nil { call.stageError = (response, functionError) }
             call.body = response.body
+            feed(.requestFinished(RequestID(call.slot)))
+        }
+    }
+
+    /// A worker began a streamed answer, which the client is now being sent: the request's
+    /// deadline no longer applies (the stream's own stall and slow-reader timeouts do).
+    func streamBegan(_ call: Call) {
+        executor.sync {
+            guard call.slot >= 0, calls[call.slot] === call, !call.answered else { return }
+            call.streaming = true
+        }
+    }
+
+    /// A streamed answer ended: its timing goes to the metrics; one that broke off (the
+    /// worker failed or stalled, or the client went away) ends the request here, counted as
+    /// failed or cancelled, and the core is told its worker is done with it. A whole one is
+    /// reported by `stageAnswered`, as any answer.
+    func streamEnded(_ call: Call, _ end: ResponseStream.End, timing: StreamTiming) {
+        if end != .finished, call.logsStages { call.noteStageEnd(AuditLog.nowMicros()) }
+        executor.sync {
+            metrics.observeStream(target: call.target, timing: timing, end: end)
+            guard end != .finished, call.slot >= 0, calls[call.slot] === call else { return }
+            if !call.answered {
+                call.answered = true
+                switch end {
+                case let .failed(why): (call.outcome, call.reason) = ("failed", why); count(call, .failed)
+                case let .cancelled(why): (call.outcome, call.reason) = ("cancelled", why); count(call, .cancelled)
+                case .finished: break
+                }
+            }
             feed(.requestFinished(RequestID(call.slot)))
         }
     }

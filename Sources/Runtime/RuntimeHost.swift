@@ -13,6 +13,10 @@ protocol ServingHost: AnyObject, Sendable {
     /// The connection to an instance's worker broke, or a Lambda invocation ran past its
     /// deadline: the worker is stopped and reported failed.
     func workerBroken(instance: Int, generation: UInt64, why: String)
+    /// A worker began a streamed answer (see `RuntimeHost.streamBegan`).
+    func streamBegan(_ call: Call)
+    /// A streamed answer ended (see `RuntimeHost.streamEnded`).
+    func streamEnded(_ call: Call, _ end: ResponseStream.End, timing: StreamTiming)
     /// Interns a caller name (0 for none).
     func callerID(_ name: String) -> Int
     func metricsText() -> String

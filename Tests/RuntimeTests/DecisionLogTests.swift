@@ -115,7 +115,14 @@ final class MetricsFormatTests: RuntimeTestCase {
         let server = try start(s, plan: "sls")
         XCTAssertEqual(call(server, "/v2/models/echo/infer")?.status, 200)
         XCTAssertEqual(call(server, "/v2/models/nope/infer")?.status, 404)
+        // A streamed answer, so the stream histograms and counters are there too.
+        let streamed = call(server, "/v2/models/echo/infer", body: "{\"stream\": {\"mode\": \"sse\", \"events\": 3, \"gap\": 0.01}}")
+        XCTAssertEqual(streamed?.status, 200)
         let metrics = call(server, "/metrics", method: "GET")
+        let text = String(decoding: metrics?.body ?? [], as: UTF8.self)
+        for family in ["headroom_time_to_first_byte_seconds_bucket", "headroom_time_to_first_event_seconds_bucket", "headroom_inter_event_seconds_bucket", "headroom_streams_total"] {
+            XCTAssertTrue(text.contains(family), family)
+        }
         XCTAssertEqual(metrics?.header("content-type"), "text/plain; version=0.0.4; charset=utf-8")
         let path = folder + "/metrics.txt"
         try Data(metrics!.body).write(to: URL(fileURLWithPath: path))

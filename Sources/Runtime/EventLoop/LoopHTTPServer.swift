@@ -134,7 +134,14 @@ private final class Acceptor: EventLoopHandler {
 
 /// One client connection: reads a request, hands it to the handler, writes the answer, and
 /// reads the next (pipelined requests wait in the kernel's buffer meanwhile).
-final class ServerConnection: EventLoopHandler, @unchecked Sendable {
+///
+/// A streamed answer (`HTTPResponse.stream`) is written as it comes: its head at once, then
+/// each piece of its body as a chunk (to an HTTP/1.1 client; to an HTTP/1.0 one, raw, and
+/// the connection closes at its end). While more than `streamHighWater` bytes wait to be
+/// written the stream is paused, so a slow reader holds back its own worker and no buffer
+/// grows; a client that reads nothing for `bodyTimeout` is cut, and one that disconnects
+/// cancels the stream (which closes the worker's connection).
+final class ServerConnection: EventLoopHandler, ResponseStreamSink, @unchecked Sendable {
     private let http: HTTPConnection
     private unowned let server: LoopHTTPServer
     private var limits: HTTPLimits { server.limits }
@@ -149,10 +156,21 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     private var out: [UInt8] = []
     private var written = 0
     private var closeAfterWrite = false
+    /// A streamed answer being written, whether it is framed in chunks, and whether its end
+    /// has been queued in `out`.
+    private var streaming: ResponseStream?
+    private var chunkedStream = true
+    private var streamDone = false
+    /// Why a stream is cancelled if the connection closes now.
+    private var cutReason = "the client disconnected"
+    /// The request being answered is HTTP/1.0 (a streamed answer then runs until close).
+    private var http10 = false
+    /// Unsent bytes of a streamed answer past which its stream is paused.
+    static let streamHighWater = 64 * 1024
 
-
-    /// When the connection is cut if nothing happens, and what that means.
-    private enum Phase { case idle, head, body, writing }
+    /// When the connection is cut if nothing happens, and what that means. `streaming`: a
+    /// streamed answer waits for its worker, which its own stall timeout bounds.
+    private enum Phase { case idle, head, body, writing, streaming }
     private var phase = Phase.idle
     private var deadline: Int64 = 0
     private var timer: LoopTimer?
@@ -168,6 +186,12 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     func readable(peerClosed: Bool) {
         canRead = true
         if peerClosed { http.peerClosed = true }
+        if streaming != nil {
+            // A client that hung up in the middle of its stream: the worker's request is
+            // cancelled (its bytes would go nowhere).
+            if peerClosed { close() }
+            return
+        }
         if !busy && out.isEmpty { pump() }
     }
 
@@ -204,7 +228,10 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
             return
         }
         switch phase {
+        case .streaming:
+            armTimer(now: now)
         case .idle, .writing:
+            if streaming != nil { cutReason = "the client read nothing of its stream for \(ValueText.seconds(limits.bodyTimeout))" }
             close()   // an idle keep-alive connection, or a client that does not read its answer
         case .head, .body:
             // The request began and stalled: a slow (or slowloris) client.
@@ -261,6 +288,7 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     private func begin(_ request: HTTPRequest) {
         busy = true
+        http10 = request.version == "HTTP/1.0"
         let loop = server.loop
         let keepAlive = request.keepAlive
         // Strong: the connection lives until it is answered (a closed one ignores the answer).
@@ -270,10 +298,62 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     private func finish(keepAlive: Bool, _ response: HTTPResponse) {
-        guard busy, !isClosed else { return }
+        guard busy, !isClosed else {
+            response.stream?.cancel("the client's connection closed before its answer began")
+            return
+        }
         busy = false
         let close = !keepAlive || server.stopping || response.asksToClose
+        if let stream = response.stream { return beginStream(stream, response, close: close) }
         send(response.serialized(close: close), thenClose: close)
+    }
+
+    /// Writes a streamed answer's head, then its body as it comes.
+    private func beginStream(_ stream: ResponseStream, _ response: HTTPResponse, close: Bool) {
+        streaming = stream
+        chunkedStream = !http10
+        streamDone = false
+        cutReason = "the client disconnected"
+        out = response.serializedHead(close: close, chunked: chunkedStream)
+        written = 0
+        closeAfterWrite = close || !chunkedStream
+        setDeadline(.writing, seconds: limits.bodyTimeout)
+        stream.attach(self)   // what came already is queued now
+        flush()
+    }
+
+    func streamBytes(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard !isClosed, !streamDone else { return }
+        if written > 0 && written == out.count {
+            out.removeAll(keepingCapacity: true)
+            written = 0
+        }
+        if chunkedStream {
+            out.append(contentsOf: String(bytes.count, radix: 16).utf8)
+            out.append(13)
+            out.append(10)
+            out.append(contentsOf: bytes)
+            out.append(13)
+            out.append(10)
+        } else {
+            out.append(contentsOf: bytes)
+        }
+        if out.count - written > Self.streamHighWater { streaming?.pause() }
+        flush()
+    }
+
+    func streamEnded(_ end: ResponseStream.End) {
+        guard !isClosed, !streamDone else { return }
+        streamDone = true
+        switch end {
+        case .finished:
+            if chunkedStream { out.append(contentsOf: "0\r\n\r\n".utf8) }
+        case .failed, .cancelled:
+            // Cut: what came is written, then the connection closes without the last chunk,
+            // so the client sees its answer end in error rather than look complete.
+            closeAfterWrite = true
+        }
+        flush()
     }
 
     /// Answers a request the handler never saw, tells `onRefused`, and closes.
@@ -294,10 +374,24 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     private func flush() {
         guard canWrite else { return }
+        let before = written
         switch http.send(out, written: &written) {
         case .all: break
-        case .wouldBlock: canWrite = false; return   // the rest when the socket has room
+        case .wouldBlock:
+            canWrite = false   // the rest when the socket has room
+            // A stream's reader is cut when it takes nothing for the body timeout.
+            if streaming != nil && written > before { setDeadline(.writing, seconds: limits.bodyTimeout) }
+            return
         case .failed: close(); return
+        }
+        if let s = streaming {
+            if !streamDone {
+                // All written: wait for the worker's next piece.
+                setDeadline(.streaming, seconds: limits.bodyTimeout)
+                s.resume()
+                return
+            }
+            streaming = nil
         }
         out = []
         written = 0
@@ -311,12 +405,16 @@ final class ServerConnection: EventLoopHandler, @unchecked Sendable {
 
     /// At shutdown: closes the connection unless a request is in progress.
     func stopIfIdle() {
-        if !busy && out.isEmpty { close() }
+        if !busy && out.isEmpty && streaming == nil { close() }
     }
 
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        if let s = streaming {
+            streaming = nil
+            s.cancel(cutReason)
+        }
         timer?.cancel()
         timer = nil
         server.loop.deregister(http.socket.fd)

@@ -34,16 +34,19 @@ final class UpstreamPool: @unchecked Sendable {
     /// (monotonic ns) passes. A kept-alive connection that turns out closed before any byte of
     /// the answer came is retried once on a new one.
     /// `extra`: one more header field, written after the request's own.
+    /// `stream`: an answer that streams (chunked, until close, or `text/event-stream`) is
+    /// answered at its head, its body relayed through the `ResponseStream` it carries.
     func call(_ request: HTTPRequest, extra: (name: String, value: String)? = nil, deadline: Int64, connectTimeout: Double = 5,
-              _ done: @escaping (Outcome) -> Void) {
+              stream: StreamOptions? = nil, _ done: @escaping (Outcome) -> Void) {
         let bytes = request.serialized(host: host, extra: extra)
-        send(bytes, method: request.method, deadline: deadline, connectTimeout: connectTimeout, retry: true, done)
+        send(bytes, method: request.method, deadline: deadline, connectTimeout: connectTimeout, retry: true, stream: stream, done)
     }
 
     /// Sends on an idle connection (or a new one). `retry`: when that connection was kept
     /// alive and fails before any byte of the answer, the connection calls this once more
     /// (with `retry` false, so on a new connection) instead of reporting the failure.
-    fileprivate func send(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retry: Bool, _ done: @escaping (Outcome) -> Void) {
+    fileprivate func send(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retry: Bool, stream: StreamOptions?,
+                          _ done: @escaping (Outcome) -> Void) {
         if isClosed { return done(.failed("the endpoint is closed")) }
         let connection: UpstreamConnection
         let reused: Bool
@@ -58,7 +61,7 @@ final class UpstreamPool: @unchecked Sendable {
             }
             reused = false
         }
-        connection.start(bytes, method: method, deadline: deadline, connectTimeout: connectTimeout, retryable: reused && retry, done)
+        connection.start(bytes, method: method, deadline: deadline, connectTimeout: connectTimeout, retryable: reused && retry, stream: stream, done)
     }
 
     fileprivate func release(_ c: UpstreamConnection) {
@@ -83,7 +86,17 @@ final class UpstreamPool: @unchecked Sendable {
     }
 }
 
-/// One connection of an `UpstreamPool`: connecting, idle, or waiting for an answer.
+/// How a call's answer may stream (`UpstreamPool.call`).
+struct StreamOptions: Sendable {
+    /// A stream is cut when the worker sends nothing for this long (seconds) while its
+    /// client keeps up.
+    var stall: Double
+    /// Whether the body is hashed as it passes (for the audit trail).
+    var hashes: Bool
+}
+
+/// One connection of an `UpstreamPool`: connecting, idle, waiting for an answer, or relaying
+/// a streamed one.
 final class UpstreamConnection: EventLoopHandler {
     private unowned let pool: UpstreamPool
     private let http: HTTPConnection
@@ -104,6 +117,15 @@ final class UpstreamConnection: EventLoopHandler {
     private(set) var isClosed = false
     /// A byte of the answer arrived (a failure before that may be a stale kept-alive connection).
     private(set) var answerBegan = false
+    /// Whether the call's answer may stream, and the stream being relayed (its body decoded
+    /// as it comes) once its head was answered.
+    private var streamOptions: StreamOptions?
+    private var stream: ResponseStream?
+    private var decoder = BodyDecoder(.length(0))
+    /// Whether the connection is kept for another call once the stream is whole.
+    private var keepAfterStream = false
+    /// The buffer a streamed body is read through holds at most this (bytes).
+    static let streamBuffer = 64 * 1024
 
     init(pool: UpstreamPool, connectTimeout: Double) throws {
         self.pool = pool
@@ -125,8 +147,9 @@ final class UpstreamConnection: EventLoopHandler {
     }
 
     /// Sends a request's bytes and waits (on the loop) for the answer.
-    func start(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retryable: Bool,
+    func start(_ bytes: [UInt8], method: String, deadline: Int64, connectTimeout: Double, retryable: Bool, stream: StreamOptions?,
                _ done: @escaping (UpstreamPool.Outcome) -> Void) {
+        streamOptions = stream
         out = bytes
         written = 0
         self.method = method
@@ -166,6 +189,17 @@ final class UpstreamConnection: EventLoopHandler {
 
     private func timerFired() {
         timer = nil
+        if let s = stream, !isClosed {
+            // Relaying: cut when the worker has sent nothing for the stall time, unless the
+            // client is the one holding it back.
+            let now = MonotonicClock.nanoseconds()
+            if s.paused || now < due {
+                if s.paused { due = now + stallNanoseconds }
+                timer = pool.loop.schedule(at: due) { self.timerFired() }
+                return
+            }
+            return failStream("the worker sent nothing for \(ValueText.seconds(Double(stallNanoseconds) / 1e9)) in the middle of its answer")
+        }
         guard !isClosed, done != nil else { return }
         if MonotonicClock.nanoseconds() < due {
             timer = pool.loop.schedule(at: due) { self.timerFired() }
@@ -196,6 +230,7 @@ final class UpstreamConnection: EventLoopHandler {
         if connecting { return writable() }   // a refused connect reports as both
         canRead = true
         if peerClosed { http.peerClosed = true }
+        if stream != nil { return pumpStream() }
         if done == nil {
             // Idle: the worker closed the kept-alive connection (or sent what nobody asked).
             pool.forget(self)
@@ -241,8 +276,15 @@ final class UpstreamConnection: EventLoopHandler {
             }
             let method = self.method
             let deadline = self.deadline
-            switch http.parseBuffered({ try http.readResponse(method: method, deadline: deadline) }) {
-            case let .message(response):
+            let streams = streamOptions != nil
+            switch http.parseBuffered({ () throws -> Answer in
+                let head = try http.readResponseHead(method: method, deadline: deadline)
+                if streams && Self.streams(head) { return .head(head) }
+                return .whole(try http.readResponseBody(head, deadline: deadline))
+            }) {
+            case let .message(.head(head)):
+                return beginStream(head)
+            case let .message(.whole(response)):
                 let keep = !response.asksToClose && !http.eof
                 let done = self.done!
                 self.done = nil
@@ -271,13 +313,116 @@ final class UpstreamConnection: EventLoopHandler {
     /// Past this, a worker's unfinished head is parsed so the parser calls it too large.
     static let headLimit = HTTPLimits().requestLine + HTTPLimits().headerBytes + 4
 
+    /// What a parse of the buffered answer gives: all of it, or (for a call that may stream)
+    /// the head of one that streams.
+    private enum Answer {
+        case whole(HTTPResponse)
+        case head(HTTPConnection.ResponseHead)
+    }
+
+    /// Whether an answer streams: it has a body, and it is chunked, runs until the connection
+    /// closes, or is a `text/event-stream` (server-sent events, whatever their framing).
+    static func streams(_ head: HTTPConnection.ResponseHead) -> Bool {
+        if head.noBody { return false }
+        return head.framing == .chunked || head.framing == .untilClose || isEventStream(head.headers)
+    }
+
+    private var stallNanoseconds: Int64 = 0
+
+    /// The answer's head came and its body streams: the call is answered now with a stream,
+    /// which the body's bytes go through as they come.
+    private func beginStream(_ head: HTTPConnection.ResponseHead) {
+        guard let options = streamOptions, let done = self.done else { return }
+        self.done = nil
+        let s = ResponseStream(opened: MonotonicClock.nanoseconds(), isEventStream: Self.isEventStream(head.headers), hashes: options.hashes)
+        stream = s
+        decoder = BodyDecoder(head.framing)
+        keepAfterStream = !head.mustClose && head.framing != .untilClose
+            && !(HTTPRequest.first("connection", in: head.headers).map { HTTPRequest.hasToken($0, "close") } ?? false)
+        s.onResume = { [weak self] in self?.pumpStream() }
+        s.onCancel = { [weak self] in self?.close() }
+        stallNanoseconds = Int64(options.stall * 1e9)
+        arm(MonotonicClock.nanoseconds() + stallNanoseconds)
+        out = []
+        written = 0
+        var response = HTTPResponse(status: head.status, headers: head.headers)
+        response.framingFaulty = head.mustClose
+        response.stream = s
+        done(.answered(response))
+        pumpStream()
+    }
+
+    private static func isEventStream(_ headers: [(name: String, value: String)]) -> Bool {
+        guard let type = HTTPRequest.first("content-type", in: headers) else { return false }
+        return type.utf8.count >= 17 && HTTPRequest.sameName(String(type.prefix(17)), "text/event-stream")
+    }
+
+    /// Relays what the worker sent of a streamed body: decodes the buffered bytes into the
+    /// stream, and reads more while the client keeps up (a paused stream reads nothing: the
+    /// worker is then held back by the kernel's buffers and TCP's window).
+    private func pumpStream() {
+        guard let s = stream else { return }
+        while !isClosed && s.end == nil && stream === s {
+            if http.start < http.end || http.eof {
+                let eof = http.eof
+                let from = http.start, to = http.end
+                do {
+                    let used = try http.buffer.withUnsafeBufferPointer { b in
+                        try decoder.decode(UnsafeBufferPointer(rebasing: b[from..<to]), eof: eof) { s.push($0) }
+                    }
+                    http.start += used
+                } catch let HTTPReadError.malformed(_, message) {
+                    return failStream(message)
+                } catch {
+                    return failStream("\(error)")
+                }
+                if decoder.isDone { return endStream() }
+                if s.end != nil || isClosed { return }
+            }
+            if s.paused || !canRead { return }
+            switch http.receive(limit: Self.streamBuffer) {
+            case let .data(drained):
+                if drained { canRead = false }
+                due = MonotonicClock.nanoseconds() + stallNanoseconds
+            case .wouldBlock:
+                canRead = false
+            case .endOfStream:
+                canRead = false
+            case let .failed(why):
+                return failStream(why)
+            }
+        }
+    }
+
+    /// The streamed body is whole: the connection is kept for the next call when its framing
+    /// allows (and nothing more came), then the stream is finished.
+    private func endStream() {
+        guard let s = stream else { return }
+        stream = nil
+        streamOptions = nil
+        if keepAfterStream && http.start == http.end && !http.eof {
+            pool.release(self)
+        } else {
+            close()
+        }
+        s.finish()
+    }
+
+    /// The streamed body broke off.
+    private func failStream(_ why: String) {
+        let s = stream
+        stream = nil
+        close()
+        s?.fail(why)
+    }
+
     private func finish(_ outcome: UpstreamPool.Outcome) {
         let done = self.done
         self.done = nil
         close()
         if case .failed = outcome, retryable, !answerBegan, let done {
             // A kept-alive connection the worker had closed: once more, on a new one.
-            return pool.send(out, method: method, deadline: deadline, connectTimeout: connectTimeout, retry: false, done)
+            return pool.send(out, method: method, deadline: deadline, connectTimeout: connectTimeout, retry: false, stream: streamOptions, done)
         }
         done?(outcome)
     }
@@ -285,6 +430,7 @@ final class UpstreamConnection: EventLoopHandler {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        stream = nil   // a stream still open was ended by whoever closed it
         timer?.cancel()
         timer = nil
         pool.loop.deregister(http.socket.fd)

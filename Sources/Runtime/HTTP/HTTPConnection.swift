@@ -363,8 +363,33 @@ public final class HTTPConnection: @unchecked Sendable {
         return request
     }
 
+    /// A response's status line and header fields, and how its body is framed.
+    struct ResponseHead {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var framing: HTTPFraming
+        /// The connection is not used again after this answer (`framingFaulty`).
+        var mustClose: Bool
+        /// No body follows, whatever the framing says (a HEAD request, 204, 304).
+        var noBody: Bool
+    }
+
     /// Reads one response to a request with `method`, all of it before `deadline`.
     public func readResponse(method: String, deadline: Int64, limits: HTTPLimits = HTTPLimits()) throws -> HTTPResponse {
+        let head = try readResponseHead(method: method, deadline: deadline, limits: limits)
+        return try readResponseBody(head, deadline: deadline, limits: limits)
+    }
+
+    /// The body of the response whose head was read.
+    func readResponseBody(_ head: ResponseHead, deadline: Int64, limits: HTTPLimits = HTTPLimits()) throws -> HTTPResponse {
+        let body = head.noBody ? [] : try readBody(head.framing, headerLimits: limits, limit: limits.body, deadline: deadline, status: 502)
+        var response = HTTPResponse(status: head.status, headers: head.headers, body: body)
+        response.framingFaulty = head.mustClose
+        return response
+    }
+
+    /// Reads a response's head (interim 1xx answers skipped), leaving its body unread.
+    func readResponseHead(method: String, deadline: Int64, limits: HTTPLimits = HTTPLimits()) throws -> ResponseHead {
         if start == end {
             guard try fill(deadline: deadline) else { throw HTTPReadError.closed }
         }
@@ -393,7 +418,7 @@ public final class HTTPConnection: @unchecked Sendable {
             // runtime never does): anything after it is not HTTP/1.1.
             guard status != 101 else { throw HTTPReadError.malformed(status: 502, message: "101 Switching Protocols to a request that asked for no upgrade") }
             _ = try HTTPFraming.of(headers, response: true, http10: false, limit: limits.body, malformed: 502, unsupported: 502, tooLarge: 502)
-            return try readResponse(method: method, deadline: deadline, limits: limits)   // 1xx: the real one follows
+            return try readResponseHead(method: method, deadline: deadline, limits: limits)   // 1xx: the real one follows
         }
         let http10 = buffer[l + 5] == 49 && buffer[l + 7] == 48 || buffer[l + 5] == 48
         // Without a body (RFC 9112 §6.3 item 1) the framing fields are still checked, not
@@ -401,10 +426,7 @@ public final class HTTPConnection: @unchecked Sendable {
         let noBody = method == "HEAD" || status == 204 || status == 304
         let (framing, mustClose) = try HTTPFraming.of(headers, response: true, http10: http10, limit: noBody ? .max : limits.body,
                                                       malformed: 502, unsupported: 502, tooLarge: 502)
-        let body = noBody ? [] : try readBody(framing, headerLimits: limits, limit: limits.body, deadline: deadline, status: 502)
-        var response = HTTPResponse(status: status, headers: headers, body: body)
-        response.framingFaulty = mustClose
-        return response
+        return ResponseHead(status: status, headers: headers, framing: framing, mustClose: mustClose, noBody: noBody)
     }
 }
 

@@ -151,6 +151,9 @@ public struct HTTPResponse: Sendable {
     /// every answer is copied through several closures (a `String?` here cost 3 % of the
     /// instructions of a proxied request under callgrind).
     public var isHeadroomError = false
+    /// A streamed answer's body, relayed as it comes (`body` is then empty); nil for an
+    /// answer whole in `body`.
+    var stream: ResponseStream?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -193,6 +196,27 @@ public struct HTTPResponse: Sendable {
             if close { w.write("Connection: close\r\n" as StaticString) }
             w.write("\r\n" as StaticString)
             w.write(body)
+        }
+    }
+
+    /// The status line and header fields of a streamed answer: its body follows in chunks
+    /// (`chunked`, for an HTTP/1.1 client), or runs until the connection closes (an HTTP/1.0
+    /// client, which then gets `Connection: close`).
+    func serializedHead(close: Bool, chunked: Bool) -> [UInt8] {
+        let reason = HTTPResponse.reason(status)
+        var size = 9 + WireWriter.count(decimal: status) + 1 + WireWriter.count(reason) + 2
+        for h in headers where !HTTPResponse.framing.contains(h.name) { size += WireWriter.count(field: h.name, h.value) }
+        size += (chunked ? 28 : 0) + (close || !chunked ? 19 : 0) + 2
+        return WireWriter.bytes(size: size) { w in
+            w.write("HTTP/1.1 " as StaticString)
+            w.write(decimal: status)
+            w.write(UInt8(ascii: " "))
+            w.write(reason)
+            w.write("\r\n" as StaticString)
+            for h in headers where !HTTPResponse.framing.contains(h.name) { w.write(field: h.name, h.value) }
+            if chunked { w.write("Transfer-Encoding: chunked\r\n" as StaticString) }
+            if close || !chunked { w.write("Connection: close\r\n" as StaticString) }
+            w.write("\r\n" as StaticString)
         }
     }
 

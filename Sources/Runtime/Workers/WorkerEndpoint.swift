@@ -13,6 +13,8 @@ public struct StageCall: Sendable {
     public var function: String
     /// The request's deadline on the wall clock, Unix milliseconds (Lambda-Runtime-Deadline-Ms).
     public var deadlineUnixMs: Int64
+    /// Whether (and how) the answer may be relayed as it streams; nil: read whole.
+    var stream: StreamOptions? = nil
 }
 
 /// What came of a stage sent to a worker.
@@ -101,7 +103,7 @@ final class HTTPWorkerEndpoint: WorkerEndpoint, @unchecked Sendable {
         }
         // The id as an extra field: appending it to a copy of the headers cost an array.
         let request = HTTPRequest(method: "POST", target: call.path, headers: call.headers, body: call.body)
-        pool.call(request, extra: ("X-Request-Id", call.id), deadline: deadline) { done(Self.outcome($0)) }
+        pool.call(request, extra: ("X-Request-Id", call.id), deadline: deadline, stream: call.stream) { done(Self.outcome($0)) }
     }
 
     private static func outcome(_ o: UpstreamPool.Outcome) -> AsyncStageOutcome {

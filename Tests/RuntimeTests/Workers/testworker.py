@@ -6,8 +6,15 @@ body runs until the connection ends). A KServe v2 inference request (an "inputs"
 JSON or with the binary tensor extension) is answered as a model doubling its first FP32
 input would answer it, in the form the request asked for. NEVER_READY=1 makes the readiness
 path answer 503 forever.
+
+{"stream": {"events": N, "gap": seconds, "mode": "sse" | "chunked" | "close", "size": bytes,
+"break_after": K}} streams its answer: N events `gap` apart, each "data: <i> <monotonic ns
+when sent> <padding to size>\n\n", as server-sent events in chunks (sse), as plain chunks
+(chunked), or without framing, ended by closing the connection (close). With break_after it
+closes the connection after K events, mid-answer. A client that went away ends the loop
+(the write fails).
 """
-import json, os, struct, sys, time
+import json, os, socket, struct, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NEVER_READY = os.environ.get("NEVER_READY") == "1"
@@ -87,6 +94,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             body = {"raw": raw.decode(errors="replace")}
+        if isinstance(body, dict) and isinstance(body.get("stream"), dict):
+            return self.stream(body["stream"])
         if isinstance(body, dict) and body.get("crash"):
             os._exit(3)
         if isinstance(body, dict) and body.get("sleep"):
@@ -104,6 +113,34 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.reply(200, {"pid": os.getpid(), "model": os.environ.get("HEADROOM_MODEL"), "path": self.path, "in": body})
+
+
+    def stream(self, how):
+        mode, events, gap = how.get("mode", "sse"), int(how.get("events", 10)), float(how.get("gap", 0))
+        size, cut = int(how.get("size", 0)), how.get("break_after")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if mode == "sse" else "application/octet-stream")
+        if mode == "close":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for i in range(events):
+                if i > 0 and gap > 0:
+                    time.sleep(gap)
+                if cut is not None and i == int(cut):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                line = "data: %d %d " % (i, time.monotonic_ns())
+                data = (line + "x" * max(0, size - len(line) - 2) + "\n\n").encode()
+                self.wfile.write(data if mode == "close" else b"%x\r\n%s\r\n" % (len(data), data))
+            if mode != "close":
+                self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
 
 ThreadingHTTPServer.daemon_threads = True
