@@ -9,8 +9,8 @@ import Foundation
 ///
 /// Errors take OpenAI's error object, `{"error": {"message", "type", "param", "code"}}`, so the
 /// `openai` client raises the exception it models (NotFoundError, BadRequestError,
-/// RateLimitError, …). Answers are relayed whole: a `"stream": true` answer (server-sent
-/// events) reaches the client complete, at its end (docs/runtime.md, "Not supported").
+/// RateLimitError, …). A `"stream": true` answer (server-sent events) is relayed as it comes
+/// (docs/runtime.md, "Streamed answers").
 extension Front {
     static let openAIPaths: Set<String> = ["chat/completions", "completions", "embeddings"]
 
