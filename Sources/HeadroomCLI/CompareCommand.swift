@@ -13,6 +13,12 @@ enum CompareCommand {
         ("cost_usd", "cost", true), ("cost_per_1k_requests_usd", "per 1k req", true), ("utilisation", "utilisation", false),
         ("instances_max", "instances max", nil), ("nodes_max", "nodes max", nil),
     ]
+    /// Compared when either run has them (an LLM engine simulated, or streamed tokens measured
+    /// by `loadgen --api openai`).
+    static let tokenMetrics: [(name: String, label: String, lowerIsBetter: Bool?)] = [
+        ("ttft_p50_s", "TTFT p50", true), ("ttft_p90_s", "TTFT p90", true), ("tpot_p50_s", "TPOT p50", true), ("tpot_p90_s", "TPOT p90", true),
+        ("output_tokens_per_s", "output tokens/s", false),
+    ]
 
     struct Summary {
         var header: [String]
@@ -74,7 +80,8 @@ enum CompareCommand {
             guard let ra = a.rows.first(where: { $0[1] == plan }) else { text += "\(plan): only in B\n"; continue }
             guard let rb = b.rows.first(where: { $0[1] == plan }) else { text += "\(plan): only in A\n"; continue }
             var rows: [[String]] = [["\(plan) (\(ra[2]))", "A", "B", "change", ""]]
-            for m in metrics {
+            let tokens = tokenMetrics.filter { a.header.contains($0.name) || b.header.contains($0.name) }
+            for m in metrics + tokens {
                 let x = a.value(ra, m.name), y = b.value(rb, m.name)
                 rows.append([m.label, show(x, m.name), show(y, m.name), change(x, y), verdict(x, y, lowerIsBetter: m.lowerIsBetter)])
             }

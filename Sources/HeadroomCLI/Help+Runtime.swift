@@ -131,7 +131,8 @@ extension Help {
         OVERVIEW: An open-loop load generator. Each request is sent at its time — the
         scenario's workload with its seed (the same arrivals `headroom run` simulates), or a
         trace's rows — over HTTP to the KServe v2 path POST /v2/models/<target>/infer (or
-        the Lambda Invoke path with --api lambda), whatever the answers do. It writes the
+        the Lambda Invoke path with --api lambda, or streamed OpenAI chat requests with
+        --api openai), whatever the answers do. It writes the
         report files a simulation writes (summary.csv, targets.csv, callers.csv,
         timeseries.csv, requests.csv, report.html, manifest.json), so `headroom compare`
         reads a measured folder beside a simulated one.
@@ -141,6 +142,14 @@ extension Help {
         reported, never hidden. Against `headroom serve`, capacity figures (instance-seconds,
         instance starts, nodes) come from its /metrics, and cold starts from its
         Headroom-Cold-Start header; against other servers they are zero.
+
+        With --api openai each request is POST /v1/chat/completions naming its target as
+        the model, with a prompt of the row's input tokens in words and max_tokens of its
+        output tokens, "stream": true, on a connection of its own; its server-sent events
+        are timed as vLLM's benchmark_serving times them: time to first token (the first
+        event with content, from the due time) and time per output token ((end − first
+        token) ÷ (tokens − 1)). summary.csv and targets.csv gain the TTFT and TPOT columns,
+        requests.csv ttft_s and tpot_s.
 
         USAGE: headroom loadgen <url> (--scenario <file> | --trace <file>) [options]
 
@@ -159,11 +168,13 @@ extension Help {
           --max-in-flight <n>     Requests outstanding at most. (default: 256)
           --timeout <duration>    Give up on a request after this long. (default: the
                                   scenario's slo.timeout plus 5 s, else 60 s)
-          --api <kserve|lambda>   The paths to call. (default: kserve)
+          --api <kserve|lambda|openai>
+                                  The paths to call. (default: kserve)
           --key <caller=key>      The API key of a caller (repeatable); callers without one
                                   are named in a headroom-caller header.
           --body <file>           Send this file as every request's body. (default: a small
-                                  JSON object with the request's id and token counts)
+                                  JSON object with the request's id and token counts; with
+                                  --api openai, the chat request above)
           --interval <duration>   timeseries.csv and /metrics sampling interval. (default: 1s)
           --out <dir>             Where to write. (default: Reports/<name>-measured/)
           -h, --help              Show help information.

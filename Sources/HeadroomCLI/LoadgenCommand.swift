@@ -59,7 +59,7 @@ struct LoadgenCommand {
             case "--timeout": c.timeout = try duration(a)
             case "--api":
                 let text = try value(a)
-                guard let x = LoadTarget.API(rawValue: text) else { throw usage("The value '\(text)' is invalid for '--api': expected kserve or lambda") }
+                guard let x = LoadTarget.API(rawValue: text) else { throw usage("The value '\(text)' is invalid for '--api': expected kserve, lambda or openai") }
                 c.api = x
             case "--key":
                 let text = try value(a)

@@ -10,7 +10,7 @@ public struct LoadTarget: Sendable {
     public var address: SocketAddress
     public var pathPrefix: String
     /// The API the endpoint speaks.
-    public enum API: String, Sendable, CaseIterable { case kserve, lambda }
+    public enum API: String, Sendable, CaseIterable { case kserve, lambda, openai }
     public var api: API = .kserve
 
     /// Parses `http://HOST:PORT[/PREFIX]` (an IP address or `localhost`; no TLS).
@@ -51,7 +51,16 @@ public struct LoadTarget: Sendable {
         case .lambda:
             let q = version.isEmpty ? "" : "?Qualifier=" + (version.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? version)
             return pathPrefix + "/2015-03-31/functions/" + t + "/invocations" + q
+        case .openai:
+            return pathPrefix + "/v1/chat/completions"   // the model is named in the body
         }
+    }
+
+    /// An OpenAI chat request as vLLM's `benchmark_serving` sends one from a trace row: a
+    /// prompt of `input` words (about as many tokens), `max_tokens` of `output`, streamed.
+    public static func chatBody(model: String, input: Int, output: Int) -> [UInt8] {
+        let prompt = [String](repeating: "hello", count: max(1, input)).joined(separator: " ")
+        return Array("{\"model\":\(JSONText.quote(model)),\"messages\":[{\"role\":\"user\",\"content\":\"\(prompt)\"}],\"max_tokens\":\(max(1, output)),\"stream\":true}".utf8)
     }
 }
 
@@ -90,6 +99,16 @@ public struct SentRequest: Sendable {
     public var cold: Bool
     /// Index into `LoadRun.reasons` of a rejection's reason (0: none).
     public var reason: UInt8
+    /// A streamed LLM answer (`--api openai`): when its first token came (ns after the
+    /// origin; 0: none), the tokens that came (events with content), and the prompt's tokens.
+    public var firstToken: Int64 = 0
+    public var tokens: Int32 = 0
+    public var inputTokens: Int32 = 0
+
+    /// Time to first token from the due time, and time per output token after it (seconds),
+    /// as vLLM's `benchmark_serving` reckons them: (end − first token) ÷ (tokens − 1).
+    public var ttft: Double? { firstToken > 0 ? Double(firstToken - due) / 1e9 : nil }
+    public var tpot: Double? { firstToken > 0 && tokens > 1 ? Double(end - firstToken) / 1e9 / Double(tokens - 1) : nil }
 }
 
 extension SentRequest {
@@ -196,6 +215,17 @@ public final class LoadGenerator: @unchecked Sendable {
             }
             return
         }
+        if target.api == .openai {
+            // An OpenAI-compatible server lists its models: each target must be one of them.
+            guard case let .answered(list) = probe.call(HTTPRequest(method: "GET", target: target.pathPrefix + "/v1/models"), deadline: deadline, connectTimeout: 3),
+                  list.status == 200, let object = try? JSONSerialization.jsonObject(with: Data(list.body)) as? [String: Any],
+                  let data = object["data"] as? [[String: Any]] else { return }
+            let served = data.compactMap { $0["id"] as? String }
+            for name in targets where !served.contains(name) {
+                throw LoadError.data("http://\(target.address)\(target.pathPrefix) does not serve the model \"\(name)\" (GET /v1/models lists \(served.isEmpty ? "none" : served.joined(separator: ", ")))")
+            }
+            return
+        }
         guard target.api == .kserve, root.status == 200 else { return }
         for name in targets {
             let path = target.metadataPath(target: name)
@@ -298,26 +328,83 @@ public final class LoadGenerator: @unchecked Sendable {
         if !a.caller.isEmpty {
             if let key = options.keys[a.caller] { headers.append(("Authorization", "Bearer " + key)) } else { headers.append(("headroom-caller", a.caller)) }
         }
-        let body = options.body ?? Array("{\"id\":\(id + 1),\"input_tokens\":\(a.inputTokens),\"output_tokens\":\(a.outputTokens)}".utf8)
+        let body = options.body ?? (target.api == .openai
+            ? LoadTarget.chatBody(model: name, input: Int(a.inputTokens), output: Int(a.outputTokens))
+            : Array("{\"id\":\(id + 1),\"input_tokens\":\(a.inputTokens),\"output_tokens\":\(a.outputTokens)}".utf8))
         let request = HTTPRequest(method: "POST", target: target.path(target: name, version: a.version), headers: headers, body: body)
         let sent = MonotonicClock.nanoseconds() - origin
         var record = SentRequest(id: id, target: Int32(a.target), caller: caller, version: version, due: due, sent: sent, end: 0,
                                  status: 0, cold: false, reason: 0)
-        switch client.call(request, deadline: origin + due + Int64(options.timeout * 1e9), connectTimeout: options.timeout) {
-        case let .answered(r):
-            record.status = Int16(clamping: r.status)
-            record.cold = r.header("headroom-cold-start") == "true"
-            if !(200..<300).contains(r.status) && r.status != 504 {
-                let label = r.header("headroom-reject-reason") ?? (r.status == 429 ? "throttled" : r.status == 503 ? "no_capacity" : r.status == 502 ? "worker_failed" : "http_error")
-                record.reason = UInt8(reasonIndex(label))
+        record.inputTokens = Int32(clamping: a.inputTokens)
+        let deadline = origin + due + Int64(options.timeout * 1e9)
+        if target.api == .openai {
+            streamed(request, deadline: deadline, into: &record)
+        } else {
+            switch client.call(request, deadline: deadline, connectTimeout: options.timeout) {
+            case let .answered(r):
+                classify(r.status, r.headers, into: &record)
+            case let .timedOut(pending):
+                client.abandon(pending)
+            case .failed:
+                record.reason = UInt8(reasonIndex("connection_failed"))
             }
-        case let .timedOut(pending):
-            client.abandon(pending)
-        case .failed:
-            record.reason = UInt8(reasonIndex("connection_failed"))
         }
         record.end = MonotonicClock.nanoseconds() - origin
         return record
+    }
+
+    /// The answer's status, cold start and rejection reason into the record.
+    private func classify(_ status: Int, _ headers: [(name: String, value: String)], into record: inout SentRequest) {
+        let answer = HTTPResponse(status: status, headers: headers)
+        record.status = Int16(clamping: status)
+        record.cold = answer.header("headroom-cold-start") == "true"
+        if !(200..<300).contains(status) && status != 504 {
+            let label = answer.header("headroom-reject-reason")
+                ?? (status == 429 ? "throttled" : status == 503 ? "no_capacity" : status == 502 ? "worker_failed" : "http_error")
+            record.reason = UInt8(reasonIndex(label))
+        }
+    }
+
+    /// Sends an OpenAI chat request and reads its answer as it streams, on a connection of its
+    /// own: the time of the first event with content (the first token) and how many such
+    /// events came, as vLLM's `benchmark_serving` counts them. An answer cut short (no last
+    /// chunk) counts as a failed worker, not as completed.
+    private func streamed(_ request: HTTPRequest, deadline: Int64, into record: inout SentRequest) {
+        var events = SSEEvents()
+        let origin = self.origin
+        var first: Int64 = 0
+        var tokens: Int32 = 0
+        let outcome = StreamingCall.call(request, to: target.address, connectTimeout: options.timeout, deadline: deadline) { piece in
+            events.feed(piece) { data in
+                guard Self.hasContent(data) else { return }
+                if first == 0 { first = MonotonicClock.nanoseconds() - origin }
+                tokens += 1
+            }
+        }
+        record.firstToken = first
+        record.tokens = tokens
+        switch outcome {
+        case let .answered(status, headers):
+            classify(status, headers, into: &record)
+        case .timedOut:
+            break
+        case .failed:
+            record.reason = UInt8(reasonIndex("connection_failed"))
+        case .cut:
+            record.status = 502
+            record.reason = UInt8(reasonIndex("worker_failed"))
+        }
+    }
+
+    /// Whether a server-sent event's data is a chunk with a token: a JSON chunk whose first
+    /// choice has non-empty `delta.content` (chat) or `text` (completions); not `[DONE]`, not
+    /// the role-only first chunk vLLM sends.
+    static func hasContent(_ data: [UInt8]) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any],
+              let choice = (object["choices"] as? [[String: Any]])?.first else { return false }
+        if let delta = choice["delta"] as? [String: Any], let content = delta["content"] as? String { return !content.isEmpty }
+        if let text = choice["text"] as? String { return !text.isEmpty }
+        return false
     }
 
     private func reasonIndex(_ label: String) -> Int {
@@ -326,5 +413,48 @@ public final class LoadGenerator: @unchecked Sendable {
             reasons.append(label)
             return reasons.count - 1
         }
+    }
+}
+
+/// Server-sent events as their bytes come (the text/event-stream format of the HTML
+/// standard, §9.2): lines ending in LF, CRLF or CR; a blank line ends an event; `data:` lines
+/// are joined with LF (one leading space after the colon dropped). Other fields and comments
+/// are skipped.
+struct SSEEvents {
+    private var line: [UInt8] = []
+    private var data: [UInt8] = []
+    private var hasData = false
+    private var afterCR = false
+
+    /// Feeds bytes; `event` gets each complete event's data.
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, event: ([UInt8]) -> Void) {
+        for b in bytes {
+            if afterCR {
+                afterCR = false
+                if b == 10 { continue }   // CRLF: the line ended at the CR
+            }
+            if b == 10 || b == 13 {
+                afterCR = b == 13
+                endLine(event)
+            } else {
+                line.append(b)
+            }
+        }
+    }
+
+    private mutating func endLine(_ event: ([UInt8]) -> Void) {
+        defer { line.removeAll(keepingCapacity: true) }
+        if line.isEmpty {
+            if hasData { event(data) }
+            data.removeAll(keepingCapacity: true)
+            hasData = false
+            return
+        }
+        guard line.count >= 5, line[0] == 100, line[1] == 97, line[2] == 116, line[3] == 97, line[4] == 58 else { return }   // "data:"
+        var value = line[5...]
+        if value.first == 32 { value = value.dropFirst() }
+        if hasData { data.append(10) }
+        data.append(contentsOf: value)
+        hasData = true
     }
 }

@@ -23,6 +23,11 @@ public enum MeasuredRun {
                            hasSLO: scenario.slo.latency != nil)
         let slo = scenario.slo.latency.map { Int64($0 * 1e9) }
         let simulatedReasons = RejectReason.simulated.map(\.label)
+        // Token timing of streamed LLM answers (`--api openai`), as the simulator's engine
+        // reports its own: TTFT and TPOT of completed requests, tokens.
+        let tokens = load.requests.contains { $0.tokens > 0 }
+        var engine = EngineStats()
+        var enginePerTarget = [EngineStats](repeating: EngineStats(), count: names.count)
         for q in load.requests {
             let t = targetMap[Int(q.target)]
             var s = OutcomeStats()
@@ -34,6 +39,17 @@ public enum MeasuredRun {
                 let latency = max(0, q.end - q.due)
                 s.latency.record(latency)
                 if let slo, latency <= slo { s.withinSLO = 1 }
+                if tokens, q.firstToken > 0 {
+                    for k in [-1, t] {
+                        func book(_ e: inout EngineStats) {
+                            e.ttft.record(max(0, q.firstToken - q.due))
+                            if q.tokens > 1 { e.tpot.record((q.end - q.firstToken) / Int64(q.tokens - 1)) }
+                            e.outputTokens += Int64(q.tokens)
+                            e.inputTokens += Int64(q.inputTokens)
+                        }
+                        if k < 0 { book(&engine) } else { book(&enginePerTarget[k]) }
+                    }
+                }
             case .timedOut:
                 s.timedOut = 1
             case .rejected:
@@ -44,6 +60,10 @@ public enum MeasuredRun {
             r.perCaller[Int(q.caller)].merge(s)
         }
         for t in r.perTarget { r.totals.merge(t) }
+        if tokens {
+            r.engine = engine
+            r.enginePerTarget = enginePerTarget
+        }
         r.endTime = Double(load.end) / 1e9
         if let first = load.scrapes.first, let last = load.scrapes.last {
             r.instanceSeconds = last.instanceSeconds - first.instanceSeconds
@@ -97,8 +117,9 @@ public enum MeasuredRun {
         return out
     }
 
-    /// The rows of requests.csv (without its header), one per request in id order.
-    public static func requestRows(_ load: LoadRun, plan: String) -> String {
+    /// The rows of requests.csv (without its header), one per request in id order; with
+    /// `tokens`, each ends with its `ttft_s` and `tpot_s` (empty where none was measured).
+    public static func requestRows(_ load: LoadRun, plan: String, tokens: Bool = false) -> String {
         var out = ""
         for q in load.requests {
             let outcome = q.outcome
@@ -107,7 +128,12 @@ public enum MeasuredRun {
                           CSVNumber.field(target), CSVNumber.field(load.versions[Int(q.version)]),
                           CSVNumber.seconds(q.due), CSVNumber.seconds(q.sent), CSVNumber.seconds(q.end), outcome.rawValue, q.cold ? "true" : "false", "", "",
                           CSVNumber.field(outcome == .rejected ? load.reasons[Int(q.reason)] : "")]
-            out += fields.joined(separator: ",") + "\n"
+            out += fields.joined(separator: ",")
+            if tokens {
+                let done = outcome == .completed
+                out += "," + (done ? q.ttft.map { CSVNumber.fixed($0, 6) } ?? "" : "") + "," + (done ? q.tpot.map { CSVNumber.fixed($0, 6) } ?? "" : "")
+            }
+            out += "\n"
         }
         return out
     }
@@ -116,7 +142,7 @@ public enum MeasuredRun {
     /// staging folder) and names it in `run`, for the report writer to join under its header.
     public static func stageRequests(_ load: LoadRun, plan: String, in folder: String, into run: inout RunResult) throws {
         let part = folder + "/requests.measured.part"
-        guard FileManager.default.createFile(atPath: part, contents: Data(requestRows(load, plan: plan).utf8)) else {
+        guard FileManager.default.createFile(atPath: part, contents: Data(requestRows(load, plan: plan, tokens: run.reportsTokens).utf8)) else {
             throw SimulationError.io("cannot write \(part)")
         }
         run.requestLogs = [part]

@@ -46,7 +46,7 @@ public enum CSVReports {
     /// Engine columns (after the others) when the scenario has an engine model: "," and
     /// their names, or nothing.
     static func engineHeader(_ run: RunResult) -> String {
-        run.scenario.hasEngine ? "," + EngineMetric.names.joined(separator: ",") : ""
+        run.reportsTokens ? "," + EngineMetric.names.joined(separator: ",") : ""
     }
 
     /// The engine columns' cells (`EngineMetric.names` order); all empty for nil (a plan,
@@ -66,7 +66,7 @@ public enum CSVReports {
             }
             fields += row.rejectedByReason.map { String($0) }
             fields.append(CSVNumber.fixed(row.endTime, 6))
-            if run.scenario.hasEngine { fields += engineFields(row.engineValues) }
+            if run.reportsTokens { fields += engineFields(row.engineValues) }
             out += fields.joined(separator: ",") + "\n"
         }
         return out
@@ -75,7 +75,7 @@ public enum CSVReports {
     public static func targets(_ run: RunResult) -> String {
         var out = targetColumns.joined(separator: ",") + engineHeader(run) + "\n"
         let names = run.scenario.targetNames
-        let hasEngine = run.scenario.hasEngine
+        let hasEngine = run.reportsTokens
         let noEngine = hasEngine ? engineFields(nil) : []
         for plan in run.plans {
             for (t, stats) in plan.perTarget.enumerated() where stats.requests > 0 {
@@ -175,7 +175,7 @@ public enum CSVReports {
 
     public static func timeseries(_ run: RunResult) -> String {
         var out = timeseriesColumns.joined(separator: ",") + engineHeader(run) + "\n"
-        let hasEngine = run.scenario.hasEngine
+        let hasEngine = run.reportsTokens
         out.reserveCapacity(run.plans.reduce(0) { $0 + $1.timeseries.count } * 180)
         for plan in run.plans {
             let prefix = CSVNumber.field(run.scenario.name) + "," + CSVNumber.field(plan.plan) + ","

@@ -250,7 +250,7 @@ public enum HTMLReport {
         out.append(SVGChart.line(title: "Latency distribution (completed requests)", series: cdf, xLabel: "latency (seconds, log scale)",
                                  yLabel: "fraction at or below", xFormat: { Gates.show($0) }, yFormat: { CSVNumber.fixed($0 * 100, 0) + "%" },
                                  logX: true, yMax: 1, plansKeyed: plansKeyed))
-        if run.scenario.hasEngine { out += engineCharts(run, plansKeyed: plansKeyed, xLabel: xLabel, scale: scale) }
+        if run.reportsTokens { out += engineCharts(run, plansKeyed: plansKeyed, xLabel: xLabel, scale: scale) }
         out.append(SVGChart.line(title: "Cost so far", series: series(\.costSoFar), xLabel: xLabel, yLabel: "USD",
                                  xFormat: xf, yFormat: { "$" + number($0) }, xFromZero: true, plansKeyed: plansKeyed))
         out.append(SVGChart.line(title: "Cold starts", series: series { Double($0.coldStarts) }, xLabel: xLabel,

@@ -152,7 +152,7 @@ public enum ReportFiles {
         try staging.write("report.html", HTMLReport.run(run, gates: Gates.evaluate(run), manifest: manifest))
         if let manifest { try staging.write("manifest.json", manifest.json) }
         if !run.requestLogs.isEmpty {
-            try staging.concatenate("requests.csv", header: CSVReports.requestColumns.joined(separator: ",") + (run.scenario.hasEngine ? "," + CSVReports.requestEngineColumns.joined(separator: ",") : "") + "\n", parts: run.requestLogs)
+            try staging.concatenate("requests.csv", header: CSVReports.requestColumns.joined(separator: ",") + (run.reportsTokens ? "," + CSVReports.requestEngineColumns.joined(separator: ",") : "") + "\n", parts: run.requestLogs)
         }
         return try staging.commit(removing: all)
     }

@@ -68,7 +68,7 @@ public enum TerminalTable {
         var text = render(rows, rightAligned: Set(2..<14))
         if run.plans.contains(where: { $0.training.jobs > 0 }) { text += "\n" + training(run) }
         if run.plans.contains(where: { $0.coldPhases.reduce(0, +) > 0 }) { text += "\n" + coldStartPhases(run) }
-        if run.scenario.hasEngine { text += "\n" + engines(run) }
+        if run.reportsTokens { text += "\n" + engines(run) }
         if ContentionReport.applies(run) { text += "\n" + ContentionReport.table(run) }
         return text
     }

@@ -170,6 +170,8 @@ public struct EngineStats: Sendable {
         return [p(ttft, 50), p(ttft, 90), p(ttft, 99), p(tpot, 50), p(tpot, 90), p(tpot, 99),
                 seconds > 0 ? Double(outputTokens) / seconds : nil,
                 planWide ? kvUtilisation : nil, planWide ? batchSizeMean : nil,
-                Double(preemptions), Double(refused), perMillion(inputTokens), perMillion(outputTokens)]
+                // Measured (no iteration simulated): preemptions and refusals are not known.
+                iterations > 0 ? Double(preemptions) : nil, iterations > 0 ? Double(refused) : nil,
+                perMillion(inputTokens), perMillion(outputTokens)]
     }
 }

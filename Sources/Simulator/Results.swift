@@ -200,6 +200,10 @@ public struct RunResult: Sendable {
     public var callers: [String]
     public var versions: [String]
 
+    /// Whether the reports have token columns (TTFT, TPOT, tokens/s): a model of the scenario
+    /// has an engine, or a plan's token figures were measured (`loadgen --api openai`).
+    public var reportsTokens: Bool { scenario.hasEngine || plans.contains { $0.engine != nil } }
+
     public init(scenario: Scenario, seed: UInt64, plans: [PlanResult], planIndices: [Int], requestLogs: [String],
                 callers: [String], versions: [String]) {
         self.scenario = scenario

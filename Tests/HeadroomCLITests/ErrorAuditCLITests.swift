@@ -149,6 +149,7 @@ final class ErrorAuditCLITests: XCTestCase {
         // A server that has no targets, for loadgen's preflight.
         let server = try HTTPServer(address: SocketAddress(host: "127.0.0.1", port: 0)) { request in
             if request.target.hasPrefix("/api/v1/query_range") { return Self.prometheus(request.target) }
+            if request.target == "/v1/models" { return .json(200, "{\"object\":\"list\",\"data\":[{\"id\":\"other\",\"object\":\"model\"}]}") }
             return request.target == "/v2" ? .json(200, "{\"name\":\"not headroom\"}") : .error(404, "no such model")
         }
         server.start()
@@ -377,6 +378,7 @@ final class ErrorAuditCLITests: XCTestCase {
         Case(name: "loadgen host name", args: ["loadgen", "http://example.com:80", "--scenario", "$Q"], expect: "is a host name", status: 64),
         Case(name: "loadgen nobody there", args: ["loadgen", "http://127.0.0.1:9", "--scenario", "$Q"], expect: "cannot reach http://127.0.0.1:9"),
         Case(name: "loadgen target not served", args: ["loadgen", "http://127.0.0.1:$P", "--scenario", "$Q"], expect: "does not serve the target"),
+        Case(name: "loadgen model not served", args: ["loadgen", "http://127.0.0.1:$P", "--scenario", "$Q", "--api", "openai"], expect: "does not serve the model"),
         // import kubernetes
         Case(name: "import no source", args: ["import"], expect: "Missing expected argument '<source>' (kubernetes or prometheus)", status: 64),
         Case(name: "import source", args: ["import", "kubernets"], expect: "Unknown source 'kubernets' (did you mean 'kubernetes'?)", status: 64),
