@@ -37,13 +37,15 @@ for s in "${scenarios[@]}"; do
       next
     }
     NR == 1 || $2 != "" { next }
-    $3 == "requests" || $3 == "cold_starts" || $3 ~ /^latency_p/ || $3 == "instance_seconds" || $3 == "throttled_per_request_s" {
+    $3 == "requests" || $3 == "cold_starts" || $3 ~ /^latency_p/ || $3 ~ /^(ttft|tpot)_p/ || $3 == "instance_seconds" || $3 == "throttled_per_request_s" {
       bound = ""; verdict = ""
-      if ($3 == "latency_p50_s") bound = 0.05
-      else if ($3 == "latency_p95_s") bound = 0.10
+      # The contention issue'"'"'s targets: p50 5 %, p95 10 %, p99 15 %, cold starts 10 % or 2;
+      # an LLM'"'"'s medians as latency'"'"'s, its 90th percentiles 10 %.
+      if ($3 == "latency_p50_s" || $3 == "ttft_p50_s" || $3 == "tpot_p50_s") bound = 0.05
+      else if ($3 == "latency_p95_s" || $3 == "ttft_p90_s" || $3 == "tpot_p90_s") bound = 0.10
       else if ($3 == "latency_p99_s") bound = 0.15
       else if ($3 == "instance_seconds") bound = 0.05
-      else if ($3 == "cold_starts") bound = ($5 < 40 ? "abs2" : 0.05)
+      else if ($3 == "cold_starts") bound = ($5 < 20 ? "abs2" : 0.10)
       if (bound == "abs2") verdict = (abs($4 - $5) <= 2 ? "met" : "missed")
       else if (bound != "" && $6 != "") verdict = (abs($6) <= bound ? "met" : "missed")
       noise = ""

@@ -9,13 +9,86 @@ milliseconds per prompt token (whitespace-separated words) and TOKEN_MS per outp
 sent as it is made, then "data: [DONE]" (the shape of OpenAI's streaming answers). POST
 /v1/embeddings answers a small deterministic vector per input. GET /v1/models lists
 $HEADROOM_MODEL.
+
+Each request is paced on its own by default. With BATCHING=1 the requests share one engine
+loop, as continuous batching does (vLLM V1's scheduler, as Headroom's engine model runs it):
+each iteration decodes one token of every running request (at most MAX_SEQUENCES, default
+16), then fills the rest of a MAX_BATCH_TOKENS budget (default 2048) with prompt chunks of
+waiting requests, oldest first; it lasts TOKEN_MS when it decodes anything, plus
+PREFILL_MS_PER_TOKEN per prompt token in it. A request's first token comes at the end of the
+iteration that finishes its prompt, the others one per iteration after it. So a long prompt
+slows the tokens of every request beside it, as on a GPU.
 """
-import json, os, time
+import collections, json, os, queue, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NAME = os.environ.get("HEADROOM_MODEL", "model")
 PREFILL = float(os.environ.get("PREFILL_MS_PER_TOKEN", "0.5")) / 1000
 TOKEN = float(os.environ.get("TOKEN_MS", "10")) / 1000
+BATCHING = os.environ.get("BATCHING") == "1"
+MAX_SEQUENCES = int(os.environ.get("MAX_SEQUENCES", "16"))
+MAX_BATCH_TOKENS = int(os.environ.get("MAX_BATCH_TOKENS", "2048"))
+
+
+class Sequence:
+    def __init__(self, prompt, output):
+        self.prompt, self.output = prompt, output
+        self.prefilled, self.made = 0, 0
+        self.tokens = queue.Queue()   # a None per token made
+        self.cancelled = False        # its client went away: dropped at the next iteration
+
+
+class Engine(threading.Thread):
+    """One loop for every request: continuous batching with chunked prefill."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.lock = threading.Condition()
+        self.waiting, self.running = collections.deque(), []
+
+    def submit(self, prompt, output):
+        seq = Sequence(prompt, output)
+        with self.lock:
+            self.waiting.append(seq)
+            self.lock.notify()
+        return seq
+
+    def run(self):
+        while True:
+            with self.lock:
+                self.running = [q for q in self.running if not q.cancelled]
+                self.waiting = collections.deque(q for q in self.waiting if not q.cancelled)
+                while not self.waiting and not self.running:
+                    self.lock.wait()
+                decodes = list(self.running)
+                budget = MAX_BATCH_TOKENS - len(decodes)
+                chunks = []
+                for seq in self.waiting:
+                    if budget <= 0 or len(self.running) + len(chunks) >= MAX_SEQUENCES:
+                        break
+                    take = min(budget, seq.prompt - seq.prefilled)
+                    chunks.append((seq, take))
+                    budget -= take
+            time.sleep((TOKEN if decodes else 0) + PREFILL * sum(t for _, t in chunks))
+            with self.lock:
+                for seq in decodes:
+                    seq.made += 1
+                    seq.tokens.put(None)
+                    if seq.made >= seq.output:
+                        self.running.remove(seq)
+                for seq, take in chunks:
+                    seq.prefilled += take
+                    if seq.prefilled >= seq.prompt:
+                        self.waiting.remove(seq)
+                        seq.made = 1
+                        seq.tokens.put(None)   # the first token ends the prefill
+                        if seq.output > 1:
+                            self.running.append(seq)
+
+
+ENGINE = Engine() if BATCHING else None
+if ENGINE:
+    ENGINE.start()
 
 
 def prompt_tokens(body):
@@ -67,11 +140,20 @@ class Handler(BaseHTTPRequestHandler):
         created = int(time.time())
         rid = ("chatcmpl-" if chat else "cmpl-") + self.headers.get("X-Request-Id", "0")
         kind = "chat.completion" if chat else "text_completion"
-        time.sleep(PREFILL * n_in)
         words = ["tok%d" % i for i in range(n_out)]
         usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+        seq = ENGINE.submit(n_in, n_out) if ENGINE else None
+
+        def next_token(i):
+            """Waits until token i is made: the engine's, or this request's own pace."""
+            if seq:
+                seq.tokens.get()
+            else:
+                time.sleep(PREFILL * n_in if i == 0 else TOKEN)
+
         if not body.get("stream"):
-            time.sleep(TOKEN * n_out)
+            for i in range(n_out):
+                next_token(i)
             text = " ".join(words)
             choice = {"index": 0, "finish_reason": "length"}
             choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
@@ -87,16 +169,24 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
 
-        for i, w in enumerate(words):
-            if i > 0:
-                time.sleep(TOKEN)
-            piece = (" " if i else "") + w
-            delta = {"index": 0, "finish_reason": "length" if i == n_out - 1 else None}
-            delta.update({"delta": {"content": piece} if i else {"role": "assistant", "content": piece}} if chat else {"text": piece})
-            event({"id": rid, "object": kind + ".chunk" if chat else kind, "created": created, "model": body.get("model", NAME), "choices": [delta]})
-        event("[DONE]")
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
+        try:
+            for i, w in enumerate(words):
+                next_token(i)
+                piece = (" " if i else "") + w
+                delta = {"index": 0, "finish_reason": "length" if i == n_out - 1 else None}
+                delta.update({"delta": {"content": piece} if i else {"role": "assistant", "content": piece}} if chat else {"text": piece})
+                event({"id": rid, "object": kind + ".chunk" if chat else kind, "created": created, "model": body.get("model", NAME), "choices": [delta]})
+            event("[DONE]")
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            # The client went away (Headroom closes the connection when its client does):
+            # the request is aborted, as vLLM aborts a disconnected request.
+            if seq:
+                seq.cancelled = True
+            self.close_connection = True
 
 
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer.request_queue_size = 128   # socketserver's default backlog of 5 drops SYNs under load
 ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()

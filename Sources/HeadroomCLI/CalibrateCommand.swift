@@ -114,7 +114,11 @@ struct CalibrateCommand {
             // The workload's t = 0 is the core's, as in the simulation: the plan's timers (HPA
             // syncs, node scans) keep the same phase against the traffic.
             loadOptions.origin = server.coreOrigin
-            let generator = LoadGenerator(target: try LoadTarget(url: "http://\(server.address)"), options: loadOptions)
+            var target = try LoadTarget(url: "http://\(server.address)")
+            // An LLM engine's model is called as LLM clients call it: streamed OpenAI chat
+            // requests, so its time to first token and per output token are measured.
+            if scenario.hasEngine { target.api = .openai }
+            let generator = LoadGenerator(target: target, options: loadOptions)
             current.value = generator
             if interrupt.fired { generator.stop() }
             let load: LoadRun

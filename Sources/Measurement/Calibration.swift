@@ -240,7 +240,11 @@ public enum Calibration {
                                   + (fit.perRequestWaiting ? " (each request's own wait, read from its worker's schedstat as it was sent and answered)" : " (the workers' totals, spread over their requests)") : "")
                                + (fit.kept > 0 ? "; \(ValueFormat.seconds(fit.kept)) a request of waiting for a core kept in the service times (\(Int((keep * 100).rounded())) % of each request's own)" : ""))
             }
-            if s.service.count >= minimumSamples {
+            if fields.contains(where: { $0.key == "engine" }) {
+                // Its times come from the engine's iterations, which the scenario declares;
+                // the comparison sets its TTFT and TPOT beside the measured ones.
+                changed.append("service times from its engine as declared (\(s.service.count) requests measured; TTFT and TPOT compared)")
+            } else if s.service.count >= minimumSamples {
                 put("service", empirical(uncontendedService))
                 changed.append("service from \(uncontendedService.count) requests\(uncontendedService.count < s.service.count ? " that had their worker process to themselves (of \(s.service.count))" : "") (median \(ValueFormat.seconds(quantile(uncontendedService.sorted(), 50))))")
             } else if !s.service.isEmpty {
@@ -391,6 +395,7 @@ public enum Calibration {
             metric == "instance_seconds" ? r.instanceSeconds : metric == "node_seconds" ? r.nodeSeconds : Double(r.instanceStarts)
         }
         rows += capacity
+        rows += tokenRows(simulated: simulated, measured: runs, plan: plan)
         let targets = measured.perTarget.indices.filter { t in measured.perTarget[t].requests > 0 || simulated.contains { $0.perTarget[t].requests > 0 } }
         if targets.count > 1 {
             for t in targets {
@@ -398,6 +403,34 @@ public enum Calibration {
                 withRange(&more, simulated) { r, metric in Summary.scoped(r.perTarget[t], metric, hasSLO: r.hasSLO) }
                 rows += more
             }
+        }
+        return rows
+    }
+
+    /// Time to first token and per output token of LLM requests (p50, p90), simulated by the
+    /// engine against measured by `loadgen --api openai`, pooled over the replications and
+    /// the runs; none unless both sides have them.
+    static func tokenRows(simulated: [PlanResult], measured runs: [PlanResult], plan: String) -> [Row] {
+        let a = simulated.compactMap(\.engine), b = runs.compactMap(\.engine)
+        guard !a.isEmpty, !b.isEmpty else { return [] }
+        func pooled(_ e: [EngineStats], _ f: (EngineStats) -> LatencyHistogram) -> LatencyHistogram {
+            var h = LatencyHistogram()
+            for x in e { h.merge(f(x)) }
+            return h
+        }
+        func value(_ h: LatencyHistogram, _ q: Double) -> Double? { h.count > 0 ? h.percentile(q).map { Double($0) / 1e9 } : nil }
+        var rows: [Row] = []
+        for (name, f) in [("ttft", { (e: EngineStats) in e.ttft }), ("tpot", { (e: EngineStats) in e.tpot })] {
+            let sh = pooled(a, f), mh = pooled(b, f)
+            for q in [50.0, 90] {
+                let ci = interval(mh, q)
+                rows.append(Row(plan: plan, target: "", metric: "\(name)_p\(Int(q))_s", simulated: value(sh, q), measured: value(mh, q),
+                                measuredLow: ci?.0, measuredHigh: ci?.1))
+            }
+        }
+        withRange(&rows, a) { e, metric in
+            let h = metric.hasPrefix("ttft") ? e.ttft : e.tpot
+            return value(h, metric.contains("p50") ? 50 : 90)
         }
         return rows
     }

@@ -371,6 +371,7 @@ final class Front: @unchecked Sendable {
                         stream.whenEnded { [self] end in
                             host.streamEnded(call, end, timing: StreamTiming(stream, arrival: call.arrival))
                             guard case .finished = end else { return }
+                            recorder?.callAnswered(nanoseconds: MonotonicClock.nanoseconds() - call.arrival, status: response.status)
                             recordStage(call, instance: instance, generation: generation, meter: meter, sent: sent, atSent: atSent)
                             var whole = response
                             whole.stream = nil

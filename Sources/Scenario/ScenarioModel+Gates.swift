@@ -34,7 +34,9 @@ public struct Expectation: Sendable, Equatable {
 /// evaluates them.
 public enum AccuracyMetric {
     public static let names = ["requests", "rejected", "timed_out", "cold_starts", "latency_p50_s", "latency_p95_s", "latency_p99_s",
-                               "instance_seconds", "instance_starts", "node_seconds"]
+                               "instance_seconds", "instance_starts", "node_seconds",
+                               // LLM engines, measured with streamed OpenAI requests.
+                               "ttft_p50_s", "ttft_p90_s", "tpot_p50_s", "tpot_p90_s"]
     /// The gate metric names: `accuracy_` and an accuracy.csv metric.
     public static let gateNames = names.map { "accuracy_" + $0 }
 }
