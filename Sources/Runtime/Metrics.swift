@@ -147,21 +147,14 @@ struct Metrics {
         for (key, value) in rejectionRows {
             out += "headroom_rejections_total\(Self.labels(["target", "reason"], key)) \(value)\n"
         }
-        family("headroom_request_duration_seconds", "histogram", "Arrival to answer of completed requests, by target (a streamed answer: to its end).")
-        for (t, h) in latency.enumerated() where h.count > 0 {
-            h.render("headroom_request_duration_seconds", labels: ["target"], [names.targets[t]], into: &out)
-        }
-        family("headroom_time_to_first_byte_seconds", "histogram", "Arrival to the first byte of a streamed answer's body, by target.")
-        for (t, h) in firstByte.enumerated() where h.count > 0 {
-            h.render("headroom_time_to_first_byte_seconds", labels: ["target"], [names.targets[t]], into: &out)
-        }
-        family("headroom_time_to_first_event_seconds", "histogram", "Arrival to the end of a streamed answer's first server-sent event (an LLM's time to first token), by target.")
-        for (t, h) in firstEvent.enumerated() where h.count > 0 {
-            h.render("headroom_time_to_first_event_seconds", labels: ["target"], [names.targets[t]], into: &out)
-        }
-        family("headroom_inter_event_seconds", "histogram", "Gaps between consecutive server-sent events of a streamed answer (an LLM's time per output token), by target.")
-        for (t, h) in eventGaps.enumerated() where h.count > 0 {
-            h.render("headroom_inter_event_seconds", labels: ["target"], [names.targets[t]], into: &out)
+        for (name, help, byTarget) in [
+            ("headroom_request_duration_seconds", "Arrival to answer of completed requests, by target (a streamed answer: to its end).", latency),
+            ("headroom_time_to_first_byte_seconds", "Arrival to the first byte of a streamed answer's body, by target.", firstByte),
+            ("headroom_time_to_first_event_seconds", "Arrival to the end of a streamed answer's first server-sent event (an LLM's time to first token), by target.", firstEvent),
+            ("headroom_inter_event_seconds", "Gaps between consecutive server-sent events of a streamed answer (an LLM's time per output token), by target.", eventGaps),
+        ] {
+            family(name, "histogram", help)
+            for (t, h) in byTarget.enumerated() where h.count > 0 { h.render(name, labels: ["target"], [names.targets[t]], into: &out) }
         }
         family("headroom_streams_total", "counter", "Streamed answers that ended, by target and end (finished, failed: the worker broke off or stalled, cancelled: the client went away or read too slowly).")
         for (t, ends) in streamEnds.enumerated() where ends.contains(where: { $0 > 0 }) {

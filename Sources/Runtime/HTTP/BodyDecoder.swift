@@ -121,22 +121,10 @@ struct BodyDecoder {
         return UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - b.baseAddress!
     }
 
-    /// A chunk-size line from `i` to its LF, which must follow a CR (as the whole-message
-    /// parser requires).
+    /// A chunk-size line from `i` to its LF, which must follow a CR (`HTTPFraming.chunkSize`,
+    /// the whole-message parser's reading).
     private static func chunkSize(_ b: UnsafeBufferPointer<UInt8>, from i: Int, lineFeed lf: Int) throws -> Int {
-        let bad = malformed("bad chunk size line")
-        guard lf > i, b[lf - 1] == 13 else { throw bad }
-        let end = lf - 1
-        var size = 0, digits = 0, k = i
-        while k < end, let d = hexValue(b[k]) {
-            size = size >= 1 << 58 ? Int.max : size * 16 + d
-            digits += 1
-            k += 1
-        }
-        guard digits >= 1 && digits <= 20 else { throw bad }
-        if k < end && b[k] == 59 { return size }   // ";" extension to the line's end
-        while k < end && (b[k] == 32 || b[k] == 9) { k += 1 }
-        guard k == end else { throw bad }
+        guard lf > i, let size = HTTPFraming.chunkSize(b, line: i..<(lf - 1)) else { throw malformed("bad chunk size line") }
         return size
     }
 
@@ -147,15 +135,6 @@ struct BodyDecoder {
         guard k > i, k < end, b[k] == 58 else { throw malformed("malformed trailer field") }
         for j in (k + 1)..<end where !(b[j] == 32 || b[j] == 9 || HTTPFraming.isFieldValueByte(b[j])) {
             throw malformed("a trailer field value with a NUL, CR, LF, VT or FF byte")
-        }
-    }
-
-    private static func hexValue(_ b: UInt8) -> Int? {
-        switch b {
-        case 48...57: return Int(b - 48)
-        case 65...70: return Int(b - 55)
-        case 97...102: return Int(b - 87)
-        default: return nil
         }
     }
 }

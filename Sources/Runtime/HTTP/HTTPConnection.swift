@@ -258,36 +258,13 @@ public final class HTTPConnection: @unchecked Sendable {
         }
     }
 
-    /// A chunk-size line: 1 to 20 hex digits, an optional extension from ";" to the line's
-    /// end, optional spaces or tabs, then CRLF (a bare LF is not a chunk line's end, as in
-    /// h11). A size past 2⁶² is more than any limit: Int.max.
+    /// A chunk-size line (`HTTPFraming.chunkSize`), read to its end.
     private func readChunkSize(limit: Int, deadline: Int64, status: Int) throws -> Int {
-        let bad = HTTPReadError.malformed(status: status, message: "bad chunk size line")
         let line = try readLineRange(limit: limit, deadline: deadline, tooLong: .malformed(status: status, message: "chunk size line too long"))
-        return try buffer.withUnsafeBufferPointer { b -> Int in
-            // The line must have ended with CRLF: its range stops before the CR.
-            guard b[line.upperBound] == 13 else { throw bad }
-            var size = 0, digits = 0, i = line.lowerBound
-            while i < line.upperBound, let d = Self.hexValue(b[i]) {
-                size = size >= 1 << 58 ? Int.max : size * 16 + d   // past 2⁶², more than any limit (leading zeros count for nothing)
-                digits += 1
-                i += 1
-            }
-            guard digits >= 1 && digits <= 20 else { throw bad }
-            if i < line.upperBound && b[i] == 59 { return size }   // ";" extension: anything to the line's end
-            while i < line.upperBound && Self.isSpace(b[i]) { i += 1 }
-            guard i == line.upperBound else { throw bad }
-            return size
+        guard let size = buffer.withUnsafeBufferPointer({ HTTPFraming.chunkSize($0, line: line) }) else {
+            throw HTTPReadError.malformed(status: status, message: "bad chunk size line")
         }
-    }
-
-    private static func hexValue(_ b: UInt8) -> Int? {
-        switch b {
-        case 48...57: return Int(b - 48)
-        case 65...70: return Int(b - 55)
-        case 97...102: return Int(b - 87)
-        default: return nil
-        }
+        return size
     }
 
     /// Reads one request. Waits `limits.idleTimeout` for it to begin, then `headTimeout` for

@@ -98,3 +98,36 @@ extension StringProtocol {
         return s
     }
 }
+
+extension HTTPFraming {
+    /// The size a chunk-size line gives, or nil when it is malformed: 1 to 20 hex digits, an
+    /// optional extension from ";" to the line's end, optional spaces or tabs, then CRLF (a
+    /// bare LF is not a chunk line's end, as in h11). `line` is the line without its CR,
+    /// which must follow it at `line.upperBound`. A size past 2⁶² is more than any limit:
+    /// Int.max. The one reading of the grammar, for the whole-message parser and the
+    /// streaming decoder alike.
+    ///
+    /// - Complexity: O(n) for a line of n bytes.
+    static func chunkSize(_ b: UnsafeBufferPointer<UInt8>, line: Range<Int>) -> Int? {
+        guard line.upperBound < b.count, b[line.upperBound] == 13 else { return nil }
+        var size = 0, digits = 0, i = line.lowerBound
+        while i < line.upperBound, let d = hexValue(b[i]) {
+            size = size >= 1 << 58 ? Int.max : size * 16 + d   // past 2⁶², more than any limit (leading zeros count for nothing)
+            digits += 1
+            i += 1
+        }
+        guard digits >= 1 && digits <= 20 else { return nil }
+        if i < line.upperBound && b[i] == 59 { return size }   // ";" extension: anything to the line's end
+        while i < line.upperBound && (b[i] == 32 || b[i] == 9) { i += 1 }
+        return i == line.upperBound ? size : nil
+    }
+
+    private static func hexValue(_ b: UInt8) -> Int? {
+        switch b {
+        case 48...57: return Int(b - 48)
+        case 65...70: return Int(b - 55)
+        case 97...102: return Int(b - 87)
+        default: return nil
+        }
+    }
+}

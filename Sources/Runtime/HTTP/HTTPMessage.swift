@@ -180,16 +180,9 @@ public struct HTTPResponse: Sendable {
     public func serialized(close: Bool) -> [UInt8] {
         let reason = HTTPResponse.reason(status)
         // Framing is ours: the body is sent whole with its length.
-        var size = 9 + WireWriter.count(decimal: status) + 1 + WireWriter.count(reason) + 2
-        for h in headers where !HTTPResponse.framing.contains(h.name) { size += WireWriter.count(field: h.name, h.value) }
-        size += 16 + WireWriter.count(decimal: body.count) + 2 + (close ? 19 : 0) + 2 + body.count
+        let size = headSize(reason) + 16 + WireWriter.count(decimal: body.count) + 2 + (close ? 19 : 0) + 2 + body.count
         return WireWriter.bytes(size: size) { w in
-            w.write("HTTP/1.1 " as StaticString)
-            w.write(decimal: status)
-            w.write(UInt8(ascii: " "))
-            w.write(reason)
-            w.write("\r\n" as StaticString)
-            for h in headers where !HTTPResponse.framing.contains(h.name) { w.write(field: h.name, h.value) }
+            writeHead(&w, reason)
             w.write("Content-Length: " as StaticString)
             w.write(decimal: body.count)
             w.write("\r\n" as StaticString)
@@ -204,20 +197,30 @@ public struct HTTPResponse: Sendable {
     /// client, which then gets `Connection: close`).
     func serializedHead(close: Bool, chunked: Bool) -> [UInt8] {
         let reason = HTTPResponse.reason(status)
-        var size = 9 + WireWriter.count(decimal: status) + 1 + WireWriter.count(reason) + 2
-        for h in headers where !HTTPResponse.framing.contains(h.name) { size += WireWriter.count(field: h.name, h.value) }
-        size += (chunked ? 28 : 0) + (close || !chunked ? 19 : 0) + 2
+        let size = headSize(reason) + (chunked ? 28 : 0) + (close || !chunked ? 19 : 0) + 2
         return WireWriter.bytes(size: size) { w in
-            w.write("HTTP/1.1 " as StaticString)
-            w.write(decimal: status)
-            w.write(UInt8(ascii: " "))
-            w.write(reason)
-            w.write("\r\n" as StaticString)
-            for h in headers where !HTTPResponse.framing.contains(h.name) { w.write(field: h.name, h.value) }
+            writeHead(&w, reason)
             if chunked { w.write("Transfer-Encoding: chunked\r\n" as StaticString) }
             if close || !chunked { w.write("Connection: close\r\n" as StaticString) }
             w.write("\r\n" as StaticString)
         }
+    }
+
+    /// The bytes of the status line and the header fields but those of framing.
+    private func headSize(_ reason: String) -> Int {
+        var size = 9 + WireWriter.count(decimal: status) + 1 + WireWriter.count(reason) + 2
+        for h in headers where !HTTPResponse.framing.contains(h.name) { size += WireWriter.count(field: h.name, h.value) }
+        return size
+    }
+
+    /// Writes the status line and the header fields but those of framing.
+    @inline(__always) private func writeHead(_ w: inout WireWriter, _ reason: String) {
+        w.write("HTTP/1.1 " as StaticString)
+        w.write(decimal: status)
+        w.write(UInt8(ascii: " "))
+        w.write(reason)
+        w.write("\r\n" as StaticString)
+        for h in headers where !HTTPResponse.framing.contains(h.name) { w.write(field: h.name, h.value) }
     }
 
     /// Header fields about the message's framing, which the sender sets itself.
