@@ -13,8 +13,12 @@ extension Help {
         Each model's `worker` (an HTTP server on $PORT, or a Lambda function through its
         runtime interface client) is started as the plan says: reserved, autoscaled, or per
         request with keep-alive and scale to zero. Clients call the KServe v2 paths
-        (POST /v2/models/<target>/infer) or the Lambda Invoke path
-        (POST /2015-03-31/functions/<target>/invocations); GET /metrics is Prometheus text.
+        (POST /v2/models/<target>/infer), the Lambda Invoke path
+        (POST /2015-03-31/functions/<target>/invocations) or the OpenAI-compatible paths
+        (POST /v1/chat/completions, /v1/completions, /v1/embeddings: routed by the body's
+        "model"); GET /metrics is Prometheus text. A worker's streamed answer (server-sent
+        events, chunked, or until close) is relayed as it comes, with its time to first
+        byte and first event in /metrics.
         Nodes are partitions of this machine: their boot and image pulls are modelled
         delays, a worker's start-up is real. SIGINT or SIGTERM drains in-flight requests,
         stops every worker and exits 0. See docs/runtime.md.
@@ -40,7 +44,8 @@ extension Help {
                                   headroom_audit_write_failures_total.
           --audit-key <file>      HMAC key for the log's digests (created when missing; keep it
                                   apart from the log).
-          --audit-payloads        Also record request and response bodies (base64).
+          --audit-payloads        Also record request and response bodies (base64; not a
+                                  streamed answer's, whose SHA-256 and timing are recorded).
           --decision-log <path>   Write every input the core saw and the actions it took, one
                                   JSON object per line, for `headroom replay`.
           --drain-timeout <duration>
