@@ -105,10 +105,10 @@ public struct SentRequest: Sendable {
     public var tokens: Int32 = 0
     public var inputTokens: Int32 = 0
 
-    /// Time to first token from the due time, and time per output token after it (seconds),
-    /// as vLLM's `benchmark_serving` reckons them: (end − first token) ÷ (tokens − 1).
-    public var ttft: Double? { firstToken > 0 ? Double(firstToken - due) / 1e9 : nil }
-    public var tpot: Double? { firstToken > 0 && tokens > 1 ? Double(end - firstToken) / 1e9 / Double(tokens - 1) : nil }
+    /// Time to first token from the due time, and time per output token after it (ns), as
+    /// vLLM's `benchmark_serving` reckons them: (end − first token) ÷ (tokens − 1).
+    public var ttft: Int64? { firstToken > 0 ? Swift.max(0, firstToken - due) : nil }
+    public var tpot: Int64? { firstToken > 0 && tokens > 1 ? (end - firstToken) / Int64(tokens - 1) : nil }
 }
 
 extension SentRequest {
@@ -370,7 +370,7 @@ public final class LoadGenerator: @unchecked Sendable {
     /// events came, as vLLM's `benchmark_serving` counts them. An answer cut short (no last
     /// chunk) counts as a failed worker, not as completed.
     private func streamed(_ request: HTTPRequest, deadline: Int64, into record: inout SentRequest) {
-        var events = SSEEvents()
+        var events = ServerSentEvents()
         let origin = self.origin
         var first: Int64 = 0
         var tokens: Int32 = 0
@@ -413,48 +413,5 @@ public final class LoadGenerator: @unchecked Sendable {
             reasons.append(label)
             return reasons.count - 1
         }
-    }
-}
-
-/// Server-sent events as their bytes come (the text/event-stream format of the HTML
-/// standard, §9.2): lines ending in LF, CRLF or CR; a blank line ends an event; `data:` lines
-/// are joined with LF (one leading space after the colon dropped). Other fields and comments
-/// are skipped.
-struct SSEEvents {
-    private var line: [UInt8] = []
-    private var data: [UInt8] = []
-    private var hasData = false
-    private var afterCR = false
-
-    /// Feeds bytes; `event` gets each complete event's data.
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, event: ([UInt8]) -> Void) {
-        for b in bytes {
-            if afterCR {
-                afterCR = false
-                if b == 10 { continue }   // CRLF: the line ended at the CR
-            }
-            if b == 10 || b == 13 {
-                afterCR = b == 13
-                endLine(event)
-            } else {
-                line.append(b)
-            }
-        }
-    }
-
-    private mutating func endLine(_ event: ([UInt8]) -> Void) {
-        defer { line.removeAll(keepingCapacity: true) }
-        if line.isEmpty {
-            if hasData { event(data) }
-            data.removeAll(keepingCapacity: true)
-            hasData = false
-            return
-        }
-        guard line.count >= 5, line[0] == 100, line[1] == 97, line[2] == 116, line[3] == 97, line[4] == 58 else { return }   // "data:"
-        var value = line[5...]
-        if value.first == 32 { value = value.dropFirst() }
-        if hasData { data.append(10) }
-        data.append(contentsOf: value)
-        hasData = true
     }
 }

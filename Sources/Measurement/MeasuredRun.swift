@@ -39,16 +39,9 @@ public enum MeasuredRun {
                 let latency = max(0, q.end - q.due)
                 s.latency.record(latency)
                 if let slo, latency <= slo { s.withinSLO = 1 }
-                if tokens, q.firstToken > 0 {
-                    for k in [-1, t] {
-                        func book(_ e: inout EngineStats) {
-                            e.ttft.record(max(0, q.firstToken - q.due))
-                            if q.tokens > 1 { e.tpot.record((q.end - q.firstToken) / Int64(q.tokens - 1)) }
-                            e.outputTokens += Int64(q.tokens)
-                            e.inputTokens += Int64(q.inputTokens)
-                        }
-                        if k < 0 { book(&engine) } else { book(&enginePerTarget[k]) }
-                    }
+                if tokens {
+                    book(q, into: &engine)
+                    book(q, into: &enginePerTarget[t])
                 }
             case .timedOut:
                 s.timedOut = 1
@@ -79,6 +72,15 @@ public enum MeasuredRun {
         if interval > 0 { r.timeseries = timeseries(load, interval: interval) }
         return RunResult(scenario: scenario, seed: scenario.seed, plans: [r], planIndices: [0], requestLogs: [],
                          callers: load.callers, versions: load.versions)
+    }
+
+    /// A completed request's token timing into an engine's figures (none without a token).
+    static func book(_ q: SentRequest, into e: inout EngineStats) {
+        guard let ttft = q.ttft else { return }
+        e.ttft.record(ttft)
+        if let tpot = q.tpot { e.tpot.record(tpot) }
+        e.outputTokens += Int64(q.tokens)
+        e.inputTokens += Int64(q.inputTokens)
     }
 
     /// Per interval: what the client saw (arrivals by due time, ends by answer time) and the
@@ -131,7 +133,8 @@ public enum MeasuredRun {
             out += fields.joined(separator: ",")
             if tokens {
                 let done = outcome == .completed
-                out += "," + (done ? q.ttft.map { CSVNumber.fixed($0, 6) } ?? "" : "") + "," + (done ? q.tpot.map { CSVNumber.fixed($0, 6) } ?? "" : "")
+                func cell(_ ns: Int64?) -> String { done ? ns.map { CSVNumber.fixed(Double($0) / 1e9, 6) } ?? "" : "" }
+                out += "," + cell(q.ttft) + "," + cell(q.tpot)
             }
             out += "\n"
         }

@@ -85,7 +85,7 @@ struct Metrics {
         firstByte = latency
         firstEvent = latency
         eventGaps = [Histogram](repeating: Histogram(bounds: Metrics.gapBuckets), count: targets)
-        streamEnds = [[Int]](repeating: [0, 0, 0], count: targets)
+        streamEnds = [[Int]](repeating: [Int](repeating: 0, count: ResponseStream.End.labels.count), count: targets)
     }
 
     /// Books a streamed answer that ended.
@@ -93,11 +93,7 @@ struct Metrics {
         if let x = timing.firstByte { firstByte[t].observe(x) }
         if let x = timing.firstEvent { firstEvent[t].observe(x) }
         for g in timing.gaps { eventGaps[t].observe(g) }
-        switch end {
-        case .finished: streamEnds[t][0] += 1
-        case .failed: streamEnds[t][1] += 1
-        case .cancelled: streamEnds[t][2] += 1
-        }
+        streamEnds[t][end.ordinal] += 1
     }
     /// model → cold starts (instances that became ready after a cold start).
     var coldStarts: [String: Int] = [:]
@@ -158,7 +154,7 @@ struct Metrics {
         }
         family("headroom_streams_total", "counter", "Streamed answers that ended, by target and end (finished, failed: the worker broke off or stalled, cancelled: the client went away or read too slowly).")
         for (t, ends) in streamEnds.enumerated() where ends.contains(where: { $0 > 0 }) {
-            for (k, label) in ["finished", "failed", "cancelled"].enumerated() {
+            for (k, label) in ResponseStream.End.labels.enumerated() {
                 out += "headroom_streams_total\(Self.labels(["target", "end"], [names.targets[t], label])) \(ends[k])\n"
             }
         }

@@ -92,7 +92,7 @@ final class LoadgenOpenAITests: XCTestCase {
     func testServerSentEventsAcrossPieces() {
         let text = Array("data: a\r\ndata: b\r\n\r\n: comment\nevent: x\ndata:c\n\ndata: d\r\rdata: [DONE]\n\n".utf8)
         for cut in 0...text.count {
-            var parser = SSEEvents()
+            var parser = ServerSentEvents()
             var events: [String] = []
             for part in [Array(text[..<cut]), Array(text[cut...])] {
                 part.withUnsafeBufferPointer { parser.feed($0) { events.append(String(decoding: $0, as: UTF8.self)) } }

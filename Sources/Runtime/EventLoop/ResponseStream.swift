@@ -20,7 +20,7 @@ protocol ResponseStreamSink: AnyObject {
 /// disconnected.
 ///
 /// It also times the answer for the metrics and the audit trail: its first byte and, for a
-/// `text/event-stream`, each event (an event ends at an empty line: "\n\n" or "\r\n\r\n").
+/// `text/event-stream`, the end of each event with data (`ServerSentEvents`).
 ///
 /// Loop thread only. (`@unchecked Sendable` so an `HTTPResponse` can carry it between the
 /// closures of one loop.)
@@ -30,12 +30,20 @@ final class ResponseStream: @unchecked Sendable {
         case failed(String)
         /// The client's side let go of it (its client disconnected, or read too slowly).
         case cancelled(String)
+
+        /// The ends as `/metrics` labels them, in `ordinal` order.
+        static let labels = ["finished", "failed", "cancelled"]
+        var ordinal: Int {
+            switch self {
+            case .finished: return 0
+            case .failed: return 1
+            case .cancelled: return 2
+            }
+        }
     }
 
-    /// Monotonic ns when the answer's head came from the worker.
-    let opened: Int64
-    /// Whether its events are counted (a `text/event-stream` answer).
-    let isEventStream: Bool
+    /// A `text/event-stream` answer's events as they end (nil: not one).
+    private var eventParser: ServerSentEvents?
     /// Monotonic ns of the first body byte and of the first event's end (0: none yet).
     private(set) var firstByte: Int64 = 0
     private(set) var firstEvent: Int64 = 0
@@ -62,12 +70,9 @@ final class ResponseStream: @unchecked Sendable {
     var onCancel: (() -> Void)?
     /// Called once when it ends, in order (the core's bookkeeping, metrics, the audit record).
     private var observers: [(End) -> Void] = []
-    /// Whether the last byte seen was LF (CRs between are skipped): the next LF ends an event.
-    private var afterLineFeed = false
 
-    init(opened: Int64, isEventStream: Bool, hashes: Bool) {
-        self.opened = opened
-        self.isEventStream = isEventStream
+    init(isEventStream: Bool, hashes: Bool) {
+        eventParser = isEventStream ? ServerSentEvents() : nil
         self.hashes = hashes
     }
 
@@ -88,25 +93,14 @@ final class ResponseStream: @unchecked Sendable {
         if firstByte == 0 { firstByte = now }
         bytes += p.count
         if hashes { digest.update(p) }
-        if isEventStream {
-            for b in p {
-                if b == 10 {
-                    if afterLineFeed {
-                        if events > 0 {
-                            if gaps.count < Self.gapsKept { gaps.append(Double(now - lastEvent) / 1e9) }
-                        } else {
-                            firstEvent = now
-                        }
-                        lastEvent = now
-                        events += 1
-                        afterLineFeed = false
-                    } else {
-                        afterLineFeed = true
-                    }
-                } else if b != 13 {
-                    afterLineFeed = false
-                }
+        eventParser?.feed(p) { _ in
+            if events > 0 {
+                if gaps.count < Self.gapsKept { gaps.append(Double(now - lastEvent) / 1e9) }
+            } else {
+                firstEvent = now
             }
+            lastEvent = now
+            events += 1
         }
         if let sink { sink.streamBytes(p) } else if !attached { pending.append(contentsOf: p) }
     }

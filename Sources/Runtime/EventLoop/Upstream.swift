@@ -122,8 +122,10 @@ final class UpstreamConnection: EventLoopHandler {
     private var streamOptions: StreamOptions?
     private var stream: ResponseStream?
     private var decoder = BodyDecoder(.length(0))
-    /// Whether the connection is kept for another call once the stream is whole.
+    /// Whether the connection is kept for another call once the stream is whole, and how long
+    /// the worker may send nothing mid-stream (ns).
     private var keepAfterStream = false
+    private var stallNanoseconds: Int64 = 0
     /// The buffer a streamed body is read through holds at most this (bytes).
     static let streamBuffer = 64 * 1024
 
@@ -327,27 +329,24 @@ final class UpstreamConnection: EventLoopHandler {
         return head.framing == .chunked || head.framing == .untilClose || isEventStream(head.headers)
     }
 
-    private var stallNanoseconds: Int64 = 0
-
     /// The answer's head came and its body streams: the call is answered now with a stream,
     /// which the body's bytes go through as they come.
     private func beginStream(_ head: HTTPConnection.ResponseHead) {
         guard let options = streamOptions, let done = self.done else { return }
         self.done = nil
-        let s = ResponseStream(opened: MonotonicClock.nanoseconds(), isEventStream: Self.isEventStream(head.headers), hashes: options.hashes)
+        var response = HTTPResponse(status: head.status, headers: head.headers)
+        response.framingFaulty = head.mustClose
+        let s = ResponseStream(isEventStream: Self.isEventStream(head.headers), hashes: options.hashes)
+        response.stream = s
         stream = s
         decoder = BodyDecoder(head.framing)
-        keepAfterStream = !head.mustClose && head.framing != .untilClose
-            && !(HTTPRequest.first("connection", in: head.headers).map { HTTPRequest.hasToken($0, "close") } ?? false)
+        keepAfterStream = !response.asksToClose && head.framing != .untilClose
         s.onResume = { [weak self] in self?.pumpStream() }
         s.onCancel = { [weak self] in self?.close() }
         stallNanoseconds = Int64(options.stall * 1e9)
         arm(MonotonicClock.nanoseconds() + stallNanoseconds)
         out = []
         written = 0
-        var response = HTTPResponse(status: head.status, headers: head.headers)
-        response.framingFaulty = head.mustClose
-        response.stream = s
         done(.answered(response))
         pumpStream()
     }
