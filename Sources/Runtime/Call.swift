@@ -143,25 +143,27 @@ extension Call {
     /// The head of a streamed answer as the client gets it: the worker's status and the
     /// header fields passed back, with the stream that carries its body.
     func clientStreamHead(_ response: HTTPResponse) -> HTTPResponse {
-        var headers: [(name: String, value: String)] = []
-        for h in response.headers where Call.passedBack.contains(h.name) || Call.isExtension(h.name) { headers.append(h) }
-        headers.append(("X-Request-Id", id))
-        if cold { headers.append(("Headroom-Cold-Start", "true")) }
-        var head = HTTPResponse(status: response.status, headers: headers)
+        var head = HTTPResponse(status: response.status, headers: clientHeaders(response))
         head.stream = response.stream
         return head
     }
 
-    /// The client's answer: the first stage that failed, else the last stage's.
-    func clientAnswer() -> HTTPResponse {
-        guard let (response, functionError) = stageError ?? lastStage else { return .error(502, "no stage answered") }
+    /// A worker's answer's header fields as its client gets them: those passed back, the
+    /// request's id, and whether it waited for a cold start.
+    private func clientHeaders(_ response: HTTPResponse) -> [(name: String, value: String)] {
         // One array, sized for what is added: its growth was two allocations an answer.
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(response.headers.count + 2)
         for h in response.headers where Call.passedBack.contains(h.name) || Call.isExtension(h.name) { headers.append(h) }
         headers.append(("X-Request-Id", id))
         if cold { headers.append(("Headroom-Cold-Start", "true")) }
-        return HTTPResponse(status: functionError && style != .lambdaInvoke ? 500 : response.status, headers: headers, body: response.body)
+        return headers
+    }
+
+    /// The client's answer: the first stage that failed, else the last stage's.
+    func clientAnswer() -> HTTPResponse {
+        guard let (response, functionError) = stageError ?? lastStage else { return .error(502, "no stage answered") }
+        return HTTPResponse(status: functionError && style != .lambdaInvoke ? 500 : response.status, headers: clientHeaders(response), body: response.body)
     }
 
     /// A worker's answer headers the client gets, besides `x-…` ones.

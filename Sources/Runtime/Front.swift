@@ -256,15 +256,28 @@ final class Front: @unchecked Sendable {
         let id = nextID()
         let headerCaller = request.header("headroom-caller") ?? ""
         /// The answer, with its audit record when the trail is kept.
-        func answer(_ response: HTTPResponse, caller callerName: String, outcome: String, reason: String, stages: [AuditRecord.Stage] = []) -> HTTPResponse {
-            guard let audit else { return response }
+        /// Appends the request's audit record, made now (a streamed answer's at its end, with
+        /// its body's digest and its timing instead of its body).
+        func record(_ audit: AuditLog, _ response: HTTPResponse, caller callerName: String, outcome: String, reason: String, stages: [AuditRecord.Stage]) {
             let end = AuditLog.nowMicros()
             let endMono = MonotonicClock.nanoseconds()
-            audit.append(AuditRecord(id: id, caller: callerName, target: name, stages: stages, arrival: arrivalUnix, end: end,
-                                     arrivalSeconds: Double(arrival - started) / 1e9, endSeconds: Double(endMono - started) / 1e9,
-                                     outcome: outcome, reason: reason, status: response.status,
-                                     requestSHA256: SHA256.hex(request.body), responseSHA256: SHA256.hex(response.body),
-                                     requestBody: audit.options.payloads ? request.body : nil, responseBody: audit.options.payloads ? response.body : nil))
+            let stream = response.stream
+            var r = AuditRecord(id: id, caller: callerName, target: name, stages: stages, arrival: arrivalUnix, end: end,
+                                arrivalSeconds: Double(arrival - started) / 1e9, endSeconds: Double(endMono - started) / 1e9,
+                                outcome: outcome, reason: reason, status: response.status,
+                                requestSHA256: SHA256.hex(request.body), responseSHA256: stream?.bodyDigest() ?? SHA256.hex(response.body),
+                                requestBody: audit.options.payloads ? request.body : nil,
+                                responseBody: audit.options.payloads && stream == nil ? response.body : nil)
+            if let stream {
+                let timing = StreamTiming(stream, arrival: arrival)
+                r.stream = AuditRecord.StreamFacts(firstByteSeconds: timing.firstByte, firstEventSeconds: timing.firstEvent,
+                                                   events: stream.events, bytes: stream.bytes)
+            }
+            audit.append(r)
+        }
+        /// The answer, with its audit record when the trail is kept.
+        func answer(_ response: HTTPResponse, caller callerName: String, outcome: String, reason: String, stages: [AuditRecord.Stage] = []) -> HTTPResponse {
+            if let audit { record(audit, response, caller: callerName, outcome: outcome, reason: reason, stages: stages) }
             return response
         }
         guard request.method == "POST" else {
@@ -315,20 +328,9 @@ final class Front: @unchecked Sendable {
             guard let stream = response.stream else {
                 return respond(answer(response, caller: callerName, outcome: call.outcome.isEmpty ? "rejected" : call.outcome, reason: call.reason, stages: call.stages))
             }
-            // A streamed answer's record is made at its end, with how it ended, its body's
-            // digest and its timing.
-            stream.whenEnded { [self] _ in
-                let end = AuditLog.nowMicros()
-                let endMono = MonotonicClock.nanoseconds()
-                var record = AuditRecord(id: id, caller: callerName, target: name, stages: call.stages, arrival: arrivalUnix, end: end,
-                                         arrivalSeconds: Double(arrival - started) / 1e9, endSeconds: Double(endMono - started) / 1e9,
-                                         outcome: call.outcome.isEmpty ? "completed" : call.outcome, reason: call.reason, status: response.status,
-                                         requestSHA256: SHA256.hex(request.body), responseSHA256: stream.bodyDigest(),
-                                         requestBody: audit.options.payloads ? request.body : nil, responseBody: nil)
-                let timing = StreamTiming(stream, arrival: arrival)
-                record.stream = AuditRecord.StreamFacts(firstByteSeconds: timing.firstByte, firstEventSeconds: timing.firstEvent,
-                                                        events: stream.events, bytes: stream.bytes)
-                audit.append(record)
+            // A streamed answer's record is made at its end, with how it ended.
+            stream.whenEnded { _ in
+                record(audit, response, caller: callerName, outcome: call.outcome.isEmpty ? "completed" : call.outcome, reason: call.reason, stages: call.stages)
             }
             respond(response)
         }

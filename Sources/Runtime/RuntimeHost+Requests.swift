@@ -162,14 +162,17 @@ extension RuntimeHost {
         if end != .finished, call.logsStages { call.noteStageEnd(AuditLog.nowMicros()) }
         executor.sync {
             metrics.observeStream(target: call.target, timing: timing, end: end)
-            guard end != .finished, call.slot >= 0, calls[call.slot] === call else { return }
+            let (outcome, why): (Metrics.Outcome, String)
+            switch end {
+            case .finished: return
+            case let .failed(reason): (outcome, why) = (.failed, reason)
+            case let .cancelled(reason): (outcome, why) = (.cancelled, reason)
+            }
+            guard call.slot >= 0, calls[call.slot] === call else { return }
             if !call.answered {
                 call.answered = true
-                switch end {
-                case let .failed(why): (call.outcome, call.reason) = ("failed", why); count(call, .failed)
-                case let .cancelled(why): (call.outcome, call.reason) = ("cancelled", why); count(call, .cancelled)
-                case .finished: break
-                }
+                (call.outcome, call.reason) = (outcome.label, why)
+                count(call, outcome)
             }
             feed(.requestFinished(RequestID(call.slot)))
         }
