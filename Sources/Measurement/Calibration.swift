@@ -419,19 +419,14 @@ public enum Calibration {
             return h
         }
         func value(_ h: LatencyHistogram, _ q: Double) -> Double? { h.count > 0 ? h.percentile(q).map { Double($0) / 1e9 } : nil }
-        var rows: [Row] = []
-        for (name, f) in [("ttft", { (e: EngineStats) in e.ttft }), ("tpot", { (e: EngineStats) in e.tpot })] {
-            let sh = pooled(a, f), mh = pooled(b, f)
-            for q in [50.0, 90] {
-                let ci = interval(mh, q)
-                rows.append(Row(plan: plan, target: "", metric: "\(name)_p\(Int(q))_s", simulated: value(sh, q), measured: value(mh, q),
-                                measuredLow: ci?.0, measuredHigh: ci?.1))
-            }
+        let metrics: [(name: String, histogram: (EngineStats) -> LatencyHistogram, q: Double)] = [
+            ("ttft_p50_s", \.ttft, 50), ("ttft_p90_s", \.ttft, 90), ("tpot_p50_s", \.tpot, 50), ("tpot_p90_s", \.tpot, 90)]
+        var rows = metrics.map { m -> Row in
+            let measured = pooled(b, m.histogram), ci = interval(measured, m.q)
+            return Row(plan: plan, target: "", metric: m.name, simulated: value(pooled(a, m.histogram), m.q), measured: value(measured, m.q),
+                       measuredLow: ci?.0, measuredHigh: ci?.1)
         }
-        withRange(&rows, a) { e, metric in
-            let h = metric.hasPrefix("ttft") ? e.ttft : e.tpot
-            return value(h, metric.contains("p50") ? 50 : 90)
-        }
+        withRange(&rows, a) { e, metric in metrics.first { $0.name == metric }.flatMap { value($0.histogram(e), $0.q) } }
         return rows
     }
 
