@@ -6,12 +6,15 @@ public struct Dimension: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case number(Double)
         case text(String)
+        /// `true` or `false`: a JSON boolean (a key such as `engine.prefixCaching`).
+        case flag(Bool)
 
         /// The JSON value set into the scenario (durations as seconds).
         var json: JSONValue {
             switch self {
             case let .number(x): return .number(x)
             case let .text(s): return .string(s)
+            case let .flag(b): return .bool(b)
             }
         }
 
@@ -20,6 +23,7 @@ public struct Dimension: Sendable, Equatable {
             switch self {
             case let .number(x): return Self.show(x)
             case let .text(s): return CSVNumber.field(s)
+            case let .flag(b): return b ? "true" : "false"
             }
         }
 
@@ -78,7 +82,10 @@ public struct Dimension: Sendable, Equatable {
         } else {
             let items = spec.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard !items.contains(where: \.isEmpty) else { throw SweepError.usage("--vary '\(text)': expected a value between every two commas, found an empty one") }
-            values = items.map { item in number(item).map { .number($0) } ?? .text(item) }
+            values = items.map { item in
+                if item == "true" || item == "false" { return .flag(item == "true") }
+                return number(item).map { .number($0) } ?? .text(item)
+            }
             range = nil
         }
     }

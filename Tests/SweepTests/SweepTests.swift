@@ -17,6 +17,10 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(d.values.map(\.cell), ["60", "90", "120", "150", "180"])
         d = try Dimension("plans.s.hosting=provider,self")
         XCTAssertEqual(d.values, [.text("provider"), .text("self")])
+        d = try Dimension("models.chat.engine.prefixCaching=true,false")
+        XCTAssertEqual(d.values, [.flag(true), .flag(false)], "JSON booleans, not strings")
+        XCTAssertEqual(d.values.map(\.cell), ["true", "false"])
+        XCTAssertEqual(d.values.map(\.json), [.bool(true), .bool(false)])
         for bad in ["nothing", "x=3..1 step 1", "x=1..2", "x=1..2 step 0", "x=a,,b", "x.[=1"] {
             XCTAssertThrowsError(try Dimension(bad), bad)
         }
