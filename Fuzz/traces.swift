@@ -1,5 +1,5 @@
-// libFuzzer target: a trace file in each of the four formats (generic CSV, Azure LLM, Azure
-// Functions 2019 and 2021), read whole as `headroom trace stats` reads it.
+// libFuzzer target: a trace file in each of the five formats (generic CSV, Azure LLM, Azure
+// Functions 2019 and 2021, Mooncake's JSON lines), read whole as `headroom trace stats` reads it.
 import Glibc
 import Scenario
 import Simulator

@@ -8,7 +8,7 @@
 #   scenario   a scenario file's text: JSON reader and decoder
 #   durations  duration / size / rate values, alone and inside a scenario
 #   set        `--set`/`--vary` PATH=VALUE applied to a scenario
-#   traces     a trace file in each of the four formats (`trace stats`)
+#   traces     a trace file in each of the five formats (`trace stats`)
 #   http       the runtime's HTTP/1.1 request and response parser, whole vs cut in two
 #   keys       an API keys file and an audit log (`serve --keys`, `audit verify`)
 #

@@ -437,7 +437,7 @@ enum TraceCommand {
                     value = arguments[k]
                 }
                 guard let f = TraceSpec.Format(rawValue: value), f != .azureFunctions2019 else {
-                    throw usage("The value '\(value)' is invalid for '--format': expected csv, azure-llm or azure-functions-2021")
+                    throw usage("The value '\(value)' is invalid for '--format': expected csv, azure-llm, azure-functions-2021 or mooncake")
                 }
                 format = f
             } else if a.hasPrefix("-") {
@@ -470,6 +470,7 @@ enum TraceCommand {
         let head = String(decoding: data, as: UTF8.self).lowercased()
         if head.hasPrefix("timestamp,contexttokens,generatedtokens") { return .azureLLM }
         if head.hasPrefix("app,func,end_timestamp,duration") { return .azureFunctions2021 }
+        if head.hasPrefix("{"), head.contains("\"input_length\"") { return .mooncake }
         return .csv
     }
 }

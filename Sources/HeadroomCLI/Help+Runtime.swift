@@ -163,7 +163,8 @@ extension Help {
 
         OPTIONS:
           --scenario <file>       Send this scenario's workload (its seed, or --seed).
-          --trace <file>          Send a trace's rows (csv, azure-llm, azure-functions-2021).
+          --trace <file>          Send a trace's rows (csv, azure-llm, azure-functions-2021,
+                                  mooncake).
           --format <name>         The trace's format. (default: from its header)
           --target <name>         The target of trace rows that name none.
           --plan <name>           The plan name written in the report. (default: measured)

@@ -213,23 +213,26 @@ enum Help {
     static let trace = Subcommand(
         name: "trace",
         abstract: "Describe a trace file: volume, burstiness, tokens, targets.",
-        usage: "headroom trace stats <file> [--format csv|azure-llm|azure-functions-2021]",
+        usage: "headroom trace stats <file> [--format csv|azure-llm|azure-functions-2021|mooncake]",
         text: """
         OVERVIEW: Describe a trace before choosing a plan: arrivals per second and per
         minute (mean, p99, max, peak-to-mean), the inter-arrival coefficient of variation,
         token percentiles (Azure LLM traces or token columns), duration percentiles and
-        functions (Azure Functions 2021 invocations), targets and callers. The file is
-        streamed; a malformed row is reported with its line.
+        functions (Azure Functions 2021 invocations), targets and callers, and for a
+        mooncake trace the prefix reuse: the share of prompt tokens in blocks an earlier
+        row had (what a prefix cache that never evicts serves). The file is streamed; a
+        malformed row is reported with its line.
 
-        USAGE: headroom trace stats <file> [--format csv|azure-llm|azure-functions-2021]
+        USAGE: headroom trace stats <file> [--format csv|azure-llm|azure-functions-2021|mooncake]
 
         ARGUMENTS:
-          <file>                  The trace (CSV).
+          <file>                  The trace (CSV, or JSON lines for mooncake).
 
         OPTIONS:
-          --format <format>       csv (time,target,…), azure-llm (TIMESTAMP,ContextTokens,GeneratedTokens)
-                                  or azure-functions-2021 (app,func,end_timestamp,duration).
-                                  (default: from the header)
+          --format <format>       csv (time,target,…), azure-llm (TIMESTAMP,ContextTokens,GeneratedTokens),
+                                  azure-functions-2021 (app,func,end_timestamp,duration) or
+                                  mooncake (JSON lines with timestamp, input_length, output_length,
+                                  hash_ids). (default: from the first line)
           -h, --help              Show help information.
 
         """)

@@ -47,7 +47,7 @@ struct LoadgenCommand {
             case "--format":
                 let text = try value(a)
                 guard let f = TraceSpec.Format(rawValue: text), f != .azureFunctions2019 else {
-                    throw usage("The value '\(text)' is invalid for '--format': expected csv, azure-llm or azure-functions-2021")
+                    throw usage("The value '\(text)' is invalid for '--format': expected csv, azure-llm, azure-functions-2021 or mooncake")
                 }
                 c.format = f
             case "--target": c.defaultTarget = try value(a)

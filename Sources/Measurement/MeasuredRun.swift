@@ -26,8 +26,8 @@ public enum MeasuredRun {
         // Token timing of streamed LLM answers (`--api openai`), as the simulator's engine
         // reports its own: TTFT and TPOT of completed requests, tokens.
         let tokens = load.requests.contains { $0.tokens > 0 }
-        var engine = EngineStats()
-        var enginePerTarget = [EngineStats](repeating: EngineStats(), count: names.count)
+        var engine = EngineStats(simulated: false)
+        var enginePerTarget = [EngineStats](repeating: EngineStats(simulated: false), count: names.count)
         for q in load.requests {
             let t = targetMap[Int(q.target)]
             var s = OutcomeStats()

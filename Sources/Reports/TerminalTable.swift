@@ -90,20 +90,20 @@ public enum TerminalTable {
     }
 
     /// The LLM engines per plan: time to first token, time per output token, throughput,
-    /// KV-cache use, batch size, preemptions.
+    /// KV-cache use, prefix-cache hits, batch size, preemptions.
     public static func engines(_ run: RunResult) -> String {
-        var rows: [[String]] = [["LLM engine", "TTFT p50", "TTFT p90", "TPOT p50", "TPOT p90", "tokens/s", "$/M out", "$/M in", "KV use", "batch", "preempted", "too long"]]
+        var rows: [[String]] = [["LLM engine", "TTFT p50", "TTFT p90", "TPOT p50", "TPOT p90", "tokens/s", "$/M out", "$/M in", "KV use", "cache hit", "batch", "preempted", "too long"]]
         for plan in run.plans {
             let r = Summary.row(plan)
             rows.append([r.plan, duration(r.value("ttft_p50_s")), duration(r.value("ttft_p90_s")),
                          duration(r.value("tpot_p50_s")), duration(r.value("tpot_p90_s")),
                          r.value("output_tokens_per_s").map { trim($0, 0) } ?? "–",
                          r.value("usd_per_million_output_tokens").map { "$" + trim($0, 2) } ?? "–", r.value("usd_per_million_input_tokens").map { "$" + trim($0, 2) } ?? "–",
-                         percent(r.value("kv_cache_utilisation")),
+                         percent(r.value("kv_cache_utilisation")), percent(r.value("prefix_cache_hit_rate")),
                          r.value("batch_size_mean").map { trim($0, 1) } ?? "–",
                          count(r.value("preemptions")), count(r.value("rejected_too_long"))])
         }
-        return render(rows, rightAligned: Set(1..<12))
+        return render(rows, rightAligned: Set(1..<13))
     }
 
     /// Training jobs per plan, and how serving fared while they ran.

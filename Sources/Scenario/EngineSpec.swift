@@ -44,6 +44,11 @@ public struct EngineSpec: Sendable, Equatable {
     public var chunkedPrefill: Bool
     public var scheduler: Scheduler { chunkedPrefill ? .vllmV1 : .vllmV0 }
     public var preemption: Preemption
+    /// Automatic prefix caching (vLLM's `enable_prefix_caching`: on by default in V1, off in
+    /// V0): a prompt is prefilled only past its longest prefix whose KV blocks the instance
+    /// still holds; freed blocks stay cached until evicted, least recently used first. Only
+    /// requests whose prompts carry prefix identities (a mooncake trace's `hash_ids`) can hit.
+    public var prefixCaching: Bool
 
     /// vLLM's `gpu_memory_utilization` default: the share of GPU memory the engine may use.
     public static let gpuMemoryUtilization = 0.9
@@ -52,7 +57,8 @@ public struct EngineSpec: Sendable, Equatable {
     public static let watermark = 0.01
 
     public init(profile: IterationProfile, maxSequences: Int = 256, maxBatchTokens: Int = 4096, kvCacheTokens: Int? = nil,
-                blockTokens: Int = 16, chunkedPrefill: Bool = true, preemption: Preemption = .recompute, roofline: Roofline? = nil) {
+                blockTokens: Int = 16, chunkedPrefill: Bool = true, preemption: Preemption = .recompute, roofline: Roofline? = nil,
+                prefixCaching: Bool? = nil) {
         self.profile = profile
         self.roofline = roofline
         self.maxSequences = maxSequences
@@ -61,6 +67,7 @@ public struct EngineSpec: Sendable, Equatable {
         self.blockTokens = blockTokens
         self.chunkedPrefill = chunkedPrefill
         self.preemption = preemption
+        self.prefixCaching = prefixCaching ?? chunkedPrefill
     }
 
     /// The profile an instance on node type `t` runs with.

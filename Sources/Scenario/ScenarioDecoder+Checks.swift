@@ -87,7 +87,7 @@ extension ScenarioDecoder {
             for k in usedBy[m] {
                 let source = s.workload[k]
                 var carriesTokens = source.inputTokens != nil
-                if case let .trace(t) = source.kind, t.format == .azureLLM { carriesTokens = true }
+                if case let .trace(t) = source.kind, t.carriesTokens { carriesTokens = true }
                 if case .trace = source.kind, source.target == nil { continue } // checked per row
                 if !carriesTokens {
                     throw ScenarioError(file: file, path: source.jsonPath,

@@ -103,6 +103,14 @@ extension ScenarioDecoder {
             }
             engine.chunkedPrefill = b
         }
+        // Prefix caching follows the scheduler's default (vLLM V1 on, V0 off) unless given.
+        engine.prefixCaching = engine.chunkedPrefill
+        if let n = o.optional("prefixCaching") {
+            guard case let .bool(b) = n.value else {
+                throw v.error(n, o.childPath("prefixCaching"), "expected true or false, found \(n.value.kindDescription)")
+            }
+            engine.prefixCaching = b
+        }
         if let n = o.optional("preemption") {
             let text = try v.string(n, o.childPath("preemption"))
             guard let p = EngineSpec.Preemption(rawValue: text) else {

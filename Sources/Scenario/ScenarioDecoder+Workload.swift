@@ -172,6 +172,12 @@ extension ScenarioDecoder {
                     guard format == .azureFunctions2019 else { throw v.error(t, o.childPath("top"), "\"top\" \(functionsOnly)") }
                     spec.top = try v.integer(t, o.childPath("top"), min: 1)
                 }
+                if let b = o.optional("hashBlockTokens") {
+                    guard format == .mooncake else {
+                        throw v.error(b, o.childPath("hashBlockTokens"), "\"hashBlockTokens\" is for the mooncake format only, not \(format.rawValue)")
+                    }
+                    spec.hashBlockTokens = try v.integer(b, o.childPath("hashBlockTokens"), min: 1, max: 1_048_576)
+                }
                 if let sp = o.optional("spread") {
                     guard format == .azureFunctions2019 else { throw v.error(sp, o.childPath("spread"), "\"spread\" \(functionsOnly)") }
                     let name = try v.string(sp, o.childPath("spread"))

@@ -60,6 +60,8 @@ public enum EngineMetric {
         // Beyond SCENARIO.md's list: requests the engine refused as longer than its KV cache
         // (or, without chunked prefill, its token budget) allows.
         "rejected_too_long",
+        // The share of completed requests' prompt tokens served from the prefix cache.
+        "prefix_cache_hit_rate",
         // The plan's cost (cost_usd) per million prompt and generated tokens of its completed
         // engine requests: summary.csv only (a target's share of the cost is not defined).
         "usd_per_million_input_tokens", "usd_per_million_output_tokens",

@@ -13,6 +13,10 @@ public struct TraceSpec: Sendable, Equatable {
         /// Azure Functions 2021 invocations: `app,func,end_timestamp,duration`, one row per
         /// invocation in order of end time (seconds).
         case azureFunctions2021 = "azure-functions-2021"
+        /// Mooncake's trace release (FAST'25): one JSON object a line, `timestamp` (ms),
+        /// `input_length`, `output_length` and `hash_ids` (one per block of the prompt; equal
+        /// ids are the same prefix).
+        case mooncake
     }
     /// How arrivals are placed within a minute of a per-minute count.
     public enum Spread: String, Sendable, Equatable, CaseIterable {
@@ -44,6 +48,12 @@ public struct TraceSpec: Sendable, Equatable {
     public var reorderWindow: Double = 3600
     /// Azure Functions 2021: whether the trace's durations are the requests' service times.
     public var useDurations = true
+    /// Mooncake: prompt tokens one hash id stands for (512 in Mooncake's release; the last
+    /// block of a prompt may be shorter).
+    public var hashBlockTokens = 512
+
+    /// Whether the format carries each request's token counts.
+    public var carriesTokens: Bool { format == .azureLLM || format == .mooncake }
 
     public init(format: Format, path: String, resolvedPath: String) {
         self.format = format

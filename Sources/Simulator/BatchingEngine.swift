@@ -11,6 +11,8 @@ struct EngineModel {
     /// Blocks admission leaves free (vLLM's 1 % watermark).
     let watermarkBlocks: Int
     let chunkedPrefill: Bool
+    /// Automatic prefix caching (`PrefixCache`).
+    let prefixCaching: Bool
     /// The prefill curve's value at zero tokens: what a prefill chunk riding along with
     /// decodes does not pay again.
     let prefillBase: Double
@@ -27,6 +29,7 @@ struct EngineModel {
         kvBlocks = spec.kvBlocks(for: profile)
         watermarkBlocks = Int((EngineSpec.watermark * Double(kvBlocks)).rounded(.down))
         chunkedPrefill = spec.chunkedPrefill
+        prefixCaching = spec.prefixCaching
         prefillBase = profile.prefill(0)
         decodeFloor = Swift.max(0, profile.decode(1) - profile.perKVToken * profile.decodeKV(1))
     }
@@ -73,7 +76,11 @@ final class EngineInstance {
     /// The iteration under way: its members and the tokens each processes in it.
     var batch: [Int32] = []
     var batchTokens: [Int32] = []
+    /// KV blocks neither held by a sequence nor cached.
     var freeBlocks: Int
+    /// Prefix blocks cached: held by running sequences, or evictable (their blocks count as
+    /// free to admission and to a growing decode, evicted when taken).
+    var cache = PrefixCache()
     /// An iteration is under way, or a step event is queued.
     var busy = false
     /// Bumped when the instance stops: its queued step event is then stale.
@@ -103,6 +110,7 @@ final class EngineInstance {
         batch.removeAll(keepingCapacity: true)
         batchTokens.removeAll(keepingCapacity: true)
         freeBlocks = engine.kvBlocks
+        cache.removeAll()
         busy = false
         generation &+= 1
         reserve(engine.maxSequences)
@@ -119,7 +127,16 @@ struct SequenceRecord {
     /// and how many of them are done.
     var prefillTarget: Int32 = 0
     var prefilled: Int32 = 0
+    /// KV blocks it holds alone (past its cached prefix blocks).
     var blocks: Int32 = 0
+    /// The deepest prefix node whose path from the root it holds in its instance's cache
+    /// (-1: none), and their KV blocks.
+    var held: Int32 = -1
+    var heldBlocks: Int32 = 0
+    /// Prompt tokens its current admission found cached (not prefilled again), and those its
+    /// first token's admission found (booked as prefix-cache hits).
+    var cached: Int32 = 0
+    var hit: Int32 = 0
     /// When it entered the engine, and when its first token came (-1: not yet).
     var dispatched: Int64 = 0
     var firstToken: Int64 = -1
@@ -141,8 +158,12 @@ public struct EngineStats: Sendable {
     public var ttft = LatencyHistogram()
     public var tpot = LatencyHistogram()
     public var outputTokens: Int64 = 0
-    /// Prompt tokens of the completed requests.
+    /// Prompt tokens of the completed requests, and those of them served from the prefix
+    /// cache (not prefilled for the first token).
     public var inputTokens: Int64 = 0
+    public var cachedTokens: Int64 = 0
+    /// Simulated (iterations known), or measured from a real server's answers.
+    public var simulated: Bool
     /// Sequences preempted (their KV freed, to be recomputed).
     public var preemptions: Int64 = 0
     /// Requests the engine refused as too long for its cache or token budget.
@@ -154,11 +175,15 @@ public struct EngineStats: Sendable {
     public var kvUsedArea = 0.0
     public var kvCapacityArea = 0.0
 
-    public init() {}
+    public init(simulated: Bool = true) {
+        self.simulated = simulated
+    }
 
     /// Mean sequences per iteration, and the time-average share of the KV cache in use.
     public var batchSizeMean: Double? { iterations > 0 ? Double(batchSequences) / Double(iterations) : nil }
     public var kvUtilisation: Double? { kvCapacityArea > 0 ? kvUsedArea / kvCapacityArea : nil }
+    /// The share of completed requests' prompt tokens served from the prefix cache.
+    public var prefixCacheHitRate: Double? { simulated && inputTokens > 0 ? Double(cachedTokens) / Double(inputTokens) : nil }
 
     /// The report columns (`EngineMetric.names` order): output tokens per second over
     /// `seconds`; the KV and batch columns only `planWide` (they are the instances', not a
@@ -170,8 +195,9 @@ public struct EngineStats: Sendable {
         return [p(ttft, 50), p(ttft, 90), p(ttft, 99), p(tpot, 50), p(tpot, 90), p(tpot, 99),
                 seconds > 0 ? Double(outputTokens) / seconds : nil,
                 planWide ? kvUtilisation : nil, planWide ? batchSizeMean : nil,
-                // Measured (no iteration simulated): preemptions and refusals are not known.
-                iterations > 0 ? Double(preemptions) : nil, iterations > 0 ? Double(refused) : nil,
+                // Measured (no iteration simulated): preemptions, refusals and cache hits are not known.
+                simulated ? Double(preemptions) : nil, simulated ? Double(refused) : nil,
+                prefixCacheHitRate,
                 perMillion(inputTokens), perMillion(outputTokens)]
     }
 }

@@ -257,6 +257,9 @@ extension PlanBuilder {
             e.add("LLM engine", "\(name): scheduling", engine.scheduler.rawValue + (engine.chunkedPrefill ? ": chunked prefill (decodes first, then prompt chunks)" : ": prefill-only admission iterations"),
                   "set or default: vllm-v1 (vLLM's scheduler since 0.8; vllm-v0 for Vidur's configuration)")
             e.add("LLM engine", "\(name): preemption", engine.preemption.rawValue, "set or default: recompute (vLLM)")
+            e.add("LLM engine", "\(name): prefix caching",
+                  engine.prefixCaching ? "on: a prompt is prefilled past its longest cached prefix (whole blocks; the last token again); freed blocks stay cached, evicted least recently used first, the last block of a prompt before the ones it follows; held blocks never" : "off",
+                  "set or default: on with vllm-v1, off with vllm-v0 (vLLM enable_prefix_caching); prompts carry prefixes from a mooncake trace's hash_ids")
             e.add("LLM engine", "\(name): routing", "least-loaded instance (fewest requests in flight)", "headroom: a least-request balancer in front of LLM servers")
         }
     }

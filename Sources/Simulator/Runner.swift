@@ -109,17 +109,18 @@ public enum Runner {
         let directory = CallerDirectory(s)
         for name in directory.names.dropFirst() { _ = callers.intern(name) }
         let quotas = directory.quotas
-        let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions, speed: options.arrivalSpeed)
+        let prefixes = PrefixTree()
+        let sources = try SourceState.make(s, seed: seed, callers: &callers, versions: &versions, speed: options.arrivalSpeed, prefixes: prefixes)
         let physics = PlanBuilder.physics(s, plan: plan)
         let log = try options.requestLogDirectory.map { try RequestLogWriter(path: "\($0)/requests.\(index).part", prefix: CSVNumber.field(plan.name) + ",") }
         /// Drives one core (specialised for its policy) on the virtual clock.
         struct Simulate: CoreVisitor {
             let s: Scenario, physics: PlanPhysics, seed: UInt64, options: RunOptions, position: Int
-            let sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?
+            let sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?, prefixes: PrefixTree
             func visit<P: ScalingPolicy>(_ core: Scheduler<P>) throws -> PlanResult {
                 var sim = Simulation(core: core, scenario: s, physics: physics, seed: options.physicsSeed ?? seed, interval: options.interval,
                                      speed: options.arrivalSpeed,
-                                     sources: sources, callers: callers, versions: versions, log: log)
+                                     sources: sources, callers: callers, versions: versions, log: log, prefixes: prefixes)
                 if let p = options.progress { let position = position; sim.progress = { p(position, $0) } }
                 sim.drawAhead = options.drawAhead
                 return try sim.run()
@@ -127,7 +128,7 @@ public enum Runner {
         }
         var result = try PlanBuilder.withCore(s, planIndex: index, callerQuotas: quotas,
                                               Simulate(s: s, physics: physics, seed: seed, options: options, position: position,
-                                                       sources: sources, callers: callers, versions: versions, log: log))
+                                                       sources: sources, callers: callers, versions: versions, log: log, prefixes: prefixes))
         try log?.close()
         result.plan = plan.name
         return result

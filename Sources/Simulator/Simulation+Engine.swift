@@ -55,7 +55,7 @@ extension Simulation {
         let engine = engineModels[e.engineIndex]!
         bookKV()
         engineEnded.removeAll(keepingCapacity: true)
-        if !e.batch.isEmpty { applyIteration(e) }
+        if !e.batch.isEmpty { applyIteration(e, engine) }
         engineEnded.append(contentsOf: e.refusedLine)
         e.refusedLine.removeAll(keepingCapacity: true)
         // The core hears of the ended sequences before the next batch is formed, so requests it
@@ -71,7 +71,7 @@ extension Simulation {
 
     /// Applies the iteration that just ended: tokens prefilled and generated; the sequences
     /// that produced their last token leave the batch and free their blocks.
-    mutating func applyIteration(_ e: EngineInstance) {
+    mutating func applyIteration(_ e: EngineInstance, _ engine: EngineModel) {
         for k in 0..<e.batch.count {
             let r = Int(e.batch[k])
             let s = seq.pointer(r)
@@ -80,12 +80,11 @@ extension Simulation {
                 // The prefill's last chunk yields a token.
                 guard s.pointee.prefilled == s.pointee.prefillTarget else { continue }
                 if s.pointee.firstToken < 0 { s.pointee.firstToken = now }
+                if engine.prefixCaching && req[r].prefix >= 0 { cachePrompt(e, r, engine) }
             }
             s.pointee.generated += 1
             if s.pointee.generated >= s.pointee.output {
-                e.freeBlocks += Int(s.pointee.blocks)
-                kvUsed -= Int(s.pointee.blocks)
-                s.pointee.blocks = 0
+                releaseBlocks(e, r, engine)
                 if let at = e.running.firstIndex(of: Int32(r)) { e.running.remove(at: at) }
                 engineEnded.append(Int32(r))
             }
@@ -132,12 +131,14 @@ extension Simulation {
                 let wider = Swift.max(longest, length)
                 guard (e.batch.count + 1) * wider <= engine.maxBatchTokens, admit(e, Int(r), engine) else { break }
                 longest = wider
-                addChunk(e, Int(r), length, prefillTokens: &prefillTokens, attention: &attention)
+                // The whole prompt, past what the prefix cache holds.
+                addChunk(e, Int(r), Int(seq[Int(r)].prefillTarget), prefillTokens: &prefillTokens, attention: &attention)
             }
             if e.batch.isEmpty { decodeRunning(e, engine, budget: &budget, decodes: &decodes, kvTokens: &kvTokens) }
         }
         // The cache is never overfilled nor given back more than it holds (debug builds).
-        assert(e.freeBlocks >= 0 && e.freeBlocks <= engine.kvBlocks && kvUsed >= 0 && kvUsed <= kvCapacity, "KV blocks out of bounds")
+        assert(e.freeBlocks >= 0 && e.freeBlocks + e.cache.evictableBlocks <= engine.kvBlocks && kvUsed >= 0 && kvUsed <= kvCapacity,
+               "KV blocks out of bounds")
         guard !e.batch.isEmpty else {
             // Idle, unless refused sequences wait to be handed back.
             if e.refusedLine.isEmpty { e.busy = false } else {
@@ -158,15 +159,33 @@ extension Simulation {
     /// the watermark free: it takes its blocks and joins the running sequences.
     mutating func admit(_ e: EngineInstance, _ r: Int, _ engine: EngineModel) -> Bool {
         guard e.running.count < engine.maxSequences else { return false }
-        let s = seq.pointer(r)
-        let length = Int(s.pointee.prompt + s.pointee.generated)
-        let need = engine.blocks(length)
-        guard e.freeBlocks - need >= engine.watermarkBlocks else { return false }
+        let length = Int(seq[r].prompt + seq[r].generated), prompt = Int(seq[r].prompt)
+        var need = engine.blocks(length), cachedTokens = 0, matched = 0
+        // Cached blocks this admission would hold: they stop being evictable.
+        var pinned = 0
+        if engine.prefixCaching && req[r].prefix >= 0 {
+            let count = loadPrefixPath(r, prompt: prompt, engine)
+            while matched < count && e.cache.contains(prefixPath[matched]) {
+                if e.cache.refs[Int(prefixPath[matched])] == 0 { pinned += nodeBlocks(prefixPath[matched], engine) }
+                matched += 1
+            }
+            if matched > 0 {
+                let end = Int(prefixes.end[Int(prefixPath[matched - 1])])
+                need -= engine.blocks(end)
+                // Whole blocks only, and the prompt's last token is computed again for its
+                // logits (vLLM recomputes it on a full hit).
+                cachedTokens = Swift.min(end / engine.blockTokens * engine.blockTokens, prompt - 1)
+            }
+        }
+        guard e.freeBlocks + e.cache.evictableBlocks - pinned - need >= engine.watermarkBlocks else { return false }
         e.waiting.removeFirst()
-        e.freeBlocks -= need
-        kvUsed += need
+        holdPrefix(e, r, count: matched, engine)
+        takeBlocks(e, need, engine)
+        let s = seq.pointer(r)
         s.pointee.blocks = Int32(need)
-        s.pointee.prefillTarget = Int32(length)
+        s.pointee.cached = Int32(cachedTokens)
+        if s.pointee.firstToken < 0 { s.pointee.hit = Int32(cachedTokens) }
+        s.pointee.prefillTarget = Int32(length - cachedTokens)
         s.pointee.prefilled = 0
         e.running.append(Int32(r))
         return true
@@ -174,7 +193,7 @@ extension Simulation {
 
     /// Puts `chunk` prompt tokens of sequence `r` in the batch.
     @inline(__always) mutating func addChunk(_ e: EngineInstance, _ r: Int, _ chunk: Int, prefillTokens: inout Int, attention: inout Double) {
-        let done = Int(seq[r].prefilled)
+        let done = Int(seq[r].cached + seq[r].prefilled)
         e.batch.append(Int32(r))
         e.batchTokens.append(Int32(chunk))
         prefillTokens += chunk
@@ -191,17 +210,16 @@ extension Simulation {
             let s = seq.pointer(r)
             guard s.pointee.prefilled >= s.pointee.prefillTarget else { k += 1; continue }
             let context = Int(s.pointee.prompt + s.pointee.generated)
-            let need = engine.blocks(context) - Int(s.pointee.blocks)
+            let need = engine.blocks(context) - Int(s.pointee.heldBlocks) - Int(s.pointee.blocks)
             var preemptedSelf = false
-            while need > e.freeBlocks {
+            while need > e.freeBlocks + e.cache.evictableBlocks {
                 let victim = Int(e.running.removeLast())
-                preempt(e, victim)
+                preempt(e, victim, engine)
                 if victim == r { preemptedSelf = true; break }
             }
             if preemptedSelf { break }
             if need > 0 {
-                e.freeBlocks -= need
-                kvUsed += need
+                takeBlocks(e, need, engine)
                 s.pointee.blocks += Int32(need)
             }
             e.batch.append(Int32(r))
@@ -215,11 +233,10 @@ extension Simulation {
 
     /// Preempts sequence `r` (already taken off the running list): its blocks are freed and
     /// it goes to the head of the line, to be prefilled again with what it had generated.
-    mutating func preempt(_ e: EngineInstance, _ r: Int) {
+    mutating func preempt(_ e: EngineInstance, _ r: Int, _ engine: EngineModel) {
+        releaseBlocks(e, r, engine)
         let s = seq.pointer(r)
-        e.freeBlocks += Int(s.pointee.blocks)
-        kvUsed -= Int(s.pointee.blocks)
-        s.pointee.blocks = 0
+        s.pointee.cached = 0
         s.pointee.prefilled = 0
         s.pointee.prefillTarget = 0
         e.waiting.insert(Int32(r), at: 0)
@@ -263,6 +280,7 @@ extension Simulation {
                     if tpot >= 0 { $0.tpot.record(tpot) }
                     $0.outputTokens += Int64(s.output)
                     $0.inputTokens += Int64(s.prompt)
+                    $0.cachedTokens += Int64(s.hit)
                 }
             }
             // Kept on the request that completes, for its SLO check.
@@ -320,9 +338,7 @@ extension Simulation {
             e.batch.remove(at: at)
             e.batchTokens.remove(at: at)
         }
-        e.freeBlocks += Int(seq[r].blocks)
-        kvUsed -= Int(seq[r].blocks)
-        seq[r].blocks = 0
+        releaseBlocks(e, r, engineModels[e.engineIndex]!)
         // Time in the engine counts as service until the cut.
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
         let served = now - seq[r].dispatched
@@ -370,7 +386,7 @@ extension Simulation {
         bookKV()
         let engine = engineModels[e.engineIndex]!
         kvCapacity -= engine.kvBlocks
-        kvUsed -= engine.kvBlocks - e.freeBlocks
+        kvUsed -= engine.kvBlocks - e.freeBlocks - e.cache.evictableBlocks
         // Emptied (its queued step now stale) and kept for the slot's next start.
         e.reset(model: e.model, engine: engine, index: e.engineIndex)
     }

@@ -26,7 +26,7 @@ extension Simulation {
         let model = graphs[Int(req[p].target)]!.stages[s]
         // A model is the target of its own index.
         let c = allocateRequest(RequestSlot(
-            arrival: now, target: Int32(model.index), caller: req[p].caller, version: req[p].version,
+            prefix: req[p].prefix, arrival: now, target: Int32(model.index), caller: req[p].caller, version: req[p].version,
             input: req[p].input, output: req[p].output, stageSince: now, stageEntered: now,
             service: req[p].service, parent: Int32(p), nextSibling: req[p].firstChild, stage: Int32(s)))
         req[p].firstChild = Int32(c)

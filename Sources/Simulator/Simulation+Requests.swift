@@ -26,7 +26,7 @@ extension Simulation {
         let target = source.pointee.nextTarget
         let caller = source.pointee.nextCaller
         let r = allocateRequest(RequestSlot(
-            arrival: now, target: target, caller: caller, version: source.pointee.nextVersion,
+            prefix: source.pointee.nextPrefix, arrival: now, target: target, caller: caller, version: source.pointee.nextVersion,
             input: source.pointee.nextInput, output: source.pointee.nextOutput, stageSince: now, stageEntered: now,
             duringTraining: runningJobs > 0, service: source.pointee.nextService))
         while Int(caller) >= perCaller.count { perCaller.append(OutcomeStats()) }

@@ -6,8 +6,10 @@ import Scenario
 
 extension Simulation {
     init(core: Scheduler<Policy>, scenario: Scenario, physics: PlanPhysics, seed: UInt64, interval: Double, speed: Double = 1,
-         sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?) {
+         sources: [SourceState], callers: StringTable, versions: StringTable, log: RequestLogWriter?,
+         prefixes: PrefixTree = PrefixTree()) {
         self.core = core
+        self.prefixes = prefixes
         self.physics = physics
         self.sources = SlotTable<SourceState>(capacity: sources.count)
         for source in sources { self.sources.append(source) }

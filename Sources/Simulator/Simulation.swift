@@ -197,6 +197,10 @@ struct Simulation<Policy: ScalingPolicy> {
     var kvSince: Int64 = 0
     /// Requests whose engine work ended in the iteration just applied (reused buffer).
     var engineEnded: [Int32] = []
+    /// The prompts' prefix blocks (filled by the trace readers as they read), and one prompt's
+    /// path in it, root first (reused buffer).
+    let prefixes: PrefixTree
+    var prefixPath: [Int32] = []
     let sloTTFT: Int64?
     let sloTPOT: Int64?
     /// Whether an SLO bound on tokens (TTFT, TPOT) applies.

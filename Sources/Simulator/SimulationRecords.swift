@@ -4,6 +4,8 @@
 struct RequestSlot {
     /// Bumped when the slot is released: events and deadlines of an earlier request are stale.
     var generation: UInt32 = 0
+    /// Its prompt's last block in the run's `PrefixTree` (-1: the prompt has no known prefix).
+    var prefix: Int32 = -1
     var id: Int64 = 0
     var arrival: Int64 = 0
     var target: Int32 = 0

@@ -12,6 +12,8 @@ public struct TraceRow: Sendable {
     public var outputTokens: Int32
     /// The request's service time from the trace (nanoseconds), or -1: the model's applies.
     public var service: Int64 = -1
+    /// Its prompt's last block in the reader's `PrefixTree` (-1: none).
+    public var prefix: Int32 = -1
 }
 
 /// Interned strings (callers, versions) so requests carry small integers.
@@ -79,9 +81,24 @@ public final class TraceReader {
     var lastFunction: [UInt8] = [], lastApp: [UInt8] = []
     var lastFunctionTarget: Int32 = 0
 
+    // Mooncake: prompts' prefix blocks go into `prefixes` (shared with the run), in a key
+    // space of this reader's own, so two traces' ids never meet.
+    public let prefixes: PrefixTree
+    let prefixSpace: Int32
+    let hashBlockTokens: Int
+    /// The last row's prompt tokens in blocks that earlier rows already had: what a cache
+    /// that never evicts would serve.
+    public internal(set) var lastReusedTokens: Int32 = 0
+    /// The current row's hash ids (reused from row to row).
+    var hashIDs: [Int64] = []
+
     /// Opens the trace and reads its header.
-    public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = []) throws {
+    public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = [],
+                prefixes: PrefixTree = PrefixTree()) throws {
         self.needsTokens = needsTokens
+        self.prefixes = prefixes
+        prefixSpace = prefixes.newSpace()
+        hashBlockTokens = spec.hashBlockTokens
         path = spec.resolvedPath
         displayPath = spec.resolvedPath
         format = spec.format
@@ -127,7 +144,7 @@ public final class TraceReader {
         lastEnd = Int64.min
         lastEmitted = Int64.min
         eofReached = false
-        _ = nextLine()   // the header
+        if format != .mooncake { _ = nextLine() }   // the header
     }
 
     /// A row's time from the first row's. A trace spans at most 100 years, so offsets and
@@ -199,6 +216,7 @@ public final class TraceReader {
     }
 
     func readHeader() throws {
+        if format == .mooncake { return }   // JSON lines: no header
         guard let header = nextLine() else { throw fail("the trace is empty: expected a header row") }
         columnNames = Self.fields(header).map { Self.text($0).lowercased() }
         switch format {
@@ -208,6 +226,8 @@ public final class TraceReader {
                 throw fail("expected the Azure LLM inference header TIMESTAMP,ContextTokens,GeneratedTokens, found \(Self.text(header))")
             }
             timeColumn = 0; inputColumn = 1; outputColumn = 2
+        case .mooncake:
+            return   // not reached: JSON lines have no header
         case .azureFunctions2021:
             guard Array(columnNames.prefix(4)) == ["app", "func", "end_timestamp", "duration"] else {
                 throw fail("expected the Azure Functions 2021 header app,func,end_timestamp,duration, found \(Self.text(header))",
@@ -277,6 +297,7 @@ public final class TraceReader {
     /// Reads the next row; nil at end of file.
     public func next(callers: inout StringTable, versions: inout StringTable) throws -> TraceRow? {
         if format == .azureFunctions2021 { return try nextInvocation() }
+        if format == .mooncake { return try nextMooncake() }
         while let raw = nextLine() {
             if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             split(raw)

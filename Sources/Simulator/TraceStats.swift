@@ -19,6 +19,10 @@ public struct TraceStats: Sendable {
     /// Rows per target, most first (csv traces with a target column).
     public var targets: [(name: String, rows: Int64)] = []
     public var callers = 0
+    /// Prompt tokens in blocks an earlier row already had (mooncake `hash_ids`): what a prefix
+    /// cache that never evicts serves. Nil for a trace without prefix ids.
+    public var reusedTokens: Int64?
+    public var promptTokens: Int64 = 0
 
     /// Per-second counts cover a trace's first 31 days (21 MB of counters at most), per-minute
     /// counts its first 10 years (42 MB); the other figures cover every row.
@@ -58,6 +62,8 @@ public struct TraceStats: Sendable {
             previous = row.offset
             last = row.offset
             if row.service >= 0 { stats.durations.record(row.service) }
+            if row.prefix >= 0 { stats.reusedTokens = (stats.reusedTokens ?? 0) + Int64(reader.lastReusedTokens) }
+            stats.promptTokens += Int64(row.inputTokens)
             if row.inputTokens > 0 || row.outputTokens > 0 {
                 stats.inputTokens.record(Int64(row.inputTokens))
                 stats.outputTokens.record(Int64(row.outputTokens))
@@ -101,6 +107,9 @@ public struct TraceStats: Sendable {
                 let p = { (q: Double) in String(h.percentile(q) ?? 0) }
                 text += "\(label)         mean \(f(h.mean ?? 0, 0))   p50 \(p(50))   p90 \(p(90))   p99 \(p(99))   max \(h.maximum)\n"
             }
+        }
+        if let reused = reusedTokens, promptTokens > 0 {
+            text += "prefix reuse          \(f(Double(reused) / Double(promptTokens) * 100, 1)) % of prompt tokens are in blocks an earlier row had (what a prefix cache that never evicts serves)\n"
         }
         if durations.count > 0 {
             let p = { (q: Double) in f(Double(durations.percentile(q) ?? 0) / 1e9, 3) }

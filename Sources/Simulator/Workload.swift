@@ -128,6 +128,8 @@ struct SourceState {
     var nextOutput: Int32 = 0
     /// The next request's service time from its trace row (nanoseconds), or -1.
     var nextService: Int64 = -1
+    /// The next request's prompt prefix (`PrefixTree` node), or -1.
+    var nextPrefix: Int32 = -1
     /// Nanoseconds of run time per second of workload time: 1e9, or 1e9 / speed when the
     /// arrivals are compressed (`RunOptions.arrivalSpeed`).
     var nanosPerSecond = 1e9
@@ -240,6 +242,7 @@ struct SourceState {
             nextInput = row.inputTokens
             nextOutput = row.outputTokens
             nextService = row.service
+            nextPrefix = row.prefix
             if row.inputTokens == 0 && row.outputTokens == 0, let inputTokens, let outputTokens {
                 nextInput = SourceState.tokenCount(inputTokens.sample(&tokenRng))
                 nextOutput = SourceState.tokenCount(outputTokens.sample(&tokenRng))
@@ -284,8 +287,10 @@ extension SourceState {
     ///
     /// `speed` compresses the arrivals' times (2: twice as fast), as a load generator's
     /// `--speed` does; the draws are the same.
+    ///
+    /// Trace readers add their prompts' prefix blocks to `prefixes`.
     static func make(_ scenario: Scenario, seed: UInt64, callers: inout StringTable, versions: inout StringTable,
-                     speed: Double = 1) throws -> [SourceState] {
+                     speed: Double = 1, prefixes: PrefixTree = PrefixTree()) throws -> [SourceState] {
         let needsTokens = (0..<scenario.targetNames.count).map { t in
             scenario.stages(of: TargetRef(index: t)).contains { scenario.models[$0].isTokenDriven }
         }
@@ -309,7 +314,7 @@ extension SourceState {
             case let .trace(spec):
                 process = .trace(try TraceReader(spec: spec, defaultTarget: Int32(source.target?.index ?? -1),
                                                  targetNames: scenario.targetNames,
-                                                 needsTokens: source.inputTokens == nil ? needsTokens : []))
+                                                 needsTokens: source.inputTokens == nil ? needsTokens : [], prefixes: prefixes))
             }
             let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
             var state = SourceState(process: process, target: Int32(source.target?.index ?? -1),

@@ -23,7 +23,7 @@ final class ErrorAuditTests: XCTestCase {
         "Scenario/ScenarioDecoder+Plans.swift", "Scenario/ScenarioDecoder+Checks.swift", "Scenario/ScenarioDecoder+Engine.swift",
         "Scenario/ScenarioDecoder+EngineModel.swift",
         "Scenario/ObjectReader.swift", "Scenario/JSONReader.swift", "Scenario/WorkerSpec.swift",
-        "Simulator/TraceReader.swift", "Simulator/TraceReader+Azure.swift", "Simulator/FunctionCountsTrace.swift", "Simulator/Runner.swift", "Simulator/RunBudget.swift",
+        "Simulator/TraceReader.swift", "Simulator/TraceReader+Azure.swift", "Simulator/TraceReader+Mooncake.swift", "Simulator/FunctionCountsTrace.swift", "Simulator/Runner.swift", "Simulator/RunBudget.swift",
         "Planning/PlanBuilder.swift",
     ]
 
@@ -63,6 +63,7 @@ final class ErrorAuditTests: XCTestCase {
         "trace.csv": "time,target,caller,version\n0,rank,web,a\n1.5,embed,web,b\n3,rank,web,a\n",
         "llm.csv": "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n",
         "invocations.txt": "app,func,end_timestamp,duration\na,f00d,5.5,0.5\na,beef,9,1.25\n",
+        "mooncake.jsonl": "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0, 1]}\n{\"timestamp\": 1500, \"input_length\": 1100, \"output_length\": 7, \"hash_ids\": [0, 1, 2]}\n",
         "functions.csv": "HashOwner,HashApp,HashFunction,Trigger," + (1...1440).map(String.init).joined(separator: ",") + "\n"
             + "o,a,9a3e4e0b,http," + (1...1440).map { String($0 % 3) }.joined(separator: ",") + "\n",
     ]
@@ -355,6 +356,7 @@ extension ErrorAuditTests {
     /// The LLM engine (`models.<m>.engine`): llm-a names a bundled profile, llm-b an inline
     /// one with a decode table, llm-c an inline one with a prefill table.
     static let engines: [Case] = [
+        Case(name: "prefix caching odd", edits: [("models/llm-a/engine/prefixCaching", "\"yes\"")], expect: "engine.prefixCaching: expected true or false"),
         Case(name: "engine kind unknown", edits: [("models/llm-a/engine/kind", "\"static-batching\"")], expect: "unknown engine kind \"static-batching\""),
         Case(name: "engine profile unknown", edits: [("models/llm-a/engine/profile", "\"vidur/llama-2-7b/a10\"")],
              expect: "unknown engine profile \"vidur/llama-2-7b/a10\""),
@@ -465,7 +467,28 @@ extension ErrorAuditTests {
     ]
 
     static let csvHeader = "time,target,caller,version\n"
+    /// A good first row for the mooncake cases (the second row is the bad one).
+    static let good = "{\"timestamp\": 2000, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0, 1]}\n"
+
     static let traceFiles: [Case] = [
+        Case(name: "hash block off mooncake", edits: [("workload/5/hashBlockTokens", "512")], expect: "\"hashBlockTokens\" is for the mooncake format only, not csv"),
+        Case(name: "mooncake not an object", traces: ["mooncake.jsonl": good + "[1, 2]\n"], expect: "expected a JSON object"),
+        Case(name: "mooncake bare key", traces: ["mooncake.jsonl": good + "{timestamp: 0}\n"], expect: "expected a key in double quotes"),
+        Case(name: "mooncake key cut", traces: ["mooncake.jsonl": good + "{\"timest\n"], expect: "unterminated key"),
+        Case(name: "mooncake no colon", traces: ["mooncake.jsonl": good + "{\"timestamp\" 0}\n"], expect: "expected \":\" after the key"),
+        Case(name: "mooncake bad time", traces: ["mooncake.jsonl": good + "{\"timestamp\": \"soon\", \"input_length\": 600, \"output_length\": 5}\n"], expect: "expected the timestamp in milliseconds"),
+        Case(name: "mooncake hashes not array", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": 3}\n"], expect: "expected an array of block hash ids"),
+        Case(name: "mooncake bad hash", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0, -1]}\n"], expect: "as a hash id, found \"-1\""),
+        Case(name: "mooncake hashes cut", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0, 1\n"], expect: "unterminated hash_ids array"),
+        Case(name: "mooncake hashes odd", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0 1]}\n"], expect: "in hash_ids"),
+        Case(name: "mooncake other key cut", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"note\": [1, 2\n"], expect: "cannot read the value of \"note\""),
+        Case(name: "mooncake object cut", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000\n"], expect: "unterminated object"),
+        Case(name: "mooncake no comma", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000 \"input_length\": 600}\n"], expect: "after a value"),
+        Case(name: "mooncake text after", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 600, \"output_length\": 5} x\n"], expect: "unexpected text after the object"),
+        Case(name: "mooncake missing key", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 600}\n"], expect: "missing \"output_length\""),
+        Case(name: "mooncake out of order", traces: ["mooncake.jsonl": good + "{\"timestamp\": 1, \"input_length\": 600, \"output_length\": 5}\n"], expect: "earlier than the row before"),
+        Case(name: "mooncake hash count", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0]}\n"], expect: "expected 2 hash ids for input_length 600"),
+        Case(name: "mooncake tokens odd", traces: ["mooncake.jsonl": good + "{\"timestamp\": 9000, \"input_length\": 6.5, \"output_length\": 5}\n"], expect: "$.input_length: expected a whole number of tokens"),
         Case(name: "no trace file", edits: [("workload/5/path", "\"missing.csv\"")], wholeFile: true, expect: "cannot open trace file"),
         Case(name: "trace a folder", edits: [("workload/5/path", "\".\"")], wholeFile: true, expect: "is a folder, expected a trace file"),
         Case(name: "trace spans centuries", traces: ["trace.csv": csvHeader + "0,rank,web,a\n4000000000,rank,web,a\n"], expect: "a trace spans at most 100 years"),

@@ -18,6 +18,7 @@ final class NumericRangeTests: XCTestCase {
             "trace.csv": "time,target,caller,version\n0,rank,web,a\n1.5,embed,web,b\n3,rank,web,a\n",
             "llm.csv": "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n",
             "invocations.txt": "app,func,end_timestamp,duration\na,f00d,5.5,0.5\na,beef,9,1.25\n",
+            "mooncake.jsonl": "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0, 1]}\n{\"timestamp\": 1500, \"input_length\": 1100, \"output_length\": 7, \"hash_ids\": [0, 1, 2]}\n",
             "functions.csv": "HashOwner,HashApp,HashFunction,Trigger," + (1...1440).map(String.init).joined(separator: ",") + "\n"
                 + "o,a,9a3e4e0b,http," + (1...1440).map { String($0 % 3) }.joined(separator: ",") + "\n",
         ]
