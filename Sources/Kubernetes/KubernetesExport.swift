@@ -128,6 +128,7 @@ public struct KubernetesExport {
         let k = Self.objectName(name)
         var annotations: [(String, JSONNode?)] = [(Annotation.plan, JSONNode.string(plan.name))]
         if k != name { annotations.append((Annotation.model, JSONNode.string(name))) }
+        if m < plan.routing.count, let r = plan.routing[m] { annotations.append((Annotation.routing, JSONNode.string(r.name))) }
         annotations += extra
         return JSONNode.object([("name", JSONNode.string(k)),
                          ("labels", labels ? JSONNode.object([("app.kubernetes.io/name", JSONNode.string(k))]) : nil),

@@ -156,6 +156,7 @@ public struct KubernetesImport {
                                 message: "no workload to import: expected a Deployment, a Knative Service or a KServe InferenceService among \(all.count) object\(all.count == 1 ? "" : "s")",
                                 suggestion: "export them with `kubectl get deploy,hpa -o json > plan.json` (or ksvc, inferenceservice, scaledobject)")
         }
+        try importRouting()
         if let unused = objects.first(where: { o in o.kind == "ConfigMap" && result.family != "serverless" }) {
             result.notHonoured.append("\(unused.title): Knative's cluster-wide settings apply to KPA plans only; this plan is \(result.family)")
         }
@@ -338,8 +339,35 @@ public struct KubernetesImport {
     }
 }
 
+extension KubernetesImport {
+    /// The balancer a plan puts in front of an LLM model (`plans.<p>.routing`), from the
+    /// `headroom/routing` annotation export writes on its workload: a gateway's choice, which
+    /// no Kubernetes object of the workload holds.
+    mutating func importRouting() throws {
+        var routing: [(String, JSONNode?)] = []
+        for o in objects where ["Deployment", "Service", "InferenceService"].contains(o.kind) {
+            guard let node = o.field("metadata.annotations")?.member(Annotation.routing) else { continue }
+            guard case let .string(name) = node.value, name == "least-loaded" || name == "cache-aware" else {
+                var found = node.value.kindDescription
+                if case let .string(text) = node.value { found = "\"\(text)\"" }
+                throw o.error("metadata.annotations", "expected \"least-loaded\" or \"cache-aware\" in the \(Annotation.routing) annotation, found \(found)",
+                              suggestion: "remove the annotation, or give one of the two")
+            }
+            let m = try model(for: o)
+            guard scenario.models[m].engine != nil else {
+                result.notHonoured.append("\(o.title) \(Annotation.routing): model \"\(scenario.models[m].name)\" has no engine, so no balancer to choose")
+                continue
+            }
+            routing.append((scenario.models[m].name, JSONNode.string(name)))
+        }
+        if !routing.isEmpty { result.plan = result.plan.setting(JSONNode.object(routing), at: ["routing"]) }
+    }
+}
+
 /// Annotation keys Headroom writes and reads.
 enum Annotation {
+    /// The balancer the plan puts in front of an LLM model (`plans.<p>.routing`).
+    static let routing = "headroom/routing"
     /// The scenario's model a workload runs, when its name is not a valid Kubernetes name.
     static let model = "headroom/model"
     /// The plan an object was exported from.

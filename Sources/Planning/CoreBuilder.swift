@@ -47,20 +47,20 @@ extension PlanBuilder {
         switch s.plans[planIndex].policy {
         case let .traditional(nodes, instances):
             // Reserved capacity never reads busy-slot counts: the core skips them.
-            var config = configuration(s, providerHosted: false, callerQuotas: callerQuotas)
+            var config = configuration(s, providerHosted: false, callerQuotas: callerQuotas, routing: s.plans[planIndex].routing)
             config.countsBusySlots = false
             return try visitor.visit(Scheduler(configuration: config, policy: traditional(s, nodes: nodes, instances: instances)))
         case let .elastic(e) where e.step != nil:
-            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas),
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas, routing: s.plans[planIndex].routing),
                                                policy: stepScaling(s, e)))
         case let .elastic(e):
-            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas),
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas, routing: s.plans[planIndex].routing),
                                                policy: elastic(s, e)))
         case let .serverless(sv) where sv.kpa != nil:
-            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas),
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: false, tracksUtilisation: true, callerQuotas: callerQuotas, routing: s.plans[planIndex].routing),
                                                policy: knative(s, sv)))
         case let .serverless(sv):
-            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: sv.hosting == .provider, callerQuotas: callerQuotas),
+            return try visitor.visit(Scheduler(configuration: configuration(s, providerHosted: sv.hosting == .provider, callerQuotas: callerQuotas, routing: s.plans[planIndex].routing),
                                                policy: serverless(s, sv)))
         }
     }

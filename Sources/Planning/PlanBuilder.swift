@@ -24,14 +24,18 @@ public enum PlanBuilder {
         return used
     }
 
-    public static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false, callerQuotas: [Int] = []) -> ClusterConfiguration {
+    ///
+    /// `routing` (a plan's, by model) puts another balancer in front of an LLM model than its
+    /// engine names.
+    public static func configuration(_ s: Scenario, providerHosted: Bool, tracksUtilisation: Bool = false, callerQuotas: [Int] = [],
+                                     routing: [EngineSpec.Routing?] = []) -> ClusterConfiguration {
         let nodeTypes = s.hardware.map { hw -> NodeTypeSpec in
             var spec = NodeTypeSpec(capacity: Resources(milliCPU: Int64((hw.vcpus * 1000).rounded()),
                                                         memoryMiB: Int64((hw.memoryGiB * 1024).rounded()), gpus: Int64(hw.gpuSlots)))
             spec.retriesInterrupted = hw.spot?.retryInterrupted ?? true
             return spec
         }
-        let models = s.models.map { m in
+        let models = s.models.enumerated().map { k, m in
             var spec = ModelSpec(requires: Resources(milliCPU: Int64((m.requires.vcpus * 1000).rounded()),
                                                      memoryMiB: Int64((m.requires.memoryGiB * 1024).rounded()), gpus: Int64(m.requires.gpus)),
                                  allowedNodeTypes: m.runsOn.map { NodeTypeID($0) },
@@ -40,7 +44,18 @@ public enum PlanBuilder {
                                  queueLimit: m.queueLimit)
             // LLM servers sit behind a least-request balancer: a request's speed depends on the
             // batch it joins, so packing one server while another idles would be wrong.
-            if m.engine != nil { spec.routing = .leastLoaded }
+            // A plan's balancer in place of the engine's; the engine's cache-aware thresholds
+            // stay when both are cache-aware.
+            var balancer = m.engine?.routing
+            if k < routing.count, let r = routing[k], m.engine != nil {
+                if case .cacheAware = r, case .cacheAware? = balancer {} else { balancer = r }
+            }
+            switch balancer {
+            case .leastLoaded: spec.routing = .leastLoaded
+            case let .cacheAware(threshold, absolute, relative):
+                spec.routing = .cacheAware(ModelSpec.CacheAwareRouting(cacheThreshold: threshold, balanceAbsThreshold: absolute, balanceRelThreshold: relative))
+            case nil: break
+            }
             return spec
         }
         let targets = (0..<s.targetNames.count).map { TargetSpec(stages: s.stages(of: TargetRef(index: $0)).map { ModelID($0) }) }

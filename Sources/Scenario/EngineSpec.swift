@@ -49,6 +49,26 @@ public struct EngineSpec: Sendable, Equatable {
     /// still holds; freed blocks stay cached until evicted, least recently used first. Only
     /// requests whose prompts carry prefix identities (a mooncake trace's `hash_ids`) can hit.
     public var prefixCaching: Bool
+    /// How the balancer in front of the model's instances spreads its requests.
+    public var routing: Routing = .leastLoaded
+
+    /// The balancer in front of an LLM model's instances (`engine.routing`).
+    public enum Routing: Sendable, Equatable {
+        /// The instance with the fewest requests in flight (a least-request balancer).
+        case leastLoaded
+        /// SGLang's router's cache-aware policy: the instance the request's longest prompt
+        /// prefix went to, unless that prefix is at most `cacheThreshold` of the prompt or the
+        /// load is imbalanced (`balanceAbsThreshold` requests and `balanceRelThreshold` times).
+        case cacheAware(cacheThreshold: Double, balanceAbsThreshold: Int, balanceRelThreshold: Double)
+
+        /// The name in a scenario.
+        public var name: String {
+            switch self {
+            case .leastLoaded: return "least-loaded"
+            case .cacheAware: return "cache-aware"
+            }
+        }
+    }
 
     /// vLLM's `gpu_memory_utilization` default: the share of GPU memory the engine may use.
     public static let gpuMemoryUtilization = 0.9

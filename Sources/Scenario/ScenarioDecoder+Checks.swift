@@ -97,6 +97,11 @@ extension ScenarioDecoder {
             }
         }
         for plan in s.plans {
+            for (m, r) in plan.routing.enumerated() where r != nil && s.models[m].engine == nil {
+                throw ScenarioError(file: file, path: ObjectReader.join(plan.jsonPath + ".routing", s.models[m].name),
+                                    message: "model \"\(s.models[m].name)\" has no engine: \"routing\" chooses the balancer in front of an LLM model's instances",
+                                    suggestion: "remove it, or give the model an \"engine\"")
+            }
             switch plan.policy {
             case let .elastic(e):
                 try checkPools(s, plan: plan, pools: e.nodes.map(\.hardware), used: used)

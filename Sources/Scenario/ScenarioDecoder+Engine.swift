@@ -111,6 +111,31 @@ extension ScenarioDecoder {
             }
             engine.prefixCaching = b
         }
+        // The balancer: least-loaded, or SGLang's router's cache-aware policy with its
+        // defaults (sgl-model-gateway docs, concepts/routing/cache-aware.md).
+        if let n = o.optional("routing") {
+            let text = try v.string(n, o.childPath("routing"))
+            switch text {
+            case "least-loaded": engine.routing = .leastLoaded
+            case "cache-aware": engine.routing = .cacheAware(cacheThreshold: 0.3, balanceAbsThreshold: 64, balanceRelThreshold: 1.5)
+            default:
+                throw v.error(n, o.childPath("routing"), "unknown routing \"\(text)\"", suggestion: Suggest.hint(for: text, in: ["least-loaded", "cache-aware"]))
+            }
+        }
+        for key in ["cacheThreshold", "balanceAbsThreshold", "balanceRelThreshold"] {
+            guard let n = o.optional(key) else { continue }
+            guard case let .cacheAware(threshold, absolute, relative) = engine.routing else {
+                throw v.error(n, o.childPath(key), "\"\(key)\" is for \"routing\": \"cache-aware\" only", suggestion: "add \"routing\": \"cache-aware\", or remove \"\(key)\"")
+            }
+            switch key {
+            case "cacheThreshold":
+                engine.routing = .cacheAware(cacheThreshold: try v.number(n, o.childPath(key), min: 0, max: 1), balanceAbsThreshold: absolute, balanceRelThreshold: relative)
+            case "balanceAbsThreshold":
+                engine.routing = .cacheAware(cacheThreshold: threshold, balanceAbsThreshold: try v.integer(n, o.childPath(key), min: 0, max: 1_000_000), balanceRelThreshold: relative)
+            default:
+                engine.routing = .cacheAware(cacheThreshold: threshold, balanceAbsThreshold: absolute, balanceRelThreshold: try v.number(n, o.childPath(key), min: 1, max: 1e6))
+            }
+        }
         if let n = o.optional("preemption") {
             let text = try v.string(n, o.childPath("preemption"))
             guard let p = EngineSpec.Preemption(rawValue: text) else {

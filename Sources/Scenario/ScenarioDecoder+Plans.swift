@@ -230,8 +230,25 @@ extension ScenarioDecoder {
                 policy = .serverless(sv)
             default: break
             }
+            // The balancer in front of an LLM model's instances, for this plan (checked against
+            // the models' engines with the other cross-references).
+            var routing = [EngineSpec.Routing?](repeating: nil, count: modelNames.count)
+            if let r = o.optional("routing") {
+                for rm in try namedMembers(r, o.childPath("routing"), what: "balancers by model") {
+                    let p = ObjectReader.join(o.childPath("routing"), rm.key)
+                    let model = try resolve(rm.key, in: modelNames, node: rm.value, path: p, what: "model")
+                    let text = try v.string(rm.value, p)
+                    switch text {
+                    case "least-loaded": routing[model] = .leastLoaded
+                    case "cache-aware": routing[model] = .cacheAware(cacheThreshold: 0.3, balanceAbsThreshold: 64, balanceRelThreshold: 1.5)
+                    default:
+                        throw v.error(rm.value, p, "unknown routing \"\(text)\"", suggestion: Suggest.hint(for: text, in: ["least-loaded", "cache-aware"]))
+                    }
+                }
+            }
             try o.finish()
             var plan = Plan(name: m.key, policy: policy, jsonPath: path)
+            plan.routing = routing
             plan.commitments = commitments
             return plan
         }

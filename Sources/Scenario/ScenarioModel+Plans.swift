@@ -153,6 +153,9 @@ public struct Plan: Sendable, Equatable {
     /// capacity blocks): nodes of a type paid at their own price whether used or not; live
     /// nodes beyond the commitment pay the type's on-demand price.
     public var commitments: [Commitment] = []
+    /// By model: the balancer this plan puts in front of an LLM model's instances, in place of
+    /// its engine's (`plans.<p>.routing`); nil keeps the engine's.
+    public var routing: [EngineSpec.Routing?] = []
 }
 
 /// Limits over all of a plan's pools (a cloud account's quota): vCPUs and GPUs; 0: none.

@@ -117,6 +117,8 @@ public struct ModelRecord: Sendable {
     /// here, beside the list it reads (in the head's padding), not in the cluster, which
     /// the arrival path copies.
     @usableFromInline var leastLoaded = false
+    /// Whether it routes cache-aware (`ModelSpec.Routing.cacheAware`; `leastLoaded` is set too).
+    @usableFromInline var cacheAware = false
     /// Instances wanted and not draining: pending, waiting for a node, starting or ready.
     public var replicas = 0
     /// Of `replicas`, how many are ready.
@@ -195,11 +197,17 @@ public struct Cluster: Sendable {
     public internal(set) var preparing: [Bool]
     /// Set when a node held by a job became ready or empty: a job may be able to start.
     @usableFromInline var jobCheckPending = false
+    /// Cache-aware routing: by prompt block (the host's prefix ids), the instance a request
+    /// holding it was last sent to, or -1 (`Cluster+Routing.swift`).
+    @usableFromInline var routedTo: [Int32] = []
 
     public init(configuration: ClusterConfiguration) {
         self.configuration = configuration
         modelTable = RecordTable(repeating: ModelRecord(), count: configuration.models.count)
-        for (m, spec) in configuration.models.enumerated() { modelTable[slot: m].leastLoaded = spec.routing == .leastLoaded }
+        for (m, spec) in configuration.models.enumerated() {
+            modelTable[slot: m].leastLoaded = spec.routing != .mostRecentlyUsed
+            if case .cacheAware = spec.routing { modelTable[slot: m].cacheAware = true }
+        }
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
         jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)
         var groupOf = [Int32](repeating: -1, count: configuration.models.count)

@@ -57,6 +57,31 @@ public struct ModelSpec: Sendable {
         /// the load balancer in front of LLM servers (Envoy's LEAST_REQUEST, the Kubernetes
         /// Gateway API inference extension), where a request's speed depends on its batch.
         case leastLoaded
+        /// Cache-aware: a request whose prompt shares a long enough prefix with what went to an
+        /// instance goes there, unless the load is imbalanced (`CacheAwareRouting`); otherwise
+        /// the least loaded. Requests without a prompt prefix route least-loaded.
+        case cacheAware(CacheAwareRouting)
+    }
+
+    /// The cache-aware policy of SGLang's router (sgl-model-gateway, `--policy cache_aware`):
+    /// the router remembers, per prompt block, the instance it last sent it to (its
+    /// approximate radix tree of routed prompts); a request goes to the instance holding its
+    /// longest routed prefix when that prefix is more than `cacheThreshold` of its blocks,
+    /// else to the least loaded; and when the load is imbalanced — the most loaded instance
+    /// has more than `balanceAbsThreshold` requests more than the least loaded and more than
+    /// `balanceRelThreshold` times as many — to the least loaded whatever the prefix. The
+    /// defaults are the gateway's (`--cache-threshold 0.3`, `--balance-abs-threshold 64`,
+    /// `--balance-rel-threshold 1.5`: its docs, concepts/routing/cache-aware.md).
+    public struct CacheAwareRouting: Sendable, Equatable {
+        public var cacheThreshold: Double
+        public var balanceAbsThreshold: Int
+        public var balanceRelThreshold: Double
+
+        public init(cacheThreshold: Double = 0.3, balanceAbsThreshold: Int = 64, balanceRelThreshold: Double = 1.5) {
+            self.cacheThreshold = cacheThreshold
+            self.balanceAbsThreshold = balanceAbsThreshold
+            self.balanceRelThreshold = balanceRelThreshold
+        }
     }
 
     public init(requires: Resources, allowedNodeTypes: [NodeTypeID], concurrency: Int, queueLimit: Int) {

@@ -98,6 +98,32 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
         if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
     }
 
+    /// `requestArrived` for a request whose prompt the host names by its blocks (`prefix`,
+    /// root first, the host's dense ids): a cache-aware model routes it by them
+    /// (`Cluster.availableInstance(_:prefix:)`); any other routes it as `requestArrived`.
+    ///
+    /// - Complexity: as `requestArrived`, plus O(blocks of the prompt + instances with a free
+    ///   slot) for a cache-aware model.
+    @inlinable
+    public mutating func requestArrived(_ request: RequestID, target: TargetID, caller: CallerID = CallerID(0),
+                                        prefix: UnsafeBufferPointer<Int32>, at now: TimePoint, into actions: inout [SchedulerAction]) {
+        cluster.prepareToChange()
+        cluster.beginRequest(request, target: target, now: now)
+        if cluster.admitCaller(request, caller) {
+            let model = cluster.currentModel(of: request)
+            policy.requestArrived(for: model, &cluster, now: now)
+            if let instance = cluster.availableInstance(model, prefix: prefix) {
+                cluster.dispatch(request, to: instance, now: now, into: &actions)
+                if cluster.modelTable[slot: model.index].cacheAware { cluster.noteRouted(prefix, to: instance) }
+            } else {
+                noFreeSlot(request, model: model, now: now, into: &actions)
+            }
+        } else {
+            cluster.turnAway(request, reason: .quota, into: &actions)
+        }
+        if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
+    }
+
     /// A request arrived: admitted (served, bound to a starting instance or queued) or turned
     /// away. The body of `requestArrived`, which `handle` calls after its own `prepareToChange`.
     @inlinable @inline(__always)
@@ -204,6 +230,13 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             cluster.dispatch(request, to: instance, now: now, into: &actions)
             return
         }
+        noFreeSlot(request, model: model, now: now, into: &actions)
+    }
+
+    /// No instance of the model has a free slot for the request: the policy says whether it
+    /// queues, waits for a starting instance or is turned away.
+    @inlinable @inline(__always)
+    mutating func noFreeSlot(_ request: RequestID, model: ModelID, now: TimePoint, into actions: inout [SchedulerAction]) {
         switch policy.noFreeSlot(for: model, &cluster, now: now, into: &actions) {
         case .queue:
             if !cluster.enqueue(request, model: model) {

@@ -146,7 +146,7 @@ extension PlanBuilder {
                              sv.nodeScanInterval, sv.nodeUnneededTime, sv.scaleDownDelayAfterAdd)
             }
         }
-        explainEngines(&e, s, used: used)
+        explainEngines(&e, s, plan, used: used)
         explainSpot(&e, s, plan)
         explainContention(&e, s, plan, used: used)
         // A model the plan can never serve answers every request it gets with "no capacity":
@@ -223,7 +223,8 @@ extension PlanBuilder {
     }
 
     /// LLM models' engines: their limits, the KV cache as sized, and how requests reach them.
-    static func explainEngines(_ e: inout PlanExplanation, _ s: Scenario, used: [Bool]) {
+    static func explainEngines(_ e: inout PlanExplanation, _ s: Scenario, _ plan: Plan, used: [Bool]) {
+        let balancers = PlanBuilder.configuration(s, providerHosted: false, routing: plan.routing).models
         for (m, model) in s.models.enumerated() where used[m] {
             guard let engine = model.engine else { continue }
             let name = model.name, p = engine.profile
@@ -260,7 +261,16 @@ extension PlanBuilder {
             e.add("LLM engine", "\(name): prefix caching",
                   engine.prefixCaching ? "on: a prompt is prefilled past its longest cached prefix (whole blocks; the last token again); freed blocks stay cached, evicted least recently used first, the last block of a prompt before the ones it follows; held blocks never" : "off",
                   "set or default: on with vllm-v1, off with vllm-v0 (vLLM enable_prefix_caching); prompts carry prefixes from a mooncake trace's hash_ids")
-            e.add("LLM engine", "\(name): routing", "least-loaded instance (fewest requests in flight)", "headroom: a least-request balancer in front of LLM servers")
+            let overridden = m < plan.routing.count && plan.routing[m] != nil
+            switch balancers[m].routing {
+            case let .cacheAware(rule):
+                e.add("LLM engine", "\(name): routing",
+                      "cache-aware: the instance its longest prompt prefix went to when that is over \(show(rule.cacheThreshold * 100)) % of its blocks, else the least loaded; the least loaded whenever the busiest has over \(rule.balanceAbsThreshold) requests more and \(show(rule.balanceRelThreshold))× as many",
+                      (overridden ? "plan" : "set") + "; defaults SGLang's router (cache_aware: 0.3, 64, 1.5); it remembers where it sent each prompt block, not what the instances evicted")
+            default:
+                e.add("LLM engine", "\(name): routing", "least-loaded instance (fewest requests in flight)",
+                      (overridden ? "plan" : "default") + ": a least-request balancer in front of LLM servers")
+            }
         }
     }
 

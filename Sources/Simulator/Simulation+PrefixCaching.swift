@@ -1,4 +1,5 @@
 import Scenario
+import SchedulerCore
 
 // Automatic prefix caching inside an engine instance (see PrefixCache.swift for the rules).
 //
@@ -100,5 +101,23 @@ extension Simulation {
         s.pointee.blocks -= Int32(moved)
         s.pointee.heldBlocks += Int32(moved)
         s.pointee.held = prefixPath[count - 1]
+    }
+}
+
+extension Simulation {
+    /// Hands request `r` to the core with its prompt's blocks, for a cache-aware balancer
+    /// (`ModelSpec.Routing.cacheAware`), which routes by them.
+    mutating func arriveWithPrefix(_ r: Int, target: Int32, caller: Int32, at: TimePoint) {
+        prefixPath.removeAll(keepingCapacity: true)
+        var n = req[r].prefix
+        while n >= 0 {
+            prefixPath.append(n)
+            n = prefixes.parent[Int(n)]
+        }
+        prefixPath.reverse()
+        let path = prefixPath
+        path.withUnsafeBufferPointer { blocks in
+            core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), prefix: blocks, at: at, into: &actions)
+        }
     }
 }

@@ -42,6 +42,8 @@ extension Simulation {
         if nextDeadline == Int64.max { nextDeadline = now + timeout }
         if isGraph[Int(target)] {
             startGraph(r)
+        } else if routesByPrefix && req[r].prefix >= 0 {
+            arriveWithPrefix(r, target: target, caller: caller, at: at)
         } else {
             core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), at: at, into: &actions)
         }

@@ -50,6 +50,10 @@ extension Simulation {
             scenario.hardware.indices.map { t in m.engine.map { EngineModel($0, profile: $0.profile(onType: t)) } }
         }
         anyEngine = engineModels.contains { $0 != nil }
+        routesByPrefix = core.cluster.configuration.models.contains { m in
+            if case .cacheAware = m.routing { return true }
+            return false
+        }
         enginePerTarget = anyEngine ? [EngineStats](repeating: EngineStats(), count: scenario.targetNames.count) : []
         if anyEngine { engineEnded.reserveCapacity(engineModels.reduce(0) { Swift.max($0, $1?.maxSequences ?? 0) }) }
         self.interval = Int64((interval * 1e9).rounded())

@@ -201,6 +201,9 @@ struct Simulation<Policy: ScalingPolicy> {
     /// path in it, root first (reused buffer).
     let prefixes: PrefixTree
     var prefixPath: [Int32] = []
+    /// Some model's balancer routes by prompt prefix (cache-aware): arrivals with a prefix
+    /// hand the core their prompt's blocks.
+    let routesByPrefix: Bool
     let sloTTFT: Int64?
     let sloTPOT: Int64?
     /// Whether an SLO bound on tokens (TTFT, TPOT) applies.

@@ -356,6 +356,10 @@ extension ErrorAuditTests {
     /// The LLM engine (`models.<m>.engine`): llm-a names a bundled profile, llm-b an inline
     /// one with a decode table, llm-c an inline one with a prefill table.
     static let engines: [Case] = [
+        Case(name: "routing unknown", edits: [("models/llm-b/engine/routing", "\"round-robin\"")], expect: "unknown routing \"round-robin\""),
+        Case(name: "threshold without cache-aware", edits: [("models/llm-a/engine/cacheThreshold", "0.5")], expect: "\"cacheThreshold\" is for \"routing\": \"cache-aware\" only"),
+        Case(name: "plan routing unknown", edits: [("plans/reserved/routing/llm-b", "\"nearest\"")], expect: "unknown routing \"nearest\""),
+        Case(name: "plan routing without engine", edits: [("plans/reserved/routing/embed", "\"cache-aware\"")], expect: "model \"embed\" has no engine"),
         Case(name: "prefix caching odd", edits: [("models/llm-a/engine/prefixCaching", "\"yes\"")], expect: "engine.prefixCaching: expected true or false"),
         Case(name: "engine kind unknown", edits: [("models/llm-a/engine/kind", "\"static-batching\"")], expect: "unknown engine kind \"static-batching\""),
         Case(name: "engine profile unknown", edits: [("models/llm-a/engine/profile", "\"vidur/llama-2-7b/a10\"")],
@@ -384,7 +388,7 @@ extension ErrorAuditTests {
              expect: "an engine model's concurrency is its engine's maxSequences (128), for every version"),
         Case(name: "engine metric without engine",
              edits: [("models/llm-a", nil), ("models/llm-b", nil), ("models/llm-c", nil), ("models/llm-d", nil), ("models/llm-e", nil), ("models/llm-f", nil),
-                     ("expect/6", nil), ("expect/5", nil),
+                     ("plans/reserved/routing", nil), ("expect/6", nil), ("expect/5", nil),
                      ("expect/0/metric", "\"ttft_p90_s\"")],
              expect: "\"ttft_p90_s\" is measured on engine models, and no model here has an \"engine\""),
         // A roofline from the model's shape and its GPU (llm-d: inline shape and GPU; llm-e: a

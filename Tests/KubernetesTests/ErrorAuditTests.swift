@@ -138,6 +138,9 @@ final class KubernetesErrorAuditTests: XCTestCase {
         Case(name: "number range", action: hpaEdit("\"maxReplicas\": 12", "\"maxReplicas\": 0"), expect: "spec.maxReplicas: expected a whole number from 1 to 1000000, found 0"),
         Case(name: "object field", action: hpaEdit("\"requests\": { \"cpu\": \"1500m\", \"memory\": \"3Gi\" }", "\"requests\": []"),
              expect: "resources.requests: expected an object, found an array"),
+        Case(name: "routing annotation odd",
+             action: .importText(#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "chat", "annotations": {"headroom/routing": "nearest"}}, "spec": {"replicas": 2, "template": {"spec": {"containers": []}}}}"#),
+             expect: "expected \"least-loaded\" or \"cache-aware\" in the headroom/routing annotation, found \"nearest\""),
         Case(name: "array field", action: .importText(#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "chat"}, "spec": {"template": {"spec": {"containers": {}}}}}"#),
              expect: "Deployment/chat spec.template.spec.containers: expected an array, found an object"),
         // Import: kinds, families, models, nodes

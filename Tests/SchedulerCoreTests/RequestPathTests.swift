@@ -147,3 +147,123 @@ final class RoutingTests: XCTestCase {
         XCTAssertEqual(spread[6], spread[0], "\(spread)")
     }
 }
+
+/// Cache-aware routing (SGLang's router's policy): a request follows its longest routed prompt
+/// prefix when that is over the threshold of its blocks and the load is balanced; otherwise
+/// it goes to the least loaded.
+final class CacheAwareRoutingTests: XCTestCase {
+    func core(instances: Int, concurrency: Int = 8, rule: ModelSpec.CacheAwareRouting = .init()) -> (Scheduler<TraditionalPolicy>, [Int]) {
+        var model = ModelSpec(requires: Resources(milliCPU: 1000, memoryMiB: 1000, gpus: 0), allowedNodeTypes: [NodeTypeID(0)],
+                              concurrency: concurrency, queueLimit: 1000)
+        model.routing = .cacheAware(rule)
+        let c = ClusterConfiguration(nodeTypes: [NodeTypeSpec(capacity: Resources(milliCPU: 64000, memoryMiB: 64000, gpus: 0))],
+                                     models: [model], targets: [TargetSpec(stages: [ModelID(0)])], usesNodes: true)
+        var core = Scheduler(configuration: c, policy: TraditionalPolicy(nodes: [1], instances: [instances], packable: [true]))
+        var actions: [SchedulerAction] = []
+        core.handle(.start, at: .zero, into: &actions)
+        for case let .startNode(node, _, _) in actions { core.handle(.nodeReady(node), at: .zero, into: &actions) }
+        var started: [Int] = []
+        for case let .startInstance(instance, _, _, _) in actions {
+            core.handle(.instanceReady(instance), at: .zero, into: &actions)
+            started.append(instance.index)
+        }
+        return (core, started)
+    }
+
+    /// Where request `r` with prompt blocks `blocks` went (nil: not dispatched).
+    func arrive(_ core: inout Scheduler<TraditionalPolicy>, _ r: Int, _ blocks: [Int32], at t: Int64 = 1) -> Int? {
+        var actions: [SchedulerAction] = []
+        blocks.withUnsafeBufferPointer {
+            core.requestArrived(RequestID(r), target: TargetID(0), prefix: $0, at: TimePoint(nanoseconds: t), into: &actions)
+        }
+        for case let .dispatch(request, instance, _) in actions where request.index == r { return instance.index }
+        return nil
+    }
+
+    func testARequestFollowsItsLongestRoutedPrefixAboveTheThreshold() {
+        var (core, _) = core(instances: 3)
+        let a = arrive(&core, 0, [0, 1, 2])!
+        // Three of four blocks went to a's instance: it goes there, though others are idle.
+        XCTAssertEqual(arrive(&core, 1, [0, 1, 2, 3]), a)
+        // One of four (0.25 ≤ 0.3): the least loaded instead.
+        let c = arrive(&core, 2, [0, 9, 10, 11])!
+        XCTAssertNotEqual(c, a)
+        XCTAssertEqual(core.cluster.instances[c].inFlight, 1)
+        // A prompt without blocks routes least-loaded.
+        let d = arrive(&core, 3, [])!
+        XCTAssertEqual(core.cluster.instances[d].inFlight, 1)
+        XCTAssertNotEqual(d, a)
+        // The blocks now point where they last went: 0 to c's instance, 9… too.
+        XCTAssertEqual(arrive(&core, 4, [0, 9, 10]), c)
+    }
+
+    func testAnImbalancedLoadGoesToTheLeastLoadedWhateverThePrefix() {
+        var (core, _) = core(instances: 2, rule: .init(cacheThreshold: 0.3, balanceAbsThreshold: 1, balanceRelThreshold: 1.5))
+        let a = arrive(&core, 0, [5, 6])!
+        XCTAssertEqual(arrive(&core, 1, [5, 6, 7]), a, "1 − 0 is not over 1: balanced")
+        let other = arrive(&core, 2, [5, 6, 7, 8])!
+        XCTAssertNotEqual(other, a, "2 − 0 > 1 and 2 > 1.5 × 0: imbalanced")
+    }
+
+    func testChoicesAgainstTheRuleOverManySeeds() {
+        var followed = 0, balanced = 0, queued = 0
+        for seed in 0..<100 {
+            var rng = SplitMix(x: UInt64(seed))
+            let n = 2 + rng.below(4), concurrency = 1 + rng.below(6)
+            let rule = ModelSpec.CacheAwareRouting(cacheThreshold: [0, 0.3, 0.6][rng.below(3)], balanceAbsThreshold: rng.below(4),
+                                                   balanceRelThreshold: [1, 1.5, 3][rng.below(3)])
+            var (core, _) = core(instances: n, concurrency: concurrency, rule: rule)
+            var routed: [Int32: Int] = [:]
+            var serving: [Int: Int] = [:]   // request → instance
+            var t: Int64 = 1
+            for r in 0..<300 {
+                t += 1
+                if !serving.isEmpty && rng.below(2) == 0 {
+                    let done = serving.keys.sorted()[rng.below(serving.count)]
+                    var actions: [SchedulerAction] = []
+                    core.requestFinished(RequestID(done), at: TimePoint(nanoseconds: t), into: &actions)
+                    serving[done] = nil
+                    for case let .dispatch(request, instance, _) in actions { serving[request.index] = instance.index }
+                    continue
+                }
+                // A prompt of 1–5 blocks drawn from a small tree: ids 0…19 per level.
+                let depth = 1 + rng.below(5)
+                var blocks: [Int32] = []
+                var id: Int32 = 0
+                for level in 0..<depth {
+                    id = id * 4 + Int32(rng.below(4)) + Int32(level * 1000)
+                    blocks.append(id)
+                }
+                let loads = (0..<core.cluster.instances.count).map { Int(core.cluster.instances[$0].inFlight) }
+                let free = loads.indices.filter { loads[$0] < concurrency }
+                let chosen = arrive(&core, r, blocks, at: t)
+                let context = "seed \(seed) request \(r) loads \(loads) blocks \(blocks)"
+                guard let chosen else {
+                    XCTAssertTrue(free.isEmpty, "queued with a free slot: " + context)
+                    queued += 1
+                    continue
+                }
+                serving[r] = chosen
+                let low = free.map { loads[$0] }.min()!
+                let high = free.count < n ? concurrency : free.map { loads[$0] }.max()!
+                let imbalanced = high - low > rule.balanceAbsThreshold && Double(high) > rule.balanceRelThreshold * Double(low)
+                var match: (depth: Int, instance: Int)?
+                for (k, b) in blocks.enumerated().reversed() {
+                    if let i = routed[b], free.contains(i) { match = (k + 1, i); break }
+                }
+                if !imbalanced, let match, Double(match.depth) > rule.cacheThreshold * Double(blocks.count) {
+                    XCTAssertEqual(chosen, match.instance, "affinity: " + context)
+                    followed += 1
+                } else {
+                    XCTAssertEqual(loads[chosen], low, "least loaded: " + context)
+                    balanced += 1
+                }
+                for b in blocks { routed[b] = chosen }
+            }
+        }
+        // Each way of choosing was taken many times.
+        XCTAssertGreaterThan(followed, 1000)
+        XCTAssertGreaterThan(balanced, 1000)
+        XCTAssertGreaterThan(queued, 100)
+    }
+}

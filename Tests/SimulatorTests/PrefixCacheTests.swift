@@ -3,6 +3,8 @@ import XCTest
 import Scenario
 @testable import Simulator
 import Reports
+import Planning
+import SchedulerCore
 
 /// Automatic prefix caching: the per-instance cache against a trivially correct reference,
 /// exact cases on a profile of round numbers, the Mooncake trace's own reuse, and bad rows.
@@ -193,18 +195,18 @@ final class PrefixCacheTests: XCTestCase {
 
     /// Prefix-cache hit rate of one H100-shaped instance replaying `trace` at a quarter of its
     /// pace (it keeps up, so requests seldom overlap) with a cache of `kv` tokens.
-    func hitRate(_ trace: String, kv: Int) throws -> Double {
+    func hitRate(_ trace: String, kv: Int, instances: Int = 1, routing: String = "least-loaded") throws -> Double {
         let s = try scenario("""
         {
           "name": "mooncake", "seed": 1, "duration": "5h",
           "hardware": { "gpu": { "vcpus": 24, "memoryGiB": 256, "gpus": 1, "gpuModel": "h100-sxm", "pricePerHour": 6.88 } },
           "models": { "llm": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": 1 },
-                               "engine": { "kind": "continuous-batching", "kvCacheTokens": \(kv), "maxBatchTokens": 8192,
+                               "engine": { "kind": "continuous-batching", "kvCacheTokens": \(kv), "maxBatchTokens": 8192, "routing": "\(routing)",
                                            "model": { "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
                                                       "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256 } } } },
           "workload": [ { "kind": "trace", "format": "mooncake", "path": "\(trace)", "target": "llm", "speed": 0.25 } ],
           "slo": { "timeout": "1h" },
-          "plans": { "one": { "policy": "traditional", "nodes": { "gpu": 1 }, "instances": { "llm": 1 } } }
+          "plans": { "one": { "policy": "traditional", "nodes": { "gpu": \(instances) }, "instances": { "llm": \(instances) } } }
         }
         """)
         let plan = try Runner.run(s, options: RunOptions()).plans[0]
@@ -242,6 +244,39 @@ final class PrefixCacheTests: XCTestCase {
             previous = rate
         }
         XCTAssertLessThan(previous, 0.2, "a small cache keeps little")
+    }
+
+    func testACacheAwareRouterKeepsConversationsWhereTheirPrefixesAre() throws {
+        let head = try traceHead(3000)
+        defer { try? FileManager.default.removeItem(at: head) }
+        let one = try hitRate(head.path, kv: 1_000_000_000)
+        let spread = try hitRate(head.path, kv: 1_000_000_000, instances: 4)
+        let routed = try hitRate(head.path, kv: 1_000_000_000, instances: 4, routing: "cache-aware")
+        // Four instances behind a least-request balancer each see a share of a conversation's
+        // turns; the cache-aware router sends them where their prefix went.
+        XCTAssertLessThan(spread, one - 0.1)
+        XCTAssertGreaterThan(routed, spread + 0.1)
+        XCTAssertLessThanOrEqual(routed, one + 0.005)
+    }
+
+    func testAPlanPutsItsOwnBalancerInFrontOfAModel() throws {
+        let s = try scenario("""
+        { "name": "r", "duration": "1h",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 32, "gpus": 2, "pricePerHour": 1 } },
+          "models": { "llm": { "requires": { "vcpus": 1, "memoryGiB": 1, "gpus": 1 },
+                               "engine": { "kind": "continuous-batching", "profile": \(Self.roundProfile), "kvCacheTokens": 4096,
+                                           "routing": "cache-aware", "cacheThreshold": 0.5 } },
+                      "cpu": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" } },
+          "workload": [ { "kind": "poisson", "target": "llm", "rate": 1, "tokens": { "input": 10, "output": 2 } } ],
+          "plans": { "engine": { "policy": "traditional", "nodes": { "n": 1 } },
+                     "plan": { "policy": "traditional", "nodes": { "n": 1 }, "routing": { "llm": "least-loaded" } } } }
+        """)
+        XCTAssertEqual(PlanBuilder.configuration(s, providerHosted: false, routing: s.plans[0].routing).models[0].routing,
+                       .cacheAware(.init(cacheThreshold: 0.5, balanceAbsThreshold: 64, balanceRelThreshold: 1.5)))
+        XCTAssertEqual(PlanBuilder.configuration(s, providerHosted: false, routing: s.plans[1].routing).models[0].routing, .leastLoaded)
+        XCTAssertEqual(PlanBuilder.configuration(s, providerHosted: false, routing: s.plans[1].routing).models[1].routing, .mostRecentlyUsed)
+        let text = try PlanBuilder.explain(s, planIndex: 0).lines.map { "\($0.name) \($0.value) \($0.origin)" }.joined(separator: "\n")
+        XCTAssertTrue(text.contains("cache-aware: the instance its longest prompt prefix went to when that is over 50 %"), text)
     }
 
     // MARK: Bad input
