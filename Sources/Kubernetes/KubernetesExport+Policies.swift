@@ -45,7 +45,8 @@ extension KubernetesExport {
             throw fail("a \(e.metric) target of \(e.target): expected thousandths at most, as a Kubernetes quantity holds", suggestion: "round it to \((e.target * 1000).rounded() / 1000)")
         }
         let behavior = try e.behavior.map(behaviorJSON)
-        let gauge = e.metric == "concurrency" ? KubernetesImport.concurrencyMetrics[0] : KubernetesImport.queueMetrics[0]
+        let gauge = e.metric == "concurrency" ? KubernetesImport.concurrencyMetrics[0]
+            : e.metric == "kv-cache-usage" ? KubernetesImport.kvCacheMetrics[0] : KubernetesImport.queueMetrics[0]
         for m in models {
             let name = scenario.models[m].name
             let k = Self.objectName(name)

@@ -22,16 +22,20 @@ enum MetricReading {
 
 extension KubernetesImport {
     /// Metric names (a Pods or External metric, or a name inside a KEDA Prometheus query)
-    /// read as requests in service per instance, or as requests waiting per instance: the
+    /// read as requests in service per instance, as requests waiting per instance, or as the
+    /// share of the KV cache in use: the
     /// runtime's own gauges and vLLM's (`vllm:num_requests_running`, `…_waiting`; with
     /// prometheus-adapter's usual renaming of colons).
     static let concurrencyMetrics = ["headroom_requests_in_flight", "vllm:num_requests_running", "vllm_num_requests_running"]
     static let queueMetrics = ["headroom_queue_depth", "vllm:num_requests_waiting", "vllm_num_requests_waiting"]
+    /// vLLM's share of the KV cache in use (V1's name, then V0's), read as `kv-cache-usage`.
+    static let kvCacheMetrics = ["vllm:kv_cache_usage_perc", "vllm_kv_cache_usage_perc", "vllm:gpu_cache_usage_perc", "vllm_gpu_cache_usage_perc"]
 
     /// The signal a metric name stands for, by the lists above.
     static func signal(named name: String) -> String? {
         if concurrencyMetrics.contains(name) { return "concurrency" }
         if queueMetrics.contains(name) { return "queue-length" }
+        if kvCacheMetrics.contains(name) { return "kv-cache-usage" }
         return nil
     }
 

@@ -39,7 +39,7 @@ public final class RuntimeServer: @unchecked Sendable {
     public var address: SocketAddress { http.address }
 
     /// Checks that the plan can be served: every model its workload reaches has a `worker`,
-    /// and the scenario has no training jobs.
+    /// the scenario has no training jobs, and the plan does not scale on a KV cache.
     public static func check(_ s: Scenario, planIndex: Int) throws {
         let used = PlanBuilder.usedModels(s)
         let missing = s.models.indices.filter { used[$0] && s.models[$0].worker == nil }.map { s.models[$0].name }
@@ -50,6 +50,11 @@ public final class RuntimeServer: @unchecked Sendable {
         if !s.training.isEmpty {
             throw ScenarioError(file: s.file, path: "$.workload", message: "cannot serve: the scenario has training jobs, which the runtime does not run",
                                 suggestion: "serve a copy of the scenario without its training entries")
+        }
+        if case let .elastic(e) = s.plans[planIndex].policy, e.metric == "kv-cache-usage" {
+            throw ScenarioError(file: s.file, path: s.plans[planIndex].jsonPath + ".metric",
+                                message: "cannot serve: the plan scales on the engines' KV cache, which the runtime does not read from its workers",
+                                suggestion: "serve a plan that scales on utilisation, concurrency or queue-length")
         }
         try PlanBuilder.checkPlan(s, planIndex: planIndex)
     }

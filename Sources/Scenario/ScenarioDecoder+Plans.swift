@@ -54,7 +54,7 @@ extension ScenarioDecoder {
                     }
                     return name
                 } ?? "target-tracking"
-                let metrics = ["utilisation", "concurrency", "queue-length"]
+                let metrics = ["utilisation", "concurrency", "queue-length", "kv-cache-usage"]
                 let metricNode = o.optional("metric")
                 let metric = try metricNode.map { try v.string($0, o.childPath("metric")) } ?? "utilisation"
                 guard metrics.contains(metric) else {
@@ -66,6 +66,12 @@ extension ScenarioDecoder {
                 let target: Double
                 if metric == "utilisation" {
                     target = try o.optional("target").map { try v.number($0, o.childPath("target"), min: 0, exclusiveMin: true, max: 1) } ?? 0.8
+                } else if metric == "kv-cache-usage" {
+                    // A share of the KV cache, with no default: llm-d's workload-variant
+                    // autoscaler counts an instance saturated at 0.8 (llm-landscape.md:
+                    // its configmap-saturation-scaling.yaml, v0.7.0).
+                    target = try v.number(try o.required("target", expected: "the share of the KV cache in use to hold, 0-1 (llm-d counts 0.8 as saturated)"),
+                                          o.childPath("target"), min: 0, exclusiveMin: true, max: 1)
                 } else {
                     target = try v.number(try o.required("target", expected: metric == "concurrency" ? "requests in service per instance" : "requests waiting per instance"),
                                           o.childPath("target"), min: 0, exclusiveMin: true)

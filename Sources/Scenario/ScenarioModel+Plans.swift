@@ -40,7 +40,8 @@ public struct ElasticPlan: Sendable, Equatable {
     public var nodeScanInterval: Double?
     public var nodeUnneededTime: Double?
     public var scaleDownDelayAfterAdd: Double?
-    /// `utilisation`, `concurrency` or `queue-length`.
+    /// `utilisation`, `concurrency`, `queue-length` (the model's queue, and an LLM model's
+    /// engines' waiting lines) or `kv-cache-usage` (an LLM model's engines' KV cache in use).
     public var metric = "utilisation"
     /// autoscaling/v2 `behavior`; nil: the legacy normalisation.
     public var behavior: BehaviorSpec?

@@ -136,6 +136,19 @@ public struct ModelRecord: Sendable {
     @usableFromInline var lastIntegration = TimePoint.zero
 }
 
+/// An LLM model's engines as they last reported (`SchedulerInput.engineMetrics`).
+public struct EngineMetrics: Sendable, Equatable {
+    /// The share of their KV cache in use, 0–1.
+    public var kvCacheUsage = 0.0
+    /// Requests they hold and have not scheduled yet.
+    public var waiting = 0
+
+    public init(kvCacheUsage: Double = 0, waiting: Int = 0) {
+        self.kvCacheUsage = kvCacheUsage
+        self.waiting = waiting
+    }
+}
+
 /// Identity only: whether a cluster's tables may be shared (`Cluster.prepareToChange`).
 public final class WriteToken: Sendable {
     @usableFromInline init() {}
@@ -200,10 +213,14 @@ public struct Cluster: Sendable {
     /// Cache-aware routing: by prompt block (the host's prefix ids), the instance a request
     /// holding it was last sent to, or -1 (`Cluster+Routing.swift`).
     @usableFromInline var routedTo: [Int32] = []
+    /// By model: what its engines last reported (`SchedulerInput.engineMetrics`).
+    public var engineMetrics: [EngineMetrics] { engineReports }
+    @usableFromInline var engineReports: [EngineMetrics]
 
     public init(configuration: ClusterConfiguration) {
         self.configuration = configuration
         modelTable = RecordTable(repeating: ModelRecord(), count: configuration.models.count)
+        engineReports = [EngineMetrics](repeating: EngineMetrics(), count: configuration.models.count)
         for (m, spec) in configuration.models.enumerated() {
             modelTable[slot: m].leastLoaded = spec.routing != .mostRecentlyUsed
             if case .cacheAware = spec.routing { modelTable[slot: m].cacheAware = true }

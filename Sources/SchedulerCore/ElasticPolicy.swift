@@ -59,6 +59,9 @@ public struct ElasticPolicy: InstanceRangePolicy {
         case utilisation
         case concurrency
         case queueLength = "queue-length"
+        /// The share of the KV cache in use on an LLM model's instances (vLLM's
+        /// `vllm:kv_cache_usage_perc`, averaged over them), as an AverageValue target.
+        case kvCacheUsage = "kv-cache-usage"
     }
 
     public var parameters: Parameters
@@ -152,8 +155,13 @@ public struct ElasticPolicy: InstanceRangePolicy {
             let perInstance = busy / Double(parameters.syncPeriod.nanoseconds) / Double(readyCount)
             desired = Self.averageValueReplicas(ratio: perInstance / parameters.target, ready: readyCount, current: current, tolerance: parameters.tolerance)
         case .queueLength:
-            let queued = Double(cluster.models[m].queued)
+            // Waiting in the model's queue and, for an LLM model, in its engines' waiting
+            // lines (vLLM's `vllm:num_requests_waiting`).
+            let queued = Double(cluster.models[m].queued + cluster.engineMetrics[m].waiting)
             desired = Self.averageValueReplicas(ratio: queued / (parameters.target * Double(current)), ready: current, current: current,
+                                                tolerance: parameters.tolerance)
+        case .kvCacheUsage:
+            desired = Self.averageValueReplicas(ratio: cluster.engineMetrics[m].kvCacheUsage / parameters.target, ready: readyCount, current: current,
                                                 tolerance: parameters.tolerance)
         }
         if let behavior = parameters.behavior {

@@ -81,6 +81,8 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             }
         case let .nodeInterrupted(node):
             nodeInterrupted(node, now: now, into: &actions)
+        case let .engineMetrics(model, kvCacheUsage, waiting):
+            cluster.engineReports[model.index] = EngineMetrics(kvCacheUsage: kvCacheUsage, waiting: waiting)
         }
         if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
     }

@@ -133,8 +133,11 @@ public struct StepScalingPolicy: InstanceRangePolicy {
             let instances = cluster.models[m].ready
             return instances > 0 ? busy / Double(parameters.period.nanoseconds) / Double(instances) : nil
         case .queueLength:
+            // The model's queue and, for an LLM model, its engines' waiting lines.
             let instances = Swift.max(1, cluster.models[m].replicas)
-            return Double(cluster.models[m].queued) / Double(instances)
+            return Double(cluster.models[m].queued + cluster.engineMetrics[m].waiting) / Double(instances)
+        case .kvCacheUsage:
+            return cluster.models[m].ready > 0 ? cluster.engineMetrics[m].kvCacheUsage : nil
         }
     }
 

@@ -412,3 +412,25 @@ extension Simulation {
         return engineTotals
     }
 }
+
+extension Simulation {
+    /// Reports each LLM model's engines to the core: the share of their KV cache in use and
+    /// the requests in their waiting lines, over its ready instances (vLLM's
+    /// `vllm:kv_cache_usage_perc`, in which cached blocks no sequence holds count as free,
+    /// and `vllm:num_requests_waiting`).
+    ///
+    /// - Complexity: O(instance slots × LLM models); once per autoscaler tick.
+    mutating func reportEngines(at: TimePoint) {
+        for m in engineModel.indices where engineModel[m] {
+            var used = 0, capacity = 0, waiting = 0
+            for i in 0..<engines.count {
+                guard let e = engines[i], e.model == m, i < inst.count, inst[i].ready, let engine = engineModels[e.engineIndex] else { continue }
+                capacity += engine.kvBlocks
+                used += engine.kvBlocks - e.freeBlocks - e.cache.evictableBlocks
+                waiting += e.waiting.count
+            }
+            core.handle(.engineMetrics(ModelID(m), kvCacheUsage: capacity > 0 ? Double(used) / Double(capacity) : 0, waiting: waiting),
+                        at: at, into: &actions)
+        }
+    }
+}

@@ -50,6 +50,8 @@ extension Simulation {
             scenario.hardware.indices.map { t in m.engine.map { EngineModel($0, profile: $0.profile(onType: t)) } }
         }
         anyEngine = engineModels.contains { $0 != nil }
+        engineModel = scenario.models.map { $0.engine != nil }
+        reportsEngines = anyEngine && (Policy.self == ElasticPolicy.self || Policy.self == StepScalingPolicy.self)
         routesByPrefix = core.cluster.configuration.models.contains { m in
             if case .cacheAware = m.routing { return true }
             return false

@@ -204,6 +204,10 @@ struct Simulation<Policy: ScalingPolicy> {
     /// Some model's balancer routes by prompt prefix (cache-aware): arrivals with a prefix
     /// hand the core their prompt's blocks.
     let routesByPrefix: Bool
+    /// LLM models whose engines report to the core before each autoscaler tick (elastic
+    /// plans: `ElasticPolicy.Metric`'s queue and KV-cache signals read them); by model.
+    let reportsEngines: Bool
+    let engineModel: [Bool]
     let sloTTFT: Int64?
     let sloTPOT: Int64?
     /// Whether an SLO bound on tokens (TTFT, TPOT) applies.
@@ -396,6 +400,9 @@ struct Simulation<Policy: ScalingPolicy> {
         case .timer:
             let t = Int(event.subject)
             guard timerGeneration[t] == event.generation else { return }
+            // An autoscaler's tick reads what the engines report, as the HPA reads vLLM's
+            // gauges through the metrics API.
+            if reportsEngines && (t == ElasticPolicy.syncTimer.index || t == StepScalingPolicy.periodTimer.index) { reportEngines(at: at) }
             core.handle(.timerFired(TimerID(t)), at: at, into: &actions)
             try perform()
         case .sample:

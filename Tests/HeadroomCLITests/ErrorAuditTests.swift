@@ -358,6 +358,7 @@ extension ErrorAuditTests {
     static let engines: [Case] = [
         Case(name: "routing unknown", edits: [("models/llm-b/engine/routing", "\"round-robin\"")], expect: "unknown routing \"round-robin\""),
         Case(name: "threshold without cache-aware", edits: [("models/llm-a/engine/cacheThreshold", "0.5")], expect: "\"cacheThreshold\" is for \"routing\": \"cache-aware\" only"),
+        Case(name: "kv metric without engine", edits: [("plans/hpa/metric", "\"kv-cache-usage\"")], expect: "metric kv-cache-usage scales on the engines' KV cache, and model"),
         Case(name: "plan routing unknown", edits: [("plans/reserved/routing/llm-b", "\"nearest\"")], expect: "unknown routing \"nearest\""),
         Case(name: "plan routing without engine", edits: [("plans/reserved/routing/embed", "\"cache-aware\"")], expect: "model \"embed\" has no engine"),
         Case(name: "prefix caching odd", edits: [("models/llm-a/engine/prefixCaching", "\"yes\"")], expect: "engine.prefixCaching: expected true or false"),

@@ -2,11 +2,28 @@ import Foundation
 import XCTest
 import Glibc
 @testable import Runtime
+import SchedulerCore
 import Scenario
 
 /// The proof that the core decides: a real run's decision log, replayed into a fresh core
 /// built from the same scenario and plan, gives the same actions.
 final class DecisionLogTests: RuntimeTestCase {
+    /// Every kind of input reads back from its log text as it was written.
+    func testEveryInputReadsBackFromTheLog() throws {
+        let inputs: [SchedulerInput] = [
+            .start, .requestArrived(RequestID(3), target: TargetID(1), caller: CallerID(2)), .requestFinished(RequestID(3)),
+            .requestTimedOut(RequestID(4)), .instanceReady(InstanceID(5)), .instanceFailed(InstanceID(6)), .nodeReady(NodeID(7)),
+            .timerFired(TimerID(8)), .jobSubmitted(JobID(1)), .jobFinished(JobID(1)), .rolloutStep(rollout: 1, step: 2),
+            .nodeInterruptionNotice(NodeID(2)), .nodeInterrupted(NodeID(2)),
+            .engineMetrics(ModelID(1), kvCacheUsage: 0.123456789, waiting: 17), .engineMetrics(ModelID(0), kvCacheUsage: 1e-7, waiting: 0),
+        ]
+        for input in inputs {
+            let text = DecisionCodec.encode(input)
+            let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            XCTAssertEqual(DecisionCodec.decodeInput(value), input, text)
+        }
+    }
+
     func testReplayOfARealRunIsIdentical() throws {
         let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 2))],
                              plans: "\"sls\": {\"policy\": \"serverless\", \"hosting\": \"self\", \"keepAlive\": \"1s\", \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 2}}}")

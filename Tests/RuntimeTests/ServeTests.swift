@@ -340,3 +340,28 @@ final class ServeTests: RuntimeTestCase {
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the second stop returned")
     }
 }
+
+/// What `serve` cannot run is refused before anything starts.
+final class ServeRefusalTests: RuntimeTestCase {
+    func testAPlanScaledOnTheEnginesKVCacheIsRefused() throws {
+        let text = """
+        { "name": "kv", "duration": "1m",
+          "hardware": { "gpu": { "vcpus": 8, "memoryGiB": 32, "gpus": 1, "pricePerHour": 1 } },
+          "models": { "llm": { "requires": { "vcpus": 1, "memoryGiB": 1, "gpus": 1 },
+                               "engine": { "kind": "continuous-batching", "kvCacheTokens": 4096,
+                                           "profile": { "prefill": { "base": "0ms", "perToken": "0.1ms" }, "decode": { "base": "10ms", "perSequence": "0ms", "perKVToken": "0ms" } } },
+                               "worker": \(httpWorker()) } },
+          "workload": [ { "kind": "poisson", "target": "llm", "rate": 1, "tokens": { "input": 10, "output": 5 } } ],
+          "plans": { "kv": { "policy": "elastic", "metric": "kv-cache-usage", "target": 0.5, "nodes": { "gpu": { "min": 1, "max": 2 } } },
+                     "queue": { "policy": "elastic", "metric": "queue-length", "target": 2, "nodes": { "gpu": { "min": 1, "max": 2 } } } } }
+        """
+        let path = folder + "/kv.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let s = try ScenarioLoader.load(path: path)
+        XCTAssertThrowsError(try RuntimeServer.check(s, planIndex: 0)) { e in
+            XCTAssertEqual((e as? ScenarioError)?.path, "$.plans.kv.metric")
+            XCTAssertTrue("\(e)".contains("the runtime does not read from its workers"), "\(e)")
+        }
+        XCTAssertNoThrow(try RuntimeServer.check(s, planIndex: 1))
+    }
+}

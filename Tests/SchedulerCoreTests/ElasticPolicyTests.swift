@@ -72,6 +72,44 @@ final class ElasticPolicyTests: XCTestCase {
         // 2 → ceil(2 × 2) = 4; the new 2 are still starting (idle): 2 busy of 4 = 50 % → hold.
         XCTAssertEqual(replicas, [4, 4, 4])
     }
+
+    /// An LLM model scaled on what its engines report: the KV cache in use against a target
+    /// share, and the requests waiting in their lines counted with the model's queue.
+    func testEngineReportsDriveTheKVCacheAndQueueMetrics() {
+        func core(_ metric: ElasticPolicy.Metric, target: Double) -> Scheduler<ElasticPolicy> {
+            let cfg = ClusterConfiguration(
+                nodeTypes: [NodeTypeSpec(capacity: Resources(milliCPU: 64000, memoryMiB: 65536, gpus: 0))],
+                models: [ModelSpec(requires: Resources(milliCPU: 1000, memoryMiB: 1024, gpus: 0), allowedNodeTypes: [NodeTypeID(0)],
+                                   concurrency: 256, queueLimit: 1000)],
+                targets: [TargetSpec(stages: [ModelID(0)])], usesNodes: true)
+            var p = ElasticPolicy.Parameters(target: target, minInstances: [2], maxInstances: [100], nodes: .init(minNodes: [1], maxNodes: [1]))
+            p.metric = metric
+            var core = Scheduler(configuration: cfg, policy: ElasticPolicy(parameters: p))
+            var a: [SchedulerAction] = []
+            core.handle(.start, at: .zero, into: &a)
+            for case let .startNode(node, _, _) in a { core.handle(.nodeReady(node), at: .zero, into: &a) }
+            for case let .startInstance(instance, _, _, _) in a { core.handle(.instanceReady(instance), at: .zero, into: &a) }
+            return core
+        }
+        var a: [SchedulerAction] = []
+        let tick = TimePoint(nanoseconds: 15_000_000_000)
+        // KV 0.9 of a 0.6 target on 2 instances: ceil(1.5 × 2) = 3.
+        var kv = core(.kvCacheUsage, target: 0.6)
+        kv.handle(.engineMetrics(ModelID(0), kvCacheUsage: 0.9, waiting: 0), at: tick, into: &a)
+        XCTAssertEqual(kv.cluster.engineMetrics[0], EngineMetrics(kvCacheUsage: 0.9, waiting: 0))
+        kv.handle(.timerFired(ElasticPolicy.syncTimer), at: tick, into: &a)
+        XCTAssertEqual(kv.cluster.models[0].replicas, 3)
+        // Inside the tolerance band (0.6 ± 10 %): held.
+        var held = core(.kvCacheUsage, target: 0.6)
+        held.handle(.engineMetrics(ModelID(0), kvCacheUsage: 0.63, waiting: 0), at: tick, into: &a)
+        held.handle(.timerFired(ElasticPolicy.syncTimer), at: tick, into: &a)
+        XCTAssertEqual(held.cluster.models[0].replicas, 2)
+        // 6 waiting in the engines, a target of 2 per instance on 2: ceil(1.5 × 2) = 3.
+        var queue = core(.queueLength, target: 2)
+        queue.handle(.engineMetrics(ModelID(0), kvCacheUsage: 0.1, waiting: 6), at: tick, into: &a)
+        queue.handle(.timerFired(ElasticPolicy.syncTimer), at: tick, into: &a)
+        XCTAssertEqual(queue.cluster.models[0].replicas, 3)
+    }
 }
 
 /// autoscaling/v2 `behavior` on hand-computed sequences (autoscalers.md §1.4).

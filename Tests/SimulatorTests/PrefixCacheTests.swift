@@ -279,6 +279,32 @@ final class PrefixCacheTests: XCTestCase {
         XCTAssertTrue(text.contains("cache-aware: the instance its longest prompt prefix went to when that is over 50 %"), text)
     }
 
+    func testAnElasticPlanScalesAnLLMOnItsKVCache() throws {
+        // Requests of 2,000 prompt tokens and 500 answer tokens, 10 a second, on instances of
+        // 40,000 KV tokens: one instance's cache fills; the HPA adds instances until the
+        // share in use is near the target, and the run reports what it held.
+        func run(_ metric: String, target: Double) throws -> PlanResult {
+            let s = try scenario("""
+            { "name": "kv", "seed": 3, "duration": "10m",
+              "hardware": { "gpu": { "vcpus": 16, "memoryGiB": 128, "gpus": 1, "pricePerHour": 3, "boot": "30s" } },
+              "models": { "llm": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": 1 }, "init": "5s",
+                                   "engine": { "kind": "continuous-batching", "profile": \(Self.roundProfile), "kvCacheTokens": 40000 } } },
+              "workload": [ { "kind": "poisson", "target": "llm", "rate": 10, "tokens": { "input": 2000, "output": 500 } } ],
+              "slo": { "timeout": "1h" },
+              "plans": { "hpa": { "policy": "elastic", "metric": "\(metric)", "target": \(target),
+                                  "nodes": { "gpu": { "min": 1, "max": 8 } }, "instances": { "llm": { "min": 1, "max": 8 } } } } }
+            """)
+            return try Runner.run(s, options: RunOptions()).plans[0]
+        }
+        let kv = try run("kv-cache-usage", target: 0.5)
+        XCTAssertGreaterThan(kv.instancesMax, 1, "scaled out on the KV cache")
+        XCTAssertLessThan(try XCTUnwrap(kv.engine?.kvUtilisation), 0.8, "held near its target")
+        let loose = try run("kv-cache-usage", target: 0.95)
+        XCTAssertLessThan(loose.instancesMean, kv.instancesMean, "a higher target needs fewer instances")
+        let waiting = try run("queue-length", target: 1)
+        XCTAssertGreaterThan(waiting.instancesMax, 1, "scaled out on the engines' waiting lines")
+    }
+
     // MARK: Bad input
 
     func testMalformedMooncakeRowsNameTheLineAndKey() throws {
