@@ -210,15 +210,17 @@ extension Simulation {
             let s = seq.pointer(r)
             guard s.pointee.prefilled >= s.pointee.prefillTarget else { k += 1; continue }
             let context = Int(s.pointee.prompt + s.pointee.generated)
+            // A new block is needed once every `blockTokens` tokens: the instance's counts are
+            // read only then (each read of a class's property is checked for exclusive access).
             let need = engine.blocks(context) - Int(s.pointee.heldBlocks) - Int(s.pointee.blocks)
-            var preemptedSelf = false
-            while need > e.freeBlocks + e.cache.evictableBlocks {
-                let victim = Int(e.running.removeLast())
-                preempt(e, victim, engine)
-                if victim == r { preemptedSelf = true; break }
-            }
-            if preemptedSelf { break }
             if need > 0 {
+                var preemptedSelf = false
+                while need > e.freeBlocks + e.cache.evictableBlocks {
+                    let victim = Int(e.running.removeLast())
+                    preempt(e, victim, engine)
+                    if victim == r { preemptedSelf = true; break }
+                }
+                if preemptedSelf { break }
                 takeBlocks(e, need, engine)
                 s.pointee.blocks += Int32(need)
             }
