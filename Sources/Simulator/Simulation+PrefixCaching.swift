@@ -22,17 +22,25 @@ extension Simulation {
     /// Fills `prefixPath` with request `r`'s prompt blocks, root first, up to the last that ends
     /// within `prompt` tokens; returns how many. 0 without caching or a known prefix.
     mutating func loadPrefixPath(_ r: Int, prompt: Int, _ engine: EngineModel) -> Int {
+        guard engine.prefixCaching else {
+            prefixPath.removeAll(keepingCapacity: true)
+            return 0
+        }
+        fillPrefixPath(req[r].prefix)
+        var count = prefixPath.count
+        while count > 0 && Int(prefixes.end[Int(prefixPath[count - 1])]) > prompt { count -= 1 }
+        return count
+    }
+
+    /// Fills `prefixPath` with the blocks from the root to `leaf` (none for -1).
+    mutating func fillPrefixPath(_ leaf: Int32) {
         prefixPath.removeAll(keepingCapacity: true)
-        guard engine.prefixCaching else { return 0 }
-        var n = req[r].prefix
+        var n = leaf
         while n >= 0 {
             prefixPath.append(n)
             n = prefixes.parent[Int(n)]
         }
         prefixPath.reverse()
-        var count = prefixPath.count
-        while count > 0 && Int(prefixes.end[Int(prefixPath[count - 1])]) > prompt { count -= 1 }
-        return count
     }
 
     /// Takes `need` blocks for instance `e`'s sequences, evicting the least recently freed
@@ -108,13 +116,7 @@ extension Simulation {
     /// Hands request `r` to the core with its prompt's blocks, for a cache-aware balancer
     /// (`ModelSpec.Routing.cacheAware`), which routes by them.
     mutating func arriveWithPrefix(_ r: Int, target: Int32, caller: Int32, at: TimePoint) {
-        prefixPath.removeAll(keepingCapacity: true)
-        var n = req[r].prefix
-        while n >= 0 {
-            prefixPath.append(n)
-            n = prefixes.parent[Int(n)]
-        }
-        prefixPath.reverse()
+        fillPrefixPath(req[r].prefix)
         let path = prefixPath
         path.withUnsafeBufferPointer { blocks in
             core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), prefix: blocks, at: at, into: &actions)
