@@ -11,9 +11,9 @@ extension Cluster {
     ///
     /// - Complexity: O(instances with a free slot + blocks of the prompt).
     @inlinable public func availableInstance(_ model: ModelID, prefix: UnsafeBufferPointer<Int32>) -> InstanceID? {
-        let record = modelTable[slot: model.index]
-        guard record.cacheAware, !prefix.isEmpty else { return availableInstance(model) }
-        let head = record.availableHead
+        // Fields read one by one: the record holds the model's queue, which a copy would retain.
+        guard modelTable[slot: model.index].cacheAware, !prefix.isEmpty else { return availableInstance(model) }
+        let head = modelTable[slot: model.index].availableHead
         guard head >= 0 else { return nil }
         guard case let .cacheAware(rule) = configuration.models[model.index].routing else { return availableInstance(model) }
         // The loads: in flight on the instances with a free slot; a ready instance without
@@ -28,7 +28,7 @@ extension Cluster {
             available += 1
             i = instanceTable[slot: Int(i)].next
         }
-        if record.ready > available { high = Int32(configuration.models[model.index].concurrency) }
+        if modelTable[slot: model.index].ready > available { high = Int32(configuration.models[model.index].concurrency) }
         if Int(high - low) > rule.balanceAbsThreshold && Double(high) > rule.balanceRelThreshold * Double(low) {
             return InstanceID(Int(least))
         }

@@ -80,18 +80,19 @@ struct PrefixCache {
         return true
     }
 
-    /// Evicts the least recently freed node, whose `blocks` the caller takes back, and returns
-    /// it. There must be one.
+    /// Evicts the least recently freed node and returns it with its KV blocks (`blocks` of
+    /// it), which the caller takes back. There must be one.
     ///
     /// - Complexity: O(1).
-    mutating func evictOldest(blocks: (Int32) -> Int) -> Int32 {
+    mutating func evictOldest(blocks: (Int32) -> Int) -> (node: Int32, blocks: Int) {
         let n = oldest
         precondition(n >= 0, "no evictable prefix block")
         unlink(n)
         stamps[Int(n)] = 0
-        evictableBlocks -= blocks(n)
+        let b = blocks(n)
+        evictableBlocks -= b
         entries -= 1
-        return n
+        return (n, b)
     }
 
     /// Empties the cache (the instance stopped).

@@ -210,8 +210,8 @@ extension Simulation {
             let s = seq.pointer(r)
             guard s.pointee.prefilled >= s.pointee.prefillTarget else { k += 1; continue }
             let context = Int(s.pointee.prompt + s.pointee.generated)
-            // A new block is needed once every `blockTokens` tokens: the instance's counts are
-            // read only then (each read of a class's property is checked for exclusive access).
+            // A new block is needed once every `blockTokens` tokens: the instance's free and
+            // evictable counts are read only then.
             let need = engine.blocks(context) - Int(s.pointee.heldBlocks) - Int(s.pointee.blocks)
             if need > 0 {
                 var preemptedSelf = false

@@ -47,8 +47,7 @@ extension Simulation {
     /// cached blocks when free ones run out. There must be enough free and evictable ones.
     @inline(__always) mutating func takeBlocks(_ e: EngineInstance, _ need: Int, _ engine: EngineModel) {
         while e.freeBlocks < need {
-            let evicted = e.cache.evictOldest { nodeBlocks($0, engine) }
-            e.freeBlocks += nodeBlocks(evicted, engine)
+            e.freeBlocks += e.cache.evictOldest { nodeBlocks($0, engine) }.blocks
         }
         e.freeBlocks -= need
         kvUsed += need

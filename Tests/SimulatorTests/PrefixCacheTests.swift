@@ -52,7 +52,7 @@ final class PrefixCacheTests: XCTestCase {
                     if held == 1 { reference.evictable.append(n) }
                 case 6...8:
                     guard let first = reference.evictable.first else { continue }
-                    let evicted = cache.evictOldest { Int($0 % 5) + 1 }
+                    let evicted = cache.evictOldest { Int($0 % 5) + 1 }.node
                     XCTAssertEqual(evicted, first, "the least recently freed goes first: " + context)
                     XCTAssertEqual(reference.refs[evicted], 0, "a held node is never evicted: " + context)
                     reference.evictable.removeFirst()
