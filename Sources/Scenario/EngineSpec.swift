@@ -51,6 +51,44 @@ public struct EngineSpec: Sendable, Equatable {
     public var prefixCaching: Bool
     /// How the balancer in front of the model's instances spreads its requests.
     public var routing: Routing = .leastLoaded
+    /// What the instances do of a request (`engine.role`): all of it, or one side of
+    /// disaggregated serving.
+    public var role: Role = .both
+    /// For a decode pool: how it pulls a prompt's KV cache from the prefill instance.
+    public var kvTransfer = KVTransfer()
+
+    /// Aggregated serving (`both`), or one pool of disaggregated serving (DistServe,
+    /// Splitwise, llm-d, Dynamo): a `prefill` instance computes the prompt's KV cache (vLLM's
+    /// P/D proxy sends it the request with `max_tokens` 1) and a `decode` instance pulls that
+    /// cache and generates every output token. The two run as consecutive stages of a chain
+    /// pipeline.
+    public enum Role: String, Sendable, Equatable, CaseIterable {
+        case both
+        case prefill
+        case decode
+    }
+
+    /// How a decode instance pulls a prompt's KV cache from the prefill instance that computed
+    /// it (vLLM's NIXL connector reads it once the decode instance has allocated its blocks):
+    /// bytes = prompt tokens × KV bytes per token, at `sameNodeBandwidth` (the GPUs' link)
+    /// when the two instances share a node, at `bandwidth` (the network) otherwise, plus
+    /// `latency` per transfer. Transfers into one instance take its link one at a time.
+    public struct KVTransfer: Sendable, Equatable {
+        /// Bytes/s between nodes. Default 64 GB/s, Dynamo's mocker's default ("inter-node
+        /// InfiniBand", ai-dynamo/dynamo `--kv-transfer-bandwidth`).
+        public var bandwidth: Double = 64e9
+        /// Bytes/s within a node; nil: the GPU's interconnect one way (half the catalogue's
+        /// both-ways figure: 450 GB/s on an H100's NVLink 4, the mocker's "~450" for NVLink).
+        public var sameNodeBandwidth: Double?
+        /// Seconds added to each transfer (connection set-up, the transfer's notification).
+        public var latency: Double = 0
+
+        public init(bandwidth: Double = 64e9, sameNodeBandwidth: Double? = nil, latency: Double = 0) {
+            self.bandwidth = bandwidth
+            self.sameNodeBandwidth = sameNodeBandwidth
+            self.latency = latency
+        }
+    }
 
     /// The balancer in front of an LLM model's instances (`engine.routing`).
     public enum Routing: Sendable, Equatable {
@@ -88,6 +126,17 @@ public struct EngineSpec: Sendable, Equatable {
         self.chunkedPrefill = chunkedPrefill
         self.preemption = preemption
         self.prefixCaching = prefixCaching ?? chunkedPrefill
+    }
+
+    /// Bytes/s a decode instance on node type `t` (whose GPUs are `nodeGPU`) pulls a KV cache
+    /// at from a prefill instance on the same node: `kvTransfer.sameNodeBandwidth`, or one way
+    /// of its GPU's interconnect (the engine's roofline GPU, else the node type's), or the
+    /// network's bandwidth when neither GPU is known (a measured profile on a node type
+    /// without `gpuModel`).
+    public func sameNodeTransferBandwidth(onType t: Int, nodeGPU: GPUSpec?) -> Double {
+        if let b = kvTransfer.sameNodeBandwidth { return b }
+        let gpu = (t < rooflineByType.count ? rooflineByType[t]?.gpu : nil) ?? roofline?.gpu ?? nodeGPU
+        return gpu.map { $0.interconnect / 2 } ?? kvTransfer.bandwidth
     }
 
     /// The profile an instance on node type `t` runs with.

@@ -83,6 +83,7 @@ extension ScenarioDecoder {
             }
         }
         for m in s.models.indices where used[m] { for g in s.models[m].variantGroup { used[g] = true; usedBy[g] = usedBy[m] } }
+        try checkDisaggregation(s)
         for (m, model) in s.models.enumerated() where model.isTokenDriven {
             for k in usedBy[m] {
                 let source = s.workload[k]
@@ -129,6 +130,53 @@ extension ScenarioDecoder {
             throw ScenarioError(file: file, path: plan.jsonPath + ".nodes",
                                 message: "model \"\(model.name)\" runs on \(model.runsOn.map { s.hardware[$0].name }.joined(separator: ", ")) but plan \"\(plan.name)\" has no pool of those types",
                                 suggestion: "add a pool of \(s.hardware[model.runsOn[0]].name) to the plan's nodes")
+        }
+    }
+
+    /// Disaggregated serving: a prefill pool and a decode pool run as consecutive stages of a
+    /// chain pipeline, the prefill first, and share the model's KV layout; neither is
+    /// addressed on its own.
+    func checkDisaggregation(_ s: Scenario) throws {
+        func role(_ m: Int) -> EngineSpec.Role { s.models[m].engine?.role ?? .both }
+        for (k, source) in s.workload.enumerated() {
+            var targets = source.mix.isEmpty ? (source.target.map { [$0] } ?? []) : source.mix.map(\.target)
+            if case let .trace(t) = source.kind { targets += t.functionTargets.map { TargetRef(index: $0.target) } }
+            for t in targets where t.index < s.models.count && role(t.index) != .both {
+                throw ScenarioError(file: file, path: source.jsonPath.isEmpty ? "$.workload[\(k)]" : source.jsonPath,
+                                    message: "model \"\(s.models[t.index].name)\" is a \(role(t.index).rawValue) pool: it serves only as a stage of a pipeline, \(role(t.index) == .decode ? "after its prefill pool" : "before its decode pool")",
+                                    suggestion: "address the pipeline that runs it (\"pipelines\": {\"chat\": [\"<prefill model>\", \"<decode model>\"]})")
+            }
+        }
+        for pipeline in s.pipelines {
+            let path = ObjectReader.join("$.pipelines", pipeline.name)
+            for (k, m) in pipeline.stages.enumerated() where role(m) != .both {
+                let stagePath = path + "[\(k)]"
+                guard pipeline.dependencies == nil else {
+                    throw ScenarioError(file: file, path: stagePath,
+                                        message: "model \"\(s.models[m].name)\" is a \(role(m).rawValue) pool, and pipeline \"\(pipeline.name)\" is a graph: disaggregated serving runs only as a chain, the prefill pool then the decode pool",
+                                        suggestion: "declare a chain pipeline for it: [\"<prefill model>\", \"<decode model>\"]")
+                }
+                if role(m) == .decode {
+                    guard k > 0, role(pipeline.stages[k - 1]) == .prefill else {
+                        throw ScenarioError(file: file, path: stagePath,
+                                            message: "decode pool \"\(s.models[m].name)\" does not follow a prefill pool in pipeline \"\(pipeline.name)\": it would have no KV cache to pull",
+                                            suggestion: "put the model's prefill pool (an engine with \"role\": \"prefill\") right before it")
+                    }
+                    continue
+                }
+                guard k + 1 < pipeline.stages.count, role(pipeline.stages[k + 1]) == .decode else {
+                    throw ScenarioError(file: file, path: stagePath,
+                                        message: "prefill pool \"\(s.models[m].name)\" is not followed by a decode pool in pipeline \"\(pipeline.name)\": the prompt's KV cache would go nowhere",
+                                        suggestion: "put a model whose engine has \"role\": \"decode\" right after it")
+                }
+                let d = pipeline.stages[k + 1]
+                let a = s.models[m].engine!.profile.kvBytesPerToken, b = s.models[d].engine!.profile.kvBytesPerToken
+                guard abs(a - b) <= 1e-9 * Swift.max(a, b) else {
+                    throw ScenarioError(file: file, path: path + "[\(k + 1)]",
+                                        message: "decode pool \"\(s.models[d].name)\" keeps \(ValueReader.show(b)) KV bytes per token and prefill pool \"\(s.models[m].name)\" computes \(ValueReader.show(a)): one model's KV cache cannot be read as another's",
+                                        suggestion: "give both engines the same model (\"engine.model\", or profiles with the same kvBytesPerToken)")
+                }
+            }
         }
     }
 }

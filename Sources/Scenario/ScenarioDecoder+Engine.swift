@@ -136,6 +136,35 @@ extension ScenarioDecoder {
                 engine.routing = .cacheAware(cacheThreshold: threshold, balanceAbsThreshold: absolute, balanceRelThreshold: try v.number(n, o.childPath(key), min: 1, max: 1e6))
             }
         }
+        if let n = o.optional("role") {
+            let text = try v.string(n, o.childPath("role"))
+            guard let role = EngineSpec.Role(rawValue: text) else {
+                throw v.error(n, o.childPath("role"), "unknown role \"\(text)\"; expected \"both\", \"prefill\" or \"decode\"",
+                              suggestion: Suggest.hint(for: text, in: EngineSpec.Role.allCases.map(\.rawValue)))
+            }
+            engine.role = role
+            // A decode pool computes no prompt: nothing of it is cached.
+            if role == .decode {
+                if let p = o.optional("prefixCaching"), case .bool(true) = p.value {
+                    throw v.error(p, o.childPath("prefixCaching"), "a decode pool computes no prompt, so it caches none: prefix caching belongs to the prefill pool",
+                                  suggestion: "remove \"prefixCaching\" here and set it on the prefill model's engine")
+                }
+                engine.prefixCaching = false
+            }
+        }
+        if let n = o.optional("kvTransfer") {
+            guard engine.role == .decode else {
+                throw v.error(n, o.childPath("kvTransfer"), "\"kvTransfer\" is only for a decode pool (how it pulls prompts' KV caches), and this engine's role is \(engine.role.rawValue)",
+                              suggestion: "add \"role\": \"decode\", or remove \"kvTransfer\"")
+            }
+            var t = try ObjectReader(n, path: o.childPath("kvTransfer"), file: file)
+            if let b = t.optional("bandwidthGBps") { engine.kvTransfer.bandwidth = try v.number(b, t.childPath("bandwidthGBps"), min: 0, exclusiveMin: true, max: 1e6) * 1e9 }
+            if let b = t.optional("sameNodeBandwidthGBps") {
+                engine.kvTransfer.sameNodeBandwidth = try v.number(b, t.childPath("sameNodeBandwidthGBps"), min: 0, exclusiveMin: true, max: 1e6) * 1e9
+            }
+            if let l = t.optional("latency") { engine.kvTransfer.latency = try v.duration(l, t.childPath("latency")) }
+            try t.finish()
+        }
         if let n = o.optional("preemption") {
             let text = try v.string(n, o.childPath("preemption"))
             guard let p = EngineSpec.Preemption(rawValue: text) else {

@@ -20,8 +20,21 @@ struct EngineModel {
     /// B must not make a step of many short sequences cheaper than reading the weights once).
     let decodeFloor: Double
 
-    /// The engine of `spec` running with `profile` (its own, or its node type's GPU's).
-    init(_ spec: EngineSpec, profile: IterationProfile) {
+    /// All of a request, or one side of disaggregated serving.
+    let role: EngineSpec.Role
+    /// A decode pool's pull of a prompt's KV cache: nanoseconds per prompt token from another
+    /// node and from the same node, and per transfer.
+    let transferPerTokenRemote: Double
+    let transferPerTokenLocal: Double
+    let transferLatency: Int64
+
+    /// The engine of `spec` running with `profile` (its own, or its node type's GPU's); a
+    /// decode pool pulls KV caches within its node at `sameNodeBandwidth` bytes/s.
+    init(_ spec: EngineSpec, profile: IterationProfile, sameNodeBandwidth: Double = 1) {
+        role = spec.role
+        transferPerTokenRemote = profile.kvBytesPerToken / spec.kvTransfer.bandwidth * 1e9
+        transferPerTokenLocal = profile.kvBytesPerToken / sameNodeBandwidth * 1e9
+        transferLatency = Int64((spec.kvTransfer.latency * 1e9).rounded())
         self.profile = profile
         maxSequences = spec.maxSequences
         maxBatchTokens = spec.maxBatchTokens
@@ -81,6 +94,8 @@ final class EngineInstance {
     /// Prefix blocks cached: held by running sequences, or evictable (their blocks count as
     /// free to admission and to a growing decode, evicted when taken).
     var cache = PrefixCache()
+    /// A decode instance's link: when the KV transfers into it already queued end (ns).
+    var linkFree: Int64 = 0
     /// An iteration is under way, or a step event is queued.
     var busy = false
     /// Bumped when the instance stops: its queued step event is then stale.
@@ -111,6 +126,7 @@ final class EngineInstance {
         batchTokens.removeAll(keepingCapacity: true)
         freeBlocks = engine.kvBlocks
         cache.removeAll()
+        linkFree = 0
         busy = false
         generation &+= 1
         reserve(engine.maxSequences)
@@ -137,6 +153,16 @@ struct SequenceRecord {
     /// first token's admission found (booked as prefix-cache hits).
     var cached: Int32 = 0
     var hit: Int32 = 0
+    /// The node of the instance it is on (a decode instance compares it with the prefill's).
+    var node: Int32 = -1
+    /// A decode pool's sequence whose prompt's KV cache it pulls when admitted (cleared once
+    /// pulled: after a preemption it is recomputed here), whether from its own node, and
+    /// when the pull ends.
+    /// What the instance's pool does (a prefill pool's sequence ends at its first token).
+    var role: EngineSpec.Role = .both
+    var pull = false
+    var local = false
+    var kvReady: Int64 = 0
     /// When it entered the engine, and when its first token came (-1: not yet).
     var dispatched: Int64 = 0
     var firstToken: Int64 = -1
@@ -168,6 +194,11 @@ public struct EngineStats: Sendable {
     public var preemptions: Int64 = 0
     /// Requests the engine refused as too long for its cache or token budget.
     public var refused: Int64 = 0
+    /// Disaggregated serving: sequences a prefill pool finished and handed on, KV caches a
+    /// decode pool pulled, and Σ each pull's time from admission to arrival (ns).
+    public var prefillHandoffs: Int64 = 0
+    public var kvTransfers: Int64 = 0
+    public var kvTransferNanoseconds: Int64 = 0
     /// Iterations run, and Σ sequences in them.
     public var iterations: Int64 = 0
     public var batchSequences: Int64 = 0

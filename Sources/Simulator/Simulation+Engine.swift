@@ -27,10 +27,21 @@ extension Simulation {
     mutating func engineAccept(_ r: Int, on i: Int, _ engine: EngineModel) {
         while r >= seq.count { seq.append(SequenceRecord()) }
         let q = req.pointer(r)
-        let prompt = Swift.max(1, Int(q.pointee.input)), output = Swift.max(1, Int(q.pointee.output))
+        let prompt = Swift.max(1, Int(q.pointee.input))
+        // A prefill pool generates one token (vLLM's P/D proxy sends it `max_tokens` 1).
+        let output = engine.role == .prefill ? 1 : Swift.max(1, Int(q.pointee.output))
         let s = seq.pointer(r)
-        s.pointee = SequenceRecord(prompt: Int32(clamping: prompt), output: Int32(clamping: output), dispatched: now, inEngine: true,
-                                   stamp: q.pointee.id)
+        // A decode pool's sequence: the prefill pool's node and its prefix-cache hit carry over.
+        let pull = engine.role == .decode && s.pointee.stamp == q.pointee.id
+        let from = s.pointee.node, hit = s.pointee.hit
+        s.pointee = SequenceRecord(prompt: Int32(clamping: prompt), output: Int32(clamping: output), node: inst[i].node, role: engine.role,
+                                   dispatched: now, inEngine: true, stamp: q.pointee.id)
+        if engine.role == .decode {
+            s.pointee.pull = pull
+            s.pointee.hit = pull ? hit : 0
+            // Where the KV cache comes from decides the link it crosses.
+            s.pointee.local = pull && from >= 0 && from == inst[i].node
+        }
         let e = engines[i]!
         if engine.tooLong(prompt: prompt, total: prompt + output) {
             s.pointee.refused = true
@@ -81,6 +92,9 @@ extension Simulation {
                 guard s.pointee.prefilled == s.pointee.prefillTarget else { continue }
                 if s.pointee.firstToken < 0 { s.pointee.firstToken = now }
                 if engine.prefixCaching && req[r].prefix >= 0 { cachePrompt(e, r, engine) }
+            } else if s.pointee.firstToken < 0 {
+                // A decode pool's first token: its prompt was prefilled elsewhere.
+                s.pointee.firstToken = now
             }
             s.pointee.generated += 1
             if s.pointee.generated >= s.pointee.output {
@@ -110,6 +124,8 @@ extension Simulation {
             }
             while budget > 0, let r = e.waiting.first, admit(e, Int(r), engine) {
                 let s = seq.pointer(Int(r))
+                // A pulled KV cache: nothing to prefill.
+                guard s.pointee.prefillTarget > 0 else { continue }
                 let chunk = Swift.min(Int(s.pointee.prefillTarget), budget)
                 addChunk(e, Int(r), chunk, prefillTokens: &prefillTokens, attention: &attention)
                 budget -= chunk
@@ -119,6 +135,11 @@ extension Simulation {
             // prompt stays within the budget.
             var longest = 0
             while let r = e.waiting.first {
+                if seq[Int(r)].pull {
+                    // A pulled KV cache takes blocks, and no room in a prefill.
+                    guard admit(e, Int(r), engine) else { break }
+                    continue
+                }
                 let length = Int(seq[Int(r)].prompt + seq[Int(r)].generated)
                 if length > engine.maxBatchTokens {
                     // A preempted sequence whose prompt and tokens so far no longer fit one
@@ -140,9 +161,13 @@ extension Simulation {
         assert(e.freeBlocks >= 0 && e.freeBlocks + e.cache.evictableBlocks <= engine.kvBlocks && kvUsed >= 0 && kvUsed <= kvCapacity,
                "KV blocks out of bounds")
         guard !e.batch.isEmpty else {
-            // Idle, unless refused sequences wait to be handed back.
-            if e.refusedLine.isEmpty { e.busy = false } else {
+            // Idle, unless refused sequences wait to be handed back or KV caches are on their way.
+            if !e.refusedLine.isEmpty {
                 events.push(time: now + 1, kind: .engineStep, subject: Int32(i), generation: e.generation)
+            } else if engine.role == .decode, let ready = nextPull(e) {
+                events.push(time: ready, kind: .engineStep, subject: Int32(i), generation: e.generation)
+            } else {
+                e.busy = false
             }
             return
         }
@@ -184,11 +209,38 @@ extension Simulation {
         let s = seq.pointer(r)
         s.pointee.blocks = Int32(need)
         s.pointee.cached = Int32(cachedTokens)
-        if s.pointee.firstToken < 0 { s.pointee.hit = Int32(cachedTokens) }
+        if s.pointee.firstToken < 0 && engine.role != .decode { s.pointee.hit = Int32(cachedTokens) }
         s.pointee.prefillTarget = Int32(length - cachedTokens)
         s.pointee.prefilled = 0
+        if s.pointee.pull { pullKV(e, s, engine) }
         e.running.append(Int32(r))
         return true
+    }
+
+    /// A decode instance admitted a sequence whose prompt a prefill instance computed: it
+    /// pulls the prompt's KV cache into the blocks it just took (vLLM's NIXL connector reads
+    /// it then) and decodes once it has arrived. Pulls into one instance take its link one
+    /// after the other.
+    @inline(__always) mutating func pullKV(_ e: EngineInstance, _ s: UnsafeMutablePointer<SequenceRecord>, _ engine: EngineModel) {
+        let perToken = s.pointee.local ? engine.transferPerTokenLocal : engine.transferPerTokenRemote
+        let start = Swift.max(now, e.linkFree)
+        let end = start + Swift.max(1, Int64((Double(s.pointee.prompt) * perToken).rounded()))
+        e.linkFree = end
+        s.pointee.kvReady = end + engine.transferLatency
+        s.pointee.prefillTarget = 0
+        s.pointee.pull = false
+        let waited = s.pointee.kvReady - now
+        bookPlanWide {
+            $0.kvTransfers += 1
+            $0.kvTransferNanoseconds += waited
+        }
+    }
+
+    /// When the first KV cache still on its way into instance `e` arrives, if one is.
+    func nextPull(_ e: EngineInstance) -> Int64? {
+        var first = Int64.max
+        for r in e.running where seq[Int(r)].kvReady > now { first = Swift.min(first, seq[Int(r)].kvReady) }
+        return first < .max ? first : nil
     }
 
     /// Puts `chunk` prompt tokens of sequence `r` in the batch.
@@ -208,7 +260,8 @@ extension Simulation {
         while k < e.running.count && budget > 0 {
             let r = Int(e.running[k])
             let s = seq.pointer(r)
-            guard s.pointee.prefilled >= s.pointee.prefillTarget else { k += 1; continue }
+            // Past its prefill, and its KV cache here (a decode pool's pull).
+            guard s.pointee.prefilled >= s.pointee.prefillTarget && s.pointee.kvReady <= now else { k += 1; continue }
             let context = Int(s.pointee.prompt + s.pointee.generated)
             // A new block is needed once every `blockTokens` tokens: the instance's free and
             // evictable counts are read only then.
@@ -241,6 +294,9 @@ extension Simulation {
         s.pointee.cached = 0
         s.pointee.prefilled = 0
         s.pointee.prefillTarget = 0
+        // A decode pool's sequence is recomputed here if preempted, its pull (even one under
+        // way) forgotten.
+        s.pointee.kvReady = 0
         e.waiting.insert(Int32(r), at: 0)
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
         book(target: Int(req[owner].target)) { $0.preemptions += 1 }
@@ -273,6 +329,12 @@ extension Simulation {
             if physics.providerHosted {
                 let i = Int(req[r].instance)
                 billInvocation(now - s.dispatched, on: i, model: Int(inst[i].model))
+            }
+            if s.role == .prefill {
+                // Handed to the decode pool: its tokens and times are booked there.
+                bookPlanWide { $0.prefillHandoffs += 1 }
+                try endService(r)
+                return
             }
             let ttft = s.firstToken - req[owner].arrival
             let tpot = s.output > 1 ? (now - s.firstToken) / Int64(s.output - 1) : -1

@@ -47,7 +47,10 @@ extension Simulation {
         // By model and node type (`engineIndex`): an engine that takes its GPU from the node
         // type runs with that type's profile.
         engineModels = scenario.models.flatMap { m in
-            scenario.hardware.indices.map { t in m.engine.map { EngineModel($0, profile: $0.profile(onType: t)) } }
+            scenario.hardware.indices.map { t in
+                m.engine.map { EngineModel($0, profile: $0.profile(onType: t),
+                                           sameNodeBandwidth: $0.sameNodeTransferBandwidth(onType: t, nodeGPU: scenario.hardware[t].gpuModel)) }
+            }
         }
         anyEngine = engineModels.contains { $0 != nil }
         engineModel = scenario.models.map { $0.engine != nil }

@@ -58,6 +58,9 @@ public final class TraceReader {
     let defaultTarget: Int32
     /// Per target: whether its service time needs token counts.
     let needsTokens: [Bool]
+    /// Targets a row may not name: the prefill and decode pools of disaggregated serving,
+    /// which serve only as stages of their pipeline.
+    let stageOnly: [Bool]
     /// When set, targets are not checked against a scenario but collected here (trace stats).
     public var seenTargets: StringTable?
     let targetNames: [String]
@@ -93,9 +96,10 @@ public final class TraceReader {
     var hashIDs: [Int64] = []
 
     /// Opens the trace and reads its header.
-    public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = [],
+    public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = [], stageOnly: [Bool] = [],
                 prefixes: PrefixTree = PrefixTree()) throws {
         self.needsTokens = needsTokens
+        self.stageOnly = stageOnly
         self.prefixes = prefixes
         prefixSpace = prefixes.newSpace()
         hashBlockTokens = spec.hashBlockTokens
@@ -337,6 +341,10 @@ public final class TraceReader {
                         } else {
                             guard let known = targetIndex[s] else {
                                 throw fail("unknown target \"\(s)\"", column: "target", suggestion: Suggest.hint(for: s, in: targetNames, noun: "targets are"))
+                            }
+                            if Int(known) < stageOnly.count, stageOnly[Int(known)] {
+                                throw fail("target \"\(s)\" is a prefill or decode pool: it serves only as a stage of its pipeline", column: "target",
+                                           suggestion: "name the pipeline that runs it")
                             }
                             t = known
                         }

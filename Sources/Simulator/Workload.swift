@@ -294,6 +294,7 @@ extension SourceState {
         let needsTokens = (0..<scenario.targetNames.count).map { t in
             scenario.stages(of: TargetRef(index: t)).contains { scenario.models[$0].isTokenDriven }
         }
+        let stageOnly = (0..<scenario.targetNames.count).map { t in t < scenario.models.count && (scenario.models[t].engine?.role ?? .both) != .both }
         return try scenario.workload.enumerated().map { k, source in
             let process: ArrivalProcess
             switch source.kind {
@@ -314,7 +315,7 @@ extension SourceState {
             case let .trace(spec):
                 process = .trace(try TraceReader(spec: spec, defaultTarget: Int32(source.target?.index ?? -1),
                                                  targetNames: scenario.targetNames,
-                                                 needsTokens: source.inputTokens == nil ? needsTokens : [], prefixes: prefixes))
+                                                 needsTokens: source.inputTokens == nil ? needsTokens : [], stageOnly: stageOnly, prefixes: prefixes))
             }
             let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
             var state = SourceState(process: process, target: Int32(source.target?.index ?? -1),

@@ -364,4 +364,24 @@ final class ServeRefusalTests: RuntimeTestCase {
         }
         XCTAssertNoThrow(try RuntimeServer.check(s, planIndex: 1))
     }
+
+    func testDisaggregatedServingIsRefused() throws {
+        let engine = #""kind": "continuous-batching", "kvCacheTokens": 4096, "profile": { "prefill": { "base": "0ms", "perToken": "0.1ms" }, "decode": { "base": "10ms", "perSequence": "0ms", "perKVToken": "0ms" } }"#
+        let text = """
+        { "name": "pd", "duration": "1m",
+          "hardware": { "gpu": { "vcpus": 8, "memoryGiB": 32, "gpus": 2, "pricePerHour": 1 } },
+          "models": { "p": { "requires": { "vcpus": 1, "memoryGiB": 1, "gpus": 1 }, "engine": { \(engine), "role": "prefill" }, "worker": \(httpWorker()) },
+                      "d": { "requires": { "vcpus": 1, "memoryGiB": 1, "gpus": 1 }, "engine": { \(engine), "role": "decode" }, "worker": \(httpWorker()) } },
+          "pipelines": { "chat": ["p", "d"] },
+          "workload": [ { "kind": "poisson", "target": "chat", "rate": 1, "tokens": { "input": 10, "output": 5 } } ],
+          "plans": { "one": { "policy": "traditional", "nodes": { "gpu": 1 } } } }
+        """
+        let path = folder + "/pd.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let s = try ScenarioLoader.load(path: path)
+        XCTAssertThrowsError(try RuntimeServer.check(s, planIndex: 0)) { e in
+            XCTAssertEqual((e as? ScenarioError)?.path, "$.models[\"p\"].engine.role")
+            XCTAssertTrue("\(e)".contains("the runtime does not move KV caches between workers"), "\(e)")
+        }
+    }
 }
