@@ -40,6 +40,7 @@ public struct KubernetesExport {
     /// Exports plan `planIndex` of `scenario`; `format` nil: the plan's natural kind
     /// (Deployments for traditional and elastic plans, Knative for KPA plans).
     public static func export(_ scenario: Scenario, planIndex: Int, as format: ExportFormat?, prometheus: String? = nil) throws -> ExportResult {
+        let scenario = scenario.forPlan(planIndex)
         let plan = scenario.plans[planIndex]
         var natural = ExportFormat.deployment
         if case let .serverless(sv) = plan.policy, sv.kpa != nil { natural = .knative }
@@ -129,6 +130,10 @@ public struct KubernetesExport {
         var annotations: [(String, JSONNode?)] = [(Annotation.plan, JSONNode.string(plan.name))]
         if k != name { annotations.append((Annotation.model, JSONNode.string(name))) }
         if m < plan.routing.count, let r = plan.routing[m] { annotations.append((Annotation.routing, JSONNode.string(r.name))) }
+        // Traffic the plan serves as the pipeline this model is the first stage of.
+        let names = scenario.targetNames
+        let serves = plan.serve.filter { scenario.stages(of: TargetRef(index: $0.to)).first == m }
+        if !serves.isEmpty { annotations.append((Annotation.serve, JSONNode.string(serves.map { "\(names[$0.from])=\(names[$0.to])" }.joined(separator: ",")))) }
         annotations += extra
         return JSONNode.object([("name", JSONNode.string(k)),
                          ("labels", labels ? JSONNode.object([("app.kubernetes.io/name", JSONNode.string(k))]) : nil),

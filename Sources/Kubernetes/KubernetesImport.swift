@@ -157,6 +157,7 @@ public struct KubernetesImport {
                                 suggestion: "export them with `kubectl get deploy,hpa -o json > plan.json` (or ksvc, inferenceservice, scaledobject)")
         }
         try importRouting()
+        try importServe()
         if let unused = objects.first(where: { o in o.kind == "ConfigMap" && result.family != "serverless" }) {
             result.notHonoured.append("\(unused.title): Knative's cluster-wide settings apply to KPA plans only; this plan is \(result.family)")
         }
@@ -372,4 +373,33 @@ enum Annotation {
     static let model = "headroom/model"
     /// The plan an object was exported from.
     static let plan = "headroom/plan"
+    /// Targets the plan serves as the pipeline whose first stage the object runs
+    /// (`plans.<p>.serve`): "chat=chat-pd", several comma-separated.
+    static let serve = "headroom/serve"
+}
+
+extension KubernetesImport {
+    /// The targets a plan serves as others (`plans.<p>.serve`), from the `headroom/serve`
+    /// annotation export writes on the workload of a pipeline's first stage: where a
+    /// gateway sends a model's traffic, which no Kubernetes object of the workloads holds.
+    mutating func importServe() throws {
+        var serve: [(String, JSONNode?)] = []
+        let targets = scenario.targetNames
+        for o in objects where ["Deployment", "Service", "InferenceService"].contains(o.kind) {
+            guard let node = o.field("metadata.annotations")?.member(Annotation.serve) else { continue }
+            guard case let .string(text) = node.value else {
+                throw o.error("metadata.annotations", "expected \"target=target\" in the \(Annotation.serve) annotation, found \(node.value.kindDescription)",
+                              suggestion: "give a string such as \"chat=chat-pd\", or remove the annotation")
+            }
+            for pair in text.split(separator: ",", omittingEmptySubsequences: false) {
+                let sides = pair.split(separator: "=", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard sides.count == 2, let from = sides.first, let to = sides.last, targets.contains(from), targets.contains(to) else {
+                    throw o.error("metadata.annotations", "expected two targets of \(scenario.file) as \"from=to\" in the \(Annotation.serve) annotation, found \"\(pair)\"",
+                                  suggestion: Suggest.hint(for: String(pair.split(separator: "=").first ?? ""), in: targets, noun: "the targets are"))
+                }
+                if !serve.contains(where: { $0.0 == from }) { serve.append((from, JSONNode.string(to))) }
+            }
+        }
+        if !serve.isEmpty { result.plan = result.plan.setting(JSONNode.object(serve), at: ["serve"]) }
+    }
 }

@@ -103,6 +103,7 @@ extension PlanBuilder {
                 return none
             }
         }
+        let s = s.forPlan(planIndex)
         return (try? withCore(s, planIndex: planIndex, callerQuotas: CallerDirectory(s).quotas, Probe(s: s))) ?? []
     }
 }

@@ -8,6 +8,7 @@ import Scenario
 /// runs". Physics (service, boot and cold-start times, prices) is each host's own.
 public enum PlanBuilder {
     /// The models some workload source can reach.
+    /// Call it on the scenario as a plan serves it (`Scenario.forPlan`).
     public static func usedModels(_ s: Scenario) -> [Bool] {
         var used = [Bool](repeating: false, count: s.models.count)
         for source in s.workload {
@@ -16,7 +17,12 @@ public enum PlanBuilder {
             } else if let t = source.target {
                 for m in s.stages(of: t) { used[m] = true }
             } else {
-                for m in s.models.indices { used[m] = true }
+                // A trace's rows name their targets: any of them, as this plan serves it.
+                // (not a prefill or decode pool: no row may name one).
+                for t in s.targetNames.indices where (s.servedAs.isEmpty || s.servedAs[t] == t)
+                    && (t >= s.models.count || (s.models[t].engine?.role ?? .both) == .both) {
+                    for m in s.stages(of: TargetRef(index: t)) { used[m] = true }
+                }
             }
         }
         // A model with versions: its versions serve its traffic too.
@@ -201,6 +207,7 @@ public enum PlanBuilder {
     /// Checks that a plan's starting capacity makes sense: a traditional plan gives every used
     /// model at least one instance and every pinned instance a place. Throws a scenario error.
     public static func checkPlan(_ s: Scenario, planIndex: Int) throws {
+        let s = s.forPlan(planIndex)
         let plan = s.plans[planIndex]
         guard case let .traditional(nodes, instances) = plan.policy else { return }
         let core = startedTraditional(s, nodes: nodes, instances: instances)

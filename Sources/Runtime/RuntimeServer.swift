@@ -56,6 +56,11 @@ public final class RuntimeServer: @unchecked Sendable {
                                 message: "cannot serve: the plan scales on the engines' KV cache, which the runtime does not read from its workers",
                                 suggestion: "serve a plan that scales on utilisation, concurrency or queue-length")
         }
+        if let a = s.plans[planIndex].serve.first {
+            throw ScenarioError(file: s.file, path: s.plans[planIndex].jsonPath + ".serve",
+                                message: "cannot serve: the plan serves \"\(s.targetNames[a.from])\" as \"\(s.targetNames[a.to])\", and the runtime routes each request to the target it names",
+                                suggestion: "serve a plan without \"serve\", or address \"\(s.targetNames[a.to])\" directly")
+        }
         if let m = s.models.firstIndex(where: { ($0.engine?.role ?? .both) != .both }) {
             throw ScenarioError(file: s.file, path: "$.models[\"\(s.models[m].name)\"].engine.role",
                                 message: "cannot serve: model \"\(s.models[m].name)\" is a \(s.models[m].engine!.role.rawValue) pool of disaggregated serving, and the runtime does not move KV caches between workers",

@@ -71,33 +71,24 @@ extension ScenarioDecoder {
     /// Checks that need the whole scenario: token-driven models get token counts, provider
     /// hosting gets no GPU model without a GPU price, each plan can host every used model.
     func check(_ s: inout Scenario, root: JSONNode) throws {
-        var used = [Bool](repeating: false, count: s.models.count)
-        var usedBy = [[Int]](repeating: [], count: s.models.count)   // sources per model
-        for (k, source) in s.workload.enumerated() {
-            var stages: [Int] = []
-            if !source.mix.isEmpty { stages = source.mix.flatMap { s.stages(of: $0.target) } }
-            else if let t = source.target { stages = s.stages(of: t) } else { stages = Array(s.models.indices) + s.pipelines.flatMap(\.stages) }
-            for m in stages {
-                used[m] = true
-                usedBy[m].append(k)
-            }
-        }
-        for m in s.models.indices where used[m] { for g in s.models[m].variantGroup { used[g] = true; usedBy[g] = usedBy[m] } }
+        let (used, usedBy) = usage(s)
         try checkDisaggregation(s)
-        for (m, model) in s.models.enumerated() where model.isTokenDriven {
-            for k in usedBy[m] {
-                let source = s.workload[k]
-                var carriesTokens = source.inputTokens != nil
-                if case let .trace(t) = source.kind, t.carriesTokens { carriesTokens = true }
-                if case .trace = source.kind, source.target == nil { continue } // checked per row
-                if !carriesTokens {
-                    throw ScenarioError(file: file, path: source.jsonPath,
-                                        message: "model \"\(model.name)\" \(model.engine != nil ? "has an engine (continuous batching)" : "has a token-driven service time"), which needs token counts, but this source carries none",
-                                        suggestion: "add \"tokens\": {\"input\": …, \"output\": …} to the source, or replay a trace with token columns")
+        try checkTokens(s, usedBy: usedBy)
+        for (i, plan) in s.plans.enumerated() {
+            for a in plan.serve {
+                for t in [a.from, a.to] where t < s.models.count && (s.models[t].engine?.role ?? .both) != .both {
+                    throw ScenarioError(file: file, path: ObjectReader.join(plan.jsonPath + ".serve", s.targetNames[a.from]),
+                                        message: "model \"\(s.models[t].name)\" is a \(s.models[t].engine!.role.rawValue) pool: traffic is served as the pipeline that runs it, not as one of its pools",
+                                        suggestion: "name the chain pipeline of the prefill and decode pools")
                 }
             }
-        }
-        for plan in s.plans {
+            // The models this plan serves: its own sources' targets.
+            let view = plan.serve.isEmpty ? s : s.forPlan(i)
+            var (used, usedBy) = (used, usedBy)
+            if !plan.serve.isEmpty {
+                (used, usedBy) = usage(view)
+                try checkTokens(view, usedBy: usedBy)
+            }
             for (m, r) in plan.routing.enumerated() where r != nil && s.models[m].engine == nil {
                 throw ScenarioError(file: file, path: ObjectReader.join(plan.jsonPath + ".routing", s.models[m].name),
                                     message: "model \"\(s.models[m].name)\" has no engine: \"routing\" chooses the balancer in front of an LLM model's instances",
@@ -121,6 +112,45 @@ extension ScenarioDecoder {
                 }
             case .traditional:
                 break
+            }
+        }
+    }
+
+    /// The models some source reaches (a versioned model's versions too), and by model the
+    /// sources that reach it.
+    func usage(_ s: Scenario) -> (used: [Bool], usedBy: [[Int]]) {
+        var used = [Bool](repeating: false, count: s.models.count)
+        var usedBy = [[Int]](repeating: [], count: s.models.count)   // sources per model
+        for (k, source) in s.workload.enumerated() {
+            var stages: [Int] = []
+            if !source.mix.isEmpty { stages = source.mix.flatMap { s.stages(of: $0.target) } }
+            else if let t = source.target { stages = s.stages(of: t) } else {
+                // A trace's rows may name any target but a prefill or decode pool.
+                stages = s.models.indices.filter { (s.models[$0].engine?.role ?? .both) == .both } + s.pipelines.flatMap(\.stages)
+            }
+            for m in stages {
+                used[m] = true
+                usedBy[m].append(k)
+            }
+        }
+        for m in s.models.indices where used[m] { for g in s.models[m].variantGroup { used[g] = true; usedBy[g] = usedBy[m] } }
+        return (used, usedBy)
+    }
+
+    /// Token-driven models (an engine, or a token-driven service time) get token counts from
+    /// every source that reaches them.
+    func checkTokens(_ s: Scenario, usedBy: [[Int]]) throws {
+        for (m, model) in s.models.enumerated() where model.isTokenDriven {
+            for k in usedBy[m] {
+                let source = s.workload[k]
+                var carriesTokens = source.inputTokens != nil
+                if case let .trace(t) = source.kind, t.carriesTokens { carriesTokens = true }
+                if case .trace = source.kind, source.target == nil { continue } // checked per row
+                if !carriesTokens {
+                    throw ScenarioError(file: file, path: source.jsonPath,
+                                        message: "model \"\(model.name)\" \(model.engine != nil ? "has an engine (continuous batching)" : "has a token-driven service time"), which needs token counts, but this source carries none",
+                                        suggestion: "add \"tokens\": {\"input\": …, \"output\": …} to the source, or replay a trace with token columns")
+                }
             }
         }
     }

@@ -19,7 +19,7 @@ extension ScenarioDecoder {
         }
     }
 
-    func decodePlans(_ node: JSONNode, hardwareNames: [String], modelNames: [String]) throws -> [Plan] {
+    func decodePlans(_ node: JSONNode, hardwareNames: [String], modelNames: [String], targetNames: [String] = []) throws -> [Plan] {
         let members = try namedMembers(node, "$.plans", what: "plans")
         guard !members.isEmpty else { throw v.error(node, "$.plans", "define at least one plan") }
         let families = ["traditional", "elastic", "serverless"]
@@ -252,9 +252,23 @@ extension ScenarioDecoder {
                     }
                 }
             }
+            // Traffic this plan serves as another target's (checked with the cross-references).
+            var serve: [ServeAs] = []
+            if let r = o.optional("serve") {
+                for rm in try namedMembers(r, o.childPath("serve"), what: "targets by target") {
+                    let p = ObjectReader.join(o.childPath("serve"), rm.key)
+                    let from = try resolve(rm.key, in: targetNames, node: rm.value, path: p, what: "target")
+                    let to = try resolve(try v.string(rm.value, p), in: targetNames, node: rm.value, path: p, what: "target")
+                    guard from != to else {
+                        throw v.error(rm.value, p, "\"\(rm.key)\" is served as itself: expected another target", suggestion: "remove it, or name the pipeline that serves it here")
+                    }
+                    serve.append(ServeAs(from: from, to: to))
+                }
+            }
             try o.finish()
             var plan = Plan(name: m.key, policy: policy, jsonPath: path)
             plan.routing = routing
+            plan.serve = serve
             plan.commitments = commitments
             return plan
         }

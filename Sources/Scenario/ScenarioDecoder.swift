@@ -99,7 +99,7 @@ struct ScenarioDecoder {
                                                       targetNames: targetNames, hardwareNames: hardwareNames)
         let slo = try o.optional("slo").map { try decodeSLO($0) } ?? SLO(latency: nil, percentile: 99, timeout: 300)
         let plans = try decodePlans(try o.required("plans", expected: "the plans to compare, by name"),
-                                    hardwareNames: hardwareNames, modelNames: modelNames)
+                                    hardwareNames: hardwareNames, modelNames: modelNames, targetNames: targetNames)
         var callerQuotas: [CallerQuota] = []
         if let c = o.optional("callers") {
             for m in try namedMembers(c, "$.callers", what: "callers") {

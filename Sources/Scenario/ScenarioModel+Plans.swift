@@ -157,6 +157,19 @@ public struct Plan: Sendable, Equatable {
     /// By model: the balancer this plan puts in front of an LLM model's instances, in place of
     /// its engine's (`plans.<p>.routing`); nil keeps the engine's.
     public var routing: [EngineSpec.Routing?] = []
+    /// Targets this plan serves as others (`plans.<p>.serve`): requests for `from` are
+    /// requests for `to` here, a model's traffic served by its disaggregated pipeline, say.
+    public var serve: [ServeAs] = []
+}
+
+/// One retargeting of a plan's traffic (`plans.<p>.serve`): target indices.
+public struct ServeAs: Sendable, Equatable {
+    public var from: Int
+    public var to: Int
+    public init(from: Int, to: Int) {
+        self.from = from
+        self.to = to
+    }
 }
 
 /// Limits over all of a plan's pools (a cloud account's quota): vCPUs and GPUs; 0: none.

@@ -234,6 +234,30 @@ public struct Scenario: Sendable, Equatable {
     /// Target names: the models, then the pipelines.
     public var targetNames: [String] { models.map(\.name) + pipelines.map(\.name) }
 
+    /// By target: the target its requests are served as (`plans.<p>.serve`, set by
+    /// `forPlan`); empty when every target serves its own.
+    public var servedAs: [Int] = []
+
+    /// The scenario as plan `i` serves it: its sources' targets (a trace's target column
+    /// too, through `servedAs`) replaced as the plan's `serve` says. Itself when the plan
+    /// says nothing.
+    public func forPlan(_ i: Int) -> Scenario {
+        guard i < plans.count, !plans[i].serve.isEmpty else { return self }
+        var s = self
+        var map = Array(0..<targetNames.count)
+        for a in plans[i].serve { map[a.from] = a.to }
+        s.servedAs = map
+        for k in s.workload.indices {
+            if let t = s.workload[k].target { s.workload[k].target = TargetRef(index: map[t.index]) }
+            for j in s.workload[k].mix.indices { s.workload[k].mix[j].target = TargetRef(index: map[s.workload[k].mix[j].target.index]) }
+            if case var .trace(t) = s.workload[k].kind {
+                for j in t.functionTargets.indices { t.functionTargets[j].target = map[t.functionTargets[j].target] }
+                s.workload[k].kind = .trace(t)
+            }
+        }
+        return s
+    }
+
     /// Every submission of every training job, by time (ties in file order): the job ids of
     /// a run. A job repeated with `every` is one submission per period.
     public var trainingSubmissions: [(job: Int, time: Double)] {

@@ -25,6 +25,7 @@ public struct PlanExplanation: Sendable {
 extension PlanBuilder {
     /// Explains one plan of a scenario.
     public static func explain(_ s: Scenario, planIndex: Int) throws -> PlanExplanation {
+        let s = s.forPlan(planIndex)
         let plan = s.plans[planIndex]
         var e = PlanExplanation(plan: plan.name, family: plan.policy.family)
         func seconds(_ t: TimeSpan) -> String { show(t.seconds) + " s" }
@@ -151,7 +152,11 @@ extension PlanBuilder {
         explainContention(&e, s, plan, used: used)
         // A model the plan can never serve answers every request it gets with "no capacity":
         // said here, and by `serve` at start, rather than found from 503s.
-        for none in modelsWithoutCapacity(s, planIndex: planIndex) {
+        for a in plan.serve {
+            e.add("traffic", "serve[\"\(s.targetNames[a.from])\"]", "served as \"\(s.targetNames[a.to])\"",
+                  "set: its requests (a trace's rows naming it too) are \"\(s.targetNames[a.to])\"'s in this plan and reported under that name")
+        }
+        for none in modelsWithoutCapacity(s, planIndex: planIndex) where !plan.serve.contains(where: { $0.from == none.model }) {
             e.add("capacity", "no capacity for \"\(s.models[none.model].name)\"", "every request to it is rejected (no_capacity)", none.why)
         }
         return e
@@ -271,6 +276,31 @@ extension PlanBuilder {
                 e.add("LLM engine", "\(name): routing", "least-loaded instance (fewest requests in flight)",
                       (overridden ? "plan" : "default") + ": a least-request balancer in front of LLM servers")
             }
+            explainRole(&e, s, model)
+        }
+    }
+
+    /// A pool of disaggregated serving: what it does of a request and, for a decode pool,
+    /// what pulling a prompt's KV cache costs.
+    static func explainRole(_ e: inout PlanExplanation, _ s: Scenario, _ model: ModelDefinition) {
+        guard let engine = model.engine, engine.role != .both else { return }
+        let name = model.name
+        guard engine.role == .decode else {
+            e.add("LLM engine", "\(name): role", "prefill pool: computes each prompt and one token (max_tokens 1), then hands the request on",
+                  "set; its decode pool pulls the KV cache; time to first token ends on the decode pool")
+            return
+        }
+        e.add("LLM engine", "\(name): role", "decode pool: pulls each prompt's KV cache once it has taken its blocks, then generates every output token",
+              "set; a preempted sequence is recomputed here (prefilled again), not pulled again")
+        let t = engine.kvTransfer, bytes = engine.profile.kvBytesPerToken
+        let gb = { (x: Double) in show(x / 1e9) }
+        let perToken = { (bandwidth: Double) in String(format: "%.3f µs a prompt token + %@ ms", bytes / bandwidth * 1e6, show(t.latency * 1e3)) }
+        e.add("LLM engine", "\(name): KV pull between nodes", perToken(t.bandwidth),
+              "\(show(bytes)) B a token ÷ \(gb(t.bandwidth)) GB/s (" + (t.bandwidth == EngineSpec.KVTransfer().bandwidth ? "default: Dynamo's mocker's inter-node InfiniBand" : "set") + "); latency \(t.latency > 0 ? "set" : "default 0")")
+        for h in s.hardware.indices where model.runsOn.contains(h) {
+            let local = engine.sameNodeTransferBandwidth(onType: h, nodeGPU: s.hardware[h].gpuModel)
+            e.add("LLM engine", "\(name): KV pull within a \(s.hardware[h].name) node", perToken(local),
+                  "\(show(bytes)) B a token ÷ \(gb(local)) GB/s (" + (t.sameNodeBandwidth != nil ? "set" : "one way of the GPU's interconnect, half its catalogue figure") + "); pulls into one instance one at a time")
         }
     }
 

@@ -103,6 +103,8 @@ public enum Runner {
 
     /// Runs one plan.
     public static func runPlan(_ s: Scenario, index: Int, seed: UInt64, options: RunOptions, position: Int = 0) throws -> PlanResult {
+        // The sources as this plan serves them.
+        let s = s.forPlan(index)
         let plan = s.plans[index]
         var callers = StringTable(), versions = StringTable()
         // Callers with a quota get the first ids, so the core's quota table is indexed by them.

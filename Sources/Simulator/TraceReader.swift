@@ -97,7 +97,7 @@ public final class TraceReader {
 
     /// Opens the trace and reads its header.
     public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = [], stageOnly: [Bool] = [],
-                prefixes: PrefixTree = PrefixTree()) throws {
+                servedAs: [Int] = [], prefixes: PrefixTree = PrefixTree()) throws {
         self.needsTokens = needsTokens
         self.stageOnly = stageOnly
         self.prefixes = prefixes
@@ -109,7 +109,8 @@ public final class TraceReader {
         self.defaultTarget = defaultTarget
         self.targetNames = targetNames
         var index: [String: Int32] = [:]
-        for (i, n) in targetNames.enumerated() { index[n] = Int32(i) }
+        // A row naming a target the plan serves as another is that other's.
+        for (i, n) in targetNames.enumerated() { index[n] = Int32(i < servedAs.count ? servedAs[i] : i) }
         targetIndex = index
         reorderWindow = Int64((spec.reorderWindow * 1e9).rounded())
         useDurations = spec.useDurations

@@ -315,7 +315,8 @@ extension SourceState {
             case let .trace(spec):
                 process = .trace(try TraceReader(spec: spec, defaultTarget: Int32(source.target?.index ?? -1),
                                                  targetNames: scenario.targetNames,
-                                                 needsTokens: source.inputTokens == nil ? needsTokens : [], stageOnly: stageOnly, prefixes: prefixes))
+                                                 needsTokens: source.inputTokens == nil ? needsTokens : [], stageOnly: stageOnly,
+                                                 servedAs: scenario.servedAs, prefixes: prefixes))
             }
             let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
             var state = SourceState(process: process, target: Int32(source.target?.index ?? -1),
@@ -332,7 +333,10 @@ extension SourceState {
                 state.traceLoop = spec.loop
                 for f in spec.filter {
                     switch f.column {
-                    case "target": state.targetFilter = f.values.compactMap { scenario.target(named: $0).map { Int32($0.index) } }
+                    case "target":
+                        state.targetFilter = f.values.compactMap { name in
+                            scenario.target(named: name).map { Int32($0.index < scenario.servedAs.count ? scenario.servedAs[$0.index] : $0.index) }
+                        }
                     case "caller": state.callerFilter = f.values
                     default: state.versionFilter = f.values
                     }

@@ -383,5 +383,15 @@ final class ServeRefusalTests: RuntimeTestCase {
             XCTAssertEqual((e as? ScenarioError)?.path, "$.models[\"p\"].engine.role")
             XCTAssertTrue("\(e)".contains("the runtime does not move KV caches between workers"), "\(e)")
         }
+        // A plan that serves one target as another.
+        let other = text.replacingOccurrences(of: #""role": "prefill""#, with: #""role": "both""#)
+            .replacingOccurrences(of: #""role": "decode""#, with: #""role": "both""#)
+            .replacingOccurrences(of: #""nodes": { "gpu": 1 } }"#, with: #""nodes": { "gpu": 1 }, "serve": { "p": "chat" } }"#)
+        try other.write(toFile: path, atomically: true, encoding: .utf8)
+        let served = try ScenarioLoader.load(path: path)
+        XCTAssertThrowsError(try RuntimeServer.check(served, planIndex: 0)) { e in
+            XCTAssertEqual((e as? ScenarioError)?.path, "$.plans.one.serve")
+            XCTAssertTrue("\(e)".contains("the runtime routes each request to the target it names"), "\(e)")
+        }
     }
 }

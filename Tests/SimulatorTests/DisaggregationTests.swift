@@ -3,6 +3,7 @@ import XCTest
 import Scenario
 @testable import Simulator
 import Reports
+import Planning
 
 /// Disaggregated prefill and decode: exact times of a lone request on a profile of round
 /// numbers (prefill, KV pull over the node's or the network's link, decode), and conservation
@@ -117,5 +118,45 @@ final class DisaggregationTests: XCTestCase {
         XCTAssertEqual(e.inputTokens, Int64(rows.reduce(0) { $0 + $1.1 }))
         XCTAssertEqual(e.ttft.count, 400)
         for t in try times(lines) { XCTAssertGreaterThanOrEqual(t.latency + 0.001, t.ttft) }
+    }
+
+    func testAPlanServesAModelAsItsDisaggregatedPipeline() throws {
+        // One CSV trace whose rows name the model; the second plan serves the model as its
+        // prefill/decode pipeline: same requests, reported under the pipeline, with its stages.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pd-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rows = (0..<200).map { k in "\(Double(k) * 0.05),chat,\(200 + k * 7 % 900),\(1 + k * 13 % 120)\n" }.joined()
+        try ("time,target,input_tokens,output_tokens\n" + rows).write(to: folder.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        let engine = #""kind": "continuous-batching", "profile": \#(Self.profile), "kvCacheTokens": 100000"#
+        let s = try scenario("""
+        {
+          "name": "serve", "seed": 1, "duration": "1h",
+          "hardware": { "gpu": { "vcpus": 16, "memoryGiB": 200, "gpus": 2, "pricePerHour": 4 } },
+          "models": {
+            "chat": { "requires": { "vcpus": 4, "memoryGiB": 64, "gpus": 1 }, "engine": { \(engine) } },
+            "p": { "requires": { "vcpus": 4, "memoryGiB": 64, "gpus": 1 }, "engine": { \(engine), "role": "prefill" } },
+            "d": { "requires": { "vcpus": 4, "memoryGiB": 64, "gpus": 1 }, "engine": { \(engine), "role": "decode" } }
+          },
+          "pipelines": { "chat-pd": ["p", "d"] },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "aggregated": { "policy": "traditional", "nodes": { "gpu": 2 }, "instances": { "chat": 2, "p": 1, "d": 1 } },
+                     "disaggregated": { "policy": "traditional", "nodes": { "gpu": 1 }, "instances": { "p": 1, "d": 1 }, "serve": { "chat": "chat-pd" } } }
+        }
+        """, directory: folder.path)
+        let result = try Runner.run(s, options: RunOptions())
+        let chat = try XCTUnwrap(s.target(named: "chat")).index, pipeline = try XCTUnwrap(s.target(named: "chat-pd")).index
+        let (agg, dis) = (result.plans[0], result.plans[1])
+        XCTAssertEqual(agg.perTarget[chat].completed, 200)
+        XCTAssertEqual(agg.perTarget[pipeline].requests, 0)
+        XCTAssertEqual(dis.perTarget[chat].requests, 0, "the rows naming chat are the pipeline's in this plan")
+        XCTAssertEqual(dis.perTarget[pipeline].completed, 200)
+        XCTAssertEqual(dis.engine?.kvTransfers, 200)
+        XCTAssertEqual(agg.engine?.kvTransfers, 0)
+        XCTAssertEqual(agg.engine?.outputTokens, dis.engine?.outputTokens)
+        // The disaggregated plan starts no aggregated instance (the aggregated one needs the
+        // pools too: a trace's rows could name the pipeline).
+        XCTAssertEqual(PlanBuilder.usedModels(s.forPlan(0)), [true, true, true])
+        XCTAssertEqual(PlanBuilder.usedModels(s.forPlan(1)), [false, true, true])
     }
 }
