@@ -7,7 +7,9 @@
 #   2. one hour of the Azure LLM conversation trace on a 1-16 GPU elastic plan
 #      (Benchmarks/llm-elastic-16.json), as recorded and 16 times as fast, looped for the hour;
 #   3. one hour of the Mooncake conversation trace (bundled) on eight H100s with prefix caching
-#      behind the cache-aware router (Benchmarks/llm-mooncake-8.json).
+#      behind the cache-aware router (Benchmarks/llm-mooncake-8.json);
+#   4. the same hour on eight H100s disaggregated: four prefill instances, four decode
+#      instances pulling the KV caches over the network (Benchmarks/llm-mooncake-pd-8.json).
 # Prints the median wall time, requests, iterations per second and peak resident memory.
 #
 #   Benchmarks/llm-speed.sh
@@ -53,3 +55,4 @@ three "Vidur workload (8 req/s)" "$work/vidur.json"
 three "Azure conv, 1 h, 16-GPU elastic" Benchmarks/llm-elastic-16.json
 three "Azure conv x16, looped 1 h, 16-GPU elastic" Benchmarks/llm-elastic-16.json --set 'workload[0].speed=16' --set 'workload[0].loop=true'
 three "Mooncake conv, 1 h, 8 H100, cache-aware" Benchmarks/llm-mooncake-8.json
+three "Mooncake conv, 1 h, 8 H100 disaggregated 4P/4D" Benchmarks/llm-mooncake-pd-8.json

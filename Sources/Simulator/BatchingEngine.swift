@@ -22,19 +22,10 @@ struct EngineModel {
 
     /// All of a request, or one side of disaggregated serving.
     let role: EngineSpec.Role
-    /// A decode pool's pull of a prompt's KV cache: nanoseconds per prompt token from another
-    /// node and from the same node, and per transfer.
-    let transferPerTokenRemote: Double
-    let transferPerTokenLocal: Double
-    let transferLatency: Int64
 
-    /// The engine of `spec` running with `profile` (its own, or its node type's GPU's); a
-    /// decode pool pulls KV caches within its node at `sameNodeBandwidth` bytes/s.
-    init(_ spec: EngineSpec, profile: IterationProfile, sameNodeBandwidth: Double = 1) {
+    /// The engine of `spec` running with `profile` (its own, or its node type's GPU's).
+    init(_ spec: EngineSpec, profile: IterationProfile) {
         role = spec.role
-        transferPerTokenRemote = profile.kvBytesPerToken / spec.kvTransfer.bandwidth * 1e9
-        transferPerTokenLocal = profile.kvBytesPerToken / sameNodeBandwidth * 1e9
-        transferLatency = Int64((spec.kvTransfer.latency * 1e9).rounded())
         self.profile = profile
         maxSequences = spec.maxSequences
         maxBatchTokens = spec.maxBatchTokens
@@ -70,6 +61,24 @@ struct EngineModel {
         }
         if prefillTokens > 0 { seconds += profile.prefillAttention * attention }
         return Swift.max(1000, Int64((seconds * 1e9).rounded()))
+    }
+}
+
+/// A decode pool's pull of a prompt's KV cache, by engine (`Simulation.engineLinks`; apart
+/// from `EngineModel`, which every iteration copies): nanoseconds per prompt token from
+/// another node and from the same node, and per transfer.
+struct KVLink {
+    var perTokenRemote = 0.0
+    var perTokenLocal = 0.0
+    var latency: Int64 = 0
+
+    init() {}
+
+    /// The link of `spec` running with `profile`, at `sameNodeBandwidth` bytes/s within a node.
+    init(_ spec: EngineSpec, profile: IterationProfile, sameNodeBandwidth: Double) {
+        perTokenRemote = profile.kvBytesPerToken / spec.kvTransfer.bandwidth * 1e9
+        perTokenLocal = profile.kvBytesPerToken / sameNodeBandwidth * 1e9
+        latency = Int64((spec.kvTransfer.latency * 1e9).rounded())
     }
 }
 
@@ -153,16 +162,6 @@ struct SequenceRecord {
     /// first token's admission found (booked as prefix-cache hits).
     var cached: Int32 = 0
     var hit: Int32 = 0
-    /// The node of the instance it is on (a decode instance compares it with the prefill's).
-    var node: Int32 = -1
-    /// A decode pool's sequence whose prompt's KV cache it pulls when admitted (cleared once
-    /// pulled: after a preemption it is recomputed here), whether from its own node, and
-    /// when the pull ends.
-    /// What the instance's pool does (a prefill pool's sequence ends at its first token).
-    var role: EngineSpec.Role = .both
-    var pull = false
-    var local = false
-    var kvReady: Int64 = 0
     /// When it entered the engine, and when its first token came (-1: not yet).
     var dispatched: Int64 = 0
     var firstToken: Int64 = -1
@@ -175,6 +174,28 @@ struct SequenceRecord {
     var stamp: Int64 = -1
     var ttft: Int64 = -1
     var tpot: Int64 = -1
+}
+
+/// Disaggregated serving: where a request's prompt was prefilled and how its KV cache moves,
+/// by request slot (kept apart from `SequenceRecord`, which every engine iteration reads).
+struct PullRecord {
+    enum State: UInt8 {
+        case none
+        /// Its prompt was prefilled by a prefill pool (it ends there at its first token).
+        case prefilled
+        /// On a decode instance, its KV cache to pull when admitted.
+        case pending
+        /// Admitted, its KV cache on its way until `ready` (its `prefilled` is -1 meanwhile).
+        case pulling
+    }
+    var state = State.none
+    /// From the same node as the decode instance (decided when dispatched there).
+    var local = false
+    /// The prefill instance's node.
+    var node: Int32 = -1
+    var ready: Int64 = 0
+    /// The request id it belongs to.
+    var stamp: Int64 = -1
 }
 
 /// What the engines of one plan did, over the run or for one target.

@@ -31,17 +31,10 @@ extension Simulation {
         // A prefill pool generates one token (vLLM's P/D proxy sends it `max_tokens` 1).
         let output = engine.role == .prefill ? 1 : Swift.max(1, Int(q.pointee.output))
         let s = seq.pointer(r)
-        // A decode pool's sequence: the prefill pool's node and its prefix-cache hit carry over.
-        let pull = engine.role == .decode && s.pointee.stamp == q.pointee.id
-        let from = s.pointee.node, hit = s.pointee.hit
-        s.pointee = SequenceRecord(prompt: Int32(clamping: prompt), output: Int32(clamping: output), node: inst[i].node, role: engine.role,
-                                   dispatched: now, inEngine: true, stamp: q.pointee.id)
-        if engine.role == .decode {
-            s.pointee.pull = pull
-            s.pointee.hit = pull ? hit : 0
-            // Where the KV cache comes from decides the link it crosses.
-            s.pointee.local = pull && from >= 0 && from == inst[i].node
-        }
+        let hit = s.pointee.hit
+        s.pointee = SequenceRecord(prompt: Int32(clamping: prompt), output: Int32(clamping: output), dispatched: now, inEngine: true,
+                                   stamp: q.pointee.id)
+        if engine.role != .both { disaggregatedAccept(r, on: i, prefill: engine.role == .prefill, hit: hit) }
         let e = engines[i]!
         if engine.tooLong(prompt: prompt, total: prompt + output) {
             s.pointee.refused = true
@@ -82,7 +75,7 @@ extension Simulation {
 
     /// Applies the iteration that just ended: tokens prefilled and generated; the sequences
     /// that produced their last token leave the batch and free their blocks.
-    mutating func applyIteration(_ e: EngineInstance, _ engine: EngineModel) {
+    @inline(__always) mutating func applyIteration(_ e: EngineInstance, _ engine: EngineModel) {
         for k in 0..<e.batch.count {
             let r = Int(e.batch[k])
             let s = seq.pointer(r)
@@ -92,8 +85,11 @@ extension Simulation {
                 guard s.pointee.prefilled == s.pointee.prefillTarget else { continue }
                 if s.pointee.firstToken < 0 { s.pointee.firstToken = now }
                 if engine.prefixCaching && req[r].prefix >= 0 { cachePrompt(e, r, engine) }
-            } else if s.pointee.firstToken < 0 {
-                // A decode pool's first token: its prompt was prefilled elsewhere.
+            } else if s.pointee.generated == 0 {
+                // A decode pool's first token: its prompt was prefilled elsewhere. (Tested on
+                // `generated`, which this loop reads anyway: `firstToken` lies on the record's
+                // other cache line, and reading it for every token cost 2.5 % of an
+                // engine-bound run.)
                 s.pointee.firstToken = now
             }
             s.pointee.generated += 1
@@ -108,23 +104,25 @@ extension Simulation {
     }
 
     /// Forms and starts instance `i`'s next iteration, or leaves it idle when nothing is left.
-    mutating func formIteration(_ i: Int, _ e: EngineInstance, _ engine: EngineModel) {
+    @inline(__always) mutating func formIteration(_ i: Int, _ e: EngineInstance, _ engine: EngineModel) {
         var prefillTokens = 0, attention = 0.0, decodes = 0, kvTokens = 0
         var budget = engine.maxBatchTokens
+        if engine.role == .decode { arrivePulls(e) }
         if engine.chunkedPrefill {
             // Decodes first (one token each), then prompt chunks under what is left of the budget.
             decodeRunning(e, engine, budget: &budget, decodes: &decodes, kvTokens: &kvTokens)
             for r in e.running where budget > 0 {
                 let s = seq.pointer(Int(r))
                 let left = Int(s.pointee.prefillTarget - s.pointee.prefilled)
-                guard left > 0 else { continue }
+                // (A decode pool's sequence waiting for its KV cache has `prefilled` -1.)
+                guard left > 0 && s.pointee.prefilled >= 0 else { continue }
                 let chunk = Swift.min(left, budget)
                 addChunk(e, Int(r), chunk, prefillTokens: &prefillTokens, attention: &attention)
                 budget -= chunk
             }
             while budget > 0, let r = e.waiting.first, admit(e, Int(r), engine) {
                 let s = seq.pointer(Int(r))
-                // A pulled KV cache: nothing to prefill.
+                // A KV cache to pull: nothing to prefill.
                 guard s.pointee.prefillTarget > 0 else { continue }
                 let chunk = Swift.min(Int(s.pointee.prefillTarget), budget)
                 addChunk(e, Int(r), chunk, prefillTokens: &prefillTokens, attention: &attention)
@@ -135,7 +133,7 @@ extension Simulation {
             // prompt stays within the budget.
             var longest = 0
             while let r = e.waiting.first {
-                if seq[Int(r)].pull {
+                if engine.role == .decode && pulls[Int(r)].state == .pending {
                     // A pulled KV cache takes blocks, and no room in a prefill.
                     guard admit(e, Int(r), engine) else { break }
                     continue
@@ -212,7 +210,10 @@ extension Simulation {
         if s.pointee.firstToken < 0 && engine.role != .decode { s.pointee.hit = Int32(cachedTokens) }
         s.pointee.prefillTarget = Int32(length - cachedTokens)
         s.pointee.prefilled = 0
-        if s.pointee.pull { pullKV(e, s, engine) }
+        if engine.role == .decode && pulls[r].state == .pending {
+            let link = engineLinks[e.engineIndex]
+            pullKV(e, r, perToken: pulls[r].local ? link.perTokenLocal : link.perTokenRemote, latency: link.latency)
+        }
         e.running.append(Int32(r))
         return true
     }
@@ -221,25 +222,55 @@ extension Simulation {
     /// pulls the prompt's KV cache into the blocks it just took (vLLM's NIXL connector reads
     /// it then) and decodes once it has arrived. Pulls into one instance take its link one
     /// after the other.
-    @inline(__always) mutating func pullKV(_ e: EngineInstance, _ s: UnsafeMutablePointer<SequenceRecord>, _ engine: EngineModel) {
-        let perToken = s.pointee.local ? engine.transferPerTokenLocal : engine.transferPerTokenRemote
+    @inline(never) mutating func pullKV(_ e: EngineInstance, _ r: Int, perToken: Double, latency: Int64) {
         let start = Swift.max(now, e.linkFree)
-        let end = start + Swift.max(1, Int64((Double(s.pointee.prompt) * perToken).rounded()))
+        let end = start + Swift.max(1, Int64((Double(seq[r].prompt) * perToken).rounded()))
         e.linkFree = end
-        s.pointee.kvReady = end + engine.transferLatency
-        s.pointee.prefillTarget = 0
-        s.pointee.pull = false
-        let waited = s.pointee.kvReady - now
+        pulls[r].ready = end + latency
+        pulls[r].state = .pulling
+        // Neither decoded nor prefilled until its KV cache is here: `arrivePulls` clears it.
+        seq[r].prefillTarget = 0
+        seq[r].prefilled = -1
+        let waited = pulls[r].ready - now
         bookPlanWide {
             $0.kvTransfers += 1
             $0.kvTransferNanoseconds += waited
         }
     }
 
+    /// A prefill or decode pool's instance `i` took sequence `r`: a prefill pool's notes where
+    /// it is; a decode pool's carries the prefill's prefix-cache hit and, when the request was
+    /// prefilled by a prefill pool, is to pull its KV cache, over the node's link when the two
+    /// instances share a node.
+    @inline(never) mutating func disaggregatedAccept(_ r: Int, on i: Int, prefill: Bool, hit: Int32) {
+        while r >= pulls.count { pulls.append(PullRecord()) }
+        let id = req[r].id, node = inst[i].node
+        if prefill {
+            pulls[r] = PullRecord(state: .prefilled, node: node, stamp: id)
+            return
+        }
+        let p = pulls[r]
+        guard p.stamp == id, p.state == .prefilled else {
+            pulls[r] = PullRecord()
+            return
+        }
+        seq[r].hit = hit
+        pulls[r].state = .pending
+        pulls[r].local = p.node >= 0 && p.node == node
+    }
+
+    /// A decode instance's sequences whose KV caches have arrived become decodable.
+    mutating func arrivePulls(_ e: EngineInstance) {
+        for r in e.running where seq[Int(r)].prefilled < 0 && pulls[Int(r)].ready <= now {
+            seq[Int(r)].prefilled = 0
+            pulls[Int(r)].state = .none
+        }
+    }
+
     /// When the first KV cache still on its way into instance `e` arrives, if one is.
     func nextPull(_ e: EngineInstance) -> Int64? {
         var first = Int64.max
-        for r in e.running where seq[Int(r)].kvReady > now { first = Swift.min(first, seq[Int(r)].kvReady) }
+        for r in e.running where seq[Int(r)].prefilled < 0 { first = Swift.min(first, pulls[Int(r)].ready) }
         return first < .max ? first : nil
     }
 
@@ -255,13 +286,13 @@ extension Simulation {
     /// Puts one decode of every running sequence past its prefill in the batch (oldest first,
     /// within the budget), giving each the block its next token needs; when none is free, the
     /// newest running sequence is preempted (possibly the one in need itself).
-    mutating func decodeRunning(_ e: EngineInstance, _ engine: EngineModel, budget: inout Int, decodes: inout Int, kvTokens: inout Int) {
+    @inline(__always) mutating func decodeRunning(_ e: EngineInstance, _ engine: EngineModel, budget: inout Int, decodes: inout Int, kvTokens: inout Int) {
         var k = 0
         while k < e.running.count && budget > 0 {
             let r = Int(e.running[k])
             let s = seq.pointer(r)
-            // Past its prefill, and its KV cache here (a decode pool's pull).
-            guard s.pointee.prefilled >= s.pointee.prefillTarget && s.pointee.kvReady <= now else { k += 1; continue }
+            // Past its prefill (a decode pool's sequence: its KV cache here, `prefilled` ≥ 0).
+            guard s.pointee.prefilled >= s.pointee.prefillTarget else { k += 1; continue }
             let context = Int(s.pointee.prompt + s.pointee.generated)
             // A new block is needed once every `blockTokens` tokens: the instance's free and
             // evictable counts are read only then.
@@ -296,7 +327,7 @@ extension Simulation {
         s.pointee.prefillTarget = 0
         // A decode pool's sequence is recomputed here if preempted, its pull (even one under
         // way) forgotten.
-        s.pointee.kvReady = 0
+        if r < pulls.count && pulls[r].state == .pulling { pulls[r].state = .none }
         e.waiting.insert(Int32(r), at: 0)
         let owner = req[r].parent >= 0 ? Int(req[r].parent) : r
         book(target: Int(req[owner].target)) { $0.preemptions += 1 }
@@ -330,7 +361,7 @@ extension Simulation {
                 let i = Int(req[r].instance)
                 billInvocation(now - s.dispatched, on: i, model: Int(inst[i].model))
             }
-            if s.role == .prefill {
+            if r < pulls.count && pulls[r].state == .prefilled && pulls[r].stamp == req[r].id {
                 // Handed to the decode pool: its tokens and times are booked there.
                 bookPlanWide { $0.prefillHandoffs += 1 }
                 try endService(r)

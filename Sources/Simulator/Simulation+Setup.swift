@@ -47,9 +47,12 @@ extension Simulation {
         // By model and node type (`engineIndex`): an engine that takes its GPU from the node
         // type runs with that type's profile.
         engineModels = scenario.models.flatMap { m in
+            scenario.hardware.indices.map { t in m.engine.map { EngineModel($0, profile: $0.profile(onType: t)) } }
+        }
+        engineLinks = scenario.models.flatMap { m in
             scenario.hardware.indices.map { t in
-                m.engine.map { EngineModel($0, profile: $0.profile(onType: t),
-                                           sameNodeBandwidth: $0.sameNodeTransferBandwidth(onType: t, nodeGPU: scenario.hardware[t].gpuModel)) }
+                m.engine.map { KVLink($0, profile: $0.profile(onType: t), sameNodeBandwidth: $0.sameNodeTransferBandwidth(onType: t, nodeGPU: scenario.hardware[t].gpuModel)) }
+                    ?? KVLink()
             }
         }
         anyEngine = engineModels.contains { $0 != nil }

@@ -197,6 +197,10 @@ struct Simulation<Policy: ScalingPolicy> {
     var kvSince: Int64 = 0
     /// Requests whose engine work ended in the iteration just applied (reused buffer).
     var engineEnded: [Int32] = []
+    /// Disaggregated serving's KV-cache moves, by request slot (empty without prefill pools).
+    var pulls: [PullRecord] = []
+    /// By engine (`engineModels`' index): how a decode pool pulls KV caches.
+    var engineLinks: [KVLink] = []
     /// The prompts' prefix blocks (filled by the trace readers as they read), and one prompt's
     /// path in it, root first (reused buffer).
     let prefixes: PrefixTree
