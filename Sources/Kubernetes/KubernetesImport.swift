@@ -348,11 +348,11 @@ extension KubernetesImport {
         var routing: [(String, JSONNode?)] = []
         for o in objects where ["Deployment", "Service", "InferenceService"].contains(o.kind) {
             guard let node = o.field("metadata.annotations")?.member(Annotation.routing) else { continue }
-            guard case let .string(name) = node.value, name == "least-loaded" || name == "cache-aware" else {
+            guard case let .string(name) = node.value, EngineSpec.Routing.names.contains(name) else {
                 var found = node.value.kindDescription
                 if case let .string(text) = node.value { found = "\"\(text)\"" }
-                throw o.error("metadata.annotations", "expected \"least-loaded\" or \"cache-aware\" in the \(Annotation.routing) annotation, found \(found)",
-                              suggestion: "remove the annotation, or give one of the two")
+                throw o.error("metadata.annotations", "expected \"least-loaded\", \"cache-aware\" or \"session-affinity\" in the \(Annotation.routing) annotation, found \(found)",
+                              suggestion: "remove the annotation, or give one of the three")
             }
             let m = try model(for: o)
             guard scenario.models[m].engine != nil else {

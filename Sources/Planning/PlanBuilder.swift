@@ -60,6 +60,7 @@ public enum PlanBuilder {
             case .leastLoaded: spec.routing = .leastLoaded
             case let .cacheAware(threshold, absolute, relative):
                 spec.routing = .cacheAware(ModelSpec.CacheAwareRouting(cacheThreshold: threshold, balanceAbsThreshold: absolute, balanceRelThreshold: relative))
+            case .sessionAffinity: spec.routing = .sessionAffinity
             case nil: break
             }
             return spec

@@ -98,14 +98,22 @@ public struct EngineSpec: Sendable, Equatable {
         /// prefix went to, unless that prefix is at most `cacheThreshold` of the prompt or the
         /// load is imbalanced (`balanceAbsThreshold` requests and `balanceRelThreshold` times).
         case cacheAware(cacheThreshold: Double, balanceAbsThreshold: Int, balanceRelThreshold: Double)
+        /// Sticky sessions (llm-d's session-affinity scorer): a conversation's requests go to
+        /// the instance its previous request went to, while it has a free slot; the least
+        /// loaded otherwise. Conversations come from a source's `prompts.conversation`.
+        case sessionAffinity
 
         /// The name in a scenario.
         public var name: String {
             switch self {
             case .leastLoaded: return "least-loaded"
             case .cacheAware: return "cache-aware"
+            case .sessionAffinity: return "session-affinity"
             }
         }
+
+        /// The names a scenario may give.
+        public static let names = ["least-loaded", "cache-aware", "session-affinity"]
     }
 
     /// vLLM's `gpu_memory_utilization` default: the share of GPU memory the engine may use.

@@ -118,8 +118,9 @@ extension ScenarioDecoder {
             switch text {
             case "least-loaded": engine.routing = .leastLoaded
             case "cache-aware": engine.routing = .cacheAware(cacheThreshold: 0.3, balanceAbsThreshold: 64, balanceRelThreshold: 1.5)
+            case "session-affinity": engine.routing = .sessionAffinity
             default:
-                throw v.error(n, o.childPath("routing"), "unknown routing \"\(text)\"", suggestion: Suggest.hint(for: text, in: ["least-loaded", "cache-aware"]))
+                throw v.error(n, o.childPath("routing"), "unknown routing \"\(text)\"", suggestion: Suggest.hint(for: text, in: EngineSpec.Routing.names))
             }
         }
         for key in ["cacheThreshold", "balanceAbsThreshold", "balanceRelThreshold"] {

@@ -247,8 +247,9 @@ extension ScenarioDecoder {
                     switch text {
                     case "least-loaded": routing[model] = .leastLoaded
                     case "cache-aware": routing[model] = .cacheAware(cacheThreshold: 0.3, balanceAbsThreshold: 64, balanceRelThreshold: 1.5)
+                    case "session-affinity": routing[model] = .sessionAffinity
                     default:
-                        throw v.error(rm.value, p, "unknown routing \"\(text)\"", suggestion: Suggest.hint(for: text, in: ["least-loaded", "cache-aware"]))
+                        throw v.error(rm.value, p, "unknown routing \"\(text)\"", suggestion: Suggest.hint(for: text, in: EngineSpec.Routing.names))
                     }
                 }
             }

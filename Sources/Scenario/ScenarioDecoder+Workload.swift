@@ -204,13 +204,47 @@ extension ScenarioDecoder {
                 outputTokens = try v.distribution(try to.required("output", expected: "output tokens per request"), to.childPath("output"), of: .count)
                 try to.finish()
             }
+            var prompts: PromptSpec?
+            if let p = o.optional("prompts") {
+                prompts = try decodePrompts(p, path: o.childPath("prompts"), kind: kind, hasTokens: inputTokens != nil)
+            }
             try o.finish()
             var source = WorkloadSource(kind: workloadKind, target: targetRef, caller: caller, version: version, start: start, end: end,
                                         inputTokens: inputTokens, outputTokens: outputTokens, jsonPath: path)
             source.mix = mix
+            source.prompts = prompts
             sources.append(source)
         }
         return (sources, training)
+    }
+
+    /// A synthetic source's `prompts`: `{"systemPrompt": {"tokens", "variants"}, "conversation":
+    /// {"turns", "thinkTime"}}`, each optional.
+    func decodePrompts(_ node: JSONNode, path: String, kind: String, hasTokens: Bool) throws -> PromptSpec {
+        guard kind != "trace" else {
+            throw v.error(node, path, "a trace's prompts are its own (a mooncake trace's hash_ids): \"prompts\" shapes only a synthetic source's",
+                          suggestion: "remove \"prompts\" from the trace source")
+        }
+        guard hasTokens else {
+            throw v.error(node, path, "\"prompts\" needs the source's token counts: expected \"tokens\": {\"input\": …, \"output\": …} beside it",
+                          suggestion: "add \"tokens\" (a turn's new message and its answer)")
+        }
+        var o = try ObjectReader(node, path: path, file: file)
+        var spec = PromptSpec()
+        if let s = o.optional("systemPrompt") {
+            var so = try ObjectReader(s, path: o.childPath("systemPrompt"), file: file)
+            spec.systemTokens = try v.integer(try so.required("tokens", expected: "the system prompt's tokens"), so.childPath("tokens"), min: 1, max: 10_000_000)
+            spec.systemVariants = try so.optional("variants").map { try v.integer($0, so.childPath("variants"), min: 1, max: 1_000_000) } ?? 1
+            try so.finish()
+        }
+        if let c = o.optional("conversation") {
+            var co = try ObjectReader(c, path: o.childPath("conversation"), file: file)
+            spec.turns = try v.distribution(try co.required("turns", expected: "turns per conversation (a number or a distribution)"), co.childPath("turns"), of: .count)
+            spec.thinkTime = try co.optional("thinkTime").map { try v.distribution($0, co.childPath("thinkTime")) } ?? .constant(0)
+            try co.finish()
+        }
+        try o.finish()
+        return spec
     }
 
     /// A training job: `{"kind": "training", "name", "hardware", "nodes", "start", "duration",

@@ -194,8 +194,26 @@ public struct WorkloadSource: Sendable, Equatable {
     /// Token counts for synthetic sources feeding token-driven models.
     public var inputTokens: DistributionSpec?
     public var outputTokens: DistributionSpec?
+    /// What its prompts share (`prompts`): a system prompt, conversations of several turns.
+    public var prompts: PromptSpec?
     /// Where the source stands in the file, for errors found while running it.
     public var jsonPath: String
+}
+
+/// The prompts of a synthetic source's requests, as a prefix cache sees them (`prompts`):
+/// each begins with one of `systemVariants` shared system prompts of `systemTokens` tokens,
+/// and an arrival of the source starts a conversation of `turns` requests, each turn
+/// `thinkTime` after the previous one's arrival, its prompt the whole conversation so far
+/// (the previous prompt, its answer, and the new message of `tokens.input` tokens).
+public struct PromptSpec: Sendable, Equatable {
+    public var systemTokens = 0
+    public var systemVariants = 1
+    /// Turns per conversation (rounded, at least 1); nil: one.
+    public var turns: DistributionSpec?
+    /// Seconds from a turn's arrival to the next turn's.
+    public var thinkTime: DistributionSpec = .constant(0)
+
+    public init() {}
 }
 
 public struct SLO: Sendable, Equatable {

@@ -48,6 +48,34 @@ extension Cluster {
         return InstanceID(Int(least))
     }
 
+    /// The instance with a free slot that takes a new request of `model` in conversation
+    /// `session` (-1: none): the one its conversation's previous request went to, while it
+    /// can take it; otherwise as `availableInstance` (least loaded).
+    ///
+    /// - Complexity: O(1) when the conversation's instance can take it; else as
+    ///   `availableInstance`.
+    @inlinable public func availableInstance(_ model: ModelID, session: Int32) -> InstanceID? {
+        if session >= 0 && Int(session) < sessionTo.count {
+            let j = sessionTo[Int(session)]
+            if j >= 0, Int(j) < instanceTable.count, instanceTable[slot: Int(j)].available,
+               instanceTable[slot: Int(j)].model.index == model.index {
+                return InstanceID(Int(j))
+            }
+        }
+        return availableInstance(model)
+    }
+
+    /// Remembers that conversation `session` went to `instance`.
+    ///
+    /// - Complexity: O(1) amortized (the table grows to the largest id).
+    @inlinable mutating func noteSession(_ session: Int32, to instance: InstanceID) {
+        guard session >= 0 else { return }
+        if Int(session) >= sessionTo.count {
+            sessionTo.append(contentsOf: repeatElement(-1, count: Swift.max(Int(session) + 1, sessionTo.count * 2) - sessionTo.count))
+        }
+        sessionTo[Int(session)] = Int32(instance.index)
+    }
+
     /// Remembers that the blocks of `prefix` went to `instance`.
     ///
     /// - Complexity: O(blocks of the prompt), amortized (the table grows to the largest id).

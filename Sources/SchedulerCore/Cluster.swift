@@ -119,6 +119,8 @@ public struct ModelRecord: Sendable {
     @usableFromInline var leastLoaded = false
     /// Whether it routes cache-aware (`ModelSpec.Routing.cacheAware`; `leastLoaded` is set too).
     @usableFromInline var cacheAware = false
+    /// Whether it routes by session (`ModelSpec.Routing.sessionAffinity`; `leastLoaded` too).
+    @usableFromInline var sessionAffinity = false
     /// Instances wanted and not draining: pending, waiting for a node, starting or ready.
     public var replicas = 0
     /// Of `replicas`, how many are ready.
@@ -213,6 +215,9 @@ public struct Cluster: Sendable {
     /// Cache-aware routing: by prompt block (the host's prefix ids), the instance a request
     /// holding it was last sent to, or -1 (`Cluster+Routing.swift`).
     @usableFromInline var routedTo: [Int32] = []
+    /// Session affinity: by conversation (the host's dense ids), the instance its last
+    /// request was sent to, or -1.
+    @usableFromInline var sessionTo: [Int32] = []
     /// By model: what its engines last reported (`SchedulerInput.engineMetrics`).
     public var engineMetrics: [EngineMetrics] { engineReports }
     @usableFromInline var engineReports: [EngineMetrics]
@@ -224,6 +229,7 @@ public struct Cluster: Sendable {
         for (m, spec) in configuration.models.enumerated() {
             modelTable[slot: m].leastLoaded = spec.routing != .mostRecentlyUsed
             if case .cacheAware = spec.routing { modelTable[slot: m].cacheAware = true }
+            if case .sessionAffinity = spec.routing { modelTable[slot: m].sessionAffinity = true }
         }
         liveNodes = [Int](repeating: 0, count: configuration.nodeTypes.count)
         jobs = [JobRecord](repeating: JobRecord(), count: configuration.jobs.count)

@@ -61,6 +61,11 @@ public struct ModelSpec: Sendable {
         /// instance goes there, unless the load is imbalanced (`CacheAwareRouting`); otherwise
         /// the least loaded. Requests without a prompt prefix route least-loaded.
         case cacheAware(CacheAwareRouting)
+        /// Session affinity (sticky sessions, llm-d's session-affinity scorer): a request of a
+        /// conversation the host names goes to the instance its conversation's previous
+        /// request was sent to, while that instance has a free slot; otherwise, and for a
+        /// request of no named conversation, the least loaded.
+        case sessionAffinity
     }
 
     /// The cache-aware policy of SGLang's router (sgl-model-gateway, `--policy cache_aware`):

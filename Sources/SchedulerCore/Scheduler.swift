@@ -101,22 +101,28 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
     }
 
     /// `requestArrived` for a request whose prompt the host names by its blocks (`prefix`,
-    /// root first, the host's dense ids): a cache-aware model routes it by them
-    /// (`Cluster.availableInstance(_:prefix:)`); any other routes it as `requestArrived`.
+    /// root first, the host's dense ids) and, when it belongs to one, its conversation
+    /// (`session`, a dense id; -1: none): a cache-aware model routes it by its blocks
+    /// (`Cluster.availableInstance(_:prefix:)`), a session-affinity model by its
+    /// conversation (`Cluster.availableInstance(_:session:)`); any other routes it as
+    /// `requestArrived`.
     ///
     /// - Complexity: as `requestArrived`, plus O(blocks of the prompt + instances with a free
     ///   slot) for a cache-aware model.
     @inlinable
     public mutating func requestArrived(_ request: RequestID, target: TargetID, caller: CallerID = CallerID(0),
-                                        prefix: UnsafeBufferPointer<Int32>, at now: TimePoint, into actions: inout [SchedulerAction]) {
+                                        prefix: UnsafeBufferPointer<Int32>, session: Int32 = -1, at now: TimePoint,
+                                        into actions: inout [SchedulerAction]) {
         cluster.prepareToChange()
         cluster.beginRequest(request, target: target, now: now)
         if cluster.admitCaller(request, caller) {
             let model = cluster.currentModel(of: request)
             policy.requestArrived(for: model, &cluster, now: now)
-            if let instance = cluster.availableInstance(model, prefix: prefix) {
+            let sticky = cluster.modelTable[slot: model.index].sessionAffinity
+            if let instance = sticky ? cluster.availableInstance(model, session: session) : cluster.availableInstance(model, prefix: prefix) {
                 cluster.dispatch(request, to: instance, now: now, into: &actions)
                 if cluster.modelTable[slot: model.index].cacheAware { cluster.noteRouted(prefix, to: instance) }
+                if sticky { cluster.noteSession(session, to: instance) }
             } else {
                 noFreeSlot(request, model: model, now: now, into: &actions)
             }

@@ -272,6 +272,10 @@ extension PlanBuilder {
                 e.add("LLM engine", "\(name): routing",
                       "cache-aware: the instance its longest prompt prefix went to when that is over \(show(rule.cacheThreshold * 100)) % of its blocks, else the least loaded; the least loaded whenever the busiest has over \(rule.balanceAbsThreshold) requests more and \(show(rule.balanceRelThreshold))× as many",
                       (overridden ? "plan" : "set") + "; defaults SGLang's router (cache_aware: 0.3, 64, 1.5); it remembers where it sent each prompt block, not what the instances evicted")
+            case .sessionAffinity:
+                e.add("LLM engine", "\(name): routing",
+                      "session affinity: a conversation's request goes to the instance its previous request went to while that one has a free slot, else (and a first request) to the least loaded",
+                      (overridden ? "plan" : "set") + "; sticky sessions, as llm-d's session-affinity scorer; conversations from a source's prompts.conversation")
             default:
                 e.add("LLM engine", "\(name): routing", "least-loaded instance (fewest requests in flight)",
                       (overridden ? "plan" : "default") + ": a least-request balancer in front of LLM servers")

@@ -31,6 +31,27 @@ public final class PrefixTree {
 
     public var count: Int { parent.count }
 
+    /// Conversations numbered so far (`Conversations`), run-wide.
+    public private(set) var sessions: Int32 = 0
+
+    /// A new conversation's id.
+    public func newSession() -> Int32 {
+        sessions += 1
+        return sessions - 1
+    }
+
+    /// A new node after `parent` (-1: a prompt's first block) covering `tokens` more tokens,
+    /// which no other prompt names (a generated prompt's own part): never looked up.
+    ///
+    /// - Complexity: O(1) amortized.
+    public func leaf(after parent: Int32, tokens: Int32) -> Int32 {
+        let n = Int32(self.parent.count)
+        self.parent.append(parent)
+        depth.append(parent >= 0 ? depth[Int(parent)] + 1 : 0)
+        end.append((parent >= 0 ? end[Int(parent)] : 0) + tokens)
+        return n
+    }
+
     /// The node for block `id` after `parent` (-1: a prompt's first block), covering `tokens`
     /// more tokens, added on first sight; `created` says whether it was.
     ///

@@ -26,6 +26,10 @@ public struct WorkEstimate: Sendable, Equatable {
         for source in scenario.workload {
             let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
             let span = Swift.max(0, end - source.start)
+            // Conversations: each arrival is the first of its turns (at most; turns due after
+            // the source ends are not made).
+            let before = perPlan
+            defer { if let turns = source.prompts?.turns { perPlan = before + (perPlan - before) * Swift.max(1, turns.mean) } }
             switch source.kind {
             case let .poisson(rate):
                 perPlan += rate * span

@@ -114,11 +114,12 @@ extension Simulation {
 extension Simulation {
     /// Hands request `r` to the core with its prompt's blocks, for a cache-aware balancer
     /// (`ModelSpec.Routing.cacheAware`), which routes by them.
-    mutating func arriveWithPrefix(_ r: Int, target: Int32, caller: Int32, at: TimePoint) {
+    mutating func arriveWithPrefix(_ r: Int, target: Int32, caller: Int32, session: Int32, at: TimePoint) {
         fillPrefixPath(req[r].prefix)
         let path = prefixPath
         path.withUnsafeBufferPointer { blocks in
-            core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), prefix: blocks, at: at, into: &actions)
+            core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), prefix: blocks, session: session,
+                                at: at, into: &actions)
         }
     }
 }

@@ -43,7 +43,7 @@ extension Simulation {
         if isGraph[Int(target)] {
             startGraph(r)
         } else if routesByPrefix && req[r].prefix >= 0 {
-            arriveWithPrefix(r, target: target, caller: caller, at: at)
+            arriveWithPrefix(r, target: target, caller: caller, session: source.pointee.nextSession, at: at)
         } else {
             core.requestArrived(RequestID(r), target: TargetID(Int(target)), caller: CallerID(Int(caller)), at: at, into: &actions)
         }

@@ -60,6 +60,7 @@ extension Simulation {
         reportsEngines = anyEngine && (Policy.self == ElasticPolicy.self || Policy.self == StepScalingPolicy.self)
         routesByPrefix = core.cluster.configuration.models.contains { m in
             if case .cacheAware = m.routing { return true }
+            if case .sessionAffinity = m.routing { return true }
             return false
         }
         enginePerTarget = anyEngine ? [EngineStats](repeating: EngineStats(), count: scenario.targetNames.count) : []

@@ -22,7 +22,7 @@ final class SourcePrefetch {
     /// Whether a source's arrivals can be drawn ahead (a synthetic process).
     static func canDrawAhead(_ source: SourceState) -> Bool {
         switch source.process {
-        case .trace, .functionCounts: return false
+        case .trace, .functionCounts, .conversations: return false
         default: return true
         }
     }

@@ -11,6 +11,8 @@ enum ArrivalProcess {
     case varying(RateProfile)
     case mmpp([MMPPState])
     case counts(StepCounts)
+    /// Another process's arrivals starting conversations whose prompts share prefixes.
+    case conversations(Conversations)
 }
 
 /// A `counts` source's place while it is replayed: the interval, the arrival within it, and
@@ -130,6 +132,8 @@ struct SourceState {
     var nextService: Int64 = -1
     /// The next request's prompt prefix (`PrefixTree` node), or -1.
     var nextPrefix: Int32 = -1
+    /// The next request's conversation (`PrefixTree.newSession`), or -1.
+    var nextSession: Int32 = -1
     /// Nanoseconds of run time per second of workload time: 1e9, or 1e9 / speed when the
     /// arrivals are compressed (`RunOptions.arrivalSpeed`).
     var nanosPerSecond = 1e9
@@ -190,6 +194,9 @@ struct SourceState {
         case let .counts(c):
             guard let t = c.next(&rng) else { exhausted = true; return }
             clock = start + t
+        case let .conversations(c):
+            // Sets the next arrival itself (a turn due, or a new conversation).
+            return try c.advance(&self, callers: &callers, versions: &versions)
         case .trace, .functionCounts:
             var row: TraceRow
             var replay: Int64
@@ -355,6 +362,12 @@ extension SourceState {
                     state.mixVersions.append(entry.version.map { versions.intern($0) } ?? 0)
                 }
                 state.mixRng = RandomSource(seed: seed, stream: 3000 + UInt64(k))
+            }
+            // Prompts that share prefixes: the process's arrivals start conversations.
+            if let prompts = source.prompts {
+                let base = state
+                state.process = .conversations(Conversations(base: base, spec: prompts, prefixes: prefixes,
+                                                             rng: RandomSource(seed: seed, stream: 5000 + UInt64(k))))
             }
             return state
         }

@@ -373,6 +373,8 @@ extension ErrorAuditTests {
         Case(name: "served as itself", edits: [("plans/reserved/serve/rag", "\"rag\"")], expect: "\"rag\" is served as itself"),
         Case(name: "served as a pool", edits: [("plans/reserved/serve/rag", "\"llm-q\"")], expect: "model \"llm-q\" is a decode pool: traffic is served as the pipeline"),
         Case(name: "served as an unknown target", edits: [("plans/reserved/serve/rag", "\"fann\"")], expect: "unknown target \"fann\""),
+        Case(name: "prompts on a trace", edits: [("workload/5/prompts", "{}")], expect: "a trace's prompts are its own"),
+        Case(name: "prompts without tokens", edits: [("workload/1/prompts", "{}")], expect: "\"prompts\" needs the source's token counts"),
         Case(name: "trace row names a pool", traces: ["trace.csv": "time,target,caller,version\n0,llm-p,web,a\n"], expect: "target \"llm-p\" is a prefill or decode pool"),
         Case(name: "prefix caching odd", edits: [("models/llm-a/engine/prefixCaching", "\"yes\"")], expect: "engine.prefixCaching: expected true or false"),
         Case(name: "engine kind unknown", edits: [("models/llm-a/engine/kind", "\"static-batching\"")], expect: "unknown engine kind \"static-batching\""),
@@ -467,7 +469,7 @@ extension ErrorAuditTests {
     ]
 
     static let checks: [Case] = [
-        Case(name: "tokens missing", edits: [("workload/0/tokens", nil)], expect: "has a token-driven service time, which needs token counts, but this source carries none"),
+        Case(name: "tokens missing", edits: [("workload/0/tokens", nil), ("workload/0/prompts", nil)], expect: "has a token-driven service time, which needs token counts, but this source carries none"),
         Case(name: "provider without GPUs", edits: [("plans/lambda/pricing/perGPUSecond", nil)], expect: "needs GPUs, and provider-hosted serverless (Lambda) has none"),
         Case(name: "no pool of the type", edits: [("plans/knative/nodes", "{\"cpu\": {\"max\": 4}}")], expect: "has no pool of those types"),
         Case(name: "pinned do not fit", edits: [("plans/reserved/instances/chat", "9")], expect: "the pinned instances do not fit on the plan's nodes"),

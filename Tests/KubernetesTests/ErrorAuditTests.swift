@@ -146,7 +146,7 @@ final class KubernetesErrorAuditTests: XCTestCase {
              expect: "as \"from=to\" in the headroom/serve annotation, found \"chat=nowhere\""),
         Case(name: "routing annotation odd",
              action: .importText(#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "chat", "annotations": {"headroom/routing": "nearest"}}, "spec": {"replicas": 2, "template": {"spec": {"containers": []}}}}"#),
-             expect: "expected \"least-loaded\" or \"cache-aware\" in the headroom/routing annotation, found \"nearest\""),
+             expect: "expected \"least-loaded\", \"cache-aware\" or \"session-affinity\" in the headroom/routing annotation, found \"nearest\""),
         Case(name: "array field", action: .importText(#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "chat"}, "spec": {"template": {"spec": {"containers": {}}}}}"#),
              expect: "Deployment/chat spec.template.spec.containers: expected an array, found an object"),
         // Import: kinds, families, models, nodes

@@ -180,6 +180,65 @@ final class CacheAwareRoutingTests: XCTestCase {
         return nil
     }
 
+    func testAConversationStaysOnItsInstanceWhileItHasRoom() {
+        // Session affinity: over many seeds, a request of a known conversation goes where the
+        // conversation's previous request went when that instance has a free slot, else (and
+        // the first of a conversation) to the least loaded; prefixes are ignored.
+        var followed = 0, fellBack = 0
+        for seed in 0..<100 {
+            var rng = SplitMix(x: UInt64(seed))
+            let n = 2 + rng.below(4), concurrency = 1 + rng.below(4)
+            var (core, _) = core(instances: n, concurrency: concurrency)
+            core = Scheduler(configuration: { var c = core.cluster.configuration; c.models[0].routing = .sessionAffinity; return c }(),
+                             policy: TraditionalPolicy(nodes: [1], instances: [n], packable: [true]))
+            var actions: [SchedulerAction] = []
+            core.handle(.start, at: .zero, into: &actions)
+            for case let .startNode(node, _, _) in actions { core.handle(.nodeReady(node), at: .zero, into: &actions) }
+            for case let .startInstance(instance, _, _, _) in actions { core.handle(.instanceReady(instance), at: .zero, into: &actions) }
+            var last: [Int32: Int] = [:]
+            var serving: [Int: Int] = [:]
+            var t: Int64 = 1
+            for r in 0..<300 {
+                t += 1
+                if !serving.isEmpty && rng.below(2) == 0 {
+                    let done = serving.keys.sorted()[rng.below(serving.count)]
+                    var finished: [SchedulerAction] = []
+                    core.requestFinished(RequestID(done), at: TimePoint(nanoseconds: t), into: &finished)
+                    serving[done] = nil
+                    for case let .dispatch(request, instance, _) in finished { serving[request.index] = instance.index }
+                    continue
+                }
+                let session = Int32(rng.below(12)) - 2   // -2, -1: no conversation
+                let loads = (0..<core.cluster.instances.count).map { Int(core.cluster.instances[$0].inFlight) }
+                let free = loads.indices.filter { loads[$0] < concurrency }
+                var arrived: [SchedulerAction] = []
+                let blocks: [Int32] = [Int32(rng.below(3))]
+                blocks.withUnsafeBufferPointer {
+                    core.requestArrived(RequestID(r), target: TargetID(0), prefix: $0, session: Swift.max(-1, session),
+                                        at: TimePoint(nanoseconds: t), into: &arrived)
+                }
+                var chosen: Int?
+                for case let .dispatch(request, instance, _) in arrived where request.index == r { chosen = instance.index }
+                let context = "seed \(seed) request \(r) session \(session) loads \(loads)"
+                guard let chosen else {
+                    XCTAssertTrue(free.isEmpty, "queued with a free slot: " + context)
+                    continue
+                }
+                serving[r] = chosen
+                if session >= 0, let previous = last[session], free.contains(previous) {
+                    XCTAssertEqual(chosen, previous, "sticky: " + context)
+                    followed += 1
+                } else {
+                    XCTAssertEqual(loads[chosen], free.map { loads[$0] }.min()!, "least loaded: " + context)
+                    fellBack += 1
+                }
+                if session >= 0 { last[session] = chosen }
+            }
+        }
+        XCTAssertGreaterThan(followed, 1000)
+        XCTAssertGreaterThan(fellBack, 1000)
+    }
+
     func testARequestFollowsItsLongestRoutedPrefixAboveTheThreshold() {
         var (core, _) = core(instances: 3)
         let a = arrive(&core, 0, [0, 1, 2])!
