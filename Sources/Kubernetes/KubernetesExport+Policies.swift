@@ -46,7 +46,8 @@ extension KubernetesExport {
         }
         let behavior = try e.behavior.map(behaviorJSON)
         let gauge = e.metric == "concurrency" ? KubernetesImport.concurrencyMetrics[0]
-            : e.metric == "kv-cache-usage" ? KubernetesImport.kvCacheMetrics[0] : KubernetesImport.queueMetrics[0]
+            : e.metric == "kv-cache-usage" ? KubernetesImport.kvCacheMetrics[0]
+            : e.metric == "tokens-per-second" ? KubernetesImport.tokenMetrics[0] : KubernetesImport.queueMetrics[0]
         for m in models {
             let name = scenario.models[m].name
             let k = Self.objectName(name)

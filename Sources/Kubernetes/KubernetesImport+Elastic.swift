@@ -30,12 +30,17 @@ extension KubernetesImport {
     static let queueMetrics = ["headroom_queue_depth", "vllm:num_requests_waiting", "vllm_num_requests_waiting"]
     /// vLLM's share of the KV cache in use (V1's name, then V0's), read as `kv-cache-usage`.
     static let kvCacheMetrics = ["vllm:kv_cache_usage_perc", "vllm_kv_cache_usage_perc", "vllm:gpu_cache_usage_perc", "vllm_gpu_cache_usage_perc"]
+    /// vLLM's output tokens per second, as prometheus-adapter's default rules serve the rate of
+    /// the counter `vllm:generation_tokens_total` (its `_total` dropped), read as
+    /// `tokens-per-second`.
+    static let tokenMetrics = ["vllm:generation_tokens", "vllm_generation_tokens"]
 
     /// The signal a metric name stands for, by the lists above.
     static func signal(named name: String) -> String? {
         if concurrencyMetrics.contains(name) { return "concurrency" }
         if queueMetrics.contains(name) { return "queue-length" }
         if kvCacheMetrics.contains(name) { return "kv-cache-usage" }
+        if tokenMetrics.contains(name) { return "tokens-per-second" }
         return nil
     }
 

@@ -30,7 +30,7 @@ public enum DecisionCodec {
         case let .nodeInterrupted(n): return "[\"nodeInterrupted\",\(n.raw)]"
         // Swift prints a Double as the shortest text that reads back to it: valid JSON for a
         // finite value, which a share of the cache is.
-        case let .engineMetrics(m, kv, waiting): return "[\"engineMetrics\",\(m.raw),\(kv),\(waiting)]"
+        case let .engineMetrics(m, kv, waiting, tokens): return "[\"engineMetrics\",\(m.raw),\(kv),\(waiting),\(tokens)]"
         }
     }
 
@@ -83,9 +83,10 @@ public enum DecisionCodec {
             return .rolloutStep(rollout: r, step: s)
         case ("nodeInterruptionNotice", 2): return int(1).map { .nodeInterruptionNotice(NodeID($0)) }
         case ("nodeInterrupted", 2): return int(1).map { .nodeInterrupted(NodeID($0)) }
-        case ("engineMetrics", 4):
-            guard let m = int(1), let kv = (a[2] as? NSNumber)?.doubleValue, kv.isFinite, let w = int(3) else { return nil }
-            return .engineMetrics(ModelID(m), kvCacheUsage: kv, waiting: w)
+        case ("engineMetrics", 5):
+            guard let m = int(1), let kv = (a[2] as? NSNumber)?.doubleValue, kv.isFinite, let w = int(3),
+                  let tokens = (a[4] as? NSNumber)?.doubleValue, tokens.isFinite else { return nil }
+            return .engineMetrics(ModelID(m), kvCacheUsage: kv, waiting: w, tokensPerSecond: tokens)
         default: return nil
         }
     }

@@ -51,9 +51,9 @@ public final class RuntimeServer: @unchecked Sendable {
             throw ScenarioError(file: s.file, path: "$.workload", message: "cannot serve: the scenario has training jobs, which the runtime does not run",
                                 suggestion: "serve a copy of the scenario without its training entries")
         }
-        if case let .elastic(e) = s.plans[planIndex].policy, e.metric == "kv-cache-usage" {
+        if case let .elastic(e) = s.plans[planIndex].policy, e.metric == "kv-cache-usage" || e.metric == "tokens-per-second" {
             throw ScenarioError(file: s.file, path: s.plans[planIndex].jsonPath + ".metric",
-                                message: "cannot serve: the plan scales on the engines' KV cache, which the runtime does not read from its workers",
+                                message: "cannot serve: the plan scales on the engines' \(e.metric == "kv-cache-usage" ? "KV cache" : "output tokens per second"), which the runtime does not read from its workers",
                                 suggestion: "serve a plan that scales on utilisation, concurrency or queue-length")
         }
         if let a = s.plans[planIndex].serve.first {

@@ -97,9 +97,9 @@ extension ScenarioDecoder {
             switch plan.policy {
             case let .elastic(e):
                 try checkPools(s, plan: plan, pools: e.nodes.map(\.hardware), used: used)
-                if e.metric == "kv-cache-usage", let m = s.models.indices.first(where: { used[$0] && s.models[$0].engine == nil }) {
+                if e.metric == "kv-cache-usage" || e.metric == "tokens-per-second", let m = s.models.indices.first(where: { used[$0] && s.models[$0].engine == nil }) {
                     throw ScenarioError(file: file, path: plan.jsonPath + ".metric",
-                                        message: "metric kv-cache-usage scales on the engines' KV cache, and model \"\(s.models[m].name)\" has no engine",
+                                        message: "metric \(e.metric) scales on the engines' \(e.metric == "kv-cache-usage" ? "KV cache" : "output tokens"), and model \"\(s.models[m].name)\" has no engine",
                                         suggestion: "scale on utilisation, concurrency or queue-length, or give every model the plan serves an \"engine\"")
                 }
             case let .serverless(sv) where sv.hosting == .self:

@@ -54,7 +54,7 @@ extension ScenarioDecoder {
                     }
                     return name
                 } ?? "target-tracking"
-                let metrics = ["utilisation", "concurrency", "queue-length", "kv-cache-usage"]
+                let metrics = ["utilisation", "concurrency", "queue-length", "kv-cache-usage", "tokens-per-second"]
                 let metricNode = o.optional("metric")
                 let metric = try metricNode.map { try v.string($0, o.childPath("metric")) } ?? "utilisation"
                 guard metrics.contains(metric) else {
@@ -72,6 +72,8 @@ extension ScenarioDecoder {
                     // its configmap-saturation-scaling.yaml, v0.7.0).
                     target = try v.number(try o.required("target", expected: "the share of the KV cache in use to hold, 0-1 (llm-d counts 0.8 as saturated)"),
                                           o.childPath("target"), min: 0, exclusiveMin: true, max: 1)
+                } else if metric == "tokens-per-second" {
+                    target = try v.number(try o.required("target", expected: "output tokens per second per instance to hold"), o.childPath("target"), min: 0, exclusiveMin: true)
                 } else {
                     target = try v.number(try o.required("target", expected: metric == "concurrency" ? "requests in service per instance" : "requests waiting per instance"),
                                           o.childPath("target"), min: 0, exclusiveMin: true)

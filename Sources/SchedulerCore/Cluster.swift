@@ -144,10 +144,13 @@ public struct EngineMetrics: Sendable, Equatable {
     public var kvCacheUsage = 0.0
     /// Requests they hold and have not scheduled yet.
     public var waiting = 0
+    /// Output tokens per second they generated together.
+    public var tokensPerSecond = 0.0
 
-    public init(kvCacheUsage: Double = 0, waiting: Int = 0) {
+    public init(kvCacheUsage: Double = 0, waiting: Int = 0, tokensPerSecond: Double = 0) {
         self.kvCacheUsage = kvCacheUsage
         self.waiting = waiting
+        self.tokensPerSecond = tokensPerSecond
     }
 }
 

@@ -62,6 +62,10 @@ public struct ElasticPolicy: InstanceRangePolicy {
         /// The share of the KV cache in use on an LLM model's instances (vLLM's
         /// `vllm:kv_cache_usage_perc`, averaged over them), as an AverageValue target.
         case kvCacheUsage = "kv-cache-usage"
+        /// Output tokens per second per ready instance of an LLM model (the rate of vLLM's
+        /// `vllm:generation_tokens_total`), as an AverageValue target: the throughput signal
+        /// KServe with KEDA and llm-d's workload-variant autoscaler scale on.
+        case tokensPerSecond = "tokens-per-second"
     }
 
     public var parameters: Parameters
@@ -163,6 +167,9 @@ public struct ElasticPolicy: InstanceRangePolicy {
         case .kvCacheUsage:
             desired = Self.averageValueReplicas(ratio: cluster.engineMetrics[m].kvCacheUsage / parameters.target, ready: readyCount, current: current,
                                                 tolerance: parameters.tolerance)
+        case .tokensPerSecond:
+            let perInstance = cluster.engineMetrics[m].tokensPerSecond / Double(readyCount)
+            desired = Self.averageValueReplicas(ratio: perInstance / parameters.target, ready: readyCount, current: current, tolerance: parameters.tolerance)
         }
         if let behavior = parameters.behavior {
             return histories[m].normalize(behavior, current: current, desired: desired, minReplicas: minR, maxReplicas: maxR, now: now)

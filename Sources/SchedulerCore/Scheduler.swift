@@ -81,8 +81,8 @@ public struct Scheduler<Policy: ScalingPolicy>: Sendable {
             }
         case let .nodeInterrupted(node):
             nodeInterrupted(node, now: now, into: &actions)
-        case let .engineMetrics(model, kvCacheUsage, waiting):
-            cluster.engineReports[model.index] = EngineMetrics(kvCacheUsage: kvCacheUsage, waiting: waiting)
+        case let .engineMetrics(model, kvCacheUsage, waiting, tokensPerSecond):
+            cluster.engineReports[model.index] = EngineMetrics(kvCacheUsage: kvCacheUsage, waiting: waiting, tokensPerSecond: tokensPerSecond)
         }
         if cluster.jobCheckPending { scheduleJobs(now: now, into: &actions) }
     }

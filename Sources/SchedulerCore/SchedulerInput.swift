@@ -37,9 +37,10 @@ public enum SchedulerInput: Sendable, Equatable {
     /// The cloud reclaimed the node: requests still in service on it are cut off (retried or
     /// failed), its instances and any training job on it stop, and the node is gone.
     case nodeInterrupted(NodeID)
-    /// What an LLM model's engines report (vLLM's `vllm:kv_cache_usage_perc` and
-    /// `vllm:num_requests_waiting`, summed over its ready instances): the share of their KV
-    /// cache in use (0–1) and the requests they hold unscheduled. An autoscaler scaling on
-    /// them reads the last report.
-    case engineMetrics(ModelID, kvCacheUsage: Double, waiting: Int)
+    /// What an LLM model's engines report (vLLM's `vllm:kv_cache_usage_perc`,
+    /// `vllm:num_requests_waiting` and the rate of `vllm:generation_tokens_total`, over its
+    /// ready instances): the share of their KV cache in use (0–1), the requests they hold
+    /// unscheduled, and the output tokens per second they generated together since the last
+    /// report. An autoscaler scaling on them reads the last report.
+    case engineMetrics(ModelID, kvCacheUsage: Double, waiting: Int, tokensPerSecond: Double = 0)
 }

@@ -138,6 +138,9 @@ public struct StepScalingPolicy: InstanceRangePolicy {
             return Double(cluster.models[m].queued + cluster.engineMetrics[m].waiting) / Double(instances)
         case .kvCacheUsage:
             return cluster.models[m].ready > 0 ? cluster.engineMetrics[m].kvCacheUsage : nil
+        case .tokensPerSecond:
+            let instances = cluster.models[m].ready
+            return instances > 0 ? cluster.engineMetrics[m].tokensPerSecond / Double(instances) : nil
         }
     }
 

@@ -103,6 +103,8 @@ final class EngineInstance {
     /// Prefix blocks cached: held by running sequences, or evictable (their blocks count as
     /// free to admission and to a growing decode, evicted when taken).
     var cache = PrefixCache()
+    /// Tokens generated since the engines last reported (`Simulation.reportEngines`).
+    var tokens: Int64 = 0
     /// A decode instance's link: when the KV transfers into it already queued end (ns).
     var linkFree: Int64 = 0
     /// An iteration is under way, or a step event is queued.
@@ -136,6 +138,7 @@ final class EngineInstance {
         freeBlocks = engine.kvBlocks
         cache.removeAll()
         linkFree = 0
+        tokens = 0
         busy = false
         generation &+= 1
         reserve(engine.maxSequences)

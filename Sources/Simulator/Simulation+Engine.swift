@@ -76,6 +76,8 @@ extension Simulation {
     /// Applies the iteration that just ended: tokens prefilled and generated; the sequences
     /// that produced their last token leave the batch and free their blocks.
     @inline(__always) mutating func applyIteration(_ e: EngineInstance, _ engine: EngineModel) {
+        var produced: Int64 = 0
+        defer { e.tokens &+= produced }
         for k in 0..<e.batch.count {
             let r = Int(e.batch[k])
             let s = seq.pointer(r)
@@ -93,6 +95,7 @@ extension Simulation {
                 s.pointee.firstToken = now
             }
             s.pointee.generated += 1
+            produced &+= 1
             if s.pointee.generated >= s.pointee.output {
                 releaseBlocks(e, r, engine)
                 if let at = e.running.firstIndex(of: Int32(r)) { e.running.remove(at: at) }
@@ -512,20 +515,28 @@ extension Simulation {
     /// Reports each LLM model's engines to the core: the share of their KV cache in use and
     /// the requests in their waiting lines, over its ready instances (vLLM's
     /// `vllm:kv_cache_usage_perc`, in which cached blocks no sequence holds count as free,
-    /// and `vllm:num_requests_waiting`).
+    /// and `vllm:num_requests_waiting`), and the output tokens per second its instances
+    /// generated since the last report (the rate of `vllm:generation_tokens_total`).
     ///
     /// - Complexity: O(instance slots × LLM models); once per autoscaler tick.
     mutating func reportEngines(at: TimePoint) {
         for m in engineModel.indices where engineModel[m] {
-            var used = 0, capacity = 0, waiting = 0
+            var used = 0, capacity = 0, waiting = 0, tokens: Int64 = 0
             for i in 0..<engines.count {
-                guard let e = engines[i], e.model == m, i < inst.count, inst[i].ready, let engine = engineModels[e.engineIndex] else { continue }
+                guard let e = engines[i], e.model == m else { continue }
+                // Tokens since the last report, on whichever instance made them.
+                tokens += e.tokens
+                e.tokens = 0
+                guard i < inst.count, inst[i].ready, let engine = engineModels[e.engineIndex] else { continue }
                 capacity += engine.kvBlocks
                 used += engine.kvBlocks - e.freeBlocks - e.cache.evictableBlocks
                 waiting += e.waiting.count
             }
-            core.handle(.engineMetrics(ModelID(m), kvCacheUsage: capacity > 0 ? Double(used) / Double(capacity) : 0, waiting: waiting),
+            let seconds = Double(at.nanoseconds - lastEngineReport) / 1e9
+            core.handle(.engineMetrics(ModelID(m), kvCacheUsage: capacity > 0 ? Double(used) / Double(capacity) : 0, waiting: waiting,
+                                       tokensPerSecond: seconds > 0 ? Double(tokens) / seconds : 0),
                         at: at, into: &actions)
         }
+        lastEngineReport = at.nanoseconds
     }
 }

@@ -199,6 +199,8 @@ struct Simulation<Policy: ScalingPolicy> {
     var engineEnded: [Int32] = []
     /// Disaggregated serving's KV-cache moves, by request slot (empty without prefill pools).
     var pulls: [PullRecord] = []
+    /// When the engines last reported to the core (`reportEngines`), ns.
+    var lastEngineReport: Int64 = 0
     /// By engine (`engineModels`' index): how a decode pool pulls KV caches.
     var engineLinks: [KVLink] = []
     /// The prompts' prefix blocks (filled by the trace readers as they read), and one prompt's

@@ -16,6 +16,7 @@ final class DecisionLogTests: RuntimeTestCase {
             .timerFired(TimerID(8)), .jobSubmitted(JobID(1)), .jobFinished(JobID(1)), .rolloutStep(rollout: 1, step: 2),
             .nodeInterruptionNotice(NodeID(2)), .nodeInterrupted(NodeID(2)),
             .engineMetrics(ModelID(1), kvCacheUsage: 0.123456789, waiting: 17), .engineMetrics(ModelID(0), kvCacheUsage: 1e-7, waiting: 0),
+            .engineMetrics(ModelID(2), kvCacheUsage: 0.5, waiting: 3, tokensPerSecond: 1234.5678),
         ]
         for input in inputs {
             let text = DecisionCodec.encode(input)

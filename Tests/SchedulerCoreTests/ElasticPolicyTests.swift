@@ -109,6 +109,12 @@ final class ElasticPolicyTests: XCTestCase {
         queue.handle(.engineMetrics(ModelID(0), kvCacheUsage: 0.1, waiting: 6), at: tick, into: &a)
         queue.handle(.timerFired(ElasticPolicy.syncTimer), at: tick, into: &a)
         XCTAssertEqual(queue.cluster.models[0].replicas, 3)
+        // 2,000 tokens/s on 2 instances, a target of 800 per instance: ceil(1.25 × 2) = 3.
+        var tokens = core(.tokensPerSecond, target: 800)
+        tokens.handle(.engineMetrics(ModelID(0), kvCacheUsage: 0.1, waiting: 0, tokensPerSecond: 2000), at: tick, into: &a)
+        XCTAssertEqual(tokens.cluster.engineMetrics[0].tokensPerSecond, 2000)
+        tokens.handle(.timerFired(ElasticPolicy.syncTimer), at: tick, into: &a)
+        XCTAssertEqual(tokens.cluster.models[0].replicas, 3)
     }
 }
 

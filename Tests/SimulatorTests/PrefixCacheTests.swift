@@ -283,13 +283,13 @@ final class PrefixCacheTests: XCTestCase {
         // Requests of 2,000 prompt tokens and 500 answer tokens, 10 a second, on instances of
         // 40,000 KV tokens: one instance's cache fills; the HPA adds instances until the
         // share in use is near the target, and the run reports what it held.
-        func run(_ metric: String, target: Double) throws -> PlanResult {
+        func run(_ metric: String, target: Double, input: Int = 2000) throws -> PlanResult {
             let s = try scenario("""
             { "name": "kv", "seed": 3, "duration": "10m",
               "hardware": { "gpu": { "vcpus": 16, "memoryGiB": 128, "gpus": 1, "pricePerHour": 3, "boot": "30s" } },
               "models": { "llm": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": 1 }, "init": "5s",
                                    "engine": { "kind": "continuous-batching", "profile": \(Self.roundProfile), "kvCacheTokens": 40000 } } },
-              "workload": [ { "kind": "poisson", "target": "llm", "rate": 10, "tokens": { "input": 2000, "output": 500 } } ],
+              "workload": [ { "kind": "poisson", "target": "llm", "rate": 10, "tokens": { "input": \(input), "output": 500 } } ],
               "slo": { "timeout": "1h" },
               "plans": { "hpa": { "policy": "elastic", "metric": "\(metric)", "target": \(target),
                                   "nodes": { "gpu": { "min": 1, "max": 8 } }, "instances": { "llm": { "min": 1, "max": 8 } } } } }
@@ -303,6 +303,13 @@ final class PrefixCacheTests: XCTestCase {
         XCTAssertLessThan(loose.instancesMean, kv.instancesMean, "a higher target needs fewer instances")
         let waiting = try run("queue-length", target: 1)
         XCTAssertGreaterThan(waiting.instancesMax, 1, "scaled out on the engines' waiting lines")
+        // Short prompts: 10 requests/s × 500 tokens, 5,000 output tokens/s, which one instance
+        // can make; at 1,500 per instance, four instances (ceil 3.33); at 6,000, the one it
+        // starts with.
+        let tokens = try run("tokens-per-second", target: 1500, input: 50)
+        XCTAssertEqual(tokens.instancesMax, 4, "scaled out on the engines' output tokens")
+        let few = try run("tokens-per-second", target: 6000, input: 50)
+        XCTAssertEqual(few.instancesMax, 1)
     }
 
     // MARK: Bad input
