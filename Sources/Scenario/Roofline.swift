@@ -31,6 +31,13 @@ public struct Roofline: Sendable, Equatable {
     public var model: ModelShape
     public var gpu: GPUSpec
     public var tensorParallel: Int
+    /// FP8 weights and activations (vLLM's `quantization: fp8`, W8A8): a parameter is one
+    /// byte, and matmuls run at the GPU's FP8 peak — or, on a GPU without FP8 tensor cores,
+    /// at its 16-bit peak with the weights dequantized (weight-only, W8A16). Attention and
+    /// the all-reduces stay in 16 bits.
+    public var fp8Weights = false
+    /// An FP8 KV cache (vLLM's `kv_cache_dtype: fp8`): one byte an element.
+    public var fp8KVCache = false
 
     /// Share of the datasheet memory bandwidth a decode step achieves (H100, measured).
     public static let memoryShare = 0.76
@@ -48,15 +55,25 @@ public struct Roofline: Sendable, Equatable {
     /// activations; `../shared/reference/llm-vidur.md`).
     public static let activationGiBPerGPU = 1.45
 
-    public init(model: ModelShape, gpu: GPUSpec, tensorParallel: Int = 1) {
+    public init(model: ModelShape, gpu: GPUSpec, tensorParallel: Int = 1, fp8Weights: Bool = false, fp8KVCache: Bool = false) {
         self.model = model
         self.gpu = gpu
         self.tensorParallel = tensorParallel
+        self.fp8Weights = fp8Weights
+        self.fp8KVCache = fp8KVCache
     }
 
     var t: Double { Double(tensorParallel) }
     var bandwidth: Double { gpu.memoryBandwidth * Self.memoryShare }
-    var compute: Double { gpu.flops * Self.computeShare }
+    /// The matmuls' achievable FLOP/s: at the FP8 peak for FP8 weights where the GPU has one.
+    var compute: Double { (fp8Weights ? gpu.fp8Flops ?? gpu.flops : gpu.flops) * Self.computeShare }
+    /// Attention's (16-bit) achievable FLOP/s.
+    var attentionCompute: Double { gpu.flops * Self.computeShare }
+    /// Bytes a weight parameter and a KV element take as served.
+    public var bytesPerParameter: Double { fp8Weights ? 1 : Double(model.bytesPerElement) }
+    public var bytesPerKVElement: Double { fp8KVCache ? 1 : Double(model.bytesPerElement) }
+    /// The weights' bytes as served.
+    public var weightBytes: Double { model.totalParameters * bytesPerParameter }
     var bus: Double { gpu.interconnect * Self.busShare }
 
     /// KV heads as served: replicated up to the tensor-parallel degree.
@@ -64,7 +81,7 @@ public struct Roofline: Sendable, Equatable {
 
     /// KV-cache bytes per token, all GPUs together.
     public var kvBytesPerToken: Double {
-        2 * Double(model.layers) * Double(servedKVHeads) * Double(model.headDim) * Double(model.bytesPerElement)
+        2 * Double(model.layers) * Double(servedKVHeads) * Double(model.headDim) * bytesPerKVElement
     }
 
     /// Distinct experts per layer that `tokens` tokens are routed to, in expectation.
@@ -79,7 +96,7 @@ public struct Roofline: Sendable, Equatable {
         let m = model
         let dense = Double(m.layers) * m.layerSharedParameters + m.outerParameters - m.lookedUpParameters
         let experts = Double(m.layers) * (m.isMoE ? expertsTouched(tokens) : 1) * m.expertParameters
-        return (dense + experts) * Double(m.bytesPerElement)
+        return (dense + experts) * bytesPerParameter
     }
 
     /// Seconds of the matmuls of a step over `tokens` tokens: reading the weights or
@@ -97,14 +114,14 @@ public struct Roofline: Sendable, Equatable {
 
     /// Prefill attention, seconds per prompt token².
     public var attentionPerTokenSquared: Double {
-        2 * Double(model.heads) * Double(model.headDim) * Double(model.layers) / t / compute
+        2 * Double(model.heads) * Double(model.headDim) * Double(model.layers) / t / attentionCompute
     }
 
     /// Decode, seconds per KV token read.
     public var perKVToken: Double { kvBytesPerToken / t / bandwidth }
 
     /// Memory that is not KV cache, all GPUs together (GiB, to 0.01).
-    public var reservedGiB: Double { ((model.weightBytes / 1_073_741_824 + Self.activationGiBPerGPU * t) * 100).rounded() / 100 }
+    public var reservedGiB: Double { ((weightBytes / 1_073_741_824 + Self.activationGiBPerGPU * t) * 100).rounded() / 100 }
 
     /// The profile the engine runs on. Curves are sampled at powers of two (and where a
     /// dense step turns compute-bound), linear in between and past the last point.
@@ -118,7 +135,7 @@ public struct Roofline: Sendable, Equatable {
         let prefillX = [0] + points
         let prefill = Curve(x: prefillX, y: prefillX.map { matmuls($0) + allReduces($0) })
         return IterationProfile(
-            name: "\(model.source == "inline" ? "inline model" : model.source) on \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(gpu.name)",
+            name: "\(model.source == "inline" ? "inline model" : model.source)\(fp8Weights ? " (fp8)" : "") on \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(gpu.name)",
             source: "roofline: \(gpu.source); at the shares of peak measured on an H100 (../shared/reference/gpu-cold-start-measured.md)",
             prefill: prefill, prefillAttention: attentionPerTokenSquared, decode: decode, perKVToken: perKVToken,
             gpus: tensorParallel, gpuMemoryGiB: gpu.memoryGiB, weightsGiB: reservedGiB, kvBytesPerToken: kvBytesPerToken)
@@ -140,12 +157,14 @@ extension Roofline {
         if m.isMoE {
             out.append(("active parameters per token", Self.count(m.activeParameters), "the same with \(m.expertsPerToken) of \(m.experts) experts"))
         }
-        out.append(("weights", Self.bytes(m.weightBytes), "\(Self.count(m.totalParameters)) × \(m.bytesPerElement) bytes (\(m.dtype)\(m.dtype == "float32" ? ", served in float16 as vLLM's dtype auto does" : ""))"))
+        out.append(("weights", Self.bytes(weightBytes), fp8Weights
+                    ? "\(Self.count(m.totalParameters)) × 1 byte (fp8 quantization\(gpu.fp8Flops == nil ? "; \(gpu.name) has no FP8 tensor cores: dequantized to 16 bits to multiply, weight-only" : ""))"
+                    : "\(Self.count(m.totalParameters)) × \(m.bytesPerElement) bytes (\(m.dtype)\(m.dtype == "float32" ? ", served in float16 as vLLM's dtype auto does" : ""))"))
         out.append(("KV bytes per token", Self.whole(kvBytesPerToken),
-                    "2 × \(m.layers) layers × \(servedKVHeads) KV heads × \(m.headDim) × \(m.bytesPerElement) bytes" + (servedKVHeads > m.kvHeads ? " (\(m.kvHeads) KV heads replicated to \(tensorParallel) GPUs)" : "")))
+                    "2 × \(m.layers) layers × \(servedKVHeads) KV heads × \(m.headDim) × \(Int(bytesPerKVElement)) byte\(bytesPerKVElement == 1 ? " (fp8 KV cache)" : "s")" + (servedKVHeads > m.kvHeads ? " (\(m.kvHeads) KV heads replicated to \(tensorParallel) GPUs)" : "")))
         let tp = tensorParallel > 1 ? " ÷ \(tensorParallel) GPUs" : ""
         out.append(("achievable", "\(Self.rate(bandwidth, "B/s")) memory, \(Self.rate(compute, "FLOP/s"))",
-                    "\(gpu.name): \(Self.rate(gpu.memoryBandwidth, "B/s")) × \(Self.memoryShare), \(Self.rate(gpu.flops, "FLOP/s")) dense × \(String(format: "%.3f", Self.computeShare)) (shares measured on an H100)"))
+                    "\(gpu.name): \(Self.rate(gpu.memoryBandwidth, "B/s")) × \(Self.memoryShare), \(Self.rate(fp8Weights ? gpu.fp8Flops ?? gpu.flops : gpu.flops, "FLOP/s")) dense\(fp8Weights && gpu.fp8Flops != nil ? " FP8" : "") × \(String(format: "%.3f", Self.computeShare)) (shares measured on an H100)"))
         out.append(("decode step, 1 sequence", Self.seconds(matmuls(1) + allReduces(1)),
                     "\(Self.bytes(weightsRead(1))) of weights read\(tp) at \(Self.rate(bandwidth, "B/s"))" + (tensorParallel > 1 ? " + \(Self.seconds(allReduces(1))) of all-reduces" : "")))
         let perToken = 2 * m.matmulParametersPerToken / t / compute
@@ -165,7 +184,7 @@ extension Roofline {
             out.append(("all-reduces", "2 per layer, \(Self.seconds(Self.allReduceLatency)) + n × \(m.hidden) × \(m.bytesPerElement) bytes × \(String(format: "%.2f", 2 * (t - 1) / t)) at \(Self.rate(bus, "B/s"))",
                         "\(gpu.interconnectName) \(Self.rate(gpu.interconnect, "B/s")) × \(String(format: "%.3f", Self.busShare)) (nccl-tests bus bandwidth on 4 × H100)"))
         }
-        out.append(("memory beside the KV cache", "\(String(format: "%.2f", reservedGiB)) GiB", "weights \(String(format: "%.2f", m.weightBytes / 1_073_741_824)) GiB + \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(Self.activationGiBPerGPU) GiB of activations per GPU"))
+        out.append(("memory beside the KV cache", "\(String(format: "%.2f", reservedGiB)) GiB", "weights \(String(format: "%.2f", weightBytes / 1_073_741_824)) GiB + \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(Self.activationGiBPerGPU) GiB of activations per GPU"))
         return out
     }
 

@@ -14,10 +14,15 @@ extension ScenarioDecoder {
         // model's shape and its GPU.
         let profileNode = o.optional("profile")
         let modelNode = o.optional("model"), gpuNode = o.optional("gpu"), tpNode = o.optional("tensorParallel")
+        let quantNode = o.optional("quantization"), kvDtypeNode = o.optional("kvCacheDtype")
         let profile: IterationProfile
         var roofline: Roofline?
         var byType: [Roofline?] = []
         if let profileNode {
+            if let other = quantNode ?? kvDtypeNode {
+                throw v.error(other, path, "found a profile and \(quantNode != nil ? "a quantization" : "a kvCacheDtype") too: a measured profile's times are those of its own weights and cache",
+                              suggestion: "give \"model\" and \"gpu\" for a roofline that quantizes, or remove it")
+            }
             if let other = modelNode ?? gpuNode ?? tpNode {
                 throw v.error(other, path, "found a profile and \(modelNode != nil ? "a model" : gpuNode != nil ? "a gpu" : "a tensorParallel") too: a profile's measured times are its own model's on its own GPUs",
                               suggestion: "give either \"profile\" (measured iteration times) or \"model\" and \"gpu\" (a roofline), not both")
@@ -57,11 +62,28 @@ extension ScenarioDecoder {
                               "tensor parallel \(tp) does not split \(shape.heads) attention heads and \(shape.kvHeads) KV heads evenly (vLLM requires both to divide, or the GPUs to be a multiple of the KV heads)",
                               suggestion: "use a tensorParallel that divides \(shape.heads), such as \(Self.divisors(shape.heads, of: shape.kvHeads).map(String.init).joined(separator: ", "))")
             }
-            let r = Roofline(model: shape, gpu: gpu, tensorParallel: tp)
+            // vLLM's `quantization: fp8` and `kv_cache_dtype: fp8`.
+            let fp8Weights = try quantNode.map { n -> Bool in
+                let text = try v.string(n, o.childPath("quantization"))
+                guard text == "fp8" || text == "none" else {
+                    throw v.error(n, o.childPath("quantization"), "unknown quantization \"\(text)\"; expected \"fp8\" or \"none\"",
+                                  suggestion: Suggest.hint(for: text, in: ["fp8", "none"]))
+                }
+                return text == "fp8"
+            } ?? false
+            let fp8KV = try kvDtypeNode.map { n -> Bool in
+                let text = try v.string(n, o.childPath("kvCacheDtype"))
+                guard text == "fp8" || text == "auto" else {
+                    throw v.error(n, o.childPath("kvCacheDtype"), "unknown kvCacheDtype \"\(text)\"; expected \"auto\" (the model's dtype) or \"fp8\"",
+                                  suggestion: Suggest.hint(for: text, in: ["auto", "fp8"]))
+                }
+                return text == "fp8"
+            } ?? false
+            let r = Roofline(model: shape, gpu: gpu, tensorParallel: tp, fp8Weights: fp8Weights, fp8KVCache: fp8KV)
             roofline = r
             profile = r.profile
             if gpuNode == nil {
-                byType = hardware.map { h in h.gpuModel.map { Roofline(model: shape, gpu: $0, tensorParallel: tp) } }
+                byType = hardware.map { h in h.gpuModel.map { Roofline(model: shape, gpu: $0, tensorParallel: tp, fp8Weights: fp8Weights, fp8KVCache: fp8KV) } }
             }
         }
         var engine = EngineSpec(profile: profile, roofline: roofline)

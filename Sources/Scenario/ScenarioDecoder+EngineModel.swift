@@ -126,8 +126,10 @@ extension ScenarioDecoder {
         let memory = try figure("memoryTBps", "memory bandwidth in TB/s")
         let size = try figure("memoryGiB", "GPU memory in GiB")
         let link = try o.optional("interconnectGBps").map { try v.number($0, o.childPath("interconnectGBps"), min: 0, exclusiveMin: true, max: 1e9) } ?? 64
+        let fp8 = try o.optional("fp8TFlops").map { try v.number($0, o.childPath("fp8TFlops"), min: 0, exclusiveMin: true, max: 1e9) }
         try o.finish()
         return GPUSpec(name: name, flops: tflops * 1e12, memoryBandwidth: memory * 1e12, memoryGiB: size, interconnect: link * 1e9,
-                       interconnectName: o.has("interconnectGBps") ? "link" : "PCIe Gen4 x16 (default)", source: "the scenario (\(path))")
+                       interconnectName: o.has("interconnectGBps") ? "link" : "PCIe Gen4 x16 (default)", source: "the scenario (\(path))",
+                       fp8Flops: fp8.map { $0 * 1e12 })
     }
 }

@@ -78,7 +78,9 @@ struct KVLink {
     init(_ spec: EngineSpec, profile: IterationProfile, sameNodeBandwidth: Double) {
         perTokenRemote = profile.kvBytesPerToken / spec.kvTransfer.bandwidth * 1e9
         perTokenLocal = profile.kvBytesPerToken / sameNodeBandwidth * 1e9
-        latency = Int64((spec.kvTransfer.latency * 1e9).rounded())
+        // Held at 10¹⁸ ns (31 years): an absurd latency ends the run's pulls past its end
+        // rather than past Int64.
+        latency = Int64(Swift.min(1e18, (spec.kvTransfer.latency * 1e9).rounded()))
     }
 }
 

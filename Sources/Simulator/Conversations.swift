@@ -21,6 +21,10 @@ final class Conversations {
     let prefixes: PrefixTree
     /// Tokens per prefix node at most (Mooncake's hash block).
     static let blockTokens: Int64 = 512
+    /// Nodes one message or system prompt adds at most (64 × 512 = 32,768 tokens in blocks of
+    /// 512; a longer one in longer blocks), so a drawn token count of billions cannot grow the
+    /// tree by millions of nodes.
+    static let maxBlocks: Int64 = 64
     /// The system prompts' last nodes (empty: none), and their tokens.
     let system: [Int32]
     let systemTokens: Int64
@@ -105,12 +109,14 @@ final class Conversations {
         try base.advance(callers: &callers, versions: &versions)
     }
 
-    /// New nodes after `parent` covering `tokens` more tokens, `blockTokens` at most each;
-    /// the last (`parent` when `tokens` is 0).
+    /// New nodes after `parent` covering `tokens` more tokens, `blockTokens` at most each
+    /// (at most `maxBlocks` nodes: a longer message's blocks are longer); the last (`parent`
+    /// when `tokens` is 0).
     static func chain(_ prefixes: PrefixTree, after parent: Int32, tokens: Int64) -> Int32 {
         var leaf = parent, left = tokens
+        let size = Swift.max(blockTokens, (tokens + maxBlocks - 1) / maxBlocks)
         while left > 0 {
-            let block = Swift.min(left, blockTokens)
+            let block = Swift.min(left, size)
             leaf = prefixes.leaf(after: leaf, tokens: Int32(block))
             left -= block
         }

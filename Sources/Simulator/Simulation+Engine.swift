@@ -227,7 +227,9 @@ extension Simulation {
     /// after the other.
     @inline(never) mutating func pullKV(_ e: EngineInstance, _ r: Int, perToken: Double, latency: Int64) {
         let start = Swift.max(now, e.linkFree)
-        let end = start + Swift.max(1, Int64((Double(seq[r].prompt) * perToken).rounded()))
+        // Held at 4 × 10¹⁸ ns, as are the times an absurd bandwidth gives, so pulls queued
+        // behind one another never pass Int64.
+        let end = Swift.min(4_000_000_000_000_000_000, start + Swift.max(1, Int64(Swift.min(1e18, (Double(seq[r].prompt) * perToken).rounded()))))
         e.linkFree = end
         pulls[r].ready = end + latency
         pulls[r].state = .pulling

@@ -77,6 +77,29 @@ final class RooflineTests: XCTestCase {
 
     /// Tensor parallel splits the weights' read and adds two all-reduces per layer; KV heads
     /// fewer than the GPUs are replicated (vLLM), so the KV bytes per token grow.
+    /// FP8 weights (vLLM quantization fp8) on an H100: one byte a parameter (8.03 GB for
+    /// Llama-3-8B), so a lone decode step reads half the bytes; matmuls at the FP8 peak
+    /// (1,979 dense TFLOP/s), so a long prefill's matmuls take half as long; attention stays
+    /// at the 16-bit peak; an FP8 KV cache halves the KV bytes (65,536 a token). On an A100,
+    /// which has no FP8 tensor cores, the weights are halved but the FLOPs are not faster.
+    func testFP8HalvesWeightsAndDoublesComputeWhereTheGPUHasIt() throws {
+        let h100 = try XCTUnwrap(GPUSpec.named("h100-sxm")), a100 = try XCTUnwrap(GPUSpec.named("a100-80g"))
+        let bf16 = Roofline(model: Self.llama3_8b, gpu: h100)
+        let fp8 = Roofline(model: Self.llama3_8b, gpu: h100, fp8Weights: true)
+        XCTAssertEqual(fp8.weightBytes, 8_030_261_248)
+        XCTAssertEqual(fp8.weightsRead(1) * 2, bf16.weightsRead(1), accuracy: 1)
+        XCTAssertEqual(fp8.matmuls(1) * 2, bf16.matmuls(1), accuracy: 1e-12, "a lone decode step is memory-bound: half the bytes")
+        XCTAssertEqual(fp8.matmuls(8192) * 2, bf16.matmuls(8192), accuracy: 1e-12, "a long prefill is compute-bound: twice the FLOP/s")
+        XCTAssertEqual(fp8.attentionPerTokenSquared, bf16.attentionPerTokenSquared, "attention in 16 bits")
+        XCTAssertEqual(fp8.kvBytesPerToken, 131_072)
+        XCTAssertEqual(Roofline(model: Self.llama3_8b, gpu: h100, fp8Weights: true, fp8KVCache: true).kvBytesPerToken, 65_536)
+        XCTAssertLessThan(fp8.reservedGiB, bf16.reservedGiB - 7, "about 7.5 GiB more room for the KV cache")
+        let a100bf16 = Roofline(model: Self.llama3_8b, gpu: a100), a100fp8 = Roofline(model: Self.llama3_8b, gpu: a100, fp8Weights: true)
+        XCTAssertEqual(a100fp8.matmuls(8192), a100bf16.matmuls(8192), accuracy: 1e-12, "weight-only on an A100: no faster to multiply")
+        XCTAssertEqual(a100fp8.matmuls(1) * 2, a100bf16.matmuls(1), accuracy: 1e-12)
+        XCTAssertTrue(a100fp8.derivation.contains { $0.arithmetic.contains("no FP8 tensor cores") })
+    }
+
     func testTensorParallelSplitsAndReplicates() {
         let h100 = GPUSpec.named("h100-sxm")!
         let one = Roofline(model: Self.llama3_8b, gpu: h100), two = Roofline(model: Self.llama3_8b, gpu: h100, tensorParallel: 2)
