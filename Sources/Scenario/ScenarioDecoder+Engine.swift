@@ -62,23 +62,16 @@ extension ScenarioDecoder {
                               "tensor parallel \(tp) does not split \(shape.heads) attention heads and \(shape.kvHeads) KV heads evenly (vLLM requires both to divide, or the GPUs to be a multiple of the KV heads)",
                               suggestion: "use a tensorParallel that divides \(shape.heads), such as \(Self.divisors(shape.heads, of: shape.kvHeads).map(String.init).joined(separator: ", "))")
             }
-            // vLLM's `quantization: fp8` and `kv_cache_dtype: fp8`.
-            let fp8Weights = try quantNode.map { n -> Bool in
-                let text = try v.string(n, o.childPath("quantization"))
-                guard text == "fp8" || text == "none" else {
-                    throw v.error(n, o.childPath("quantization"), "unknown quantization \"\(text)\"; expected \"fp8\" or \"none\"",
-                                  suggestion: Suggest.hint(for: text, in: ["fp8", "none"]))
+            // vLLM's `quantization: fp8` and `kv_cache_dtype: fp8`: "fp8", or the default's name.
+            func isFP8(_ node: JSONNode?, _ key: String, default off: String) throws -> Bool {
+                guard let node else { return false }
+                let text = try v.string(node, o.childPath(key))
+                guard text == "fp8" || text == off else {
+                    throw v.error(node, o.childPath(key), "unknown \(key) \"\(text)\"; expected \"\(off)\" or \"fp8\"", suggestion: Suggest.hint(for: text, in: [off, "fp8"]))
                 }
                 return text == "fp8"
-            } ?? false
-            let fp8KV = try kvDtypeNode.map { n -> Bool in
-                let text = try v.string(n, o.childPath("kvCacheDtype"))
-                guard text == "fp8" || text == "auto" else {
-                    throw v.error(n, o.childPath("kvCacheDtype"), "unknown kvCacheDtype \"\(text)\"; expected \"auto\" (the model's dtype) or \"fp8\"",
-                                  suggestion: Suggest.hint(for: text, in: ["auto", "fp8"]))
-                }
-                return text == "fp8"
-            } ?? false
+            }
+            let fp8Weights = try isFP8(quantNode, "quantization", default: "none"), fp8KV = try isFP8(kvDtypeNode, "kvCacheDtype", default: "auto")
             let r = Roofline(model: shape, gpu: gpu, tensorParallel: tp, fp8Weights: fp8Weights, fp8KVCache: fp8KV)
             roofline = r
             profile = r.profile

@@ -205,8 +205,9 @@ extension ScenarioDecoder {
                 try to.finish()
             }
             var prompts: PromptSpec?
-            if let p = o.optional("prompts") {
-                prompts = try decodePrompts(p, path: o.childPath("prompts"), kind: kind, hasTokens: inputTokens != nil)
+            // Synthetic sources only: a trace's prompts are its own (a mooncake trace's hash_ids).
+            if kind != "trace", let p = o.optional("prompts") {
+                prompts = try decodePrompts(p, path: o.childPath("prompts"), hasTokens: inputTokens != nil)
             }
             try o.finish()
             var source = WorkloadSource(kind: workloadKind, target: targetRef, caller: caller, version: version, start: start, end: end,
@@ -220,11 +221,7 @@ extension ScenarioDecoder {
 
     /// A synthetic source's `prompts`: `{"systemPrompt": {"tokens", "variants"}, "conversation":
     /// {"turns", "thinkTime"}}`, each optional.
-    func decodePrompts(_ node: JSONNode, path: String, kind: String, hasTokens: Bool) throws -> PromptSpec {
-        guard kind != "trace" else {
-            throw v.error(node, path, "a trace's prompts are its own (a mooncake trace's hash_ids): \"prompts\" shapes only a synthetic source's",
-                          suggestion: "remove \"prompts\" from the trace source")
-        }
+    func decodePrompts(_ node: JSONNode, path: String, hasTokens: Bool) throws -> PromptSpec {
         guard hasTokens else {
             throw v.error(node, path, "\"prompts\" needs the source's token counts: expected \"tokens\": {\"input\": …, \"output\": …} beside it",
                           suggestion: "add \"tokens\" (a turn's new message and its answer)")

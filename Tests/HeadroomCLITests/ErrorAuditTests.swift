@@ -373,7 +373,7 @@ extension ErrorAuditTests {
         Case(name: "served as itself", edits: [("plans/reserved/serve/rag", "\"rag\"")], expect: "\"rag\" is served as itself"),
         Case(name: "served as a pool", edits: [("plans/reserved/serve/rag", "\"llm-q\"")], expect: "model \"llm-q\" is a decode pool: traffic is served as the pipeline"),
         Case(name: "served as an unknown target", edits: [("plans/reserved/serve/rag", "\"fann\"")], expect: "unknown target \"fann\""),
-        Case(name: "prompts on a trace", edits: [("workload/5/prompts", "{}")], expect: "a trace's prompts are its own"),
+        Case(name: "prompts on a trace", edits: [("workload/5/prompts", "{}")], expect: "unknown key \"prompts\""),
         Case(name: "prompts without tokens", edits: [("workload/1/prompts", "{}")], expect: "\"prompts\" needs the source's token counts"),
         Case(name: "trace row names a pool", traces: ["trace.csv": "time,target,caller,version\n0,llm-p,web,a\n"], expect: "target \"llm-p\" is a prefill or decode pool"),
         Case(name: "prefix caching odd", edits: [("models/llm-a/engine/prefixCaching", "\"yes\"")], expect: "engine.prefixCaching: expected true or false"),
