@@ -11,20 +11,7 @@ public enum PlanBuilder {
     /// Call it on the scenario as a plan serves it (`Scenario.forPlan`).
     public static func usedModels(_ s: Scenario) -> [Bool] {
         var used = [Bool](repeating: false, count: s.models.count)
-        for source in s.workload {
-            if !source.mix.isEmpty {
-                for entry in source.mix { for m in s.stages(of: entry.target) { used[m] = true } }
-            } else if let t = source.target {
-                for m in s.stages(of: t) { used[m] = true }
-            } else {
-                // A trace's rows name their targets: any of them, as this plan serves it.
-                // (not a prefill or decode pool: no row may name one).
-                for t in s.targetNames.indices where (s.servedAs.isEmpty || s.servedAs[t] == t)
-                    && (t >= s.models.count || (s.models[t].engine?.role ?? .both) == .both) {
-                    for m in s.stages(of: TargetRef(index: t)) { used[m] = true }
-                }
-            }
-        }
+        for source in s.workload { for m in s.stages(reachedBy: source) { used[m] = true } }
         // A model with versions: its versions serve its traffic too.
         for m in s.models.indices where used[m] { for g in s.models[m].variantGroup { used[g] = true } }
         return used

@@ -61,7 +61,7 @@ public final class RuntimeServer: @unchecked Sendable {
                                 message: "cannot serve: the plan serves \"\(s.targetNames[a.from])\" as \"\(s.targetNames[a.to])\", and the runtime routes each request to the target it names",
                                 suggestion: "serve a plan without \"serve\", or address \"\(s.targetNames[a.to])\" directly")
         }
-        if let m = s.models.firstIndex(where: { ($0.engine?.role ?? .both) != .both }) {
+        if let m = s.models.indices.first(where: s.isPool) {
             throw ScenarioError(file: s.file, path: "$.models[\"\(s.models[m].name)\"].engine.role",
                                 message: "cannot serve: model \"\(s.models[m].name)\" is a \(s.models[m].engine!.role.rawValue) pool of disaggregated serving, and the runtime does not move KV caches between workers",
                                 suggestion: "serve a copy of the scenario with aggregated engines (no \"role\"), or run disaggregated serving behind its own proxy (llm-d, Dynamo)")

@@ -76,7 +76,7 @@ extension ScenarioDecoder {
         try checkTokens(s, usedBy: usedBy)
         for (i, plan) in s.plans.enumerated() {
             for a in plan.serve {
-                for t in [a.from, a.to] where t < s.models.count && (s.models[t].engine?.role ?? .both) != .both {
+                for t in [a.from, a.to] where s.isPool(t) {
                     throw ScenarioError(file: file, path: ObjectReader.join(plan.jsonPath + ".serve", s.targetNames[a.from]),
                                         message: "model \"\(s.models[t].name)\" is a \(s.models[t].engine!.role.rawValue) pool: traffic is served as the pipeline that runs it, not as one of its pools",
                                         suggestion: "name the chain pipeline of the prefill and decode pools")
@@ -122,13 +122,7 @@ extension ScenarioDecoder {
         var used = [Bool](repeating: false, count: s.models.count)
         var usedBy = [[Int]](repeating: [], count: s.models.count)   // sources per model
         for (k, source) in s.workload.enumerated() {
-            var stages: [Int] = []
-            if !source.mix.isEmpty { stages = source.mix.flatMap { s.stages(of: $0.target) } }
-            else if let t = source.target { stages = s.stages(of: t) } else {
-                // A trace's rows may name any target but a prefill or decode pool.
-                stages = s.models.indices.filter { (s.models[$0].engine?.role ?? .both) == .both } + s.pipelines.flatMap(\.stages)
-            }
-            for m in stages {
+            for m in s.stages(reachedBy: source) {
                 used[m] = true
                 usedBy[m].append(k)
             }
@@ -171,7 +165,7 @@ extension ScenarioDecoder {
         for (k, source) in s.workload.enumerated() {
             var targets = source.mix.isEmpty ? (source.target.map { [$0] } ?? []) : source.mix.map(\.target)
             if case let .trace(t) = source.kind { targets += t.functionTargets.map { TargetRef(index: $0.target) } }
-            for t in targets where t.index < s.models.count && role(t.index) != .both {
+            for t in targets where s.isPool(t.index) {
                 throw ScenarioError(file: file, path: source.jsonPath.isEmpty ? "$.workload[\(k)]" : source.jsonPath,
                                     message: "model \"\(s.models[t.index].name)\" is a \(role(t.index).rawValue) pool: it serves only as a stage of a pipeline, \(role(t.index) == .decode ? "after its prefill pool" : "before its decode pool")",
                                     suggestion: "address the pipeline that runs it (\"pipelines\": {\"chat\": [\"<prefill model>\", \"<decode model>\"]})")

@@ -273,6 +273,21 @@ public struct Scenario: Sendable, Equatable {
         target.index < models.count ? [target.index] : pipelines[target.index - models.count].stages
     }
 
+    /// Whether target `t` is a prefill or decode pool of disaggregated serving, which serves
+    /// only as a stage of its pipeline: no source, trace row or plan may name it.
+    public func isPool(_ t: Int) -> Bool {
+        t < models.count && (models[t].engine?.role ?? .both) != .both
+    }
+
+    /// The models a source's requests may reach, as the scenario (or a plan's view of it,
+    /// `forPlan`) serves them: its target's or its mix's stages; for a trace whose rows name
+    /// their targets, every target but a pool and those the plan serves as others.
+    public func stages(reachedBy source: WorkloadSource) -> [Int] {
+        if !source.mix.isEmpty { return source.mix.flatMap { stages(of: $0.target) } }
+        if let t = source.target { return stages(of: t) }
+        return targetNames.indices.filter { (servedAs.isEmpty || servedAs[$0] == $0) && !isPool($0) }.flatMap { stages(of: TargetRef(index: $0)) }
+    }
+
     /// The target index for a name, if it names a model or a pipeline.
     public func target(named name: String) -> TargetRef? {
         if let m = models.firstIndex(where: { $0.name == name }) { return TargetRef(index: m) }

@@ -301,7 +301,7 @@ extension SourceState {
         let needsTokens = (0..<scenario.targetNames.count).map { t in
             scenario.stages(of: TargetRef(index: t)).contains { scenario.models[$0].isTokenDriven }
         }
-        let stageOnly = (0..<scenario.targetNames.count).map { t in t < scenario.models.count && (scenario.models[t].engine?.role ?? .both) != .both }
+        let stageOnly = scenario.targetNames.indices.map(scenario.isPool)
         return try scenario.workload.enumerated().map { k, source in
             let process: ArrivalProcess
             switch source.kind {
