@@ -48,12 +48,7 @@ final class DisaggregationTests: XCTestCase {
           "plans": { "one": { "policy": "traditional", "nodes": { "gpu": \(nodes) }, "instances": { "p": 1, "d": 1 } } }
         }
         """, directory: folder.path)
-        var options = RunOptions()
-        if requests { options.requestLogDirectory = folder.path }
-        let result = try Runner.run(s, options: options)
-        var lines: [String] = []
-        if requests, let path = result.requestLogs.first { lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init) }
-        return (result.plans[0], lines)
+        return try runFirstPlan(s, requestLog: requests ? folder.path : nil)
     }
 
     /// Each request's latency and time to first token, in ms, in arrival order.

@@ -56,3 +56,14 @@ func erlangC(servers c: Int, load a: Double) -> Double {
     let rho = a / Double(c)
     return b / (1 - rho * (1 - b))
 }
+
+/// Runs a one-plan scenario; with `requestLog`, also its requests.csv rows (in order of
+/// completion), written into that folder.
+func runFirstPlan(_ s: Scenario, requestLog folder: String? = nil) throws -> (PlanResult, [String]) {
+    var options = RunOptions()
+    options.requestLogDirectory = folder
+    let result = try Runner.run(s, options: options)
+    var lines: [String] = []
+    if folder != nil, let path = result.requestLogs.first { lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init) }
+    return (result.plans[0], lines)
+}

@@ -102,12 +102,7 @@ final class PrefixCacheTests: XCTestCase {
           "plans": { "one": { "policy": "traditional", "nodes": { "gpu.a100": 1 }, "instances": { "llm": 1 } } }
         }
         """, directory: folder.path)
-        var options = RunOptions()
-        if requests { options.requestLogDirectory = folder.path }
-        let result = try Runner.run(s, options: options)
-        var lines: [String] = []
-        if requests, let path = result.requestLogs.first { lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init) }
-        return (result.plans[0], lines)
+        return try runFirstPlan(s, requestLog: requests ? folder.path : nil)
     }
 
     /// Time to first token of each request, in ms, in arrival order (requests.csv's `ttft_s`,
