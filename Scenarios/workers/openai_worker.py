@@ -45,6 +45,7 @@ class Engine(threading.Thread):
         super().__init__(daemon=True)
         self.lock = threading.Condition()
         self.waiting, self.running = collections.deque(), []
+        self.ended = 0.0   # when the last iteration was due to end (time.monotonic)
 
     def submit(self, prompt, output):
         seq = Sequence(prompt, output)
@@ -69,7 +70,14 @@ class Engine(threading.Thread):
                     take = min(budget, seq.prompt - seq.prefilled)
                     chunks.append((seq, take))
                     budget -= take
-            time.sleep((TOKEN if decodes else 0) + PREFILL * sum(t for _, t in chunks))
+            # Back to back, an iteration ends a fixed time after the previous one was due to,
+            # so late wake-ups do not stretch every token after them; after an idle spell it
+            # ends that time after it began.
+            now = time.monotonic()
+            base = self.ended if now - self.ended < TOKEN else now
+            due = base + (TOKEN if decodes else 0) + PREFILL * sum(t for _, t in chunks)
+            time.sleep(max(0.0, due - now))
+            self.ended = due
             with self.lock:
                 for seq in decodes:
                     seq.made += 1
@@ -144,12 +152,16 @@ class Handler(BaseHTTPRequestHandler):
         usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
         seq = ENGINE.submit(n_in, n_out) if ENGINE else None
 
+        start = time.monotonic()
+
         def next_token(i):
-            """Waits until token i is made: the engine's, or this request's own pace."""
+            """Waits until token i is made: the engine's, or this request's own pace. The pace
+            is kept against the request's start, not slept token by token, so the time spent
+            writing each chunk (and a busy machine's late wake-ups) does not add up."""
             if seq:
                 seq.tokens.get()
             else:
-                time.sleep(PREFILL * n_in if i == 0 else TOKEN)
+                time.sleep(max(0.0, start + PREFILL * n_in + i * TOKEN - time.monotonic()))
 
         if not body.get("stream"):
             for i in range(n_out):
