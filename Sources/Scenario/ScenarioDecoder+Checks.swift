@@ -139,7 +139,9 @@ extension ScenarioDecoder {
                 let source = s.workload[k]
                 var carriesTokens = source.inputTokens != nil
                 if case let .trace(t) = source.kind, t.carriesTokens { carriesTokens = true }
-                if case .trace = source.kind, source.target == nil { continue } // checked per row
+                // Checked per row: a trace that names each row's target, and a CSV trace, whose
+                // header may or may not carry input_tokens and output_tokens columns.
+                if case let .trace(t) = source.kind, source.target == nil || t.format == .csv { continue }
                 if !carriesTokens {
                     throw ScenarioError(file: file, path: source.jsonPath,
                                         message: "model \"\(model.name)\" \(model.engine != nil ? "has an engine (continuous batching)" : "has a token-driven service time"), which needs token counts, but this source carries none",
