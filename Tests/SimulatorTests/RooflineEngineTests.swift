@@ -54,6 +54,50 @@ final class RooflineEngineTests: XCTestCase {
         }
     }
 
+    /// A CSV trace whose header has `input_tokens` and `output_tokens` feeds an engine named
+    /// as the source's target; one without them is refused at its first row, saying why.
+    func testACSVTraceWithTokenColumnsFeedsAnEngineTarget() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "time,input_tokens,output_tokens\n0,100,11\n60,200,21\n120,300,31\n".write(to: folder.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        try "time\n0\n".write(to: folder.appendingPathComponent("bare.csv"), atomically: true, encoding: .utf8)
+        func make(_ trace: String) throws -> Scenario {
+            try scenario("""
+            { "name": "csv-tokens", "seed": 1, "duration": "5m",
+              "hardware": { "g": { "vcpus": 32, "memoryGiB": 512, "gpus": 8, "pricePerHour": 30 } },
+              "models": { "llm": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": 1 },
+                                   "engine": { "kind": "continuous-batching", "gpu": "h100-sxm", "model": "\(repositoryRoot.path)/Scenarios/models/llama-3-8b.json" } } },
+              "workload": [ { "kind": "trace", "format": "csv", "path": "\(trace)", "target": "llm" } ],
+              "slo": { "timeout": "1h" },
+              "plans": { "one": { "policy": "traditional", "nodes": { "g": 1 }, "instances": { "llm": 1 } } } }
+            """, directory: folder.path)
+        }
+        let r = try Runner.run(try make("t.csv"), options: RunOptions()).plans[0]
+        XCTAssertEqual(r.totals.completed, 3)
+        XCTAssertEqual(try XCTUnwrap(r.engine).outputTokens, 11 + 21 + 31, "each row's output tokens, generated")
+        XCTAssertThrowsError(try Runner.run(try make("bare.csv"), options: RunOptions())) { error in
+            XCTAssertTrue("\(error)".contains("but this trace has no token columns"), "\(error)")
+        }
+    }
+
+    /// The bundled replay of three published vLLM runs reads its traces whole (every prompt
+    /// and generated token the runs' own per-second totals add up to) and predicts Llama-3.1-8B's
+    /// time per output token within 10 % of vLLM's measured median (33.4 ms), decode being
+    /// memory-bound as on the H100 the roofline's shares come from (docs/accuracy.md).
+    func testTheVLLMRunsReplayWhole() throws {
+        let s = try ScenarioLoader.load(path: repositoryRoot.appendingPathComponent("Scenarios/llm-vllm-measured.json").path)
+        let r = try Runner.run(s, options: RunOptions()).plans[0]
+        XCTAssertEqual(r.totals.completed, 900)
+        let names = s.targetNames
+        func engine(_ target: String) throws -> EngineStats { r.enginePerTarget[try XCTUnwrap(names.firstIndex(of: target), target)] }
+        XCTAssertEqual(try engine("llama-3.1-8b").outputTokens, 195_753)
+        XCTAssertEqual(try engine("qwen3-32b").outputTokens, 199_486)
+        XCTAssertEqual(try engine("qwen3-30b-a3b").outputTokens, 199_486)
+        let tpot = Double(try XCTUnwrap(try engine("llama-3.1-8b").tpot.percentile(50))) / 1e9
+        XCTAssertEqual(tpot, 0.0334, accuracy: 0.0334 * 0.10, "Llama-3.1-8B's TPOT median against vLLM's 33.4 ms")
+    }
+
     /// An engine without a GPU of its own runs with its node type's `gpuModel`: the same model
     /// on an H100 node and on an L40S node, one plan each, takes each GPU's roofline.
     func testTheGPUComesFromTheNodeType() throws {
