@@ -21,6 +21,15 @@ import Foundation
 ///   heads are replicated when there are fewer than `t`, as vLLM does) and adds two
 ///   all-reduces per layer of n × hidden × bytes, each 2(t − 1)/t of that over the link
 ///   (a ring) plus a fixed latency.
+/// - **Expert parallel** (a mixture of experts served as `d` data-parallel ranks, vLLM's
+///   `--data-parallel-size d --enable-expert-parallel`): each rank runs its own batch through
+///   attention, but the ranks split the experts, E ÷ (d × t) to a GPU, and every MoE layer
+///   runs on the tokens of all `d` ranks. The ranks' batches are taken as equal (vLLM's
+///   data-parallel coordinator balances them): a GPU reads the experts the group's n × d
+///   tokens touch among its own, does its share of their FLOPs (the same as one rank's
+///   tokens through all experts), and each MoE layer adds an all-gather and a
+///   reduce-scatter of the group's tokens' hidden states (vLLM's default all2all backend,
+///   `allgather_reducescatter`), (ep − 1)/ep of n × d × hidden × bytes each over the link.
 ///
 /// The achievable shares of peak come from one measurement on an H100 80GB HBM3
 /// (`../shared/reference/gpu-cold-start-measured.md`): a 7B bf16 decode step took 5.5 ms,
@@ -38,6 +47,8 @@ public struct Roofline: Sendable, Equatable {
     public var fp8Weights = false
     /// An FP8 KV cache (vLLM's `kv_cache_dtype: fp8`): one byte an element.
     public var fp8KVCache = false
+    /// Data-parallel ranks that split a mixture's experts (1: every instance holds them all).
+    public var expertParallel = 1
 
     /// Share of the datasheet memory bandwidth a decode step achieves (H100, measured).
     public static let memoryShare = 0.76
@@ -55,15 +66,20 @@ public struct Roofline: Sendable, Equatable {
     /// activations; `../shared/reference/llm-vidur.md`).
     public static let activationGiBPerGPU = 1.45
 
-    public init(model: ModelShape, gpu: GPUSpec, tensorParallel: Int = 1, fp8Weights: Bool = false, fp8KVCache: Bool = false) {
+    public init(model: ModelShape, gpu: GPUSpec, tensorParallel: Int = 1, fp8Weights: Bool = false, fp8KVCache: Bool = false, expertParallel: Int = 1) {
         self.model = model
         self.gpu = gpu
         self.tensorParallel = tensorParallel
         self.fp8Weights = fp8Weights
         self.fp8KVCache = fp8KVCache
+        self.expertParallel = expertParallel
     }
 
     var t: Double { Double(tensorParallel) }
+    /// Data-parallel ranks sharing the experts.
+    var d: Double { Double(expertParallel) }
+    /// Whether the experts are split over data-parallel ranks.
+    var isExpertParallel: Bool { expertParallel > 1 && model.isMoE }
     var bandwidth: Double { gpu.memoryBandwidth * Self.memoryShare }
     /// The matmuls' achievable FLOP/s: at the FP8 peak for FP8 weights where the GPU has one.
     var compute: Double { (fp8Weights ? gpu.fp8Flops ?? gpu.flops : gpu.flops) * Self.computeShare }
@@ -74,6 +90,13 @@ public struct Roofline: Sendable, Equatable {
     public var bytesPerKVElement: Double { fp8KVCache ? 1 : Double(model.bytesPerElement) }
     /// The weights' bytes as served.
     public var weightBytes: Double { model.totalParameters * bytesPerParameter }
+    /// The weights one instance holds: all of them, or with expert parallelism its share of
+    /// the experts and the rest whole.
+    public var instanceWeightBytes: Double {
+        guard isExpertParallel else { return weightBytes }
+        let experts = Double(model.layers) * Double(model.experts) * model.expertParameters
+        return (model.totalParameters - experts + experts / d) * bytesPerParameter
+    }
     var bus: Double { gpu.interconnect * Self.busShare }
 
     /// KV heads as served: replicated up to the tensor-parallel degree.
@@ -99,11 +122,35 @@ public struct Roofline: Sendable, Equatable {
         return (dense + experts) * bytesPerParameter
     }
 
-    /// Seconds of the matmuls of a step over `tokens` tokens: reading the weights or
-    /// computing, whichever is longer.
-    public func matmuls(_ tokens: Double) -> Double {
-        Swift.max(weightsRead(tokens) / t / bandwidth, tokens * 2 * model.matmulParametersPerToken / t / compute)
+    /// Bytes of weights one GPU reads in a step over `tokens` tokens (of this rank): its
+    /// share of `weightsRead`, or with expert parallelism its share of the dense weights and
+    /// the experts the group's tokens touch among its own.
+    public func weightsReadPerGPU(_ tokens: Double) -> Double {
+        guard isExpertParallel else { return weightsRead(tokens) / t }
+        let m = model
+        let dense = Double(m.layers) * m.layerSharedParameters + m.outerParameters - m.lookedUpParameters
+        let experts = Double(m.layers) * expertsTouched(tokens * d) / (d * t) * m.expertParameters
+        return (dense / t + experts) * bytesPerParameter
     }
+
+    /// Seconds of the matmuls of a step over `tokens` tokens: reading the weights or
+    /// computing, whichever is longer. With expert parallelism a GPU computes the group's
+    /// tokens on its share of the experts: with equal ranks, as many FLOPs as its own.
+    public func matmuls(_ tokens: Double) -> Double {
+        Swift.max(weightsReadPerGPU(tokens) / bandwidth, tokens * 2 * model.matmulParametersPerToken / t / compute)
+    }
+
+    /// Seconds of a step's expert-parallel collectives: per MoE layer an all-gather and a
+    /// reduce-scatter of the group's tokens' hidden states over the ep = d × t GPUs.
+    public func expertCollectives(_ tokens: Double) -> Double {
+        guard isExpertParallel else { return 0 }
+        let ep = d * t
+        let bytes = tokens * d * Double(model.hidden) * Double(model.bytesPerElement) * (ep - 1) / ep
+        return 2 * Double(model.layers) * (Self.allReduceLatency + bytes / bus)
+    }
+
+    /// Seconds of a step over `tokens` tokens beside its attention: matmuls and collectives.
+    public func step(_ tokens: Double) -> Double { matmuls(tokens) + allReduces(tokens) + expertCollectives(tokens) }
 
     /// Seconds of a step's all-reduces (none on one GPU).
     public func allReduces(_ tokens: Double) -> Double {
@@ -121,7 +168,7 @@ public struct Roofline: Sendable, Equatable {
     public var perKVToken: Double { kvBytesPerToken / t / bandwidth }
 
     /// Memory that is not KV cache, all GPUs together (GiB, to 0.01).
-    public var reservedGiB: Double { ((weightBytes / 1_073_741_824 + Self.activationGiBPerGPU * t) * 100).rounded() / 100 }
+    public var reservedGiB: Double { ((instanceWeightBytes / 1_073_741_824 + Self.activationGiBPerGPU * t) * 100).rounded() / 100 }
 
     /// The profile the engine runs on. Curves are sampled at powers of two (and where a
     /// dense step turns compute-bound), linear in between and past the last point.
@@ -131,11 +178,12 @@ public struct Roofline: Sendable, Equatable {
         if !model.isMoE, crossover > 1, crossover < 65_536 { points.append(crossover.rounded(.up)) }
         points = Array(Set(points)).sorted()
         let decodeX = points.filter { $0 <= 4096 }
-        let decode = Curve(x: decodeX, y: decodeX.map { matmuls($0) + allReduces($0) })
+        let decode = Curve(x: decodeX, y: decodeX.map(step))
         let prefillX = [0] + points
-        let prefill = Curve(x: prefillX, y: prefillX.map { matmuls($0) + allReduces($0) })
+        let prefill = Curve(x: prefillX, y: prefillX.map(step))
         return IterationProfile(
-            name: "\(model.source == "inline" ? "inline model" : model.source)\(fp8Weights ? " (fp8)" : "") on \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(gpu.name)",
+            name: "\(model.source == "inline" ? "inline model" : model.source)\(fp8Weights ? " (fp8)" : "") on \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(gpu.name)"
+                + (isExpertParallel ? ", one of \(expertParallel) expert-parallel ranks" : ""),
             source: "roofline: \(gpu.source); at the shares of peak measured on an H100 (../shared/reference/gpu-cold-start-measured.md)",
             prefill: prefill, prefillAttention: attentionPerTokenSquared, decode: decode, perKVToken: perKVToken,
             gpus: tensorParallel, gpuMemoryGiB: gpu.memoryGiB, weightsGiB: reservedGiB, kvBytesPerToken: kvBytesPerToken)
@@ -165,26 +213,35 @@ extension Roofline {
         let tp = tensorParallel > 1 ? " ÷ \(tensorParallel) GPUs" : ""
         out.append(("achievable", "\(Self.rate(bandwidth, "B/s")) memory, \(Self.rate(compute, "FLOP/s"))",
                     "\(gpu.name): \(Self.rate(gpu.memoryBandwidth, "B/s")) × \(Self.memoryShare), \(Self.rate(fp8Weights ? gpu.fp8Flops ?? gpu.flops : gpu.flops, "FLOP/s")) dense\(fp8Weights && gpu.fp8Flops != nil ? " FP8" : "") × \(String(format: "%.3f", Self.computeShare)) (shares measured on an H100)"))
-        out.append(("decode step, 1 sequence", Self.seconds(matmuls(1) + allReduces(1)),
-                    "\(Self.bytes(weightsRead(1))) of weights read\(tp) at \(Self.rate(bandwidth, "B/s"))" + (tensorParallel > 1 ? " + \(Self.seconds(allReduces(1))) of all-reduces" : "")))
+        if isExpertParallel {
+            out.append(("expert parallel", "\(expertParallel) ranks × \(tensorParallel) GPU\(tensorParallel > 1 ? "s" : ""): \(m.experts / (expertParallel * tensorParallel)) experts a GPU",
+                        "\(m.experts) experts ÷ \(expertParallel * tensorParallel); each MoE layer runs on the \(expertParallel) ranks' tokens (their batches taken as equal) and adds an all-gather and a reduce-scatter of n × \(expertParallel) × \(m.hidden) × \(m.bytesPerElement) bytes × \(String(format: "%.2f", (d * t - 1) / (d * t))) at \(Self.rate(bus, "B/s")) + \(Self.seconds(Self.allReduceLatency)) (vLLM's allgather_reducescatter)"))
+            out.append(("weights held", Self.bytes(instanceWeightBytes), "the dense weights whole and 1/\(expertParallel) of the experts'"))
+        }
+        out.append(("decode step, 1 sequence", Self.seconds(step(1)),
+                    "\(Self.bytes(weightsReadPerGPU(1) * t)) of weights read\(tp) at \(Self.rate(bandwidth, "B/s"))" + (tensorParallel > 1 ? " + \(Self.seconds(allReduces(1))) of all-reduces" : "")
+                    + (isExpertParallel ? " + \(Self.seconds(expertCollectives(1))) of expert collectives" : "")))
         let perToken = 2 * m.matmulParametersPerToken / t / compute
         out.append(("compute per token", Self.seconds(perToken), "2 × \(Self.count(m.matmulParametersPerToken)) FLOPs\(tp) at \(Self.rate(compute, "FLOP/s"))"))
         if !m.isMoE {
             let crossover = (weightsRead(1) / t / bandwidth) / perToken
             out.append(("decode compute-bound from", "\(Int(crossover.rounded(.up))) sequences", "weights read ÷ compute per token"))
         } else {
-            out.append(("decode step, 64 sequences", Self.seconds(matmuls(64) + allReduces(64)),
-                        "\(String(format: "%.1f", expertsTouched(64))) of \(m.experts) experts per layer read (E × (1 − (1 − k/E)^64))"))
+            out.append(("decode step, 64 sequences", Self.seconds(step(64)),
+                        isExpertParallel
+                            ? "\(String(format: "%.1f", expertsTouched(64 * d) / (d * t))) of a GPU's \(m.experts / (expertParallel * tensorParallel)) experts per layer read (E × (1 − (1 − k/E)^(64 × \(expertParallel))) ÷ \(expertParallel * tensorParallel))"
+                            : "\(String(format: "%.1f", expertsTouched(64))) of \(m.experts) experts per layer read (E × (1 − (1 − k/E)^64))"))
         }
-        out.append(("prefill, 2,048 tokens", Self.seconds(matmuls(2048) + allReduces(2048) + attentionPerTokenSquared * 2048 * 2048),
+        out.append(("prefill, 2,048 tokens", Self.seconds(step(2048) + attentionPerTokenSquared * 2048 * 2048),
                     "matmuls \(Self.seconds(matmuls(2048))) + attention 2 × \(m.heads) × \(m.headDim) × \(m.layers) FLOPs per token² (\(Self.seconds(attentionPerTokenSquared * 2048 * 2048)))"
-                    + (tensorParallel > 1 ? " + all-reduces \(Self.seconds(allReduces(2048)))" : "")))
+                    + (tensorParallel > 1 ? " + all-reduces \(Self.seconds(allReduces(2048)))" : "")
+                    + (isExpertParallel ? " + expert collectives \(Self.seconds(expertCollectives(2048)))" : "")))
         out.append(("decode KV read", "\(Self.seconds(perKVToken)) per KV token", "\(Self.whole(kvBytesPerToken)) bytes\(tp) at \(Self.rate(bandwidth, "B/s"))"))
         if tensorParallel > 1 {
             out.append(("all-reduces", "2 per layer, \(Self.seconds(Self.allReduceLatency)) + n × \(m.hidden) × \(m.bytesPerElement) bytes × \(String(format: "%.2f", 2 * (t - 1) / t)) at \(Self.rate(bus, "B/s"))",
                         "\(gpu.interconnectName) \(Self.rate(gpu.interconnect, "B/s")) × \(String(format: "%.3f", Self.busShare)) (nccl-tests bus bandwidth on 4 × H100)"))
         }
-        out.append(("memory beside the KV cache", "\(String(format: "%.2f", reservedGiB)) GiB", "weights \(String(format: "%.2f", weightBytes / 1_073_741_824)) GiB + \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(Self.activationGiBPerGPU) GiB of activations per GPU"))
+        out.append(("memory beside the KV cache", "\(String(format: "%.2f", reservedGiB)) GiB", "weights \(String(format: "%.2f", instanceWeightBytes / 1_073_741_824)) GiB + \(tensorParallel > 1 ? "\(tensorParallel) × " : "")\(Self.activationGiBPerGPU) GiB of activations per GPU"))
         return out
     }
 

@@ -13,7 +13,7 @@ extension ScenarioDecoder {
         // The iteration times: a measured (bundled or inline) profile, or a roofline from the
         // model's shape and its GPU.
         let profileNode = o.optional("profile")
-        let modelNode = o.optional("model"), gpuNode = o.optional("gpu"), tpNode = o.optional("tensorParallel")
+        let modelNode = o.optional("model"), gpuNode = o.optional("gpu"), tpNode = o.optional("tensorParallel"), epNode = o.optional("expertParallel")
         let quantNode = o.optional("quantization"), kvDtypeNode = o.optional("kvCacheDtype")
         let profile: IterationProfile
         var roofline: Roofline?
@@ -23,8 +23,8 @@ extension ScenarioDecoder {
                 throw v.error(other, path, "found a profile and \(quantNode != nil ? "a quantization" : "a kvCacheDtype") too: a measured profile's times are those of its own weights and cache",
                               suggestion: "give \"model\" and \"gpu\" for a roofline that quantizes, or remove it")
             }
-            if let other = modelNode ?? gpuNode ?? tpNode {
-                throw v.error(other, path, "found a profile and \(modelNode != nil ? "a model" : gpuNode != nil ? "a gpu" : "a tensorParallel") too: a profile's measured times are its own model's on its own GPUs",
+            if let other = modelNode ?? gpuNode ?? tpNode ?? epNode {
+                throw v.error(other, path, "found a profile and \(modelNode != nil ? "a model" : gpuNode != nil ? "a gpu" : tpNode != nil ? "a tensorParallel" : "an expertParallel") too: a profile's measured times are its own model's on its own GPUs",
                               suggestion: "give either \"profile\" (measured iteration times) or \"model\" and \"gpu\" (a roofline), not both")
             }
             if case let .string(name) = profileNode.value {
@@ -62,6 +62,21 @@ extension ScenarioDecoder {
                               "tensor parallel \(tp) does not split \(shape.heads) attention heads and \(shape.kvHeads) KV heads evenly (vLLM requires both to divide, or the GPUs to be a multiple of the KV heads)",
                               suggestion: "use a tensorParallel that divides \(shape.heads), such as \(Self.divisors(shape.heads, of: shape.kvHeads).map(String.init).joined(separator: ", "))")
             }
+            // Expert parallelism: the instance is one of `ep` data-parallel ranks that split a
+            // mixture's experts (vLLM's --data-parallel-size with --enable-expert-parallel),
+            // which needs experts, and as many of them on every GPU (vLLM splits them evenly).
+            let ep = try epNode.map { try v.integer($0, o.childPath("expertParallel"), min: 1, max: 1024) } ?? 1
+            if ep > 1 {
+                guard shape.isMoE else {
+                    throw v.error(epNode!, o.childPath("expertParallel"), "expert parallelism needs a mixture of experts, but the model has none (no num_local_experts or num_experts)",
+                                  suggestion: "remove expertParallel, or use data-parallel instances without it")
+                }
+                guard shape.experts % (ep * tp) == 0 else {
+                    throw v.error(epNode!, o.childPath("expertParallel"),
+                                  "expert parallel \(ep) × tensor parallel \(tp) does not split \(shape.experts) experts evenly over \(ep * tp) GPUs",
+                                  suggestion: "use an expertParallel that, times the tensorParallel, divides \(shape.experts)")
+                }
+            }
             // vLLM's `quantization: fp8` and `kv_cache_dtype: fp8`: "fp8", or the default's name.
             func isFP8(_ node: JSONNode?, _ key: String, default off: String) throws -> Bool {
                 guard let node else { return false }
@@ -72,11 +87,11 @@ extension ScenarioDecoder {
                 return text == "fp8"
             }
             let fp8Weights = try isFP8(quantNode, "quantization", default: "none"), fp8KV = try isFP8(kvDtypeNode, "kvCacheDtype", default: "auto")
-            let r = Roofline(model: shape, gpu: gpu, tensorParallel: tp, fp8Weights: fp8Weights, fp8KVCache: fp8KV)
+            let r = Roofline(model: shape, gpu: gpu, tensorParallel: tp, fp8Weights: fp8Weights, fp8KVCache: fp8KV, expertParallel: ep)
             roofline = r
             profile = r.profile
             if gpuNode == nil {
-                byType = hardware.map { h in h.gpuModel.map { Roofline(model: shape, gpu: $0, tensorParallel: tp, fp8Weights: fp8Weights, fp8KVCache: fp8KV) } }
+                byType = hardware.map { h in h.gpuModel.map { Roofline(model: shape, gpu: $0, tensorParallel: tp, fp8Weights: fp8Weights, fp8KVCache: fp8KV, expertParallel: ep) } }
             }
         }
         var engine = EngineSpec(profile: profile, roofline: roofline)

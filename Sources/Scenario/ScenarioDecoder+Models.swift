@@ -84,7 +84,7 @@ extension ScenarioDecoder {
             // An engine whose model's shape is known has its weights' size: a 70B model does not
             // load like a 7B one (issue #30 item 7). Given, it is the user's.
             base.weightsGB = try o.optional("weightsGB").map { try v.number($0, o.childPath("weightsGB"), min: 0) }
-                ?? engine?.roofline.map { $0.weightBytes / 1e9 }
+                ?? engine?.roofline.map { $0.instanceWeightBytes / 1e9 }
             base.warmup = try o.optional("warmup").map { try v.distribution($0, o.childPath("warmup")) } ?? .constant(0)
             base.worker = try o.optional("worker").map { try decodeWorker($0, path: o.childPath("worker")) }
             base.cpu = try o.optional("cpu").map { try decodeCPUWork($0, path: o.childPath("cpu")) }

@@ -444,6 +444,10 @@ extension ErrorAuditTests {
         Case(name: "gpu figure zero", edits: [("models/llm-d/engine/gpu/tflops", "0")], expect: "engine.gpu.tflops: expected a number > 0"),
         Case(name: "tensor parallel uneven", edits: [("models/llm-e/engine/tensorParallel", "3")],
              expect: "tensor parallel 3 does not split 32 attention heads and 8 KV heads evenly"),
+        Case(name: "expert parallel on a dense model", edits: [("models/llm-d/engine/expertParallel", "2")],
+             expect: "expert parallelism needs a mixture of experts, but the model has none"),
+        Case(name: "expert parallel uneven", edits: [("models/llm-e/engine/expertParallel", "3")],
+             expect: "expert parallel 3 × tensor parallel 1 does not split 8 experts evenly over 3 GPUs"),
         Case(name: "roofline weights too big", edits: [("models/llm-e/engine/gpu", "\"l4\"")],
              expect: "raise tensorParallel, or choose a GPU with more memory"),
         // The GPU taken from the node type (hardware.gpu names an L4).

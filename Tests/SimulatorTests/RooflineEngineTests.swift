@@ -54,6 +54,54 @@ final class RooflineEngineTests: XCTestCase {
         }
     }
 
+    /// Expert parallelism over two data-parallel ranks (Qwen3-30B-A3B's shape on H100s): a rank
+    /// holds the dense weights and half the experts, reads the experts the two ranks' tokens
+    /// touch among its own (about half of all at a large batch, where one rank alone would
+    /// read nearly all), computes as many FLOPs as without it, and pays an all-gather and a
+    /// reduce-scatter per MoE layer; a lone request takes those steps end to end.
+    func testExpertParallelRanksSplitTheExperts() throws {
+        let shape = ModelShape(source: "inline", layers: 48, hidden: 2048, heads: 32, kvHeads: 4, headDim: 128, intermediate: 6144, vocab: 151_936,
+                               experts: 128, expertsPerToken: 8, expertIntermediate: 768)
+        let gpu = GPUSpec.named("h100-sxm")!
+        let one = Roofline(model: shape, gpu: gpu), two = Roofline(model: shape, gpu: gpu, expertParallel: 2)
+        let experts = 48 * 128 * shape.expertParameters * 2
+        XCTAssertEqual(two.instanceWeightBytes, one.weightBytes - experts / 2, accuracy: 1)
+        XCTAssertLessThan(two.reservedGiB, one.reservedGiB)
+        let dense = one.weightsRead(0)   // no token touches an expert
+        for n in [1.0, 16, 128, 1024] {
+            let touched = 128 * (1 - pow(1 - 8.0 / 128, 2 * n)) / 2
+            XCTAssertEqual(two.weightsReadPerGPU(n), dense + 48 * touched * shape.expertParameters * 2, accuracy: 1, "n = \(n)")
+            let bytes = n * 2 * 2048 * 2 * 0.5
+            XCTAssertEqual(two.expertCollectives(n), 2 * 48 * (Roofline.allReduceLatency + bytes / (gpu.interconnect * Roofline.busShare)), accuracy: 1e-12)
+        }
+        XCTAssertEqual(one.expertCollectives(128), 0)
+        // At 128 tokens a rank alone reads 128.0 experts a layer; split, 64.0 of its own.
+        XCTAssertLessThan(two.weightsReadPerGPU(128), one.weightsReadPerGPU(128) * 0.55)
+        // Compute-bound prefill: the same FLOPs a GPU.
+        XCTAssertEqual(two.matmuls(65_536), one.matmuls(65_536), accuracy: one.matmuls(65_536) * 1e-9)
+
+        let folder = try lonelyRequests(prompt: 1000, output: 101)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let s = try scenario("""
+        { "name": "ep", "seed": 1, "duration": "5m",
+          "hardware": { "g": { "vcpus": 32, "memoryGiB": 512, "gpus": 8, "pricePerHour": 30 } },
+          "models": { "moe": { "requires": { "vcpus": 8, "memoryGiB": 64, "gpus": 1 },
+                               "engine": { "kind": "continuous-batching", "gpu": "h100-sxm", "expertParallel": 2,
+                                           "model": { "num_hidden_layers": 48, "hidden_size": 2048, "num_attention_heads": 32, "num_key_value_heads": 4,
+                                                      "head_dim": 128, "intermediate_size": 6144, "moe_intermediate_size": 768, "num_experts": 128,
+                                                      "num_experts_per_tok": 8, "vocab_size": 151936 } } } },
+          "workload": [ { "kind": "trace", "format": "azure-llm", "path": "t.csv", "target": "moe" } ],
+          "slo": { "timeout": "1h" },
+          "plans": { "one": { "policy": "traditional", "nodes": { "g": 1 }, "instances": { "moe": 2 } } } }
+        """, directory: folder.path)
+        let e = try XCTUnwrap(try Runner.run(s, options: RunOptions()).plans[0].engine)
+        let p = 1000.0
+        let prefill = two.step(p) + two.attentionPerTokenSquared * p * p
+        XCTAssertEqual(Double(try XCTUnwrap(e.ttft.percentile(50))) / 1e9, prefill, accuracy: prefill * 0.015)
+        let decode = two.step(1) + two.perKVToken * (p + 101.0 / 2)
+        XCTAssertEqual(Double(try XCTUnwrap(e.tpot.percentile(50))) / 1e9, decode, accuracy: decode * 0.015)
+    }
+
     /// A CSV trace whose header has `input_tokens` and `output_tokens` feeds an engine named
     /// as the source's target; one without them is refused at its first row, saying why.
     func testACSVTraceWithTokenColumnsFeedsAnEngineTarget() throws {
