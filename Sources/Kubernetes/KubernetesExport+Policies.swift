@@ -54,6 +54,9 @@ extension KubernetesExport {
             let (lo, hi) = ranges[m] ?? (1, 1000)        // the plan's defaults (PlanBuilder.elastic)
             switch format {
             case .deployment:
+                guard e.keda == nil else {
+                    throw fail("the plan scales models to and from zero with KEDA; an HPA alone keeps at least one replica", suggestion: "use --as keda")
+                }
                 add(deployment(m, replicas: nil))
                 let metric: JSONNode
                 if e.metric == "utilisation" {
@@ -80,12 +83,19 @@ extension KubernetesExport {
                                    suggestion: "give --prometheus-url http://prometheus.monitoring:9090 (your server)")
                     }
                     let selector = e.metric == "queue-length" ? "{model=\(JSONText.quote(name))}" : ""
+                    // A model that scales to zero carries the plan's activation threshold.
+                    let activation = lo == 0 ? e.keda?.activationThreshold.map { JSONNode.string(Self.number($0)) } : nil
                     trigger = JSONNode.object([("type", JSONNode.string("prometheus")), ("metricType", JSONNode.string("AverageValue")), ("metadata", JSONNode.object([
-                        ("serverAddress", JSONNode.string(prometheus)), ("query", JSONNode.string("sum(\(gauge)\(selector))")), ("threshold", JSONNode.string(Self.number(e.target)))]))])
+                        ("serverAddress", JSONNode.string(prometheus)), ("query", JSONNode.string("sum(\(gauge)\(selector))")), ("threshold", JSONNode.string(Self.number(e.target))),
+                        ("activationThreshold", activation)]))])
                 }
+                // KEDA's polling and cooldown, on the models that scale to zero.
+                let polling = lo == 0 ? try e.keda?.pollingInterval.map { JSONNode.int(try wholeSeconds($0, "keda.pollingInterval", max: 31_536_000)) } : nil
+                let cooldown = lo == 0 ? try e.keda?.cooldownPeriod.map { JSONNode.int(try wholeSeconds($0, "keda.cooldownPeriod", max: 31_536_000)) } : nil
                 add(JSONNode.object([
                     ("apiVersion", JSONNode.string("keda.sh/v1alpha1")), ("kind", JSONNode.string("ScaledObject")), ("metadata", metadata(m, labels: false)),
-                    ("spec", JSONNode.object([("scaleTargetRef", JSONNode.object([("name", JSONNode.string(k))])), ("minReplicaCount", JSONNode.int(lo)), ("maxReplicaCount", JSONNode.int(hi)),
+                    ("spec", JSONNode.object([("scaleTargetRef", JSONNode.object([("name", JSONNode.string(k))])), ("pollingInterval", polling), ("cooldownPeriod", cooldown),
+                                       ("minReplicaCount", JSONNode.int(lo)), ("maxReplicaCount", JSONNode.int(hi)),
                                        ("advanced", behavior.map { JSONNode.object([("horizontalPodAutoscalerConfig", JSONNode.object([("behavior", $0)]))]) }),
                                        ("triggers", JSONNode.array([trigger]))])),
                 ]))

@@ -12,6 +12,8 @@ struct Scaling {
     var behavior: JSONNode?
     /// "CPU at 60 %", for messages.
     var describe: String
+    /// A ScaledObject that takes its model to zero: the plan's `keda` block.
+    var keda: JSONNode? = nil
 }
 
 /// What an HPA metric measures, in Headroom's terms, or why Headroom cannot follow it.
@@ -108,6 +110,11 @@ extension KubernetesImport {
                 result.notHonoured.append("\(s.source.title): its behavior differs from \(lead.source.title)'s, whose behavior the plan takes for every model")
             }
         }
+        // KEDA's settings are the plan's, from the first workload that scales to zero.
+        let kedaLead = scalings.first { $0.keda != nil }
+        for s in scalings where s.keda != nil && s.source.title != kedaLead!.source.title && s.keda != kedaLead!.keda {
+            result.notHonoured.append("\(s.source.title): its polling, cooldown or activation threshold differ from \(kedaLead!.source.title)'s, which the plan takes for every model")
+        }
         var instances: [(String, JSONNode?)] = []
         for s in scalings.sorted(by: { $0.model < $1.model }) where !(s.min == 1 && s.max == 1000) {
             instances.append((scenario.models[s.model].name, JSONNode.object([("min", JSONNode.int(s.min)), ("max", JSONNode.int(s.max))])))
@@ -126,6 +133,7 @@ extension KubernetesImport {
                  ("nodes", nodes)]
         keys += nodeLayerKeys()
         keys.append(("instances", instances.isEmpty ? nil : JSONNode.object(instances)))
+        keys.append(("keda", kedaLead?.keda))
         result.plan = JSONNode.object(keys)
     }
 
@@ -276,13 +284,6 @@ extension KubernetesImport {
         // Defaults: minReplicaCount 0, maxReplicaCount 100 (k8s-and-batch.md §1, [E1]).
         var minR = try o.integer("spec.minReplicaCount") ?? 0
         let maxR = try o.integer("spec.maxReplicaCount", in: 1...1_000_000) ?? 100
-        if minR == 0 {
-            result.notHonoured.append("\(o.title) spec.minReplicaCount \(o.field("spec.minReplicaCount") == nil ? "(default 0)" : "0"): KEDA scales to zero on its triggers' activation; Headroom's elastic plans keep at least 1")
-            minR = 1
-            for k in ["pollingInterval", "cooldownPeriod", "initialCooldownPeriod"] where o.field("spec.\(k)") != nil {
-                result.notHonoured.append("\(o.title) spec.\(k): applies to scaling to and from zero only, which the plan does not do")
-            }
-        }
         guard maxR >= minR else { throw o.error("spec.maxReplicaCount", "expected maxReplicaCount ≥ minReplicaCount (\(minR)), found \(maxR)") }
         for k in ["idleReplicaCount", "fallback"] where o.field("spec.\(k)") != nil {
             result.notHonoured.append("\(o.title) spec.\(k): \(k == "fallback" ? "what to do when the metric source fails" : "an idle count between zero and the minimum") is not modelled")
@@ -300,13 +301,43 @@ extension KubernetesImport {
                 }
             } else if case let .unsupported(why) = r { reasons.append("\(p): \(why)") }
         }
-        guard let (_, reading) = chosen, case let .signal(metric, target, describe) = reading else {
+        guard let (index, reading) = chosen, case let .signal(metric, target, describe) = reading else {
             throw o.error("spec.triggers", "no trigger of \(o.title) is one Headroom can model — " + reasons.joined(separator: "; "),
                           suggestion: "Headroom reads a cpu trigger (Utilization) or a prometheus trigger whose query names one of \((Self.concurrencyMetrics + Self.queueMetrics).joined(separator: ", "))")
         }
         for r in reasons { result.notHonoured.append("\(o.title) \(r)") }
+        // Scaling to and from zero: KEDA's activation, on the gateway's counts of requests in
+        // flight or waiting (the signals with a value at zero instances; ElasticPolicy.poll).
+        let activationPath = "spec.triggers[\(index)].metadata.activationThreshold"
+        var keda: JSONNode?
+        if minR == 0 && (metric == "concurrency" || metric == "queue-length") {
+            var k: [(String, JSONNode?)] = []
+            if let x = try o.integer("spec.pollingInterval", in: 1...31_536_000) { k.append(("pollingInterval", JSONNode.string("\(x)s"))) }
+            if let x = try o.integer("spec.cooldownPeriod", in: 0...31_536_000) { k.append(("cooldownPeriod", JSONNode.string("\(x)s"))) }
+            if let text = try o.string(activationPath) {
+                guard let a = Quantity.parse(text), a >= 0 else {
+                    throw o.error(activationPath, "expected the activation threshold as a string holding a number ≥ 0 (KEDA's metadata values are strings)")
+                }
+                k.append(("activationThreshold", JSONNode.number(a)))
+            }
+            if o.field("spec.initialCooldownPeriod") != nil {
+                result.notHonoured.append("\(o.title) spec.initialCooldownPeriod: the wait before the first scale to zero is not modelled (the cooldown counts from the start)")
+            }
+            keda = JSONNode.object(k)
+        } else {
+            if minR == 0 {
+                result.notHonoured.append("\(o.title) spec.minReplicaCount \(o.field("spec.minReplicaCount") == nil ? "(default 0)" : "0"): KEDA scales to zero on its triggers' activation; Headroom scales a model to zero on requests in flight or waiting only (at zero instances \(describe) has no value), so the model keeps at least 1")
+                minR = 1
+            }
+            for k in ["pollingInterval", "cooldownPeriod", "initialCooldownPeriod"] where o.field("spec.\(k)") != nil {
+                result.notHonoured.append("\(o.title) spec.\(k): applies to scaling to and from zero only, which the plan does not do")
+            }
+            if o.field(activationPath) != nil {
+                result.notHonoured.append("\(o.title) \(activationPath): decides 0 ↔ 1 only, which the plan does not do")
+            }
+        }
         let behavior = try behaviorJSON(o, "spec.advanced.horizontalPodAutoscalerConfig.behavior")
-        return Scaling(source: o, model: m, min: minR, max: maxR, metric: metric, target: target, behavior: behavior, describe: describe)
+        return Scaling(source: o, model: m, min: minR, max: maxR, metric: metric, target: target, behavior: behavior, describe: describe, keda: keda)
     }
 
     mutating func kedaTrigger(_ o: ManifestObject, _ p: String) throws -> MetricReading {
@@ -334,9 +365,6 @@ extension KubernetesImport {
             }
             guard let text = try o.string("\(p).metadata.threshold"), let threshold = Quantity.parse(text), threshold > 0 else {
                 throw o.error("\(p).metadata.threshold", "expected the threshold as a string holding a positive number (KEDA's metadata values are strings)")
-            }
-            if o.field("\(p).metadata.activationThreshold") != nil {
-                result.notHonoured.append("\(o.title) \(p).metadata.activationThreshold: decides 0 ↔ 1 only, which the plan does not do")
             }
             return .signal(metric: signal, target: threshold, describe: "\(query) at \(show(threshold)) per pod")
         default:

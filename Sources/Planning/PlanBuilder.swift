@@ -106,6 +106,13 @@ public enum PlanBuilder {
         if let d = e.downscaleStabilization { p.downscaleStabilization = .seconds(d) }
         p.metric = ElasticPolicy.Metric(rawValue: e.metric) ?? .utilisation
         if let b = e.behavior { p.behavior = behavior(b, downscaleStabilization: p.downscaleStabilization) }
+        if let k = e.keda {
+            var keda = KEDASettings()
+            if let x = k.pollingInterval { keda.pollingInterval = .seconds(x) }
+            if let x = k.cooldownPeriod { keda.cooldownPeriod = .seconds(x) }
+            if let x = k.activationThreshold { keda.activationThreshold = x }
+            p.keda = keda
+        }
         return ElasticPolicy(parameters: p)
     }
 

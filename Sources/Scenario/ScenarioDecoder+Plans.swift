@@ -87,18 +87,52 @@ extension ScenarioDecoder {
                 }
                 let nodes = try nodeRanges(try o.required("nodes", expected: "node pools by type, {\"min\": m, \"max\": n}"),
                                            o.childPath("nodes"), hardwareNames: hardwareNames)
+                // KEDA in front of the HPA (so with target tracking only; for step scaling the key
+                // is unknown): scaling to and from zero on its trigger's activation. KEDA's cpu
+                // trigger cannot take a workload to zero (keda.sh, "CPU" scaler: scaling to zero
+                // needs another trigger).
+                var keda: KEDASpec?
+                if scaler == "target-tracking", let kNode = o.optional("keda") {
+                    guard metric != "utilisation" else {
+                        throw v.error(kNode, o.childPath("keda"), "KEDA cannot scale to zero on CPU utilisation (its cpu trigger is inactive at zero instances), and this plan's metric is utilisation",
+                                      suggestion: "scale on \"concurrency\", \"queue-length\", \"kv-cache-usage\" or \"tokens-per-second\"")
+                    }
+                    var ko = try ObjectReader(kNode, path: o.childPath("keda"), file: file)
+                    var k = KEDASpec()
+                    k.pollingInterval = try ko.optional("pollingInterval").map { try v.duration($0, ko.childPath("pollingInterval"), positive: true) }
+                    k.cooldownPeriod = try ko.optional("cooldownPeriod").map { try v.duration($0, ko.childPath("cooldownPeriod")) }
+                    k.activationThreshold = try ko.optional("activationThreshold").map { try v.number($0, ko.childPath("activationThreshold"), min: 0) }
+                    try ko.finish()
+                    keda = k
+                }
                 var instances: [InstanceRange] = []
                 if let iNode = o.optional("instances") {
                     for im in try namedMembers(iNode, o.childPath("instances"), what: "instance ranges") {
                         let p = ObjectReader.join(o.childPath("instances"), im.key)
                         let model = try resolve(im.key, in: modelNames, node: im.value, path: p, what: "model")
                         var io = try ObjectReader(im.value, path: p, file: file, what: "an object {\"min\": m, \"max\": n}")
-                        let min = try io.optional("min").map { try v.integer($0, io.childPath("min"), min: 1, max: ValueReader.largestCount) } ?? 1
+                        let minNode = io.optional("min")
+                        let min = try minNode.map { try v.integer($0, io.childPath("min"), min: 0, max: ValueReader.largestCount) } ?? 1
+                        if min == 0 && keda == nil {
+                            throw v.error(minNode!, io.childPath("min"), "expected min ≥ 1: an HPA keeps at least one instance, and only KEDA scales to zero",
+                                          suggestion: scaler == "target-tracking" ? "add \"keda\": {} to the plan to scale this model to and from zero"
+                                                                                  : "KEDA drives the HPA: use \"scaler\": \"target-tracking\" with \"keda\": {}, or keep min ≥ 1")
+                        }
+                        // At zero instances no engine reports a KV cache or a token rate, so a
+                        // trigger on them would never wake the model again.
+                        if min == 0 && (metric == "kv-cache-usage" || metric == "tokens-per-second") {
+                            throw v.error(minNode!, io.childPath("min"), "a model scaled to zero on \(metric) would never scale up again: at zero instances no engine reports it",
+                                          suggestion: "scale on \"queue-length\" (requests waiting, which the gateway counts at zero too) or \"concurrency\", or keep min ≥ 1")
+                        }
                         let max = try io.optional("max").map { try v.integer($0, io.childPath("max"), min: 1, max: ValueReader.largestCount) } ?? 1000
                         guard max >= min else { throw v.error(im.value, p, "expected max ≥ min (\(min)), found max \(max)") }
                         try io.finish()
                         instances.append(InstanceRange(model: model, min: min, max: max))
                     }
+                }
+                if keda != nil, let kNode = o.optional("keda"), !instances.contains(where: { $0.min == 0 }) {
+                    throw v.error(kNode, o.childPath("keda"), "KEDA's settings apply to scaling to and from zero, but no model of this plan has instances.min 0",
+                                  suggestion: "set \"instances\": {\"<model>\": {\"min\": 0, \"max\": …}} for the models that scale to zero, or remove keda")
                 }
                 policy = .elastic(ElasticPlan(
                     scaler: scaler, target: target, nodes: nodes, instances: instances,
@@ -108,7 +142,7 @@ extension ScenarioDecoder {
                     nodeScanInterval: try o.optional("nodeScanInterval").map { try v.duration($0, o.childPath("nodeScanInterval"), positive: true) },
                     nodeUnneededTime: try o.optional("nodeUnneededTime").map { try v.duration($0, o.childPath("nodeUnneededTime")) },
                     scaleDownDelayAfterAdd: try o.optional("scaleDownDelayAfterAdd").map { try v.duration($0, o.childPath("scaleDownDelayAfterAdd")) },
-                    metric: metric, behavior: behavior, step: step))
+                    metric: metric, behavior: behavior, step: step, keda: keda))
             case "serverless":
                 let hostingNames = ServerlessPlan.Hosting.allCases.map(\.rawValue)
                 let hostingNode = try o.required("hosting", expected: "\"provider\" (Lambda-like) or \"self\" (on the plan's own nodes)")

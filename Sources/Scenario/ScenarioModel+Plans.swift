@@ -48,6 +48,17 @@ public struct ElasticPlan: Sendable, Equatable {
     /// `"scaler": "step"`: the alarms and steps.
     public var step: StepSpec?
     public var quota = NodeQuota()
+    /// KEDA in front of the HPA (`"keda": {…}`): models whose `instances.min` is 0 scale to
+    /// and from zero; nil: the HPA alone.
+    public var keda: KEDASpec?
+}
+
+/// KEDA's ScaledObject settings a plan may override (nil: KEDA's default).
+public struct KEDASpec: Sendable, Equatable {
+    public var pollingInterval: Double?
+    public var cooldownPeriod: Double?
+    public var activationThreshold: Double?
+    public init() {}
 }
 
 /// Step scaling as written in the scenario.

@@ -33,6 +33,9 @@ public struct ElasticPolicy: InstanceRangePolicy {
         public var metric = Metric.utilisation
         /// autoscaling/v2 `behavior` (nil: the legacy normalisation without it).
         public var behavior: HPABehavior?
+        /// KEDA in front of the HPA: models with a minimum of 0 scale to and from zero on
+        /// its activation (nil: the HPA alone, which never goes below 1).
+        public var keda: KEDASettings?
 
         public init(target: Double, minInstances: [Int], maxInstances: [Int], nodes: NodeAutoscaler.Parameters) {
             self.target = target
@@ -44,6 +47,8 @@ public struct ElasticPolicy: InstanceRangePolicy {
 
     /// The timer of the HPA reconcile loop.
     public static let syncTimer = TimerID(0)
+    /// The timer of KEDA's polling loop.
+    public static let kedaTimer = TimerID(6)
 
     /// Legacy scale-up limit: `scaleUpLimitFactor` 2 and `scaleUpLimitMinimum` 4 [P-code horizontal.go].
     static let scaleUpLimitFactor = 2
@@ -74,6 +79,8 @@ public struct ElasticPolicy: InstanceRangePolicy {
     var recommendations: [[Recommendation]]
     var lastBusy: [Double]
     var lastReady: [Double]
+    /// Per model: when KEDA last saw its trigger active.
+    var lastActive: [TimePoint]
 
     public init(parameters: Parameters) {
         self.parameters = parameters
@@ -83,11 +90,22 @@ public struct ElasticPolicy: InstanceRangePolicy {
         lastBusy = [Double](repeating: 0, count: n)
         lastReady = [Double](repeating: 0, count: n)
         histories = [HPAHistory](repeating: HPAHistory(), count: n)
+        lastActive = [TimePoint](repeating: .zero, count: n)
     }
 
     public mutating func start(_ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
         startMinimum(parameters.minInstances, &cluster, now: now, into: &actions)
         actions.append(.setTimer(Self.syncTimer, at: now + parameters.syncPeriod))
+        if let keda = parameters.keda {
+            for m in lastActive.indices { lastActive[m] = now }
+            actions.append(.setTimer(Self.kedaTimer, at: now + keda.pollingInterval))
+        }
+    }
+
+    /// The fewest instances the HPA keeps: its `minReplicas`, at least 1 under KEDA (which
+    /// alone takes a model to zero and back).
+    func hpaMinimum(_ m: Int) -> Int {
+        parameters.keda == nil ? parameters.minInstances[m] : Swift.max(1, parameters.minInstances[m])
     }
 
     /// The model's instance ceiling (a request for a model allowed none is turned away).
@@ -103,6 +121,40 @@ public struct ElasticPolicy: InstanceRangePolicy {
                 apply(desired, to: ModelID(m), &cluster, now: now, into: &actions)
             }
             actions.append(.setTimer(Self.syncTimer, at: now + parameters.syncPeriod))
+        } else if timer == Self.kedaTimer, let keda = parameters.keda {
+            for m in 0..<parameters.minInstances.count where parameters.minInstances[m] == 0 && parameters.maxInstances[m] > 0 {
+                poll(ModelID(m), keda, &cluster, now: now, into: &actions)
+            }
+            actions.append(.setTimer(Self.kedaTimer, at: now + keda.pollingInterval))
+        }
+    }
+
+    /// One KEDA poll of a model that may scale to zero (keda.sh, "ScaledObject
+    /// specification"): the trigger is active when its value, all instances together, exceeds
+    /// `activationThreshold`. The values are the gateway's, which sees a request from arrival:
+    /// requests in flight (in service or waiting for an instance) for `concurrency`, requests
+    /// waiting (for an instance, or in an engine's line) for `queue-length` — so at zero
+    /// instances the requests held for the model wake it. Active at zero: one instance starts
+    /// and the HPA takes over. Inactive for `cooldownPeriod` since last active: the model goes
+    /// to zero. (The engines' KV cache and token rate have no value at zero instances; the
+    /// scenario decoder refuses them for a model that may scale to zero.)
+    mutating func poll(_ model: ModelID, _ keda: KEDASettings, _ cluster: inout Cluster, now: TimePoint, into actions: inout [SchedulerAction]) {
+        let m = model.index
+        if cluster.isRetired(model) { return }
+        let value: Double
+        switch parameters.metric {
+        case .utilisation, .concurrency: value = Double(cluster.models[m].busySlots + cluster.models[m].queued)
+        case .queueLength: value = Double(cluster.models[m].queued + cluster.engineMetrics[m].waiting)
+        case .kvCacheUsage: value = cluster.models[m].ready > 0 ? cluster.engineMetrics[m].kvCacheUsage : 0
+        case .tokensPerSecond: value = cluster.models[m].ready > 0 ? cluster.engineMetrics[m].tokensPerSecond : 0
+        }
+        let current = cluster.models[m].replicas
+        if value > keda.activationThreshold {
+            lastActive[m] = now
+            if current == 0 { apply(1, to: model, &cluster, now: now, into: &actions) }
+        } else if current > 0 && now - lastActive[m] >= keda.cooldownPeriod {
+            apply(0, to: model, &cluster, now: now, into: &actions)
+            recommendations[m].removeAll()
         }
     }
 
@@ -141,7 +193,8 @@ public struct ElasticPolicy: InstanceRangePolicy {
         let current = cluster.models[m].replicas
         if cluster.isRetired(model) { return 0 }   // a version without traffic has no instance
         if cluster.preparing[m] { return current }  // sized for a rollout step that waits for it
-        let minR = parameters.minInstances[m], maxR = parameters.maxInstances[m]
+        if parameters.keda != nil && current == 0 { return 0 }   // at zero, KEDA decides
+        let minR = hpaMinimum(m), maxR = parameters.maxInstances[m]
         if current > maxR { return maxR }
         if current < minR { return minR }
         // No metric (nothing was ready during the period, or nothing is ready now): keep the count.
@@ -216,7 +269,7 @@ public struct ElasticPolicy: InstanceRangePolicy {
         recommendations[m].append(Recommendation(replicas: desired, at: now))
         let upLimit = Swift.max(Self.scaleUpLimitFactor * current, Self.scaleUpLimitMinimum)
         let upper = Swift.min(parameters.maxInstances[m], upLimit)
-        return Swift.max(parameters.minInstances[m], Swift.min(recommendation, upper))
+        return Swift.max(hpaMinimum(m), Swift.min(recommendation, upper))
     }
 
     /// Starts or stops instances so the model has `desired` replicas. Scale-down removes
@@ -232,4 +285,21 @@ public struct ElasticPolicy: InstanceRangePolicy {
             cluster.scaleDown(model, by: current - desired, now: now, into: &actions)
         }
     }
+}
+
+/// KEDA's activation layer (keda.sh/v1alpha1 `ScaledObject`): it polls the trigger and moves a
+/// workload between zero and one instance; the HPA it creates scales from one up.
+///
+/// Defaults from KEDA's ScaledObject specification (shared/reference/k8s-and-batch.md §1 [E1],
+/// [E2]): `pollingInterval` 30 s, `cooldownPeriod` 300 s (applies to scaling to zero only), a
+/// trigger's `activationThreshold` 0.
+public struct KEDASettings: Sendable, Equatable {
+    /// How often the trigger is polled.
+    public var pollingInterval = TimeSpan.seconds(30)
+    /// How long the trigger must have been inactive before the workload goes to zero.
+    public var cooldownPeriod = TimeSpan.seconds(300)
+    /// The trigger's value (all instances together) above which the workload is active.
+    public var activationThreshold = 0.0
+
+    public init() {}
 }

@@ -96,6 +96,15 @@ extension PlanBuilder {
                 let isSet = p.instances.contains { $0.model == m }
                 e.add("HPA", "instances[\"\(model.name)\"]", "\(q.minInstances[m])…\(q.maxInstances[m])", setOr(isSet, "min 1 (minReplicas API default), max 1000"))
             }
+            if let k = q.keda, let spec = p.keda {
+                let zero = s.models.indices.filter { used[$0] && q.minInstances[$0] == 0 }.map { "\"\(s.models[$0].name)\"" }
+                e.add("KEDA", "scales to and from zero", zero.joined(separator: ", "), "set: instances.min 0; the HPA keeps the others, and these once active, at 1 or more")
+                e.add("KEDA", "trigger", p.metric == "concurrency" ? "requests in flight (in service or waiting), all instances" : "requests waiting (for an instance or in an engine's line), all instances",
+                      "the plan's metric as the gateway counts it, so it has a value at zero instances")
+                e.add("KEDA", "polling interval", seconds(k.pollingInterval), setOr(spec.pollingInterval != nil, "30 s, pollingInterval (k8s-and-batch.md §1)"))
+                e.add("KEDA", "activation threshold", show(k.activationThreshold), setOr(spec.activationThreshold != nil, "0, a trigger's activationThreshold: active above it (§1)"))
+                e.add("KEDA", "cooldown period", seconds(k.cooldownPeriod), setOr(spec.cooldownPeriod != nil, "300 s, cooldownPeriod: inactive this long, to zero (§1)"))
+            }
             explainNodes(&e, s, q.nodes, p.nodeScanInterval, p.nodeUnneededTime, p.scaleDownDelayAfterAdd)
         case let .serverless(sv):
             e.add("serverless", "hosting", sv.hosting.rawValue, "set")

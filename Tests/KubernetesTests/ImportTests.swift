@@ -99,6 +99,27 @@ final class ImportTests: XCTestCase {
         XCTAssertTrue(r.notHonoured.contains { $0.contains("model \"chat\"") }, r.notHonoured.joined())
     }
 
+    /// A ScaledObject at minReplicaCount 0 on vLLM's waiting requests scales its model to zero:
+    /// the plan gets instances.min 0 and KEDA's polling, cooldown and activation threshold. On
+    /// a cpu trigger it cannot (KEDA's cpu scaler is inactive at zero), and the note says so.
+    func testKEDAScaleToZeroOnWaitingRequests() throws {
+        let keda = try String(contentsOf: Self.fixtures.appendingPathComponent("keda.json"), encoding: .utf8)
+        let zero = keda.replacingOccurrences(of: "\"minReplicaCount\": 1", with: "\"minReplicaCount\": 0")
+            .replacingOccurrences(of: "\"threshold\": \"2.5\"", with: "\"threshold\": \"2.5\", \"activationThreshold\": \"1\"")
+        let (r, s) = try importing(["keda.json"], text: ["keda.json": zero])
+        guard case let .elastic(e) = s.plans.last!.policy else { return XCTFail("not elastic") }
+        XCTAssertEqual(e.instances, [InstanceRange(model: 1, min: 0, max: 8)])
+        var expected = KEDASpec()
+        expected.pollingInterval = 15
+        expected.cooldownPeriod = 120
+        expected.activationThreshold = 1
+        XCTAssertEqual(e.keda, expected)
+        XCTAssertFalse(r.notHonoured.contains { $0.contains("minReplicaCount") || $0.contains("pollingInterval") || $0.contains("activationThreshold") }, r.notHonoured.joined(separator: "\n"))
+        // At minReplicaCount 1 the same settings are noted, not modelled.
+        let (one, _) = try importing(["keda.json"], text: ["keda.json": keda])
+        XCTAssertTrue(one.notHonoured.contains { $0.contains("spec.pollingInterval: applies to scaling to and from zero only") }, one.notHonoured.joined(separator: "\n"))
+    }
+
     func testKServeServerlessWithAModelFormat() throws {
         let (r, s) = try importing(["kserve.json"])
         guard case let .serverless(sv) = s.plans.last!.policy, let k = sv.kpa else { return XCTFail("not a KPA plan") }

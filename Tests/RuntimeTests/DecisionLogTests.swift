@@ -122,6 +122,28 @@ final class KnativeServeTests: RuntimeTestCase {
     }
 }
 
+/// KEDA served for real: a model at zero wakes at the first poll that sees a request held for
+/// it (every second here), the HPA keeps it, and the decisions replay identically.
+final class KEDAServeTests: RuntimeTestCase {
+    func testKEDAScalesFromZeroAndReplays() throws {
+        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 2))],
+                             plans: "\"keda\": {\"policy\": \"elastic\", \"metric\": \"queue-length\", \"target\": 5, \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 1}}, "
+                                + "\"instances\": {\"echo\": {\"min\": 0, \"max\": 2}}, \"keda\": {\"pollingInterval\": \"1s\", \"cooldownPeriod\": \"60s\"}}")
+        let log = folder + "/keda.jsonl"
+        let server = try start(s, plan: "keda", decisionLog: log)
+        XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 0, "at zero from the start")
+        let began = Date()
+        let r = call(server, "/v2/models/echo/infer")
+        XCTAssertEqual(r?.status, 200)
+        XCTAssertEqual(r?.header("headroom-cold-start"), "true")
+        XCTAssertLessThan(Date().timeIntervalSince(began), 5, "KEDA's next poll woke it")
+        XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 1)
+        servers.removeAll()
+        server.stop()
+        XCTAssertNil(try DecisionReplay.replay(log, scenario: s).firstDifference.map { "line \($0.line)" })
+    }
+}
+
 /// `promtool check metrics` (Debian package prometheus) on a live /metrics.
 final class MetricsFormatTests: RuntimeTestCase {
     func testPromtoolAcceptsLiveMetrics() throws {
