@@ -101,46 +101,35 @@ final class ElasticServeTests: RuntimeTestCase {
     }
 }
 
-/// Knative's autoscaler served for real: from zero, a request waits in the activator's queue
-/// until the KPA's tick (every 2 s) starts an instance; the decisions replay identically.
-final class KnativeServeTests: RuntimeTestCase {
-    func testKPAScalesFromZeroAndReplays() throws {
-        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 2))],
-                             plans: "\"kpa\": {\"policy\": \"serverless\", \"hosting\": \"self\", \"scaler\": \"kpa\", \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 1}}}")
-        let log = folder + "/kpa.jsonl"
-        let server = try start(s, plan: "kpa", decisionLog: log)
-        XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 0, "scaled to zero at start")
-        let began = Date()
-        let r = call(server, "/v2/models/echo/infer")
-        XCTAssertEqual(r?.status, 200)
-        XCTAssertEqual(r?.header("headroom-cold-start"), "true")
-        XCTAssertLessThan(Date().timeIntervalSince(began), 5, "the KPA's next tick scaled it up")
-        XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 1)
-        servers.removeAll()
-        server.stop()
-        XCTAssertNil(try DecisionReplay.replay(log, scenario: s).firstDifference.map { "line \($0.line)" })
-    }
-}
-
-/// KEDA served for real: a model at zero wakes at the first poll that sees a request held for
-/// it (every second here), the HPA keeps it, and the decisions replay identically.
-final class KEDAServeTests: RuntimeTestCase {
-    func testKEDAScalesFromZeroAndReplays() throws {
-        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 2))],
-                             plans: "\"keda\": {\"policy\": \"elastic\", \"metric\": \"queue-length\", \"target\": 5, \"nodes\": {\"cpu\": {\"min\": 1, \"max\": 1}}, "
-                                + "\"instances\": {\"echo\": {\"min\": 0, \"max\": 2}}, \"keda\": {\"pollingInterval\": \"1s\", \"cooldownPeriod\": \"60s\"}}")
-        let log = folder + "/keda.jsonl"
-        let server = try start(s, plan: "keda", decisionLog: log)
+/// Served for real from zero: a model's first request waits until the plan's scaler wakes it
+/// (the KPA's tick every 2 s, from the activator's queue; KEDA's poll, every second here, from
+/// the gateway's), is answered by a cold instance, and the decisions replay identically.
+final class ScaleFromZeroServeTests: RuntimeTestCase {
+    func assertScalesFromZeroAndReplays(_ name: String, plan: String, because: String) throws {
+        let s = try scenario(models: [("echo", model(httpWorker(), concurrency: 2))], plans: "\"\(name)\": \(plan)")
+        let log = folder + "/\(name).jsonl"
+        let server = try start(s, plan: name, decisionLog: log)
         XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 0, "at zero from the start")
         let began = Date()
         let r = call(server, "/v2/models/echo/infer")
         XCTAssertEqual(r?.status, 200)
         XCTAssertEqual(r?.header("headroom-cold-start"), "true")
-        XCTAssertLessThan(Date().timeIntervalSince(began), 5, "KEDA's next poll woke it")
+        XCTAssertLessThan(Date().timeIntervalSince(began), 5, because)
         XCTAssertEqual(metric(server, "headroom_instances{model=\"echo\",state=\"ready\"}"), 1)
         servers.removeAll()
         server.stop()
         XCTAssertNil(try DecisionReplay.replay(log, scenario: s).firstDifference.map { "line \($0.line)" })
+    }
+
+    func testKPAScalesFromZeroAndReplays() throws {
+        try assertScalesFromZeroAndReplays("kpa", plan: #"{"policy": "serverless", "hosting": "self", "scaler": "kpa", "nodes": {"cpu": {"min": 1, "max": 1}}}"#,
+                                           because: "the KPA's next tick scaled it up")
+    }
+
+    func testKEDAScalesFromZeroAndReplays() throws {
+        try assertScalesFromZeroAndReplays("keda", plan: #"{"policy": "elastic", "metric": "queue-length", "target": 5, "nodes": {"cpu": {"min": 1, "max": 1}}, "#
+                                               + #""instances": {"echo": {"min": 0, "max": 2}}, "keda": {"pollingInterval": "1s", "cooldownPeriod": "60s"}}"#,
+                                           because: "KEDA's next poll woke it")
     }
 }
 
