@@ -114,12 +114,16 @@ public struct Roofline: Sendable, Equatable {
         return e * (1 - pow(1 - k / e, tokens))
     }
 
+    /// Parameters every step reads whatever its tokens: all but the experts' (and the
+    /// embedding table, which is looked up).
+    var denseReadParameters: Double {
+        Double(model.layers) * model.layerSharedParameters + model.outerParameters - model.lookedUpParameters
+    }
+
     /// Bytes of weights a step over `tokens` tokens reads, all GPUs together.
     public func weightsRead(_ tokens: Double) -> Double {
-        let m = model
-        let dense = Double(m.layers) * m.layerSharedParameters + m.outerParameters - m.lookedUpParameters
-        let experts = Double(m.layers) * (m.isMoE ? expertsTouched(tokens) : 1) * m.expertParameters
-        return (dense + experts) * bytesPerParameter
+        let experts = Double(model.layers) * (model.isMoE ? expertsTouched(tokens) : 1) * model.expertParameters
+        return (denseReadParameters + experts) * bytesPerParameter
     }
 
     /// Bytes of weights one GPU reads in a step over `tokens` tokens (of this rank): its
@@ -127,10 +131,8 @@ public struct Roofline: Sendable, Equatable {
     /// the experts the group's tokens touch among its own.
     public func weightsReadPerGPU(_ tokens: Double) -> Double {
         guard isExpertParallel else { return weightsRead(tokens) / t }
-        let m = model
-        let dense = Double(m.layers) * m.layerSharedParameters + m.outerParameters - m.lookedUpParameters
-        let experts = Double(m.layers) * expertsTouched(tokens * d) / (d * t) * m.expertParameters
-        return (dense / t + experts) * bytesPerParameter
+        let experts = Double(model.layers) * expertsTouched(tokens * d) / (d * t) * model.expertParameters
+        return (denseReadParameters / t + experts) * bytesPerParameter
     }
 
     /// Seconds of the matmuls of a step over `tokens` tokens: reading the weights or

@@ -92,7 +92,8 @@ extension ScenarioDecoder {
                 // trigger cannot take a workload to zero (keda.sh, "CPU" scaler: scaling to zero
                 // needs another trigger).
                 var keda: KEDASpec?
-                if scaler == "target-tracking", let kNode = o.optional("keda") {
+                let kedaNode = scaler == "target-tracking" ? o.optional("keda") : nil
+                if let kNode = kedaNode {
                     guard metric != "utilisation" else {
                         throw v.error(kNode, o.childPath("keda"), "KEDA cannot scale to zero on CPU utilisation (its cpu trigger is inactive at zero instances), and this plan's metric is utilisation",
                                       suggestion: "scale on \"concurrency\", \"queue-length\", \"kv-cache-usage\" or \"tokens-per-second\"")
@@ -130,7 +131,7 @@ extension ScenarioDecoder {
                         instances.append(InstanceRange(model: model, min: min, max: max))
                     }
                 }
-                if keda != nil, let kNode = o.optional("keda"), !instances.contains(where: { $0.min == 0 }) {
+                if let kNode = kedaNode, !instances.contains(where: { $0.min == 0 }) {
                     throw v.error(kNode, o.childPath("keda"), "KEDA's settings apply to scaling to and from zero, but no model of this plan has instances.min 0",
                                   suggestion: "set \"instances\": {\"<model>\": {\"min\": 0, \"max\": …}} for the models that scale to zero, or remove keda")
                 }

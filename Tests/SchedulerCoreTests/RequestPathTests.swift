@@ -152,6 +152,19 @@ final class RoutingTests: XCTestCase {
 /// prefix when that is over the threshold of its blocks and the load is balanced; otherwise
 /// it goes to the least loaded.
 final class CacheAwareRoutingTests: XCTestCase {
+    /// Half the time, when any request is in service: finishes one of them at random, and
+    /// notes the queued requests the core dispatches in its place (`serving`: request →
+    /// instance). True when it finished one.
+    func finishOneAtRandom(_ core: inout Scheduler<TraditionalPolicy>, _ serving: inout [Int: Int], _ rng: inout SplitMix, at t: Int64) -> Bool {
+        guard !serving.isEmpty && rng.below(2) == 0 else { return false }
+        let done = serving.keys.sorted()[rng.below(serving.count)]
+        var actions: [SchedulerAction] = []
+        core.requestFinished(RequestID(done), at: TimePoint(nanoseconds: t), into: &actions)
+        serving[done] = nil
+        for case let .dispatch(request, instance, _) in actions { serving[request.index] = instance.index }
+        return true
+    }
+
     func core(instances: Int, concurrency: Int = 8, rule: ModelSpec.CacheAwareRouting = .init()) -> (Scheduler<TraditionalPolicy>, [Int]) {
         var model = ModelSpec(requires: Resources(milliCPU: 1000, memoryMiB: 1000, gpus: 0), allowedNodeTypes: [NodeTypeID(0)],
                               concurrency: concurrency, queueLimit: 1000)
@@ -200,14 +213,7 @@ final class CacheAwareRoutingTests: XCTestCase {
             var t: Int64 = 1
             for r in 0..<300 {
                 t += 1
-                if !serving.isEmpty && rng.below(2) == 0 {
-                    let done = serving.keys.sorted()[rng.below(serving.count)]
-                    var finished: [SchedulerAction] = []
-                    core.requestFinished(RequestID(done), at: TimePoint(nanoseconds: t), into: &finished)
-                    serving[done] = nil
-                    for case let .dispatch(request, instance, _) in finished { serving[request.index] = instance.index }
-                    continue
-                }
+                if finishOneAtRandom(&core, &serving, &rng, at: t) { continue }
                 let session = Int32(rng.below(12)) - 2   // -2, -1: no conversation
                 let loads = (0..<core.cluster.instances.count).map { Int(core.cluster.instances[$0].inFlight) }
                 let free = loads.indices.filter { loads[$0] < concurrency }
@@ -277,14 +283,7 @@ final class CacheAwareRoutingTests: XCTestCase {
             var t: Int64 = 1
             for r in 0..<300 {
                 t += 1
-                if !serving.isEmpty && rng.below(2) == 0 {
-                    let done = serving.keys.sorted()[rng.below(serving.count)]
-                    var actions: [SchedulerAction] = []
-                    core.requestFinished(RequestID(done), at: TimePoint(nanoseconds: t), into: &actions)
-                    serving[done] = nil
-                    for case let .dispatch(request, instance, _) in actions { serving[request.index] = instance.index }
-                    continue
-                }
+                if finishOneAtRandom(&core, &serving, &rng, at: t) { continue }
                 // A prompt of 1–5 blocks drawn from a small tree: ids 0…19 per level.
                 let depth = 1 + rng.below(5)
                 var blocks: [Int32] = []
