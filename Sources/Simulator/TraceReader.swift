@@ -53,6 +53,7 @@ public final class TraceReader {
     var versionColumn = -1
     var inputColumn = -1
     var outputColumn = -1
+    var serviceColumn = -1
     var columnNames: [String] = []
 
     let defaultTarget: Int32
@@ -61,6 +62,10 @@ public final class TraceReader {
     /// Targets a row may not name: the prefill and decode pools of disaggregated serving,
     /// which serve only as stages of their pipeline.
     let stageOnly: [Bool]
+    /// Per target: whether a row's `service_s` can be its service time (a model served by
+    /// service times; not a pipeline, whose stages have their own, nor an LLM engine's model,
+    /// whose time comes from its iterations). Empty: every target.
+    let takesService: [Bool]
     /// When set, targets are not checked against a scenario but collected here (trace stats).
     public var seenTargets: StringTable?
     let targetNames: [String]
@@ -97,9 +102,10 @@ public final class TraceReader {
 
     /// Opens the trace and reads its header.
     public init(spec: TraceSpec, defaultTarget: Int32, targetNames: [String], needsTokens: [Bool] = [], stageOnly: [Bool] = [],
-                servedAs: [Int] = [], prefixes: PrefixTree = PrefixTree()) throws {
+                takesService: [Bool] = [], servedAs: [Int] = [], prefixes: PrefixTree = PrefixTree()) throws {
         self.needsTokens = needsTokens
         self.stageOnly = stageOnly
+        self.takesService = takesService
         self.prefixes = prefixes
         prefixSpace = prefixes.newSpace()
         hashBlockTokens = spec.hashBlockTokens
@@ -247,7 +253,7 @@ public final class TraceReader {
         case .csv:
             guard let t = columnNames.firstIndex(of: "time") else {
                 throw fail("expected a header row naming a \"time\" column, found \(Self.text(header))",
-                           suggestion: "columns: time,target[,caller,version,input_tokens,output_tokens]")
+                           suggestion: "columns: time,target[,caller,version,input_tokens,output_tokens,service_s]")
             }
             timeColumn = t
             targetColumn = columnNames.firstIndex(of: "target") ?? -1
@@ -255,6 +261,7 @@ public final class TraceReader {
             versionColumn = columnNames.firstIndex(of: "version") ?? -1
             inputColumn = columnNames.firstIndex(of: "input_tokens") ?? -1
             outputColumn = columnNames.firstIndex(of: "output_tokens") ?? -1
+            serviceColumn = columnNames.firstIndex(of: "service_s") ?? -1
             if targetColumn < 0 && defaultTarget < 0 {
                 throw fail("the trace has no \"target\" column and the workload source names no target",
                            suggestion: "add a target column, or \"target\" to the source")
@@ -306,7 +313,7 @@ public final class TraceReader {
         while let raw = nextLine() {
             if raw.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             split(raw)
-            let needed = max(timeColumn, targetColumn, callerColumn, versionColumn, inputColumn, outputColumn) + 1
+            let needed = max(timeColumn, targetColumn, callerColumn, versionColumn, inputColumn, outputColumn, serviceColumn) + 1
             guard starts.count >= needed else {
                 throw fail("expected \(needed) comma-separated fields, found \(starts.count)", suggestion: "header: \(columnNames.joined(separator: ","))")
             }
@@ -361,6 +368,22 @@ public final class TraceReader {
             if versionColumn >= 0 { row.version = Self.intern(field(raw, versionColumn), &versions, &lastVersion, &lastVersionID) }
             if inputColumn >= 0 { row.inputTokens = try tokens(field(raw, inputColumn), column: columnNames[inputColumn]) }
             if outputColumn >= 0 { row.outputTokens = try tokens(field(raw, outputColumn), column: columnNames[outputColumn]) }
+            if serviceColumn >= 0 {
+                // The request's own service time (a log's duration); empty: the model's applies.
+                let bytes = field(raw, serviceColumn)
+                if !bytes.isEmpty {
+                    if Int(row.target) < takesService.count, !takesService[Int(row.target)] {
+                        let name = targetNames[Int(row.target)]
+                        throw fail("target \"\(name)\" cannot take a service time from the trace: it is a pipeline, whose stages draw their own, or an LLM engine's model, timed by its iterations",
+                                   column: "service_s", suggestion: "leave service_s empty on the rows for \"\(name)\"")
+                    }
+                    guard !Self.isISO(bytes), let ns = Self.parseTime(bytes), ns >= 0 else {
+                        throw fail("cannot read service time \"\(Self.text(bytes))\": expected seconds, zero or more (0.125)", column: "service_s",
+                                   suggestion: "leave the field empty for the model's own service time")
+                    }
+                    row.service = ns
+                }
+            }
             if inputColumn < 0, Int(row.target) < needsTokens.count, needsTokens[Int(row.target)] {
                 throw fail("target \"\(targetNames[Int(row.target)])\" has a token-driven service time, but this trace has no token columns",
                            suggestion: "add input_tokens and output_tokens columns, or give the model a service time that is not token-driven")

@@ -302,6 +302,7 @@ extension SourceState {
             scenario.stages(of: TargetRef(index: t)).contains { scenario.models[$0].isTokenDriven }
         }
         let stageOnly = scenario.targetNames.indices.map(scenario.isPool)
+        let takesService = scenario.targetNames.indices.map { $0 < scenario.models.count && scenario.models[$0].engine == nil }
         return try scenario.workload.enumerated().map { k, source in
             let process: ArrivalProcess
             switch source.kind {
@@ -322,7 +323,7 @@ extension SourceState {
             case let .trace(spec):
                 process = .trace(try TraceReader(spec: spec, defaultTarget: Int32(source.target?.index ?? -1),
                                                  targetNames: scenario.targetNames,
-                                                 needsTokens: source.inputTokens == nil ? needsTokens : [], stageOnly: stageOnly,
+                                                 needsTokens: source.inputTokens == nil ? needsTokens : [], stageOnly: stageOnly, takesService: takesService,
                                                  servedAs: scenario.servedAs, prefixes: prefixes))
             }
             let end = Swift.min(source.end ?? scenario.duration, scenario.duration)

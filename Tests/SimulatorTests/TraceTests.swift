@@ -81,6 +81,43 @@ final class TraceTests: XCTestCase {
         }
     }
 
+    /// A CSV trace's `service_s` is each request's own service time (a production log's
+    /// duration, or calibrate's replay of what was measured); an empty field leaves the
+    /// model's. Bad values, and rows for a pipeline, are refused with the line and column.
+    func testServiceTimesFromACSVColumn() throws {
+        let dir = try folder(["t.csv": "time,target,service_s\n0,ocr,0.25\n1,ocr,\n2,ocr,1.000000001\n3,ocr,0\n"])
+        var options = RunOptions()
+        options.requestLogDirectory = dir
+        let r = try Runner.run(try scenario(traceScenario(format: "csv", path: "t.csv"), directory: dir), options: options).plans[0]
+        XCTAssertEqual(r.totals.completed, 4)
+        let rows = try String(contentsOfFile: dir + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            .sorted { Int($0[1])! < Int($1[1])! }
+        // Served at once on idle instances: each latency is its service time, the model's 50 ms
+        // for the row that gives none.
+        XCTAssertEqual(rows.map { $0[8] }, ["0.250000", "1.050000", "3.000000", "3.000000"])
+        XCTAssertEqual(r.totals.latency.maximum, 1_000_000_001, "to the nanosecond")
+        let cases: [(String, String)] = [
+            ("time,target,service_s\n0,ocr,-0.1\n", "bad.csv:2: column service_s: cannot read service time \"-0.1\": expected seconds, zero or more"),
+            ("time,target,service_s\n0,ocr,soon\n", "cannot read service time \"soon\""),
+            ("time,target,service_s\n0,ocr,2024-01-01 00:00:00\n", "cannot read service time \"2024-01-01 00:00:00\""),
+            ("time,target,service_s\n0,both,1\n", "bad.csv:2: column service_s: target \"both\" cannot take a service time from the trace: it is a pipeline"),
+        ]
+        for (text, expected) in cases {
+            let dir = try folder(["bad.csv": text])
+            let s = try scenario(traceScenario(format: "csv", path: "bad.csv").replacingOccurrences(
+                of: "\"plans\"", with: "\"pipelines\": { \"both\": [\"ocr\", \"ocr\"] }, \"plans\""), directory: dir)
+            XCTAssertThrowsError(try Runner.run(s, options: RunOptions()), text) { e in
+                XCTAssertTrue("\(e)".contains(expected), "\(e)")
+            }
+        }
+        // A pipeline's rows without a service time are fine: its stages draw their own.
+        let ok = try folder(["t.csv": "time,target,service_s\n0,both,\n0.5,ocr,0.01\n"])
+        let s = try scenario(traceScenario(format: "csv", path: "t.csv").replacingOccurrences(
+            of: "\"plans\"", with: "\"pipelines\": { \"both\": [\"ocr\", \"ocr\"] }, \"plans\""), directory: ok)
+        XCTAssertEqual(try Runner.run(s, options: RunOptions()).plans[0].totals.completed, 2)
+    }
+
     /// The real Azure LLM conversation trace, read from ../shared/traces (never copied here).
     func testRealAzureConversationTrace() throws {
         let path = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/traces/AzureLLMInferenceTrace_conv.csv").path
