@@ -103,6 +103,7 @@ struct CalibrateCommand {
         for run in 0..<runs {
             // Only the first run keeps its decisions: one log replays one run.
             options.decisionLog = run == 0 ? writer.staging + "/decisions.jsonl" : nil
+            recorder.beginRun(run)
             let server = try RuntimeServer.start(scenario, planIndex: planIndex, options: options)
             var loadOptions = LoadGenerator.Options()
             loadOptions.duration = duration
@@ -228,8 +229,41 @@ struct CalibrateCommand {
             runOptions.physicsSeed = (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
             replicas.append(try Runner.run(calibrated, options: runOptions).plans[0])
         }
-        let rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
-            + Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
+        var rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
+        // The replayed comparison: each measured run's own requests, each with the service
+        // time measured of it, so that run-to-run luck in the draws is not counted as error.
+        let services = Calibration.replayedServices(samples, root: absoluteRoot, keep: keep)
+        if !services.isEmpty {
+            try FileManager.default.createDirectory(atPath: writer.staging + "/replay", withIntermediateDirectories: true)
+            var replayed: [PlanResult] = []
+            var given = 0, total = 0
+            let perRun = max(1, (replications + runs - 1) / runs)
+            runOptions.arrivalSpeed = 1   // the trace's times are already those the load generator sent at
+            let inits = Calibration.replayedInits(recorder, samples: samples, scenario: scenario, root: absoluteRoot,
+                                                  keep: keep, startInterference: alpha, runs: runs)
+            let startsGiven = inits.reduce(0) { $0 + $1.reduce(0) { $0 + $1.filter { $0 >= 0 }.count } }
+            for run in 0..<runs {
+                let trace = try Calibration.replayTrace(scenario, seed: seed, length: length, speed: speed, run: run, services: services)
+                let path = writer.staging + "/replay/run-\(run + 1).csv"
+                try trace.text.write(toFile: path, atomically: false, encoding: .utf8)
+                given += trace.replayed
+                total += trace.requests
+                let s = Calibration.replaying(calibrated, trace: path, firstArrival: trace.firstArrival)
+                runOptions.replayedInits = inits[run]
+                for r in 0..<perRun {
+                    runOptions.physicsSeed = r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
+                    replayed.append(try Runner.run(s, options: runOptions).plans[0])
+                }
+            }
+            Calibration.merge(&rows, replayed: Calibration.compare(simulated: replayed, measured: measuredRuns.map { $0.plans[0] },
+                                                                   targetNames: scenario.targetNames))
+            runOptions.replayedInits = []
+            notes.append("replayed: \(replayed.count) more simulations (\(perRun) a measured run) driven by the runs' own requests, \(given) of \(total) with the service time measured of them"
+                         + (given < total ? " (the others drawn: requests that shared their worker process, or of a model whose times are kept as declared)" : "")
+                         + (startsGiven > 0 ? ", and \(startsGiven) cold start\(startsGiven == 1 ? "" : "s") with the time measured of the run's start of the same number" : "")
+                         + "; the column \"replayed\" is their figure, without the luck of independent draws")
+        }
+        rows += Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
             + [Calibration.coldStartRow(samples, simulated: replicas, plan: planName),
                Calibration.throttleRow(samples, requests: loads.reduce(0) { $0 + $1.requests.count }, simulated: replicas, plan: planName)].compactMap { $0 }
         let gates = Gates.evaluate(simulated, accuracy: { Calibration.gateValue($0, rows: rows, scenario: calibrated) })
@@ -248,14 +282,17 @@ struct CalibrateCommand {
         report += Self.table(rows) + "\n"
         report += LoadgenCommand.lateness(load) + "\n"
         if !gates.isEmpty { report += TerminalTable.gates(gates, scenario: scenario.name) + "\n" }
-        report += "wrote measured/, simulated/, calibrated.json, accuracy.csv, serve.log and decisions.jsonl to \(directory)/\n"
+        report += "wrote measured/, simulated/, calibrated.json, accuracy.csv, serve.log, decisions.jsonl"
+            + (services.isEmpty ? "" : " and replay/ (each run's requests with their measured service times, as traces)") + " to \(directory)/\n"
         out.write(report)
         return gates.contains { $0.verdict == .fail } ? 1 : 0
     }
 
     /// Simulated vs measured, with relative errors.
     static func table(_ rows: [Calibration.Row]) -> String {
-        var t: [[String]] = [["target", "metric", "simulated", "measured", "error", "measured 95% interval", "simulated runs 95%"]]
+        let replayed = rows.contains { $0.replayed != nil }
+        var t: [[String]] = [["target", "metric", "simulated", "measured", "error", "measured 95% interval", "simulated runs 95%"]
+                             + (replayed ? ["replayed", "error"] : [])]
         for r in rows {
             func show(_ x: Double?) -> String {
                 guard let x else { return "–" }
@@ -264,9 +301,13 @@ struct CalibrateCommand {
             let e = r.relativeError.map { ($0 >= 0 ? "+" : "") + CSVNumber.fixed($0 * 100, 1) + "%" } ?? "–"
             let ci = r.measuredLow.map { lo in show(lo) + " – " + show(r.measuredHigh) } ?? ""
             let runs = r.simulatedLow.map { lo in show(lo) + " – " + show(r.simulatedHigh) } ?? ""
-            t.append([r.target.isEmpty ? "(all)" : r.target, r.metric, show(r.simulated), show(r.measured), e, ci, runs])
+            var line = [r.target.isEmpty ? "(all)" : r.target, r.metric, show(r.simulated), show(r.measured), e, ci, runs]
+            if replayed {
+                line += [r.replayed == nil ? "" : show(r.replayed), r.replayedError.map { ($0 >= 0 ? "+" : "") + CSVNumber.fixed($0 * 100, 1) + "%" } ?? ""]
+            }
+            t.append(line)
         }
-        return TerminalTable.render(t, rightAligned: [2, 3, 4])
+        return TerminalTable.render(t, rightAligned: replayed ? [2, 3, 4, 7, 8] : [2, 3, 4])
     }
 }
 
@@ -327,9 +368,11 @@ final class CalibrationFolder {
             }
         }
         let fm = FileManager.default
-        for name in ["measured", "simulated", "accuracy.csv", "calibrated.json", "serve.log", "decisions.jsonl"] {
+        for name in ["measured", "simulated", "accuracy.csv", "calibrated.json", "serve.log", "decisions.jsonl", "replay"] {
             let target = directory + "/" + name
             try? fm.removeItem(atPath: target)
+            // The replay traces are there only when some request's time was replayed.
+            if name == "replay" && !fm.fileExists(atPath: staging + "/" + name) { continue }
             guard rename(staging + "/" + name, target) == 0 else {
                 throw SimulationError.io("cannot move \(name) into \(directory): \(String(cString: strerror(errno)))")
             }

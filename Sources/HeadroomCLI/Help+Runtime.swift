@@ -207,8 +207,12 @@ extension Help {
         removed; its description says where they came from), simulates that copy with the
         same seed, and prints simulated vs measured side by side — requests, rejections,
         cold starts, p50/p95/p99 latency, instance-seconds, instance starts, node-seconds —
-        each with its relative error. Gates `accuracy_<metric>` in the scenario's `expect`
-        bound those errors (|simulated − measured| / measured).
+        each with its relative error. It then replays each measured run: the calibrated copy
+        driven by the run's own requests, each with the service time measured of it, and its
+        cold starts with theirs, so that what differs is the model and not the luck of the
+        draws (column "replayed"). Gates `accuracy_<metric>` in the scenario's `expect`
+        bound the drawn errors (|simulated − measured| / measured),
+        `accuracy_replayed_<metric>` the replayed ones.
 
         USAGE: headroom calibrate <file> --plan <name> [options]
 
@@ -225,11 +229,13 @@ extension Help {
                                   run is one draw of it. (default: 1)
           --replications <n>      Simulations pooled for the comparison, each with the measured
                                   run's arrivals and its own draws of service and start times:
-                                  latencies pooled, counts averaged. (default: 20)
+                                  latencies pooled, counts averaged; the replay runs
+                                  ceil(n ÷ runs) a measured run. (default: 20)
           --interval <duration>   timeseries.csv and /metrics sampling interval. (default: 1s)
           --out <dir>             Write <dir>/measured/ and <dir>/simulated/ (report folders),
-                                  <dir>/calibrated.json, <dir>/accuracy.csv, <dir>/serve.log
-                                  and <dir>/decisions.jsonl, all at once at the end.
+                                  <dir>/calibrated.json, <dir>/accuracy.csv, <dir>/serve.log,
+                                  <dir>/decisions.jsonl and <dir>/replay/ (each run's requests
+                                  with their measured times, as traces), all at once at the end.
                                   (default: Reports/<name>-calibration/)
           -h, --help              Show help information.
 

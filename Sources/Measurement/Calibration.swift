@@ -74,6 +74,10 @@ public enum Calibration {
         /// was not read).
         public var serviceThrottled: [Double?] = []
         public var aloneThrottled: [Double?] = []
+        /// Which request each service time was (measured run and the client's number), aligned
+        /// with `service` and `aloneService`; nil where the client did not number it.
+        public var serviceRequests: [RequestKey?] = []
+        public var aloneRequests: [RequestKey?] = []
         /// Whether the scenario models sharing within one process (`cpu.instanceThreads` below
         /// what its concurrent requests could use): the simulator then puts that contention
         /// back, so the calibrated times must be those of requests alone in their process.
@@ -103,6 +107,9 @@ public enum Calibration {
             let read = t.compactMap { $0 }
             return read.count == t.count ? read : nil
         }
+
+        /// The basis's requests, aligned with `basis`.
+        public var basisRequests: [RequestKey?] { usesAlone ? aloneRequests : serviceRequests }
 
         private var usesAlone: Bool { sharedProcess && aloneService.count >= Calibration.minimumSamples }
     }
@@ -144,11 +151,13 @@ public enum Calibration {
             out[s.model].service.append(s.seconds)
             out[s.model].serviceWaiting.append(waiting[k])
             out[s.model].serviceThrottled.append(throttled[k])
+            out[s.model].serviceRequests.append(s.request >= 0 ? RequestKey(run: s.run, request: s.request) : nil)
         }
         for k in order where alone[k] {
             out[stages[k].model].aloneService.append(stages[k].seconds)
             out[stages[k].model].aloneWaiting.append(waiting[k])
             out[stages[k].model].aloneThrottled.append(throttled[k])
+            out[stages[k].model].aloneRequests.append(stages[k].request >= 0 ? RequestKey(run: stages[k].run, request: stages[k].request) : nil)
         }
         for s in recorder.instanceStarts where out.indices.contains(s.model) {
             out[s.model].start.append(s.processStart)
@@ -320,8 +329,16 @@ public enum Calibration {
         /// which a single measured run does as well.
         public var simulatedLow: Double?
         public var simulatedHigh: Double?
+        /// The metric of the replayed simulations: the calibrated scenario driven by the
+        /// measured runs' own requests, each with its measured service time
+        /// (`Calibration.replayTrace`); nil when nothing was replayed.
+        public var replayed: Double?
         /// (simulated − measured) / measured; nil when either is missing or measured is 0.
-        public var relativeError: Double? {
+        public var relativeError: Double? { Self.error(simulated, measured) }
+        /// The same of the replayed simulations.
+        public var replayedError: Double? { Self.error(replayed, measured) }
+
+        static func error(_ simulated: Double?, _ measured: Double?) -> Double? {
             guard let simulated, let measured else { return nil }
             if measured == 0 { return simulated == 0 ? 0 : nil }
             return (simulated - measured) / measured
@@ -329,7 +346,7 @@ public enum Calibration {
     }
 
     public static let columns = ["plan", "target", "metric", "simulated", "measured", "relative_error", "measured_low", "measured_high",
-                                 "simulated_low", "simulated_high"]
+                                 "simulated_low", "simulated_high", "replayed", "replayed_error"]
 
     /// The 95 % interval of the q-th percentile of a sample held in a histogram: the values
     /// at ranks n·q ± 1.96·√(n·q·(1 − q)) (the binomial approximation of the order
@@ -448,14 +465,18 @@ public enum Calibration {
         func cell(_ x: Double?) -> String { x.map { CSVNumber.fixed($0, 6) } ?? "" }
         for r in rows {
             out += [CSVNumber.field(r.plan), CSVNumber.field(r.target), r.metric, cell(r.simulated), cell(r.measured), cell(r.relativeError),
-                    cell(r.measuredLow), cell(r.measuredHigh), cell(r.simulatedLow), cell(r.simulatedHigh)].joined(separator: ",") + "\n"
+                    cell(r.measuredLow), cell(r.measuredHigh), cell(r.simulatedLow), cell(r.simulatedHigh),
+                    cell(r.replayed), cell(r.replayedError)].joined(separator: ",") + "\n"
         }
         return out
     }
 
-    /// The value of an accuracy gate: the absolute relative error of its metric.
+    /// The value of an accuracy gate: the absolute relative error of its metric, drawn
+    /// (`accuracy_<metric>`) or replayed (`accuracy_replayed_<metric>`).
     public static func gateValue(_ e: Expectation, rows: [Row], scenario: Scenario) -> Double? {
-        let metric = String(e.metric.dropFirst("accuracy_".count))
+        var metric = String(e.metric.dropFirst("accuracy_".count))
+        let replayed = metric.hasPrefix("replayed_")
+        if replayed { metric = String(metric.dropFirst("replayed_".count)) }
         let target: String
         switch e.scope {
         case .plan: target = ""
@@ -465,7 +486,7 @@ public enum Calibration {
         let plan = scenario.plans[e.plan].name
         let row = rows.first { $0.plan == plan && $0.metric == metric && $0.target == target }
             ?? (target.isEmpty ? nil : rows.first { $0.plan == plan && $0.metric == metric && $0.target == "" })
-        return row?.relativeError.map(abs)
+        return (replayed ? row?.replayedError : row?.relativeError).map(abs)
     }
 }
 

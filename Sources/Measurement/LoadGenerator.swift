@@ -324,7 +324,9 @@ public final class LoadGenerator: @unchecked Sendable {
     }
 
     private func send(_ id: Int64, _ a: Arrival, name: String, due: Int64, caller: Int32, version: Int32) -> SentRequest {
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+        // The request's index in the workload: calibration pairs what the runtime measured of
+        // it with the same request in the simulation (`calibrate`'s replayed comparison).
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("headroom-request", String(id))]
         if !a.caller.isEmpty {
             if let key = options.keys[a.caller] { headers.append(("Authorization", "Bearer " + key)) } else { headers.append(("headroom-caller", a.caller)) }
         }

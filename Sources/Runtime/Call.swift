@@ -64,6 +64,8 @@ final class Call: @unchecked Sendable {
     var stageError: (response: HTTPResponse, functionError: Bool)?
     /// The model that served its latest stage (-1: none yet).
     var lastModel = -1
+    /// The client's number for the request (`headroom-request`), or −1.
+    var sequence: Int64 = -1
     /// How it ended, for the audit trail (set on the executor when it does).
     var outcome = ""
     var reason = ""

@@ -320,6 +320,13 @@ final class Front: @unchecked Sendable {
         let call = Call(target: target, caller: caller, style: style, id: id, query: query, headers: headers, body: request.body,
                         arrival: arrival, timeout: timeout, logsStages: audit != nil)
         call.workerPath = workerPath
+        // The load generator numbers its requests, so calibration can pair each measured
+        // service time with the same request in a simulation.
+        // Only a model's own requests: a pipeline's stages are timed one by one, and a replay
+        // gives a request one service time.
+        if recorder != nil, target < scenario.models.count, let n = request.header("headroom-request").flatMap({ Int64($0) }), n >= 0 {
+            call.sequence = n
+        }
         // One model's answer may stream to its client; a pipeline's stages hand whole bodies
         // on, and the Lambda API answers whole.
         call.streams = target < scenario.models.count && style != .lambdaInvoke
@@ -416,7 +423,7 @@ final class Front: @unchecked Sendable {
         recorder.stageServed(RuntimeRecorder.Stage(model: call.lastModel, seconds: Double(answered - sent) / 1e9, cold: call.cold,
                                                    instance: instance, generation: generation, sent: sent, answered: answered,
                                                    runDelay: (atSent.runDelay, atAnswer.runDelay),
-                                                   throttled: (atSent.throttled, atAnswer.throttled)))
+                                                   throttled: (atSent.throttled, atAnswer.throttled), request: call.sequence))
     }
 
     /// Submits the call and serves its stages on this thread until it has an answer (a graph

@@ -53,7 +53,13 @@ extension RuntimeHost {
         nextGeneration += 1
         let model = scenario.models[m]
         var record = InstanceRuntime(generation: generation, model: m, node: n, warm: warm, started: MonotonicClock.nanoseconds())
-        if warm { warmStarts.enter(); record.awaitedAtStart = true } else { instanceStartCounts[m] += 1 }
+        if warm {
+            warmStarts.enter()
+            record.awaitedAtStart = true
+        } else {
+            record.ordinal = instanceStartCounts[m]
+            instanceStartCounts[m] += 1
+        }
         // Node boot counts toward this instance's cold start when the instance waited for it.
         if n >= 0, let node = nodes[n], case .nodeReady(let ready)? = currentInput, ready.index == n { record.bootSeconds = node.bootSeconds }
         if n >= 0, let image = model.image, nodes[n] != nil, !nodes[n]!.images.contains(image.name) {
@@ -236,7 +242,7 @@ extension RuntimeHost {
             instances[i]!.readyThrottle = throttle
             recorder?.instanceReady(RuntimeRecorder.InstanceStart(model: record.model, processStart: measured,
                                                                   modelled: record.bootSeconds + record.pullSeconds, warm: record.warm, cpu: cpu,
-                                                                  throttle: throttle))
+                                                                  throttle: throttle, ordinal: record.ordinal))
             let spec = scenario.models[record.model]
             if let group = record.cgroup, let boost = spec.cpu?.startupBoost, let limit = spec.limitVCPUs {
                 DispatchTimer.after(seconds: boost.afterReady) { [self] in

@@ -270,6 +270,8 @@ struct InstanceRuntime {
     var delaySeconds = 0.0
     /// Started warm with the plan: start-up waits for it.
     var awaitedAtStart = false
+    /// Which of its model's cold starts it is, in the core's order (−1: warm).
+    var ordinal = -1
     var startTimedOut = false
     /// The worker's CPU when it became ready (nil until then, or where /proc cannot say).
     var readyCPU: ProcessCPU?

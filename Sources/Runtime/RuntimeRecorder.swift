@@ -22,6 +22,11 @@ public final class RuntimeRecorder: @unchecked Sendable {
         public var cpu: ProcessCPU? = nil
         /// Its cgroup's throttling from its spawn to readiness (nil: no cgroup).
         public var throttle: CgroupCPUStat? = nil
+        /// Which of its model's cold starts it was, in the order the core asked for them
+        /// (0 first; −1 for a warm one), and the recorder's run (`beginRun`): a simulation
+        /// replaying the run gives its own start of that number the same time.
+        public var ordinal = -1
+        public var run = 0
     }
 
     /// One instance's CPU while it served, from readiness to its stop.
@@ -53,9 +58,14 @@ public final class RuntimeRecorder: @unchecked Sendable {
         /// where it has no cgroup (no CPU limit) or it could not be read. Run delay counts
         /// throttled time too: the difference of the two is the wait for a core.
         public var throttled: (sent: Int64, answered: Int64) = (-1, -1)
+        /// The client's number for the request (the load generator's `headroom-request`
+        /// header: its index in the workload), or −1; and the recorder's run it was served in
+        /// (`beginRun`). Together they name the request across several measured runs.
+        public var request: Int64 = -1
+        public var run = 0
 
         public init(model: Int, seconds: Double, cold: Bool, instance: Int = -1, generation: UInt64 = 0, sent: Int64 = 0, answered: Int64 = 0,
-                    runDelay: (sent: Int64, answered: Int64) = (-1, -1), throttled: (sent: Int64, answered: Int64) = (-1, -1)) {
+                    runDelay: (sent: Int64, answered: Int64) = (-1, -1), throttled: (sent: Int64, answered: Int64) = (-1, -1), request: Int64 = -1) {
             self.model = model
             self.seconds = seconds
             self.cold = cold
@@ -65,12 +75,14 @@ public final class RuntimeRecorder: @unchecked Sendable {
             self.answered = answered
             self.runDelay = runDelay
             self.throttled = throttled
+            self.request = request
         }
     }
 
     private let lock = NSLock()
     private var starts: [InstanceStart] = []
     private var stages: [Stage] = []
+    private var run = 0
     private var served: [InstanceCPU] = []
     private var answered: (calls: Int, nanoseconds: Int64) = (0, 0)
     private var machineFrom: (busy: Double, at: Int64)?
@@ -113,11 +125,24 @@ public final class RuntimeRecorder: @unchecked Sendable {
     public var instancesServed: [InstanceCPU] { lock.withLock { served } }
 
     func instanceReady(_ s: InstanceStart) {
-        lock.lock(); starts.append(s); lock.unlock()
+        lock.lock()
+        var s = s
+        s.run = run
+        starts.append(s)
+        lock.unlock()
     }
 
     func stageServed(_ s: Stage) {
-        lock.lock(); stages.append(s); lock.unlock()
+        lock.lock()
+        var s = s
+        s.run = run
+        stages.append(s)
+        lock.unlock()
+    }
+
+    /// Stages served from now on belong to measured run `run` (0 until called).
+    public func beginRun(_ run: Int) {
+        lock.withLock { self.run = run }
     }
 
     /// A request answered 2xx by the front, `nanoseconds` after it arrived there: the

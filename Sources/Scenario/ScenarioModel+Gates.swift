@@ -37,8 +37,10 @@ public enum AccuracyMetric {
                                "instance_seconds", "instance_starts", "node_seconds",
                                // LLM engines, measured with streamed OpenAI requests.
                                "ttft_p50_s", "ttft_p90_s", "tpot_p50_s", "tpot_p90_s"]
-    /// The gate metric names: `accuracy_` and an accuracy.csv metric.
-    public static let gateNames = names.map { "accuracy_" + $0 }
+    /// The gate metric names: `accuracy_` and an accuracy.csv metric (the error of the
+    /// simulations with drawn service times), or `accuracy_replayed_` and one (of those
+    /// replaying each measured request's own service time).
+    public static let gateNames = names.map { "accuracy_" + $0 } + names.map { "accuracy_replayed_" + $0 }
 }
 
 public enum ScopedMetric {

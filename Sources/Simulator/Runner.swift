@@ -25,6 +25,10 @@ public struct RunOptions: Sendable {
     /// and other draws use it (`headroom calibrate` pools several to lower the simulation's
     /// own sampling noise).
     public var physicsSeed: UInt64?
+    /// Start-up times given, not drawn: by model, the init phase (ns) of its k-th cold start,
+    /// in the order the core starts them (−1, or past the end: drawn). `headroom calibrate`
+    /// replays a measured run's starts with it.
+    public var replayedInits: [[Int64]] = []
     /// Compresses the workload's arrival times (2: the same arrivals twice as fast, over half
     /// the duration), as `headroom loadgen --speed` sends them. Plan timers are not scaled.
     public var arrivalSpeed = 1.0
@@ -125,6 +129,7 @@ public enum Runner {
                                      sources: sources, callers: callers, versions: versions, log: log, prefixes: prefixes)
                 if let p = options.progress { let position = position; sim.progress = { p(position, $0) } }
                 sim.drawAhead = options.drawAhead
+                if !options.replayedInits.isEmpty { sim.replayedInits = options.replayedInits }
                 return try sim.run()
             }
         }

@@ -41,7 +41,14 @@ extension Simulation {
             ready = Swift.max(ready, nodeImages[slot])  // a pull under way is shared, not repeated
         }
         let pullWait = ready - now
-        let initTime = model.initTime.nanoseconds(&coldRNG)
+        var initTime = model.initTime.nanoseconds(&coldRNG)
+        if m < replayedInits.count {
+            // A replayed run's own start of this number (the draw above keeps the stream's
+            // position, so the other draws stay those of an unreplayed run).
+            let k = coldStartsByModel[m]
+            coldStartsByModel[m] += 1
+            if k < replayedInits[m].count, replayedInits[m][k] >= 0 { initTime = replayedInits[m][k] }
+        }
         var load = model.load.nanoseconds(&coldRNG)
         if let weights = model.weightsGB, let bandwidth = hw?.loadGBps { load += Sampler.heldNanoseconds(weights / bandwidth) }
         let warmup = model.warmup.nanoseconds(&coldRNG)

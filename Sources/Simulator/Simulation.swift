@@ -50,6 +50,11 @@ struct Simulation<Policy: ScalingPolicy> {
     let interval: Int64
     var serviceRNG: RandomSource
     var coldRNG: RandomSource
+    /// `RunOptions.replayedInits`, and each model's cold starts so far (their index into it).
+    var replayedInits: [[Int64]] = [] {
+        didSet { coldStartsByModel = [Int](repeating: 0, count: replayedInits.count) }
+    }
+    var coldStartsByModel: [Int] = []
     var bootRNG: RandomSource
     var callers: StringTable
     var versions: StringTable

@@ -113,6 +113,17 @@ final class CalibrationTests: XCTestCase {
         let p50 = accuracy.first { $0[2] == "latency_p50_s" }!
         XCTAssertLessThan(abs(Double(p50[5])!), 0.5, "the calibrated model is in the right range: \(p50)")
         XCTAssertTrue(r.out.contains("accuracy_latency_p50_s"), "the accuracy gates are evaluated: " + r.out)
+        // The replayed comparison: the run's own requests with their measured times, at the
+        // times they were sent (speed 2 included).
+        XCTAssertEqual(Array(accuracy[0].suffix(2)), ["replayed", "replayed_error"])
+        XCTAssertEqual(requests[10], requests[4], "the replay has every measured request")
+        XCTAssertLessThan(abs(Double(p50[11])!), 0.1, "replayed p50 near the measured: \(p50)")
+        XCTAssertTrue(r.out.contains("replayed: 5 more simulations"), r.out)
+        let n = Int(Double(requests[4])!)
+        XCTAssertTrue(r.out.contains("\(n) of \(n) with the service time measured of them"), "every request numbered and paired: " + r.out)
+        let replay = try String(contentsOfFile: out + "/replay/run-1.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(replay.count - 1, Int(Double(requests[4])!))
+        XCTAssertLessThanOrEqual(Double(replay.last!.split(separator: ",")[0])!, 10, "due times at speed 2")
         // The calibrated copy is an ordinary scenario that runs from anywhere.
         let rerun = runHeadroom(["run", out + "/calibrated.json", "--out", folder + "/rerun"])
         XCTAssertTrue(rerun.status == 0 || rerun.status == 1, rerun.err)
@@ -313,6 +324,144 @@ final class CalibrationTests: XCTestCase {
 
     /// A request had its worker process to itself when no other was in service on the same
     /// instance (slot and generation) at any moment of its own.
+    /// The replayed comparison's inputs: each measured request's service time, by run and
+    /// by the client's number, put on the same request of the workload; a simulation driven
+    /// by the trace serves every request in exactly its measured time (ample capacity), at
+    /// exactly the time the load generator sent it; requests not measured are drawn.
+    func testReplayPairsEachRequestWithItsMeasuredServiceTime() throws {
+        let text = """
+        { "name": "replay", "duration": "20s", "seed": 7, "hardware": { "h": { "vcpus": 64, "memoryGiB": 64, "pricePerHour": 0 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms", "concurrency": 64 } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 5, "start": "1s" } ],
+          "plans": { "p": { "policy": "traditional", "nodes": { "h": 1 } } } }
+        """
+        let scenario = try ScenarioLoader.decode(text, file: folder + "/s.json")
+        let root = try JSONReader.parse(text, file: "s.json")
+        var arrivals: [Arrival] = []
+        let stream = try ArrivalStream(scenario: scenario)
+        while let a = try stream.next() { arrivals.append(a) }
+        XCTAssertGreaterThan(arrivals.count, 60)
+        let recorder = RuntimeRecorder()
+        // Two measured runs; the second leaves its request 3 unnumbered (not paired).
+        for run in 0..<2 {
+            recorder.beginRun(run)
+            for k in arrivals.indices.reversed() {   // answered in any order
+                let seconds = Double(run + 1) * 0.001 * Double(k + 1)
+                recorder.stageServed(RuntimeRecorder.Stage(model: 0, seconds: seconds, cold: false, instance: k, generation: 1,
+                                                           sent: Int64(k) * 1000, answered: Int64(k) * 1000 + 1, request: run == 1 && k == 3 ? -1 : Int64(k)))
+            }
+        }
+        let samples = Calibration.samples(recorder, scenario: scenario)
+        let services = Calibration.replayedServices(samples, root: root, keep: 0)
+        XCTAssertEqual(services.count, 2 * arrivals.count - 1)
+        XCTAssertEqual(services[Calibration.RequestKey(run: 1, request: 9)]!, 0.020, accuracy: 1e-12)
+        let trace = try Calibration.replayTrace(scenario, seed: nil, length: 20, speed: 1, run: 1, services: services)
+        XCTAssertEqual(trace.requests, arrivals.count)
+        XCTAssertEqual(trace.replayed, arrivals.count - 1)
+        XCTAssertEqual(trace.firstArrival, Double(arrivals[0].time) / 1e9, accuracy: 1e-9)
+        let lines = trace.text.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines[0], "time,target,caller,version,input_tokens,output_tokens,service_s")
+        XCTAssertEqual(lines[10], Substring(Calibration.seconds(arrivals[9].time) + ",m,,,0,0,0.020000000"))
+        XCTAssertTrue(lines[4].hasSuffix(",0,0,"), "request 3 of run 2 was not numbered: drawn")
+        let halved = try Calibration.replayTrace(scenario, seed: nil, length: 20, speed: 2, run: 0, services: services)
+        XCTAssertTrue(halved.text.split(separator: "\n")[1].hasPrefix(Calibration.seconds(arrivals[0].time / 2) + ","), "due times at speed 2")
+
+        // Simulated from the trace: the same arrivals to the nanosecond, each served in its time.
+        try trace.text.write(toFile: folder + "/run-2.csv", atomically: true, encoding: .utf8)
+        let replaying = Calibration.replaying(scenario, trace: folder + "/run-2.csv", firstArrival: trace.firstArrival)
+        var options = RunOptions()
+        options.requestLogDirectory = folder
+        let result = try Runner.run(replaying, options: options).plans[0]
+        XCTAssertEqual(Int(result.totals.completed), arrivals.count)
+        let rows = try String(contentsOfFile: folder + "/requests.0.part", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            .sorted { Int($0[1])! < Int($1[1])! }
+        for (k, row) in rows.enumerated() {
+            XCTAssertEqual(Double(row[6])!, Double(arrivals[k].time) / 1e9, accuracy: 1e-6, "arrival \(k)")
+            let service = k == 3 ? 0.010 : 0.002 * Double(k + 1)
+            XCTAssertEqual(Double(row[8])! - Double(row[6])!, service, accuracy: 2e-6, "request \(k): \(row)")
+        }
+    }
+
+    /// A replayed run's cold starts: the runtime numbers each model's cold starts in the
+    /// order the core asks for them, calibration keeps each one's measured time by run and
+    /// number, and the simulation gives its own start of that number that time (the rest
+    /// drawn).
+    func testReplayGivesEachColdStartItsMeasuredTime() throws {
+        let text = """
+        { "name": "starts", "duration": "60s", "hardware": { "h": { "vcpus": 8, "memoryGiB": 8, "pricePerHour": 0 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms", "init": "1s" } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv", "target": "m" } ],
+          "plans": { "p": { "policy": "serverless", "hosting": "self", "keepAlive": "2s", "nodes": { "h": { "min": 1, "max": 1 } } } } }
+        """
+        try "time\n0\n20\n40\n".write(toFile: folder + "/t.csv", atomically: true, encoding: .utf8)
+        let scenario = try ScenarioLoader.decode(text, file: folder + "/s.json", directory: folder)
+        let root = try JSONReader.parse(text, file: "s.json")
+        let recorder = RuntimeRecorder()
+        recorder.beginRun(0)
+        recorder.instanceReady(RuntimeRecorder.InstanceStart(model: 0, processStart: 9, modelled: 0, warm: true))
+        recorder.instanceReady(RuntimeRecorder.InstanceStart(model: 0, processStart: 0.25, modelled: 0, warm: false, ordinal: 0))
+        recorder.instanceReady(RuntimeRecorder.InstanceStart(model: 0, processStart: 3, modelled: 0, warm: false, ordinal: 2))
+        recorder.beginRun(1)
+        recorder.instanceReady(RuntimeRecorder.InstanceStart(model: 0, processStart: 5, modelled: 0, warm: false, ordinal: 0))
+        let samples = Calibration.samples(recorder, scenario: scenario)
+        let inits = Calibration.replayedInits(recorder, samples: samples, scenario: scenario, root: root, keep: 0, startInterference: nil, runs: 2)
+        XCTAssertEqual(inits, [[[250_000_000, -1, 3_000_000_000]], [[5_000_000_000]]], "by run, model and number; the warm start is none")
+        var options = RunOptions()
+        options.replayedInits = inits[0]
+        let r = try Runner.run(scenario, options: options).plans[0]
+        XCTAssertEqual(r.instanceStarts, 3)
+        // Latencies: 0.25 s + 10 ms, 1 s (drawn: the declared constant) + 10 ms, 3 s + 10 ms.
+        XCTAssertEqual(r.totals.latency.minimum, 260_000_000)
+        XCTAssertEqual(r.totals.latency.maximum, 3_010_000_000)
+        XCTAssertEqual(r.totals.latency.count, 3)
+        let drawn = try Runner.run(scenario, options: RunOptions()).plans[0]
+        XCTAssertEqual(drawn.totals.latency.minimum, 1_010_000_000, "without the replay, every start is the declared 1 s")
+    }
+
+    /// A pipeline's requests are not given one service time: their stages draw their own,
+    /// whatever the records hold.
+    func testAPipelinesRequestsAreNotReplayed() throws {
+        let scenario = try ScenarioLoader.decode("""
+        { "name": "pipe", "duration": "10s", "hardware": { "h": { "vcpus": 8, "memoryGiB": 8, "pricePerHour": 0 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" } },
+          "pipelines": { "both": ["m", "m"] },
+          "workload": [ { "kind": "poisson", "target": "both", "rate": 5 } ],
+          "plans": { "p": { "policy": "traditional", "nodes": { "h": 1 } } } }
+        """, file: "p.json")
+        var services: [Calibration.RequestKey: Double] = [:]
+        for k in 0..<200 { services[Calibration.RequestKey(run: 0, request: Int64(k))] = 0.5 }
+        let trace = try Calibration.replayTrace(scenario, seed: nil, length: 10, speed: 1, run: 0, services: services)
+        XCTAssertGreaterThan(trace.requests, 20)
+        XCTAssertEqual(trace.replayed, 0)
+        XCTAssertTrue(trace.text.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(",both,,,0,0,") }, trace.text)
+    }
+
+    /// The replayed figures sit beside the drawn ones in accuracy.csv, and gates may bound
+    /// either error.
+    func testReplayedFiguresAndTheirGates() throws {
+        var rows = [Calibration.Row(plan: "p", target: "", metric: "latency_p95_s", simulated: 1.2, measured: 1.0),
+                    Calibration.Row(plan: "p", target: "", metric: "cold_starts", simulated: 30, measured: 25)]
+        Calibration.merge(&rows, replayed: [Calibration.Row(plan: "p", target: "", metric: "latency_p95_s", simulated: 1.01, measured: 1.0)])
+        XCTAssertEqual(rows[0].replayed, 1.01)
+        XCTAssertEqual(rows[0].replayedError!, 0.01, accuracy: 1e-12)
+        XCTAssertNil(rows[1].replayed)
+        let csv = Calibration.csv(rows).split(separator: "\n")
+        XCTAssertTrue(csv[0].hasSuffix(",simulated_low,simulated_high,replayed,replayed_error"), String(csv[0]))
+        XCTAssertTrue(csv[1].hasSuffix(",1.010000,0.010000"), String(csv[1]))
+        XCTAssertTrue(csv[2].hasSuffix(",,"), String(csv[2]))
+        let scenario = try ScenarioLoader.decode("""
+        { "name": "g", "duration": "1s", "hardware": { "h": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0 } },
+          "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "10ms" } },
+          "workload": [ { "kind": "poisson", "target": "m", "rate": 1 } ],
+          "plans": { "p": { "policy": "traditional", "nodes": { "h": 1 } } },
+          "expect": [ { "plan": "p", "metric": "accuracy_latency_p95_s", "max": 0.1 },
+                      { "plan": "p", "metric": "accuracy_replayed_latency_p95_s", "max": 0.1 } ] }
+        """, file: "g.json")
+        XCTAssertEqual(Calibration.gateValue(scenario.expectations[0], rows: rows, scenario: scenario)!, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(Calibration.gateValue(scenario.expectations[1], rows: rows, scenario: scenario)!, 0.01, accuracy: 1e-12)
+    }
+
     func testRequestsAloneInTheirProcessAreFound() throws {
         let scenario = try ScenarioLoader.decode("""
         { "name": "alone", "duration": "1s", "hardware": { "h": { "vcpus": 2, "memoryGiB": 4, "pricePerHour": 0 } },

@@ -45,13 +45,20 @@ final class ClockAndRecordsTests: RuntimeTestCase {
         options.recorder = recorder
         let server = try RuntimeServer.start(s, planIndex: 0, options: options)
         servers.append(server)
-        for _ in 0..<3 { XCTAssertEqual(call(server, "/v2/models/echo/infer")?.status, 200) }
+        // The load generator numbers its requests (headroom-request); the records keep the
+        // number, for calibrate's replay. An unnumbered request has none.
+        for k in 0..<3 {
+            let numbered = k < 2 ? [(name: "headroom-request", value: String(k + 40))] : []
+            XCTAssertEqual(call(server, "/v2/models/echo/infer", headers: numbered)?.status, 200)
+        }
         let starts = recorder.instanceStarts, stages = recorder.stagesServed
         XCTAssertEqual(starts.count, 1)
         XCTAssertGreaterThanOrEqual(starts[0].processStart, 0.2, "the worker sleeps 200 ms before it listens")
         XCTAssertFalse(starts[0].warm)
+        XCTAssertEqual(starts[0].ordinal, 0, "the model's first cold start")
         XCTAssertEqual(stages.count, 3)
         XCTAssertTrue(stages.allSatisfy { $0.model == 0 && $0.seconds > 0 && $0.seconds < 1 })
+        XCTAssertEqual(stages.map(\.request), [40, 41, -1])
         XCTAssertEqual(stages.filter(\.cold).count, 1)
         XCTAssertEqual(metric(server, "headroom_instance_starts_total{model=\"echo\"}"), 1)
         let a = metric(server, "headroom_instance_seconds_total{model=\"echo\"}") ?? 0
@@ -64,5 +71,10 @@ final class ClockAndRecordsTests: RuntimeTestCase {
         let stopped = metric(server, "headroom_instance_seconds_total{model=\"echo\"}") ?? 0
         usleep(200_000)
         XCTAssertEqual(metric(server, "headroom_instance_seconds_total{model=\"echo\"}"), stopped, "a stopped instance no longer counts")
+        recorder.beginRun(1)
+        XCTAssertEqual(call(server, "/v2/models/echo/infer")?.status, 200)
+        XCTAssertEqual(recorder.instanceStarts.map(\.ordinal), [0, 1], "from zero again: the second cold start")
+        XCTAssertEqual(recorder.instanceStarts.map(\.run), [0, 1])
+        XCTAssertEqual(recorder.stagesServed.map(\.run), [0, 0, 0, 1])
     }
 }
