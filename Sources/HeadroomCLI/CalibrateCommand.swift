@@ -232,7 +232,9 @@ struct CalibrateCommand {
         var rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
         // The replayed comparison: each measured run's own requests, each with the service
         // time measured of it, so that run-to-run luck in the draws is not counted as error.
-        let services = Calibration.replayedServices(samples, root: absoluteRoot, keep: keep)
+        // Not with an LLM engine: its requests' prompts (what a prefix cache shares) are not in
+        // a trace's columns, and its times come from its iterations anyway.
+        let services = scenario.hasEngine ? [:] : Calibration.replayedServices(samples, root: absoluteRoot, keep: keep)
         if !services.isEmpty {
             try FileManager.default.createDirectory(atPath: writer.staging + "/replay", withIntermediateDirectories: true)
             var replayed: [PlanResult] = []
@@ -258,6 +260,7 @@ struct CalibrateCommand {
             Calibration.merge(&rows, replayed: Calibration.compare(simulated: replayed, measured: measuredRuns.map { $0.plans[0] },
                                                                    targetNames: scenario.targetNames))
             runOptions.replayedInits = []
+            runOptions.arrivalSpeed = speed
             notes.append("replayed: \(replayed.count) more simulations (\(perRun) a measured run) driven by the runs' own requests, \(given) of \(total) with the service time measured of them"
                          + (given < total ? " (the others drawn: requests that shared their worker process, or of a model whose times are kept as declared)" : "")
                          + (startsGiven > 0 ? ", and \(startsGiven) cold start\(startsGiven == 1 ? "" : "s") with the time measured of the run's start of the same number" : "")

@@ -161,6 +161,8 @@ final class CalibrationTests: XCTestCase {
         let calibrated = try ScenarioLoader.load(path: out + "/calibrated.json")
         XCTAssertNotNil(calibrated.models[0].engine, "the engine is kept")
         XCTAssertTrue(r.out.contains("accuracy_ttft_p50_s"), r.out)
+        XCTAssertFalse(r.out.contains("replayed:"), "an engine's requests are not replayed: " + r.out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/replay"))
     }
 
     /// Calibration measures the CPU its workers burn: a worker that burns 20 ms of CPU per
