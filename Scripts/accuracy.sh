@@ -15,6 +15,16 @@ bin=.build/release/headroom
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(Scenarios/calibrate-*.json)
 
+# A scenario whose workers run in the project's virtual environment needs it before twenty
+# minutes of measuring the others are spent.
+if [ -z "${TABLE_ONLY:-}" ]; then
+  for s in "${scenarios[@]}"; do
+    if grep -q '\.venv/bin/python3' "$s" && ! [ -x .venv/bin/python3 ]; then
+      echo "accuracy: $s runs its workers with .venv/bin/python3, which is not there: run Scripts/ci-tools.sh first (it installs scikit-learn and the other Python packages into .venv)" >&2
+      exit 1
+    fi
+  done
+fi
 mkdir -p Reports/accuracy
 table=$(mktemp)
 trap 'rm -f "$table"' EXIT
