@@ -170,7 +170,7 @@ struct CalibrateCommand {
         func replicated(_ s: Scenario, _ metric: (PlanResult) -> Double?) throws -> Double {
             var values: [Double] = []
             for r in 0..<3 {
-                fitOptions.physicsSeed = r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
+                fitOptions.physicsSeed = replicationSeed(r, scenario)
                 if let m = metric(try Runner.run(s, options: fitOptions).plans[0]) { values.append(m) }
             }
             return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
@@ -226,7 +226,7 @@ struct CalibrateCommand {
         runOptions.interval = 0
         runOptions.parallel = false
         for r in 1..<max(1, replications) {
-            runOptions.physicsSeed = (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
+            runOptions.physicsSeed = replicationSeed(r, scenario)
             replicas.append(try Runner.run(calibrated, options: runOptions).plans[0])
         }
         var rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
@@ -236,35 +236,13 @@ struct CalibrateCommand {
         // a trace's columns, and its times come from its iterations anyway.
         let services = scenario.hasEngine ? [:] : Calibration.replayedServices(samples, root: absoluteRoot, keep: keep)
         if !services.isEmpty {
-            try FileManager.default.createDirectory(atPath: writer.staging + "/replay", withIntermediateDirectories: true)
-            var replayed: [PlanResult] = []
-            var given = 0, total = 0
-            let perRun = max(1, (replications + runs - 1) / runs)
-            runOptions.arrivalSpeed = 1   // the trace's times are already those the load generator sent at
             let inits = Calibration.replayedInits(recorder, samples: samples, scenario: scenario, root: absoluteRoot,
                                                   keep: keep, startInterference: alpha, runs: runs)
-            let startsGiven = inits.reduce(0) { $0 + $1.reduce(0) { $0 + $1.filter { $0 >= 0 }.count } }
-            for run in 0..<runs {
-                let trace = try Calibration.replayTrace(scenario, seed: seed, length: length, speed: speed, run: run, services: services)
-                let path = writer.staging + "/replay/run-\(run + 1).csv"
-                try trace.text.write(toFile: path, atomically: false, encoding: .utf8)
-                given += trace.replayed
-                total += trace.requests
-                let s = Calibration.replaying(calibrated, trace: path, firstArrival: trace.firstArrival)
-                runOptions.replayedInits = inits[run]
-                for r in 0..<perRun {
-                    runOptions.physicsSeed = r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
-                    replayed.append(try Runner.run(s, options: runOptions).plans[0])
-                }
-            }
+            let (replayed, note) = try replay(calibrated, of: scenario, services: services, inits: inits, length: length,
+                                              folder: writer.staging + "/replay", options: runOptions)
             Calibration.merge(&rows, replayed: Calibration.compare(simulated: replayed, measured: measuredRuns.map { $0.plans[0] },
                                                                    targetNames: scenario.targetNames))
-            runOptions.replayedInits = []
-            runOptions.arrivalSpeed = speed
-            notes.append("replayed: \(replayed.count) more simulations (\(perRun) a measured run) driven by the runs' own requests, \(given) of \(total) with the service time measured of them"
-                         + (given < total ? " (the others drawn: requests that shared their worker process, or of a model whose times are kept as declared)" : "")
-                         + (startsGiven > 0 ? ", and \(startsGiven) cold start\(startsGiven == 1 ? "" : "s") with the time measured of the run's start of the same number" : "")
-                         + "; the column \"replayed\" is their figure, without the luck of independent draws")
+            notes.append(note)
         }
         rows += Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
             + [Calibration.coldStartRow(samples, simulated: replicas, plan: planName),
@@ -291,6 +269,47 @@ struct CalibrateCommand {
         return gates.contains { $0.verdict == .fail } ? 1 : 0
     }
 
+    /// The physics seed of replication `r` (nil for the first: the run's own seed).
+    func replicationSeed(_ r: Int, _ scenario: Scenario) -> UInt64? {
+        r == 0 ? nil : (seed ?? scenario.seed) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
+    }
+
+    /// Simulates `calibrated` driven by each measured run's requests with their measured
+    /// service times (`services`) and its cold starts with theirs (`inits`, by run), writing
+    /// each run's trace to `folder`: ceil(replications ÷ runs) simulations a run. Returns them
+    /// and the line that says what was replayed.
+    func replay(_ calibrated: Scenario, of scenario: Scenario, services: [Calibration.RequestKey: Double], inits: [[[Int64]]],
+                length: Double, folder: String, options: RunOptions) throws -> ([PlanResult], String) {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var options = options
+        options.arrivalSpeed = 1   // the trace's times are already those the load generator sent at
+        let perRun = max(1, (replications + runs - 1) / runs)
+        var replayed: [PlanResult] = []
+        var given = 0, total = 0
+        for run in 0..<runs {
+            let trace = try Calibration.replayTrace(scenario, seed: seed, length: length, speed: speed, run: run, services: services)
+            let path = folder + "/run-\(run + 1).csv"
+            try trace.text.write(toFile: path, atomically: false, encoding: .utf8)
+            given += trace.replayed
+            total += trace.requests
+            let s = Calibration.replaying(calibrated, trace: path, firstArrival: trace.firstArrival)
+            options.replayedInits = inits[run]
+            for r in 0..<perRun {
+                options.physicsSeed = replicationSeed(r, scenario)
+                replayed.append(try Runner.run(s, options: options).plans[0])
+            }
+        }
+        let starts = inits.joined().joined().filter { $0 >= 0 }.count
+        let note = "replayed: \(replayed.count) more simulations (\(perRun) a measured run) driven by the runs' own requests, \(given) of \(total) with the service time measured of them"
+            + (given < total ? " (the others drawn: requests that shared their worker process, or of a model whose times are kept as declared)" : "")
+            + (starts > 0 ? ", and \(starts) cold start\(starts == 1 ? "" : "s") with the time measured of the run's start of the same number" : "")
+            + "; the column \"replayed\" is their figure, without the luck of independent draws"
+        return (replayed, note)
+    }
+
+    /// A relative error as the table shows it.
+    static func percent(_ e: Double?) -> String? { e.map { ($0 >= 0 ? "+" : "") + CSVNumber.fixed($0 * 100, 1) + "%" } }
+
     /// Simulated vs measured, with relative errors.
     static func table(_ rows: [Calibration.Row]) -> String {
         let replayed = rows.contains { $0.replayed != nil }
@@ -301,12 +320,12 @@ struct CalibrateCommand {
                 guard let x else { return "–" }
                 return r.metric.hasSuffix("_s") ? TerminalTable.duration(x) : Gates.show((x * 10).rounded() / 10)
             }
-            let e = r.relativeError.map { ($0 >= 0 ? "+" : "") + CSVNumber.fixed($0 * 100, 1) + "%" } ?? "–"
+            let e = percent(r.relativeError) ?? "–"
             let ci = r.measuredLow.map { lo in show(lo) + " – " + show(r.measuredHigh) } ?? ""
             let runs = r.simulatedLow.map { lo in show(lo) + " – " + show(r.simulatedHigh) } ?? ""
             var line = [r.target.isEmpty ? "(all)" : r.target, r.metric, show(r.simulated), show(r.measured), e, ci, runs]
             if replayed {
-                line += [r.replayed == nil ? "" : show(r.replayed), r.replayedError.map { ($0 >= 0 ? "+" : "") + CSVNumber.fixed($0 * 100, 1) + "%" } ?? ""]
+                line += [r.replayed == nil ? "" : show(r.replayed), percent(r.replayedError) ?? ""]
             }
             t.append(line)
         }

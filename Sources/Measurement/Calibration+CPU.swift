@@ -105,11 +105,17 @@ extension Calibration {
     /// term is fitted from.
     public static func startFit(_ s: ModelSamples) -> (uncontended: [Double], fraction: Double)? {
         guard !s.coldStarts.isEmpty, !s.startsWithCPU.isEmpty else { return nil }
-        let uncontended = s.startsWithCPU.map { Swift.max($0.cpu.running, $0.seconds - $0.cpu.waiting) }
+        let uncontended = s.startsWithCPU.map { uncontendedStart($0.seconds, $0.cpu) }
         let total = uncontended.reduce(0, +)
         guard total > 0 else { return nil }
         let cpu = s.startsWithCPU.reduce(0) { $0 + $1.cpu.running }
         return (uncontended, Swift.min(1, cpu / total))
+    }
+
+    /// A start taken back to uncontended: its time less the time it waited for a core, never
+    /// below its CPU time.
+    static func uncontendedStart(_ seconds: Double, _ cpu: ProcessCPU) -> Double {
+        Swift.max(cpu.running, seconds - cpu.waiting)
     }
 
     /// Whether the starts can be calibrated with a fitted interference term (some model has

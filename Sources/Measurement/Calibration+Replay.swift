@@ -20,6 +20,18 @@ extension Calibration {
             self.run = run
             self.request = request
         }
+
+        /// The request a stage served, or nil when the client did not number it.
+        init?(_ stage: RuntimeRecorder.Stage) {
+            guard stage.request >= 0 else { return nil }
+            self.init(run: stage.run, request: stage.request)
+        }
+    }
+
+    /// The service times calibration takes a model's from, and the requests they were: taken
+    /// back to uncontended with the CPU fit (of the basis), else all as measured.
+    static func calibratedService(_ s: ModelSamples, fit: CPUFit?) -> (times: [Double], requests: [RequestKey?]) {
+        fit.map { ($0.service, s.basisRequests) } ?? (s.service, s.serviceRequests)
     }
 
     /// Each measured request's service time as calibration takes it (the very values the
@@ -33,10 +45,8 @@ extension Calibration {
         for s in samples {
             guard let model = root.member("models")?.member(s.model), model.member("engine") == nil,
                   s.service.count >= minimumSamples else { continue }
-            let fit = cpuFit(s, keep: keep)
-            let values = fit?.service ?? s.service
-            let keys = fit != nil ? s.basisRequests : s.serviceRequests
-            for (value, key) in zip(values, keys) {
+            let calibrated = calibratedService(s, fit: cpuFit(s, keep: keep))
+            for (value, key) in zip(calibrated.times, calibrated.requests) {
                 if let key { out[key] = value }
             }
         }
@@ -50,15 +60,19 @@ extension Calibration {
     /// starts the calibrated file keeps as declared have none.
     public static func replayedInits(_ recorder: RuntimeRecorder, samples: [ModelSamples], scenario: Scenario, root: JSONNode,
                                      keep: Double, startInterference: Double?, runs: Int) -> [[[Int64]]] {
+        // By model: nil when its starts are kept as declared, else whether they are taken back
+        // to uncontended (as `calibrated` decides).
+        let uncontended: [Bool?] = scenario.models.map { m in
+            guard root.member("models")?.member(m.name) != nil, let s = samples.first(where: { $0.model == m.name }) else { return nil }
+            return startInterference != nil && cpuFit(s, keep: keep) != nil && startFit(s) != nil
+        }
         var out = [[[Int64]]](repeating: [[Int64]](repeating: [], count: scenario.models.count), count: runs)
-        for start in recorder.instanceStarts where start.ordinal >= 0 && start.run < runs && scenario.models.indices.contains(start.model) {
-            let name = scenario.models[start.model].name
-            guard root.member("models")?.member(name) != nil, let s = samples.first(where: { $0.model == name }) else { continue }
-            let uncontended = startInterference != nil && cpuFit(s, keep: keep) != nil && startFit(s) != nil
+        for start in recorder.instanceStarts where start.ordinal >= 0 && start.run < runs && uncontended.indices.contains(start.model) {
+            guard let takenBack = uncontended[start.model] else { continue }
             let seconds: Double
-            if uncontended {
+            if takenBack {
                 guard let cpu = start.cpu else { continue }   // as `startFit`: only the starts whose CPU was read
-                seconds = Swift.max(cpu.running, start.processStart - cpu.waiting)
+                seconds = uncontendedStart(start.processStart, cpu)
             } else {
                 seconds = start.processStart
             }
@@ -94,10 +108,8 @@ extension Calibration {
         while let a = try stream.next(), a.time < limit {
             let due = Int64(Double(a.time) / speed)
             if k == 0 { trace.firstArrival = Double(due) / 1e9 }
-            // A model's own requests only (a pipeline's stages draw theirs; an engine's model is
-            // timed by its iterations), whatever the records hold.
-            let takes = a.target < scenario.models.count && scenario.models[a.target].engine == nil
-            let service = takes ? services[RequestKey(run: run, request: k)] : nil
+            // Only where the trace may give one, whatever the records hold.
+            let service = scenario.takesServiceTime(a.target) ? services[RequestKey(run: run, request: k)] : nil
             if service != nil { trace.replayed += 1 }
             trace.text += seconds(due) + "," + CSVNumber.field(scenario.targetNames[a.target]) + "," + CSVNumber.field(a.caller) + ","
                 + CSVNumber.field(a.version) + ",\(a.inputTokens),\(a.outputTokens),"

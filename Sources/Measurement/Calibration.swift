@@ -151,13 +151,13 @@ public enum Calibration {
             out[s.model].service.append(s.seconds)
             out[s.model].serviceWaiting.append(waiting[k])
             out[s.model].serviceThrottled.append(throttled[k])
-            out[s.model].serviceRequests.append(s.request >= 0 ? RequestKey(run: s.run, request: s.request) : nil)
+            out[s.model].serviceRequests.append(RequestKey(s))
         }
         for k in order where alone[k] {
             out[stages[k].model].aloneService.append(stages[k].seconds)
             out[stages[k].model].aloneWaiting.append(waiting[k])
             out[stages[k].model].aloneThrottled.append(throttled[k])
-            out[stages[k].model].aloneRequests.append(stages[k].request >= 0 ? RequestKey(run: stages[k].run, request: stages[k].request) : nil)
+            out[stages[k].model].aloneRequests.append(RequestKey(stages[k]))
         }
         for s in recorder.instanceStarts where out.indices.contains(s.model) {
             out[s.model].start.append(s.processStart)
@@ -228,7 +228,7 @@ public enum Calibration {
             // taken back to uncontended by the time the workers waited for a core.
             let fit = cpuFit(s, keep: keep)
             let serviceScale = fit?.serviceScale ?? 1
-            let uncontendedService = fit?.service ?? s.service
+            let uncontendedService = calibratedService(s, fit: fit).times
             if let fit {
                 var cpu: [JSONMember] = []
                 if let j = fields.firstIndex(where: { $0.key == "cpu" }), case let .object(old) = fields[j].value.value {

@@ -321,9 +321,8 @@ final class Front: @unchecked Sendable {
                         arrival: arrival, timeout: timeout, logsStages: audit != nil)
         call.workerPath = workerPath
         // The load generator numbers its requests, so calibration can pair each measured
-        // service time with the same request in a simulation.
-        // Only a model's own requests: a pipeline's stages are timed one by one, and a replay
-        // gives a request one service time.
+        // service time with the same request in a simulation: a model's own requests only (a
+        // pipeline's stages are timed one by one, and a replay gives a request one time).
         if recorder != nil, target < scenario.models.count, let n = request.header("headroom-request").flatMap({ Int64($0) }), n >= 0 {
             call.sequence = n
         }

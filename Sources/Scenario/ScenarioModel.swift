@@ -268,6 +268,13 @@ public struct Scenario: Sendable, Equatable {
         return all.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
 
+    /// Whether a request to target `t` can be given its own service time (a trace's
+    /// `service_s`): a model served by service times, not a pipeline (its stages have their
+    /// own) nor an LLM engine's model (timed by its iterations).
+    public func takesServiceTime(_ t: Int) -> Bool {
+        t < models.count && models[t].engine == nil
+    }
+
     /// The model indices of a target's stages.
     public func stages(of target: TargetRef) -> [Int] {
         target.index < models.count ? [target.index] : pipelines[target.index - models.count].stages

@@ -62,9 +62,8 @@ public final class TraceReader {
     /// Targets a row may not name: the prefill and decode pools of disaggregated serving,
     /// which serve only as stages of their pipeline.
     let stageOnly: [Bool]
-    /// Per target: whether a row's `service_s` can be its service time (a model served by
-    /// service times; not a pipeline, whose stages have their own, nor an LLM engine's model,
-    /// whose time comes from its iterations). Empty: every target.
+    /// Per target: whether a row's `service_s` can be its service time
+    /// (`Scenario.takesServiceTime`). Empty: every target.
     let takesService: [Bool]
     /// When set, targets are not checked against a scenario but collected here (trace stats).
     public var seenTargets: StringTable?

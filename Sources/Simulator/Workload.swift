@@ -302,7 +302,7 @@ extension SourceState {
             scenario.stages(of: TargetRef(index: t)).contains { scenario.models[$0].isTokenDriven }
         }
         let stageOnly = scenario.targetNames.indices.map(scenario.isPool)
-        let takesService = scenario.targetNames.indices.map { $0 < scenario.models.count && scenario.models[$0].engine == nil }
+        let takesService = scenario.targetNames.indices.map(scenario.takesServiceTime)
         return try scenario.workload.enumerated().map { k, source in
             let process: ArrivalProcess
             switch source.kind {
