@@ -230,6 +230,7 @@ struct CalibrateCommand {
             replicas.append(try Runner.run(calibrated, options: runOptions).plans[0])
         }
         var rows = Calibration.compare(simulated: replicas, measured: measuredRuns.map { $0.plans[0] }, targetNames: scenario.targetNames)
+        var sharedRows = Calibration.sharedServiceRows(samples, simulated: replicas, scenario: scenario, plan: planName)
         // The replayed comparison: each measured run's own requests, each with the service
         // time measured of it, so that run-to-run luck in the draws is not counted as error.
         // Not with an LLM engine: its requests' prompts (what a prefix cache shares) are not in
@@ -242,9 +243,10 @@ struct CalibrateCommand {
                                               folder: writer.staging + "/replay", options: runOptions)
             Calibration.merge(&rows, replayed: Calibration.compare(simulated: replayed, measured: measuredRuns.map { $0.plans[0] },
                                                                    targetNames: scenario.targetNames))
+            Calibration.merge(&sharedRows, replayed: Calibration.sharedServiceRows(samples, simulated: replayed, scenario: scenario, plan: planName))
             notes.append(note)
         }
-        rows += Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
+        rows += sharedRows + Calibration.cpuRows(samples, plan: planName, background: Calibration.background(recorder, samples: samples))
             + [Calibration.coldStartRow(samples, simulated: replicas, plan: planName),
                Calibration.throttleRow(samples, requests: loads.reduce(0) { $0 + $1.requests.count }, simulated: replicas, plan: planName)].compactMap { $0 }
         let gates = Gates.evaluate(simulated, accuracy: { Calibration.gateValue($0, rows: rows, scenario: calibrated) })

@@ -285,6 +285,32 @@ extension Calibration {
         return rows
     }
 
+    /// The service times of the requests that shared their worker process with another at
+    /// some moment of theirs, simulated against measured, for each model whose instances are
+    /// one process held below its requests' threads (`cpu.instanceThreads`: a Python worker's
+    /// GIL): `shared_service_p10_s` (mostly two requests overlapping for a while) and
+    /// `shared_service_p50_s` (more of those that shared it through a burst of starts). The
+    /// calibrated service times are those of the requests alone in their process, so these
+    /// show how well the simulator puts the sharing back: a miss in the latency that comes
+    /// from there shows here first. Pooled over the simulated runs, with the measured 95 %
+    /// interval; none for a model with fewer than `minimumSamples` such requests.
+    public static func sharedServiceRows(_ samples: [ModelSamples], simulated: [PlanResult], scenario: Scenario, plan: String) -> [Row] {
+        var rows: [Row] = []
+        for s in samples where s.sharedProcess && s.sharedService.count >= minimumSamples {
+            guard let m = scenario.models.firstIndex(where: { $0.name == s.model }) else { continue }
+            var measured = LatencyHistogram(), pooled = LatencyHistogram()
+            for x in s.sharedService { measured.record(Int64((x * 1e9).rounded())) }
+            for p in simulated where m < p.sharedService.count { pooled.merge(p.sharedService[m]) }
+            for q in [10.0, 50] {
+                let ci = interval(measured, q)
+                rows.append(Row(plan: plan, target: s.model, metric: "shared_service_p\(Int(q))_s",
+                                simulated: pooled.count > 0 ? pooled.percentile(q).map { Double($0) / 1e9 } : nil,
+                                measured: quantile(s.sharedService.sorted(), q), measuredLow: ci?.0, measuredHigh: ci?.1))
+            }
+        }
+        return rows
+    }
+
     /// The mean cold start (process start → ready), simulated against measured. Nil without
     /// measured cold starts.
     public static func coldStartRow(_ samples: [ModelSamples], simulated: [PlanResult], plan: String) -> Row? {

@@ -78,6 +78,9 @@ public enum Calibration {
         /// with `service` and `aloneService`; nil where the client did not number it.
         public var serviceRequests: [RequestKey?] = []
         public var aloneRequests: [RequestKey?] = []
+        /// The service times of the others: requests that shared their worker process with
+        /// another at some moment of theirs.
+        public var sharedService: [Double] = []
         /// Whether the scenario models sharing within one process (`cpu.instanceThreads` below
         /// what its concurrent requests could use): the simulator then puts that contention
         /// back, so the calibrated times must be those of requests alone in their process.
@@ -152,6 +155,9 @@ public enum Calibration {
             out[s.model].serviceWaiting.append(waiting[k])
             out[s.model].serviceThrottled.append(throttled[k])
             out[s.model].serviceRequests.append(RequestKey(s))
+        }
+        for k in order where !alone[k] {
+            out[stages[k].model].sharedService.append(stages[k].seconds)
         }
         for k in order where alone[k] {
             out[stages[k].model].aloneService.append(stages[k].seconds)

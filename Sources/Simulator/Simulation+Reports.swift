@@ -117,7 +117,7 @@ extension Simulation {
             cost += BillingMath.nodeCost(seconds: Double(end - nodeStart[n]) / 1e9, pricePerHour: hw.pricePerHour,
                                          increment: hw.billing.increment, minimum: hw.billing.minimum)
         }
-        return PlanResult(
+        var result = PlanResult(
             plan: "", policy: core.policy.family, totals: totals, perTarget: targets, perCaller: callerStats,
             rejectedByReason: rejectedByReason, hasSLO: sloLatency != nil || tokenSLO,
             cost: cost, nodeSeconds: nodeArea / 1e9, gpuSeconds: gpuArea / 1e9 + providerGPUSeconds,
@@ -128,5 +128,7 @@ extension Simulation {
             nodeRequestFailures: nodeRequestFailures, perModel: perModel,
             spotInterruptions: spotInterruptions, requestsInterrupted: requestsInterrupted,
             engine: anyEngine ? engineResult(end: end) : nil, enginePerTarget: enginePerTarget, contention: contention)
+        result.sharedService = sharedService
+        return result
     }
 }

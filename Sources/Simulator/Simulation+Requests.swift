@@ -74,6 +74,7 @@ extension Simulation {
         let at = TimePoint(nanoseconds: now)
         let q = req.pointer(r)
         let e = inst.pointer(Int(q.pointee.instance))
+        if tracksProcessSharing, modelSharedProcess[Int(e.pointee.model)] { bookSharedService(r, on: Int(q.pointee.instance)) }
         e.pointee.inFlight -= 1
         busyCapacity -= inverseConcurrency[Int(e.pointee.model)]
         if e.pointee.inFlight == 0 {
@@ -200,6 +201,7 @@ extension Simulation {
         q.pointee.wait += waited
         if q.pointee.firstStart < 0 { q.pointee.firstStart = now }
         q.pointee.instance = Int32(i)
+        if tracksProcessSharing, modelSharedProcess[m] { markService(r, on: i, alongside: e.pointee.inFlight > 0) }
         if e.pointee.inFlight == 0 {
             busyInstances += 1
             nodeWentBusyMaybe(Int(e.pointee.node))

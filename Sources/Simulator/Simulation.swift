@@ -241,6 +241,19 @@ struct Simulation<Policy: ScalingPolicy> {
     let modelBoostAfter: [Int64]
     /// Whether any model has a CPU limit or a start-up boost: only then are quotas kept.
     let quotaModels: Bool
+    /// By model: whether its instances are one process held below its requests' threads
+    /// (`cpu.instanceThreads`: a Python worker's GIL), whose requests that share it are
+    /// counted apart (calibration compares them with the measured ones); and whether any is.
+    let modelSharedProcess: [Bool]
+    let tracksProcessSharing: Bool
+    /// By request slot (process-sharing runs only): when its service began, the count of its
+    /// instance's service starts then, and whether another request was in service on it.
+    var serviceMarks: [ServiceMark] = []
+    /// By instance slot (process-sharing runs only): service starts so far.
+    var instanceServiceStarts: [UInt32] = []
+    /// By model: the service times of requests that shared their instance with another
+    /// request at some moment of theirs.
+    var sharedService: [LatencyHistogram] = []
     /// By node type: its vCPUs, background load (cores) and interference factor α.
     let nodeCores: [Double]
     let nodeBackground: [Double]

@@ -41,6 +41,16 @@ struct RequestSlot {
     var stage: Int32 = 0
 }
 
+/// When a request's service began on an instance whose requests share one process, and what
+/// tells whether another request was in service beside it at some moment of it.
+struct ServiceMark {
+    var began: Int64 = 0
+    /// Its instance's service starts before its own.
+    var starts: UInt32 = 0
+    /// Another request was in service on the instance when it began.
+    var shared = false
+}
+
 /// A node slot's serving state, for idle cost.
 struct NodeIdleRecord {
     var busy: Int32 = 0

@@ -485,8 +485,28 @@ final class CalibrationTests: XCTestCase {
         stage(0, 1, 70, 80)
         let samples = Calibration.samples(recorder, scenario: scenario)
         XCTAssertEqual(samples[0].aloneService.sorted(), [0.002, 0.006, 0.010])
+        XCTAssertEqual(samples[0].sharedService.sorted(), [0.010, 0.010, 0.010, 0.010, 0.060])
         XCTAssertTrue(samples[0].sharedProcess, "two requests at once in a process held to one core")
         XCTAssertEqual(samples[0].service.count, 8)
+
+        // The shared requests' service times, simulated (pooled over the runs) against measured.
+        var run = try Runner.run(scenario, options: RunOptions()).plans[0]
+        var simulated = LatencyHistogram()
+        for ms: Int64 in [8, 12, 12, 50] { simulated.record(ms * 1_000_000) }
+        run.sharedService = [simulated]
+        var other = run
+        other.sharedService = [LatencyHistogram()]
+        let rows = Calibration.sharedServiceRows(samples, simulated: [run, other], scenario: scenario, plan: "p")
+        XCTAssertEqual(rows.map(\.metric), ["shared_service_p10_s", "shared_service_p50_s"])
+        XCTAssertEqual(rows.map(\.target), ["m", "m"])
+        XCTAssertEqual(rows[0].measured!, 0.010, accuracy: 1e-12)
+        XCTAssertEqual(rows[1].measured!, 0.010, accuracy: 1e-12)
+        XCTAssertEqual(rows[1].simulated!, 0.012, accuracy: 0.012 / 128)
+        XCTAssertEqual(rows[0].simulated!, 0.008, accuracy: 0.008 / 128)
+        // Fewer than five shared requests measured: no rows.
+        var few = samples
+        few[0].sharedService = [0.01, 0.02]
+        XCTAssertTrue(Calibration.sharedServiceRows(few, simulated: [run], scenario: scenario, plan: "p").isEmpty)
     }
 
     /// A model with a CPU limit served for real: its workers run in cgroups holding them to

@@ -176,6 +176,37 @@ final class ContentionTests: XCTestCase {
         XCTAssertEqual(r.contention[0].throttledSeconds, 0)
     }
 
+    /// The service times of requests that shared their process are counted apart (what
+    /// calibration compares with the measured ones): two CPU-bound 30 ms requests 10 ms apart
+    /// in one process held to one core both take 50 ms (the first 10 ms alone, then 40 ms at
+    /// half a core; the second 40 ms at half, then 10 ms alone); one that follows when both
+    /// are done (at 1.07, the second having ended at 1.06), alone, is not counted.
+    func testRequestsThatSharedTheirProcessAreCountedApart() throws {
+        let r = try runWithTrace("1.0,m\n1.01,m\n1.07,m\n2.0,m\n", """
+        { "name": "gil", "seed": 1, "duration": "5s",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "30ms", "concurrency": 2,
+                             "cpu": { "fraction": 1, "instanceThreads": 1 } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
+        """)
+        let shared = try XCTUnwrap(r.sharedService.first)
+        XCTAssertEqual(shared.count, 2, "the two that overlapped; not the ones at 1.07 and 2.0, alone")
+        XCTAssertEqual(Double(try XCTUnwrap(shared.percentile(50))) / 1e9, 0.05, accuracy: 0.05 / 128)
+        XCTAssertEqual(try XCTUnwrap(r.sharedServiceMedian(model: 0)), 0.05, accuracy: 0.05 / 128)
+
+        // A model whose process is not held below its requests' threads counts none.
+        let free = try runWithTrace("1.0,m\n1.01,m\n", """
+        { "name": "free", "seed": 1, "duration": "5s",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "30ms", "concurrency": 2, "cpu": { "fraction": 1 } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
+        """)
+        XCTAssertTrue(free.sharedService.isEmpty)
+        XCTAssertNil(free.sharedServiceMedian(model: 0))
+    }
+
     /// A start-up boost raises the limit (and weight) while the instance starts. A start-up of
     /// 800 core-ms at two threads under a 1-core limit: 50 ms per period, throttled 50 ms in
     /// seven periods, ready after 750 ms; the request that woke it, 10 ms of CPU, finds the
