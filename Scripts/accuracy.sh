@@ -53,6 +53,13 @@ for s in "${scenarios[@]}"; do
       printf "| %s | %s | – | %s | | | | | | measured |\n", scenario, what, shown
       next
     }
+    # The service times of requests that shared their worker process (a model held to its
+    # cores below its requests'"'"' threads): where that sharing is modelled, not judged.
+    NR > 1 && $3 ~ /^shared_service_p/ {
+      ci = ($7 != "") ? ms($7) " – " ms($8) : ""
+      printf "| %s | %s (%s) | %s | %s | %s | %s | | %s | %s | not judged |\n", scenario, $3, $2, ms($4), ms($5), pct($6), ci, ($11 == "" ? "" : ms($11)), ($12 == "" ? "" : pct($12))
+      next
+    }
     NR == 1 || $2 != "" { next }
     $3 == "requests" || $3 == "cold_starts" || $3 ~ /^latency_p/ || $3 ~ /^(ttft|tpot)_p/ || $3 == "instance_seconds" || $3 == "throttled_per_request_s" {
       bound = ""; verdict = ""
