@@ -161,17 +161,22 @@ final class ContentionTests: XCTestCase {
         XCTAssertEqual(r.perTarget[1].latency.mean! / 1e9, 0.45 + 0.2, accuracy: 1e-6)
     }
 
+    /// One reserved instance of model `m` (two requests at a time, a quarter of a core's
+    /// weight) alone on an 8-vCPU node, its requests from the trace `t.csv`.
+    func oneInstance(service: String, cpu: String) -> String {
+        """
+        { "name": "one", "seed": 1, "duration": "5s",
+          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
+          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "\(service)", "concurrency": 2, "cpu": \(cpu) } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
+        """
+    }
+
     /// `instanceThreads` is a steady bound: two CPU-bound 100 ms requests in one process held
     /// to one core (Python's GIL) take 200 ms together, 150 ms on average.
     func testInstanceThreadsHoldAProcessToItsCores() throws {
-        let r = try runWithTrace("1.0,m\n1.0,m\n", """
-        { "name": "gil", "seed": 1, "duration": "5s",
-          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
-          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "100ms", "concurrency": 2,
-                             "cpu": { "fraction": 1, "instanceThreads": 1 } } },
-          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
-          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
-        """)
+        let r = try runWithTrace("1.0,m\n1.0,m\n", oneInstance(service: "100ms", cpu: #"{ "fraction": 1, "instanceThreads": 1 }"#))
         XCTAssertEqual(r.perTarget[0].latency.mean! / 1e9, 0.2, accuracy: 1e-6)
         XCTAssertEqual(r.contention[0].throttledSeconds, 0)
     }
@@ -182,27 +187,14 @@ final class ContentionTests: XCTestCase {
     /// half a core; the second 40 ms at half, then 10 ms alone); one that follows when both
     /// are done (at 1.07, the second having ended at 1.06), alone, is not counted.
     func testRequestsThatSharedTheirProcessAreCountedApart() throws {
-        let r = try runWithTrace("1.0,m\n1.01,m\n1.07,m\n2.0,m\n", """
-        { "name": "gil", "seed": 1, "duration": "5s",
-          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
-          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "30ms", "concurrency": 2,
-                             "cpu": { "fraction": 1, "instanceThreads": 1 } } },
-          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
-          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
-        """)
+        let r = try runWithTrace("1.0,m\n1.01,m\n1.07,m\n2.0,m\n", oneInstance(service: "30ms", cpu: #"{ "fraction": 1, "instanceThreads": 1 }"#))
         let shared = try XCTUnwrap(r.sharedService.first)
         XCTAssertEqual(shared.count, 2, "the two that overlapped; not the ones at 1.07 and 2.0, alone")
         XCTAssertEqual(Double(try XCTUnwrap(shared.percentile(50))) / 1e9, 0.05, accuracy: 0.05 / 128)
         XCTAssertEqual(try XCTUnwrap(r.sharedServiceMedian(model: 0)), 0.05, accuracy: 0.05 / 128)
 
         // A model whose process is not held below its requests' threads counts none.
-        let free = try runWithTrace("1.0,m\n1.01,m\n", """
-        { "name": "free", "seed": 1, "duration": "5s",
-          "hardware": { "n": { "vcpus": 8, "memoryGiB": 64, "pricePerHour": 1 } },
-          "models": { "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "30ms", "concurrency": 2, "cpu": { "fraction": 1 } } },
-          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
-          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "m": 1 } } } }
-        """)
+        let free = try runWithTrace("1.0,m\n1.01,m\n", oneInstance(service: "30ms", cpu: #"{ "fraction": 1 }"#))
         XCTAssertTrue(free.sharedService.isEmpty)
         XCTAssertNil(free.sharedServiceMedian(model: 0))
     }
