@@ -301,11 +301,12 @@ extension Calibration {
             var measured = LatencyHistogram(), pooled = LatencyHistogram()
             for x in s.sharedService { measured.record(Int64((x * 1e9).rounded())) }
             for p in simulated where m < p.sharedService.count { pooled.merge(p.sharedService[m]) }
+            let sorted = s.sharedService.sorted()
             for q in [10.0, 50] {
                 let ci = interval(measured, q)
                 rows.append(Row(plan: plan, target: s.model, metric: "shared_service_p\(Int(q))_s",
                                 simulated: pooled.count > 0 ? pooled.percentile(q).map { Double($0) / 1e9 } : nil,
-                                measured: quantile(s.sharedService.sorted(), q), measuredLow: ci?.0, measuredHigh: ci?.1))
+                                measured: quantile(sorted, q), measuredLow: ci?.0, measuredHigh: ci?.1))
             }
         }
         return rows

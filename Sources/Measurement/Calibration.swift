@@ -121,7 +121,7 @@ public enum Calibration {
     public static func samples(_ recorder: RuntimeRecorder, scenario: Scenario) -> [ModelSamples] {
         var out = scenario.models.map { m in
             var s = ModelSamples(model: m.name, service: [], start: [])
-            if let cpu = m.cpu { s.sharedProcess = cpu.instanceThreads < Double(m.concurrency) * cpu.threads }
+            s.sharedProcess = m.sharesProcess
             return s
         }
         let stages = recorder.stagesServed

@@ -146,6 +146,13 @@ public struct ModelDefinition: Sendable, Equatable {
     /// The CPU work in its service and start-up times, shared with the node's other work;
     /// nil: it shares nothing (every instance an island, as before `cpu` existed).
     public var cpu: CPUWork? = nil
+    /// Whether its concurrent requests share one process held to fewer cores than their
+    /// threads could use (`cpu.instanceThreads`, a Python worker's GIL): the simulator then
+    /// shares the process between them, and calibration tells the requests that had it to
+    /// themselves from those that did not.
+    public var sharesProcess: Bool {
+        cpu.map { $0.instanceThreads < Double(concurrency) * $0.threads } ?? false
+    }
     /// `gpu.fraction`: the share of its service time that is GPU work, shared with the other
     /// instances on its GPU where the node type shares GPUs (`gpuSharing`); nil: none declared
     /// (its times are as given whatever shares its GPU).

@@ -171,13 +171,6 @@ public struct PlanResult: Sendable {
     /// (`cpu.instanceThreads`): the service times of its requests that shared their instance
     /// with another at some moment of theirs (empty when no model is such).
     public var sharedService: [LatencyHistogram] = []
-
-    /// The median service time of model `m`'s requests that shared their process (seconds),
-    /// or nil when none did.
-    public func sharedServiceMedian(model m: Int) -> Double? {
-        guard m < sharedService.count, let p = sharedService[m].percentile(50) else { return nil }
-        return Double(p) / 1e9
-    }
     /// Spot nodes the cloud warned and took back (counted at the notice).
     public var spotInterruptions = 0
     /// Request stages cut off in service by a reclaimed node (retried or failed).

@@ -34,9 +34,7 @@ extension Simulation {
         modelBoostFactor = scenario.models.map { $0.cpu?.startupBoost?.factor ?? 1 }
         modelBoostAfter = scenario.models.map { Int64((($0.cpu?.startupBoost?.afterReady ?? 0) * 1e9).rounded()) }
         quotaModels = scenario.models.contains { $0.cpu != nil && ($0.limitVCPUs != nil || $0.cpu?.startupBoost != nil) }
-        modelSharedProcess = scenario.models.map { m in
-            m.cpu.map { $0.instanceThreads < Double(m.concurrency) * $0.threads } ?? false
-        }
+        modelSharedProcess = scenario.models.map(\.sharesProcess)
         tracksProcessSharing = sharesCPU && modelSharedProcess.contains(true)
         sharedService = [LatencyHistogram](repeating: LatencyHistogram(), count: tracksProcessSharing ? scenario.models.count : 0)
         gpuSharing = scenario.hardware.map(\.gpuSharing)

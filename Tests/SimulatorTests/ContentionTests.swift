@@ -191,12 +191,10 @@ final class ContentionTests: XCTestCase {
         let shared = try XCTUnwrap(r.sharedService.first)
         XCTAssertEqual(shared.count, 2, "the two that overlapped; not the ones at 1.07 and 2.0, alone")
         XCTAssertEqual(Double(try XCTUnwrap(shared.percentile(50))) / 1e9, 0.05, accuracy: 0.05 / 128)
-        XCTAssertEqual(try XCTUnwrap(r.sharedServiceMedian(model: 0)), 0.05, accuracy: 0.05 / 128)
 
         // A model whose process is not held below its requests' threads counts none.
         let free = try runWithTrace("1.0,m\n1.01,m\n", oneInstance(service: "30ms", cpu: #"{ "fraction": 1 }"#))
         XCTAssertTrue(free.sharedService.isEmpty)
-        XCTAssertNil(free.sharedServiceMedian(model: 0))
     }
 
     /// A start-up boost raises the limit (and weight) while the instance starts. A start-up of
