@@ -99,8 +99,10 @@ public enum AuditVerifier {
                 }
                 let recordSeq = fast?.seq ?? (object["seq"] as? NSNumber)?.int64Value
                 if let expected = previousHash, prev != expected {
-                    let seq = recordSeq
-                    if type == "request", let seq, let last = previousSeq, seq != last + 1 {
+                    // The request's number, or for a digest or header the next request's: a
+                    // record deleted just before a digest leaves that gap too.
+                    let seq = type == "request" ? recordSeq : file.lines[(n + 1)...].lazy.compactMap { fastFields($0) }.first { $0.type == "request" }?.seq
+                    if let seq, let last = previousSeq, seq != last + 1 {
                         report.failure = (file.path, lineNumber, "record \(last + 1)\(seq > last + 2 ? "–\(seq - 1)" : "") is missing before line \(lineNumber) (deleted): its prev does not match line \(lineNumber - 1)")
                     } else if n + 1 < file.lines.count, let next = try? JSONSerialization.jsonObject(with: Data(file.lines[n + 1])) as? [String: Any],
                               let nextPrev = next["prev"] as? String, nextPrev != SHA256.hex(Array(line)) {

@@ -142,6 +142,17 @@ final class AuditTests: RuntimeTestCase {
         let afterDelete = try AuditVerifier.verify([deleted], key: key)
         XCTAssertEqual(afterDelete.failure?.line, removedAt + 1)
         XCTAssertTrue(afterDelete.failure?.message.contains("record 30 is missing") == true, afterDelete.failure?.message ?? "")
+        // Delete the record just before a digest: the digest's prev does not match, and the
+        // gap in the numbers after it says a record went, not that the one before changed.
+        var beforeDigest = String(decoding: original, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let digestAt = beforeDigest.indices.first { $0 > 1 && beforeDigest[$0].contains("\"type\":\"digest\"") && beforeDigest[$0 - 1].contains("\"type\":\"request\"") }!
+        let goneSeq = try XCTUnwrap(AuditVerifier.fastFields(ArraySlice(beforeDigest[digestAt - 1].utf8))?.seq)
+        beforeDigest.remove(at: digestAt - 1)
+        let deletedBeforeDigest = folder + "/deleted-before-digest.jsonl"
+        try beforeDigest.joined(separator: "\n").write(toFile: deletedBeforeDigest, atomically: true, encoding: .utf8)
+        let afterDigestDelete = try AuditVerifier.verify([deletedBeforeDigest], key: key)
+        XCTAssertEqual(afterDigestDelete.failure?.line, digestAt, "the digest, now on line \(digestAt)")
+        XCTAssertTrue(afterDigestDelete.failure?.message.contains("record \(goneSeq) is missing") == true, afterDigestDelete.failure?.message ?? "")
         // Change a record and recompute the whole chain without the key: the chain holds, the
         // first digest after the change does not.
         var rechained = String(decoding: original, as: UTF8.self).split(separator: "\n").map(String.init)
