@@ -30,6 +30,46 @@ final class BudgetTests: XCTestCase {
         XCTAssertNil(RunBudget.parse("1.5"))
     }
 
+    /// A diurnal or flash-crowd source is estimated by its rate's integral over the span the
+    /// run covers (a run of half a period around the peak sees more than the mean), and a
+    /// conversation source's estimate is the most its turns can make.
+    func testTimeVaryingSourcesAreEstimatedOverTheirSpan() throws {
+        func load(_ workload: String, duration: String) throws -> Scenario {
+            try ScenarioLoader.decode("""
+            { "name": "varying", "duration": "\(duration)",
+              "hardware": { "n": { "vcpus": 64, "memoryGiB": 64, "pricePerHour": 1 } },
+              "models": { "m": { "requires": { "vcpus": 1, "memoryGiB": 1 }, "service": "1ms", "concurrency": 8 } },
+              "workload": [ \(workload) ],
+              "plans": { "r": { "policy": "traditional", "nodes": { "n": 1 } } } }
+            """, file: "varying.json", directory: ".")
+        }
+        // Half a period centred on the peak: 10/s × 3600 s × (1 + 0.5 × 2/π).
+        let diurnal = try load(#"{ "kind": "diurnal", "target": "m", "mean": 10, "amplitude": 0.5, "period": "2h", "peakAt": "30m" }"#, duration: "1h")
+        let expected = 36_000 * (1 + 0.5 * 2 / Double.pi)
+        XCTAssertEqual(WorkEstimate.of(diurnal, plans: 1, interval: 0).requestsPerPlan, expected, accuracy: 1)
+        XCTAssertEqual(Double(try Runner.run(diurnal, options: RunOptions()).plans[0].totals.requests), expected, accuracy: expected * 0.02)
+        // A whole number of periods: the mean.
+        let cycles = try load(#"{ "kind": "diurnal", "target": "m", "mean": 10, "amplitude": 0.9, "period": "20m", "peakAt": "7m" }"#, duration: "1h")
+        XCTAssertEqual(WorkEstimate.of(cycles, plans: 1, interval: 0).requestsPerPlan, 36_000, accuracy: 1e-6)
+        // A flash crowd cut off in its decay: 2/s for 15 min, plus the excess of 48/s over a
+        // 1 min ramp (24 s worth), a 2 min hold and 2 min of a 5 min decay.
+        let crowd = try load(#"{ "kind": "flash-crowd", "target": "m", "base": 2, "peak": 50, "at": "10m", "rampUp": "1m", "hold": "2m", "decay": "5m" }"#,
+                             duration: "15m")
+        let crowdExpected = 2 * 900 + 48 * (30 + 120 + 300 * (1 - exp(-120.0 / 300)))
+        XCTAssertEqual(WorkEstimate.of(crowd, plans: 1, interval: 0).requestsPerPlan, crowdExpected, accuracy: 1e-6)
+        XCTAssertEqual(Double(try Runner.run(crowd, options: RunOptions()).plans[0].totals.requests), crowdExpected, accuracy: crowdExpected * 0.03)
+        // Conversations: turns past the end are not made, so the estimate is an upper bound,
+        // and a close one (the bundled chat sessions: an hour, 45 s between turns).
+        let sessions = try ScenarioLoader.load(path: scenario("llm-chat-sessions.json"))
+        let estimate = WorkEstimate.of(sessions, plans: 1, interval: 0).requestsPerPlan
+        var one = RunOptions()
+        one.planNames = [sessions.plans[0].name]
+        let run = try Runner.run(sessions, options: one)
+        let simulated = Double(run.plans[0].totals.requests)
+        XCTAssertGreaterThanOrEqual(estimate, simulated)
+        XCTAssertLessThan(estimate, simulated * 1.15, "estimate \(estimate), simulated \(simulated)")
+    }
+
     func testRunOverTheBudgetIsRefusedBeforeWriting() throws {
         let out = NSTemporaryDirectory() + "headroom-budget-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var r = runHeadroom(["run", scenario("mmc-validation.json"), "--set", "workload[0].rate=1e12", "--out", out])
