@@ -175,46 +175,19 @@ struct CalibrateCommand {
             }
             return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
         }
-        // What fair sharing of the cores does not place (contention.md §4: the scheduler's time
-        // slices and wake-up placement, the runtime's and the load generator's own threads):
-        // the measured waiting for a core, each request's own read from its worker as it was
-        // sent and answered, against what the simulator's sharing gives with every wait taken
-        // off. The share it does not give back stays in each request's service time.
-        var keep = 0.0
-        var waitingNote: String?
-        if let target = Calibration.servingWaiting(samples, runs: runs), target > 0 {
-            let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background)
-            var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
-            s.duration = length
-            let shared = try replicated(s) { Calibration.servingWaiting($0) }
-            keep = Calibration.keptShare(measured: target, shared: shared)
-            waitingNote = "the requests waited \(ValueFormat.seconds(target)) a run for a core beyond any throttling (each request's own wait, read from its worker's schedstat less its cgroup's throttled time); sharing the cores as the simulator does gives \(ValueFormat.seconds(shared))"
-                + (keep > 0 ? ", so \(Int((keep * 100).rounded())) % of each request's own wait stays in its service time" : ", so every wait is taken off")
-        }
-        // Concurrent starts on shared cores: the starts are taken back to uncontended and the
-        // start-up interference α fitted so that the simulated cold starts take as long on
-        // average as the measured ones (contention.md, "Calibrate", step 3): fair sharing
-        // alone falls short of what concurrent starts do to each other, and a term on every
-        // activity would slow the warm requests beside them, which were not (their measured
-        // waiting for a core is what it is).
-        var alpha: Double?
-        if Calibration.fitsStartInterference(samples), let target = Calibration.meanColdStart(samples) {
-            // The calibrated copy with the starts uncontended, decoded once; each trial sets α.
+        // The start-up interference, then the share of the measured waiting for a core that
+        // the simulator's sharing does not put back (`Calibration.fitContention`).
+        let fit = try Calibration.fitContention(samples, runs: runs, copy: { keep, startInterference in
             let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background,
-                                                    keep: keep, startInterference: 0)
+                                                    keep: keep, startInterference: startInterference)
             var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
             s.duration = length
-            alpha = try Calibration.fitInterference(target: target) { a in
-                for k in s.hardware.indices { s.hardware[k].contention.startupInterference = a }
-                return try replicated(s) { Calibration.meanColdStart($0) }
-            }
-        }
+            return s
+        }, replicated: replicated)
+        let keep = fit.keep, alpha = fit.startInterference
         var (text, notes) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background,
                                                        keep: keep, startInterference: alpha, roundTrip: roundTrip)
-        if let waitingNote { notes.append(waitingNote) }
-        if let alpha, let target = Calibration.meanColdStart(samples) {
-            notes.append("start-up interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated cold starts average the measured \(ValueFormat.seconds(target))")
-        }
+        notes += fit.notes
         var calibrated = try ScenarioLoader.decode(text, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
         calibrated.duration = length
         runOptions.interval = interval

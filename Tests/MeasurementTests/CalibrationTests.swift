@@ -324,6 +324,57 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(Calibration.fitInterference(target: 3) { $0 < 1 ? 1 + $0 : 0.5 }, 0.5, "the closest before the node saturates")
     }
 
+    /// The start-up interference is fitted before the share of waiting kept, and the waiting
+    /// is compared with a simulation whose starts take the cores they took (α as fitted): a
+    /// copy with its starts kept as measured declares no CPU for them, so its warm requests
+    /// would never wait beside a start and the waiting the starts caused would be kept twice.
+    func testTheWaitingKeptIsFittedWithTheStartsOnTheCores() throws {
+        let file = folder + "/starts.json"
+        try """
+        { "name": "starts", "seed": 3, "duration": "60s",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 8, "pricePerHour": 1 } },
+          "models": { "m": { "init": "400ms", "requires": { "vcpus": 0.25, "memoryGiB": 0.25 }, "service": "30ms",
+                             "cpu": { "fraction": 1, "init": 1 }, "concurrency": 1, "queueLimit": 64 } },
+          "workload": [ { "kind": "bursts", "target": "m", "base": 4, "peak": 20, "every": "15s", "length": "4s", "offset": "5s" } ],
+          "plans": { "s": { "policy": "serverless", "hosting": "self", "keepAlive": "3s", "nodes": { "n": { "min": 1, "max": 1 } } } } }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let (root, directory) = try ScenarioLoader.read(path: file)
+        // Measured: 30 ms requests, a quarter of which waited 150 ms for a core (1.5 s in all);
+        // starts of 0.9 s, 0.4 s of it CPU and 0.5 s waiting for a core.
+        var m = Calibration.ModelSamples(model: "m", service: (0..<40).map { 0.030 + ($0 % 4 == 0 ? 0.150 : 0) }, start: [])
+        m.serviceWaiting = m.service.map { $0 - 0.030 }
+        m.servingCPU = ProcessCPU(running: 40 * 0.030, waiting: 0.2)
+        m.servingInstances = 2
+        m.startsWithCPU = (0..<6).map { _ in (0.9, ProcessCPU(running: 0.4, waiting: 0.5)) }
+        m.coldStarts = [0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
+        var copies: [(keep: Double, startInterference: Double?)] = []
+        var options = RunOptions()
+        options.interval = 0
+        options.parallel = false
+        let fit = try Calibration.fitContention([m], runs: 1, copy: { keep, startInterference in
+            copies.append((keep, startInterference))
+            let (text, _) = try Calibration.calibrated(root, samples: [m], provenance: "test", keep: keep, startInterference: startInterference)
+            return try ScenarioLoader.decode(text, file: file, directory: directory)
+        }, replicated: { s, metric in try metric(Runner.run(s, options: options).plans[0]) ?? 0 })
+        let alpha = try XCTUnwrap(fit.startInterference, "starts measured with their CPU: α is fitted")
+        XCTAssertEqual(copies.count, 2)
+        XCTAssertEqual(copies[0].keep, 0)
+        XCTAssertEqual(copies[0].startInterference, 0, "α first, every wait taken off")
+        XCTAssertEqual(copies[1].keep, 0)
+        XCTAssertEqual(copies[1].startInterference, alpha, "the waiting compared with the starts as fitted")
+        XCTAssertEqual(fit.notes.count, 2)
+        XCTAssertTrue(fit.notes[0].hasPrefix("the requests waited 1.50 s a run"), fit.notes[0])
+        XCTAssertTrue(fit.notes[1].hasPrefix("start-up interference α"), fit.notes[1])
+        // The starts on the cores make the warm requests wait as much as was measured: no
+        // waiting is kept. With the starts kept as measured (no CPU declared for them) they
+        // would wait a fraction of it, and most of each request's own wait would be kept on
+        // top of what the simulator's sharing puts back.
+        XCTAssertEqual(fit.keep, 0, fit.notes[0])
+        let (text, _) = try Calibration.calibrated(root, samples: [m], provenance: "test")
+        let withoutStarts = Calibration.servingWaiting(try Runner.run(try ScenarioLoader.decode(text, file: file, directory: directory), options: options).plans[0])
+        XCTAssertGreaterThan(Calibration.keptShare(measured: 1.5, shared: withoutStarts), 0.5, "\(withoutStarts) s")
+    }
+
     /// A request had its worker process to itself when no other was in service on the same
     /// instance (slot and generation) at any moment of its own.
     /// The replayed comparison's inputs: each measured request's service time, by run and
