@@ -92,6 +92,7 @@ struct SweepCommand {
         let variantCount = spec.design.count(spec.dimensions) / Double(shard?.1 ?? 1)
         var estimate = WorkEstimate.of(scenario, plans: scenario.plans.count, interval: 0)
         estimate.requestsPerPlan *= variantCount
+        estimate.drawsPerPlan *= variantCount
         try budget.check(estimate, scenario: scenario, what: "the sweep (\(RunBudget.show(variantCount)) variants)")
         let progress = err.isTerminal ? Progress(sink: err, style: .count("variants")) : nil
         var callback: (@Sendable (Int, Int) -> Void)?

@@ -14,14 +14,22 @@ public struct WorkEstimate: Sendable, Equatable {
     /// Sources whose count is not known before reading them: a function-count or looping
     /// trace that cannot be read (the run then says why).
     public var uncounted: [String] = []
+    /// Candidate arrivals one plan's run draws for its diurnal and flash-crowd sources, which
+    /// are made by thinning (Lewis & Shedler): candidates at the source's peak rate over the
+    /// whole run, each kept with probability rate ÷ peak. Their arrivals are a part of these,
+    /// as small as a crowd whose peak falls outside the run makes them: the budget holds the
+    /// draws too.
+    public var drawsPerPlan = 0.0
 
     /// Arrivals over every plan.
     public var requests: Double { requestsPerPlan * Double(plans) }
+    /// Thinning draws over every plan.
+    public var draws: Double { drawsPerPlan * Double(plans) }
 
     /// Expected arrivals of each source of `scenario` over its duration, and the time-series
     /// rows at `interval` seconds, for `plans` plans. Trace files are counted by their lines.
     public static func of(_ scenario: Scenario, plans: Int, interval: Double) -> WorkEstimate {
-        var perPlan = 0.0
+        var perPlan = 0.0, draws = 0.0
         var uncounted: [String] = []
         for source in scenario.workload {
             let end = Swift.min(source.end ?? scenario.duration, scenario.duration)
@@ -43,9 +51,11 @@ public struct WorkEstimate: Sendable, Equatable {
                 // part of the cycle it covers, not the mean.
                 perPlan += diurnalArrivals(mean: mean, amplitude: amplitude, period: period, peakAt: peakAt,
                                            from: source.start, to: source.start + span)
+                draws += mean * (1 + amplitude) * span
             case let .flashCrowd(base, peak, at, rampUp, hold, decay):
                 perPlan += flashCrowdArrivals(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay,
                                               from: source.start, to: source.start + span)
+                draws += Swift.max(base, peak) * span
             case let .counts(spec):
                 // The whole intervals before the source ends, and the part of the one it cuts.
                 let covered = Swift.min(span / spec.interval, Double(spec.counts.count))
@@ -81,7 +91,7 @@ public struct WorkEstimate: Sendable, Equatable {
             }
         }
         let rows = interval > 0 ? (scenario.duration / interval).rounded(.up) * Double(plans) : 0
-        return WorkEstimate(requestsPerPlan: perPlan, plans: plans, timeseriesRows: rows, uncounted: uncounted)
+        return WorkEstimate(requestsPerPlan: perPlan, plans: plans, timeseriesRows: rows, uncounted: uncounted, drawsPerPlan: draws)
     }
 
     /// Expected arrivals of a diurnal source between `from` and `to` (seconds): the integral
@@ -178,10 +188,17 @@ public struct RunBudget: Sendable, Equatable {
     /// Throws when the estimate is over the budget, naming the estimate, the budget and the
     /// flag that raises it.
     public func check(_ e: WorkEstimate, scenario: Scenario, what: String = "the run") throws {
-        if e.requests > maxRequests {
+        if e.requests > maxRequests || e.draws > maxRequests {
+            // The arrivals, or else the candidates thinning draws to make them.
+            let drawn = e.requests <= maxRequests
+            let plans = "\(e.plans) plan\(e.plans == 1 ? "" : "s")"
             throw ScenarioError(file: scenario.file, path: "$.workload",
-                                message: "\(what) would simulate about \(Self.show(e.requests)) requests (\(e.plans) plan\(e.plans == 1 ? "" : "s") × \(Self.show(e.requestsPerPlan))), over the budget of \(Self.show(maxRequests))",
-                                suggestion: "shorten the duration or lower the rates, or raise the budget with --max-requests \(Self.show((e.requests * 1.1).rounded(.up)))")
+                                message: drawn
+                                    ? "\(what) would draw about \(Self.show(e.draws)) candidate arrivals (\(plans) × \(Self.show(e.drawsPerPlan))) to make about \(Self.show(e.requestsPerPlan)) requests a plan, over the budget of \(Self.show(maxRequests)): a diurnal or flash-crowd source is drawn at its peak rate over the whole run and thinned"
+                                    : "\(what) would simulate about \(Self.show(e.requests)) requests (\(plans) × \(Self.show(e.requestsPerPlan))), over the budget of \(Self.show(maxRequests))",
+                                suggestion: drawn
+                                    ? "give the source a start and end around its peak, lower the peak, or raise the budget with --max-requests \(Self.show((e.draws * 1.1).rounded(.up)))"
+                                    : "shorten the duration or lower the rates, or raise the budget with --max-requests \(Self.show((e.requests * 1.1).rounded(.up)))")
         }
         if e.timeseriesRows > maxRows {
             throw ScenarioError(file: scenario.file, path: "$.duration",

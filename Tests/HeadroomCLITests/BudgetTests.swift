@@ -58,6 +58,18 @@ final class BudgetTests: XCTestCase {
         let crowdExpected = 2 * 900 + 48 * (30 + 120 + 300 * (1 - exp(-120.0 / 300)))
         XCTAssertEqual(WorkEstimate.of(crowd, plans: 1, interval: 0).requestsPerPlan, crowdExpected, accuracy: 1e-6)
         XCTAssertEqual(Double(try Runner.run(crowd, options: RunOptions()).plans[0].totals.requests), crowdExpected, accuracy: crowdExpected * 0.03)
+        // A crowd whose peak falls after the run makes few arrivals, but thinning draws its
+        // candidates at the peak over the whole run: the budget counts the draws and refuses
+        // the run with why, rather than let it spin for hours.
+        let late = try load(#"{ "kind": "flash-crowd", "target": "m", "base": 2, "peak": 1e12, "at": "20m", "rampUp": "1m", "hold": "1m", "decay": "1m" }"#,
+                            duration: "10m")
+        let lateEstimate = WorkEstimate.of(late, plans: 1, interval: 0)
+        XCTAssertEqual(lateEstimate.requestsPerPlan, 1200, accuracy: 1e-6)
+        XCTAssertEqual(lateEstimate.drawsPerPlan, 6e14)
+        XCTAssertThrowsError(try RunBudget().check(lateEstimate, scenario: late)) { error in
+            XCTAssertTrue("\(error)".contains("would draw about 6.0e14 candidate arrivals (1 plan × 6.0e14) to make about 1200 requests a plan"), "\(error)")
+        }
+        XCTAssertNoThrow(try RunBudget().check(WorkEstimate.of(crowd, plans: 1, interval: 0), scenario: crowd))
         // Conversations: turns past the end are not made, so the estimate is an upper bound,
         // and a close one (the bundled chat sessions: an hour, 45 s between turns).
         let sessions = try ScenarioLoader.load(path: scenario("llm-chat-sessions.json"))
