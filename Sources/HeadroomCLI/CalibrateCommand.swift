@@ -177,9 +177,9 @@ struct CalibrateCommand {
         }
         // The start-up interference, then the share of the measured waiting for a core that
         // the simulator's sharing does not put back (`Calibration.fitContention`).
-        let fit = try Calibration.fitContention(samples, runs: runs, copy: { keep, startInterference in
+        let fit = try Calibration.fitContention(samples, runs: runs, copy: { startInterference in
             let (t, _) = try Calibration.calibrated(absoluteRoot, samples: samples, provenance: provenance, background: background,
-                                                    keep: keep, startInterference: startInterference)
+                                                    startInterference: startInterference)
             var s = try ScenarioLoader.decode(t, file: directory + "/calibrated.json", directory: folder.isEmpty ? "." : folder)
             s.duration = length
             return s

@@ -219,8 +219,7 @@ public enum Headroom {
                 let work = "; a run simulates about \(RunBudget.show(e.requests)) requests (\(RunBudget.show(e.requestsPerPlan)) per plan)"
                     + " and keeps \(RunBudget.show(e.timeseriesRows)) timeseries.csv rows at the default interval"
                     + (e.uncounted.isEmpty ? "" : " (not counted: \(e.uncounted.joined(separator: ", ")))")
-                    + (e.requests > RunBudget().maxRequests || e.draws > RunBudget().maxRequests || e.timeseriesRows > RunBudget().maxRows
-                       ? ", over the default budget (see --max-requests, --max-rows)" : "")
+                    + ((try? RunBudget().check(e, scenario: scenario)) == nil ? ", over the default budget (see --max-requests, --max-rows)" : "")
                 out.write("\(file): valid — \(scenario.plans.count) plans, \(scenario.models.count) models, \(scenario.workload.count) workload sources\(traceNote)\(work)\n")
             } catch let e as ScenarioError {
                 err.write("Error: \(e.description)\n")

@@ -34,28 +34,31 @@ extension Calibration {
     ///    so its warm requests would never share with a start, and the waiting the starts
     ///    caused would be kept twice (in the times, and again by the simulator's sharing).
     ///
-    /// `copy(keep, startInterference)` is the calibrated copy (`calibrated`, decoded);
-    /// `replicated(scenario, metric)` is the metric's mean over a few simulations of it.
+    /// `copy(startInterference)` is the calibrated copy with every wait for a core taken off
+    /// the service times (`calibrated` with no waiting kept, decoded); `replicated(scenario,
+    /// metric)` is the metric's mean over a few simulations of it.
     public static func fitContention(_ samples: [ModelSamples], runs: Int,
-                                     copy: (_ keep: Double, _ startInterference: Double?) throws -> Scenario,
+                                     copy: (_ startInterference: Double?) throws -> Scenario,
                                      replicated: (Scenario, (PlanResult) -> Double?) throws -> Double) throws -> ContentionFit {
         var fit = ContentionFit()
+        var alphaNote: String?
         if fitsStartInterference(samples), let target = meanColdStart(samples) {
             // Decoded once; each trial sets α.
-            var s = try copy(0, 0)
+            var s = try copy(0)
             let alpha = try fitInterference(target: target) { a in
                 for k in s.hardware.indices { s.hardware[k].contention.startupInterference = a }
                 return try replicated(s) { meanColdStart($0) }
             }
             fit.startInterference = alpha
-            fit.notes.append("start-up interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated cold starts average the measured \(ValueFormat.seconds(target))")
+            alphaNote = "start-up interference α \(CSVNumber.fixed(alpha, 3)) on shared cores, fitted so that the simulated cold starts average the measured \(ValueFormat.seconds(target))"
         }
         if let target = servingWaiting(samples, runs: runs), target > 0 {
-            let shared = try replicated(try copy(0, fit.startInterference)) { servingWaiting($0) }
+            let shared = try replicated(try copy(fit.startInterference)) { servingWaiting($0) }
             fit.keep = keptShare(measured: target, shared: shared)
-            fit.notes.insert("the requests waited \(ValueFormat.seconds(target)) a run for a core beyond any throttling (each request's own wait, read from its worker's schedstat less its cgroup's throttled time); sharing the cores as the simulator does gives \(ValueFormat.seconds(shared))"
-                + (fit.keep > 0 ? ", so \(Int((fit.keep * 100).rounded())) % of each request's own wait stays in its service time" : ", so every wait is taken off"), at: 0)
+            fit.notes.append("the requests waited \(ValueFormat.seconds(target)) a run for a core beyond any throttling (each request's own wait, read from its worker's schedstat less its cgroup's throttled time); sharing the cores as the simulator does gives \(ValueFormat.seconds(shared))"
+                + (fit.keep > 0 ? ", so \(Int((fit.keep * 100).rounded())) % of each request's own wait stays in its service time" : ", so every wait is taken off"))
         }
+        if let alphaNote { fit.notes.append(alphaNote) }
         return fit
     }
 }

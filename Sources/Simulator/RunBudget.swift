@@ -46,16 +46,13 @@ public struct WorkEstimate: Sendable, Equatable {
                 let afterOffset = Swift.max(0, span - Swift.max(0, offset - source.start))
                 let bursts = every > 0 ? (afterOffset / every).rounded(.up) : 0
                 perPlan += base * span + Swift.max(0, peak - base) * Swift.min(afterOffset, bursts * length)
-            case let .diurnal(mean, amplitude, period, peakAt):
-                // The rate's integral over the span: a run shorter than the period sees the
-                // part of the cycle it covers, not the mean.
-                perPlan += diurnalArrivals(mean: mean, amplitude: amplitude, period: period, peakAt: peakAt,
-                                           from: source.start, to: source.start + span)
-                draws += mean * (1 + amplitude) * span
-            case let .flashCrowd(base, peak, at, rampUp, hold, decay):
-                perPlan += flashCrowdArrivals(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay,
-                                              from: source.start, to: source.start + span)
-                draws += Swift.max(base, peak) * span
+            case .diurnal, .flashCrowd:
+                // The rate's integral over the span (a run shorter than a diurnal period sees
+                // the part of the cycle it covers, not the mean), and the candidates thinning
+                // draws for it at the peak rate.
+                let profile = RateProfile(source.kind)!
+                perPlan += profile.arrivals(from: source.start, to: source.start + span)
+                draws += profile.maximum * span
             case let .counts(spec):
                 // The whole intervals before the source ends, and the part of the one it cuts.
                 let covered = Swift.min(span / spec.interval, Double(spec.counts.count))
@@ -92,35 +89,6 @@ public struct WorkEstimate: Sendable, Equatable {
         }
         let rows = interval > 0 ? (scenario.duration / interval).rounded(.up) * Double(plans) : 0
         return WorkEstimate(requestsPerPlan: perPlan, plans: plans, timeseriesRows: rows, uncounted: uncounted, drawsPerPlan: draws)
-    }
-
-    /// Expected arrivals of a diurnal source between `from` and `to` (seconds): the integral
-    /// of mean·(1 + amplitude·cos(2π(t − peakAt)/period)), the rate the arrivals are thinned to.
-    static func diurnalArrivals(mean: Double, amplitude: Double, period: Double, peakAt: Double, from: Double, to: Double) -> Double {
-        guard to > from else { return 0 }
-        guard period > 0 else { return mean * (to - from) }
-        let w = 2 * Double.pi / period
-        return mean * (to - from) + mean * amplitude / w * (Foundation.sin(w * (to - peakAt)) - Foundation.sin(w * (from - peakAt)))
-    }
-
-    /// Expected arrivals of a flash crowd between `from` and `to` (seconds): the base rate
-    /// throughout, and the excess over it for the part of the ramp, hold and decay the span covers.
-    static func flashCrowdArrivals(base: Double, peak: Double, at: Double, rampUp: Double, hold: Double, decay: Double,
-                                   from: Double, to: Double) -> Double {
-        guard to > from else { return 0 }
-        let excess = peak - base
-        // ∫ of the excess's shape from `at` to t, for t ≥ at.
-        func shape(_ t: Double) -> Double {
-            let x = t - at
-            guard x > 0 else { return 0 }
-            if x < rampUp { return x * x / (2 * rampUp) }
-            var area = rampUp / 2
-            if x < rampUp + hold { return area + (x - rampUp) }
-            area += hold
-            let y = x - rampUp - hold
-            return area + (decay > 0 ? decay * (1 - Foundation.exp(-y / decay)) : 0)
-        }
-        return base * (to - from) + excess * (shape(to) - shape(from))
     }
 
     /// Invocations a replay of a function-count file makes over `span` seconds: the minutes

@@ -63,6 +63,18 @@ enum RateProfile {
     case diurnal(mean: Double, amplitude: Double, period: Double, peakAt: Double)
     case flashCrowd(base: Double, peak: Double, at: Double, rampUp: Double, hold: Double, decay: Double)
 
+    /// The profile of a diurnal or flash-crowd source, nil for any other kind.
+    init?(_ kind: WorkloadKind) {
+        switch kind {
+        case let .diurnal(mean, amplitude, period, peakAt):
+            self = .diurnal(mean: mean, amplitude: amplitude, period: period, peakAt: peakAt)
+        case let .flashCrowd(base, peak, at, rampUp, hold, decay):
+            self = .flashCrowd(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay)
+        default:
+            return nil
+        }
+    }
+
     func rate(at t: Double) -> Double {
         switch self {
         case let .diurnal(mean, amplitude, period, peakAt):
@@ -79,6 +91,26 @@ enum RateProfile {
         switch self {
         case let .diurnal(mean, amplitude, _, _): return mean * (1 + amplitude)
         case let .flashCrowd(base, peak, _, _, _, _): return Swift.max(base, peak)
+        }
+    }
+
+    /// Expected arrivals between `from` and `to` (seconds): the integral of `rate(at:)`.
+    func arrivals(from: Double, to: Double) -> Double {
+        guard to > from else { return 0 }
+        switch self {
+        case let .diurnal(mean, amplitude, period, peakAt):
+            let w = 2 * Double.pi / period
+            return mean * (to - from) + mean * amplitude / w * (Foundation.sin(w * (to - peakAt)) - Foundation.sin(w * (from - peakAt)))
+        case let .flashCrowd(base, peak, at, rampUp, hold, decay):
+            // The excess over the base, integrated from `at` to t.
+            func excess(_ t: Double) -> Double {
+                let x = t - at
+                guard x > 0 else { return 0 }
+                if x < rampUp { return x * x / (2 * rampUp) }
+                if x < rampUp + hold { return rampUp / 2 + (x - rampUp) }
+                return rampUp / 2 + hold + decay * (1 - Foundation.exp(-(x - rampUp - hold) / decay))
+            }
+            return base * (to - from) + (peak - base) * (excess(to) - excess(from))
         }
     }
 }
@@ -309,10 +341,8 @@ extension SourceState {
             case let .poisson(rate): process = .poisson(rate: rate)
             case let .bursts(base, peak, every, length, offset):
                 process = .bursts(base: base, peak: peak, every: every, length: length, offset: offset)
-            case let .diurnal(mean, amplitude, period, peakAt):
-                process = .varying(.diurnal(mean: mean, amplitude: amplitude, period: period, peakAt: peakAt))
-            case let .flashCrowd(base, peak, at, rampUp, hold, decay):
-                process = .varying(.flashCrowd(base: base, peak: peak, at: at, rampUp: rampUp, hold: hold, decay: decay))
+            case .diurnal, .flashCrowd:
+                process = .varying(RateProfile(source.kind)!)
             case let .mmpp(states):
                 process = .mmpp(states)
             case let .counts(spec):

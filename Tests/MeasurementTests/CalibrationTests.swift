@@ -347,21 +347,19 @@ final class CalibrationTests: XCTestCase {
         m.servingInstances = 2
         m.startsWithCPU = (0..<6).map { _ in (0.9, ProcessCPU(running: 0.4, waiting: 0.5)) }
         m.coldStarts = [0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
-        var copies: [(keep: Double, startInterference: Double?)] = []
+        var copies: [Double?] = []
         var options = RunOptions()
         options.interval = 0
         options.parallel = false
-        let fit = try Calibration.fitContention([m], runs: 1, copy: { keep, startInterference in
-            copies.append((keep, startInterference))
-            let (text, _) = try Calibration.calibrated(root, samples: [m], provenance: "test", keep: keep, startInterference: startInterference)
+        let fit = try Calibration.fitContention([m], runs: 1, copy: { startInterference in
+            copies.append(startInterference)
+            let (text, _) = try Calibration.calibrated(root, samples: [m], provenance: "test", startInterference: startInterference)
             return try ScenarioLoader.decode(text, file: file, directory: directory)
         }, replicated: { s, metric in try metric(Runner.run(s, options: options).plans[0]) ?? 0 })
         let alpha = try XCTUnwrap(fit.startInterference, "starts measured with their CPU: α is fitted")
         XCTAssertEqual(copies.count, 2)
-        XCTAssertEqual(copies[0].keep, 0)
-        XCTAssertEqual(copies[0].startInterference, 0, "α first, every wait taken off")
-        XCTAssertEqual(copies[1].keep, 0)
-        XCTAssertEqual(copies[1].startInterference, alpha, "the waiting compared with the starts as fitted")
+        XCTAssertEqual(copies[0], 0, "α first")
+        XCTAssertEqual(copies[1], alpha, "the waiting compared with the starts as fitted")
         XCTAssertEqual(fit.notes.count, 2)
         XCTAssertTrue(fit.notes[0].hasPrefix("the requests waited 1.50 s a run"), fit.notes[0])
         XCTAssertTrue(fit.notes[1].hasPrefix("start-up interference α"), fit.notes[1])
