@@ -33,12 +33,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A daemon that will not start: say which, with its exit status and log, before the trap
+# removes the folder holding them.
+start() {
+  local name=$1 log=$2
+  shift 2
+  "$@" && return 0
+  local status=$?
+  echo "slurm: $name did not start (exit $status)"
+  tail -20 "$log" 2>/dev/null || true
+  exit 1
+}
+
 started=$(date +%s.%N)
 # munge: the key (made once, as the package's postinst would), a socket of our own.
 [ -f /etc/munge/munge.key ] || mungekey --create --keyfile /etc/munge/munge.key
 mkdir -p "$work/munge"
 chown munge:munge "$work/munge" 2>/dev/null || true
-munged --force --socket "$work/munge/munge.socket" --pid-file "$work/munged.pid" --log-file "$work/munged.log" --seed-file "$work/munge/seed"
+start munged "$work/munged.log" munged --force --socket "$work/munge/munge.socket" --pid-file "$work/munged.pid" --log-file "$work/munged.log" --seed-file "$work/munge/seed"
 mkdir -p "$work/state" "$work/spool"
 cat > "$SLURM_CONF" <<CONF
 # One node on this machine (k8s-and-batch.md §4: a Debian localhost configuration).
@@ -68,8 +80,8 @@ SlurmdLogFile=$work/slurmd.log
 NodeName=localhost CPUs=$(nproc) State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
-slurmctld -f "$SLURM_CONF"
-slurmd -f "$SLURM_CONF" -N localhost
+start slurmctld "$work/slurmctld.log" slurmctld -f "$SLURM_CONF"
+start slurmd "$work/slurmd.log" slurmd -f "$SLURM_CONF" -N localhost
 for _ in $(seq 1 300); do
   [ "$(sinfo -h -o %T 2>/dev/null | head -1)" = idle ] && break
   sleep 0.2
