@@ -63,6 +63,30 @@ public struct NodeContention: Sendable, Equatable {
     /// start-up's progress is further scaled by 1 / (1 + α · max(0, demand ÷ cores − 1)) while
     /// the node is oversubscribed. Fitted by calibration from concurrent starts; 0 by default.
     public var startupInterference: Double = 0
+    /// How the kernel's run queues share the cores: `node`, one fluid for the whole node, or
+    /// `perCore`, a run queue per core.
+    public var runQueues: RunQueues = .node
+
+    /// Where the node's runnable tasks wait for a core.
+    ///
+    /// - `node`: weighted max-min fair sharing of all the node's cores at once, as if every
+    ///   task could run on any core at every instant (SimGrid's and OpenDC's model). Where
+    ///   many tasks share few cores the kernel's balancing comes close to it.
+    /// - `perCore`: each task (a request's or a start-up's CPU part; all of an instance's
+    ///   when it is held to one core, as a Python process by its GIL) waits on one core's run
+    ///   queue: placed on the core with the fewest tasks when it becomes runnable, sharing that
+    ///   core only, and moved only when the cores' counts differ by two or more (a task moved
+    ///   from the fullest to the emptiest, as the kernel's balancer does when the move evens
+    ///   them). So three tasks on two cores give one a core to itself and the other two half a
+    ///   core each, not two thirds each. Measured on Linux with a cgroup per worker, as a
+    ///   container runtime runs pods (`Scripts/core-sharing.py --cgroups`, docs/accuracy.md).
+    /// The most cores a type with run queues per core may have (each solve visits them all).
+    public static let perCoreMax: Double = 1024
+
+    public enum RunQueues: String, Sendable, CaseIterable {
+        case node
+        case perCore = "per-core"
+    }
 
     public init() {}
 }

@@ -73,6 +73,7 @@ extension ScenarioDecoder {
     func check(_ s: inout Scenario, root: JSONNode) throws {
         let (used, usedBy) = usage(s)
         try checkDisaggregation(s)
+        try checkRunQueues(s)
         try checkTokens(s, usedBy: usedBy)
         for (i, plan) in s.plans.enumerated() {
             for a in plan.serve {
@@ -112,6 +113,21 @@ extension ScenarioDecoder {
                 }
             case .traditional:
                 break
+            }
+        }
+    }
+
+    /// A run queue per core holds a task on one core: a request or start-up of several
+    /// threads would need several at once, which that model does not place.
+    func checkRunQueues(_ s: Scenario) throws {
+        for model in s.models {
+            guard let cpu = model.cpu else { continue }
+            for t in model.runsOn where s.hardware[t].contention.runQueues == .perCore {
+                for (key, threads) in [("threads", cpu.threads), ("startupThreads", cpu.startupThreads)] where threads > 1 {
+                    throw ScenarioError(file: file, path: ObjectReader.join("$.models", model.name) + ".cpu." + key,
+                                        message: "model \"\(model.name)\" runs on \(s.hardware[t].name), whose run queues are per core, and its \(key) \(ValueReader.show(threads)) would use several cores at once: expected at most 1, as a task waits on one core's run queue",
+                                        suggestion: "use \"runQueues\": \"node\" on \(s.hardware[t].name), or \(key) of at most 1")
+                }
             }
         }
     }

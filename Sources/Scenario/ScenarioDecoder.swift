@@ -183,6 +183,21 @@ struct ScenarioDecoder {
                 if let b = co.optional("backgroundVCPUs") { contention.backgroundVCPUs = try v.number(b, co.childPath("backgroundVCPUs"), min: 0, max: vcpus) }
                 if let a = co.optional("interference") { contention.interference = try v.number(a, co.childPath("interference"), min: 0, max: 100) }
                 if let a = co.optional("startupInterference") { contention.startupInterference = try v.number(a, co.childPath("startupInterference"), min: 0, max: 100) }
+                if let q = co.optional("runQueues") {
+                    let path = co.childPath("runQueues")
+                    let choices = NodeContention.RunQueues.allCases.map(\.rawValue)
+                    let text = try v.string(q, path)
+                    guard let runQueues = NodeContention.RunQueues(rawValue: text) else {
+                        throw v.error(q, path, "unknown run queues \"\(text)\": expected one of " + choices.map { "\"\($0)\"" }.joined(separator: ", "),
+                                      suggestion: Suggest.hint(for: text, in: choices))
+                    }
+                    contention.runQueues = runQueues
+                    // A run queue per core needs whole cores to put them on.
+                    if contention.runQueues == .perCore, vcpus.rounded() != vcpus || vcpus > NodeContention.perCoreMax {
+                        throw v.error(q, path, "run queues per core need a whole number of cores, at most \(Int(NodeContention.perCoreMax)): the type has \(ValueReader.show(vcpus)) vcpus",
+                                      suggestion: "give the type whole vcpus, or use \"runQueues\": \"node\"")
+                    }
+                }
                 try co.finish()
             }
             var gpuSharing: GPUSharing?

@@ -206,7 +206,8 @@ extension PlanBuilder {
         }
         for hw in s.hardware {
             let c = hw.contention
-            e.add("shared cores", "\(hw.name): cores", "\(show(hw.vcpus)), background \(show(c.backgroundVCPUs)), interference α \(show(c.interference)), start-up interference α \(show(c.startupInterference))",
+            let queues = c.runQueues == .perCore ? "a run queue per core" : "one fluid for the node"
+            e.add("shared cores", "\(hw.name): cores", "\(show(hw.vcpus)), \(queues), background \(show(c.backgroundVCPUs)), interference α \(show(c.interference)), start-up interference α \(show(c.startupInterference))",
                   c == NodeContention() ? "default: no background load or interference" : "set")
         }
     }

@@ -18,6 +18,9 @@ struct ShareActivity {
     var request: Int32
     /// The request's (or, for a start-up, the instance's) generation when it began.
     var generation: UInt32
+    /// The core whose run queue it waits on (node types with run queues per core only); in
+    /// the padding after `generation`, so the activity stays 80 bytes.
+    var core: Int32 = 0
     /// Work left, in nanoseconds at its cap: an activity that is never held back takes
     /// exactly the time the scenario gives.
     var remaining: Double
@@ -135,6 +138,8 @@ extension Simulation {
     mutating func shareAdd(_ n: Int, _ activity: ShareActivity) {
         shareOpen(n)
         shareAdvance(n)
+        var activity = activity
+        if anyPerCore && nodePerCore[Int(nodeType[n])] { activity.core = shareCore(n, for: activity) }
         shares[n].activities.append(activity)
         shareSolve(n)
     }
@@ -186,6 +191,7 @@ extension Simulation {
         }
         let interference = nodeInterference[type]
         let startupInterference = nodeStartupInterference[type]
+        let perCore = anyPerCore && nodePerCore[type]
         let limits = modelCPULimit, weights = modelCPUWeight, bounds = modelInstanceThreads
         let periods = modelCPUPeriod, boostFactor = modelBoostFactor, quotaModels = self.quotaModels
         let instances = inst
@@ -257,7 +263,15 @@ extension Simulation {
                         demand += groupCap[g]
                     }
                     let factor: Double, startupFactor: Double
-                    if demand <= capacity {
+                    if perCore {
+                        let excess: Double = Swift.max(0, demand / capacity - 1)
+                        factor = 1 / (1 + interference * excess)
+                        startupFactor = factor / (1 + startupInterference * excess)
+                        PerCoreShare.fill(a, groupOf: groupOf, groups: groups, groupCap: groupCap, groupWeight: groupWeight,
+                                               groupRate: groupRate, cores: Int(capacity), background: background,
+                                               factor: factor, startupFactor: startupFactor)
+                        held = false
+                    } else if demand <= capacity {
                         // Within the node's cores: every activity at its cap, unless its
                         // instance is held (its bound, or throttled).
                         for x in 0..<count {
@@ -377,6 +391,7 @@ extension Simulation {
         // later) and no quota or boost change due: the rates stand, only the next completion
         // is due again.
         if done.isEmpty && now < shares[n].changeAt { return shareSchedule(n) }
+        if !done.isEmpty && anyPerCore && nodePerCore[Int(nodeType[n])] { shareBalance(n) }
         shareSolve(n)
         let t = Int(nodeType[n])
         for a in done {
@@ -412,6 +427,7 @@ extension Simulation {
         shareAdvance(n)
         guard let k = shares[n].activities.firstIndex(where: { $0.request == Int32(r) && $0.generation == req[r].generation }) else { return 0 }
         let a = shares[n].activities.remove(at: k)
+        if anyPerCore && nodePerCore[Int(nodeType[n])] { shareBalance(n) }
         shareSolve(n)
         return Int64(Swift.max(0, a.remaining).rounded()) + a.gpu + a.rest
     }
@@ -423,6 +439,7 @@ extension Simulation {
         guard let k = shares[n].activities.firstIndex(where: { $0.request < 0 && $0.instance == Int32(i) }) else { return }
         shareAdvance(n)
         shares[n].activities.remove(at: k)
+        if anyPerCore && nodePerCore[Int(nodeType[n])] { shareBalance(n) }
         shareSolve(n)
     }
 

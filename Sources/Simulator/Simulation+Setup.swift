@@ -47,6 +47,8 @@ extension Simulation {
         nodeBackground = scenario.hardware.map(\.contention.backgroundVCPUs)
         nodeInterference = scenario.hardware.map(\.contention.interference)
         nodeStartupInterference = scenario.hardware.map(\.contention.startupInterference)
+        nodePerCore = scenario.hardware.map { $0.contention.runQueues == .perCore }
+        anyPerCore = nodePerCore.contains(true)
         // By model and node type (`engineIndex`): an engine that takes its GPU from the node
         // type runs with that type's profile.
         engineModels = scenario.models.flatMap { m in

@@ -260,6 +260,10 @@ struct Simulation<Policy: ScalingPolicy> {
     let nodeInterference: [Double]
     /// By node type: the interference that slows start-ups only (α for start-ups).
     let nodeStartupInterference: [Double]
+    /// By node type: whether its cores have a run queue each (`contention.runQueues`).
+    let nodePerCore: [Bool]
+    /// Whether any node type has them (a scalar, checked before the array on the hot path).
+    let anyPerCore: Bool
     /// By node slot, and by instance slot for start-ups that share the cores.
     var shares: [NodeShare] = []
     var startupPlans: [StartupPlan] = []

@@ -260,4 +260,115 @@ final class ContentionTests: XCTestCase {
         XCTAssertEqual(shared.contention[0].startupStretch, 1.5, accuracy: 0.05)
         print("contention: warm mean \(shared.perTarget[0].latency.mean! / 1e9) s, cold mean \(shared.perTarget[1].latency.mean! / 1e9) s, start-up stretch \(shared.contention[0].startupStretch)")
     }
+
+    /// A 2-core node of `runQueues` with `loops` instances each busy with a 10 s CPU-bound
+    /// request from t = 1 and one instance of `w` given a 30 ms CPU-bound request at t = 2.
+    func besideBusyLoops(_ loops: Int, runQueues: String) throws -> Double {
+        var rows = ""
+        for k in 0..<loops { rows += "1.00\(k),loop\n" }
+        rows += "2.0,w\n"
+        let r = try runWithTrace(rows, """
+        { "name": "loops", "seed": 1, "duration": "20s",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 64, "pricePerHour": 1, "contention": { "runQueues": "\(runQueues)" } } },
+          "models": { "loop": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "10s", "concurrency": 1, "cpu": { "fraction": 1 } },
+                      "w": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "30ms", "concurrency": 1, "cpu": { "fraction": 1 } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "loop": \(Swift.max(1, loops)), "w": 1 } } } }
+        """)
+        return r.perTarget[1].latency.mean! / 1e9
+    }
+
+    /// Run queues per core: the 30 ms request beside h busy loops on two cores lands on the
+    /// core with the fewest tasks and shares that core only. h = 2: the loops keep a core
+    /// each and it gets half of one (60 ms; fluid sharing of the node: two thirds, 45 ms);
+    /// h = 4: a third of a core (90 ms; fluid 75 ms). Where the tasks divide evenly over the
+    /// cores the two agree (h = 0, 1, 3, 5). As measured on Linux with a cgroup a worker
+    /// (`Scripts/core-sharing.py --cgroups`: +46 % at h = 2, +25 % at h = 4).
+    func testRunQueuesPerCoreShareOnlyTheCoreATaskIsOn() throws {
+        let expected: [(Int, Double, Double)] = [(0, 0.030, 0.030), (1, 0.030, 0.030), (2, 0.060, 0.045), (3, 0.060, 0.060),
+                                                 (4, 0.090, 0.075), (5, 0.090, 0.090)]
+        for (h, perCore, fluid) in expected {
+            XCTAssertEqual(try besideBusyLoops(h, runQueues: "per-core"), perCore, accuracy: 1e-6, "per core, \(h) busy loops")
+            XCTAssertEqual(try besideBusyLoops(h, runQueues: "node"), fluid, accuracy: 1e-6, "node, \(h) busy loops")
+        }
+    }
+
+    /// Run queues are evened when tasks leave: A (1 s of CPU) and C (10 s) share core 0, B
+    /// (0.5 s) has core 1. A runs alone for 2 ms, beside B, then at half a core to 1.501, when B
+    /// ends; C, placed last, moves to core 1 and A has core 0 to itself: done at 2.2495
+    /// (without the move, at half a core, 2.998). An instance held to one core (a GIL) is one
+    /// task: its second request joins its first's core.
+    func testRunQueuesAreEvenedWhenTasksLeave() throws {
+        let r = try runWithTrace("1.000,a\n1.001,b\n1.002,c\n", """
+        { "name": "balance", "seed": 1, "duration": "20s",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 64, "pricePerHour": 1, "contention": { "runQueues": "per-core" } } },
+          "models": { "a": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "1s", "concurrency": 1, "cpu": { "fraction": 1 } },
+                      "b": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "500ms", "concurrency": 1, "cpu": { "fraction": 1 } },
+                      "c": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "10s", "concurrency": 1, "cpu": { "fraction": 1 } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "a": 1, "b": 1, "c": 1 } } } }
+        """)
+        XCTAssertEqual(r.perTarget[0].latency.mean! / 1e9, 1.2495, accuracy: 1e-6)
+        XCTAssertEqual(r.perTarget[1].latency.mean! / 1e9, 0.5, accuracy: 1e-6)
+
+        // Two requests in one process held to one core, and a busy loop: the process is one
+        // task on core 0, the loop has core 1: the two take 60 ms for their 30 ms each.
+        let gil = try runWithTrace("1.0,loop\n2.0,m\n2.0,m\n", """
+        { "name": "gil", "seed": 1, "duration": "20s",
+          "hardware": { "n": { "vcpus": 2, "memoryGiB": 64, "pricePerHour": 1, "contention": { "runQueues": "per-core" } } },
+          "models": { "loop": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "10s", "concurrency": 1, "cpu": { "fraction": 1 } },
+                      "m": { "requires": { "vcpus": 0.25, "memoryGiB": 1 }, "service": "30ms", "concurrency": 2, "cpu": { "fraction": 1, "instanceThreads": 1 } } },
+          "workload": [ { "kind": "trace", "format": "csv", "path": "t.csv" } ],
+          "plans": { "fixed": { "policy": "traditional", "nodes": { "n": 1 }, "instances": { "loop": 1, "m": 1 } } } }
+        """)
+        XCTAssertEqual(gil.perTarget[1].latency.mean! / 1e9, 0.060, accuracy: 1e-6)
+    }
+
+    /// Rates on run queues per core, over many random activity sets: no core gives out more
+    /// than its tasks can use or than itself, no activity runs beyond its cap, a core whose
+    /// tasks could use all of it is used fully (but for its background's share), and each
+    /// instance's rate is its activities' together (what a CPU limit's quota counts).
+    func testPerCoreRatesOverManySeeds() {
+        XCTAssertEqual(MemoryLayout<ShareActivity>.stride, 80, "the core fits the padding")
+        var rng = RandomSource(seed: 7, stream: 3)
+        func pick(_ n: Int) -> Int { Int(UInt64(rng.uniform() * 1e9) % UInt64(n)) }
+        for trial in 0..<3000 {
+            let cores = 1 + pick(4), count = 1 + pick(12), groups = 1 + pick(count)
+            let background = [0.0, 0, 0.3][pick(3)]
+            var a = (0..<count).map { _ in
+                ShareActivity(instance: 0, request: Int32(pick(2)) - 1, generation: 0, core: Int32(pick(cores)), remaining: 1e6,
+                              cap: [0.25, 0.5, 1, 1][pick(4)], rest: 0, began: 0, nominal: 0)
+            }
+            let groupOf = (0..<count).map { _ in Int32(pick(groups)) }
+            let groupCap = (0..<groups).map { _ in [0.0, 0.5, 1, 2, .infinity][pick(5)] }
+            let groupWeight = (0..<groups).map { _ in [0.1, 0.25, 1, 2][pick(4)] }
+            var groupRate = [Double](repeating: -1, count: groups)
+            a.withUnsafeMutableBufferPointer { buffer in
+                PerCoreShare.fill(buffer, groupOf: groupOf, groups: groups, groupCap: groupCap, groupWeight: groupWeight,
+                                       groupRate: &groupRate, cores: cores, background: background, factor: 1, startupFactor: 1)
+            }
+            for c in 0..<cores {
+                let on = a.indices.filter { Int(a[$0].core) == c }
+                let used = on.reduce(0) { $0 + a[$1].rate }
+                XCTAssertLessThanOrEqual(used, 1 + 1e-9, "trial \(trial), core \(c)")
+                // What its tasks could use: each instance's part up to the core and its group cap.
+                var want = 0.0
+                for g in Set(on.map { groupOf[$0] }) {
+                    want += Swift.min(1, groupCap[Int(g)], on.filter { groupOf[$0] == g }.reduce(0) { $0 + a[$1].cap })
+                }
+                let spread = on.isEmpty ? 0 : background / Double(cores)
+                // The background takes at most its share, so the tasks get the rest at least.
+                if want + spread >= 1 { XCTAssertGreaterThanOrEqual(used, Swift.min(want, 1 - spread) - 1e-9, "trial \(trial), core \(c): work-conserving") }
+                else { XCTAssertEqual(used, want, accuracy: 1e-9, "trial \(trial), core \(c): every task at its cap") }
+                XCTAssertLessThanOrEqual(used, want + 1e-9)
+            }
+            for x in a.indices {
+                XCTAssertLessThanOrEqual(a[x].rate, a[x].cap + 1e-12, "trial \(trial)")
+                XCTAssertEqual(a[x].speed, a[x].rate / a[x].cap, accuracy: 1e-9, "trial \(trial)")
+            }
+            for g in 0..<groups {
+                XCTAssertEqual(groupRate[g], a.indices.filter { groupOf[$0] == g }.reduce(0) { $0 + a[$1].rate }, accuracy: 1e-9)
+            }
+        }
+    }
 }
