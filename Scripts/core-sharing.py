@@ -5,8 +5,10 @@ Starts the example worker (Scenarios/workers/echo.py, burning BURN_MS of CPU per
 one Python process: its requests share one core through the GIL) beside 0, 1, 2, ... busy
 loops ("hogs", one thread each), and times requests sent alone and in pairs (two at once,
 sharing the worker's process). For each count it prints the median latency measured and what
-weighted max-min fair sharing of the cores predicts: the worker's process gets
-min(1, cores / (hogs + 1)) of a core, so a request's CPU part stretches by the inverse.
+weighted max-min fair sharing of the cores predicts (the worker's process gets
+min(1, cores / (hogs + 1)) of a core, so a request's CPU part stretches by the inverse), and
+what run queues per core predict (the hogs spread evenly over the cores, the process on one
+with the fewest: 1 / (hogs // cores + 1) of a core).
 The prediction is anchored on the measurement with no hogs (which holds the worker's own
 overhead), so the error is the sharing's alone.
 
@@ -110,7 +112,7 @@ def main():
         wait_ready(port, time.monotonic() + 10)
         print(f"{cores} cores, {args.burn_ms:g} ms of CPU a request, {args.requests} requests alone and {args.requests} pairs per row, "
               + ("a cgroup each" if args.cgroups else "one scheduling group"))
-        print("hogs  alone ms  fluid ms  error   pair ms  fluid ms  error")
+        print("hogs  alone ms  fluid ms  error  per-core ms  error   pair ms  fluid ms  error  per-core ms  error")
         base = None
         for h in counts:
             while len(hogs) < h:
@@ -122,7 +124,12 @@ def main():
                 base = (alone, pair)
             stretch = 1 / min(1, cores / (h + 1)) - 1
             fluid = (base[0] + args.burn_ms * stretch, base[1] + 2 * args.burn_ms * stretch)
-            print(f"{h:4d}  {alone:8.1f}  {fluid[0]:8.1f}  {(alone / fluid[0] - 1) * 100:+5.0f} %  {pair:8.1f}  {fluid[1]:8.1f}  {(pair / fluid[1] - 1) * 100:+5.0f} %")
+            # Run queues per core (contention.runQueues "per-core"): the hogs even over the
+            # cores, the worker's process (one task: its GIL) on a core with the fewest.
+            stretch = (h // cores + 1) - 1
+            queues = (base[0] + args.burn_ms * stretch, base[1] + 2 * args.burn_ms * stretch)
+            print(f"{h:4d}  {alone:8.1f}  {fluid[0]:8.1f}  {(alone / fluid[0] - 1) * 100:+5.0f} %  {queues[0]:11.1f}  {(alone / queues[0] - 1) * 100:+5.0f} %"
+                  f"  {pair:8.1f}  {fluid[1]:8.1f}  {(pair / fluid[1] - 1) * 100:+5.0f} %  {queues[1]:11.1f}  {(pair / queues[1] - 1) * 100:+5.0f} %")
     except KeyboardInterrupt:
         return 130
     finally:
