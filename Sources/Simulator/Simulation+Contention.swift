@@ -39,6 +39,33 @@ struct ShareActivity {
     var nominal: Int64
 }
 
+extension ShareActivity {
+    /// Shares `capacity` equally among the activities whose `partOf` is `part` (an instance,
+    /// or its part of one core), each up to its cap, and sets their rates and speeds (times
+    /// the interference factor of an activity's kind). `members`, `caps`, `ones`, `rates` and
+    /// `order` are scratch space of at least `a.count` entries.
+    ///
+    /// - Complexity: O(a + m log m) for m members.
+    @inline(__always)
+    static func shareEqually(_ a: UnsafeMutableBufferPointer<ShareActivity>, partOf: UnsafePointer<Int32>, part: Int, capacity: Double,
+                             factor: Double, startupFactor: Double, members: UnsafeMutablePointer<Int32>, caps: UnsafeMutablePointer<Double>,
+                             ones: UnsafeMutablePointer<Double>, rates: UnsafeMutablePointer<Double>, order: UnsafeMutablePointer<Int32>) {
+        var m = 0
+        for x in 0..<a.count where Int(partOf[x]) == part {
+            members[m] = Int32(x)
+            caps[m] = a[x].cap
+            ones[m] = 1
+            m += 1
+        }
+        FairShare.fill(capacity: capacity, count: m, caps: caps, weights: ones, rates: rates, order: order)
+        for j in 0..<m {
+            let x = Int(members[j])
+            a[x].rate = rates[j]
+            a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * (a[x].request < 0 ? startupFactor : factor)
+        }
+    }
+}
+
 /// A node's shared cores.
 struct NodeShare {
     var activities: [ShareActivity] = []
@@ -139,7 +166,7 @@ extension Simulation {
         shareOpen(n)
         shareAdvance(n)
         var activity = activity
-        if anyPerCore && nodePerCore[Int(nodeType[n])] { activity.core = shareCore(n, for: activity) }
+        if hasRunQueuePerCore(n) { activity.core = shareCore(n, for: activity) }
         shares[n].activities.append(activity)
         shareSolve(n)
     }
@@ -191,7 +218,7 @@ extension Simulation {
         }
         let interference = nodeInterference[type]
         let startupInterference = nodeStartupInterference[type]
-        let perCore = anyPerCore && nodePerCore[type]
+        let perCore = hasRunQueuePerCore(n)
         let limits = modelCPULimit, weights = modelCPUWeight, bounds = modelInstanceThreads
         let periods = modelCPUPeriod, boostFactor = modelBoostFactor, quotaModels = self.quotaModels
         let instances = inst
@@ -262,14 +289,16 @@ extension Simulation {
                         }
                         demand += groupCap[g]
                     }
-                    let factor: Double, startupFactor: Double
+                    // Interference, what fair sharing misses (caches, memory bandwidth), slows
+                    // every activity while the node is oversubscribed (contention.md, OpenDC's
+                    // model); within its cores the factors are 1.
+                    let excess: Double = Swift.max(0, demand / capacity - 1)
+                    let factor = 1 / (1 + interference * excess)
+                    let startupFactor = factor / (1 + startupInterference * excess)
                     if perCore {
-                        let excess: Double = Swift.max(0, demand / capacity - 1)
-                        factor = 1 / (1 + interference * excess)
-                        startupFactor = factor / (1 + startupInterference * excess)
                         PerCoreShare.fill(a, groupOf: groupOf, groups: groups, groupCap: groupCap, groupWeight: groupWeight,
-                                               groupRate: groupRate, cores: Int(capacity), background: background,
-                                               factor: factor, startupFactor: startupFactor)
+                                          groupRate: groupRate, cores: Int(capacity), background: background,
+                                          factor: factor, startupFactor: startupFactor)
                         held = false
                     } else if demand <= capacity {
                         // Within the node's cores: every activity at its cap, unless its
@@ -279,12 +308,9 @@ extension Simulation {
                             if quotaModels { a[x].rate = a[x].cap }
                         }
                         for g in 0..<groups { groupRate[g] = groupCap[g] }
-                        factor = 1
-                        startupFactor = 1
                     } else {
                         // Oversubscribed: the instances (and the background) share the cores by
-                        // weight; then interference, what fair sharing misses (caches, memory
-                        // bandwidth), slows every activity (contention.md, OpenDC's model).
+                        // weight.
                         var total = groups
                         if background > 0 {
                             groupCap[total] = background
@@ -292,28 +318,14 @@ extension Simulation {
                             total += 1
                         }
                         FairShare.fill(capacity: capacity, count: total, caps: groupCap, weights: groupWeight, rates: groupRate, order: order)
-                        let excess: Double = Swift.max(0, demand / capacity - 1)
-                        factor = 1 / (1 + interference * excess)
-                        startupFactor = factor / (1 + startupInterference * excess)
                         held = true
                     }
                     // Within each instance, its rate shared equally by its activities, each up
                     // to its cap.
                     if held {
                         for g in 0..<groups {
-                            var m = 0
-                            for x in 0..<count where Int(groupOf[x]) == g {
-                                members[m] = Int32(x)
-                                caps[m] = a[x].cap
-                                ones[m] = 1
-                                m += 1
-                            }
-                            FairShare.fill(capacity: groupRate[g], count: m, caps: caps, weights: ones, rates: rates, order: order)
-                            for j in 0..<m {
-                                let x = Int(members[j])
-                                a[x].rate = rates[j]
-                                a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * (a[x].request < 0 ? startupFactor : factor)
-                            }
+                            ShareActivity.shareEqually(a, partOf: groupOf, part: g, capacity: groupRate[g], factor: factor, startupFactor: startupFactor,
+                                                       members: members, caps: caps, ones: ones, rates: rates, order: order)
                         }
                     }
                     // A group under a limit spends its quota at its rate: the node changes when
@@ -391,7 +403,7 @@ extension Simulation {
         // later) and no quota or boost change due: the rates stand, only the next completion
         // is due again.
         if done.isEmpty && now < shares[n].changeAt { return shareSchedule(n) }
-        if !done.isEmpty && anyPerCore && nodePerCore[Int(nodeType[n])] { shareBalance(n) }
+        if !done.isEmpty && hasRunQueuePerCore(n) { shareBalance(n) }
         shareSolve(n)
         let t = Int(nodeType[n])
         for a in done {
@@ -427,7 +439,7 @@ extension Simulation {
         shareAdvance(n)
         guard let k = shares[n].activities.firstIndex(where: { $0.request == Int32(r) && $0.generation == req[r].generation }) else { return 0 }
         let a = shares[n].activities.remove(at: k)
-        if anyPerCore && nodePerCore[Int(nodeType[n])] { shareBalance(n) }
+        if hasRunQueuePerCore(n) { shareBalance(n) }
         shareSolve(n)
         return Int64(Swift.max(0, a.remaining).rounded()) + a.gpu + a.rest
     }
@@ -439,7 +451,7 @@ extension Simulation {
         guard let k = shares[n].activities.firstIndex(where: { $0.request < 0 && $0.instance == Int32(i) }) else { return }
         shareAdvance(n)
         shares[n].activities.remove(at: k)
-        if anyPerCore && nodePerCore[Int(nodeType[n])] { shareBalance(n) }
+        if hasRunQueuePerCore(n) { shareBalance(n) }
         shareSolve(n)
     }
 

@@ -14,6 +14,11 @@
 // activity of several threads on such a node type (`ScenarioDecoder.checkRunQueues`).
 
 extension Simulation {
+    /// Whether node `n`'s cores have a run queue each (the scalar first: most runs have none).
+    @inline(__always) func hasRunQueuePerCore(_ n: Int) -> Bool {
+        anyPerCore && nodePerCore[Int(nodeType[n])]
+    }
+
     /// Whether instance `i`'s activities are one task (its model is held to one core).
     @inline(__always) func oneTask(_ i: Int32) -> Bool {
         modelInstanceThreads[Int(inst[Int(i)].model)] <= 1
@@ -159,19 +164,8 @@ enum PerCoreShare {
                 for s in 0..<slots { groupRate[Int(slotGroup[s])] += slotRate[s] }
                 // Within a slot, its activities equally.
                 for s in 0..<slots {
-                    var m = 0
-                    for x in 0..<count where Int(slotOf[x]) == s {
-                        members[m] = Int32(x)
-                        caps[m] = a[x].cap
-                        weights[m] = 1
-                        m += 1
-                    }
-                    FairShare.fill(capacity: slotRate[s], count: m, caps: caps, weights: weights, rates: rates, order: order)
-                    for j in 0..<m {
-                        let x = Int(members[j])
-                        a[x].rate = rates[j]
-                        a[x].speed = (rates[j] >= caps[j] ? 1 : rates[j] / caps[j]) * (a[x].request < 0 ? startupFactor : factor)
-                    }
+                    ShareActivity.shareEqually(a, partOf: slotOf, part: s, capacity: slotRate[s], factor: factor, startupFactor: startupFactor,
+                                               members: members, caps: caps, ones: weights, rates: rates, order: order)
                 }
             }
         }
